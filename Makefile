@@ -1,0 +1,73 @@
+# mm386: one non-recursive Makefile. `make help` lists the targets.
+
+CROSS   ?= i686-linux-gnu-
+CC      := $(CROSS)gcc
+HOSTCC  ?= gcc
+BUILD   := build
+V       ?= 0
+ifeq ($(V),0)
+Q       := @
+say      = @printf '  %-8s %s\n' $(1) $(2);
+else
+Q       :=
+say      =
+endif
+
+.DEFAULT_GOAL := all
+
+KERNEL_CFLAGS := -std=c11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+    -fno-omit-frame-pointer -fno-strict-aliasing -fno-asynchronous-unwind-tables \
+    -mgeneral-regs-only -march=i686 -O2 -g -Wall -Wextra -Werror -I. -MMD -MP
+KERNEL_ASFLAGS := -I. -g -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -static -no-pie -T linker.ld -Wl,--build-id=none \
+    -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--emit-relocs -Wl,--no-warn-rwx-segments
+
+KERNEL_SRCS := $(wildcard boot/*.S hal/*.c kernel/*.c kernel/*.S kernel/rtl/*.c mm/*.c \
+    tests/kernel/*.c)
+KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KERNEL_SRCS))
+
+$(BUILD)/obj/%.c.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.S.o: %.S Makefile
+	@mkdir -p $(dir $@)
+	$(call say,AS,$<)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+# The image is linked twice: the first link gives tools/imgtab the symbols and relocation
+# sites, the second carries them in .imgtab (placed last, so nothing else moves). The check
+# regenerates the tables from the final image and insists they are identical.
+$(BUILD)/imgtab-empty.S: tools/imgtab
+	@mkdir -p $(BUILD)
+	$(Q)tools/imgtab --empty > $@
+
+$(BUILD)/mm386.pass1.elf: $(KERNEL_OBJS) $(BUILD)/obj/imgtab-empty.o linker.ld
+	$(call say,LD,$@)$(CC) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/obj/imgtab-empty.o -lgcc
+
+$(BUILD)/imgtab.S: $(BUILD)/mm386.pass1.elf tools/imgtab
+	$(call say,IMGTAB,$@)CROSS=$(CROSS) tools/imgtab $< > $@
+
+$(BUILD)/obj/imgtab.o $(BUILD)/obj/imgtab-empty.o: $(BUILD)/obj/%.o: $(BUILD)/%.S
+	$(call say,AS,$<)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
+
+$(BUILD)/mm386.elf: $(KERNEL_OBJS) $(BUILD)/obj/imgtab.o linker.ld
+	$(call say,LD,$@)$(CC) $(KERNEL_LDFLAGS) -o $@.tmp $(KERNEL_OBJS) $(BUILD)/obj/imgtab.o -lgcc
+	$(Q)CROSS=$(CROSS) tools/imgtab $@.tmp | cmp -s - $(BUILD)/imgtab.S || \
+	    { echo "tools/imgtab: the tables moved between links" >&2; exit 1; }
+	$(Q)mv $@.tmp $@
+
+all: $(BUILD)/mm386.elf
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+.PHONY: all clean help
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "make [all]   build build/mm386.elf"
+	@echo "make run     boot the GRUB ISO in QEMU with COM1 on this terminal"
+	@echo "make test    run every test (host and in QEMU) through prove"
+	@echo "make debug   boot paused under gdb (GDB=no: QEMU only, and how to attach)"
+	@echo "make bench   run the benchmarks; figures in build/bench.txt"
+	@echo "make clean   remove build/"

@@ -1,0 +1,20 @@
+/*
+ * boot/boot.h: what boot/multiboot.S and the kernel agree on. Included from assembly too, so
+ * it holds only #defines.
+ */
+#ifndef BOOT_BOOT_H
+#define BOOT_BOOT_H
+
+#define KSEG0_BASE                  0x80000000
+#define KI_IMAGE_LINK_BASE          0x80100000  /* where linker.ld puts the image */
+#define PHYS(symbol)                ((symbol) - KSEG0_BASE)
+
+#define MULTIBOOT_LOADER_MAGIC      0x2BADB002  /* in EAX when the loader jumps to _start */
+
+#define KI_MULTIBOOT_MMAP_SIZE      4096        /* bytes of memory map kept (170 entries) */
+#define KI_MULTIBOOT_CMDLINE_SIZE   1024        /* bytes of command line kept, NUL included */
+#define KI_MULTIBOOT_INFO_SIZE      88          /* multiboot v1 information through VBE */
+
+#define KI_BOOT_STACK_SIZE          0x4000      /* 16 KiB, with an unmapped guard page below */
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * hal/hal.h: the machine. The HAL knows the PC's devices (16550 UART, 8259 PIC, 8254 PIT, ATA,
+ * QEMU's isa-debug-exit) and nothing of Mm or Ke.
+ */
+#ifndef HAL_HAL_H
+#define HAL_HAL_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "hal/x86.h"
+
+/* 16550 UART on COM1, 115200 8N1. */
+void HalInitializeSerial(void);
+void HalSerialPutChar(char Character);
+bool HalSerialGetChar(char *Character);     /* false when nothing is waiting */
+
+/* 8259 PICs: IRQ n arrives at vector PRIMARY_VECTOR_BASE + n, all lines masked at start. */
+#define PRIMARY_VECTOR_BASE     0x30
+#define HAL_IRQ_COUNT           16
+#define HAL_IRQ_CLOCK           0
+#define HAL_IRQ_COM1            4
+#define HAL_IRQ_CASCADE         2
+#define HAL_IRQ_ATA_PRIMARY     14
+#define HAL_IRQ_ATA_SECONDARY   15
+void HalInitializePic(void);
+void HalEnableIrq(uint32_t Irq);
+void HalDisableIrq(uint32_t Irq);
+uint16_t HalGetIrqMask(void);
+void HalSetIrqMask(uint16_t Mask);          /* 1 bits are masked */
+void HalEndOfInterrupt(uint32_t Irq);
+bool HalIsSpuriousIrq(uint32_t Irq);
+
+/* 8254 PIT channel 0 as the clock tick; the TSC calibrated against it. */
+#define HAL_CLOCK_HZ            100
+void HalInitializeClock(void);
+uint64_t HalTscFrequency(void);             /* TSC ticks per second, measured at start-up */
+
+/* Leave the machine: exit QEMU through isa-debug-exit, or halt where there is none. */
+#define HAL_EXIT_SUCCESS        0x10        /* QEMU exit status 33 */
+#define HAL_EXIT_FAILURE        0x11        /* QEMU exit status 35 */
+__attribute__((noreturn)) void HalExitToHost(uint32_t Code);
+
+#endif

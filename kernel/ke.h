@@ -1,0 +1,121 @@
+/*
+ * kernel/ke.h: the Ke/Ki layer's contract: trap frames, bugchecks, debug output, the clock,
+ * interrupts, probing memory that may be invalid, and start-up state. Mm calls the kernel only
+ * through this header.
+ */
+#ifndef KERNEL_KE_H
+#define KERNEL_KE_H
+
+#include "kernel/rtl/rtl.h"
+#include "kernel/ntstatus.h"
+#include "kernel/bugcodes.h"
+
+typedef enum _MODE { KernelMode, UserMode } KPROCESSOR_MODE;
+
+/* Selectors, NT's values (ks386.inc). */
+#define KGDT_R0_CODE        0x08
+#define KGDT_R0_DATA        0x10
+#define KGDT_R3_CODE        0x18
+#define KGDT_R3_DATA        0x20
+#define KGDT_TSS            0x28
+#define KGDT_DF_TSS         0x50
+#define KGDT_NUMBER         12
+#define MODE_MASK           1       /* the RPL bit that distinguishes user from kernel CS */
+
+/*
+ * KTRAP_FRAME: what kernel/trap.S saves on every trap and interrupt. NT's field names; the
+ * order is what the stubs push (segment registers, then pushal, then vector, error code and
+ * the processor's frame). HardwareEsp/HardwareSegSs are present only for traps from user mode.
+ */
+typedef struct _KTRAP_FRAME {
+    uint32_t SegGs, SegFs, SegEs, SegDs;
+    uint32_t Edi, Esi, Ebp, TempEsp, Ebx, Edx, Ecx, Eax;
+    uint32_t TrapNumber;
+    uint32_t ErrCode;
+    uint32_t Eip, SegCs, EFlags;
+    uint32_t HardwareEsp, HardwareSegSs;
+} KTRAP_FRAME;
+
+_Static_assert(sizeof(KTRAP_FRAME) == 19 * 4, "KTRAP_FRAME matches kernel/trap.S");
+
+static inline KPROCESSOR_MODE KiTrapFrameMode(const KTRAP_FRAME *TrapFrame)
+{
+    return (TrapFrame->SegCs & MODE_MASK) ? UserMode : KernelMode;
+}
+
+/* The esp of the interrupted code: in a kernel-mode frame the processor pushed no esp. */
+static inline uint32_t KiTrapFrameEsp(const KTRAP_FRAME *TrapFrame)
+{
+    if (KiTrapFrameMode(TrapFrame) == UserMode)
+        return TrapFrame->HardwareEsp;
+    return (uint32_t)(uintptr_t)&TrapFrame->HardwareEsp;
+}
+
+/* Bugchecks (bugcheck.c): print the STOP screen on COM1, record it, leave the machine. */
+__attribute__((noreturn)) void KeBugCheckEx(uint32_t BugCheckCode, uintptr_t P1, uintptr_t P2,
+                                            uintptr_t P3, uintptr_t P4);
+__attribute__((noreturn)) void KeBugCheck(uint32_t BugCheckCode);
+extern uint32_t KiBugCheckData[5];          /* code and four parameters of the last STOP */
+const char *KiBugCheckName(uint32_t BugCheckCode);
+
+/* Debug output on COM1 (debug.c). */
+void DbgPrint(const char *Format, ...) __attribute__((format(printf, 1, 2)));
+void DbgPrintV(const char *Format, va_list Arguments);
+void DbgPutString(const char *String);
+
+/* Symbols of the running image (ksyms.c), from the tables linked into it. */
+const char *KiLookupSymbol(uintptr_t Address, uintptr_t *Offset);
+bool KiFindSymbol(const char *Name, uintptr_t *Address);
+extern char KiImageBase[], KiImageEnd[];
+
+/* Traps (trap.c). */
+void KiInitializeIdt(void);
+void KiInitializeGdt(void);
+typedef bool (*KBREAKPOINT_HOOK)(KTRAP_FRAME *TrapFrame);
+void KeSetBreakpointHook(KBREAKPOINT_HOOK Hook);      /* resume the int3 when Hook returns true */
+extern KTRAP_FRAME *KiCurrentTrapFrame;             /* innermost trap being handled, or NULL */
+
+/*
+ * Touching memory that may be invalid (probe.S). A fault on the one access in these routines
+ * does not bugcheck: MmAccessFault's failure status comes back as the return value instead,
+ * exactly as an NT caller's __try/__except would see it.
+ */
+NTSTATUS KeProbeRead32(const volatile void *Address, uint32_t *Value);
+NTSTATUS KeProbeWrite32(volatile void *Address, uint32_t Value);
+bool KeInvalidAccessAllowed(const void *TrapInformation);
+
+/* The clock and interrupts (clock.c, interrupt.c). */
+extern volatile uint32_t KeTickCount;               /* HAL_CLOCK_HZ ticks since start-up */
+typedef void (*KSERVICE_ROUTINE)(void *Context);
+void KeConnectInterrupt(uint32_t Irq, KSERVICE_ROUTINE Routine, void *Context);
+void KiInitializeClock(void);
+
+/* Start-up state (init.c, loader.c). */
+#define KI_MAX_MEMORY_DESCRIPTORS   64
+
+typedef enum _MEMORY_TYPE {         /* multiboot memory map types */
+    MemoryFree = 1,
+    MemoryReserved = 2,
+    MemoryAcpiReclaimable = 3,
+    MemoryAcpiNvs = 4,
+    MemoryBad = 5,
+} MEMORY_TYPE;
+
+typedef struct _MEMORY_DESCRIPTOR {
+    uint64_t Base;
+    uint64_t Length;
+    uint32_t Type;
+} MEMORY_DESCRIPTOR;
+
+/* What the loader told us, copied out of the multiboot information by boot/multiboot.S. */
+typedef struct _LOADER_PARAMETER_BLOCK {
+    uint32_t MemoryDescriptorCount;
+    MEMORY_DESCRIPTOR MemoryDescriptors[KI_MAX_MEMORY_DESCRIPTORS];
+    char CommandLine[1024];
+} LOADER_PARAMETER_BLOCK;
+
+extern LOADER_PARAMETER_BLOCK KeLoaderBlock;
+void KiCaptureLoaderBlock(uint32_t Magic);
+void KiPrintMemoryMap(void);
+
+#endif

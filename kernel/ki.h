@@ -1,0 +1,51 @@
+/*
+ * kernel/ki.h: Ki-internal declarations shared among kernel/ files: the TSS, the handlers the
+ * trap stubs reach, boot options, the console shell and the self-test runner.
+ */
+#ifndef KERNEL_KI_H
+#define KERNEL_KI_H
+
+#include "kernel/ke.h"
+
+/* KTSS: the 32-bit task-state segment, as the processor defines it. */
+typedef struct _KTSS {
+    uint16_t Backlink, Reserved0;
+    uint32_t Esp0;
+    uint16_t Ss0, Reserved1;
+    uint32_t Esp1;
+    uint16_t Ss1, Reserved2;
+    uint32_t Esp2;
+    uint16_t Ss2, Reserved3;
+    uint32_t Cr3, Eip, EFlags, Eax, Ecx, Edx, Ebx, Esp, Ebp, Esi, Edi;
+    uint16_t Es, Reserved4, Cs, Reserved5, Ss, Reserved6, Ds, Reserved7;
+    uint16_t Fs, Reserved8, Gs, Reserved9, LdtSelector, Reserved10;
+    uint16_t TraceFlag, IoMapBase;
+} KTSS;
+
+_Static_assert(sizeof(KTSS) == 104, "KTSS is the processor's 32-bit TSS");
+
+extern KTSS KiTss;
+extern KTSS KiDoubleFaultTss;
+
+/* Boot options (options.c), parsed once from KeLoaderBlock.CommandLine. */
+typedef struct _KBOOT_OPTIONS {
+    const char *Test;               /* test=<globs>: run these self-tests and power off */
+    const char *Crash;              /* crash=<kind>: raise a bugcheck on purpose */
+} KBOOT_OPTIONS;
+
+extern KBOOT_OPTIONS KiBootOptions;
+void KiParseBootOptions(void);
+
+/* The kd> shell (kd.c) and deliberate crashes (crash.c). */
+__attribute__((noreturn)) void KdShell(void);
+bool KdCrash(const char *Kind);     /* false for an unknown kind; otherwise never returns */
+void KdListCrashKinds(void);
+
+/* Self-tests (testrun.c): run the cases matching Globs, print KTAP; true when all passed. */
+bool KiRunTests(const char *Globs);
+
+/* Bugcheck helpers used by the double-fault handler. */
+void KiBugCheckSetContext(KTRAP_FRAME *TrapFrame, uint32_t Esp);  /* a frame not on a stack */
+__attribute__((noreturn)) void KiTrap08(void);
+
+#endif

@@ -1,0 +1,84 @@
+/* tests/kernel/trap.c: trap frames and probes. */
+#include "kernel/ktest.h"
+#include "mm/mm.h"
+#include "hal/x86.h"
+
+static KTRAP_FRAME BreakpointFrame;
+static uint32_t BreakpointEsp;
+static uint32_t BreakpointCount;
+
+static bool RecordBreakpoint(KTRAP_FRAME *TrapFrame)
+{
+    BreakpointFrame = *TrapFrame;
+    BreakpointEsp = KiTrapFrameEsp(TrapFrame);
+    BreakpointCount++;
+    return true;
+}
+
+/* int3 with known registers: the handler sees them all, and execution resumes after it. */
+KTEST(TestTrapBreakpoint, "boot.trap.breakpoint")
+{
+    uint32_t resumeEip, esp, resumed = 0;
+
+    BreakpointCount = 0;
+    KeSetBreakpointHook(RecordBreakpoint);
+    __asm__ volatile("movl $0x11111111, %%eax\n\t"
+                     "movl $0x22222222, %%ebx\n\t"
+                     "movl $0x33333333, %%ecx\n\t"
+                     "movl $0x44444444, %%edx\n\t"
+                     "movl $0x55555555, %%esi\n\t"
+                     "movl $0x66666666, %%edi\n\t"
+                     "movl %%esp, %1\n\t"
+                     "int3\n"
+                     "1:\n\t"
+                     "movl $1b, %0\n\t"
+                     "incl %2"
+                     : "=m"(resumeEip), "=m"(esp), "+m"(resumed)
+                     :
+                     : "eax", "ebx", "ecx", "edx", "esi", "edi", "memory");
+    KeSetBreakpointHook(NULL);
+
+    KT_ASSERT_EQ(1, BreakpointCount);
+    KT_ASSERT_EQ(1, resumed);
+    KT_ASSERT_EQ(3, BreakpointFrame.TrapNumber);
+    KT_ASSERT_EQ(resumeEip, BreakpointFrame.Eip);
+    KT_ASSERT_EQ(esp, BreakpointEsp);
+    KT_ASSERT_EQ(0x11111111, BreakpointFrame.Eax);
+    KT_ASSERT_EQ(0x22222222, BreakpointFrame.Ebx);
+    KT_ASSERT_EQ(0x33333333, BreakpointFrame.Ecx);
+    KT_ASSERT_EQ(0x44444444, BreakpointFrame.Edx);
+    KT_ASSERT_EQ(0x55555555, BreakpointFrame.Esi);
+    KT_ASSERT_EQ(0x66666666, BreakpointFrame.Edi);
+    KT_ASSERT_PTR_EQ(__builtin_frame_address(0), BreakpointFrame.Ebp);
+    KT_ASSERT_EQ(KGDT_R0_CODE, BreakpointFrame.SegCs);
+    KT_ASSERT_EQ(KGDT_R0_DATA, BreakpointFrame.SegDs);
+    KT_ASSERT_EQ(0, BreakpointFrame.ErrCode);
+    KT_ASSERT(BreakpointFrame.EFlags & EFLAGS_INTERRUPT_MASK);
+    KT_ASSERT_EQ(KernelMode, KiTrapFrameMode(&BreakpointFrame));
+}
+
+KTEST(TestTrapProbe, "boot.trap.probe")
+{
+    static volatile uint32_t word = 0x600DF00D;
+    uint32_t value = 0;
+
+    KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeRead32(&word, &value));
+    KT_ASSERT_EQ(0x600DF00D, value);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeWrite32(&word, 0x12345678));
+    KT_ASSERT_EQ(0x12345678, word);
+
+    /* An unmapped system address, a never-used user address, and the first page. */
+    KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION, KeProbeRead32((void *)MM_DEBUG_VA, &value));
+    KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION, KeProbeWrite32((void *)MM_DEBUG_VA, 1));
+    KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION, KeProbeRead32((void *)0x10000, &value));
+    KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION, KeProbeRead32(NULL, &value));
+    KT_ASSERT(!MmIsAddressValid((void *)MM_DEBUG_VA));
+    KT_ASSERT(MmIsAddressValid((const void *)&word));
+}
+
+/* The bugcheck record survives in the crash-dump area, where gdb and dump readers look. */
+KTEST(TestCrashDumpArea, "boot.crashdump.mapped")
+{
+    KT_ASSERT(MmIsAddressValid((void *)MM_CRASH_DUMP_VA));
+    KT_ASSERT_EQ(0, *(volatile uint32_t *)MM_CRASH_DUMP_VA);
+}
