@@ -58,9 +58,32 @@ $(BUILD)/mm386.elf: $(KERNEL_OBJS) $(BUILD)/obj/imgtab.o linker.ld
 
 all: $(BUILD)/mm386.elf
 
+# Host tests: the pure code, built by the host compiler under ASan and UBSan.
+HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -I. \
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOST_SRCS := kernel/rtl/format.c kernel/rtl/cmdline.c kernel/rtl/glob.c kernel/rtl/string.c
+HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
+
+$(BUILD)/host/%: tests/host/%.c $(HOST_SRCS) tests/host/tap.h Makefile
+	@mkdir -p $(dir $@)
+	@mkdir -p $(BUILD)/obj/host
+	$(call say,HOSTCC,$@)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -MF $(BUILD)/obj/host/$*.d -o $@ $< $(HOST_SRCS)
+
+host-tests: $(HOST_TESTS)
+
+# The GRUB rescue ISO: BIOS-bootable, the image and iso/grub.cfg under /boot.
+$(BUILD)/mm386.iso: $(BUILD)/mm386.elf iso/grub.cfg
+	$(call say,ISO,$@)rm -rf $(BUILD)/isodir && mkdir -p $(BUILD)/isodir/boot/grub && \
+	    cp $(BUILD)/mm386.elf $(BUILD)/isodir/boot/ && \
+	    cp iso/grub.cfg $(BUILD)/isodir/boot/grub/ && \
+	    grub-mkrescue -o $@ $(BUILD)/isodir > $(BUILD)/grub-mkrescue.log 2>&1 || \
+	    { cat $(BUILD)/grub-mkrescue.log >&2; exit 1; }
+
+iso: $(BUILD)/mm386.iso
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
-.PHONY: all clean help
+.PHONY: all iso host-tests clean help
 clean:
 	rm -rf $(BUILD)
 

@@ -13,6 +13,7 @@
 void HalInitializeSerial(void);
 void HalSerialPutChar(char Character);
 bool HalSerialGetChar(char *Character);     /* false when nothing is waiting */
+void HalSerialEnableReceiveInterrupt(void); /* IRQ4 when a byte arrives */
 
 /* 8259 PICs: IRQ n arrives at vector PRIMARY_VECTOR_BASE + n, all lines masked at start. */
 #define PRIMARY_VECTOR_BASE     0x30

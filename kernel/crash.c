@@ -41,10 +41,20 @@ static void KdCrashManual(void)
     KeBugCheck(MANUALLY_INITIATED_CRASH);
 }
 
+/* No bugcheck at all: with an empty IDT nothing can handle the trap, and the processor resets. */
+static void KdCrashTripleFault(void)
+{
+    struct __attribute__((packed)) { uint16_t Limit; uint32_t Base; } idtr = { 0, 0 };
+
+    DbgPrint("crash: loading an empty IDT and raising int3: the processor will reset\n");
+    __asm__ volatile("lidt %0\n\tint3" : : "m"(idtr));
+}
+
 static const KD_CRASH_KIND KdCrashKinds[] = {
     { "nonpaged", "read an unmapped nonpaged address: STOP 0x50", KdCrashNonPaged },
     { "stack", "overflow the kernel stack: double fault, STOP 0x7F (8)", KdCrashStack },
     { "manual", "KeBugCheck(MANUALLY_INITIATED_CRASH): STOP 0xE2", KdCrashManual },
+    { "triplefault", "empty the IDT and trap: a triple fault, no STOP", KdCrashTripleFault },
 };
 
 bool KdCrash(const char *Kind)

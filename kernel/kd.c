@@ -108,11 +108,19 @@ static int KdSplitWords(char *Line, char **Words, int MaximumWords)
     return count;
 }
 
+/* Input wakes the processor from HalWaitForInterrupt; KdReadLine reads the byte itself. */
+static void KdSerialInterrupt(void *Context)
+{
+    (void)Context;
+}
+
 void KdShell(void)
 {
     char line[KD_LINE_LENGTH];
     char *words[KD_MAX_WORDS];
 
+    KeConnectInterrupt(HAL_IRQ_COM1, KdSerialInterrupt, NULL);
+    HalSerialEnableReceiveInterrupt();
     DbgPrint("Type help for the commands.\n");
     for (;;) {
         int count;

@@ -1,7 +1,8 @@
 /*
- * kernel/options.c: the boot options. The multiboot command line is "<image path> options...";
- * each option is name or name=value (README lists them). Parsed once at start-up; anything
- * not understood is reported on the console, never silently dropped.
+ * kernel/options.c: the boot options. Each option is name or name=value (README lists them).
+ * QEMU's -kernel puts the image path first on the multiboot command line and GRUB 2 does not,
+ * so a first word that holds a '/' and no '=' is taken for the path and skipped. Parsed once
+ * at start-up; anything not understood is reported on the console, never silently dropped.
  */
 #include "kernel/ki.h"
 
@@ -30,6 +31,11 @@ static const KOPTION_DEFINITION *KiFindOption(const char *Name)
     return NULL;
 }
 
+static bool KiIsImagePath(const RTL_OPTION *First, uint32_t Count)
+{
+    return Count > 0 && !First->Value && strchr(First->Name, '/') != NULL;
+}
+
 void KiParseBootOptions(void)
 {
     RTL_OPTION options[KI_MAX_OPTIONS];
@@ -43,8 +49,7 @@ void KiParseBootOptions(void)
         DbgPrint("Command line: %s; using the first %u words\n",
                  status == STATUS_BUFFER_OVERFLOW ? "too many options" : "malformed", count);
 
-    /* Word 0 is the image path, as GRUB and QEMU both pass it. */
-    for (uint32_t i = 1; i < count; i++) {
+    for (uint32_t i = KiIsImagePath(&options[0], count) ? 1 : 0; i < count; i++) {
         const KOPTION_DEFINITION *definition = KiFindOption(options[i].Name);
 
         if (!definition) {

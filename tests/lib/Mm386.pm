@@ -1,0 +1,62 @@
+# tests/lib/Mm386.pm: what the scenario scripts (tests/*.t) share: booting through tools/boot
+# and reading what the kernel printed.
+package Mm386;
+use strict;
+use warnings;
+use Exporter qw(import);
+use File::Basename qw(dirname);
+use File::Temp qw(tempfile);
+use Test::More;
+
+our @EXPORT = qw(boot report_ktap $TOP);
+our $TOP = dirname(dirname(dirname(__FILE__)));
+
+# boot(cmdline => '...', mem => MiB, iso => 1, disks => [...], timeout => S,
+#      input => "kd commands\n", qemu_args => [...])
+# Returns (exit status of tools/boot, everything it printed, stdout and stderr together).
+sub boot {
+    my %o = @_;
+    my @argv = ("$TOP/tools/boot", '--timeout', $o{timeout} // 60);
+    push @argv, ('--mem', $o{mem}) if $o{mem};
+    push @argv, '--iso' if $o{iso};
+    push @argv, ('--disk', $_) for @{ $o{disks} // [] };
+    push @argv, ('--qemu-arg', $_) for @{ $o{qemu_args} // [] };
+    push @argv, ('--', $o{cmdline}) if defined $o{cmdline};
+
+    my ($in, $input_file) = tempfile(UNLINK => 1);
+    print $in ($o{input} // '');
+    close($in);
+    my $pid = open(my $out, '-|') // die "fork: $!";
+    if ($pid == 0) {
+        open(STDIN, '<', $input_file) or die;
+        open(STDERR, '>&', STDOUT) or die;
+        exec(@argv) or die "exec tools/boot: $!";
+    }
+    local $/;
+    my $output = <$out> // '';
+    close($out);
+    return ($? >> 8, $output);
+}
+
+# Turn the KTAP the kernel printed into this script's own results, one per kernel test, and
+# check the summary line. Returns the number of kernel tests seen.
+sub report_ktap {
+    my ($output, $label) = @_;
+    my ($seen, @diagnostics) = (0);
+    for my $line (split /\n/, $output) {
+        if ($line =~ /^# (.*)/) {
+            push @diagnostics, $1;
+        } elsif ($line =~ /^(not )?ok \d+ (\S+)/) {
+            $seen++;
+            ok(!$1, "$label: $2") or diag(join("\n", @diagnostics));
+            @diagnostics = ();
+        }
+    }
+    my ($passed, $failed) = $output =~ /^(\d+) passed, (\d+) failed$/m;
+    ok(defined $passed && $failed == 0 && $passed == $seen,
+        "$label: summary line agrees (" . ($passed // '?') . " passed, " . ($failed // '?')
+        . " failed)");
+    return $seen;
+}
+
+1;

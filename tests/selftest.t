@@ -1,0 +1,15 @@
+#!/usr/bin/perl
+# Every in-kernel self-test, booted with -kernel on a 32 MiB machine.
+use strict;
+use warnings;
+use lib 'tests/lib';
+use Test::More;
+use Mm386;
+
+my ($status, $output) = boot(mem => 32, cmdline => 'test=all', timeout => 120);
+like($output, qr/^KTAP version 1$/m, 'KTAP version line');
+like($output, qr/^1\.\.(\d+)$/m, 'KTAP plan');
+my $count = report_ktap($output, 'kernel');
+cmp_ok($count, '>', 10, "ran the kernel's tests ($count)");
+is($status, 0, 'tools/boot exits 0 when every test passes') or diag($output);
+done_testing();
