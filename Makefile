@@ -83,7 +83,39 @@ iso: $(BUILD)/mm386.iso
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
-.PHONY: all iso host-tests clean help
+# The commands a user runs. Each first installs what is missing (tools/deps), then builds in a
+# second make so the new tools are in place before anything compiles.
+CMDLINE   ?=
+GDB       ?= yes
+GDB_PORT  ?= 1234
+PROVE     ?= prove
+
+run:
+	$(Q)tools/deps
+	$(Q)$(MAKE) --no-print-directory iso
+	tools/boot --iso $(if $(CMDLINE),-- $(CMDLINE))
+
+test:
+	$(Q)tools/deps
+	$(Q)$(MAKE) --no-print-directory all iso host-tests
+	$(PROVE) $(HOST_TESTS) tests/*.t
+
+debug:
+	$(Q)tools/deps
+	$(Q)$(MAKE) --no-print-directory all
+ifeq ($(GDB),no)
+	@echo "QEMU is waiting for gdb on port $(GDB_PORT). From the top of the tree, attach with:"
+	@echo "    gdb -x tools/gdb/mm386.gdb -ex 'target remote :$(GDB_PORT)' build/mm386.elf"
+	tools/boot --gdb $(GDB_PORT) $(if $(CMDLINE),-- $(CMDLINE))
+else
+	@echo "COM1 goes to $(BUILD)/debug-console.log (tail -f it in another terminal)."
+	$(Q)tools/boot --gdb $(GDB_PORT) $(if $(CMDLINE),-- $(CMDLINE)) \
+	    < /dev/null > $(BUILD)/debug-console.log 2>&1 & \
+	gdb -q -x tools/gdb/mm386.gdb -ex 'target remote :$(GDB_PORT)' $(BUILD)/mm386.elf; \
+	kill $$! 2>/dev/null; true
+endif
+
+.PHONY: all iso host-tests run test debug clean help
 clean:
 	rm -rf $(BUILD)
 

@@ -14,6 +14,8 @@
  */
 #include "kernel/trapvec.h"
 
+    .cfi_sections .debug_frame
+
 #define KGDT_R0_DATA    0x10
 
 /* The vectors where the processor pushes an error code. */

@@ -1,0 +1,161 @@
+"""tools/gdb/mm386.py: gdb commands for mm386, sourced by tools/gdb/mm386.gdb.
+
+  pte ADDR     the PDE and PTE that map ADDR, read through the self-map and decoded as NT's
+               !pte decodes them (valid, transition, paging file, demand zero, prototype)
+  bugcheck     the last STOP code and parameters (KiBugCheckData), and the crash-dump header
+               the bugcheck left at 0xFFBE0000
+
+Bugcheck names are read from kernel/bugcodes.h, so this file never disagrees with the kernel.
+"""
+import os
+import re
+
+import gdb
+
+PTE_BASE = 0xC0000000
+PDE_BASE = 0xC0300000
+CRASH_DUMP_VA = 0xFFBE0000
+DUMP_SIGNATURE = 0x45474150  # 'PAGE'
+DUMP_VALID_DUMP = 0x504D5544  # 'DUMP'
+
+PROTECTION = ["NO_ACCESS", "ReadOnly", "Execute", "ExecuteRead", "ReadWrite", "WriteCopy",
+              "ExecuteReadWrite", "ExecuteWriteCopy"]
+
+SOURCE_TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def bugcheck_names():
+    names = {}
+    path = os.path.join(SOURCE_TOP, "kernel", "bugcodes.h")
+    with open(path) as header:
+        for line in header:
+            match = re.match(r"#define\s+(\w+)\s+(0x[0-9A-Fa-f]+)", line)
+            if match:
+                names[int(match.group(2), 16)] = match.group(1)
+    return names
+
+
+def parse_address(expression):
+    """An address from an expression: a number, a pointer, or a symbol such as KiImageBase
+    (linker symbols have no type, so their address is taken instead)."""
+    value = gdb.parse_and_eval(expression)
+    try:
+        if value.type.strip_typedefs().code != gdb.TYPE_CODE_ARRAY:
+            return int(value) & 0xFFFFFFFF
+    except gdb.error:
+        pass
+    return int(gdb.parse_and_eval("(unsigned int)&(%s)" % expression)) & 0xFFFFFFFF
+
+
+def read_u32(address):
+    data = gdb.selected_inferior().read_memory(address, 4)
+    return int.from_bytes(bytes(data), "little")
+
+
+def protection_text(protection):
+    """'4 - ReadWrite', with the NOCACHE/GUARD/NOACCESS modifiers as NT names them."""
+    low, high = protection & 7, protection >> 3
+    if high == 3 and low == 0:
+        name = "NO_ACCESS"
+    elif high == 2 and low == 0:
+        name = "Decommitted"
+    else:
+        name = PROTECTION[low]
+        name = {1: "NOCACHE ", 2: "GUARD ", 3: "WRITECOMBINE "}.get(high, "") + name
+    return "%x - %s" % (protection, name)
+
+
+def hardware_flags(pte):
+    """WinDbg's order: CopyOnWrite Global Large Dirty Accessed NoCache WriteThrough
+    Kernel/User Writable Executable Valid."""
+    return "".join([
+        "C" if pte & 0x200 else "-",
+        "G" if pte & 0x100 else "-",
+        "L" if pte & 0x080 else "-",
+        "D" if pte & 0x040 else "-",
+        "A" if pte & 0x020 else "-",
+        "N" if pte & 0x010 else "-",
+        "T" if pte & 0x008 else "-",
+        "U" if pte & 0x004 else "K",
+        "W" if pte & 0x002 else "R",
+        "E",
+        "V",
+    ])
+
+
+def describe(pte):
+    """The lines !pte prints under 'contains' for one entry."""
+    if pte & 1:
+        return ["pfn %-5x  %s" % (pte >> 12, hardware_flags(pte))]
+    if pte == 0:
+        return ["not valid"]
+    protection = (pte >> 5) & 0x1F
+    if pte & 0x400:
+        if (pte >> 12) == 0xFFFFF:
+            return ["not valid", " Proto: VAD", " Protect: %s" % protection_text(protection)]
+        offset = ((pte >> 11) << 9) | ((pte & 0xFE) << 1)
+        return ["not valid", " Proto: MmPagedPoolStart+%x%s" % (offset,
+                " (read only)" if pte & 0x100 else "")]
+    if pte & 0x800:
+        return ["not valid", " Transition: %x" % (pte >> 12),
+                " Protect: %s" % protection_text(protection)]
+    if (pte >> 12) == 0:
+        return ["not valid", " DemandZero", " Protect: %s" % protection_text(protection)]
+    return ["not valid", " PageFile: %2d" % ((pte >> 1) & 0xF), " Offset: %x" % (pte >> 12),
+            " Protect: %s" % protection_text(protection)]
+
+
+class PteCommand(gdb.Command):
+    """pte ADDR: the PDE and PTE that map ADDR, decoded as NT's !pte does."""
+
+    def __init__(self):
+        super().__init__("pte", gdb.COMMAND_DATA)
+
+    def invoke(self, argument, from_tty):
+        va = parse_address(argument)
+        pde_address = PDE_BASE + (va >> 22) * 4
+        pte_address = PTE_BASE + (va >> 12) * 4
+        pde = read_u32(pde_address)
+        left = ["PDE at %08X" % pde_address, "contains %08X" % pde] + describe(pde)
+        right = []
+        if pde & 1 and not pde & 0x80:
+            pte = read_u32(pte_address)
+            right = ["PTE at %08X" % pte_address, "contains %08X" % pte] + describe(pte)
+        elif pde & 0x80:
+            right = ["(a large page: no PTE)"]
+        print("%28s %08x" % ("VA", va))
+        for i in range(max(len(left), len(right))):
+            a = left[i] if i < len(left) else ""
+            b = right[i] if i < len(right) else ""
+            print(("%-27s%s" % (a, b)).rstrip())
+
+
+class BugCheckCommand(gdb.Command):
+    """bugcheck: the last STOP code and parameters, and the crash-dump header."""
+
+    def __init__(self):
+        super().__init__("bugcheck", gdb.COMMAND_STATUS)
+
+    def invoke(self, argument, from_tty):
+        data_address = parse_address("&KiBugCheckData")
+        code, p1, p2, p3, p4 = [read_u32(data_address + 4 * i) for i in range(5)]
+        if code == 0:
+            print("No bugcheck has been raised.")
+            return
+        print("*** STOP: 0x%08X (0x%08X,0x%08X,0x%08X,0x%08X)" % (code, p1, p2, p3, p4))
+        print(bugcheck_names().get(code, "UNKNOWN_BUGCHECK_CODE"))
+        try:
+            header = [read_u32(CRASH_DUMP_VA + 4 * i) for i in range(15)]
+        except gdb.MemoryError:
+            print("The crash-dump area at %08X is not mapped." % CRASH_DUMP_VA)
+            return
+        if header[0] != DUMP_SIGNATURE or header[1] != DUMP_VALID_DUMP:
+            print("No dump header at %08X yet." % CRASH_DUMP_VA)
+        elif header[10:15] == [code, p1, p2, p3, p4]:
+            print("The dump header at %08X records the same STOP." % CRASH_DUMP_VA)
+        else:
+            print("The dump header at %08X records STOP 0x%08X." % (CRASH_DUMP_VA, header[10]))
+
+
+PteCommand()
+BugCheckCommand()
