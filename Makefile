@@ -61,7 +61,8 @@ all: $(BUILD)/mm386.elf
 # Host tests: the pure code, built by the host compiler under ASan and UBSan.
 HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -I. \
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-HOST_SRCS := kernel/rtl/format.c kernel/rtl/cmdline.c kernel/rtl/glob.c kernel/rtl/string.c
+HOST_SRCS := kernel/rtl/format.c kernel/rtl/cmdline.c kernel/rtl/glob.c kernel/rtl/string.c \
+    kernel/rtl/bitmap.c
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 
 $(BUILD)/host/%: tests/host/%.c $(HOST_SRCS) tests/host/tap.h Makefile

@@ -15,7 +15,10 @@ void HalSerialPutChar(char Character);
 bool HalSerialGetChar(char *Character);     /* false when nothing is waiting */
 void HalSerialEnableReceiveInterrupt(void); /* IRQ4 when a byte arrives */
 
-/* 8259 PICs: IRQ n arrives at vector PRIMARY_VECTOR_BASE + n, all lines masked at start. */
+/*
+ * 8259 PICs: IRQ n arrives at vector PRIMARY_VECTOR_BASE + n. A line is open when its device
+ * is enabled and the current IRQL is below the line's IRQL (HalIrqToIrql).
+ */
 #define PRIMARY_VECTOR_BASE     0x30
 #define HAL_IRQ_COUNT           16
 #define HAL_IRQ_CLOCK           0
@@ -26,8 +29,8 @@ void HalSerialEnableReceiveInterrupt(void); /* IRQ4 when a byte arrives */
 void HalInitializePic(void);
 void HalEnableIrq(uint32_t Irq);
 void HalDisableIrq(uint32_t Irq);
-uint16_t HalGetIrqMask(void);
-void HalSetIrqMask(uint16_t Mask);          /* 1 bits are masked */
+uint8_t HalIrqToIrql(uint32_t Irq);
+void HalSetIrqlMask(uint8_t Irql);          /* block the lines at or below Irql */
 void HalEndOfInterrupt(uint32_t Irq);
 bool HalIsSpuriousIrq(uint32_t Irq);
 

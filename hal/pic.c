@@ -14,12 +14,24 @@
 #define OCW2_EOI            0x20
 #define OCW3_READ_ISR       0x0B
 
-static uint16_t HalpIrqMask = 0xFFFF;
+/*
+ * A line is masked when its device is not enabled, or when the current IRQL is at or above
+ * the line's IRQL. NT's PC HAL gives IRQ 0 (the clock) CLOCK2_LEVEL and IRQ n the level
+ * PROFILE_LEVEL - n, so a lower IRQ number is a more urgent device.
+ */
+#define CLOCK2_LEVEL        28
+#define PROFILE_LEVEL       27
+#define HIGH_LEVEL          31
+
+static uint16_t HalpEnabledIrqs;
+static uint16_t HalpIrqlMask;
 
 static void HalpWriteMask(void)
 {
-    WRITE_PORT_UCHAR(PIC1_DATA, HalpIrqMask & 0xFF);
-    WRITE_PORT_UCHAR(PIC2_DATA, HalpIrqMask >> 8);
+    uint16_t mask = (uint16_t)(~HalpEnabledIrqs | HalpIrqlMask);
+
+    WRITE_PORT_UCHAR(PIC1_DATA, mask & 0xFF);
+    WRITE_PORT_UCHAR(PIC2_DATA, mask >> 8);
 }
 
 void HalInitializePic(void)
@@ -32,30 +44,40 @@ void HalInitializePic(void)
     WRITE_PORT_UCHAR(PIC2_DATA, HAL_IRQ_CASCADE);
     WRITE_PORT_UCHAR(PIC1_DATA, ICW4_8086);
     WRITE_PORT_UCHAR(PIC2_DATA, ICW4_8086);
-    HalpIrqMask = (uint16_t)~(1u << HAL_IRQ_CASCADE);
+    HalpEnabledIrqs = 1u << HAL_IRQ_CASCADE;
     HalpWriteMask();
 }
 
 void HalEnableIrq(uint32_t Irq)
 {
-    HalpIrqMask &= (uint16_t)~(1u << Irq);
+    HalpEnabledIrqs |= (uint16_t)(1u << Irq);
     HalpWriteMask();
 }
 
 void HalDisableIrq(uint32_t Irq)
 {
-    HalpIrqMask |= (uint16_t)(1u << Irq);
+    HalpEnabledIrqs &= (uint16_t)~(1u << Irq);
     HalpWriteMask();
 }
 
-uint16_t HalGetIrqMask(void)
+uint8_t HalIrqToIrql(uint32_t Irq)
 {
-    return HalpIrqMask;
+    return Irq == HAL_IRQ_CLOCK ? CLOCK2_LEVEL : (uint8_t)(PROFILE_LEVEL - Irq);
 }
 
-void HalSetIrqMask(uint16_t Mask)
+/* Mask the lines an IRQL blocks: those whose own IRQL is at or below it. Call with interrupts
+ * disabled, so no masked line is delivered afterwards. */
+void HalSetIrqlMask(uint8_t Irql)
 {
-    HalpIrqMask = Mask;
+    uint16_t mask = 0;
+
+    for (uint32_t irq = 0; irq < HAL_IRQ_COUNT; irq++) {
+        if (irq != HAL_IRQ_CASCADE && HalIrqToIrql(irq) <= Irql)
+            mask |= (uint16_t)(1u << irq);
+    }
+    if (Irql >= HIGH_LEVEL)
+        mask = 0xFFFF;
+    HalpIrqlMask = mask;
     HalpWriteMask();
 }
 

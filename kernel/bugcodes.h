@@ -2,7 +2,10 @@
 #ifndef KERNEL_BUGCODES_H
 #define KERNEL_BUGCODES_H
 
+#define IRQL_NOT_GREATER_OR_EQUAL                   0x00000009
 #define IRQL_NOT_LESS_OR_EQUAL                      0x0000000A
+#define SPIN_LOCK_ALREADY_OWNED                     0x0000000F
+#define SPIN_LOCK_NOT_OWNED                         0x00000010
 #define KMODE_EXCEPTION_NOT_HANDLED                 0x0000001E
 #define MANUALLY_INITIATED_CRASH                    0x000000E2
 #define BAD_POOL_HEADER                             0x00000019
@@ -15,6 +18,7 @@
 #define PHASE0_INITIALIZATION_FAILED                0x00000078
 #define KERNEL_STACK_INPAGE_ERROR                   0x00000077
 #define KERNEL_DATA_INPAGE_ERROR                    0x0000007A
+#define INSTALL_MORE_MEMORY                         0x0000007D
 #define UNEXPECTED_KERNEL_MODE_TRAP                 0x0000007F
 #define NMI_HARDWARE_FAILURE                        0x00000080
 #define MACHINE_CHECK_EXCEPTION                     0x0000009C

@@ -41,6 +41,10 @@ static void KdCommandPowerOff(int Argc, char **Argv)
 static const KD_COMMAND KdCommands[] = {
     { "help", "", "list the commands", KdCommandHelp },
     { "test", "<glob>", "run the self-tests whose names match", KdCommandTest },
+    { "dd", "<address> [L <n>]", "display n dwords (symbols, poi(), + and - allowed)",
+      KdCommandDumpDwords },
+    { "?", "<expression>", "evaluate an expression (a symbol is its address)",
+      KdCommandEvaluate },
     { "crash", "<kind>", "bug-check the system on purpose", KdCommandCrash },
     { "poweroff", "", "leave QEMU (exit status 0)", KdCommandPowerOff },
 };

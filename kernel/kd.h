@@ -9,4 +9,12 @@ typedef struct _KD_COMMAND {
     void (*Handler)(int Argc, char **Argv);
 } KD_COMMAND;
 
+/* kdexpr.c: WinDbg-style expressions and the memory commands. */
+#include <stdbool.h>
+#include <stdint.h>
+bool KdEvaluate(const char **Cursor, uint32_t *Value);
+bool KdEvaluateWord(const char *Word, uint32_t *Value);
+void KdCommandEvaluate(int Argc, char **Argv);
+void KdCommandDumpDwords(int Argc, char **Argv);
+
 #endif

@@ -84,7 +84,31 @@ NTSTATUS KeProbeRead32(const volatile void *Address, uint32_t *Value);
 NTSTATUS KeProbeWrite32(volatile void *Address, uint32_t Value);
 bool KeInvalidAccessAllowed(const void *TrapInformation);
 
-/* The clock and interrupts (clock.c, interrupt.c). */
+/* IRQL (irql.c) and spin locks (spinlock.c). */
+typedef uint8_t KIRQL;
+#define PASSIVE_LEVEL       0
+#define APC_LEVEL           1
+#define DISPATCH_LEVEL      2
+#define PROFILE_LEVEL       27
+#define CLOCK2_LEVEL        28
+#define IPI_LEVEL           29
+#define POWER_LEVEL         30
+#define HIGH_LEVEL          31
+
+KIRQL KeGetCurrentIrql(void);
+KIRQL KfRaiseIrql(KIRQL NewIrql);           /* bugchecks 0x9 if NewIrql is lower */
+void KfLowerIrql(KIRQL NewIrql);            /* bugchecks 0xA if NewIrql is higher */
+#define KeRaiseIrql(NewIrql, OldIrql)       (*(OldIrql) = KfRaiseIrql(NewIrql))
+#define KeLowerIrql(NewIrql)                KfLowerIrql(NewIrql)
+
+typedef uintptr_t KSPIN_LOCK;
+void KeInitializeSpinLock(KSPIN_LOCK *SpinLock);
+void KeAcquireSpinLock(KSPIN_LOCK *SpinLock, KIRQL *OldIrql);
+void KeReleaseSpinLock(KSPIN_LOCK *SpinLock, KIRQL NewIrql);
+void KeAcquireSpinLockAtDpcLevel(KSPIN_LOCK *SpinLock);
+void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *SpinLock);
+
+/* The clock and interrupts (clock.c, trap.c). Service routines run at the line's IRQL. */
 extern volatile uint32_t KeTickCount;               /* HAL_CLOCK_HZ ticks since start-up */
 typedef void (*KSERVICE_ROUTINE)(void *Context);
 void KeConnectInterrupt(uint32_t Irq, KSERVICE_ROUTINE Routine, void *Context);

@@ -188,13 +188,25 @@ static void KiTrapException(KTRAP_FRAME *TrapFrame)
     KeBugCheckEx(UNEXPECTED_KERNEL_MODE_TRAP, vector, 0, 0, 0);
 }
 
+/*
+ * A device interrupt: raise to the line's IRQL (masking it and every less urgent line),
+ * acknowledge it at the PIC, and run its service routine with interrupts enabled so more
+ * urgent devices can still interrupt.
+ */
 static void KiDispatchInterrupt(uint32_t Irq)
 {
+    KIRQL oldIrql;
+
     if (HalIsSpuriousIrq(Irq))
         return;
-    if (KiInterruptTable[Irq].Routine)
-        KiInterruptTable[Irq].Routine(KiInterruptTable[Irq].Context);
+    oldIrql = KfRaiseIrql(HalIrqToIrql(Irq));
     HalEndOfInterrupt(Irq);
+    if (KiInterruptTable[Irq].Routine) {
+        _enable();
+        KiInterruptTable[Irq].Routine(KiInterruptTable[Irq].Context);
+        _disable();
+    }
+    KfLowerIrql(oldIrql);
 }
 
 void KiDispatchTrap(KTRAP_FRAME *TrapFrame)

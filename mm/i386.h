@@ -45,6 +45,25 @@
 #define PDE_TOP                 0xC0300FFFu
 #define MM_SELFMAP_PDE_INDEX    0x300
 
+/* Fixed regions of the x86 address space (mi386.h); the rest is computed in mminit.c. */
+#define MM_LOWEST_USER_ADDRESS          0x00010000u
+#define MM_SHARED_USER_DATA_VA          0x7FFE0000u
+#define MM_KSEG0_BASE                   0x80000000u
+#define MM_KSEG2_BASE                   0xA0000000u
+#define MM_SESSION_SPACE_DEFAULT        0xA0000000u
+#define MM_SESSION_SPACE_DEFAULT_END    0xC0000000u
+#define HYPER_SPACE                     0xC0400000u
+#define HYPER_SPACE_END                 0xC07FFFFFu
+#define MM_SYSTEM_CACHE_WORKING_SET     0xC0C00000u
+#define MM_SYSTEM_CACHE_START           0xC1000000u
+#define MM_SYSTEM_CACHE_END             0xE0FFFFFFu
+#define MM_DEFAULT_PAGED_POOL_START     0xE1000000u
+#define MM_LOWEST_NONPAGED_SYSTEM_START 0xEB000000u
+#define MM_NONPAGED_POOL_END            0xFFBE0000u
+#define MM_CRASH_DUMP_VA                0xFFBE0000u
+#define MM_DEBUG_VA                     0xFFBFF000u
+#define MM_HAL_VA_START                 0xFFC00000u
+
 /* MMPTE_HARDWARE (UP: bit 1 is the hardware write bit, bit 6 dirty). */
 #define MM_PTE_VALID_MASK       0x001u
 #define MM_PTE_WRITE_MASK       0x002u

@@ -7,6 +7,151 @@
 #include "mm/mm.h"
 #include "hal/x86.h"
 
+/*
+ * The PFN database: one MMPFN per physical page, 24 bytes, NT's layout (mi.h). The unions
+ * hold different things in different states: u1 is the list Flink while the page is on a
+ * list and the working-set index while it is valid; u2 the Blink or the share count.
+ */
+typedef enum _MMLISTS {
+    ZeroedPageList = 0,
+    FreePageList = 1,
+    StandbyPageList = 2,                /* 0-2 are the available pages */
+    ModifiedPageList = 3,
+    ModifiedNoWritePageList = 4,
+    BadPageList = 5,
+    ActiveAndValid = 6,                 /* a state, not a list */
+    TransitionPage = 7,                 /* a state: I/O in progress, or about to be freed */
+} MMLISTS;
+
+#define NUMBER_OF_PAGE_LISTS    8
+#define MM_EMPTY_LIST           0xFFFFFFFFu
+
+typedef struct _MMPFNENTRY {
+    uint16_t Modified : 1;
+    uint16_t ReadInProgress : 1;        /* also StartOfAllocation, for pool pages */
+    uint16_t WriteInProgress : 1;       /* also EndOfAllocation, for pool pages */
+    uint16_t PrototypePte : 1;
+    uint16_t PageColor : 4;
+    uint16_t PageLocation : 3;          /* an MMLISTS value */
+    uint16_t RemovalRequested : 1;
+    uint16_t CacheAttribute : 2;
+    uint16_t Rom : 1;
+    uint16_t ParityError : 1;
+} MMPFNENTRY;
+
+typedef struct _MMPFN {
+    union {
+        uint32_t Flink;
+        uint32_t WsIndex;
+        struct _KEVENT *Event;
+        NTSTATUS ReadStatus;
+    } u1;
+    MMPTE *PteAddress;                  /* bit 0 set: the page is deleted (MI_SET_PFN_DELETED) */
+    union {
+        uint32_t Blink;
+        uint32_t ShareCount;
+    } u2;
+    union {
+        struct {
+            uint16_t ReferenceCount;
+            MMPFNENTRY e1;
+        };
+        struct {
+            uint16_t ReferenceCount;
+            uint16_t ShortFlags;
+        } e2;
+    } u3;
+    MMPTE OriginalPte;
+    union {
+        struct {
+            uint32_t PteFrame : 25;
+            uint32_t InPageError : 1;
+            uint32_t VerifierAllocation : 1;
+            uint32_t AweAllocation : 1;
+            uint32_t Priority : 3;
+            uint32_t MustBeCached : 1;
+        };
+        uint32_t EntireFrame;
+    } u4;
+} MMPFN;
+
+_Static_assert(sizeof(MMPFNENTRY) == 2, "MMPFNENTRY is 16 bits");
+_Static_assert(sizeof(MMPFN) == 24, "MMPFN is NT's 24 bytes");
+_Static_assert(offsetof(MMPFN, PteAddress) == 4 && offsetof(MMPFN, u2) == 8 &&
+               offsetof(MMPFN, u3) == 12 && offsetof(MMPFN, OriginalPte) == 16 &&
+               offsetof(MMPFN, u4) == 20, "MMPFN field offsets");
+
+typedef struct _MMPFNLIST {
+    uint32_t Total;
+    MMLISTS ListName;
+    uint32_t Flink;
+    uint32_t Blink;
+} MMPFNLIST;
+
+#define StartOfAllocation       ReadInProgress
+#define EndOfAllocation         WriteInProgress
+
+extern MMPFN *MmPfnDatabase;
+extern uint32_t MmHighestPhysicalPage;  /* the last page the PFN database describes */
+extern uint32_t MmNumberOfPhysicalPages;/* RAM pages the memory manager owns */
+extern volatile uint32_t MmAvailablePages;
+extern MMPFNLIST MmZeroedPageListHead, MmFreePageListHead, MmStandbyPageListHead,
+    MmModifiedPageListHead, MmModifiedNoWritePageListHead, MmBadPageListHead;
+extern MMPFNLIST *const MmPageLocationList[NUMBER_OF_PAGE_LISTS];
+extern KSPIN_LOCK MmPfnLock;
+
+#define MI_PFN_ELEMENT(index)           (&MmPfnDatabase[index])
+#define MI_PFN_INDEX(pfn)               ((uint32_t)((pfn) - MmPfnDatabase))
+#define MI_SET_PFN_DELETED(pfn)         ((pfn)->PteAddress = (MMPTE *)((uintptr_t)(pfn)->PteAddress | 1))
+#define MI_IS_PFN_DELETED(pfn)          (((uintptr_t)(pfn)->PteAddress & 1) != 0)
+#define LOCK_PFN(OldIrql)               KeAcquireSpinLock(&MmPfnLock, &(OldIrql))
+#define UNLOCK_PFN(OldIrql)             KeReleaseSpinLock(&MmPfnLock, (OldIrql))
+
+/* pfnlist.c: the page lists. All of these expect the PFN lock held. */
+void MiInsertPageInList(MMPFNLIST *ListHead, uint32_t PageFrameIndex);
+void MiUnlinkPageFromList(MMPFN *Pfn);
+uint32_t MiRemoveAnyPage(void);
+uint32_t MiRemoveZeroPage(void);
+uint32_t MiRemoveZeroPageIfAny(void);   /* 0 when the zeroed list is empty */
+void MiInitializePfn(uint32_t PageFrameIndex, MMPTE *PointerPte, bool Modified);
+void MiDecrementShareCount(uint32_t PageFrameIndex);
+void MiDecrementReferenceCount(uint32_t PageFrameIndex);
+bool MiIsPhysicalMemory(uint32_t PageFrameIndex);
+
+void MiRestoreTransitionPte(uint32_t PageFrameIndex);
+
+/* hypermap.c: brief mappings of any physical page; the hyperspace lock is held meanwhile. */
+void MiInitializeHyperSpace(void);
+void *MiMapPageInHyperSpace(uint32_t PageFrameIndex, KIRQL *OldIrql);
+void MiUnmapPageInHyperSpace(void *VirtualAddress, KIRQL OldIrql);
+void MiZeroPhysicalPage(uint32_t PageFrameIndex);
+
+/* pagefile.c: paging files (sizes in pages). */
+#define MAX_PAGE_FILES          16
+
+typedef struct _MMPAGING_FILE {
+    uint32_t Size;
+    uint32_t MaximumSize;
+    uint32_t MinimumSize;
+    uint32_t FreeSpace;
+    uint32_t CurrentUsage;
+    uint32_t PeakUsage;
+    uint32_t HighestPage;
+    RTL_BITMAP Bitmap;                  /* 1 = the slot holds a page; bit 0 always set */
+    uint32_t PageFileNumber : 4;
+} MMPAGING_FILE;
+
+extern MMPAGING_FILE *MmPagingFile[MAX_PAGE_FILES];
+extern uint32_t MmNumberOfPagingFiles;
+bool MiReleasePageFileSpace(MMPTE PteContents);
+
+/* MEMORY_MANAGEMENT (0x1A) first parameters raised by mm386 (NT has its own set). */
+#define MI_MEMORY_MANAGEMENT_BAD_TRANSITION_PTE 0x41284  /* a standby page's PTE is not its transition PTE */
+#define MI_MEMORY_MANAGEMENT_BAD_PAGEFILE_SLOT  0x41285  /* a PTE names a slot no paging file holds */
+
+#define MI_FLUSH_ENTIRE_TB()            __writecr3(__readcr3())
+#define MI_FLUSH_SINGLE_TB(va)          __invlpg((void *)(uintptr_t)(va))
+
 /* Boot-time physical pages, before the PFN database exists (mminit.c). */
 uint32_t MxGetNextPage(void);
 void MiMapBootPage(uintptr_t VirtualAddress, uint32_t PageFrameIndex);

@@ -23,9 +23,7 @@ NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MO
 /* True when touching VirtualAddress would not fault (its PDE and PTE are valid). */
 bool MmIsAddressValid(const void *VirtualAddress);
 
-/* The crash-dump area (crashdmp.c): a bugcheck leaves a DUMP_HEADER32 there. */
-#define MM_CRASH_DUMP_VA        0xFFBE0000u
-#define MM_DEBUG_VA             0xFFBFF000u
+/* The crash-dump area (crashdmp.c): a bugcheck leaves a DUMP_HEADER32 at MM_CRASH_DUMP_VA. */
 void MmWriteCrashDumpHeader(const uint32_t BugCheckData[5]);
 
 /* The system address space (mminit.c). */

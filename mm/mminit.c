@@ -7,7 +7,6 @@
 
 #define MI_SELFMAP_CHECK_PDE        1   /* PHASE0_INITIALIZATION_FAILED parameter 1 */
 #define MI_SELFMAP_CHECK_IMAGE_PTE  2
-#define INSTALL_MORE_MEMORY         0x7D
 
 uintptr_t MmSystemRangeStart = KSEG0_BASE;
 

@@ -65,6 +65,32 @@ NTSTATUS RtlSplitCommandLine(char *Line, RTL_OPTION *Options, uint32_t MaximumCo
  * when Base is 16). False on an empty string, a bad digit or overflow past 32 bits. */
 bool RtlStringToUlong(const char *String, uint32_t Base, uint32_t *Value);
 
+/*
+ * bitmap.c: RTL_BITMAP. Buffer holds ROUND_UP(SizeOfBitMap, 32) / 32 words. The Find routines
+ * return the first bit of the run found, or 0xFFFFFFFF; RtlFindClearBits looks from HintIndex
+ * to the end first, then from the start.
+ */
+typedef struct _RTL_BITMAP {
+    uint32_t SizeOfBitMap;
+    uint32_t *Buffer;
+} RTL_BITMAP;
+
+void RtlInitializeBitMap(RTL_BITMAP *BitMapHeader, uint32_t *BitMapBuffer, uint32_t SizeOfBitMap);
+void RtlSetBits(RTL_BITMAP *BitMapHeader, uint32_t StartingIndex, uint32_t NumberToSet);
+void RtlClearBits(RTL_BITMAP *BitMapHeader, uint32_t StartingIndex, uint32_t NumberToClear);
+void RtlSetAllBits(RTL_BITMAP *BitMapHeader);
+void RtlClearAllBits(RTL_BITMAP *BitMapHeader);
+bool RtlCheckBit(const RTL_BITMAP *BitMapHeader, uint32_t BitNumber);
+bool RtlAreBitsClear(const RTL_BITMAP *BitMapHeader, uint32_t StartingIndex, uint32_t Length);
+bool RtlAreBitsSet(const RTL_BITMAP *BitMapHeader, uint32_t StartingIndex, uint32_t Length);
+uint32_t RtlFindClearBits(const RTL_BITMAP *BitMapHeader, uint32_t NumberToFind,
+                          uint32_t HintIndex);
+uint32_t RtlFindClearBitsAndSet(RTL_BITMAP *BitMapHeader, uint32_t NumberToFind,
+                                uint32_t HintIndex);
+uint32_t RtlNumberOfSetBits(const RTL_BITMAP *BitMapHeader);
+uint32_t RtlNumberOfClearBits(const RTL_BITMAP *BitMapHeader);
+uint32_t RtlFindSetRunLength(const RTL_BITMAP *BitMapHeader, uint32_t StartingIndex);
+
 /* glob.c: shell-style matching with * and ?, and a comma-separated list of such patterns. */
 bool RtlGlobMatch(const char *Pattern, const char *String);
 bool RtlGlobListMatch(const char *Patterns, const char *String);

@@ -1,0 +1,264 @@
+/*
+ * mm/pfnlist.c: the page lists of the PFN database and the counts that move pages between
+ * them, with NT's rules (pfnlist.c, pfndec.c):
+ *
+ *   ZeroedPageList   pages known to be zero; inserted at the head
+ *   FreePageList     pages with stale contents          } inserted at the tail;
+ *   StandbyPageList  clean pages still holding data     } 0-2 are MmAvailablePages
+ *   ModifiedPageList dirty pages waiting for the writer
+ *   ModifiedNoWritePageList, BadPageList
+ *
+ * Each list threads PFN indices through u1.Flink and u2.Blink and ends in MM_EMPTY_LIST.
+ * A page on no list is ActiveAndValid (mapped: ShareCount PTEs map it, ReferenceCount holds
+ * it in memory) or TransitionPage (I/O in progress, or on its way to a list).
+ *
+ * Every routine here expects the PFN lock. A broken rule is PFN_LIST_CORRUPT (0x4E):
+ *   (0x01, list, page, link)      a list's links do not agree
+ *   (0x07, page, share count, 0)  the reference count reached 0 while PTEs still map it
+ *   (0x8F, page, location, list)  the page is not where its list says (or is still referenced)
+ *   (0x99, page, location, 0)     the share count dropped in a state that has none
+ * and an empty system is NO_PAGES_AVAILABLE (0x4D).
+ */
+#include "mm/mi.h"
+
+#define PFN_LIST_CORRUPT_LINKS          0x01
+#define PFN_LIST_CORRUPT_SHARE_COUNT    0x07
+#define PFN_LIST_CORRUPT_LOCATION       0x8F
+#define PFN_LIST_CORRUPT_SHARE_STATE    0x99
+
+MMPFN *MmPfnDatabase;
+uint32_t MmHighestPhysicalPage;
+uint32_t MmNumberOfPhysicalPages;
+volatile uint32_t MmAvailablePages;
+KSPIN_LOCK MmPfnLock;
+
+MMPFNLIST MmZeroedPageListHead = { 0, ZeroedPageList, MM_EMPTY_LIST, MM_EMPTY_LIST };
+MMPFNLIST MmFreePageListHead = { 0, FreePageList, MM_EMPTY_LIST, MM_EMPTY_LIST };
+MMPFNLIST MmStandbyPageListHead = { 0, StandbyPageList, MM_EMPTY_LIST, MM_EMPTY_LIST };
+MMPFNLIST MmModifiedPageListHead = { 0, ModifiedPageList, MM_EMPTY_LIST, MM_EMPTY_LIST };
+MMPFNLIST MmModifiedNoWritePageListHead = { 0, ModifiedNoWritePageList, MM_EMPTY_LIST,
+                                             MM_EMPTY_LIST };
+MMPFNLIST MmBadPageListHead = { 0, BadPageList, MM_EMPTY_LIST, MM_EMPTY_LIST };
+
+MMPFNLIST *const MmPageLocationList[NUMBER_OF_PAGE_LISTS] = {
+    &MmZeroedPageListHead, &MmFreePageListHead, &MmStandbyPageListHead,
+    &MmModifiedPageListHead, &MmModifiedNoWritePageListHead, &MmBadPageListHead, NULL, NULL,
+};
+
+static void MiCorrupt(uint32_t Code, uintptr_t P2, uintptr_t P3, uintptr_t P4)
+{
+    KeBugCheckEx(PFN_LIST_CORRUPT, Code, P2, P3, P4);
+}
+
+void MiInsertPageInList(MMPFNLIST *ListHead, uint32_t PageFrameIndex)
+{
+    MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
+    MMLISTS list = ListHead->ListName;
+
+    if (pfn->u3.e2.ReferenceCount != 0 || pfn->u3.e1.PageLocation <= BadPageList)
+        MiCorrupt(PFN_LIST_CORRUPT_LOCATION, PageFrameIndex, pfn->u3.e1.PageLocation, list);
+    if (pfn->u3.e1.RemovalRequested && list <= StandbyPageList) {
+        ListHead = &MmBadPageListHead;
+        list = BadPageList;
+    }
+
+    if (list == ZeroedPageList) {
+        pfn->u1.Flink = ListHead->Flink;
+        pfn->u2.Blink = MM_EMPTY_LIST;
+        if (ListHead->Flink == MM_EMPTY_LIST)
+            ListHead->Blink = PageFrameIndex;
+        else
+            MI_PFN_ELEMENT(ListHead->Flink)->u2.Blink = PageFrameIndex;
+        ListHead->Flink = PageFrameIndex;
+    } else {
+        pfn->u1.Flink = MM_EMPTY_LIST;
+        pfn->u2.Blink = ListHead->Blink;
+        if (ListHead->Blink == MM_EMPTY_LIST)
+            ListHead->Flink = PageFrameIndex;
+        else
+            MI_PFN_ELEMENT(ListHead->Blink)->u1.Flink = PageFrameIndex;
+        ListHead->Blink = PageFrameIndex;
+    }
+    ListHead->Total++;
+    pfn->u3.e1.PageLocation = list;
+    if (list <= StandbyPageList)
+        MmAvailablePages++;
+}
+
+/* Take the page off whatever list holds it; its location is left for the caller to set. */
+void MiUnlinkPageFromList(MMPFN *Pfn)
+{
+    uint32_t index = MI_PFN_INDEX(Pfn);
+    MMLISTS list = Pfn->u3.e1.PageLocation;
+    MMPFNLIST *listHead;
+    uint32_t next = Pfn->u1.Flink, previous = Pfn->u2.Blink;
+
+    if (list > BadPageList)
+        MiCorrupt(PFN_LIST_CORRUPT_LOCATION, index, list, 0);
+    listHead = MmPageLocationList[list];
+
+    if (previous == MM_EMPTY_LIST) {
+        if (listHead->Flink != index)
+            MiCorrupt(PFN_LIST_CORRUPT_LINKS, (uintptr_t)listHead, index, listHead->Flink);
+        listHead->Flink = next;
+    } else {
+        if (MI_PFN_ELEMENT(previous)->u1.Flink != index)
+            MiCorrupt(PFN_LIST_CORRUPT_LINKS, (uintptr_t)listHead, index,
+                      MI_PFN_ELEMENT(previous)->u1.Flink);
+        MI_PFN_ELEMENT(previous)->u1.Flink = next;
+    }
+    if (next == MM_EMPTY_LIST) {
+        if (listHead->Blink != index)
+            MiCorrupt(PFN_LIST_CORRUPT_LINKS, (uintptr_t)listHead, index, listHead->Blink);
+        listHead->Blink = previous;
+    } else {
+        if (MI_PFN_ELEMENT(next)->u2.Blink != index)
+            MiCorrupt(PFN_LIST_CORRUPT_LINKS, (uintptr_t)listHead, index,
+                      MI_PFN_ELEMENT(next)->u2.Blink);
+        MI_PFN_ELEMENT(next)->u2.Blink = previous;
+    }
+    Pfn->u1.Flink = 0;
+    Pfn->u2.Blink = 0;
+    listHead->Total--;
+    if (list <= StandbyPageList)
+        MmAvailablePages--;
+}
+
+/* The first page of a list, unlinked and left in TransitionPage; MM_EMPTY_LIST if none. */
+static uint32_t MiRemovePageFromList(MMPFNLIST *ListHead)
+{
+    uint32_t index = ListHead->Flink;
+    MMPFN *pfn;
+
+    if (index == MM_EMPTY_LIST)
+        return MM_EMPTY_LIST;
+    pfn = MI_PFN_ELEMENT(index);
+    if (pfn->u3.e1.PageLocation != ListHead->ListName)
+        MiCorrupt(PFN_LIST_CORRUPT_LOCATION, index, pfn->u3.e1.PageLocation, ListHead->ListName);
+    MiUnlinkPageFromList(pfn);
+    if (ListHead->ListName == StandbyPageList)
+        MiRestoreTransitionPte(index);
+    pfn->u3.e1.PageLocation = TransitionPage;
+    return index;
+}
+
+static __attribute__((noreturn)) void MiNoPagesAvailable(void)
+{
+    KeBugCheckEx(NO_PAGES_AVAILABLE, MmModifiedPageListHead.Total, MmNumberOfPhysicalPages,
+                 MmAvailablePages, 0);
+}
+
+/*
+ * A standby page is about to be reused: the transition PTE that still points at it becomes
+ * the PTE it was before the page came in (its OriginalPte: demand zero or a paging-file
+ * slot), and its page table loses the share that PTE held.
+ */
+void MiRestoreTransitionPte(uint32_t PageFrameIndex)
+{
+    MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
+    volatile MMPTE *pte = pfn->PteAddress;
+
+    if (pte->u.Hard.Valid || !pte->u.Soft.Transition || pte->u.Soft.Prototype ||
+        pte->u.Trans.PageFrameNumber != PageFrameIndex)
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_TRANSITION_PTE,
+                     (uintptr_t)pte, pte->u.Long, PageFrameIndex);
+    pte->u.Long = pfn->OriginalPte.u.Long;
+    MiDecrementShareCount(pfn->u4.PteFrame);
+}
+
+/* Any available page, for a caller that will overwrite it: free, then zeroed, then standby. */
+uint32_t MiRemoveAnyPage(void)
+{
+    uint32_t index = MiRemovePageFromList(&MmFreePageListHead);
+
+    if (index == MM_EMPTY_LIST)
+        index = MiRemovePageFromList(&MmZeroedPageListHead);
+    if (index == MM_EMPTY_LIST)
+        index = MiRemovePageFromList(&MmStandbyPageListHead);
+    if (index == MM_EMPTY_LIST)
+        MiNoPagesAvailable();
+    return index;
+}
+
+/* A page of zeroes: from the zeroed list, or any page zeroed through hyperspace. */
+uint32_t MiRemoveZeroPage(void)
+{
+    uint32_t index = MiRemovePageFromList(&MmZeroedPageListHead);
+
+    if (index == MM_EMPTY_LIST) {
+        index = MiRemoveAnyPage();
+        MiZeroPhysicalPage(index);
+    }
+    return index;
+}
+
+uint32_t MiRemoveZeroPageIfAny(void)
+{
+    uint32_t index = MiRemovePageFromList(&MmZeroedPageListHead);
+
+    return index == MM_EMPTY_LIST ? 0 : index;
+}
+
+/*
+ * A page just taken from a list is now mapped by PointerPte: one reference, one share, its
+ * original PTE remembered, and the page table that holds PointerPte gains a share.
+ */
+void MiInitializePfn(uint32_t PageFrameIndex, MMPTE *PointerPte, bool Modified)
+{
+    MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
+    uint32_t tableFrame = MiGetPteAddress(PointerPte)->u.Hard.PageFrameNumber;
+
+    pfn->PteAddress = PointerPte;
+    pfn->OriginalPte = *PointerPte;
+    pfn->u3.e2.ReferenceCount = 1;
+    pfn->u2.ShareCount = 1;
+    pfn->u3.e1.PageLocation = ActiveAndValid;
+    pfn->u3.e1.Modified = Modified;
+    pfn->u4.PteFrame = tableFrame;
+    MI_PFN_ELEMENT(tableFrame)->u2.ShareCount++;
+}
+
+/* One PTE less maps the page. At zero shares the page leaves the active state. */
+void MiDecrementShareCount(uint32_t PageFrameIndex)
+{
+    MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
+
+    if (pfn->u3.e1.PageLocation != ActiveAndValid && pfn->u3.e1.PageLocation != StandbyPageList)
+        MiCorrupt(PFN_LIST_CORRUPT_SHARE_STATE, PageFrameIndex, pfn->u3.e1.PageLocation, 0);
+    if (pfn->u2.ShareCount == 0)
+        MiCorrupt(PFN_LIST_CORRUPT_SHARE_STATE, PageFrameIndex, pfn->u3.e1.PageLocation, 1);
+    if (--pfn->u2.ShareCount != 0)
+        return;
+
+    pfn->u3.e1.PageLocation = TransitionPage;
+    MiDecrementReferenceCount(PageFrameIndex);
+}
+
+/*
+ * One reference less holds the page. At zero it goes to a list: free if it was deleted
+ * (its paging-file copy released), modified if dirty, bad if removal was asked for, else
+ * standby, where a soft fault can still take it back.
+ */
+void MiDecrementReferenceCount(uint32_t PageFrameIndex)
+{
+    MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
+
+    if (pfn->u3.e2.ReferenceCount == 0)
+        MiCorrupt(PFN_LIST_CORRUPT_LOCATION, PageFrameIndex, pfn->u3.e1.PageLocation, 0);
+    if (--pfn->u3.e2.ReferenceCount != 0)
+        return;
+    if (pfn->u2.ShareCount != 0)
+        MiCorrupt(PFN_LIST_CORRUPT_SHARE_COUNT, PageFrameIndex, pfn->u2.ShareCount, 0);
+
+    if (MI_IS_PFN_DELETED(pfn)) {
+        MiReleasePageFileSpace(pfn->OriginalPte);
+        pfn->u3.e1.Modified = 0;
+        MiInsertPageInList(&MmFreePageListHead, PageFrameIndex);
+    } else if (pfn->u3.e1.Modified) {
+        MiInsertPageInList(&MmModifiedPageListHead, PageFrameIndex);
+    } else if (pfn->u3.e1.RemovalRequested) {
+        MiInsertPageInList(&MmBadPageListHead, PageFrameIndex);
+    } else {
+        MiInsertPageInList(&MmStandbyPageListHead, PageFrameIndex);
+    }
+}
