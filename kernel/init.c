@@ -1,7 +1,8 @@
 /*
  * kernel/init.c: KiSystemStartup, the first C code. boot/multiboot.S calls it on the boot
  * stack with paging on, the image at its link address, the identity map gone and the loader's
- * information copied into the image.
+ * information copied into the image. Under /3GB it runs twice: the first call moves the image
+ * (kernel/relocate.c) and calls it again at the new address.
  */
 #include "kernel/ki.h"
 #include "mm/mm.h"
@@ -9,6 +10,7 @@
 
 void KiSystemStartup(uint32_t Magic)
 {
+    KiRelocateImageIfRequested(Magic);
     HalInitializeSerial();
     DbgPrint("\nmm386: NT-style virtual memory manager for i386\n");
     KiInitializeGdt();
@@ -23,11 +25,11 @@ void KiSystemStartup(uint32_t Magic)
 
     MmInitSystem(0);
 
-    if (KiBootOptions.Crash && !KdCrash(KiBootOptions.Crash)) {
-        DbgPrint("crash: unknown kind '%s'; the kinds are:\n", KiBootOptions.Crash);
+    if (KeBootOptions.Crash && !KdCrash(KeBootOptions.Crash)) {
+        DbgPrint("crash: unknown kind '%s'; the kinds are:\n", KeBootOptions.Crash);
         KdListCrashKinds();
     }
-    if (KiBootOptions.Test)
-        HalExitToHost(KiRunTests(KiBootOptions.Test) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
+    if (KeBootOptions.Test)
+        HalExitToHost(KiRunTests(KeBootOptions.Test) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
     KdShell();
 }

@@ -133,12 +133,22 @@ typedef struct _MEMORY_DESCRIPTOR {
 
 /* What the loader told us, copied out of the multiboot information by boot/multiboot.S. */
 typedef struct _LOADER_PARAMETER_BLOCK {
+    uint32_t VirtualBias;           /* how far the image was moved from its link address */
     uint32_t MemoryDescriptorCount;
     MEMORY_DESCRIPTOR MemoryDescriptors[KI_MAX_MEMORY_DESCRIPTORS];
     char CommandLine[1024];
 } LOADER_PARAMETER_BLOCK;
 
 extern LOADER_PARAMETER_BLOCK KeLoaderBlock;
+
+/* The boot options (options.c), parsed from the command line once at start-up. */
+typedef struct _KBOOT_OPTIONS {
+    const char *Test;               /* test=<globs>: run these self-tests and power off */
+    const char *Crash;              /* crash=<kind>: raise a bugcheck on purpose */
+    uint32_t UserVaIncrease;        /* 3gb / increaseuserva: bytes added to user space */
+} KBOOT_OPTIONS;
+
+extern KBOOT_OPTIONS KeBootOptions;
 void KiCaptureLoaderBlock(uint32_t Magic);
 void KiPrintMemoryMap(void);
 

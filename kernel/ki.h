@@ -28,13 +28,11 @@ extern KTSS KiTss;
 extern KTSS KiDoubleFaultTss;
 
 /* Boot options (options.c), parsed once from KeLoaderBlock.CommandLine. */
-typedef struct _KBOOT_OPTIONS {
-    const char *Test;               /* test=<globs>: run these self-tests and power off */
-    const char *Crash;              /* crash=<kind>: raise a bugcheck on purpose */
-} KBOOT_OPTIONS;
-
-extern KBOOT_OPTIONS KiBootOptions;
 void KiParseBootOptions(void);
+uint32_t KiPeekUserVaIncrease(const char *CommandLine);
+
+/* The image's place (relocate.c): moves it under /3GB before anything else runs. */
+void KiRelocateImageIfRequested(uint32_t Magic);
 
 /* The kd> shell (kd.c) and deliberate crashes (crash.c). */
 __attribute__((noreturn)) void KdShell(void);

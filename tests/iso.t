@@ -10,7 +10,7 @@ my ($status, $output) = boot(iso => 1, cmdline => 'test=boot.loader.* bogus', ti
 like($output, qr/Booting `mm386'/, 'GRUB boots the menu entry');
 like($output, qr/^mm386: NT-style virtual memory manager/m, 'the banner');
 like($output, qr/^Command line: test=boot\.loader\.\* bogus$/m, 'the command line arrived');
-like($output, qr/unknown option 'bogus' ignored/, 'an unknown option is reported');
+like($output, qr/unknown option: 'bogus' ignored/, 'an unknown option is reported');
 report_ktap($output, 'iso');
 is($status, 0, 'exits 0');
 

@@ -20,8 +20,8 @@ like($output, qr/^\*\*\* STOP: 0x00000050 /m, 'crash from the prompt');
 is($status, 1, 'exits 1');
 
 ($status, $output) = boot(cmdline => 'test=rtl.glob nosuch=1 test', timeout => 30);
-like($output, qr/unknown option 'nosuch' ignored/, 'unknown option reported');
-like($output, qr/option 'test' needs a value/, 'a missing value is reported');
+like($output, qr/unknown option: 'nosuch=1' ignored/, 'unknown option reported');
+like($output, qr/needs a value: 'test' ignored/, 'a missing value is reported');
 is($status, 0, 'the valid option still runs');
 
 ($status, $output) = boot(cmdline => 'test=no.such.test', timeout => 30);

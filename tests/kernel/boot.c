@@ -31,7 +31,7 @@ KTEST(TestLoaderCommandLine, "boot.loader.cmdline")
 
     KT_ASSERT(test != NULL);
     KT_ASSERT(test == KeLoaderBlock.CommandLine || strstr(KeLoaderBlock.CommandLine, "mm386.elf "));
-    KT_ASSERT_EQ(0, strncmp(test + 5, KiBootOptions.Test, strlen(KiBootOptions.Test)));
+    KT_ASSERT_EQ(0, strncmp(test + 5, KeBootOptions.Test, strlen(KeBootOptions.Test)));
 }
 
 KTEST(TestSymbols, "boot.symbols")
