@@ -58,11 +58,12 @@ $(BUILD)/mm386.elf: $(KERNEL_OBJS) $(BUILD)/obj/imgtab.o linker.ld
 
 all: $(BUILD)/mm386.elf
 
-# Host tests: the pure code, built by the host compiler under ASan and UBSan.
-HOST_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -I. \
+# Host tests: the pure code, built by the host compiler under ASan and UBSan, 32-bit (-m32) so
+# the kernel's own structures (MMPFN, POOL_HEADER and its free-list links) keep their layout.
+HOST_CFLAGS := -m32 -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -I. \
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_SRCS := kernel/rtl/format.c kernel/rtl/cmdline.c kernel/rtl/glob.c kernel/rtl/string.c \
-    kernel/rtl/bitmap.c
+    kernel/rtl/bitmap.c mm/init386.c
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 
 $(BUILD)/host/%: tests/host/%.c $(HOST_SRCS) tests/host/tap.h Makefile

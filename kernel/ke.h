@@ -108,6 +108,10 @@ void KeReleaseSpinLock(KSPIN_LOCK *SpinLock, KIRQL NewIrql);
 void KeAcquireSpinLockAtDpcLevel(KSPIN_LOCK *SpinLock);
 void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *SpinLock);
 
+/* Translation buffer flushes (tbflush.c). */
+void KeFlushSingleTb(const void *VirtualAddress);
+void KeFlushEntireTb(void);
+
 /* The clock and interrupts (clock.c, trap.c). Service routines run at the line's IRQL. */
 extern volatile uint32_t KeTickCount;               /* HAL_CLOCK_HZ ticks since start-up */
 typedef void (*KSERVICE_ROUTINE)(void *Context);
@@ -146,6 +150,7 @@ typedef struct _KBOOT_OPTIONS {
     const char *Test;               /* test=<globs>: run these self-tests and power off */
     const char *Crash;              /* crash=<kind>: raise a bugcheck on purpose */
     uint32_t UserVaIncrease;        /* 3gb / increaseuserva: bytes added to user space */
+    uint32_t SpecialPoolTag;        /* specialpool=<tag>: the tag, or '*' for every allocation */
 } KBOOT_OPTIONS;
 
 extern KBOOT_OPTIONS KeBootOptions;

@@ -152,6 +152,8 @@ __attribute__((noinline)) static void KiTrap0E(KTRAP_FRAME *TrapFrame)
     _disable();
     if (NT_SUCCESS(status) || KiResumeProbe(TrapFrame, status))
         return;
+    if (status == (STATUS_IN_PAGE_ERROR | 0x10000000))
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, va, KeGetCurrentIrql(), faultStatus, TrapFrame->Eip);
     KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, (uint32_t)status, TrapFrame->Eip, faultStatus, va);
 }
 

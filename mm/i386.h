@@ -63,6 +63,7 @@
 #define MM_CRASH_DUMP_VA                0xFFBE0000u
 #define MM_DEBUG_VA                     0xFFBFF000u
 #define MM_HAL_VA_START                 0xFFC00000u
+#define MM_SYSTEM_VIEW_SIZE             0x01000000u
 
 /* MMPTE_HARDWARE (UP: bit 1 is the hardware write bit, bit 6 dirty). */
 #define MM_PTE_VALID_MASK       0x001u
@@ -192,6 +193,27 @@ _Static_assert(sizeof(MMPTE) == 4, "MMPTE is one word");
 
 #define MI_IS_GUARD(protection)     (((protection) >> 3) == 2)
 #define MI_IS_NOCACHE(protection)   (((protection) >> 3) == 1)
+#define MI_IS_WRITABLE_PROTECTION(protection) (((protection) & MM_PROTECTION_WRITE_MASK) != 0)
+
+/*
+ * The hardware bits a protection code becomes in a valid PTE (NT's MmProtectToPteMask, i386):
+ * read/write codes set Write, the write-copy ones CopyOnWrite, the nocache and write-combine
+ * groups CacheDisable. Execute is not expressible without PAE; guard and no-access pages are
+ * never valid.
+ */
+static inline uint32_t MiProtectToPteMask(uint32_t Protection)
+{
+    uint32_t operation = Protection & MM_PROTECTION_OPERATION_MASK;
+    uint32_t mask = 0;
+
+    if (operation == MM_READWRITE || operation == MM_EXECUTE_READWRITE)
+        mask |= MM_PTE_WRITE_MASK;
+    else if (operation == MM_WRITECOPY || operation == MM_EXECUTE_WRITECOPY)
+        mask |= MM_PTE_COPY_ON_WRITE_MASK;
+    if ((Protection >> 3) == 1 || ((Protection >> 3) == 3 && operation != 0))
+        mask |= MM_PTE_CACHE_DISABLE_MASK;
+    return mask;
+}
 
 /* Special PTE values. */
 #define MM_ZERO_PTE             0

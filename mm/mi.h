@@ -117,6 +117,7 @@ void MiInitializePfn(uint32_t PageFrameIndex, MMPTE *PointerPte, bool Modified);
 void MiDecrementShareCount(uint32_t PageFrameIndex);
 void MiDecrementReferenceCount(uint32_t PageFrameIndex);
 bool MiIsPhysicalMemory(uint32_t PageFrameIndex);
+void MiDeleteSystemPte(MMPTE *PointerPte);
 
 void MiRestoreTransitionPte(uint32_t PageFrameIndex);
 
@@ -148,9 +149,96 @@ bool MiReleasePageFileSpace(MMPTE PteContents);
 /* MEMORY_MANAGEMENT (0x1A) first parameters raised by mm386 (NT has its own set). */
 #define MI_MEMORY_MANAGEMENT_BAD_TRANSITION_PTE 0x41284  /* a standby page's PTE is not its transition PTE */
 #define MI_MEMORY_MANAGEMENT_BAD_PAGEFILE_SLOT  0x41285  /* a PTE names a slot no paging file holds */
+#define MI_MEMORY_MANAGEMENT_SYSTEM_PTES_FREED_TWICE 0x41286 /* released PTEs overlap free ones */
+#define MI_MEMORY_MANAGEMENT_BAD_PAGEABLE_PTE   0x41287  /* a freed pageable PTE is in no known state */
 
-#define MI_FLUSH_ENTIRE_TB()            __writecr3(__readcr3())
-#define MI_FLUSH_SINGLE_TB(va)          __invlpg((void *)(uintptr_t)(va))
+#define MI_FLUSH_ENTIRE_TB()            KeFlushEntireTb()
+#define MI_FLUSH_SINGLE_TB(va)          KeFlushSingleTb((const void *)(uintptr_t)(va))
+
+/* init386.c: where the system regions go, from the memory size and the user-space setting. */
+typedef struct _MI_LAYOUT_INPUT {
+    uint32_t PhysicalPages;             /* RAM pages the memory manager owns */
+    uint32_t FreePages;                 /* of those, free when the kernel starts */
+    uint32_t HighestPhysicalPage;
+    uint32_t UserVaIncrease;            /* bytes added to the 2 GB of user space */
+    uint32_t ImageEnd;                  /* where the image ends, at its link address */
+    bool SpecialPool;                   /* special pool asked for: more system PTEs */
+} MI_LAYOUT_INPUT;
+
+typedef struct _MI_SYSTEM_LAYOUT {      /* addresses are first bytes unless named End */
+    uint32_t HighestUserAddress, UserProbeAddress, SystemRangeStart;
+    uint32_t BootImageSize;
+    uint32_t PfnDatabase, PfnDatabaseBytes;
+    uint32_t NonPagedPoolStart, SizeOfNonPagedPool;
+    uint32_t NonPagedPoolExpansionStart, MaximumNonPagedPool;
+    uint32_t NonPagedSystemStart, NumberOfSystemPtes;
+    uint32_t SessionBase, SessionSpaceEnd, SystemViewStart;
+    uint32_t SystemCacheEnd, SystemCacheStartExtra, SystemCacheEndExtra;   /* inclusive ends */
+    uint32_t PagedPoolStart, PagedPoolEnd, SizeOfPagedPool;
+} MI_SYSTEM_LAYOUT;
+
+void MiComputeSystemLayout(const MI_LAYOUT_INPUT *In, MI_SYSTEM_LAYOUT *Out);
+
+/* The RAM the memory manager owns, from the loader's memory map (NT's MmPhysicalMemoryBlock). */
+typedef struct _PHYSICAL_MEMORY_RUN {
+    uint32_t BasePage;
+    uint32_t PageCount;
+} PHYSICAL_MEMORY_RUN;
+
+typedef struct _PHYSICAL_MEMORY_DESCRIPTOR {
+    uint32_t NumberOfRuns;
+    uint32_t NumberOfPages;
+    PHYSICAL_MEMORY_RUN Run[KI_MAX_MEMORY_DESCRIPTORS];
+} PHYSICAL_MEMORY_DESCRIPTOR;
+
+extern PHYSICAL_MEMORY_DESCRIPTOR MmPhysicalMemoryBlock;
+
+/* sysptes.c: system PTEs (see the file for the cluster list). */
+typedef enum _MMSYSTEM_PTE_POOL_TYPE {
+    SystemPteSpace,
+    NonPagedPoolExpansion,
+    MaximumPtePoolTypes
+} MMSYSTEM_PTE_POOL_TYPE;
+
+extern MMPTE *MmSystemPteBase;
+extern uint32_t MmTotalFreeSystemPtes[MaximumPtePoolTypes];
+extern uint32_t MmTotalSystemPtes[MaximumPtePoolTypes];
+void MiInitializeSystemPtes(MMPTE *StartingPte, uint32_t NumberOfPtes, MMSYSTEM_PTE_POOL_TYPE Type);
+MMPTE *MiReserveSystemPtes(uint32_t NumberOfPtes, MMSYSTEM_PTE_POOL_TYPE Type);
+MMPTE *MiReserveSystemPtesMustSucceed(uint32_t NumberOfPtes, MMSYSTEM_PTE_POOL_TYPE Type);
+void MiReleaseSystemPtes(MMPTE *StartingPte, uint32_t NumberOfPtes, MMSYSTEM_PTE_POOL_TYPE Type);
+
+/* allocpag.c: pool in whole pages. */
+typedef struct _MM_PAGED_POOL_INFO {
+    RTL_BITMAP *PagedPoolAllocationMap;     /* 1 bit per paged pool page in use */
+    RTL_BITMAP *EndOfPagedPoolBitmap;       /* 1 bit on each allocation's last page */
+    MMPTE *FirstPteForPagedPool;
+    MMPTE *LastPteForPagedPool;
+    uint32_t PagedPoolHint;
+    uint32_t PagedPoolCommit;
+    uint32_t AllocatedPagedPool;
+    uint32_t PageTablePages;
+} MM_PAGED_POOL_INFO;
+
+extern MM_PAGED_POOL_INFO MmPagedPoolInfo;
+extern uint32_t MmAllocatedNonPagedPool, MmNumberOfFreeNonPagedPool;
+void MiInitializeNonPagedPool(void);
+void MiInitializePagedPool(void);
+void *MiAllocatePoolPages(POOL_TYPE PoolType, size_t SizeInBytes);
+uint32_t MiFreePoolPages(void *StartingAddress);
+
+/* BAD_POOL_CALLER (0xC2) first parameters from the page allocator, NT's where it has one. */
+#define MI_BAD_POOL_CALLER_NOT_ALLOCATED_NONPAGED   0x41    /* (address, frame, highest frame) */
+#define MI_BAD_POOL_CALLER_NOT_POOL                 0x42    /* (address, 0, 0) */
+#define MI_BAD_POOL_CALLER_FREE_RUN_CORRUPT         0x47    /* (run, signature, size) */
+#define MI_BAD_POOL_CALLER_NOT_ALLOCATED_PAGED      0x50    /* (address, page, paged pool pages) */
+
+/* pagfault.c: resolving a fault from the state in the PTE. */
+NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE *PointerPte,
+                         void *TrapInformation);
+
+/* deleteva.c: freeing the pages behind pageable system PTEs. */
+void MiDeleteSystemPageableVm(MMPTE *PointerPte, uint32_t NumberOfPtes);
 
 /* Boot-time physical pages, before the PFN database exists (mminit.c). */
 uint32_t MxGetNextPage(void);

@@ -26,7 +26,63 @@ bool MmIsAddressValid(const void *VirtualAddress);
 /* The crash-dump area (crashdmp.c): a bugcheck leaves a DUMP_HEADER32 at MM_CRASH_DUMP_VA. */
 void MmWriteCrashDumpHeader(const uint32_t BugCheckData[5]);
 
-/* The system address space (mminit.c). */
-extern uintptr_t MmSystemRangeStart;
+/* The system address space (mminit.c; init386.c explains each region). */
+extern uintptr_t MmHighestUserAddress, MmUserProbeAddress, MmSystemRangeStart;
+extern uint32_t MmBootImageSize;
+extern uintptr_t MmSessionBase, MiSessionSpaceEnd, MiSystemViewStart;
+extern uintptr_t MmHyperSpaceEnd, MmSystemCacheWorkingSetList;
+extern uintptr_t MmSystemCacheStart, MmSystemCacheEnd, MiSystemCacheStartExtra, MiSystemCacheEndExtra;
+extern uintptr_t MmPagedPoolStart, MmPagedPoolEnd;
+extern uint32_t MmSizeOfPagedPoolInBytes;
+extern uintptr_t MmNonPagedSystemStart;
+extern uint32_t MmNumberOfSystemPtes;
+extern uintptr_t MmNonPagedPoolStart, MmNonPagedPoolEnd0, MmNonPagedPoolExpansionStart;
+extern uintptr_t MmNonPagedPoolEnd;
+extern uint32_t MmSizeOfNonPagedPoolInBytes, MmMaximumNonPagedPoolInBytes;
+void MmPrintSystemLayout(void);
+
+typedef struct _MM_SYSTEM_REGION {
+    uintptr_t Start;
+    uintptr_t End;                      /* inclusive */
+    const char *Name;
+    const char *Variable;               /* the NT variable that marks it */
+} MM_SYSTEM_REGION;
+
+uint32_t MmGetSystemRegions(MM_SYSTEM_REGION *Regions, uint32_t MaximumCount);
+
+/* The executive pool (pool.c) and the pages under it (allocpag.c). */
+typedef enum _POOL_TYPE {
+    NonPagedPool = 0,
+    PagedPool = 1,
+    NonPagedPoolMustSucceed = 2,
+    NonPagedPoolCacheAligned = 4,
+    PagedPoolCacheAligned = 5,
+    NonPagedPoolCacheAlignedMustS = 6,
+    MaxPoolType = 7,
+} POOL_TYPE;
+
+#define BASE_POOL_TYPE_MASK     1
+#define POOL_MUST_SUCCEED_MASK  2
+#define POOL_CACHE_ALIGNED_MASK 4
+#define POOL_QUOTA_FAIL_INSTEAD_OF_RAISE 8
+#define SESSION_POOL_MASK       32
+
+POOL_TYPE MmDeterminePoolType(const void *VirtualAddress);     /* MaxPoolType: not pool */
+
+/* Mapping physical addresses into system space (sysptes.c). */
+typedef enum _MEMORY_CACHING_TYPE {
+    MmNonCached = 0,
+    MmCached = 1,
+    MmWriteCombined = 2,
+} MEMORY_CACHING_TYPE;
+
+void *MmMapIoSpace(uint64_t PhysicalAddress, size_t NumberOfBytes, MEMORY_CACHING_TYPE CacheType);
+void MmUnmapIoSpace(void *BaseAddress, size_t NumberOfBytes);
+
+/* Kernel stacks (procsup.c): resident, with a guard PTE below; the top is returned. */
+#define KERNEL_STACK_SIZE       12288
+#define KERNEL_LARGE_STACK_SIZE 61440
+void *MmCreateKernelStack(bool LargeStack);
+void MmDeleteKernelStack(void *PointerKernelStack, bool LargeStack);
 
 #endif

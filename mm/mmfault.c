@@ -1,14 +1,18 @@
 /*
- * mm/mmfault.c: MmAccessFault, where every page fault arrives.
+ * mm/mmfault.c: MmAccessFault, where every page fault arrives, in NT's order:
  *
- * For a system address it follows NT's order: a user-mode access is an access violation; an
- * invalid PDE, a zero PTE or a no-access PTE is PAGE_FAULT_IN_NONPAGED_AREA (0x50) with NT's
- * fourth parameter (2, 0, 1); a valid PTE means the fault was spurious, unless it was a write
- * to a read-only page (ATTEMPTED_WRITE_TO_READONLY_MEMORY, 0xBE, code 11). A probe from
- * kernel/probe.S gets STATUS_ACCESS_VIOLATION back instead of a bugcheck.
+ *   1. above APC_LEVEL nothing can be paged in: a valid PTE was a spurious fault, anything
+ *      else returns STATUS_IN_PAGE_ERROR | 0x10000000, which KiTrap0E turns into
+ *      IRQL_NOT_LESS_OR_EQUAL (0xA) as NT's does;
+ *   2. a user address, or any access from user mode to system space, is an access violation
+ *      (there is no user address space yet);
+ *   3. for a system address: an invalid PDE, a zero PTE or a no-access PTE is
+ *      PAGE_FAULT_IN_NONPAGED_AREA (0x50) with NT's fourth parameter (2, 0, 1); a valid PTE
+ *      was spurious, unless the write was to a read-only page; a write to an invalid page
+ *      whose protection forbids it is ATTEMPTED_WRITE_TO_READONLY_MEMORY (0xBE, code 14);
+ *   4. otherwise the PTE holds the page's state and MiDispatchFault resolves it.
  *
- * Nothing is resolved yet: there is no pageable memory and no user address space, so every
- * other fault is reported the same way.
+ * A probe from kernel/probe.S gets STATUS_ACCESS_VIOLATION back instead of the bugchecks.
  */
 #include "mm/mi.h"
 
@@ -16,6 +20,8 @@
 #define MI_NONPAGED_NOACCESS        1   /* the PTE says no access */
 #define MI_NONPAGED_PDE_INVALID     2   /* the PDE is invalid */
 #define MI_READONLY_VALID_PTE       11  /* parameter 4 of 0xBE: write to a valid read-only PTE */
+#define MI_READONLY_INVALID_PTE     14  /* write to an invalid PTE that forbids it */
+#define MI_IN_PAGE_AT_HIGH_IRQL     (STATUS_IN_PAGE_ERROR | 0x10000000)
 
 static NTSTATUS MiBadSystemAddress(uintptr_t Va, uint32_t FaultStatus, void *TrapInformation,
                                    uint32_t Reason)
@@ -25,14 +31,29 @@ static NTSTATUS MiBadSystemAddress(uintptr_t Va, uint32_t FaultStatus, void *Tra
     KeBugCheckEx(PAGE_FAULT_IN_NONPAGED_AREA, Va, FaultStatus, (uintptr_t)TrapInformation, Reason);
 }
 
+/* IRQL above APC_LEVEL: only a fault on a valid PTE (a stale TB entry) can be let go. */
+static NTSTATUS MiFaultAtHighIrql(uintptr_t Va, void *TrapInformation)
+{
+    MMPTE *pde = MiGetPdeAddress(Va);
+
+    if (pde->u.Hard.Valid && (pde->u.Hard.LargePage || MiGetPteAddress(Va)->u.Hard.Valid))
+        return STATUS_SUCCESS;
+    if (KeInvalidAccessAllowed(TrapInformation))
+        return STATUS_ACCESS_VIOLATION;
+    return MI_IN_PAGE_AT_HIGH_IRQL;
+}
+
 NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MODE PreviousMode,
                        void *TrapInformation)
 {
     uintptr_t va = (uintptr_t)VirtualAddress;
     MMPTE *pde = MiGetPdeAddress(va);
-    MMPTE *pte = MiGetPteAddress(va);
+    volatile MMPTE *pte = MiGetPteAddress(va);
     bool write = FaultStatus & 1;
+    MMPTE contents;
 
+    if (KeGetCurrentIrql() > APC_LEVEL)
+        return MiFaultAtHighIrql(va, TrapInformation);
     if (va < MmSystemRangeStart || PreviousMode == UserMode)
         return STATUS_ACCESS_VIOLATION;
 
@@ -41,15 +62,26 @@ NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MO
     if (pde->u.Hard.LargePage)
         return STATUS_SUCCESS;
 
-    if (pte->u.Hard.Valid) {
-        if (write && !pte->u.Hard.Write)
-            KeBugCheckEx(ATTEMPTED_WRITE_TO_READONLY_MEMORY, va, pte->u.Long,
+    contents.u.Long = pte->u.Long;
+    if (contents.u.Hard.Valid) {
+        if (write && !contents.u.Hard.Write)
+            KeBugCheckEx(ATTEMPTED_WRITE_TO_READONLY_MEMORY, va, contents.u.Long,
                          (uintptr_t)TrapInformation, MI_READONLY_VALID_PTE);
         return STATUS_SUCCESS;
     }
-    if (pte->u.Soft.Protection == MM_NOACCESS)
+    if (contents.u.Long == MM_ZERO_KERNEL_PTE ||
+        (!contents.u.Soft.Transition && !contents.u.Soft.Prototype &&
+         contents.u.Soft.Protection == 0))
+        return MiBadSystemAddress(va, FaultStatus, TrapInformation, MI_NONPAGED_PTE_ZERO);
+    if (!contents.u.Soft.Prototype && contents.u.Soft.Protection == MM_NOACCESS)
         return MiBadSystemAddress(va, FaultStatus, TrapInformation, MI_NONPAGED_NOACCESS);
-    return MiBadSystemAddress(va, FaultStatus, TrapInformation, MI_NONPAGED_PTE_ZERO);
+    if (write && !contents.u.Soft.Prototype && !MI_IS_WRITABLE_PROTECTION(contents.u.Soft.Protection)) {
+        if (KeInvalidAccessAllowed(TrapInformation))
+            return STATUS_ACCESS_VIOLATION;
+        KeBugCheckEx(ATTEMPTED_WRITE_TO_READONLY_MEMORY, va, contents.u.Long,
+                     (uintptr_t)TrapInformation, MI_READONLY_INVALID_PTE);
+    }
+    return MiDispatchFault(write, va, (MMPTE *)pte, TrapInformation);
 }
 
 bool MmIsAddressValid(const void *VirtualAddress)

@@ -1,79 +1,157 @@
 /*
- * mm/mminit.c: MmInitSystem. Phase 0 checks the self-map the boot code built and takes the
- * physical pages it needs from the loader's memory map before any page list exists.
+ * mm/mminit.c: MmInitSystem. Phase 0 turns what the boot code left into the NT system
+ * address space:
+ *
+ *   1. check the self-map the boot code built;
+ *   2. read the loader's memory map into MmPhysicalMemoryBlock, and take boot-time pages from
+ *      its largest free run above the image (MxGetNextPage, as NT's MxFreeDescriptor);
+ *   3. compute the layout (init386.c) and set the layout variables, NT's names;
+ *   4. unmap the low 4 MB except the image, map the PFN database and the initial nonpaged
+ *      pool, and make the page tables of the system PTEs, expansion pool and hyperspace;
+ *   5. build the PFN database: every page a valid PDE or PTE in system space maps is active,
+ *      every other RAM page goes on the free list (highest first, so low memory is used last);
+ *   6. start hyperspace, the system PTEs and the pools, and print the layout.
  */
 #include "mm/mi.h"
 #include "boot/boot.h"
 
 #define MI_SELFMAP_CHECK_PDE        1   /* PHASE0_INITIALIZATION_FAILED parameter 1 */
 #define MI_SELFMAP_CHECK_IMAGE_PTE  2
+#define MI_BOOT_WINDOW_SIZE         0x400000u   /* the boot page table maps 4 MB at the image */
+#define MI_PFN_UNUSABLE_REFERENCES  0xFFF0      /* page 0: referenced, so never handed out */
 
-uintptr_t MmSystemRangeStart = KSEG0_BASE;
+/* The layout: NT's variables, set once in phase 0 (init386.c explains each). */
+uintptr_t MmHighestUserAddress, MmUserProbeAddress, MmSystemRangeStart = KSEG0_BASE;
+uint32_t MmBootImageSize;
+uintptr_t MmSessionBase, MiSessionSpaceEnd, MiSystemViewStart;
+uintptr_t MmHyperSpaceEnd = HYPER_SPACE_END;
+uintptr_t MmSystemCacheWorkingSetList = MM_SYSTEM_CACHE_WORKING_SET;
+uintptr_t MmSystemCacheStart = MM_SYSTEM_CACHE_START, MmSystemCacheEnd;
+uintptr_t MiSystemCacheStartExtra, MiSystemCacheEndExtra;
+uintptr_t MmPagedPoolStart, MmPagedPoolEnd;
+uint32_t MmSizeOfPagedPoolInBytes;
+uintptr_t MmNonPagedSystemStart;
+uint32_t MmNumberOfSystemPtes;
+uintptr_t MmNonPagedPoolStart, MmNonPagedPoolEnd0, MmNonPagedPoolExpansionStart;
+uintptr_t MmNonPagedPoolEnd = MM_NONPAGED_POOL_END;
+uint32_t MmSizeOfNonPagedPoolInBytes, MmMaximumNonPagedPoolInBytes;
 
-/* Where boot-time pages come from: the largest free run of the memory map above the image. */
+PHYSICAL_MEMORY_DESCRIPTOR MmPhysicalMemoryBlock;
+
+/* Where boot-time pages come from until the PFN database exists. */
 static struct {
     uint32_t BasePage;
     uint32_t PageCount;
 } MxFreeDescriptor;
+static bool MiPfnDatabaseBuilt;
 
 extern char KiBootStackGuard[];
+extern MMPTE KiBootPageDirectory[PDE_PER_PAGE];
 
 static uint32_t MiImageEndPage(void)
 {
-    uintptr_t end = (uintptr_t)KiImageEnd - (uintptr_t)KiImageBase + (KI_IMAGE_LINK_BASE - KSEG0_BASE);
-
-    return BYTES_TO_PAGES(end);
+    return BYTES_TO_PAGES((uintptr_t)KiImageEnd - (uintptr_t)KiImageBase +
+                          (KI_IMAGE_LINK_BASE - KSEG0_BASE));
 }
 
-static void MxInitializeFreeDescriptor(void)
+bool MiIsPhysicalMemory(uint32_t PageFrameIndex)
 {
-    uint32_t lowest = MiImageEndPage();
+    for (uint32_t i = 0; i < MmPhysicalMemoryBlock.NumberOfRuns; i++) {
+        const PHYSICAL_MEMORY_RUN *run = &MmPhysicalMemoryBlock.Run[i];
+
+        if (PageFrameIndex >= run->BasePage && PageFrameIndex - run->BasePage < run->PageCount)
+            return true;
+    }
+    return false;
+}
+
+/* The RAM runs of the memory map below 4 GB, less page 0, merged and in address order. */
+static void MiScanMemoryDescriptors(void)
+{
+    PHYSICAL_MEMORY_DESCRIPTOR *block = &MmPhysicalMemoryBlock;
 
     for (uint32_t i = 0; i < KeLoaderBlock.MemoryDescriptorCount; i++) {
         const MEMORY_DESCRIPTOR *d = &KeLoaderBlock.MemoryDescriptors[i];
         uint64_t first = (d->Base + PAGE_SIZE - 1) >> PAGE_SHIFT;
-        uint64_t last = (d->Base + d->Length) >> PAGE_SHIFT;   /* exclusive */
+        uint64_t last = MIN((d->Base + d->Length) >> PAGE_SHIFT, 1ull << (32 - PAGE_SHIFT));
+        PHYSICAL_MEMORY_RUN *previous = block->NumberOfRuns ? &block->Run[block->NumberOfRuns - 1]
+                                                             : NULL;
 
-        if (d->Type != MemoryFree)
+        first = MAX(first, 1);
+        if (d->Type != MemoryFree || last <= first)
             continue;
-        if (last > 1ull << (32 - PAGE_SHIFT))
-            last = 1ull << (32 - PAGE_SHIFT);
-        if (first < lowest)
-            first = lowest;
+        if (previous && previous->BasePage + previous->PageCount == first)
+            previous->PageCount += (uint32_t)(last - first);
+        else if (block->NumberOfRuns < ARRAYSIZE(block->Run))
+            block->Run[block->NumberOfRuns++] = (PHYSICAL_MEMORY_RUN){ (uint32_t)first,
+                                                                      (uint32_t)(last - first) };
+        block->NumberOfPages += (uint32_t)(last - first);
+        MmHighestPhysicalPage = MAX(MmHighestPhysicalPage, (uint32_t)last - 1);
+    }
+    MmNumberOfPhysicalPages = block->NumberOfPages;
+}
+
+/* The largest free run above the image: boot-time pages come from its bottom. */
+static void MxInitializeFreeDescriptor(void)
+{
+    uint32_t lowest = MiImageEndPage();
+
+    for (uint32_t i = 0; i < MmPhysicalMemoryBlock.NumberOfRuns; i++) {
+        const PHYSICAL_MEMORY_RUN *run = &MmPhysicalMemoryBlock.Run[i];
+        uint32_t first = MAX(run->BasePage, lowest);
+        uint32_t last = run->BasePage + run->PageCount;
+
         if (last > first && last - first > MxFreeDescriptor.PageCount) {
-            MxFreeDescriptor.BasePage = (uint32_t)first;
-            MxFreeDescriptor.PageCount = (uint32_t)(last - first);
+            MxFreeDescriptor.BasePage = first;
+            MxFreeDescriptor.PageCount = last - first;
         }
     }
 }
 
-/* A physical page for a boot-time structure; its contents are undefined. */
+/* A physical page for a boot-time structure; contents undefined. Phase 0 only. */
 uint32_t MxGetNextPage(void)
 {
-    if (MxFreeDescriptor.PageCount == 0)
-        KeBugCheckEx(INSTALL_MORE_MEMORY, 0, 0, 0, 0);
+    if (MxFreeDescriptor.PageCount == 0 || MiPfnDatabaseBuilt)
+        KeBugCheckEx(INSTALL_MORE_MEMORY, MmNumberOfPhysicalPages, MxFreeDescriptor.PageCount,
+                     MiPfnDatabaseBuilt, 1);
     MxFreeDescriptor.PageCount--;
     return MxFreeDescriptor.BasePage++;
 }
 
-/*
- * Map PageFrameIndex at VirtualAddress, making the page table first if the PDE is invalid.
- * The new page table is reached through the self-map, so nothing else needs to be mapped.
- */
-void MiMapBootPage(uintptr_t VirtualAddress, uint32_t PageFrameIndex)
+/* Make the page table for VirtualAddress if its PDE is invalid, zeroed, through the self-map. */
+static void MiEnsureBootPageTable(uintptr_t VirtualAddress)
 {
     MMPTE *pde = MiGetPdeAddress(VirtualAddress);
-    MMPTE *pte = MiGetPteAddress(VirtualAddress);
+    MMPTE *table = MiGetPteAddress(VirtualAddress & ~PAGE_DIRECTORY_MASK);
 
-    if (!pde->u.Hard.Valid) {
-        MMPTE *table = MiGetPteAddress(MiGetVirtualAddressMappedByPde(pde));
+    if (pde->u.Hard.Valid)
+        return;
+    *pde = MiMakeValidKernelPte(MxGetNextPage());
+    MI_FLUSH_SINGLE_TB(table);
+    RtlZeroMemory(table, PAGE_SIZE);
+}
 
-        *pde = MiMakeValidKernelPte(MxGetNextPage());
-        __invlpg(table);
-        RtlZeroMemory(table, PAGE_SIZE);
+void MiMapBootPage(uintptr_t VirtualAddress, uint32_t PageFrameIndex)
+{
+    MiEnsureBootPageTable(VirtualAddress);
+    *MiGetPteAddress(VirtualAddress) = MiMakeValidKernelPte(PageFrameIndex);
+    MI_FLUSH_SINGLE_TB(VirtualAddress);
+}
+
+/* Map Bytes of fresh, zeroed boot pages at VirtualAddress. */
+static void MiMapBootRange(uintptr_t VirtualAddress, uint32_t Bytes)
+{
+    for (uintptr_t va = VirtualAddress; va < VirtualAddress + Bytes; va += PAGE_SIZE) {
+        MiMapBootPage(va, MxGetNextPage());
+        RtlZeroMemory((void *)va, PAGE_SIZE);
     }
-    *pte = MiMakeValidKernelPte(PageFrameIndex);
-    __invlpg((void *)VirtualAddress);
+}
+
+/* Page tables for every PDE that maps part of [Start, End]. */
+static void MiCreateBootPageTables(uintptr_t Start, uintptr_t End)
+{
+    for (uint32_t pde = MiGetPdeOffset(Start); pde <= MiGetPdeOffset(End); pde++)
+        MiEnsureBootPageTable((uintptr_t)pde << PDI_SHIFT);
 }
 
 /*
@@ -106,11 +184,165 @@ static void MiCheckSelfMap(void)
     }
 }
 
+static void MiSetLayout(void)
+{
+    MI_LAYOUT_INPUT in = {
+        .PhysicalPages = MmNumberOfPhysicalPages,
+        .FreePages = MmNumberOfPhysicalPages - (MiImageEndPage() - (KI_IMAGE_LINK_BASE - KSEG0_BASE) / PAGE_SIZE),
+        .HighestPhysicalPage = MmHighestPhysicalPage,
+        .UserVaIncrease = KeBootOptions.UserVaIncrease,
+        .ImageEnd = (uint32_t)((uintptr_t)KiImageEnd - KeLoaderBlock.VirtualBias),
+        .SpecialPool = KeBootOptions.SpecialPoolTag != 0,
+    };
+    MI_SYSTEM_LAYOUT l;
+
+    MiComputeSystemLayout(&in, &l);
+    MmHighestUserAddress = l.HighestUserAddress;
+    MmUserProbeAddress = l.UserProbeAddress;
+    MmSystemRangeStart = l.SystemRangeStart;
+    MmBootImageSize = l.BootImageSize;
+    MmPfnDatabase = (MMPFN *)(uintptr_t)l.PfnDatabase;
+    MmNonPagedPoolStart = l.NonPagedPoolStart;
+    MmSizeOfNonPagedPoolInBytes = l.SizeOfNonPagedPool;
+    MmNonPagedPoolEnd0 = l.NonPagedPoolStart + l.SizeOfNonPagedPool;
+    MmNonPagedPoolExpansionStart = l.NonPagedPoolExpansionStart;
+    MmMaximumNonPagedPoolInBytes = l.MaximumNonPagedPool;
+    MmNonPagedSystemStart = l.NonPagedSystemStart;
+    MmNumberOfSystemPtes = l.NumberOfSystemPtes;
+    MmSessionBase = l.SessionBase;
+    MiSessionSpaceEnd = l.SessionSpaceEnd;
+    MiSystemViewStart = l.SystemViewStart;
+    MmSystemCacheEnd = l.SystemCacheEnd;
+    MiSystemCacheStartExtra = l.SystemCacheStartExtra;
+    MiSystemCacheEndExtra = l.SystemCacheEndExtra;
+    MmPagedPoolStart = l.PagedPoolStart;
+    MmPagedPoolEnd = l.PagedPoolEnd;
+    MmSizeOfPagedPoolInBytes = l.SizeOfPagedPool;
+}
+
+/* The boot page table maps 4 MB around the image; keep only the image. */
+static void MiTrimBootWindow(void)
+{
+    uintptr_t window = (uintptr_t)KiImageBase - (KI_IMAGE_LINK_BASE - KSEG0_BASE);
+
+    for (uintptr_t va = window; va < window + MI_BOOT_WINDOW_SIZE; va += PAGE_SIZE) {
+        if (va < (uintptr_t)KiImageBase || va >= (uintptr_t)KiImageEnd)
+            MiGetPteAddress(va)->u.Long = MM_ZERO_PTE;
+    }
+    MI_FLUSH_ENTIRE_TB();
+}
+
+/* A page mapped by Pte (which lives in the page table TableFrame) is active. */
+static void MiMarkMappedPage(uint32_t PageFrameIndex, MMPTE *Pte, uint32_t TableFrame)
+{
+    MMPFN *pfn;
+
+    if (!MiIsPhysicalMemory(PageFrameIndex))
+        return;
+    pfn = MI_PFN_ELEMENT(PageFrameIndex);
+    pfn->PteAddress = Pte;
+    pfn->u4.PteFrame = TableFrame;
+    pfn->u2.ShareCount++;
+    pfn->u3.e2.ReferenceCount = 1;
+    pfn->u3.e1.PageLocation = ActiveAndValid;
+    pfn->OriginalPte.u.Long = MM_DEMAND_ZERO_WRITE_PTE;
+}
+
+/*
+ * Every page a valid PTE maps, and every page table a valid PDE names, is in use. A page
+ * table's PFN ends up with its PDE as PteAddress and one share for the PDE plus one for each
+ * valid PTE in it, as NT counts them. The self-map PDE is the directory itself.
+ */
+static void MiMarkActivePages(void)
+{
+    uint32_t directoryFrame = __readcr3() >> PAGE_SHIFT;
+
+    for (uint32_t i = 0; i < PDE_PER_PAGE; i++) {
+        MMPTE *pde = (MMPTE *)PDE_BASE + i;
+        MMPTE *table = MiGetPteAddress((uintptr_t)i << PDI_SHIFT);
+
+        if (!pde->u.Hard.Valid || i == MM_SELFMAP_PDE_INDEX)
+            continue;
+        for (uint32_t j = 0; j < PTE_PER_PAGE; j++) {
+            if (table[j].u.Hard.Valid) {
+                MiMarkMappedPage(table[j].u.Hard.PageFrameNumber, &table[j],
+                                 pde->u.Hard.PageFrameNumber);
+                MI_PFN_ELEMENT(pde->u.Hard.PageFrameNumber)->u2.ShareCount++;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < PDE_PER_PAGE; i++) {
+        MMPTE *pde = (MMPTE *)PDE_BASE + i;
+        MMPFN *pfn;
+
+        if (!pde->u.Hard.Valid || !MiIsPhysicalMemory(pde->u.Hard.PageFrameNumber))
+            continue;
+        pfn = MI_PFN_ELEMENT(pde->u.Hard.PageFrameNumber);
+        pfn->PteAddress = pde;
+        pfn->u4.PteFrame = directoryFrame;
+        pfn->u2.ShareCount++;
+        pfn->u3.e2.ReferenceCount = 1;
+        pfn->u3.e1.PageLocation = ActiveAndValid;
+    }
+}
+
+/*
+ * The PFN database: pages that are not RAM, and page 0, are left referenced so nothing ever
+ * frees them; mapped pages are active; the rest of RAM goes on the free list, the highest
+ * run first and each run from the top, so the lowest memory is handed out last.
+ */
+static void MiInitializePfnDatabase(void)
+{
+    KIRQL oldIrql;
+
+    for (uint32_t i = 0; i <= MmHighestPhysicalPage; i++) {
+        MMPFN *pfn = MI_PFN_ELEMENT(i);
+
+        pfn->u3.e1.PageLocation = ActiveAndValid;
+        if (!MiIsPhysicalMemory(i))
+            pfn->u3.e2.ReferenceCount = MI_PFN_UNUSABLE_REFERENCES;
+    }
+    MiMarkActivePages();
+    MiPfnDatabaseBuilt = true;
+
+    LOCK_PFN(oldIrql);
+    for (uint32_t r = MmPhysicalMemoryBlock.NumberOfRuns; r-- > 0;) {
+        const PHYSICAL_MEMORY_RUN *run = &MmPhysicalMemoryBlock.Run[r];
+
+        for (uint32_t page = run->BasePage + run->PageCount; page-- > run->BasePage;) {
+            MMPFN *pfn = MI_PFN_ELEMENT(page);
+
+            if (pfn->u3.e2.ReferenceCount == 0) {
+                pfn->u3.e1.PageLocation = TransitionPage;
+                MiInsertPageInList(&MmFreePageListHead, page);
+            }
+        }
+    }
+    UNLOCK_PFN(oldIrql);
+}
+
 void MmInitSystem(uint32_t Phase)
 {
     if (Phase != 0)
         return;
     MiCheckSelfMap();
+    MiScanMemoryDescriptors();
     MxInitializeFreeDescriptor();
+    MiSetLayout();
+
+    MiTrimBootWindow();
     MiInitializeCrashDumpArea();
+    MiMapBootRange((uintptr_t)MmPfnDatabase, ROUND_TO_PAGES((MmHighestPhysicalPage + 1) *
+                                                           sizeof(MMPFN)));
+    MiMapBootRange(MmNonPagedPoolStart, MmSizeOfNonPagedPoolInBytes);
+    MiCreateBootPageTables(MmNonPagedSystemStart, MmNonPagedPoolEnd - 1);
+    MiCreateBootPageTables(HYPER_SPACE, HYPER_SPACE_END);
+    MiInitializePfnDatabase();
+
+    MiInitializeHyperSpace();
+    MiInitializeSystemPtes(MiGetPteAddress(MmNonPagedSystemStart), MmNumberOfSystemPtes,
+                           SystemPteSpace);
+    MiInitializeNonPagedPool();
+    MiInitializePagedPool();
+    MmPrintSystemLayout();
 }

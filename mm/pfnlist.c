@@ -262,3 +262,19 @@ void MiDecrementReferenceCount(uint32_t PageFrameIndex)
         MiInsertPageInList(&MmStandbyPageListHead, PageFrameIndex);
     }
 }
+
+/*
+ * Free the page that the valid system PTE PointerPte maps: the PTE becomes zero, the page
+ * (marked deleted) goes to the free list and its page table loses a share. PFN lock held.
+ */
+void MiDeleteSystemPte(MMPTE *PointerPte)
+{
+    uint32_t index = PointerPte->u.Hard.PageFrameNumber;
+    MMPFN *pfn = MI_PFN_ELEMENT(index);
+
+    PointerPte->u.Long = MM_ZERO_PTE;
+    MI_FLUSH_SINGLE_TB(MiGetVirtualAddressMappedByPte(PointerPte));
+    MI_SET_PFN_DELETED(pfn);
+    MiDecrementShareCount(pfn->u4.PteFrame);
+    MiDecrementShareCount(index);
+}

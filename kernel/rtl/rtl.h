@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "kernel/ntstatus.h"
+#include "kernel/rtl/list.h"
 
 #define ARRAYSIZE(a)            (sizeof(a) / sizeof((a)[0]))
 #define ROUND_UP(x, n)          (((x) + (n) - 1) / (n) * (n))

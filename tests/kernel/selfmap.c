@@ -132,7 +132,6 @@ KTEST(TestPteFormats, "boot.pte.formats")
     KT_ASSERT_EQ(7, GET_PAGING_FILE_NUMBER(*pte));
     KT_ASSERT_EQ(0xABCDE, GET_PAGING_FILE_OFFSET(*pte));
     KT_ASSERT(IS_PTE_NOT_DEMAND_ZERO(*pte));
-    KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION, KeProbeRead32((void *)SCRATCH_VA, &value));
 
     pte->u.Long = MM_DEMAND_ZERO_WRITE_PTE;
     KT_ASSERT_EQ(0x80, pte->u.Long);
@@ -173,5 +172,39 @@ KTEST(TestPteFormats, "boot.pte.formats")
     KT_ASSERT_EQ(1, pte->u.Hard.reserved);
     KT_ASSERT_EQ(0x12345, pte->u.Hard.PageFrameNumber);
 
+    /* A no-access PTE faults with the reason NT gives; a probe sees an access violation. */
+    pte->u.Long = MM_KERNEL_NOACCESS_PTE;
+    KT_ASSERT_EQ(MM_NOACCESS, pte->u.Soft.Protection);
+    KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION, KeProbeRead32((void *)SCRATCH_VA, &value));
     UnmapScratch(SCRATCH_VA);
+}
+
+/* Touching a demand-zero PTE brings in a page of zeroes, accounted in the PFN database. */
+KTEST(TestDemandZeroFault, "boot.pte.demandzero")
+{
+    volatile MMPTE *pte = MiGetPteAddress(SCRATCH_VA);
+    uint32_t value = 0xFFFFFFFF, available = MmAvailablePages;
+    MMPFN *pfn;
+    KIRQL oldIrql;
+
+    pte->u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
+    KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeRead32((void *)SCRATCH_VA, &value));
+    KT_ASSERT_EQ(0, value);
+    KT_ASSERT_EQ(1, pte->u.Hard.Valid);
+    KT_ASSERT_EQ(1, pte->u.Hard.Write);
+    KT_ASSERT_EQ(available - 1, MmAvailablePages);
+    pfn = MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber);
+    KT_ASSERT_EQ(ActiveAndValid, pfn->u3.e1.PageLocation);
+    KT_ASSERT_PTR_EQ(pte, pfn->PteAddress);
+    KT_ASSERT_EQ(MM_KERNEL_DEMAND_ZERO_PTE, pfn->OriginalPte.u.Long);
+    KT_ASSERT_EQ(1, pfn->u2.ShareCount);
+    KT_ASSERT_EQ(1, pfn->u3.e2.ReferenceCount);
+    KT_ASSERT_EQ(MiGetPdeAddress(SCRATCH_VA)->u.Hard.PageFrameNumber, pfn->u4.PteFrame);
+
+    LOCK_PFN(oldIrql);
+    MiDeleteSystemPte((MMPTE *)pte);
+    UNLOCK_PFN(oldIrql);
+    KT_ASSERT_EQ(0, pte->u.Long);
+    KT_ASSERT_EQ(available, MmAvailablePages);
+    KT_ASSERT_EQ(FreePageList, pfn->u3.e1.PageLocation);
 }
