@@ -108,6 +108,18 @@ void KeReleaseSpinLock(KSPIN_LOCK *SpinLock, KIRQL NewIrql);
 void KeAcquireSpinLockAtDpcLevel(KSPIN_LOCK *SpinLock);
 void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *SpinLock);
 
+/* Fast mutexes (fmutex.c): the owner runs at APC_LEVEL, so it may still take page faults. */
+typedef struct _FAST_MUTEX {
+    int32_t Count;                  /* 1: free, 0: held */
+    void *Owner;
+    uint32_t Contention;
+    KIRQL OldIrql;
+} FAST_MUTEX;
+
+void ExInitializeFastMutex(FAST_MUTEX *FastMutex);
+void ExAcquireFastMutex(FAST_MUTEX *FastMutex);
+void ExReleaseFastMutex(FAST_MUTEX *FastMutex);
+
 /* Translation buffer flushes (tbflush.c). */
 void KeFlushSingleTb(const void *VirtualAddress);
 void KeFlushEntireTb(void);
