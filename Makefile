@@ -102,6 +102,16 @@ test:
 	$(Q)$(MAKE) --no-print-directory all iso host-tests
 	$(PROVE) $(HOST_TESTS) tests/*.t
 
+# Benchmarks: figures measured inside the guest (the TSC, calibrated against the PIT), one
+# "BENCH name value unit" line each, collected into build/bench.txt.
+BENCH_MEM ?= 64
+
+bench:
+	$(Q)tools/deps
+	$(Q)$(MAKE) --no-print-directory all
+	tools/boot --mem $(BENCH_MEM) --timeout 3000 -- bench=$(or $(BENCH),all) | tee $(BUILD)/bench.log
+	$(Q)grep '^BENCH ' $(BUILD)/bench.log > $(BUILD)/bench.txt; cat $(BUILD)/bench.txt
+
 debug:
 	$(Q)tools/deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -117,7 +127,7 @@ else
 	kill $$! 2>/dev/null; true
 endif
 
-.PHONY: all iso host-tests run test debug clean help
+.PHONY: all iso host-tests run test bench debug clean help
 clean:
 	rm -rf $(BUILD)
 

@@ -1,4 +1,7 @@
-/* kernel/clock.c: the clock interrupt: KeTickCount advances HAL_CLOCK_HZ times a second. */
+/*
+ * kernel/clock.c: the clock interrupt (KeTickCount advances HAL_CLOCK_HZ times a second) and
+ * the performance counter, the TSC.
+ */
 #include "kernel/ki.h"
 #include "hal/hal.h"
 
@@ -8,6 +11,13 @@ static void KiClockInterrupt(void *Context)
 {
     (void)Context;
     KeTickCount++;
+}
+
+uint64_t KeQueryPerformanceCounter(uint64_t *Frequency)
+{
+    if (Frequency)
+        *Frequency = HalTscFrequency();
+    return __rdtsc();
 }
 
 void KiInitializeClock(void)

@@ -31,5 +31,7 @@ void KiSystemStartup(uint32_t Magic)
     }
     if (KeBootOptions.Test)
         HalExitToHost(KiRunTests(KeBootOptions.Test) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
+    if (KeBootOptions.Bench)
+        HalExitToHost(KiRunBenchmarks(KeBootOptions.Bench) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
     KdShell();
 }

@@ -126,6 +126,7 @@ void KeFlushEntireTb(void);
 
 /* The clock and interrupts (clock.c, trap.c). Service routines run at the line's IRQL. */
 extern volatile uint32_t KeTickCount;               /* HAL_CLOCK_HZ ticks since start-up */
+uint64_t KeQueryPerformanceCounter(uint64_t *Frequency);   /* the TSC; Frequency may be NULL */
 typedef void (*KSERVICE_ROUTINE)(void *Context);
 void KeConnectInterrupt(uint32_t Irq, KSERVICE_ROUTINE Routine, void *Context);
 void KiInitializeClock(void);
@@ -161,6 +162,7 @@ extern LOADER_PARAMETER_BLOCK KeLoaderBlock;
 typedef struct _KBOOT_OPTIONS {
     const char *Test;               /* test=<globs>: run these self-tests and power off */
     const char *Crash;              /* crash=<kind>: raise a bugcheck on purpose */
+    const char *Bench;              /* bench=<globs>: run these benchmarks and power off */
     uint32_t UserVaIncrease;        /* 3gb / increaseuserva: bytes added to user space */
     uint32_t SpecialPoolTag;        /* specialpool=<tag>: the tag, or '*' for every allocation */
 } KBOOT_OPTIONS;

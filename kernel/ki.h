@@ -42,6 +42,9 @@ void KdListCrashKinds(void);
 /* Self-tests (testrun.c): run the cases matching Globs, print KTAP; true when all passed. */
 bool KiRunTests(const char *Globs);
 
+/* Benchmarks (benchrun.c): run those matching Globs; false when none matched. */
+bool KiRunBenchmarks(const char *Globs);
+
 /* Bugcheck helpers used by the double-fault handler. */
 void KiBugCheckSetContext(KTRAP_FRAME *TrapFrame, uint32_t Esp);  /* a frame not on a stack */
 __attribute__((noreturn)) void KiTrap08(void);

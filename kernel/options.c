@@ -32,6 +32,12 @@ static bool KiParseCrash(KBOOT_OPTIONS *Options, const char *Value)
     return true;
 }
 
+static bool KiParseBench(KBOOT_OPTIONS *Options, const char *Value)
+{
+    Options->Bench = Value;
+    return true;
+}
+
 static bool KiParse3Gb(KBOOT_OPTIONS *Options, const char *Value)
 {
     (void)Value;
@@ -55,6 +61,7 @@ static bool KiParseIncreaseUserVa(KBOOT_OPTIONS *Options, const char *Value)
 static const KOPTION_DEFINITION KiOptionDefinitions[] = {
     { "test", true, KiParseTest },
     { "crash", true, KiParseCrash },
+    { "bench", true, KiParseBench },
     { "3gb", false, KiParse3Gb },
     { "increaseuserva", true, KiParseIncreaseUserVa },
 };
