@@ -84,6 +84,9 @@ NTSTATUS KeProbeRead32(const volatile void *Address, uint32_t *Value);
 NTSTATUS KeProbeWrite32(volatile void *Address, uint32_t Value);
 bool KeInvalidAccessAllowed(const void *TrapInformation);
 
+/* Run Function(Context) on the stack whose top is StackTop and return its result (callstack.S). */
+uint32_t KeCallOnStack(void *StackTop, uint32_t (*Function)(void *Context), void *Context);
+
 /* IRQL (irql.c) and spin locks (spinlock.c). */
 typedef uint8_t KIRQL;
 #define PASSIVE_LEVEL       0
