@@ -1,9 +1,15 @@
 /*
  * kernel/crash.c: bugchecks on purpose, for `crash=<kind>` and the kd> `crash` command, so a
- * user (and the scenario tests) can see each STOP the system raises.
+ * user (and the scenario tests) can see each STOP the system raises. The pool kinds print the
+ * addresses they use first, which the STOP's parameters then name.
  */
 #include "kernel/ki.h"
-#include "mm/mm.h"
+#include "mm/pool.h"
+
+#define KD_CRASH_TAG            POOL_TAG('C', 'r', 's', 'h')
+#define KD_CRASH_BLOCK_SIZE     0x30
+#define KD_CRASH_SPECIAL_SIZE   13      /* odd, so the end is not 8-byte aligned */
+#define KD_CRASH_FILL           'A'
 
 typedef struct _KD_CRASH_KIND {
     const char *Name;
@@ -64,11 +70,94 @@ static void KdCrashTripleFault(void)
     __asm__ volatile("lidt %0\n\tint3" : : "m"(idtr));
 }
 
+static uint8_t *KdAllocateCrashBlock(size_t Bytes)
+{
+    return ExAllocatePoolWithTag(NonPagedPool, Bytes, KD_CRASH_TAG);
+}
+
+/* Free a block twice, with a second block keeping its page in use: STOP 0xC2 (7). */
+static void KdCrashPoolDoubleFree(void)
+{
+    uint8_t *block = KdAllocateCrashBlock(KD_CRASH_BLOCK_SIZE);
+    uint8_t *neighbour = KdAllocateCrashBlock(KD_CRASH_BLOCK_SIZE);
+
+    if (!block || !neighbour || PAGE_ALIGN(block) != PAGE_ALIGN(neighbour)) {
+        DbgPrint("crash: could not place two pool blocks in one page\n");
+        return;
+    }
+    ExFreePool(block);
+    DbgPrint("crash: freeing pool block %08x again (its header now reads %08x)\n",
+             (uint32_t)(uintptr_t)block, ((POOL_HEADER *)block - 1)->Ulong1);
+    ExFreePool(block);
+}
+
+/* Write past a block over the next block's header, then free it: STOP 0x19 (5). */
+static void KdCrashPoolHeader(void)
+{
+    POOL_HEADER *header, *next;
+    uint8_t *block;
+
+    do {
+        block = KdAllocateCrashBlock(KD_CRASH_BLOCK_SIZE);
+        if (!block)
+            return;
+        header = (POOL_HEADER *)block - 1;
+        next = POOL_NEXT_BLOCK(header);
+    } while (PAGE_END(next));
+    DbgPrint("crash: pool block %08x (header %08x) overruns the next header at %08x\n",
+             (uint32_t)(uintptr_t)block, (uint32_t)(uintptr_t)header, (uint32_t)(uintptr_t)next);
+    RtlFillMemory(next, sizeof(*next), KD_CRASH_FILL);
+    ExFreePool(block);
+}
+
+/* A block from special pool, or NULL (with the reason) when special pool is not on for it. */
+static volatile uint8_t *KdAllocateSpecialBlock(void)
+{
+    uint8_t *block = KdAllocateCrashBlock(KD_CRASH_SPECIAL_SIZE);
+
+    if (block && MmIsSpecialPoolAddress(block))
+        return block;
+    DbgPrint("crash: special pool is not on for tag 'Crsh' (boot with specialpool=Crsh)\n");
+    return NULL;
+}
+
+/* Write the byte after a special pool allocation, in its guard page: STOP 0xCD. */
+static void KdCrashSpecialOverrun(void)
+{
+    volatile uint8_t *block = KdAllocateSpecialBlock();
+
+    if (!block)
+        return;
+    DbgPrint("crash: writing byte %u of the %u-byte special pool block %08x, at %08x\n",
+             KD_CRASH_SPECIAL_SIZE, KD_CRASH_SPECIAL_SIZE, (uint32_t)(uintptr_t)block,
+             (uint32_t)(uintptr_t)(block + KD_CRASH_SPECIAL_SIZE));
+    block[KD_CRASH_SPECIAL_SIZE] = KD_CRASH_FILL;
+}
+
+/* Read a special pool allocation after freeing it: STOP 0xCC. */
+static void KdCrashSpecialFreed(void)
+{
+    volatile uint8_t *block = KdAllocateSpecialBlock();
+
+    if (!block)
+        return;
+    ExFreePool((void *)block);
+    DbgPrint("crash: reading special pool block %08x after freeing it\n",
+             (uint32_t)(uintptr_t)block);
+    (void)block[0];
+}
+
 static const KD_CRASH_KIND KdCrashKinds[] = {
     { "nonpaged", "read an unmapped nonpaged address: STOP 0x50", KdCrashNonPaged },
     { "stack", "overflow the kernel stack: double fault, STOP 0x7F (8)", KdCrashStack },
     { "manual", "KeBugCheck(MANUALLY_INITIATED_CRASH): STOP 0xE2", KdCrashManual },
     { "triplefault", "empty the IDT and trap: a triple fault, no STOP", KdCrashTripleFault },
+    { "pooldoublefree", "free a pool block twice: STOP 0xC2 (7)", KdCrashPoolDoubleFree },
+    { "poolheader", "overwrite the next pool header and free: STOP 0x19 (5)", KdCrashPoolHeader },
+    { "specialoverrun", "write 1 byte past special pool (specialpool=Crsh): STOP 0xCD",
+      KdCrashSpecialOverrun },
+    { "specialfreed", "read freed special pool (specialpool=Crsh): STOP 0xCC",
+      KdCrashSpecialFreed },
 };
 
 bool KdCrash(const char *Kind)
@@ -86,5 +175,5 @@ bool KdCrash(const char *Kind)
 void KdListCrashKinds(void)
 {
     for (size_t i = 0; i < ARRAYSIZE(KdCrashKinds); i++)
-        DbgPrint("  %-10s %s\n", KdCrashKinds[i].Name, KdCrashKinds[i].Description);
+        DbgPrint("  %-15s %s\n", KdCrashKinds[i].Name, KdCrashKinds[i].Description);
 }

@@ -45,6 +45,12 @@ static const KD_COMMAND KdCommands[] = {
       KdCommandDumpDwords },
     { "?", "<expression>", "evaluate an expression (a symbol is its address)",
       KdCommandEvaluate },
+    { "!pool", "<address>", "list the pool page holding an address, block by block",
+      KdCommandPool },
+    { "!poolused", "", "allocations and bytes per pool tag", KdCommandPoolUsed },
+    { "poolalloc", "<type> <bytes> <tag>", "ExAllocatePoolWithTag (type: paged or nonpaged)",
+      KdCommandPoolAlloc },
+    { "poolfree", "<address>", "ExFreePool", KdCommandPoolFree },
     { "crash", "<kind>", "bug-check the system on purpose", KdCommandCrash },
     { "poweroff", "", "leave QEMU (exit status 0)", KdCommandPowerOff },
 };
@@ -54,10 +60,10 @@ static void KdCommandHelp(int Argc, char **Argv)
     (void)Argc;
     (void)Argv;
     for (size_t i = 0; i < ARRAYSIZE(KdCommands); i++) {
-        char usage[32];
+        char usage[40];
 
         RtlStringPrintf(usage, sizeof(usage), "%s %s", KdCommands[i].Name, KdCommands[i].Usage);
-        DbgPrint("  %-24s %s\n", usage, KdCommands[i].Help);
+        DbgPrint("  %-31s %s\n", usage, KdCommands[i].Help);
     }
 }
 

@@ -17,4 +17,10 @@ bool KdEvaluateWord(const char *Word, uint32_t *Value);
 void KdCommandEvaluate(int Argc, char **Argv);
 void KdCommandDumpDwords(int Argc, char **Argv);
 
+/* kdpool.c: the pool commands. */
+void KdCommandPool(int Argc, char **Argv);
+void KdCommandPoolUsed(int Argc, char **Argv);
+void KdCommandPoolAlloc(int Argc, char **Argv);
+void KdCommandPoolFree(int Argc, char **Argv);
+
 #endif

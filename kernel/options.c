@@ -58,12 +58,33 @@ static bool KiParseIncreaseUserVa(KBOOT_OPTIONS *Options, const char *Value)
     return true;
 }
 
+/*
+ * specialpool=<tag>: the four characters of a pool tag, the first in the low byte as NT keeps
+ * tags, or specialpool=* for every tag.
+ */
+static bool KiParseSpecialPool(KBOOT_OPTIONS *Options, const char *Value)
+{
+    size_t length = strlen(Value);
+
+    if (strcmp(Value, "*") == 0) {
+        Options->SpecialPoolTag = '*';
+        return true;
+    }
+    if (length != sizeof(Options->SpecialPoolTag))
+        return false;
+    Options->SpecialPoolTag = 0;
+    for (size_t i = 0; i < length; i++)
+        Options->SpecialPoolTag |= (uint32_t)(uint8_t)Value[i] << (8 * i);
+    return true;
+}
+
 static const KOPTION_DEFINITION KiOptionDefinitions[] = {
     { "test", true, KiParseTest },
     { "crash", true, KiParseCrash },
     { "bench", true, KiParseBench },
     { "3gb", false, KiParse3Gb },
     { "increaseuserva", true, KiParseIncreaseUserVa },
+    { "specialpool", true, KiParseSpecialPool },
 };
 
 static const KOPTION_DEFINITION *KiFindOption(const char *Name)

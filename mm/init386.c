@@ -65,7 +65,6 @@
 #define MM_DEFAULT_SYSTEM_PTES          11000u
 #define MM_LARGE_SYSTEM_PTES            22000u
 #define MM_MAXIMUM_SYSTEM_PTES          50000u
-#define MM_SPECIAL_POOL_PTES            25000u
 #define MM_MEDIUM_SYSTEM_PAGES          ((19u << 20) >> PAGE_SHIFT)
 #define MM_LARGE_SYSTEM_PAGES           ((32u << 20) >> PAGE_SHIFT)
 #define MM_FLUID_FREE_PAGES             1024u           /* the 4 MB every formula leaves out */

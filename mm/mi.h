@@ -234,6 +234,12 @@ uint32_t MiFreePoolPages(void *StartingAddress);
 #define MI_BAD_POOL_CALLER_FREE_RUN_CORRUPT         0x47    /* (run, signature, size) */
 #define MI_BAD_POOL_CALLER_NOT_ALLOCATED_PAGED      0x50    /* (address, page, paged pool pages) */
 
+/* special.c: special pool, in MM_SPECIAL_POOL_PTES system PTEs the layout adds for it. */
+#define MM_SPECIAL_POOL_PTES            25000u
+void MiInitializeSpecialPool(void);
+NTSTATUS MiCheckSpecialPoolFault(uint32_t FaultStatus, uintptr_t VirtualAddress,
+                                 void *TrapInformation);
+
 /* pagfault.c: resolving a fault from the state in the PTE. */
 NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE *PointerPte,
                          void *TrapInformation);

@@ -69,6 +69,26 @@ typedef enum _POOL_TYPE {
 
 POOL_TYPE MmDeterminePoolType(const void *VirtualAddress);     /* MaxPoolType: not pool */
 
+/* A pool tag from its four characters, the first in the low byte (NT writes 'enoN'). */
+#define POOL_TAG(a, b, c, d) \
+    ((uint32_t)(uint8_t)(a) | (uint32_t)(uint8_t)(b) << 8 | (uint32_t)(uint8_t)(c) << 16 | \
+     (uint32_t)(uint8_t)(d) << 24)
+
+/*
+ * The executive pool (pool.c). NumberOfBytes of PoolType's pool, 8-byte aligned (whole pages,
+ * page aligned, above 4080 bytes), tagged for the tracker; NULL when the pool is exhausted.
+ * Nonpaged pool up to DISPATCH_LEVEL, paged pool up to APC_LEVEL; a bad request bugchecks
+ * BAD_POOL_CALLER (pool.c lists them). ExAllocatePool tags with 'None'.
+ */
+void *ExAllocatePoolWithTag(POOL_TYPE PoolType, size_t NumberOfBytes, uint32_t Tag);
+void *ExAllocatePool(POOL_TYPE PoolType, size_t NumberOfBytes);
+void ExFreePoolWithTag(void *P, uint32_t Tag);
+void ExFreePool(void *P);
+void ExInitializePool(void);
+
+/* True for an address in special pool (special.c), live or freed. */
+bool MmIsSpecialPoolAddress(const void *VirtualAddress);
+
 /* Mapping physical addresses into system space (sysptes.c). */
 typedef enum _MEMORY_CACHING_TYPE {
     MmNonCached = 0,

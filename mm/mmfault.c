@@ -1,6 +1,8 @@
 /*
  * mm/mmfault.c: MmAccessFault, where every page fault arrives, in NT's order:
  *
+ *   0. a kernel-mode fault in special pool goes to special.c at any IRQL, which tells a touch
+ *      of a guard page (0xCD) from a touch of freed special pool (0xCC);
  *   1. above APC_LEVEL nothing can be paged in: a valid PTE was a spurious fault, anything
  *      else returns STATUS_IN_PAGE_ERROR | 0x10000000, which KiTrap0E turns into
  *      IRQL_NOT_LESS_OR_EQUAL (0xA) as NT's does;
@@ -52,6 +54,8 @@ NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MO
     bool write = FaultStatus & 1;
     MMPTE contents;
 
+    if (PreviousMode == KernelMode && MmIsSpecialPoolAddress(VirtualAddress))
+        return MiCheckSpecialPoolFault(FaultStatus, va, TrapInformation);
     if (KeGetCurrentIrql() > APC_LEVEL)
         return MiFaultAtHighIrql(va, TrapInformation);
     if (va < MmSystemRangeStart || PreviousMode == UserMode)

@@ -10,7 +10,7 @@
  *      pool, and make the page tables of the system PTEs, expansion pool and hyperspace;
  *   5. build the PFN database: every page a valid PDE or PTE in system space maps is active,
  *      every other RAM page goes on the free list (highest first, so low memory is used last);
- *   6. start hyperspace, the system PTEs and the pools, and print the layout.
+ *   6. start hyperspace, the system PTEs, the pools and special pool, and print the layout.
  */
 #include "mm/mi.h"
 #include "boot/boot.h"
@@ -344,5 +344,7 @@ void MmInitSystem(uint32_t Phase)
                            SystemPteSpace);
     MiInitializeNonPagedPool();
     MiInitializePagedPool();
+    ExInitializePool();
+    MiInitializeSpecialPool();
     MmPrintSystemLayout();
 }
