@@ -83,13 +83,13 @@ static NTSTATUS KiWait(DISPATCHER_HEADER *Object, const int64_t *Timeout)
     return thread->WaitStatus;
 }
 
-static void KiCheckWaitIrql(const void *Object, const int64_t *Timeout)
+/* Waiting above APC_LEVEL would stop the processor for good, unless it does not wait. */
+static void KiCheckWaitIrql(const void *Object, const int64_t *Timeout, uintptr_t Caller)
 {
     KIRQL irql = KeGetCurrentIrql();
 
     if (irql > DISPATCH_LEVEL || (irql == DISPATCH_LEVEL && !(Timeout && *Timeout == 0)))
-        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (uintptr_t)Object, irql, 0,
-                     (uintptr_t)__builtin_return_address(1));
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, (uintptr_t)Object, irql, 0, Caller);
 }
 
 NTSTATUS KeWaitForSingleObject(void *Object, uint32_t WaitReason, KPROCESSOR_MODE WaitMode,
@@ -102,7 +102,7 @@ NTSTATUS KeWaitForSingleObject(void *Object, uint32_t WaitReason, KPROCESSOR_MOD
     (void)WaitReason;
     (void)WaitMode;
     (void)Alertable;
-    KiCheckWaitIrql(Object, Timeout);
+    KiCheckWaitIrql(Object, Timeout, (uintptr_t)__builtin_return_address(0));
     oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
     if (header->SignalState > 0) {
         if (header->Type == EventSynchronizationObject)
@@ -124,7 +124,7 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, bool Alertable, const 
 
     (void)WaitMode;
     (void)Alertable;
-    KiCheckWaitIrql(NULL, Interval);
+    KiCheckWaitIrql(NULL, Interval, (uintptr_t)__builtin_return_address(0));
     oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
     if (*Interval != 0)
         status = KiWait(NULL, Interval);
