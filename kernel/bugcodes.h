@@ -18,6 +18,7 @@
 #define PFN_LIST_CORRUPT                            0x0000004E
 #define PAGE_FAULT_IN_NONPAGED_AREA                 0x00000050
 #define PHASE0_INITIALIZATION_FAILED                0x00000078
+#define PHASE1_INITIALIZATION_FAILED                0x00000032
 #define KERNEL_STACK_INPAGE_ERROR                   0x00000077
 #define KERNEL_DATA_INPAGE_ERROR                    0x0000007A
 #define INSTALL_MORE_MEMORY                         0x0000007D

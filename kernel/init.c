@@ -26,6 +26,8 @@ void KiSystemStartup(uint32_t Magic)
 
     MmInitSystem(0);
     KiStartIdleThread();
+    MmInitSystem(1);
+    KiStartBalanceSetManager();
 
     if (KeBootOptions.Crash && !KdCrash(KeBootOptions.Crash)) {
         DbgPrint("crash: unknown kind '%s'; the kinds are:\n", KeBootOptions.Crash);

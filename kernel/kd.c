@@ -45,6 +45,8 @@ static const KD_COMMAND KdCommands[] = {
       KdCommandDumpDwords },
     { "?", "<expression>", "evaluate an expression (a symbol is its address)",
       KdCommandEvaluate },
+    { "!pte", "<address>", "the PDE and PTE of an address, decoded as NT's !pte", KdCommandPte },
+    { "!vm", "", "page lists, commitment, working set, paging files, faults", KdCommandVm },
     { "!pool", "<address>", "list the pool page holding an address, block by block",
       KdCommandPool },
     { "!poolused", "", "allocations and bytes per pool tag", KdCommandPoolUsed },

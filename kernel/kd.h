@@ -23,4 +23,8 @@ void KdCommandPoolUsed(int Argc, char **Argv);
 void KdCommandPoolAlloc(int Argc, char **Argv);
 void KdCommandPoolFree(int Argc, char **Argv);
 
+/* kdmm.c: the memory manager's commands. */
+void KdCommandPte(int Argc, char **Argv);
+void KdCommandVm(int Argc, char **Argv);
+
 #endif

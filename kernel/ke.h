@@ -233,6 +233,16 @@ void ExInitializeFastMutex(FAST_MUTEX *FastMutex);
 void ExAcquireFastMutex(FAST_MUTEX *FastMutex);
 void ExReleaseFastMutex(FAST_MUTEX *FastMutex);
 
+/*
+ * Paging I/O (pageio.c): whole pages between physical frames and a disk, for Mm. The caller
+ * waits; the transfer completes by interrupt while other threads run. Disks are numbered in
+ * the order the ATA driver found them.
+ */
+uint32_t IoDiskCount(void);
+uint64_t IoDiskSectors(uint32_t Disk);
+NTSTATUS IoPageRead(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames, uint32_t PageCount);
+NTSTATUS IoPageWrite(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames, uint32_t PageCount);
+
 /* Translation buffer flushes (tbflush.c). */
 void KeFlushSingleTb(const void *VirtualAddress);
 void KeFlushEntireTb(void);

@@ -57,6 +57,7 @@ void KiReapTerminatedThreads(void);
 void KiWaitTest(DISPATCHER_HEADER *Object);
 void KiCheckTimers(void);
 void KiRetireDpcList(void);
+void KiStartBalanceSetManager(void);
 
 /* Benchmarks (benchrun.c): run those matching Globs; false when none matched. */
 bool KiRunBenchmarks(const char *Globs);

@@ -17,8 +17,12 @@
  * if it does not start an allocation; the page before, if it does not end one.
  *
  * Paged pool is the range MmPagedPoolStart..MmPagedPoolEnd with two bitmaps: one bit per page
- * in use, and one bit on the last page of each allocation. Allocated pages get demand-zero
- * PTEs; the page arrives on first touch (mmfault.c) and page tables are made as needed.
+ * in use, and one bit on the last page of each allocation. Allocated pages are committed and
+ * get demand-zero PTEs; the page arrives on first touch (mmfault.c) into the system working
+ * set, and may later go to a paging file. Page tables are made as needed.
+ *
+ * Expansion nonpaged pool and paged pool are charged against the commit limit (commit.c); the
+ * initial nonpaged pool was paid for at start-up.
  */
 #include "mm/mi.h"
 
@@ -134,18 +138,25 @@ static uintptr_t MiAllocateFromFreeLists(uint32_t Pages)
     return 0;
 }
 
-/* Pages mapped fresh into expansion system PTEs; 0 when PTEs or pages run out. */
+/* Pages mapped fresh into expansion system PTEs, committed; 0 when PTEs, commitment or pages
+ * run out. */
 static uintptr_t MiAllocateExpansionPool(uint32_t Pages)
 {
-    MMPTE *pte = MiReserveSystemPtes(Pages, NonPagedPoolExpansion);
+    MMPTE *pte;
     KIRQL oldIrql;
 
-    if (!pte)
+    if (!MiChargeCommitment(Pages))
         return 0;
+    pte = MiReserveSystemPtes(Pages, NonPagedPoolExpansion);
+    if (!pte) {
+        MiReturnCommitment(Pages);
+        return 0;
+    }
     LOCK_PFN(oldIrql);
-    if (MmAvailablePages < Pages) {
+    if (MmAvailablePages < Pages + MM_MEDIUM_LIMIT) {
         UNLOCK_PFN(oldIrql);
         MiReleaseSystemPtes(pte, Pages, NonPagedPoolExpansion);
+        MiReturnCommitment(Pages);
         return 0;
     }
     for (uint32_t i = 0; i < Pages; i++) {
@@ -215,6 +226,7 @@ static void MiFreeExpansionPages(uintptr_t Va, uint32_t Pages)
         MiDeleteSystemPte(&pte[i]);
     UNLOCK_PFN(oldIrql);
     MiReleaseSystemPtes(pte, Pages, NonPagedPoolExpansion);
+    MiReturnCommitment(Pages);
 }
 
 /* Put a freed block on the lists, merged with a free run on either side in its region. */
@@ -292,7 +304,8 @@ void MiInitializePagedPool(void)
     MmPagedPoolInfo.LastPteForPagedPool = MiGetPteAddress(MmPagedPoolEnd);
 }
 
-/* Make the page tables that map [Va, Va + Pages pages); false when pages run out. */
+/* Make the page tables that map [Va, Va + Pages pages), each committed for good; false when
+ * pages or commitment run out. */
 static bool MiMakePagedPoolPageTables(uintptr_t Va, uint32_t Pages)
 {
     bool made = true;
@@ -305,7 +318,7 @@ static bool MiMakePagedPoolPageTables(uintptr_t Va, uint32_t Pages)
 
         if (pointerPde->u.Hard.Valid)
             continue;
-        if (MmAvailablePages == 0) {
+        if (MmAvailablePages < MM_MEDIUM_LIMIT || !MiChargeCommitment(1)) {
             made = false;
             break;
         }
@@ -326,6 +339,8 @@ static void *MiAllocatePagedPoolPages(uint32_t Pages)
     MMPTE *pte;
     KIRQL oldIrql;
 
+    if (!MiChargeCommitment(Pages))
+        return NULL;
     KeAcquireSpinLock(&MiPagedPoolLock, &oldIrql);
     start = RtlFindClearBitsAndSet(info->PagedPoolAllocationMap, Pages, info->PagedPoolHint);
     if (start != 0xFFFFFFFF) {
@@ -334,8 +349,10 @@ static void *MiAllocatePagedPoolPages(uint32_t Pages)
             info->PagedPoolHint = start + 1;
     }
     KeReleaseSpinLock(&MiPagedPoolLock, oldIrql);
-    if (start == 0xFFFFFFFF)
+    if (start == 0xFFFFFFFF) {
+        MiReturnCommitment(Pages);
         return NULL;
+    }
 
     va = MmPagedPoolStart + start * PAGE_SIZE;
     if (!MiMakePagedPoolPageTables(va, Pages)) {
@@ -343,6 +360,7 @@ static void *MiAllocatePagedPoolPages(uint32_t Pages)
         RtlClearBits(info->EndOfPagedPoolBitmap, start + Pages - 1, 1);
         RtlClearBits(info->PagedPoolAllocationMap, start, Pages);
         KeReleaseSpinLock(&MiPagedPoolLock, oldIrql);
+        MiReturnCommitment(Pages);
         return NULL;
     }
     pte = MiGetPteAddress(va);
@@ -350,6 +368,7 @@ static void *MiAllocatePagedPoolPages(uint32_t Pages)
         pte[i].u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
     KeAcquireSpinLock(&MiPagedPoolLock, &oldIrql);
     info->AllocatedPagedPool += Pages;
+    info->PagedPoolCommit += Pages;
     KeReleaseSpinLock(&MiPagedPoolLock, oldIrql);
     return (void *)va;
 }
@@ -371,13 +390,17 @@ static uint32_t MiFreePagedPoolPages(uintptr_t Va)
         ;
     KeReleaseSpinLock(&MiPagedPoolLock, oldIrql);
 
+    MiLockSystemWorkingSet();
     MiDeleteSystemPageableVm(MiGetPteAddress(Va), pages);
+    MiUnlockSystemWorkingSet();
+    MiReturnCommitment(pages);
 
     KeAcquireSpinLock(&MiPagedPoolLock, &oldIrql);
     RtlClearBits(info->EndOfPagedPoolBitmap, start + pages - 1, 1);
     RtlClearBits(info->PagedPoolAllocationMap, start, pages);
     info->PagedPoolHint = MIN(info->PagedPoolHint, start);
     info->AllocatedPagedPool -= pages;
+    info->PagedPoolCommit -= pages;
     KeReleaseSpinLock(&MiPagedPoolLock, oldIrql);
     return pages;
 }

@@ -35,6 +35,7 @@
 #define PAGE_DIRECTORY_MASK     0x003FFFFFu
 #define BYTE_OFFSET(va)         ((uint32_t)(uintptr_t)(va) & (PAGE_SIZE - 1))
 #define PAGE_ALIGN(va)          ((void *)((uintptr_t)(va) & ~(uintptr_t)(PAGE_SIZE - 1)))
+#define PAGE_ALIGN_UP(address)  (((address) + PAGE_SIZE - 1) & ~(uintptr_t)(PAGE_SIZE - 1))
 #define ROUND_TO_PAGES(size)    (((uint32_t)(size) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
 #define BYTES_TO_PAGES(size)    (((uint32_t)(size) + PAGE_SIZE - 1) >> PAGE_SHIFT)
 

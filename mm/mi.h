@@ -26,6 +26,16 @@ typedef enum _MMLISTS {
 #define NUMBER_OF_PAGE_LISTS    8
 #define MM_EMPTY_LIST           0xFFFFFFFFu
 
+/* Available-page thresholds (mi.h). */
+#define MM_LOW_LIMIT            2
+#define MM_MEDIUM_LIMIT         32
+#define MM_HIGH_LIMIT           128
+#define MM_TIGHT_LIMIT          256
+#define MM_PLENTY_FREE_LIMIT    1024
+#define MM_MAXIMUM_WRITE_CLUSTER 16     /* 64 KB: the largest paging write */
+
+extern uint32_t MmModifiedPageMaximum, MmModifiedWriteClusterSize;
+
 typedef struct _MMPFNENTRY {
     uint16_t Modified : 1;
     uint16_t ReadInProgress : 1;        /* also StartOfAllocation, for pool pages */
@@ -118,6 +128,10 @@ void MiDecrementShareCount(uint32_t PageFrameIndex);
 void MiDecrementReferenceCount(uint32_t PageFrameIndex);
 bool MiIsPhysicalMemory(uint32_t PageFrameIndex);
 void MiDeleteSystemPte(MMPTE *PointerPte);
+void MiSetModified(MMPFN *Pfn);
+extern KEVENT MmAvailablePagesEvent, MmModifiedPageWriterEvent, MmZeroingPageEvent;
+extern KEVENT MmWorkingSetManagerEvent;
+void MiInitializePageListEvents(void);
 
 void MiRestoreTransitionPte(uint32_t PageFrameIndex);
 
@@ -130,6 +144,8 @@ void MiZeroPhysicalPage(uint32_t PageFrameIndex);
 /* pagefile.c: paging files (sizes in pages). */
 #define MAX_PAGE_FILES          16
 
+#define MM_SECTORS_PER_PAGE     8
+
 typedef struct _MMPAGING_FILE {
     uint32_t Size;
     uint32_t MaximumSize;
@@ -138,19 +154,29 @@ typedef struct _MMPAGING_FILE {
     uint32_t CurrentUsage;
     uint32_t PeakUsage;
     uint32_t HighestPage;
-    RTL_BITMAP Bitmap;                  /* 1 = the slot holds a page; bit 0 always set */
+    RTL_BITMAP Bitmap;                  /* 1 = the slot holds a page (or is bad); bit 0 set */
     uint32_t PageFileNumber : 4;
+    uint32_t Disk;                      /* where it lives: an IoDiskCount() index ... */
+    uint64_t StartingLba;               /* ... and the sector slot 0 starts at */
+    uint32_t WriteHint;                 /* where the next write looks for free slots */
+    uint32_t BadSlots;                  /* slots a write failed on: never used again */
 } MMPAGING_FILE;
 
 extern MMPAGING_FILE *MmPagingFile[MAX_PAGE_FILES];
 extern uint32_t MmNumberOfPagingFiles;
 bool MiReleasePageFileSpace(MMPTE PteContents);
+uint32_t MiReservePageFileSlots(MMPAGING_FILE *File, uint32_t Wanted, uint32_t *StartSlot);
+NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
+                          uint32_t PageCount);
+NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
+                           uint32_t PageCount);
 
 /* MEMORY_MANAGEMENT (0x1A) first parameters raised by mm386 (NT has its own set). */
 #define MI_MEMORY_MANAGEMENT_BAD_TRANSITION_PTE 0x41284  /* a standby page's PTE is not its transition PTE */
 #define MI_MEMORY_MANAGEMENT_BAD_PAGEFILE_SLOT  0x41285  /* a PTE names a slot no paging file holds */
 #define MI_MEMORY_MANAGEMENT_SYSTEM_PTES_FREED_TWICE 0x41286 /* released PTEs overlap free ones */
 #define MI_MEMORY_MANAGEMENT_BAD_PAGEABLE_PTE   0x41287  /* a freed pageable PTE is in no known state */
+#define MI_MEMORY_MANAGEMENT_COMMIT_UNDERFLOW   0x41288  /* more commitment returned than charged */
 
 #define MI_FLUSH_ENTIRE_TB()            KeFlushEntireTb()
 #define MI_FLUSH_SINGLE_TB(va)          KeFlushSingleTb((const void *)(uintptr_t)(va))
@@ -240,9 +266,102 @@ void MiInitializeSpecialPool(void);
 NTSTATUS MiCheckSpecialPoolFault(uint32_t FaultStatus, uintptr_t VirtualAddress,
                                  void *TrapInformation);
 
-/* pagfault.c: resolving a fault from the state in the PTE. */
+/* pagfault.c: resolving a fault from the state in the PTE, and the fault counters (NT's). */
+#define MM_MAXIMUM_READ_CLUSTER 16
+#define STATUS_REFAULT          ((NTSTATUS)0x20000001)  /* mm386's: retry the instruction */
+
+typedef struct _MMINFO_COUNTERS {
+    uint32_t PageFaultCount;
+    uint32_t TransitionCount;
+    uint32_t DemandZeroCount;
+    uint32_t PageReadCount;             /* pages read from paging files */
+    uint32_t PageReadIoCount;           /* reads issued */
+    uint32_t DirtyPagesWriteCount;      /* pages written to paging files */
+    uint32_t DirtyWriteIoCount;         /* writes issued */
+    uint32_t CollidedFaultCount;        /* faults that waited for another's read */
+    uint32_t PageWaitCount;             /* faults that waited for free pages */
+    uint32_t WriteErrorCount;           /* writes that failed (their slots are now bad) */
+} MMINFO_COUNTERS;
+
+extern MMINFO_COUNTERS MmInfoCounters;
+NTSTATUS MiAccessCheck(MMPTE *PointerPte, bool StoreInstruction, uint32_t Protection);
 NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE *PointerPte,
                          void *TrapInformation);
+
+/*
+ * Working sets (wslist.c, wsmanage.c). The system working set holds the valid pageable system
+ * pages (paged pool); its list (MMWSL, then the MMWSLE array) lives at
+ * MmSystemCacheWorkingSetList, growing a page at a time. An entry is the page's address with
+ * flags; a free entry holds the index of the next free one, shifted left by 4.
+ */
+typedef struct _MMWSLE {
+    union {
+        uint32_t Long;
+        struct {
+            uint32_t Valid : 1;
+            uint32_t LockedInWs : 1;
+            uint32_t LockedInMemory : 1;
+            uint32_t Protection : 5;
+            uint32_t Hashed : 1;
+            uint32_t Direct : 1;
+            uint32_t Age : 2;
+            uint32_t VirtualPageNumber : 20;
+        } e1;
+    } u1;
+} MMWSLE;
+
+_Static_assert(sizeof(MMWSLE) == 4, "MMWSLE is one word");
+
+#define MM_FREE_WSLE_SHIFT      4
+#define WSLE_NULL_INDEX         0x0FFFFFFFu
+#define MI_MAXIMUM_AGE          3
+#define MI_IMMEDIATE_REPLACEMENT_AGE 2
+#define MM_WORKING_SET_LIST_SEARCH 17
+
+typedef struct _MMWSL {
+    uint32_t FirstFree;                 /* head of the free entries, or WSLE_NULL_INDEX */
+    uint32_t FirstDynamic;              /* entries below are locked: never replaced */
+    uint32_t NextNewEntry;              /* entries below this have been handed out before */
+    uint32_t NextSlot;                  /* where replacement and trimming scan from */
+    MMWSLE *Wsle;
+    uint32_t LastInitializedWsle;       /* entries backed by mapped pages: 0 .. this - 1 */
+    uint32_t NonDirectCount;
+} MMWSL;
+
+typedef struct _MMSUPPORT {
+    uint32_t LastTrimTime;
+    uint32_t PageFaultCount;
+    uint32_t PeakWorkingSetSize;
+    uint32_t MinimumWorkingSetSize;
+    uint32_t MaximumWorkingSetSize;
+    MMWSL *VmWorkingSetList;
+    uint32_t NextAgingSlot;
+    uint32_t WorkingSetSize;
+    uint32_t TrimmedPages;              /* pages taken out by trimming and replacement */
+    FAST_MUTEX WorkingSetMutex;
+} MMSUPPORT;
+
+extern MMSUPPORT MmSystemCacheWs;
+void MiInitializeSystemWorkingSet(void);
+void MiLockSystemWorkingSet(void);
+void MiUnlockSystemWorkingSet(void);
+bool MiOwnsSystemWorkingSet(void);
+void MiInsertSystemWorkingSet(uintptr_t VirtualAddress, uint32_t PageFrameIndex);
+void MiRemoveSystemWorkingSetEntry(uint32_t WorkingSetIndex);
+uint32_t MiTrimWorkingSet(MMSUPPORT *Ws, uint32_t Reduction, uint32_t TrimAge);
+void MiAgeWorkingSet(MMSUPPORT *Ws, uint32_t Sample);
+bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws);
+
+/* commit.c: commitment, in pages. */
+extern uint32_t MmTotalCommitLimit, MmTotalCommittedPages, MmPeakCommitment;
+void MiInitializeCommitment(void);
+bool MiChargeCommitment(uint32_t Pages);
+void MiReturnCommitment(uint32_t Pages);
+void MiAdjustCommitLimit(int32_t Pages);
+
+/* The system threads of Mm (modwrite.c, zeropage.c). */
+void MiStartModifiedPageWriter(void);
+void MiStartZeroPageThread(void);
 
 /* deleteva.c: freeing the pages behind pageable system PTEs. */
 void MiDeleteSystemPageableVm(MMPTE *PointerPte, uint32_t NumberOfPtes);
@@ -251,6 +370,37 @@ void MiDeleteSystemPageableVm(MMPTE *PointerPte, uint32_t NumberOfPtes);
 uint32_t MxGetNextPage(void);
 void MiMapBootPage(uintptr_t VirtualAddress, uint32_t PageFrameIndex);
 void MiInitializeCrashDumpArea(void);
+
+/* NT's MI_MAKE_VALID_PTE_TRANSITION: the same PTE, invalid and in transition, bits 1-4 and the
+ * frame kept, the protection where Accessed..CopyOnWrite were. */
+static inline MMPTE MiMakeTransitionFromValidPte(MMPTE Valid, uint32_t Protection)
+{
+    MMPTE pte;
+
+    pte.u.Long = (Valid.u.Long & ~0x7E1u) | MM_PTE_TRANSITION_MASK |
+                 (Protection << MM_PROTECT_FIELD_SHIFT);
+    return pte;
+}
+
+/* A transition PTE for a page being read in: the frame, the protection, nothing else. */
+static inline MMPTE MiMakeTransitionPte(uint32_t PageFrameIndex, uint32_t Protection)
+{
+    MMPTE pte;
+
+    pte.u.Long = (PageFrameIndex << PAGE_SHIFT) | MM_PTE_TRANSITION_MASK |
+                 (Protection << MM_PROTECT_FIELD_SHIFT);
+    return pte;
+}
+
+/* NT's MI_MAKE_TRANSITION_PTE_VALID: the frame kept, the protection's hardware bits set. */
+static inline MMPTE MiMakeValidFromTransitionPte(MMPTE Transition, bool Dirty)
+{
+    MMPTE pte;
+
+    pte.u.Long = (Transition.u.Long & ~(PAGE_SIZE - 1)) | MM_PTE_VALID_MASK | MM_PTE_ACCESS_MASK |
+                 MiProtectToPteMask(Transition.u.Trans.Protection) | (Dirty ? MM_PTE_DIRTY_MASK : 0);
+    return pte;
+}
 
 /* A valid kernel PTE for PageFrameIndex, read/write. */
 static inline MMPTE MiMakeValidKernelPte(uint32_t PageFrameIndex)

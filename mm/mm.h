@@ -8,8 +8,14 @@
 #include "kernel/ke.h"
 #include "mm/i386.h"
 
-/* Start-up: phase 0 builds the address space and the PFN database (mminit.c). */
+/* Start-up (mminit.c): phase 0 builds the address space and the PFN database; phase 1, with
+ * threads running, starts the modified page writer and the zero page thread. */
 void MmInitSystem(uint32_t Phase);
+
+/* The working-set manager (wsmanage.c), run by the balance set manager thread when the event
+ * is signaled or a second has passed. */
+void MmWorkingSetManager(void);
+void *MmWorkingSetManagerEventObject(void);
 
 /*
  * The page-fault handler (mmfault.c), called by KiTrap0E exactly as NT calls it: FaultStatus
@@ -98,6 +104,9 @@ typedef enum _MEMORY_CACHING_TYPE {
 
 void *MmMapIoSpace(uint64_t PhysicalAddress, size_t NumberOfBytes, MEMORY_CACHING_TYPE CacheType);
 void MmUnmapIoSpace(void *BaseAddress, size_t NumberOfBytes);
+
+/* Paging files (pagefile.c): a run of SizeInPages pages of an ATA disk from StartingLba. */
+NTSTATUS MmCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages);
 
 /* Kernel stacks (procsup.c): resident, with a guard PTE below; the top is returned. */
 #define KERNEL_STACK_SIZE       12288

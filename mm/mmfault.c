@@ -10,9 +10,13 @@
  *      (there is no user address space yet);
  *   3. for a system address: an invalid PDE, a zero PTE or a no-access PTE is
  *      PAGE_FAULT_IN_NONPAGED_AREA (0x50) with NT's fourth parameter (2, 0, 1); a valid PTE
- *      was spurious, unless the write was to a read-only page; a write to an invalid page
- *      whose protection forbids it is ATTEMPTED_WRITE_TO_READONLY_MEMORY (0xBE, code 14);
- *   4. otherwise the PTE holds the page's state and MiDispatchFault resolves it.
+ *      was spurious, unless the write was to a read-only page (ATTEMPTED_WRITE_TO_READONLY_
+ *      MEMORY, 0xBE, code 11); only paged pool is pageable, so any other invalid PTE is 0x50;
+ *   4. in paged pool, under the system working-set mutex: the access is checked against the
+ *      PTE's protection (a write it forbids is 0xBE code 14, a guard page faults once with
+ *      STATUS_GUARD_PAGE_VIOLATION), and MiDispatchFault resolves the state the PTE holds. A
+ *      fault by a thread that already holds that mutex could never be resolved: as in NT it
+ *      becomes IRQL_NOT_LESS_OR_EQUAL.
  *
  * A probe from kernel/probe.S gets STATUS_ACCESS_VIOLATION back instead of the bugchecks.
  */
@@ -45,6 +49,54 @@ static NTSTATUS MiFaultAtHighIrql(uintptr_t Va, void *TrapInformation)
     return MI_IN_PAGE_AT_HIGH_IRQL;
 }
 
+/* Paged pool is the pageable part of system space: its pages live in the system working set. */
+static bool MiIsPageableSystemAddress(uintptr_t Va)
+{
+    return Va >= MmPagedPoolStart && Va <= MmPagedPoolEnd;
+}
+
+/* An invalid PTE outside pageable space: nothing to page in, only NT's reasons to give. */
+static NTSTATUS MiNonPageableFault(uintptr_t Va, MMPTE Contents, uint32_t FaultStatus,
+                                   void *TrapInformation)
+{
+    if (!Contents.u.Soft.Prototype && Contents.u.Soft.Protection == MM_NOACCESS)
+        return MiBadSystemAddress(Va, FaultStatus, TrapInformation, MI_NONPAGED_NOACCESS);
+    return MiBadSystemAddress(Va, FaultStatus, TrapInformation, MI_NONPAGED_PTE_ZERO);
+}
+
+/* A pageable system address: under the system working-set mutex, check the access against
+ * the protection the PTE holds, then resolve it. */
+static NTSTATUS MiPageableSystemFault(uintptr_t Va, volatile MMPTE *Pte, bool Write,
+                                      uint32_t FaultStatus, void *TrapInformation)
+{
+    MMPTE contents;
+    NTSTATUS status;
+
+    if (MiOwnsSystemWorkingSet())
+        return MI_IN_PAGE_AT_HIGH_IRQL;
+    MiLockSystemWorkingSet();
+    contents.u.Long = Pte->u.Long;
+    if (contents.u.Hard.Valid) {
+        status = STATUS_SUCCESS;
+    } else if (contents.u.Long == MM_ZERO_KERNEL_PTE ||
+               (!contents.u.Soft.Transition && contents.u.Soft.Protection == 0)) {
+        MiUnlockSystemWorkingSet();
+        return MiBadSystemAddress(Va, FaultStatus, TrapInformation, MI_NONPAGED_PTE_ZERO);
+    } else {
+        status = MiAccessCheck((MMPTE *)Pte, Write, contents.u.Soft.Protection);
+        if (NT_SUCCESS(status))
+            status = MiDispatchFault(Write, Va, (MMPTE *)Pte, TrapInformation);
+    }
+    MiUnlockSystemWorkingSet();
+    if (status == STATUS_ACCESS_VIOLATION && !KeInvalidAccessAllowed(TrapInformation)) {
+        if (Write && contents.u.Soft.Protection != MM_NOACCESS)
+            KeBugCheckEx(ATTEMPTED_WRITE_TO_READONLY_MEMORY, Va, contents.u.Long,
+                         (uintptr_t)TrapInformation, MI_READONLY_INVALID_PTE);
+        return MiBadSystemAddress(Va, FaultStatus, TrapInformation, MI_NONPAGED_NOACCESS);
+    }
+    return status == STATUS_REFAULT ? STATUS_SUCCESS : status;
+}
+
 NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MODE PreviousMode,
                        void *TrapInformation)
 {
@@ -54,8 +106,7 @@ NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MO
     bool write = FaultStatus & 1;
     MMPTE contents;
 
-    if (PreviousMode == KernelMode && MmIsSpecialPoolAddress(VirtualAddress))
-        return MiCheckSpecialPoolFault(FaultStatus, va, TrapInformation);
+    MmInfoCounters.PageFaultCount++;
     if (KeGetCurrentIrql() > APC_LEVEL)
         return MiFaultAtHighIrql(va, TrapInformation);
     if (va < MmSystemRangeStart || PreviousMode == UserMode)
@@ -73,19 +124,9 @@ NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MO
                          (uintptr_t)TrapInformation, MI_READONLY_VALID_PTE);
         return STATUS_SUCCESS;
     }
-    if (contents.u.Long == MM_ZERO_KERNEL_PTE ||
-        (!contents.u.Soft.Transition && !contents.u.Soft.Prototype &&
-         contents.u.Soft.Protection == 0))
-        return MiBadSystemAddress(va, FaultStatus, TrapInformation, MI_NONPAGED_PTE_ZERO);
-    if (!contents.u.Soft.Prototype && contents.u.Soft.Protection == MM_NOACCESS)
-        return MiBadSystemAddress(va, FaultStatus, TrapInformation, MI_NONPAGED_NOACCESS);
-    if (write && !contents.u.Soft.Prototype && !MI_IS_WRITABLE_PROTECTION(contents.u.Soft.Protection)) {
-        if (KeInvalidAccessAllowed(TrapInformation))
-            return STATUS_ACCESS_VIOLATION;
-        KeBugCheckEx(ATTEMPTED_WRITE_TO_READONLY_MEMORY, va, contents.u.Long,
-                     (uintptr_t)TrapInformation, MI_READONLY_INVALID_PTE);
-    }
-    return MiDispatchFault(write, va, (MMPTE *)pte, TrapInformation);
+    if (!MiIsPageableSystemAddress(va))
+        return MiNonPageableFault(va, contents, FaultStatus, TrapInformation);
+    return MiPageableSystemFault(va, pte, write, FaultStatus, TrapInformation);
 }
 
 bool MmIsAddressValid(const void *VirtualAddress)

@@ -321,14 +321,14 @@ static void MiInitializePfnDatabase(void)
     UNLOCK_PFN(oldIrql);
 }
 
-void MmInitSystem(uint32_t Phase)
+/* Phase 0: the address space, the PFN database, the pools and the system working set. */
+static void MiInitializeSystemSpace(void)
 {
-    if (Phase != 0)
-        return;
     MiCheckSelfMap();
     MiScanMemoryDescriptors();
     MxInitializeFreeDescriptor();
     MiSetLayout();
+    MiInitializePageListEvents();
 
     MiTrimBootWindow();
     MiInitializeCrashDumpArea();
@@ -337,14 +337,27 @@ void MmInitSystem(uint32_t Phase)
     MiMapBootRange(MmNonPagedPoolStart, MmSizeOfNonPagedPoolInBytes);
     MiCreateBootPageTables(MmNonPagedSystemStart, MmNonPagedPoolEnd - 1);
     MiCreateBootPageTables(HYPER_SPACE, HYPER_SPACE_END);
+    MiCreateBootPageTables(MM_SYSTEM_CACHE_WORKING_SET, MM_SYSTEM_CACHE_START - 1);
     MiInitializePfnDatabase();
 
     MiInitializeHyperSpace();
+    MiInitializeCommitment();
     MiInitializeSystemPtes(MiGetPteAddress(MmNonPagedSystemStart), MmNumberOfSystemPtes,
                            SystemPteSpace);
     MiInitializeNonPagedPool();
     MiInitializePagedPool();
+    MiInitializeSystemWorkingSet();
     ExInitializePool();
     MiInitializeSpecialPool();
     MmPrintSystemLayout();
+}
+
+void MmInitSystem(uint32_t Phase)
+{
+    if (Phase == 0) {
+        MiInitializeSystemSpace();
+    } else {
+        MiStartZeroPageThread();
+        MiStartModifiedPageWriter();
+    }
 }

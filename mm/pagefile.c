@@ -1,13 +1,92 @@
 /*
  * mm/pagefile.c: paging files. MmPagingFile[n] is paging file n, the number a software PTE
- * carries in PageFileLow; PageFileHigh is the page's slot in it. Each file's bitmap has one
- * bit per slot, set when the slot holds a page; slot 0 is never used, so offset 0 in a PTE
- * means "no copy in a paging file".
+ * carries in PageFileLow; PageFileHigh is the page's slot in it. A paging file is a run of
+ * sectors on an ATA disk (a partition of type 0x82, or a region named by pagefile=); slot s
+ * is the 4 KB at StartingLba + 8 s. Each file's bitmap has one bit per slot, set while the
+ * slot holds a page (or after a write to it failed: a bad slot is never used again); slot 0
+ * is never used, so offset 0 in a PTE means "no copy in a paging file".
  */
 #include "mm/mi.h"
 
+#define MINIMUM_PAGE_FILE_SIZE      256         /* pages: 1 MB */
+#define MI_MAXIMUM_PAGEFILE_SIZE    0xFFFFFu    /* what PageFileHigh can name */
+#define MI_PAGING_FILE_TAG          0x67615046  /* 'FPag' */
+
 MMPAGING_FILE *MmPagingFile[MAX_PAGE_FILES];
 uint32_t MmNumberOfPagingFiles;
+
+static bool MiOverlapsPagingFile(uint32_t Disk, uint64_t StartingLba, uint64_t Sectors)
+{
+    for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++) {
+        const MMPAGING_FILE *file = MmPagingFile[i];
+        uint64_t fileSectors = (uint64_t)file->Size * MM_SECTORS_PER_PAGE;
+
+        if (file->Disk == Disk && StartingLba < file->StartingLba + fileSectors &&
+            file->StartingLba < StartingLba + Sectors)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Make SizeInPages pages of Disk from StartingLba a paging file, with NtCreatePagingFile's
+ * checks: no more than MAX_PAGE_FILES (STATUS_TOO_MANY_PAGING_FILES), at least 1 MB
+ * (STATUS_INVALID_PARAMETER_2) and at most what a PTE can address (_3), within the disk
+ * (STATUS_DISK_FULL), not over another paging file (STATUS_CONFLICTING_ADDRESSES). The first
+ * page is zeroed, as NT clears an old crash dump, and the slots join the commit limit.
+ */
+NTSTATUS MmCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages)
+{
+    uint64_t sectors = (uint64_t)SizeInPages * MM_SECTORS_PER_PAGE;
+    uint32_t zeroFrame;
+    MMPAGING_FILE *file;
+    NTSTATUS status;
+    KIRQL oldIrql;
+
+    if (MmNumberOfPagingFiles == MAX_PAGE_FILES)
+        return STATUS_TOO_MANY_PAGING_FILES;
+    if (SizeInPages < MINIMUM_PAGE_FILE_SIZE)
+        return STATUS_INVALID_PARAMETER_2;
+    if (SizeInPages > MI_MAXIMUM_PAGEFILE_SIZE)
+        return STATUS_INVALID_PARAMETER_3;
+    if (Disk >= IoDiskCount() || StartingLba + sectors > IoDiskSectors(Disk))
+        return STATUS_DISK_FULL;
+    if (MiOverlapsPagingFile(Disk, StartingLba, sectors))
+        return STATUS_CONFLICTING_ADDRESSES;
+
+    file = ExAllocatePoolWithTag(NonPagedPool, sizeof(*file) + ROUND_UP(SizeInPages, 32) / 8,
+                                 MI_PAGING_FILE_TAG);
+    if (!file)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    LOCK_PFN(oldIrql);
+    zeroFrame = MiRemoveZeroPage();
+    UNLOCK_PFN(oldIrql);
+    status = IoPageWrite(Disk, StartingLba, &zeroFrame, 1);
+    LOCK_PFN(oldIrql);
+    MiInsertPageInList(&MmZeroedPageListHead, zeroFrame);
+    UNLOCK_PFN(oldIrql);
+    if (!NT_SUCCESS(status)) {
+        ExFreePoolWithTag(file, MI_PAGING_FILE_TAG);
+        return status;
+    }
+
+    RtlZeroMemory(file, sizeof(*file));
+    file->Size = file->MaximumSize = file->MinimumSize = SizeInPages;
+    file->FreeSpace = SizeInPages - 1;
+    file->CurrentUsage = 1;
+    file->Disk = Disk;
+    file->StartingLba = StartingLba;
+    RtlInitializeBitMap(&file->Bitmap, (uint32_t *)(file + 1), SizeInPages);
+    RtlClearAllBits(&file->Bitmap);
+    RtlSetBits(&file->Bitmap, 0, 1);
+
+    LOCK_PFN(oldIrql);
+    file->PageFileNumber = MmNumberOfPagingFiles;
+    MmPagingFile[MmNumberOfPagingFiles++] = file;
+    UNLOCK_PFN(oldIrql);
+    MiAdjustCommitLimit((int32_t)file->FreeSpace);
+    return STATUS_SUCCESS;
+}
 
 /*
  * The paging-file slot named by PteContents (a page's OriginalPte) is no longer needed.
@@ -30,4 +109,37 @@ bool MiReleasePageFileSpace(MMPTE PteContents)
     file->FreeSpace++;
     file->CurrentUsage--;
     return true;
+}
+
+/* Up to Wanted consecutive free slots of File, reserved; returns how many (0: none). PFN
+ * lock held. NT's order: the largest run that fits, shrinking one slot at a time. */
+uint32_t MiReservePageFileSlots(MMPAGING_FILE *File, uint32_t Wanted, uint32_t *StartSlot)
+{
+    for (uint32_t count = MIN(Wanted, File->FreeSpace); count > 0; count--) {
+        uint32_t start = RtlFindClearBitsAndSet(&File->Bitmap, count, File->WriteHint);
+
+        if (start != 0xFFFFFFFF) {
+            File->FreeSpace -= count;
+            File->CurrentUsage += count;
+            File->PeakUsage = MAX(File->PeakUsage, File->CurrentUsage);
+            File->WriteHint = start + count;
+            *StartSlot = start;
+            return count;
+        }
+    }
+    return 0;
+}
+
+NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
+                          uint32_t PageCount)
+{
+    return IoPageRead(File->Disk, File->StartingLba + (uint64_t)Slot * MM_SECTORS_PER_PAGE,
+                      PageFrames, PageCount);
+}
+
+NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
+                           uint32_t PageCount)
+{
+    return IoPageWrite(File->Disk, File->StartingLba + (uint64_t)Slot * MM_SECTORS_PER_PAGE,
+                       PageFrames, PageCount);
 }

@@ -1,23 +1,272 @@
 /*
- * mm/pagfault.c: MiDispatchFault and its resolvers, one per state an invalid PTE can hold.
- * So far the only pageable state is demand zero: a page of zeroes is made valid in place.
+ * mm/pagfault.c: MiDispatchFault and its resolvers, one per state an invalid PTE can hold
+ * (NT's pagfault.c):
+ *
+ *   demand zero (software PTE, no slot)  a page of zeroes             STATUS_PAGE_FAULT_DEMAND_ZERO
+ *   transition                           the page is still in memory:  STATUS_PAGE_FAULT_TRANSITION
+ *                                        take it back from its list
+ *   transition, read in progress         another fault is reading it:  STATUS_REFAULT
+ *                                        wait for that read (collided)
+ *   paging file (software PTE, a slot)   read it, with the following   STATUS_PAGE_FAULT_PAGING_FILE
+ *                                        pages of the same file
+ *
+ * Called with the system working-set mutex held (MmAccessFault takes it); a resolver that must
+ * wait — for a read, for another fault's read, for free pages — lets go of it meanwhile, and
+ * STATUS_REFAULT sends the faulting instruction round again.
  */
 #include "mm/mi.h"
 
+#define MI_FAULT_RESERVE        16      /* pages kept for the system when faults must wait */
+#define MI_AVAILABLE_WAIT_MS    100
+
+MMINFO_COUNTERS MmInfoCounters;
+
+/*
+ * Too few pages to resolve a fault: let the working set go, wake the writer and the working-set
+ * manager, and wait (bounded) until pages are available again. The fault is then retried.
+ */
+static NTSTATUS MiWaitForAvailablePages(void)
+{
+    int64_t timeout = KI_MILLISECONDS(MI_AVAILABLE_WAIT_MS);
+
+    MmInfoCounters.PageWaitCount++;
+    MiUnlockSystemWorkingSet();
+    KeSetEvent(&MmModifiedPageWriterEvent);
+    KeSetEvent(&MmWorkingSetManagerEvent);
+    KeClearEvent(&MmAvailablePagesEvent);
+    if (MmAvailablePages < MM_MEDIUM_LIMIT)
+        KeWaitForSingleObject(&MmAvailablePagesEvent, Executive, KernelMode, false, &timeout);
+    MiLockSystemWorkingSet();
+    return STATUS_REFAULT;
+}
+
 /* A zeroed page for PointerPte, valid with the protection the PTE carried. */
-static NTSTATUS MiResolveDemandZeroFault(MMPTE *PointerPte)
+static NTSTATUS MiResolveDemandZeroFault(uintptr_t VirtualAddress, MMPTE *PointerPte)
 {
     uint32_t protection = PointerPte->u.Soft.Protection;
     uint32_t frame;
     KIRQL oldIrql;
 
     LOCK_PFN(oldIrql);
+    if (MmAvailablePages < MI_FAULT_RESERVE) {
+        UNLOCK_PFN(oldIrql);
+        return MiWaitForAvailablePages();
+    }
     frame = MiRemoveZeroPage();
     MiInitializePfn(frame, PointerPte, true);
     PointerPte->u.Long = (frame << PAGE_SHIFT) | MM_PTE_VALID_MASK | MM_PTE_ACCESS_MASK |
                          MM_PTE_DIRTY_MASK | MiProtectToPteMask(protection);
     UNLOCK_PFN(oldIrql);
+    MiInsertSystemWorkingSet(VirtualAddress, frame);
+    MmInfoCounters.DemandZeroCount++;
     return STATUS_PAGE_FAULT_DEMAND_ZERO;
+}
+
+/*
+ * Another fault is reading this page in: hold it, wait for that read with the working set
+ * released, let it go, and fault again, which will find it valid or in memory.
+ */
+static NTSTATUS MiWaitForCollidedFault(uint32_t PageFrameIndex, KIRQL OldIrql)
+{
+    MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
+    KEVENT *event = pfn->u1.Event;
+
+    pfn->u3.e2.ReferenceCount++;
+    UNLOCK_PFN(OldIrql);
+    MiUnlockSystemWorkingSet();
+    KeWaitForSingleObject(event, Executive, KernelMode, false, NULL);
+    MiLockSystemWorkingSet();
+    LOCK_PFN(OldIrql);
+    MiDecrementReferenceCount(PageFrameIndex);
+    UNLOCK_PFN(OldIrql);
+    MmInfoCounters.CollidedFaultCount++;
+    return STATUS_REFAULT;
+}
+
+/* A soft fault: the page never left memory. Take it off its list (or from a write in
+ * progress) and make it valid again. */
+static NTSTATUS MiResolveTransitionFault(uintptr_t VirtualAddress, MMPTE *PointerPte)
+{
+    MMPTE contents = *PointerPte;
+    uint32_t frame = contents.u.Trans.PageFrameNumber;
+    MMPFN *pfn = MI_PFN_ELEMENT(frame);
+    KIRQL oldIrql;
+
+    LOCK_PFN(oldIrql);
+    if (pfn->u3.e1.ReadInProgress)
+        return MiWaitForCollidedFault(frame, oldIrql);
+    if (pfn->u4.InPageError) {
+        NTSTATUS status = pfn->u1.ReadStatus;
+
+        UNLOCK_PFN(oldIrql);
+        return status;
+    }
+    if (pfn->u3.e2.ReferenceCount == 0)
+        MiUnlinkPageFromList(pfn);
+    pfn->u3.e2.ReferenceCount++;
+    pfn->u2.ShareCount++;
+    pfn->u3.e1.PageLocation = ActiveAndValid;
+    *PointerPte = MiMakeValidFromTransitionPte(contents, pfn->u3.e1.Modified);
+    UNLOCK_PFN(oldIrql);
+    MiInsertSystemWorkingSet(VirtualAddress, frame);
+    MmInfoCounters.TransitionCount++;
+    return STATUS_PAGE_FAULT_TRANSITION;
+}
+
+/* How many PTEs from PointerPte (at most MM_MAXIMUM_READ_CLUSTER, within one page table)
+ * name the following slots of the same paging file: one read brings them all in. */
+static uint32_t MiPageFileReadCluster(MMPTE *PointerPte)
+{
+    MMPTE first = *PointerPte;
+    uint32_t count = 1;
+
+    while (count < MM_MAXIMUM_READ_CLUSTER && !MiIsPteOnPdeBoundary(&PointerPte[count]) &&
+           MmAvailablePages > MI_FAULT_RESERVE + 2 * MM_MAXIMUM_READ_CLUSTER) {
+        MMPTE next = PointerPte[count];
+
+        if (next.u.Hard.Valid || next.u.Soft.Prototype || next.u.Soft.Transition ||
+            next.u.Soft.PageFileLow != first.u.Soft.PageFileLow ||
+            next.u.Soft.PageFileHigh != first.u.Soft.PageFileHigh + count)
+            break;
+        count++;
+    }
+    return count;
+}
+
+/* Each page to be read: its PTE a transition PTE to a fresh page marked ReadInProgress,
+ * whose OriginalPte remembers the slot. PFN lock held. */
+static void MiInitializeReadInProgressPfns(MMPTE *PointerPte, uint32_t Count, uint32_t *Frames,
+                                           KEVENT *Event)
+{
+    uint32_t table = MiGetPteAddress(PointerPte)->u.Hard.PageFrameNumber;
+
+    for (uint32_t i = 0; i < Count; i++) {
+        uint32_t frame = MiRemoveAnyPage();
+        MMPFN *pfn = MI_PFN_ELEMENT(frame);
+
+        pfn->PteAddress = &PointerPte[i];
+        pfn->OriginalPte = PointerPte[i];
+        pfn->u3.e2.ReferenceCount = 1;
+        pfn->u2.ShareCount = 0;
+        pfn->u3.e1.PageLocation = TransitionPage;
+        pfn->u3.e1.ReadInProgress = 1;
+        pfn->u3.e1.Modified = 0;
+        pfn->u4.InPageError = 0;
+        pfn->u4.PteFrame = table;
+        pfn->u1.Event = Event;
+        MI_PFN_ELEMENT(table)->u2.ShareCount++;
+        PointerPte[i] = MiMakeTransitionPte(frame, PointerPte[i].u.Soft.Protection);
+        Frames[i] = frame;
+    }
+}
+
+/* The read is over. Pages read ahead go to the standby list (or, after an error, back to the
+ * paging file: their PTE regains its slot, the page is freed). PFN lock held. */
+static void MiCompleteReadAhead(MMPTE *PointerPte, const uint32_t *Frames, uint32_t Count,
+                                NTSTATUS Status)
+{
+    for (uint32_t i = 0; i < Count; i++) {
+        MMPFN *pfn = MI_PFN_ELEMENT(Frames[i]);
+
+        pfn->u3.e1.ReadInProgress = 0;
+        pfn->u1.Event = NULL;
+        if (i == 0)
+            continue;
+        if (!NT_SUCCESS(Status) && !MI_IS_PFN_DELETED(pfn)) {
+            PointerPte[i] = pfn->OriginalPte;
+            MiDecrementShareCount(pfn->u4.PteFrame);
+            pfn->u3.e2.ReferenceCount = 0;
+            pfn->PteAddress = NULL;
+            MiInsertPageInList(&MmFreePageListHead, Frames[i]);
+        } else {
+            MiDecrementReferenceCount(Frames[i]);
+        }
+    }
+}
+
+/*
+ * A hard fault: the page is in a paging file. Fresh pages are read from the slot and the
+ * slots after it that the following PTEs name (one disk request), with the working set
+ * released meanwhile; faults on these pages in the meantime wait for the read. A system page
+ * that cannot be read is KERNEL_DATA_INPAGE_ERROR (PTE, status, address, PTE contents).
+ */
+static NTSTATUS MiResolvePageFileFault(uintptr_t VirtualAddress, MMPTE *PointerPte)
+{
+    MMPAGING_FILE *file = MmPagingFile[PointerPte->u.Soft.PageFileLow];
+    uint32_t slot = PointerPte->u.Soft.PageFileHigh;
+    uint32_t frames[MM_MAXIMUM_READ_CLUSTER], count;
+    MMPFN *pfn;
+    KEVENT event;
+    NTSTATUS status;
+    KIRQL oldIrql;
+
+    if (!file || slot >= file->Size)
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PAGEFILE_SLOT,
+                     PointerPte->u.Soft.PageFileLow, slot, PointerPte->u.Long);
+    LOCK_PFN(oldIrql);
+    if (MmAvailablePages < MI_FAULT_RESERVE) {
+        UNLOCK_PFN(oldIrql);
+        return MiWaitForAvailablePages();
+    }
+    count = MiPageFileReadCluster(PointerPte);
+    KeInitializeEvent(&event, NotificationEvent, false);
+    MiInitializeReadInProgressPfns(PointerPte, count, frames, &event);
+    UNLOCK_PFN(oldIrql);
+
+    MiUnlockSystemWorkingSet();
+    status = MiReadPagingFile(file, slot, frames, count);
+    MiLockSystemWorkingSet();
+
+    LOCK_PFN(oldIrql);
+    MiCompleteReadAhead(PointerPte, frames, count, status);
+    KeSetEvent(&event);
+    MmInfoCounters.PageReadCount += count;
+    MmInfoCounters.PageReadIoCount++;
+    pfn = MI_PFN_ELEMENT(frames[0]);
+    if (MI_IS_PFN_DELETED(pfn)) {                   /* the memory was freed meanwhile */
+        MiDecrementReferenceCount(frames[0]);
+        UNLOCK_PFN(oldIrql);
+        return STATUS_REFAULT;
+    }
+    if (!NT_SUCCESS(status)) {
+        pfn->u4.InPageError = 1;
+        pfn->u1.ReadStatus = status;
+        UNLOCK_PFN(oldIrql);
+        KeBugCheckEx(KERNEL_DATA_INPAGE_ERROR, (uintptr_t)PointerPte, (uint32_t)status,
+                     VirtualAddress, PointerPte->u.Long);
+    }
+    pfn->u2.ShareCount = 1;
+    pfn->u3.e1.PageLocation = ActiveAndValid;
+    *PointerPte = MiMakeValidFromTransitionPte(*PointerPte, false);
+    UNLOCK_PFN(oldIrql);
+    MiInsertSystemWorkingSet(VirtualAddress, frames[0]);
+    return STATUS_PAGE_FAULT_PAGING_FILE;
+}
+
+/*
+ * NT's MiAccessCheck for an invalid PTE: is the access allowed by its protection? A guard page
+ * lets the first access fault with STATUS_GUARD_PAGE_VIOLATION and loses its guard (in the
+ * PTE, and for a page in transition in its OriginalPte too), so the next access goes through.
+ */
+NTSTATUS MiAccessCheck(MMPTE *PointerPte, bool StoreInstruction, uint32_t Protection)
+{
+    static const uint8_t MmReadWrite[8] = { 1, 10, 10, 10, 11, 11, 11, 11 };
+
+    if (MmReadWrite[Protection & MM_PROTECTION_OPERATION_MASK] - StoreInstruction < 10 ||
+        Protection == MM_NOACCESS)
+        return STATUS_ACCESS_VIOLATION;
+    if (MI_IS_GUARD(Protection) && (Protection & MM_PROTECTION_OPERATION_MASK)) {
+        uint32_t unguarded = Protection & ~MM_GUARD_PAGE;
+        KIRQL oldIrql;
+
+        LOCK_PFN(oldIrql);
+        PointerPte->u.Soft.Protection = unguarded;
+        if (PointerPte->u.Soft.Transition)
+            MI_PFN_ELEMENT(PointerPte->u.Trans.PageFrameNumber)->OriginalPte.u.Soft.Protection = unguarded;
+        UNLOCK_PFN(oldIrql);
+        return STATUS_GUARD_PAGE_VIOLATION;
+    }
+    return STATUS_SUCCESS;
 }
 
 NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE *PointerPte,
@@ -27,9 +276,13 @@ NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE 
 
     (void)StoreInstruction;
     (void)TrapInformation;
-    if (!contents.u.Soft.Prototype && !contents.u.Soft.Transition &&
-        contents.u.Soft.PageFileHigh == 0)
-        return MiResolveDemandZeroFault(PointerPte);
-    KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PAGEABLE_PTE, (uintptr_t)PointerPte,
-                 contents.u.Long, VirtualAddress);
+    MmSystemCacheWs.PageFaultCount++;
+    if (contents.u.Soft.Prototype)
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PAGEABLE_PTE,
+                     (uintptr_t)PointerPte, contents.u.Long, VirtualAddress);
+    if (contents.u.Soft.Transition)
+        return MiResolveTransitionFault(VirtualAddress, PointerPte);
+    if (contents.u.Soft.PageFileHigh == 0)
+        return MiResolveDemandZeroFault(VirtualAddress, PointerPte);
+    return MiResolvePageFileFault(VirtualAddress, PointerPte);
 }

@@ -40,10 +40,45 @@ MMPFNLIST MmModifiedNoWritePageListHead = { 0, ModifiedNoWritePageList, MM_EMPTY
                                              MM_EMPTY_LIST };
 MMPFNLIST MmBadPageListHead = { 0, BadPageList, MM_EMPTY_LIST, MM_EMPTY_LIST };
 
+/*
+ * The threads that keep pages flowing wait on these: a fault short of pages waits for
+ * MmAvailablePagesEvent; the modified page writer for MmModifiedPageWriterEvent, the zero
+ * page thread for MmZeroingPageEvent, the working-set manager for MmWorkingSetManagerEvent.
+ */
+KEVENT MmAvailablePagesEvent, MmModifiedPageWriterEvent, MmZeroingPageEvent;
+KEVENT MmWorkingSetManagerEvent;
+uint32_t MmModifiedPageMaximum;
+uint32_t MmModifiedWriteClusterSize = MM_MAXIMUM_WRITE_CLUSTER;
+
 MMPFNLIST *const MmPageLocationList[NUMBER_OF_PAGE_LISTS] = {
     &MmZeroedPageListHead, &MmFreePageListHead, &MmStandbyPageListHead,
     &MmModifiedPageListHead, &MmModifiedNoWritePageListHead, &MmBadPageListHead, NULL, NULL,
 };
+
+void MiInitializePageListEvents(void)
+{
+    KeInitializeEvent(&MmAvailablePagesEvent, NotificationEvent, true);
+    KeInitializeEvent(&MmModifiedPageWriterEvent, SynchronizationEvent, false);
+    KeInitializeEvent(&MmZeroingPageEvent, SynchronizationEvent, false);
+    KeInitializeEvent(&MmWorkingSetManagerEvent, SynchronizationEvent, false);
+    MmModifiedPageMaximum = MmNumberOfPhysicalPages > (33u << 20) / PAGE_SIZE ? 800 : 300;
+}
+
+/* A page joined a list: wake whoever waits for that. NT's thresholds (pfnlist.c). */
+static void MiSignalListInsert(MMLISTS List)
+{
+    if (List <= StandbyPageList) {
+        if (MmAvailablePages >= MM_MEDIUM_LIMIT && !KeReadStateEvent(&MmAvailablePagesEvent))
+            KeSetEvent(&MmAvailablePagesEvent);
+        if (List == FreePageList && !KeReadStateEvent(&MmZeroingPageEvent))
+            KeSetEvent(&MmZeroingPageEvent);
+    } else if (List == ModifiedPageList && MmAvailablePages < MM_PLENTY_FREE_LIMIT) {
+        if (MmModifiedPageListHead.Total >= MmModifiedPageMaximum ||
+            (MmAvailablePages < MM_TIGHT_LIMIT &&
+             MmModifiedPageListHead.Total >= MmModifiedWriteClusterSize))
+            KeSetEvent(&MmModifiedPageWriterEvent);
+    }
+}
 
 static void MiCorrupt(uint32_t Code, uintptr_t P2, uintptr_t P3, uintptr_t P4)
 {
@@ -83,6 +118,7 @@ void MiInsertPageInList(MMPFNLIST *ListHead, uint32_t PageFrameIndex)
     pfn->u3.e1.PageLocation = list;
     if (list <= StandbyPageList)
         MmAvailablePages++;
+    MiSignalListInsert(list);
 }
 
 /* Take the page off whatever list holds it; its location is left for the caller to set. */
@@ -277,4 +313,18 @@ void MiDeleteSystemPte(MMPTE *PointerPte)
     MI_SET_PFN_DELETED(pfn);
     MiDecrementShareCount(pfn->u4.PteFrame);
     MiDecrementShareCount(index);
+}
+
+/*
+ * The page's contents changed since its paging-file copy was made (NT's MI_SET_MODIFIED): it
+ * must be written again, so the stale copy's slot is released, unless a write of it is in
+ * progress, whose completion deals with the slot. PFN lock held.
+ */
+void MiSetModified(MMPFN *Pfn)
+{
+    if (Pfn->u3.e1.Modified)
+        return;
+    Pfn->u3.e1.Modified = 1;
+    if (!Pfn->u3.e1.WriteInProgress && MiReleasePageFileSpace(Pfn->OriginalPte))
+        Pfn->OriginalPte.u.Soft.PageFileHigh = 0;
 }

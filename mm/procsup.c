@@ -15,19 +15,26 @@ static uint32_t MiKernelStackPages(bool LargeStack)
     return (LargeStack ? KERNEL_LARGE_STACK_SIZE : KERNEL_STACK_SIZE) / PAGE_SIZE;
 }
 
-/* A new kernel stack; returns its top (the first esp), or NULL when PTEs or pages run out. */
+/* A new kernel stack; returns its top (the first esp), or NULL when PTEs, commitment or
+ * pages run out. */
 void *MmCreateKernelStack(bool LargeStack)
 {
     uint32_t pages = MiKernelStackPages(LargeStack);
-    MMPTE *pte = MiReserveSystemPtes(pages + MM_STACK_GUARD_PAGES, SystemPteSpace);
+    MMPTE *pte;
     KIRQL oldIrql;
 
-    if (!pte)
+    if (!MiChargeCommitment(pages))
         return NULL;
+    pte = MiReserveSystemPtes(pages + MM_STACK_GUARD_PAGES, SystemPteSpace);
+    if (!pte) {
+        MiReturnCommitment(pages);
+        return NULL;
+    }
     LOCK_PFN(oldIrql);
-    if (MmAvailablePages < pages) {
+    if (MmAvailablePages < pages + MM_MEDIUM_LIMIT) {
         UNLOCK_PFN(oldIrql);
         MiReleaseSystemPtes(pte, pages + MM_STACK_GUARD_PAGES, SystemPteSpace);
+        MiReturnCommitment(pages);
         return NULL;
     }
     for (uint32_t i = MM_STACK_GUARD_PAGES; i < pages + MM_STACK_GUARD_PAGES; i++) {
@@ -53,4 +60,5 @@ void MmDeleteKernelStack(void *PointerKernelStack, bool LargeStack)
         MiDeleteSystemPte(&pte[i]);
     UNLOCK_PFN(oldIrql);
     MiReleaseSystemPtes(pte, pages + MM_STACK_GUARD_PAGES, SystemPteSpace);
+    MiReturnCommitment(pages);
 }

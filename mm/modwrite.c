@@ -1,0 +1,136 @@
+/*
+ * mm/modwrite.c: the modified page writer, a thread at LOW_REALTIME_PRIORITY + 1. Modified
+ * pages (dirty, no longer in a working set) must reach a paging file before their memory can
+ * be reused. When woken (the modified list grew while memory is short, or a fault is waiting
+ * for pages), the writer takes up to 16 of them from the head of the list, gives them
+ * consecutive slots in one paging file (the files taken in turn), and writes them in one
+ * disk request, NT's MiGatherPagefilePages:
+ *
+ *   each page: off the list, one more reference, Modified = 0, WriteInProgress = 1,
+ *              OriginalPte = its slot
+ *
+ * When the write completes, each page goes to the standby list — or back to the modified
+ * list if it was written to meanwhile (its new slot is released) or if the write failed (its
+ * slot is marked bad, taken out of the commit limit, and the page will be written elsewhere).
+ */
+#include "mm/mi.h"
+
+#define MI_WRITER_IDLE_MS   1000
+
+static uint32_t MiNextPagingFileToWrite;
+
+static bool MiShouldWriteModifiedPages(void)
+{
+    return MmModifiedPageListHead.Total != 0 && MmNumberOfPagingFiles != 0 &&
+           (MmAvailablePages < MM_PLENTY_FREE_LIMIT ||
+            MmModifiedPageListHead.Total >= MmModifiedPageMaximum);
+}
+
+/* The next paging file, in turn, with a free slot; NULL if none has one. PFN lock held. */
+static MMPAGING_FILE *MiChoosePagingFile(void)
+{
+    for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++) {
+        MMPAGING_FILE *file = MmPagingFile[(MiNextPagingFileToWrite + i) % MmNumberOfPagingFiles];
+
+        if (file->FreeSpace) {
+            MiNextPagingFileToWrite = (file->PageFileNumber + 1) % MmNumberOfPagingFiles;
+            return file;
+        }
+    }
+    return NULL;
+}
+
+/* Modified pages for one write, slots reserved; returns how many. PFN lock held. */
+static uint32_t MiGatherPagefilePages(MMPAGING_FILE **File, uint32_t *StartSlot, uint32_t *Frames)
+{
+    MMPAGING_FILE *file = MiChoosePagingFile();
+    uint32_t count;
+
+    if (!file)
+        return 0;
+    count = MiReservePageFileSlots(file, MIN(MmModifiedPageListHead.Total,
+                                             MmModifiedWriteClusterSize), StartSlot);
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t frame = MmModifiedPageListHead.Flink;
+        MMPFN *pfn = MI_PFN_ELEMENT(frame);
+
+        MiUnlinkPageFromList(pfn);
+        pfn->u3.e2.ReferenceCount++;
+        pfn->u3.e1.PageLocation = TransitionPage;
+        pfn->u3.e1.Modified = 0;
+        pfn->u3.e1.WriteInProgress = 1;
+        pfn->OriginalPte.u.Long = (pfn->OriginalPte.u.Long & CLEAR_FOR_PAGE_FILE) |
+                                  (file->PageFileNumber << 1) | ((*StartSlot + i) << PAGE_SHIFT);
+        Frames[i] = frame;
+    }
+    *File = file;
+    return count;
+}
+
+/* The write of Count pages is over (NT's MiWriteComplete). PFN lock held. */
+static void MiWriteComplete(MMPAGING_FILE *File, const uint32_t *Frames, uint32_t Count,
+                            NTSTATUS Status)
+{
+    for (uint32_t i = 0; i < Count; i++) {
+        MMPFN *pfn = MI_PFN_ELEMENT(Frames[i]);
+
+        pfn->u3.e1.WriteInProgress = 0;
+        if (!NT_SUCCESS(Status)) {
+            File->BadSlots++;
+            MiAdjustCommitLimit(-1);
+            pfn->OriginalPte.u.Soft.PageFileHigh = 0;
+            pfn->u3.e1.Modified = 1;
+        } else if (pfn->u3.e1.Modified) {
+            MiReleasePageFileSpace(pfn->OriginalPte);
+            pfn->OriginalPte.u.Soft.PageFileHigh = 0;
+        }
+        MiDecrementReferenceCount(Frames[i]);
+    }
+    if (!NT_SUCCESS(Status))
+        MmInfoCounters.WriteErrorCount++;
+}
+
+/* Write clusters until memory is no longer short or nothing can be written. */
+static void MiWriteModifiedPages(void)
+{
+    uint32_t frames[MM_MAXIMUM_WRITE_CLUSTER];
+
+    while (MiShouldWriteModifiedPages()) {
+        MMPAGING_FILE *file = NULL;
+        uint32_t start = 0, count;
+        NTSTATUS status;
+        KIRQL oldIrql;
+
+        LOCK_PFN(oldIrql);
+        count = MiGatherPagefilePages(&file, &start, frames);
+        UNLOCK_PFN(oldIrql);
+        if (count == 0)
+            return;
+        status = MiWritePagingFile(file, start, frames, count);
+        LOCK_PFN(oldIrql);
+        MiWriteComplete(file, frames, count, status);
+        UNLOCK_PFN(oldIrql);
+        MmInfoCounters.DirtyPagesWriteCount += count;
+        MmInfoCounters.DirtyWriteIoCount++;
+    }
+}
+
+static void MiModifiedPageWriter(void *Context)
+{
+    int64_t idle = KI_MILLISECONDS(MI_WRITER_IDLE_MS);
+
+    (void)Context;
+    for (;;) {
+        KeWaitForSingleObject(&MmModifiedPageWriterEvent, Executive, KernelMode, false, &idle);
+        MiWriteModifiedPages();
+    }
+}
+
+void MiStartModifiedPageWriter(void)
+{
+    NTSTATUS status = PsCreateSystemThread(NULL, MiModifiedPageWriter, NULL,
+                                           LOW_REALTIME_PRIORITY + 1, "ModWriter");
+
+    if (!NT_SUCCESS(status))
+        KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, (uint32_t)status, 1, 0, 0);
+}

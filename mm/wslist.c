@@ -1,0 +1,294 @@
+/*
+ * mm/wslist.c: the system working set list: which pageable system pages are valid now.
+ *
+ *   MmSystemCacheWorkingSetList (0xC0C00000)
+ *   +--------+-----------------------------------------------------------+
+ *   | MMWSL  | MMWSLE[0] MMWSLE[1] ...           (a page mapped at a time) |
+ *   +--------+-----------------------------------------------------------+
+ *   MMWSLE: page address | Age | Direct | Valid, or (next free index << 4)
+ *
+ * A page made valid by a fault gets an entry, and its PFN's WsIndex names it. A page leaves
+ * the working set by replacement (the fault path, when memory is short) or trimming (the
+ * working-set manager): its PTE becomes a transition PTE, its share count drops, and it goes
+ * to the standby list, or to the modified list if its PTE was dirty, where a later fault can
+ * still take it back without I/O. Which page leaves is decided as NT does, by a clock over
+ * the entries with the PTEs' accessed bits and a two-bit age.
+ *
+ * The working set is protected by its mutex (held at APC_LEVEL, so page faults stay possible);
+ * page state changes additionally take the PFN lock.
+ */
+#include "mm/mi.h"
+
+#define MI_SYSTEM_WS_MINIMUM        288     /* NT's MmSystemCacheWsMinimum */
+#define MI_MAXIMUM_WS_HEADROOM      512     /* MmMaximumWorkingSetSize: available - 512 */
+#define MI_REPLACE_BELOW_AVAILABLE  512     /* replace instead of growing under this */
+
+MMSUPPORT MmSystemCacheWs;
+
+static MMWSL *MiSystemWsl(void)
+{
+    return (MMWSL *)MmSystemCacheWorkingSetList;
+}
+
+/* One more page of entries, zeroed and resident; false when no page can be had. */
+static bool MiGrowWorkingSetList(MMWSL *Wsl)
+{
+    uintptr_t va = PAGE_ALIGN_UP((uintptr_t)&Wsl->Wsle[Wsl->LastInitializedWsle]);
+    MMPTE *pte = MiGetPteAddress(va);
+    KIRQL oldIrql;
+    uint32_t frame;
+
+    if (va >= MmSystemCacheStart)
+        return false;
+    LOCK_PFN(oldIrql);
+    if (MmAvailablePages == 0) {
+        UNLOCK_PFN(oldIrql);
+        return false;
+    }
+    frame = MiRemoveZeroPage();
+    pte->u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
+    MiInitializePfn(frame, pte, true);
+    *pte = MiMakeValidKernelPte(frame);
+    UNLOCK_PFN(oldIrql);
+    Wsl->LastInitializedWsle = (uint32_t)((va + PAGE_SIZE - (uintptr_t)Wsl->Wsle) / sizeof(MMWSLE));
+    return true;
+}
+
+void MiInitializeSystemWorkingSet(void)
+{
+    MMWSL *wsl = MiSystemWsl();
+    MMPTE *pte = MiGetPteAddress(wsl);
+    KIRQL oldIrql;
+    uint32_t frame;
+
+    LOCK_PFN(oldIrql);
+    frame = MiRemoveZeroPage();
+    pte->u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
+    MiInitializePfn(frame, pte, true);
+    *pte = MiMakeValidKernelPte(frame);
+    UNLOCK_PFN(oldIrql);
+
+    wsl->FirstFree = WSLE_NULL_INDEX;
+    wsl->Wsle = (MMWSLE *)(wsl + 1);
+    wsl->LastInitializedWsle = (PAGE_SIZE - sizeof(MMWSL)) / sizeof(MMWSLE);
+    MmSystemCacheWs.VmWorkingSetList = wsl;
+    MmSystemCacheWs.MinimumWorkingSetSize = MI_SYSTEM_WS_MINIMUM;
+    MmSystemCacheWs.MaximumWorkingSetSize = MmAvailablePages - MI_MAXIMUM_WS_HEADROOM;
+    ExInitializeFastMutex(&MmSystemCacheWs.WorkingSetMutex);
+}
+
+void MiLockSystemWorkingSet(void)
+{
+    ExAcquireFastMutex(&MmSystemCacheWs.WorkingSetMutex);
+    KeGetCurrentThread()->OwnsSystemWorkingSet++;
+}
+
+void MiUnlockSystemWorkingSet(void)
+{
+    KeGetCurrentThread()->OwnsSystemWorkingSet--;
+    ExReleaseFastMutex(&MmSystemCacheWs.WorkingSetMutex);
+}
+
+bool MiOwnsSystemWorkingSet(void)
+{
+    return KeGetCurrentThread()->OwnsSystemWorkingSet != 0;
+}
+
+/* An entry for a new valid page: a free one, or a new one, growing the list if need be. */
+static uint32_t MiAllocateWsle(MMWSL *Wsl)
+{
+    uint32_t index = Wsl->FirstFree;
+
+    if (index != WSLE_NULL_INDEX) {
+        Wsl->FirstFree = Wsl->Wsle[index].u1.Long >> MM_FREE_WSLE_SHIFT;
+        return index;
+    }
+    if (Wsl->NextNewEntry == Wsl->LastInitializedWsle && !MiGrowWorkingSetList(Wsl))
+        return WSLE_NULL_INDEX;
+    return Wsl->NextNewEntry++;
+}
+
+static void MiFreeWsle(MMWSL *Wsl, uint32_t Index)
+{
+    Wsl->Wsle[Index].u1.Long = Wsl->FirstFree << MM_FREE_WSLE_SHIFT;
+    Wsl->FirstFree = Index;
+    MmSystemCacheWs.WorkingSetSize--;
+}
+
+/*
+ * VirtualAddress, just made valid and mapping PageFrameIndex, joins the system working set.
+ * When the set is at its maximum, or available memory is short, a page leaves it first.
+ * Working-set mutex held; PFN lock not held.
+ */
+void MiInsertSystemWorkingSet(uintptr_t VirtualAddress, uint32_t PageFrameIndex)
+{
+    MMSUPPORT *ws = &MmSystemCacheWs;
+    MMWSL *wsl = ws->VmWorkingSetList;
+    uint32_t index;
+
+    if (ws->WorkingSetSize >= ws->MaximumWorkingSetSize ||
+        (MmAvailablePages < MI_REPLACE_BELOW_AVAILABLE &&
+         ws->WorkingSetSize > ws->MinimumWorkingSetSize))
+        MiReplaceWorkingSetEntry(ws);
+    index = MiAllocateWsle(wsl);
+    if (index == WSLE_NULL_INDEX) {
+        MiReplaceWorkingSetEntry(ws);
+        index = MiAllocateWsle(wsl);
+    }
+    if (index == WSLE_NULL_INDEX)
+        KeBugCheckEx(NO_PAGES_AVAILABLE, MmModifiedPageListHead.Total, MmNumberOfPhysicalPages,
+                     MmAvailablePages, ws->WorkingSetSize);
+    wsl->Wsle[index].u1.Long = (VirtualAddress & ~(PAGE_SIZE - 1)) | 1;
+    wsl->Wsle[index].u1.e1.Direct = 1;
+    MI_PFN_ELEMENT(PageFrameIndex)->u1.WsIndex = index;
+    ws->WorkingSetSize++;
+    ws->PeakWorkingSetSize = MAX(ws->PeakWorkingSetSize, ws->WorkingSetSize);
+}
+
+/* Forget the entry of a page that is being deleted (its PTE is the caller's business). */
+void MiRemoveSystemWorkingSetEntry(uint32_t WorkingSetIndex)
+{
+    MiFreeWsle(MmSystemCacheWs.VmWorkingSetList, WorkingSetIndex);
+}
+
+/*
+ * Take entry Index's page out of the working set: its PTE becomes a transition PTE (the TB
+ * entry is flushed at once), a dirty PTE makes the page modified (its old paging-file copy,
+ * now stale, is released), and the page goes to the standby or modified list.
+ */
+static void MiEvictWsle(MMSUPPORT *Ws, uint32_t Index)
+{
+    MMWSL *wsl = Ws->VmWorkingSetList;
+    uintptr_t va = wsl->Wsle[Index].u1.Long & ~(PAGE_SIZE - 1);
+    volatile MMPTE *pte = MiGetPteAddress(va);
+    MMPTE contents;
+    MMPFN *pfn;
+    KIRQL oldIrql;
+
+    LOCK_PFN(oldIrql);
+    contents.u.Long = pte->u.Long;
+    pfn = MI_PFN_ELEMENT(contents.u.Hard.PageFrameNumber);
+    pte->u.Long = MiMakeTransitionFromValidPte(contents, pfn->OriginalPte.u.Soft.Protection).u.Long;
+    MI_FLUSH_SINGLE_TB(va);
+    if (contents.u.Hard.Dirty)
+        MiSetModified(pfn);
+    MiDecrementShareCount(contents.u.Hard.PageFrameNumber);
+    UNLOCK_PFN(oldIrql);
+    MiFreeWsle(wsl, Index);
+    Ws->TrimmedPages++;
+}
+
+/* The next valid entry at or after Slot, wrapping; WSLE_NULL_INDEX if the set is empty. */
+static uint32_t MiNextValidEntry(const MMWSL *Wsl, uint32_t Slot)
+{
+    for (uint32_t n = 0; n < Wsl->NextNewEntry; n++, Slot++) {
+        if (Slot >= Wsl->NextNewEntry)
+            Slot = Wsl->FirstDynamic;
+        if (Wsl->Wsle[Slot].u1.e1.Valid)
+            return Slot;
+    }
+    return WSLE_NULL_INDEX;
+}
+
+/*
+ * The accessed bit of an entry's PTE, cleared as it is read: a recently used page is seen as
+ * such once and then ages. The TB entry goes too, or the processor would not set the bit again.
+ */
+static bool MiTestAndClearAccessed(uintptr_t Va)
+{
+    volatile MMPTE *pte = MiGetPteAddress(Va);
+
+    if (!pte->u.Hard.Accessed)
+        return false;
+    pte->u.Hard.Accessed = 0;
+    MI_FLUSH_SINGLE_TB(Va);
+    return true;
+}
+
+/*
+ * Replacement, as NT's clock: from NextSlot, an entry not accessed since it was last looked
+ * at ages; the first with age >= 2 goes, or after MM_WORKING_SET_LIST_SEARCH candidates the
+ * oldest seen. False if the set has nothing to give.
+ */
+bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws)
+{
+    MMWSL *wsl = Ws->VmWorkingSetList;
+    uint32_t slot = wsl->NextSlot, oldest = WSLE_NULL_INDEX, oldestAge = 0;
+
+    if (Ws->WorkingSetSize == 0)
+        return false;
+    for (uint32_t examined = 0; examined < 2 * Ws->WorkingSetSize + MM_WORKING_SET_LIST_SEARCH;
+         examined++) {
+        MMWSLE *wsle;
+
+        slot = MiNextValidEntry(wsl, slot);
+        wsle = &wsl->Wsle[slot];
+        if (MiTestAndClearAccessed(wsle->u1.Long & ~(PAGE_SIZE - 1))) {
+            wsle->u1.e1.Age = 0;
+        } else {
+            if (wsle->u1.e1.Age >= MI_IMMEDIATE_REPLACEMENT_AGE)
+                break;
+            if (oldest == WSLE_NULL_INDEX || wsle->u1.e1.Age > oldestAge) {
+                oldest = slot;
+                oldestAge = wsle->u1.e1.Age;
+            }
+            if (wsle->u1.e1.Age < MI_MAXIMUM_AGE)
+                wsle->u1.e1.Age++;
+        }
+        if (examined >= MM_WORKING_SET_LIST_SEARCH && oldest != WSLE_NULL_INDEX) {
+            slot = oldest;
+            break;
+        }
+        slot++;
+    }
+    MiEvictWsle(Ws, slot);
+    wsl->NextSlot = slot + 1;
+    return true;
+}
+
+/* Age Sample entries from NextAgingSlot: accessed ones restart at 0, the others get older. */
+void MiAgeWorkingSet(MMSUPPORT *Ws, uint32_t Sample)
+{
+    MMWSL *wsl = Ws->VmWorkingSetList;
+    uint32_t slot = Ws->NextAgingSlot;
+
+    for (uint32_t n = 0; n < MIN(Sample, Ws->WorkingSetSize); n++, slot++) {
+        MMWSLE *wsle;
+
+        slot = MiNextValidEntry(wsl, slot);
+        wsle = &wsl->Wsle[slot];
+        if (MiTestAndClearAccessed(wsle->u1.Long & ~(PAGE_SIZE - 1)))
+            wsle->u1.e1.Age = 0;
+        else if (wsle->u1.e1.Age < MI_MAXIMUM_AGE)
+            wsle->u1.e1.Age++;
+    }
+    Ws->NextAgingSlot = slot;
+}
+
+/*
+ * Take up to Reduction pages out of the set, those not accessed and at least TrimAge old,
+ * scanning once from NextSlot, and never below the minimum. Returns how many left.
+ */
+uint32_t MiTrimWorkingSet(MMSUPPORT *Ws, uint32_t Reduction, uint32_t TrimAge)
+{
+    MMWSL *wsl = Ws->VmWorkingSetList;
+    uint32_t trimmed = 0, slot = wsl->NextSlot, scan = Ws->WorkingSetSize;
+
+    for (uint32_t n = 0; n < scan && trimmed < Reduction &&
+                         Ws->WorkingSetSize > Ws->MinimumWorkingSetSize; n++, slot++) {
+        MMWSLE *wsle;
+
+        slot = MiNextValidEntry(wsl, slot);
+        wsle = &wsl->Wsle[slot];
+        if (MiTestAndClearAccessed(wsle->u1.Long & ~(PAGE_SIZE - 1))) {
+            wsle->u1.e1.Age = 0;
+        } else if (wsle->u1.e1.Age >= TrimAge) {
+            MiEvictWsle(Ws, slot);
+            trimmed++;
+        } else if (wsle->u1.e1.Age < MI_MAXIMUM_AGE) {
+            wsle->u1.e1.Age++;
+        }
+    }
+    wsl->NextSlot = slot;
+    return trimmed;
+}
