@@ -71,9 +71,9 @@ $(BUILD)/host/%: tests/host/%.c $(HOST_SRCS) tests/host/tap.h Makefile
 	@mkdir -p $(BUILD)/obj/host
 	$(call say,HOSTCC,$@)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -MF $(BUILD)/obj/host/$*.d -o $@ $< $(HOST_SRCS) $(HOST_EXTRA_SRCS)
 
-# The pool's block logic runs over a fake page supply (tests/host/test_pool.c).
-$(BUILD)/host/test_pool: HOST_EXTRA_SRCS := mm/pool.c mm/pooltrak.c
-$(BUILD)/host/test_pool: mm/pool.c mm/pooltrak.c
+# The pool's block logic runs over a fake layer below it (tests/host/fakemm.h).
+$(BUILD)/host/test_pool: HOST_EXTRA_SRCS := mm/pool.c mm/pooltrak.c tests/host/fakemm.c
+$(BUILD)/host/test_pool: mm/pool.c mm/pooltrak.c tests/host/fakemm.c
 
 host-tests: $(HOST_TESTS)
 
