@@ -108,4 +108,17 @@ like($output, qr/^ Tst3\s+1\s+1\s+0\s+0\s+0\s+0$/m, '!poolused: Tst3 allocated a
 like($output, qr/^Pool page 80000000 region is Unknown: not a pool address$/m,
     '!pool on an address in no pool');
 is($status, 0, 'poweroff exits 0');
+
+# !pool on special pool, live and freed.
+($status, $output) = boot(cmdline => 'specialpool=Tst1', input => join('', map { "$_\n" }
+    'poolalloc paged d Tst1', '!pool poi(KdLastPoolAllocation)+20',
+    'poolfree poi(KdLastPoolAllocation)', '!pool poi(KdLastPoolAllocation)', 'poweroff'),
+    timeout => 30);
+my ($special) = $output =~ /^ExAllocatePoolWithTag\(PagedPool, 0xd, 'Tst1'\) = (\w{8})$/m;
+ok(defined $special && hex($special) % 4096 == 4096 - 13, 'a 13-byte block ends at its page end');
+my $guard = sprintf('%08x', hex($special) + 13);
+like($output,
+    qr/^\*$special size:    d  \(Allocated\) \*Tst1  special pool, paged, guard page $guard$/m,
+    '!pool in the guard page names the allocation it guards');
+like($output, qr/^\*${\ substr($special, 0, 5)}000: freed special pool/m, '!pool after the free');
 done_testing();
