@@ -3,6 +3,7 @@
  * (0x30, as NT's PC HAL does), every line masked until a driver enables it.
  */
 #include "hal/hal.h"
+#include "kernel/rtl/rtl.h"
 
 #define PIC1_COMMAND        0x20
 #define PIC1_DATA           0x21
@@ -25,13 +26,20 @@
 
 static uint16_t HalpEnabledIrqs;
 static uint16_t HalpIrqlMask;
+static uint16_t HalpIrqlMasks[HIGH_LEVEL + 1];     /* the lines each IRQL blocks */
+static int32_t HalpWrittenMask = -1;               /* what the PICs hold, to skip rewrites */
 
 static void HalpWriteMask(void)
 {
     uint16_t mask = (uint16_t)(~HalpEnabledIrqs | HalpIrqlMask);
 
-    WRITE_PORT_UCHAR(PIC1_DATA, mask & 0xFF);
-    WRITE_PORT_UCHAR(PIC2_DATA, mask >> 8);
+    if (mask == HalpWrittenMask)
+        return;
+    if ((mask & 0xFF) != (HalpWrittenMask & 0xFF) || HalpWrittenMask < 0)
+        WRITE_PORT_UCHAR(PIC1_DATA, mask & 0xFF);
+    if ((mask >> 8) != ((HalpWrittenMask >> 8) & 0xFF) || HalpWrittenMask < 0)
+        WRITE_PORT_UCHAR(PIC2_DATA, mask >> 8);
+    HalpWrittenMask = mask;
 }
 
 void HalInitializePic(void)
@@ -45,6 +53,12 @@ void HalInitializePic(void)
     WRITE_PORT_UCHAR(PIC1_DATA, ICW4_8086);
     WRITE_PORT_UCHAR(PIC2_DATA, ICW4_8086);
     HalpEnabledIrqs = 1u << HAL_IRQ_CASCADE;
+    for (uint32_t irql = 0; irql <= HIGH_LEVEL; irql++) {
+        for (uint32_t irq = 0; irq < HAL_IRQ_COUNT; irq++) {
+            if (irq != HAL_IRQ_CASCADE && (irql >= HIGH_LEVEL || HalIrqToIrql(irq) <= irql))
+                HalpIrqlMasks[irql] |= (uint16_t)(1u << irq);
+        }
+    }
     HalpWriteMask();
 }
 
@@ -69,15 +83,7 @@ uint8_t HalIrqToIrql(uint32_t Irq)
  * disabled, so no masked line is delivered afterwards. */
 void HalSetIrqlMask(uint8_t Irql)
 {
-    uint16_t mask = 0;
-
-    for (uint32_t irq = 0; irq < HAL_IRQ_COUNT; irq++) {
-        if (irq != HAL_IRQ_CASCADE && HalIrqToIrql(irq) <= Irql)
-            mask |= (uint16_t)(1u << irq);
-    }
-    if (Irql >= HIGH_LEVEL)
-        mask = 0xFFFF;
-    HalpIrqlMask = mask;
+    HalpIrqlMask = HalpIrqlMasks[MIN(Irql, HIGH_LEVEL)];
     HalpWriteMask();
 }
 

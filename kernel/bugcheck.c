@@ -26,8 +26,10 @@ static const struct {
 } KiBugCheckNames[] = {
     { IRQL_NOT_GREATER_OR_EQUAL, "IRQL_NOT_GREATER_OR_EQUAL" },
     { IRQL_NOT_LESS_OR_EQUAL, "IRQL_NOT_LESS_OR_EQUAL" },
+    { MUTEX_LEVEL_NUMBER_VIOLATION, "MUTEX_LEVEL_NUMBER_VIOLATION" },
     { SPIN_LOCK_ALREADY_OWNED, "SPIN_LOCK_ALREADY_OWNED" },
     { SPIN_LOCK_NOT_OWNED, "SPIN_LOCK_NOT_OWNED" },
+    { THREAD_NOT_MUTEX_OWNER, "THREAD_NOT_MUTEX_OWNER" },
     { KMODE_EXCEPTION_NOT_HANDLED, "KMODE_EXCEPTION_NOT_HANDLED" },
     { MANUALLY_INITIATED_CRASH, "MANUALLY_INITIATED_CRASH" },
     { BAD_POOL_HEADER, "BAD_POOL_HEADER" },
@@ -139,7 +141,7 @@ void KeBugCheckEx(uint32_t BugCheckCode, uintptr_t P1, uintptr_t P2, uintptr_t P
         KiPrintRegisters(frame, KiBugCheckEsp);
         KiPrintBacktrace(frame->Eip, frame->Ebp);
     } else {
-        frame = KiCurrentTrapFrame;
+        frame = KeGetCurrentThread() ? KeGetCurrentThread()->TrapFrame : NULL;
         if (frame) {
             DbgPrint("Trap frame at %p (vector 0x%02x, error code 0x%x):\n", (void *)frame,
                      frame->TrapNumber, frame->ErrCode);

@@ -4,8 +4,10 @@
 
 #define IRQL_NOT_GREATER_OR_EQUAL                   0x00000009
 #define IRQL_NOT_LESS_OR_EQUAL                      0x0000000A
+#define MUTEX_LEVEL_NUMBER_VIOLATION                0x0000000D
 #define SPIN_LOCK_ALREADY_OWNED                     0x0000000F
 #define SPIN_LOCK_NOT_OWNED                         0x00000010
+#define THREAD_NOT_MUTEX_OWNER                      0x00000011
 #define KMODE_EXCEPTION_NOT_HANDLED                 0x0000001E
 #define MANUALLY_INITIATED_CRASH                    0x000000E2
 #define BAD_POOL_HEADER                             0x00000019

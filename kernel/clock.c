@@ -7,10 +7,12 @@
 
 volatile uint32_t KeTickCount;
 
+/* Each tick may end a timed wait or a quantum: the dispatcher looks when IRQL drops. */
 static void KiClockInterrupt(void *Context)
 {
     (void)Context;
     KeTickCount++;
+    KiDispatchPending = true;
 }
 
 uint64_t KeQueryPerformanceCounter(uint64_t *Frequency)

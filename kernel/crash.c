@@ -36,10 +36,24 @@ __attribute__((noinline)) static uint32_t KdRecurse(uint32_t Depth)
     return KdRecurse(Depth + 1) + frame[0];
 }
 
+static uint32_t KdRecurseOnStack(void *Context)
+{
+    (void)Context;
+    return KdRecurse(0);
+}
+
+/* A kernel stack from system PTEs, as threads get: the PTE below it is the guard. */
 static void KdCrashStack(void)
 {
-    DbgPrint("crash: recursing until the kernel stack overflows into its guard page\n");
-    KdRecurse(0);
+    void *stack = MmCreateKernelStack(false);
+
+    if (!stack) {
+        DbgPrint("crash: no kernel stack could be made\n");
+        return;
+    }
+    DbgPrint("crash: recursing on the kernel stack at %p until it overflows into its guard page\n",
+             (uint8_t *)stack - KERNEL_STACK_SIZE);
+    KeCallOnStack(stack, KdRecurseOnStack, NULL);
 }
 
 static void KdCrashManual(void)

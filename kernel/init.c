@@ -15,6 +15,7 @@ void KiSystemStartup(uint32_t Magic)
     DbgPrint("\nmm386: NT-style virtual memory manager for i386\n");
     KiInitializeGdt();
     KiInitializeIdt();
+    KiInitializeThreads();
     KiCaptureLoaderBlock(Magic);
     KiPrintMemoryMap();
     KiParseBootOptions();
@@ -24,6 +25,7 @@ void KiSystemStartup(uint32_t Magic)
     _enable();
 
     MmInitSystem(0);
+    KiStartIdleThread();
 
     if (KeBootOptions.Crash && !KdCrash(KeBootOptions.Crash)) {
         DbgPrint("crash: unknown kind '%s'; the kinds are:\n", KeBootOptions.Crash);

@@ -1,9 +1,14 @@
 /*
  * kernel/irql.c: the interrupt request level. Uniprocessor, so the current IRQL is one
- * variable. Raising it above DISPATCH_LEVEL masks, at the PICs, every device line whose IRQL
- * is not higher (HalSetIrqlMask); HIGH_LEVEL masks them all. Interrupts are never disabled to
- * express an IRQL, so exceptions and the IF flag stay independent of it. (NT's HAL owns these
- * routines; here the HAL provides the masks and the kernel keeps the level.)
+ * variable. Up to DISPATCH_LEVEL it is only that variable; above it, the PICs also mask every
+ * device line whose IRQL is not higher (HalSetIrqlMask), and HIGH_LEVEL masks them all.
+ * Interrupts are never disabled to express an IRQL. (NT's HAL owns these routines; here the
+ * HAL provides the masks and the kernel keeps the level.)
+ *
+ * Dropping below DISPATCH_LEVEL is where the dispatcher's deferred work happens: if an
+ * interrupt or a readied thread asked for it (KiDispatchPending), KfLowerIrql runs
+ * KiDispatchSoftwareInterrupt first, at DISPATCH_LEVEL with interrupts enabled, which may
+ * switch to another thread before this one continues.
  */
 #include "kernel/ki.h"
 #include "hal/hal.h"
@@ -15,36 +20,55 @@ KIRQL KeGetCurrentIrql(void)
     return KiCurrentIrql;
 }
 
-/* Set the level and the masks that go with it, with interrupts off so no blocked line slips
- * through between the two. */
+/* Set the level and, when above DISPATCH_LEVEL is involved, the PIC masks. Interrupts off. */
 static void KiSetIrql(KIRQL Irql)
 {
-    uint32_t flags = __readeflags();
+    KIRQL old = KiCurrentIrql;
 
-    _disable();
     KiCurrentIrql = Irql;
-    HalSetIrqlMask(Irql > DISPATCH_LEVEL ? Irql : PASSIVE_LEVEL);
-    __writeeflags(flags);
+    if (Irql > DISPATCH_LEVEL || old > DISPATCH_LEVEL)
+        HalSetIrqlMask(Irql > DISPATCH_LEVEL ? Irql : PASSIVE_LEVEL);
 }
 
 KIRQL KfRaiseIrql(KIRQL NewIrql)
 {
     KIRQL oldIrql = KiCurrentIrql;
+    uint32_t flags;
 
     if (NewIrql < oldIrql)
         KeBugCheckEx(IRQL_NOT_GREATER_OR_EQUAL, oldIrql, NewIrql, 0, 0);
-    if (NewIrql != oldIrql)
-        KiSetIrql(NewIrql);
+    if (NewIrql <= DISPATCH_LEVEL) {
+        KiCurrentIrql = NewIrql;
+        return oldIrql;
+    }
+    flags = __readeflags();
+    _disable();
+    KiSetIrql(NewIrql);
+    __writeeflags(flags);
     return oldIrql;
 }
 
 void KfLowerIrql(KIRQL NewIrql)
 {
     KIRQL oldIrql = KiCurrentIrql;
+    uint32_t flags;
 
     if (NewIrql > oldIrql)
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, NewIrql, oldIrql, 0,
                      (uintptr_t)__builtin_return_address(0));
-    if (NewIrql != oldIrql)
-        KiSetIrql(NewIrql);
+    flags = __readeflags();
+    _disable();
+    if (oldIrql > DISPATCH_LEVEL)
+        KiSetIrql(MAX(NewIrql, (KIRQL)DISPATCH_LEVEL));
+    if (NewIrql < DISPATCH_LEVEL) {
+        while (KiDispatchPending) {
+            KiDispatchPending = false;
+            KiCurrentIrql = DISPATCH_LEVEL;
+            _enable();
+            KiDispatchSoftwareInterrupt();
+            _disable();
+        }
+        KiCurrentIrql = NewIrql;
+    }
+    __writeeflags(flags);
 }

@@ -73,7 +73,7 @@ void KiInitializeIdt(void);
 void KiInitializeGdt(void);
 typedef bool (*KBREAKPOINT_HOOK)(KTRAP_FRAME *TrapFrame);
 void KeSetBreakpointHook(KBREAKPOINT_HOOK Hook);      /* resume the int3 when Hook returns true */
-extern KTRAP_FRAME *KiCurrentTrapFrame;             /* innermost trap being handled, or NULL */
+
 
 /*
  * Touching memory that may be invalid (probe.S). A fault on the one access in these routines
@@ -83,6 +83,9 @@ extern KTRAP_FRAME *KiCurrentTrapFrame;             /* innermost trap being hand
 NTSTATUS KeProbeRead32(const volatile void *Address, uint32_t *Value);
 NTSTATUS KeProbeWrite32(volatile void *Address, uint32_t Value);
 bool KeInvalidAccessAllowed(const void *TrapInformation);
+
+/* Run Function(Context) on the stack whose top is StackTop and return its result (callstack.S). */
+uint32_t KeCallOnStack(void *StackTop, uint32_t (*Function)(void *Context), void *Context);
 
 /* IRQL (irql.c) and spin locks (spinlock.c). */
 typedef uint8_t KIRQL;
@@ -108,11 +111,121 @@ void KeReleaseSpinLock(KSPIN_LOCK *SpinLock, KIRQL NewIrql);
 void KeAcquireSpinLockAtDpcLevel(KSPIN_LOCK *SpinLock);
 void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *SpinLock);
 
+/*
+ * Dispatcher objects (wait.c, event.c): things a thread can wait for. SignalState > 0 means
+ * signaled; WaitListHead holds the wait blocks of the threads waiting.
+ */
+typedef enum _KOBJECTS {
+    EventNotificationObject = 0,
+    EventSynchronizationObject = 1,
+    ThreadObject = 6,
+} KOBJECTS;
+
+typedef struct _DISPATCHER_HEADER {
+    uint8_t Type;                   /* a KOBJECTS value */
+    int32_t SignalState;
+    LIST_ENTRY WaitListHead;
+} DISPATCHER_HEADER;
+
+typedef enum _EVENT_TYPE { NotificationEvent, SynchronizationEvent } EVENT_TYPE;
+
+typedef struct _KEVENT {
+    DISPATCHER_HEADER Header;
+} KEVENT;
+
+struct _KTHREAD;
+
+typedef struct _KWAIT_BLOCK {
+    LIST_ENTRY WaitListEntry;       /* on the object's WaitListHead */
+    struct _KTHREAD *Thread;
+    DISPATCHER_HEADER *Object;
+} KWAIT_BLOCK;
+
+/* Threads (thread.c, sched.c). Priorities 0-31; higher runs first. */
+typedef int8_t KPRIORITY;
+#define LOW_PRIORITY            0
+#define LOW_REALTIME_PRIORITY   16
+#define HIGH_PRIORITY           31
+#define KI_DEFAULT_PRIORITY     8
+
+typedef enum _KTHREAD_STATE {
+    Initialized = 0,
+    Ready = 1,
+    Running = 2,
+    Terminated = 4,
+    Waiting = 5,
+} KTHREAD_STATE;
+
+typedef void (*KSTART_ROUTINE)(void *StartContext);
+
+typedef struct _KTHREAD {
+    DISPATCHER_HEADER Header;       /* signaled when the thread has terminated */
+    LIST_ENTRY WaitListEntry;       /* on a ready queue, or the terminated list */
+    LIST_ENTRY ThreadListEntry;     /* on KiThreadListHead, every thread */
+    uint32_t KernelStack;           /* the saved esp while not running */
+    void *InitialStack;             /* the stack's top */
+    bool LargeStack;
+    KTHREAD_STATE State;
+    KPRIORITY Priority;
+    int8_t Quantum;                 /* clock ticks left before equal priority may run */
+    NTSTATUS WaitStatus;
+    KWAIT_BLOCK WaitBlock;
+    uint32_t WaitDeadline;          /* KeTickCount at which a timed wait ends */
+    bool WaitTimed;
+    LIST_ENTRY TimerListEntry;
+    KTRAP_FRAME *TrapFrame;         /* innermost trap being handled on this thread */
+    KSTART_ROUTINE StartRoutine;
+    void *StartContext;
+    int32_t ReferenceCount;
+    uint32_t UniqueThread;
+    uint32_t OwnsSystemWorkingSet;  /* Mm: how deep this thread holds the system WS lock */
+    char Name[16];
+} KTHREAD;
+
+KTHREAD *KeGetCurrentThread(void);
+NTSTATUS PsCreateSystemThread(KTHREAD **Thread, KSTART_ROUTINE StartRoutine, void *StartContext,
+                              KPRIORITY Priority, const char *Name);
+__attribute__((noreturn)) void PsTerminateSystemThread(NTSTATUS ExitStatus);
+void ObDereferenceObject(void *Object);     /* threads: the last reference frees it */
+KPRIORITY KeSetPriorityThread(KTHREAD *Thread, KPRIORITY Priority);
+void KiInitializeThreads(void);
+
+/* Waits (wait.c). Timeouts in NT's units: 100 ns, negative = relative; NULL = forever. */
+NTSTATUS KeWaitForSingleObject(void *Object, uint32_t WaitReason, KPROCESSOR_MODE WaitMode,
+                               bool Alertable, const int64_t *Timeout);
+NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, bool Alertable, const int64_t *Interval);
+#define Executive               0
+#define KI_MILLISECONDS(ms)     ((int64_t)(ms) * -10000)
+
+/* Events (event.c). KeSetEvent returns the previous state. */
+void KeInitializeEvent(KEVENT *Event, EVENT_TYPE Type, bool State);
+int32_t KeSetEvent(KEVENT *Event);
+int32_t KeResetEvent(KEVENT *Event);
+void KeClearEvent(KEVENT *Event);
+int32_t KeReadStateEvent(const KEVENT *Event);
+
+/* Deferred procedure calls (dpc.c): an interrupt queues one; it runs at DISPATCH_LEVEL. */
+struct _KDPC;
+typedef void (*KDEFERRED_ROUTINE)(struct _KDPC *Dpc, void *DeferredContext, void *Argument1,
+                                  void *Argument2);
+
+typedef struct _KDPC {
+    LIST_ENTRY DpcListEntry;
+    KDEFERRED_ROUTINE DeferredRoutine;
+    void *DeferredContext;
+    void *SystemArgument1, *SystemArgument2;
+    bool Inserted;
+} KDPC;
+
+void KeInitializeDpc(KDPC *Dpc, KDEFERRED_ROUTINE DeferredRoutine, void *DeferredContext);
+bool KeInsertQueueDpc(KDPC *Dpc, void *SystemArgument1, void *SystemArgument2);
+
 /* Fast mutexes (fmutex.c): the owner runs at APC_LEVEL, so it may still take page faults. */
 typedef struct _FAST_MUTEX {
-    int32_t Count;                  /* 1: free, 0: held */
-    void *Owner;
+    int32_t Count;                  /* 1: free; 0: held; below 0: held, with waiters */
+    KTHREAD *Owner;
     uint32_t Contention;
+    KEVENT Gate;
     KIRQL OldIrql;
 } FAST_MUTEX;
 

@@ -42,6 +42,22 @@ void KdListCrashKinds(void);
 /* Self-tests (testrun.c): run the cases matching Globs, print KTAP; true when all passed. */
 bool KiRunTests(const char *Globs);
 
+/* The dispatcher (sched.c, thread.c, wait.c, dpc.c, ctxswap.S). All at DISPATCH_LEVEL. */
+extern KTHREAD *KiIdleThread;
+extern volatile bool KiDispatchPending;
+void KiInitializeDispatcher(KTHREAD *InitialThread);
+void KiReadyThread(KTHREAD *Thread);
+void KiRemoveReadyThreadFromQueue(KTHREAD *Thread);
+void KiSwapThread(void);
+void KiSwapContext(KTHREAD *OldThread, KTHREAD *NewThread);
+void KiDispatchSoftwareInterrupt(void);
+void KiIdle(void);
+void KiStartIdleThread(void);
+void KiReapTerminatedThreads(void);
+void KiWaitTest(DISPATCHER_HEADER *Object);
+void KiCheckTimers(void);
+void KiRetireDpcList(void);
+
 /* Benchmarks (benchrun.c): run those matching Globs; false when none matched. */
 bool KiRunBenchmarks(const char *Globs);
 

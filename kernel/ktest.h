@@ -30,8 +30,8 @@ typedef struct _KTEST_CASE {
 __attribute__((noreturn, format(printf, 3, 4)))
 void KtFail(const char *File, int Line, const char *Format, ...);
 __attribute__((noreturn))
-void KtFailCompare(const char *File, int Line, const char *Operator, const char *ExpectedText,
-                   uint64_t Expected, const char *ActualText, uint64_t Actual);
+void KtFailCompare(const char *File, int Line, const char *Operator, const char *LeftText,
+                   uint64_t Left, const char *RightText, uint64_t Right);
 void KtPrint(const char *Format, ...) __attribute__((format(printf, 1, 2)));   /* a # line */
 
 #define KT_ASSERT(condition)                                                                \
@@ -40,23 +40,22 @@ void KtPrint(const char *Format, ...) __attribute__((format(printf, 1, 2)));   /
             KtFail(__FILE__, __LINE__, "assertion failed: %s", #condition);                 \
     } while (0)
 
-#define KT_COMPARE(op, expected, actual, expectedText, actualText)                         \
+#define KT_COMPARE(op, left, right, leftText, rightText)                                   \
     do {                                                                                    \
-        uint64_t expected_ = (expected), actual_ = (actual);                                \
-        if (!(actual_ op expected_))                                                        \
-            KtFailCompare(__FILE__, __LINE__, #op, expectedText, expected_, actualText,     \
-                          actual_);                                                         \
+        uint64_t left_ = (left), right_ = (right);                                          \
+        if (!(left_ op right_))                                                             \
+            KtFailCompare(__FILE__, __LINE__, #op, leftText, left_, rightText, right_);     \
     } while (0)
 
-/* KT_ASSERT_xx(reference, actual): holds when "actual xx reference". */
-#define KT_ASSERT_EQ(e, a)      KT_COMPARE(==, (uint64_t)(e), (uint64_t)(a), #e, #a)
-#define KT_ASSERT_NE(e, a)      KT_COMPARE(!=, (uint64_t)(e), (uint64_t)(a), #e, #a)
-#define KT_ASSERT_LT(e, a)      KT_COMPARE(<, (uint64_t)(e), (uint64_t)(a), #e, #a)
-#define KT_ASSERT_LE(e, a)      KT_COMPARE(<=, (uint64_t)(e), (uint64_t)(a), #e, #a)
-#define KT_ASSERT_GT(e, a)      KT_COMPARE(>, (uint64_t)(e), (uint64_t)(a), #e, #a)
-#define KT_ASSERT_GE(e, a)      KT_COMPARE(>=, (uint64_t)(e), (uint64_t)(a), #e, #a)
-#define KT_ASSERT_PTR_EQ(e, a)  KT_COMPARE(==, (uintptr_t)(e), (uintptr_t)(a), #e, #a)
-#define KT_ASSERT_STATUS(e, a)  KT_COMPARE(==, (uint32_t)(e), (uint32_t)(NTSTATUS)(a), #e, #a)
+/* KT_ASSERT_xx(a, b) holds when a xx b; for EQ write the expected value first. */
+#define KT_ASSERT_EQ(a, b)      KT_COMPARE(==, (uint64_t)(a), (uint64_t)(b), #a, #b)
+#define KT_ASSERT_NE(a, b)      KT_COMPARE(!=, (uint64_t)(a), (uint64_t)(b), #a, #b)
+#define KT_ASSERT_LT(a, b)      KT_COMPARE(<, (uint64_t)(a), (uint64_t)(b), #a, #b)
+#define KT_ASSERT_LE(a, b)      KT_COMPARE(<=, (uint64_t)(a), (uint64_t)(b), #a, #b)
+#define KT_ASSERT_GT(a, b)      KT_COMPARE(>, (uint64_t)(a), (uint64_t)(b), #a, #b)
+#define KT_ASSERT_GE(a, b)      KT_COMPARE(>=, (uint64_t)(a), (uint64_t)(b), #a, #b)
+#define KT_ASSERT_PTR_EQ(a, b)  KT_COMPARE(==, (uintptr_t)(a), (uintptr_t)(b), #a, #b)
+#define KT_ASSERT_STATUS(a, b)  KT_COMPARE(==, (uint32_t)(a), (uint32_t)(NTSTATUS)(b), #a, #b)
 
 #define KT_ASSERT_STREQ(expected, actual)                                                   \
     do {                                                                                    \

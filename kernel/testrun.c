@@ -51,13 +51,15 @@ static void KtPrintValue(uint64_t Value)
         DbgPrint("0x%016llx", (unsigned long long)Value);
 }
 
-void KtFailCompare(const char *File, int Line, const char *Operator, const char *ExpectedText,
-                   uint64_t Expected, const char *ActualText, uint64_t Actual)
+/* "expected a < b, but a = 0x..., b = 0x..." */
+void KtFailCompare(const char *File, int Line, const char *Operator, const char *LeftText,
+                   uint64_t Left, const char *RightText, uint64_t Right)
 {
-    DbgPrint("# %s:%d: expected %s %s ", File, Line, ActualText, Operator);
-    KtPrintValue(Expected);
-    DbgPrint(" (%s), got ", ExpectedText);
-    KtPrintValue(Actual);
+    DbgPrint("# %s:%d: expected %s %s %s, but %s = ", File, Line, LeftText, Operator, RightText,
+             LeftText);
+    KtPrintValue(Left);
+    DbgPrint(", %s = ", RightText);
+    KtPrintValue(Right);
     DbgPutString("\n");
     KiLongJump(&KiTestJump, 1);
 }

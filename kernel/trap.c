@@ -58,7 +58,6 @@ extern const KEXCEPTION_TABLE_ENTRY KiExceptionTableStart[], KiExceptionTableEnd
 
 static KIDTENTRY KiIdt[IDT_ENTRIES];
 static KBREAKPOINT_HOOK KiBreakpointHook;
-KTRAP_FRAME *KiCurrentTrapFrame;
 
 static struct {
     KSERVICE_ROUTINE Routine;
@@ -213,17 +212,18 @@ static void KiDispatchInterrupt(uint32_t Irq)
 
 void KiDispatchTrap(KTRAP_FRAME *TrapFrame)
 {
-    KTRAP_FRAME *outer = KiCurrentTrapFrame;
+    KTHREAD *thread = KeGetCurrentThread();
+    KTRAP_FRAME *outer = thread->TrapFrame;
     uint32_t vector = TrapFrame->TrapNumber;
 
-    KiCurrentTrapFrame = TrapFrame;
+    thread->TrapFrame = TrapFrame;
     if (vector == VECTOR_PAGE_FAULT)
         KiTrap0E(TrapFrame);
     else if (vector >= PRIMARY_VECTOR_BASE && vector < PRIMARY_VECTOR_BASE + HAL_IRQ_COUNT)
         KiDispatchInterrupt(vector - PRIMARY_VECTOR_BASE);
     else
         KiTrapException(TrapFrame);
-    KiCurrentTrapFrame = outer;
+    thread->TrapFrame = outer;
 }
 
 /*

@@ -201,6 +201,7 @@ typedef enum _MMSYSTEM_PTE_POOL_TYPE {
 } MMSYSTEM_PTE_POOL_TYPE;
 
 extern MMPTE *MmSystemPteBase;
+extern MMPTE MmFirstFreeSystemPte[MaximumPtePoolTypes];
 extern uint32_t MmTotalFreeSystemPtes[MaximumPtePoolTypes];
 extern uint32_t MmTotalSystemPtes[MaximumPtePoolTypes];
 void MiInitializeSystemPtes(MMPTE *StartingPte, uint32_t NumberOfPtes, MMSYSTEM_PTE_POOL_TYPE Type);

@@ -21,6 +21,10 @@ like($output, qr/^\*\*\* STOP: 0x0000007F \(0x00000008,0x00000000,0x00000000,0x0
     'kernel stack overflow: double fault, STOP 0x7F with 8');
 like($output, qr/^UNEXPECTED_KERNEL_MODE_TRAP$/m, 'the NT name');
 like($output, qr/KdRecurse/, 'backtrace from the overflowed stack');
+my ($stack) = $output =~ /kernel stack at ([0-9a-f]+)/;
+my ($cr2) = $output =~ /cr2=([0-9a-f]{8})/;
+ok(defined $stack && defined $cr2 && hex($cr2) < hex($stack) && hex($cr2) >= hex($stack) - 4096,
+    'the fault was in the guard page just below the system-PTE stack (cr2 ' . ($cr2 // '?') . ')');
 
 ($status, $output) = boot(cmdline => 'crash=manual', timeout => 30);
 is($status, 1, 'crash=manual exits 1');

@@ -9,19 +9,19 @@ KTEST(TestLoaderMemoryMap, "boot.loader.memorymap")
 {
     uint64_t available = 0;
 
-    KT_ASSERT_GT(0, KeLoaderBlock.MemoryDescriptorCount);
+    KT_ASSERT_GT(KeLoaderBlock.MemoryDescriptorCount, 0);
     for (uint32_t i = 0; i < KeLoaderBlock.MemoryDescriptorCount; i++) {
         const MEMORY_DESCRIPTOR *d = &KeLoaderBlock.MemoryDescriptors[i];
 
         KT_ASSERT_NE(0, d->Length);
         if (i > 0)
-            KT_ASSERT_LE(d->Base, KeLoaderBlock.MemoryDescriptors[i - 1].Base +
-                                  KeLoaderBlock.MemoryDescriptors[i - 1].Length);
+            KT_ASSERT_LE(KeLoaderBlock.MemoryDescriptors[i - 1].Base +
+                                  KeLoaderBlock.MemoryDescriptors[i - 1].Length, d->Base);
         if (d->Type == MemoryFree)
             available += d->Length;
     }
     /* The image (at 1 MiB) lies in available memory. */
-    KT_ASSERT_GT(1024 * 1024, available);
+    KT_ASSERT_GT(available, 1024 * 1024);
 }
 
 KTEST(TestLoaderCommandLine, "boot.loader.cmdline")
@@ -58,8 +58,8 @@ KTEST(TestClockTicks, "boot.clock.ticks")
     KT_ASSERT(__readeflags() & EFLAGS_INTERRUPT_MASK);
     while (KeTickCount - start < 3)
         HalWaitForInterrupt();
-    KT_ASSERT_LE(start + 3, KeTickCount);
-    KT_ASSERT_GT(0, HalTscFrequency());
+    KT_ASSERT_GE(KeTickCount, start + 3);
+    KT_ASSERT_GT(HalTscFrequency(), 0);
 }
 
 KTEST(TestBugCheckNames, "boot.bugcheck.names")

@@ -1,0 +1,263 @@
+/* tests/kernel/pfn.c: the PFN database and its page lists. */
+#include "kernel/ktest.h"
+#include "mm/mi.h"
+
+#define PFN_TEST_PAGES  256
+#define SCRATCH_VA      0xFFC12000u     /* a HAL-area page nothing else uses */
+
+static uint32_t PfnTestPages[PFN_TEST_PAGES];
+
+static uint32_t NextRandom(uint32_t *State)
+{
+    *State = *State * 1664525u + 1013904223u;
+    return *State >> 8;
+}
+
+/* Walk a list from its head, checking every link both ways; returns how many pages it holds. */
+static uint32_t WalkList(const MMPFNLIST *List)
+{
+    uint32_t count = 0, previous = MM_EMPTY_LIST;
+
+    for (uint32_t index = List->Flink; index != MM_EMPTY_LIST; index = MI_PFN_ELEMENT(index)->u1.Flink) {
+        MMPFN *pfn = MI_PFN_ELEMENT(index);
+
+        KT_ASSERT(MiIsPhysicalMemory(index));
+        KT_ASSERT_EQ(List->ListName, pfn->u3.e1.PageLocation);
+        KT_ASSERT_EQ(previous, pfn->u2.Blink);
+        KT_ASSERT_EQ(0, pfn->u3.e2.ReferenceCount);
+        previous = index;
+        KT_ASSERT_LE(++count, MmNumberOfPhysicalPages);
+    }
+    KT_ASSERT_EQ(previous, List->Blink);
+    return count;
+}
+
+/*
+ * Every RAM page is on exactly one list, active, or held by this test (TransitionPage, Held
+ * of them): the totals add up to the memory map.
+ */
+static void CheckTotals(uint32_t Held)
+{
+    uint32_t listed = 0, active = 0, held = 0, ram = 0;
+
+    for (MMLISTS list = ZeroedPageList; list <= BadPageList; list++) {
+        uint32_t count = WalkList(MmPageLocationList[list]);
+
+        KT_ASSERT_EQ(MmPageLocationList[list]->Total, count);
+        listed += count;
+    }
+    for (uint32_t i = 0; i <= MmHighestPhysicalPage; i++) {
+        if (!MiIsPhysicalMemory(i))
+            continue;
+        ram++;
+        if (MI_PFN_ELEMENT(i)->u3.e1.PageLocation == ActiveAndValid)
+            active++;
+        else if (MI_PFN_ELEMENT(i)->u3.e1.PageLocation == TransitionPage)
+            held++;
+    }
+    KT_ASSERT_EQ(MmNumberOfPhysicalPages, ram);
+    KT_ASSERT_EQ(Held, held);
+    KT_ASSERT_EQ(MmNumberOfPhysicalPages, listed + active + held);
+    KT_ASSERT_EQ(MmZeroedPageListHead.Total + MmFreePageListHead.Total + MmStandbyPageListHead.Total,
+                 MmAvailablePages);
+}
+
+/* The RAM runs are the loader's available memory below 4 GB, less page 0. */
+KTEST(TestPfnMemoryMap, "mm.pfn.memorymap")
+{
+    uint64_t fromLoader = 0;
+
+    for (uint32_t i = 0; i < KeLoaderBlock.MemoryDescriptorCount; i++) {
+        const MEMORY_DESCRIPTOR *d = &KeLoaderBlock.MemoryDescriptors[i];
+
+        if (d->Type == MemoryFree)
+            fromLoader += ((d->Base + d->Length) >> PAGE_SHIFT) - ((d->Base + PAGE_SIZE - 1) >> PAGE_SHIFT);
+    }
+    KT_ASSERT_EQ(fromLoader - 1, MmNumberOfPhysicalPages);
+    KT_ASSERT(!MiIsPhysicalMemory(0));
+    KT_ASSERT(MiIsPhysicalMemory(0x100));
+    KT_ASSERT_EQ(ActiveAndValid, MI_PFN_ELEMENT(0x100)->u3.e1.PageLocation);
+    KT_ASSERT_EQ(ActiveAndValid, MI_PFN_ELEMENT(__readcr3() >> PAGE_SHIFT)->u3.e1.PageLocation);
+    CheckTotals(0);
+}
+
+/* The image, the directory and the PFN database itself are active, mapped where NT says. */
+KTEST(TestPfnBootPages, "mm.pfn.bootpages")
+{
+    uint32_t directory = __readcr3() >> PAGE_SHIFT;
+    MMPFN *pfn = MI_PFN_ELEMENT(directory);
+    MMPTE *pte = MiGetPteAddress(MmPfnDatabase);
+
+    KT_ASSERT_PTR_EQ(MiGetPdeAddress(PTE_BASE), pfn->PteAddress);
+    KT_ASSERT_EQ(directory, pfn->u4.PteFrame);
+    KT_ASSERT_EQ(1, pfn->u3.e2.ReferenceCount);
+
+    pfn = MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber);
+    KT_ASSERT_EQ(ActiveAndValid, pfn->u3.e1.PageLocation);
+    KT_ASSERT_PTR_EQ(pte, pfn->PteAddress);
+    KT_ASSERT_EQ(MiGetPdeAddress(MmPfnDatabase)->u.Hard.PageFrameNumber, pfn->u4.PteFrame);
+    KT_ASSERT_EQ(1, pfn->u2.ShareCount);
+
+    /* A page table has one share for its PDE and one per valid PTE. */
+    {
+        MMPTE *pde = MiGetPdeAddress(MmPfnDatabase);
+        MMPTE *table = MiGetPteAddress((uintptr_t)MmPfnDatabase & ~PAGE_DIRECTORY_MASK);
+        uint32_t valid = 0;
+
+        for (uint32_t i = 0; i < PTE_PER_PAGE; i++)
+            valid += table[i].u.Hard.Valid;
+        KT_ASSERT_EQ(valid + 1, MI_PFN_ELEMENT(pde->u.Hard.PageFrameNumber)->u2.ShareCount);
+        KT_ASSERT_PTR_EQ(pde, MI_PFN_ELEMENT(pde->u.Hard.PageFrameNumber)->PteAddress);
+    }
+}
+
+/* Zeroed pages go in at the head, every other list at the tail. */
+KTEST(TestPfnInsertRules, "mm.pfn.insertrules")
+{
+    uint32_t a, b;
+    KIRQL oldIrql;
+
+    LOCK_PFN(oldIrql);
+    a = MiRemoveAnyPage();
+    b = MiRemoveAnyPage();
+    MiInsertPageInList(&MmFreePageListHead, a);
+    KT_ASSERT_EQ(a, MmFreePageListHead.Blink);
+    MiZeroPhysicalPage(b);
+    MiInsertPageInList(&MmZeroedPageListHead, b);
+    KT_ASSERT_EQ(b, MmZeroedPageListHead.Flink);
+    KT_ASSERT_EQ(ZeroedPageList, MI_PFN_ELEMENT(b)->u3.e1.PageLocation);
+    KT_ASSERT_EQ(b, MiRemoveZeroPageIfAny());
+    KT_ASSERT_EQ(TransitionPage, MI_PFN_ELEMENT(b)->u3.e1.PageLocation);
+    MiInsertPageInList(&MmFreePageListHead, b);
+    UNLOCK_PFN(oldIrql);
+    CheckTotals(0);
+}
+
+/* A seeded mix of removals and inserts: the totals add up after every step. */
+KTEST(TestPfnRandom, "mm.pfn.random")
+{
+    uint32_t seed = 0x1234, held = 0, available = MmAvailablePages;
+    KIRQL oldIrql;
+
+    for (uint32_t step = 0; step < 2000; step++) {
+        uint32_t choice = NextRandom(&seed) % 4;
+
+        LOCK_PFN(oldIrql);
+        if (held < PFN_TEST_PAGES && choice < 2) {
+            PfnTestPages[held++] = choice ? MiRemoveAnyPage() : MiRemoveZeroPage();
+        } else if (held > 0) {
+            uint32_t i = NextRandom(&seed) % held;
+            uint32_t page = PfnTestPages[i];
+
+            PfnTestPages[i] = PfnTestPages[--held];
+            if (choice == 3) {
+                MiZeroPhysicalPage(page);
+                MiInsertPageInList(&MmZeroedPageListHead, page);
+            } else {
+                MiInsertPageInList(&MmFreePageListHead, page);
+            }
+        }
+        UNLOCK_PFN(oldIrql);
+        KT_ASSERT_EQ(available - held, MmAvailablePages);
+        if (step % 250 == 0)
+            CheckTotals(held);
+    }
+    LOCK_PFN(oldIrql);
+    while (held)
+        MiInsertPageInList(&MmFreePageListHead, PfnTestPages[--held]);
+    UNLOCK_PFN(oldIrql);
+    KT_ASSERT_EQ(available, MmAvailablePages);
+    CheckTotals(0);
+}
+
+/* MiRemoveZeroPage hands out zeroes even when it has to zero a dirty free page itself. */
+KTEST(TestPfnZeroPage, "mm.pfn.zeropage")
+{
+    uint32_t page, value, drained = 0;
+    uint32_t *va;
+    KIRQL oldIrql, hyperIrql;
+
+    LOCK_PFN(oldIrql);
+    page = MiRemoveAnyPage();
+    va = MiMapPageInHyperSpace(page, &hyperIrql);
+    for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
+        va[i] = 0xDEADBEEF;
+    MiUnmapPageInHyperSpace(va, hyperIrql);
+    MiInsertPageInList(&MmFreePageListHead, page);
+    for (uint32_t zeroed; drained < PFN_TEST_PAGES && (zeroed = MiRemoveZeroPageIfAny()) != 0;)
+        PfnTestPages[drained++] = zeroed;
+    UNLOCK_PFN(oldIrql);
+    KT_ASSERT_EQ(0, MmZeroedPageListHead.Total);
+
+    /* Drain the free list until the dirty page comes back through MiRemoveZeroPage. */
+    for (uint32_t tries = 0; tries < MmNumberOfPhysicalPages; tries++) {
+        uint32_t got;
+
+        LOCK_PFN(oldIrql);
+        got = MiRemoveZeroPage();
+        va = MiMapPageInHyperSpace(got, &hyperIrql);
+        value = 0;
+        for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
+            value |= va[i];
+        MiUnmapPageInHyperSpace(va, hyperIrql);
+        MiInsertPageInList(&MmZeroedPageListHead, got);
+        UNLOCK_PFN(oldIrql);
+        KT_ASSERT_EQ(0, value);
+        if (got == page)
+            break;
+    }
+    LOCK_PFN(oldIrql);
+    while (drained)
+        MiInsertPageInList(&MmZeroedPageListHead, PfnTestPages[--drained]);
+    UNLOCK_PFN(oldIrql);
+    CheckTotals(0);
+}
+
+/* Reference and share counts send a page where NT sends it when the last mapping goes. */
+KTEST(TestPfnReferenceCounts, "mm.pfn.refcounts")
+{
+    MMPTE *pte = MiGetPteAddress(SCRATCH_VA);
+    uint32_t tableFrame = MiGetPdeAddress(SCRATCH_VA)->u.Hard.PageFrameNumber;
+    uint32_t tableShares = MI_PFN_ELEMENT(tableFrame)->u2.ShareCount;
+    static const struct { bool Modified, Deleted, RemovalRequested; MMLISTS Expected; } cases[] = {
+        { false, false, false, StandbyPageList },
+        { true, false, false, ModifiedPageList },
+        { true, true, false, FreePageList },
+        { false, false, true, BadPageList },
+    };
+
+    for (size_t c = 0; c < ARRAYSIZE(cases); c++) {
+        KIRQL oldIrql;
+        uint32_t page;
+        MMPFN *pfn;
+
+        LOCK_PFN(oldIrql);
+        page = MiRemoveAnyPage();
+        pfn = MI_PFN_ELEMENT(page);
+        pte->u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
+        MiInitializePfn(page, pte, cases[c].Modified);
+        KT_ASSERT_EQ(tableShares + 1, MI_PFN_ELEMENT(tableFrame)->u2.ShareCount);
+        KT_ASSERT_EQ(1, pfn->u3.e2.ReferenceCount);
+        KT_ASSERT_EQ(1, pfn->u2.ShareCount);
+        KT_ASSERT_EQ(MM_KERNEL_DEMAND_ZERO_PTE, pfn->OriginalPte.u.Long);
+        pfn->u3.e1.RemovalRequested = cases[c].RemovalRequested;
+        if (cases[c].Deleted)
+            MI_SET_PFN_DELETED(pfn);
+        MiDecrementShareCount(page);
+        MiDecrementShareCount(tableFrame);
+        KT_ASSERT_EQ(cases[c].Expected, pfn->u3.e1.PageLocation);
+        KT_ASSERT_EQ(0, pfn->u3.e2.ReferenceCount);
+
+        /* Give the page back as a plain free page. */
+        MiUnlinkPageFromList(pfn);
+        pfn->u3.e1.PageLocation = TransitionPage;
+        pfn->u3.e1.Modified = 0;
+        pfn->u3.e1.RemovalRequested = 0;
+        pfn->PteAddress = NULL;
+        MiInsertPageInList(&MmFreePageListHead, page);
+        pte->u.Long = MM_ZERO_PTE;
+        UNLOCK_PFN(oldIrql);
+    }
+    KT_ASSERT_EQ(tableShares, MI_PFN_ELEMENT(tableFrame)->u2.ShareCount);
+    CheckTotals(0);
+}
