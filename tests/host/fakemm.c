@@ -1,7 +1,7 @@
 /*
  * tests/host/fakemm.c: what the executive pool calls below it, faked for the host tests (see
- * fakemm.h): the page supply, the pool-type lookup, IRQL and locks, special pool (off), and
- * KeBugCheckEx.
+ * fakemm.h): the page supply, the pool-type lookup, the IRQL and fast mutexes, and special
+ * pool (off).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +98,8 @@ uint32_t MiFreePoolPages(void *StartingAddress)
     return pages;
 }
 
-/* IRQL and locks: acquiring a held lock or releasing a free one ends the run. */
+/* The IRQL, which fast mutexes raise to APC_LEVEL; taking a held one, or freeing a free one,
+ * ends the run. (Spin locks are kestubs.c's.) */
 KIRQL FakeIrql;
 
 KIRQL KeGetCurrentIrql(void)
@@ -109,23 +110,6 @@ KIRQL KeGetCurrentIrql(void)
 void KeInitializeSpinLock(KSPIN_LOCK *SpinLock)
 {
     *SpinLock = 0;
-}
-
-void KeAcquireSpinLock(KSPIN_LOCK *SpinLock, KIRQL *OldIrql)
-{
-    if (*SpinLock || FakeIrql > DISPATCH_LEVEL)
-        abort();
-    *SpinLock = 1;
-    *OldIrql = FakeIrql;
-    FakeIrql = DISPATCH_LEVEL;
-}
-
-void KeReleaseSpinLock(KSPIN_LOCK *SpinLock, KIRQL NewIrql)
-{
-    if (!*SpinLock)
-        abort();
-    *SpinLock = 0;
-    FakeIrql = NewIrql;
 }
 
 void ExInitializeFastMutex(FAST_MUTEX *FastMutex)
@@ -176,23 +160,4 @@ void MmFreeSpecialPool(void *P)
 {
     (void)P;
     abort();
-}
-
-/* KeBugCheckEx records the STOP and returns to the test that expected it. */
-jmp_buf *StopJump;
-uint32_t StopData[5];
-
-void KeBugCheckEx(uint32_t BugCheckCode, uintptr_t P1, uintptr_t P2, uintptr_t P3, uintptr_t P4)
-{
-    StopData[0] = BugCheckCode;
-    StopData[1] = P1;
-    StopData[2] = P2;
-    StopData[3] = P3;
-    StopData[4] = P4;
-    if (!StopJump) {
-        printf("# unexpected STOP 0x%08X (0x%08X,0x%08X,0x%08X,0x%08X)\n", BugCheckCode,
-               StopData[1], StopData[2], StopData[3], StopData[4]);
-        abort();
-    }
-    longjmp(*StopJump, 1);
 }

@@ -5,15 +5,15 @@
  *   - pages come from two arenas of ARENA_PAGES, one per pool, first fit; paged pool pages
  *     arrive zeroed, nonpaged ones with stale bytes, and freed pages are poisoned for ASan,
  *     so the pool touching a page it gave back is an error;
- *   - KeGetCurrentIrql returns FakeIrql, which the fake spin locks and fast mutexes raise and
- *     restore; acquiring a held lock, or a lock at too high an IRQL, aborts;
- *   - KeBugCheckEx records the STOP in StopData and long-jumps to StopJump; with no StopJump
- *     set, an unexpected STOP aborts the run.
+ *   - KeGetCurrentIrql returns FakeIrql, which the fake fast mutexes raise and restore;
+ *     acquiring a held one, or one above APC_LEVEL, aborts;
+ *   - spin locks and KeBugCheckEx are the host tests' common ones (kestubs.h): a STOP lands
+ *     in HostBugCheckData and goes back to the test that expected it.
  */
 #ifndef TESTS_HOST_FAKEMM_H
 #define TESTS_HOST_FAKEMM_H
 
-#include <setjmp.h>
+#include "tests/host/kestubs.h"
 #include "mm/pool.h"
 
 #define ARENA_PAGES     1024
@@ -29,8 +29,6 @@ extern ARENA Arenas[PagedPool + 1];
 extern uint32_t FailRequestsOfPages;    /* nonzero: requests of this many pages or more fail */
 extern uint32_t PagesInUse;
 extern KIRQL FakeIrql;
-extern jmp_buf *StopJump;
-extern uint32_t StopData[5];            /* the last STOP: code and four parameters */
 
 void ResetArenas(void);                 /* every page free, no failures */
 

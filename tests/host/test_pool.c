@@ -21,18 +21,13 @@ static void ResetPool(void)
     ExInitializePool();
 }
 
-/* Run Statement, which must bugcheck with Code and the four parameters. */
+/* Run Statement, which must bugcheck with Code and the four parameters; then start afresh. */
 #define EXPECT_STOP(Statement, Code, P1, P2, P3, P4, ...)                                   \
     do {                                                                                    \
-        jmp_buf jump_;                                                                      \
         uint32_t expected_[5] = { (Code), (uint32_t)(P1), (uint32_t)(P2), (uint32_t)(P3),   \
                                   (uint32_t)(P4) };                                         \
-        memset(StopData, 0, sizeof(StopData));                                              \
-        StopJump = &jump_;                                                                  \
-        if (setjmp(jump_) == 0) {                                                           \
-            Statement;                                                                      \
-        }                                                                                   \
-        StopJump = NULL;                                                                    \
+        memset(HostBugCheckData, 0, sizeof(HostBugCheckData));                              \
+        HOST_BUGCHECKS(Statement);                                                          \
         CheckStop(expected_, __VA_ARGS__);                                                  \
         ResetPool();                                                                        \
     } while (0)
@@ -40,16 +35,17 @@ static void ResetPool(void)
 __attribute__((format(printf, 2, 3)))
 static void CheckStop(const uint32_t Expected[5], const char *Format, ...)
 {
+    const uint32_t *stop = HostBugCheckData;
     char name[200];
     va_list arguments;
 
     va_start(arguments, Format);
     vsnprintf(name, sizeof(name), Format, arguments);
     va_end(arguments);
-    if (!ok(memcmp(Expected, StopData, sizeof(StopData)) == 0, "%s", name))
+    if (!ok(memcmp(Expected, stop, 5 * sizeof(uint32_t)) == 0, "%s", name))
         printf("#   STOP 0x%X (0x%X,0x%X,0x%X,0x%X), expected 0x%X (0x%X,0x%X,0x%X,0x%X)\n",
-               StopData[0], StopData[1], StopData[2], StopData[3], StopData[4], Expected[0],
-               Expected[1], Expected[2], Expected[3], Expected[4]);
+               stop[0], stop[1], stop[2], stop[3], stop[4], Expected[0], Expected[1],
+               Expected[2], Expected[3], Expected[4]);
 }
 
 static POOL_HEADER *HeaderOf(void *P)
@@ -219,7 +215,8 @@ static void TestRequestsThatFail(void)
     ok(NonPagedPoolDescriptor.RunningAllocs == 0 && TrackedBytes(TEST_TAG, NonPagedPool) == 0 &&
        !ExpQueryPoolTracker(TEST_TAG, &(POOL_TRACKER_TABLE){ 0 }),
        "failed requests are not counted anywhere");
-    ok(FakeIrql == PASSIVE_LEVEL, "... and left no lock held");
+    ok(FakeIrql == PASSIVE_LEVEL && *(KSPIN_LOCK *)NonPagedPoolDescriptor.LockAddress == 0,
+       "... and left no lock held");
 }
 
 static void TestTypesAndTags(void)
@@ -333,15 +330,12 @@ static void TestHeaderChecks(void)
 /* A zero tag: BAD_POOL_CALLER 0x9B, whose last parameter is the caller's address. */
 static void CheckZeroTag(void)
 {
-    jmp_buf jump;
+    const uint32_t *stop = HostBugCheckData;
 
-    memset(StopData, 0, sizeof(StopData));
-    StopJump = &jump;
-    if (setjmp(jump) == 0)
-        ExAllocatePoolWithTag(PagedPool, 8, PROTECTED_POOL);
-    StopJump = NULL;
-    ok(StopData[0] == BAD_POOL_CALLER && StopData[1] == 0x9B && StopData[2] == PagedPool &&
-       StopData[3] == 8 && StopData[4] != 0,
+    memset(HostBugCheckData, 0, sizeof(HostBugCheckData));
+    HOST_BUGCHECKS(ExAllocatePoolWithTag(PagedPool, 8, PROTECTED_POOL));
+    ok(stop[0] == BAD_POOL_CALLER && stop[1] == 0x9B && stop[2] == PagedPool && stop[3] == 8 &&
+       stop[4] != 0,
        "a tag of zero (PROTECTED_POOL aside): BAD_POOL_CALLER (0x9B, type, bytes, caller)");
     ResetPool();
 }

@@ -349,7 +349,7 @@ KTEST(TestPoolRandom, "mm.pool.random")
         FreeCheckedBlock(&live[--count]);
     TakeSnapshot(&after);
 
-    KT_ASSERT_GT(RANDOM_OPS / 2, allocations);
+    KT_ASSERT_GT(allocations, RANDOM_OPS / 2);
     KT_ASSERT_EQ(before.BigPageTableSize, after.BigPageTableSize);
     for (POOL_TYPE type = NonPagedPool; type <= PagedPool; type++) {
         KT_ASSERT_EQ(before.TotalPages[type], after.TotalPages[type]);
