@@ -258,60 +258,31 @@ static void TestTypesAndTags(void)
        "tags beyond the table's 511 entries go to the overflow entry ('Ovfl')");
 }
 
-/* Freeing checks the block against its neighbours and its page. */
+/* Freeing checks the block itself and its neighbours; allocating checks the list links. */
 static void TestHeaderChecks(void)
 {
-    uint8_t *a, *b, *c;
+    uint8_t *a, *b;
     POOL_HEADER *h;
 
     ResetPool();
-    a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
-    b = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);   /* page end */
+    a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);   /* page start, 7 units */
+    ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);       /* page end: keeps the page */
     ExFreePool(a);
     h = HeaderOf(a);
     EXPECT_STOP(ExFreePool(a), BAD_POOL_CALLER, 7, 0, h->Ulong1, a,
                 "double free: BAD_POOL_CALLER (7, 0, Ulong1, address)");
 
-    a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);   /* page start, 8 units */
+    a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
     h = HeaderOf(a);
     memset(POOL_NEXT_BLOCK(h), 'A', sizeof(POOL_HEADER));
     EXPECT_STOP(ExFreePool(a), BAD_POOL_HEADER, 5, h, 0, POOL_NEXT_BLOCK(h),
                 "the next header overwritten: BAD_POOL_HEADER (5, entry, 0, next)");
 
-    a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
+    ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
     b = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);   /* page end */
     HeaderOf(b)->PreviousSize = 7;
     EXPECT_STOP(ExFreePool(b), BAD_POOL_HEADER, 5, HeaderOf(b) - 7, 0, HeaderOf(b),
                 "PreviousSize disagrees with the block before: (5, previous, 0, entry)");
-
-    a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
-    HeaderOf(a)->BlockSize = 0;
-    EXPECT_STOP(ExFreePool(a), BAD_POOL_HEADER, 8, 0, 0, HeaderOf(a),
-                "BlockSize 0: (8, 0, 0, entry)");
-
-    a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
-    b = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
-    HeaderOf(b)->PreviousSize = 0;
-    EXPECT_STOP(ExFreePool(b), BAD_POOL_HEADER, 7, 0, 0, HeaderOf(b),
-                "PreviousSize 0 away from the page start: (7, 0, 0, entry)");
-
-    a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
-    HeaderOf(a)->PreviousSize = 2;
-    EXPECT_STOP(ExFreePool(a), BAD_POOL_HEADER, 6, HeaderOf(a) - 2, 0, HeaderOf(a),
-                "PreviousSize reaching before the page: (6, where it points, 0, entry)");
-
-    a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
-    b = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
-    HeaderOf(b)->BlockSize = 9;
-    EXPECT_STOP(ExFreePool(b), BAD_POOL_HEADER, 9, HeaderOf(b) + 9, 0, HeaderOf(b),
-                "BlockSize reaching past the page: (9, where it ends, 0, entry)");
-
-    a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);   /* page start */
-    b = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);   /* page end */
-    c = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);   /* just before b */
-    HeaderOf(a)->BlockSize = 500;       /* the chain jumps over c */
-    EXPECT_STOP(ExFreePool(c), BAD_POOL_HEADER, 0xA, HeaderOf(c), 0, PAGE_ALIGN(c),
-                "the page's chain never reaches the block: (0xA, entry, 0, page)");
 
     a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
     h = POOL_NEXT_BLOCK(HeaderOf(a));   /* the free rest of the page */
@@ -324,7 +295,42 @@ static void TestHeaderChecks(void)
     HeaderOf(a)->PoolType = PagedPool + 1;
     EXPECT_STOP(ExFreePool(a), BAD_POOL_CALLER, 1, HeaderOf(a), HeaderOf(a)->Ulong1, 0,
                 "a header naming the other pool: BAD_POOL_CALLER (1, header, Ulong1, 0)");
-    (void)b;
+}
+
+/* A header's sizes must fit its page, and the page's chain must reach it. */
+static void TestHeaderSizes(void)
+{
+    uint8_t *a, *b, *c;
+
+    ResetPool();
+    a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
+    HeaderOf(a)->BlockSize = 0;
+    EXPECT_STOP(ExFreePool(a), BAD_POOL_HEADER, 8, 0, 0, HeaderOf(a),
+                "BlockSize 0: (8, 0, 0, entry)");
+
+    ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
+    b = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
+    HeaderOf(b)->PreviousSize = 0;
+    EXPECT_STOP(ExFreePool(b), BAD_POOL_HEADER, 7, 0, 0, HeaderOf(b),
+                "PreviousSize 0 away from the page start: (7, 0, 0, entry)");
+
+    a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
+    HeaderOf(a)->PreviousSize = 2;
+    EXPECT_STOP(ExFreePool(a), BAD_POOL_HEADER, 6, HeaderOf(a) - 2, 0, HeaderOf(a),
+                "PreviousSize reaching before the page: (6, where it points, 0, entry)");
+
+    ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
+    b = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
+    HeaderOf(b)->BlockSize = 9;
+    EXPECT_STOP(ExFreePool(b), BAD_POOL_HEADER, 9, HeaderOf(b) + 9, 0, HeaderOf(b),
+                "BlockSize reaching past the page: (9, where it ends, 0, entry)");
+
+    a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);   /* page start */
+    ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);       /* page end */
+    c = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);   /* just before it */
+    HeaderOf(a)->BlockSize = 500;       /* the chain jumps over c */
+    EXPECT_STOP(ExFreePool(c), BAD_POOL_HEADER, 0xA, HeaderOf(c), 0, PAGE_ALIGN(c),
+                "the page's chain never reaches the block: (0xA, entry, 0, page)");
 }
 
 /* A zero tag: BAD_POOL_CALLER 0x9B, whose last parameter is the caller's address. */
@@ -532,6 +538,7 @@ int main(void)
     TestRequestsThatFail();
     TestTypesAndTags();
     TestHeaderChecks();
+    TestHeaderSizes();
     TestBadCallers();
     TestRandomSequence();
     return done_testing();
