@@ -70,7 +70,11 @@ HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/te
 $(BUILD)/host/%: tests/host/%.c $(HOST_SRCS) tests/host/tap.h tests/host/kestubs.h Makefile
 	@mkdir -p $(dir $@)
 	@mkdir -p $(BUILD)/obj/host
-	$(call say,HOSTCC,$@)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -MF $(BUILD)/obj/host/$*.d -o $@ $< $(HOST_SRCS)
+	$(call say,HOSTCC,$@)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -MF $(BUILD)/obj/host/$*.d -o $@ $< $(HOST_SRCS) $(HOST_EXTRA_SRCS)
+
+# The pool's block logic runs over a fake layer below it (tests/host/fakemm.h).
+$(BUILD)/host/test_pool: HOST_EXTRA_SRCS := mm/pool.c mm/pooltrak.c tests/host/fakemm.c
+$(BUILD)/host/test_pool: mm/pool.c mm/pooltrak.c tests/host/fakemm.c
 
 host-tests: $(HOST_TESTS)
 

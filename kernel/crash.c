@@ -147,6 +147,19 @@ static void KdCrashSpecialFreed(void)
     (void)block[0];
 }
 
+/* Write the byte before a special pool allocation, in its pattern, and free it: STOP 0xC1. */
+static void KdCrashSpecialUnderrun(void)
+{
+    volatile uint8_t *block = KdAllocateSpecialBlock();
+
+    if (!block)
+        return;
+    DbgPrint("crash: writing the byte before special pool block %08x, at %08x, and freeing it\n",
+             (uint32_t)(uintptr_t)block, (uint32_t)(uintptr_t)(block - 1));
+    block[-1] = KD_CRASH_FILL;
+    ExFreePool((void *)block);
+}
+
 static const KD_CRASH_KIND KdCrashKinds[] = {
     { "nonpaged", "read an unmapped nonpaged address: STOP 0x50", KdCrashNonPaged },
     { "stack", "overflow the kernel stack: double fault, STOP 0x7F (8)", KdCrashStack },
@@ -158,6 +171,8 @@ static const KD_CRASH_KIND KdCrashKinds[] = {
       KdCrashSpecialOverrun },
     { "specialfreed", "read freed special pool (specialpool=Crsh): STOP 0xCC",
       KdCrashSpecialFreed },
+    { "specialunderrun", "write 1 byte before special pool and free: STOP 0xC1 (0x23)",
+      KdCrashSpecialUnderrun },
 };
 
 bool KdCrash(const char *Kind)
@@ -175,5 +190,5 @@ bool KdCrash(const char *Kind)
 void KdListCrashKinds(void)
 {
     for (size_t i = 0; i < ARRAYSIZE(KdCrashKinds); i++)
-        DbgPrint("  %-15s %s\n", KdCrashKinds[i].Name, KdCrashKinds[i].Description);
+        DbgPrint("  %-16s %s\n", KdCrashKinds[i].Name, KdCrashKinds[i].Description);
 }

@@ -88,8 +88,9 @@ _Static_assert(POOL_BUDDY_MAX == 4080, "NT's largest small allocation");
 
 /*
  * POOL_DESCRIPTOR: one per pool. NT's, less the fields of its deferred frees (Threshold,
- * PendingFrees, PendingFreeDepth), which mm386 does not have. TotalBytes counts whole blocks
- * (headers included) and whole pages of big allocations.
+ * PendingFrees, PendingFreeDepth), which mm386 does not have. NT gives a multiprocessor
+ * several paged pools, told apart by PoolIndex; mm386 has one of each, both index 0.
+ * TotalBytes counts whole blocks (headers included) and whole pages of big allocations.
  */
 typedef struct _POOL_DESCRIPTOR {
     POOL_TYPE PoolType;

@@ -40,12 +40,17 @@ void ExpInitializePoolTracking(void)
     ExpBigPagesInUse = 0;
 }
 
-/* Key's entry, claimed if new; NULL if absent and Create is false. Tracker lock held. */
+/*
+ * Key's entry, claimed if new; when the table is full, the overflow entry ('Ovfl', which
+ * that tag also names). NULL if absent and Create is false. Tracker lock held.
+ */
 static POOL_TRACKER_TABLE *ExpFindTracker(uint32_t Key, bool Create)
 {
     const uint32_t slots = POOL_TRACK_TABLE_SIZE - 1;
     uint32_t hash = Key * EXP_HASH_MULTIPLIER;
 
+    if (Key == POOL_TRACK_OVERFLOW_TAG)
+        return &PoolTrackTable[slots];
     for (uint32_t i = 0; i < slots; i++) {
         POOL_TRACKER_TABLE *entry = &PoolTrackTable[(hash + i) % slots];
 
