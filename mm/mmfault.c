@@ -107,6 +107,8 @@ NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MO
     MMPTE contents;
 
     MmInfoCounters.PageFaultCount++;
+    if (PreviousMode == KernelMode && MmIsSpecialPoolAddress(VirtualAddress))
+        return MiCheckSpecialPoolFault(FaultStatus, va, TrapInformation);
     if (KeGetCurrentIrql() > APC_LEVEL)
         return MiFaultAtHighIrql(va, TrapInformation);
     if (va < MmSystemRangeStart || PreviousMode == UserMode)
