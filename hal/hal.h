@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "hal/x86.h"
+#include "hal/ata.h"
 
 /* 16550 UART on COM1, 115200 8N1. */
 void HalInitializeSerial(void);
