@@ -24,6 +24,7 @@ void KiSystemStartup(uint32_t Magic)
     _enable();
 
     MmInitSystem(0);
+    KiInitializeDisks();
 
     if (KeBootOptions.Crash && !KdCrash(KeBootOptions.Crash)) {
         DbgPrint("crash: unknown kind '%s'; the kinds are:\n", KeBootOptions.Crash);
