@@ -121,7 +121,8 @@ BENCH_MEM ?= 64
 bench:
 	$(Q)tools/deps
 	$(Q)$(MAKE) --no-print-directory all images
-	tools/boot --mem $(BENCH_MEM) --timeout 3000 --disk $(BUILD)/disk0.img -- bench=$(or $(BENCH),all) | tee $(BUILD)/bench.log
+	tools/boot --mem $(BENCH_MEM) --timeout 3000 --disk $(BUILD)/disk0.img \
+	    -- bench=$(or $(BENCH),all) | tee $(BUILD)/bench.log
 	$(Q)grep '^BENCH ' $(BUILD)/bench.log > $(BUILD)/bench.txt; cat $(BUILD)/bench.txt
 
 debug:
