@@ -304,12 +304,16 @@ static void LetInterruptsIn(void)
         HalWaitForInterrupt();
 }
 
-/* The start-up way: interrupts off, the transfer polled to its end; the channel refuses a
- * second transfer meanwhile, and the interrupt that follows is not counted twice. */
+/*
+ * The start-up way: interrupts off, the transfer polled to its end; the channel refuses a
+ * second transfer meanwhile, and the interrupt that follows is not counted twice. (Statuses
+ * are checked once interrupts are back on: a failed assertion leaves the test at once.)
+ */
 KTEST(TestAtaPolled, "hal.ata.polled")
 {
     ATA_BUFFER write, read;
     uint32_t channel, interrupts, flags = __readeflags();
+    NTSTATUS status[5];
     ATA_REGION region;
 
     if (SkipWithoutDisks())
@@ -321,15 +325,18 @@ KTEST(TestAtaPolled, "hal.ata.polled")
     FillPattern(write.Words, 0, region.Lba, region.Pages);
     interrupts = KiDiskInterruptCount(channel);
     _disable();
-    KT_ASSERT_STATUS(HalAtaStartTransfer(0, region.Lba, write.Frames, region.Pages, true),
-                     STATUS_PENDING);
-    KT_ASSERT_STATUS(HalAtaStartTransfer(0, region.Lba, read.Frames, 1, false), STATUS_DEVICE_BUSY);
-    KT_ASSERT_STATUS(HalAtaWaitPolled(channel, ATA_POLL_MS), STATUS_SUCCESS);
-    KT_ASSERT_STATUS(HalAtaStartTransfer(0, region.Lba, read.Frames, region.Pages, false),
-                     STATUS_PENDING);
-    KT_ASSERT_STATUS(HalAtaWaitPolled(channel, ATA_POLL_MS), STATUS_SUCCESS);
+    status[0] = HalAtaStartTransfer(0, region.Lba, write.Frames, region.Pages, true);
+    status[1] = HalAtaStartTransfer(0, region.Lba, read.Frames, 1, false);
+    status[2] = HalAtaWaitPolled(channel, ATA_POLL_MS);
+    status[3] = HalAtaStartTransfer(0, region.Lba, read.Frames, region.Pages, false);
+    status[4] = HalAtaWaitPolled(channel, ATA_POLL_MS);
     __writeeflags(flags);
     LetInterruptsIn();
+    KT_ASSERT_STATUS(status[0], STATUS_PENDING);
+    KT_ASSERT_STATUS(status[1], STATUS_DEVICE_BUSY);
+    KT_ASSERT_STATUS(status[2], STATUS_SUCCESS);
+    KT_ASSERT_STATUS(status[3], STATUS_PENDING);
+    KT_ASSERT_STATUS(status[4], STATUS_SUCCESS);
     KT_ASSERT_EQ(interrupts, KiDiskInterruptCount(channel));
     CheckPattern(read.Words, 0, region.Lba, region.Pages);
     FreeBuffers(&write, &read);
@@ -340,6 +347,7 @@ KTEST(TestAtaReset, "hal.ata.reset")
 {
     ATA_BUFFER write, read;
     uint32_t channel, flags = __readeflags();
+    NTSTATUS status[3];
     ATA_REGION region;
 
     if (SkipWithoutDisks())
@@ -350,12 +358,14 @@ KTEST(TestAtaReset, "hal.ata.reset")
     AllocateBuffer(&read);
     KT_ASSERT_STATUS(HalAtaResetChannel(channel), STATUS_SUCCESS);
     _disable();
-    KT_ASSERT_STATUS(HalAtaStartTransfer(0, region.Lba, read.Frames, region.Pages, false),
-                     STATUS_PENDING);
-    KT_ASSERT_STATUS(HalAtaResetChannel(channel), STATUS_SUCCESS);
-    KT_ASSERT_STATUS(HalAtaWaitPolled(channel, ATA_POLL_MS), STATUS_IO_TIMEOUT);
+    status[0] = HalAtaStartTransfer(0, region.Lba, read.Frames, region.Pages, false);
+    status[1] = HalAtaResetChannel(channel);
+    status[2] = HalAtaWaitPolled(channel, ATA_POLL_MS);
     __writeeflags(flags);
     LetInterruptsIn();
+    KT_ASSERT_STATUS(status[0], STATUS_PENDING);
+    KT_ASSERT_STATUS(status[1], STATUS_SUCCESS);
+    KT_ASSERT_STATUS(status[2], STATUS_IO_TIMEOUT);
     WritePattern(&write, 0, region, region.Pages);
     ReadBack(&read, 0, region);
     KT_ASSERT_STATUS(HalAtaResetChannel(HAL_ATA_CHANNELS), STATUS_INVALID_PARAMETER);
@@ -367,6 +377,7 @@ KTEST(TestAtaChannels, "hal.ata.channels")
 {
     ATA_BUFFER write, read;
     uint32_t last = HalAtaDiskCount() - 1, flags = __readeflags();
+    NTSTATUS status[4];
     ATA_REGION first, second;
 
     if (SkipWithoutDisks())
@@ -382,12 +393,15 @@ KTEST(TestAtaChannels, "hal.ata.channels")
     FillPattern(write.Words, 0, first.Lba, 8);
     FillPattern(write.Words + 8 * PAGE_SIZE / 4, last, second.Lba, 8);
     _disable();
-    KT_ASSERT_STATUS(HalAtaStartTransfer(0, first.Lba, write.Frames, 8, true), STATUS_PENDING);
-    KT_ASSERT_STATUS(HalAtaStartTransfer(last, second.Lba, write.Frames + 8, 8, true),
-                     STATUS_PENDING);
-    KT_ASSERT_STATUS(HalAtaWaitPolled(HalAtaDisk(last)->Channel, ATA_POLL_MS), STATUS_SUCCESS);
-    KT_ASSERT_STATUS(HalAtaWaitPolled(HalAtaDisk(0)->Channel, ATA_POLL_MS), STATUS_SUCCESS);
+    status[0] = HalAtaStartTransfer(0, first.Lba, write.Frames, 8, true);
+    status[1] = HalAtaStartTransfer(last, second.Lba, write.Frames + 8, 8, true);
+    status[2] = HalAtaWaitPolled(HalAtaDisk(last)->Channel, ATA_POLL_MS);
+    status[3] = HalAtaWaitPolled(HalAtaDisk(0)->Channel, ATA_POLL_MS);
     __writeeflags(flags);
+    KT_ASSERT_STATUS(status[0], STATUS_PENDING);
+    KT_ASSERT_STATUS(status[1], STATUS_PENDING);
+    KT_ASSERT_STATUS(status[2], STATUS_SUCCESS);
+    KT_ASSERT_STATUS(status[3], STATUS_SUCCESS);
     ReadBack(&read, 0, first);
     ReadBack(&read, last, second);
     FreeBuffers(&write, &read);
