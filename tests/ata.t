@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # The ATA driver: disks on all four IDE positions (one of 200 GiB, past LBA28's reach), what the
 # kernel wrote read back from the image files, blkdebug I/O errors on reads and on writes, a
-# disk too slow to answer in time, and no disks at all.
+# disk too slow to answer in time, slaves without masters, and no disks at all.
 use strict;
 use warnings;
 use lib 'tests/lib';
@@ -122,6 +122,18 @@ like($output, qr/^ATA: disk 2: no partition table \(status 0xc00000b5\)$/m,
     '... the second ends in STATUS_IO_TIMEOUT');
 report_ktap($output, 'slow disks');
 is($status, 0, 'slow disks: exits 0');
+
+# Slaves without masters: each master position answers IDENTIFY with an abort, and is passed over.
+my @slaves = map { ('-drive', "if=ide,index=$_->[0],media=disk,format=raw,file=$_->[1]") }
+    ([1, mkdisk('slave1', 16)], [3, mkdisk('slave3', 8)]);
+($status, $output) = boot(qemu_args => \@slaves, cmdline => 'test=hal.ata.*', timeout => 60);
+like($output, qr/^ATA: disk 0, primary slave: QEMU HARDDISK, 34816 sectors/m,
+    'slaves only: disk 0 is the primary slave');
+like($output, qr/^ATA: disk 1, secondary slave: QEMU HARDDISK, 18432 sectors/m,
+    '... disk 1 the secondary slave');
+unlike($output, qr/^ATA: disk 2/m, '... and there are no others');
+report_ktap($output, 'slaves only');
+is($status, 0, 'slaves only: exits 0');
 
 # No disks: start-up says so and the tests pass, skipping.
 ($status, $output) = boot(cmdline => 'test=hal.ata.*', timeout => 60);
