@@ -11,7 +11,7 @@ use Mm386;
 
 my $dir = tempdir(CLEANUP => 1);
 my $EIO = 5;
-my $FAULT_LBA = 4096;           # ATA_FAULT_LBA in tests/kernel/ata.c
+my $FAULT_LBA = 1024;           # ATA_FAULT_LBA in tests/kernel/ata.c
 my $LBA28_LIMIT = 1 << 28;
 
 # tools/mkdisk IMAGE MiB: the partition from sector 2048 to the end, the file 1 MiB longer.
@@ -80,7 +80,7 @@ for my $d (0 .. 3) {
 unlike($output, qr/^# SKIP/m, 'no test skipped with four disks');
 report_ktap($output, 'four disks');
 is($status, 0, 'four disks: exits 0');
-is(bad_words_on_host($disks[0], 0, 2048), 0, 'disk 0, LBA 2048: the pattern is in the image file');
+is(bad_words_on_host($disks[0], 0, 8), 0, 'disk 0, LBA 8: the pattern is in the image file');
 is(bad_words_on_host($disks[2], 2, $LBA28_LIMIT - 8), 0,
     'disk 2, LBA 2^28 - 8 (an LBA48 write): the pattern is in the image file');
 is(bad_words_on_host($disks[2], 2, $LBA28_LIMIT), 0,

@@ -1,7 +1,21 @@
 /*
  * tests/kernel/ata.c: the ATA driver (hal/ata.c) through KiDiskTransfer and its own contract.
- * The disks are the images tools/mkdisk makes: one paging-file partition from sector 2048 to
- * the end, which is the only place these tests write. Without disks they pass, saying so.
+ * The disks are the images tools/mkdisk makes: one paging-file partition from sector 2048 (as
+ * fdisk places it) to the end. Without disks the tests pass, saying so.
+ *
+ * They write only where no paging file can be: in the sectors before the partition, and on a
+ * disk past 2^28 sectors, more than 4 GiB into the partition, beyond what a paging file can
+ * address (a software PTE's PageFileHigh has 20 bits). Sector 0 is the MBR.
+ *
+ *      8 ..   39   readwrite: the first pages of the gap   (tests/ata.t reads LBA 8 back)
+ *     64 ..  576   multipage: 64 pages, and one sector more
+ *    640 ..  655   interrupt
+ *    672 ..  703   polled
+ *    768 ..  831   reset
+ *    896 ..  959   channels
+ *   1024 .. 1031   fault: tests/ata.t has blkdebug fail sector 1024
+ *   1152 .. 1167   fault: a transfer after the faults
+ *   2024 .. 2047   readwrite: the last pages of the gap
  */
 #include "kernel/ktest.h"
 #include "kernel/ki.h"
@@ -11,8 +25,16 @@
 #define ATA_TEST_PAGES      64                  /* the largest transfer here: 512 sectors */
 #define ATA_MULTI_PAGES     16
 #define ATA_LBA28_LIMIT     (1ull << 28)
-#define ATA_FAULT_LBA       4096                /* tests/ata.t makes blkdebug fail this sector */
+#define ATA_SCRATCH_START   8
+#define ATA_MULTI_LBA       64
+#define ATA_INTERRUPT_LBA   640
+#define ATA_POLLED_LBA      672
+#define ATA_RESET_LBA       768
+#define ATA_CHANNELS_LBA    896
+#define ATA_FAULT_LBA       1024
+#define ATA_AFTER_FAULT_LBA 1152
 #define ATA_FAULT_DISK      0
+#define ATA_PAGING_REACH    (1ull << 23)        /* sectors in the 4 GiB a paging file reaches */
 #define ATA_POLL_MS         1000
 #define ATA_FILL            0xDEADBEEFu
 
@@ -107,7 +129,7 @@ static void WritePattern(ATA_BUFFER *Write, uint32_t Disk, ATA_REGION Region, ui
     }
 }
 
-/* The disk's first paging-file partition: where the tests may write. */
+/* The disk's first paging-file partition. */
 static const DISK_PARTITION *PagingPartition(uint32_t Disk)
 {
     uint32_t count;
@@ -121,26 +143,38 @@ static const DISK_PARTITION *PagingPartition(uint32_t Disk)
            Disk);
 }
 
+/* Pages at Lba of Disk, where the file's header says the tests may write; fails otherwise. */
+static ATA_REGION Scratch(uint32_t Disk, uint64_t Lba, uint32_t Pages)
+{
+    const DISK_PARTITION *partition = PagingPartition(Disk);
+    uint64_t start = partition->StartingLba, end = Lba + Pages * HAL_ATA_SECTORS_PER_PAGE;
+
+    if (!(Lba >= ATA_SCRATCH_START && end <= start) &&
+        !(Lba >= start + ATA_PAGING_REACH && end <= start + partition->SectorCount))
+        KtFail(__FILE__, __LINE__, "disk %u LBA %llu is not scratch space", Disk,
+               (unsigned long long)Lba);
+    return (ATA_REGION){ Lba, Pages };
+}
+
 /*
- * Places to write on a disk: the start, the middle and the end of its partition; on a disk
- * past 2^28 sectors, a run across that line (its first pages within LBA28's reach, the rest
- * not), and the sectors 2^28 below the end, which a driver that dropped address bit 28 would
- * write over. tests/ata.t reads the first page of the start and the page just past 2^28 from
- * the image files.
+ * Places to write on a disk: the first and last pages before its partition; on a disk past
+ * 2^28 sectors, a run across that line (its first pages within LBA28's reach, the rest not),
+ * the last pages of the disk, and the sectors 2^28 below those, which a driver that dropped
+ * address bit 28 would write over. tests/ata.t reads some back from the image files.
  */
 static uint32_t TestRegions(uint32_t Disk, ATA_REGION Regions[5])
 {
     const DISK_PARTITION *partition = PagingPartition(Disk);
-    uint64_t start = partition->StartingLba, end = start + partition->SectorCount;
-    uint64_t middle = (start + end) / 2 & ~(uint64_t)(HAL_ATA_SECTORS_PER_PAGE - 1);
+    uint64_t end = (uint64_t)partition->StartingLba + partition->SectorCount;
+    uint64_t last = end - 2 * HAL_ATA_SECTORS_PER_PAGE;
     uint32_t count = 0;
 
-    Regions[count++] = (ATA_REGION){ start, 4 };
-    Regions[count++] = (ATA_REGION){ middle, 3 };
-    Regions[count++] = (ATA_REGION){ end - 2 * HAL_ATA_SECTORS_PER_PAGE, 2 };
+    Regions[count++] = Scratch(Disk, ATA_SCRATCH_START, 4);
+    Regions[count++] = Scratch(Disk, partition->StartingLba - 3 * HAL_ATA_SECTORS_PER_PAGE, 3);
     if (end > ATA_LBA28_LIMIT + 64) {
-        Regions[count++] = (ATA_REGION){ ATA_LBA28_LIMIT - 3 * HAL_ATA_SECTORS_PER_PAGE, 6 };
-        Regions[count++] = (ATA_REGION){ end - 2 * HAL_ATA_SECTORS_PER_PAGE - ATA_LBA28_LIMIT, 2 };
+        Regions[count++] = Scratch(Disk, ATA_LBA28_LIMIT - 3 * HAL_ATA_SECTORS_PER_PAGE, 6);
+        Regions[count++] = Scratch(Disk, last, 2);
+        Regions[count++] = Scratch(Disk, last - ATA_LBA28_LIMIT, 2);
     }
     return count;
 }
@@ -214,7 +248,7 @@ KTEST(TestAtaMultiPage, "hal.ata.multipage")
 
     if (SkipWithoutDisks())
         return;
-    region = (ATA_REGION){ PagingPartition(0)->StartingLba + 1024, ATA_TEST_PAGES };
+    region = Scratch(0, ATA_MULTI_LBA, ATA_TEST_PAGES);
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     WritePattern(&write, 0, region, ATA_MULTI_PAGES);
@@ -239,7 +273,8 @@ KTEST(TestAtaMultiPage, "hal.ata.multipage")
     FreeBuffers(&write, &read);
 }
 
-/* Requests the driver refuses before touching the device, each with NT's status. */
+/* Requests the driver refuses before touching the device, each with NT's status; and the
+ * last page of every disk, which it does not refuse (only read: it may be a paging file's). */
 KTEST(TestAtaRange, "hal.ata.range")
 {
     const HAL_ATA_DISK *disk;
@@ -266,6 +301,14 @@ KTEST(TestAtaRange, "hal.ata.range")
     KT_ASSERT_STATUS(KiDiskTransfer(HAL_ATA_MAX_DISKS, 2048, frames, 1, false),
                      STATUS_NO_SUCH_DEVICE);
     KT_ASSERT_EQ(interrupts, KiDiskInterruptCount(disk->Channel));
+    for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
+        uint64_t last = HalAtaDisk(d)->Sectors - HAL_ATA_SECTORS_PER_PAGE;
+        ATA_BUFFER read;
+
+        AllocateBuffer(&read);
+        KT_ASSERT_STATUS(KiDiskTransfer(d, last, read.Frames, 1, false), STATUS_SUCCESS);
+        MiFreePoolPages(read.Words);
+    }
 }
 
 /* Each transfer ends by exactly one interrupt, on its own channel; an idle channel's
@@ -282,7 +325,7 @@ KTEST(TestAtaInterrupt, "hal.ata.interrupt")
     for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
         uint32_t channel = HalAtaDisk(d)->Channel;
         uint32_t mine = KiDiskInterruptCount(channel), other = KiDiskInterruptCount(1 - channel);
-        ATA_REGION region = { PagingPartition(d)->StartingLba + 512, 2 };
+        ATA_REGION region = Scratch(d, ATA_INTERRUPT_LBA, 2);
 
         WritePattern(&write, d, region, region.Pages);
         ReadBack(&read, d, region);
@@ -319,7 +362,7 @@ KTEST(TestAtaPolled, "hal.ata.polled")
     if (SkipWithoutDisks())
         return;
     channel = HalAtaDisk(0)->Channel;
-    region = (ATA_REGION){ PagingPartition(0)->StartingLba + 768, 4 };
+    region = Scratch(0, ATA_POLLED_LBA, 4);
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     FillPattern(write.Words, 0, region.Lba, region.Pages);
@@ -353,7 +396,7 @@ KTEST(TestAtaReset, "hal.ata.reset")
     if (SkipWithoutDisks())
         return;
     channel = HalAtaDisk(0)->Channel;
-    region = (ATA_REGION){ PagingPartition(0)->StartingLba + 1536, 8 };
+    region = Scratch(0, ATA_RESET_LBA, 8);
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     KT_ASSERT_STATUS(HalAtaResetChannel(channel), STATUS_SUCCESS);
@@ -386,8 +429,8 @@ KTEST(TestAtaChannels, "hal.ata.channels")
         KtPrint("SKIP needs a disk on each channel");
         return;
     }
-    first = (ATA_REGION){ PagingPartition(0)->StartingLba + 3072, 8 };
-    second = (ATA_REGION){ PagingPartition(last)->StartingLba + 3072, 8 };
+    first = Scratch(0, ATA_CHANNELS_LBA, 8);
+    second = Scratch(last, ATA_CHANNELS_LBA, 8);
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     FillPattern(write.Words, 0, first.Lba, 8);
@@ -420,7 +463,8 @@ KTEST(TestAtaFault, "hal.ata.fault")
 
     if (SkipWithoutDisks())
         return;
-    elsewhere = (ATA_REGION){ PagingPartition(ATA_FAULT_DISK)->StartingLba + 4096, 2 };
+    Scratch(ATA_FAULT_DISK, ATA_FAULT_LBA, 1);
+    elsewhere = Scratch(ATA_FAULT_DISK, ATA_AFTER_FAULT_LBA, 2);
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     FillPattern(write.Words, ATA_FAULT_DISK, ATA_FAULT_LBA, 1);
