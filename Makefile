@@ -63,7 +63,7 @@ all: $(BUILD)/mm386.elf
 HOST_CFLAGS := -m32 -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -I. \
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_SRCS := kernel/rtl/format.c kernel/rtl/cmdline.c kernel/rtl/glob.c kernel/rtl/string.c \
-    kernel/rtl/bitmap.c mm/init386.c mm/sysptes.c tests/host/kestubs.c
+    kernel/rtl/bitmap.c kernel/partition.c mm/init386.c mm/sysptes.c tests/host/kestubs.c
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 -include $(wildcard $(BUILD)/obj/host/*.d)
 
@@ -88,6 +88,17 @@ $(BUILD)/mm386.iso: $(BUILD)/mm386.elf iso/grub.cfg
 
 iso: $(BUILD)/mm386.iso
 
+# Disk images (tools/mkdisk): an MBR holding one paging-file partition (type 0x82) from sector
+# 2048 to the end. Made only when absent, so they survive rebuilds.
+DISK0_MIB := 256
+DISK1_MIB := 64
+
+$(BUILD)/disk0.img $(BUILD)/disk1.img: $(BUILD)/disk%.img:
+	@mkdir -p $(BUILD)
+	$(call say,MKDISK,$@)tools/mkdisk $@ $(DISK$*_MIB)
+
+images: $(BUILD)/disk0.img $(BUILD)/disk1.img
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # The commands a user runs. Each first installs what is missing (tools/deps), then builds in a
@@ -99,8 +110,8 @@ PROVE     ?= prove
 
 run:
 	$(Q)tools/deps
-	$(Q)$(MAKE) --no-print-directory iso
-	tools/boot --iso $(if $(CMDLINE),-- $(CMDLINE))
+	$(Q)$(MAKE) --no-print-directory iso images
+	tools/boot --iso --disk $(BUILD)/disk0.img $(if $(CMDLINE),-- $(CMDLINE))
 
 test:
 	$(Q)tools/deps
@@ -108,13 +119,14 @@ test:
 	$(PROVE) $(HOST_TESTS) tests/*.t
 
 # Benchmarks: figures measured inside the guest (the TSC, calibrated against the PIT), one
-# "BENCH name value unit" line each, collected into build/bench.txt.
+# "BENCH name value unit" line each, collected into build/bench.txt. disk0 is the primary master.
 BENCH_MEM ?= 64
 
 bench:
 	$(Q)tools/deps
-	$(Q)$(MAKE) --no-print-directory all
-	tools/boot --mem $(BENCH_MEM) --timeout 3000 -- bench=$(or $(BENCH),all) | tee $(BUILD)/bench.log
+	$(Q)$(MAKE) --no-print-directory all images
+	tools/boot --mem $(BENCH_MEM) --timeout 3000 --disk $(BUILD)/disk0.img \
+	    -- bench=$(or $(BENCH),all) | tee $(BUILD)/bench.log
 	$(Q)grep '^BENCH ' $(BUILD)/bench.log > $(BUILD)/bench.txt; cat $(BUILD)/bench.txt
 
 debug:
@@ -132,13 +144,14 @@ else
 	kill $$! 2>/dev/null; true
 endif
 
-.PHONY: all iso host-tests run test bench debug clean help
+.PHONY: all iso images host-tests run test bench debug clean help
 clean:
 	rm -rf $(BUILD)
 
 help:
 	@echo "make [all]   build build/mm386.elf"
-	@echo "make run     boot the GRUB ISO in QEMU with COM1 on this terminal"
+	@echo "make images  make build/disk0.img (256 MiB paging-file partition) and disk1.img (64 MiB)"
+	@echo "make run     boot the GRUB ISO in QEMU with COM1 on this terminal, disk0 attached"
 	@echo "make test    run every test (host and in QEMU) through prove"
 	@echo "make debug   boot paused under gdb (GDB=no: QEMU only, and how to attach)"
 	@echo "make bench   run the benchmarks; figures in build/bench.txt"

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "hal/x86.h"
+#include "hal/ata.h"
 
 /* 16550 UART on COM1, 115200 8N1. */
 void HalInitializeSerial(void);
@@ -38,6 +39,22 @@ bool HalIsSpuriousIrq(uint32_t Irq);
 #define HAL_CLOCK_HZ            100
 void HalInitializeClock(void);
 uint64_t HalTscFrequency(void);             /* TSC ticks per second, measured at start-up */
+
+/*
+ * PCI configuration space (pci.c), mechanism #1. Offsets are byte offsets of a configuration
+ * dword (the low two bits are ignored).
+ */
+typedef struct _HAL_PCI_SLOT {
+    uint8_t Bus;
+    uint8_t Device;
+    uint8_t Function;
+} HAL_PCI_SLOT;
+
+uint32_t HalPciReadConfig(HAL_PCI_SLOT Slot, uint32_t Offset);
+void HalPciWriteConfig(HAL_PCI_SLOT Slot, uint32_t Offset, uint32_t Value);
+bool HalPciFindDevice(uint8_t BaseClass, uint8_t SubClass, HAL_PCI_SLOT *Slot);   /* the first */
+uint16_t HalPciGetIoBar(HAL_PCI_SLOT Slot, uint32_t Bar);  /* its I/O base; 0 if not I/O space */
+void HalPciEnableBusMaster(HAL_PCI_SLOT Slot);              /* and I/O space decoding */
 
 /* Leave the machine: exit QEMU through isa-debug-exit, or halt where there is none. */
 #define HAL_EXIT_SUCCESS        0x10        /* QEMU exit status 33 */

@@ -26,6 +26,7 @@ void KiSystemStartup(uint32_t Magic)
 
     MmInitSystem(0);
     KiStartIdleThread();
+    KiInitializeDisks();
     MmInitSystem(1);
     KiStartBalanceSetManager();
 

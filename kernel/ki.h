@@ -62,6 +62,44 @@ void KiStartBalanceSetManager(void);
 /* Benchmarks (benchrun.c): run those matching Globs; false when none matched. */
 bool KiRunBenchmarks(const char *Globs);
 
+/*
+ * Disks (disk.c), until an I/O manager exists: KiInitializeDisks gives the ATA driver its PRD
+ * pages, connects IRQ 14 and 15, prints the disks and reads their partition tables.
+ * KiDiskTransfer moves PageCount page frames (8 sectors each) to or from Disk at Lba and
+ * waits, halting, for the interrupt that ends it; after KI_DISK_TIMEOUT_MS it resets the
+ * channel and returns STATUS_IO_TIMEOUT. Other failures are HalAtaStartTransfer's refusals
+ * and the decoded device errors (hal/ata.h). One caller at a time, at an IRQL that leaves
+ * the disk interrupts open.
+ */
+#define KI_DISK_TIMEOUT_MS          5000
+#define DISK_SECTOR_SIZE            512
+#define DISK_MBR_PARTITIONS         4
+#define PARTITION_ENTRY_UNUSED      0x00
+#define PARTITION_PAGING_FILE       0x82    /* mm386's paging-file partitions */
+
+typedef struct _DISK_PARTITION {
+    uint32_t Number;                /* 1-4: its entry in the MBR */
+    uint8_t Type;
+    bool Active;
+    uint32_t StartingLba;
+    uint32_t SectorCount;
+} DISK_PARTITION;
+
+void KiInitializeDisks(void);
+NTSTATUS KiDiskTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
+                        uint32_t PageCount, bool Write);
+const DISK_PARTITION *KiDiskPartitions(uint32_t Disk, uint32_t *Count);  /* read at start-up */
+uint32_t KiDiskInterruptCount(uint32_t Channel);    /* transfers its interrupt has ended */
+
+/*
+ * The MBR in Sector (partition.c): the used entries, in table order, into Partitions.
+ * STATUS_BAD_MASTER_BOOT_RECORD without the 0x55AA signature; STATUS_DISK_CORRUPT_ERROR (and
+ * no partitions) for an entry that starts at 0, is empty, ends past DiskSectors, overlaps
+ * another, or has a boot indicator other than 0x00 or 0x80.
+ */
+NTSTATUS KiParsePartitionTable(const uint8_t Sector[DISK_SECTOR_SIZE], uint64_t DiskSectors,
+                               DISK_PARTITION Partitions[DISK_MBR_PARTITIONS], uint32_t *Count);
+
 /* Bugcheck helpers used by the double-fault handler. */
 void KiBugCheckSetContext(KTRAP_FRAME *TrapFrame, uint32_t Esp);  /* a frame not on a stack */
 __attribute__((noreturn)) void KiTrap08(void);
