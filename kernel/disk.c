@@ -1,20 +1,33 @@
 /*
- * kernel/disk.c: the ATA disks as the kernel starts them, until the I/O manager exists. It
- * gives the driver (hal/ata.c) a PRD page per channel from nonpaged pool, connects IRQ 14 and
- * 15 to a service routine that records each ended transfer in a per-channel completion flag,
- * prints the disks, reads their MBR partition tables, and offers one synchronous transfer,
- * KiDiskTransfer, which halts until that flag is set. (With threads, the flag becomes a DPC
- * and an event, and the wait a KeWaitForSingleObject.)
+ * kernel/disk.c: the ATA disks for the rest of the kernel, and paging I/O for Mm. It gives the
+ * driver (hal/ata.c) a PRD page per channel from nonpaged pool, prints the disks, reads their
+ * MBR partition tables, and moves pages:
+ *
+ *   KiDiskTransfer / IoPageRead / IoPageWrite
+ *     take the channel's fast mutex (the driver runs one transfer per channel),
+ *     start the transfer, and wait on the channel's event while other threads run;
+ *   IRQ 14/15, at the line's IRQL
+ *     HalAtaCompleteInterrupt says the transfer ended and how; a DPC is queued;
+ *   the DPC, at DISPATCH_LEVEL
+ *     sets the event, and the waiting thread goes on with the status.
+ *
+ * A transfer that has not ended after KI_DISK_TIMEOUT_MS has its channel reset and fails with
+ * STATUS_IO_TIMEOUT: a disk never hangs the system.
+ *
+ * At start-up it also makes the paging files: every partition of type 0x82 (mm386's paging
+ * file type), or the regions the pagefile= option names instead.
  */
 #include "kernel/ki.h"
 #include "mm/mi.h"
 #include "hal/hal.h"
 
-#define KI_DISK_TIMEOUT_TICKS   (KI_DISK_TIMEOUT_MS * HAL_CLOCK_HZ / 1000)
 #define KI_SECTORS_PER_MB       ((1024 * 1024) / DISK_SECTOR_SIZE)
+#define KI_MAX_PAGEFILE_OPTIONS 16
 
 typedef struct _KI_DISK_CHANNEL {
-    volatile bool Done;                 /* the interrupt ended the channel's transfer */
+    FAST_MUTEX Lock;                    /* one transfer at a time */
+    KEVENT Done;                        /* set by the DPC when the transfer has ended */
+    KDPC Dpc;
     volatile NTSTATUS Status;           /* ... with this result */
     volatile uint32_t Interrupts;       /* transfers ended by the interrupt, ever */
 } KI_DISK_CHANNEL;
@@ -27,6 +40,14 @@ static const uint32_t KiDiskIrq[HAL_ATA_CHANNELS] = { HAL_IRQ_ATA_PRIMARY, HAL_I
 static const char *const KiChannelName[HAL_ATA_CHANNELS] = { "primary", "secondary" };
 static const char *const KiDriveName[2] = { "master", "slave" };
 
+static void KiDiskDpc(KDPC *Dpc, void *Context, void *Argument1, void *Argument2)
+{
+    (void)Dpc;
+    (void)Argument1;
+    (void)Argument2;
+    KeSetEvent(&((KI_DISK_CHANNEL *)Context)->Done);
+}
+
 /* IRQ 14/15, at the line's IRQL: Context is the channel number. */
 static void KiDiskInterrupt(void *Context)
 {
@@ -37,45 +58,54 @@ static void KiDiskInterrupt(void *Context)
         return;
     KiDiskChannels[channel].Status = status;
     KiDiskChannels[channel].Interrupts++;
-    KiDiskChannels[channel].Done = true;
-}
-
-/* Halts until the channel's interrupt sets Done, checking with interrupts off so that the
- * interrupt cannot slip in between the check and the halt. */
-static NTSTATUS KiWaitForDisk(uint32_t Channel)
-{
-    KI_DISK_CHANNEL *channel = &KiDiskChannels[Channel];
-    uint32_t flags = __readeflags(), start = KeTickCount;
-    bool done;
-
-    for (;;) {
-        _disable();
-        done = channel->Done;
-        if (done || KeTickCount - start >= KI_DISK_TIMEOUT_TICKS)
-            break;
-        HalWaitForInterrupt();
-    }
-    __writeeflags(flags);
-    if (!done) {
-        HalAtaResetChannel(Channel);
-        return STATUS_IO_TIMEOUT;
-    }
-    return channel->Status;
+    KeInsertQueueDpc(&KiDiskChannels[channel].Dpc, NULL, NULL);
 }
 
 NTSTATUS KiDiskTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
                         uint32_t PageCount, bool Write)
 {
     const HAL_ATA_DISK *disk = HalAtaDisk(Disk);
+    int64_t timeout = KI_MILLISECONDS(KI_DISK_TIMEOUT_MS);
+    KI_DISK_CHANNEL *channel;
     NTSTATUS status;
 
     if (!disk)
         return STATUS_NO_SUCH_DEVICE;
-    KiDiskChannels[disk->Channel].Done = false;
+    channel = &KiDiskChannels[disk->Channel];
+    ExAcquireFastMutex(&channel->Lock);
+    KeClearEvent(&channel->Done);
     status = HalAtaStartTransfer(Disk, Lba, PageFrames, PageCount, Write);
-    if (status != STATUS_PENDING)
-        return status;
-    return KiWaitForDisk(disk->Channel);
+    if (status == STATUS_PENDING) {
+        if (KeWaitForSingleObject(&channel->Done, Executive, KernelMode, false, &timeout) ==
+            STATUS_TIMEOUT) {
+            HalAtaResetChannel(disk->Channel);
+            status = STATUS_IO_TIMEOUT;
+        } else {
+            status = channel->Status;
+        }
+    }
+    ExReleaseFastMutex(&channel->Lock);
+    return status;
+}
+
+uint32_t IoDiskCount(void)
+{
+    return HalAtaDiskCount();
+}
+
+uint64_t IoDiskSectors(uint32_t Disk)
+{
+    return Disk < HalAtaDiskCount() ? HalAtaDisk(Disk)->Sectors : 0;
+}
+
+NTSTATUS IoPageRead(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames, uint32_t PageCount)
+{
+    return KiDiskTransfer(Disk, Lba, PageFrames, PageCount, false);
+}
+
+NTSTATUS IoPageWrite(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames, uint32_t PageCount)
+{
+    return KiDiskTransfer(Disk, Lba, PageFrames, PageCount, true);
 }
 
 uint32_t KiDiskInterruptCount(uint32_t Channel)
@@ -138,6 +168,9 @@ void KiInitializeDisks(void)
     void *prd[HAL_ATA_CHANNELS], *page;
 
     for (uint32_t c = 0; c < HAL_ATA_CHANNELS; c++) {
+        ExInitializeFastMutex(&KiDiskChannels[c].Lock);
+        KeInitializeEvent(&KiDiskChannels[c].Done, NotificationEvent, false);
+        KeInitializeDpc(&KiDiskChannels[c].Dpc, KiDiskDpc, &KiDiskChannels[c]);
         prd[c] = KiAllocateDiskPage();
         physical[c] = MiGetPteAddress(prd[c])->u.Hard.PageFrameNumber << PAGE_SHIFT;
     }
@@ -158,4 +191,68 @@ void KiInitializeDisks(void)
             KiReadPartitionTable(d, page);
     }
     MiFreePoolPages(page);
+}
+
+static void KiCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint64_t Sectors)
+{
+    NTSTATUS status = MmCreatePagingFile(Disk, StartingLba, (uint32_t)(Sectors / DISK_SECTORS_PER_PAGE));
+
+    if (NT_SUCCESS(status))
+        DbgPrint("Paging file %u: disk %u from LBA %llu, %llu MB\n", MmNumberOfPagingFiles - 1,
+                 Disk, (unsigned long long)StartingLba,
+                 (unsigned long long)(Sectors / KI_SECTORS_PER_MB));
+    else
+        DbgPrint("Paging file on disk %u at LBA %llu not made: status 0x%08x\n", Disk,
+                 (unsigned long long)StartingLba, (uint32_t)status);
+}
+
+/* pagefile=<disk>:<first sector>:<sectors>[,...] (numbers decimal or 0x); false if malformed. */
+static bool KiCreateNamedPagingFiles(const char *Option)
+{
+    char text[128], *region = text;
+
+    RtlCopyString(text, Option, sizeof(text));
+    while (region && *region) {
+        char *next = strchr(region, ',');
+        char *second, *third;
+        uint32_t disk, start, sectors;
+
+        if (next)
+            *next++ = '\0';
+        second = strchr(region, ':');
+        third = second ? strchr(second + 1, ':') : NULL;
+        if (!third)
+            return false;
+        *second++ = '\0';
+        *third++ = '\0';
+        if (!RtlStringToUlong(region, 10, &disk) || !RtlStringToUlong(second, 10, &start) ||
+            !RtlStringToUlong(third, 10, &sectors))
+            return false;
+        KiCreatePagingFile(disk, start, sectors);
+        region = next;
+    }
+    return true;
+}
+
+/*
+ * The paging files: the regions pagefile= names, none for pagefile=none, or else every
+ * partition of type 0x82. With none the system runs on RAM alone (commit limit = RAM).
+ */
+void KiCreatePagingFiles(void)
+{
+    const char *option = KeBootOptions.PagingFiles;
+
+    if (option) {
+        if (strcmp(option, "none") != 0 && !KiCreateNamedPagingFiles(option))
+            DbgPrint("pagefile: '%s' is not <disk>:<first sector>:<sectors>[,...]\n", option);
+        return;
+    }
+    for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
+        for (uint32_t i = 0; i < KiPartitionCount[d]; i++) {
+            const DISK_PARTITION *p = &KiPartitions[d][i];
+
+            if (p->Type == PARTITION_PAGING_FILE)
+                KiCreatePagingFile(d, p->StartingLba, p->SectorCount);
+        }
+    }
 }

@@ -29,6 +29,7 @@ void KiSystemStartup(uint32_t Magic)
     KiInitializeDisks();
     MmInitSystem(1);
     KiStartBalanceSetManager();
+    KiCreatePagingFiles();
 
     if (KeBootOptions.Crash && !KdCrash(KeBootOptions.Crash)) {
         DbgPrint("crash: unknown kind '%s'; the kinds are:\n", KeBootOptions.Crash);

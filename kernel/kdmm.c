@@ -58,8 +58,8 @@ static void KdHardwareFlags(char *Flags, uint32_t Pte)
     Flags[i] = '\0';
 }
 
-/* The lines under "contains" for one entry; returns how many. */
-static uint32_t KdDescribePte(MMPTE Pte, char Lines[KD_PTE_LINES][40])
+/* The lines under "contains" for one entry, into Lines[0..KD_PTE_LINES); returns how many. */
+static uint32_t KdDescribePte(MMPTE Pte, char (*Lines)[40])
 {
     if (Pte.u.Hard.Valid) {
         char flags[12];

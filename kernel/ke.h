@@ -288,6 +288,7 @@ typedef struct _KBOOT_OPTIONS {
     const char *Bench;              /* bench=<globs>: run these benchmarks and power off */
     uint32_t UserVaIncrease;        /* 3gb / increaseuserva: bytes added to user space */
     uint32_t SpecialPoolTag;        /* specialpool=<tag>: the tag, or '*' for every allocation */
+    const char *PagingFiles;        /* pagefile=<disk>:<first sector>:<sectors>[,...] or none */
 } KBOOT_OPTIONS;
 
 extern KBOOT_OPTIONS KeBootOptions;

@@ -73,6 +73,7 @@ bool KiRunBenchmarks(const char *Globs);
  */
 #define KI_DISK_TIMEOUT_MS          5000
 #define DISK_SECTOR_SIZE            512
+#define DISK_SECTORS_PER_PAGE       8
 #define DISK_MBR_PARTITIONS         4
 #define PARTITION_ENTRY_UNUSED      0x00
 #define PARTITION_PAGING_FILE       0x82    /* mm386's paging-file partitions */
@@ -90,6 +91,7 @@ NTSTATUS KiDiskTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
                         uint32_t PageCount, bool Write);
 const DISK_PARTITION *KiDiskPartitions(uint32_t Disk, uint32_t *Count);  /* read at start-up */
 uint32_t KiDiskInterruptCount(uint32_t Channel);    /* transfers its interrupt has ended */
+void KiCreatePagingFiles(void);
 
 /*
  * The MBR in Sector (partition.c): the used entries, in table order, into Partitions.

@@ -78,10 +78,17 @@ static bool KiParseSpecialPool(KBOOT_OPTIONS *Options, const char *Value)
     return true;
 }
 
+static bool KiParsePagingFiles(KBOOT_OPTIONS *Options, const char *Value)
+{
+    Options->PagingFiles = Value;
+    return *Value != '\0';
+}
+
 static const KOPTION_DEFINITION KiOptionDefinitions[] = {
     { "test", true, KiParseTest },
     { "crash", true, KiParseCrash },
     { "bench", true, KiParseBench },
+    { "pagefile", true, KiParsePagingFiles },
     { "3gb", false, KiParse3Gb },
     { "increaseuserva", true, KiParseIncreaseUserVa },
     { "specialpool", true, KiParseSpecialPool },

@@ -18,6 +18,16 @@ void MmWorkingSetManager(void);
 void *MmWorkingSetManagerEventObject(void);
 
 /*
+ * Emptying memory, as the Sysinternals RAMMap buttons do: the system working set to the
+ * standby and modified lists (wsmanage.c), the modified pages to the paging files
+ * (modwrite.c), the standby pages back to their slots (pfnlist.c). Each returns how many
+ * pages it moved, or for the modified list how many it could not write.
+ */
+uint32_t MmEmptySystemWorkingSet(void);
+uint32_t MmEmptyModifiedPageList(void);
+uint32_t MmPurgeStandbyList(void);
+
+/*
  * The page-fault handler (mmfault.c), called by KiTrap0E exactly as NT calls it: FaultStatus
  * bit 0 set for a write, VirtualAddress from CR2, PreviousMode from the trapped CS, and the
  * trap frame as opaque TrapInformation. Returns a success status when the access can be

@@ -90,12 +90,12 @@ static void MiWriteComplete(MMPAGING_FILE *File, const uint32_t *Frames, uint32_
         MmInfoCounters.WriteErrorCount++;
 }
 
-/* Write clusters until memory is no longer short or nothing can be written. */
-static void MiWriteModifiedPages(void)
+/* Write clusters while Needed says so and something can be written. */
+static void MiWriteModifiedPages(bool (*Needed)(void))
 {
     uint32_t frames[MM_MAXIMUM_WRITE_CLUSTER];
 
-    while (MiShouldWriteModifiedPages()) {
+    while (Needed()) {
         MMPAGING_FILE *file = NULL;
         uint32_t start = 0, count;
         NTSTATUS status;
@@ -122,8 +122,21 @@ static void MiModifiedPageWriter(void *Context)
     (void)Context;
     for (;;) {
         KeWaitForSingleObject(&MmModifiedPageWriterEvent, Executive, KernelMode, false, &idle);
-        MiWriteModifiedPages();
+        MiWriteModifiedPages(MiShouldWriteModifiedPages);
     }
+}
+
+static bool MiModifiedPagesLeft(void)
+{
+    return MmModifiedPageListHead.Total != 0 && MmNumberOfPagingFiles != 0;
+}
+
+/* Write every modified page now, on the caller's thread; returns how many are left (those no
+ * paging file could take). */
+uint32_t MmEmptyModifiedPageList(void)
+{
+    MiWriteModifiedPages(MiModifiedPagesLeft);
+    return MmModifiedPageListHead.Total;
 }
 
 void MiStartModifiedPageWriter(void)

@@ -328,3 +328,21 @@ void MiSetModified(MMPFN *Pfn)
     if (!Pfn->u3.e1.WriteInProgress && MiReleasePageFileSpace(Pfn->OriginalPte))
         Pfn->OriginalPte.u.Soft.PageFileHigh = 0;
 }
+
+/* Every standby page is reused at once: its PTE gets back its paging-file slot, the page goes
+ * to the free list. Returns how many. */
+uint32_t MmPurgeStandbyList(void)
+{
+    uint32_t purged = 0;
+    KIRQL oldIrql;
+
+    LOCK_PFN(oldIrql);
+    while (MmStandbyPageListHead.Total) {
+        uint32_t page = MiRemovePageFromList(&MmStandbyPageListHead);
+
+        MiInsertPageInList(&MmFreePageListHead, page);
+        purged++;
+    }
+    UNLOCK_PFN(oldIrql);
+    return purged;
+}

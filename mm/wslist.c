@@ -267,20 +267,22 @@ void MiAgeWorkingSet(MMSUPPORT *Ws, uint32_t Sample)
 
 /*
  * Take up to Reduction pages out of the set, those not accessed and at least TrimAge old,
- * scanning once from NextSlot, and never below the minimum. Returns how many left.
+ * scanning once from NextSlot, and never below the minimum. A TrimAge of 0 takes any page,
+ * accessed or not, and goes below the minimum: it empties the set. Returns how many left.
  */
 uint32_t MiTrimWorkingSet(MMSUPPORT *Ws, uint32_t Reduction, uint32_t TrimAge)
 {
     MMWSL *wsl = Ws->VmWorkingSetList;
     uint32_t trimmed = 0, slot = wsl->NextSlot, scan = Ws->WorkingSetSize;
+    uint32_t floor = TrimAge ? Ws->MinimumWorkingSetSize : 0;
 
-    for (uint32_t n = 0; n < scan && trimmed < Reduction &&
-                         Ws->WorkingSetSize > Ws->MinimumWorkingSetSize; n++, slot++) {
+    for (uint32_t n = 0; n < scan && trimmed < Reduction && Ws->WorkingSetSize > floor;
+         n++, slot++) {
         MMWSLE *wsle;
 
         slot = MiNextValidEntry(wsl, slot);
         wsle = &wsl->Wsle[slot];
-        if (MiTestAndClearAccessed(wsle->u1.Long & ~(PAGE_SIZE - 1))) {
+        if (TrimAge && MiTestAndClearAccessed(wsle->u1.Long & ~(PAGE_SIZE - 1))) {
             wsle->u1.e1.Age = 0;
         } else if (wsle->u1.e1.Age >= TrimAge) {
             MiEvictWsle(Ws, slot);

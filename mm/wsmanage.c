@@ -11,6 +11,8 @@
 #define MI_AGING_SHIFT          2
 #define MM_PLENTY_FREE_PAGES    400         /* NT's MmPlentyFreePages */
 
+/* Trimming to empty ignores the minimum the working set otherwise keeps. */
+
 static const uint8_t MiTrimAges[] = { 2, 1, 1, 1, 0 };
 
 void MmWorkingSetManager(void)
@@ -30,6 +32,17 @@ void MmWorkingSetManager(void)
     MiUnlockSystemWorkingSet();
     if (MmModifiedPageListHead.Total && MmAvailablePages < MM_PLENTY_FREE_LIMIT)
         KeSetEvent(&MmModifiedPageWriterEvent);
+}
+
+/* Every page of the system working set goes to the standby or modified list; returns how many. */
+uint32_t MmEmptySystemWorkingSet(void)
+{
+    uint32_t trimmed;
+
+    MiLockSystemWorkingSet();
+    trimmed = MiTrimWorkingSet(&MmSystemCacheWs, MmSystemCacheWs.WorkingSetSize, 0);
+    MiUnlockSystemWorkingSet();
+    return trimmed;
 }
 
 void *MmWorkingSetManagerEventObject(void)

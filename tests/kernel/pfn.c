@@ -170,46 +170,57 @@ KTEST(TestPfnRandom, "mm.pfn.random")
     CheckTotals(0);
 }
 
-/* MiRemoveZeroPage hands out zeroes even when it has to zero a dirty free page itself. */
+/* Move every page of From1 and From2 to To (PFN lock held); returns how many moved. */
+static uint32_t MoveAvailablePages(MMPFNLIST *From1, MMPFNLIST *From2, MMPFNLIST *To)
+{
+    uint32_t moved = 0;
+
+    for (MMPFNLIST *from = From1; from; from = from == From1 ? From2 : NULL) {
+        while (from->Total) {
+            uint32_t page = from->Flink;
+            MMPFN *pfn = MI_PFN_ELEMENT(page);
+
+            MiUnlinkPageFromList(pfn);
+            pfn->u3.e1.PageLocation = TransitionPage;
+            MiInsertPageInList(To, page);
+            moved++;
+        }
+    }
+    return moved;
+}
+
+/*
+ * MiRemoveZeroPage hands out zeroes even when it has to zero a dirty free page itself: with
+ * every other available page held aside on the bad list, the only page left is a dirty one.
+ */
 KTEST(TestPfnZeroPage, "mm.pfn.zeropage")
 {
-    uint32_t page, value, drained = 0;
+    uint32_t page, got, value = 0, held, standby = MmStandbyPageListHead.Total;
     uint32_t *va;
     KIRQL oldIrql, hyperIrql;
 
+    KT_ASSERT_EQ(0, standby);
     LOCK_PFN(oldIrql);
     page = MiRemoveAnyPage();
+    held = MoveAvailablePages(&MmZeroedPageListHead, &MmFreePageListHead, &MmBadPageListHead);
     va = MiMapPageInHyperSpace(page, &hyperIrql);
     for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
         va[i] = 0xDEADBEEF;
     MiUnmapPageInHyperSpace(va, hyperIrql);
     MiInsertPageInList(&MmFreePageListHead, page);
-    for (uint32_t zeroed; drained < PFN_TEST_PAGES && (zeroed = MiRemoveZeroPageIfAny()) != 0;)
-        PfnTestPages[drained++] = zeroed;
-    UNLOCK_PFN(oldIrql);
-    KT_ASSERT_EQ(0, MmZeroedPageListHead.Total);
 
-    /* Drain the free list until the dirty page comes back through MiRemoveZeroPage. */
-    for (uint32_t tries = 0; tries < MmNumberOfPhysicalPages; tries++) {
-        uint32_t got;
-
-        LOCK_PFN(oldIrql);
-        got = MiRemoveZeroPage();
-        va = MiMapPageInHyperSpace(got, &hyperIrql);
-        value = 0;
-        for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
-            value |= va[i];
-        MiUnmapPageInHyperSpace(va, hyperIrql);
-        MiInsertPageInList(&MmZeroedPageListHead, got);
-        UNLOCK_PFN(oldIrql);
-        KT_ASSERT_EQ(0, value);
-        if (got == page)
-            break;
-    }
-    LOCK_PFN(oldIrql);
-    while (drained)
-        MiInsertPageInList(&MmZeroedPageListHead, PfnTestPages[--drained]);
+    got = MiRemoveZeroPage();
+    va = MiMapPageInHyperSpace(got, &hyperIrql);
+    for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
+        value |= va[i];
+    MiUnmapPageInHyperSpace(va, hyperIrql);
+    MiInsertPageInList(&MmZeroedPageListHead, got);
+    MoveAvailablePages(&MmBadPageListHead, NULL, &MmFreePageListHead);
     UNLOCK_PFN(oldIrql);
+
+    KT_ASSERT_GT(held, 1000);
+    KT_ASSERT_EQ(page, got);
+    KT_ASSERT_EQ(0, value);
     CheckTotals(0);
 }
 

@@ -179,32 +179,39 @@ KTEST(TestPteFormats, "boot.pte.formats")
     UnmapScratch(SCRATCH_VA);
 }
 
-/* Touching a demand-zero PTE brings in a page of zeroes, accounted in the PFN database. */
+/*
+ * Touching a demand-zero paged-pool PTE brings in a page of zeroes, accounted in the PFN
+ * database and in the system working set.
+ */
 KTEST(TestDemandZeroFault, "boot.pte.demandzero")
 {
-    volatile MMPTE *pte = MiGetPteAddress(SCRATCH_VA);
-    uint32_t value = 0xFFFFFFFF, available = MmAvailablePages;
+    uint8_t *page = ExAllocatePoolWithTag(PagedPool, PAGE_SIZE, POOL_TAG('T', 't', 'D', 'z'));
+    volatile MMPTE *pte = MiGetPteAddress(page);
+    uint32_t value = 0xFFFFFFFF, size = MmSystemCacheWs.WorkingSetSize;
+    const MMWSLE *wsle;
     MMPFN *pfn;
-    KIRQL oldIrql;
 
-    pte->u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
-    KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeRead32((void *)SCRATCH_VA, &value));
+    KT_ASSERT(page != NULL);
+    KT_ASSERT_EQ(MM_KERNEL_DEMAND_ZERO_PTE, pte->u.Long);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeRead32(page, &value));
     KT_ASSERT_EQ(0, value);
     KT_ASSERT_EQ(1, pte->u.Hard.Valid);
     KT_ASSERT_EQ(1, pte->u.Hard.Write);
-    KT_ASSERT_EQ(available - 1, MmAvailablePages);
     pfn = MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber);
     KT_ASSERT_EQ(ActiveAndValid, pfn->u3.e1.PageLocation);
     KT_ASSERT_PTR_EQ(pte, pfn->PteAddress);
     KT_ASSERT_EQ(MM_KERNEL_DEMAND_ZERO_PTE, pfn->OriginalPte.u.Long);
     KT_ASSERT_EQ(1, pfn->u2.ShareCount);
     KT_ASSERT_EQ(1, pfn->u3.e2.ReferenceCount);
-    KT_ASSERT_EQ(MiGetPdeAddress(SCRATCH_VA)->u.Hard.PageFrameNumber, pfn->u4.PteFrame);
+    KT_ASSERT_EQ(1, pfn->u3.e1.Modified);
+    KT_ASSERT_EQ(MiGetPdeAddress(page)->u.Hard.PageFrameNumber, pfn->u4.PteFrame);
+    KT_ASSERT_EQ(size + 1, MmSystemCacheWs.WorkingSetSize);
+    wsle = &MmSystemCacheWs.VmWorkingSetList->Wsle[pfn->u1.WsIndex];
+    KT_ASSERT_EQ(1, wsle->u1.e1.Valid);
+    KT_ASSERT_EQ((uintptr_t)page >> PAGE_SHIFT, wsle->u1.e1.VirtualPageNumber);
 
-    LOCK_PFN(oldIrql);
-    MiDeleteSystemPte((MMPTE *)pte);
-    UNLOCK_PFN(oldIrql);
+    ExFreePoolWithTag(page, POOL_TAG('T', 't', 'D', 'z'));
     KT_ASSERT_EQ(0, pte->u.Long);
-    KT_ASSERT_EQ(available, MmAvailablePages);
+    KT_ASSERT_EQ(size, MmSystemCacheWs.WorkingSetSize);
     KT_ASSERT_EQ(FreePageList, pfn->u3.e1.PageLocation);
 }
