@@ -43,10 +43,13 @@ static const KD_COMMAND KdCommands[] = {
     { "test", "<glob>", "run the self-tests whose names match", KdCommandTest },
     { "dd", "<address> [L <n>]", "display n dwords (symbols, poi(), + and - allowed)",
       KdCommandDumpDwords },
+    { "ed", "<address> <value>", "write one dword", KdCommandEnterDword },
     { "?", "<expression>", "evaluate an expression (a symbol is its address)",
       KdCommandEvaluate },
     { "!pte", "<address>", "the PDE and PTE of an address, decoded as NT's !pte", KdCommandPte },
     { "!vm", "", "page lists, commitment, working set, paging files, faults", KdCommandVm },
+    { "!empty", "ws|modified|standby|all", "empty memory to the lists and paging files",
+      KdCommandEmpty },
     { "!pool", "<address>", "list the pool page holding an address, block by block",
       KdCommandPool },
     { "!poolused", "", "allocations and bytes per pool tag", KdCommandPoolUsed },
@@ -69,7 +72,11 @@ static void KdCommandHelp(int Argc, char **Argv)
     }
 }
 
-/* Read a line into Line with echo and backspace; CR, LF or CR LF ends it. */
+static KEVENT KdInputEvent;
+static KDPC KdInputDpc;
+
+/* Read a line into Line with echo and backspace; CR, LF or CR LF ends it. Between bytes the
+ * thread waits (other threads, such as the zero page thread, run), woken by IRQ4's DPC. */
 static void KdReadLine(char *Line, size_t Size)
 {
     static char previous;
@@ -79,7 +86,7 @@ static void KdReadLine(char *Line, size_t Size)
         char c;
 
         if (!HalSerialGetChar(&c)) {
-            HalWaitForInterrupt();
+            KeWaitForSingleObject(&KdInputEvent, Executive, KernelMode, false, NULL);
             continue;
         }
         if (c == '\n' && previous == '\r') {
@@ -120,10 +127,20 @@ static int KdSplitWords(char *Line, char **Words, int MaximumWords)
     return count;
 }
 
-/* Input wakes the processor from HalWaitForInterrupt; KdReadLine reads the byte itself. */
+static void KdInputArrived(KDPC *Dpc, void *Context, void *Argument1, void *Argument2)
+{
+    (void)Dpc;
+    (void)Context;
+    (void)Argument1;
+    (void)Argument2;
+    KeSetEvent(&KdInputEvent);
+}
+
+/* Input arrived: KdReadLine reads the bytes itself, once the DPC has woken it. */
 static void KdSerialInterrupt(void *Context)
 {
     (void)Context;
+    KeInsertQueueDpc(&KdInputDpc, NULL, NULL);
 }
 
 void KdShell(void)
@@ -131,6 +148,8 @@ void KdShell(void)
     char line[KD_LINE_LENGTH];
     char *words[KD_MAX_WORDS];
 
+    KeInitializeEvent(&KdInputEvent, SynchronizationEvent, false);
+    KeInitializeDpc(&KdInputDpc, KdInputArrived, NULL);
     KeConnectInterrupt(HAL_IRQ_COM1, KdSerialInterrupt, NULL);
     HalSerialEnableReceiveInterrupt();
     DbgPrint("Type help for the commands.\n");

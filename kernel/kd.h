@@ -16,6 +16,7 @@ bool KdEvaluate(const char **Cursor, uint32_t *Value);
 bool KdEvaluateWord(const char *Word, uint32_t *Value);
 void KdCommandEvaluate(int Argc, char **Argv);
 void KdCommandDumpDwords(int Argc, char **Argv);
+void KdCommandEnterDword(int Argc, char **Argv);
 
 /* kdpool.c: the pool commands. */
 void KdCommandPool(int Argc, char **Argv);
@@ -26,5 +27,6 @@ void KdCommandPoolFree(int Argc, char **Argv);
 /* kdmm.c: the memory manager's commands. */
 void KdCommandPte(int Argc, char **Argv);
 void KdCommandVm(int Argc, char **Argv);
+void KdCommandEmpty(int Argc, char **Argv);
 
 #endif

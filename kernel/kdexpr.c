@@ -135,3 +135,18 @@ void KdCommandDumpDwords(int Argc, char **Argv)
 usage:
     DbgPrint("usage: dd <address> [L <count>]\n");
 }
+
+/* ed address value: write one dword (through a probe, so a bad address only says so). */
+void KdCommandEnterDword(int Argc, char **Argv)
+{
+    uint32_t address, value;
+
+    if (Argc != 3) {
+        DbgPrint("usage: ed <address> <value>\n");
+        return;
+    }
+    if (!KdEvaluateWord(Argv[1], &address) || !KdEvaluateWord(Argv[2], &value))
+        return;
+    if (!NT_SUCCESS(KeProbeWrite32((void *)(uintptr_t)(address & ~3u), value)))
+        DbgPrint("Memory access error at '%s'\n", Argv[1]);
+}

@@ -13,6 +13,9 @@
  *
  *   !vm         page lists, commitment, the system working set, paging files and the fault
  *               counters.
+ *   !empty ws|modified|standby|all
+ *               empty memory as RAMMap does: the system working set to the lists, modified
+ *               pages to the paging files, standby pages back to their slots.
  */
 #include "kernel/ki.h"
 #include "kernel/kd.h"
@@ -151,4 +154,25 @@ void KdCommandVm(int Argc, char **Argv)
              "%u failed writes\n", MmInfoCounters.PageReadCount, MmInfoCounters.PageReadIoCount,
              MmInfoCounters.DirtyPagesWriteCount, MmInfoCounters.DirtyWriteIoCount,
              MmInfoCounters.WriteErrorCount);
+}
+
+void KdCommandEmpty(int Argc, char **Argv)
+{
+    bool all = Argc == 2 && strcmp(Argv[1], "all") == 0;
+    bool known = all;
+
+    if (Argc == 2 && (all || strcmp(Argv[1], "ws") == 0)) {
+        DbgPrint("%u pages left the system working set\n", MmEmptySystemWorkingSet());
+        known = true;
+    }
+    if (Argc == 2 && (all || strcmp(Argv[1], "modified") == 0)) {
+        DbgPrint("modified pages written; %u could not be\n", MmEmptyModifiedPageList());
+        known = true;
+    }
+    if (Argc == 2 && (all || strcmp(Argv[1], "standby") == 0)) {
+        DbgPrint("%u standby pages went back to their paging-file slots\n", MmPurgeStandbyList());
+        known = true;
+    }
+    if (!known)
+        DbgPrint("usage: !empty ws|modified|standby|all\n");
 }
