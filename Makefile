@@ -41,7 +41,12 @@ $(BUILD)/imgtab-empty.S: tools/imgtab
 	@mkdir -p $(BUILD)
 	$(Q)tools/imgtab --empty > $@
 
-$(BUILD)/mm386.pass1.elf: $(KERNEL_OBJS) $(BUILD)/obj/imgtab-empty.o linker.ld
+# The list of objects, rewritten only when it changes: removing a source relinks the image.
+$(BUILD)/objects.list: FORCE
+	@mkdir -p $(BUILD)
+	$(Q)echo $(KERNEL_OBJS) | cmp -s - $@ || echo $(KERNEL_OBJS) > $@
+
+$(BUILD)/mm386.pass1.elf: $(KERNEL_OBJS) $(BUILD)/obj/imgtab-empty.o linker.ld $(BUILD)/objects.list
 	$(call say,LD,$@)$(CC) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/obj/imgtab-empty.o -lgcc
 
 $(BUILD)/imgtab.S: $(BUILD)/mm386.pass1.elf tools/imgtab
@@ -50,7 +55,7 @@ $(BUILD)/imgtab.S: $(BUILD)/mm386.pass1.elf tools/imgtab
 $(BUILD)/obj/imgtab.o $(BUILD)/obj/imgtab-empty.o: $(BUILD)/obj/%.o: $(BUILD)/%.S
 	$(call say,AS,$<)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
 
-$(BUILD)/mm386.elf: $(KERNEL_OBJS) $(BUILD)/obj/imgtab.o linker.ld
+$(BUILD)/mm386.elf: $(KERNEL_OBJS) $(BUILD)/obj/imgtab.o linker.ld $(BUILD)/objects.list
 	$(call say,LD,$@)$(CC) $(KERNEL_LDFLAGS) -o $@.tmp $(KERNEL_OBJS) $(BUILD)/obj/imgtab.o -lgcc
 	$(Q)CROSS=$(CROSS) tools/imgtab $@.tmp | cmp -s - $(BUILD)/imgtab.S || \
 	    { echo "tools/imgtab: the tables moved between links" >&2; exit 1; }
@@ -144,7 +149,7 @@ else
 	kill $$! 2>/dev/null; true
 endif
 
-.PHONY: all iso images host-tests run test bench debug clean help
+.PHONY: all iso images host-tests run test bench debug clean help FORCE
 clean:
 	rm -rf $(BUILD)
 

@@ -7,8 +7,8 @@
  *
  * Dropping below DISPATCH_LEVEL is where the dispatcher's deferred work happens: if an
  * interrupt or a readied thread asked for it (KiDispatchPending), KfLowerIrql runs
- * KiDispatchSoftwareInterrupt first, at DISPATCH_LEVEL with interrupts enabled, which may
- * switch to another thread before this one continues.
+ * KiDispatchSoftwareInterrupt, at DISPATCH_LEVEL with interrupts enabled, which may switch
+ * to another thread before this one continues.
  */
 #include "kernel/ki.h"
 #include "hal/hal.h"
@@ -48,27 +48,45 @@ KIRQL KfRaiseIrql(KIRQL NewIrql)
     return oldIrql;
 }
 
+/* Run the dispatcher's deferred work that was asked for while the level was high. */
+static void KiDeliverDispatchInterrupt(KIRQL NewIrql)
+{
+    uint32_t flags = __readeflags();
+
+    _disable();
+    while (KiDispatchPending) {
+        KiDispatchPending = false;
+        KiCurrentIrql = DISPATCH_LEVEL;
+        _enable();
+        KiDispatchSoftwareInterrupt();
+        _disable();
+    }
+    KiCurrentIrql = NewIrql;
+    __writeeflags(flags);
+}
+
+/*
+ * Lowering within PASSIVE..DISPATCH_LEVEL is a store and a test, with interrupts left alone
+ * (under emulation, every change of the interrupt flag is costly): the new level is stored
+ * first and KiDispatchPending tested after. An interrupt that comes before the store sees
+ * the old level and leaves its request pending for the test; one that comes after sees the
+ * new level and delivers its request itself on its way out.
+ */
 void KfLowerIrql(KIRQL NewIrql)
 {
     KIRQL oldIrql = KiCurrentIrql;
-    uint32_t flags;
 
     if (NewIrql > oldIrql)
         KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, NewIrql, oldIrql, 0,
                      (uintptr_t)__builtin_return_address(0));
-    flags = __readeflags();
-    _disable();
-    if (oldIrql > DISPATCH_LEVEL)
+    if (oldIrql > DISPATCH_LEVEL) {
+        uint32_t flags = __readeflags();
+
+        _disable();
         KiSetIrql(MAX(NewIrql, (KIRQL)DISPATCH_LEVEL));
-    if (NewIrql < DISPATCH_LEVEL) {
-        while (KiDispatchPending) {
-            KiDispatchPending = false;
-            KiCurrentIrql = DISPATCH_LEVEL;
-            _enable();
-            KiDispatchSoftwareInterrupt();
-            _disable();
-        }
-        KiCurrentIrql = NewIrql;
+        __writeeflags(flags);
     }
-    __writeeflags(flags);
+    KiCurrentIrql = NewIrql;
+    if (NewIrql < DISPATCH_LEVEL && KiDispatchPending)
+        KiDeliverDispatchInterrupt(NewIrql);
 }

@@ -27,6 +27,10 @@ uint32_t MmEmptySystemWorkingSet(void);
 uint32_t MmEmptyModifiedPageList(void);
 uint32_t MmPurgeStandbyList(void);
 
+/* Wait until the zero page thread has zeroed the free pages, or Milliseconds have passed;
+ * returns the free pages left (zeropage.c). */
+uint32_t MmWaitForZeroedMemory(uint32_t Milliseconds);
+
 /*
  * The page-fault handler (mmfault.c), called by KiTrap0E exactly as NT calls it: FaultStatus
  * bit 0 set for a write, VirtualAddress from CR2, PreviousMode from the trapped CS, and the

@@ -73,7 +73,7 @@ NTSTATUS MmCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeIn
     RtlZeroMemory(file, sizeof(*file));
     file->Size = file->MaximumSize = file->MinimumSize = SizeInPages;
     file->FreeSpace = SizeInPages - 1;
-    file->CurrentUsage = 1;
+    file->CurrentUsage = file->PeakUsage = 1;           /* slot 0 */
     file->Disk = Disk;
     file->StartingLba = StartingLba;
     RtlInitializeBitMap(&file->Bitmap, (uint32_t *)(file + 1), SizeInPages);

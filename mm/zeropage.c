@@ -35,3 +35,14 @@ void MiStartZeroPageThread(void)
     if (!NT_SUCCESS(status))
         KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, (uint32_t)status, 2, 0, 0);
 }
+
+/* Wait (polling, up to Milliseconds) until the zero page thread has zeroed every free page;
+ * returns how many free pages are left. The benchmarks start from this settled state. */
+uint32_t MmWaitForZeroedMemory(uint32_t Milliseconds)
+{
+    int64_t poll = KI_MILLISECONDS(10);
+
+    for (uint32_t waited = 0; MmFreePageListHead.Total != 0 && waited < Milliseconds; waited += 10)
+        KeDelayExecutionThread(KernelMode, false, &poll);
+    return MmFreePageListHead.Total;
+}
