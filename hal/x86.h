@@ -14,6 +14,14 @@
 #define CR4_PSE                 0x00000010u
 #define CR4_PGE                 0x00000080u
 
+/* A compiler barrier (MSVC's intrinsic, as NT uses it): memory is read again after it. Code
+ * that touches pageable memory and then looks at what the fault changed needs one, since
+ * the compiler cannot know an access may run MmAccessFault. */
+static inline void _ReadWriteBarrier(void)
+{
+    __asm__ volatile("" : : : "memory");
+}
+
 static inline uint8_t READ_PORT_UCHAR(uint16_t Port)
 {
     uint8_t value;

@@ -24,7 +24,11 @@ void KdCommandPoolUsed(int Argc, char **Argv);
 void KdCommandPoolAlloc(int Argc, char **Argv);
 void KdCommandPoolFree(int Argc, char **Argv);
 
-/* kdmm.c: the memory manager's commands. */
+/* kdmm.c: the memory manager's commands. KdDescribePte writes the lines !pte shows under
+ * "contains" for one PDE or PTE (a 32-bit MMPTE) and returns how many (at most KD_PTE_LINES). */
+#define KD_PTE_LINES        4
+#define KD_PTE_LINE_SIZE    40
+uint32_t KdDescribePte(uint32_t Pte, char (*Lines)[KD_PTE_LINE_SIZE]);
 void KdCommandPte(int Argc, char **Argv);
 void KdCommandVm(int Argc, char **Argv);
 void KdCommandEmpty(int Argc, char **Argv);

@@ -21,8 +21,6 @@
 #include "kernel/kd.h"
 #include "mm/mi.h"
 
-#define KD_PTE_LINES 5
-
 static const char *const KdProtectionNames[8] = {
     "NO_ACCESS", "ReadOnly", "Execute", "ExecuteRead", "ReadWrite", "WriteCopy",
     "ExecuteReadWrite", "ExecuteWriteCopy",
@@ -61,43 +59,49 @@ static void KdHardwareFlags(char *Flags, uint32_t Pte)
     Flags[i] = '\0';
 }
 
-/* The lines under "contains" for one entry, into Lines[0..KD_PTE_LINES); returns how many. */
-static uint32_t KdDescribePte(MMPTE Pte, char (*Lines)[40])
+uint32_t KdDescribePte(uint32_t PteContents, char (*Lines)[KD_PTE_LINE_SIZE])
 {
-    if (Pte.u.Hard.Valid) {
+    MMPTE pte = { .u.Long = PteContents };
+
+    if (pte.u.Hard.Valid) {
         char flags[12];
 
-        KdHardwareFlags(flags, Pte.u.Long);
-        RtlStringPrintf(Lines[0], 40, "pfn %-5x  %s", Pte.u.Hard.PageFrameNumber, flags);
+        KdHardwareFlags(flags, pte.u.Long);
+        RtlStringPrintf(Lines[0], KD_PTE_LINE_SIZE, "pfn %-5x  %s", pte.u.Hard.PageFrameNumber, flags);
         return 1;
     }
-    RtlCopyString(Lines[0], "not valid", 40);
-    if (Pte.u.Long == 0)
+    RtlCopyString(Lines[0], "not valid", KD_PTE_LINE_SIZE);
+    if (pte.u.Long == 0)
         return 1;
-    if (Pte.u.Soft.Prototype) {
-        RtlStringPrintf(Lines[1], 40, " Proto: %s", Pte.u.Soft.PageFileHigh == MI_PTE_LOOKUP_NEEDED
-                                                        ? "VAD" : "encoded address");
+    if (pte.u.Soft.Prototype && pte.u.Soft.PageFileHigh == MI_PTE_LOOKUP_NEEDED) {
+        RtlCopyString(Lines[1], " Proto: VAD", KD_PTE_LINE_SIZE);
+        KdProtection(Lines[2], KD_PTE_LINE_SIZE, pte.u.Soft.Protection);
+        return 3;
+    }
+    if (pte.u.Soft.Prototype) {
+        RtlStringPrintf(Lines[1], KD_PTE_LINE_SIZE, " Proto: %08X%s", (uint32_t)(uintptr_t)MiPteToProto(pte),
+                        pte.u.Proto.ReadOnly ? " (read only)" : "");
         return 2;
     }
-    if (Pte.u.Soft.Transition) {
-        RtlStringPrintf(Lines[1], 40, " Transition: %x", Pte.u.Trans.PageFrameNumber);
-        KdProtection(Lines[2], 40, Pte.u.Trans.Protection);
+    if (pte.u.Soft.Transition) {
+        RtlStringPrintf(Lines[1], KD_PTE_LINE_SIZE, " Transition: %x", pte.u.Trans.PageFrameNumber);
+        KdProtection(Lines[2], KD_PTE_LINE_SIZE, pte.u.Trans.Protection);
         return 3;
     }
-    if (Pte.u.Soft.PageFileHigh == 0) {
-        RtlCopyString(Lines[1], " DemandZero", 40);
-        KdProtection(Lines[2], 40, Pte.u.Soft.Protection);
+    if (pte.u.Soft.PageFileHigh == 0) {
+        RtlCopyString(Lines[1], " DemandZero", KD_PTE_LINE_SIZE);
+        KdProtection(Lines[2], KD_PTE_LINE_SIZE, pte.u.Soft.Protection);
         return 3;
     }
-    RtlStringPrintf(Lines[1], 40, " PageFile: %2u", Pte.u.Soft.PageFileLow);
-    RtlStringPrintf(Lines[2], 40, " Offset: %x", Pte.u.Soft.PageFileHigh);
-    KdProtection(Lines[3], 40, Pte.u.Soft.Protection);
+    RtlStringPrintf(Lines[1], KD_PTE_LINE_SIZE, " PageFile: %2u", pte.u.Soft.PageFileLow);
+    RtlStringPrintf(Lines[2], KD_PTE_LINE_SIZE, " Offset: %x", pte.u.Soft.PageFileHigh);
+    KdProtection(Lines[3], KD_PTE_LINE_SIZE, pte.u.Soft.Protection);
     return 4;
 }
 
 void KdCommandPte(int Argc, char **Argv)
 {
-    char left[KD_PTE_LINES + 2][40], right[KD_PTE_LINES + 2][40];
+    char left[KD_PTE_LINES + 2][KD_PTE_LINE_SIZE], right[KD_PTE_LINES + 2][KD_PTE_LINE_SIZE];
     uint32_t va, pdeValue, pteValue, leftCount, rightCount = 0;
     MMPTE *pde, *pte;
 
@@ -110,14 +114,17 @@ void KdCommandPte(int Argc, char **Argv)
     pde = MiGetPdeAddress(va);
     pte = MiGetPteAddress(va);
     KeProbeRead32(pde, &pdeValue);
-    RtlStringPrintf(left[0], 40, "PDE at %08X", (uint32_t)(uintptr_t)pde);
-    RtlStringPrintf(left[1], 40, "contains %08X", pdeValue);
-    leftCount = 2 + KdDescribePte((MMPTE){ .u.Long = pdeValue }, &left[2]);
+    RtlStringPrintf(left[0], KD_PTE_LINE_SIZE, "PDE at %08X", (uint32_t)(uintptr_t)pde);
+    RtlStringPrintf(left[1], KD_PTE_LINE_SIZE, "contains %08X", pdeValue);
+    leftCount = 2 + KdDescribePte(pdeValue, &left[2]);
     if ((pdeValue & MM_PTE_VALID_MASK) && !(pdeValue & MM_PTE_LARGE_PAGE_MASK) &&
         NT_SUCCESS(KeProbeRead32(pte, &pteValue))) {
-        RtlStringPrintf(right[0], 40, "PTE at %08X", (uint32_t)(uintptr_t)pte);
-        RtlStringPrintf(right[1], 40, "contains %08X", pteValue);
-        rightCount = 2 + KdDescribePte((MMPTE){ .u.Long = pteValue }, &right[2]);
+        RtlStringPrintf(right[0], KD_PTE_LINE_SIZE, "PTE at %08X", (uint32_t)(uintptr_t)pte);
+        RtlStringPrintf(right[1], KD_PTE_LINE_SIZE, "contains %08X", pteValue);
+        rightCount = 2 + KdDescribePte(pteValue, &right[2]);
+    } else if ((pdeValue & MM_PTE_VALID_MASK) && (pdeValue & MM_PTE_LARGE_PAGE_MASK)) {
+        RtlCopyString(right[0], "(a large page: no PTE)", KD_PTE_LINE_SIZE);
+        rightCount = 1;
     }
     DbgPrint("%28s %08x\n", "VA", va);
     for (uint32_t i = 0; i < MAX(leftCount, rightCount); i++)

@@ -402,6 +402,26 @@ static inline MMPTE MiMakeValidFromTransitionPte(MMPTE Transition, bool Dirty)
     return pte;
 }
 
+/*
+ * Prototype PTEs live in paged pool (NT's MmProtopte_Base is MmPagedPoolStart). A PTE that
+ * points at one (MMPTE_PROTOTYPE) holds its offset from there: offset bits 2-8 in PTE bits
+ * 1-7, bits 9-29 in bits 11-31 — a 4-byte aligned address within 1 GB. MiProtoAddressForPte
+ * makes that PTE (ReadOnly clear: the protection is the prototype's), MiPteToProto reads it.
+ */
+static inline MMPTE MiProtoAddressForPte(const MMPTE *ProtoPte)
+{
+    uint32_t offset = (uint32_t)((uintptr_t)ProtoPte - MmPagedPoolStart);
+    MMPTE pte;
+
+    pte.u.Long = ((offset >> 1) & 0xFEu) | ((offset << 2) & 0xFFFFF800u) | MM_PTE_PROTOTYPE_MASK;
+    return pte;
+}
+
+static inline MMPTE *MiPteToProto(MMPTE Pte)
+{
+    return (MMPTE *)(MmPagedPoolStart + ((Pte.u.Long >> 11) << 9) + ((Pte.u.Long & 0xFEu) << 1));
+}
+
 /* A valid kernel PTE for PageFrameIndex, read/write. */
 static inline MMPTE MiMakeValidKernelPte(uint32_t PageFrameIndex)
 {

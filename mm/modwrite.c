@@ -2,9 +2,9 @@
  * mm/modwrite.c: the modified page writer, a thread at LOW_REALTIME_PRIORITY + 1. Modified
  * pages (dirty, no longer in a working set) must reach a paging file before their memory can
  * be reused. When woken (the modified list grew while memory is short, or a fault is waiting
- * for pages), the writer takes up to 16 of them from the head of the list, gives them
- * consecutive slots in one paging file (the files taken in turn), and writes them in one
- * disk request, NT's MiGatherPagefilePages:
+ * for pages), the writer takes the run of modified pages around the list's first in memory,
+ * up to 16, gives them consecutive slots in one paging file (the files taken in turn), and
+ * writes them in one disk request, NT's MiGatherPagefilePages:
  *
  *   each page: off the list, one more reference, Modified = 0, WriteInProgress = 1,
  *              OriginalPte = its slot
@@ -40,6 +40,43 @@ static MMPAGING_FILE *MiChoosePagingFile(void)
     return NULL;
 }
 
+/* The frame whose transition PTE is Pte, if that page waits on the modified list; else 0. */
+static uint32_t MiModifiedPageAt(MMPTE *Pte)
+{
+    MMPTE contents = *Pte;
+    MMPFN *pfn;
+
+    if (contents.u.Hard.Valid || contents.u.Soft.Prototype || !contents.u.Soft.Transition)
+        return 0;
+    pfn = MI_PFN_ELEMENT(contents.u.Trans.PageFrameNumber);
+    if (pfn->u3.e1.PageLocation != ModifiedPageList || pfn->PteAddress != Pte)
+        return 0;
+    return contents.u.Trans.PageFrameNumber;
+}
+
+/*
+ * The pages to write next, in address order: the run of modified pages in the page table
+ * that holds the modified list's first, from the run's start, at most Wanted. Neighbours in
+ * memory thus get neighbouring slots, in the same runs whichever page of them left the
+ * working set first, and a fault reads them back in one request. PFN lock held.
+ */
+static uint32_t MiGatherNeighbours(uint32_t First, uint32_t Wanted, uint32_t *Frames)
+{
+    MMPTE *pte = MI_PFN_ELEMENT(First)->PteAddress;
+    uint32_t count = 0;
+
+    if (MiModifiedPageAt(pte) != First) {
+        Frames[0] = First;
+        return 1;
+    }
+    while (!MiIsPteOnPdeBoundary(pte) && MiModifiedPageAt(pte - 1))
+        pte--;
+    do {
+        Frames[count++] = MiModifiedPageAt(pte++);
+    } while (count < Wanted && !MiIsPteOnPdeBoundary(pte) && MiModifiedPageAt(pte));
+    return count;
+}
+
 /* Modified pages for one write, slots reserved; returns how many. PFN lock held. */
 static uint32_t MiGatherPagefilePages(MMPAGING_FILE **File, uint32_t *StartSlot, uint32_t *Frames)
 {
@@ -48,11 +85,10 @@ static uint32_t MiGatherPagefilePages(MMPAGING_FILE **File, uint32_t *StartSlot,
 
     if (!file)
         return 0;
-    count = MiReservePageFileSlots(file, MIN(MmModifiedPageListHead.Total,
-                                             MmModifiedWriteClusterSize), StartSlot);
+    count = MiGatherNeighbours(MmModifiedPageListHead.Flink, MmModifiedWriteClusterSize, Frames);
+    count = MiReservePageFileSlots(file, count, StartSlot);
     for (uint32_t i = 0; i < count; i++) {
-        uint32_t frame = MmModifiedPageListHead.Flink;
-        MMPFN *pfn = MI_PFN_ELEMENT(frame);
+        MMPFN *pfn = MI_PFN_ELEMENT(Frames[i]);
 
         MiUnlinkPageFromList(pfn);
         pfn->u3.e2.ReferenceCount++;
@@ -61,7 +97,6 @@ static uint32_t MiGatherPagefilePages(MMPAGING_FILE **File, uint32_t *StartSlot,
         pfn->u3.e1.WriteInProgress = 1;
         pfn->OriginalPte.u.Long = (pfn->OriginalPte.u.Long & CLEAR_FOR_PAGE_FILE) |
                                   (file->PageFileNumber << 1) | ((*StartSlot + i) << PAGE_SHIFT);
-        Frames[i] = frame;
     }
     *File = file;
     return count;

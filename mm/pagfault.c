@@ -160,6 +160,19 @@ static void MiInitializeReadInProgressPfns(MMPTE *PointerPte, uint32_t Count, ui
     }
 }
 
+/* A page that could not be read: the PTE gets its slot back, and the fresh page (no longer
+ * naming the slot) is freed once the faults waiting on it have let go. PFN lock held. */
+static void MiAbandonPageRead(MMPTE *PointerPte, uint32_t PageFrameIndex)
+{
+    MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
+
+    *PointerPte = pfn->OriginalPte;
+    pfn->OriginalPte.u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
+    MI_SET_PFN_DELETED(pfn);
+    MiDecrementShareCount(pfn->u4.PteFrame);
+    MiDecrementReferenceCount(PageFrameIndex);
+}
+
 /* The read is over. Pages read ahead go to the standby list (or, after an error, back to the
  * paging file: their PTE regains its slot, the page is freed). PFN lock held. */
 static void MiCompleteReadAhead(MMPTE *PointerPte, const uint32_t *Frames, uint32_t Count,
@@ -172,15 +185,10 @@ static void MiCompleteReadAhead(MMPTE *PointerPte, const uint32_t *Frames, uint3
         pfn->u1.Event = NULL;
         if (i == 0)
             continue;
-        if (!NT_SUCCESS(Status) && !MI_IS_PFN_DELETED(pfn)) {
-            PointerPte[i] = pfn->OriginalPte;
-            MiDecrementShareCount(pfn->u4.PteFrame);
-            pfn->u3.e2.ReferenceCount = 0;
-            pfn->PteAddress = NULL;
-            MiInsertPageInList(&MmFreePageListHead, Frames[i]);
-        } else {
+        if (!NT_SUCCESS(Status) && !MI_IS_PFN_DELETED(pfn))
+            MiAbandonPageRead(&PointerPte[i], Frames[i]);
+        else
             MiDecrementReferenceCount(Frames[i]);
-        }
     }
 }
 
@@ -188,9 +196,12 @@ static void MiCompleteReadAhead(MMPTE *PointerPte, const uint32_t *Frames, uint3
  * A hard fault: the page is in a paging file. Fresh pages are read from the slot and the
  * slots after it that the following PTEs name (one disk request), with the working set
  * released meanwhile; faults on these pages in the meantime wait for the read. A system page
- * that cannot be read is KERNEL_DATA_INPAGE_ERROR (PTE, status, address, PTE contents).
+ * that cannot be read is KERNEL_DATA_INPAGE_ERROR (PTE, status, address, PTE contents),
+ * unless the access was a probe: that gets STATUS_IN_PAGE_ERROR, as an NT caller's __except
+ * would, and the page stays in its paging file.
  */
-static NTSTATUS MiResolvePageFileFault(uintptr_t VirtualAddress, MMPTE *PointerPte)
+static NTSTATUS MiResolvePageFileFault(uintptr_t VirtualAddress, MMPTE *PointerPte,
+                                       void *TrapInformation)
 {
     MMPAGING_FILE *file = MmPagingFile[PointerPte->u.Soft.PageFileLow];
     uint32_t slot = PointerPte->u.Soft.PageFileHigh;
@@ -229,6 +240,11 @@ static NTSTATUS MiResolvePageFileFault(uintptr_t VirtualAddress, MMPTE *PointerP
         return STATUS_REFAULT;
     }
     if (!NT_SUCCESS(status)) {
+        if (KeInvalidAccessAllowed(TrapInformation)) {
+            MiAbandonPageRead(PointerPte, frames[0]);
+            UNLOCK_PFN(oldIrql);
+            return STATUS_IN_PAGE_ERROR;
+        }
         pfn->u4.InPageError = 1;
         pfn->u1.ReadStatus = status;
         UNLOCK_PFN(oldIrql);
@@ -275,7 +291,6 @@ NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE 
     MMPTE contents = *PointerPte;
 
     (void)StoreInstruction;
-    (void)TrapInformation;
     MmSystemCacheWs.PageFaultCount++;
     if (contents.u.Soft.Prototype)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PAGEABLE_PTE,
@@ -284,5 +299,5 @@ NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE 
         return MiResolveTransitionFault(VirtualAddress, PointerPte);
     if (contents.u.Soft.PageFileHigh == 0)
         return MiResolveDemandZeroFault(VirtualAddress, PointerPte);
-    return MiResolvePageFileFault(VirtualAddress, PointerPte);
+    return MiResolvePageFileFault(VirtualAddress, PointerPte, TrapInformation);
 }

@@ -94,7 +94,8 @@ def describe(pte):
         if (pte >> 12) == 0xFFFFF:
             return ["not valid", " Proto: VAD", " Protect: %s" % protection_text(protection)]
         offset = ((pte >> 11) << 9) | ((pte & 0xFE) << 1)
-        return ["not valid", " Proto: MmPagedPoolStart+%x%s" % (offset,
+        base = int(gdb.parse_and_eval("MmPagedPoolStart")) & 0xFFFFFFFF
+        return ["not valid", " Proto: %08X%s" % ((base + offset) & 0xFFFFFFFF,
                 " (read only)" if pte & 0x100 else "")]
     if pte & 0x800:
         return ["not valid", " Transition: %x" % (pte >> 12),

@@ -1,0 +1,543 @@
+/*
+ * tests/kernel/paging.c: demand paging of paged pool. The PTE formats and their decoding;
+ * demand-zero, soft (transition) and hard (paging-file) faults with the data intact; read
+ * clustering; collided faults; guard pages and access checks; the commit limit; and memory
+ * three times the size of RAM written and read back from several threads.
+ *
+ * Tests that need a paging file pass, saying so, without one (tests/paging.t boots with one).
+ */
+#include "kernel/ktest.h"
+#include "kernel/ki.h"
+#include "kernel/kd.h"
+#include "mm/mi.h"
+
+#define PG_TAG                  POOL_TAG('T', 'P', 'a', 'g')
+#define PG_CHUNK_PAGES          256     /* the big test allocates 1 MB at a time */
+#define PG_MAX_CHUNKS           1024
+#define PG_READERS              4
+#define PG_PAGE_OUT_TRIES       50
+#define WORDS_PER_PAGE          (PAGE_SIZE / sizeof(uint32_t))
+
+static bool SkipWithoutPagingFile(void)
+{
+    if (MmNumberOfPagingFiles != 0)
+        return false;
+    KtPrint("SKIP no paging file");
+    return true;
+}
+
+/* The word the tests keep at Index of page Page. */
+static uint32_t PatternWord(uint32_t Page, uint32_t Index)
+{
+    return Page * 0x9E3779B1u ^ Index * 0x85EBCA77u ^ 0x5A5A5A5Au;
+}
+
+static volatile uint32_t *PageAt(void *Base, uint32_t Page)
+{
+    return (volatile uint32_t *)((char *)Base + (size_t)Page * PAGE_SIZE);
+}
+
+/* These touch pageable memory, so each ends with a compiler barrier: what the faults changed
+ * (the counters, the PTEs) is read afresh after them. */
+static void FillPage(volatile uint32_t *Words, uint32_t Page)
+{
+    for (uint32_t i = 0; i < WORDS_PER_PAGE; i++)
+        Words[i] = PatternWord(Page, i);
+    _ReadWriteBarrier();
+}
+
+/* How many words of the page differ from its pattern. */
+static uint32_t CheckPage(const volatile uint32_t *Words, uint32_t Page)
+{
+    uint32_t bad = 0;
+
+    for (uint32_t i = 0; i < WORDS_PER_PAGE; i++)
+        bad += Words[i] != PatternWord(Page, i);
+    _ReadWriteBarrier();
+    return bad;
+}
+
+static uint32_t ReadWord(void *Base, uint32_t Page, uint32_t Index)
+{
+    uint32_t value = PageAt(Base, Page)[Index];
+
+    _ReadWriteBarrier();
+    return value;
+}
+
+static MMPTE PteOf(void *Base, uint32_t Page)
+{
+    return (MMPTE){ .u.Long = ((volatile MMPTE *)MiGetPteAddress(PageAt(Base, Page)))->u.Long };
+}
+
+static bool IsPageFilePte(MMPTE Pte)
+{
+    return !Pte.u.Hard.Valid && !Pte.u.Soft.Prototype && !Pte.u.Soft.Transition &&
+           Pte.u.Soft.PageFileHigh != 0;
+}
+
+/*
+ * Send Pages pages from Base to the paging file, as RAMMap's buttons do: the working set to
+ * the lists, the modified pages written, the standby pages reused. The modified page writer
+ * may hold some in a write of its own meanwhile, so this goes round until every PTE names a
+ * slot.
+ */
+static void PageOut(void *Base, uint32_t Pages)
+{
+    int64_t pause = KI_MILLISECONDS(10);
+
+    for (uint32_t attempt = 0; attempt < PG_PAGE_OUT_TRIES; attempt++) {
+        uint32_t inFile = 0;
+
+        MmEmptySystemWorkingSet();
+        MmEmptyModifiedPageList();
+        MmPurgeStandbyList();
+        for (uint32_t page = 0; page < Pages; page++)
+            inFile += IsPageFilePte(PteOf(Base, page));
+        if (inFile == Pages)
+            return;
+        KeDelayExecutionThread(KernelMode, false, &pause);
+    }
+    KtFail(__FILE__, __LINE__, "the pages at %p did not all reach the paging file", Base);
+}
+
+/* Decoding: each format's fields where NT puts them, and what !pte (and gdb's pte) says. */
+static void ExpectDescription(uint32_t Pte, uint32_t Count, const char *Line1, const char *Line2,
+                              const char *Line3)
+{
+    char lines[KD_PTE_LINES][KD_PTE_LINE_SIZE];
+    const char *expected[3] = { Line1, Line2, Line3 };
+
+    KT_ASSERT_EQ(Count, KdDescribePte(Pte, lines));
+    KT_ASSERT_STREQ("not valid", lines[0]);
+    for (uint32_t i = 1; i < Count; i++)
+        KT_ASSERT_STREQ(expected[i - 1], lines[i]);
+}
+
+KTEST(TestPteFormats, "mm.paging.pte_formats")
+{
+    char lines[KD_PTE_LINES][KD_PTE_LINE_SIZE], proto[KD_PTE_LINE_SIZE];
+    MMPTE pte, valid = { .u.Long = 0x0012A063 };
+    MMPTE *protoPte = (MMPTE *)(MmPagedPoolStart + 0x12344);
+
+    /* Valid: NT's flag letters. */
+    KT_ASSERT_EQ(1, KdDescribePte(valid.u.Long, lines));
+    KT_ASSERT_STREQ("pfn 12a    ---DA--KWEV", lines[0]);
+
+    /* Demand zero: 0x80 is read/write; 0 is no PTE at all; a guard page is 0x280. */
+    KT_ASSERT_EQ(0x80, MM_DEMAND_ZERO_WRITE_PTE);
+    KT_ASSERT_EQ(1, KdDescribePte(0, lines));
+    ExpectDescription(0x80, 3, " DemandZero", " Protect: 4 - ReadWrite", NULL);
+    ExpectDescription(0x280, 3, " DemandZero", " Protect: 14 - GUARD ReadWrite", NULL);
+    ExpectDescription(MM_DECOMMITTED_PTE, 3, " DemandZero", " Protect: 10 - Decommitted", NULL);
+
+    /* Paging file 3, slot 0x1234, read/write. */
+    pte.u.Long = 0;
+    pte.u.Soft.PageFileLow = 3;
+    pte.u.Soft.PageFileHigh = 0x1234;
+    pte.u.Soft.Protection = MM_READWRITE;
+    KT_ASSERT_EQ(0x01234086, pte.u.Long);
+    KT_ASSERT_EQ(3, GET_PAGING_FILE_NUMBER(pte));
+    KT_ASSERT_EQ(0x1234, GET_PAGING_FILE_OFFSET(pte));
+    ExpectDescription(pte.u.Long, 4, " PageFile:  3", " Offset: 1234", " Protect: 4 - ReadWrite");
+
+    /* Transition, made from the valid PTE and back: the frame and bits 1-4 stay. */
+    pte = MiMakeTransitionFromValidPte(valid, MM_READWRITE);
+    KT_ASSERT_EQ(0x0012A882, pte.u.Long);
+    KT_ASSERT_EQ(0x12A, pte.u.Trans.PageFrameNumber);
+    ExpectDescription(pte.u.Long, 3, " Transition: 12a", " Protect: 4 - ReadWrite", NULL);
+    KT_ASSERT_EQ(0x0012A063, MiMakeValidFromTransitionPte(pte, true).u.Long);
+    KT_ASSERT_EQ(0x0012A023, MiMakeValidFromTransitionPte(pte, false).u.Long);
+    KT_ASSERT_EQ(0x0012A880, MiMakeTransitionPte(0x12A, MM_READWRITE).u.Long);
+
+    /* Prototype: the address round-trips through NT's encoding; the VAD marker. */
+    pte = MiProtoAddressForPte(protoPte);
+    KT_ASSERT_EQ(((0x12344 >> 1) & 0xFE) | ((0x12344 << 2) & 0xFFFFF800) | 0x400, pte.u.Long);
+    KT_ASSERT_EQ(1, pte.u.Proto.Prototype);
+    KT_ASSERT_PTR_EQ(protoPte, MiPteToProto(pte));
+    KT_ASSERT_PTR_EQ((MMPTE *)(MmPagedPoolStart + 0x3FFFFFFC),
+                     MiPteToProto(MiProtoAddressForPte((MMPTE *)(MmPagedPoolStart + 0x3FFFFFFC))));
+    RtlStringPrintf(proto, sizeof(proto), " Proto: %08X", (uint32_t)(uintptr_t)protoPte);
+    ExpectDescription(pte.u.Long, 2, proto, NULL, NULL);
+    ExpectDescription(0xFFFFF480, 3, " Proto: VAD", " Protect: 4 - ReadWrite", NULL);
+}
+
+/* A fresh page is demand zero; the first touch brings a page of zeroes into the working set. */
+KTEST(TestDemandZero, "mm.paging.demand_zero")
+{
+    uint32_t committed = MmTotalCommittedPages, faults = MmInfoCounters.DemandZeroCount;
+    uint32_t tables = MmPagedPoolInfo.PageTablePages;
+    uint32_t *p = ExAllocatePoolWithTag(PagedPool, 16 * PAGE_SIZE, PG_TAG);
+    uint32_t wsSize;
+
+    KT_ASSERT(p != NULL);
+    KT_ASSERT_GE(MmTotalCommittedPages, committed + 16);
+    for (uint32_t page = 0; page < 16; page++)
+        KT_ASSERT_EQ(MM_DEMAND_ZERO_WRITE_PTE, PteOf(p, page).u.Long);
+    wsSize = MmSystemCacheWs.WorkingSetSize;
+    for (uint32_t page = 0; page < 16; page++) {
+        for (uint32_t i = 0; i < WORDS_PER_PAGE; i++)
+            KT_ASSERT_EQ(0, ReadWord(p, page, i));
+        KT_ASSERT_EQ(1, PteOf(p, page).u.Hard.Valid);
+        KT_ASSERT_EQ(1, PteOf(p, page).u.Hard.Write);
+    }
+    KT_ASSERT_GE(MmInfoCounters.DemandZeroCount - faults, 16);
+    KT_ASSERT_GE(MmSystemCacheWs.WorkingSetSize, wsSize + 16);
+    ExFreePoolWithTag(p, PG_TAG);
+    KT_ASSERT_EQ(committed + MmPagedPoolInfo.PageTablePages - tables, MmTotalCommittedPages);
+}
+
+/* Trimmed pages stay in memory on the modified (dirty) or standby list: a soft fault takes
+ * them back with their data, no disk involved. */
+KTEST(TestSoftFault, "mm.paging.soft_fault")
+{
+    void *p = ExAllocatePoolWithTag(PagedPool, 8 * PAGE_SIZE, PG_TAG);
+    uint32_t soft = MmInfoCounters.TransitionCount, reads = MmInfoCounters.PageReadCount;
+
+    KT_ASSERT(p != NULL);
+    for (uint32_t page = 0; page < 8; page++)
+        FillPage(PageAt(p, page), page);
+    KT_ASSERT_GE(MmEmptySystemWorkingSet(), 8);
+    for (uint32_t page = 0; page < 8; page++) {
+        MMPTE pte = PteOf(p, page);
+        MMPFN *pfn = MI_PFN_ELEMENT(pte.u.Trans.PageFrameNumber);
+
+        KT_ASSERT_EQ(0, pte.u.Hard.Valid);
+        KT_ASSERT_EQ(1, pte.u.Soft.Transition);
+        KT_ASSERT_EQ(MM_READWRITE, pte.u.Trans.Protection);
+        KT_ASSERT_PTR_EQ(MiGetPteAddress(PageAt(p, page)), pfn->PteAddress);
+        KT_ASSERT(pfn->u3.e1.Modified || pfn->u3.e1.WriteInProgress ||
+                  pfn->u3.e1.PageLocation == StandbyPageList);
+    }
+    for (uint32_t page = 0; page < 8; page++) {
+        KT_ASSERT_EQ(0, CheckPage(PageAt(p, page), page));
+        KT_ASSERT_EQ(1, PteOf(p, page).u.Hard.Valid);
+    }
+    KT_ASSERT_GE(MmInfoCounters.TransitionCount - soft, 8);
+    KT_ASSERT_EQ(reads, MmInfoCounters.PageReadCount);
+    ExFreePoolWithTag(p, PG_TAG);
+}
+
+/*
+ * Pages sent to the paging file come back by hard faults with their data, neighbours read
+ * in the same request (read clustering) and found on the standby list, and the slots are
+ * released when the memory is freed.
+ */
+KTEST(TestHardFault, "mm.paging.hard_fault")
+{
+    const uint32_t pages = 2 * MM_MAXIMUM_READ_CLUSTER;
+    void *p;
+    uint32_t reads, readIos, soft, usage;
+    const MMPAGING_FILE *file;
+    MMPTE pte;
+
+    if (SkipWithoutPagingFile())
+        return;
+    p = ExAllocatePoolWithTag(PagedPool, pages * PAGE_SIZE, PG_TAG);
+    KT_ASSERT(p != NULL);
+    for (uint32_t page = 0; page < pages; page++)
+        FillPage(PageAt(p, page), page);
+    PageOut(p, pages);
+    pte = PteOf(p, 0);
+    file = MmPagingFile[pte.u.Soft.PageFileLow];
+    KT_ASSERT(file != NULL);
+    KT_ASSERT_EQ(MM_READWRITE, pte.u.Soft.Protection);
+    KT_ASSERT(RtlCheckBit(&file->Bitmap, pte.u.Soft.PageFileHigh));
+
+    reads = MmInfoCounters.PageReadCount;
+    readIos = MmInfoCounters.PageReadIoCount;
+    soft = MmInfoCounters.TransitionCount;
+    KT_ASSERT_EQ(0, CheckPage(PageAt(p, 0), 0));
+    KT_ASSERT_EQ(1, MmInfoCounters.PageReadIoCount - readIos);
+    KT_ASSERT_GT(MmInfoCounters.PageReadCount - reads, 1);
+    for (uint32_t page = 1; page < pages; page++)
+        KT_ASSERT_EQ(0, CheckPage(PageAt(p, page), page));
+    KT_ASSERT_GT(MmInfoCounters.TransitionCount - soft, 0);
+    KT_ASSERT_LT(MmInfoCounters.PageReadIoCount - readIos, MmInfoCounters.PageReadCount - reads);
+
+    /* Clean pages keep their slot; freeing the memory gives it back. */
+    pte = PteOf(p, 1);
+    KT_ASSERT_EQ(1, pte.u.Hard.Valid);
+    KT_ASSERT_EQ(0, pte.u.Hard.Dirty);
+    usage = file->CurrentUsage;
+    ExFreePoolWithTag(p, PG_TAG);
+    KT_ASSERT_LE(file->CurrentUsage + pages, usage);
+}
+
+typedef struct _PG_READER {
+    void *Base;
+    uint32_t FirstPage;                 /* the pattern's number for the page at Base */
+    uint32_t Pages;
+    uint32_t Seed;                      /* 0: read every page in order */
+    uint32_t Reads;
+    volatile uint32_t Bad;
+} PG_READER;
+
+static void ReadPages(void *Context)
+{
+    PG_READER *reader = Context;
+    uint32_t x = reader->Seed, bad = 0;
+
+    for (uint32_t n = 0; n < reader->Reads; n++) {
+        uint32_t page = n % reader->Pages;
+
+        if (reader->Seed) {
+            x = x * 1664525u + 1013904223u;
+            page = x % reader->Pages;
+        }
+        bad += CheckPage(PageAt(reader->Base, page), reader->FirstPage + page);
+    }
+    reader->Bad = bad;
+}
+
+static KTHREAD *StartReader(PG_READER *Reader, KPRIORITY Priority)
+{
+    KTHREAD *thread;
+
+    KT_ASSERT_STATUS(STATUS_SUCCESS, PsCreateSystemThread(&thread, ReadPages, Reader, Priority,
+                                                          "PgReader"));
+    return thread;
+}
+
+static void JoinReader(KTHREAD *Thread)
+{
+    KT_ASSERT_STATUS(STATUS_SUCCESS, KeWaitForSingleObject(Thread, Executive, KernelMode, false,
+                                                           NULL));
+    ObDereferenceObject(Thread);
+}
+
+/*
+ * Two threads fault on one page that is in the paging file: the first reads it, the second
+ * finds the read in progress and waits on the same event. The first thread runs above this
+ * one, so it gets as far as its read at once; the second follows while the disk works. If
+ * the read ever finishes first there was no collision: the test goes round again.
+ */
+KTEST(TestCollidedFault, "mm.paging.collided")
+{
+    PG_READER first = { .Pages = 1, .Reads = 1 }, second = { .Pages = 1, .Reads = 1 };
+    uint32_t collided = MmInfoCounters.CollidedFaultCount, attempt;
+
+    if (SkipWithoutPagingFile())
+        return;
+    first.Base = second.Base = ExAllocatePoolWithTag(PagedPool, PAGE_SIZE, PG_TAG);
+    KT_ASSERT(first.Base != NULL);
+    FillPage(PageAt(first.Base, 0), 0);
+    for (attempt = 0; attempt < 10 && MmInfoCounters.CollidedFaultCount == collided; attempt++) {
+        KTHREAD *a, *b;
+
+        PageOut(first.Base, 1);
+        a = StartReader(&first, KI_DEFAULT_PRIORITY + 1);
+        b = StartReader(&second, KI_DEFAULT_PRIORITY + 1);
+        JoinReader(a);
+        JoinReader(b);
+        KT_ASSERT_EQ(0, first.Bad);
+        KT_ASSERT_EQ(0, second.Bad);
+    }
+    KtPrint("%u collided fault(s) in %u attempt(s)", MmInfoCounters.CollidedFaultCount - collided,
+            attempt);
+    KT_ASSERT_GT(MmInfoCounters.CollidedFaultCount - collided, 0);
+    ExFreePoolWithTag(first.Base, PG_TAG);
+}
+
+/* Give the invalid PTE of Va the protection Protection, as VirtualProtect would. */
+static void SetInvalidPteProtection(void *Va, uint32_t Protection)
+{
+    MMPTE *pte = MiGetPteAddress(Va);
+    KIRQL oldIrql;
+
+    MiLockSystemWorkingSet();
+    LOCK_PFN(oldIrql);
+    KT_ASSERT_EQ(0, pte->u.Hard.Valid);
+    pte->u.Soft.Protection = Protection;
+    if (pte->u.Soft.Transition)
+        MI_PFN_ELEMENT(pte->u.Trans.PageFrameNumber)->OriginalPte.u.Soft.Protection = Protection;
+    UNLOCK_PFN(oldIrql);
+    MiUnlockSystemWorkingSet();
+}
+
+/*
+ * A guard page faults once with STATUS_GUARD_PAGE_VIOLATION and loses its guard, whatever
+ * state it is in; the next access goes through. Here through probes, as an NT driver's
+ * __try would see it.
+ */
+KTEST(TestGuardPage, "mm.paging.guard")
+{
+    uint32_t *p = ExAllocatePoolWithTag(PagedPool, 2 * PAGE_SIZE, PG_TAG);
+    volatile uint32_t *second;
+    uint32_t value = 1;
+
+    KT_ASSERT(p != NULL);
+    second = PageAt(p, 1);
+
+    /* Demand zero. */
+    SetInvalidPteProtection(p, MM_GUARD_PAGE | MM_READWRITE);
+    KT_ASSERT_EQ(0x280, MiGetPteAddress(p)->u.Long);
+    KT_ASSERT_STATUS(STATUS_GUARD_PAGE_VIOLATION, KeProbeRead32(p, &value));
+    KT_ASSERT_EQ(MM_DEMAND_ZERO_WRITE_PTE, MiGetPteAddress(p)->u.Long);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeRead32(p, &value));
+    KT_ASSERT_EQ(0, value);
+
+    /* Transition: the page keeps its data through the guard fault. */
+    *second = 0x6A4D;
+    MmEmptySystemWorkingSet();
+    KT_ASSERT_EQ(1, MiGetPteAddress(second)->u.Soft.Transition);
+    SetInvalidPteProtection((void *)second, MM_GUARD_PAGE | MM_READWRITE);
+    KT_ASSERT_STATUS(STATUS_GUARD_PAGE_VIOLATION, KeProbeWrite32(second, 1));
+    KT_ASSERT_EQ(MM_READWRITE, MiGetPteAddress(second)->u.Trans.Protection);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeRead32(second, &value));
+    KT_ASSERT_EQ(0x6A4D, value);
+    KT_ASSERT_EQ(1, MiGetPteAddress(second)->u.Hard.Write);
+    ExFreePoolWithTag(p, PG_TAG);
+}
+
+/* The protection in an invalid PTE is checked before anything is paged in. */
+KTEST(TestAccessCheck, "mm.paging.access")
+{
+    uint32_t *p = ExAllocatePoolWithTag(PagedPool, 2 * PAGE_SIZE, PG_TAG);
+    volatile uint32_t *second;
+    uint32_t value = 1;
+
+    KT_ASSERT(p != NULL);
+    second = PageAt(p, 1);
+    SetInvalidPteProtection(p, MM_READONLY);
+    KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION, KeProbeWrite32(p, 1));
+    KT_ASSERT_EQ(MM_READONLY << MM_PROTECT_FIELD_SHIFT, MiGetPteAddress(p)->u.Long);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeRead32(p, &value));
+    KT_ASSERT_EQ(0, value);
+    KT_ASSERT_EQ(0, MiGetPteAddress(p)->u.Hard.Write);
+
+    SetInvalidPteProtection((void *)second, MM_NOACCESS);
+    KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION, KeProbeRead32(second, &value));
+    KT_ASSERT_EQ(0, MiGetPteAddress(second)->u.Hard.Valid);
+    SetInvalidPteProtection((void *)second, MM_READWRITE);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeWrite32(second, 7));
+    KT_ASSERT_EQ(7, *second);
+    ExFreePoolWithTag(p, PG_TAG);
+}
+
+/*
+ * Paged pool up to the commit limit: past it the allocation is refused (NULL), with nothing
+ * charged; freeing gives the commitment back, and allocations succeed again.
+ */
+KTEST(TestCommitLimit, "mm.paging.commit_limit")
+{
+    static void *chunks[PG_MAX_CHUNKS];
+    uint32_t baseline = MmTotalCommittedPages, tables = MmPagedPoolInfo.PageTablePages;
+    uint32_t committed, count = 0, chunkPages;
+    void *more;
+
+    /* Chunks of a sixteenth of what is left, so the limit is reached in a few dozen. */
+    chunkPages = MAX((MmTotalCommitLimit - baseline) / 16, 1u);
+    while (count < PG_MAX_CHUNKS) {
+        void *chunk = ExAllocatePoolWithTag(PagedPool, (size_t)chunkPages * PAGE_SIZE, PG_TAG);
+
+        if (!chunk)
+            break;
+        chunks[count++] = chunk;
+    }
+    KtPrint("%u chunks of %u pages; %u of %u pages committed", count, chunkPages,
+            MmTotalCommittedPages, MmTotalCommitLimit);
+    KT_ASSERT_LT(count, PG_MAX_CHUNKS);
+    KT_ASSERT_GE(count, 1);
+    KT_ASSERT_LE(MmTotalCommittedPages, MmTotalCommitLimit);
+    KT_ASSERT_GT(MmTotalCommittedPages + chunkPages, MmTotalCommitLimit);
+    committed = MmTotalCommittedPages;
+    KT_ASSERT(ExAllocatePoolWithTag(PagedPool, (size_t)chunkPages * PAGE_SIZE, PG_TAG) == NULL);
+    KT_ASSERT_EQ(committed, MmTotalCommittedPages);
+
+    ExFreePoolWithTag(chunks[--count], PG_TAG);
+    KT_ASSERT_EQ(committed - chunkPages, MmTotalCommittedPages);
+    more = ExAllocatePoolWithTag(PagedPool, (size_t)chunkPages * PAGE_SIZE, PG_TAG);
+    KT_ASSERT(more != NULL);
+    PageAt(more, chunkPages - 1)[0] = 1;
+    ExFreePoolWithTag(more, PG_TAG);
+    while (count)
+        ExFreePoolWithTag(chunks[--count], PG_TAG);
+
+    /* Paged pool's page tables stay once made, and so does their charge. */
+    KT_ASSERT_EQ(baseline + MmPagedPoolInfo.PageTablePages - tables, MmTotalCommittedPages);
+}
+
+/*
+ * Paged pool three times the size of RAM, every word of every page written with its
+ * pattern, then read back in order, then in seeded random orders from several threads at
+ * once: no word may differ, and the counters must show each path was taken (demand-zero,
+ * soft and hard faults, clustered paging-file writes and reads). Freeing it all gives back
+ * the commitment and the slots.
+ */
+KTEST(TestThreeTimesRam, "mm.paging.three_times_ram")
+{
+    static void *chunks[PG_MAX_CHUNKS];
+    static PG_READER readers[PG_READERS];
+    KTHREAD *threads[PG_READERS];
+    const uint32_t chunkCount = MIN(3 * MmNumberOfPhysicalPages / PG_CHUNK_PAGES + 1,
+                                    (uint32_t)PG_MAX_CHUNKS);
+    const uint32_t pages = chunkCount * PG_CHUNK_PAGES;
+    MMINFO_COUNTERS before = MmInfoCounters;
+    uint32_t committed = MmTotalCommittedPages, bad = 0, usage = 0, usageAfter = 0;
+    int64_t pause = KI_MILLISECONDS(20);
+
+    if (SkipWithoutPagingFile())
+        return;
+    for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++)
+        usage += MmPagingFile[i]->CurrentUsage;
+    for (uint32_t c = 0; c < chunkCount; c++) {
+        chunks[c] = ExAllocatePoolWithTag(PagedPool, PG_CHUNK_PAGES * PAGE_SIZE, PG_TAG);
+        KT_ASSERT(chunks[c] != NULL);
+    }
+    KT_ASSERT_GE(MmTotalCommittedPages - committed, pages);
+
+    for (uint32_t page = 0; page < pages; page++)
+        FillPage(PageAt(chunks[page / PG_CHUNK_PAGES], page % PG_CHUNK_PAGES), page);
+    for (uint32_t page = 0; page < pages; page++)
+        bad += CheckPage(PageAt(chunks[page / PG_CHUNK_PAGES], page % PG_CHUNK_PAGES), page);
+    KT_ASSERT_EQ(0, bad);
+
+    /* The readers each take one chunk's worth of random pages from every chunk in turn. */
+    for (uint32_t r = 0; r < PG_READERS; r++) {
+        readers[r] = (PG_READER){ .Pages = PG_CHUNK_PAGES, .Reads = PG_CHUNK_PAGES / 2,
+                                  .Seed = 0x1234567u * (r + 1) };
+    }
+    for (uint32_t c = 0; c < chunkCount; c++) {
+        for (uint32_t r = 0; r < PG_READERS; r++) {
+            uint32_t chunk = (c + r * chunkCount / PG_READERS) % chunkCount;
+
+            readers[r].Base = chunks[chunk];
+            readers[r].FirstPage = chunk * PG_CHUNK_PAGES;
+            threads[r] = StartReader(&readers[r], KI_DEFAULT_PRIORITY);
+        }
+        for (uint32_t r = 0; r < PG_READERS; r++) {
+            JoinReader(threads[r]);
+            bad += readers[r].Bad;
+        }
+    }
+    KtPrint("%u pages (RAM %u): %u demand zero, %u soft, %u read in %u reads, "
+            "%u written in %u writes, %u collided", pages, MmNumberOfPhysicalPages,
+            MmInfoCounters.DemandZeroCount - before.DemandZeroCount,
+            MmInfoCounters.TransitionCount - before.TransitionCount,
+            MmInfoCounters.PageReadCount - before.PageReadCount,
+            MmInfoCounters.PageReadIoCount - before.PageReadIoCount,
+            MmInfoCounters.DirtyPagesWriteCount - before.DirtyPagesWriteCount,
+            MmInfoCounters.DirtyWriteIoCount - before.DirtyWriteIoCount,
+            MmInfoCounters.CollidedFaultCount - before.CollidedFaultCount);
+    KT_ASSERT_EQ(0, bad);
+    KT_ASSERT_GE(MmInfoCounters.DemandZeroCount - before.DemandZeroCount, pages);
+    KT_ASSERT_GT(MmInfoCounters.TransitionCount - before.TransitionCount, 0);
+    KT_ASSERT_GE(MmInfoCounters.DirtyPagesWriteCount - before.DirtyPagesWriteCount,
+                 pages - MmNumberOfPhysicalPages);
+    KT_ASSERT_LT(MmInfoCounters.DirtyWriteIoCount - before.DirtyWriteIoCount,
+                 (MmInfoCounters.DirtyPagesWriteCount - before.DirtyPagesWriteCount) / 4);
+    KT_ASSERT_GE(MmInfoCounters.PageReadCount - before.PageReadCount,
+                 pages - MmNumberOfPhysicalPages);
+    KT_ASSERT_LT(MmInfoCounters.PageReadIoCount - before.PageReadIoCount,
+                 MmInfoCounters.PageReadCount - before.PageReadCount);
+
+    for (uint32_t c = 0; c < chunkCount; c++)
+        ExFreePoolWithTag(chunks[c], PG_TAG);
+    KeDelayExecutionThread(KernelMode, false, &pause);     /* the readers' stacks go back */
+    KT_ASSERT_EQ(committed, MmTotalCommittedPages);
+    /* Only the other paged pool still in use may have come to hold slots meanwhile. */
+    for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++)
+        usageAfter += MmPagingFile[i]->CurrentUsage;
+    KT_ASSERT_LE(usageAfter, usage + MmPagedPoolInfo.AllocatedPagedPool);
+}
