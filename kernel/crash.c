@@ -10,6 +10,7 @@
 #define KD_CRASH_BLOCK_SIZE     0x30
 #define KD_CRASH_SPECIAL_SIZE   13      /* odd, so the end is not 8-byte aligned */
 #define KD_CRASH_FILL           'A'
+#define KD_CRASH_PAGE_OUT_TRIES 50
 
 typedef struct _KD_CRASH_KIND {
     const char *Name;
@@ -160,6 +161,56 @@ static void KdCrashSpecialUnderrun(void)
     ExFreePool((void *)block);
 }
 
+/* Touch a fresh paged pool page at DISPATCH_LEVEL, where nothing can be paged in: STOP 0xA. */
+static void KdCrashPagedAtDispatch(void)
+{
+    volatile uint32_t *page = ExAllocatePoolWithTag(PagedPool, PAGE_SIZE, KD_CRASH_TAG);
+    KIRQL oldIrql;
+
+    if (!page) {
+        DbgPrint("crash: no paged pool\n");
+        return;
+    }
+    DbgPrint("crash: reading paged pool %08x (PTE %08x) at DISPATCH_LEVEL\n",
+             (uint32_t)(uintptr_t)page, MiGetPteAddress(page)->u.Long);
+    KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);
+    (void)*page;
+    KeLowerIrql(oldIrql);
+}
+
+/*
+ * Send a paged pool page to the paging file and read it back; on a disk that fails reads
+ * (tests/paging.t does it with blkdebug) a probe gets STATUS_IN_PAGE_ERROR, as an NT
+ * caller's __except would, and a plain read is STOP 0x7A (PTE, status, address, PTE).
+ */
+static void KdCrashInPage(void)
+{
+    volatile uint32_t *page = ExAllocatePoolWithTag(PagedPool, PAGE_SIZE, KD_CRASH_TAG);
+    volatile MMPTE *pte = MiGetPteAddress(page);
+    int64_t pause = KI_MILLISECONDS(10);
+    uint32_t value = 0;
+
+    if (!page || MmNumberOfPagingFiles == 0) {
+        DbgPrint("crash: this needs paged pool and a paging file\n");
+        return;
+    }
+    *page = KD_CRASH_FILL;
+    for (uint32_t attempt = 0; attempt < KD_CRASH_PAGE_OUT_TRIES; attempt++) {
+        MmEmptySystemWorkingSet();
+        MmEmptyModifiedPageList();
+        MmPurgeStandbyList();
+        if (!pte->u.Soft.Transition && pte->u.Soft.PageFileHigh != 0)
+            break;
+        KeDelayExecutionThread(KernelMode, false, &pause);
+    }
+    DbgPrint("crash: paged pool %08x is in paging file %u, slot %x (PTE %08x)\n",
+             (uint32_t)(uintptr_t)page, pte->u.Soft.PageFileLow, pte->u.Soft.PageFileHigh,
+             pte->u.Long);
+    DbgPrint("crash: a probe reading it returns %08x\n", KeProbeRead32(page, &value));
+    DbgPrint("crash: reading it\n");
+    (void)*page;
+}
+
 static const KD_CRASH_KIND KdCrashKinds[] = {
     { "nonpaged", "read an unmapped nonpaged address: STOP 0x50", KdCrashNonPaged },
     { "stack", "overflow the kernel stack: double fault, STOP 0x7F (8)", KdCrashStack },
@@ -173,6 +224,9 @@ static const KD_CRASH_KIND KdCrashKinds[] = {
       KdCrashSpecialFreed },
     { "specialunderrun", "write 1 byte before special pool and free: STOP 0xC1 (0x23)",
       KdCrashSpecialUnderrun },
+    { "irql", "read paged pool at DISPATCH_LEVEL: STOP 0xA", KdCrashPagedAtDispatch },
+    { "inpage", "page out paged pool and read it back (needs a failing disk): STOP 0x7A",
+      KdCrashInPage },
 };
 
 bool KdCrash(const char *Kind)

@@ -65,6 +65,12 @@ static uint32_t ReadWord(void *Base, uint32_t Page, uint32_t Index)
     return value;
 }
 
+/* The commitment, less paged pool's page tables: they stay once made, and so does their charge. */
+static uint32_t CommittedForPool(void)
+{
+    return MmTotalCommittedPages - MmPagedPoolInfo.PageTablePages;
+}
+
 static MMPTE PteOf(void *Base, uint32_t Page)
 {
     return (MMPTE){ .u.Long = ((volatile MMPTE *)MiGetPteAddress(PageAt(Base, Page)))->u.Long };
@@ -165,13 +171,12 @@ KTEST(TestPteFormats, "mm.paging.pte_formats")
 /* A fresh page is demand zero; the first touch brings a page of zeroes into the working set. */
 KTEST(TestDemandZero, "mm.paging.demand_zero")
 {
-    uint32_t committed = MmTotalCommittedPages, faults = MmInfoCounters.DemandZeroCount;
-    uint32_t tables = MmPagedPoolInfo.PageTablePages;
+    uint32_t committed = CommittedForPool(), faults = MmInfoCounters.DemandZeroCount;
     uint32_t *p = ExAllocatePoolWithTag(PagedPool, 16 * PAGE_SIZE, PG_TAG);
     uint32_t wsSize;
 
     KT_ASSERT(p != NULL);
-    KT_ASSERT_GE(MmTotalCommittedPages, committed + 16);
+    KT_ASSERT_EQ(committed + 16, CommittedForPool());
     for (uint32_t page = 0; page < 16; page++)
         KT_ASSERT_EQ(MM_DEMAND_ZERO_WRITE_PTE, PteOf(p, page).u.Long);
     wsSize = MmSystemCacheWs.WorkingSetSize;
@@ -184,7 +189,7 @@ KTEST(TestDemandZero, "mm.paging.demand_zero")
     KT_ASSERT_GE(MmInfoCounters.DemandZeroCount - faults, 16);
     KT_ASSERT_GE(MmSystemCacheWs.WorkingSetSize, wsSize + 16);
     ExFreePoolWithTag(p, PG_TAG);
-    KT_ASSERT_EQ(committed + MmPagedPoolInfo.PageTablePages - tables, MmTotalCommittedPages);
+    KT_ASSERT_EQ(committed, CommittedForPool());
 }
 
 /* Trimmed pages stay in memory on the modified (dirty) or standby list: a soft fault takes
@@ -422,8 +427,7 @@ KTEST(TestAccessCheck, "mm.paging.access")
 KTEST(TestCommitLimit, "mm.paging.commit_limit")
 {
     static void *chunks[PG_MAX_CHUNKS];
-    uint32_t baseline = MmTotalCommittedPages, tables = MmPagedPoolInfo.PageTablePages;
-    uint32_t committed, count = 0, chunkPages;
+    uint32_t baseline = CommittedForPool(), committed, count = 0, chunkPages;
     void *more;
 
     /* Chunks of a sixteenth of what is left, so the limit is reached in a few dozen. */
@@ -454,9 +458,7 @@ KTEST(TestCommitLimit, "mm.paging.commit_limit")
     ExFreePoolWithTag(more, PG_TAG);
     while (count)
         ExFreePoolWithTag(chunks[--count], PG_TAG);
-
-    /* Paged pool's page tables stay once made, and so does their charge. */
-    KT_ASSERT_EQ(baseline + MmPagedPoolInfo.PageTablePages - tables, MmTotalCommittedPages);
+    KT_ASSERT_EQ(baseline, CommittedForPool());
 }
 
 /*
@@ -475,18 +477,18 @@ KTEST(TestThreeTimesRam, "mm.paging.three_times_ram")
                                     (uint32_t)PG_MAX_CHUNKS);
     const uint32_t pages = chunkCount * PG_CHUNK_PAGES;
     MMINFO_COUNTERS before = MmInfoCounters;
-    uint32_t committed = MmTotalCommittedPages, bad = 0, usage = 0, usageAfter = 0;
+    uint32_t committed = CommittedForPool(), bad = 0, usage = 0, usageAfter = 0;
     int64_t pause = KI_MILLISECONDS(20);
 
     if (SkipWithoutPagingFile())
         return;
     for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++)
-        usage += MmPagingFile[i]->CurrentUsage;
+        usage += MmPagingFile[i]->CurrentUsage - MmPagingFile[i]->BadSlots;
     for (uint32_t c = 0; c < chunkCount; c++) {
         chunks[c] = ExAllocatePoolWithTag(PagedPool, PG_CHUNK_PAGES * PAGE_SIZE, PG_TAG);
         KT_ASSERT(chunks[c] != NULL);
     }
-    KT_ASSERT_GE(MmTotalCommittedPages - committed, pages);
+    KT_ASSERT_EQ(committed + pages, CommittedForPool());
 
     for (uint32_t page = 0; page < pages; page++)
         FillPage(PageAt(chunks[page / PG_CHUNK_PAGES], page % PG_CHUNK_PAGES), page);
@@ -521,6 +523,11 @@ KTEST(TestThreeTimesRam, "mm.paging.three_times_ram")
             MmInfoCounters.DirtyPagesWriteCount - before.DirtyPagesWriteCount,
             MmInfoCounters.DirtyWriteIoCount - before.DirtyWriteIoCount,
             MmInfoCounters.CollidedFaultCount - before.CollidedFaultCount);
+    for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++) {
+        KtPrint("paging file %u: peak usage %u pages, %u bad slots, %u failed writes", i,
+                MmPagingFile[i]->PeakUsage, MmPagingFile[i]->BadSlots,
+                MmInfoCounters.WriteErrorCount);
+    }
     KT_ASSERT_EQ(0, bad);
     KT_ASSERT_GE(MmInfoCounters.DemandZeroCount - before.DemandZeroCount, pages);
     KT_ASSERT_GT(MmInfoCounters.TransitionCount - before.TransitionCount, 0);
@@ -536,9 +543,10 @@ KTEST(TestThreeTimesRam, "mm.paging.three_times_ram")
     for (uint32_t c = 0; c < chunkCount; c++)
         ExFreePoolWithTag(chunks[c], PG_TAG);
     KeDelayExecutionThread(KernelMode, false, &pause);     /* the readers' stacks go back */
-    KT_ASSERT_EQ(committed, MmTotalCommittedPages);
-    /* Only the other paged pool still in use may have come to hold slots meanwhile. */
+    KT_ASSERT_EQ(committed, CommittedForPool());
+    /* Only the other paged pool still in use may have come to hold slots meanwhile; bad
+     * slots (a write failed there) stay taken for good. */
     for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++)
-        usageAfter += MmPagingFile[i]->CurrentUsage;
+        usageAfter += MmPagingFile[i]->CurrentUsage - MmPagingFile[i]->BadSlots;
     KT_ASSERT_LE(usageAfter, usage + MmPagedPoolInfo.AllocatedPagedPool);
 }

@@ -1,0 +1,144 @@
+#!/usr/bin/perl
+# Demand paging with paging files on ATA disks: the paging tests on 32 and 16 MiB machines,
+# two paging files on two disks, disks that fail writes and reads (QEMU's blkdebug), a fault
+# on paged pool at DISPATCH_LEVEL, and each PTE state as the kd> prompt's !pte shows it.
+use strict;
+use warnings;
+use lib 'tests/lib';
+use Test::More;
+use File::Temp qw(tempdir);
+use Mm386;
+
+my $dir = tempdir(CLEANUP => 1);
+my $EIO = 5;
+my $PARTITION_LBA = 2048;       # where tools/mkdisk starts the paging-file partition
+my $STATUS_IO_DEVICE_ERROR = 'c0000185';
+
+sub mkdisk {
+    my ($name, $mib) = @_;
+    my $image = "$dir/$name.img";
+    system("$TOP/tools/mkdisk", $image, $mib) == 0 or die "tools/mkdisk $image $mib failed\n";
+    return $image;
+}
+
+# A blkdebug drive over $image with the rules in $rules (the text of its config file).
+sub blkdebug_disk {
+    my ($image, $name, $rules) = @_;
+    my $config = "$dir/$name.conf";
+    open(my $fh, '>', $config) or die;
+    print $fh $rules;
+    close($fh);
+    return "file=blkdebug:$config:$image,format=raw,werror=report,rerror=report";
+}
+
+# The counters mm.paging.three_times_ram prints.
+sub paging_counts {
+    my ($output) = @_;
+    my %c;
+    @c{qw(pages ram dz soft read reads written writes)} = $output =~
+        /^# (\d+) pages \(RAM (\d+)\): (\d+) demand zero, (\d+) soft, (\d+) read in (\d+) reads, (\d+) written in (\d+) writes/m;
+    return \%c;
+}
+
+# The paging tests on 32 MiB, and again on 16 MiB, with a 256 MiB paging file.
+for my $mem (32, 16) {
+    my $disk = mkdisk("disk$mem", 256);
+    my ($status, $output) = boot(mem => $mem, disks => [$disk], cmdline => 'test=mm.paging.*',
+        timeout => 300);
+    like($output, qr/^Paging file 0: disk 0 from LBA $PARTITION_LBA, 256 MB$/m,
+        "$mem MiB: the partition became paging file 0");
+    unlike($output, qr/^# SKIP/m, "$mem MiB: no test skipped");
+    my $c = paging_counts($output);
+    cmp_ok($c->{pages} // 0, '>=', 3 * ($c->{ram} // 1), "$mem MiB: three times RAM was paged");
+    report_ktap($output, "$mem MiB");
+    is($status, 0, "$mem MiB: exits 0");
+}
+
+# Two paging files on two disks: the writer takes them in turn, so both hold pages.
+{
+    my @disks = (mkdisk('two0', 64), mkdisk('two1', 64));
+    my ($status, $output) = boot(mem => 32, disks => \@disks,
+        cmdline => 'test=mm.paging.three_times_ram', timeout => 300);
+    like($output, qr/^Paging file 1: disk 1 from LBA $PARTITION_LBA, 64 MB$/m,
+        'two disks: two paging files');
+    for my $n (0, 1) {
+        my ($peak) = $output =~ /^# paging file $n: peak usage (\d+) pages/m;
+        cmp_ok($peak // 0, '>', 1000, "two disks: paging file $n held pages (peak $peak)");
+    }
+    report_ktap($output, 'two disks');
+    is($status, 0, 'two disks: exits 0');
+}
+
+# Writes that fail: every write touching slot 100's first sector. The writer's cluster
+# there fails, its slots are marked bad, its pages stay modified and go elsewhere; no word
+# of the data is lost.
+{
+    my $sector = $PARTITION_LBA + 8 * 100;
+    my $disk = blkdebug_disk(mkdisk('wfail', 256), 'wfail',
+        "[inject-error]\nevent = \"write_aio\"\nerrno = \"$EIO\"\nsector = \"$sector\"\n");
+    my ($status, $output) = boot(mem => 32, disks => [$disk],
+        cmdline => 'test=mm.paging.three_times_ram', timeout => 300);
+    my ($bad, $failed) = $output =~ /^# paging file 0: peak usage \d+ pages, (\d+) bad slots, (\d+) failed writes/m;
+    cmp_ok($bad // 0, '>=', 1, 'write errors: slots marked bad (' . ($bad // '?') . ')');
+    cmp_ok($failed // 0, '>=', 1, 'write errors: failed writes counted (' . ($failed // '?') . ')');
+    report_ktap($output, 'write errors');
+    is($status, 0, 'write errors: exits 0, nothing lost');
+}
+
+# Reads that fail: once the paging file exists (its first write), every read fails. A probe
+# of a paged-out page gets STATUS_IN_PAGE_ERROR; a plain read is KERNEL_DATA_INPAGE_ERROR
+# with NT's parameters (PTE, status, address, PTE contents).
+{
+    my $disk = blkdebug_disk(mkdisk('rfail', 256), 'rfail',
+        "[set-state]\nevent = \"write_aio\"\nstate = \"1\"\nnew_state = \"2\"\n\n"
+        . "[inject-error]\nevent = \"read_aio\"\nstate = \"2\"\nerrno = \"$EIO\"\n");
+    my ($status, $output) = boot(mem => 32, disks => [$disk], cmdline => 'crash=inpage',
+        timeout => 120);
+    my ($va, $file, $slot, $pte) = $output =~
+        /^crash: paged pool ([0-9a-f]{8}) is in paging file (\d+), slot ([0-9a-f]+) \(PTE ([0-9A-F]{8})\)$/m;
+    ok(defined $va, 'read errors: the page went to the paging file');
+    is(hex($pte // 0) >> 12, hex($slot // 0), '... its PTE names the slot');
+    like($output, qr/^crash: a probe reading it returns c0000006$/m,
+        '... a probe gets STATUS_IN_PAGE_ERROR');
+    my $pte_address = sprintf('%08X', 0xC0000000 + (hex($va // 0) >> 12) * 4);
+    my $va_upper = uc($va // '');
+    like($output,
+        qr/^\*\*\* STOP: 0x0000007A \(0x$pte_address,0x\U$STATUS_IO_DEVICE_ERROR\E,0x$va_upper,0x[0-9A-F]{8}\)$/m,
+        'read errors: STOP 0x7A (PTE, STATUS_IO_DEVICE_ERROR, address, PTE contents)');
+    like($output, qr/^KERNEL_DATA_INPAGE_ERROR$/m, '... named');
+    is($status, 1, 'read errors: exits 1, no hang');
+}
+
+# Paged pool touched at DISPATCH_LEVEL: IRQL_NOT_LESS_OR_EQUAL (address, IRQL 2, read).
+{
+    my ($status, $output) = boot(mem => 32, cmdline => 'crash=irql', timeout => 60);
+    my ($va) = $output =~ /^crash: reading paged pool ([0-9a-f]{8})/m;
+    like($output, qr/^\*\*\* STOP: 0x0000000A \(0x\U$va\E,0x00000002,0x00000000,0x[0-9A-F]{8}\)$/m,
+        'paged pool at DISPATCH_LEVEL: STOP 0xA (address, 2, 0, eip)');
+    is($status, 1, '... exits 1');
+}
+
+# Each state of one page's PTE through the prompt: demand zero, valid, transition, paging
+# file, and valid again by a hard fault with the data intact.
+{
+    my $disk = mkdisk('kd', 256);
+    my $p = 'poi(KdLastPoolAllocation)';
+    my $input = join('', map { "$_\n" } ('poolalloc paged 2000 Tpte', "!pte $p",
+        "ed $p 12345678", "!pte $p", '!empty ws', "!pte $p", '!empty modified',
+        '!empty standby', "!pte $p", "dd $p L1", "!pte $p", '!vm', 'poweroff'));
+    my ($status, $output) = boot(mem => 32, disks => [$disk], input => $input, timeout => 60);
+    my @states = split /kd> !pte/, $output;
+    like($states[1] // '', qr/ DemandZero\n.* Protect: 4 - ReadWrite/,
+        '!pte: a fresh page is demand zero, read/write');
+    like($states[2] // '', qr/pfn [0-9a-f]+ +---DA--KWEV/, '!pte: written, it is valid and dirty');
+    like($states[3] // '', qr/ Transition: [0-9a-f]+\n.* Protect: 4 - ReadWrite/,
+        '!pte: out of the working set, it is in transition');
+    like($states[4] // '', qr/ PageFile:  0\n.* Offset: [0-9a-f]+\n.* Protect: 4 - ReadWrite/,
+        '!pte: written and reused, it is in paging file 0');
+    like($output, qr/^e1[0-9a-f]{6}  12345678$/m, 'dd reads the word back through a hard fault');
+    like($states[5] // '', qr/pfn [0-9a-f]+ +----A--KWEV/, '!pte: valid again, clean');
+    like($output, qr/^Paging I\/O: [1-9]\d* pages read in [1-9]\d* reads/m, '!vm counts the read');
+    is($status, 0, 'kd: poweroff exits 0');
+}
+
+done_testing();
