@@ -33,6 +33,8 @@ typedef enum _MMLISTS {
 #define MM_TIGHT_LIMIT          256
 #define MM_PLENTY_FREE_LIMIT    1024
 #define MM_MAXIMUM_WRITE_CLUSTER 16     /* 64 KB: the largest paging write */
+#define MM_PLENTY_FREE_PAGES    400     /* NT's MmPlentyFreePages: below it the working-set
+                                           manager trims, and is woken when it is crossed */
 
 extern uint32_t MmModifiedPageMaximum, MmModifiedWriteClusterSize;
 

@@ -156,8 +156,8 @@ void MiUnlinkPageFromList(MMPFN *Pfn)
     Pfn->u1.Flink = 0;
     Pfn->u2.Blink = 0;
     listHead->Total--;
-    if (list <= StandbyPageList)
-        MmAvailablePages--;
+    if (list <= StandbyPageList && --MmAvailablePages == MM_PLENTY_FREE_PAGES - 1)
+        KeSetEvent(&MmWorkingSetManagerEvent);      /* memory just became short: trim now */
 }
 
 /* The first page of a list, unlinked and left in TransitionPage; MM_EMPTY_LIST if none. */

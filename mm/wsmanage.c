@@ -9,7 +9,6 @@
 #include "mm/mi.h"
 
 #define MI_AGING_SHIFT          2
-#define MM_PLENTY_FREE_PAGES    400         /* NT's MmPlentyFreePages */
 
 /* Trimming to empty ignores the minimum the working set otherwise keeps. */
 

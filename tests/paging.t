@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 # Demand paging with paging files on ATA disks: the paging tests on 32 and 16 MiB machines,
-# two paging files on two disks, disks that fail writes and reads (QEMU's blkdebug), a fault
+# paged pool past 128 MiB on 64 MiB, two paging files on two disks, disks that fail writes and reads (QEMU's blkdebug), a fault
 # on paged pool at DISPATCH_LEVEL, and each PTE state as the kd> prompt's !pte shows it.
 use strict;
 use warnings;
@@ -52,6 +52,18 @@ for my $mem (32, 16) {
     cmp_ok($c->{pages} // 0, '>=', 3 * ($c->{ram} // 1), "$mem MiB: three times RAM was paged");
     report_ktap($output, "$mem MiB");
     is($status, 0, "$mem MiB: exits 0");
+}
+
+# 64 MiB with a 256 MiB paging file: paged pool takes more than 128 MiB, up to the commit limit.
+{
+    my $disk = mkdisk('disk64', 256);
+    my ($status, $output) = boot(mem => 64, disks => [$disk],
+        cmdline => 'test=mm.paging.commit_limit', timeout => 120);
+    my ($chunks, $pages) = $output =~ /^# (\d+) chunks of (\d+) pages/m;
+    cmp_ok(($chunks // 0) * ($pages // 0), '>=', 32768,
+        '64 MiB: paged pool held ' . (($chunks // 0) * ($pages // 0)) . ' pages before the commit limit');
+    report_ktap($output, '64 MiB');
+    is($status, 0, '64 MiB: exits 0');
 }
 
 # Two paging files on two disks: the writer takes them in turn, so both hold pages.

@@ -16,6 +16,8 @@
 #define PG_MAX_CHUNKS           1024
 #define PG_READERS              4
 #define PG_PAGE_OUT_TRIES       50
+#define PG_128_MIB              ((128u << 20) / PAGE_SIZE)
+#define PG_HOG_MAXIMUM          32768   /* pages the balance-set test may hold */
 #define WORDS_PER_PAGE          (PAGE_SIZE / sizeof(uint32_t))
 
 static bool SkipWithoutPagingFile(void)
@@ -446,6 +448,8 @@ KTEST(TestCommitLimit, "mm.paging.commit_limit")
     KT_ASSERT_LE(MmTotalCommittedPages, MmTotalCommitLimit);
     KT_ASSERT_GT(MmTotalCommittedPages + chunkPages + chunkPages / PTE_PER_PAGE + 2,
                  MmTotalCommitLimit);          /* a chunk, and the page tables it may need */
+    if (MmTotalCommitLimit - baseline >= PG_128_MIB + 2 * chunkPages)
+        KT_ASSERT_GE(count * chunkPages, PG_128_MIB);  /* paged pool is sized for the limit */
     committed = MmTotalCommittedPages;
     KT_ASSERT(ExAllocatePoolWithTag(PagedPool, (size_t)chunkPages * PAGE_SIZE, PG_TAG) == NULL);
     KT_ASSERT_EQ(committed, MmTotalCommittedPages);
@@ -549,4 +553,81 @@ KTEST(TestThreeTimesRam, "mm.paging.three_times_ram")
     for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++)
         usageAfter += MmPagingFile[i]->CurrentUsage - MmPagingFile[i]->BadSlots;
     KT_ASSERT_LE(usageAfter, usage + MmPagedPoolInfo.AllocatedPagedPool);
+}
+
+/*
+ * The balance set manager runs the working-set manager once a second, and at once when
+ * available memory falls below MmPlentyFreePages: this takes free pages until it does (as
+ * any consumer of physical memory would), and within a few ticks the system working set is
+ * trimmed, long before the next periodic run could be due.
+ */
+KTEST(TestBalanceSetWakes, "mm.paging.balance_set")
+{
+    static uint32_t hog[PG_HOG_MAXIMUM];
+    void *p = ExAllocatePoolWithTag(PagedPool, 512 * PAGE_SIZE, PG_TAG);
+    uint32_t held = 0, trimmed, lastTrim;
+    int64_t pause = KI_MILLISECONDS(50);
+    KIRQL oldIrql;
+
+    KT_ASSERT(p != NULL);
+    for (uint32_t page = 0; page < 512; page++)
+        PageAt(p, page)[0] = page;
+    _ReadWriteBarrier();
+    trimmed = MmSystemCacheWs.TrimmedPages;
+    lastTrim = MmSystemCacheWs.LastTrimTime;
+
+    LOCK_PFN(oldIrql);
+    while (MmAvailablePages >= MM_PLENTY_FREE_PAGES - 10 && held < PG_HOG_MAXIMUM &&
+           MmFreePageListHead.Total + MmZeroedPageListHead.Total != 0)
+        hog[held++] = MiRemoveAnyPage();
+    UNLOCK_PFN(oldIrql);
+    KT_ASSERT_LT(MmAvailablePages, MM_PLENTY_FREE_PAGES);
+    KeDelayExecutionThread(KernelMode, false, &pause);
+    KtPrint("held %u pages; trimmed %u pages, at tick %u (now %u)", held,
+            MmSystemCacheWs.TrimmedPages - trimmed, MmSystemCacheWs.LastTrimTime, KeTickCount);
+    KT_ASSERT_NE(lastTrim, MmSystemCacheWs.LastTrimTime);
+    KT_ASSERT_GT(MmSystemCacheWs.TrimmedPages - trimmed, 0);
+
+    LOCK_PFN(oldIrql);
+    while (held)
+        MiInsertPageInList(&MmFreePageListHead, hog[--held]);
+    UNLOCK_PFN(oldIrql);
+    for (uint32_t page = 0; page < 512; page++)
+        KT_ASSERT_EQ(page, ReadWord(p, page, 0));
+    ExFreePoolWithTag(p, PG_TAG);
+}
+
+/* While the processor is otherwise idle, the zero page thread zeroes every free page and
+ * moves it to the zeroed list; the pages there are all zeroes. */
+KTEST(TestZeroPageThread, "mm.paging.zero_page_thread")
+{
+    void *p = ExAllocatePoolWithTag(PagedPool, 64 * PAGE_SIZE, PG_TAG);
+    uint32_t frames[8], nonZero = 0;
+    KIRQL oldIrql;
+
+    KT_ASSERT(p != NULL);
+    for (uint32_t page = 0; page < 64; page++)
+        FillPage(PageAt(p, page), page);
+    ExFreePoolWithTag(p, PG_TAG);
+    KT_ASSERT_GE(MmFreePageListHead.Total, 64);
+    KT_ASSERT_EQ(0, MmWaitForZeroedMemory(1000));
+
+    LOCK_PFN(oldIrql);
+    for (uint32_t i = 0; i < ARRAYSIZE(frames); i++)
+        frames[i] = MiRemoveZeroPageIfAny();
+    UNLOCK_PFN(oldIrql);
+    for (uint32_t i = 0; i < ARRAYSIZE(frames); i++) {
+        const uint32_t *words;
+
+        KT_ASSERT_NE(0, frames[i]);
+        words = MiMapPageInHyperSpace(frames[i], &oldIrql);
+        for (uint32_t w = 0; w < WORDS_PER_PAGE; w++)
+            nonZero += words[w] != 0;
+        MiUnmapPageInHyperSpace((void *)words, oldIrql);
+    }
+    LOCK_PFN(oldIrql);
+    for (uint32_t i = 0; i < ARRAYSIZE(frames); i++)
+        MiInsertPageInList(&MmZeroedPageListHead, frames[i]);
+    UNLOCK_PFN(oldIrql);
+    KT_ASSERT_EQ(0, nonZero);
 }
