@@ -209,7 +209,7 @@ static void KiCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint64_t Sec
 /* pagefile=<disk>:<first sector>:<sectors>[,...] (numbers decimal or 0x); false if malformed. */
 static bool KiCreateNamedPagingFiles(const char *Option)
 {
-    char text[128], *region = text;
+    char text[sizeof(KeLoaderBlock.CommandLine)], *region = text;
 
     RtlCopyString(text, Option, sizeof(text));
     while (region && *region) {

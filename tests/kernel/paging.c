@@ -73,6 +73,16 @@ static uint32_t CommittedForPool(void)
     return MmTotalCommittedPages - MmPagedPoolInfo.PageTablePages;
 }
 
+/* Slots in use in all the paging files, less the bad ones (taken for good). */
+static uint32_t PagingFileUsage(void)
+{
+    uint32_t usage = 0;
+
+    for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++)
+        usage += MmPagingFile[i]->CurrentUsage - MmPagingFile[i]->BadSlots;
+    return usage;
+}
+
 static MMPTE PteOf(void *Base, uint32_t Page)
 {
     return (MMPTE){ .u.Long = ((volatile MMPTE *)MiGetPteAddress(PageAt(Base, Page)))->u.Long };
@@ -266,9 +276,9 @@ KTEST(TestHardFault, "mm.paging.hard_fault")
     pte = PteOf(p, 1);
     KT_ASSERT_EQ(1, pte.u.Hard.Valid);
     KT_ASSERT_EQ(0, pte.u.Hard.Dirty);
-    usage = file->CurrentUsage;
+    usage = PagingFileUsage();
     ExFreePoolWithTag(p, PG_TAG);
-    KT_ASSERT_LE(file->CurrentUsage + pages, usage);
+    KT_ASSERT_LE(PagingFileUsage() + pages, usage);
 }
 
 typedef struct _PG_READER {
@@ -481,13 +491,12 @@ KTEST(TestThreeTimesRam, "mm.paging.three_times_ram")
                                     (uint32_t)PG_MAX_CHUNKS);
     const uint32_t pages = chunkCount * PG_CHUNK_PAGES;
     MMINFO_COUNTERS before = MmInfoCounters;
-    uint32_t committed = CommittedForPool(), bad = 0, usage = 0, usageAfter = 0;
+    uint32_t committed = CommittedForPool(), bad = 0, usage;
     int64_t pause = KI_MILLISECONDS(20);
 
     if (SkipWithoutPagingFile())
         return;
-    for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++)
-        usage += MmPagingFile[i]->CurrentUsage - MmPagingFile[i]->BadSlots;
+    usage = PagingFileUsage();
     for (uint32_t c = 0; c < chunkCount; c++) {
         chunks[c] = ExAllocatePoolWithTag(PagedPool, PG_CHUNK_PAGES * PAGE_SIZE, PG_TAG);
         KT_ASSERT(chunks[c] != NULL);
@@ -550,9 +559,7 @@ KTEST(TestThreeTimesRam, "mm.paging.three_times_ram")
     KT_ASSERT_EQ(committed, CommittedForPool());
     /* Only the other paged pool still in use may have come to hold slots meanwhile; bad
      * slots (a write failed there) stay taken for good. */
-    for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++)
-        usageAfter += MmPagingFile[i]->CurrentUsage - MmPagingFile[i]->BadSlots;
-    KT_ASSERT_LE(usageAfter, usage + MmPagedPoolInfo.AllocatedPagedPool);
+    KT_ASSERT_LE(PagingFileUsage(), usage + MmPagedPoolInfo.AllocatedPagedPool);
 }
 
 /*
@@ -630,4 +637,35 @@ KTEST(TestZeroPageThread, "mm.paging.zero_page_thread")
         MiInsertPageInList(&MmZeroedPageListHead, frames[i]);
     UNLOCK_PFN(oldIrql);
     KT_ASSERT_EQ(0, nonZero);
+}
+
+/* MmCreatePagingFile refuses what NtCreatePagingFile refuses, with its statuses, before
+ * touching the disk. (tests/paging.t makes paging files with pagefile=, up to the sixteenth.) */
+KTEST(TestCreatePagingFileChecks, "mm.paging.create_checks")
+{
+    const MMPAGING_FILE *first;
+    uint32_t count = MmNumberOfPagingFiles, limit = MmTotalCommitLimit;
+
+    if (SkipWithoutPagingFile())
+        return;
+    first = MmPagingFile[0];
+    KT_ASSERT_STATUS(STATUS_INVALID_PARAMETER_2, MmCreatePagingFile(first->Disk, 8, 255));
+    KT_ASSERT_STATUS(STATUS_INVALID_PARAMETER_3, MmCreatePagingFile(first->Disk, 8, 0x100000));
+    KT_ASSERT_STATUS(STATUS_DISK_FULL, MmCreatePagingFile(IoDiskCount(), 8, 256));
+    KT_ASSERT_STATUS(STATUS_DISK_FULL,
+                     MmCreatePagingFile(first->Disk, IoDiskSectors(first->Disk) - 8 * 255, 256));
+    KT_ASSERT_STATUS(STATUS_CONFLICTING_ADDRESSES,
+                     MmCreatePagingFile(first->Disk, first->StartingLba + 8, 256));
+    KT_ASSERT_STATUS(STATUS_CONFLICTING_ADDRESSES,
+                     MmCreatePagingFile(first->Disk, first->StartingLba - 8 * 255, 256));
+    KT_ASSERT_EQ(count, MmNumberOfPagingFiles);
+    KT_ASSERT_EQ(limit, MmTotalCommitLimit);
+
+    /* The file itself: NT's fields, slot 0 never used, its slots in the commit limit. */
+    KT_ASSERT_EQ(first->Size, first->MaximumSize);
+    KT_ASSERT_EQ(first->Size, first->MinimumSize);
+    KT_ASSERT(RtlCheckBit(&first->Bitmap, 0));
+    KT_ASSERT_EQ(first->Size, first->FreeSpace + first->CurrentUsage);
+    KT_ASSERT_LE(first->CurrentUsage, first->PeakUsage);
+    KT_ASSERT_GE(MmTotalCommitLimit, first->Size - first->BadSlots - 1);
 }
