@@ -134,18 +134,23 @@ bench:
 	    -- bench=$(or $(BENCH),all) | tee $(BUILD)/bench.log
 	$(Q)grep '^BENCH ' $(BUILD)/bench.log > $(BUILD)/bench.txt; cat $(BUILD)/bench.txt
 
+# Under /3GB (or increaseuserva above 2048) the image runs relocated by 0x60000000
+# (kernel/relocate.c): gdb takes its symbols at that offset.
+GDB_RELOCATED := $(filter-out increaseuserva=2048,$(filter 3gb increaseuserva=%,$(CMDLINE)))
+GDB_SYMBOLS   := $(if $(GDB_RELOCATED),-ex 'symbol-file -o 0x60000000 $(BUILD)/mm386.elf',$(BUILD)/mm386.elf)
+
 debug:
 	$(Q)tools/deps
 	$(Q)$(MAKE) --no-print-directory all
 ifeq ($(GDB),no)
 	@echo "QEMU is waiting for gdb on port $(GDB_PORT). From the top of the tree, attach with:"
-	@echo "    gdb -x tools/gdb/mm386.gdb -ex 'target remote :$(GDB_PORT)' build/mm386.elf"
+	@echo "    gdb -x tools/gdb/mm386.gdb $(GDB_SYMBOLS) -ex 'target remote :$(GDB_PORT)'"
 	tools/boot --gdb $(GDB_PORT) $(if $(CMDLINE),-- $(CMDLINE))
 else
 	@echo "COM1 goes to $(BUILD)/debug-console.log (tail -f it in another terminal)."
 	$(Q)tools/boot --gdb $(GDB_PORT) $(if $(CMDLINE),-- $(CMDLINE)) \
 	    < /dev/null > $(BUILD)/debug-console.log 2>&1 & \
-	gdb -q -x tools/gdb/mm386.gdb -ex 'target remote :$(GDB_PORT)' $(BUILD)/mm386.elf; \
+	gdb -q -x tools/gdb/mm386.gdb $(GDB_SYMBOLS) -ex 'target remote :$(GDB_PORT)'; \
 	kill $$! 2>/dev/null; true
 endif
 
