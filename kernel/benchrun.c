@@ -2,8 +2,9 @@
  * kernel/benchrun.c: the benchmark runner (bench=<glob>): runs the matching benchmarks in name
  * order and prints their figures as BENCH lines, then "N benchmarks run".
  *
- * They start on a settled system, as one would measure a freshly booted NT after it has gone
- * idle: the zero page thread has had its turn at the free memory (at most KI_BENCH_SETTLE_MS).
+ * Each starts on a settled system, as one would measure a freshly booted NT after it has gone
+ * idle: the zero page thread has had its turn at the free memory (at most KI_BENCH_SETTLE_MS),
+ * so no benchmark pays for the pages an earlier one left unzeroed.
  */
 #include "kernel/ki.h"
 #include "kernel/kbench.h"
@@ -32,15 +33,18 @@ void KbReportRate(const char *Figure, uint64_t Count, uint64_t Start, const char
 
 bool KiRunBenchmarks(const char *Globs)
 {
-    uint64_t frequency, start = KeQueryPerformanceCounter(&frequency);
-    uint32_t count = 0, left = MmWaitForZeroedMemory(KI_BENCH_SETTLE_MS);
+    uint32_t count = 0;
 
-    DbgPrint("# settled in %u ms, %u free pages not yet zeroed\n",
-             (uint32_t)((KeQueryPerformanceCounter(NULL) - start) * 1000 / frequency), left);
     for (const KBENCH_CASE *b = KiBenchCasesStart; b < KiBenchCasesEnd; b++) {
+        uint64_t frequency, start;
+        uint32_t left;
+
         if (!RtlGlobListMatch(Globs, b->Name))
             continue;
-        DbgPrint("# benchmark %s\n", b->Name);
+        start = KeQueryPerformanceCounter(&frequency);
+        left = MmWaitForZeroedMemory(KI_BENCH_SETTLE_MS);
+        DbgPrint("# benchmark %s (settled in %u ms, %u free pages not yet zeroed)\n", b->Name,
+                 (uint32_t)((KeQueryPerformanceCounter(NULL) - start) * 1000 / frequency), left);
         b->Function();
         count++;
     }
