@@ -77,9 +77,9 @@ NTSTATUS KiDiskTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
     status = HalAtaStartTransfer(Disk, Lba, PageFrames, PageCount, Write);
     if (status == STATUS_PENDING) {
         if (KeWaitForSingleObject(&channel->Done, Executive, KernelMode, false, &timeout) ==
-            STATUS_TIMEOUT) {
-            HalAtaResetChannel(disk->Channel);
-            status = STATUS_IO_TIMEOUT;
+                STATUS_TIMEOUT && !KeReadStateEvent(&channel->Done)) {
+            HalAtaResetChannel(disk->Channel);      /* (an end that slips in after the test */
+            status = STATUS_IO_TIMEOUT;             /* is reported as a timeout all the same) */
         } else {
             status = channel->Status;
         }

@@ -4,8 +4,14 @@
  * paged pool — is charged when it is promised, before it exists. The limit is what can back
  * those promises: the RAM that was available at start-up, less MM_COMMIT_RESERVE pages kept
  * for the system's own use, plus the slots of every paging file. A charge that would pass
- * the limit fails, so a paging file can never be found full with a modified page to write:
- * running out shows up as a failed allocation, never as lost data.
+ * the limit fails: running out shows up as a failed allocation, never as lost data.
+ *
+ * Within the limit, the committed pages that are not resident always fit in the paging
+ * files. A clean resident page may keep its slot too, so the files can fill while modified
+ * pages wait; the writer then waits with them, and faults still find memory, because the
+ * limit keeps the modified and nonpageable pages below RAM less the reserve: the rest is
+ * clean, and trimming turns it into standby pages. Slots that go bad leave the limit; the
+ * commitment already granted against them comes out of the reserve.
  */
 #include "mm/mi.h"
 

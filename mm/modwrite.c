@@ -10,8 +10,10 @@
  *              OriginalPte = its slot
  *
  * When the write completes, each page goes to the standby list — or back to the modified
- * list if it was written to meanwhile (its new slot is released) or if the write failed (its
- * slot is marked bad, taken out of the commit limit, and the page will be written elsewhere).
+ * list if it was written to meanwhile (its new slot is released) or if the write failed. A
+ * failed cluster is written again page by page, and only the slots that fail alone are
+ * marked bad: never used again, and taken out of the commit limit (MM_COMMIT_RESERVE
+ * absorbs commitment granted before they went); their pages are written elsewhere.
  */
 #include "mm/mi.h"
 
@@ -83,7 +85,7 @@ static uint32_t MiGatherPagefilePages(MMPAGING_FILE **File, uint32_t *StartSlot,
     MMPAGING_FILE *file = MiChoosePagingFile();
     uint32_t count;
 
-    if (!file)
+    if (!file || MmModifiedPageListHead.Total == 0)     /* emptied since Needed() looked */
         return 0;
     count = MiGatherNeighbours(MmModifiedPageListHead.Flink, MmModifiedWriteClusterSize, Frames);
     count = MiReservePageFileSlots(file, count, StartSlot);
@@ -102,38 +104,64 @@ static uint32_t MiGatherPagefilePages(MMPAGING_FILE **File, uint32_t *StartSlot,
     return count;
 }
 
-/* The write of Count pages is over (NT's MiWriteComplete). PFN lock held. */
-static void MiWriteComplete(MMPAGING_FILE *File, const uint32_t *Frames, uint32_t Count,
-                            NTSTATUS Status)
+/*
+ * The write of Count pages is over (NT's MiWriteComplete), Statuses[i] saying how it went for
+ * page i. A page whose slot failed keeps it (the slot is bad from now on, and out of the
+ * commit limit) and stays modified, to be written elsewhere. PFN lock held.
+ */
+static void MiWriteComplete(MMPAGING_FILE *File, const uint32_t *Frames, const NTSTATUS *Statuses,
+                            uint32_t Count)
 {
     for (uint32_t i = 0; i < Count; i++) {
         MMPFN *pfn = MI_PFN_ELEMENT(Frames[i]);
 
         pfn->u3.e1.WriteInProgress = 0;
-        if (!NT_SUCCESS(Status)) {
+        if (!NT_SUCCESS(Statuses[i])) {
             File->BadSlots++;
             MiAdjustCommitLimit(-1);
             pfn->OriginalPte.u.Soft.PageFileHigh = 0;
             pfn->u3.e1.Modified = 1;
-        } else if (pfn->u3.e1.Modified) {
-            MiReleasePageFileSpace(pfn->OriginalPte);
-            pfn->OriginalPte.u.Soft.PageFileHigh = 0;
+        } else {
+            MmInfoCounters.DirtyPagesWriteCount++;
+            if (pfn->u3.e1.Modified) {              /* written to meanwhile: stale already */
+                MiReleasePageFileSpace(pfn->OriginalPte);
+                pfn->OriginalPte.u.Soft.PageFileHigh = 0;
+            }
         }
         MiDecrementReferenceCount(Frames[i]);
     }
-    if (!NT_SUCCESS(Status))
-        MmInfoCounters.WriteErrorCount++;
+}
+
+/*
+ * Write the cluster; if that fails, each page again on its own, so that only the slots that
+ * really fail are marked bad. Returns how each page went in Statuses.
+ */
+static void MiWriteCluster(const MMPAGING_FILE *File, uint32_t StartSlot, const uint32_t *Frames,
+                           uint32_t Count, NTSTATUS *Statuses)
+{
+    NTSTATUS status = MiWritePagingFile(File, StartSlot, Frames, Count);
+
+    MmInfoCounters.DirtyWriteIoCount++;
+    MmInfoCounters.WriteErrorCount += !NT_SUCCESS(status);
+    for (uint32_t i = 0; i < Count; i++) {
+        Statuses[i] = status;
+        if (!NT_SUCCESS(status) && Count > 1) {
+            Statuses[i] = MiWritePagingFile(File, StartSlot + i, &Frames[i], 1);
+            MmInfoCounters.DirtyWriteIoCount++;
+            MmInfoCounters.WriteErrorCount += !NT_SUCCESS(Statuses[i]);
+        }
+    }
 }
 
 /* Write clusters while Needed says so and something can be written. */
 static void MiWriteModifiedPages(bool (*Needed)(void))
 {
     uint32_t frames[MM_MAXIMUM_WRITE_CLUSTER];
+    NTSTATUS statuses[MM_MAXIMUM_WRITE_CLUSTER];
 
     while (Needed()) {
         MMPAGING_FILE *file = NULL;
         uint32_t start = 0, count;
-        NTSTATUS status;
         KIRQL oldIrql;
 
         LOCK_PFN(oldIrql);
@@ -141,12 +169,10 @@ static void MiWriteModifiedPages(bool (*Needed)(void))
         UNLOCK_PFN(oldIrql);
         if (count == 0)
             return;
-        status = MiWritePagingFile(file, start, frames, count);
+        MiWriteCluster(file, start, frames, count, statuses);
         LOCK_PFN(oldIrql);
-        MiWriteComplete(file, frames, count, status);
+        MiWriteComplete(file, frames, statuses, count);
         UNLOCK_PFN(oldIrql);
-        MmInfoCounters.DirtyPagesWriteCount += count;
-        MmInfoCounters.DirtyWriteIoCount++;
     }
 }
 

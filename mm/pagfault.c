@@ -22,6 +22,51 @@
 MMINFO_COUNTERS MmInfoCounters;
 
 /*
+ * In-page support blocks (NT's MMINPAGE_SUPPORT): the event the faults that collide with a
+ * read wait on. The read holds its block, and so does each collided fault until it has woken,
+ * so a block outlives the fault that started the read for as long as anyone may still wait on
+ * it. They come from a fixed set, handed out and returned under the PFN lock.
+ */
+#define MI_INPAGE_SUPPORT_BLOCKS 32
+
+typedef struct _MMINPAGE_SUPPORT {
+    KEVENT Event;                       /* first: a PFN's u1.Event points at the block */
+    uint32_t WaitCount;                 /* the read, and each collided fault */
+    struct _MMINPAGE_SUPPORT *Next;     /* on the free list */
+} MMINPAGE_SUPPORT;
+
+_Static_assert(offsetof(MMINPAGE_SUPPORT, Event) == 0, "a PFN's u1.Event is its block");
+
+static MMINPAGE_SUPPORT MiInPageSupport[MI_INPAGE_SUPPORT_BLOCKS];
+static MMINPAGE_SUPPORT *MiFreeInPageSupport;
+static uint32_t MiInPageSupportMade;
+
+/* A block for a new read, its event not signaled; NULL if all are in use. PFN lock held. */
+static MMINPAGE_SUPPORT *MiGetInPageSupportBlock(void)
+{
+    MMINPAGE_SUPPORT *support = MiFreeInPageSupport;
+
+    if (support)
+        MiFreeInPageSupport = support->Next;
+    else if (MiInPageSupportMade < MI_INPAGE_SUPPORT_BLOCKS)
+        support = &MiInPageSupport[MiInPageSupportMade++];
+    else
+        return NULL;
+    KeInitializeEvent(&support->Event, NotificationEvent, false);
+    support->WaitCount = 1;
+    return support;
+}
+
+/* One holder of the block is done with it. PFN lock held. */
+static void MiDereferenceInPageSupportBlock(MMINPAGE_SUPPORT *Support)
+{
+    if (--Support->WaitCount == 0) {
+        Support->Next = MiFreeInPageSupport;
+        MiFreeInPageSupport = Support;
+    }
+}
+
+/*
  * Too few pages to resolve a fault: let the working set go, wake the writer and the working-set
  * manager, and wait (bounded) until pages are available again. The fault is then retried.
  */
@@ -40,14 +85,30 @@ static NTSTATUS MiWaitForAvailablePages(void)
     return STATUS_REFAULT;
 }
 
-/* A zeroed page for PointerPte, valid with the protection the PTE carried. */
-static NTSTATUS MiResolveDemandZeroFault(uintptr_t VirtualAddress, MMPTE *PointerPte)
+/*
+ * The PTE is no longer what the fault was dispatched on (a standby page can be reused, and
+ * its PTE restored, by anyone holding the PFN lock, working-set mutex or not): let go of the
+ * PFN lock, and the fault goes round again. PFN lock held.
+ */
+static bool MiPteChanged(MMPTE *PointerPte, MMPTE Contents, KIRQL OldIrql)
 {
-    uint32_t protection = PointerPte->u.Soft.Protection;
+    if (((volatile MMPTE *)PointerPte)->u.Long == Contents.u.Long)
+        return false;
+    UNLOCK_PFN(OldIrql);
+    return true;
+}
+
+/* A zeroed page for PointerPte, valid with the protection the PTE carried. */
+static NTSTATUS MiResolveDemandZeroFault(uintptr_t VirtualAddress, MMPTE *PointerPte,
+                                         MMPTE Contents)
+{
+    uint32_t protection = Contents.u.Soft.Protection;
     uint32_t frame;
     KIRQL oldIrql;
 
     LOCK_PFN(oldIrql);
+    if (MiPteChanged(PointerPte, Contents, oldIrql))
+        return STATUS_REFAULT;
     if (MmAvailablePages < MI_FAULT_RESERVE) {
         UNLOCK_PFN(oldIrql);
         return MiWaitForAvailablePages();
@@ -63,21 +124,24 @@ static NTSTATUS MiResolveDemandZeroFault(uintptr_t VirtualAddress, MMPTE *Pointe
 }
 
 /*
- * Another fault is reading this page in: hold it, wait for that read with the working set
- * released, let it go, and fault again, which will find it valid or in memory.
+ * Another fault is reading this page in: hold the page and the read's in-page block, wait for
+ * the read with the working set released, let both go, and fault again, which will find the
+ * page valid or in memory. PFN lock held on entry; released on return.
  */
 static NTSTATUS MiWaitForCollidedFault(uint32_t PageFrameIndex, KIRQL OldIrql)
 {
     MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
-    KEVENT *event = pfn->u1.Event;
+    MMINPAGE_SUPPORT *support = (MMINPAGE_SUPPORT *)pfn->u1.Event;
 
+    support->WaitCount++;
     pfn->u3.e2.ReferenceCount++;
     UNLOCK_PFN(OldIrql);
     MiUnlockSystemWorkingSet();
-    KeWaitForSingleObject(event, Executive, KernelMode, false, NULL);
+    KeWaitForSingleObject(&support->Event, Executive, KernelMode, false, NULL);
     MiLockSystemWorkingSet();
     LOCK_PFN(OldIrql);
     MiDecrementReferenceCount(PageFrameIndex);
+    MiDereferenceInPageSupportBlock(support);
     UNLOCK_PFN(OldIrql);
     MmInfoCounters.CollidedFaultCount++;
     return STATUS_REFAULT;
@@ -85,14 +149,16 @@ static NTSTATUS MiWaitForCollidedFault(uint32_t PageFrameIndex, KIRQL OldIrql)
 
 /* A soft fault: the page never left memory. Take it off its list (or from a write in
  * progress) and make it valid again. */
-static NTSTATUS MiResolveTransitionFault(uintptr_t VirtualAddress, MMPTE *PointerPte)
+static NTSTATUS MiResolveTransitionFault(uintptr_t VirtualAddress, MMPTE *PointerPte,
+                                         MMPTE Contents)
 {
-    MMPTE contents = *PointerPte;
-    uint32_t frame = contents.u.Trans.PageFrameNumber;
+    uint32_t frame = Contents.u.Trans.PageFrameNumber;
     MMPFN *pfn = MI_PFN_ELEMENT(frame);
     KIRQL oldIrql;
 
     LOCK_PFN(oldIrql);
+    if (MiPteChanged(PointerPte, Contents, oldIrql))
+        return STATUS_REFAULT;
     if (pfn->u3.e1.ReadInProgress)
         return MiWaitForCollidedFault(frame, oldIrql);
     if (pfn->u4.InPageError) {
@@ -106,7 +172,7 @@ static NTSTATUS MiResolveTransitionFault(uintptr_t VirtualAddress, MMPTE *Pointe
     pfn->u3.e2.ReferenceCount++;
     pfn->u2.ShareCount++;
     pfn->u3.e1.PageLocation = ActiveAndValid;
-    *PointerPte = MiMakeValidFromTransitionPte(contents, pfn->u3.e1.Modified);
+    *PointerPte = MiMakeValidFromTransitionPte(Contents, pfn->u3.e1.Modified);
     UNLOCK_PFN(oldIrql);
     MiInsertSystemWorkingSet(VirtualAddress, frame);
     MmInfoCounters.TransitionCount++;
@@ -201,36 +267,43 @@ static void MiCompleteReadAhead(MMPTE *PointerPte, const uint32_t *Frames, uint3
  * would, and the page stays in its paging file.
  */
 static NTSTATUS MiResolvePageFileFault(uintptr_t VirtualAddress, MMPTE *PointerPte,
-                                       void *TrapInformation)
+                                       MMPTE Contents, void *TrapInformation)
 {
-    MMPAGING_FILE *file = MmPagingFile[PointerPte->u.Soft.PageFileLow];
-    uint32_t slot = PointerPte->u.Soft.PageFileHigh;
+    MMPAGING_FILE *file = MmPagingFile[Contents.u.Soft.PageFileLow];
+    uint32_t slot = Contents.u.Soft.PageFileHigh;
     uint32_t frames[MM_MAXIMUM_READ_CLUSTER], count;
+    MMINPAGE_SUPPORT *support;
     MMPFN *pfn;
-    KEVENT event;
-    NTSTATUS status;
+    NTSTATUS status, clusterStatus;
     KIRQL oldIrql;
 
     if (!file || slot >= file->Size)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PAGEFILE_SLOT,
-                     PointerPte->u.Soft.PageFileLow, slot, PointerPte->u.Long);
+                     Contents.u.Soft.PageFileLow, slot, Contents.u.Long);
     LOCK_PFN(oldIrql);
-    if (MmAvailablePages < MI_FAULT_RESERVE) {
+    if (MiPteChanged(PointerPte, Contents, oldIrql))
+        return STATUS_REFAULT;
+    support = MmAvailablePages < MI_FAULT_RESERVE ? NULL : MiGetInPageSupportBlock();
+    if (!support) {
         UNLOCK_PFN(oldIrql);
         return MiWaitForAvailablePages();
     }
     count = MiPageFileReadCluster(PointerPte);
-    KeInitializeEvent(&event, NotificationEvent, false);
-    MiInitializeReadInProgressPfns(PointerPte, count, frames, &event);
+    MiInitializeReadInProgressPfns(PointerPte, count, frames, &support->Event);
     UNLOCK_PFN(oldIrql);
 
+    /* If the cluster cannot be read, the fault's own page is tried alone: the bad sector may
+     * be a neighbour's, whose pages then stay in the paging file. */
     MiUnlockSystemWorkingSet();
-    status = MiReadPagingFile(file, slot, frames, count);
+    clusterStatus = status = MiReadPagingFile(file, slot, frames, count);
+    if (!NT_SUCCESS(status) && count > 1)
+        status = MiReadPagingFile(file, slot, frames, 1);
     MiLockSystemWorkingSet();
 
     LOCK_PFN(oldIrql);
-    MiCompleteReadAhead(PointerPte, frames, count, status);
-    KeSetEvent(&event);
+    MiCompleteReadAhead(PointerPte, frames, count, clusterStatus);
+    KeSetEvent(&support->Event);
+    MiDereferenceInPageSupportBlock(support);
     MmInfoCounters.PageReadCount += count;
     MmInfoCounters.PageReadIoCount++;
     pfn = MI_PFN_ELEMENT(frames[0]);
@@ -296,8 +369,8 @@ NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE 
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PAGEABLE_PTE,
                      (uintptr_t)PointerPte, contents.u.Long, VirtualAddress);
     if (contents.u.Soft.Transition)
-        return MiResolveTransitionFault(VirtualAddress, PointerPte);
+        return MiResolveTransitionFault(VirtualAddress, PointerPte, contents);
     if (contents.u.Soft.PageFileHigh == 0)
-        return MiResolveDemandZeroFault(VirtualAddress, PointerPte);
-    return MiResolvePageFileFault(VirtualAddress, PointerPte, TrapInformation);
+        return MiResolveDemandZeroFault(VirtualAddress, PointerPte, contents);
+    return MiResolvePageFileFault(VirtualAddress, PointerPte, contents, TrapInformation);
 }

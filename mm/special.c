@@ -120,15 +120,19 @@ static void MiReturnSpecialPoolPair(MMPTE *DataPte)
     KeReleaseSpinLock(&MiSpecialPoolLock, oldIrql);
 }
 
-/* Put a physical page behind DataPte; false when none is available. */
+/* Put a physical page behind DataPte, committed as every resident page outside the image
+ * is; false when commitment or a page is not to be had. */
 static bool MiMakeSpecialPoolPage(MMPTE *DataPte)
 {
     uint32_t frame;
     KIRQL oldIrql;
 
+    if (!MiChargeCommitment(1))
+        return false;
     LOCK_PFN(oldIrql);
-    if (MmAvailablePages == 0) {
+    if (MmAvailablePages < MM_MEDIUM_LIMIT) {
         UNLOCK_PFN(oldIrql);
+        MiReturnCommitment(1);
         return false;
     }
     frame = MiRemoveAnyPage();
@@ -208,6 +212,7 @@ void MmFreeSpecialPool(void *P)
     LOCK_PFN(oldIrql);
     MiDeleteSystemPte(pte);
     UNLOCK_PFN(oldIrql);
+    MiReturnCommitment(1);
     MiReturnSpecialPoolPair(pte);
 }
 

@@ -193,14 +193,17 @@ static uint32_t MiNextValidEntry(const MMWSL *Wsl, uint32_t Slot)
 /*
  * The accessed bit of an entry's PTE, cleared as it is read: a recently used page is seen as
  * such once and then ages. The TB entry goes too, or the processor would not set the bit again.
+ * The clear is one locked instruction: this runs preemptible (under the working-set mutex
+ * only), and a read-modify-write in steps could put back a Dirty bit the processor had just
+ * set for another thread's write, losing that write.
  */
 static bool MiTestAndClearAccessed(uintptr_t Va)
 {
-    volatile MMPTE *pte = MiGetPteAddress(Va);
+    MMPTE *pte = MiGetPteAddress(Va);
 
-    if (!pte->u.Hard.Accessed)
+    if (!(__atomic_fetch_and(&pte->u.Long, ~MM_PTE_ACCESS_MASK, __ATOMIC_SEQ_CST) &
+          MM_PTE_ACCESS_MASK))
         return false;
-    pte->u.Hard.Accessed = 0;
     MI_FLUSH_SINGLE_TB(Va);
     return true;
 }

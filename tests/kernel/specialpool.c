@@ -72,6 +72,7 @@ KTEST(TestSpecialPoolLayout, "mm.specialpool.layout")
     for (POOL_TYPE type = NonPagedPool; type <= PagedPool; type++) {
         for (uint32_t i = 0; i < ARRAYSIZE(sizes); i++) {
             uint32_t inUse = MmSpecialPagesInUse, available = MmAvailablePages, value;
+            uint32_t committed = MmTotalCommittedPages;
             uint8_t *p = ExAllocatePoolWithTag(type, sizes[i], tag);
             POOL_HEADER *header = PAGE_ALIGN(p);
             uint8_t *guard = (uint8_t *)header + PAGE_SIZE;
@@ -91,10 +92,12 @@ KTEST(TestSpecialPoolLayout, "mm.specialpool.layout")
                 KT_ASSERT_EQ(MiSpecialPoolPattern(p), *b);
             KT_ASSERT_EQ(inUse + 1, MmSpecialPagesInUse);
             KT_ASSERT_EQ(available - 1, MmAvailablePages);
+            KT_ASSERT_EQ(committed + 1, MmTotalCommittedPages);
             RtlFillMemory(p, sizes[i], 0xE7);
             ExFreePool(p);
             KT_ASSERT_EQ(inUse, MmSpecialPagesInUse);
             KT_ASSERT_EQ(available, MmAvailablePages);
+            KT_ASSERT_EQ(committed, MmTotalCommittedPages);
         }
     }
 }
