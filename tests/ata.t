@@ -14,14 +14,6 @@ my $EIO = 5;
 my $FAULT_LBA = 1024;           # ATA_FAULT_LBA in tests/kernel/ata.c
 my $LBA28_LIMIT = 1 << 28;
 
-# tools/mkdisk IMAGE MiB: the partition from sector 2048 to the end, the file 1 MiB longer.
-sub mkdisk {
-    my ($name, $mib) = @_;
-    my $image = "$dir/$name.img";
-    system("$TOP/tools/mkdisk", $image, $mib) == 0 or die "tools/mkdisk $image $mib failed\n";
-    return $image;
-}
-
 # PatternWord in tests/kernel/ata.c: what the kernel writes at word $index of the page at $lba.
 sub mul32 {
     my ($a, $b) = @_;

@@ -14,13 +14,6 @@ my $EIO = 5;
 my $PARTITION_LBA = 2048;       # where tools/mkdisk starts the paging-file partition
 my $STATUS_IO_DEVICE_ERROR = 'c0000185';
 
-sub mkdisk {
-    my ($name, $mib) = @_;
-    my $image = "$dir/$name.img";
-    system("$TOP/tools/mkdisk", $image, $mib) == 0 or die "tools/mkdisk $image $mib failed\n";
-    return $image;
-}
-
 # A blkdebug drive over $image with the rules in $rules (the text of its config file).
 sub blkdebug_disk {
     my ($image, $name, $rules) = @_;

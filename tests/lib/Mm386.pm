@@ -5,10 +5,10 @@ use strict;
 use warnings;
 use Exporter qw(import);
 use File::Basename qw(dirname);
-use File::Temp qw(tempfile);
+use File::Temp qw(tempfile tempdir);
 use Test::More;
 
-our @EXPORT = qw(boot report_ktap $TOP);
+our @EXPORT = qw(boot report_ktap mkdisk $TOP);
 our $TOP = dirname(dirname(dirname(__FILE__)));
 
 # boot(cmdline => '...', mem => MiB, iso => 1, disks => [...], timeout => S,
@@ -36,6 +36,18 @@ sub boot {
     my $output = <$out> // '';
     close($out);
     return ($? >> 8, $output);
+}
+
+# mkdisk(name, MiB): a disk image from tools/mkdisk in a directory removed at exit: an MBR
+# with one paging-file partition (type 0x82) from sector 2048 to the end, the file 1 MiB
+# longer. Returns its path.
+my $disk_dir;
+sub mkdisk {
+    my ($name, $mib) = @_;
+    $disk_dir //= tempdir(CLEANUP => 1);
+    my $image = "$disk_dir/$name.img";
+    system("$TOP/tools/mkdisk", $image, $mib) == 0 or die "tools/mkdisk $image $mib failed\n";
+    return $image;
 }
 
 # Turn the KTAP the kernel printed into this script's own results, one per kernel test, and
