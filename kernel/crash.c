@@ -179,36 +179,46 @@ static void KdCrashPagedAtDispatch(void)
 }
 
 /*
- * Send a paged pool page to the paging file and read it back; on a disk that fails reads
- * (tests/paging.t does it with blkdebug) a probe gets STATUS_IN_PAGE_ERROR, as an NT
- * caller's __except would, and a plain read is STOP 0x7A (PTE, status, address, PTE).
+ * Send two neighbouring paged pool pages to the paging file and read them back; on a disk
+ * that fails reads (tests/paging.t does it with blkdebug) a probe gets STATUS_IN_PAGE_ERROR,
+ * as an NT caller's __except would, and a plain read of the second is STOP 0x7A (PTE,
+ * status, address, PTE contents). When only the second page's sector fails, the first still
+ * reads: the fault retries its own page alone.
  */
 static void KdCrashInPage(void)
 {
-    volatile uint32_t *page = ExAllocatePoolWithTag(PagedPool, PAGE_SIZE, KD_CRASH_TAG);
-    volatile MMPTE *pte = MiGetPteAddress(page);
+    volatile uint32_t *pages = ExAllocatePoolWithTag(PagedPool, 2 * PAGE_SIZE, KD_CRASH_TAG);
+    volatile uint32_t *second = pages + PAGE_SIZE / sizeof(uint32_t);
+    volatile MMPTE *pte = MiGetPteAddress(pages);
     int64_t pause = KI_MILLISECONDS(10);
     uint32_t value = 0;
+    NTSTATUS status;
 
-    if (!page || MmNumberOfPagingFiles == 0) {
+    if (!pages || MmNumberOfPagingFiles == 0) {
         DbgPrint("crash: this needs paged pool and a paging file\n");
         return;
     }
-    *page = KD_CRASH_FILL;
+    pages[0] = second[0] = KD_CRASH_FILL;
     for (uint32_t attempt = 0; attempt < KD_CRASH_PAGE_OUT_TRIES; attempt++) {
         MmEmptySystemWorkingSet();
         MmEmptyModifiedPageList();
         MmPurgeStandbyList();
-        if (!pte->u.Soft.Transition && pte->u.Soft.PageFileHigh != 0)
+        if (!pte[0].u.Soft.Transition && pte[0].u.Soft.PageFileHigh != 0 &&
+            !pte[1].u.Soft.Transition && pte[1].u.Soft.PageFileHigh != 0)
             break;
         KeDelayExecutionThread(KernelMode, false, &pause);
     }
-    DbgPrint("crash: paged pool %08x is in paging file %u, slot %x (PTE %08x)\n",
-             (uint32_t)(uintptr_t)page, pte->u.Soft.PageFileLow, pte->u.Soft.PageFileHigh,
-             pte->u.Long);
-    DbgPrint("crash: a probe reading it returns %08x\n", KeProbeRead32(page, &value));
-    DbgPrint("crash: reading it\n");
-    (void)*page;
+    for (uint32_t i = 0; i < 2; i++) {
+        DbgPrint("crash: paged pool %08x is in paging file %u, slot %x (PTE %08x)\n",
+                 (uint32_t)(uintptr_t)(pages + i * PAGE_SIZE / sizeof(uint32_t)),
+                 pte[i].u.Soft.PageFileLow, pte[i].u.Soft.PageFileHigh, pte[i].u.Long);
+    }
+    status = KeProbeRead32(pages, &value);
+    DbgPrint("crash: a probe reading the first returns %08x (%08x)\n", (uint32_t)status, value);
+    status = KeProbeRead32(second, &value);
+    DbgPrint("crash: a probe reading the second returns %08x\n", (uint32_t)status);
+    DbgPrint("crash: reading the second\n");
+    (void)*second;
 }
 
 static const KD_CRASH_KIND KdCrashKinds[] = {
@@ -225,7 +235,7 @@ static const KD_CRASH_KIND KdCrashKinds[] = {
     { "specialunderrun", "write 1 byte before special pool and free: STOP 0xC1 (0x23)",
       KdCrashSpecialUnderrun },
     { "irql", "read paged pool at DISPATCH_LEVEL: STOP 0xA", KdCrashPagedAtDispatch },
-    { "inpage", "page out paged pool and read it back (needs a failing disk): STOP 0x7A",
+    { "inpage", "page out paged pool and read it back (on a failing disk): STOP 0x7A",
       KdCrashInPage },
 };
 

@@ -120,29 +120,44 @@ for my $mem (32, 16) {
     is($status, 0, 'write errors: exits 0, nothing lost');
 }
 
-# Reads that fail: once the paging file exists (its first write), every read fails. A probe
+# Reads that fail. First every read once the paging file exists (its first write): a probe
 # of a paged-out page gets STATUS_IN_PAGE_ERROR; a plain read is KERNEL_DATA_INPAGE_ERROR
-# with NT's parameters (PTE, status, address, PTE contents).
-{
-    my $disk = blkdebug_disk(mkdisk('rfail', 256), 'rfail',
-        "[set-state]\nevent = \"write_aio\"\nstate = \"1\"\nnew_state = \"2\"\n\n"
-        . "[inject-error]\nevent = \"read_aio\"\nstate = \"2\"\nerrno = \"$EIO\"\n");
+# with NT's parameters (PTE, status, address, PTE contents). Then only the sector of the
+# second page's slot: the fault on the first reads the pair, fails, and reads its own page
+# alone; the second stays in the paging file and its read is the STOP.
+sub inpage {
+    my ($label, $rules) = @_;
+    my $disk = blkdebug_disk(mkdisk($label, 256), $label, $rules);
     my ($status, $output) = boot(mem => 32, disks => [$disk], cmdline => 'crash=inpage',
         timeout => 120);
-    my ($va, $file, $slot, $pte) = $output =~
-        /^crash: paged pool ([0-9a-f]{8}) is in paging file (\d+), slot ([0-9a-f]+) \(PTE ([0-9A-F]{8})\)$/m;
-    ok(defined $va, 'read errors: the page went to the paging file');
-    is(hex($pte // 0) >> 12, hex($slot // 0), '... its PTE names the slot');
-    like($output, qr/^crash: a probe reading it returns c0000006$/m,
-        '... a probe gets STATUS_IN_PAGE_ERROR');
-    my $pte_address = sprintf('%08X', 0xC0000000 + (hex($va // 0) >> 12) * 4);
-    my $va_upper = uc($va // '');
+    my @pages = $output =~
+        /^crash: paged pool ([0-9a-f]{8}) is in paging file (\d+), slot ([0-9a-f]+) \(PTE ([0-9A-F]{8})\)$/mg;
+    is(scalar(@pages), 8, "$label: both pages went to the paging file");
+    is(hex($pages[3] // 0) >> 12, hex($pages[2] // 0), "$label: ... each PTE names its slot");
+    is(hex($pages[6] // 0), hex($pages[2] // 0) + 1, "$label: ... neighbouring slots");
+    my ($va, $pte_address) = (uc($pages[4] // ''), sprintf('%08X', 0xC0000000 + (hex($pages[4] // 0) >> 12) * 4));
+    like($output, qr/^crash: a probe reading the second returns c0000006$/m,
+        "$label: a probe of the second gets STATUS_IN_PAGE_ERROR");
     like($output,
-        qr/^\*\*\* STOP: 0x0000007A \(0x$pte_address,0x\U$STATUS_IO_DEVICE_ERROR\E,0x$va_upper,0x[0-9A-F]{8}\)$/m,
-        'read errors: STOP 0x7A (PTE, STATUS_IO_DEVICE_ERROR, address, PTE contents)');
-    like($output, qr/^KERNEL_DATA_INPAGE_ERROR$/m, '... named');
-    is($status, 1, 'read errors: exits 1, no hang');
+        qr/^\*\*\* STOP: 0x0000007A \(0x$pte_address,0x\U$STATUS_IO_DEVICE_ERROR\E,0x$va,0x[0-9A-F]{8}\)$/m,
+        "$label: STOP 0x7A (PTE, STATUS_IO_DEVICE_ERROR, address, PTE contents)");
+    like($output, qr/^KERNEL_DATA_INPAGE_ERROR$/m, "$label: ... named");
+    is($status, 1, "$label: exits 1, no hang");
+    return ($output, $pages[2]);
 }
+
+my ($output, $slot) = inpage('rfail', "[set-state]\nevent = \"write_aio\"\nstate = \"1\"\n"
+    . "new_state = \"2\"\n\n[inject-error]\nevent = \"read_aio\"\niotype = \"read\"\nstate = \"2\"\n"
+    . "errno = \"$EIO\"\n");
+like($output, qr/^crash: a probe reading the first returns c0000006 /m,
+    'rfail: a probe of the first gets STATUS_IN_PAGE_ERROR too');
+
+# At start-up nothing else is paged out, so the pair takes slots 1 and 2 (as above).
+my $sector = $PARTITION_LBA + 8 * (hex($slot // 1) + 1);
+($output) = inpage('r2fail', "[inject-error]\nevent = \"read_aio\"\niotype = \"read\"\n"
+    . "errno = \"$EIO\"\nsector = \"$sector\"\n");
+like($output, qr/^crash: a probe reading the first returns 00000000 \(00000041\)$/m,
+    "r2fail: the first page reads, alone, with its data");
 
 # Paged pool touched at DISPATCH_LEVEL: IRQL_NOT_LESS_OR_EQUAL (address, IRQL 2, read).
 {
