@@ -11,7 +11,8 @@
  * pages wait; the writer then waits with them, and faults still find memory, because the
  * limit keeps the modified and nonpageable pages below RAM less the reserve: the rest is
  * clean, and trimming turns it into standby pages. Slots that go bad leave the limit; the
- * commitment already granted against them comes out of the reserve.
+ * commitment already granted against them comes out of the reserve (beyond MM_COMMIT_RESERVE
+ * bad slots, that promise is no longer kept: a disk that bad needs replacing).
  */
 #include "mm/mi.h"
 

@@ -168,6 +168,14 @@ extern MMPAGING_FILE *MmPagingFile[MAX_PAGE_FILES];
 extern uint32_t MmNumberOfPagingFiles;
 bool MiReleasePageFileSpace(MMPTE PteContents);
 uint32_t MiReservePageFileSlots(MMPAGING_FILE *File, uint32_t Wanted, uint32_t *StartSlot);
+/* A failure of some sectors, where a transfer of fewer may succeed: not a timeout or a lost
+ * device, which would only cost another wait. */
+static inline bool MiIsMediaError(NTSTATUS Status)
+{
+    return Status != STATUS_IO_TIMEOUT && Status != STATUS_NO_SUCH_DEVICE &&
+           Status != STATUS_NOT_SUPPORTED;
+}
+
 NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
                           uint32_t PageCount);
 NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,

@@ -133,8 +133,9 @@ static void MiWriteComplete(MMPAGING_FILE *File, const uint32_t *Frames, const N
 }
 
 /*
- * Write the cluster; if that fails, each page again on its own, so that only the slots that
- * really fail are marked bad. Returns how each page went in Statuses.
+ * Write the cluster; if that fails for a bad sector, each page again on its own, so that only
+ * the slots that really fail are marked bad (a timeout would only time out again, sixteen
+ * times over). Returns how each page went in Statuses.
  */
 static void MiWriteCluster(const MMPAGING_FILE *File, uint32_t StartSlot, const uint32_t *Frames,
                            uint32_t Count, NTSTATUS *Statuses)
@@ -145,7 +146,7 @@ static void MiWriteCluster(const MMPAGING_FILE *File, uint32_t StartSlot, const 
     MmInfoCounters.WriteErrorCount += !NT_SUCCESS(status);
     for (uint32_t i = 0; i < Count; i++) {
         Statuses[i] = status;
-        if (!NT_SUCCESS(status) && Count > 1) {
+        if (!NT_SUCCESS(status) && Count > 1 && MiIsMediaError(status)) {
             Statuses[i] = MiWritePagingFile(File, StartSlot + i, &Frames[i], 1);
             MmInfoCounters.DirtyWriteIoCount++;
             MmInfoCounters.WriteErrorCount += !NT_SUCCESS(Statuses[i]);

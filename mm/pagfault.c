@@ -28,6 +28,7 @@ MMINFO_COUNTERS MmInfoCounters;
  * it. They come from a fixed set, handed out and returned under the PFN lock.
  */
 #define MI_INPAGE_SUPPORT_BLOCKS 32
+#define MI_INPAGE_SUPPORT_WAIT_MS 10
 
 typedef struct _MMINPAGE_SUPPORT {
     KEVENT Event;                       /* first: a PFN's u1.Event points at the block */
@@ -96,6 +97,18 @@ static bool MiPteChanged(MMPTE *PointerPte, MMPTE Contents, KIRQL OldIrql)
         return false;
     UNLOCK_PFN(OldIrql);
     return true;
+}
+
+/* All the in-page support blocks are in reads: give them a moment (with the working set
+ * released, so those reads can finish) and fault again. */
+static NTSTATUS MiWaitForInPageSupport(void)
+{
+    int64_t pause = KI_MILLISECONDS(MI_INPAGE_SUPPORT_WAIT_MS);
+
+    MiUnlockSystemWorkingSet();
+    KeDelayExecutionThread(KernelMode, false, &pause);
+    MiLockSystemWorkingSet();
+    return STATUS_REFAULT;
 }
 
 /* A zeroed page for PointerPte, valid with the protection the PTE carried. */
@@ -283,29 +296,35 @@ static NTSTATUS MiResolvePageFileFault(uintptr_t VirtualAddress, MMPTE *PointerP
     LOCK_PFN(oldIrql);
     if (MiPteChanged(PointerPte, Contents, oldIrql))
         return STATUS_REFAULT;
-    support = MmAvailablePages < MI_FAULT_RESERVE ? NULL : MiGetInPageSupportBlock();
-    if (!support) {
+    if (MmAvailablePages < MI_FAULT_RESERVE) {
         UNLOCK_PFN(oldIrql);
         return MiWaitForAvailablePages();
+    }
+    support = MiGetInPageSupportBlock();
+    if (!support) {                                 /* every block is in a read: wait */
+        UNLOCK_PFN(oldIrql);
+        return MiWaitForInPageSupport();
     }
     count = MiPageFileReadCluster(PointerPte);
     MiInitializeReadInProgressPfns(PointerPte, count, frames, &support->Event);
     UNLOCK_PFN(oldIrql);
 
-    /* If the cluster cannot be read, the fault's own page is tried alone: the bad sector may
-     * be a neighbour's, whose pages then stay in the paging file. */
+    /* If the cluster cannot be read for a bad sector, the fault's own page is tried alone:
+     * the sector may be a neighbour's, whose pages then stay in the paging file. */
     MiUnlockSystemWorkingSet();
     clusterStatus = status = MiReadPagingFile(file, slot, frames, count);
-    if (!NT_SUCCESS(status) && count > 1)
+    MmInfoCounters.PageReadIoCount++;
+    if (!NT_SUCCESS(status) && count > 1 && MiIsMediaError(status)) {
         status = MiReadPagingFile(file, slot, frames, 1);
+        MmInfoCounters.PageReadIoCount++;
+    }
     MiLockSystemWorkingSet();
 
     LOCK_PFN(oldIrql);
     MiCompleteReadAhead(PointerPte, frames, count, clusterStatus);
     KeSetEvent(&support->Event);
     MiDereferenceInPageSupportBlock(support);
-    MmInfoCounters.PageReadCount += count;
-    MmInfoCounters.PageReadIoCount++;
+    MmInfoCounters.PageReadCount += NT_SUCCESS(clusterStatus) ? count : NT_SUCCESS(status);
     pfn = MI_PFN_ELEMENT(frames[0]);
     if (MI_IS_PFN_DELETED(pfn)) {                   /* the memory was freed meanwhile */
         MiDecrementReferenceCount(frames[0]);
