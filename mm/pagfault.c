@@ -87,16 +87,25 @@ static NTSTATUS MiWaitForAvailablePages(void)
 }
 
 /*
- * The PTE is no longer what the fault was dispatched on (a standby page can be reused, and
- * its PTE restored, by anyone holding the PFN lock, working-set mutex or not): let go of the
- * PFN lock, and the fault goes round again. PFN lock held.
+ * Take the PFN lock to resolve a fault on PointerPte: STATUS_SUCCESS with the lock held, or
+ * STATUS_REFAULT without it when the PTE is no longer what the fault was dispatched on (a
+ * standby page can be reused, and its PTE restored, by anyone holding the PFN lock, working-
+ * set mutex or not), or when the fault needs pages and too few are available (after waiting
+ * for some).
  */
-static bool MiPteChanged(MMPTE *PointerPte, MMPTE Contents, KIRQL OldIrql)
+static NTSTATUS MiLockPfnForFault(MMPTE *PointerPte, MMPTE Contents, bool NeedsPages,
+                                  KIRQL *OldIrql)
 {
-    if (((volatile MMPTE *)PointerPte)->u.Long == Contents.u.Long)
-        return false;
-    UNLOCK_PFN(OldIrql);
-    return true;
+    LOCK_PFN(*OldIrql);
+    if (((volatile MMPTE *)PointerPte)->u.Long != Contents.u.Long) {
+        UNLOCK_PFN(*OldIrql);
+        return STATUS_REFAULT;
+    }
+    if (NeedsPages && MmAvailablePages < MI_FAULT_RESERVE) {
+        UNLOCK_PFN(*OldIrql);
+        return MiWaitForAvailablePages();
+    }
+    return STATUS_SUCCESS;
 }
 
 /* All the in-page support blocks are in reads: give them a moment (with the working set
@@ -117,15 +126,12 @@ static NTSTATUS MiResolveDemandZeroFault(uintptr_t VirtualAddress, MMPTE *Pointe
 {
     uint32_t protection = Contents.u.Soft.Protection;
     uint32_t frame;
+    NTSTATUS status;
     KIRQL oldIrql;
 
-    LOCK_PFN(oldIrql);
-    if (MiPteChanged(PointerPte, Contents, oldIrql))
-        return STATUS_REFAULT;
-    if (MmAvailablePages < MI_FAULT_RESERVE) {
-        UNLOCK_PFN(oldIrql);
-        return MiWaitForAvailablePages();
-    }
+    status = MiLockPfnForFault(PointerPte, Contents, true, &oldIrql);
+    if (status != STATUS_SUCCESS)
+        return status;
     frame = MiRemoveZeroPage();
     MiInitializePfn(frame, PointerPte, true);
     PointerPte->u.Long = (frame << PAGE_SHIFT) | MM_PTE_VALID_MASK | MM_PTE_ACCESS_MASK |
@@ -167,16 +173,16 @@ static NTSTATUS MiResolveTransitionFault(uintptr_t VirtualAddress, MMPTE *Pointe
 {
     uint32_t frame = Contents.u.Trans.PageFrameNumber;
     MMPFN *pfn = MI_PFN_ELEMENT(frame);
+    NTSTATUS status;
     KIRQL oldIrql;
 
-    LOCK_PFN(oldIrql);
-    if (MiPteChanged(PointerPte, Contents, oldIrql))
-        return STATUS_REFAULT;
+    status = MiLockPfnForFault(PointerPte, Contents, false, &oldIrql);
+    if (status != STATUS_SUCCESS)
+        return status;
     if (pfn->u3.e1.ReadInProgress)
         return MiWaitForCollidedFault(frame, oldIrql);
     if (pfn->u4.InPageError) {
-        NTSTATUS status = pfn->u1.ReadStatus;
-
+        status = pfn->u1.ReadStatus;
         UNLOCK_PFN(oldIrql);
         return status;
     }
@@ -293,13 +299,9 @@ static NTSTATUS MiResolvePageFileFault(uintptr_t VirtualAddress, MMPTE *PointerP
     if (!file || slot >= file->Size)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PAGEFILE_SLOT,
                      Contents.u.Soft.PageFileLow, slot, Contents.u.Long);
-    LOCK_PFN(oldIrql);
-    if (MiPteChanged(PointerPte, Contents, oldIrql))
-        return STATUS_REFAULT;
-    if (MmAvailablePages < MI_FAULT_RESERVE) {
-        UNLOCK_PFN(oldIrql);
-        return MiWaitForAvailablePages();
-    }
+    status = MiLockPfnForFault(PointerPte, Contents, true, &oldIrql);
+    if (status != STATUS_SUCCESS)
+        return status;
     support = MiGetInPageSupportBlock();
     if (!support) {                                 /* every block is in a read: wait */
         UNLOCK_PFN(oldIrql);
