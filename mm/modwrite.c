@@ -65,17 +65,20 @@ static uint32_t MiModifiedPageAt(MMPTE *Pte)
 static uint32_t MiGatherNeighbours(uint32_t First, uint32_t Wanted, uint32_t *Frames)
 {
     MMPTE *pte = MI_PFN_ELEMENT(First)->PteAddress;
-    uint32_t count = 0;
+    uint32_t count = 0, frame = First, previous;
 
     if (MiModifiedPageAt(pte) != First) {
         Frames[0] = First;
         return 1;
     }
-    while (!MiIsPteOnPdeBoundary(pte) && MiModifiedPageAt(pte - 1))
+    while (!MiIsPteOnPdeBoundary(pte) && (previous = MiModifiedPageAt(pte - 1)) != 0) {
         pte--;
+        frame = previous;
+    }
     do {
-        Frames[count++] = MiModifiedPageAt(pte++);
-    } while (count < Wanted && !MiIsPteOnPdeBoundary(pte) && MiModifiedPageAt(pte));
+        Frames[count++] = frame;
+        pte++;
+    } while (count < Wanted && !MiIsPteOnPdeBoundary(pte) && (frame = MiModifiedPageAt(pte)) != 0);
     return count;
 }
 

@@ -6,10 +6,8 @@ use strict;
 use warnings;
 use lib 'tests/lib';
 use Test::More;
-use File::Temp qw(tempdir);
 use Mm386;
 
-my $dir = tempdir(CLEANUP => 1);
 my $EIO = 5;
 my $FAULT_LBA = 1024;           # ATA_FAULT_LBA in tests/kernel/ata.c
 my $LBA28_LIMIT = 1 << 28;
@@ -43,12 +41,8 @@ sub bad_words_on_host {
 # iotype is left out).
 sub blkdebug_disk {
     my ($image, $event, $iotype) = @_;
-    my $config = "$dir/$iotype.conf";
-    open(my $fh, '>', $config) or die;
-    print $fh "[inject-error]\nevent = \"$event\"\niotype = \"$iotype\"\nerrno = \"$EIO\"\n"
-        . "sector = \"$FAULT_LBA\"\n";
-    close($fh);
-    return "file=blkdebug:$config:$image,format=raw,werror=report,rerror=report";
+    return blkdebug_drive($image, "[inject-error]\nevent = \"$event\"\niotype = \"$iotype\"\n"
+        . "errno = \"$EIO\"\nsector = \"$FAULT_LBA\"\n");
 }
 
 # Four disks: primary master and slave, secondary master (200 GiB, sparse) and slave.

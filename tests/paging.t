@@ -6,23 +6,11 @@ use strict;
 use warnings;
 use lib 'tests/lib';
 use Test::More;
-use File::Temp qw(tempdir);
 use Mm386;
 
-my $dir = tempdir(CLEANUP => 1);
 my $EIO = 5;
 my $PARTITION_LBA = 2048;       # where tools/mkdisk starts the paging-file partition
 my $STATUS_IO_DEVICE_ERROR = 'c0000185';
-
-# A blkdebug drive over $image with the rules in $rules (the text of its config file).
-sub blkdebug_disk {
-    my ($image, $name, $rules) = @_;
-    my $config = "$dir/$name.conf";
-    open(my $fh, '>', $config) or die;
-    print $fh $rules;
-    close($fh);
-    return "file=blkdebug:$config:$image,format=raw,werror=report,rerror=report";
-}
 
 # The counters mm.paging.three_times_ram prints.
 sub paging_counts {
@@ -108,7 +96,7 @@ for my $mem (32, 16) {
 # modified and goes elsewhere; no word of the data is lost.
 {
     my $sector = $PARTITION_LBA + 8 * 100;
-    my $disk = blkdebug_disk(mkdisk('wfail', 256), 'wfail',
+    my $disk = blkdebug_drive(mkdisk('wfail', 256),
         "[inject-error]\nevent = \"write_aio\"\nerrno = \"$EIO\"\nsector = \"$sector\"\n");
     my ($status, $output) = boot(mem => 32, disks => [$disk],
         cmdline => 'test=mm.paging.three_times_ram', timeout => 300);
@@ -127,7 +115,7 @@ for my $mem (32, 16) {
 # alone; the second stays in the paging file and its read is the STOP.
 sub inpage {
     my ($label, $rules) = @_;
-    my $disk = blkdebug_disk(mkdisk($label, 256), $label, $rules);
+    my $disk = blkdebug_drive(mkdisk($label, 256), $rules);
     my ($status, $output) = boot(mem => 32, disks => [$disk], cmdline => 'crash=inpage',
         timeout => 120);
     my @pages = $output =~

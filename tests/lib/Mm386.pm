@@ -8,7 +8,7 @@ use File::Basename qw(dirname);
 use File::Temp qw(tempfile tempdir);
 use Test::More;
 
-our @EXPORT = qw(boot report_ktap mkdisk $TOP);
+our @EXPORT = qw(boot report_ktap mkdisk blkdebug_drive $TOP);
 our $TOP = dirname(dirname(dirname(__FILE__)));
 
 # boot(cmdline => '...', mem => MiB, iso => 1, disks => [...], timeout => S,
@@ -48,6 +48,18 @@ sub mkdisk {
     my $image = "$disk_dir/$name.img";
     system("$TOP/tools/mkdisk", $image, $mib) == 0 or die "tools/mkdisk $image $mib failed\n";
     return $image;
+}
+
+# blkdebug_drive(image, rules): a --disk argument for QEMU's blkdebug over the image, with
+# the rules (the text of its config file, beside the image), reporting I/O errors to the
+# guest on reads and on writes (QEMU's default for writes would pause the VM).
+sub blkdebug_drive {
+    my ($image, $rules) = @_;
+    my $config = "$image.blkdebug.conf";
+    open(my $fh, '>', $config) or die "$config: $!";
+    print $fh $rules;
+    close($fh);
+    return "file=blkdebug:$config:$image,format=raw,werror=report,rerror=report";
 }
 
 # Turn the KTAP the kernel printed into this script's own results, one per kernel test, and
