@@ -22,8 +22,7 @@ KERNEL_ASFLAGS := -I. -g -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -T linker.ld -Wl,--build-id=none \
     -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--emit-relocs -Wl,--no-warn-rwx-segments
 
-KERNEL_SRCS := $(wildcard boot/*.S hal/*.c kernel/*.c kernel/*.S kernel/rtl/*.c mm/*.c \
-    tests/kernel/*.c)
+KERNEL_SRCS := $(wildcard boot/*.S hal/*.c kernel/*/*.c kernel/*/*.S mm/*.c tests/kernel/*.c)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KERNEL_SRCS))
 
 $(BUILD)/obj/%.c.o: %.c Makefile
@@ -68,7 +67,7 @@ all: $(BUILD)/mm386.elf
 HOST_CFLAGS := -m32 -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -I. \
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_SRCS := kernel/rtl/format.c kernel/rtl/cmdline.c kernel/rtl/glob.c kernel/rtl/string.c \
-    kernel/rtl/bitmap.c kernel/partition.c mm/init386.c mm/sysptes.c tests/host/kestubs.c
+    kernel/rtl/bitmap.c kernel/io/partition.c mm/init386.c mm/sysptes.c tests/host/kestubs.c
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 -include $(wildcard $(BUILD)/obj/host/*.d)
 

@@ -24,7 +24,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
-#include "kernel/ntstatus.h"
+#include "kernel/inc/ntstatus.h"
 
 #define HAL_ATA_CHANNELS            2       /* 0 primary, 1 secondary */
 #define HAL_ATA_MAX_DISKS           4       /* two per channel */

@@ -5,6 +5,7 @@
 #define MM_MI_H
 
 #include "mm/mm.h"
+#include "kernel/io/io.h"
 #include "hal/x86.h"
 
 /*
@@ -132,7 +133,6 @@ bool MiIsPhysicalMemory(uint32_t PageFrameIndex);
 void MiDeleteSystemPte(MMPTE *PointerPte);
 void MiSetModified(MMPFN *Pfn);
 extern KEVENT MmAvailablePagesEvent, MmModifiedPageWriterEvent, MmZeroingPageEvent;
-extern KEVENT MmWorkingSetManagerEvent;
 void MiInitializePageListEvents(void);
 
 void MiRestoreTransitionPte(uint32_t PageFrameIndex);
@@ -165,7 +165,6 @@ typedef struct _MMPAGING_FILE {
 } MMPAGING_FILE;
 
 extern MMPAGING_FILE *MmPagingFile[MAX_PAGE_FILES];
-extern uint32_t MmNumberOfPagingFiles;
 bool MiReleasePageFileSpace(MMPTE PteContents);
 uint32_t MiReservePageFileSlots(MMPAGING_FILE *File, uint32_t Wanted, uint32_t *StartSlot);
 /* A failure of some sectors, where a transfer of fewer may succeed: not a timeout or a lost

@@ -5,17 +5,18 @@
 #ifndef MM_MM_H
 #define MM_MM_H
 
-#include "kernel/ke.h"
+#include "kernel/ke/ke.h"
+#include "kernel/ex/ex.h"
 #include "mm/i386.h"
 
 /* Start-up (mminit.c): phase 0 builds the address space and the PFN database; phase 1, with
  * threads running, starts the modified page writer and the zero page thread. */
 void MmInitSystem(uint32_t Phase);
 
-/* The working-set manager (wsmanage.c), run by the balance set manager thread when the event
- * is signaled or a second has passed. */
+/* The working-set manager (wsmanage.c), run by the balance set manager thread when
+ * MmWorkingSetManagerEvent is signaled (memory just became short) or a second has passed. */
 void MmWorkingSetManager(void);
-void *MmWorkingSetManagerEventObject(void);
+extern KEVENT MmWorkingSetManagerEvent;
 
 /*
  * Emptying memory, as the Sysinternals RAMMap buttons do: the system working set to the
@@ -42,6 +43,9 @@ NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MO
 
 /* True when touching VirtualAddress would not fault (its PDE and PTE are valid). */
 bool MmIsAddressValid(const void *VirtualAddress);
+
+/* The physical address VirtualAddress maps to; 0 when it is not valid (mmfault.c). */
+uint64_t MmGetPhysicalAddress(const void *VirtualAddress);
 
 /* The crash-dump area (crashdmp.c): a bugcheck leaves a DUMP_HEADER32 at MM_CRASH_DUMP_VA. */
 void MmWriteCrashDumpHeader(const uint32_t BugCheckData[5]);
@@ -121,6 +125,7 @@ void MmUnmapIoSpace(void *BaseAddress, size_t NumberOfBytes);
 
 /* Paging files (pagefile.c): a run of SizeInPages pages of an ATA disk from StartingLba. */
 NTSTATUS MmCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages);
+extern uint32_t MmNumberOfPagingFiles;
 
 /* Kernel stacks (procsup.c): resident, with a guard PTE below; the top is returned. */
 #define KERNEL_STACK_SIZE       12288

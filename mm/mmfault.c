@@ -139,3 +139,17 @@ bool MmIsAddressValid(const void *VirtualAddress)
         return false;
     return pde->u.Hard.LargePage || MiGetPteAddress(VirtualAddress)->u.Hard.Valid;
 }
+
+uint64_t MmGetPhysicalAddress(const void *VirtualAddress)
+{
+    uint32_t offset = (uintptr_t)VirtualAddress & (PAGE_SIZE - 1);
+    MMPTE *pde = MiGetPdeAddress(VirtualAddress);
+
+    if (!MmIsAddressValid(VirtualAddress))
+        return 0;
+    if (pde->u.Hard.LargePage)
+        return ((uint64_t)pde->u.Hard.PageFrameNumber << PAGE_SHIFT) +
+               ((uintptr_t)VirtualAddress & (MM_VA_MAPPED_BY_PDE - 1));
+    return ((uint64_t)MiGetPteAddress(VirtualAddress)->u.Hard.PageFrameNumber << PAGE_SHIFT) +
+           offset;
+}

@@ -43,8 +43,3 @@ uint32_t MmEmptySystemWorkingSet(void)
     MiUnlockSystemWorkingSet();
     return trimmed;
 }
-
-void *MmWorkingSetManagerEventObject(void)
-{
-    return &MmWorkingSetManagerEvent;
-}

@@ -95,7 +95,7 @@ report_ktap($output, 'write faults');
 is($status, 0, 'write faults: exits 0, no hang');
 
 # A disk that does not answer in time: disks 1 and 2 share a throttle group of 512 bytes/s, so
-# after disk 1's partition table is read, disk 2's waits about 8 s. KiDiskTransfer gives up
+# after disk 1's partition table is read, disk 2's waits about 8 s. IoDiskTransfer gives up
 # after 5 s, resets the secondary channel, and start-up goes on; disk 0 is unaffected.
 my $slow = 'format=raw,throttling.bps-total=512,throttling.group=slow';
 my @slow = (mkdisk('fast', 16), "file=" . mkdisk('slow1', 8) . ",$slow",

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/ntstatus.h"
+#include "kernel/inc/ntstatus.h"
 #include "kernel/rtl/list.h"
 
 #define ARRAYSIZE(a)            (sizeof(a) / sizeof((a)[0]))

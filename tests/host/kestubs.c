@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "tests/host/kestubs.h"
-#include "kernel/ke.h"
+#include "kernel/ke/ke.h"
 
 jmp_buf *HostBugCheckJump;
 uint32_t HostBugCheckData[5];

@@ -1,12 +1,12 @@
-/* tests/host/test_partition.c: KiParsePartitionTable on crafted master boot records. */
+/* tests/host/test_partition.c: IoParsePartitionTable on crafted master boot records. */
 #include <stdint.h>
 #include <string.h>
 #include "tests/host/tap.h"
-#include "kernel/ki.h"
+#include "kernel/io/io.h"
 
 #define DISK_SECTORS    526336u         /* tools/mkdisk IMAGE 256 */
 
-static uint8_t Mbr[DISK_SECTOR_SIZE];
+static uint8_t Mbr[HAL_ATA_SECTOR_SIZE];
 
 static void PutLittleEndian32(uint8_t *Bytes, uint32_t Value)
 {
@@ -37,7 +37,7 @@ static void SetEntry(int Slot, uint8_t Boot, uint8_t Type, uint32_t Start, uint3
 
 static NTSTATUS Parse(DISK_PARTITION *Partitions, uint32_t *Count)
 {
-    return KiParsePartitionTable(Mbr, DISK_SECTORS, Partitions, Count);
+    return IoParsePartitionTable(Mbr, DISK_SECTORS, Partitions, Count);
 }
 
 static void TestMkdiskLayout(void)

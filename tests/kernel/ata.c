@@ -1,5 +1,5 @@
 /*
- * tests/kernel/ata.c: the ATA driver (hal/ata.c) through KiDiskTransfer and its own contract.
+ * tests/kernel/ata.c: the ATA driver (hal/ata.c) through IoDiskTransfer and its own contract.
  * The disks are the images tools/mkdisk makes: one paging-file partition from sector 2048 (as
  * fdisk places it) to the end. Without disks the tests pass, saying so.
  *
@@ -17,8 +17,8 @@
  *   1152 .. 1167   fault: a transfer after the faults
  *   2024 .. 2047   readwrite: the last pages of the gap
  */
-#include "kernel/ktest.h"
-#include "kernel/ki.h"
+#include "kernel/kd/ktest.h"
+#include "kernel/io/io.h"
 #include "mm/mi.h"
 #include "hal/hal.h"
 
@@ -113,7 +113,7 @@ static void ReadBack(ATA_BUFFER *Read, uint32_t Disk, ATA_REGION Region)
 {
     for (uint32_t i = 0; i < Region.Pages * PAGE_SIZE / 4; i++)
         Read->Words[i] = ATA_FILL;
-    KT_ASSERT_STATUS(KiDiskTransfer(Disk, Region.Lba, Read->Frames, Region.Pages, false),
+    KT_ASSERT_STATUS(IoDiskTransfer(Disk, Region.Lba, Read->Frames, Region.Pages, false),
                      STATUS_SUCCESS);
     CheckPattern(Read->Words, Disk, Region.Lba, Region.Pages);
 }
@@ -123,7 +123,7 @@ static void WritePattern(ATA_BUFFER *Write, uint32_t Disk, ATA_REGION Region, ui
 {
     FillPattern(Write->Words, Disk, Region.Lba, Region.Pages);
     for (uint32_t p = 0; p < Region.Pages; p += Chunk) {
-        KT_ASSERT_STATUS(KiDiskTransfer(Disk, Region.Lba + p * HAL_ATA_SECTORS_PER_PAGE,
+        KT_ASSERT_STATUS(IoDiskTransfer(Disk, Region.Lba + p * HAL_ATA_SECTORS_PER_PAGE,
                                         Write->Frames + p, MIN(Chunk, Region.Pages - p), true),
                          STATUS_SUCCESS);
     }
@@ -133,7 +133,7 @@ static void WritePattern(ATA_BUFFER *Write, uint32_t Disk, ATA_REGION Region, ui
 static const DISK_PARTITION *PagingPartition(uint32_t Disk)
 {
     uint32_t count;
-    const DISK_PARTITION *partitions = KiDiskPartitions(Disk, &count);
+    const DISK_PARTITION *partitions = IoDiskPartitions(Disk, &count);
 
     for (uint32_t i = 0; i < count; i++) {
         if (partitions[i].Type == PARTITION_PAGING_FILE)
@@ -265,7 +265,7 @@ KTEST(TestAtaMultiPage, "hal.ata.multipage")
 
     for (uint32_t i = 0; i < ATA_MULTI_PAGES; i++)
         reversed[i] = read.Frames[ATA_MULTI_PAGES - 1 - i];
-    KT_ASSERT_STATUS(KiDiskTransfer(0, region.Lba, reversed, ATA_MULTI_PAGES, false),
+    KT_ASSERT_STATUS(IoDiskTransfer(0, region.Lba, reversed, ATA_MULTI_PAGES, false),
                      STATUS_SUCCESS);
     for (uint32_t i = 0; i < ATA_MULTI_PAGES; i++)
         CheckPattern(read.Words + (ATA_MULTI_PAGES - 1 - i) * PAGE_SIZE / 4, 0,
@@ -285,7 +285,7 @@ KTEST(TestAtaRange, "hal.ata.range")
         return;
     disk = HalAtaDisk(0);
     end = disk->Sectors;
-    interrupts = KiDiskInterruptCount(disk->Channel);
+    interrupts = IoDiskInterruptCount(disk->Channel);
     for (uint32_t i = 0; i < ARRAYSIZE(frames); i++)
         frames[i] = 0x100 + i;
     KT_ASSERT_STATUS(HalAtaStartTransfer(0, end - 7, frames, 1, false), STATUS_INVALID_PARAMETER);
@@ -298,15 +298,15 @@ KTEST(TestAtaRange, "hal.ata.range")
     KT_ASSERT_STATUS(HalAtaStartTransfer(0, 2048, frames, 1, false), STATUS_INVALID_PARAMETER);
     KT_ASSERT_STATUS(HalAtaStartTransfer(HalAtaDiskCount(), 2048, frames, 1, false),
                      STATUS_NO_SUCH_DEVICE);
-    KT_ASSERT_STATUS(KiDiskTransfer(HAL_ATA_MAX_DISKS, 2048, frames, 1, false),
+    KT_ASSERT_STATUS(IoDiskTransfer(HAL_ATA_MAX_DISKS, 2048, frames, 1, false),
                      STATUS_NO_SUCH_DEVICE);
-    KT_ASSERT_EQ(interrupts, KiDiskInterruptCount(disk->Channel));
+    KT_ASSERT_EQ(interrupts, IoDiskInterruptCount(disk->Channel));
     for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
         uint64_t last = HalAtaDisk(d)->Sectors - HAL_ATA_SECTORS_PER_PAGE;
         ATA_BUFFER read;
 
         AllocateBuffer(&read);
-        KT_ASSERT_STATUS(KiDiskTransfer(d, last, read.Frames, 1, false), STATUS_SUCCESS);
+        KT_ASSERT_STATUS(IoDiskTransfer(d, last, read.Frames, 1, false), STATUS_SUCCESS);
         MiFreePoolPages(read.Words);
     }
 }
@@ -324,13 +324,13 @@ KTEST(TestAtaInterrupt, "hal.ata.interrupt")
     AllocateBuffer(&read);
     for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
         uint32_t channel = HalAtaDisk(d)->Channel;
-        uint32_t mine = KiDiskInterruptCount(channel), other = KiDiskInterruptCount(1 - channel);
+        uint32_t mine = IoDiskInterruptCount(channel), other = IoDiskInterruptCount(1 - channel);
         ATA_REGION region = Scratch(d, ATA_INTERRUPT_LBA, 2);
 
         WritePattern(&write, d, region, region.Pages);
         ReadBack(&read, d, region);
-        KT_ASSERT_EQ(mine + 2, KiDiskInterruptCount(channel));
-        KT_ASSERT_EQ(other, KiDiskInterruptCount(1 - channel));
+        KT_ASSERT_EQ(mine + 2, IoDiskInterruptCount(channel));
+        KT_ASSERT_EQ(other, IoDiskInterruptCount(1 - channel));
         KT_ASSERT(!HalAtaCompleteInterrupt(channel, &status));
         KT_ASSERT_EQ(0x12345678, status);
     }
@@ -366,7 +366,7 @@ KTEST(TestAtaPolled, "hal.ata.polled")
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     FillPattern(write.Words, 0, region.Lba, region.Pages);
-    interrupts = KiDiskInterruptCount(channel);
+    interrupts = IoDiskInterruptCount(channel);
     _disable();
     status[0] = HalAtaStartTransfer(0, region.Lba, write.Frames, region.Pages, true);
     status[1] = HalAtaStartTransfer(0, region.Lba, read.Frames, 1, false);
@@ -380,7 +380,7 @@ KTEST(TestAtaPolled, "hal.ata.polled")
     KT_ASSERT_STATUS(status[2], STATUS_SUCCESS);
     KT_ASSERT_STATUS(status[3], STATUS_PENDING);
     KT_ASSERT_STATUS(status[4], STATUS_SUCCESS);
-    KT_ASSERT_EQ(interrupts, KiDiskInterruptCount(channel));
+    KT_ASSERT_EQ(interrupts, IoDiskInterruptCount(channel));
     CheckPattern(read.Words, 0, region.Lba, region.Pages);
     FreeBuffers(&write, &read);
 }
@@ -468,10 +468,10 @@ KTEST(TestAtaFault, "hal.ata.fault")
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     FillPattern(write.Words, ATA_FAULT_DISK, ATA_FAULT_LBA, 1);
-    status = KiDiskTransfer(ATA_FAULT_DISK, ATA_FAULT_LBA, write.Frames, 1, true);
+    status = IoDiskTransfer(ATA_FAULT_DISK, ATA_FAULT_LBA, write.Frames, 1, true);
     KtPrint("write at LBA %u: status 0x%08x", ATA_FAULT_LBA, (uint32_t)status);
     KT_ASSERT(status == STATUS_SUCCESS || status == STATUS_IO_DEVICE_ERROR);
-    status = KiDiskTransfer(ATA_FAULT_DISK, ATA_FAULT_LBA, read.Frames, 1, false);
+    status = IoDiskTransfer(ATA_FAULT_DISK, ATA_FAULT_LBA, read.Frames, 1, false);
     KtPrint("read at LBA %u: status 0x%08x", ATA_FAULT_LBA, (uint32_t)status);
     KT_ASSERT(status == STATUS_SUCCESS || status == STATUS_IO_DEVICE_ERROR);
     WritePattern(&write, ATA_FAULT_DISK, elsewhere, elsewhere.Pages);

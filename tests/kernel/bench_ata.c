@@ -1,11 +1,11 @@
 /*
- * tests/kernel/bench_ata.c: bus-master DMA throughput through KiDiskTransfer (interrupt
+ * tests/kernel/bench_ata.c: bus-master DMA throughput through IoDiskTransfer (interrupt
  * completion) on disk 0: 64 KiB transfers one after the other, written and read in the sectors
  * tools/mkdisk leaves before the partition (no paging file is there), and random 4 KiB reads
  * over the paging-file partition, as hard page faults make them.
  */
-#include "kernel/kbench.h"
-#include "kernel/ki.h"
+#include "kernel/init/kbench.h"
+#include "kernel/io/io.h"
 #include "mm/mi.h"
 #include "hal/hal.h"
 
@@ -19,7 +19,7 @@
 static const DISK_PARTITION *BenchPartition(void)
 {
     uint32_t count;
-    const DISK_PARTITION *partitions = KiDiskPartitions(ATA_BENCH_DISK, &count);
+    const DISK_PARTITION *partitions = IoDiskPartitions(ATA_BENCH_DISK, &count);
 
     for (uint32_t i = 0; i < count; i++) {
         if (partitions[i].Type == PARTITION_PAGING_FILE)
@@ -37,7 +37,7 @@ static void BenchSequential(const char *Figure, const DISK_PARTITION *Partition,
 
     for (uint32_t i = 0; i < ATA_BENCH_TRANSFERS; i++) {
         uint64_t lba = ATA_BENCH_GAP_START + (uint64_t)(i % perSweep) * ATA_BENCH_SECTORS;
-        NTSTATUS status = KiDiskTransfer(ATA_BENCH_DISK, lba, Frames, ATA_BENCH_PAGES, Write);
+        NTSTATUS status = IoDiskTransfer(ATA_BENCH_DISK, lba, Frames, ATA_BENCH_PAGES, Write);
 
         if (!NT_SUCCESS(status)) {
             DbgPrint("# %s: transfer %u failed with 0x%08x\n", Figure, i, (uint32_t)status);
@@ -58,7 +58,7 @@ static void BenchRandomReads(const DISK_PARTITION *Partition, const uint32_t *Fr
 
         x = x * 1664525u + 1013904223u;
         lba = Partition->StartingLba + (uint64_t)(x % pages) * HAL_ATA_SECTORS_PER_PAGE;
-        if (!NT_SUCCESS(KiDiskTransfer(ATA_BENCH_DISK, lba, Frames, 1, false))) {
+        if (!NT_SUCCESS(IoDiskTransfer(ATA_BENCH_DISK, lba, Frames, 1, false))) {
             DbgPrint("# ata_read_4k_random: a read failed\n");
             return;
         }

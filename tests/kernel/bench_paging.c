@@ -13,7 +13,7 @@
  *                                x % 18432 with x = x * 1664525 + 1013904223 from 12345:
  *                                word 1 must be 0 or page + 1, then page + 1 is written
  */
-#include "kernel/kbench.h"
+#include "kernel/init/kbench.h"
 #include "mm/mi.h"
 
 #define BENCH_TAG               POOL_TAG('B', 'n', 'P', 'g')

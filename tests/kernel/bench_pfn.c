@@ -1,5 +1,5 @@
 /* tests/kernel/bench_pfn.c: taking a page off the lists and putting it back. */
-#include "kernel/kbench.h"
+#include "kernel/init/kbench.h"
 #include "mm/mi.h"
 
 #define PFN_BENCH_PAGES 100000

@@ -9,7 +9,7 @@
  * most of a page, so each pair takes a fresh page and gives it back; 4096 bytes is a big
  * allocation, whole pages from MiAllocatePoolPages and a big-page table entry.
  */
-#include "kernel/kbench.h"
+#include "kernel/init/kbench.h"
 #include "mm/mm.h"
 
 #define BENCH_TAG           POOL_TAG('B', 'n', 'c', 'h')

@@ -1,6 +1,6 @@
 /* tests/kernel/boot.c: start-up state: the loader block, symbols, the clock, bugcheck names. */
-#include "kernel/ktest.h"
-#include "kernel/ki.h"
+#include "kernel/kd/ktest.h"
+#include "kernel/init/init.h"
 #include "hal/hal.h"
 
 extern void KiSystemStartup(uint32_t Magic);

@@ -1,5 +1,5 @@
 /* tests/kernel/hyperspace.c: hyperspace windows. */
-#include "kernel/ktest.h"
+#include "kernel/kd/ktest.h"
 #include "mm/mi.h"
 
 /* A page written through one mapping (a system PTE) reads back through hyperspace. */

@@ -1,5 +1,5 @@
 /* tests/kernel/layout.c: the system address space this boot laid out (default or /3GB). */
-#include "kernel/ktest.h"
+#include "kernel/kd/ktest.h"
 #include "mm/mi.h"
 
 #define MAX_REGIONS 32

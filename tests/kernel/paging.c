@@ -6,9 +6,9 @@
  *
  * Tests that need a paging file pass, saying so, without one (tests/paging.t boots with one).
  */
-#include "kernel/ktest.h"
-#include "kernel/ki.h"
-#include "kernel/kd.h"
+#include "kernel/kd/ktest.h"
+#include "kernel/init/init.h"
+#include "kernel/kd/kd.h"
 #include "mm/mi.h"
 
 #define PG_TAG                  POOL_TAG('T', 'P', 'a', 'g')

@@ -1,5 +1,5 @@
 /* tests/kernel/pfn.c: the PFN database and its page lists. */
-#include "kernel/ktest.h"
+#include "kernel/kd/ktest.h"
 #include "mm/mi.h"
 
 #define PFN_TEST_PAGES  256

@@ -5,7 +5,7 @@
  * counter where it found it. (The block logic's corner cases and the bugchecks are tested on
  * the host, tests/host/test_pool.c.)
  */
-#include "kernel/ktest.h"
+#include "kernel/kd/ktest.h"
 #include "mm/pool.h"
 
 #define TEST_TAG        POOL_TAG('T', 's', 't', 'P')

@@ -1,5 +1,5 @@
 /* tests/kernel/rtl.c: the runtime library as the kernel runs it (tests/host covers more). */
-#include "kernel/ktest.h"
+#include "kernel/kd/ktest.h"
 
 static const char *Format(const char *format, ...)
 {

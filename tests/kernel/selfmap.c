@@ -1,5 +1,5 @@
 /* tests/kernel/selfmap.c: the self-map and the PTE formats, checked through real page tables. */
-#include "kernel/ktest.h"
+#include "kernel/kd/ktest.h"
 #include "mm/mi.h"
 #include "boot/boot.h"
 

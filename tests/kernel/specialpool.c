@@ -3,7 +3,7 @@
  * specialpool=<tag> or specialpool=* (tests/pool.t boots both) the layout, guard pages, freed
  * pages and routing are checked; without it, that special pool is off and takes nothing.
  */
-#include "kernel/ktest.h"
+#include "kernel/kd/ktest.h"
 #include "mm/pool.h"
 
 #define TEST_TAG        POOL_TAG('T', 's', 't', 'S')

@@ -1,5 +1,5 @@
 /* tests/kernel/sysptes.c: system PTEs, MmMapIoSpace and kernel stacks. */
-#include "kernel/ktest.h"
+#include "kernel/kd/ktest.h"
 #include "mm/mi.h"
 
 #define RUNS            64

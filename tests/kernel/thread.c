@@ -1,6 +1,6 @@
 /* tests/kernel/thread.c: threads, the dispatcher, waits, events, DPCs, fast mutexes, IRQL. */
-#include "kernel/ktest.h"
-#include "kernel/ki.h"
+#include "kernel/kd/ktest.h"
+#include "kernel/ke/ki.h"
 #include "mm/mi.h"
 #include "hal/hal.h"
 

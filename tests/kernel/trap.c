@@ -1,5 +1,5 @@
 /* tests/kernel/trap.c: trap frames and probes. */
-#include "kernel/ktest.h"
+#include "kernel/kd/ktest.h"
 #include "mm/mm.h"
 #include "hal/x86.h"
 

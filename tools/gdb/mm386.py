@@ -5,7 +5,7 @@
   bugcheck     the last STOP code and parameters (KiBugCheckData), and the crash-dump header
                the bugcheck left at 0xFFBE0000
 
-Bugcheck names are read from kernel/bugcodes.h, so this file never disagrees with the kernel.
+Bugcheck names are read from kernel/inc/bugcodes.h, so this file never disagrees with the kernel.
 """
 import os
 import re
@@ -26,7 +26,7 @@ SOURCE_TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__f
 
 def bugcheck_names():
     names = {}
-    path = os.path.join(SOURCE_TOP, "kernel", "bugcodes.h")
+    path = os.path.join(SOURCE_TOP, "kernel", "inc", "bugcodes.h")
     with open(path) as header:
         for line in header:
             match = re.match(r"#define\s+(\w+)\s+(0x[0-9A-Fa-f]+)", line)

@@ -1,0 +1,44 @@
+/*
+ * kernel/init/init.c: KiSystemStartup, the first C code. boot/multiboot.S calls it on the boot
+ * stack with paging on, the image at its link address, the identity map gone and the loader's
+ * information copied into the image. Under /3GB it runs twice: the first call moves the image
+ * (kernel/init/relocate.c) and calls it again at the new address.
+ */
+#include "kernel/init/init.h"
+#include "kernel/kd/kd.h"
+#include "mm/mm.h"
+#include "hal/hal.h"
+
+void KiSystemStartup(uint32_t Magic)
+{
+    KiRelocateImageIfRequested(Magic);
+    HalInitializeSerial();
+    DbgPrint("\nmm386: NT-style virtual memory manager for i386\n");
+    KiInitializeGdt();
+    KiInitializeIdt();
+    KiInitializeThreads();
+    KiCaptureLoaderBlock(Magic);
+    KiPrintMemoryMap();
+    KiParseBootOptions();
+
+    HalInitializePic();
+    KiInitializeClock();
+    _enable();
+
+    MmInitSystem(0);
+    KiStartIdleThread();
+    KiInitializeDisks();
+    MmInitSystem(1);
+    KeStartBalanceSetManager(&MmWorkingSetManagerEvent, MmWorkingSetManager);
+    KiCreatePagingFiles();
+
+    if (KeBootOptions.Crash && !KdCrash(KeBootOptions.Crash)) {
+        DbgPrint("crash: unknown kind '%s'; the kinds are:\n", KeBootOptions.Crash);
+        KdListCrashKinds();
+    }
+    if (KeBootOptions.Test)
+        HalExitToHost(KdRunTests(KeBootOptions.Test) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
+    if (KeBootOptions.Bench)
+        HalExitToHost(KiRunBenchmarks(KeBootOptions.Bench) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
+    KdShell();
+}

@@ -1,0 +1,159 @@
+/*
+ * kernel/init/options.c: the boot options, KeBootOptions. Each option is name or name=value
+ * (README lists them). QEMU's -kernel puts the image path first on the multiboot command
+ * line and GRUB 2 does not, so a first word that holds a '/' and no '=' is taken for the path
+ * and skipped. Parsed once at start-up; anything not understood is reported on the console,
+ * never silently dropped.
+ */
+#include "kernel/init/init.h"
+
+#define KI_MAX_OPTIONS          32
+#define KI_USERVA_MINIMUM_MB    2048
+#define KI_USERVA_MAXIMUM_MB    3072
+
+typedef struct _KOPTION_DEFINITION {
+    const char *Name;
+    bool TakesValue;
+    bool (*Parse)(KBOOT_OPTIONS *Options, const char *Value);  /* false: reported, ignored */
+} KOPTION_DEFINITION;
+
+KBOOT_OPTIONS KeBootOptions;
+static char KiOptionText[sizeof(KeLoaderBlock.CommandLine)];
+
+static bool KiParseTest(KBOOT_OPTIONS *Options, const char *Value)
+{
+    Options->Test = Value;
+    return true;
+}
+
+static bool KiParseCrash(KBOOT_OPTIONS *Options, const char *Value)
+{
+    Options->Crash = Value;
+    return true;
+}
+
+static bool KiParseBench(KBOOT_OPTIONS *Options, const char *Value)
+{
+    Options->Bench = Value;
+    return true;
+}
+
+static bool KiParse3Gb(KBOOT_OPTIONS *Options, const char *Value)
+{
+    (void)Value;
+    if (!Options->UserVaIncrease)
+        Options->UserVaIncrease = (KI_USERVA_MAXIMUM_MB - KI_USERVA_MINIMUM_MB) << 20;
+    return true;
+}
+
+/* increaseuserva=<MB>: the size of user space, 2048 (no change) to 3072 (as 3gb). */
+static bool KiParseIncreaseUserVa(KBOOT_OPTIONS *Options, const char *Value)
+{
+    uint32_t megabytes;
+
+    if (!RtlStringToUlong(Value, 10, &megabytes) || megabytes < KI_USERVA_MINIMUM_MB ||
+        megabytes > KI_USERVA_MAXIMUM_MB)
+        return false;
+    Options->UserVaIncrease = (megabytes - KI_USERVA_MINIMUM_MB) << 20;
+    return true;
+}
+
+/*
+ * specialpool=<tag>: the four characters of a pool tag, the first in the low byte as NT keeps
+ * tags, or specialpool=* for every tag.
+ */
+static bool KiParseSpecialPool(KBOOT_OPTIONS *Options, const char *Value)
+{
+    size_t length = strlen(Value);
+
+    if (strcmp(Value, "*") == 0) {
+        Options->SpecialPoolTag = '*';
+        return true;
+    }
+    if (length != sizeof(Options->SpecialPoolTag))
+        return false;
+    Options->SpecialPoolTag = 0;
+    for (size_t i = 0; i < length; i++)
+        Options->SpecialPoolTag |= (uint32_t)(uint8_t)Value[i] << (8 * i);
+    return true;
+}
+
+static bool KiParsePagingFiles(KBOOT_OPTIONS *Options, const char *Value)
+{
+    Options->PagingFiles = Value;
+    return *Value != '\0';
+}
+
+static const KOPTION_DEFINITION KiOptionDefinitions[] = {
+    { "test", true, KiParseTest },
+    { "crash", true, KiParseCrash },
+    { "bench", true, KiParseBench },
+    { "pagefile", true, KiParsePagingFiles },
+    { "3gb", false, KiParse3Gb },
+    { "increaseuserva", true, KiParseIncreaseUserVa },
+    { "specialpool", true, KiParseSpecialPool },
+};
+
+static const KOPTION_DEFINITION *KiFindOption(const char *Name)
+{
+    for (size_t i = 0; i < ARRAYSIZE(KiOptionDefinitions); i++) {
+        if (strcmp(KiOptionDefinitions[i].Name, Name) == 0)
+            return &KiOptionDefinitions[i];
+    }
+    return NULL;
+}
+
+static bool KiIsImagePath(const RTL_OPTION *First, uint32_t Count)
+{
+    return Count > 0 && !First->Value && strchr(First->Name, '/') != NULL;
+}
+
+/*
+ * Parse Text (modified in place) into Options. Quiet is for the first look before the image
+ * is relocated, when nothing may be printed yet and only the result matters.
+ */
+static void KiParseOptionText(char *Text, KBOOT_OPTIONS *Options, bool Quiet)
+{
+    RTL_OPTION options[KI_MAX_OPTIONS];
+    uint32_t count;
+    NTSTATUS status = RtlSplitCommandLine(Text, options, ARRAYSIZE(options), &count);
+
+    if (!NT_SUCCESS(status) && !Quiet)
+        DbgPrint("Command line: %s; using the first %u words\n",
+                 status == STATUS_BUFFER_OVERFLOW ? "too many options" : "malformed", count);
+
+    for (uint32_t i = KiIsImagePath(&options[0], count) ? 1 : 0; i < count; i++) {
+        const KOPTION_DEFINITION *definition = KiFindOption(options[i].Name);
+        const char *problem = NULL;
+
+        if (!definition)
+            problem = "unknown option";
+        else if (definition->TakesValue && !options[i].Value)
+            problem = "needs a value";
+        else if (!definition->TakesValue && options[i].Value)
+            problem = "takes no value";
+        else if (!definition->Parse(Options, options[i].Value ? options[i].Value : ""))
+            problem = "bad value";
+        if (problem && !Quiet)
+            DbgPrint("Command line: %s: '%s%s%s' ignored\n", problem, options[i].Name,
+                     options[i].Value ? "=" : "", options[i].Value ? options[i].Value : "");
+    }
+}
+
+/* How far /3GB or increaseuserva moves the start of system space; nothing is printed. */
+uint32_t KiPeekUserVaIncrease(const char *CommandLine)
+{
+    char text[sizeof(KiOptionText)];
+    KBOOT_OPTIONS options = { 0 };
+
+    RtlCopyString(text, CommandLine, sizeof(text));
+    KiParseOptionText(text, &options, true);
+    return options.UserVaIncrease;
+}
+
+void KiParseBootOptions(void)
+{
+    RtlCopyString(KiOptionText, KeLoaderBlock.CommandLine, sizeof(KiOptionText));
+    DbgPrint("Command line: %s\n", KeLoaderBlock.CommandLine);
+    KiParseOptionText(KiOptionText, &KeBootOptions, false);
+}

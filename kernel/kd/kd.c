@@ -1,0 +1,174 @@
+/*
+ * kernel/kd/kd.c: the kd> shell on COM1. A line editor (echo, backspace) and a table of commands;
+ * each command gets its words as argc/argv. Unknown commands are reported.
+ */
+#include "kernel/kd/kd.h"
+#include "kernel/kd/kd.h"
+#include "hal/hal.h"
+
+#define KD_LINE_LENGTH  256
+#define KD_MAX_WORDS    8
+#define ASCII_BACKSPACE 0x08
+#define ASCII_DELETE    0x7F
+
+static void KdCommandHelp(int Argc, char **Argv);
+
+static void KdCommandTest(int Argc, char **Argv)
+{
+    if (Argc != 2) {
+        DbgPrint("usage: test <glob>[,<glob>...]   (test all runs every test)\n");
+        return;
+    }
+    KdRunTests(Argv[1]);
+}
+
+static void KdCommandCrash(int Argc, char **Argv)
+{
+    if (Argc != 2 || !KdCrash(Argv[1])) {
+        DbgPrint("usage: crash <kind>, where kind is one of:\n");
+        KdListCrashKinds();
+    }
+}
+
+static void KdCommandPowerOff(int Argc, char **Argv)
+{
+    (void)Argc;
+    (void)Argv;
+    DbgPrint("Powering off.\n");
+    HalExitToHost(HAL_EXIT_SUCCESS);
+}
+
+static const KD_COMMAND KdCommands[] = {
+    { "help", "", "list the commands", KdCommandHelp },
+    { "test", "<glob>", "run the self-tests whose names match", KdCommandTest },
+    { "dd", "<address> [L <n>]", "display n dwords (symbols, poi(), + and - allowed)",
+      KdCommandDumpDwords },
+    { "ed", "<address> <value>", "write one dword", KdCommandEnterDword },
+    { "?", "<expression>", "evaluate an expression (a symbol is its address)",
+      KdCommandEvaluate },
+    { "!pte", "<address>", "the PDE and PTE of an address, decoded as NT's !pte", KdCommandPte },
+    { "!vm", "", "page lists, commitment, working set, paging files, faults", KdCommandVm },
+    { "!empty", "ws|modified|standby|all", "empty memory to the lists and paging files",
+      KdCommandEmpty },
+    { "!pool", "<address>", "list the pool page holding an address, block by block",
+      KdCommandPool },
+    { "!poolused", "", "allocations and bytes per pool tag", KdCommandPoolUsed },
+    { "poolalloc", "<type> <bytes> <tag>", "ExAllocatePoolWithTag (type: paged or nonpaged)",
+      KdCommandPoolAlloc },
+    { "poolfree", "<address>", "ExFreePool", KdCommandPoolFree },
+    { "crash", "<kind>", "bug-check the system on purpose", KdCommandCrash },
+    { "poweroff", "", "leave QEMU (exit status 0)", KdCommandPowerOff },
+};
+
+static void KdCommandHelp(int Argc, char **Argv)
+{
+    (void)Argc;
+    (void)Argv;
+    for (size_t i = 0; i < ARRAYSIZE(KdCommands); i++) {
+        char usage[40];
+
+        RtlStringPrintf(usage, sizeof(usage), "%s %s", KdCommands[i].Name, KdCommands[i].Usage);
+        DbgPrint("  %-31s %s\n", usage, KdCommands[i].Help);
+    }
+}
+
+static KEVENT KdInputEvent;
+static KDPC KdInputDpc;
+
+/* Read a line into Line with echo and backspace; CR, LF or CR LF ends it. Between bytes the
+ * thread waits (other threads, such as the zero page thread, run), woken by IRQ4's DPC. */
+static void KdReadLine(char *Line, size_t Size)
+{
+    static char previous;
+    size_t length = 0;
+
+    for (;;) {
+        char c;
+
+        if (!HalSerialGetChar(&c)) {
+            KeWaitForSingleObject(&KdInputEvent, Executive, KernelMode, false, NULL);
+            continue;
+        }
+        if (c == '\n' && previous == '\r') {
+            previous = c;
+            continue;
+        }
+        previous = c;
+        if (c == '\r' || c == '\n') {
+            DbgPutString("\n");
+            Line[length] = '\0';
+            return;
+        }
+        if (c == ASCII_BACKSPACE || c == ASCII_DELETE) {
+            if (length > 0) {
+                length--;
+                DbgPutString("\b \b");
+            }
+        } else if (c >= ' ' && length + 1 < Size) {
+            Line[length++] = c;
+            HalSerialPutChar(c);
+        }
+    }
+}
+
+static int KdSplitWords(char *Line, char **Words, int MaximumWords)
+{
+    int count = 0;
+
+    for (char *p = Line; *p && count < MaximumWords;) {
+        while (*p == ' ' || *p == '\t')
+            *p++ = '\0';
+        if (!*p)
+            break;
+        Words[count++] = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+    }
+    return count;
+}
+
+static void KdInputArrived(KDPC *Dpc, void *Context, void *Argument1, void *Argument2)
+{
+    (void)Dpc;
+    (void)Context;
+    (void)Argument1;
+    (void)Argument2;
+    KeSetEvent(&KdInputEvent);
+}
+
+/* Input arrived: KdReadLine reads the bytes itself, once the DPC has woken it. */
+static void KdSerialInterrupt(void *Context)
+{
+    (void)Context;
+    KeInsertQueueDpc(&KdInputDpc, NULL, NULL);
+}
+
+void KdShell(void)
+{
+    char line[KD_LINE_LENGTH];
+    char *words[KD_MAX_WORDS];
+
+    KeInitializeEvent(&KdInputEvent, SynchronizationEvent, false);
+    KeInitializeDpc(&KdInputDpc, KdInputArrived, NULL);
+    KeConnectInterrupt(HAL_IRQ_COM1, KdSerialInterrupt, NULL);
+    HalSerialEnableReceiveInterrupt();
+    DbgPrint("Type help for the commands.\n");
+    for (;;) {
+        int count;
+        size_t i;
+
+        DbgPutString("kd> ");
+        KdReadLine(line, sizeof(line));
+        count = KdSplitWords(line, words, KD_MAX_WORDS);
+        if (count == 0)
+            continue;
+        for (i = 0; i < ARRAYSIZE(KdCommands); i++) {
+            if (strcmp(KdCommands[i].Name, words[0]) == 0) {
+                KdCommands[i].Handler(count, words);
+                break;
+            }
+        }
+        if (i == ARRAYSIZE(KdCommands))
+            DbgPrint("unknown command '%s' (type help for the commands)\n", words[0]);
+    }
+}

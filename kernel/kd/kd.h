@@ -1,0 +1,45 @@
+/* kernel/kd/kd.h: the kd> shell: its entry, deliberate crashes, and its command table. */
+#ifndef KERNEL_KD_KD_H
+#define KERNEL_KD_KD_H
+
+#include "kernel/ke/ke.h"
+
+/* The kd> shell (kd.c) and deliberate crashes (crash.c). */
+__attribute__((noreturn)) void KdShell(void);
+bool KdCrash(const char *Kind);     /* false for an unknown kind; otherwise never returns */
+void KdListCrashKinds(void);
+
+/* Self-tests (testrun.c), for test= and the prompt's test command: run the cases matching
+ * Globs, print KTAP; true when all passed. */
+bool KdRunTests(const char *Globs);
+
+typedef struct _KD_COMMAND {
+    const char *Name;
+    const char *Usage;              /* the arguments, as help shows them */
+    const char *Help;
+    void (*Handler)(int Argc, char **Argv);
+} KD_COMMAND;
+
+/* kdexpr.c: WinDbg-style expressions and the memory commands. */
+bool KdEvaluate(const char **Cursor, uint32_t *Value);
+bool KdEvaluateWord(const char *Word, uint32_t *Value);
+void KdCommandEvaluate(int Argc, char **Argv);
+void KdCommandDumpDwords(int Argc, char **Argv);
+void KdCommandEnterDword(int Argc, char **Argv);
+
+/* kdpool.c: the pool commands. */
+void KdCommandPool(int Argc, char **Argv);
+void KdCommandPoolUsed(int Argc, char **Argv);
+void KdCommandPoolAlloc(int Argc, char **Argv);
+void KdCommandPoolFree(int Argc, char **Argv);
+
+/* kdmm.c: the memory manager's commands. KdDescribePte writes the lines !pte shows under
+ * "contains" for one PDE or PTE (a 32-bit MMPTE) and returns how many (at most KD_PTE_LINES). */
+#define KD_PTE_LINES        4
+#define KD_PTE_LINE_SIZE    40
+uint32_t KdDescribePte(uint32_t Pte, char (*Lines)[KD_PTE_LINE_SIZE]);
+void KdCommandPte(int Argc, char **Argv);
+void KdCommandVm(int Argc, char **Argv);
+void KdCommandEmpty(int Argc, char **Argv);
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * kernel/kd/kdexpr.c: expressions and memory for the kd> prompt, in WinDbg's manner. Numbers
+ * are hex (0n prefix for decimal), a symbol stands for its address, poi(x) reads the dword at
+ * x, and terms join with + and -:
+ *
+ *   kd> ? MmHighestUserAddress           the variable's address
+ *   kd> ? poi(MmHighestUserAddress)      its value
+ *   kd> dd MmHighestUserAddress L1       the dwords there
+ *
+ * Memory is read through KeProbeRead32, so an unmapped address prints ???????? instead of
+ * faulting.
+ */
+#include "kernel/kd/kd.h"
+#include "kernel/kd/kd.h"
+
+#define KD_DUMP_PER_LINE    4
+#define KD_DUMP_DEFAULT     32
+#define KD_DUMP_MAXIMUM     0x10000
+
+static bool KdIsSymbolCharacter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '!';
+}
+
+/* A number or a symbol: a token that reads as a number (hex, or 0n decimal) is one. */
+static bool KdEvaluateToken(const char **Cursor, uint32_t *Value)
+{
+    char token[64];
+    size_t length = 0;
+    uintptr_t address;
+
+    while (KdIsSymbolCharacter(**Cursor) && length + 1 < sizeof(token))
+        token[length++] = *(*Cursor)++;
+    token[length] = '\0';
+    if (length > 2 && token[0] == '0' && token[1] == 'n' && RtlStringToUlong(token + 2, 10, Value))
+        return true;
+    if (RtlStringToUlong(token, 16, Value))
+        return true;
+    if (!KiFindSymbol(token, &address))
+        return false;
+    *Value = (uint32_t)address;
+    return true;
+}
+
+static bool KdEvaluateTerm(const char **Cursor, uint32_t *Value)
+{
+    if (strncmp(*Cursor, "poi(", 4) == 0) {
+        uint32_t address;
+
+        *Cursor += 4;
+        if (!KdEvaluate(Cursor, &address) || **Cursor != ')')
+            return false;
+        (*Cursor)++;
+        return NT_SUCCESS(KeProbeRead32((void *)(uintptr_t)address, Value));
+    }
+    return KdEvaluateToken(Cursor, Value);
+}
+
+bool KdEvaluate(const char **Cursor, uint32_t *Value)
+{
+    uint32_t term;
+
+    if (!KdEvaluateTerm(Cursor, Value))
+        return false;
+    while (**Cursor == '+' || **Cursor == '-') {
+        char op = *(*Cursor)++;
+
+        if (!KdEvaluateTerm(Cursor, &term))
+            return false;
+        *Value = op == '+' ? *Value + term : *Value - term;
+    }
+    return true;
+}
+
+/* Evaluate a whole word; false (with a message) unless all of it is an expression. */
+bool KdEvaluateWord(const char *Word, uint32_t *Value)
+{
+    const char *cursor = Word;
+
+    if (KdEvaluate(&cursor, Value) && *cursor == '\0')
+        return true;
+    DbgPrint("Couldn't resolve error at '%s'\n", Word);
+    return false;
+}
+
+/* ? expression */
+void KdCommandEvaluate(int Argc, char **Argv)
+{
+    uint32_t value;
+
+    if (Argc != 2) {
+        DbgPrint("usage: ? <expression>\n");
+        return;
+    }
+    if (KdEvaluateWord(Argv[1], &value))
+        DbgPrint("Evaluate expression: %d = %08x\n", (int32_t)value, value);
+}
+
+/* dd address [L count]: count dwords, four to a line. */
+void KdCommandDumpDwords(int Argc, char **Argv)
+{
+    uint32_t address, count = KD_DUMP_DEFAULT;
+
+    if (Argc < 2)
+        goto usage;
+    if (!KdEvaluateWord(Argv[1], &address))
+        return;
+    if (Argc == 4 && (Argv[2][0] == 'L' || Argv[2][0] == 'l') && Argv[2][1] == '\0') {
+        if (!KdEvaluateWord(Argv[3], &count))
+            return;
+    } else if (Argc == 3 && (Argv[2][0] == 'L' || Argv[2][0] == 'l')) {
+        if (!KdEvaluateWord(Argv[2] + 1, &count))
+            return;
+    } else if (Argc != 2) {
+        goto usage;
+    }
+    if (count == 0 || count > KD_DUMP_MAXIMUM) {
+        DbgPrint("dd: the count must be 1 to 0x%x\n", KD_DUMP_MAXIMUM);
+        return;
+    }
+    address &= ~3u;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t value;
+
+        if (i % KD_DUMP_PER_LINE == 0)
+            DbgPrint("%s%08x ", i ? "\n" : "", address + i * 4);
+        if (NT_SUCCESS(KeProbeRead32((void *)(uintptr_t)(address + i * 4), &value)))
+            DbgPrint(" %08x", value);
+        else
+            DbgPrint(" ????????");
+    }
+    DbgPrint("\n");
+    return;
+usage:
+    DbgPrint("usage: dd <address> [L <count>]\n");
+}
+
+/* ed address value: write one dword (through a probe, so a bad address only says so). */
+void KdCommandEnterDword(int Argc, char **Argv)
+{
+    uint32_t address, value;
+
+    if (Argc != 3) {
+        DbgPrint("usage: ed <address> <value>\n");
+        return;
+    }
+    if (!KdEvaluateWord(Argv[1], &address) || !KdEvaluateWord(Argv[2], &value))
+        return;
+    if (!NT_SUCCESS(KeProbeWrite32((void *)(uintptr_t)(address & ~3u), value)))
+        DbgPrint("Memory access error at '%s'\n", Argv[1]);
+}

@@ -1,0 +1,185 @@
+/*
+ * kernel/kd/kdmm.c: the kd> commands that look at the memory manager:
+ *
+ *   !pte ADDR   the PDE and PTE that map ADDR, read through the self-map, decoded as NT's !pte
+ *               decodes them (the same format as the gdb helper tools/gdb/mm386.py):
+ *
+ *                                VA e1000000
+ *               PDE at C0300E10            PTE at C0384000
+ *               contains 0012A063          contains 00000080
+ *               pfn 12a    ---DA--KWEV     not valid
+ *                                           DemandZero
+ *                                           Protect: 4 - ReadWrite
+ *
+ *   !vm         page lists, commitment, the system working set, paging files and the fault
+ *               counters.
+ *   !empty ws|modified|standby|all
+ *               empty memory as RAMMap does: the system working set to the lists, modified
+ *               pages to the paging files, standby pages back to their slots.
+ */
+#include "kernel/kd/kd.h"
+#include "kernel/kd/kd.h"
+#include "mm/mi.h"
+
+static const char *const KdProtectionNames[8] = {
+    "NO_ACCESS", "ReadOnly", "Execute", "ExecuteRead", "ReadWrite", "WriteCopy",
+    "ExecuteReadWrite", "ExecuteWriteCopy",
+};
+
+static void KdProtection(char *Line, size_t Size, uint32_t Protection)
+{
+    static const char *const modifiers[4] = { "", "NOCACHE ", "GUARD ", "WRITECOMBINE " };
+    uint32_t low = Protection & 7, high = Protection >> 3;
+
+    if (low == 0)
+        RtlStringPrintf(Line, Size, " Protect: %x - %s", Protection,
+                        high == 2 ? "Decommitted" : "NO_ACCESS");
+    else
+        RtlStringPrintf(Line, Size, " Protect: %x - %s%s", Protection, modifiers[high],
+                        KdProtectionNames[low]);
+}
+
+/* WinDbg's flag letters: CopyOnWrite Global Large Dirty Accessed NoCache WriteThrough
+ * Kernel/User Writable Executable Valid. */
+static void KdHardwareFlags(char *Flags, uint32_t Pte)
+{
+    static const struct { uint32_t Mask; char Set, Clear; } bits[] = {
+        { MM_PTE_COPY_ON_WRITE_MASK, 'C', '-' }, { MM_PTE_GLOBAL_MASK, 'G', '-' },
+        { MM_PTE_LARGE_PAGE_MASK, 'L', '-' }, { MM_PTE_DIRTY_MASK, 'D', '-' },
+        { MM_PTE_ACCESS_MASK, 'A', '-' }, { MM_PTE_CACHE_DISABLE_MASK, 'N', '-' },
+        { MM_PTE_WRITE_THROUGH_MASK, 'T', '-' }, { MM_PTE_OWNER_MASK, 'U', 'K' },
+        { MM_PTE_WRITE_MASK, 'W', 'R' },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAYSIZE(bits); i++)
+        Flags[i] = (Pte & bits[i].Mask) ? bits[i].Set : bits[i].Clear;
+    Flags[i++] = 'E';
+    Flags[i++] = 'V';
+    Flags[i] = '\0';
+}
+
+uint32_t KdDescribePte(uint32_t PteContents, char (*Lines)[KD_PTE_LINE_SIZE])
+{
+    MMPTE pte = { .u.Long = PteContents };
+
+    if (pte.u.Hard.Valid) {
+        char flags[12];
+
+        KdHardwareFlags(flags, pte.u.Long);
+        RtlStringPrintf(Lines[0], KD_PTE_LINE_SIZE, "pfn %-5x  %s", pte.u.Hard.PageFrameNumber, flags);
+        return 1;
+    }
+    RtlCopyString(Lines[0], "not valid", KD_PTE_LINE_SIZE);
+    if (pte.u.Long == 0)
+        return 1;
+    if (pte.u.Soft.Prototype && pte.u.Soft.PageFileHigh == MI_PTE_LOOKUP_NEEDED) {
+        RtlCopyString(Lines[1], " Proto: VAD", KD_PTE_LINE_SIZE);
+        KdProtection(Lines[2], KD_PTE_LINE_SIZE, pte.u.Soft.Protection);
+        return 3;
+    }
+    if (pte.u.Soft.Prototype) {
+        RtlStringPrintf(Lines[1], KD_PTE_LINE_SIZE, " Proto: %08X%s", (uint32_t)(uintptr_t)MiPteToProto(pte),
+                        pte.u.Proto.ReadOnly ? " (read only)" : "");
+        return 2;
+    }
+    if (pte.u.Soft.Transition) {
+        RtlStringPrintf(Lines[1], KD_PTE_LINE_SIZE, " Transition: %x", pte.u.Trans.PageFrameNumber);
+        KdProtection(Lines[2], KD_PTE_LINE_SIZE, pte.u.Trans.Protection);
+        return 3;
+    }
+    if (pte.u.Soft.PageFileHigh == 0) {
+        RtlCopyString(Lines[1], " DemandZero", KD_PTE_LINE_SIZE);
+        KdProtection(Lines[2], KD_PTE_LINE_SIZE, pte.u.Soft.Protection);
+        return 3;
+    }
+    RtlStringPrintf(Lines[1], KD_PTE_LINE_SIZE, " PageFile: %2u", pte.u.Soft.PageFileLow);
+    RtlStringPrintf(Lines[2], KD_PTE_LINE_SIZE, " Offset: %x", pte.u.Soft.PageFileHigh);
+    KdProtection(Lines[3], KD_PTE_LINE_SIZE, pte.u.Soft.Protection);
+    return 4;
+}
+
+void KdCommandPte(int Argc, char **Argv)
+{
+    char left[KD_PTE_LINES + 2][KD_PTE_LINE_SIZE], right[KD_PTE_LINES + 2][KD_PTE_LINE_SIZE];
+    uint32_t va, pdeValue, pteValue, leftCount, rightCount = 0;
+    MMPTE *pde, *pte;
+
+    if (Argc != 2) {
+        DbgPrint("usage: !pte <address>\n");
+        return;
+    }
+    if (!KdEvaluateWord(Argv[1], &va))
+        return;
+    pde = MiGetPdeAddress(va);
+    pte = MiGetPteAddress(va);
+    KeProbeRead32(pde, &pdeValue);
+    RtlStringPrintf(left[0], KD_PTE_LINE_SIZE, "PDE at %08X", (uint32_t)(uintptr_t)pde);
+    RtlStringPrintf(left[1], KD_PTE_LINE_SIZE, "contains %08X", pdeValue);
+    leftCount = 2 + KdDescribePte(pdeValue, &left[2]);
+    if ((pdeValue & MM_PTE_VALID_MASK) && !(pdeValue & MM_PTE_LARGE_PAGE_MASK) &&
+        NT_SUCCESS(KeProbeRead32(pte, &pteValue))) {
+        RtlStringPrintf(right[0], KD_PTE_LINE_SIZE, "PTE at %08X", (uint32_t)(uintptr_t)pte);
+        RtlStringPrintf(right[1], KD_PTE_LINE_SIZE, "contains %08X", pteValue);
+        rightCount = 2 + KdDescribePte(pteValue, &right[2]);
+    } else if ((pdeValue & MM_PTE_VALID_MASK) && (pdeValue & MM_PTE_LARGE_PAGE_MASK)) {
+        RtlCopyString(right[0], "(a large page: no PTE)", KD_PTE_LINE_SIZE);
+        rightCount = 1;
+    }
+    DbgPrint("%28s %08x\n", "VA", va);
+    for (uint32_t i = 0; i < MAX(leftCount, rightCount); i++)
+        DbgPrint("%-27s%s\n", i < leftCount ? left[i] : "", i < rightCount ? right[i] : "");
+}
+
+void KdCommandVm(int Argc, char **Argv)
+{
+    (void)Argc;
+    (void)Argv;
+    DbgPrint("Physical memory:   %u pages, %u available\n", MmNumberOfPhysicalPages, MmAvailablePages);
+    DbgPrint("  zeroed %u, free %u, standby %u, modified %u, modified-no-write %u, bad %u\n",
+             MmZeroedPageListHead.Total, MmFreePageListHead.Total, MmStandbyPageListHead.Total,
+             MmModifiedPageListHead.Total, MmModifiedNoWritePageListHead.Total,
+             MmBadPageListHead.Total);
+    DbgPrint("Commitment:        %u of %u pages (peak %u)\n", MmTotalCommittedPages,
+             MmTotalCommitLimit, MmPeakCommitment);
+    DbgPrint("System working set: %u pages (peak %u, minimum %u, maximum %u), %u trimmed\n",
+             MmSystemCacheWs.WorkingSetSize, MmSystemCacheWs.PeakWorkingSetSize,
+             MmSystemCacheWs.MinimumWorkingSetSize, MmSystemCacheWs.MaximumWorkingSetSize,
+             MmSystemCacheWs.TrimmedPages);
+    for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++) {
+        const MMPAGING_FILE *f = MmPagingFile[i];
+
+        DbgPrint("Paging file %u:     disk %u from LBA %llu, %u pages, %u free, %u in use "
+                 "(peak %u), %u bad\n", i, f->Disk, (unsigned long long)f->StartingLba, f->Size,
+                 f->FreeSpace, f->CurrentUsage, f->PeakUsage, f->BadSlots);
+    }
+    DbgPrint("Faults: %u (demand zero %u, transition %u, collided %u, waits for pages %u)\n",
+             MmInfoCounters.PageFaultCount, MmInfoCounters.DemandZeroCount,
+             MmInfoCounters.TransitionCount, MmInfoCounters.CollidedFaultCount,
+             MmInfoCounters.PageWaitCount);
+    DbgPrint("Paging I/O: %u pages read in %u reads, %u pages written in %u writes, "
+             "%u failed writes\n", MmInfoCounters.PageReadCount, MmInfoCounters.PageReadIoCount,
+             MmInfoCounters.DirtyPagesWriteCount, MmInfoCounters.DirtyWriteIoCount,
+             MmInfoCounters.WriteErrorCount);
+}
+
+void KdCommandEmpty(int Argc, char **Argv)
+{
+    bool all = Argc == 2 && strcmp(Argv[1], "all") == 0;
+    bool known = all;
+
+    if (Argc == 2 && (all || strcmp(Argv[1], "ws") == 0)) {
+        DbgPrint("%u pages left the system working set\n", MmEmptySystemWorkingSet());
+        known = true;
+    }
+    if (Argc == 2 && (all || strcmp(Argv[1], "modified") == 0)) {
+        DbgPrint("modified pages written; %u could not be\n", MmEmptyModifiedPageList());
+        known = true;
+    }
+    if (Argc == 2 && (all || strcmp(Argv[1], "standby") == 0)) {
+        DbgPrint("%u standby pages went back to their paging-file slots\n", MmPurgeStandbyList());
+        known = true;
+    }
+    if (!known)
+        DbgPrint("usage: !empty ws|modified|standby|all\n");
+}

@@ -1,0 +1,49 @@
+/*
+ * kernel/ke/ki.h: Ki-internal declarations shared among kernel/ke/ files: the TSS, the
+ * dispatcher, and the handlers the trap stubs reach. Nothing outside kernel/ke/ includes it.
+ */
+#ifndef KERNEL_KE_KI_H
+#define KERNEL_KE_KI_H
+
+#include "kernel/ke/ke.h"
+
+/* KTSS: the 32-bit task-state segment, as the processor defines it. */
+typedef struct _KTSS {
+    uint16_t Backlink, Reserved0;
+    uint32_t Esp0;
+    uint16_t Ss0, Reserved1;
+    uint32_t Esp1;
+    uint16_t Ss1, Reserved2;
+    uint32_t Esp2;
+    uint16_t Ss2, Reserved3;
+    uint32_t Cr3, Eip, EFlags, Eax, Ecx, Edx, Ebx, Esp, Ebp, Esi, Edi;
+    uint16_t Es, Reserved4, Cs, Reserved5, Ss, Reserved6, Ds, Reserved7;
+    uint16_t Fs, Reserved8, Gs, Reserved9, LdtSelector, Reserved10;
+    uint16_t TraceFlag, IoMapBase;
+} KTSS;
+
+_Static_assert(sizeof(KTSS) == 104, "KTSS is the processor's 32-bit TSS");
+
+extern KTSS KiTss;
+extern KTSS KiDoubleFaultTss;
+
+/* The dispatcher (sched.c, thread.c, wait.c, dpc.c, ctxswap.S). All at DISPATCH_LEVEL. */
+extern KTHREAD *KiIdleThread;
+extern volatile bool KiDispatchPending;
+void KiInitializeDispatcher(KTHREAD *InitialThread);
+void KiReadyThread(KTHREAD *Thread);
+void KiRemoveReadyThreadFromQueue(KTHREAD *Thread);
+void KiSwapThread(void);
+void KiSwapContext(KTHREAD *OldThread, KTHREAD *NewThread);
+void KiDispatchSoftwareInterrupt(void);
+void KiIdle(void);
+void KiReapTerminatedThreads(void);
+void KiWaitTest(DISPATCHER_HEADER *Object);
+void KiCheckTimers(void);
+void KiRetireDpcList(void);
+
+/* Bugcheck helpers used by the double-fault handler. */
+void KiBugCheckSetContext(KTRAP_FRAME *TrapFrame, uint32_t Esp);  /* a frame not on a stack */
+__attribute__((noreturn)) void KiTrap08(void);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * kernel/ke/trap.S: the IDT's entry stubs and the common path that builds a KTRAP_FRAME.
+ *
+ * Each stub pushes a zero where the processor pushes no error code, then its vector, and jumps
+ * to KiTrapCommon, which saves the rest of the frame (see KTRAP_FRAME in kernel/ke.h) and calls
+ * KiDispatchTrap(TrapFrame). Interrupt gates: every handler starts with interrupts off.
+ *
+ * KiTrapCommon links the interrupted code into the frame-pointer chain (a fake frame holding
+ * its ebp and eip) and describes that in CFI, so both the bugcheck backtrace and gdb continue
+ * from a trap handler into the code that trapped.
+ *
+ * The double fault arrives through a task gate on its own TSS and stack (kernel/gdt.c) at
+ * KiTrap08Entry, which never returns.
+ */
+#include "kernel/ke/trapvec.h"
+
+    .cfi_sections .debug_frame
+
+#define KGDT_R0_DATA    0x10
+
+/* The vectors where the processor pushes an error code. */
+#define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17)
+
+.macro TRAP_STUB vector
+    .p2align 3
+1:
+.if !HAS_ERROR_CODE(\vector)
+    pushl $0
+.endif
+    pushl $\vector
+    jmp KiTrapCommon
+    .pushsection .rodata
+    .long 1b
+    .popsection
+.endm
+
+    .section .rodata
+    .p2align 2
+    .globl KiTrapEntries
+KiTrapEntries:                      /* entry address for each vector 0..KI_TRAP_VECTORS-1,
+                                       filled in by the TRAP_STUB expansions below */
+    .text
+    .irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,59,60,61,62,63
+    TRAP_STUB \vector
+    .endr
+
+    .p2align 4
+    .globl KiTrapCommon
+    .type KiTrapCommon, @function
+KiTrapCommon:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_undefined %eip
+    pushal
+    pushl %ds
+    pushl %es
+    pushl %fs
+    pushl %gs
+    movl $KGDT_R0_DATA, %eax
+    movl %eax, %ds
+    movl %eax, %es
+    movl %esp, %ebx                 /* the KTRAP_FRAME */
+
+    pushl KTRAP_EIP(%ebx)           /* fake frame: return address = interrupted eip */
+    pushl KTRAP_EBP(%ebx)
+    movl %esp, %ebp
+    .cfi_def_cfa %ebp, 8
+    .cfi_offset %eip, -4
+    .cfi_offset %ebp, -8
+    cld
+    pushl %ebx
+    call KiDispatchTrap
+    movl %ebx, %esp
+    .cfi_def_cfa %esp, KTRAP_EIP + 4
+    .cfi_offset %eip, -4
+    .cfi_offset %ebp, -(KTRAP_EIP + 4 - KTRAP_EBP)
+
+    popl %gs
+    .cfi_adjust_cfa_offset -4
+    popl %fs
+    .cfi_adjust_cfa_offset -4
+    popl %es
+    .cfi_adjust_cfa_offset -4
+    popl %ds
+    .cfi_adjust_cfa_offset -4
+    popal
+    .cfi_adjust_cfa_offset -32
+    .cfi_undefined %ebp
+    addl $8, %esp                   /* vector and error code */
+    .cfi_adjust_cfa_offset -8
+    iret
+    .cfi_endproc
+    .size KiTrapCommon, . - KiTrapCommon
+
+/* Entered by a task switch on the double-fault TSS, with its stack empty. */
+    .globl KiTrap08Entry
+    .type KiTrap08Entry, @function
+KiTrap08Entry:
+    xorl %ebp, %ebp
+    call KiTrap08
+1:  hlt
+    jmp 1b
+    .size KiTrap08Entry, . - KiTrap08Entry
