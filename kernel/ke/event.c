@@ -25,16 +25,6 @@ int32_t KeSetEvent(KEVENT *Event)
     return previous;
 }
 
-int32_t KeResetEvent(KEVENT *Event)
-{
-    KIRQL oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
-    int32_t previous = Event->Header.SignalState;
-
-    Event->Header.SignalState = 0;
-    KfLowerIrql(oldIrql);
-    return previous;
-}
-
 void KeClearEvent(KEVENT *Event)
 {
     Event->Header.SignalState = 0;

@@ -188,7 +188,6 @@ NTSTATUS PsCreateSystemThread(KTHREAD **Thread, KSTART_ROUTINE StartRoutine, voi
                               KPRIORITY Priority, const char *Name);
 __attribute__((noreturn)) void PsTerminateSystemThread(NTSTATUS ExitStatus);
 void ObDereferenceObject(void *Object);     /* threads: the last reference frees it */
-KPRIORITY KeSetPriorityThread(KTHREAD *Thread, KPRIORITY Priority);
 void KiInitializeThreads(void);
 void KiStartIdleThread(void);          /* once Mm can give it a stack */
 
@@ -209,7 +208,6 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, bool Alertable, const 
 /* Events (event.c). KeSetEvent returns the previous state. */
 void KeInitializeEvent(KEVENT *Event, EVENT_TYPE Type, bool State);
 int32_t KeSetEvent(KEVENT *Event);
-int32_t KeResetEvent(KEVENT *Event);
 void KeClearEvent(KEVENT *Event);
 int32_t KeReadStateEvent(const KEVENT *Event);
 
