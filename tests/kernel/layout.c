@@ -42,7 +42,7 @@ KTEST(TestLayoutValues, "mm.layout.values")
     KT_ASSERT_LE(0xEB000000, MmNonPagedSystemStart);
     KT_ASSERT_EQ(0, MmNonPagedSystemStart % 0x400000);
     KT_ASSERT_EQ(0xFFBE0000, MmNonPagedPoolEnd);
-    KT_ASSERT_LE(MmNonPagedPoolEnd, MmNonPagedPoolExpansionStart + MmMaximumNonPagedPoolInBytes);
+    KT_ASSERT_LE(MmNonPagedPoolEnd - MmNonPagedPoolExpansionStart, MmMaximumNonPagedPoolInBytes);
     if (e == NULL) {
         /* Another increaseuserva: only the relation to the setting can be checked. */
         KT_ASSERT_EQ(0x80000000u + KeBootOptions.UserVaIncrease, MmSystemRangeStart);
