@@ -2,13 +2,13 @@
  * mm/vmlayout.c: the address space as a table of rows that cover all 4 GB in address order,
  * each with the NT variables that hold its bounds, for the boot console and the tests:
  *
- *   start     end         size  region                            variables
- *   00000000  7ffeffff  2047 MB  user space                        end MmHighestUserAddress
- *   a4000000  bfffffff   448 MB  system PTE overflow, extra cache  start MiSystemCacheStartExtra,
- *                                                                  end+1 MiSystemCacheEndExtra
+ *   start     end        size     region          variables
+ *   00000000  7ffeffff   2047 MB   user space      end MmHighestUserAddress
+ *   a0000000  a3ffffff     64 MB   session space   start MmSessionBase, end+1 MiSessionSpaceEnd
+ *   c0000000  c03fffff      4 MB   page tables
  *
- * "end+1" marks NT's exclusive ends: `dd MiSystemCacheEndExtra L1` reads c0000000. What no
- * region claims is a row of its own, "unused, no access".
+ * (the region column is wider). "end+1" marks NT's exclusive ends: `dd MiSessionSpaceEnd L1`
+ * reads a4000000. What no region claims is a row of its own, "unused, no access".
  */
 #include "mm/mi.h"
 #include "boot/boot.h"
@@ -30,6 +30,23 @@ static void MiSortRegions(MM_SYSTEM_REGION *Regions, uint32_t Count)
             Regions[j] = Regions[j - 1];
         Regions[j] = region;
     }
+}
+
+/* Copy the sorted regions to Rows with a row for each hole between two; returns the rows. */
+static uint32_t MiAddUnusedRows(const MM_SYSTEM_REGION *Sorted, uint32_t Count,
+                                MM_SYSTEM_REGION Rows[MI_MAXIMUM_REGIONS])
+{
+    uint32_t rows = 0;
+
+    for (uint32_t i = 0; i < Count && rows < MI_MAXIMUM_REGIONS; i++) {
+        if (i > 0 && Sorted[i].Start > Sorted[i - 1].End + 1)
+            Rows[rows++] = (MM_SYSTEM_REGION){ .Start = Sorted[i - 1].End + 1,
+                                               .End = Sorted[i].Start - 1,
+                                               .Name = "unused, no access" };
+        if (rows < MI_MAXIMUM_REGIONS)
+            Rows[rows++] = Sorted[i];
+    }
+    return rows;
 }
 
 /*
@@ -76,7 +93,7 @@ uint32_t MmGetSystemRegions(MM_SYSTEM_REGION *Regions, uint32_t MaximumCount)
         { MM_HAL_VA_START, 0xFFFFFFFF, "HAL", .StartVariable = NULL },
     };
     MM_SYSTEM_REGION sorted[ARRAYSIZE(known)], all[MI_MAXIMUM_REGIONS];
-    uint32_t present = 0, count = 0;
+    uint32_t present = 0, count;
 
     /* A region this layout does not have (the extra range and views) starts at 0. */
     for (uint32_t i = 0; i < ARRAYSIZE(known); i++) {
@@ -84,15 +101,7 @@ uint32_t MmGetSystemRegions(MM_SYSTEM_REGION *Regions, uint32_t MaximumCount)
             sorted[present++] = known[i];
     }
     MiSortRegions(sorted, present);
-
-    for (uint32_t i = 0; i < present && count < MI_MAXIMUM_REGIONS; i++) {
-        if (i > 0 && sorted[i].Start > sorted[i - 1].End + 1)
-            all[count++] = (MM_SYSTEM_REGION){ .Start = sorted[i - 1].End + 1,
-                                               .End = sorted[i].Start - 1,
-                                               .Name = "unused, no access" };
-        if (count < MI_MAXIMUM_REGIONS)
-            all[count++] = sorted[i];
-    }
+    count = MiAddUnusedRows(sorted, present, all);
     for (uint32_t i = 0; i < count; i++) {
         if (all[i].Start == MmSystemRangeStart && all[i].StartVariable == NULL)
             all[i].StartVariable = "MmSystemRangeStart";
