@@ -52,7 +52,7 @@
 #define MM_KSEG0_BASE                   0x80000000u
 #define MM_KSEG2_BASE                   0xA0000000u
 #define MM_SESSION_SPACE_DEFAULT        0xA0000000u
-#define MM_SESSION_SPACE_DEFAULT_END    0xC0000000u
+#define MM_SYSTEM_CACHE_END_EXTRA       0xC0000000u
 #define HYPER_SPACE                     0xC0400000u
 #define HYPER_SPACE_END                 0xC07FFFFFu
 #define MM_SYSTEM_CACHE_WORKING_SET     0xC0C00000u

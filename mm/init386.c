@@ -4,24 +4,37 @@
  * user-space setting (/3GB, increaseuserva). Pure arithmetic, so the host tests try it over
  * many memory sizes; mminit.c builds what it describes.
  *
- * Default layout (2 GB of user space):
+ * Default layout (2 GB of user space), the classic x86 map. The variables hold a start, an
+ * inclusive end ("end") or, where NT's end is exclusive, the first byte past it ("end+1"):
  *
- *   00000000 - 7ffeffff  user space                         MmHighestUserAddress
- *   7fff0000 - 7fffffff  no-access gap                      MmUserProbeAddress
- *   80000000             the image (MmBootImageSize, 4 MB units)       KSEG0
- *                        PFN database                       MmPfnDatabase
- *                        initial nonpaged pool              MmNonPagedPoolStart
- *                        unused KSEG0, the extra system cache range    MiSystemCacheStartExtra
- *   a0000000 - bfffffff  session space                      MmSessionBase
- *   c0000000 - c03fffff  page tables                        PTE_BASE, PDE_BASE
- *   c0400000 - c07fffff  hyperspace                         MmHyperSpaceEnd
- *   c0c00000 - c0ffffff  system cache working set list      MmSystemCacheWorkingSetList
- *   c1000000 - e0ffffff  system cache                       MmSystemCacheStart/End
- *   e1000000             paged pool, up to the system PTEs  MmPagedPoolStart/End
- *   >= eb000000          system PTEs                        MmNonPagedSystemStart
- *                        nonpaged pool expansion            MmNonPagedPoolExpansionStart
- *   ffbe0000 - ffbfffff  crash dump area, debugger page     MmNonPagedPoolEnd
+ *   00000000 - 7ffeffff  user space                     end MmHighestUserAddress
+ *   7fff0000 - 7fffffff  no-access gap                  start MmUserProbeAddress
+ *   80000000             the image (4 MB units)         start MmSystemRangeStart (KSEG0)
+ *                        PFN database                   start MmPfnDatabase
+ *                        initial nonpaged pool          start MmNonPagedPoolStart,
+ *                                                       end+1 MmNonPagedPoolEnd0
+ *                        the rest of KSEG0, unmapped
+ *   a0000000 - a3ffffff  session space (64 MB)          start MmSessionBase,
+ *                                                       end+1 MiSessionSpaceEnd
+ *   a4000000 - bfffffff  system-PTE overflow and        start MiSystemCacheStartExtra,
+ *                        extra system cache             end+1 MiSystemCacheEndExtra (c0000000)
+ *   c0000000 - c03fffff  page tables                    PTE_BASE
+ *   c0400000 - c07fffff  hyperspace                     end MmHyperSpaceEnd
+ *   c0c00000 - c0ffffff  system cache working set list  start MmSystemCacheWorkingSetList
+ *   c1000000 - e0ffffff  system cache                   start MmSystemCacheStart, end ...End
+ *   e1000000             paged pool                     start MmPagedPoolStart, end ...End
+ *   >= eb000000          system PTEs                    start MmNonPagedSystemStart
+ *                        nonpaged pool expansion        start MmNonPagedPoolExpansionStart,
+ *                                                       end+1 MmNonPagedPoolEnd
+ *   ffbe0000 - ffbfffff  crash dump area, debugger page
  *   ffc00000 - ffffffff  HAL
+ *
+ * Nothing is mapped in a4000000-bfffffff: mm386 has no cache manager to put views there, and
+ * the system PTEs asked for always fit above eb000000 in this layout (the host tests check it
+ * at every size, with special pool), so no overflow is ever needed; the range is reserved and
+ * has no page tables. The rest of KSEG0 after the initial nonpaged pool is left unmapped too
+ * rather than made more overflow: it would only cost page tables for PTEs nothing asks for,
+ * and a stray pointer into it faults.
  *
  * /3GB and increaseuserva move MmSystemRangeStart up (to 0xc0000000 for 3 GB); the image
  * moves by a virtual bias to ALTERNATE_BASE (e0000000, kernel/relocate.c); session space
@@ -48,6 +61,7 @@
 
 #define MM_ALTERNATE_BASE               0xE0000000u     /* the image under /3GB */
 #define MM_ALTERNATE_WINDOW             0x01000000u     /* 16 MB for boot images there */
+#define MM_SESSION_SIZE_DEFAULT         0x04000000u     /* 64 MB: the classic map's a0000000 */
 #define MM_SESSION_SIZE_3GB             0x03000000u     /* 48 MB: NT's default session size */
 #define MM_MAX_INITIAL_NONPAGED_POOL    (128u << 20)
 #define MM_MAX_ADDITIONAL_NONPAGED_POOL (128u << 20)
@@ -134,7 +148,10 @@ static void MiPlaceSystemPtes(const MI_LAYOUT_INPUT *In, MI_SYSTEM_LAYOUT *Out, 
     Out->NumberOfSystemPtes = (Top - Out->NonPagedSystemStart) / PAGE_SIZE - 1;
 }
 
-/* Default: image, PFN database and initial pool in KSEG0; only the expansion at the top. */
+/*
+ * Default: image, PFN database and initial pool in KSEG0; only the expansion at the top;
+ * session space and the extra range at MM_KSEG2_BASE.
+ */
 static void MiPlaceDefaultLayout(const MI_LAYOUT_INPUT *In, MI_SYSTEM_LAYOUT *Out)
 {
     uint32_t poolEnd;
@@ -149,11 +166,11 @@ static void MiPlaceDefaultLayout(const MI_LAYOUT_INPUT *In, MI_SYSTEM_LAYOUT *Ou
     MiPlaceSystemPtes(In, Out, Out->NonPagedPoolExpansionStart);
 
     Out->SessionBase = MM_SESSION_SPACE_DEFAULT;
-    Out->SessionSpaceEnd = MM_SESSION_SPACE_DEFAULT_END;
+    Out->SessionSpaceEnd = MM_SESSION_SPACE_DEFAULT + MM_SESSION_SIZE_DEFAULT;
     Out->SystemViewStart = 0;
     Out->SystemCacheEnd = MM_SYSTEM_CACHE_END;
-    Out->SystemCacheStartExtra = MiRoundUp(poolEnd, MM_VA_MAPPED_BY_PDE);
-    Out->SystemCacheEndExtra = MM_SESSION_SPACE_DEFAULT - 1;
+    Out->SystemCacheStartExtra = Out->SessionSpaceEnd;
+    Out->SystemCacheEndExtra = MM_SYSTEM_CACHE_END_EXTRA;
 }
 
 /*

@@ -200,7 +200,11 @@ typedef struct _MI_LAYOUT_INPUT {
     bool SpecialPool;                   /* special pool asked for: more system PTEs */
 } MI_LAYOUT_INPUT;
 
-typedef struct _MI_SYSTEM_LAYOUT {      /* addresses are first bytes unless named End */
+/*
+ * Addresses, each End inclusive or exclusive as NT's variable of that name is: SessionSpaceEnd
+ * and SystemCacheEndExtra exclusive (c0000000), SystemCacheEnd and PagedPoolEnd inclusive.
+ */
+typedef struct _MI_SYSTEM_LAYOUT {
     uint32_t HighestUserAddress, UserProbeAddress, SystemRangeStart;
     uint32_t BootImageSize;
     uint32_t PfnDatabase, PfnDatabaseBytes;
@@ -208,7 +212,7 @@ typedef struct _MI_SYSTEM_LAYOUT {      /* addresses are first bytes unless name
     uint32_t NonPagedPoolExpansionStart, MaximumNonPagedPool;
     uint32_t NonPagedSystemStart, NumberOfSystemPtes;
     uint32_t SessionBase, SessionSpaceEnd, SystemViewStart;
-    uint32_t SystemCacheEnd, SystemCacheStartExtra, SystemCacheEndExtra;   /* inclusive ends */
+    uint32_t SystemCacheEnd, SystemCacheStartExtra, SystemCacheEndExtra;
     uint32_t PagedPoolStart, PagedPoolEnd, SizeOfPagedPool;
 } MI_SYSTEM_LAYOUT;
 

@@ -50,7 +50,7 @@ uint64_t MmGetPhysicalAddress(const void *VirtualAddress);
 /* The crash-dump area (crashdmp.c): a bugcheck leaves a DUMP_HEADER32 at MM_CRASH_DUMP_VA. */
 void MmWriteCrashDumpHeader(const uint32_t BugCheckData[5]);
 
-/* The system address space (mminit.c; init386.c explains each region). */
+/* The system address space (mminit.c; init386.c draws it and explains each region). */
 extern uintptr_t MmHighestUserAddress, MmUserProbeAddress, MmSystemRangeStart;
 extern uint32_t MmBootImageSize;
 extern uintptr_t MmSessionBase, MiSessionSpaceEnd, MiSystemViewStart;
@@ -65,11 +65,19 @@ extern uintptr_t MmNonPagedPoolEnd;
 extern uint32_t MmSizeOfNonPagedPoolInBytes, MmMaximumNonPagedPoolInBytes;
 void MmPrintSystemLayout(void);
 
+/*
+ * One row of the layout table: a region and the NT variables that hold its bounds (NULL when
+ * none does). EndVariable holds End, or End + 1 when NT's end is exclusive (EndIsExclusive:
+ * MiSessionSpaceEnd, MiSystemCacheEndExtra, MmNonPagedPoolEnd0, MmNonPagedPoolEnd).
+ */
 typedef struct _MM_SYSTEM_REGION {
     uintptr_t Start;
     uintptr_t End;                      /* inclusive */
     const char *Name;
-    const char *Variable;               /* the NT variable that marks it */
+    const char *StartVariable;
+    const char *EndVariable;
+    bool EndIsExclusive;
+    const char *SizeVariable;           /* holds End - Start + 1 */
 } MM_SYSTEM_REGION;
 
 uint32_t MmGetSystemRegions(MM_SYSTEM_REGION *Regions, uint32_t MaximumCount);

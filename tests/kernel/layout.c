@@ -1,60 +1,133 @@
-/* tests/kernel/layout.c: the system address space this boot laid out (default or /3GB). */
+/*
+ * tests/kernel/layout.c: the system address space this boot laid out (default, 2.5 GB or
+ * /3GB user space) against the reference map's literal addresses, and the layout table.
+ */
 #include "kernel/kd/ktest.h"
 #include "mm/mi.h"
 
 #define MAX_REGIONS 32
 
-/* NT's values: the fixed ones always, the user-space ones for this boot's setting. */
+/* The reference map's addresses (nt-mm-facts.md section 2) for the user-space settings. */
+typedef struct _LAYOUT_EXPECTED {
+    uint32_t UserVaIncrease;
+    uint32_t HighestUserAddress, UserProbeAddress, SystemRangeStart;
+    uint32_t SessionBase, SessionSpaceEnd, SystemViewStart;
+    uint32_t SystemCacheStartExtra, SystemCacheEndExtra, SystemCacheEnd;
+    uint32_t ImageBase, VirtualBias;
+} LAYOUT_EXPECTED;
+
+static const LAYOUT_EXPECTED ExpectedLayouts[] = {
+    { 0, 0x7FFEFFFF, 0x7FFF0000, 0x80000000, 0xA0000000, 0xA4000000, 0,
+      0xA4000000, 0xC0000000, 0xE0FFFFFF, 0x80100000, 0 },
+    { 512u << 20, 0x9FFEFFFF, 0x9FFF0000, 0xA0000000, 0xDC000000, 0xDF000000, 0xDF000000,
+      0, 0, 0xDBFFFFFF, 0xE0100000, 0x60000000 },
+    { 1024u << 20, 0xBFFEFFFF, 0xBFFF0000, 0xC0000000, 0xDC000000, 0xDF000000, 0xDF000000,
+      0, 0, 0xDBFFFFFF, 0xE0100000, 0x60000000 },
+};
+
+/* The layout this boot's user-space setting gives: literals for 2 GB, 2.5 GB and 3 GB. */
 KTEST(TestLayoutValues, "mm.layout.values")
 {
-    uint32_t userSpace = 0x80000000u + KeBootOptions.UserVaIncrease;
+    const LAYOUT_EXPECTED *e = NULL;
 
-    KT_ASSERT_EQ(userSpace - 0x10001, MmHighestUserAddress);
-    KT_ASSERT_EQ(userSpace - 0x10000, MmUserProbeAddress);
-    KT_ASSERT_EQ(userSpace, MmSystemRangeStart);
+    for (uint32_t i = 0; i < ARRAYSIZE(ExpectedLayouts); i++) {
+        if (ExpectedLayouts[i].UserVaIncrease == KeBootOptions.UserVaIncrease)
+            e = &ExpectedLayouts[i];
+    }
     KT_ASSERT_EQ(0xC07FFFFF, MmHyperSpaceEnd);
     KT_ASSERT_EQ(0xC0C00000, MmSystemCacheWorkingSetList);
     KT_ASSERT_EQ(0xC1000000, MmSystemCacheStart);
     KT_ASSERT_EQ(0xE1000000, MmPagedPoolStart);
     KT_ASSERT_EQ(MmNonPagedSystemStart - 1, MmPagedPoolEnd);
     KT_ASSERT_LE(0xEB000000, MmNonPagedSystemStart);
+    KT_ASSERT_EQ(0, MmNonPagedSystemStart % 0x400000);
     KT_ASSERT_EQ(0xFFBE0000, MmNonPagedPoolEnd);
-    KT_ASSERT_LE(MmNonPagedPoolEnd, MmNonPagedPoolExpansionStart + MmMaximumNonPagedPoolInBytes);
-    if (KeBootOptions.UserVaIncrease) {
-        KT_ASSERT_EQ(0, MiSystemCacheStartExtra);
+    KT_ASSERT_LE(MmNonPagedPoolEnd - MmNonPagedPoolExpansionStart, MmMaximumNonPagedPoolInBytes);
+    if (e == NULL) {
+        /* Another increaseuserva: only the relation to the setting can be checked. */
+        KT_ASSERT_EQ(0x80000000u + KeBootOptions.UserVaIncrease, MmSystemRangeStart);
+        KT_ASSERT_EQ(MmSystemRangeStart - 0x10001, MmHighestUserAddress);
         KT_ASSERT_EQ(0, MiSystemCacheEndExtra);
-        KT_ASSERT_EQ(0xDBFFFFFF, MmSystemCacheEnd);
+        return;
+    }
+    KT_ASSERT_EQ(e->HighestUserAddress, MmHighestUserAddress);
+    KT_ASSERT_EQ(e->UserProbeAddress, MmUserProbeAddress);
+    KT_ASSERT_EQ(e->SystemRangeStart, MmSystemRangeStart);
+    KT_ASSERT_EQ(e->SessionBase, MmSessionBase);
+    KT_ASSERT_EQ(e->SessionSpaceEnd, MiSessionSpaceEnd);
+    KT_ASSERT_EQ(e->SystemViewStart, MiSystemViewStart);
+    KT_ASSERT_EQ(e->SystemCacheStartExtra, MiSystemCacheStartExtra);
+    KT_ASSERT_EQ(e->SystemCacheEndExtra, MiSystemCacheEndExtra);
+    KT_ASSERT_EQ(e->SystemCacheEnd, MmSystemCacheEnd);
+    KT_ASSERT_EQ(e->ImageBase, (uintptr_t)KiImageBase);
+    KT_ASSERT_EQ(e->VirtualBias, KeLoaderBlock.VirtualBias);
+    if (KeBootOptions.UserVaIncrease) {
         KT_ASSERT_LE(160u << 20, MmSizeOfPagedPoolInBytes);
-        KT_ASSERT_EQ(0xE0100000, (uintptr_t)KiImageBase);
-        KT_ASSERT_EQ(0x60000000, KeLoaderBlock.VirtualBias);
         KT_ASSERT_LE(MmSystemRangeStart, (uintptr_t)MmPfnDatabase);
     } else {
-        KT_ASSERT_EQ(0xA0000000, MmSessionBase);
-        KT_ASSERT_EQ(0xC0000000, MiSessionSpaceEnd);
-        KT_ASSERT_EQ(0xE0FFFFFF, MmSystemCacheEnd);
-        KT_ASSERT_EQ(0x80100000, (uintptr_t)KiImageBase);
         KT_ASSERT_EQ(0x80400000, (uintptr_t)MmPfnDatabase);
-        KT_ASSERT_EQ((uintptr_t)MmPfnDatabase +
-                     ROUND_TO_PAGES((MmHighestPhysicalPage + 1) * sizeof(MMPFN)),
+        KT_ASSERT_EQ(0x80400000 + ROUND_TO_PAGES((MmHighestPhysicalPage + 1) * 24),
                      MmNonPagedPoolStart);
+        KT_ASSERT_LE(MmNonPagedPoolEnd0, 0xA0000000);
         KT_ASSERT_LE(128u << 20, MmSizeOfPagedPoolInBytes);
     }
 }
 
-/* The regions are in order and no two overlap. */
-KTEST(TestLayoutNoOverlap, "mm.layout.nooverlap")
+/* The rows cover all 4 GB in address order, each starting where the one before ends. */
+KTEST(TestLayoutRows, "mm.layout.rows")
 {
     MM_SYSTEM_REGION regions[MAX_REGIONS];
     uint32_t count = MmGetSystemRegions(regions, MAX_REGIONS);
 
-    KT_ASSERT_LE(14, count);
+    KT_ASSERT_LE(16, count);
+    KT_ASSERT_LT(count, MAX_REGIONS);
     KT_ASSERT_EQ(0, regions[0].Start);
     KT_ASSERT_EQ(0xFFFFFFFF, regions[count - 1].End);
     for (uint32_t i = 0; i < count; i++) {
         KT_ASSERT_LE(regions[i].Start, regions[i].End);
         if (i > 0)
-            KT_ASSERT_LT(regions[i - 1].End, regions[i].Start);
+            KT_ASSERT_EQ(regions[i - 1].End + 1, regions[i].Start);
     }
+}
+
+static uint32_t ReadVariable(const char *Name)
+{
+    uintptr_t address = 0;
+
+    if (!KiFindSymbol(Name, &address))
+        KtFail(__FILE__, __LINE__, "%s: no such symbol", Name);
+    return address ? *(const uint32_t *)address : 0;
+}
+
+/*
+ * What `dd <variable> L1` reads is what the table shows: each variable a row names holds its
+ * start, its end (or end + 1 where NT's end is exclusive) or its size; the lab's four
+ * variables are all in the table (MiSystemCacheEndExtra only where there is an extra range).
+ */
+KTEST(TestLayoutVariables, "mm.layout.variables")
+{
+    static const char *const lab[] = { "MmHighestUserAddress", "MmSystemRangeStart",
+                                       "MmNonPagedSystemStart", "MiSystemCacheEndExtra" };
+    MM_SYSTEM_REGION regions[MAX_REGIONS];
+    uint32_t count = MmGetSystemRegions(regions, MAX_REGIONS);
+    uint32_t found = 0;
+
+    for (uint32_t i = 0; i < count; i++) {
+        const MM_SYSTEM_REGION *r = &regions[i];
+
+        if (r->StartVariable)
+            KT_ASSERT_EQ(r->Start, ReadVariable(r->StartVariable));
+        if (r->EndVariable)
+            KT_ASSERT_EQ(r->EndIsExclusive ? r->End + 1 : r->End, ReadVariable(r->EndVariable));
+        if (r->SizeVariable)
+            KT_ASSERT_EQ(r->End - r->Start + 1, ReadVariable(r->SizeVariable));
+        for (uint32_t j = 0; j < ARRAYSIZE(lab); j++) {
+            if ((r->StartVariable && strcmp(r->StartVariable, lab[j]) == 0) ||
+                (r->EndVariable && strcmp(r->EndVariable, lab[j]) == 0))
+                found |= 1u << j;
+        }
+    }
+    KT_ASSERT_EQ(KeBootOptions.UserVaIncrease ? 0x7 : 0xF, found);
 }
 
 /*
@@ -114,6 +187,12 @@ KTEST(TestLayoutMappings, "mm.layout.mappings")
         KT_ASSERT_EQ(1, MiGetPdeAddress(va)->u.Hard.Valid);
     KT_ASSERT_EQ(0, MiGetPdeAddress(MmSystemCacheStart)->u.Long);
     KT_ASSERT_EQ(0, MiGetPdeAddress(MmSessionBase)->u.Long);
+    if (!KeBootOptions.UserVaIncrease) {
+        uintptr_t kseg0Used = (MmNonPagedPoolEnd0 + MM_VA_MAPPED_BY_PDE - 1) & ~PAGE_DIRECTORY_MASK;
+
+        for (uintptr_t va = kseg0Used; va < 0xC0000000; va += MM_VA_MAPPED_BY_PDE)
+            KT_ASSERT_EQ(0, MiGetPdeAddress(va)->u.Long);
+    }
     KT_ASSERT_EQ(1, MiGetPdeAddress(HYPER_SPACE)->u.Hard.Valid);
     KT_ASSERT_EQ(1, MiGetPdeAddress(MM_CRASH_DUMP_VA)->u.Hard.Valid);
 }
