@@ -360,6 +360,7 @@ void MiInsertSystemWorkingSet(uintptr_t VirtualAddress, uint32_t PageFrameIndex)
 void MiRemoveSystemWorkingSetEntry(uint32_t WorkingSetIndex);
 uint32_t MiTrimWorkingSet(MMSUPPORT *Ws, uint32_t Reduction, uint32_t TrimAge);
 void MiAgeWorkingSet(MMSUPPORT *Ws, uint32_t Sample);
+uint32_t MiFindReplacementEntry(MMSUPPORT *Ws);
 bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws);
 
 /* commit.c: commitment, in pages. */

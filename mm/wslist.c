@@ -210,16 +210,16 @@ static bool MiTestAndClearAccessed(uintptr_t Va)
 
 /*
  * Replacement, as NT's clock: from NextSlot, an entry not accessed since it was last looked
- * at ages; the first with age >= 2 goes, or after MM_WORKING_SET_LIST_SEARCH candidates the
- * oldest seen. False if the set has nothing to give.
+ * at ages; the first with age >= 2 is the one, or after MM_WORKING_SET_LIST_SEARCH candidates
+ * the oldest seen. Returns its index, or WSLE_NULL_INDEX if the set is empty.
  */
-bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws)
+uint32_t MiFindReplacementEntry(MMSUPPORT *Ws)
 {
     MMWSL *wsl = Ws->VmWorkingSetList;
     uint32_t slot = wsl->NextSlot, oldest = WSLE_NULL_INDEX, oldestAge = 0;
 
     if (Ws->WorkingSetSize == 0)
-        return false;
+        return WSLE_NULL_INDEX;
     for (uint32_t examined = 0; examined < 2 * Ws->WorkingSetSize + MM_WORKING_SET_LIST_SEARCH;
          examined++) {
         MMWSLE *wsle;
@@ -244,8 +244,18 @@ bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws)
         }
         slot++;
     }
+    return slot;
+}
+
+/* Take one page out of the set, the clock's choice. False if the set has nothing to give. */
+bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws)
+{
+    uint32_t slot = MiFindReplacementEntry(Ws);
+
+    if (slot == WSLE_NULL_INDEX)
+        return false;
     MiEvictWsle(Ws, slot);
-    wsl->NextSlot = slot + 1;
+    Ws->VmWorkingSetList->NextSlot = slot + 1;
     return true;
 }
 
