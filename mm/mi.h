@@ -294,7 +294,7 @@ typedef struct _MMINFO_COUNTERS {
 } MMINFO_COUNTERS;
 
 extern MMINFO_COUNTERS MmInfoCounters;
-NTSTATUS MiAccessCheck(MMPTE *PointerPte, bool StoreInstruction, uint32_t Protection);
+NTSTATUS MiAccessCheck(MMPTE *PointerPte, bool StoreInstruction, MMPTE Contents);
 NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE *PointerPte,
                          void *TrapInformation);
 

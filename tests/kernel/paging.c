@@ -407,6 +407,71 @@ KTEST(TestGuardPage, "mm.paging.guard")
     ExFreePoolWithTag(p, PG_TAG);
 }
 
+/*
+ * The PTE a fault read can change before the fault takes the PFN lock: a page in transition
+ * whose standby page is reused gets its original PTE back (MiRemoveAnyPage does this under
+ * the PFN lock alone, working-set mutex or not). The guard is checked against the PTE as it
+ * is under the lock: the fault is sent round again and the guard fires, once, on the PTE that
+ * is there now. Here the reuse happens between the read and MiAccessCheck, as it could when
+ * the faulting thread is preempted.
+ */
+KTEST(TestGuardPageChangedMeanwhile, "mm.paging.guard_changed")
+{
+    uint32_t *p = ExAllocatePoolWithTag(PagedPool, PAGE_SIZE, PG_TAG);
+    volatile MMPTE *pte = MiGetPteAddress(p);
+    MMPTE contents, restored, after;
+    NTSTATUS status, first, second;
+    int64_t pause = KI_MILLISECONDS(10);
+    uint32_t value = 1, tries;
+    KIRQL oldIrql;
+
+    KT_ASSERT(p != NULL);
+    *p = 0x5EED;
+    MmEmptySystemWorkingSet();
+    KT_ASSERT_EQ(1, pte->u.Soft.Transition);
+    SetInvalidPteProtection(p, MM_GUARD_PAGE | MM_READWRITE);
+
+    for (tries = 0; tries < PG_PAGE_OUT_TRIES; tries++) {
+        MMPFN *pfn;
+
+        MiLockSystemWorkingSet();
+        contents.u.Long = pte->u.Long;
+        pfn = MI_PFN_ELEMENT(contents.u.Trans.PageFrameNumber);
+        LOCK_PFN(oldIrql);
+        if (pfn->u3.e2.ReferenceCount == 0 && pfn->u3.e1.PageLocation <= BadPageList)
+            break;
+        UNLOCK_PFN(oldIrql);                        /* the writer has it: wait */
+        MiUnlockSystemWorkingSet();
+        KeDelayExecutionThread(KernelMode, false, &pause);
+    }
+    if (tries == PG_PAGE_OUT_TRIES) {
+        ExFreePoolWithTag(p, PG_TAG);
+        KtFail(__FILE__, __LINE__, "the page at %p never came to rest on a list", p);
+    }
+    MiUnlinkPageFromList(MI_PFN_ELEMENT(contents.u.Trans.PageFrameNumber));
+    MI_PFN_ELEMENT(contents.u.Trans.PageFrameNumber)->u3.e1.PageLocation = TransitionPage;
+    MiRestoreTransitionPte(contents.u.Trans.PageFrameNumber);
+    MiInsertPageInList(&MmFreePageListHead, contents.u.Trans.PageFrameNumber);
+    UNLOCK_PFN(oldIrql);
+    restored.u.Long = pte->u.Long;
+    status = MiAccessCheck((MMPTE *)pte, false, contents);
+    after.u.Long = pte->u.Long;
+    MiUnlockSystemWorkingSet();
+
+    first = KeProbeRead32(p, &value);
+    second = KeProbeRead32(p, &value);
+    ExFreePoolWithTag(p, PG_TAG);
+
+    KtPrint("read %08x, then %08x; MiAccessCheck %08x left %08x", contents.u.Long,
+            restored.u.Long, (uint32_t)status, after.u.Long);
+    KT_ASSERT_EQ(0, restored.u.Soft.Transition);
+    KT_ASSERT_EQ(MM_GUARD_PAGE | MM_READWRITE, restored.u.Soft.Protection);
+    KT_ASSERT_STATUS(STATUS_REFAULT, status);
+    KT_ASSERT_EQ(restored.u.Long, after.u.Long);
+    KT_ASSERT_STATUS(STATUS_GUARD_PAGE_VIOLATION, first);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, second);
+}
+
 /* The protection in an invalid PTE is checked before anything is paged in. */
 KTEST(TestAccessCheck, "mm.paging.access")
 {
