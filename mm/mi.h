@@ -373,6 +373,9 @@ void MiAdjustCommitLimit(int32_t Pages);
 /* The system threads of Mm (modwrite.c, zeropage.c). */
 void MiStartModifiedPageWriter(void);
 void MiStartZeroPageThread(void);
+/* Pages the zero page thread has taken off the free list and is zeroing (0 or 1): on no list,
+ * in TransitionPage with no references. Changed under the PFN lock. */
+extern volatile uint32_t MiPagesBeingZeroed;
 
 /* deleteva.c: freeing the pages behind pageable system PTEs. */
 void MiDeleteSystemPageableVm(MMPTE *PointerPte, uint32_t NumberOfPtes);

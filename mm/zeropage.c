@@ -12,7 +12,7 @@
 #include "mm/mi.h"
 
 static MMPTE *MiZeroingPte;
-static volatile uint32_t MiPagesBeingZeroed;
+volatile uint32_t MiPagesBeingZeroed;
 
 /* Zero PageFrameIndex through the zeroing PTE, at PASSIVE_LEVEL; the mapping is gone after. */
 static void MiZeroPageThroughZeroingPte(uint32_t PageFrameIndex)
