@@ -297,7 +297,7 @@ typedef struct _MMINFO_COUNTERS {
 } MMINFO_COUNTERS;
 
 extern MMINFO_COUNTERS MmInfoCounters;
-NTSTATUS MiAccessCheck(MMPTE *PointerPte, bool StoreInstruction, uint32_t Protection);
+NTSTATUS MiAccessCheck(MMPTE *PointerPte, bool StoreInstruction, MMPTE Contents);
 NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE *PointerPte,
                          void *TrapInformation);
 
@@ -363,6 +363,7 @@ void MiInsertSystemWorkingSet(uintptr_t VirtualAddress, uint32_t PageFrameIndex)
 void MiRemoveSystemWorkingSetEntry(uint32_t WorkingSetIndex);
 uint32_t MiTrimWorkingSet(MMSUPPORT *Ws, uint32_t Reduction, uint32_t TrimAge);
 void MiAgeWorkingSet(MMSUPPORT *Ws, uint32_t Sample);
+uint32_t MiFindReplacementEntry(MMSUPPORT *Ws);
 bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws);
 
 /* commit.c: commitment, in pages. */
@@ -375,6 +376,9 @@ void MiAdjustCommitLimit(int32_t Pages);
 /* The system threads of Mm (modwrite.c, zeropage.c). */
 void MiStartModifiedPageWriter(void);
 void MiStartZeroPageThread(void);
+/* Pages the zero page thread has taken off the free list and is zeroing (0 or 1): on no list,
+ * in TransitionPage with no references. Changed under the PFN lock. */
+extern volatile uint32_t MiPagesBeingZeroed;
 
 /* deleteva.c: freeing the pages behind pageable system PTEs. */
 void MiDeleteSystemPageableVm(MMPTE *PointerPte, uint32_t NumberOfPtes);

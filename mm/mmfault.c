@@ -83,8 +83,8 @@ static NTSTATUS MiPageableSystemFault(uintptr_t Va, volatile MMPTE *Pte, bool Wr
         MiUnlockSystemWorkingSet();
         return MiBadSystemAddress(Va, FaultStatus, TrapInformation, MI_NONPAGED_PTE_ZERO);
     } else {
-        status = MiAccessCheck((MMPTE *)Pte, Write, contents.u.Soft.Protection);
-        if (NT_SUCCESS(status))
+        status = MiAccessCheck((MMPTE *)Pte, Write, contents);
+        if (status == STATUS_SUCCESS)
             status = MiDispatchFault(Write, Va, (MMPTE *)Pte, TrapInformation);
     }
     MiUnlockSystemWorkingSet();

@@ -354,25 +354,34 @@ static NTSTATUS MiResolvePageFileFault(uintptr_t VirtualAddress, MMPTE *PointerP
 }
 
 /*
- * NT's MiAccessCheck for an invalid PTE: is the access allowed by its protection? A guard page
- * lets the first access fault with STATUS_GUARD_PAGE_VIOLATION and loses its guard (in the
- * PTE, and for a page in transition in its OriginalPte too), so the next access goes through.
+ * NT's MiAccessCheck for an invalid PTE: is the access allowed by the protection in Contents
+ * (what the fault read from PointerPte)? A guard page lets the first access fault with
+ * STATUS_GUARD_PAGE_VIOLATION and loses its guard (in the PTE, and for a page in transition in
+ * its OriginalPte too), so the next access goes through. The guard is taken off only if the
+ * PTE still holds Contents under the PFN lock: a standby page may have been reused meanwhile,
+ * its PTE restored, and then the fault is sent round again (STATUS_REFAULT).
  */
-NTSTATUS MiAccessCheck(MMPTE *PointerPte, bool StoreInstruction, uint32_t Protection)
+NTSTATUS MiAccessCheck(MMPTE *PointerPte, bool StoreInstruction, MMPTE Contents)
 {
     static const uint8_t MmReadWrite[8] = { 1, 10, 10, 10, 11, 11, 11, 11 };
+    uint32_t protection = Contents.u.Soft.Protection;
 
-    if (MmReadWrite[Protection & MM_PROTECTION_OPERATION_MASK] - StoreInstruction < 10 ||
-        Protection == MM_NOACCESS)
+    if (MmReadWrite[protection & MM_PROTECTION_OPERATION_MASK] - StoreInstruction < 10 ||
+        protection == MM_NOACCESS)
         return STATUS_ACCESS_VIOLATION;
-    if (MI_IS_GUARD(Protection) && (Protection & MM_PROTECTION_OPERATION_MASK)) {
-        uint32_t unguarded = Protection & ~MM_GUARD_PAGE;
+    if (MI_IS_GUARD(protection) && (protection & MM_PROTECTION_OPERATION_MASK)) {
+        MMPTE unguarded = Contents;
+        NTSTATUS status;
         KIRQL oldIrql;
 
-        LOCK_PFN(oldIrql);
-        PointerPte->u.Soft.Protection = unguarded;
-        if (PointerPte->u.Soft.Transition)
-            MI_PFN_ELEMENT(PointerPte->u.Trans.PageFrameNumber)->OriginalPte.u.Soft.Protection = unguarded;
+        status = MiLockPfnForFault(PointerPte, Contents, false, &oldIrql);
+        if (status != STATUS_SUCCESS)
+            return status;
+        unguarded.u.Soft.Protection = protection & ~MM_GUARD_PAGE;
+        ((volatile MMPTE *)PointerPte)->u.Long = unguarded.u.Long;
+        if (Contents.u.Soft.Transition)
+            MI_PFN_ELEMENT(Contents.u.Trans.PageFrameNumber)->OriginalPte.u.Soft.Protection =
+                unguarded.u.Soft.Protection;
         UNLOCK_PFN(oldIrql);
         return STATUS_GUARD_PAGE_VIOLATION;
     }

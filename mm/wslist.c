@@ -210,18 +210,20 @@ static bool MiTestAndClearAccessed(uintptr_t Va)
 
 /*
  * Replacement, as NT's clock: from NextSlot, an entry not accessed since it was last looked
- * at ages; the first with age >= 2 goes, or after MM_WORKING_SET_LIST_SEARCH candidates the
- * oldest seen. False if the set has nothing to give.
+ * at ages; the first with age >= 2 is the one, or after MM_WORKING_SET_LIST_SEARCH candidates
+ * the oldest seen. When every page stays accessed to the end of the scan there is no
+ * candidate, and the last valid entry looked at goes. Returns its index, or WSLE_NULL_INDEX if
+ * the set is empty.
  */
-bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws)
+uint32_t MiFindReplacementEntry(MMSUPPORT *Ws)
 {
     MMWSL *wsl = Ws->VmWorkingSetList;
     uint32_t slot = wsl->NextSlot, oldest = WSLE_NULL_INDEX, oldestAge = 0;
+    uint32_t limit = 2 * Ws->WorkingSetSize + MM_WORKING_SET_LIST_SEARCH;
 
     if (Ws->WorkingSetSize == 0)
-        return false;
-    for (uint32_t examined = 0; examined < 2 * Ws->WorkingSetSize + MM_WORKING_SET_LIST_SEARCH;
-         examined++) {
+        return WSLE_NULL_INDEX;
+    for (uint32_t examined = 0;; examined++, slot++) {
         MMWSLE *wsle;
 
         slot = MiNextValidEntry(wsl, slot);
@@ -230,7 +232,7 @@ bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws)
             wsle->u1.e1.Age = 0;
         } else {
             if (wsle->u1.e1.Age >= MI_IMMEDIATE_REPLACEMENT_AGE)
-                break;
+                return slot;
             if (oldest == WSLE_NULL_INDEX || wsle->u1.e1.Age > oldestAge) {
                 oldest = slot;
                 oldestAge = wsle->u1.e1.Age;
@@ -238,14 +240,22 @@ bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws)
             if (wsle->u1.e1.Age < MI_MAXIMUM_AGE)
                 wsle->u1.e1.Age++;
         }
-        if (examined >= MM_WORKING_SET_LIST_SEARCH && oldest != WSLE_NULL_INDEX) {
-            slot = oldest;
-            break;
-        }
-        slot++;
+        if (examined >= MM_WORKING_SET_LIST_SEARCH && oldest != WSLE_NULL_INDEX)
+            return oldest;
+        if (examined + 1 == limit)
+            return slot;
     }
+}
+
+/* Take one page out of the set, the clock's choice. False if the set has nothing to give. */
+bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws)
+{
+    uint32_t slot = MiFindReplacementEntry(Ws);
+
+    if (slot == WSLE_NULL_INDEX)
+        return false;
     MiEvictWsle(Ws, slot);
-    wsl->NextSlot = slot + 1;
+    Ws->VmWorkingSetList->NextSlot = slot + 1;
     return true;
 }
 

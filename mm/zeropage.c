@@ -1,10 +1,30 @@
 /*
  * mm/zeropage.c: the zero page thread. At the lowest priority, so only when nothing else
- * wants the processor, it takes pages from the free list, zeroes them through hyperspace and
- * puts them on the zeroed list, so a demand-zero fault finds its page ready. Each page is
- * done under the PFN lock, so no page is ever seen half-way.
+ * wants the processor, it takes pages from the free list, zeroes them and puts them on the
+ * zeroed list, so a demand-zero fault finds its page ready.
+ *
+ * As NT's, it zeroes through a mapping of its own (a system PTE no one else uses) with no
+ * lock held: the PFN lock is taken only to take a page off the free list and to put it on
+ * the zeroed list, so neither faults nor the clock wait for the zeroing. Meanwhile the page
+ * is on no list and held by no one (TransitionPage, no references), where nobody else can
+ * find it.
  */
 #include "mm/mi.h"
+
+static MMPTE *MiZeroingPte;
+volatile uint32_t MiPagesBeingZeroed;
+
+/* Zero PageFrameIndex through the zeroing PTE, at PASSIVE_LEVEL; the mapping is gone after. */
+static void MiZeroPageThroughZeroingPte(uint32_t PageFrameIndex)
+{
+    void *va = MiGetVirtualAddressMappedByPte(MiZeroingPte);
+
+    *MiZeroingPte = MiMakeValidKernelPte(PageFrameIndex);
+    RtlZeroMemory(va, PAGE_SIZE);
+    _ReadWriteBarrier();
+    MiZeroingPte->u.Long = MM_ZERO_PTE;
+    MI_FLUSH_SINGLE_TB(va);
+}
 
 static void MiZeroPageThread(void *Context)
 {
@@ -21,8 +41,14 @@ static void MiZeroPageThread(void *Context)
                 break;
             }
             frame = MiRemoveAnyPage();
-            MiZeroPhysicalPage(frame);
+            MiPagesBeingZeroed = 1;
+            UNLOCK_PFN(oldIrql);
+
+            MiZeroPageThroughZeroingPte(frame);
+
+            LOCK_PFN(oldIrql);
             MiInsertPageInList(&MmZeroedPageListHead, frame);
+            MiPagesBeingZeroed = 0;
             UNLOCK_PFN(oldIrql);
         }
     }
@@ -30,19 +56,23 @@ static void MiZeroPageThread(void *Context)
 
 void MiStartZeroPageThread(void)
 {
-    NTSTATUS status = PsCreateSystemThread(NULL, MiZeroPageThread, NULL, LOW_PRIORITY, "ZeroPage");
+    NTSTATUS status;
 
+    MiZeroingPte = MiReserveSystemPtesMustSucceed(1, SystemPteSpace);
+    status = PsCreateSystemThread(NULL, MiZeroPageThread, NULL, LOW_PRIORITY, "ZeroPage");
     if (!NT_SUCCESS(status))
         KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, (uint32_t)status, 2, 0, 0);
 }
 
 /* Wait (polling, up to Milliseconds) until the zero page thread has zeroed every free page;
- * returns how many free pages are left. The benchmarks start from this settled state. */
+ * returns how many free pages are left (a page being zeroed counts). The benchmarks start
+ * from this settled state. */
 uint32_t MmWaitForZeroedMemory(uint32_t Milliseconds)
 {
     int64_t poll = KI_MILLISECONDS(10);
 
-    for (uint32_t waited = 0; MmFreePageListHead.Total != 0 && waited < Milliseconds; waited += 10)
+    for (uint32_t waited = 0; MmFreePageListHead.Total + MiPagesBeingZeroed != 0 &&
+                              waited < Milliseconds; waited += 10)
         KeDelayExecutionThread(KernelMode, false, &poll);
-    return MmFreePageListHead.Total;
+    return MmFreePageListHead.Total + MiPagesBeingZeroed;
 }

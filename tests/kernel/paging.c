@@ -6,6 +6,7 @@
  *
  * Tests that need a paging file pass, saying so, without one (tests/paging.t boots with one).
  */
+#include "hal/hal.h"
 #include "kernel/kd/ktest.h"
 #include "kernel/init/init.h"
 #include "kernel/kd/kd.h"
@@ -18,6 +19,10 @@
 #define PG_PAGE_OUT_TRIES       50
 #define PG_128_MIB              ((128u << 20) / PAGE_SIZE)
 #define PG_HOG_MAXIMUM          32768   /* pages the balance-set test may hold */
+#define PG_ZEROING_ROUNDS       50      /* ticks the preemptible-zeroing test may look */
+#define PG_ZEROING_WATCH        8192    /* pages at the head of the free list it watches */
+#define PG_ZEROING_PHASES       20      /* points in a tick it goes to sleep at, in turn */
+#define PG_100NS_PER_TICK       (10000000 / HAL_CLOCK_HZ)
 #define WORDS_PER_PAGE          (PAGE_SIZE / sizeof(uint32_t))
 
 static bool SkipWithoutPagingFile(void)
@@ -407,6 +412,71 @@ KTEST(TestGuardPage, "mm.paging.guard")
     ExFreePoolWithTag(p, PG_TAG);
 }
 
+/*
+ * The PTE a fault read can change before the fault takes the PFN lock: a page in transition
+ * whose standby page is reused gets its original PTE back (MiRemoveAnyPage does this under
+ * the PFN lock alone, working-set mutex or not). The guard is checked against the PTE as it
+ * is under the lock: the fault is sent round again and the guard fires, once, on the PTE that
+ * is there now. Here the reuse happens between the read and MiAccessCheck, as it could when
+ * the faulting thread is preempted.
+ */
+KTEST(TestGuardPageChangedMeanwhile, "mm.paging.guard_changed")
+{
+    uint32_t *p = ExAllocatePoolWithTag(PagedPool, PAGE_SIZE, PG_TAG);
+    volatile MMPTE *pte = MiGetPteAddress(p);
+    MMPTE contents, restored, after;
+    NTSTATUS status, first, second;
+    int64_t pause = KI_MILLISECONDS(10);
+    uint32_t value = 1, tries;
+    KIRQL oldIrql;
+
+    KT_ASSERT(p != NULL);
+    *p = 0x5EED;
+    MmEmptySystemWorkingSet();
+    KT_ASSERT_EQ(1, pte->u.Soft.Transition);
+    SetInvalidPteProtection(p, MM_GUARD_PAGE | MM_READWRITE);
+
+    for (tries = 0; tries < PG_PAGE_OUT_TRIES; tries++) {
+        MMPFN *pfn;
+
+        MiLockSystemWorkingSet();
+        contents.u.Long = pte->u.Long;
+        pfn = MI_PFN_ELEMENT(contents.u.Trans.PageFrameNumber);
+        LOCK_PFN(oldIrql);
+        if (pfn->u3.e2.ReferenceCount == 0 && pfn->u3.e1.PageLocation <= BadPageList)
+            break;
+        UNLOCK_PFN(oldIrql);                        /* the writer has it: wait */
+        MiUnlockSystemWorkingSet();
+        KeDelayExecutionThread(KernelMode, false, &pause);
+    }
+    if (tries == PG_PAGE_OUT_TRIES) {
+        ExFreePoolWithTag(p, PG_TAG);
+        KtFail(__FILE__, __LINE__, "the page at %p never came to rest on a list", p);
+    }
+    MiUnlinkPageFromList(MI_PFN_ELEMENT(contents.u.Trans.PageFrameNumber));
+    MI_PFN_ELEMENT(contents.u.Trans.PageFrameNumber)->u3.e1.PageLocation = TransitionPage;
+    MiRestoreTransitionPte(contents.u.Trans.PageFrameNumber);
+    MiInsertPageInList(&MmFreePageListHead, contents.u.Trans.PageFrameNumber);
+    UNLOCK_PFN(oldIrql);
+    restored.u.Long = pte->u.Long;
+    status = MiAccessCheck((MMPTE *)pte, false, contents);
+    after.u.Long = pte->u.Long;
+    MiUnlockSystemWorkingSet();
+
+    first = KeProbeRead32(p, &value);
+    second = KeProbeRead32(p, &value);
+    ExFreePoolWithTag(p, PG_TAG);
+
+    KtPrint("read %08x, then %08x; MiAccessCheck %08x left %08x", contents.u.Long,
+            restored.u.Long, (uint32_t)status, after.u.Long);
+    KT_ASSERT_EQ(0, restored.u.Soft.Transition);
+    KT_ASSERT_EQ(MM_GUARD_PAGE | MM_READWRITE, restored.u.Soft.Protection);
+    KT_ASSERT_STATUS(STATUS_REFAULT, status);
+    KT_ASSERT_EQ(restored.u.Long, after.u.Long);
+    KT_ASSERT_STATUS(STATUS_GUARD_PAGE_VIOLATION, first);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, second);
+}
+
 /* The protection in an invalid PTE is checked before anything is paged in. */
 KTEST(TestAccessCheck, "mm.paging.access")
 {
@@ -637,6 +707,56 @@ KTEST(TestZeroPageThread, "mm.paging.zero_page_thread")
         MiInsertPageInList(&MmZeroedPageListHead, frames[i]);
     UNLOCK_PFN(oldIrql);
     KT_ASSERT_EQ(0, nonZero);
+}
+
+/*
+ * The zero page thread zeroes with no lock held, so a thread the clock wakes runs at once,
+ * even in the middle of a page, and a fault is never held up by the zeroing. Each round
+ * gives the thread zeroed pages to do again, notes the pages at the head of the free list
+ * (the next it will take), sleeps until the next tick and looks, under the PFN lock, whether
+ * one of them is off every list and held by no one: the page being zeroed. Were the zeroing
+ * done under the PFN lock, no other thread could ever see such a page. A small machine's
+ * pages are all zeroed in less than a tick, so each round goes to sleep a twentieth of a tick
+ * later than the last (spinning meanwhile, which keeps the zero page thread off the
+ * processor): some round wakes with the zeroing under way, however fast the machine.
+ */
+KTEST(TestZeroingIsPreemptible, "mm.paging.zeroing_preemptible")
+{
+    static uint32_t watch[PG_ZEROING_WATCH];
+    uint64_t tickTsc = HalTscFrequency() / HAL_CLOCK_HZ;
+    uint32_t round, zeroing = 0;
+
+    for (round = 0; round < PG_ZEROING_ROUNDS && zeroing == 0; round++) {
+        uint64_t start = __rdtsc();
+        uint64_t spin = tickTsc * (round % PG_ZEROING_PHASES) / PG_ZEROING_PHASES;
+        uint32_t count = 0, frame;
+        int64_t nextTick;
+        KIRQL oldIrql;
+
+        LOCK_PFN(oldIrql);
+        while (MmFreePageListHead.Total < PG_ZEROING_WATCH &&
+               (frame = MiRemoveZeroPageIfAny()) != 0)
+            MiInsertPageInList(&MmFreePageListHead, frame);
+        for (frame = MmFreePageListHead.Flink; frame != MM_EMPTY_LIST && count < PG_ZEROING_WATCH;
+             frame = MI_PFN_ELEMENT(frame)->u1.Flink)
+            watch[count++] = frame;
+        UNLOCK_PFN(oldIrql);
+        while (__rdtsc() - start < spin)
+            ;
+        KeSetEvent(&MmZeroingPageEvent);
+        nextTick = (int64_t)(KeTickCount + 1) * PG_100NS_PER_TICK;
+        KeDelayExecutionThread(KernelMode, false, &nextTick);
+
+        LOCK_PFN(oldIrql);
+        for (uint32_t i = 0; i < count; i++) {
+            MMPFN *pfn = MI_PFN_ELEMENT(watch[i]);
+
+            zeroing += pfn->u3.e1.PageLocation == TransitionPage && pfn->u3.e2.ReferenceCount == 0;
+        }
+        UNLOCK_PFN(oldIrql);
+    }
+    KtPrint("%u page(s) seen being zeroed after %u round(s)", zeroing, round);
+    KT_ASSERT_EQ(1, zeroing);
 }
 
 /* MmCreatePagingFile refuses what NtCreatePagingFile refuses, with its statuses, before
