@@ -3,9 +3,9 @@
 # type 0x82 (or on a disk with no partition table at all), and the whole option is checked
 # before a byte is written: one bad entry and none is made (start-up then uses the 0x82
 # partitions, as without the option), every bad entry named with NT's status. A repeated
-# option: the first holds. A 0x82 partition of 4 GiB or more gives a paging file of 4095 MB.
-# The ATA self-tests write only where no paging file and no partition's data can be. Each
-# check reads the disk image from the host afterwards.
+# option: only the first is read. A 0x82 partition of 4 GiB or more gives a paging file of
+# 4095 MB. The ATA self-tests write only where no paging file and no partition's data can be.
+# Each check reads the disk image from the host afterwards.
 use strict;
 use warnings;
 use lib 'tests/lib';
@@ -108,13 +108,13 @@ write_sector($linux, 2048, $data);
     is($status, 0, 'malformed after good: exits 0');
 }
 
-# pagefile= twice: the first holds, the second is named and ignored.
+# pagefile= twice: only the first is read; the second is named and ignored.
 {
     my ($status, $output) = boot(mem => 32, disks => [$linux],
         cmdline => 'pagefile=0:34816:4096 pagefile=0:43008:4096', input => "poweroff\n",
         timeout => 60);
     like($output,
-        qr/^Command line: repeated option: 'pagefile=0:43008:4096' ignored; the first holds$/m,
+        qr/^Command line: repeated option: 'pagefile=0:43008:4096' ignored; only the first is read$/m,
         'pagefile= twice: the second is named and ignored');
     is_deeply(paging_files($output), ['disk 0 from LBA 34816, 2 MB'], '... the first is made');
     is($status, 0, 'pagefile= twice: exits 0');

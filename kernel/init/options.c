@@ -3,8 +3,9 @@
  * (README lists them). QEMU's -kernel puts the image path first on the multiboot command
  * line and GRUB 2 does not, so a first word that holds a '/' and no '=' is taken for the path
  * and skipped. Parsed once at start-up; anything not understood is reported on the console,
- * never silently dropped. An option given twice is taken the first time, as NT's loader finds
- * the first of a repeated switch; the repeat is reported and changes nothing.
+ * never silently dropped. Of an option given twice only the first is read (accepted or not),
+ * as NT's loader reads the first of a repeated switch; the repeat is reported and changes
+ * nothing.
  */
 #include "kernel/init/init.h"
 
@@ -140,13 +141,13 @@ static void KiParseOptionText(char *Text, KBOOT_OPTIONS *Options, bool Quiet)
 
         if (!definition) {
             problem = "unknown option";
-        } else if (KiIsRepeated(options, first, i)) {
-            problem = "repeated option";
-            note = "; the first holds";
         } else if (definition->TakesValue && !options[i].Value) {
             problem = "needs a value";
         } else if (!definition->TakesValue && options[i].Value) {
             problem = "takes no value";
+        } else if (KiIsRepeated(options, first, i)) {
+            problem = "repeated option";
+            note = "; only the first is read";
         } else if (!definition->Parse(Options, options[i].Value ? options[i].Value : "")) {
             problem = "bad value";
         }
