@@ -154,6 +154,7 @@ sub pool_across_ata_tests {
     my ($status, $output) = pool_across_ata_tests(mkdisk('gap', 32), 'pagefile=0:64:4096');
     is_deeply(refusals($output), [['0:64:4096', 'c00000ef']],
         'pagefile=0:64:4096 before the partition: refused');
+    is_deeply(paging_files($output), ['disk 0 from LBA 2048, 32 MB'], '... the partition\'s file made');
     like($output, qr/ PageFile:  0\n/, '... the pool page went to the partition\'s file');
     like($output, qr/^e1[0-9a-f]{6}  11111111$/m, '... and reads back intact after the ATA tests');
     report_ktap($output, 'region before the partition');
@@ -172,6 +173,8 @@ sub pool_across_ata_tests {
     like($output, qr/^e1[0-9a-f]{6}  11111111$/m, '... and reads back intact after the ATA tests');
     like($output, qr/^# SKIP disk 0, LBA 64 to 575: a paging file or a partition's data may be there$/m,
         '... which skip a region the paging file holds, saying so');
+    like($output, qr/^# disk 0, LBA 2024 to 2047 left out: a paging file or a partition's data may be there$/m,
+        '... or leave it out');
     report_ktap($output, 'no partition table');
     is($status, 0, 'no partition table: exits 0');
 }
