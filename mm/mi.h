@@ -143,9 +143,7 @@ void *MiMapPageInHyperSpace(uint32_t PageFrameIndex, KIRQL *OldIrql);
 void MiUnmapPageInHyperSpace(void *VirtualAddress, KIRQL OldIrql);
 void MiZeroPhysicalPage(uint32_t PageFrameIndex);
 
-/* pagefile.c: paging files (sizes in pages). */
-#define MAX_PAGE_FILES          16
-
+/* pagefile.c: paging files (sizes in pages). MAX_PAGE_FILES is in mm.h. */
 #define MM_SECTORS_PER_PAGE     8
 
 typedef struct _MMPAGING_FILE {
@@ -165,6 +163,7 @@ typedef struct _MMPAGING_FILE {
 } MMPAGING_FILE;
 
 extern MMPAGING_FILE *MmPagingFile[MAX_PAGE_FILES];
+bool MiOverlapsPagingFile(uint32_t Disk, uint64_t StartingLba, uint64_t Sectors);
 bool MiReleasePageFileSpace(MMPTE PteContents);
 uint32_t MiReservePageFileSlots(MMPAGING_FILE *File, uint32_t Wanted, uint32_t *StartSlot);
 /* A failure of some sectors, where a transfer of fewer may succeed: not a timeout or a lost

@@ -131,8 +131,15 @@ typedef enum _MEMORY_CACHING_TYPE {
 void *MmMapIoSpace(uint64_t PhysicalAddress, size_t NumberOfBytes, MEMORY_CACHING_TYPE CacheType);
 void MmUnmapIoSpace(void *BaseAddress, size_t NumberOfBytes);
 
-/* Paging files (pagefile.c): a run of SizeInPages pages of an ATA disk from StartingLba. */
+/*
+ * Paging files (pagefile.c): a run of SizeInPages pages of an ATA disk from StartingLba.
+ * MmCheckPagingFile (pfregion.c) makes MmCreatePagingFile's checks alone, writing nothing.
+ * MmIsDiskRegionFree: no paging file and no partition's data lies in those sectors.
+ */
+#define MAX_PAGE_FILES          16
 NTSTATUS MmCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages);
+NTSTATUS MmCheckPagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages);
+bool MmIsDiskRegionFree(uint32_t Disk, uint64_t Lba, uint64_t Sectors);
 extern uint32_t MmNumberOfPagingFiles;
 
 /* Kernel stacks (procsup.c): resident, with a guard PTE below; the top is returned. */

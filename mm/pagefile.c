@@ -1,21 +1,19 @@
 /*
  * mm/pagefile.c: paging files. MmPagingFile[n] is paging file n, the number a software PTE
  * carries in PageFileLow; PageFileHigh is the page's slot in it. A paging file is a run of
- * sectors on an ATA disk (a partition of type 0x82, or a region named by pagefile=); slot s
+ * sectors on an ATA disk (inside a partition of type 0x82, pfregion.c says where); slot s
  * is the 4 KB at StartingLba + 8 s. Each file's bitmap has one bit per slot, set while the
  * slot holds a page (or after a write to it failed: a bad slot is never used again); slot 0
  * is never used, so offset 0 in a PTE means "no copy in a paging file".
  */
 #include "mm/mi.h"
 
-#define MINIMUM_PAGE_FILE_SIZE      256         /* pages: 1 MB */
-#define MI_MAXIMUM_PAGEFILE_SIZE    0xFFFFFu    /* what PageFileHigh can name */
 #define MI_PAGING_FILE_TAG          0x67615046  /* 'FPag' */
 
 MMPAGING_FILE *MmPagingFile[MAX_PAGE_FILES];
 uint32_t MmNumberOfPagingFiles;
 
-static bool MiOverlapsPagingFile(uint32_t Disk, uint64_t StartingLba, uint64_t Sectors)
+bool MiOverlapsPagingFile(uint32_t Disk, uint64_t StartingLba, uint64_t Sectors)
 {
     for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++) {
         const MMPAGING_FILE *file = MmPagingFile[i];
@@ -29,30 +27,19 @@ static bool MiOverlapsPagingFile(uint32_t Disk, uint64_t StartingLba, uint64_t S
 }
 
 /*
- * Make SizeInPages pages of Disk from StartingLba a paging file, with NtCreatePagingFile's
- * checks: no more than MAX_PAGE_FILES (STATUS_TOO_MANY_PAGING_FILES), at least 1 MB
- * (STATUS_INVALID_PARAMETER_2) and at most what a PTE can address (_3), within the disk
- * (STATUS_DISK_FULL), not over another paging file (STATUS_CONFLICTING_ADDRESSES). The first
- * page is zeroed, as NT clears an old crash dump, and the slots join the commit limit.
+ * Make SizeInPages pages of Disk from StartingLba a paging file, once NtCreatePagingFile's
+ * checks pass (MmCheckPagingFile: nothing is written otherwise). The first page is zeroed, as
+ * NT clears an old crash dump, and the slots join the commit limit.
  */
 NTSTATUS MmCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages)
 {
-    uint64_t sectors = (uint64_t)SizeInPages * MM_SECTORS_PER_PAGE;
+    NTSTATUS status = MmCheckPagingFile(Disk, StartingLba, SizeInPages);
     uint32_t zeroFrame;
     MMPAGING_FILE *file;
-    NTSTATUS status;
     KIRQL oldIrql;
 
-    if (MmNumberOfPagingFiles == MAX_PAGE_FILES)
-        return STATUS_TOO_MANY_PAGING_FILES;
-    if (SizeInPages < MINIMUM_PAGE_FILE_SIZE)
-        return STATUS_INVALID_PARAMETER_2;
-    if (SizeInPages > MI_MAXIMUM_PAGEFILE_SIZE)
-        return STATUS_INVALID_PARAMETER_3;
-    if (Disk >= IoDiskCount() || StartingLba + sectors > IoDiskSectors(Disk))
-        return STATUS_DISK_FULL;
-    if (MiOverlapsPagingFile(Disk, StartingLba, sectors))
-        return STATUS_CONFLICTING_ADDRESSES;
+    if (!NT_SUCCESS(status))
+        return status;
 
     file = ExAllocatePoolWithTag(NonPagedPool, sizeof(*file) + ROUND_UP(SizeInPages, 32) / 8,
                                  MI_PAGING_FILE_TAG);

@@ -3,7 +3,9 @@
  * (README lists them). QEMU's -kernel puts the image path first on the multiboot command
  * line and GRUB 2 does not, so a first word that holds a '/' and no '=' is taken for the path
  * and skipped. Parsed once at start-up; anything not understood is reported on the console,
- * never silently dropped.
+ * never silently dropped. Of an option given twice only the first is read (accepted or not),
+ * as NT's loader reads the first of a repeated switch; the repeat is reported and changes
+ * nothing.
  */
 #include "kernel/init/init.h"
 
@@ -108,6 +110,16 @@ static bool KiIsImagePath(const RTL_OPTION *First, uint32_t Count)
     return Count > 0 && !First->Value && strchr(First->Name, '/') != NULL;
 }
 
+/* True when Options[Index] names an option given before it, from Options[First] on. */
+static bool KiIsRepeated(const RTL_OPTION *Options, uint32_t First, uint32_t Index)
+{
+    for (uint32_t i = First; i < Index; i++) {
+        if (strcmp(Options[i].Name, Options[Index].Name) == 0)
+            return true;
+    }
+    return false;
+}
+
 /*
  * Parse Text (modified in place) into Options. Quiet is for the first look before the image
  * is relocated, when nothing may be printed yet and only the result matters.
@@ -115,28 +127,33 @@ static bool KiIsImagePath(const RTL_OPTION *First, uint32_t Count)
 static void KiParseOptionText(char *Text, KBOOT_OPTIONS *Options, bool Quiet)
 {
     RTL_OPTION options[KI_MAX_OPTIONS];
-    uint32_t count;
+    uint32_t count, first;
     NTSTATUS status = RtlSplitCommandLine(Text, options, ARRAYSIZE(options), &count);
 
     if (!NT_SUCCESS(status) && !Quiet)
         DbgPrint("Command line: %s; using the first %u words\n",
                  status == STATUS_BUFFER_OVERFLOW ? "too many options" : "malformed", count);
 
-    for (uint32_t i = KiIsImagePath(&options[0], count) ? 1 : 0; i < count; i++) {
+    first = KiIsImagePath(&options[0], count) ? 1 : 0;
+    for (uint32_t i = first; i < count; i++) {
         const KOPTION_DEFINITION *definition = KiFindOption(options[i].Name);
-        const char *problem = NULL;
+        const char *problem = NULL, *note = "";
 
-        if (!definition)
+        if (!definition) {
             problem = "unknown option";
-        else if (definition->TakesValue && !options[i].Value)
+        } else if (definition->TakesValue && !options[i].Value) {
             problem = "needs a value";
-        else if (!definition->TakesValue && options[i].Value)
+        } else if (!definition->TakesValue && options[i].Value) {
             problem = "takes no value";
-        else if (!definition->Parse(Options, options[i].Value ? options[i].Value : ""))
+        } else if (KiIsRepeated(options, first, i)) {
+            problem = "repeated option";
+            note = "; only the first is read";
+        } else if (!definition->Parse(Options, options[i].Value ? options[i].Value : "")) {
             problem = "bad value";
+        }
         if (problem && !Quiet)
-            DbgPrint("Command line: %s: '%s%s%s' ignored\n", problem, options[i].Name,
-                     options[i].Value ? "=" : "", options[i].Value ? options[i].Value : "");
+            DbgPrint("Command line: %s: '%s%s%s' ignored%s\n", problem, options[i].Name,
+                     options[i].Value ? "=" : "", options[i].Value ? options[i].Value : "", note);
     }
 }
 

@@ -27,8 +27,7 @@ typedef struct _IOP_DISK_CHANNEL {
 } IOP_DISK_CHANNEL;
 
 static IOP_DISK_CHANNEL IopDiskChannels[HAL_ATA_CHANNELS];
-static DISK_PARTITION IopPartitions[HAL_ATA_MAX_DISKS][DISK_MBR_PARTITIONS];
-static uint32_t IopPartitionCount[HAL_ATA_MAX_DISKS];
+static DISK_LAYOUT IopDiskLayouts[HAL_ATA_MAX_DISKS];
 
 static const uint32_t IopDiskIrq[HAL_ATA_CHANNELS] = { HAL_IRQ_ATA_PRIMARY, HAL_IRQ_ATA_SECONDARY };
 static const char *const IopChannelName[HAL_ATA_CHANNELS] = { "primary", "secondary" };
@@ -109,24 +108,34 @@ uint32_t IoDiskInterruptCount(uint32_t Channel)
 
 const DISK_PARTITION *IoDiskPartitions(uint32_t Disk, uint32_t *Count)
 {
-    *Count = Disk < HalAtaDiskCount() ? IopPartitionCount[Disk] : 0;
-    return *Count ? IopPartitions[Disk] : NULL;
+    *Count = Disk < HalAtaDiskCount() ? IopDiskLayouts[Disk].PartitionCount : 0;
+    return *Count ? IopDiskLayouts[Disk].Partitions : NULL;
 }
 
-/* Sector 0 of the disk into Page (a nonpaged page, frame Frame), then its partitions, printed. */
+const DISK_LAYOUT *IoDiskLayout(uint32_t Disk)
+{
+    return Disk < HalAtaDiskCount() ? &IopDiskLayouts[Disk] : NULL;
+}
+
+/*
+ * Sector 0 of the disk into Page (a nonpaged page, frame Frame), then its partitions, printed.
+ * A disk whose sector 0 cannot be read keeps the read's status: nothing is known of it.
+ */
 static void IopReadPartitionTable(uint32_t Disk, void *Page, uint32_t Frame)
 {
+    DISK_LAYOUT *layout = &IopDiskLayouts[Disk];
     NTSTATUS status = IoDiskTransfer(Disk, 0, &Frame, 1, false);
 
     if (NT_SUCCESS(status))
-        status = IoParsePartitionTable(Page, HalAtaDisk(Disk)->Sectors, IopPartitions[Disk],
-                                       &IopPartitionCount[Disk]);
+        status = IoParsePartitionTable(Page, layout->Sectors, layout->Partitions,
+                                       &layout->PartitionCount);
+    layout->TableStatus = status;
     if (!NT_SUCCESS(status)) {
         DbgPrint("ATA: disk %u: no partition table (status 0x%08x)\n", Disk, (uint32_t)status);
         return;
     }
-    for (uint32_t i = 0; i < IopPartitionCount[Disk]; i++) {
-        const DISK_PARTITION *p = &IopPartitions[Disk][i];
+    for (uint32_t i = 0; i < layout->PartitionCount; i++) {
+        const DISK_PARTITION *p = &layout->Partitions[i];
 
         DbgPrint("ATA: disk %u, partition %u: type 0x%02x%s, LBA %u, %u sectors (%u MB)\n", Disk,
                  p->Number, p->Type, p->Type == PARTITION_PAGING_FILE ? " (paging file)" : "",
@@ -165,6 +174,8 @@ void IoInitializeDisks(const IO_DISK_PAGES *Pages)
         KeConnectInterrupt(IopDiskIrq[HalAtaDisk(d)->Channel], IopDiskInterrupt,
                            (void *)(uintptr_t)HalAtaDisk(d)->Channel);
     for (uint32_t d = 0; d < disks; d++) {
+        IopDiskLayouts[d].Sectors = HalAtaDisk(d)->Sectors;
+        IopDiskLayouts[d].TableStatus = STATUS_DEVICE_NOT_READY;    /* unread without DMA */
         IopPrintDisk(d);
         if (HalAtaDisk(d)->Dma)
             IopReadPartitionTable(d, Pages->Scratch, Pages->ScratchFrame);

@@ -23,6 +23,19 @@ typedef struct _DISK_PARTITION {
 } DISK_PARTITION;
 
 /*
+ * A disk as start-up found it. TableStatus is what reading sector 0 gave: STATUS_SUCCESS for an
+ * MBR partition table (the used entries in Partitions), STATUS_BAD_MASTER_BOOT_RECORD for a
+ * disk with no table at all (no 0x55AA), anything else when the sector could not be read or
+ * the table is corrupt: then nothing is known of what the disk holds.
+ */
+typedef struct _DISK_LAYOUT {
+    uint64_t Sectors;
+    NTSTATUS TableStatus;
+    uint32_t PartitionCount;
+    DISK_PARTITION Partitions[DISK_MBR_PARTITIONS];
+} DISK_LAYOUT;
+
+/*
  * Nonpaged, physically addressed pages the disk layer needs at start-up: one PRD page per
  * channel (kept for good) and a scratch page to read each MBR through (free again once
  * IoInitializeDisks returns).
@@ -50,6 +63,7 @@ NTSTATUS IoDiskTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
 uint32_t IoDiskCount(void);
 uint64_t IoDiskSectors(uint32_t Disk);              /* 0 for a disk that does not exist */
 const DISK_PARTITION *IoDiskPartitions(uint32_t Disk, uint32_t *Count);  /* read at start-up */
+const DISK_LAYOUT *IoDiskLayout(uint32_t Disk);    /* NULL for a disk that does not exist */
 uint32_t IoDiskInterruptCount(uint32_t Channel);    /* transfers its interrupt has ended */
 
 /* Paging I/O for Mm: whole pages between physical frames and a disk. The caller waits. */
@@ -64,5 +78,16 @@ NTSTATUS IoPageWrite(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames, ui
  */
 NTSTATUS IoParsePartitionTable(const uint8_t Sector[HAL_ATA_SECTOR_SIZE], uint64_t DiskSectors,
                                DISK_PARTITION Partitions[DISK_MBR_PARTITIONS], uint32_t *Count);
+
+/*
+ * What a layout says of Sectors sectors from Lba (partition.c, pure). A paging-file region
+ * lies within one partition of type 0x82, or anywhere on a disk with no partition table. An
+ * unclaimed region lies on the disk and holds nothing a table claims: on a disk with a table,
+ * not the MBR's sector 0 and no partition other than a 0x82 one; on a disk with no table,
+ * anywhere; on a disk whose table could not be read, nowhere. (Whether a paging file lives
+ * there is Mm's to say: MmIsDiskRegionFree.)
+ */
+bool IoIsPagingFileRegion(const DISK_LAYOUT *Layout, uint64_t Lba, uint64_t Sectors);
+bool IoIsRegionUnclaimed(const DISK_LAYOUT *Layout, uint64_t Lba, uint64_t Sectors);
 
 #endif

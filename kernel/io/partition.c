@@ -12,7 +12,7 @@
  *   0x1FE  0x55 0xAA
  *
  * Extended partitions (types 0x05, 0x0F) are reported as entries; the logical partitions
- * inside them are not read.
+ * inside them are not read (an extended partition is claimed as a whole).
  */
 #include "kernel/io/io.h"
 
@@ -88,4 +88,55 @@ NTSTATUS IoParsePartitionTable(const uint8_t Sector[HAL_ATA_SECTOR_SIZE], uint64
         (*Count)++;
     }
     return STATUS_SUCCESS;
+}
+
+static bool KiRegionOnDisk(const DISK_LAYOUT *Layout, uint64_t Lba, uint64_t Sectors)
+{
+    return Sectors != 0 && Lba < Layout->Sectors && Sectors <= Layout->Sectors - Lba;
+}
+
+static bool KiRegionInside(const DISK_PARTITION *Partition, uint64_t Lba, uint64_t Sectors)
+{
+    return Lba >= Partition->StartingLba &&
+           Lba + Sectors <= (uint64_t)Partition->StartingLba + Partition->SectorCount;
+}
+
+static bool KiRegionOverlaps(const DISK_PARTITION *Partition, uint64_t Lba, uint64_t Sectors)
+{
+    return Lba < (uint64_t)Partition->StartingLba + Partition->SectorCount &&
+           Partition->StartingLba < Lba + Sectors;
+}
+
+bool IoIsPagingFileRegion(const DISK_LAYOUT *Layout, uint64_t Lba, uint64_t Sectors)
+{
+    if (!KiRegionOnDisk(Layout, Lba, Sectors))
+        return false;
+    if (Layout->TableStatus == STATUS_BAD_MASTER_BOOT_RECORD)
+        return true;
+    if (Layout->TableStatus != STATUS_SUCCESS)
+        return false;
+    for (uint32_t i = 0; i < Layout->PartitionCount; i++) {
+        const DISK_PARTITION *p = &Layout->Partitions[i];
+
+        if (p->Type == PARTITION_PAGING_FILE && KiRegionInside(p, Lba, Sectors))
+            return true;
+    }
+    return false;
+}
+
+bool IoIsRegionUnclaimed(const DISK_LAYOUT *Layout, uint64_t Lba, uint64_t Sectors)
+{
+    if (!KiRegionOnDisk(Layout, Lba, Sectors))
+        return false;
+    if (Layout->TableStatus == STATUS_BAD_MASTER_BOOT_RECORD)
+        return true;
+    if (Layout->TableStatus != STATUS_SUCCESS || Lba == 0)
+        return false;
+    for (uint32_t i = 0; i < Layout->PartitionCount; i++) {
+        const DISK_PARTITION *p = &Layout->Partitions[i];
+
+        if (p->Type != PARTITION_PAGING_FILE && KiRegionOverlaps(p, Lba, Sectors))
+            return false;
+    }
+    return true;
 }

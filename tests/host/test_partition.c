@@ -1,4 +1,8 @@
-/* tests/host/test_partition.c: IoParsePartitionTable on crafted master boot records. */
+/*
+ * tests/host/test_partition.c: IoParsePartitionTable on crafted master boot records, and what
+ * a disk's layout lets a paging file or a test's writes have (IoIsPagingFileRegion,
+ * IoIsRegionUnclaimed).
+ */
 #include <stdint.h>
 #include <string.h>
 #include "tests/host/tap.h"
@@ -129,11 +133,76 @@ static void TestSignature(void)
     is_int(Parse(p, &count), STATUS_BAD_MASTER_BOOT_RECORD, "a zeroed sector (a fresh disk)");
 }
 
+/* A Linux partition, a paging-file partition after a gap, and an extended partition. */
+static void LinuxLayout(DISK_LAYOUT *Layout)
+{
+    NewMbr();
+    SetEntry(0, 0x80, 0x83, 2048, 32768);
+    SetEntry(1, 0x00, 0x82, 36864, 65536);
+    SetEntry(2, 0x00, 0x05, 102400, 4096);
+    Layout->Sectors = DISK_SECTORS;
+    Layout->TableStatus = Parse(Layout->Partitions, &Layout->PartitionCount);
+}
+
+static void TestPagingFileRegion(void)
+{
+    DISK_LAYOUT layout;
+
+    LinuxLayout(&layout);
+    is_int(layout.TableStatus, STATUS_SUCCESS, "region: the layout parses");
+    ok(IoIsPagingFileRegion(&layout, 36864, 65536), "region: the whole 0x82 partition");
+    ok(IoIsPagingFileRegion(&layout, 40000, 8), "region: a page inside it");
+    ok(!IoIsPagingFileRegion(&layout, 36856, 16), "region: not one starting a page before it");
+    ok(!IoIsPagingFileRegion(&layout, 102392, 16), "region: not one running past its end");
+    ok(!IoIsPagingFileRegion(&layout, 0, 8192), "region: not the MBR");
+    ok(!IoIsPagingFileRegion(&layout, 2048, 4096), "region: not the Linux partition");
+    ok(!IoIsPagingFileRegion(&layout, 64, 4096), "region: not the gap before it");
+    ok(!IoIsPagingFileRegion(&layout, 34816, 2048), "region: not the gap between partitions");
+    ok(!IoIsPagingFileRegion(&layout, 102400, 8), "region: not the extended partition");
+    ok(!IoIsPagingFileRegion(&layout, 40000, 0), "region: not an empty one");
+
+    layout.TableStatus = STATUS_BAD_MASTER_BOOT_RECORD;
+    layout.PartitionCount = 0;
+    ok(IoIsPagingFileRegion(&layout, 0, 8192), "no table: anywhere, sector 0 too");
+    ok(IoIsPagingFileRegion(&layout, DISK_SECTORS - 8, 8), "no table: to the last sector");
+    ok(!IoIsPagingFileRegion(&layout, DISK_SECTORS - 8, 16), "no table: not past the end");
+    ok(!IoIsPagingFileRegion(&layout, ~0ull - 3, 8), "no table: not far past it (no wrap)");
+
+    layout.TableStatus = STATUS_IO_TIMEOUT;
+    ok(!IoIsPagingFileRegion(&layout, 4096, 8), "unread table: nowhere");
+    layout.TableStatus = STATUS_DISK_CORRUPT_ERROR;
+    ok(!IoIsPagingFileRegion(&layout, 4096, 8), "corrupt table: nowhere");
+}
+
+static void TestUnclaimedRegion(void)
+{
+    DISK_LAYOUT layout;
+
+    LinuxLayout(&layout);
+    ok(IoIsRegionUnclaimed(&layout, 8, 32), "unclaimed: the gap after the MBR");
+    ok(IoIsRegionUnclaimed(&layout, 34816, 2048), "unclaimed: the gap between partitions");
+    ok(IoIsRegionUnclaimed(&layout, 34816, 4096), "unclaimed: ... and into the 0x82 one");
+    ok(IoIsRegionUnclaimed(&layout, 106496, 8), "unclaimed: after the last partition");
+    ok(!IoIsRegionUnclaimed(&layout, 0, 8), "claimed: the MBR");
+    ok(!IoIsRegionUnclaimed(&layout, 2040, 16), "claimed: a run into the Linux partition");
+    ok(!IoIsRegionUnclaimed(&layout, 34808, 16), "claimed: a run out of it");
+    ok(!IoIsRegionUnclaimed(&layout, 102392, 16), "claimed: a run into the extended one");
+    ok(!IoIsRegionUnclaimed(&layout, DISK_SECTORS - 8, 16), "claimed: past the disk's end");
+
+    layout.TableStatus = STATUS_BAD_MASTER_BOOT_RECORD;
+    layout.PartitionCount = 0;
+    ok(IoIsRegionUnclaimed(&layout, 0, 8), "no table: sector 0 is unclaimed");
+    layout.TableStatus = STATUS_DEVICE_NOT_READY;
+    ok(!IoIsRegionUnclaimed(&layout, 4096, 8), "unread table: everything is claimed");
+}
+
 int main(void)
 {
     TestMkdiskLayout();
     TestEntries();
     TestCorrupt();
     TestSignature();
+    TestPagingFileRegion();
+    TestUnclaimedRegion();
     return done_testing();
 }

@@ -3,9 +3,10 @@
  * The disks are the images tools/mkdisk makes: one paging-file partition from sector 2048 (as
  * fdisk places it) to the end. Without disks the tests pass, saying so.
  *
- * They write only where no paging file can be: in the sectors before the partition, and on a
- * disk past 2^28 sectors, more than 4 GiB into the partition, beyond what a paging file can
- * address (a software PTE's PageFileHigh has 20 bits). Sector 0 is the MBR.
+ * They write only where Mm says nothing lives (MmIsDiskRegionFree: no paging file, no MBR, no
+ * partition but a 0x82 one): on those images, the sectors before the partition, and on a disk
+ * past 2^28 sectors, past the 4095 MB a paging file takes of the partition. A test whose
+ * sectors are not free skips, saying where.
  *
  *      8 ..   39   readwrite: the first pages of the gap   (tests/ata.t reads LBA 8 back)
  *     64 ..  576   multipage: 64 pages, and one sector more
@@ -26,6 +27,7 @@
 #define ATA_MULTI_PAGES     16
 #define ATA_LBA28_LIMIT     (1ull << 28)
 #define ATA_SCRATCH_START   8
+#define ATA_GAP_END         2048                /* where tools/mkdisk starts the partition */
 #define ATA_MULTI_LBA       64
 #define ATA_INTERRUPT_LBA   640
 #define ATA_POLLED_LBA      672
@@ -34,7 +36,6 @@
 #define ATA_FAULT_LBA       1024
 #define ATA_AFTER_FAULT_LBA 1152
 #define ATA_FAULT_DISK      0
-#define ATA_PAGING_REACH    (1ull << 23)        /* sectors in the 4 GiB a paging file reaches */
 #define ATA_POLL_MS         1000
 #define ATA_FILL            0xDEADBEEFu
 
@@ -129,7 +130,7 @@ static void WritePattern(ATA_BUFFER *Write, uint32_t Disk, ATA_REGION Region, ui
     }
 }
 
-/* The disk's first paging-file partition. */
+/* The disk's first paging-file partition, or NULL (a disk with no partition table). */
 static const DISK_PARTITION *PagingPartition(uint32_t Disk)
 {
     uint32_t count;
@@ -139,42 +140,52 @@ static const DISK_PARTITION *PagingPartition(uint32_t Disk)
         if (partitions[i].Type == PARTITION_PAGING_FILE)
             return &partitions[i];
     }
-    KtFail(__FILE__, __LINE__, "disk %u has no paging-file partition (make it with tools/mkdisk)",
-           Disk);
-}
-
-/* Pages at Lba of Disk, where the file's header says the tests may write; fails otherwise. */
-static ATA_REGION Scratch(uint32_t Disk, uint64_t Lba, uint32_t Pages)
-{
-    const DISK_PARTITION *partition = PagingPartition(Disk);
-    uint64_t start = partition->StartingLba, end = Lba + Pages * HAL_ATA_SECTORS_PER_PAGE;
-
-    if (!(Lba >= ATA_SCRATCH_START && end <= start) &&
-        !(Lba >= start + ATA_PAGING_REACH && end <= start + partition->SectorCount))
-        KtFail(__FILE__, __LINE__, "disk %u LBA %llu is not scratch space", Disk,
-               (unsigned long long)Lba);
-    return (ATA_REGION){ Lba, Pages };
+    return NULL;
 }
 
 /*
- * Places to write on a disk: the first and last pages before its partition; on a disk past
+ * Pages at Lba of Disk into *Region when Mm says nothing lives there; otherwise false, having
+ * said where (the caller skips).
+ */
+static bool Scratch(uint32_t Disk, uint64_t Lba, uint32_t Pages, ATA_REGION *Region)
+{
+    uint64_t sectors = (uint64_t)Pages * HAL_ATA_SECTORS_PER_PAGE;
+
+    if (!MmIsDiskRegionFree(Disk, Lba, sectors)) {
+        KtPrint("SKIP disk %u, LBA %llu to %llu: a paging file or a partition's data may be there",
+                Disk, (unsigned long long)Lba, (unsigned long long)(Lba + sectors - 1));
+        return false;
+    }
+    *Region = (ATA_REGION){ Lba, Pages };
+    return true;
+}
+
+/*
+ * Places to write on a disk: the first and last pages before sector 2048; on a disk past
  * 2^28 sectors, a run across that line (its first pages within LBA28's reach, the rest not),
  * the last pages of the disk, and the sectors 2^28 below those, which a driver that dropped
- * address bit 28 would write over. tests/ata.t reads some back from the image files.
+ * address bit 28 would write over. Those where something may live are left out, saying so.
+ * tests/ata.t reads some back from the image files.
  */
 static uint32_t TestRegions(uint32_t Disk, ATA_REGION Regions[5])
 {
-    const DISK_PARTITION *partition = PagingPartition(Disk);
-    uint64_t end = (uint64_t)partition->StartingLba + partition->SectorCount;
-    uint64_t last = end - 2 * HAL_ATA_SECTORS_PER_PAGE;
-    uint32_t count = 0;
+    uint64_t end = HalAtaDisk(Disk)->Sectors, last = end - 2 * HAL_ATA_SECTORS_PER_PAGE;
+    ATA_REGION wanted[5] = {
+        { ATA_SCRATCH_START, 4 }, { ATA_GAP_END - 3 * HAL_ATA_SECTORS_PER_PAGE, 3 },
+        { ATA_LBA28_LIMIT - 3 * HAL_ATA_SECTORS_PER_PAGE, 6 }, { last, 2 },
+        { last - ATA_LBA28_LIMIT, 2 },
+    };
+    uint32_t count = 0, candidates = end > ATA_LBA28_LIMIT + 64 ? 5 : 2;
 
-    Regions[count++] = Scratch(Disk, ATA_SCRATCH_START, 4);
-    Regions[count++] = Scratch(Disk, partition->StartingLba - 3 * HAL_ATA_SECTORS_PER_PAGE, 3);
-    if (end > ATA_LBA28_LIMIT + 64) {
-        Regions[count++] = Scratch(Disk, ATA_LBA28_LIMIT - 3 * HAL_ATA_SECTORS_PER_PAGE, 6);
-        Regions[count++] = Scratch(Disk, last, 2);
-        Regions[count++] = Scratch(Disk, last - ATA_LBA28_LIMIT, 2);
+    for (uint32_t i = 0; i < candidates; i++) {
+        uint64_t sectors = (uint64_t)wanted[i].Pages * HAL_ATA_SECTORS_PER_PAGE;
+
+        if (MmIsDiskRegionFree(Disk, wanted[i].Lba, sectors))
+            Regions[count++] = wanted[i];
+        else
+            KtPrint("disk %u, LBA %llu to %llu left out: a paging file or a partition's data "
+                    "may be there", Disk, (unsigned long long)wanted[i].Lba,
+                    (unsigned long long)(wanted[i].Lba + sectors - 1));
     }
     return count;
 }
@@ -197,8 +208,12 @@ KTEST(TestAtaIdentify, "hal.ata.identify")
         KT_ASSERT_STREQ("QEMU HARDDISK", disk->Model);
         KT_ASSERT(disk->Dma);
         KT_ASSERT(disk->Lba48);
-        KT_ASSERT_EQ(2048, partition->StartingLba);
-        KT_ASSERT_EQ((uint64_t)partition->StartingLba + partition->SectorCount, disk->Sectors);
+        if (partition) {
+            KT_ASSERT_EQ(ATA_GAP_END, partition->StartingLba);
+            KT_ASSERT_EQ((uint64_t)partition->StartingLba + partition->SectorCount, disk->Sectors);
+        } else {
+            KT_ASSERT_STATUS(IoDiskLayout(d)->TableStatus, STATUS_BAD_MASTER_BOOT_RECORD);
+        }
         KT_ASSERT_GT(position, previous);
         previous = position;
     }
@@ -212,23 +227,28 @@ KTEST(TestAtaIdentify, "hal.ata.identify")
 KTEST(TestAtaReadWrite, "hal.ata.readwrite")
 {
     ATA_BUFFER write, read;
-    ATA_REGION regions[5];
+    ATA_REGION regions[HAL_ATA_MAX_DISKS][5];
+    uint32_t counts[HAL_ATA_MAX_DISKS], total = 0;
 
     if (SkipWithoutDisks())
         return;
+    for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
+        counts[d] = TestRegions(d, regions[d]);
+        total += counts[d];
+    }
+    if (total == 0) {
+        KtPrint("SKIP no region of any disk is free");
+        return;
+    }
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
-        uint32_t count = TestRegions(d, regions);
-
-        for (uint32_t r = 0; r < count; r++)
-            WritePattern(&write, d, regions[r], 1);
+        for (uint32_t r = 0; r < counts[d]; r++)
+            WritePattern(&write, d, regions[d][r], 1);
     }
     for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
-        uint32_t count = TestRegions(d, regions);
-
-        for (uint32_t r = 0; r < count; r++)
-            ReadBack(&read, d, regions[r]);
+        for (uint32_t r = 0; r < counts[d]; r++)
+            ReadBack(&read, d, regions[d][r]);
     }
     FreeBuffers(&write, &read);
 }
@@ -244,18 +264,17 @@ KTEST(TestAtaMultiPage, "hal.ata.multipage")
 {
     ATA_BUFFER write, read;
     uint32_t reversed[ATA_MULTI_PAGES];
-    ATA_REGION region;
+    ATA_REGION region, shifted;
 
-    if (SkipWithoutDisks())
+    if (SkipWithoutDisks() || !Scratch(0, ATA_MULTI_LBA, ATA_TEST_PAGES, &region) ||
+        !Scratch(0, ATA_MULTI_LBA + 1, ATA_TEST_PAGES, &shifted))
         return;
-    region = Scratch(0, ATA_MULTI_LBA, ATA_TEST_PAGES);
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     WritePattern(&write, 0, region, ATA_MULTI_PAGES);
     ReadBack(&read, 0, region);
 
-    WritePattern(&write, 0, (ATA_REGION){ region.Lba + 1, ATA_TEST_PAGES },
-                 HAL_ATA_MAX_LBA28_PAGES);
+    WritePattern(&write, 0, shifted, HAL_ATA_MAX_LBA28_PAGES);
     WritePattern(&write, 0, region, ATA_TEST_PAGES);
     for (uint32_t p = 0; p < ATA_TEST_PAGES; p += ATA_MULTI_PAGES) {
         uint64_t lba = region.Lba + p * HAL_ATA_SECTORS_PER_PAGE;
@@ -316,16 +335,21 @@ KTEST(TestAtaRange, "hal.ata.range")
 KTEST(TestAtaInterrupt, "hal.ata.interrupt")
 {
     ATA_BUFFER write, read;
+    ATA_REGION regions[HAL_ATA_MAX_DISKS];
     NTSTATUS status = 0x12345678;
 
     if (SkipWithoutDisks())
         return;
+    for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
+        if (!Scratch(d, ATA_INTERRUPT_LBA, 2, &regions[d]))
+            return;
+    }
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
         uint32_t channel = HalAtaDisk(d)->Channel;
         uint32_t mine = IoDiskInterruptCount(channel), other = IoDiskInterruptCount(1 - channel);
-        ATA_REGION region = Scratch(d, ATA_INTERRUPT_LBA, 2);
+        ATA_REGION region = regions[d];
 
         WritePattern(&write, d, region, region.Pages);
         ReadBack(&read, d, region);
@@ -359,10 +383,9 @@ KTEST(TestAtaPolled, "hal.ata.polled")
     NTSTATUS status[5];
     ATA_REGION region;
 
-    if (SkipWithoutDisks())
+    if (SkipWithoutDisks() || !Scratch(0, ATA_POLLED_LBA, 4, &region))
         return;
     channel = HalAtaDisk(0)->Channel;
-    region = Scratch(0, ATA_POLLED_LBA, 4);
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     FillPattern(write.Words, 0, region.Lba, region.Pages);
@@ -393,10 +416,9 @@ KTEST(TestAtaReset, "hal.ata.reset")
     NTSTATUS status[3];
     ATA_REGION region;
 
-    if (SkipWithoutDisks())
+    if (SkipWithoutDisks() || !Scratch(0, ATA_RESET_LBA, 8, &region))
         return;
     channel = HalAtaDisk(0)->Channel;
-    region = Scratch(0, ATA_RESET_LBA, 8);
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     KT_ASSERT_STATUS(HalAtaResetChannel(channel), STATUS_SUCCESS);
@@ -429,8 +451,8 @@ KTEST(TestAtaChannels, "hal.ata.channels")
         KtPrint("SKIP needs a disk on each channel");
         return;
     }
-    first = Scratch(0, ATA_CHANNELS_LBA, 8);
-    second = Scratch(last, ATA_CHANNELS_LBA, 8);
+    if (!Scratch(0, ATA_CHANNELS_LBA, 8, &first) || !Scratch(last, ATA_CHANNELS_LBA, 8, &second))
+        return;
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     FillPattern(write.Words, 0, first.Lba, 8);
@@ -458,20 +480,19 @@ KTEST(TestAtaChannels, "hal.ata.channels")
 KTEST(TestAtaFault, "hal.ata.fault")
 {
     ATA_BUFFER write, read;
-    ATA_REGION elsewhere;
+    ATA_REGION fault, elsewhere;
     NTSTATUS status;
 
-    if (SkipWithoutDisks())
+    if (SkipWithoutDisks() || !Scratch(ATA_FAULT_DISK, ATA_FAULT_LBA, 1, &fault) ||
+        !Scratch(ATA_FAULT_DISK, ATA_AFTER_FAULT_LBA, 2, &elsewhere))
         return;
-    Scratch(ATA_FAULT_DISK, ATA_FAULT_LBA, 1);
-    elsewhere = Scratch(ATA_FAULT_DISK, ATA_AFTER_FAULT_LBA, 2);
     AllocateBuffer(&write);
     AllocateBuffer(&read);
-    FillPattern(write.Words, ATA_FAULT_DISK, ATA_FAULT_LBA, 1);
-    status = IoDiskTransfer(ATA_FAULT_DISK, ATA_FAULT_LBA, write.Frames, 1, true);
+    FillPattern(write.Words, ATA_FAULT_DISK, fault.Lba, 1);
+    status = IoDiskTransfer(ATA_FAULT_DISK, fault.Lba, write.Frames, 1, true);
     KtPrint("write at LBA %u: status 0x%08x", ATA_FAULT_LBA, (uint32_t)status);
     KT_ASSERT(status == STATUS_SUCCESS || status == STATUS_IO_DEVICE_ERROR);
-    status = IoDiskTransfer(ATA_FAULT_DISK, ATA_FAULT_LBA, read.Frames, 1, false);
+    status = IoDiskTransfer(ATA_FAULT_DISK, fault.Lba, read.Frames, 1, false);
     KtPrint("read at LBA %u: status 0x%08x", ATA_FAULT_LBA, (uint32_t)status);
     KT_ASSERT(status == STATUS_SUCCESS || status == STATUS_IO_DEVICE_ERROR);
     WritePattern(&write, ATA_FAULT_DISK, elsewhere, elsewhere.Pages);

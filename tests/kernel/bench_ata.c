@@ -76,6 +76,11 @@ KBENCH(BenchAtaDma, "hal.ata")
         DbgPrint("# hal.ata: needs disk 0 made by tools/mkdisk\n");
         return;
     }
+    if (!MmIsDiskRegionFree(ATA_BENCH_DISK, ATA_BENCH_GAP_START,
+                            partition->StartingLba - ATA_BENCH_GAP_START)) {
+        DbgPrint("# hal.ata: the sectors before the partition are not free (a paging file?)\n");
+        return;
+    }
     buffer = MiAllocatePoolPages(NonPagedPool, ATA_BENCH_PAGES * PAGE_SIZE);
     if (!buffer)
         return;

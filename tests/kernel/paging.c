@@ -771,13 +771,15 @@ KTEST(TestCreatePagingFileChecks, "mm.paging.create_checks")
     first = MmPagingFile[0];
     KT_ASSERT_STATUS(STATUS_INVALID_PARAMETER_2, MmCreatePagingFile(first->Disk, 8, 255));
     KT_ASSERT_STATUS(STATUS_INVALID_PARAMETER_3, MmCreatePagingFile(first->Disk, 8, 0x100000));
-    KT_ASSERT_STATUS(STATUS_DISK_FULL, MmCreatePagingFile(IoDiskCount(), 8, 256));
+    KT_ASSERT_STATUS(STATUS_NO_SUCH_DEVICE, MmCreatePagingFile(IoDiskCount(), 8, 256));
     KT_ASSERT_STATUS(STATUS_DISK_FULL,
                      MmCreatePagingFile(first->Disk, IoDiskSectors(first->Disk) - 8 * 255, 256));
     KT_ASSERT_STATUS(STATUS_CONFLICTING_ADDRESSES,
                      MmCreatePagingFile(first->Disk, first->StartingLba + 8, 256));
     KT_ASSERT_STATUS(STATUS_CONFLICTING_ADDRESSES,
                      MmCreatePagingFile(first->Disk, first->StartingLba - 8 * 255, 256));
+    if (IoDiskLayout(first->Disk)->TableStatus == STATUS_SUCCESS)    /* the MBR is no paging file */
+        KT_ASSERT_STATUS(STATUS_INVALID_PARAMETER_1, MmCreatePagingFile(first->Disk, 0, 256));
     KT_ASSERT_EQ(count, MmNumberOfPagingFiles);
     KT_ASSERT_EQ(limit, MmTotalCommitLimit);
 

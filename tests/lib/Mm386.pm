@@ -38,15 +38,18 @@ sub boot {
     return ($? >> 8, $output);
 }
 
-# mkdisk(name, MiB): a disk image from tools/mkdisk in a directory removed at exit: an MBR
-# with one paging-file partition (type 0x82) from sector 2048 to the end, the file 1 MiB
-# longer. Returns its path.
+# mkdisk(name, MiB[, table]): a disk image from tools/mkdisk in a directory removed at exit:
+# an MBR with one paging-file partition (type 0x82) from sector 2048 to the end, the file
+# 1 MiB longer; or the partitions table names (tools/mkdisk --table: '83:16,82', 'none').
+# Returns its path.
 my $disk_dir;
 sub mkdisk {
-    my ($name, $mib) = @_;
+    my ($name, $mib, $table) = @_;
     $disk_dir //= tempdir(CLEANUP => 1);
     my $image = "$disk_dir/$name.img";
-    system("$TOP/tools/mkdisk", $image, $mib) == 0 or die "tools/mkdisk $image $mib failed\n";
+    my @table = defined $table ? ('--table', $table) : ();
+    system("$TOP/tools/mkdisk", @table, $image, $mib) == 0
+        or die "tools/mkdisk @table $image $mib failed\n";
     return $image;
 }
 

@@ -1,0 +1,50 @@
+/*
+ * mm/pfregion.c: where on a disk a paging file may be, and where nothing lives. A paging file
+ * is a region inside one partition of type 0x82, or anywhere on a disk with no partition table
+ * (IoIsPagingFileRegion); nothing else is ever written by Mm. A region is free when it lies
+ * outside every paging file and holds nothing a partition table claims (IoIsRegionUnclaimed):
+ * the only place a disk test may write.
+ */
+#include "mm/mi.h"
+
+#define MINIMUM_PAGE_FILE_SIZE      256         /* pages: 1 MB */
+#define MI_MAXIMUM_PAGEFILE_SIZE    0xFFFFFu    /* what PageFileHigh can name */
+
+/*
+ * NtCreatePagingFile's checks, in its order, with its statuses, before anything is written:
+ * no more than MAX_PAGE_FILES (STATUS_TOO_MANY_PAGING_FILES), at least 1 MB
+ * (STATUS_INVALID_PARAMETER_2), at most what a PTE can address (_3), on a disk that exists
+ * (STATUS_NO_SUCH_DEVICE), within it (STATUS_DISK_FULL), not over another paging file
+ * (STATUS_CONFLICTING_ADDRESSES), and where a paging file may be: inside a 0x82 partition or
+ * on a disk with no partition table (STATUS_INVALID_PARAMETER_1, the file's name in NT).
+ */
+NTSTATUS MmCheckPagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages)
+{
+    uint64_t sectors = (uint64_t)SizeInPages * MM_SECTORS_PER_PAGE;
+    const DISK_LAYOUT *layout = IoDiskLayout(Disk);
+
+    if (MmNumberOfPagingFiles == MAX_PAGE_FILES)
+        return STATUS_TOO_MANY_PAGING_FILES;
+    if (SizeInPages < MINIMUM_PAGE_FILE_SIZE)
+        return STATUS_INVALID_PARAMETER_2;
+    if (SizeInPages > MI_MAXIMUM_PAGEFILE_SIZE)
+        return STATUS_INVALID_PARAMETER_3;
+    if (!layout)
+        return STATUS_NO_SUCH_DEVICE;
+    if (StartingLba >= layout->Sectors || sectors > layout->Sectors - StartingLba)
+        return STATUS_DISK_FULL;
+    if (MiOverlapsPagingFile(Disk, StartingLba, sectors))
+        return STATUS_CONFLICTING_ADDRESSES;
+    if (!IoIsPagingFileRegion(layout, StartingLba, sectors))
+        return STATUS_INVALID_PARAMETER_1;
+    return STATUS_SUCCESS;
+}
+
+/* True when Sectors sectors of Disk from Lba hold no paging file and no partition's data. */
+bool MmIsDiskRegionFree(uint32_t Disk, uint64_t Lba, uint64_t Sectors)
+{
+    const DISK_LAYOUT *layout = IoDiskLayout(Disk);
+
+    return layout && IoIsRegionUnclaimed(layout, Lba, Sectors) &&
+           !MiOverlapsPagingFile(Disk, Lba, Sectors);
+}
