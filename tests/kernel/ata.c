@@ -49,18 +49,23 @@ typedef struct _ATA_REGION {
     uint32_t Pages;
 } ATA_REGION;
 
-static bool SkipWithoutDisks(void)
+static void RequireDisks(void)
 {
-    if (HalAtaDiskCount() != 0)
-        return false;
-    KtPrint("SKIP no disk");
-    return true;
+    if (HalAtaDiskCount() == 0)
+        KtSkip("no disk");
 }
 
+static void FreeBufferPages(void *Words)
+{
+    MiFreePoolPages(Words);
+}
+
+/* A buffer of nonpaged pages, given back by FreeBuffer or else by the test's cleanup. */
 static void AllocateBuffer(ATA_BUFFER *Buffer)
 {
     Buffer->Words = MiAllocatePoolPages(NonPagedPool, ATA_TEST_PAGES * PAGE_SIZE);
     KT_ASSERT(Buffer->Words != NULL);
+    KtDefer(FreeBufferPages, Buffer->Words);
     for (uint32_t i = 0; i < ATA_TEST_PAGES; i++) {
         MMPTE *pte = MiGetPteAddress((char *)Buffer->Words + i * PAGE_SIZE);
 
@@ -70,8 +75,8 @@ static void AllocateBuffer(ATA_BUFFER *Buffer)
 
 static void FreeBuffers(ATA_BUFFER *Write, ATA_BUFFER *Read)
 {
-    MiFreePoolPages(Write->Words);
-    MiFreePoolPages(Read->Words);
+    KtRelease(FreeBufferPages, Write->Words);
+    KtRelease(FreeBufferPages, Read->Words);
 }
 
 /* The word that belongs at Index of the sector run starting at Lba on Disk. */
@@ -184,8 +189,7 @@ KTEST(TestAtaIdentify, "hal.ata.identify")
 {
     uint32_t previous = 0;
 
-    if (SkipWithoutDisks())
-        return;
+    RequireDisks();
     KT_ASSERT_LE(HalAtaDiskCount(), HAL_ATA_MAX_DISKS);
     KT_ASSERT(HalAtaDisk(HalAtaDiskCount()) == NULL);
     KT_ASSERT_NE(0, HalAtaBusMasterBase());
@@ -214,8 +218,7 @@ KTEST(TestAtaReadWrite, "hal.ata.readwrite")
     ATA_BUFFER write, read;
     ATA_REGION regions[5];
 
-    if (SkipWithoutDisks())
-        return;
+    RequireDisks();
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
@@ -246,8 +249,7 @@ KTEST(TestAtaMultiPage, "hal.ata.multipage")
     uint32_t reversed[ATA_MULTI_PAGES];
     ATA_REGION region;
 
-    if (SkipWithoutDisks())
-        return;
+    RequireDisks();
     region = Scratch(0, ATA_MULTI_LBA, ATA_TEST_PAGES);
     AllocateBuffer(&write);
     AllocateBuffer(&read);
@@ -281,8 +283,7 @@ KTEST(TestAtaRange, "hal.ata.range")
     uint32_t interrupts, frames[HAL_ATA_MAX_TRANSFER_PAGES + 1] = { 0x100 };
     uint64_t end;
 
-    if (SkipWithoutDisks())
-        return;
+    RequireDisks();
     disk = HalAtaDisk(0);
     end = disk->Sectors;
     interrupts = IoDiskInterruptCount(disk->Channel);
@@ -307,7 +308,7 @@ KTEST(TestAtaRange, "hal.ata.range")
 
         AllocateBuffer(&read);
         KT_ASSERT_STATUS(IoDiskTransfer(d, last, read.Frames, 1, false), STATUS_SUCCESS);
-        MiFreePoolPages(read.Words);
+        KtRelease(FreeBufferPages, read.Words);
     }
 }
 
@@ -318,8 +319,7 @@ KTEST(TestAtaInterrupt, "hal.ata.interrupt")
     ATA_BUFFER write, read;
     NTSTATUS status = 0x12345678;
 
-    if (SkipWithoutDisks())
-        return;
+    RequireDisks();
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
@@ -359,8 +359,7 @@ KTEST(TestAtaPolled, "hal.ata.polled")
     NTSTATUS status[5];
     ATA_REGION region;
 
-    if (SkipWithoutDisks())
-        return;
+    RequireDisks();
     channel = HalAtaDisk(0)->Channel;
     region = Scratch(0, ATA_POLLED_LBA, 4);
     AllocateBuffer(&write);
@@ -393,8 +392,7 @@ KTEST(TestAtaReset, "hal.ata.reset")
     NTSTATUS status[3];
     ATA_REGION region;
 
-    if (SkipWithoutDisks())
-        return;
+    RequireDisks();
     channel = HalAtaDisk(0)->Channel;
     region = Scratch(0, ATA_RESET_LBA, 8);
     AllocateBuffer(&write);
@@ -423,12 +421,9 @@ KTEST(TestAtaChannels, "hal.ata.channels")
     NTSTATUS status[4];
     ATA_REGION first, second;
 
-    if (SkipWithoutDisks())
-        return;
-    if (HalAtaDisk(0)->Channel == HalAtaDisk(last)->Channel) {
-        KtPrint("SKIP needs a disk on each channel");
-        return;
-    }
+    RequireDisks();
+    if (HalAtaDisk(0)->Channel == HalAtaDisk(last)->Channel)
+        KtSkip("needs a disk on each channel");
     first = Scratch(0, ATA_CHANNELS_LBA, 8);
     second = Scratch(last, ATA_CHANNELS_LBA, 8);
     AllocateBuffer(&write);
@@ -461,8 +456,7 @@ KTEST(TestAtaFault, "hal.ata.fault")
     ATA_REGION elsewhere;
     NTSTATUS status;
 
-    if (SkipWithoutDisks())
-        return;
+    RequireDisks();
     Scratch(ATA_FAULT_DISK, ATA_FAULT_LBA, 1);
     elsewhere = Scratch(ATA_FAULT_DISK, ATA_AFTER_FAULT_LBA, 2);
     AllocateBuffer(&write);
