@@ -19,7 +19,7 @@ KTEST(TestLayoutValues, "mm.layout.values")
     KT_ASSERT_EQ(MmNonPagedSystemStart - 1, MmPagedPoolEnd);
     KT_ASSERT_LE(0xEB000000, MmNonPagedSystemStart);
     KT_ASSERT_EQ(0xFFBE0000, MmNonPagedPoolEnd);
-    KT_ASSERT_LE(MmNonPagedPoolEnd, MmNonPagedPoolExpansionStart + MmMaximumNonPagedPoolInBytes);
+    KT_ASSERT_LE(MmNonPagedPoolEnd - MmNonPagedPoolExpansionStart, MmMaximumNonPagedPoolInBytes);
     if (KeBootOptions.UserVaIncrease) {
         KT_ASSERT_EQ(0, MiSystemCacheStartExtra);
         KT_ASSERT_EQ(0, MiSystemCacheEndExtra);
