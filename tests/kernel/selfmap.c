@@ -205,13 +205,12 @@ KTEST(TestPteFormats, "boot.pte.formats")
  */
 KTEST(TestDemandZeroFault, "boot.pte.demandzero")
 {
-    uint8_t *page = ExAllocatePoolWithTag(PagedPool, PAGE_SIZE, POOL_TAG('T', 't', 'D', 'z'));
+    uint8_t *page = KtAllocatePool(PagedPool, PAGE_SIZE, POOL_TAG('T', 't', 'D', 'z'));
     volatile MMPTE *pte = MiGetPteAddress(page);
     uint32_t value = 0xFFFFFFFF, size = MmSystemCacheWs.WorkingSetSize;
     const MMWSLE *wsle;
     MMPFN *pfn;
 
-    KT_ASSERT(page != NULL);
     KT_ASSERT_EQ(MM_KERNEL_DEMAND_ZERO_PTE, pte->u.Long);
     KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeRead32(page, &value));
     KT_ASSERT_EQ(0, value);
@@ -230,7 +229,7 @@ KTEST(TestDemandZeroFault, "boot.pte.demandzero")
     KT_ASSERT_EQ(1, wsle->u1.e1.Valid);
     KT_ASSERT_EQ((uintptr_t)page >> PAGE_SHIFT, wsle->u1.e1.VirtualPageNumber);
 
-    ExFreePoolWithTag(page, POOL_TAG('T', 't', 'D', 'z'));
+    KtFreePool(page);
     KT_ASSERT_EQ(0, pte->u.Long);
     KT_ASSERT_EQ(size, MmSystemCacheWs.WorkingSetSize);
     KT_ASSERT_EQ(FreePageList, pfn->u3.e1.PageLocation);
