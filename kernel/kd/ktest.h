@@ -6,7 +6,7 @@
  *         KT_ASSERT_EQ(__readcr3() >> 12, MiGetPdeAddress(PTE_BASE)->u.Hard.PageFrameNumber);
  *     }
  *
- * The runner (kernel/testrun.c) runs the tests whose names match test=<glob> in name order
+ * The runner (kernel/kd/testrun.c) runs the tests whose names match test=<glob> in name order
  * and prints KTAP. A failed assertion prints "# file:line: ..." with both values in hex and
  * ends the test at once (it long-jumps back to the runner), so assertions also work inside
  * helper functions. Assert only on the test's own thread, and never holding a spin lock or
