@@ -29,6 +29,7 @@ void HalSerialEnableReceiveInterrupt(void); /* IRQ4 when a byte arrives */
 #define HAL_IRQ_ATA_SECONDARY   15
 void HalInitializePic(void);
 void HalEnableIrq(uint32_t Irq);
+void HalDisableIrq(uint32_t Irq);
 uint8_t HalIrqToIrql(uint32_t Irq);
 void HalSetIrqlMask(uint8_t Irql);          /* block the lines at or below Irql */
 void HalEndOfInterrupt(uint32_t Irq);

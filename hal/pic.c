@@ -68,6 +68,12 @@ void HalEnableIrq(uint32_t Irq)
     HalpWriteMask();
 }
 
+void HalDisableIrq(uint32_t Irq)
+{
+    HalpEnabledIrqs &= (uint16_t)~(1u << Irq);
+    HalpWriteMask();
+}
+
 uint8_t HalIrqToIrql(uint32_t Irq)
 {
     return Irq == HAL_IRQ_CLOCK ? CLOCK2_LEVEL : (uint8_t)(PROFILE_LEVEL - Irq);

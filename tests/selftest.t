@@ -9,7 +9,8 @@ use Mm386;
 my ($status, $output) = boot(mem => 32, cmdline => 'test=all', timeout => 120);
 like($output, qr/^KTAP version 1$/m, 'KTAP version line');
 like($output, qr/^1\.\.(\d+)$/m, 'KTAP plan');
-my $count = report_ktap($output, 'kernel');
+my $count = report_ktap($output, 'kernel',
+    skip => [@NO_DISK_SKIPS, @NO_PAGING_FILE_SKIPS, @NO_SPECIAL_POOL_SKIPS]);
 cmp_ok($count, '>', 10, "ran the kernel's tests ($count)");
 is($status, 0, 'tools/boot exits 0 when every test passes') or diag($output);
 done_testing();

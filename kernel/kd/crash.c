@@ -185,6 +185,13 @@ static void KdCrashPagedAtDispatch(void)
  * status, address, PTE contents). When only the second page's sector fails, the first still
  * reads: the fault retries its own page alone.
  */
+/* A PTE that names a paging-file slot: not valid, not a prototype, not in transition. */
+static bool KdIsPageFilePte(MMPTE Pte)
+{
+    return !Pte.u.Hard.Valid && !Pte.u.Soft.Prototype && !Pte.u.Soft.Transition &&
+           Pte.u.Soft.PageFileHigh != 0;
+}
+
 static void KdCrashInPage(void)
 {
     volatile uint32_t *pages = ExAllocatePoolWithTag(PagedPool, 2 * PAGE_SIZE, KD_CRASH_TAG);
@@ -199,13 +206,15 @@ static void KdCrashInPage(void)
         return;
     }
     pages[0] = second[0] = KD_CRASH_FILL;
-    for (uint32_t attempt = 0; attempt < KD_CRASH_PAGE_OUT_TRIES; attempt++) {
+    for (uint32_t attempt = 0; !KdIsPageFilePte(pte[0]) || !KdIsPageFilePte(pte[1]); attempt++) {
+        if (attempt == KD_CRASH_PAGE_OUT_TRIES) {
+            DbgPrint("crash: the pages did not reach the paging file (PTEs %08x %08x)\n",
+                     pte[0].u.Long, pte[1].u.Long);
+            return;
+        }
         MmEmptySystemWorkingSet();
         MmEmptyModifiedPageList();
         MmPurgeStandbyList();
-        if (!pte[0].u.Soft.Transition && pte[0].u.Soft.PageFileHigh != 0 &&
-            !pte[1].u.Soft.Transition && pte[1].u.Soft.PageFileHigh != 0)
-            break;
         KeDelayExecutionThread(KernelMode, false, &pause);
     }
     for (uint32_t i = 0; i < 2; i++) {

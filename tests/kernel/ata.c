@@ -50,18 +50,23 @@ typedef struct _ATA_REGION {
     uint32_t Pages;
 } ATA_REGION;
 
-static bool SkipWithoutDisks(void)
+static void RequireDisks(void)
 {
-    if (HalAtaDiskCount() != 0)
-        return false;
-    KtPrint("SKIP no disk");
-    return true;
+    if (HalAtaDiskCount() == 0)
+        KtSkip("no disk");
 }
 
+static void FreeBufferPages(void *Words)
+{
+    MiFreePoolPages(Words);
+}
+
+/* A buffer of nonpaged pages, given back by FreeBuffer or else by the test's cleanup. */
 static void AllocateBuffer(ATA_BUFFER *Buffer)
 {
     Buffer->Words = MiAllocatePoolPages(NonPagedPool, ATA_TEST_PAGES * PAGE_SIZE);
     KT_ASSERT(Buffer->Words != NULL);
+    KtDefer(FreeBufferPages, Buffer->Words);
     for (uint32_t i = 0; i < ATA_TEST_PAGES; i++) {
         MMPTE *pte = MiGetPteAddress((char *)Buffer->Words + i * PAGE_SIZE);
 
@@ -71,8 +76,8 @@ static void AllocateBuffer(ATA_BUFFER *Buffer)
 
 static void FreeBuffers(ATA_BUFFER *Write, ATA_BUFFER *Read)
 {
-    MiFreePoolPages(Write->Words);
-    MiFreePoolPages(Read->Words);
+    KtRelease(FreeBufferPages, Write->Words);
+    KtRelease(FreeBufferPages, Read->Words);
 }
 
 /* The word that belongs at Index of the sector run starting at Lba on Disk. */
@@ -143,21 +148,15 @@ static const DISK_PARTITION *PagingPartition(uint32_t Disk)
     return NULL;
 }
 
-/*
- * Pages at Lba of Disk into *Region when Mm says nothing lives there; otherwise false, having
- * said where (the caller skips).
- */
-static bool Scratch(uint32_t Disk, uint64_t Lba, uint32_t Pages, ATA_REGION *Region)
+/* Pages at Lba of Disk, when Mm says nothing lives there; otherwise the test skips, saying where. */
+static ATA_REGION Scratch(uint32_t Disk, uint64_t Lba, uint32_t Pages)
 {
     uint64_t sectors = (uint64_t)Pages * HAL_ATA_SECTORS_PER_PAGE;
 
-    if (!MmIsDiskRegionFree(Disk, Lba, sectors)) {
-        KtPrint("SKIP disk %u, LBA %llu to %llu: a paging file or a partition's data may be there",
-                Disk, (unsigned long long)Lba, (unsigned long long)(Lba + sectors - 1));
-        return false;
-    }
-    *Region = (ATA_REGION){ Lba, Pages };
-    return true;
+    if (!MmIsDiskRegionFree(Disk, Lba, sectors))
+        KtSkip("disk %u, LBA %llu to %llu: a paging file or a partition's data may be there",
+               Disk, (unsigned long long)Lba, (unsigned long long)(Lba + sectors - 1));
+    return (ATA_REGION){ Lba, Pages };
 }
 
 /*
@@ -195,8 +194,7 @@ KTEST(TestAtaIdentify, "hal.ata.identify")
 {
     uint32_t previous = 0;
 
-    if (SkipWithoutDisks())
-        return;
+    RequireDisks();
     KT_ASSERT_LE(HalAtaDiskCount(), HAL_ATA_MAX_DISKS);
     KT_ASSERT(HalAtaDisk(HalAtaDiskCount()) == NULL);
     KT_ASSERT_NE(0, HalAtaBusMasterBase());
@@ -230,16 +228,13 @@ KTEST(TestAtaReadWrite, "hal.ata.readwrite")
     ATA_REGION regions[HAL_ATA_MAX_DISKS][5];
     uint32_t counts[HAL_ATA_MAX_DISKS], total = 0;
 
-    if (SkipWithoutDisks())
-        return;
+    RequireDisks();
     for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
         counts[d] = TestRegions(d, regions[d]);
         total += counts[d];
     }
-    if (total == 0) {
-        KtPrint("SKIP no region of any disk is free");
-        return;
-    }
+    if (total == 0)
+        KtSkip("no region of any disk is free");
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
@@ -266,9 +261,9 @@ KTEST(TestAtaMultiPage, "hal.ata.multipage")
     uint32_t reversed[ATA_MULTI_PAGES];
     ATA_REGION region, shifted;
 
-    if (SkipWithoutDisks() || !Scratch(0, ATA_MULTI_LBA, ATA_TEST_PAGES, &region) ||
-        !Scratch(0, ATA_MULTI_LBA + 1, ATA_TEST_PAGES, &shifted))
-        return;
+    RequireDisks();
+    region = Scratch(0, ATA_MULTI_LBA, ATA_TEST_PAGES);
+    shifted = Scratch(0, ATA_MULTI_LBA + 1, ATA_TEST_PAGES);
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     WritePattern(&write, 0, region, ATA_MULTI_PAGES);
@@ -300,8 +295,7 @@ KTEST(TestAtaRange, "hal.ata.range")
     uint32_t interrupts, frames[HAL_ATA_MAX_TRANSFER_PAGES + 1] = { 0x100 };
     uint64_t end;
 
-    if (SkipWithoutDisks())
-        return;
+    RequireDisks();
     disk = HalAtaDisk(0);
     end = disk->Sectors;
     interrupts = IoDiskInterruptCount(disk->Channel);
@@ -326,7 +320,7 @@ KTEST(TestAtaRange, "hal.ata.range")
 
         AllocateBuffer(&read);
         KT_ASSERT_STATUS(IoDiskTransfer(d, last, read.Frames, 1, false), STATUS_SUCCESS);
-        MiFreePoolPages(read.Words);
+        KtRelease(FreeBufferPages, read.Words);
     }
 }
 
@@ -338,11 +332,9 @@ KTEST(TestAtaInterrupt, "hal.ata.interrupt")
     ATA_REGION regions[HAL_ATA_MAX_DISKS];
     NTSTATUS status = 0x12345678;
 
-    if (SkipWithoutDisks())
-        return;
+    RequireDisks();
     for (uint32_t d = 0; d < HalAtaDiskCount(); d++) {
-        if (!Scratch(d, ATA_INTERRUPT_LBA, 2, &regions[d]))
-            return;
+        regions[d] = Scratch(d, ATA_INTERRUPT_LBA, 2);
     }
     AllocateBuffer(&write);
     AllocateBuffer(&read);
@@ -383,8 +375,8 @@ KTEST(TestAtaPolled, "hal.ata.polled")
     NTSTATUS status[5];
     ATA_REGION region;
 
-    if (SkipWithoutDisks() || !Scratch(0, ATA_POLLED_LBA, 4, &region))
-        return;
+    RequireDisks();
+    region = Scratch(0, ATA_POLLED_LBA, 4);
     channel = HalAtaDisk(0)->Channel;
     AllocateBuffer(&write);
     AllocateBuffer(&read);
@@ -416,8 +408,8 @@ KTEST(TestAtaReset, "hal.ata.reset")
     NTSTATUS status[3];
     ATA_REGION region;
 
-    if (SkipWithoutDisks() || !Scratch(0, ATA_RESET_LBA, 8, &region))
-        return;
+    RequireDisks();
+    region = Scratch(0, ATA_RESET_LBA, 8);
     channel = HalAtaDisk(0)->Channel;
     AllocateBuffer(&write);
     AllocateBuffer(&read);
@@ -445,14 +437,11 @@ KTEST(TestAtaChannels, "hal.ata.channels")
     NTSTATUS status[4];
     ATA_REGION first, second;
 
-    if (SkipWithoutDisks())
-        return;
-    if (HalAtaDisk(0)->Channel == HalAtaDisk(last)->Channel) {
-        KtPrint("SKIP needs a disk on each channel");
-        return;
-    }
-    if (!Scratch(0, ATA_CHANNELS_LBA, 8, &first) || !Scratch(last, ATA_CHANNELS_LBA, 8, &second))
-        return;
+    RequireDisks();
+    if (HalAtaDisk(0)->Channel == HalAtaDisk(last)->Channel)
+        KtSkip("needs a disk on each channel");
+    first = Scratch(0, ATA_CHANNELS_LBA, 8);
+    second = Scratch(last, ATA_CHANNELS_LBA, 8);
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     FillPattern(write.Words, 0, first.Lba, 8);
@@ -483,9 +472,9 @@ KTEST(TestAtaFault, "hal.ata.fault")
     ATA_REGION fault, elsewhere;
     NTSTATUS status;
 
-    if (SkipWithoutDisks() || !Scratch(ATA_FAULT_DISK, ATA_FAULT_LBA, 1, &fault) ||
-        !Scratch(ATA_FAULT_DISK, ATA_AFTER_FAULT_LBA, 2, &elsewhere))
-        return;
+    RequireDisks();
+    fault = Scratch(ATA_FAULT_DISK, ATA_FAULT_LBA, 1);
+    elsewhere = Scratch(ATA_FAULT_DISK, ATA_AFTER_FAULT_LBA, 2);
     AllocateBuffer(&write);
     AllocateBuffer(&read);
     FillPattern(write.Words, ATA_FAULT_DISK, fault.Lba, 1);

@@ -4,12 +4,13 @@
  * clustering; collided faults; guard pages and access checks; the commit limit; and memory
  * three times the size of RAM written and read back from several threads.
  *
- * Tests that need a paging file pass, saying so, without one (tests/paging.t boots with one).
+ * Tests that need a paging file skip without one (tests/paging.t boots with one).
  */
 #include "hal/hal.h"
 #include "kernel/kd/ktest.h"
 #include "kernel/init/init.h"
 #include "kernel/kd/kd.h"
+#include "hal/ata.h"
 #include "mm/mi.h"
 
 #define PG_TAG                  POOL_TAG('T', 'P', 'a', 'g')
@@ -18,19 +19,24 @@
 #define PG_READERS              4
 #define PG_PAGE_OUT_TRIES       50
 #define PG_128_MIB              ((128u << 20) / PAGE_SIZE)
-#define PG_HOG_MAXIMUM          32768   /* pages the balance-set test may hold */
 #define PG_ZEROING_ROUNDS       50      /* ticks the preemptible-zeroing test may look */
 #define PG_ZEROING_WATCH        8192    /* pages at the head of the free list it watches */
 #define PG_ZEROING_PHASES       20      /* points in a tick it goes to sleep at, in turn */
 #define PG_100NS_PER_TICK       (10000000 / HAL_CLOCK_HZ)
+#define PG_POOL_SLACK           8       /* the commit-limit test leaves paged pool 1/8 */
+#define PG_BALANCE_PAGES        64      /* in the working set for the balance-set test to trim */
 #define WORDS_PER_PAGE          (PAGE_SIZE / sizeof(uint32_t))
 
-static bool SkipWithoutPagingFile(void)
+static void RequirePagingFile(void)
 {
-    if (MmNumberOfPagingFiles != 0)
-        return false;
-    KtPrint("SKIP no paging file");
-    return true;
+    if (MmNumberOfPagingFiles == 0)
+        KtSkip("no paging file");
+}
+
+/* Paged pool pages not allocated: what a new allocation may take at most. */
+static uint32_t PagedPoolPagesLeft(void)
+{
+    return MmSizeOfPagedPoolInBytes / PAGE_SIZE - MmPagedPoolInfo.AllocatedPagedPool;
 }
 
 /* The word the tests keep at Index of page Page. */
@@ -173,13 +179,17 @@ KTEST(TestPteFormats, "mm.paging.pte_formats")
     KT_ASSERT_EQ(0x0012A023, MiMakeValidFromTransitionPte(pte, false).u.Long);
     KT_ASSERT_EQ(0x0012A880, MiMakeTransitionPte(0x12A, MM_READWRITE).u.Long);
 
-    /* Prototype: the address round-trips through NT's encoding; the VAD marker. */
+    /* Prototype: offset 0x12344 from paged pool's start is bits 2-8 (0x51) in PTE bits 1-7
+     * and bits 9-29 (0x91) in bits 11-31, worked out by hand; the last address paged pool's
+     * gigabyte can encode sets every address bit; the address round-trips; the VAD marker. */
     pte = MiProtoAddressForPte(protoPte);
-    KT_ASSERT_EQ(((0x12344 >> 1) & 0xFE) | ((0x12344 << 2) & 0xFFFFF800) | 0x400, pte.u.Long);
+    KT_ASSERT_EQ(0x00048CA2, pte.u.Long);
     KT_ASSERT_EQ(1, pte.u.Proto.Prototype);
     KT_ASSERT_PTR_EQ(protoPte, MiPteToProto(pte));
-    KT_ASSERT_PTR_EQ((MMPTE *)(MmPagedPoolStart + 0x3FFFFFFC),
-                     MiPteToProto(MiProtoAddressForPte((MMPTE *)(MmPagedPoolStart + 0x3FFFFFFC))));
+    pte = MiProtoAddressForPte((MMPTE *)(MmPagedPoolStart + 0x3FFFFFFC));
+    KT_ASSERT_EQ(0xFFFFFCFE, pte.u.Long);
+    KT_ASSERT_PTR_EQ((MMPTE *)(MmPagedPoolStart + 0x3FFFFFFC), MiPteToProto(pte));
+    pte = MiProtoAddressForPte(protoPte);
     RtlStringPrintf(proto, sizeof(proto), " Proto: %08X", (uint32_t)(uintptr_t)protoPte);
     ExpectDescription(pte.u.Long, 2, proto, NULL, NULL);
     ExpectDescription(0xFFFFF480, 3, " Proto: VAD", " Protect: 4 - ReadWrite", NULL);
@@ -189,10 +199,9 @@ KTEST(TestPteFormats, "mm.paging.pte_formats")
 KTEST(TestDemandZero, "mm.paging.demand_zero")
 {
     uint32_t committed = CommittedForPool(), faults = MmInfoCounters.DemandZeroCount;
-    uint32_t *p = ExAllocatePoolWithTag(PagedPool, 16 * PAGE_SIZE, PG_TAG);
+    uint32_t *p = KtAllocatePool(PagedPool, 16 * PAGE_SIZE, PG_TAG);
     uint32_t wsSize;
 
-    KT_ASSERT(p != NULL);
     KT_ASSERT_EQ(committed + 16, CommittedForPool());
     for (uint32_t page = 0; page < 16; page++)
         KT_ASSERT_EQ(MM_DEMAND_ZERO_WRITE_PTE, PteOf(p, page).u.Long);
@@ -205,7 +214,7 @@ KTEST(TestDemandZero, "mm.paging.demand_zero")
     }
     KT_ASSERT_GE(MmInfoCounters.DemandZeroCount - faults, 16);
     KT_ASSERT_GE(MmSystemCacheWs.WorkingSetSize, wsSize + 16);
-    ExFreePoolWithTag(p, PG_TAG);
+    KtFreePool(p);
     KT_ASSERT_EQ(committed, CommittedForPool());
 }
 
@@ -213,10 +222,9 @@ KTEST(TestDemandZero, "mm.paging.demand_zero")
  * them back with their data, no disk involved. */
 KTEST(TestSoftFault, "mm.paging.soft_fault")
 {
-    void *p = ExAllocatePoolWithTag(PagedPool, 8 * PAGE_SIZE, PG_TAG);
+    void *p = KtAllocatePool(PagedPool, 8 * PAGE_SIZE, PG_TAG);
     uint32_t soft = MmInfoCounters.TransitionCount, reads = MmInfoCounters.PageReadCount;
 
-    KT_ASSERT(p != NULL);
     for (uint32_t page = 0; page < 8; page++)
         FillPage(PageAt(p, page), page);
     KT_ASSERT_GE(MmEmptySystemWorkingSet(), 8);
@@ -237,7 +245,6 @@ KTEST(TestSoftFault, "mm.paging.soft_fault")
     }
     KT_ASSERT_GE(MmInfoCounters.TransitionCount - soft, 8);
     KT_ASSERT_EQ(reads, MmInfoCounters.PageReadCount);
-    ExFreePoolWithTag(p, PG_TAG);
 }
 
 /*
@@ -253,10 +260,8 @@ KTEST(TestHardFault, "mm.paging.hard_fault")
     const MMPAGING_FILE *file;
     MMPTE pte;
 
-    if (SkipWithoutPagingFile())
-        return;
-    p = ExAllocatePoolWithTag(PagedPool, pages * PAGE_SIZE, PG_TAG);
-    KT_ASSERT(p != NULL);
+    RequirePagingFile();
+    p = KtAllocatePool(PagedPool, pages * PAGE_SIZE, PG_TAG);
     for (uint32_t page = 0; page < pages; page++)
         FillPage(PageAt(p, page), page);
     PageOut(p, pages);
@@ -282,7 +287,7 @@ KTEST(TestHardFault, "mm.paging.hard_fault")
     KT_ASSERT_EQ(1, pte.u.Hard.Valid);
     KT_ASSERT_EQ(0, pte.u.Hard.Dirty);
     usage = PagingFileUsage();
-    ExFreePoolWithTag(p, PG_TAG);
+    KtFreePool(p);
     KT_ASSERT_LE(PagingFileUsage() + pages, usage);
 }
 
@@ -312,69 +317,86 @@ static void ReadPages(void *Context)
     reader->Bad = bad;
 }
 
+static void JoinReaderCleanup(void *Thread)
+{
+    NTSTATUS status = KeWaitForSingleObject(Thread, Executive, KernelMode, false, NULL);
+
+    ObDereferenceObject(Thread);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, status);
+}
+
+/* A reader thread, joined by the test's cleanup if the test ends before JoinReader. */
 static KTHREAD *StartReader(PG_READER *Reader, KPRIORITY Priority)
 {
     KTHREAD *thread;
 
     KT_ASSERT_STATUS(STATUS_SUCCESS, PsCreateSystemThread(&thread, ReadPages, Reader, Priority,
                                                           "PgReader"));
+    KtDefer(JoinReaderCleanup, thread);
     return thread;
 }
 
 static void JoinReader(KTHREAD *Thread)
 {
-    KT_ASSERT_STATUS(STATUS_SUCCESS, KeWaitForSingleObject(Thread, Executive, KernelMode, false,
-                                                           NULL));
-    ObDereferenceObject(Thread);
+    KtRelease(JoinReaderCleanup, Thread);
+}
+
+static void EnableIrq(void *Irq)
+{
+    HalEnableIrq((uint32_t)(uintptr_t)Irq);
 }
 
 /*
  * Two threads fault on one page that is in the paging file: the first reads it, the second
- * finds the read in progress and waits on the same event. The first thread runs above this
- * one, so it gets as far as its read at once; the second follows while the disk works. If
- * the read ever finishes first there was no collision: the test goes round again.
+ * finds the read in progress and waits on the same event. The disk's interrupt is held off
+ * meanwhile, so the read cannot end before the second thread faults, however fast the disk:
+ * the first thread runs above this one and gets as far as waiting for its read at once, the
+ * second does the same and collides; then the interrupt is let through.
  */
 KTEST(TestCollidedFault, "mm.paging.collided")
 {
     PG_READER first = { .Pages = 1, .Reads = 1 }, second = { .Pages = 1, .Reads = 1 };
-    uint32_t collided = MmInfoCounters.CollidedFaultCount, attempt;
+    uint32_t collided = MmInfoCounters.CollidedFaultCount, irq;
+    KTHREAD *a, *b;
 
-    if (SkipWithoutPagingFile())
-        return;
-    first.Base = second.Base = ExAllocatePoolWithTag(PagedPool, PAGE_SIZE, PG_TAG);
-    KT_ASSERT(first.Base != NULL);
+    RequirePagingFile();
+    first.Base = second.Base = KtAllocatePool(PagedPool, PAGE_SIZE, PG_TAG);
     FillPage(PageAt(first.Base, 0), 0);
-    for (attempt = 0; attempt < 10 && MmInfoCounters.CollidedFaultCount == collided; attempt++) {
-        KTHREAD *a, *b;
+    PageOut(first.Base, 1);
+    irq = HAL_IRQ_ATA_PRIMARY +
+          HalAtaDisk(MmPagingFile[PteOf(first.Base, 0).u.Soft.PageFileLow]->Disk)->Channel;
 
-        PageOut(first.Base, 1);
-        a = StartReader(&first, KI_DEFAULT_PRIORITY + 1);
-        b = StartReader(&second, KI_DEFAULT_PRIORITY + 1);
-        JoinReader(a);
-        JoinReader(b);
-        KT_ASSERT_EQ(0, first.Bad);
-        KT_ASSERT_EQ(0, second.Bad);
-    }
-    KtPrint("%u collided fault(s) in %u attempt(s)", MmInfoCounters.CollidedFaultCount - collided,
-            attempt);
-    KT_ASSERT_GT(MmInfoCounters.CollidedFaultCount - collided, 0);
-    ExFreePoolWithTag(first.Base, PG_TAG);
+    HalDisableIrq(irq);
+    KtDefer(EnableIrq, (void *)(uintptr_t)irq);
+    a = StartReader(&first, KI_DEFAULT_PRIORITY + 1);
+    b = StartReader(&second, KI_DEFAULT_PRIORITY + 1);
+    KtRelease(EnableIrq, (void *)(uintptr_t)irq);
+    JoinReader(a);
+    JoinReader(b);
+    KT_ASSERT_EQ(0, first.Bad);
+    KT_ASSERT_EQ(0, second.Bad);
+    KT_ASSERT_EQ(collided + 1, MmInfoCounters.CollidedFaultCount);
 }
 
 /* Give the invalid PTE of Va the protection Protection, as VirtualProtect would. */
 static void SetInvalidPteProtection(void *Va, uint32_t Protection)
 {
     MMPTE *pte = MiGetPteAddress(Va);
+    bool valid;
     KIRQL oldIrql;
 
     MiLockSystemWorkingSet();
     LOCK_PFN(oldIrql);
-    KT_ASSERT_EQ(0, pte->u.Hard.Valid);
-    pte->u.Soft.Protection = Protection;
-    if (pte->u.Soft.Transition)
-        MI_PFN_ELEMENT(pte->u.Trans.PageFrameNumber)->OriginalPte.u.Soft.Protection = Protection;
+    valid = pte->u.Hard.Valid;
+    if (!valid) {
+        pte->u.Soft.Protection = Protection;
+        if (pte->u.Soft.Transition)
+            MI_PFN_ELEMENT(pte->u.Trans.PageFrameNumber)->OriginalPte.u.Soft.Protection =
+                Protection;
+    }
     UNLOCK_PFN(oldIrql);
     MiUnlockSystemWorkingSet();
+    KT_ASSERT(!valid);
 }
 
 /*
@@ -384,12 +406,10 @@ static void SetInvalidPteProtection(void *Va, uint32_t Protection)
  */
 KTEST(TestGuardPage, "mm.paging.guard")
 {
-    uint32_t *p = ExAllocatePoolWithTag(PagedPool, 2 * PAGE_SIZE, PG_TAG);
-    volatile uint32_t *second;
+    uint32_t *p = KtAllocatePool(PagedPool, 2 * PAGE_SIZE, PG_TAG);
+    volatile uint32_t *second = PageAt(p, 1);
     uint32_t value = 1;
 
-    KT_ASSERT(p != NULL);
-    second = PageAt(p, 1);
 
     /* Demand zero. */
     SetInvalidPteProtection(p, MM_GUARD_PAGE | MM_READWRITE);
@@ -409,7 +429,6 @@ KTEST(TestGuardPage, "mm.paging.guard")
     KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeRead32(second, &value));
     KT_ASSERT_EQ(0x6A4D, value);
     KT_ASSERT_EQ(1, MiGetPteAddress(second)->u.Hard.Write);
-    ExFreePoolWithTag(p, PG_TAG);
 }
 
 /*
@@ -480,12 +499,10 @@ KTEST(TestGuardPageChangedMeanwhile, "mm.paging.guard_changed")
 /* The protection in an invalid PTE is checked before anything is paged in. */
 KTEST(TestAccessCheck, "mm.paging.access")
 {
-    uint32_t *p = ExAllocatePoolWithTag(PagedPool, 2 * PAGE_SIZE, PG_TAG);
-    volatile uint32_t *second;
+    uint32_t *p = KtAllocatePool(PagedPool, 2 * PAGE_SIZE, PG_TAG);
+    volatile uint32_t *second = PageAt(p, 1);
     uint32_t value = 1;
 
-    KT_ASSERT(p != NULL);
-    second = PageAt(p, 1);
     SetInvalidPteProtection(p, MM_READONLY);
     KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION, KeProbeWrite32(p, 1));
     KT_ASSERT_EQ(MM_READONLY << MM_PROTECT_FIELD_SHIFT, MiGetPteAddress(p)->u.Long);
@@ -499,49 +516,81 @@ KTEST(TestAccessCheck, "mm.paging.access")
     SetInvalidPteProtection((void *)second, MM_READWRITE);
     KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeWrite32(second, 7));
     KT_ASSERT_EQ(7, *second);
-    ExFreePoolWithTag(p, PG_TAG);
+}
+
+/* Paged pool in chunks of PG_CHUNK_PAGES or more, freed by the test's cleanup if not before. */
+typedef struct _PG_CHUNKS {
+    uint32_t Count;
+    void *Chunk[PG_MAX_CHUNKS];
+} PG_CHUNKS;
+
+static PG_CHUNKS PgChunks;
+
+static void FreeChunks(void *Chunks)
+{
+    PG_CHUNKS *chunks = Chunks;
+
+    while (chunks->Count)
+        ExFreePoolWithTag(chunks->Chunk[--chunks->Count], PG_TAG);
+}
+
+static void ReturnCommitment(void *Pages)
+{
+    MiReturnCommitment((uint32_t)(uintptr_t)Pages);
 }
 
 /*
  * Paged pool up to the commit limit: past it the allocation is refused (NULL), with nothing
- * charged; freeing gives the commitment back, and allocations succeed again.
+ * charged; freeing gives the commitment back, and allocations succeed again. On a machine
+ * whose commitment left is more than paged pool can hold (less a slack for page tables and
+ * fragmentation), the limit cannot be reached through paged pool: the test charges the
+ * excess itself first, as any other user of commitment (kernel stacks, nonpaged pool) would,
+ * and gives it back at the end.
  */
 KTEST(TestCommitLimit, "mm.paging.commit_limit")
 {
-    static void *chunks[PG_MAX_CHUNKS];
-    uint32_t baseline = CommittedForPool(), committed, count = 0, chunkPages;
+    PG_CHUNKS *chunks = &PgChunks;
+    uint32_t room = MmTotalCommitLimit - MmTotalCommittedPages, poolRoom = PagedPoolPagesLeft();
+    uint32_t standIn = 0, baseline, committed, chunkPages;
     void *more;
+
+    if (room > poolRoom - poolRoom / PG_POOL_SLACK) {
+        standIn = room - (poolRoom - poolRoom / PG_POOL_SLACK);
+        KT_ASSERT(MiChargeCommitment(standIn));
+        KtDefer(ReturnCommitment, (void *)(uintptr_t)standIn);
+    }
+    baseline = CommittedForPool();
 
     /* Chunks of a sixteenth of what is left, so the limit is reached in a few dozen. */
     chunkPages = MAX((MmTotalCommitLimit - baseline) / 16, 1u);
-    while (count < PG_MAX_CHUNKS) {
+    KtDefer(FreeChunks, chunks);
+    while (chunks->Count < PG_MAX_CHUNKS) {
         void *chunk = ExAllocatePoolWithTag(PagedPool, (size_t)chunkPages * PAGE_SIZE, PG_TAG);
 
         if (!chunk)
             break;
-        chunks[count++] = chunk;
+        chunks->Chunk[chunks->Count++] = chunk;
     }
-    KtPrint("%u chunks of %u pages; %u of %u pages committed", count, chunkPages,
-            MmTotalCommittedPages, MmTotalCommitLimit);
-    KT_ASSERT_LT(count, PG_MAX_CHUNKS);
-    KT_ASSERT_GE(count, 1);
+    KtPrint("%u chunks of %u pages; %u of %u pages committed, %u of them by the test itself "
+            "(paged pool had %u pages left)", chunks->Count, chunkPages, MmTotalCommittedPages,
+            MmTotalCommitLimit, standIn, poolRoom);
+    KT_ASSERT_LT(chunks->Count, PG_MAX_CHUNKS);
+    KT_ASSERT_GE(chunks->Count, 1);
     KT_ASSERT_LE(MmTotalCommittedPages, MmTotalCommitLimit);
     KT_ASSERT_GT(MmTotalCommittedPages + chunkPages + chunkPages / PTE_PER_PAGE + 2,
                  MmTotalCommitLimit);          /* a chunk, and the page tables it may need */
     if (MmTotalCommitLimit - baseline >= PG_128_MIB + 2 * chunkPages)
-        KT_ASSERT_GE(count * chunkPages, PG_128_MIB);  /* paged pool is sized for the limit */
+        KT_ASSERT_GE(chunks->Count * chunkPages, PG_128_MIB);  /* paged pool is sized for it */
     committed = MmTotalCommittedPages;
     KT_ASSERT(ExAllocatePoolWithTag(PagedPool, (size_t)chunkPages * PAGE_SIZE, PG_TAG) == NULL);
     KT_ASSERT_EQ(committed, MmTotalCommittedPages);
 
-    ExFreePoolWithTag(chunks[--count], PG_TAG);
+    ExFreePoolWithTag(chunks->Chunk[--chunks->Count], PG_TAG);
     KT_ASSERT_EQ(committed - chunkPages, MmTotalCommittedPages);
-    more = ExAllocatePoolWithTag(PagedPool, (size_t)chunkPages * PAGE_SIZE, PG_TAG);
-    KT_ASSERT(more != NULL);
+    more = KtAllocatePool(PagedPool, (size_t)chunkPages * PAGE_SIZE, PG_TAG);
     PageAt(more, chunkPages - 1)[0] = 1;
-    ExFreePoolWithTag(more, PG_TAG);
-    while (count)
-        ExFreePoolWithTag(chunks[--count], PG_TAG);
+    KtFreePool(more);
+    KtRelease(FreeChunks, chunks);
     KT_ASSERT_EQ(baseline, CommittedForPool());
 }
 
@@ -550,33 +599,41 @@ KTEST(TestCommitLimit, "mm.paging.commit_limit")
  * pattern, then read back in order, then in seeded random orders from several threads at
  * once: no word may differ, and the counters must show each path was taken (demand-zero,
  * soft and hard faults, clustered paging-file writes and reads). Freeing it all gives back
- * the commitment and the slots.
+ * the commitment and the slots. Skipped where the paging file or paged pool is too small to
+ * hold three times RAM.
  */
 KTEST(TestThreeTimesRam, "mm.paging.three_times_ram")
 {
-    static void *chunks[PG_MAX_CHUNKS];
     static PG_READER readers[PG_READERS];
+    PG_CHUNKS *chunks = &PgChunks;
     KTHREAD *threads[PG_READERS];
-    const uint32_t chunkCount = MIN(3 * MmNumberOfPhysicalPages / PG_CHUNK_PAGES + 1,
-                                    (uint32_t)PG_MAX_CHUNKS);
+    const uint32_t chunkCount = 3 * MmNumberOfPhysicalPages / PG_CHUNK_PAGES + 1;
     const uint32_t pages = chunkCount * PG_CHUNK_PAGES;
     MMINFO_COUNTERS before = MmInfoCounters;
     uint32_t committed = CommittedForPool(), bad = 0, usage;
     int64_t pause = KI_MILLISECONDS(20);
 
-    if (SkipWithoutPagingFile())
-        return;
+    RequirePagingFile();
+    if (chunkCount > PG_MAX_CHUNKS ||
+        pages + pages / PTE_PER_PAGE + 2 > MmTotalCommitLimit - MmTotalCommittedPages ||
+        pages > PagedPoolPagesLeft())
+        KtSkip("3 x RAM (%u pages) is more than the commit limit (%u pages left) or paged "
+               "pool (%u pages left) can hold", pages,
+               MmTotalCommitLimit - MmTotalCommittedPages, PagedPoolPagesLeft());
     usage = PagingFileUsage();
+    KtDefer(FreeChunks, chunks);
     for (uint32_t c = 0; c < chunkCount; c++) {
-        chunks[c] = ExAllocatePoolWithTag(PagedPool, PG_CHUNK_PAGES * PAGE_SIZE, PG_TAG);
-        KT_ASSERT(chunks[c] != NULL);
+        chunks->Chunk[c] = ExAllocatePoolWithTag(PagedPool, PG_CHUNK_PAGES * PAGE_SIZE, PG_TAG);
+        KT_ASSERT(chunks->Chunk[c] != NULL);
+        chunks->Count++;
     }
     KT_ASSERT_EQ(committed + pages, CommittedForPool());
 
     for (uint32_t page = 0; page < pages; page++)
-        FillPage(PageAt(chunks[page / PG_CHUNK_PAGES], page % PG_CHUNK_PAGES), page);
+        FillPage(PageAt(chunks->Chunk[page / PG_CHUNK_PAGES], page % PG_CHUNK_PAGES), page);
     for (uint32_t page = 0; page < pages; page++)
-        bad += CheckPage(PageAt(chunks[page / PG_CHUNK_PAGES], page % PG_CHUNK_PAGES), page);
+        bad += CheckPage(PageAt(chunks->Chunk[page / PG_CHUNK_PAGES], page % PG_CHUNK_PAGES),
+                         page);
     KT_ASSERT_EQ(0, bad);
 
     /* The readers each take one chunk's worth of random pages from every chunk in turn. */
@@ -588,7 +645,7 @@ KTEST(TestThreeTimesRam, "mm.paging.three_times_ram")
         for (uint32_t r = 0; r < PG_READERS; r++) {
             uint32_t chunk = (c + r * chunkCount / PG_READERS) % chunkCount;
 
-            readers[r].Base = chunks[chunk];
+            readers[r].Base = chunks->Chunk[chunk];
             readers[r].FirstPage = chunk * PG_CHUNK_PAGES;
             threads[r] = StartReader(&readers[r], KI_DEFAULT_PRIORITY);
         }
@@ -623,8 +680,7 @@ KTEST(TestThreeTimesRam, "mm.paging.three_times_ram")
     KT_ASSERT_LT(MmInfoCounters.PageReadIoCount - before.PageReadIoCount,
                  MmInfoCounters.PageReadCount - before.PageReadCount);
 
-    for (uint32_t c = 0; c < chunkCount; c++)
-        ExFreePoolWithTag(chunks[c], PG_TAG);
+    KtRelease(FreeChunks, chunks);
     KeDelayExecutionThread(KernelMode, false, &pause);     /* the readers' stacks go back */
     KT_ASSERT_EQ(committed, CommittedForPool());
     /* Only the other paged pool still in use may have come to hold slots meanwhile; bad
@@ -632,80 +688,123 @@ KTEST(TestThreeTimesRam, "mm.paging.three_times_ram")
     KT_ASSERT_LE(PagingFileUsage(), usage + MmPagedPoolInfo.AllocatedPagedPool);
 }
 
+/* Pages the balance-set test holds aside on the bad list (at its tail), and gives back. */
+static uint32_t PgHeldPages;
+
+static void GiveBackHeldPages(void *Unused)
+{
+    KIRQL oldIrql;
+
+    (void)Unused;
+    LOCK_PFN(oldIrql);
+    for (; PgHeldPages; PgHeldPages--) {
+        uint32_t page = MmBadPageListHead.Blink;
+        MMPFN *pfn = MI_PFN_ELEMENT(page);
+
+        MiUnlinkPageFromList(pfn);
+        pfn->u3.e1.PageLocation = TransitionPage;
+        MiInsertPageInList(&MmFreePageListHead, page);
+    }
+    UNLOCK_PFN(oldIrql);
+}
+
 /*
  * The balance set manager runs the working-set manager once a second, and at once when
- * available memory falls below MmPlentyFreePages: this takes free pages until it does (as
- * any consumer of physical memory would), and within a few ticks the system working set is
- * trimmed, long before the next periodic run could be due.
+ * available memory falls below MmPlentyFreePages: this takes available pages (free, zeroed,
+ * then standby, as any consumer of physical memory would) until it does, and within a few
+ * ticks the system working set is trimmed, long before the next periodic run could be due.
  */
 KTEST(TestBalanceSetWakes, "mm.paging.balance_set")
 {
-    static uint32_t hog[PG_HOG_MAXIMUM];
-    void *p = ExAllocatePoolWithTag(PagedPool, 512 * PAGE_SIZE, PG_TAG);
-    uint32_t held = 0, trimmed, lastTrim;
+    void *p = KtAllocatePool(PagedPool, PG_BALANCE_PAGES * PAGE_SIZE, PG_TAG);
+    uint32_t trimmed, lastTrim, available;
     int64_t pause = KI_MILLISECONDS(50);
     KIRQL oldIrql;
 
-    KT_ASSERT(p != NULL);
-    for (uint32_t page = 0; page < 512; page++)
+    for (uint32_t page = 0; page < PG_BALANCE_PAGES; page++)
         PageAt(p, page)[0] = page;
     _ReadWriteBarrier();
     trimmed = MmSystemCacheWs.TrimmedPages;
     lastTrim = MmSystemCacheWs.LastTrimTime;
 
+    KtDefer(GiveBackHeldPages, NULL);
     LOCK_PFN(oldIrql);
-    while (MmAvailablePages >= MM_PLENTY_FREE_PAGES - 10 && held < PG_HOG_MAXIMUM &&
-           MmFreePageListHead.Total + MmZeroedPageListHead.Total != 0)
-        hog[held++] = MiRemoveAnyPage();
+    for (; MmAvailablePages >= MM_PLENTY_FREE_PAGES - 10; PgHeldPages++)
+        MiInsertPageInList(&MmBadPageListHead, MiRemoveAnyPage());
+    available = MmAvailablePages;
     UNLOCK_PFN(oldIrql);
-    KT_ASSERT_LT(MmAvailablePages, MM_PLENTY_FREE_PAGES);
+    /* The working-set manager runs as soon as the lock is released (it runs above this
+     * thread) and trims back up to MmPlentyFreePages: what was taken is seen under the lock. */
+    KT_ASSERT_LT(available, MM_PLENTY_FREE_PAGES);
     KeDelayExecutionThread(KernelMode, false, &pause);
-    KtPrint("held %u pages; trimmed %u pages, at tick %u (now %u)", held,
+    KtPrint("held %u pages; trimmed %u pages, at tick %u (now %u)", PgHeldPages,
             MmSystemCacheWs.TrimmedPages - trimmed, MmSystemCacheWs.LastTrimTime, KeTickCount);
     KT_ASSERT_NE(lastTrim, MmSystemCacheWs.LastTrimTime);
     KT_ASSERT_GT(MmSystemCacheWs.TrimmedPages - trimmed, 0);
 
-    LOCK_PFN(oldIrql);
-    while (held)
-        MiInsertPageInList(&MmFreePageListHead, hog[--held]);
-    UNLOCK_PFN(oldIrql);
-    for (uint32_t page = 0; page < 512; page++)
+    KtRelease(GiveBackHeldPages, NULL);
+    for (uint32_t page = 0; page < PG_BALANCE_PAGES; page++)
         KT_ASSERT_EQ(page, ReadWord(p, page, 0));
-    ExFreePoolWithTag(p, PG_TAG);
+}
+
+/* Frames the zero-page test took off the zeroed list; its cleanup frees them. */
+static uint32_t PgZeroedFrames[8];
+
+static void FreeZeroedFrames(void *Unused)
+{
+    KIRQL oldIrql;
+
+    (void)Unused;
+    LOCK_PFN(oldIrql);
+    for (uint32_t i = 0; i < ARRAYSIZE(PgZeroedFrames); i++) {
+        if (PgZeroedFrames[i])
+            MiInsertPageInList(&MmFreePageListHead, PgZeroedFrames[i]);
+        PgZeroedFrames[i] = 0;
+    }
+    UNLOCK_PFN(oldIrql);
+}
+
+/* Wait while the zero page thread makes progress (it zeroes at its own pace, and a large
+ * machine has a great many free pages); returns how many free pages are left. */
+static uint32_t WaitForZeroedMemory(void)
+{
+    uint32_t left = MmFreePageListHead.Total, before;
+
+    do {
+        before = left;
+        left = MmWaitForZeroedMemory(1000);
+    } while (left != 0 && left < before);
+    return left;
 }
 
 /* While the processor is otherwise idle, the zero page thread zeroes every free page and
  * moves it to the zeroed list; the pages there are all zeroes. */
 KTEST(TestZeroPageThread, "mm.paging.zero_page_thread")
 {
-    void *p = ExAllocatePoolWithTag(PagedPool, 64 * PAGE_SIZE, PG_TAG);
-    uint32_t frames[8], nonZero = 0;
+    void *p = KtAllocatePool(PagedPool, 64 * PAGE_SIZE, PG_TAG);
+    uint32_t nonZero = 0;
     KIRQL oldIrql;
 
-    KT_ASSERT(p != NULL);
     for (uint32_t page = 0; page < 64; page++)
         FillPage(PageAt(p, page), page);
-    ExFreePoolWithTag(p, PG_TAG);
+    KtFreePool(p);
     KT_ASSERT_GE(MmFreePageListHead.Total, 64);
-    KT_ASSERT_EQ(0, MmWaitForZeroedMemory(1000));
+    KT_ASSERT_EQ(0, WaitForZeroedMemory());
 
+    KtDefer(FreeZeroedFrames, NULL);
     LOCK_PFN(oldIrql);
-    for (uint32_t i = 0; i < ARRAYSIZE(frames); i++)
-        frames[i] = MiRemoveZeroPageIfAny();
+    for (uint32_t i = 0; i < ARRAYSIZE(PgZeroedFrames); i++)
+        PgZeroedFrames[i] = MiRemoveZeroPageIfAny();
     UNLOCK_PFN(oldIrql);
-    for (uint32_t i = 0; i < ARRAYSIZE(frames); i++) {
+    for (uint32_t i = 0; i < ARRAYSIZE(PgZeroedFrames); i++) {
         const uint32_t *words;
 
-        KT_ASSERT_NE(0, frames[i]);
-        words = MiMapPageInHyperSpace(frames[i], &oldIrql);
+        KT_ASSERT_NE(0, PgZeroedFrames[i]);
+        words = MiMapPageInHyperSpace(PgZeroedFrames[i], &oldIrql);
         for (uint32_t w = 0; w < WORDS_PER_PAGE; w++)
             nonZero += words[w] != 0;
         MiUnmapPageInHyperSpace((void *)words, oldIrql);
     }
-    LOCK_PFN(oldIrql);
-    for (uint32_t i = 0; i < ARRAYSIZE(frames); i++)
-        MiInsertPageInList(&MmZeroedPageListHead, frames[i]);
-    UNLOCK_PFN(oldIrql);
     KT_ASSERT_EQ(0, nonZero);
 }
 
@@ -766,8 +865,7 @@ KTEST(TestCreatePagingFileChecks, "mm.paging.create_checks")
     const MMPAGING_FILE *first;
     uint32_t count = MmNumberOfPagingFiles, limit = MmTotalCommitLimit;
 
-    if (SkipWithoutPagingFile())
-        return;
+    RequirePagingFile();
     first = MmPagingFile[0];
     KT_ASSERT_STATUS(STATUS_INVALID_PARAMETER_2, MmCreatePagingFile(first->Disk, 8, 255));
     KT_ASSERT_STATUS(STATUS_INVALID_PARAMETER_3, MmCreatePagingFile(first->Disk, 8, 0x100000));

@@ -4,8 +4,21 @@
 
 #define PFN_TEST_PAGES  256
 #define SCRATCH_VA      0xFFC12000u     /* a HAL-area page nothing else uses */
+#define PFN_4_GIB       0x100000ull     /* the first page a 32-bit PTE cannot map */
 
-static uint32_t PfnTestPages[PFN_TEST_PAGES];
+static uint32_t PfnTestPages[PFN_TEST_PAGES], PfnHeld;
+
+/* The pages the random test still holds go back to the free list. */
+static void FreeHeldPages(void *Unused)
+{
+    KIRQL oldIrql;
+
+    (void)Unused;
+    LOCK_PFN(oldIrql);
+    while (PfnHeld)
+        MiInsertPageInList(&MmFreePageListHead, PfnTestPages[--PfnHeld]);
+    UNLOCK_PFN(oldIrql);
+}
 
 static uint32_t NextRandom(uint32_t *State)
 {
@@ -72,8 +85,10 @@ KTEST(TestPfnMemoryMap, "mm.pfn.memorymap")
     for (uint32_t i = 0; i < KeLoaderBlock.MemoryDescriptorCount; i++) {
         const MEMORY_DESCRIPTOR *d = &KeLoaderBlock.MemoryDescriptors[i];
 
-        if (d->Type == MemoryFree)
-            fromLoader += ((d->Base + d->Length) >> PAGE_SHIFT) - ((d->Base + PAGE_SIZE - 1) >> PAGE_SHIFT);
+        uint64_t end = MIN(d->Base + d->Length, PFN_4_GIB << PAGE_SHIFT);
+
+        if (d->Type == MemoryFree && d->Base < end)
+            fromLoader += (end >> PAGE_SHIFT) - ((d->Base + PAGE_SIZE - 1) >> PAGE_SHIFT);
     }
     KT_ASSERT_EQ(fromLoader - 1, MmNumberOfPhysicalPages);
     KT_ASSERT(!MiIsPhysicalMemory(0));
@@ -113,45 +128,52 @@ KTEST(TestPfnBootPages, "mm.pfn.bootpages")
     }
 }
 
-/* Zeroed pages go in at the head, every other list at the tail. */
+/* Zeroed pages go in at the head, every other list at the tail. (What the lists said is
+ * checked after the PFN lock is released: an assertion must not leave it held.) */
 KTEST(TestPfnInsertRules, "mm.pfn.insertrules")
 {
-    uint32_t a, b;
+    uint32_t a, b, freeTail, zeroedHead, zeroedLocation, removed, removedLocation;
     KIRQL oldIrql;
 
     LOCK_PFN(oldIrql);
     a = MiRemoveAnyPage();
     b = MiRemoveAnyPage();
     MiInsertPageInList(&MmFreePageListHead, a);
-    KT_ASSERT_EQ(a, MmFreePageListHead.Blink);
+    freeTail = MmFreePageListHead.Blink;
     MiZeroPhysicalPage(b);
     MiInsertPageInList(&MmZeroedPageListHead, b);
-    KT_ASSERT_EQ(b, MmZeroedPageListHead.Flink);
-    KT_ASSERT_EQ(ZeroedPageList, MI_PFN_ELEMENT(b)->u3.e1.PageLocation);
-    KT_ASSERT_EQ(b, MiRemoveZeroPageIfAny());
-    KT_ASSERT_EQ(TransitionPage, MI_PFN_ELEMENT(b)->u3.e1.PageLocation);
-    MiInsertPageInList(&MmFreePageListHead, b);
+    zeroedHead = MmZeroedPageListHead.Flink;
+    zeroedLocation = MI_PFN_ELEMENT(b)->u3.e1.PageLocation;
+    removed = MiRemoveZeroPageIfAny();
+    removedLocation = MI_PFN_ELEMENT(removed)->u3.e1.PageLocation;
+    MiInsertPageInList(&MmFreePageListHead, removed);
     UNLOCK_PFN(oldIrql);
+    KT_ASSERT_EQ(a, freeTail);
+    KT_ASSERT_EQ(b, zeroedHead);
+    KT_ASSERT_EQ(ZeroedPageList, zeroedLocation);
+    KT_ASSERT_EQ(b, removed);
+    KT_ASSERT_EQ(TransitionPage, removedLocation);
     CheckTotals(0);
 }
 
 /* A seeded mix of removals and inserts: the totals add up after every step. */
 KTEST(TestPfnRandom, "mm.pfn.random")
 {
-    uint32_t seed = 0x1234, held = 0, available = MmAvailablePages;
+    uint32_t seed = 0x1234, available = MmAvailablePages;
     KIRQL oldIrql;
 
+    KtDefer(FreeHeldPages, NULL);
     for (uint32_t step = 0; step < 2000; step++) {
         uint32_t choice = NextRandom(&seed) % 4;
 
         LOCK_PFN(oldIrql);
-        if (held < PFN_TEST_PAGES && choice < 2) {
-            PfnTestPages[held++] = choice ? MiRemoveAnyPage() : MiRemoveZeroPage();
-        } else if (held > 0) {
-            uint32_t i = NextRandom(&seed) % held;
+        if (PfnHeld < PFN_TEST_PAGES && choice < 2) {
+            PfnTestPages[PfnHeld++] = choice ? MiRemoveAnyPage() : MiRemoveZeroPage();
+        } else if (PfnHeld > 0) {
+            uint32_t i = NextRandom(&seed) % PfnHeld;
             uint32_t page = PfnTestPages[i];
 
-            PfnTestPages[i] = PfnTestPages[--held];
+            PfnTestPages[i] = PfnTestPages[--PfnHeld];
             if (choice == 3) {
                 MiZeroPhysicalPage(page);
                 MiInsertPageInList(&MmZeroedPageListHead, page);
@@ -160,14 +182,11 @@ KTEST(TestPfnRandom, "mm.pfn.random")
             }
         }
         UNLOCK_PFN(oldIrql);
-        KT_ASSERT_EQ(available - held, MmAvailablePages);
+        KT_ASSERT_EQ(available - PfnHeld, MmAvailablePages);
         if (step % 250 == 0)
-            CheckTotals(held);
+            CheckTotals(PfnHeld);
     }
-    LOCK_PFN(oldIrql);
-    while (held)
-        MiInsertPageInList(&MmFreePageListHead, PfnTestPages[--held]);
-    UNLOCK_PFN(oldIrql);
+    KtRelease(FreeHeldPages, NULL);
     KT_ASSERT_EQ(available, MmAvailablePages);
     CheckTotals(0);
 }
@@ -242,24 +261,23 @@ KTEST(TestPfnReferenceCounts, "mm.pfn.refcounts")
     for (size_t c = 0; c < ARRAYSIZE(cases); c++) {
         KIRQL oldIrql;
         uint32_t page;
-        MMPFN *pfn;
+        MMPFN *pfn, mapped;
+        uint32_t mappedTableShares, location, references;
 
         LOCK_PFN(oldIrql);
         page = MiRemoveAnyPage();
         pfn = MI_PFN_ELEMENT(page);
         pte->u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
         MiInitializePfn(page, pte, cases[c].Modified);
-        KT_ASSERT_EQ(tableShares + 1, MI_PFN_ELEMENT(tableFrame)->u2.ShareCount);
-        KT_ASSERT_EQ(1, pfn->u3.e2.ReferenceCount);
-        KT_ASSERT_EQ(1, pfn->u2.ShareCount);
-        KT_ASSERT_EQ(MM_KERNEL_DEMAND_ZERO_PTE, pfn->OriginalPte.u.Long);
+        mapped = *pfn;
+        mappedTableShares = MI_PFN_ELEMENT(tableFrame)->u2.ShareCount;
         pfn->u3.e1.RemovalRequested = cases[c].RemovalRequested;
         if (cases[c].Deleted)
             MI_SET_PFN_DELETED(pfn);
         MiDecrementShareCount(page);
         MiDecrementShareCount(tableFrame);
-        KT_ASSERT_EQ(cases[c].Expected, pfn->u3.e1.PageLocation);
-        KT_ASSERT_EQ(0, pfn->u3.e2.ReferenceCount);
+        location = pfn->u3.e1.PageLocation;
+        references = pfn->u3.e2.ReferenceCount;
 
         /* Give the page back as a plain free page. */
         MiUnlinkPageFromList(pfn);
@@ -270,6 +288,13 @@ KTEST(TestPfnReferenceCounts, "mm.pfn.refcounts")
         MiInsertPageInList(&MmFreePageListHead, page);
         pte->u.Long = MM_ZERO_PTE;
         UNLOCK_PFN(oldIrql);
+
+        KT_ASSERT_EQ(tableShares + 1, mappedTableShares);
+        KT_ASSERT_EQ(1, mapped.u3.e2.ReferenceCount);
+        KT_ASSERT_EQ(1, mapped.u2.ShareCount);
+        KT_ASSERT_EQ(MM_KERNEL_DEMAND_ZERO_PTE, mapped.OriginalPte.u.Long);
+        KT_ASSERT_EQ(cases[c].Expected, location);
+        KT_ASSERT_EQ(0, references);
     }
     KT_ASSERT_EQ(tableShares, MI_PFN_ELEMENT(tableFrame)->u2.ShareCount);
     CheckTotals(0);

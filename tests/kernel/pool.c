@@ -68,34 +68,57 @@ static void CheckSmallBlock(uint8_t *P, size_t Bytes, POOL_TYPE PoolType, uint32
     RtlFillMemory(P, Bytes, 0x5A);
 }
 
-/* Every size to 300 bytes, then every 7th to POOL_BUDDY_MAX (the last of them). */
+/* Every size to 300 bytes, then every 7th to POOL_BUDDY_MAX (the last of them); the last
+ * GRANULARITY_LIVE of each pool stay allocated beside the new one (all of them would not fit
+ * in the commitment of an 8 MiB machine without a paging file). */
 #define GRANULARITY_DENSE       300
 #define GRANULARITY_STEP        7
 #define GRANULARITY_SIZES \
     (GRANULARITY_DENSE + (POOL_BUDDY_MAX - GRANULARITY_DENSE) / GRANULARITY_STEP)
+#define GRANULARITY_LIVE        64
+
+static uint8_t *GranularityBlocks[PagedPool + 1][GRANULARITY_LIVE];
+
+static void FreeGranularityBlocks(void *Unused)
+{
+    (void)Unused;
+    for (POOL_TYPE type = NonPagedPool; type <= PagedPool; type++) {
+        for (uint32_t i = 0; i < GRANULARITY_LIVE; i++) {
+            if (GranularityBlocks[type][i])
+                ExFreePoolWithTag(GranularityBlocks[type][i], TEST_TAG);
+            GranularityBlocks[type][i] = NULL;
+        }
+    }
+}
 
 /* Sizes up to POOL_BUDDY_MAX in both pools: 8-byte units, header filled in as NT's. */
 KTEST(TestPoolGranularity, "mm.pool.granularity")
 {
-    static uint8_t *blocks[PagedPool + 1][GRANULARITY_SIZES];
     uint32_t count = 0;
+    uint8_t *last = NULL;
 
     RequireOrdinaryPool(TEST_TAG);
+    KtDefer(FreeGranularityBlocks, NULL);
     for (size_t bytes = 1; count < GRANULARITY_SIZES; count++) {
         bytes = count < GRANULARITY_DENSE ? count + 1 : bytes + GRANULARITY_STEP;
         for (POOL_TYPE type = NonPagedPool; type <= PagedPool; type++) {
-            blocks[type][count] = ExAllocatePoolWithTag(type, bytes, TEST_TAG);
-            KT_ASSERT(blocks[type][count] != NULL);
-            CheckSmallBlock(blocks[type][count], bytes, type, TEST_TAG);
+            uint8_t **slot = &GranularityBlocks[type][count % GRANULARITY_LIVE];
+
+            if (*slot)
+                ExFreePoolWithTag(*slot, TEST_TAG);
+            *slot = last = ExAllocatePoolWithTag(type, bytes, TEST_TAG);
+            KT_ASSERT(*slot != NULL);
+            CheckSmallBlock(*slot, bytes, type, TEST_TAG);
         }
     }
     KT_ASSERT_EQ(POOL_BUDDY_MAX,
                  GRANULARITY_DENSE + (count - GRANULARITY_DENSE) * GRANULARITY_STEP);
-    KT_ASSERT_EQ(511, HeaderOf(blocks[PagedPool][count - 1])->BlockSize);
-    for (uint32_t i = 0; i < count; i++) {
-        ExFreePool(blocks[NonPagedPool][i]);
-        ExFreePoolWithTag(blocks[PagedPool][i], TEST_TAG);
-    }
+    KT_ASSERT_EQ(511, HeaderOf(last)->BlockSize);
+}
+
+static void FreeProtected(void *P)
+{
+    ExFreePoolWithTag(P, TEST_TAG | PROTECTED_POOL);
 }
 
 /* The tracker counts allocations, frees and whole blocks' bytes per tag and pool. */
@@ -111,10 +134,12 @@ KTEST(TestPoolTags, "mm.pool.tags")
         uint32_t bytes = sizes[i] > POOL_BUDDY_MAX ? ROUND_TO_PAGES(sizes[i])
                                                    : (sizes[i] + 15) / 8 * 8;
 
-        blocks[i][0] = ExAllocatePoolWithTag(NonPagedPool, sizes[i], TEST_TAG);
+        blocks[i][0] = KtAllocatePool(NonPagedPool, sizes[i], TEST_TAG);
         nonPagedBytes += bytes;
         if (i < 3) {
             blocks[i][1] = ExAllocatePoolWithTag(PagedPool, sizes[i], TEST_TAG | PROTECTED_POOL);
+            KT_ASSERT(blocks[i][1] != NULL);
+            KtDefer(FreeProtected, blocks[i][1]);
             pagedBytes += bytes;
         }
     }
@@ -126,9 +151,9 @@ KTEST(TestPoolTags, "mm.pool.tags")
     KT_ASSERT_EQ(TEST_TAG | PROTECTED_POOL, HeaderOf(blocks[0][1])->PoolTag);
 
     for (uint32_t i = 0; i < ARRAYSIZE(sizes); i++) {
-        ExFreePool(blocks[i][0]);
+        KtFreePool(blocks[i][0]);
         if (i < 3)
-            ExFreePoolWithTag(blocks[i][1], TEST_TAG | PROTECTED_POOL);
+            KtRelease(FreeProtected, blocks[i][1]);
     }
     after = Tracker(TEST_TAG);
     KT_ASSERT_EQ(before.NonPagedFrees + 5, after.NonPagedFrees);
@@ -145,17 +170,19 @@ KTEST(TestPoolTypes, "mm.pool.types")
 
     RequireOrdinaryPool(POOL_TAG('N', 'o', 'n', 'e'));
     p = ExAllocatePool(PagedPool, 24);
+    KT_ASSERT(p != NULL);
+    KtDeferFreePool(p);
     KT_ASSERT_EQ(POOL_TAG('N', 'o', 'n', 'e'), HeaderOf(p)->PoolTag);
     KT_ASSERT_EQ(none + 1, Tracker(POOL_TAG('N', 'o', 'n', 'e')).PagedAllocs);
-    ExFreePool(p);
-    p = ExAllocatePoolWithTag(NonPagedPoolCacheAligned, 24, TEST_TAG);
+    KtFreePool(p);
+    p = KtAllocatePool(NonPagedPoolCacheAligned, 24, TEST_TAG);
     KT_ASSERT_EQ(NonPagedPool, MmDeterminePoolType(p));
     KT_ASSERT_EQ(NonPagedPool + 1, HeaderOf(p)->PoolType);
-    ExFreePool(p);
-    p = ExAllocatePoolWithTag(PagedPoolCacheAligned, 24, TEST_TAG);
+    KtFreePool(p);
+    p = KtAllocatePool(PagedPoolCacheAligned, 24, TEST_TAG);
     KT_ASSERT_EQ(PagedPool, MmDeterminePoolType(p));
     KT_ASSERT_EQ(PagedPool + 1, HeaderOf(p)->PoolType);
-    ExFreePool(p);
+    KtFreePool(p);
 }
 
 /* Above POOL_BUDDY_MAX: whole pages, page aligned, recorded with their tag and length. */
@@ -172,9 +199,8 @@ KTEST(TestPoolBigAllocations, "mm.pool.big")
             uint32_t nonPaged = MmAllocatedNonPagedPool;
             uint32_t paged = MmPagedPoolInfo.AllocatedPagedPool;
             const POOL_TRACKER_BIG_PAGES *record;
-            uint8_t *p = ExAllocatePoolWithTag(type, sizes[i], BIG_TAG);
+            uint8_t *p = KtAllocatePool(type, sizes[i], BIG_TAG);
 
-            KT_ASSERT(p != NULL);
             KT_ASSERT_EQ(0, BYTE_OFFSET(p));
             KT_ASSERT_EQ(type, MmDeterminePoolType(p));
             record = BigPageRecord(p);
@@ -186,7 +212,7 @@ KTEST(TestPoolBigAllocations, "mm.pool.big")
             KT_ASSERT_EQ(paged + (type == PagedPool ? pages : 0),
                          MmPagedPoolInfo.AllocatedPagedPool);
             RtlFillMemory(p, sizes[i], 0xB1);
-            ExFreePool(p);
+            KtFreePool(p);
             KT_ASSERT(BigPageRecord(p) == NULL);
             KT_ASSERT_EQ(bigPages, desc->TotalBigPages);
             KT_ASSERT_EQ(nonPaged, MmAllocatedNonPagedPool);
@@ -205,8 +231,8 @@ KTEST(TestPoolDemandZero, "mm.pool.demandzero")
     uint32_t available;
 
     RequireOrdinaryPool(BIG_TAG);
-    paged = ExAllocatePoolWithTag(PagedPool, 3 * PAGE_SIZE, BIG_TAG);
-    nonPaged = ExAllocatePoolWithTag(NonPagedPool, 3 * PAGE_SIZE, BIG_TAG);
+    paged = KtAllocatePool(PagedPool, 3 * PAGE_SIZE, BIG_TAG);
+    nonPaged = KtAllocatePool(NonPagedPool, 3 * PAGE_SIZE, BIG_TAG);
     available = MmAvailablePages;
     for (uint32_t i = 0; i < 3; i++) {
         KT_ASSERT(!MmIsAddressValid(paged + i * PAGE_SIZE));
@@ -219,9 +245,8 @@ KTEST(TestPoolDemandZero, "mm.pool.demandzero")
     KT_ASSERT_EQ(available - 1, MmAvailablePages);
     for (uint32_t i = 0; i < PAGE_SIZE; i += 4)
         KT_ASSERT_EQ(0, *(volatile uint32_t *)(paged + PAGE_SIZE + i));
-    ExFreePool(paged);
+    KtFreePool(paged);
     KT_ASSERT_EQ(available, MmAvailablePages);
-    ExFreePool(nonPaged);
 }
 
 /* Paged pool at APC_LEVEL, where its headers may still fault; nonpaged at DISPATCH_LEVEL. */
@@ -233,18 +258,30 @@ KTEST(TestPoolIrql, "mm.pool.irql")
     RequireOrdinaryPool(TEST_TAG);
     KeRaiseIrql(APC_LEVEL, &oldIrql);
     for (uint32_t i = 0; i < ARRAYSIZE(blocks); i++)
-        blocks[i] = ExAllocatePoolWithTag(PagedPool, 3000, TEST_TAG);   /* a page each */
+        blocks[i] = KtAllocatePool(PagedPool, 3000, TEST_TAG);          /* a page each */
     for (uint32_t i = 0; i < ARRAYSIZE(blocks); i++)
-        ExFreePool(blocks[i]);
+        KtFreePool(blocks[i]);
     KeLowerIrql(oldIrql);
 
     KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);
     for (uint32_t i = 0; i < ARRAYSIZE(blocks); i++)
-        blocks[i] = ExAllocatePoolWithTag(NonPagedPool, 100 * i + 1, TEST_TAG);
+        blocks[i] = KtAllocatePool(NonPagedPool, 100 * i + 1, TEST_TAG);
     for (uint32_t i = 0; i < ARRAYSIZE(blocks); i++)
-        ExFreePool(blocks[i]);
+        KtFreePool(blocks[i]);
     KT_ASSERT_EQ(DISPATCH_LEVEL, KeGetCurrentIrql());
     KeLowerIrql(oldIrql);
+}
+
+/* An allocation that must fail; one that succeeds is freed before the test fails. */
+static void ExpectNoPool(POOL_TYPE PoolType, size_t Bytes)
+{
+    void *p = ExAllocatePoolWithTag(PoolType, Bytes, BIG_TAG);
+
+    if (p) {
+        ExFreePool(p);
+        KtFail(__FILE__, __LINE__, "ExAllocatePoolWithTag(%u, 0x%x) succeeded", PoolType,
+               (uint32_t)Bytes);
+    }
 }
 
 /* Where NT returns NULL: more than the pool can ever hold. Nothing is counted. */
@@ -255,12 +292,10 @@ KTEST(TestPoolRequestsThatFail, "mm.pool.null")
     uint32_t pagedAllocs = PagedPoolDescriptor.RunningAllocs;
 
     RequireOrdinaryPool(BIG_TAG);
-    KT_ASSERT(ExAllocatePoolWithTag(PagedPool, MmSizeOfPagedPoolInBytes + PAGE_SIZE,
-                                    BIG_TAG) == NULL);
-    KT_ASSERT(ExAllocatePoolWithTag(NonPagedPool, MmMaximumNonPagedPoolInBytes + PAGE_SIZE,
-                                    BIG_TAG) == NULL);
-    KT_ASSERT(ExAllocatePoolWithTag(PagedPool, SIZE_MAX, BIG_TAG) == NULL);
-    KT_ASSERT(ExAllocatePoolWithTag(NonPagedPool, SIZE_MAX - PAGE_SIZE, BIG_TAG) == NULL);
+    ExpectNoPool(PagedPool, MmSizeOfPagedPoolInBytes + PAGE_SIZE);
+    ExpectNoPool(NonPagedPool, MmMaximumNonPagedPoolInBytes + PAGE_SIZE);
+    ExpectNoPool(PagedPool, SIZE_MAX);
+    ExpectNoPool(NonPagedPool, SIZE_MAX - PAGE_SIZE);
     KT_ASSERT_EQ(available, MmAvailablePages);
     KT_ASSERT_EQ(nonPagedAllocs, NonPagedPoolDescriptor.RunningAllocs);
     KT_ASSERT_EQ(pagedAllocs, PagedPoolDescriptor.RunningAllocs);
@@ -301,14 +336,29 @@ static uint32_t NextRandom(uint32_t *State)
     return *State >> 8;
 }
 
-static void FreeCheckedBlock(LIVE_BLOCK *Block)
+static LIVE_BLOCK RandomLive[RANDOM_LIVE];
+static uint32_t RandomLiveCount;
+
+static void FreeRandomBlocks(void *Unused)
 {
-    for (uint32_t i = 0; i < Block->Bytes; i++) {
-        if (Block->Va[i] != Block->Fill)
-            KtFail(__FILE__, __LINE__, "byte %u of the %u-byte block %p is %02x, not %02x", i,
-                   Block->Bytes, (void *)Block->Va, Block->Va[i], Block->Fill);
-    }
+    (void)Unused;
+    while (RandomLiveCount)
+        ExFreePool(RandomLive[--RandomLiveCount].Va);
+}
+
+/* Frees the block, then fails if a byte of it was not its fill. */
+static void FreeCheckedBlock(const LIVE_BLOCK *Block)
+{
+    uint32_t i = 0;
+    uint8_t found;
+
+    while (i < Block->Bytes && Block->Va[i] == Block->Fill)
+        i++;
+    found = i < Block->Bytes ? Block->Va[i] : Block->Fill;
     ExFreePool(Block->Va);
+    if (i < Block->Bytes)
+        KtFail(__FILE__, __LINE__, "byte %u of the %u-byte block %p is %02x, not %02x", i,
+               Block->Bytes, (void *)Block->Va, found, Block->Fill);
 }
 
 /*
@@ -319,34 +369,40 @@ static void FreeCheckedBlock(LIVE_BLOCK *Block)
  */
 KTEST(TestPoolRandom, "mm.pool.random")
 {
-    static LIVE_BLOCK live[RANDOM_LIVE];
-    uint32_t seed = 0x5EED2024, count = 0, allocations = 0;
+    LIVE_BLOCK *live = RandomLive;
+    uint32_t seed = 0x5EED2024, allocations = 0;
     POOL_SNAPSHOT before, after;
 
     RequireOrdinaryPool(RANDOM_TAG);
     TakeSnapshot(&before);
+    KtDefer(FreeRandomBlocks, NULL);
     for (uint32_t op = 0; op < RANDOM_OPS; op++) {
         uint32_t r = NextRandom(&seed);
 
-        if (count < RANDOM_LIVE && (count == 0 || r % 100 < 55)) {
-            LIVE_BLOCK *b = &live[count++];
+        if (RandomLiveCount < RANDOM_LIVE && (RandomLiveCount == 0 || r % 100 < 55)) {
+            LIVE_BLOCK *b = &live[RandomLiveCount];
 
             b->Bytes = 1 + NextRandom(&seed) % RANDOM_MAX_SIZE;
             b->Fill = (uint8_t)(op * 7) | 1;
             b->Va = ExAllocatePoolWithTag(r & 1 ? PagedPool : NonPagedPool, b->Bytes, RANDOM_TAG);
             KT_ASSERT(b->Va != NULL);
+            RandomLiveCount++;
             KT_ASSERT_EQ(0, (uintptr_t)b->Va % 8);
             RtlFillMemory(b->Va, b->Bytes, b->Fill);
             allocations++;
         } else {
-            uint32_t victim = r % count;
+            uint32_t victim = r % RandomLiveCount;
+            LIVE_BLOCK block = live[victim];
 
-            FreeCheckedBlock(&live[victim]);
-            live[victim] = live[--count];
+            live[victim] = live[--RandomLiveCount];
+            FreeCheckedBlock(&block);
         }
     }
-    while (count)
-        FreeCheckedBlock(&live[--count]);
+    while (RandomLiveCount) {
+        LIVE_BLOCK block = live[--RandomLiveCount];
+
+        FreeCheckedBlock(&block);
+    }
     TakeSnapshot(&after);
 
     KT_ASSERT_GT(allocations, RANDOM_OPS / 2);

@@ -39,6 +39,28 @@ KTEST(TestSelfMapPde, "boot.selfmap.pde")
     KT_ASSERT_EQ(0, MiGetPdeAddress(0)->u.Long);
 }
 
+/* Where the PTE and the PDE of an address are, worked out by hand (not by the formula under
+ * test): the first and last addresses of user space, of the image, of the page tables, of
+ * the page directory, of paged pool and of the address space, and one anywhere. */
+static const struct { uint32_t Va, Pte, Pde; } SelfMapAddresses[] = {
+    { 0x00000000, 0xC0000000, 0xC0300000 },
+    { 0x7FFEFFFF, 0xC01FFFBC, 0xC03007FC },
+    { 0x80100000, 0xC0200400, 0xC0300800 },
+    { 0xC0000000, 0xC0300000, 0xC0300C00 },
+    { 0xC0300000, 0xC0300C00, 0xC0300C00 },
+    { 0xE1012344, 0xC0384048, 0xC0300E10 },
+    { 0xFFFFFFFF, 0xC03FFFFC, 0xC0300FFC },
+    { 0x12345678, 0xC0048D14, 0xC0300120 },
+};
+
+KTEST(TestSelfMapAddresses, "boot.selfmap.addresses")
+{
+    for (uint32_t i = 0; i < ARRAYSIZE(SelfMapAddresses); i++) {
+        KT_ASSERT_EQ(SelfMapAddresses[i].Pte, (uintptr_t)MiGetPteAddress(SelfMapAddresses[i].Va));
+        KT_ASSERT_EQ(SelfMapAddresses[i].Pde, (uintptr_t)MiGetPdeAddress(SelfMapAddresses[i].Va));
+    }
+}
+
 /* The self-map identities, over addresses spread across all 4 GiB. */
 KTEST(TestSelfMapFormulas, "boot.selfmap.formulas")
 {
@@ -49,8 +71,6 @@ KTEST(TestSelfMapFormulas, "boot.selfmap.formulas")
         MMPTE *pte = MiGetPteAddress(va);
         MMPTE *pde = MiGetPdeAddress(va);
 
-        KT_ASSERT_EQ(PTE_BASE + (va >> 12) * 4, (uintptr_t)pte);
-        KT_ASSERT_EQ(PDE_BASE + (va >> 22) * 4, (uintptr_t)pde);
         KT_ASSERT_PTR_EQ(pde, MiGetPteAddress(pte));
         KT_ASSERT_EQ(va & ~(PAGE_SIZE - 1), (uintptr_t)MiGetVirtualAddressMappedByPte(pte));
         KT_ASSERT_EQ(va & ~PAGE_DIRECTORY_MASK, (uintptr_t)MiGetVirtualAddressMappedByPde(pde));
@@ -185,13 +205,12 @@ KTEST(TestPteFormats, "boot.pte.formats")
  */
 KTEST(TestDemandZeroFault, "boot.pte.demandzero")
 {
-    uint8_t *page = ExAllocatePoolWithTag(PagedPool, PAGE_SIZE, POOL_TAG('T', 't', 'D', 'z'));
+    uint8_t *page = KtAllocatePool(PagedPool, PAGE_SIZE, POOL_TAG('T', 't', 'D', 'z'));
     volatile MMPTE *pte = MiGetPteAddress(page);
     uint32_t value = 0xFFFFFFFF, size = MmSystemCacheWs.WorkingSetSize;
     const MMWSLE *wsle;
     MMPFN *pfn;
 
-    KT_ASSERT(page != NULL);
     KT_ASSERT_EQ(MM_KERNEL_DEMAND_ZERO_PTE, pte->u.Long);
     KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeRead32(page, &value));
     KT_ASSERT_EQ(0, value);
@@ -210,7 +229,7 @@ KTEST(TestDemandZeroFault, "boot.pte.demandzero")
     KT_ASSERT_EQ(1, wsle->u1.e1.Valid);
     KT_ASSERT_EQ((uintptr_t)page >> PAGE_SHIFT, wsle->u1.e1.VirtualPageNumber);
 
-    ExFreePoolWithTag(page, POOL_TAG('T', 't', 'D', 'z'));
+    KtFreePool(page);
     KT_ASSERT_EQ(0, pte->u.Long);
     KT_ASSERT_EQ(size, MmSystemCacheWs.WorkingSetSize);
     KT_ASSERT_EQ(FreePageList, pfn->u3.e1.PageLocation);

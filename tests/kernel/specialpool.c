@@ -28,12 +28,10 @@ static uint32_t SpecialTag(void)
 
 static bool IsSpecial(POOL_TYPE PoolType, size_t Bytes, uint32_t Tag)
 {
-    void *p = ExAllocatePoolWithTag(PoolType, Bytes, Tag);
-    bool special;
+    void *p = KtAllocatePool(PoolType, Bytes, Tag);
+    bool special = MmIsSpecialPoolAddress(p);
 
-    KT_ASSERT(p != NULL);
-    special = MmIsSpecialPoolAddress(p);
-    ExFreePoolWithTag(p, Tag);
+    KtFreePool(p);
     return special;
 }
 
@@ -68,12 +66,12 @@ KTEST(TestSpecialPoolLayout, "mm.specialpool.layout")
     uint32_t tag = SpecialTag();
 
     if (tag == 0)
-        return;
+        KtSkip("no specialpool= in this boot");
     for (POOL_TYPE type = NonPagedPool; type <= PagedPool; type++) {
         for (uint32_t i = 0; i < ARRAYSIZE(sizes); i++) {
             uint32_t inUse = MmSpecialPagesInUse, available = MmAvailablePages, value;
             uint32_t committed = MmTotalCommittedPages;
-            uint8_t *p = ExAllocatePoolWithTag(type, sizes[i], tag);
+            uint8_t *p = KtAllocatePool(type, sizes[i], tag);
             POOL_HEADER *header = PAGE_ALIGN(p);
             uint8_t *guard = (uint8_t *)header + PAGE_SIZE;
 
@@ -94,7 +92,7 @@ KTEST(TestSpecialPoolLayout, "mm.specialpool.layout")
             KT_ASSERT_EQ(available - 1, MmAvailablePages);
             KT_ASSERT_EQ(committed + 1, MmTotalCommittedPages);
             RtlFillMemory(p, sizes[i], 0xE7);
-            ExFreePool(p);
+            KtFreePool(p);
             KT_ASSERT_EQ(inUse, MmSpecialPagesInUse);
             KT_ASSERT_EQ(available, MmAvailablePages);
             KT_ASSERT_EQ(committed, MmTotalCommittedPages);
@@ -112,15 +110,15 @@ KTEST(TestSpecialPoolFreed, "mm.specialpool.freed")
     uint32_t tag = SpecialTag(), value;
 
     if (tag == 0)
-        return;
+        KtSkip("no specialpool= in this boot");
     for (uint32_t i = 0; i < FIFO_ROUNDS; i++) {
-        uint8_t *p = ExAllocatePoolWithTag(i % 2 ? PagedPool : NonPagedPool, 24, tag);
+        uint8_t *p = KtAllocatePool(i % 2 ? PagedPool : NonPagedPool, 24, tag);
         MMPTE pte;
 
         pages[i] = PAGE_ALIGN(p);
         for (uint32_t j = 0; j < i; j++)
             KT_ASSERT_NE((uintptr_t)pages[j], (uintptr_t)pages[i]);
-        ExFreePool(p);
+        KtFreePool(p);
         pte = *MiGetPteAddress(p);
         KT_ASSERT_EQ(0, pte.u.Hard.Valid);
         KT_ASSERT_EQ(MM_NOACCESS, pte.u.Soft.Protection);

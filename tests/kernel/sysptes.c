@@ -156,21 +156,33 @@ KTEST(TestKernelStack, "mm.sysptes.kernelstack")
     KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION, KeProbeRead32(top - 4, &value));
 }
 
+static void *ExhaustStacks[4096];
+static uint32_t ExhaustCount;
+
+static void DeleteExhaustStacks(void *Unused)
+{
+    (void)Unused;
+    while (ExhaustCount)
+        MmDeleteKernelStack(ExhaustStacks[--ExhaustCount], true);
+}
+
 /* Until it runs out: NULL, and everything back afterwards. */
 KTEST(TestKernelStacksExhaust, "mm.sysptes.exhaust")
 {
-    static void *stacks[4096];
-    uint32_t count = 0, free = MmTotalFreeSystemPtes[SystemPteSpace];
+    void **stacks = ExhaustStacks;
+    uint32_t count, free = MmTotalFreeSystemPtes[SystemPteSpace];
 
-    while (count < ARRAYSIZE(stacks) && (stacks[count] = MmCreateKernelStack(true)) != NULL)
-        count++;
-    KT_ASSERT_LT(count, ARRAYSIZE(stacks));
+    KtDefer(DeleteExhaustStacks, NULL);
+    while (ExhaustCount < ARRAYSIZE(ExhaustStacks) &&
+           (stacks[ExhaustCount] = MmCreateKernelStack(true)) != NULL)
+        ExhaustCount++;
+    count = ExhaustCount;
+    KT_ASSERT_LT(count, ARRAYSIZE(ExhaustStacks));
     KT_ASSERT_GT(count, 10);
     /* It stopped for one of its three reasons: PTEs, pages (and a reserve), or commitment. */
     KT_ASSERT(MmTotalFreeSystemPtes[SystemPteSpace] < KERNEL_LARGE_STACK_SIZE / PAGE_SIZE + 1 ||
               MmAvailablePages < KERNEL_LARGE_STACK_SIZE / PAGE_SIZE + MM_MEDIUM_LIMIT ||
               MmTotalCommittedPages + KERNEL_LARGE_STACK_SIZE / PAGE_SIZE > MmTotalCommitLimit);
-    while (count)
-        MmDeleteKernelStack(stacks[--count], true);
+    KtRelease(DeleteExhaustStacks, NULL);
     KT_ASSERT_EQ(free, MmTotalFreeSystemPtes[SystemPteSpace]);
 }

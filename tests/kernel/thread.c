@@ -81,14 +81,14 @@ KTEST(TestThreadRoundRobin, "ke.thread.roundrobin")
     KT_ASSERT_STATUS(STATUS_SUCCESS, PsCreateSystemThread(&tb, Spin, &b, KI_DEFAULT_PRIORITY, "B"));
     KeDelayExecutionThread(KernelMode, false, &interval);
     a.Stop = b.Stop = true;
+    KeWaitForSingleObject(ta, Executive, KernelMode, false, NULL);    /* before a failure can */
+    KeWaitForSingleObject(tb, Executive, KernelMode, false, NULL);    /* take a and b away */
+    ObDereferenceObject(ta);
+    ObDereferenceObject(tb);
     KT_ASSERT_GT(a.Counter, 1000);
     KT_ASSERT_GT(b.Counter, 1000);
     KT_ASSERT_LT(a.Counter, b.Counter * 4);
     KT_ASSERT_LT(b.Counter, a.Counter * 4);
-    KeWaitForSingleObject(ta, Executive, KernelMode, false, NULL);
-    KeWaitForSingleObject(tb, Executive, KernelMode, false, NULL);
-    ObDereferenceObject(ta);
-    ObDereferenceObject(tb);
 }
 
 /* Timeouts end waits on time, not before; a zero timeout only looks. */

@@ -8,8 +8,17 @@ use File::Basename qw(dirname);
 use File::Temp qw(tempfile tempdir);
 use Test::More;
 
-our @EXPORT = qw(boot report_ktap mkdisk blkdebug_drive $TOP);
+our @EXPORT = qw(boot report_ktap mkdisk blkdebug_drive @NO_DISK_SKIPS @NO_PAGING_FILE_SKIPS
+    @NO_SPECIAL_POOL_SKIPS $TOP);
 our $TOP = dirname(dirname(dirname(__FILE__)));
+
+# The self-tests that skip in a boot without a disk, without a paging file, and without
+# specialpool= (the ones that look at special pool's pages).
+our @NO_DISK_SKIPS = map { "hal.ata.$_" }
+    qw(channels fault identify interrupt multipage polled range readwrite reset);
+our @NO_PAGING_FILE_SKIPS = map { "mm.paging.$_" }
+    qw(collided create_checks hard_fault three_times_ram);
+our @NO_SPECIAL_POOL_SKIPS = ('mm.specialpool.freed', 'mm.specialpool.layout');
 
 # boot(cmdline => '...', mem => MiB, iso => 1, disks => [...], timeout => S,
 #      input => "kd commands\n", qemu_args => [...])
@@ -66,23 +75,32 @@ sub blkdebug_drive {
 }
 
 # Turn the KTAP the kernel printed into this script's own results, one per kernel test, and
-# check the summary line. Returns the number of kernel tests seen.
+# check the summary line. skip => [names] is the exact set of tests this boot expects to skip
+# ("ok N name # SKIP reason"); none when it is left out. Returns the number of kernel tests seen.
 sub report_ktap {
-    my ($output, $label) = @_;
-    my ($seen, @diagnostics) = (0);
+    my ($output, $label, %o) = @_;
+    my ($seen, @diagnostics, @skipped) = (0);
     for my $line (split /\n/, $output) {
         if ($line =~ /^# (.*)/) {
             push @diagnostics, $1;
-        } elsif ($line =~ /^(not )?ok \d+ (\S+)/) {
+        } elsif ($line =~ /^(not )?ok \d+ (\S+)(?: # SKIP (.*))?$/) {
             $seen++;
-            ok(!$1, "$label: $2") or diag(join("\n", @diagnostics));
+            if (defined $3) {
+                push @skipped, $2;
+                note("$label: $2 skipped: $3");
+            } else {
+                ok(!$1, "$label: $2") or diag(join("\n", @diagnostics));
+            }
             @diagnostics = ();
         }
     }
-    my ($passed, $failed) = $output =~ /^(\d+) passed, (\d+) failed$/m;
-    ok(defined $passed && $failed == 0 && $passed == $seen,
+    is(join(' ', sort @skipped), join(' ', sort @{ $o{skip} // [] }),
+        "$label: the tests skipped are the ones expected");
+    my ($passed, $failed, $skips) = $output =~ /^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/m;
+    ok(defined $passed && $failed == 0 && ($skips // 0) == @skipped
+        && $passed + @skipped == $seen,
         "$label: summary line agrees (" . ($passed // '?') . " passed, " . ($failed // '?')
-        . " failed)");
+        . " failed, " . ($skips // '?') . " skipped)");
     return $seen;
 }
 
