@@ -11,8 +11,9 @@
  *   the DPC, at DISPATCH_LEVEL
  *     sets the event, and the waiting thread goes on with the status.
  *
- * A transfer that has not ended after KI_DISK_TIMEOUT_MS has its channel reset and fails with
- * STATUS_IO_TIMEOUT: a disk never hangs the system.
+ * A transfer that has not ended in time (KI_DISK_TIMEOUT_MS, and KI_DISK_TIMEOUT_PER_PAGE_MS
+ * more for each page it moves, so a slow disk is not taken for a dead one) has its channel
+ * reset and fails with STATUS_IO_TIMEOUT: a disk never hangs the system.
  *
  * At start-up it also makes the paging files: every partition of type 0x82 (mm386's paging
  * file type), or the regions the pagefile= option names instead.
@@ -65,7 +66,7 @@ NTSTATUS KiDiskTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
                         uint32_t PageCount, bool Write)
 {
     const HAL_ATA_DISK *disk = HalAtaDisk(Disk);
-    int64_t timeout = KI_MILLISECONDS(KI_DISK_TIMEOUT_MS);
+    int64_t timeout = KI_MILLISECONDS(KI_DISK_TIMEOUT_MS + PageCount * KI_DISK_TIMEOUT_PER_PAGE_MS);
     KI_DISK_CHANNEL *channel;
     NTSTATUS status;
 

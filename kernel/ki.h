@@ -66,12 +66,14 @@ bool KiRunBenchmarks(const char *Globs);
  * Disks (disk.c), until an I/O manager exists: KiInitializeDisks gives the ATA driver its PRD
  * pages, connects IRQ 14 and 15, prints the disks and reads their partition tables.
  * KiDiskTransfer moves PageCount page frames (8 sectors each) to or from Disk at Lba and
- * waits, halting, for the interrupt that ends it; after KI_DISK_TIMEOUT_MS it resets the
- * channel and returns STATUS_IO_TIMEOUT. Other failures are HalAtaStartTransfer's refusals
+ * waits, halting, for the interrupt that ends it; after KI_DISK_TIMEOUT_MS and
+ * KI_DISK_TIMEOUT_PER_PAGE_MS for each page (a disk slower than 4 KB/s is taken for one that
+ * does not answer) it resets the channel and returns STATUS_IO_TIMEOUT. Other failures are HalAtaStartTransfer's refusals
  * and the decoded device errors (hal/ata.h). One caller at a time, at an IRQL that leaves
  * the disk interrupts open.
  */
 #define KI_DISK_TIMEOUT_MS          5000
+#define KI_DISK_TIMEOUT_PER_PAGE_MS 1000
 #define DISK_SECTOR_SIZE            512
 #define DISK_SECTORS_PER_PAGE       8
 #define DISK_MBR_PARTITIONS         4

@@ -131,6 +131,8 @@ void MiDecrementReferenceCount(uint32_t PageFrameIndex);
 bool MiIsPhysicalMemory(uint32_t PageFrameIndex);
 void MiDeleteSystemPte(MMPTE *PointerPte);
 void MiSetModified(MMPFN *Pfn);
+void MiWaitForAvailablePages(void);
+void MiNoteAvailablePagesFound(void);
 extern KEVENT MmAvailablePagesEvent, MmModifiedPageWriterEvent, MmZeroingPageEvent;
 extern KEVENT MmWorkingSetManagerEvent;
 void MiInitializePageListEvents(void);
@@ -162,10 +164,13 @@ typedef struct _MMPAGING_FILE {
     uint64_t StartingLba;               /* ... and the sector slot 0 starts at */
     uint32_t WriteHint;                 /* where the next write looks for free slots */
     uint32_t BadSlots;                  /* slots a write failed on: never used again */
+    uint32_t BadSlotsInARow;            /* ... since the last write that succeeded */
+    bool Retired;                       /* its disk is gone: nothing more is written to it */
 } MMPAGING_FILE;
 
 extern MMPAGING_FILE *MmPagingFile[MAX_PAGE_FILES];
 extern uint32_t MmNumberOfPagingFiles;
+extern NTSTATUS MiLastModifiedWriteError;
 bool MiReleasePageFileSpace(MMPTE PteContents);
 uint32_t MiReservePageFileSlots(MMPAGING_FILE *File, uint32_t Wanted, uint32_t *StartSlot);
 /* A failure of some sectors, where a transfer of fewer may succeed: not a timeout or a lost
@@ -363,7 +368,7 @@ void MiAgeWorkingSet(MMSUPPORT *Ws, uint32_t Sample);
 bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws);
 
 /* commit.c: commitment, in pages. */
-extern uint32_t MmTotalCommitLimit, MmTotalCommittedPages, MmPeakCommitment;
+extern uint32_t MmTotalCommitLimit, MmTotalCommittedPages, MmPeakCommitment, MiCommitLimitOwed;
 void MiInitializeCommitment(void);
 bool MiChargeCommitment(uint32_t Pages);
 void MiReturnCommitment(uint32_t Pages);
