@@ -173,12 +173,12 @@ extern uint32_t MmNumberOfPagingFiles;
 extern NTSTATUS MiLastModifiedWriteError;
 bool MiReleasePageFileSpace(MMPTE PteContents);
 uint32_t MiReservePageFileSlots(MMPAGING_FILE *File, uint32_t Wanted, uint32_t *StartSlot);
-/* A failure of some sectors, where a transfer of fewer may succeed: not a timeout or a lost
- * device, which would only cost another wait. */
-static inline bool MiIsMediaError(NTSTATUS Status)
+/* A failure that a smaller transfer, tried again, may not meet: bad sectors, or a timeout on
+ * a slow disk (the smaller transfer has its own, and the disk has caught up meanwhile). Not a
+ * lost device or a refused request. */
+static inline bool MiIsRetryableIoError(NTSTATUS Status)
 {
-    return Status != STATUS_IO_TIMEOUT && Status != STATUS_NO_SUCH_DEVICE &&
-           Status != STATUS_NOT_SUPPORTED;
+    return Status != STATUS_NO_SUCH_DEVICE && Status != STATUS_NOT_SUPPORTED;
 }
 
 NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,

@@ -226,7 +226,7 @@ static void MiWriteCluster(MMPAGING_FILE *File, uint32_t StartSlot, const uint32
                 MiRetirePagingFile(File, status);
         }
     }
-    if (NT_SUCCESS(status) || Count == 1 || File->Retired) {
+    if (NT_SUCCESS(status) || Count == 1 || File->Retired || !MiIsRetryableIoError(status)) {
         for (uint32_t i = 0; i < Count; i++)
             Statuses[i] = status;
         return;

@@ -304,12 +304,14 @@ static NTSTATUS MiResolvePageFileFault(uintptr_t VirtualAddress, MMPTE *PointerP
     MiInitializeReadInProgressPfns(PointerPte, count, frames, &support->Event);
     UNLOCK_PFN(oldIrql);
 
-    /* If the cluster cannot be read for a bad sector, the fault's own page is tried alone:
-     * the sector may be a neighbour's, whose pages then stay in the paging file. */
+    /* If the cluster cannot be read, the fault's own page is tried alone: a bad sector may be
+     * a neighbour's, whose pages then stay in the paging file, and a slow disk that let the
+     * cluster (or the page, behind other transfers) time out may manage one page. */
     MiUnlockSystemWorkingSet();
     clusterStatus = status = MiReadPagingFile(file, slot, frames, count);
     MmInfoCounters.PageReadIoCount++;
-    if (!NT_SUCCESS(status) && count > 1 && MiIsMediaError(status)) {
+    if (!NT_SUCCESS(status) && (count > 1 || status == STATUS_IO_TIMEOUT) &&
+        MiIsRetryableIoError(status)) {
         status = MiReadPagingFile(file, slot, frames, 1);
         MmInfoCounters.PageReadIoCount++;
     }
