@@ -114,8 +114,8 @@ static uint32_t MiGatherPagefilePages(MMPAGING_FILE **File, uint32_t *StartSlot,
 }
 
 /*
- * The pages that File's copy of holds nowhere else (clean, resident, their slot in File) are
- * marked modified and their slots released, so the writer puts them elsewhere. PFN lock held.
+ * The resident pages whose only copy on disk is in File (clean, active or standby) are marked
+ * modified and their slots released, so the writer puts them elsewhere. PFN lock held.
  */
 static void MiRescuePagesOfFile(const MMPAGING_FILE *File)
 {
