@@ -30,6 +30,7 @@
 
 #define MI_AVAILABLE_WAIT_MS            100
 #define MI_NO_PAGES_TIMEOUT_S           (7 * 60)    /* NT's MmSevenMinutes */
+#define MI_WAIT_GAP_TICKS               HAL_CLOCK_HZ /* waits further apart are not one */
 
 MMPFN *MmPfnDatabase;
 uint32_t MmHighestPhysicalPage;
@@ -71,6 +72,7 @@ void MiInitializePageListEvents(void)
 
 static volatile bool MiPagesAwaited;           /* since MiPagesAwaitedSince, none found */
 static volatile uint32_t MiPagesAwaitedSince;   /* KeTickCount */
+static volatile uint32_t MiPagesLastAwaited;    /* ... and of the latest wait */
 
 /*
  * The system can make no progress: threads have waited NT's seven minutes for pages and none
@@ -92,19 +94,22 @@ static __attribute__((noreturn)) void MiNoPagesForSevenMinutes(void)
 /*
  * Too few pages for the caller: wake the modified page writer and the working-set manager and
  * wait, at most MI_AVAILABLE_WAIT_MS, for pages to become available; the caller then looks
- * again. Once callers have waited seven minutes with none finding its pages (NT's bound on a
- * wait for a free page), NO_PAGES_AVAILABLE. Below DISPATCH_LEVEL, holding no lock.
+ * again. Once callers have waited seven minutes without a break and with none finding its
+ * pages (NT's bound on a wait for a free page), NO_PAGES_AVAILABLE. Below DISPATCH_LEVEL,
+ * holding no lock.
  */
 void MiWaitForAvailablePages(void)
 {
     int64_t timeout = KI_MILLISECONDS(MI_AVAILABLE_WAIT_MS);
+    uint32_t now = KeTickCount;
 
-    if (!MiPagesAwaited) {
-        MiPagesAwaitedSince = KeTickCount;
+    if (!MiPagesAwaited || now - MiPagesLastAwaited > MI_WAIT_GAP_TICKS) {
+        MiPagesAwaitedSince = now;
         MiPagesAwaited = true;
-    } else if (KeTickCount - MiPagesAwaitedSince >= MI_NO_PAGES_TIMEOUT_S * HAL_CLOCK_HZ) {
+    } else if (now - MiPagesAwaitedSince >= MI_NO_PAGES_TIMEOUT_S * HAL_CLOCK_HZ) {
         MiNoPagesForSevenMinutes();
     }
+    MiPagesLastAwaited = now;
     KeSetEvent(&MmModifiedPageWriterEvent);
     KeSetEvent(&MmWorkingSetManagerEvent);
     KeClearEvent(&MmAvailablePagesEvent);
