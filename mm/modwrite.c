@@ -115,10 +115,13 @@ static uint32_t MiGatherPagefilePages(MMPAGING_FILE **File, uint32_t *StartSlot,
 
 /*
  * The resident pages whose only copy on disk is in File (clean, active or standby) are marked
- * modified and their slots released, so the writer puts them elsewhere. PFN lock held.
+ * modified and their slots released, so the writer puts them elsewhere; returns how many.
+ * PFN lock held.
  */
-static void MiRescuePagesOfFile(const MMPAGING_FILE *File)
+static uint32_t MiRescuePagesOfFile(const MMPAGING_FILE *File)
 {
+    uint32_t rescued = 0;
+
     for (uint32_t frame = 0; frame <= MmHighestPhysicalPage; frame++) {
         MMPFN *pfn = MI_PFN_ELEMENT(frame);
         MMPTE original = pfn->OriginalPte;
@@ -136,7 +139,9 @@ static void MiRescuePagesOfFile(const MMPAGING_FILE *File)
             pfn->u3.e1.PageLocation = TransitionPage;
             MiInsertPageInList(&MmModifiedPageListHead, frame);
         }
+        rescued++;
     }
+    return rescued;
 }
 
 /*
@@ -146,6 +151,7 @@ static void MiRescuePagesOfFile(const MMPAGING_FILE *File)
  */
 static void MiRetirePagingFile(MMPAGING_FILE *File, NTSTATUS Status)
 {
+    uint32_t rescued;
     KIRQL oldIrql;
 
     LOCK_PFN(oldIrql);
@@ -154,11 +160,12 @@ static void MiRetirePagingFile(MMPAGING_FILE *File, NTSTATUS Status)
         return;
     }
     File->Retired = true;
-    MiRescuePagesOfFile(File);
+    rescued = MiRescuePagesOfFile(File);
     UNLOCK_PFN(oldIrql);
     MiAdjustCommitLimit(-(int32_t)(File->Size - 1 - File->BadSlots));
-    DbgPrint("Paging file %u retired: disk %u does not take writes (status 0x%08x, %u bad slots)\n",
-             File->PageFileNumber, File->Disk, (uint32_t)Status, File->BadSlots);
+    DbgPrint("Paging file %u retired: disk %u does not take writes (status 0x%08x, %u bad slots); "
+             "%u pages to be written elsewhere\n", File->PageFileNumber, File->Disk,
+             (uint32_t)Status, File->BadSlots, rescued);
 }
 
 /* Whether a write that failed with Status says File's disk is gone. */

@@ -17,15 +17,21 @@ my $EIO = 5;
 my $STATUS_IO_DEVICE_ERROR = 'C0000185';
 my @FAST_CLOCK = ('-icount', 'shift=0,sleep=off');
 
-# blkdebug rules: the first write (the paging file's first page, zeroed when it is made)
-# succeeds, every later one fails with EIO.
-my $WRITES_FAIL_AFTER_FIRST = "[set-state]\nevent = \"write_aio\"\nstate = \"1\"\nnew_state = \"2\"\n\n"
-    . "[inject-error]\nevent = \"write_aio\"\nstate = \"2\"\nerrno = \"$EIO\"\n";
+# blkdebug rules: the first $good writes succeed (the first is the paging file's first page,
+# zeroed when it is made), every later one fails with EIO; reads go on working.
+sub writes_fail_after {
+    my ($good) = @_;
+    my $rules = join('', map { "[set-state]\nevent = \"write_aio\"\nstate = \"$_\"\nnew_state = \""
+        . ($_ + 1) . "\"\n\n" } 1 .. $good);
+    return $rules . "[inject-error]\nevent = \"write_aio\"\niotype = \"write\"\nstate = \""
+        . ($good + 1) . "\"\nerrno = \"$EIO\"\n";
+}
+my $WRITES_FAIL_AFTER_FIRST = writes_fail_after(1);
 
 # The file is retired, once, after at most 32 bad slots, and the writes that failed are few.
 sub retired {
     my ($output, $label, $file) = @_;
-    my @retired = $output =~ /^Paging file $file retired: disk $file does not take writes \(status 0x([0-9a-f]{8}), (\d+) bad slots\)$/mg;
+    my @retired = $output =~ /^Paging file $file retired: disk $file does not take writes \(status 0x([0-9a-f]{8}), (\d+) bad slots\); \d+ pages to be written elsewhere$/mg;
     is(scalar(@retired), 2, "$label: paging file $file retired, once");
     cmp_ok($retired[1] // 99, '<=', 32, "$label: ... after " . ($retired[1] // '?') . ' bad slots');
 }
@@ -73,6 +79,22 @@ sub file_counts {
     cmp_ok($failed // 999, '<', 100, 'dead disk of two: ' . ($failed // '?') . ' failed writes');
     report_ktap($output, 'dead disk of two');
     is($status, 0, 'dead disk of two: exits 0, nothing lost');
+}
+
+# One disk of two stops taking writes after 40 (reads go on): its file is retired, the pages
+# resident whose only copy on disk it held are written to the other, and every word is read
+# back, from either disk.
+{
+    my @disks = (mkdisk('stays64', 64), blkdebug_drive(mkdisk('dies16', 16), writes_fail_after(40)));
+    my ($status, $output) = boot(mem => 16, disks => \@disks,
+        cmdline => 'test=mm.paging.three_times_ram', timeout => 120);
+    retired($output, 'disk dies later', 1);
+    my ($rescued) = $output =~ /^Paging file 1 retired: .* (\d+) pages to be written elsewhere$/m;
+    cmp_ok($rescued // 0, '>', 0, 'disk dies later: ' . ($rescued // '?') . ' resident pages it held are written elsewhere');
+    my ($bad, $failed) = file_counts($output, 1);
+    cmp_ok($failed // 999, '<', 100, 'disk dies later: ' . ($failed // '?') . ' failed writes');
+    report_ktap($output, 'disk dies later');
+    is($status, 0, 'disk dies later: exits 0, nothing lost');
 }
 
 # One dead disk of two while the good file is too small for what was committed: a stop.
