@@ -131,7 +131,7 @@ void MiDecrementReferenceCount(uint32_t PageFrameIndex);
 bool MiIsPhysicalMemory(uint32_t PageFrameIndex);
 void MiDeleteSystemPte(MMPTE *PointerPte);
 void MiSetModified(MMPFN *Pfn);
-void MiWaitForAvailablePages(void);
+void MiWaitForAvailablePages(uint32_t Pages);
 void MiNoteAvailablePagesFound(void);
 extern KEVENT MmAvailablePagesEvent, MmModifiedPageWriterEvent, MmZeroingPageEvent;
 extern KEVENT MmWorkingSetManagerEvent;

@@ -72,7 +72,7 @@ static NTSTATUS MiWaitForFaultPages(void)
 {
     MmInfoCounters.PageWaitCount++;
     MiUnlockSystemWorkingSet();
-    MiWaitForAvailablePages();
+    MiWaitForAvailablePages(MM_MEDIUM_LIMIT);
     MiLockSystemWorkingSet();
     return STATUS_REFAULT;
 }

@@ -93,12 +93,12 @@ static __attribute__((noreturn)) void MiNoPagesForSevenMinutes(void)
 
 /*
  * Too few pages for the caller: wake the modified page writer and the working-set manager and
- * wait, at most MI_AVAILABLE_WAIT_MS, for pages to become available; the caller then looks
+ * wait, at most MI_AVAILABLE_WAIT_MS, for Pages to become available; the caller then looks
  * again. Once callers have waited seven minutes without a break and with none finding its
  * pages (NT's bound on a wait for a free page), NO_PAGES_AVAILABLE. Below DISPATCH_LEVEL,
  * holding no lock.
  */
-void MiWaitForAvailablePages(void)
+void MiWaitForAvailablePages(uint32_t Pages)
 {
     int64_t timeout = KI_MILLISECONDS(MI_AVAILABLE_WAIT_MS);
     uint32_t now = KeTickCount;
@@ -113,7 +113,7 @@ void MiWaitForAvailablePages(void)
     KeSetEvent(&MmModifiedPageWriterEvent);
     KeSetEvent(&MmWorkingSetManagerEvent);
     KeClearEvent(&MmAvailablePagesEvent);
-    if (MmAvailablePages < MM_MEDIUM_LIMIT)
+    if (MmAvailablePages < Pages)
         KeWaitForSingleObject(&MmAvailablePagesEvent, Executive, KernelMode, false, &timeout);
 }
 

@@ -39,7 +39,7 @@ void *MmCreateKernelStack(bool LargeStack)
             MiReturnCommitment(pages);
             return NULL;
         }
-        MiWaitForAvailablePages();
+        MiWaitForAvailablePages(pages + MM_MEDIUM_LIMIT);
         LOCK_PFN(oldIrql);
     }
     MiNoteAvailablePagesFound();
