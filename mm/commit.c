@@ -10,9 +10,12 @@
  * files. A clean resident page may keep its slot too, so the files can fill while modified
  * pages wait; the writer then waits with them, and faults still find memory, because the
  * limit keeps the modified and nonpageable pages below RAM less the reserve: the rest is
- * clean, and trimming turns it into standby pages. Slots that go bad leave the limit; the
- * commitment already granted against them comes out of the reserve (beyond MM_COMMIT_RESERVE
- * bad slots, that promise is no longer kept: a disk that bad needs replacing).
+ * clean, and trimming turns it into standby pages.
+ *
+ * Slots that go bad (and files retired with their disk) leave the limit, but never below the
+ * commitment already granted: a promise made stays kept. What cannot come off at once is owed
+ * (MiCommitLimitOwed) and comes off as commitment is returned, so new charges fail first
+ * until the limit is down to what the disks can still hold.
  */
 #include "mm/mi.h"
 
@@ -21,6 +24,7 @@
 uint32_t MmTotalCommitLimit;
 uint32_t MmTotalCommittedPages;
 uint32_t MmPeakCommitment;
+uint32_t MiCommitLimitOwed;             /* pages still to come off the limit */
 static KSPIN_LOCK MiCommitLock;
 
 void MiInitializeCommitment(void)
@@ -28,7 +32,17 @@ void MiInitializeCommitment(void)
     MmTotalCommitLimit = MmAvailablePages > MM_COMMIT_RESERVE ? MmAvailablePages - MM_COMMIT_RESERVE : 0;
 }
 
-/* Promise Pages pages; false (and nothing charged) if that would pass the limit. */
+/* Take what the limit owes off it, as far as the commitment allows. Commit lock held. */
+static void MiPayCommitLimitOwed(void)
+{
+    uint32_t pages = MIN(MiCommitLimitOwed, MmTotalCommitLimit - MmTotalCommittedPages);
+
+    MmTotalCommitLimit -= pages;
+    MiCommitLimitOwed -= pages;
+}
+
+/* Promise Pages pages; false (and nothing charged) if that would pass the limit. Nothing is
+ * promised while the limit owes pages: the commitment is then exactly at it. */
 bool MiChargeCommitment(uint32_t Pages)
 {
     KIRQL oldIrql;
@@ -53,15 +67,26 @@ void MiReturnCommitment(uint32_t Pages)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_COMMIT_UNDERFLOW, Pages,
                      MmTotalCommittedPages, 0);
     MmTotalCommittedPages -= Pages;
+    MiPayCommitLimitOwed();
     KeReleaseSpinLock(&MiCommitLock, oldIrql);
 }
 
-/* A paging file adds its slots (Pages > 0); bad slots take theirs away (Pages < 0). */
+/* A paging file adds its slots (Pages > 0); bad slots and retired files take theirs away
+ * (Pages < 0), paying first what the limit owes. The limit never drops below the commitment:
+ * the rest is owed. */
 void MiAdjustCommitLimit(int32_t Pages)
 {
     KIRQL oldIrql;
 
     KeAcquireSpinLock(&MiCommitLock, &oldIrql);
-    MmTotalCommitLimit += (uint32_t)Pages;
+    if (Pages >= 0) {
+        uint32_t paid = MIN(MiCommitLimitOwed, (uint32_t)Pages);
+
+        MiCommitLimitOwed -= paid;
+        MmTotalCommitLimit += (uint32_t)Pages - paid;
+    } else {
+        MiCommitLimitOwed += (uint32_t)-Pages;
+        MiPayCommitLimitOwed();
+    }
     KeReleaseSpinLock(&MiCommitLock, oldIrql);
 }

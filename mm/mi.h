@@ -132,6 +132,8 @@ void MiDecrementReferenceCount(uint32_t PageFrameIndex);
 bool MiIsPhysicalMemory(uint32_t PageFrameIndex);
 void MiDeleteSystemPte(MMPTE *PointerPte);
 void MiSetModified(MMPFN *Pfn);
+void MiWaitForAvailablePages(uint32_t Pages);
+void MiNoteAvailablePagesFound(void);
 extern KEVENT MmAvailablePagesEvent, MmModifiedPageWriterEvent, MmZeroingPageEvent;
 void MiInitializePageListEvents(void);
 
@@ -160,18 +162,21 @@ typedef struct _MMPAGING_FILE {
     uint64_t StartingLba;               /* ... and the sector slot 0 starts at */
     uint32_t WriteHint;                 /* where the next write looks for free slots */
     uint32_t BadSlots;                  /* slots a write failed on: never used again */
+    uint32_t BadSlotsInARow;            /* ... since the last write that succeeded */
+    bool Retired;                       /* its disk is gone: nothing more is written to it */
 } MMPAGING_FILE;
 
 extern MMPAGING_FILE *MmPagingFile[MAX_PAGE_FILES];
 bool MiOverlapsPagingFile(uint32_t Disk, uint64_t StartingLba, uint64_t Sectors);
+extern NTSTATUS MiLastModifiedWriteError;
 bool MiReleasePageFileSpace(MMPTE PteContents);
 uint32_t MiReservePageFileSlots(MMPAGING_FILE *File, uint32_t Wanted, uint32_t *StartSlot);
-/* A failure of some sectors, where a transfer of fewer may succeed: not a timeout or a lost
- * device, which would only cost another wait. */
-static inline bool MiIsMediaError(NTSTATUS Status)
+/* A failure that a smaller transfer, tried again, may not meet: bad sectors, or a timeout on
+ * a slow disk (the smaller transfer has its own, and the disk has caught up meanwhile). Not a
+ * lost device or a refused request. */
+static inline bool MiIsRetryableIoError(NTSTATUS Status)
 {
-    return Status != STATUS_IO_TIMEOUT && Status != STATUS_NO_SUCH_DEVICE &&
-           Status != STATUS_NOT_SUPPORTED;
+    return Status != STATUS_NO_SUCH_DEVICE && Status != STATUS_NOT_SUPPORTED;
 }
 
 NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
@@ -366,7 +371,7 @@ uint32_t MiFindReplacementEntry(MMSUPPORT *Ws);
 bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws);
 
 /* commit.c: commitment, in pages. */
-extern uint32_t MmTotalCommitLimit, MmTotalCommittedPages, MmPeakCommitment;
+extern uint32_t MmTotalCommitLimit, MmTotalCommittedPages, MmPeakCommitment, MiCommitLimitOwed;
 void MiInitializeCommitment(void);
 bool MiChargeCommitment(uint32_t Pages);
 void MiReturnCommitment(uint32_t Pages);

@@ -10,16 +10,22 @@
  *              OriginalPte = its slot
  *
  * When the write completes, each page goes to the standby list — or back to the modified
- * list if it was written to meanwhile (its new slot is released) or if the write failed. A
- * failed cluster is written again page by page, and only the slots that fail alone are
- * marked bad: never used again, and taken out of the commit limit (MM_COMMIT_RESERVE
- * absorbs commitment granted before they went); their pages are written elsewhere.
+ * list if it was written to meanwhile (its new slot is released) or if the write failed.
+ *
+ * A write that fails (an error or a timeout) is tried again in halves, down to single pages,
+ * and only a slot that fails alone is marked bad: never used again, and taken out of the
+ * commit limit; its page is written elsewhere. A disk that is gone — no device, a single page
+ * that times out, or MI_BAD_SLOTS_TO_RETIRE bad slots in a row — has its file retired
+ * (MiRetirePagingFile): nothing more is written there, its slots leave the commit limit, and
+ * the pages whose only copy on disk it held are marked modified, to be written elsewhere.
  */
 #include "mm/mi.h"
 
-#define MI_WRITER_IDLE_MS   1000
+#define MI_WRITER_IDLE_MS       1000
+#define MI_BAD_SLOTS_TO_RETIRE  32
 
 static uint32_t MiNextPagingFileToWrite;
+NTSTATUS MiLastModifiedWriteError;      /* the status of the last write that failed */
 
 static bool MiShouldWriteModifiedPages(void)
 {
@@ -34,7 +40,7 @@ static MMPAGING_FILE *MiChoosePagingFile(void)
     for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++) {
         MMPAGING_FILE *file = MmPagingFile[(MiNextPagingFileToWrite + i) % MmNumberOfPagingFiles];
 
-        if (file->FreeSpace) {
+        if (file->FreeSpace && !file->Retired) {
             MiNextPagingFileToWrite = (file->PageFileNumber + 1) % MmNumberOfPagingFiles;
             return file;
         }
@@ -108,9 +114,72 @@ static uint32_t MiGatherPagefilePages(MMPAGING_FILE **File, uint32_t *StartSlot,
 }
 
 /*
+ * The resident pages whose only copy on disk is in File (clean, active or standby) are marked
+ * modified and their slots released, so the writer puts them elsewhere; returns how many.
+ * PFN lock held.
+ */
+static uint32_t MiRescuePagesOfFile(const MMPAGING_FILE *File)
+{
+    uint32_t rescued = 0;
+
+    for (uint32_t frame = 0; frame <= MmHighestPhysicalPage; frame++) {
+        MMPFN *pfn = MI_PFN_ELEMENT(frame);
+        MMPTE original = pfn->OriginalPte;
+        uint32_t location = pfn->u3.e1.PageLocation;
+        uint32_t offset = GET_PAGING_FILE_OFFSET(original);
+
+        if ((location != ActiveAndValid && location != StandbyPageList) || pfn->u3.e1.Modified ||
+            original.u.Soft.Prototype || original.u.Soft.Transition ||
+            GET_PAGING_FILE_NUMBER(original) != File->PageFileNumber || offset == 0 ||
+            offset >= File->Size || !RtlCheckBit(&File->Bitmap, offset))
+            continue;
+        MiSetModified(pfn);
+        if (location == StandbyPageList) {
+            MiUnlinkPageFromList(pfn);
+            pfn->u3.e1.PageLocation = TransitionPage;
+            MiInsertPageInList(&MmModifiedPageListHead, frame);
+        }
+        rescued++;
+    }
+    return rescued;
+}
+
+/*
+ * File's disk is gone: nothing more is written to it, its slots leave the commit limit (as
+ * far as the commitment already granted allows; the rest is owed), and the pages it alone
+ * held are written elsewhere. Reads of what it holds are still tried.
+ */
+static void MiRetirePagingFile(MMPAGING_FILE *File, NTSTATUS Status)
+{
+    uint32_t rescued;
+    KIRQL oldIrql;
+
+    LOCK_PFN(oldIrql);
+    if (File->Retired) {
+        UNLOCK_PFN(oldIrql);
+        return;
+    }
+    File->Retired = true;
+    rescued = MiRescuePagesOfFile(File);
+    UNLOCK_PFN(oldIrql);
+    MiAdjustCommitLimit(-(int32_t)(File->Size - 1 - File->BadSlots));
+    DbgPrint("Paging file %u retired: disk %u does not take writes (status 0x%08x, %u bad slots); "
+             "%u pages to be written elsewhere\n", File->PageFileNumber, File->Disk,
+             (uint32_t)Status, File->BadSlots, rescued);
+}
+
+/* Whether a write that failed with Status says File's disk is gone. */
+static bool MiIsPagingFileGone(const MMPAGING_FILE *File, NTSTATUS Status, uint32_t Count)
+{
+    return Status == STATUS_NO_SUCH_DEVICE || (Status == STATUS_IO_TIMEOUT && Count == 1) ||
+           File->BadSlotsInARow >= MI_BAD_SLOTS_TO_RETIRE;
+}
+
+/*
  * The write of Count pages is over (NT's MiWriteComplete), Statuses[i] saying how it went for
- * page i. A page whose slot failed keeps it (the slot is bad from now on, and out of the
- * commit limit) and stays modified, to be written elsewhere. PFN lock held.
+ * page i. A page whose write failed stays modified, to be written elsewhere: its slot is bad
+ * from now on (and out of the commit limit), or just released if the file was retired, which
+ * took all its slots out of the limit at once. PFN lock held.
  */
 static void MiWriteComplete(MMPAGING_FILE *File, const uint32_t *Frames, const NTSTATUS *Statuses,
                             uint32_t Count)
@@ -120,8 +189,12 @@ static void MiWriteComplete(MMPAGING_FILE *File, const uint32_t *Frames, const N
 
         pfn->u3.e1.WriteInProgress = 0;
         if (!NT_SUCCESS(Statuses[i])) {
-            File->BadSlots++;
-            MiAdjustCommitLimit(-1);
+            if (File->Retired) {
+                MiReleasePageFileSpace(pfn->OriginalPte);
+            } else {
+                File->BadSlots++;
+                MiAdjustCommitLimit(-1);
+            }
             pfn->OriginalPte.u.Soft.PageFileHigh = 0;
             pfn->u3.e1.Modified = 1;
         } else {
@@ -136,25 +209,37 @@ static void MiWriteComplete(MMPAGING_FILE *File, const uint32_t *Frames, const N
 }
 
 /*
- * Write the cluster; if that fails for a bad sector, each page again on its own, so that only
- * the slots that really fail are marked bad (a timeout would only time out again, sixteen
- * times over). Returns how each page went in Statuses.
+ * Write Count pages to File's slots from StartSlot; if that fails, each half again, down to
+ * single pages (a smaller transfer has a shorter timeout, which a slow disk may meet), so
+ * only a slot that fails alone is called bad. Once the file is found gone nothing more is
+ * tried. Returns how each page went in Statuses.
  */
-static void MiWriteCluster(const MMPAGING_FILE *File, uint32_t StartSlot, const uint32_t *Frames,
+static void MiWriteCluster(MMPAGING_FILE *File, uint32_t StartSlot, const uint32_t *Frames,
                            uint32_t Count, NTSTATUS *Statuses)
 {
-    NTSTATUS status = MiWritePagingFile(File, StartSlot, Frames, Count);
+    NTSTATUS status = File->Retired ? STATUS_NO_SUCH_DEVICE
+                                    : MiWritePagingFile(File, StartSlot, Frames, Count);
+    uint32_t half = Count / 2;
 
-    MmInfoCounters.DirtyWriteIoCount++;
-    MmInfoCounters.WriteErrorCount += !NT_SUCCESS(status);
-    for (uint32_t i = 0; i < Count; i++) {
-        Statuses[i] = status;
-        if (!NT_SUCCESS(status) && Count > 1 && MiIsMediaError(status)) {
-            Statuses[i] = MiWritePagingFile(File, StartSlot + i, &Frames[i], 1);
-            MmInfoCounters.DirtyWriteIoCount++;
-            MmInfoCounters.WriteErrorCount += !NT_SUCCESS(Statuses[i]);
+    if (!File->Retired) {
+        MmInfoCounters.DirtyWriteIoCount++;
+        if (NT_SUCCESS(status)) {
+            File->BadSlotsInARow = 0;
+        } else {
+            MmInfoCounters.WriteErrorCount++;
+            MiLastModifiedWriteError = status;
+            File->BadSlotsInARow += Count == 1;
+            if (MiIsPagingFileGone(File, status, Count))
+                MiRetirePagingFile(File, status);
         }
     }
+    if (NT_SUCCESS(status) || Count == 1 || File->Retired || !MiIsRetryableIoError(status)) {
+        for (uint32_t i = 0; i < Count; i++)
+            Statuses[i] = status;
+        return;
+    }
+    MiWriteCluster(File, StartSlot, Frames, half, Statuses);
+    MiWriteCluster(File, StartSlot + half, Frames + half, Count - half, Statuses + half);
 }
 
 /* Write clusters while Needed says so and something can be written. */

@@ -17,7 +17,6 @@
 #include "mm/mi.h"
 
 #define MI_FAULT_RESERVE        16      /* pages kept for the system when faults must wait */
-#define MI_AVAILABLE_WAIT_MS    100
 
 MMINFO_COUNTERS MmInfoCounters;
 
@@ -67,21 +66,13 @@ static void MiDereferenceInPageSupportBlock(MMINPAGE_SUPPORT *Support)
     }
 }
 
-/*
- * Too few pages to resolve a fault: let the working set go, wake the writer and the working-set
- * manager, and wait (bounded) until pages are available again. The fault is then retried.
- */
-static NTSTATUS MiWaitForAvailablePages(void)
+/* Too few pages to resolve a fault: let the working set go and wait (bounded) until pages are
+ * available again. The fault is then retried. */
+static NTSTATUS MiWaitForFaultPages(void)
 {
-    int64_t timeout = KI_MILLISECONDS(MI_AVAILABLE_WAIT_MS);
-
     MmInfoCounters.PageWaitCount++;
     MiUnlockSystemWorkingSet();
-    KeSetEvent(&MmModifiedPageWriterEvent);
-    KeSetEvent(&MmWorkingSetManagerEvent);
-    KeClearEvent(&MmAvailablePagesEvent);
-    if (MmAvailablePages < MM_MEDIUM_LIMIT)
-        KeWaitForSingleObject(&MmAvailablePagesEvent, Executive, KernelMode, false, &timeout);
+    MiWaitForAvailablePages(MM_MEDIUM_LIMIT);
     MiLockSystemWorkingSet();
     return STATUS_REFAULT;
 }
@@ -103,8 +94,10 @@ static NTSTATUS MiLockPfnForFault(MMPTE *PointerPte, MMPTE Contents, bool NeedsP
     }
     if (NeedsPages && MmAvailablePages < MI_FAULT_RESERVE) {
         UNLOCK_PFN(*OldIrql);
-        return MiWaitForAvailablePages();
+        return MiWaitForFaultPages();
     }
+    if (NeedsPages)
+        MiNoteAvailablePagesFound();
     return STATUS_SUCCESS;
 }
 
@@ -311,12 +304,14 @@ static NTSTATUS MiResolvePageFileFault(uintptr_t VirtualAddress, MMPTE *PointerP
     MiInitializeReadInProgressPfns(PointerPte, count, frames, &support->Event);
     UNLOCK_PFN(oldIrql);
 
-    /* If the cluster cannot be read for a bad sector, the fault's own page is tried alone:
-     * the sector may be a neighbour's, whose pages then stay in the paging file. */
+    /* If the cluster cannot be read, the fault's own page is tried alone: a bad sector may be
+     * a neighbour's, whose pages then stay in the paging file, and a slow disk that let the
+     * cluster (or the page, behind other transfers) time out may manage one page. */
     MiUnlockSystemWorkingSet();
     clusterStatus = status = MiReadPagingFile(file, slot, frames, count);
     MmInfoCounters.PageReadIoCount++;
-    if (!NT_SUCCESS(status) && count > 1 && MiIsMediaError(status)) {
+    if (!NT_SUCCESS(status) && (count > 1 || status == STATUS_IO_TIMEOUT) &&
+        MiIsRetryableIoError(status)) {
         status = MiReadPagingFile(file, slot, frames, 1);
         MmInfoCounters.PageReadIoCount++;
     }

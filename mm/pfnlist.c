@@ -17,14 +17,20 @@
  *   (0x07, page, share count, 0)  the reference count reached 0 while PTEs still map it
  *   (0x8F, page, location, list)  the page is not where its list says (or is still referenced)
  *   (0x99, page, location, 0)     the share count dropped in a state that has none
- * and an empty system is NO_PAGES_AVAILABLE (0x4D).
+ * and an empty system is NO_PAGES_AVAILABLE (0x4D), as is one where threads have waited for
+ * pages for NT's seven minutes without any finding them.
  */
 #include "mm/mi.h"
+#include "hal/hal.h"
 
 #define PFN_LIST_CORRUPT_LINKS          0x01
 #define PFN_LIST_CORRUPT_SHARE_COUNT    0x07
 #define PFN_LIST_CORRUPT_LOCATION       0x8F
 #define PFN_LIST_CORRUPT_SHARE_STATE    0x99
+
+#define MI_AVAILABLE_WAIT_MS            100
+#define MI_NO_PAGES_TIMEOUT_S           (7 * 60)    /* NT's MmSevenMinutes */
+#define MI_WAIT_GAP_TICKS               HAL_CLOCK_HZ /* waits further apart are not one */
 
 MMPFN *MmPfnDatabase;
 uint32_t MmHighestPhysicalPage;
@@ -62,6 +68,59 @@ void MiInitializePageListEvents(void)
     KeInitializeEvent(&MmZeroingPageEvent, SynchronizationEvent, false);
     KeInitializeEvent(&MmWorkingSetManagerEvent, SynchronizationEvent, false);
     MmModifiedPageMaximum = MmNumberOfPhysicalPages > (33u << 20) / PAGE_SIZE ? 800 : 300;
+}
+
+static volatile bool MiPagesAwaited;           /* since MiPagesAwaitedSince, none found */
+static volatile uint32_t MiPagesAwaitedSince;   /* KeTickCount */
+static volatile uint32_t MiPagesLastAwaited;    /* ... and of the latest wait */
+
+/*
+ * The system can make no progress: threads have waited NT's seven minutes for pages and none
+ * came. NT's parameters: the dirty pages, those of them bound for a paging file (all of them
+ * here), the nonpaged pool still available (pages), the last failed modified write's status.
+ */
+static __attribute__((noreturn)) void MiNoPagesForSevenMinutes(void)
+{
+    uint32_t nonPagedLeft = (MmMaximumNonPagedPoolInBytes >> PAGE_SHIFT) - MmAllocatedNonPagedPool;
+
+    DbgPrint("Mm: no pages for %u s: %u available, %u modified, commitment %u of %u pages "
+             "(%u owed)\n", MI_NO_PAGES_TIMEOUT_S, MmAvailablePages,
+             MmModifiedPageListHead.Total, MmTotalCommittedPages, MmTotalCommitLimit,
+             MiCommitLimitOwed);
+    KeBugCheckEx(NO_PAGES_AVAILABLE, MmModifiedPageListHead.Total, MmModifiedPageListHead.Total,
+                 nonPagedLeft, (uint32_t)MiLastModifiedWriteError);
+}
+
+/*
+ * Too few pages for the caller: wake the modified page writer and the working-set manager and
+ * wait, at most MI_AVAILABLE_WAIT_MS, for Pages to become available; the caller then looks
+ * again. Once callers have waited seven minutes without a break and with none finding its
+ * pages (NT's bound on a wait for a free page), NO_PAGES_AVAILABLE. Below DISPATCH_LEVEL,
+ * holding no lock.
+ */
+void MiWaitForAvailablePages(uint32_t Pages)
+{
+    int64_t timeout = KI_MILLISECONDS(MI_AVAILABLE_WAIT_MS);
+    uint32_t now = KeTickCount;
+
+    if (!MiPagesAwaited || now - MiPagesLastAwaited > MI_WAIT_GAP_TICKS) {
+        MiPagesAwaitedSince = now;
+        MiPagesAwaited = true;
+    } else if (now - MiPagesAwaitedSince >= MI_NO_PAGES_TIMEOUT_S * HAL_CLOCK_HZ) {
+        MiNoPagesForSevenMinutes();
+    }
+    MiPagesLastAwaited = now;
+    KeSetEvent(&MmModifiedPageWriterEvent);
+    KeSetEvent(&MmWorkingSetManagerEvent);
+    KeClearEvent(&MmAvailablePagesEvent);
+    if (MmAvailablePages < Pages)
+        KeWaitForSingleObject(&MmAvailablePagesEvent, Executive, KernelMode, false, &timeout);
+}
+
+/* A caller that needed pages found them: the system is making progress. */
+void MiNoteAvailablePagesFound(void)
+{
+    MiPagesAwaited = false;
 }
 
 /* A page joined a list: wake whoever waits for that. NT's thresholds (pfnlist.c). */

@@ -15,8 +15,9 @@ static uint32_t MiKernelStackPages(bool LargeStack)
     return (LargeStack ? KERNEL_LARGE_STACK_SIZE : KERNEL_STACK_SIZE) / PAGE_SIZE;
 }
 
-/* A new kernel stack; returns its top (the first esp), or NULL when PTEs, commitment or
- * pages run out. */
+/* A new kernel stack; returns its top (the first esp), or NULL when PTEs or commitment run
+ * out. Short of pages, a caller below DISPATCH_LEVEL waits for them, as NT's does (bounded:
+ * MiWaitForAvailablePages); one above gets NULL. */
 void *MmCreateKernelStack(bool LargeStack)
 {
     uint32_t pages = MiKernelStackPages(LargeStack);
@@ -31,12 +32,17 @@ void *MmCreateKernelStack(bool LargeStack)
         return NULL;
     }
     LOCK_PFN(oldIrql);
-    if (MmAvailablePages < pages + MM_MEDIUM_LIMIT) {
+    while (MmAvailablePages < pages + MM_MEDIUM_LIMIT) {
         UNLOCK_PFN(oldIrql);
-        MiReleaseSystemPtes(pte, pages + MM_STACK_GUARD_PAGES, SystemPteSpace);
-        MiReturnCommitment(pages);
-        return NULL;
+        if (oldIrql >= DISPATCH_LEVEL) {
+            MiReleaseSystemPtes(pte, pages + MM_STACK_GUARD_PAGES, SystemPteSpace);
+            MiReturnCommitment(pages);
+            return NULL;
+        }
+        MiWaitForAvailablePages(pages + MM_MEDIUM_LIMIT);
+        LOCK_PFN(oldIrql);
     }
+    MiNoteAvailablePagesFound();
     for (uint32_t i = MM_STACK_GUARD_PAGES; i < pages + MM_STACK_GUARD_PAGES; i++) {
         uint32_t frame = MiRemoveAnyPage();
 

@@ -91,7 +91,7 @@ for my $mem (32, 16) {
 }
 
 # Writes that fail: every write touching slot 100's first sector. The writer's cluster
-# there fails, is written again page by page, and only slot 100 is marked bad; its page stays
+# there fails, is written again in halves down to single pages, and only slot 100 is marked bad; its page stays
 # modified and goes elsewhere; no word of the data is lost.
 {
     my $sector = $PARTITION_LBA + 8 * 100;

@@ -11,8 +11,9 @@
  *   the DPC, at DISPATCH_LEVEL
  *     sets the event, and the waiting thread goes on with the status.
  *
- * A transfer that has not ended after IO_DISK_TIMEOUT_MS has its channel reset and fails with
- * STATUS_IO_TIMEOUT: a disk never hangs the system.
+ * A transfer that has not ended in time (IO_DISK_TIMEOUT_MS, and IO_DISK_TIMEOUT_PER_PAGE_MS
+ * more for each page it moves, so a slow disk is not taken for a dead one) has its channel
+ * reset and fails with STATUS_IO_TIMEOUT: a disk never hangs the system.
  */
 #include "kernel/io/io.h"
 
@@ -58,7 +59,7 @@ NTSTATUS IoDiskTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
                         uint32_t PageCount, bool Write)
 {
     const HAL_ATA_DISK *disk = HalAtaDisk(Disk);
-    int64_t timeout = KI_MILLISECONDS(IO_DISK_TIMEOUT_MS);
+    int64_t timeout = KI_MILLISECONDS(IO_DISK_TIMEOUT_MS + PageCount * IO_DISK_TIMEOUT_PER_PAGE_MS);
     IOP_DISK_CHANNEL *channel;
     NTSTATUS status;
 

@@ -51,11 +51,13 @@ typedef struct _IO_DISK_PAGES {
  * IoInitializeDisks gives the ATA driver its PRD pages, connects IRQ 14 and 15, prints the
  * disks and reads their partition tables. IoDiskTransfer moves PageCount page frames
  * (HAL_ATA_SECTORS_PER_PAGE sectors each) to or from Disk at Lba and waits for the interrupt that
- * ends it; after IO_DISK_TIMEOUT_MS it resets the channel and returns STATUS_IO_TIMEOUT. Other
- * failures are HalAtaStartTransfer's refusals and the decoded device errors (hal/ata.h). At an
+ * ends it; after IO_DISK_TIMEOUT_MS and IO_DISK_TIMEOUT_PER_PAGE_MS for each page (a disk
+ * slower than 4 KB/s is taken for one that does not answer) it resets the channel and returns
+ * STATUS_IO_TIMEOUT. Other failures are HalAtaStartTransfer's refusals and the decoded device errors (hal/ata.h). At an
  * IRQL that leaves the disk interrupts open; callers on one channel take turns.
  */
 #define IO_DISK_TIMEOUT_MS          5000
+#define IO_DISK_TIMEOUT_PER_PAGE_MS 1000
 
 void IoInitializeDisks(const IO_DISK_PAGES *Pages);
 NTSTATUS IoDiskTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,

@@ -140,8 +140,9 @@ void KdCommandVm(int Argc, char **Argv)
              MmZeroedPageListHead.Total, MmFreePageListHead.Total, MmStandbyPageListHead.Total,
              MmModifiedPageListHead.Total, MmModifiedNoWritePageListHead.Total,
              MmBadPageListHead.Total);
-    DbgPrint("Commitment:        %u of %u pages (peak %u)\n", MmTotalCommittedPages,
+    DbgPrint("Commitment:        %u of %u pages (peak %u)", MmTotalCommittedPages,
              MmTotalCommitLimit, MmPeakCommitment);
+    DbgPrint(MiCommitLimitOwed ? ", %u more to leave the limit\n" : "\n", MiCommitLimitOwed);
     DbgPrint("System working set: %u pages (peak %u, minimum %u, maximum %u), %u trimmed\n",
              MmSystemCacheWs.WorkingSetSize, MmSystemCacheWs.PeakWorkingSetSize,
              MmSystemCacheWs.MinimumWorkingSetSize, MmSystemCacheWs.MaximumWorkingSetSize,
@@ -150,8 +151,9 @@ void KdCommandVm(int Argc, char **Argv)
         const MMPAGING_FILE *f = MmPagingFile[i];
 
         DbgPrint("Paging file %u:     disk %u from LBA %llu, %u pages, %u free, %u in use "
-                 "(peak %u), %u bad\n", i, f->Disk, (unsigned long long)f->StartingLba, f->Size,
-                 f->FreeSpace, f->CurrentUsage, f->PeakUsage, f->BadSlots);
+                 "(peak %u), %u bad%s\n", i, f->Disk, (unsigned long long)f->StartingLba, f->Size,
+                 f->FreeSpace, f->CurrentUsage, f->PeakUsage, f->BadSlots,
+                 f->Retired ? ", retired" : "");
     }
     DbgPrint("Faults: %u (demand zero %u, transition %u, collided %u, waits for pages %u)\n",
              MmInfoCounters.PageFaultCount, MmInfoCounters.DemandZeroCount,

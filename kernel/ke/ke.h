@@ -188,6 +188,7 @@ NTSTATUS PsCreateSystemThread(KTHREAD **Thread, KSTART_ROUTINE StartRoutine, voi
                               KPRIORITY Priority, const char *Name);
 __attribute__((noreturn)) void PsTerminateSystemThread(NTSTATUS ExitStatus);
 void ObDereferenceObject(void *Object);     /* threads: the last reference frees it */
+KPRIORITY KeSetPriorityThread(KTHREAD *Thread, KPRIORITY Priority);
 void KiInitializeThreads(void);
 void KiStartIdleThread(void);          /* once Mm can give it a stack */
 

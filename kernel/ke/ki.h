@@ -32,6 +32,7 @@ extern KTHREAD *KiIdleThread;
 extern volatile bool KiDispatchPending;
 void KiInitializeDispatcher(KTHREAD *InitialThread);
 void KiReadyThread(KTHREAD *Thread);
+void KiRemoveReadyThreadFromQueue(KTHREAD *Thread);
 void KiSwapThread(void);
 void KiSwapContext(KTHREAD *OldThread, KTHREAD *NewThread);
 void KiDispatchSoftwareInterrupt(void);

@@ -66,6 +66,14 @@ void KiReadyThread(KTHREAD *Thread)
         KiDispatchPending = true;
 }
 
+/* Take a Ready thread out of its queue (to change its priority). DISPATCH_LEVEL. */
+void KiRemoveReadyThreadFromQueue(KTHREAD *Thread)
+{
+    RemoveEntryList(&Thread->WaitListEntry);
+    if (IsListEmpty(&KiDispatcherReadyListHead[Thread->Priority]))
+        KiReadySummary &= ~(1u << Thread->Priority);
+}
+
 static KTHREAD *KiRemoveReadyThread(void)
 {
     KPRIORITY priority = KiHighestReadyPriority();

@@ -170,3 +170,21 @@ void ObDereferenceObject(void *Object)
     if (free)
         ExFreePoolWithTag(thread, KI_THREAD_TAG);
 }
+
+KPRIORITY KeSetPriorityThread(KTHREAD *Thread, KPRIORITY Priority)
+{
+    KIRQL oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+    KPRIORITY old = Thread->Priority;
+
+    if (Thread->State == Ready) {
+        KiRemoveReadyThreadFromQueue(Thread);
+        Thread->Priority = Priority;
+        KiReadyThread(Thread);
+    } else {
+        Thread->Priority = Priority;
+        if (Thread == KeGetCurrentThread())
+            KiDispatchPending = true;
+    }
+    KfLowerIrql(oldIrql);
+    return old;
+}

@@ -6,18 +6,20 @@ use warnings;
 use Exporter qw(import);
 use File::Basename qw(dirname);
 use File::Temp qw(tempfile tempdir);
+use IO::Select;
+use IO::Socket::UNIX;
 use Test::More;
 
-our @EXPORT = qw(boot report_ktap mkdisk blkdebug_drive @NO_DISK_SKIPS @NO_PAGING_FILE_SKIPS
-    @NO_SPECIAL_POOL_SKIPS $TOP);
+our @EXPORT = qw(boot boot_with_monitor report_ktap mkdisk blkdebug_drive @NO_DISK_SKIPS
+    @NO_PAGING_FILE_SKIPS @NO_SPECIAL_POOL_SKIPS $TOP);
 our $TOP = dirname(dirname(dirname(__FILE__)));
 
 # The self-tests that skip in a boot without a disk, without a paging file, and without
 # specialpool= (the ones that look at special pool's pages).
 our @NO_DISK_SKIPS = map { "hal.ata.$_" }
     qw(channels fault identify interrupt multipage polled range readwrite reset);
-our @NO_PAGING_FILE_SKIPS = map { "mm.paging.$_" }
-    qw(collided create_checks hard_fault three_times_ram);
+our @NO_PAGING_FILE_SKIPS = ((map { "mm.paging.$_" }
+    qw(collided create_checks hard_fault three_times_ram)), 'mm.pagefail.cluster_round_trip');
 our @NO_SPECIAL_POOL_SKIPS = ('mm.specialpool.freed', 'mm.specialpool.layout');
 
 # boot(cmdline => '...', mem => MiB, iso => 1, disks => [...], timeout => S,
@@ -45,6 +47,55 @@ sub boot {
     my $output = <$out> // '';
     close($out);
     return ($? >> 8, $output);
+}
+
+# boot_with_monitor(boot's options, when => qr/.../, monitor => [commands], input => "...")
+# boots as boot() does, with QEMU's monitor on a socket; once the kernel has printed what
+# `when` matches, sends each monitor command (waiting for the monitor's prompt after it),
+# then types `input` at the kernel. Returns (exit status, output, what the monitor said).
+sub boot_with_monitor {
+    my %o = @_;
+    my $socket = tempdir(CLEANUP => 1) . '/monitor';
+    my @argv = ("$TOP/tools/boot", '--timeout', $o{timeout} // 60, '--monitor', $socket);
+    push @argv, ('--mem', $o{mem}) if $o{mem};
+    push @argv, ('--disk', $_) for @{ $o{disks} // [] };
+    push @argv, ('--qemu-arg', $_) for @{ $o{qemu_args} // [] };
+    push @argv, ('--', $o{cmdline}) if defined $o{cmdline};
+
+    pipe(my $in_reader, my $in_writer) or die "pipe: $!";
+    pipe(my $out_reader, my $out_writer) or die "pipe: $!";
+    my $pid = fork() // die "fork: $!";
+    if ($pid == 0) {
+        close($in_writer);
+        close($out_reader);
+        open(STDIN, '<&', $in_reader) or die;
+        open(STDOUT, '>&', $out_writer) or die;
+        open(STDERR, '>&', $out_writer) or die;
+        exec(@argv) or die "exec tools/boot: $!";
+    }
+    close($in_reader);
+    close($out_writer);
+    my ($output, $said, $sent) = ('', '', 0);
+    while (sysread($out_reader, my $chunk, 65536)) {
+        $output .= $chunk;
+        next if $sent || $output !~ $o{when};
+        $sent = 1;
+        my $monitor = IO::Socket::UNIX->new(Peer => $socket) or die "monitor $socket: $!";
+        for my $command ('', @{ $o{monitor} // [] }) {
+            print $monitor "$command\n" if $command ne '';
+            my $reply = '';
+            while ($reply !~ /\(qemu\) $/ && sysread($monitor, my $bytes, 4096)) {
+                $reply .= $bytes;
+            }
+            $said .= $reply;
+        }
+        close($monitor);
+        syswrite($in_writer, $o{input} // '');
+        close($in_writer);
+    }
+    close($out_reader);
+    waitpid($pid, 0);
+    return ($? >> 8, $output, $said);
 }
 
 # mkdisk(name, MiB[, table]): a disk image from tools/mkdisk in a directory removed at exit:

@@ -1,0 +1,171 @@
+/*
+ * tests/kernel/pagefail.c: paging when the disk or memory will not cooperate. Two full write
+ * clusters go out and come back with no slot called bad (tests/pagefail.t runs it on a disk
+ * slower than the fixed timeout used to allow), and a thread is made while no page is
+ * available (its kernel stack waits for pages, as NT's does, instead of failing).
+ */
+#include "kernel/kd/ktest.h"
+#include "mm/mi.h"
+#include "hal/hal.h"
+
+#define PF_TAG                  POOL_TAG('T', 'P', 'f', 'l')
+#define PF_PAGE_OUT_TRIES       50
+#define PF_HOLD_MS              300
+#define WORDS_PER_PAGE          (PAGE_SIZE / sizeof(uint32_t))
+
+static volatile uint32_t *PageAt(void *Base, uint32_t Page)
+{
+    return (volatile uint32_t *)((char *)Base + (size_t)Page * PAGE_SIZE);
+}
+
+static uint32_t PatternWord(uint32_t Page, uint32_t Index)
+{
+    return Page * 0x2545F491u ^ Index * 0x9E3779B1u ^ 0xC3C3C3C3u;
+}
+
+static bool IsPageFilePte(const volatile void *Address)
+{
+    MMPTE pte = { .u.Long = ((volatile MMPTE *)MiGetPteAddress((const void *)Address))->u.Long };
+
+    return !pte.u.Hard.Valid && !pte.u.Soft.Prototype && !pte.u.Soft.Transition &&
+           pte.u.Soft.PageFileHigh != 0;
+}
+
+static uint32_t BadSlots(void)
+{
+    uint32_t bad = 0;
+
+    for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++)
+        bad += MmPagingFile[i]->BadSlots;
+    return bad;
+}
+
+/* Whether all Pages pages from Base reached a paging file (the writer may hold some in a
+ * write of its own for a while, so this goes round). */
+static bool PageOut(void *Base, uint32_t Pages)
+{
+    int64_t pause = KI_MILLISECONDS(10);
+
+    for (uint32_t attempt = 0; attempt < PF_PAGE_OUT_TRIES; attempt++) {
+        uint32_t inFile = 0;
+
+        MmEmptySystemWorkingSet();
+        MmEmptyModifiedPageList();
+        MmPurgeStandbyList();
+        for (uint32_t page = 0; page < Pages; page++)
+            inFile += IsPageFilePte(PageAt(Base, page));
+        if (inFile == Pages)
+            return true;
+        KeDelayExecutionThread(KernelMode, false, &pause);
+    }
+    return false;
+}
+
+/*
+ * Two full clusters out and back: written in two requests, read back in two, no write failed,
+ * every word intact. On a slow disk each transfer takes longer than a one-page one, and the
+ * second waits for the first.
+ */
+KTEST(TestClusterRoundTrip, "mm.pagefail.cluster_round_trip")
+{
+    const uint32_t pages = 2 * MM_MAXIMUM_WRITE_CLUSTER;
+    MMINFO_COUNTERS before = MmInfoCounters;
+    uint32_t bad = BadSlots(), wrong = 0, start = KeTickCount;
+    void *p;
+
+    if (MmNumberOfPagingFiles == 0)
+        KtSkip("no paging file");
+    p = KtAllocatePool(PagedPool, pages * PAGE_SIZE, PF_TAG);
+    for (uint32_t page = 0; page < pages; page++) {
+        for (uint32_t i = 0; i < WORDS_PER_PAGE; i++)
+            PageAt(p, page)[i] = PatternWord(page, i);
+    }
+    _ReadWriteBarrier();
+    KT_ASSERT(PageOut(p, pages));
+    for (uint32_t page = 0; page < pages; page++) {
+        for (uint32_t i = 0; i < WORDS_PER_PAGE; i++)
+            wrong += PageAt(p, page)[i] != PatternWord(page, i);
+    }
+    _ReadWriteBarrier();
+    KtPrint("%u pages written in %u writes (%u failed), read in %u reads, %u ms, %u bad slots",
+            MmInfoCounters.DirtyPagesWriteCount - before.DirtyPagesWriteCount,
+            MmInfoCounters.DirtyWriteIoCount - before.DirtyWriteIoCount,
+            MmInfoCounters.WriteErrorCount - before.WriteErrorCount,
+            MmInfoCounters.PageReadIoCount - before.PageReadIoCount,
+            (KeTickCount - start) * (1000 / HAL_CLOCK_HZ), BadSlots() - bad);
+    KtFreePool(p);
+    KT_ASSERT_EQ(0, wrong);
+    KT_ASSERT_EQ(bad, BadSlots());
+    KT_ASSERT_EQ(0, MmInfoCounters.WriteErrorCount - before.WriteErrorCount);
+}
+
+/* Pages the stack test holds aside on the bad list (at its tail), however many RAM has. */
+static uint32_t PfHeldCount;
+
+static void ReleaseHeldPages(void)
+{
+    KIRQL oldIrql;
+
+    LOCK_PFN(oldIrql);
+    for (; PfHeldCount; PfHeldCount--) {
+        uint32_t page = MmBadPageListHead.Blink;
+        MMPFN *pfn = MI_PFN_ELEMENT(page);
+
+        MiUnlinkPageFromList(pfn);
+        pfn->u3.e1.PageLocation = TransitionPage;
+        MiInsertPageInList(&MmFreePageListHead, page);
+    }
+    UNLOCK_PFN(oldIrql);
+}
+
+/* After PF_HOLD_MS, the held pages go back to the free list. */
+static void GiveBackHeldPages(void *Context)
+{
+    int64_t hold = KI_MILLISECONDS(PF_HOLD_MS);
+
+    (void)Context;
+    KeDelayExecutionThread(KernelMode, false, &hold);
+    ReleaseHeldPages();
+}
+
+static void DoNothing(void *Context)
+{
+    (void)Context;
+}
+
+/*
+ * Every available page but a few is taken, and a thread is made at once: its kernel stack
+ * waits for pages (here, until a thread gives the taken ones back) instead of failing with
+ * STATUS_INSUFFICIENT_RESOURCES. This thread runs at HIGH_PRIORITY meanwhile, so nothing
+ * frees pages between the taking and the making.
+ */
+KTEST(TestKernelStackWaitsForPages, "mm.pagefail.stack_waits")
+{
+    KTHREAD *giver, *thread = NULL;
+    KPRIORITY priority;
+    uint32_t available, held;
+    NTSTATUS status;
+    KIRQL oldIrql;
+
+    KT_ASSERT_STATUS(STATUS_SUCCESS, PsCreateSystemThread(&giver, GiveBackHeldPages, NULL,
+                                                          KI_DEFAULT_PRIORITY, "PfGiver"));
+    priority = KeSetPriorityThread(KeGetCurrentThread(), HIGH_PRIORITY);
+    LOCK_PFN(oldIrql);
+    for (; MmAvailablePages >= MM_MEDIUM_LIMIT; PfHeldCount++)
+        MiInsertPageInList(&MmBadPageListHead, MiRemoveAnyPage());
+    available = MmAvailablePages;
+    held = PfHeldCount;
+    UNLOCK_PFN(oldIrql);
+    status = PsCreateSystemThread(&thread, DoNothing, NULL, KI_DEFAULT_PRIORITY, "PfStack");
+    KeSetPriorityThread(KeGetCurrentThread(), priority);
+    KeWaitForSingleObject(giver, Executive, KernelMode, false, NULL);
+    ObDereferenceObject(giver);
+    if (NT_SUCCESS(status)) {
+        KeWaitForSingleObject(thread, Executive, KernelMode, false, NULL);
+        ObDereferenceObject(thread);
+    }
+    KtPrint("%u pages taken, %u left available; PsCreateSystemThread returned 0x%08x", held,
+            available, (uint32_t)status);
+    KT_ASSERT_LT(available, MM_MEDIUM_LIMIT);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, status);
+}
