@@ -153,7 +153,7 @@ static uintptr_t MiAllocateExpansionPool(uint32_t Pages)
         return 0;
     }
     LOCK_PFN(oldIrql);
-    if (MmAvailablePages < Pages + MM_MEDIUM_LIMIT) {
+    if (MmAvailablePages < Pages + MM_MEDIUM_LIMIT || !MiChargeResidentAvailable(Pages)) {
         UNLOCK_PFN(oldIrql);
         MiReleaseSystemPtes(pte, Pages, NonPagedPoolExpansion);
         MiReturnCommitment(Pages);
@@ -224,6 +224,7 @@ static void MiFreeExpansionPages(uintptr_t Va, uint32_t Pages)
     LOCK_PFN(oldIrql);
     for (uint32_t i = 0; i < Pages; i++)
         MiDeleteSystemPte(&pte[i]);
+    MiReturnResidentAvailable(Pages);
     UNLOCK_PFN(oldIrql);
     MiReleaseSystemPtes(pte, Pages, NonPagedPoolExpansion);
     MiReturnCommitment(Pages);
@@ -319,6 +320,11 @@ static bool MiMakePagedPoolPageTables(uintptr_t Va, uint32_t Pages)
         if (pointerPde->u.Hard.Valid)
             continue;
         if (MmAvailablePages < MM_MEDIUM_LIMIT || !MiChargeCommitment(1)) {
+            made = false;
+            break;
+        }
+        if (!MiChargeResidentAvailable(1)) {
+            MiReturnCommitment(1);
             made = false;
             break;
         }

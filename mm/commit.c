@@ -16,20 +16,46 @@
  * commitment already granted: a promise made stays kept. What cannot come off at once is owed
  * (MiCommitLimitOwed) and comes off as commitment is returned, so new charges fail first
  * until the limit is down to what the disks can still hold.
+ *
+ * Commitment bounds what may exist; it does not say what may be resident. With a paging file
+ * the limit is far above RAM, so a second count, NT's MmResidentAvailablePages, bounds the
+ * pages that can never be paged: kernel stacks, nonpaged pool expansion, special pool, the
+ * page tables and working-set list pages made after start-up. Each is charged before its page
+ * is taken and given back when it is freed, and a charge that would leave fewer than
+ * MM_RESIDENT_AVAILABLE_MINIMUM fails. What is left is always pageable or available, so a
+ * thread that waits for pages waits for something trimming and writing can give it.
  */
 #include "mm/mi.h"
 
-#define MM_COMMIT_RESERVE   1024
+#define MM_COMMIT_RESERVE               1024
 
 uint32_t MmTotalCommitLimit;
 uint32_t MmTotalCommittedPages;
 uint32_t MmPeakCommitment;
 uint32_t MiCommitLimitOwed;             /* pages still to come off the limit */
+int32_t MmResidentAvailablePages;       /* pages that may still be made nonpageable */
 static KSPIN_LOCK MiCommitLock;
 
 void MiInitializeCommitment(void)
 {
     MmTotalCommitLimit = MmAvailablePages > MM_COMMIT_RESERVE ? MmAvailablePages - MM_COMMIT_RESERVE : 0;
+    MmResidentAvailablePages = (int32_t)MmAvailablePages;
+}
+
+/* Pages pages about to become nonpageable; false (nothing charged) if that would leave fewer
+ * than MM_RESIDENT_AVAILABLE_MINIMUM. PFN lock held. */
+bool MiChargeResidentAvailable(uint32_t Pages)
+{
+    if (MmResidentAvailablePages - (int32_t)Pages < MM_RESIDENT_AVAILABLE_MINIMUM)
+        return false;
+    MmResidentAvailablePages -= (int32_t)Pages;
+    return true;
+}
+
+/* Nonpageable pages freed. PFN lock held. */
+void MiReturnResidentAvailable(uint32_t Pages)
+{
+    MmResidentAvailablePages += (int32_t)Pages;
 }
 
 /* Take what the limit owes off it, as far as the commitment allows. Commit lock held. */

@@ -375,6 +375,10 @@ extern uint32_t MmTotalCommitLimit, MmTotalCommittedPages, MmPeakCommitment, MiC
 void MiInitializeCommitment(void);
 bool MiChargeCommitment(uint32_t Pages);
 void MiReturnCommitment(uint32_t Pages);
+#define MM_RESIDENT_AVAILABLE_MINIMUM   MM_HIGH_LIMIT   /* never made nonpageable */
+extern int32_t MmResidentAvailablePages;
+bool MiChargeResidentAvailable(uint32_t Pages);
+void MiReturnResidentAvailable(uint32_t Pages);
 void MiAdjustCommitLimit(int32_t Pages);
 
 /* The system threads of Mm (modwrite.c, zeropage.c). */

@@ -15,9 +15,9 @@ static uint32_t MiKernelStackPages(bool LargeStack)
     return (LargeStack ? KERNEL_LARGE_STACK_SIZE : KERNEL_STACK_SIZE) / PAGE_SIZE;
 }
 
-/* A new kernel stack; returns its top (the first esp), or NULL when PTEs or commitment run
- * out. Short of pages, a caller below DISPATCH_LEVEL waits for them, as NT's does (bounded:
- * MiWaitForAvailablePages); one above gets NULL. */
+/* A new kernel stack; returns its top (the first esp), or NULL when PTEs, commitment or
+ * resident available pages run out. Short of pages, a caller below DISPATCH_LEVEL waits for
+ * them, as NT's does (bounded: MiWaitForAvailablePages); one above gets NULL. */
 void *MmCreateKernelStack(bool LargeStack)
 {
     uint32_t pages = MiKernelStackPages(LargeStack);
@@ -32,9 +32,18 @@ void *MmCreateKernelStack(bool LargeStack)
         return NULL;
     }
     LOCK_PFN(oldIrql);
+    if (!MiChargeResidentAvailable(pages)) {
+        UNLOCK_PFN(oldIrql);
+        MiReleaseSystemPtes(pte, pages + MM_STACK_GUARD_PAGES, SystemPteSpace);
+        MiReturnCommitment(pages);
+        return NULL;
+    }
     while (MmAvailablePages < pages + MM_MEDIUM_LIMIT) {
         UNLOCK_PFN(oldIrql);
         if (oldIrql >= DISPATCH_LEVEL) {
+            LOCK_PFN(oldIrql);
+            MiReturnResidentAvailable(pages);
+            UNLOCK_PFN(oldIrql);
             MiReleaseSystemPtes(pte, pages + MM_STACK_GUARD_PAGES, SystemPteSpace);
             MiReturnCommitment(pages);
             return NULL;
@@ -64,6 +73,7 @@ void MmDeleteKernelStack(void *PointerKernelStack, bool LargeStack)
     LOCK_PFN(oldIrql);
     for (uint32_t i = MM_STACK_GUARD_PAGES; i < pages + MM_STACK_GUARD_PAGES; i++)
         MiDeleteSystemPte(&pte[i]);
+    MiReturnResidentAvailable(pages);
     UNLOCK_PFN(oldIrql);
     MiReleaseSystemPtes(pte, pages + MM_STACK_GUARD_PAGES, SystemPteSpace);
     MiReturnCommitment(pages);

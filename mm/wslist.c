@@ -41,7 +41,7 @@ static bool MiGrowWorkingSetList(MMWSL *Wsl)
     if (va >= MmSystemCacheStart)
         return false;
     LOCK_PFN(oldIrql);
-    if (MmAvailablePages == 0) {
+    if (MmAvailablePages == 0 || !MiChargeResidentAvailable(1)) {
         UNLOCK_PFN(oldIrql);
         return false;
     }

@@ -171,6 +171,7 @@ KTEST(TestKernelStacksExhaust, "mm.sysptes.exhaust")
 {
     void **stacks = ExhaustStacks;
     uint32_t count, free = MmTotalFreeSystemPtes[SystemPteSpace];
+    int32_t resident = MmResidentAvailablePages;
 
     KtDefer(DeleteExhaustStacks, NULL);
     while (ExhaustCount < ARRAYSIZE(ExhaustStacks) &&
@@ -179,10 +180,15 @@ KTEST(TestKernelStacksExhaust, "mm.sysptes.exhaust")
     count = ExhaustCount;
     KT_ASSERT_LT(count, ARRAYSIZE(ExhaustStacks));
     KT_ASSERT_GT(count, 10);
-    /* It stopped for one of its three reasons: PTEs, pages (and a reserve), or commitment. */
+    /* It stopped for one of its three reasons: PTEs, commitment, or pages that may still be
+     * made nonpageable (with a paging file, commitment reaches far past RAM). */
     KT_ASSERT(MmTotalFreeSystemPtes[SystemPteSpace] < KERNEL_LARGE_STACK_SIZE / PAGE_SIZE + 1 ||
-              MmAvailablePages < KERNEL_LARGE_STACK_SIZE / PAGE_SIZE + MM_MEDIUM_LIMIT ||
-              MmTotalCommittedPages + KERNEL_LARGE_STACK_SIZE / PAGE_SIZE > MmTotalCommitLimit);
+              MmTotalCommittedPages + KERNEL_LARGE_STACK_SIZE / PAGE_SIZE > MmTotalCommitLimit ||
+              MmResidentAvailablePages - KERNEL_LARGE_STACK_SIZE / PAGE_SIZE <
+                  MM_RESIDENT_AVAILABLE_MINIMUM);
+    KT_ASSERT_EQ(resident - (int32_t)(count * (KERNEL_LARGE_STACK_SIZE / PAGE_SIZE)),
+                 MmResidentAvailablePages);
     KtRelease(DeleteExhaustStacks, NULL);
     KT_ASSERT_EQ(free, MmTotalFreeSystemPtes[SystemPteSpace]);
+    KT_ASSERT_EQ(resident, MmResidentAvailablePages);
 }
