@@ -33,4 +33,21 @@ like($output, qr/^\*\*\* STOP: 0x000000E2 /m, 'STOP 0xE2');
 ($status, $output) = boot(cmdline => 'crash=nosuchkind', input => "poweroff\n", timeout => 30);
 like($output, qr/crash: unknown kind 'nosuchkind'/, 'an unknown kind is reported');
 is($status, 0, '... and the kernel goes on to the prompt');
+# Too little RAM: INSTALL_MORE_MEMORY (pages, lowest page, highest page, 0) at once, at every
+# size below the 7 MB minimum; 8 MiB starts.
+for my $mib (2 .. 7) {
+    ($status, $output) = boot(mem => $mib, cmdline => 'test=rtl.glob', timeout => 30);
+    is($status, 1, "$mib MiB exits 1");
+    my ($kib) = $output =~ /^  (\d+) KiB available$/m;
+    my ($pages, $lowest, $highest, $zero) =
+        $output =~ /^\*\*\* STOP: 0x0000007D \(0x(\w{8}),0x(\w{8}),0x(\w{8}),0x(\w{8})\)$/m;
+    ok(defined $pages, "$mib MiB: STOP 0x7D INSTALL_MORE_MEMORY");
+    is(hex($pages // 0), int(($kib // 0) / 4) - 1, "$mib MiB: the pages of RAM (page 0 aside)");
+    ok(hex($pages // 0) < 7 * 256, "$mib MiB: fewer than 7 MB of pages");
+    is(hex($lowest // 1) . '/' . hex($zero // 1), '1/0', "$mib MiB: lowest page 1, and 0");
+    ok(hex($highest // 0) < $mib * 256 && hex($highest // 0) >= hex($pages // 0),
+        "$mib MiB: the highest page");
+}
+($status, $output) = boot(mem => 8, cmdline => 'test=rtl.glob', timeout => 30);
+is($status, 0, '8 MiB starts and runs a test');
 done_testing();
