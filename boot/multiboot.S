@@ -1,7 +1,7 @@
 /*
  * boot/multiboot.S: from the multiboot loader to KiSystemStartup.
  *
- * Runs at physical addresses with paging off. It copies what the loader passed (the multiboot
+ * Runs at physical addresses with paging off. It checks the processor (boot/cpu.S), copies what the loader passed (the multiboot
  * information, its memory map and the command line) into the image, because none of it will be
  * mapped once paging is on; builds the first page directory; turns paging on; jumps to the
  * kernel's link addresses; removes the identity map; and calls KiSystemStartup.
@@ -51,6 +51,7 @@ _start:
     cli
     cld
     movl $PHYS(KiBootStackTop), %esp
+    call KiCheckProcessor                   /* boot/cpu.S: stops on a processor before the Pentium */
     movl %eax, %ebp                         /* loader magic, checked in C */
     movl %ebx, %edx                         /* physical multiboot information */
 
