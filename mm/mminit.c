@@ -2,7 +2,8 @@
  * mm/mminit.c: MmInitSystem. Phase 0 turns what the boot code left into the NT system
  * address space:
  *
- *   1. check the self-map the boot code built;
+ *   1. check the self-map the boot code built, and make the image's code and read-only data
+ *      read-only;
  *   2. read the loader's memory map into MmPhysicalMemoryBlock (less than 7 MB of RAM is
  *      INSTALL_MORE_MEMORY), and take boot-time pages from its largest free run above the
  *      image (MxGetNextPage, as NT's MxFreeDescriptor);
@@ -333,10 +334,25 @@ static void MiInitializePfnDatabase(void)
     UNLOCK_PFN(oldIrql);
 }
 
+/*
+ * The image's code and read-only data become read-only, as NT's MiWriteProtectSystemImage
+ * makes them: with CR0.WP (set by the boot code) a stray kernel write there is
+ * ATTEMPTED_WRITE_TO_READONLY_MEMORY instead of going unnoticed. Nothing writes them after the
+ * /3GB move (kernel/init/relocate.c), which is done by now; the debugger's ed writes through
+ * MmDbgWriteMemory.
+ */
+static void MiWriteProtectSystemImage(void)
+{
+    for (uintptr_t va = (uintptr_t)KiImageBase; va < (uintptr_t)KiImageReadOnlyEnd; va += PAGE_SIZE)
+        MiGetPteAddress(va)->u.Hard.Write = 0;
+    MI_FLUSH_ENTIRE_TB();
+}
+
 /* Phase 0: the address space, the PFN database, the pools and the system working set. */
 static void MiInitializeSystemSpace(void)
 {
     MiCheckSelfMap();
+    MiWriteProtectSystemImage();
     MiScanMemoryDescriptors();
     MxInitializeFreeDescriptor();
     MiSetLayout();

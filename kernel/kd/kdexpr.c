@@ -11,6 +11,7 @@
  * faulting.
  */
 #include "kernel/kd/kd.h"
+#include "mm/mm.h"
 
 #define KD_DUMP_PER_LINE    4
 #define KD_DUMP_DEFAULT     32
@@ -162,8 +163,9 @@ usage:
     DbgPrint("usage: dd <address> [L <count>]\n");
 }
 
-/* ed address value: write one dword at address as given, aligned or not (through a probe, so
- * a bad address only says so). Nothing is written unless both words are good. */
+/* ed address value: write one dword at address as given, aligned or not, read-only pages
+ * (code) included, as a debugger patches them; a bad address only says so. Nothing is written
+ * unless both words are good. */
 void KdCommandEnterDword(int Argc, char **Argv)
 {
     uint32_t address, value;
@@ -174,6 +176,6 @@ void KdCommandEnterDword(int Argc, char **Argv)
     }
     if (!KdEvaluateWord(Argv[1], &address) || !KdEvaluateWord(Argv[2], &value))
         return;
-    if (!NT_SUCCESS(KeProbeWrite32((void *)(uintptr_t)address, value)))
+    if (!NT_SUCCESS(MmDbgWriteMemory((void *)(uintptr_t)address, &value, sizeof(value))))
         DbgPrint("Memory access error at '%s'\n", Argv[1]);
 }

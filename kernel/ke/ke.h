@@ -68,6 +68,7 @@ void DbgPutString(const char *String);
 const char *KiLookupSymbol(uintptr_t Address, uintptr_t *Offset);
 bool KiFindSymbol(const char *Name, uintptr_t *Address);
 extern char KiImageBase[], KiImageEnd[];
+extern char KiImageReadOnlyEnd[];         /* .text and .rodata end here: read-only */
 
 /* Traps (trap.c). */
 void KiInitializeIdt(void);
