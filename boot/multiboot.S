@@ -76,17 +76,23 @@ _start:
     movl $PHYS(KiMultibootMmap), %edi
     rep movsb
 
-    /* The command line, NUL-terminated, truncated to the buffer. */
+    /* The command line with its NUL, and its length. One too long for the buffer is not
+     * copied at all (C says so): half a command line can do more harm than none. */
 1:  testl $MBI_FLAG_CMDLINE, MBI_FLAGS(%edx)
     jz 3f
     movl MBI_CMDLINE(%edx), %esi
+    movl %esi, %edi
+    xorl %eax, %eax
+    movl $KI_MULTIBOOT_CMDLINE_SCAN, %ecx
+    repne scasb
+    subl %esi, %edi
+    leal -1(%edi), %ecx                     /* the length, or the scan's when no NUL was seen */
+    movl %ecx, PHYS(KiMultibootCommandLineLength)
+    cmpl $(KI_MULTIBOOT_CMDLINE_SIZE - 1), %ecx
+    ja 3f
+    incl %ecx
     movl $PHYS(KiMultibootCommandLine), %edi
-    movl $(KI_MULTIBOOT_CMDLINE_SIZE - 1), %ecx
-2:  lodsb
-    testb %al, %al
-    jz 3f
-    stosb
-    loop 2b
+    rep movsb
 
 3:  /* KiBootPageTable maps physical 0-4 MiB. */
     movl $PHYS(KiBootPageTable), %edi
@@ -145,7 +151,9 @@ KiBootStackTop:
     .bss
     .p2align 2
     .globl KiMultibootInfo, KiMultibootMmap, KiMultibootMmapLength, KiMultibootCommandLine
+    .globl KiMultibootCommandLineLength
 KiMultibootInfo:        .skip KI_MULTIBOOT_INFO_SIZE
 KiMultibootMmapLength:  .skip 4
 KiMultibootMmap:        .skip KI_MULTIBOOT_MMAP_SIZE
+KiMultibootCommandLineLength: .skip 4
 KiMultibootCommandLine: .skip KI_MULTIBOOT_CMDLINE_SIZE

@@ -53,6 +53,19 @@ like($output, qr/unknown option: 'nosuch=1' ignored/, 'unknown option reported')
 like($output, qr/needs a value: 'test' ignored/, 'a missing value is reported');
 is($status, 0, 'the valid option still runs');
 
+# A command line keeps 2047 characters: a long one keeps its last option; a longer one is
+# refused whole, with a message, rather than cut short with its later options lost.
+($status, $output) = boot(cmdline => 'pad=' . ('a' x 1900) . ' test=rtl.glob', timeout => 30);
+like($output, qr/^ok 1 rtl\.glob$/m, 'a 1900-character command line keeps its last option');
+is($status, 0, '... and the test passes');
+($status, $output) = boot(cmdline => 'test=rtl.glob pad=' . ('a' x 2100), input => "poweroff\n",
+    timeout => 30);
+like($output, qr/^Command line: (\d+) characters, longer than the 2047 kept: ignored whole, no option is used$/m,
+    'a longer command line is refused whole');
+like($output, qr/^Command line: $/m, '... nothing of it is used');
+unlike($output, qr/rtl\.glob$/m, '... not even its first option');
+is($status, 0, '... and the kernel goes on to the prompt');
+
 ($status, $output) = boot(cmdline => 'test=no.such.test', timeout => 30);
 like($output, qr/^1\.\.0$/m, 'a glob matching nothing plans nothing');
 is($status, 1, '... and fails, so a typo cannot pass');
