@@ -16,6 +16,7 @@
                                                    longer line is not kept at all */
 #define KI_MULTIBOOT_CMDLINE_SCAN   0x10000     /* how far its end is looked for */
 #define KI_MULTIBOOT_INFO_SIZE      88          /* multiboot v1 information through VBE */
+#define KI_MULTIBOOT_LOADER_SIZE    32          /* bytes of the loader's name kept, NUL included */
 
 #define KI_BOOT_STACK_SIZE          0x4000      /* 16 KiB, with an unmapped guard page below */
 

@@ -24,9 +24,11 @@
 #define MBI_CMDLINE         16
 #define MBI_MMAP_LENGTH     44
 #define MBI_MMAP_ADDR       48
+#define MBI_LOADER_NAME     64
 #define MBI_COPY_SIZE       KI_MULTIBOOT_INFO_SIZE
 #define MBI_FLAG_CMDLINE    (1 << 2)
 #define MBI_FLAG_MMAP       (1 << 6)
+#define MBI_FLAG_LOADER     (1 << 9)
 
 #define PTE_VALID_WRITE     0x003
 #define PTE_BASE            0xC0000000
@@ -66,7 +68,7 @@ _start:
 
     /* The memory map, truncated to the buffer; C sees the length it was given. */
     testl $MBI_FLAG_MMAP, MBI_FLAGS(%edx)
-    jz 1f
+    jz 9f
     movl MBI_MMAP_ADDR(%edx), %esi
     movl MBI_MMAP_LENGTH(%edx), %ecx
     cmpl $KI_MULTIBOOT_MMAP_SIZE, %ecx
@@ -75,6 +77,18 @@ _start:
 0:  movl %ecx, PHYS(KiMultibootMmapLength)
     movl $PHYS(KiMultibootMmap), %edi
     rep movsb
+
+    /* The loader's name, truncated: GRUB quotes the command line, which C then undoes. */
+9:  testl $MBI_FLAG_LOADER, MBI_FLAGS(%edx)
+    jz 1f
+    movl MBI_LOADER_NAME(%edx), %esi
+    movl $PHYS(KiMultibootLoaderName), %edi
+    movl $(KI_MULTIBOOT_LOADER_SIZE - 1), %ecx
+0:  lodsb
+    testb %al, %al
+    jz 1f
+    stosb
+    loop 0b
 
     /* The command line with its NUL, and its length. One too long for the buffer is not
      * copied at all (C says so): half a command line can do more harm than none. */
@@ -151,9 +165,10 @@ KiBootStackTop:
     .bss
     .p2align 2
     .globl KiMultibootInfo, KiMultibootMmap, KiMultibootMmapLength, KiMultibootCommandLine
-    .globl KiMultibootCommandLineLength
+    .globl KiMultibootCommandLineLength, KiMultibootLoaderName
 KiMultibootInfo:        .skip KI_MULTIBOOT_INFO_SIZE
 KiMultibootMmapLength:  .skip 4
 KiMultibootMmap:        .skip KI_MULTIBOOT_MMAP_SIZE
 KiMultibootCommandLineLength: .skip 4
+KiMultibootLoaderName:  .skip KI_MULTIBOOT_LOADER_SIZE
 KiMultibootCommandLine: .skip KI_MULTIBOOT_CMDLINE_SIZE

@@ -32,6 +32,7 @@ extern uint8_t KiMultibootMmap[KI_MULTIBOOT_MMAP_SIZE];
 extern uint32_t KiMultibootMmapLength;
 extern char KiMultibootCommandLine[KI_MULTIBOOT_CMDLINE_SIZE];
 extern uint32_t KiMultibootCommandLineLength;
+extern char KiMultibootLoaderName[KI_MULTIBOOT_LOADER_SIZE];
 
 LOADER_PARAMETER_BLOCK KeLoaderBlock;
 
@@ -47,6 +48,42 @@ static void KiAddMemoryDescriptor(uint64_t Base, uint64_t Length, uint32_t Type)
         i--;
     }
     KeLoaderBlock.MemoryDescriptors[i] = (MEMORY_DESCRIPTOR){ Base, Length, Type };
+}
+
+/*
+ * GRUB's multiboot command joins its words with blanks, and quotes each as it goes: a
+ * backslash before every \\, ' and ", and double quotes around a word with a blank in it. So an
+ * unescaped " is always GRUB's, and this gives back the words exactly as grub.cfg held them
+ * (tools/boot --iso puts the whole command line there as one single-quoted word).
+ */
+static void KiUndoGrubQuoting(char *Line)
+{
+    char *out = Line;
+
+    for (const char *in = Line; *in; in++) {
+        if (*in == '\\' && in[1])
+            *out++ = *++in;
+        else if (*in != '"')
+            *out++ = *in;
+    }
+    *out = '\0';
+}
+
+/*
+ * The command line as the loader was given it (GRUB's quoting undone) into Buffer; empty when
+ * there is none or it was too long to keep. Reads only what boot/multiboot.S copied, so it
+ * works before the image moves.
+ */
+void KiCopyLoaderCommandLine(char *Buffer, size_t Size)
+{
+    const MULTIBOOT_INFO *info = (const MULTIBOOT_INFO *)KiMultibootInfo;
+
+    Buffer[0] = '\0';
+    if (!(info->Flags & MBI_FLAG_CMDLINE) || KiMultibootCommandLineLength >= KI_MULTIBOOT_CMDLINE_SIZE)
+        return;
+    RtlCopyString(Buffer, KiMultibootCommandLine, Size);
+    if (strncmp(KiMultibootLoaderName, "GRUB", 4) == 0)
+        KiUndoGrubQuoting(Buffer);
 }
 
 void KiCaptureLoaderBlock(uint32_t Magic)
@@ -74,16 +111,11 @@ void KiCaptureLoaderBlock(uint32_t Magic)
     if (KeLoaderBlock.MemoryDescriptorCount == 0)
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, Magic, info->Flags, 0, 0);
 
-    if (!(info->Flags & MBI_FLAG_CMDLINE))
-        return;
-    if (KiMultibootCommandLineLength >= KI_MULTIBOOT_CMDLINE_SIZE) {
+    if ((info->Flags & MBI_FLAG_CMDLINE) && KiMultibootCommandLineLength >= KI_MULTIBOOT_CMDLINE_SIZE)
         DbgPrint("Command line: %s%u characters, longer than the %u kept: ignored whole, no "
                  "option is used\n", KiMultibootCommandLineLength >= KI_MULTIBOOT_CMDLINE_SCAN - 1 ?
                  "over " : "", KiMultibootCommandLineLength, KI_MULTIBOOT_CMDLINE_SIZE - 1);
-        return;
-    }
-    RtlCopyString(KeLoaderBlock.CommandLine, KiMultibootCommandLine,
-                  sizeof(KeLoaderBlock.CommandLine));
+    KiCopyLoaderCommandLine(KeLoaderBlock.CommandLine, sizeof(KeLoaderBlock.CommandLine));
 }
 
 static const char *KiMemoryTypeName(uint32_t Type)
