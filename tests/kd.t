@@ -28,7 +28,7 @@ my $long = "ed $block 1" . ('0' x 300);
     'poolalloc nonpaged 10 Tst1', "ed $block 11223344", "ed $block+4 55667788", $long,
     "dd $block L2", '? 1+', '? +', '? -', '? 1+-2', "ed $block+2 v", "ed $block+2 1+",
     "dd $block L2", "ed $block+2 aabbccdd", "dd $block L2", "dd $block+2 L1",
-    'ed 1 2 3 4 5 6 7 8', "dd $block L2", 'poweroff'), timeout => 30);
+    'ed 1 2 3 4 5 6 7 8', "dd $block L2", 'ed 0 1', 'poweroff'), timeout => 30);
 my ($p) = $output =~ /^ExAllocatePoolWithTag\(NonPagedPool, 0x10, 'Tst1'\) = (\w{8})$/m;
 my $q = sprintf('%08x', hex($p // 0) + 2);
 like($output, qr/^kd> \Q${\ substr($long, 0, 255)}\E\nkd: line longer than 255 characters: nothing done$/m,
@@ -46,6 +46,7 @@ is_deeply(\@dumps, ['11223344 55667788', '11223344 55667788', 'ccdd3344 5566aabb
     'ccdd3344 5566aabb'], 'nothing written by the refused lines; ed at +2 wrote bytes 2-5 only');
 like($output, qr/^$q  aabbccdd$/m, 'dd at the unaligned address reads it back');
 like($output, qr/^kd: more than 8 words: nothing done$/m, 'too many words are refused');
+like($output, qr/^kd> ed 0 1\nMemory access error at '0'$/m, 'ed on an unmapped address says so');
 is($status, 0, 'poweroff exits 0');
 
 ($status, $output) = boot(cmdline => 'test=rtl.glob nosuch=1 test', timeout => 30);
