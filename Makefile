@@ -15,9 +15,11 @@ endif
 
 .DEFAULT_GOAL := all
 
+# -march=pentium: the kernel runs on QEMU's pentium and later (boot/cpu.S stops older ones),
+# so no CMOV; tuned for the machines it actually runs on.
 KERNEL_CFLAGS := -std=c11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
     -fno-omit-frame-pointer -fno-strict-aliasing -fno-asynchronous-unwind-tables \
-    -mgeneral-regs-only -march=i686 -O2 -g -Wall -Wextra -Werror -I. -MMD -MP
+    -mgeneral-regs-only -march=pentium -mtune=generic -O2 -g -Wall -Wextra -Werror -I. -MMD -MP
 KERNEL_ASFLAGS := -I. -g -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -T linker.ld -Wl,--build-id=none \
     -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--emit-relocs -Wl,--no-warn-rwx-segments

@@ -12,8 +12,11 @@
 #define MULTIBOOT_LOADER_MAGIC      0x2BADB002  /* in EAX when the loader jumps to _start */
 
 #define KI_MULTIBOOT_MMAP_SIZE      4096        /* bytes of memory map kept (170 entries) */
-#define KI_MULTIBOOT_CMDLINE_SIZE   1024        /* bytes of command line kept, NUL included */
+#define KI_MULTIBOOT_CMDLINE_SIZE   2048        /* bytes of command line kept, NUL included; a
+                                                   longer line is not kept at all */
+#define KI_MULTIBOOT_CMDLINE_SCAN   0x10000     /* how far its end is looked for */
 #define KI_MULTIBOOT_INFO_SIZE      88          /* multiboot v1 information through VBE */
+#define KI_MULTIBOOT_LOADER_SIZE    32          /* bytes of the loader's name kept, NUL included */
 
 #define KI_BOOT_STACK_SIZE          0x4000      /* 16 KiB, with an unmapped guard page below */
 

@@ -1,7 +1,7 @@
 /*
  * boot/multiboot.S: from the multiboot loader to KiSystemStartup.
  *
- * Runs at physical addresses with paging off. It copies what the loader passed (the multiboot
+ * Runs at physical addresses with paging off. It checks the processor (boot/cpu.S), copies what the loader passed (the multiboot
  * information, its memory map and the command line) into the image, because none of it will be
  * mapped once paging is on; builds the first page directory; turns paging on; jumps to the
  * kernel's link addresses; removes the identity map; and calls KiSystemStartup.
@@ -24,9 +24,11 @@
 #define MBI_CMDLINE         16
 #define MBI_MMAP_LENGTH     44
 #define MBI_MMAP_ADDR       48
+#define MBI_LOADER_NAME     64
 #define MBI_COPY_SIZE       KI_MULTIBOOT_INFO_SIZE
 #define MBI_FLAG_CMDLINE    (1 << 2)
 #define MBI_FLAG_MMAP       (1 << 6)
+#define MBI_FLAG_LOADER     (1 << 9)
 
 #define PTE_VALID_WRITE     0x003
 #define PTE_BASE            0xC0000000
@@ -51,6 +53,7 @@ _start:
     cli
     cld
     movl $PHYS(KiBootStackTop), %esp
+    call KiCheckProcessor                   /* boot/cpu.S: stops on a processor before the Pentium */
     movl %eax, %ebp                         /* loader magic, checked in C */
     movl %ebx, %edx                         /* physical multiboot information */
 
@@ -65,7 +68,7 @@ _start:
 
     /* The memory map, truncated to the buffer; C sees the length it was given. */
     testl $MBI_FLAG_MMAP, MBI_FLAGS(%edx)
-    jz 1f
+    jz 9f
     movl MBI_MMAP_ADDR(%edx), %esi
     movl MBI_MMAP_LENGTH(%edx), %ecx
     cmpl $KI_MULTIBOOT_MMAP_SIZE, %ecx
@@ -75,17 +78,35 @@ _start:
     movl $PHYS(KiMultibootMmap), %edi
     rep movsb
 
-    /* The command line, NUL-terminated, truncated to the buffer. */
+    /* The loader's name, truncated: GRUB quotes the command line, which C then undoes. */
+9:  testl $MBI_FLAG_LOADER, MBI_FLAGS(%edx)
+    jz 1f
+    movl MBI_LOADER_NAME(%edx), %esi
+    movl $PHYS(KiMultibootLoaderName), %edi
+    movl $(KI_MULTIBOOT_LOADER_SIZE - 1), %ecx
+0:  lodsb
+    testb %al, %al
+    jz 1f
+    stosb
+    loop 0b
+
+    /* The command line with its NUL, and its length. One too long for the buffer is not
+     * copied at all (C says so): half a command line can do more harm than none. */
 1:  testl $MBI_FLAG_CMDLINE, MBI_FLAGS(%edx)
     jz 3f
     movl MBI_CMDLINE(%edx), %esi
+    movl %esi, %edi
+    xorl %eax, %eax
+    movl $KI_MULTIBOOT_CMDLINE_SCAN, %ecx
+    repne scasb
+    subl %esi, %edi
+    leal -1(%edi), %ecx                     /* the length, or the scan's when no NUL was seen */
+    movl %ecx, PHYS(KiMultibootCommandLineLength)
+    cmpl $(KI_MULTIBOOT_CMDLINE_SIZE - 1), %ecx
+    ja 3f
+    incl %ecx
     movl $PHYS(KiMultibootCommandLine), %edi
-    movl $(KI_MULTIBOOT_CMDLINE_SIZE - 1), %ecx
-2:  lodsb
-    testb %al, %al
-    jz 3f
-    stosb
-    loop 2b
+    rep movsb
 
 3:  /* KiBootPageTable maps physical 0-4 MiB. */
     movl $PHYS(KiBootPageTable), %edi
@@ -144,7 +165,10 @@ KiBootStackTop:
     .bss
     .p2align 2
     .globl KiMultibootInfo, KiMultibootMmap, KiMultibootMmapLength, KiMultibootCommandLine
+    .globl KiMultibootCommandLineLength, KiMultibootLoaderName
 KiMultibootInfo:        .skip KI_MULTIBOOT_INFO_SIZE
 KiMultibootMmapLength:  .skip 4
 KiMultibootMmap:        .skip KI_MULTIBOOT_MMAP_SIZE
+KiMultibootCommandLineLength: .skip 4
+KiMultibootLoaderName:  .skip KI_MULTIBOOT_LOADER_SIZE
 KiMultibootCommandLine: .skip KI_MULTIBOOT_CMDLINE_SIZE

@@ -426,6 +426,30 @@ void *MiAllocatePoolPages(POOL_TYPE PoolType, size_t SizeInBytes)
     return MiAllocateNonPagedPoolPages(pages);
 }
 
+/*
+ * Whether the page holding VirtualAddress starts a pool allocation not yet freed, as every
+ * page of small blocks does (each is a one-page allocation). A block whose page fails this was
+ * freed with its page; its header may be gone or overwritten by a free run's links.
+ */
+bool MiIsPoolPageAllocated(const void *VirtualAddress)
+{
+    uintptr_t va = (uintptr_t)PAGE_ALIGN(VirtualAddress);
+    MM_PAGED_POOL_INFO *info = &MmPagedPoolInfo;
+    uint32_t page;
+
+    switch (MmDeterminePoolType(VirtualAddress)) {
+    case PagedPool:
+        page = (uint32_t)((va - MmPagedPoolStart) >> PAGE_SHIFT);
+        return RtlCheckBit(info->PagedPoolAllocationMap, page) &&
+               (page == 0 || !RtlCheckBit(info->PagedPoolAllocationMap, page - 1) ||
+                RtlCheckBit(info->EndOfPagedPoolBitmap, page - 1));
+    case NonPagedPool:
+        return MiGetPteAddress(va)->u.Hard.Valid && MiPoolPfn(va)->u3.e1.StartOfAllocation;
+    default:
+        return false;
+    }
+}
+
 /* Free what MiAllocatePoolPages returned; returns the pages freed. Anything else bugchecks
  * BAD_POOL_CALLER. */
 uint32_t MiFreePoolPages(void *StartingAddress)

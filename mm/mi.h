@@ -270,6 +270,7 @@ void MiInitializeNonPagedPool(void);
 void MiInitializePagedPool(void);
 void *MiAllocatePoolPages(POOL_TYPE PoolType, size_t SizeInBytes);
 uint32_t MiFreePoolPages(void *StartingAddress);
+bool MiIsPoolPageAllocated(const void *VirtualAddress);
 
 /* BAD_POOL_CALLER (0xC2) first parameters from the page allocator, NT's where it has one. */
 #define MI_BAD_POOL_CALLER_NOT_ALLOCATED_NONPAGED   0x41    /* (address, frame, highest frame) */

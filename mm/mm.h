@@ -47,6 +47,10 @@ bool MmIsAddressValid(const void *VirtualAddress);
 /* The physical address VirtualAddress maps to; 0 when it is not valid (mmfault.c). */
 uint64_t MmGetPhysicalAddress(const void *VirtualAddress);
 
+/* For the debugger (mmdbg.c): write Size bytes at Address even where the page is read-only
+ * (code); STATUS_ACCESS_VIOLATION, with nothing written, when a page cannot be read. */
+NTSTATUS MmDbgWriteMemory(void *Address, const void *Buffer, uint32_t Size);
+
 /* The crash-dump area (crashdmp.c): a bugcheck leaves a DUMP_HEADER32 at MM_CRASH_DUMP_VA. */
 void MmWriteCrashDumpHeader(const uint32_t BugCheckData[5]);
 

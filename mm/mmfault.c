@@ -3,8 +3,8 @@
  *
  *   0. a kernel-mode fault in special pool goes to special.c at any IRQL, which tells a touch
  *      of a guard page (0xCD) from a touch of freed special pool (0xCC);
- *   1. above APC_LEVEL nothing can be paged in: a valid PTE was a spurious fault, anything
- *      else returns STATUS_IN_PAGE_ERROR | 0x10000000, which KiTrap0E turns into
+ *   1. above APC_LEVEL nothing can be paged in: a valid PTE was a spurious fault (unless the
+ *      write was to a read-only page: 0xBE, code 10), anything else returns STATUS_IN_PAGE_ERROR | 0x10000000, which KiTrap0E turns into
  *      IRQL_NOT_LESS_OR_EQUAL (0xA) as NT's does;
  *   2. a user address, or any access from user mode to system space, is an access violation
  *      (there is no user address space yet);
@@ -25,6 +25,7 @@
 #define MI_NONPAGED_PTE_ZERO        0   /* parameter 4 of 0x50: the PTE is zero */
 #define MI_NONPAGED_NOACCESS        1   /* the PTE says no access */
 #define MI_NONPAGED_PDE_INVALID     2   /* the PDE is invalid */
+#define MI_READONLY_HIGH_IRQL       10  /* parameter 4 of 0xBE: the same above APC_LEVEL */
 #define MI_READONLY_VALID_PTE       11  /* parameter 4 of 0xBE: write to a valid read-only PTE */
 #define MI_READONLY_INVALID_PTE     14  /* write to an invalid PTE that forbids it */
 #define MI_IN_PAGE_AT_HIGH_IRQL     (STATUS_IN_PAGE_ERROR | 0x10000000)
@@ -37,12 +38,28 @@ static NTSTATUS MiBadSystemAddress(uintptr_t Va, uint32_t FaultStatus, void *Tra
     KeBugCheckEx(PAGE_FAULT_IN_NONPAGED_AREA, Va, FaultStatus, (uintptr_t)TrapInformation, Reason);
 }
 
-/* IRQL above APC_LEVEL: only a fault on a valid PTE (a stale TB entry) can be let go. */
-static NTSTATUS MiFaultAtHighIrql(uintptr_t Va, void *TrapInformation)
+/* A write to a valid PTE that forbids it: code, read-only data. A probe gets an access
+ * violation; anything else is ATTEMPTED_WRITE_TO_READONLY_MEMORY (address, PTE, trap, Code). */
+static NTSTATUS MiWriteToReadOnlyPage(uintptr_t Va, MMPTE Contents, void *TrapInformation,
+                                      uint32_t Code)
+{
+    if (KeInvalidAccessAllowed(TrapInformation))
+        return STATUS_ACCESS_VIOLATION;
+    KeBugCheckEx(ATTEMPTED_WRITE_TO_READONLY_MEMORY, Va, Contents.u.Long,
+                 (uintptr_t)TrapInformation, Code);
+}
+
+/* IRQL above APC_LEVEL: only a fault on a valid PTE (a stale TB entry) can be let go, and not
+ * when it was a write the PTE forbids. */
+static NTSTATUS MiFaultAtHighIrql(uintptr_t Va, bool Write, void *TrapInformation)
 {
     MMPTE *pde = MiGetPdeAddress(Va);
+    MMPTE *pte = MiGetPteAddress(Va);
 
-    if (pde->u.Hard.Valid && (pde->u.Hard.LargePage || MiGetPteAddress(Va)->u.Hard.Valid))
+    if (pde->u.Hard.Valid && !pde->u.Hard.LargePage && pte->u.Hard.Valid && Write &&
+        !pte->u.Hard.Write)
+        return MiWriteToReadOnlyPage(Va, *pte, TrapInformation, MI_READONLY_HIGH_IRQL);
+    if (pde->u.Hard.Valid && (pde->u.Hard.LargePage || pte->u.Hard.Valid))
         return STATUS_SUCCESS;
     if (KeInvalidAccessAllowed(TrapInformation))
         return STATUS_ACCESS_VIOLATION;
@@ -110,7 +127,7 @@ NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MO
     if (PreviousMode == KernelMode && MmIsSpecialPoolAddress(VirtualAddress))
         return MiCheckSpecialPoolFault(FaultStatus, va, TrapInformation);
     if (KeGetCurrentIrql() > APC_LEVEL)
-        return MiFaultAtHighIrql(va, TrapInformation);
+        return MiFaultAtHighIrql(va, write, TrapInformation);
     if (va < MmSystemRangeStart || PreviousMode == UserMode)
         return STATUS_ACCESS_VIOLATION;
 
@@ -122,8 +139,7 @@ NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MO
     contents.u.Long = pte->u.Long;
     if (contents.u.Hard.Valid) {
         if (write && !contents.u.Hard.Write)
-            KeBugCheckEx(ATTEMPTED_WRITE_TO_READONLY_MEMORY, va, contents.u.Long,
-                         (uintptr_t)TrapInformation, MI_READONLY_VALID_PTE);
+            return MiWriteToReadOnlyPage(va, contents, TrapInformation, MI_READONLY_VALID_PTE);
         return STATUS_SUCCESS;
     }
     if (!MiIsPageableSystemAddress(va))

@@ -2,9 +2,11 @@
  * mm/mminit.c: MmInitSystem. Phase 0 turns what the boot code left into the NT system
  * address space:
  *
- *   1. check the self-map the boot code built;
- *   2. read the loader's memory map into MmPhysicalMemoryBlock, and take boot-time pages from
- *      its largest free run above the image (MxGetNextPage, as NT's MxFreeDescriptor);
+ *   1. check the self-map the boot code built, and make the image's code and read-only data
+ *      read-only;
+ *   2. read the loader's memory map into MmPhysicalMemoryBlock (less than 7 MB of RAM is
+ *      INSTALL_MORE_MEMORY), and take boot-time pages from its largest free run above the
+ *      image (MxGetNextPage, as NT's MxFreeDescriptor);
  *   3. compute the layout (init386.c) and set the layout variables, NT's names;
  *   4. unmap the low 4 MB except the image, map the PFN database and the initial nonpaged
  *      pool, and make the page tables of the system PTEs, expansion pool and hyperspace;
@@ -19,6 +21,14 @@
 #define MI_SELFMAP_CHECK_IMAGE_PTE  2
 #define MI_BOOT_WINDOW_SIZE         0x400000u   /* the boot page table maps 4 MB at the image */
 #define MI_PFN_UNUSABLE_REFERENCES  0xFFF0      /* page 0: referenced, so never handed out */
+
+/*
+ * Below 7 MB of RAM what start-up keeps for itself (the 2 MB initial nonpaged pool, the image,
+ * the PFN database, the page tables) and the 1024 pages the commit limit holds in reserve
+ * leave nothing to commit: the system could not create its threads. As NT does below its
+ * minimum, such a machine stops at once with INSTALL_MORE_MEMORY.
+ */
+#define MI_MINIMUM_PHYSICAL_PAGES   ((7u << 20) / PAGE_SIZE)
 
 /* The layout: NT's variables, set once in phase 0 (init386.c explains each). */
 uintptr_t MmHighestUserAddress, MmUserProbeAddress, MmSystemRangeStart = KSEG0_BASE;
@@ -89,6 +99,9 @@ static void MiScanMemoryDescriptors(void)
         MmHighestPhysicalPage = MAX(MmHighestPhysicalPage, (uint32_t)last - 1);
     }
     MmNumberOfPhysicalPages = block->NumberOfPages;
+    if (MmNumberOfPhysicalPages < MI_MINIMUM_PHYSICAL_PAGES)
+        KeBugCheckEx(INSTALL_MORE_MEMORY, MmNumberOfPhysicalPages,
+                     block->NumberOfRuns ? block->Run[0].BasePage : 0, MmHighestPhysicalPage, 0);
 }
 
 /* The largest free run above the image: boot-time pages come from its bottom. */
@@ -321,10 +334,25 @@ static void MiInitializePfnDatabase(void)
     UNLOCK_PFN(oldIrql);
 }
 
+/*
+ * The image's code and read-only data become read-only, as NT's MiWriteProtectSystemImage
+ * makes them: with CR0.WP (set by the boot code) a stray kernel write there is
+ * ATTEMPTED_WRITE_TO_READONLY_MEMORY instead of going unnoticed. Nothing writes them after the
+ * /3GB move (kernel/init/relocate.c), which is done by now; the debugger's ed writes through
+ * MmDbgWriteMemory.
+ */
+static void MiWriteProtectSystemImage(void)
+{
+    for (uintptr_t va = (uintptr_t)KiImageBase; va < (uintptr_t)KiImageReadOnlyEnd; va += PAGE_SIZE)
+        MiGetPteAddress(va)->u.Hard.Write = 0;
+    MI_FLUSH_ENTIRE_TB();
+}
+
 /* Phase 0: the address space, the PFN database, the pools and the system working set. */
 static void MiInitializeSystemSpace(void)
 {
     MiCheckSelfMap();
+    MiWriteProtectSystemImage();
     MiScanMemoryDescriptors();
     MxInitializeFreeDescriptor();
     MiSetLayout();

@@ -14,7 +14,8 @@
  *      a block that starts its page gives its front, any other its tail, and the rest goes
  *      back on the list for its size; with no free block, a fresh page is carved the same way.
  *
- * Freeing checks the block before touching it: a free header is a double free (0xC2, 7), a
+ * Freeing checks the block before touching it: a block whose page is no longer pool, or whose
+ * header says free, is a double free (0xC2, 7: the header's contents if it is still mapped), a
  * header that disagrees with its page is BAD_POOL_HEADER; then the block merges with free
  * neighbours and a page that is free from end to end goes back to MiFreePoolPages.
  *
@@ -361,6 +362,9 @@ static void ExpFreeSmallBlock(POOL_DESCRIPTOR *PoolDesc, void *P, uint32_t Tag)
     uint32_t bytes, blockTag;
     void *emptyPage;
 
+    if (!MiIsPoolPageAllocated(P))
+        KeBugCheckEx(BAD_POOL_CALLER, EX_BAD_POOL_CALLER_ALREADY_FREE, 0,
+                     MmIsAddressValid(entry) ? entry->Ulong1 : 0, (uintptr_t)P);
     if (entry->PoolType == 0)
         KeBugCheckEx(BAD_POOL_CALLER, EX_BAD_POOL_CALLER_ALREADY_FREE, 0, entry->Ulong1,
                      (uintptr_t)P);

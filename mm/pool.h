@@ -146,7 +146,7 @@ bool ExpFindAndRemoveTagBigPages(void *Va, uint32_t *Key, uint32_t *NumberOfPage
 /* BAD_POOL_CALLER (0xC2) first parameters raised by the executive pool, NT's numbers. */
 #define EX_BAD_POOL_CALLER_ZERO_BYTES       0x00    /* (0, type, tag) */
 #define EX_BAD_POOL_CALLER_HEADER_TYPE      0x01    /* (header, Ulong1, 0): the other pool's */
-#define EX_BAD_POOL_CALLER_ALREADY_FREE     0x07    /* (0, Ulong1, address) */
+#define EX_BAD_POOL_CALLER_ALREADY_FREE     0x07    /* (0, Ulong1 or 0 if unmapped, address) */
 #define EX_BAD_POOL_CALLER_ALLOCATE_IRQL    0x08    /* (IRQL, type, bytes) */
 #define EX_BAD_POOL_CALLER_FREE_IRQL        0x09    /* (IRQL, type, address) */
 #define EX_BAD_POOL_CALLER_WRONG_TAG        0x0A    /* (address, allocator's tag, tag given) */

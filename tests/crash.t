@@ -33,4 +33,47 @@ like($output, qr/^\*\*\* STOP: 0x000000E2 /m, 'STOP 0xE2');
 ($status, $output) = boot(cmdline => 'crash=nosuchkind', input => "poweroff\n", timeout => 30);
 like($output, qr/crash: unknown kind 'nosuchkind'/, 'an unknown kind is reported');
 is($status, 0, '... and the kernel goes on to the prompt');
+# The image's code and read-only data are read-only (CR0.WP on): a stray write is
+# ATTEMPTED_WRITE_TO_READONLY_MEMORY (address, PTE, trap frame, 11), or 10 above APC_LEVEL.
+for my $case (['writecode', qr/writing into the code of KdCrashManual at (\w{8}) \(PTE (\w{8})\)/, 0xB],
+              ['writerodata', qr/writing read-only data at (\w{8}) \(PTE (\w{8})\) at DISPATCH_LEVEL/, 0xA]) {
+    my ($kind, $said, $code) = @$case;
+    ($status, $output) = boot(cmdline => "crash=$kind", timeout => 30);
+    is($status, 1, "crash=$kind exits 1");
+    my ($va, $pte) = $output =~ $said;
+    ok(defined $pte && (hex($pte) & 3) == 1, "$kind: the PTE is valid and not writable (" . ($pte // '?') . ')');
+    my ($frame) = $output =~ /^Trap frame at (\w{8}) /m;
+    my $stop = sprintf('*** STOP: 0x000000BE (0x%s,0x%s,0x%s,0x%08X)', uc($va // ''), uc($pte // ''),
+        uc($frame // ''), $code);
+    like($output, qr/^\Q$stop\E\nATTEMPTED_WRITE_TO_READONLY_MEMORY$/m, "$kind: $stop");
+}
+
+# ... while the debugger's ed still patches code and read-only data, which stay read-only.
+($status, $output) = boot(input => join('', map { "$_\n" } '!pte 80100000', '!pte KiBugCheckNames',
+    'ed KdCrashManual+1 90909090', 'dd KdCrashManual+1 L1', 'ed KiBugCheckNames 12345678',
+    'dd KiBugCheckNames L1', '!pte KdCrashManual', 'poweroff'), timeout => 30);
+my @ptes = $output =~ /^pfn \w+\s+\S+\s+pfn \w+\s+(\S+)$/mg;
+is_deeply(\@ptes, ['----A--KREV', '----A--KREV', '----A--KREV'],
+    '!pte: the image\'s code and read-only data are not writable (before and after ed)');
+like($output, qr/^\w{8}  90909090\nkd> ed KiBugCheckNames/m, 'ed patched code, unaligned');
+like($output, qr/^\w{8}  12345678\nkd> !pte KdCrashManual/m, 'ed patched read-only data');
+is($status, 0, 'poweroff exits 0');
+
+# Too little RAM: INSTALL_MORE_MEMORY (pages, lowest page, highest page, 0) at once, at every
+# size below the 7 MB minimum; 8 MiB starts.
+for my $mib (2 .. 7) {
+    ($status, $output) = boot(mem => $mib, cmdline => 'test=rtl.glob', timeout => 30);
+    is($status, 1, "$mib MiB exits 1");
+    my ($kib) = $output =~ /^  (\d+) KiB available$/m;
+    my ($pages, $lowest, $highest, $zero) =
+        $output =~ /^\*\*\* STOP: 0x0000007D \(0x(\w{8}),0x(\w{8}),0x(\w{8}),0x(\w{8})\)$/m;
+    ok(defined $pages, "$mib MiB: STOP 0x7D INSTALL_MORE_MEMORY");
+    is(hex($pages // 0), int(($kib // 0) / 4) - 1, "$mib MiB: the pages of RAM (page 0 aside)");
+    ok(hex($pages // 0) < 7 * 256, "$mib MiB: fewer than 7 MB of pages");
+    is(hex($lowest // 1) . '/' . hex($zero // 1), '1/0', "$mib MiB: lowest page 1, and 0");
+    ok(hex($highest // 0) < $mib * 256 && hex($highest // 0) >= hex($pages // 0),
+        "$mib MiB: the highest page");
+}
+($status, $output) = boot(mem => 8, cmdline => 'test=rtl.glob', timeout => 30);
+is($status, 0, '8 MiB starts and runs a test');
 done_testing();

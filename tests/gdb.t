@@ -43,8 +43,8 @@ like($output, qr/^#\d+\s+.*KdCrashNonPaged .*\n(#.*\n)*#\d+\s+.*KiSystemStartup 
     '... and unwinds through the trap into the code that faulted, down to KiSystemStartup');
 like($output, qr/PDE at C0300FF8\s+PTE at C03FEFFC\ncontains [0-9A-F]{8}\s+contains 00000000\npfn [0-9a-f]+\s+[-A-Z]{11}\s+not valid/,
     'pte decodes an unmapped address under a valid PDE');
-like($output, qr/PDE at C0300800\s+PTE at C0200400\ncontains [0-9A-F]{8}\s+contains 00100[0-9A-F]{3}\npfn [0-9a-f]+\s+[-A-Z]{11}\s+pfn 100\s+[-GDA]{5}--KWEV/,
-    'pte decodes the first page of the image: pfn 100, kernel, writable, valid');
+like($output, qr/PDE at C0300800\s+PTE at C0200400\ncontains [0-9A-F]{8}\s+contains 00100[0-9A-F]{3}\npfn [0-9a-f]+\s+[-A-Z]{11}\s+pfn 100\s+[-GDA]{5}--KREV/,
+    'pte decodes the first page of the image: pfn 100, kernel, read-only, valid');
 like($output, qr/No bugcheck has been raised\./, 'bugcheck before the STOP');
 like($output, qr/\*\*\* STOP: 0x00000050 \(0xFFBFF000,0x00000000,0x[0-9A-F]{8},0x00000000\)\nPAGE_FAULT_IN_NONPAGED_AREA\nThe dump header at FFBE0000 records the same STOP\./,
     'bugcheck after the STOP, with the crash-dump header');

@@ -19,10 +19,53 @@ is($status, 0, 'poweroff exits 0');
 like($output, qr/^\*\*\* STOP: 0x00000050 /m, 'crash from the prompt');
 is($status, 1, 'exits 1');
 
+# Bad input is refused whole, with a message, and nothing is done: a line longer than the
+# 255-character buffer (an ed whose value would be cut short), an expression ending in an
+# operator, a value that is no expression. ed writes at the address given, aligned or not.
+my $block = 'poi(KdLastPoolAllocation)';
+my $long = "ed $block 1" . ('0' x 300);
+($status, $output) = boot(input => join('', map { "$_\n" }
+    'poolalloc nonpaged 10 Tst1', "ed $block 11223344", "ed $block+4 55667788", $long,
+    "dd $block L2", '? 1+', '? +', '? -', '? 1+-2', "ed $block+2 v", "ed $block+2 1+",
+    "dd $block L2", "ed $block+2 aabbccdd", "dd $block L2", "dd $block+2 L1",
+    'ed 1 2 3 4 5 6 7 8', "dd $block L2", 'ed 0 1', 'poweroff'), timeout => 30);
+my ($p) = $output =~ /^ExAllocatePoolWithTag\(NonPagedPool, 0x10, 'Tst1'\) = (\w{8})$/m;
+my $q = sprintf('%08x', hex($p // 0) + 2);
+like($output, qr/^kd> \Q${\ substr($long, 0, 255)}\E\nkd: line longer than 255 characters: nothing done$/m,
+    'a line over 255 characters is refused');
+unlike($output, qr/Evaluate expression: 1 = /, '? 1+ is not 1');
+like($output, qr/^kd> \? 1\+\nSyntax error: '1\+' ends where an operand or '\)' is expected$/m,
+    '? 1+ is a syntax error');
+like($output, qr/^kd> \? \+\nSyntax error: /m, '? + is a syntax error');
+like($output, qr/^kd> \? -\nSyntax error: /m, '? - is a syntax error');
+like($output, qr/^kd> \? 1\+-2\nEvaluate expression: -1 = ffffffff$/m, 'a sign is still allowed');
+like($output, qr/^kd> ed \Q$block\E\+2 v\nCouldn't resolve error at 'v'$/m, 'ed with a bad value');
+like($output, qr/^kd> ed \Q$block\E\+2 1\+\nSyntax error: /m, 'ed with a value ending in +');
+my @dumps = $output =~ /^$p  (\w{8} \w{8})$/mg;
+is_deeply(\@dumps, ['11223344 55667788', '11223344 55667788', 'ccdd3344 5566aabb',
+    'ccdd3344 5566aabb'], 'nothing written by the refused lines; ed at +2 wrote bytes 2-5 only');
+like($output, qr/^$q  aabbccdd$/m, 'dd at the unaligned address reads it back');
+like($output, qr/^kd: more than 8 words: nothing done$/m, 'too many words are refused');
+like($output, qr/^kd> ed 0 1\nMemory access error at '0'$/m, 'ed on an unmapped address says so');
+is($status, 0, 'poweroff exits 0');
+
 ($status, $output) = boot(cmdline => 'test=rtl.glob nosuch=1 test', timeout => 30);
 like($output, qr/unknown option: 'nosuch=1' ignored/, 'unknown option reported');
 like($output, qr/needs a value: 'test' ignored/, 'a missing value is reported');
 is($status, 0, 'the valid option still runs');
+
+# A command line keeps 2047 characters: a long one keeps its last option; a longer one is
+# refused whole, with a message, rather than cut short with its later options lost.
+($status, $output) = boot(cmdline => 'pad=' . ('a' x 1900) . ' test=rtl.glob', timeout => 30);
+like($output, qr/^ok 1 rtl\.glob$/m, 'a 1900-character command line keeps its last option');
+is($status, 0, '... and the test passes');
+($status, $output) = boot(cmdline => 'test=rtl.glob pad=' . ('a' x 2100), input => "poweroff\n",
+    timeout => 30);
+like($output, qr/^Command line: (\d+) characters, longer than the 2047 kept: ignored whole, no option is used$/m,
+    'a longer command line is refused whole');
+like($output, qr/^Command line: $/m, '... nothing of it is used');
+unlike($output, qr/rtl\.glob$/m, '... not even its first option');
+is($status, 0, '... and the kernel goes on to the prompt');
 
 ($status, $output) = boot(cmdline => 'test=no.such.test', timeout => 30);
 like($output, qr/^1\.\.0$/m, 'a glob matching nothing plans nothing');

@@ -21,6 +21,21 @@ like($output, qr/^BAD_POOL_CALLER$/m, 'the NT name');
 like($output, qr/ExFreePoolWithTag\+.*\n.*ExFreePool\+.*\n.*KdCrashPoolDoubleFree\+/,
     'backtrace: ExFreePool from the crash');
 
+# ... also when the block's page went back with it, where its header is a free run's links
+# (nonpaged: the page after a page still in use heads the run) or no longer mapped (paged).
+for my $case (['nonpaged', 'poolalloc nonpaged ff0 Tst1', 'poolalloc nonpaged ff0 Tst1',
+               'poolfree poi(KdLastPoolAllocation)+1000', 'poolfree poi(KdLastPoolAllocation)+1000'],
+              ['paged', 'poolalloc paged ff0 Tst1', 'poolfree poi(KdLastPoolAllocation)',
+               'poolfree poi(KdLastPoolAllocation)']) {
+    my ($pool, @commands) = @$case;
+    ($status, $output) = boot(input => join('', map { "$_\n" } @commands), timeout => 30);
+    my @freed = $output =~ /^ExFreePool\((\w{8})\)$/mg;
+    is(scalar(@freed), 1, "$pool block alone in its page: freed once");
+    like($output, qr/^\*\*\* STOP: 0x000000C2 \(0x00000007,0x00000000,0x\w{8},0x\U$freed[0]\E\)$/m,
+        "$pool: freed again, STOP 0xC2 (7, 0, header, address)");
+    is($status, 1, "$pool: exits 1");
+}
+
 # An overwritten header: BAD_POOL_HEADER (5, the block's header, 0, the header it contradicts).
 ($status, $output) = boot(cmdline => 'crash=poolheader', timeout => 30);
 is($status, 1, 'poolheader exits 1');

@@ -1,7 +1,8 @@
 /*
  * kernel/init/loader.c: KeLoaderBlock, what the multiboot loader told us: the physical memory map
  * and the command line. boot/multiboot.S copied the raw multiboot structures into the image
- * while paging was off; this turns them into memory descriptors sorted by address.
+ * while paging was off; this turns them into memory descriptors sorted by address. A command
+ * line longer than the loader block holds was not copied: it is reported and none of it used.
  */
 #include "kernel/init/init.h"
 #include "boot/boot.h"
@@ -30,6 +31,8 @@ extern uint8_t KiMultibootInfo[KI_MULTIBOOT_INFO_SIZE];
 extern uint8_t KiMultibootMmap[KI_MULTIBOOT_MMAP_SIZE];
 extern uint32_t KiMultibootMmapLength;
 extern char KiMultibootCommandLine[KI_MULTIBOOT_CMDLINE_SIZE];
+extern uint32_t KiMultibootCommandLineLength;
+extern char KiMultibootLoaderName[KI_MULTIBOOT_LOADER_SIZE];
 
 LOADER_PARAMETER_BLOCK KeLoaderBlock;
 
@@ -47,11 +50,48 @@ static void KiAddMemoryDescriptor(uint64_t Base, uint64_t Length, uint32_t Type)
     KeLoaderBlock.MemoryDescriptors[i] = (MEMORY_DESCRIPTOR){ Base, Length, Type };
 }
 
+/*
+ * GRUB's multiboot command joins its words with blanks, and quotes each as it goes: a
+ * backslash before every \\, ' and ", and double quotes around a word with a blank in it. So an
+ * unescaped " is always GRUB's, and this gives back the words exactly as grub.cfg held them
+ * (tools/boot --iso puts the whole command line there as one single-quoted word).
+ */
+static void KiUndoGrubQuoting(char *Line)
+{
+    char *out = Line;
+
+    for (const char *in = Line; *in; in++) {
+        if (*in == '\\' && in[1])
+            *out++ = *++in;
+        else if (*in != '"')
+            *out++ = *in;
+    }
+    *out = '\0';
+}
+
+/*
+ * The command line as the loader was given it (GRUB's quoting undone) into Buffer; empty when
+ * there is none or it was too long to keep. Reads only what boot/multiboot.S copied, so it
+ * works before the image moves.
+ */
+void KiCopyLoaderCommandLine(char *Buffer, size_t Size)
+{
+    const MULTIBOOT_INFO *info = (const MULTIBOOT_INFO *)KiMultibootInfo;
+
+    Buffer[0] = '\0';
+    if (!(info->Flags & MBI_FLAG_CMDLINE) || KiMultibootCommandLineLength >= KI_MULTIBOOT_CMDLINE_SIZE)
+        return;
+    RtlCopyString(Buffer, KiMultibootCommandLine, Size);
+    if (strncmp(KiMultibootLoaderName, "GRUB", 4) == 0)
+        KiUndoGrubQuoting(Buffer);
+}
+
 void KiCaptureLoaderBlock(uint32_t Magic)
 {
     const MULTIBOOT_INFO *info = (const MULTIBOOT_INFO *)KiMultibootInfo;
 
     _Static_assert(sizeof(MULTIBOOT_INFO) <= KI_MULTIBOOT_INFO_SIZE, "multiboot info copy");
+    _Static_assert(sizeof(KeLoaderBlock.CommandLine) == KI_MULTIBOOT_CMDLINE_SIZE, "command line");
     if (Magic != MULTIBOOT_LOADER_MAGIC) {
         DbgPrint("mm386: not started by a multiboot loader (eax=0x%08x)\n", Magic);
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, Magic, 0, 0, 0);
@@ -71,9 +111,11 @@ void KiCaptureLoaderBlock(uint32_t Magic)
     if (KeLoaderBlock.MemoryDescriptorCount == 0)
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, Magic, info->Flags, 0, 0);
 
-    if (info->Flags & MBI_FLAG_CMDLINE)
-        RtlCopyString(KeLoaderBlock.CommandLine, KiMultibootCommandLine,
-                      sizeof(KeLoaderBlock.CommandLine));
+    if ((info->Flags & MBI_FLAG_CMDLINE) && KiMultibootCommandLineLength >= KI_MULTIBOOT_CMDLINE_SIZE)
+        DbgPrint("Command line: %s%u characters, longer than the %u kept: ignored whole, no "
+                 "option is used\n", KiMultibootCommandLineLength >= KI_MULTIBOOT_CMDLINE_SCAN - 1 ?
+                 "over " : "", KiMultibootCommandLineLength, KI_MULTIBOOT_CMDLINE_SIZE - 1);
+    KiCopyLoaderCommandLine(KeLoaderBlock.CommandLine, sizeof(KeLoaderBlock.CommandLine));
 }
 
 static const char *KiMemoryTypeName(uint32_t Type)

@@ -121,8 +121,10 @@ static bool KiIsRepeated(const RTL_OPTION *Options, uint32_t First, uint32_t Ind
 }
 
 /*
- * Parse Text (modified in place) into Options. Quiet is for the first look before the image
- * is relocated, when nothing may be printed yet and only the result matters.
+ * Parse Text (modified in place) into Options; a malformed line (an unbalanced quote, say) or
+ * one of too many options sets none, since part of a command line may be worse than none.
+ * Quiet is for the first look before the image is relocated, when nothing may be printed yet
+ * and only the result matters.
  */
 static void KiParseOptionText(char *Text, KBOOT_OPTIONS *Options, bool Quiet)
 {
@@ -130,9 +132,17 @@ static void KiParseOptionText(char *Text, KBOOT_OPTIONS *Options, bool Quiet)
     uint32_t count, first;
     NTSTATUS status = RtlSplitCommandLine(Text, options, ARRAYSIZE(options), &count);
 
-    if (!NT_SUCCESS(status) && !Quiet)
-        DbgPrint("Command line: %s; using the first %u words\n",
-                 status == STATUS_BUFFER_OVERFLOW ? "too many options" : "malformed", count);
+    if (!NT_SUCCESS(status)) {
+        if (Quiet)
+            return;
+        if (status == STATUS_BUFFER_OVERFLOW)
+            DbgPrint("Command line: more than %u options: ignored whole, no option is used\n",
+                     KI_MAX_OPTIONS);
+        else
+            DbgPrint("Command line: malformed at word %u: ignored whole, no option is used\n",
+                     count + 1);
+        return;
+    }
 
     first = KiIsImagePath(&options[0], count) ? 1 : 0;
     for (uint32_t i = first; i < count; i++) {

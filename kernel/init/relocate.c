@@ -34,7 +34,6 @@ typedef struct _KRELOCATION {
 
 extern const uint32_t KiRelocationCount;
 extern const uint32_t KiRelocationTable[];
-extern char KiMultibootCommandLine[];
 extern char KiBootStackTop[];
 extern MMPTE KiBootPageDirectory[PDE_PER_PAGE];
 __attribute__((noreturn)) void KiRelocateAndRestart(const KRELOCATION *Relocation);
@@ -47,6 +46,7 @@ void KiSystemStartup(uint32_t Magic);
 void KiRelocateImageIfRequested(uint32_t Magic)
 {
     uintptr_t base = (uintptr_t)KiImageBase;
+    char commandLine[KI_MULTIBOOT_CMDLINE_SIZE];
     KRELOCATION relocation;
 
     if (base != KI_IMAGE_LINK_BASE) {
@@ -55,7 +55,8 @@ void KiRelocateImageIfRequested(uint32_t Magic)
         __writecr3(__readcr3());
         return;
     }
-    if (KiPeekUserVaIncrease(KiMultibootCommandLine) == 0)
+    KiCopyLoaderCommandLine(commandLine, sizeof(commandLine));
+    if (KiPeekUserVaIncrease(commandLine) == 0)
         return;
 
     relocation = (KRELOCATION){

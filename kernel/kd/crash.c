@@ -178,6 +178,32 @@ static void KdCrashPagedAtDispatch(void)
     KeLowerIrql(oldIrql);
 }
 
+/* A stray write into the kernel's code, which is read-only: STOP 0xBE (address, PTE, trap, 11). */
+static void KdCrashWriteCode(void)
+{
+    volatile uint32_t *code = (volatile uint32_t *)(uintptr_t)KdCrashManual;
+
+    DbgPrint("crash: writing into the code of KdCrashManual at %08x (PTE %08x)\n",
+             (uint32_t)(uintptr_t)code, MiGetPteAddress(code)->u.Long);
+    *code = KD_CRASH_FILL;
+}
+
+static const uint32_t KdCrashReadOnlyWord = KD_CRASH_FILL;
+
+/* The same into read-only data at DISPATCH_LEVEL, where the fault cannot wait for anything:
+ * STOP 0xBE (address, PTE, trap, 10). */
+static void KdCrashWriteReadOnlyData(void)
+{
+    volatile uint32_t *word = (volatile uint32_t *)(uintptr_t)&KdCrashReadOnlyWord;
+    KIRQL oldIrql;
+
+    DbgPrint("crash: writing read-only data at %08x (PTE %08x) at DISPATCH_LEVEL\n",
+             (uint32_t)(uintptr_t)word, MiGetPteAddress(word)->u.Long);
+    KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);
+    *word = 0;
+    KeLowerIrql(oldIrql);
+}
+
 /*
  * Send two neighbouring paged pool pages to the paging file and read them back; on a disk
  * that fails reads (tests/paging.t does it with blkdebug) a probe gets STATUS_IN_PAGE_ERROR,
@@ -246,6 +272,9 @@ static const KD_CRASH_KIND KdCrashKinds[] = {
     { "irql", "read paged pool at DISPATCH_LEVEL: STOP 0xA", KdCrashPagedAtDispatch },
     { "inpage", "page out paged pool and read it back (on a failing disk): STOP 0x7A",
       KdCrashInPage },
+    { "writecode", "write into the kernel's code: STOP 0xBE (11)", KdCrashWriteCode },
+    { "writerodata", "write read-only data at DISPATCH_LEVEL: STOP 0xBE (10)",
+      KdCrashWriteReadOnlyData },
 };
 
 bool KdCrash(const char *Kind)

@@ -1,6 +1,7 @@
 /*
  * kernel/kd/kd.c: the kd> shell on COM1. A line editor (echo, backspace) and a table of commands;
- * each command gets its words as argc/argv. Unknown commands are reported.
+ * each command gets its words as argc/argv. Unknown commands are reported; a line too long for
+ * the buffer or with too many words is refused whole, never run cut short.
  */
 #include "kernel/kd/kd.h"
 #include "kernel/kd/kd.h"
@@ -76,11 +77,14 @@ static KEVENT KdInputEvent;
 static KDPC KdInputDpc;
 
 /* Read a line into Line with echo and backspace; CR, LF or CR LF ends it. Between bytes the
- * thread waits (other threads, such as the zero page thread, run), woken by IRQ4's DPC. */
-static void KdReadLine(char *Line, size_t Size)
+ * thread waits (other threads, such as the zero page thread, run), woken by IRQ4's DPC.
+ * Returns false when the line did not fit in Size - 1 characters: the rest of it was read
+ * and dropped, and Line is not to be used. */
+static bool KdReadLine(char *Line, size_t Size)
 {
     static char previous;
     size_t length = 0;
+    bool overflow = false;
 
     for (;;) {
         char c;
@@ -97,8 +101,10 @@ static void KdReadLine(char *Line, size_t Size)
         if (c == '\r' || c == '\n') {
             DbgPutString("\n");
             Line[length] = '\0';
-            return;
+            return !overflow;
         }
+        if (overflow)
+            continue;
         if (c == ASCII_BACKSPACE || c == ASCII_DELETE) {
             if (length > 0) {
                 length--;
@@ -107,19 +113,24 @@ static void KdReadLine(char *Line, size_t Size)
         } else if (c >= ' ' && length + 1 < Size) {
             Line[length++] = c;
             HalSerialPutChar(c);
+        } else if (c >= ' ') {
+            overflow = true;
         }
     }
 }
 
+/* Split Line into at most MaximumWords words; -1 if it has more. */
 static int KdSplitWords(char *Line, char **Words, int MaximumWords)
 {
     int count = 0;
 
-    for (char *p = Line; *p && count < MaximumWords;) {
+    for (char *p = Line; *p;) {
         while (*p == ' ' || *p == '\t')
             *p++ = '\0';
         if (!*p)
             break;
+        if (count == MaximumWords)
+            return -1;
         Words[count++] = p;
         while (*p && *p != ' ' && *p != '\t')
             p++;
@@ -158,8 +169,15 @@ void KdShell(void)
         size_t i;
 
         DbgPutString("kd> ");
-        KdReadLine(line, sizeof(line));
+        if (!KdReadLine(line, sizeof(line))) {
+            DbgPrint("kd: line longer than %u characters: nothing done\n", KD_LINE_LENGTH - 1);
+            continue;
+        }
         count = KdSplitWords(line, words, KD_MAX_WORDS);
+        if (count < 0) {
+            DbgPrint("kd: more than %u words: nothing done\n", KD_MAX_WORDS);
+            continue;
+        }
         if (count == 0)
             continue;
         for (i = 0; i < ARRAYSIZE(KdCommands); i++) {

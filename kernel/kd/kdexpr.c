@@ -1,7 +1,7 @@
 /*
  * kernel/kd/kdexpr.c: expressions and memory for the kd> prompt, in WinDbg's manner. Numbers
  * are hex (0n prefix for decimal), a symbol stands for its address, poi(x) reads the dword at
- * x, and terms join with + and -:
+ * x, terms join with + and -, and a term may have a sign:
  *
  *   kd> ? MmHighestUserAddress           the variable's address
  *   kd> ? poi(MmHighestUserAddress)      its value
@@ -11,7 +11,7 @@
  * faulting.
  */
 #include "kernel/kd/kd.h"
-#include "kernel/kd/kd.h"
+#include "mm/mm.h"
 
 #define KD_DUMP_PER_LINE    4
 #define KD_DUMP_DEFAULT     32
@@ -23,9 +23,11 @@ static bool KdIsSymbolCharacter(char c)
            c == '_' || c == '!';
 }
 
-/* A number or a symbol: a token that reads as a number (hex, or 0n decimal) is one. */
+/* A number or a symbol: a token that reads as a number (hex, or 0n decimal) is one. On
+ * failure the cursor stays at the token. */
 static bool KdEvaluateToken(const char **Cursor, uint32_t *Value)
 {
+    const char *start = *Cursor;
     char token[64];
     size_t length = 0;
     uintptr_t address;
@@ -33,26 +35,44 @@ static bool KdEvaluateToken(const char **Cursor, uint32_t *Value)
     while (KdIsSymbolCharacter(**Cursor) && length + 1 < sizeof(token))
         token[length++] = *(*Cursor)++;
     token[length] = '\0';
+    if (length == 0)
+        return false;
     if (length > 2 && token[0] == '0' && token[1] == 'n' && RtlStringToUlong(token + 2, 10, Value))
         return true;
     if (RtlStringToUlong(token, 16, Value))
         return true;
-    if (!KiFindSymbol(token, &address))
+    if (!KiFindSymbol(token, &address)) {
+        *Cursor = start;
         return false;
+    }
     *Value = (uint32_t)address;
     return true;
 }
 
 static bool KdEvaluateTerm(const char **Cursor, uint32_t *Value)
 {
+    if (**Cursor == '-' || **Cursor == '+') {
+        char sign = *(*Cursor)++;
+
+        if (!KdEvaluateTerm(Cursor, Value))
+            return false;
+        if (sign == '-')
+            *Value = 0 - *Value;
+        return true;
+    }
     if (strncmp(*Cursor, "poi(", 4) == 0) {
+        const char *start = *Cursor;
         uint32_t address;
 
         *Cursor += 4;
         if (!KdEvaluate(Cursor, &address) || **Cursor != ')')
             return false;
+        if (!NT_SUCCESS(KeProbeRead32((void *)(uintptr_t)address, Value))) {
+            *Cursor = start;        /* KdEvaluateWord names the poi() that failed */
+            return false;
+        }
         (*Cursor)++;
-        return NT_SUCCESS(KeProbeRead32((void *)(uintptr_t)address, Value));
+        return true;
     }
     return KdEvaluateToken(Cursor, Value);
 }
@@ -73,14 +93,22 @@ bool KdEvaluate(const char **Cursor, uint32_t *Value)
     return true;
 }
 
-/* Evaluate a whole word; false (with a message) unless all of it is an expression. */
+/* Evaluate a whole word; false (with a message saying where) unless all of it is an
+ * expression: an operator with nothing after it is a syntax error, never a zero. */
 bool KdEvaluateWord(const char *Word, uint32_t *Value)
 {
     const char *cursor = Word;
 
     if (KdEvaluate(&cursor, Value) && *cursor == '\0')
         return true;
-    DbgPrint("Couldn't resolve error at '%s'\n", Word);
+    if (*cursor == '\0')
+        DbgPrint("Syntax error: '%s' ends where an operand or ')' is expected\n", Word);
+    else if (strncmp(cursor, "poi(", 4) == 0)
+        DbgPrint("Memory access error at '%s'\n", cursor);
+    else if (KdIsSymbolCharacter(*cursor))
+        DbgPrint("Couldn't resolve error at '%s'\n", cursor);
+    else
+        DbgPrint("Syntax error at '%s'\n", cursor);
     return false;
 }
 
@@ -97,7 +125,7 @@ void KdCommandEvaluate(int Argc, char **Argv)
         DbgPrint("Evaluate expression: %d = %08x\n", (int32_t)value, value);
 }
 
-/* dd address [L count]: count dwords, four to a line. */
+/* dd address [L count]: count dwords from address as given (aligned or not), four to a line. */
 void KdCommandDumpDwords(int Argc, char **Argv)
 {
     uint32_t address, count = KD_DUMP_DEFAULT;
@@ -119,7 +147,6 @@ void KdCommandDumpDwords(int Argc, char **Argv)
         DbgPrint("dd: the count must be 1 to 0x%x\n", KD_DUMP_MAXIMUM);
         return;
     }
-    address &= ~3u;
     for (uint32_t i = 0; i < count; i++) {
         uint32_t value;
 
@@ -136,7 +163,9 @@ usage:
     DbgPrint("usage: dd <address> [L <count>]\n");
 }
 
-/* ed address value: write one dword (through a probe, so a bad address only says so). */
+/* ed address value: write one dword at address as given, aligned or not, read-only pages
+ * (code) included, as a debugger patches them; a bad address only says so. Nothing is written
+ * unless both words are good. */
 void KdCommandEnterDword(int Argc, char **Argv)
 {
     uint32_t address, value;
@@ -147,6 +176,6 @@ void KdCommandEnterDword(int Argc, char **Argv)
     }
     if (!KdEvaluateWord(Argv[1], &address) || !KdEvaluateWord(Argv[2], &value))
         return;
-    if (!NT_SUCCESS(KeProbeWrite32((void *)(uintptr_t)(address & ~3u), value)))
+    if (!NT_SUCCESS(MmDbgWriteMemory((void *)(uintptr_t)address, &value, sizeof(value))))
         DbgPrint("Memory access error at '%s'\n", Argv[1]);
 }

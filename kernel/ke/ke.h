@@ -68,6 +68,7 @@ void DbgPutString(const char *String);
 const char *KiLookupSymbol(uintptr_t Address, uintptr_t *Offset);
 bool KiFindSymbol(const char *Name, uintptr_t *Address);
 extern char KiImageBase[], KiImageEnd[];
+extern char KiImageReadOnlyEnd[];         /* .text and .rodata end here: read-only */
 
 /* Traps (trap.c). */
 void KiInitializeIdt(void);
@@ -261,7 +262,7 @@ typedef struct _LOADER_PARAMETER_BLOCK {
     uint32_t VirtualBias;           /* how far the image was moved from its link address */
     uint32_t MemoryDescriptorCount;
     MEMORY_DESCRIPTOR MemoryDescriptors[KI_MAX_MEMORY_DESCRIPTORS];
-    char CommandLine[1024];
+    char CommandLine[2048];         /* KI_MULTIBOOT_CMDLINE_SIZE; empty if it did not fit */
 } LOADER_PARAMETER_BLOCK;
 
 extern LOADER_PARAMETER_BLOCK KeLoaderBlock;

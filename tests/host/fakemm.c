@@ -98,6 +98,23 @@ uint32_t MiFreePoolPages(void *StartingAddress)
     return pages;
 }
 
+bool MiIsPoolPageAllocated(const void *VirtualAddress)
+{
+    uint32_t page;
+    ARENA *a = ArenaOf(VirtualAddress, &page);
+
+    return a && a->RunPages[page] != 0;
+}
+
+/* A freed page is poisoned: as good as unmapped. */
+bool MmIsAddressValid(const void *VirtualAddress)
+{
+    uint32_t page;
+    ARENA *a = ArenaOf(VirtualAddress, &page);
+
+    return a && a->InUse[page];
+}
+
 /* The IRQL, which fast mutexes raise to APC_LEVEL; taking a held one, or freeing a free one,
  * ends the run. (Spin locks are kestubs.c's.) */
 KIRQL FakeIrql;

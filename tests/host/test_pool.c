@@ -272,6 +272,15 @@ static void TestHeaderChecks(void)
     EXPECT_STOP(ExFreePool(a), BAD_POOL_CALLER, 7, 0, h->Ulong1, a,
                 "double free: BAD_POOL_CALLER (7, 0, Ulong1, address)");
 
+    a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);   /* alone: its page goes back */
+    ExFreePool(a);
+    EXPECT_STOP(ExFreePool(a), BAD_POOL_CALLER, 7, 0, 0, a,
+                "double free of a block whose page went back: BAD_POOL_CALLER (7, 0, 0, address)");
+    a = ExAllocatePoolWithTag(PagedPool, 0x30, TEST_TAG);
+    ExFreePool(a);
+    EXPECT_STOP(ExFreePool(a), BAD_POOL_CALLER, 7, 0, 0, a,
+                "... in paged pool too");
+
     a = ExAllocatePoolWithTag(NonPagedPool, 0x30, TEST_TAG);
     h = HeaderOf(a);
     memset(POOL_NEXT_BLOCK(h), 'A', sizeof(POOL_HEADER));
