@@ -2,12 +2,15 @@
  * kernel/kd/kdpoolfind.c: !poolfind, every pool block with a tag, as WinDbg's !poolfind:
  *
  *   kd> !poolfind Tst1
- *   Scanning large pool allocation table for Tag: Tst1 (80461000 : 80462000)
+ *   Scanning large pool allocation table for Tag: Tst1 (80144660 : 80145e60)
  *
  *   Searching NonPaged pool (80460000 : 80660000) for Tag: Tst1
+ *   80657eb8 size:   38 previous size:  e30  (Allocated) Tst1
  *   ...
  *   Searching Paged pool (e1000000 : f8c00000) for Tag: Tst1
  *   e1000000 size:   20 previous size:    0  (Allocated) Tst1
+ *
+ *   2 found
  *
  * The tag may hold * and ? (Tst*), or be a number (0x31747354; the first character is the low
  * byte). A second argument limits the search to one pool: 0 nonpaged, 1 paged, 2 special.
@@ -145,7 +148,7 @@ static void KdSearchSpecialPool(KD_TAG_PATTERN *Pattern)
 
 static void KdSearchBigPages(KD_TAG_PATTERN *Pattern, const char *TagText, uint32_t PoolType)
 {
-    DbgPrint("Scanning large pool allocation table for Tag: %s (%08x : %08x)\n\n", TagText,
+    DbgPrint("Scanning large pool allocation table for Tag: %s (%08x : %08x)\n", TagText,
              (uint32_t)(uintptr_t)PoolBigPageTable,
              (uint32_t)(uintptr_t)(PoolBigPageTable + PoolBigPageTableSize));
     for (uint32_t i = 0; i < PoolBigPageTableSize; i++) {
@@ -190,20 +193,20 @@ void KdCommandPoolFind(int Argc, char **Argv)
 
     KdSearchBigPages(&pattern, Argv[1], poolType);
     if (poolType == KD_POOLFIND_ALL || poolType == NonPagedPool) {
-        DbgPrint("Searching NonPaged pool (%08x : %08x) for Tag: %s\n\n",
+        DbgPrint("\nSearching NonPaged pool (%08x : %08x) for Tag: %s\n",
                  (uint32_t)MmNonPagedPoolStart, (uint32_t)MmNonPagedPoolEnd0, Argv[1]);
         KdSearchNonPagedRange(MmNonPagedPoolStart, MmNonPagedPoolEnd0, &pattern);
-        DbgPrint("\nSearching NonPaged pool expansion (%08x : %08x) for Tag: %s\n\n",
+        DbgPrint("\nSearching NonPaged pool expansion (%08x : %08x) for Tag: %s\n",
                  (uint32_t)MmNonPagedPoolExpansionStart, (uint32_t)MmNonPagedPoolEnd, Argv[1]);
         KdSearchNonPagedRange(MmNonPagedPoolExpansionStart, MmNonPagedPoolEnd, &pattern);
     }
     if (poolType == KD_POOLFIND_ALL || poolType == PagedPool) {
-        DbgPrint("\nSearching Paged pool (%08x : %08x) for Tag: %s\n\n",
+        DbgPrint("\nSearching Paged pool (%08x : %08x) for Tag: %s\n",
                  (uint32_t)MmPagedPoolStart, (uint32_t)MmPagedPoolEnd + 1, Argv[1]);
         KdSearchPagedPool(&pattern);
     }
     if ((poolType == KD_POOLFIND_ALL || poolType == KD_POOLFIND_SPECIAL) && MmSpecialPoolStart) {
-        DbgPrint("\nSearching Special pool (%08x : %08x) for Tag: %s\n\n",
+        DbgPrint("\nSearching Special pool (%08x : %08x) for Tag: %s\n",
                  (uint32_t)MmSpecialPoolStart, (uint32_t)MmSpecialPoolEnd, Argv[1]);
         KdSearchSpecialPool(&pattern);
     }
