@@ -24,15 +24,17 @@ close($probe);
 # return what gdb printed. Symbols come from the image, at Offset when it runs relocated.
 sub run_gdb {
     my ($extra, $offset, @commands) = @_;
+    my ($kernel) = map { /^file (\S+)$/ ? $1 : () } @commands;
     my $pid = fork() // die;
     if ($pid == 0) {
         open(STDOUT, '>', "$TOP/build/gdb-scenario-console.log") or die;
         open(STDERR, '>&', STDOUT) or die;
         open(STDIN, '<', '/dev/null') or die;
-        exec("$TOP/tools/boot", '--gdb', $port, '--timeout', 120, '--', "$extra crash=nonpaged");
+        exec("$TOP/tools/boot", '--gdb', $port, '--timeout', 120,
+            '--kernel', "$TOP/" . ($kernel // 'build/mm386.elf'), '--', "$extra crash=nonpaged");
     }
     my @symbols = $offset ? ('exec-file build/mm386.elf', "symbol-file -o $offset build/mm386.elf")
-        : ('file build/mm386.elf');
+        : $kernel ? () : ('file build/mm386.elf');
     my $gdb = join(' ', 'gdb -batch -nx', "-x $TOP/tools/gdb/mm386.gdb",
         map({ "-ex '$_'" } @symbols, "target remote 127.0.0.1:$port", @commands), '2>&1');
     my $output = `cd $TOP && timeout 120 $gdb`;
@@ -83,6 +85,17 @@ like($output, qr/^#0\s+MmAccessFault .*\n#1\s+0xe01[0-9a-f]{5} in KiTrap0E /m,
 like($output, qr/^\$2 = 0xc0000000$/m, '3gb: MmSystemRangeStart reads 0xc0000000');
 like($output, qr/PDE at C0300E00\s+PTE at C0380400/, '3gb: pte finds the image at 0xe0100000');
 unlike($output, qr/warning/i, '3gb: no warnings');
+
+# make O=0: the same image unoptimised (build/O0), for gdb: a bugcheck's arguments are all there.
+{
+    system("cd $TOP && make -s --no-print-directory O=0 all >/dev/null 2>&1") == 0
+        or die "make O=0 all failed\n";
+    $output = run_gdb('', 0, "file build/O0/mm386.elf", 'break KeBugCheckEx', 'continue', 'bt 1',
+        'kill');
+    like($output, qr/^#0\s+KeBugCheckEx \(BugCheckCode=80, P1=4290768896, P2=0, P3=\d+, P4=0\)/m,
+        'O=0: KeBugCheckEx shows every argument, none <optimized out>');
+    unlike($output, qr/optimized out/, 'O=0: nothing <optimized out> in the frame');
+}
 
 # tools/debug, as `make debug` runs it, in a process group of its own as a terminal's foreground
 # job would be, gdb's input and output on pipes, the kd> prompt on the COM1 socket.
