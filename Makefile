@@ -15,54 +15,65 @@ endif
 
 .DEFAULT_GOAL := all
 
+# O=0 (or O=1, O=g, ...): the kernel built at that optimisation level into build/O0 (and so on),
+# for gdb, where -O2 leaves arguments <optimized out>: `make debug O=0`. Without O the kernel
+# is build/mm386.elf at -O2, whatever was built with O before.
+ifeq ($(origin O),undefined)
+KBUILD        := $(BUILD)
+KERNEL_OPT    := -O2
+else
+KBUILD        := $(BUILD)/O$(O)
+KERNEL_OPT    := -O$(O)
+endif
+
 # -march=pentium: the kernel runs on QEMU's pentium and later (boot/cpu.S stops older ones),
 # so no CMOV; tuned for the machines it actually runs on.
 KERNEL_CFLAGS := -std=c11 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
     -fno-omit-frame-pointer -fno-strict-aliasing -fno-asynchronous-unwind-tables \
-    -mgeneral-regs-only -march=pentium -mtune=generic -O2 -g -Wall -Wextra -Werror -I. -MMD -MP
+    -mgeneral-regs-only -march=pentium -mtune=generic $(KERNEL_OPT) -g -Wall -Wextra -Werror -I. -MMD -MP
 KERNEL_ASFLAGS := -I. -g -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -T linker.ld -Wl,--build-id=none \
     -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--emit-relocs -Wl,--no-warn-rwx-segments
 
 KERNEL_SRCS := $(wildcard boot/*.S hal/*.c kernel/*/*.c kernel/*/*.S mm/*.c tests/kernel/*.c)
-KERNEL_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KERNEL_SRCS))
+KERNEL_OBJS := $(patsubst %,$(KBUILD)/obj/%.o,$(KERNEL_SRCS))
 
-$(BUILD)/obj/%.c.o: %.c Makefile
+$(KBUILD)/obj/%.c.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.S.o: %.S Makefile
+$(KBUILD)/obj/%.S.o: %.S Makefile
 	@mkdir -p $(dir $@)
 	$(call say,AS,$<)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
 
 # The image is linked twice: the first link gives tools/imgtab the symbols and relocation
 # sites, the second carries them in .imgtab (placed last, so nothing else moves). The check
 # regenerates the tables from the final image and insists they are identical.
-$(BUILD)/imgtab-empty.S: tools/imgtab
-	@mkdir -p $(BUILD)
+$(KBUILD)/imgtab-empty.S: tools/imgtab
+	@mkdir -p $(KBUILD)
 	$(Q)tools/imgtab --empty > $@
 
 # The list of objects, rewritten only when it changes: removing a source relinks the image.
-$(BUILD)/objects.list: FORCE
-	@mkdir -p $(BUILD)
+$(KBUILD)/objects.list: FORCE
+	@mkdir -p $(KBUILD)
 	$(Q)echo $(KERNEL_OBJS) | cmp -s - $@ || echo $(KERNEL_OBJS) > $@
 
-$(BUILD)/mm386.pass1.elf: $(KERNEL_OBJS) $(BUILD)/obj/imgtab-empty.o linker.ld $(BUILD)/objects.list
-	$(call say,LD,$@)$(CC) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/obj/imgtab-empty.o -lgcc
+$(KBUILD)/mm386.pass1.elf: $(KERNEL_OBJS) $(KBUILD)/obj/imgtab-empty.o linker.ld $(KBUILD)/objects.list
+	$(call say,LD,$@)$(CC) $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(KBUILD)/obj/imgtab-empty.o -lgcc
 
-$(BUILD)/imgtab.S: $(BUILD)/mm386.pass1.elf tools/imgtab
+$(KBUILD)/imgtab.S: $(KBUILD)/mm386.pass1.elf tools/imgtab
 	$(call say,IMGTAB,$@)CROSS=$(CROSS) tools/imgtab $< > $@
 
-$(BUILD)/obj/imgtab.o $(BUILD)/obj/imgtab-empty.o: $(BUILD)/obj/%.o: $(BUILD)/%.S
+$(KBUILD)/obj/imgtab.o $(KBUILD)/obj/imgtab-empty.o: $(KBUILD)/obj/%.o: $(KBUILD)/%.S
 	$(call say,AS,$<)$(CC) $(KERNEL_ASFLAGS) -c $< -o $@
 
-$(BUILD)/mm386.elf: $(KERNEL_OBJS) $(BUILD)/obj/imgtab.o linker.ld $(BUILD)/objects.list
-	$(call say,LD,$@)$(CC) $(KERNEL_LDFLAGS) -o $@.tmp $(KERNEL_OBJS) $(BUILD)/obj/imgtab.o -lgcc
-	$(Q)CROSS=$(CROSS) tools/imgtab $@.tmp | cmp -s - $(BUILD)/imgtab.S || \
+$(KBUILD)/mm386.elf: $(KERNEL_OBJS) $(KBUILD)/obj/imgtab.o linker.ld $(KBUILD)/objects.list
+	$(call say,LD,$@)$(CC) $(KERNEL_LDFLAGS) -o $@.tmp $(KERNEL_OBJS) $(KBUILD)/obj/imgtab.o -lgcc
+	$(Q)CROSS=$(CROSS) tools/imgtab $@.tmp | cmp -s - $(KBUILD)/imgtab.S || \
 	    { echo "tools/imgtab: the tables moved between links" >&2; exit 1; }
 	$(Q)mv $@.tmp $@
 
-all: $(BUILD)/mm386.elf
+all: $(KBUILD)/mm386.elf
 
 # Host tests: the pure code, built by the host compiler under ASan and UBSan, 32-bit (-m32) so
 # the kernel's own structures (MMPFN, POOL_HEADER and its free-list links) keep their layout.
@@ -106,7 +117,7 @@ $(BUILD)/disk0.img $(BUILD)/disk1.img: $(BUILD)/disk%.img:
 
 images: $(BUILD)/disk0.img $(BUILD)/disk1.img
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(KBUILD)/obj -name '*.d' 2>/dev/null)
 
 # The commands a user runs. Each first installs what is missing (tools/deps), then builds in a
 # second make so the new tools are in place before anything compiles.
@@ -136,24 +147,25 @@ bench:
 	    -- bench=$(or $(BENCH),all) | tee $(BUILD)/bench.log
 	$(Q)grep '^BENCH ' $(BUILD)/bench.log > $(BUILD)/bench.txt; cat $(BUILD)/bench.txt
 
-# Under /3GB (or increaseuserva above 2048) the image runs relocated by 0x60000000
-# (kernel/relocate.c): gdb takes its symbols at that offset.
+# make debug: tools/debug starts QEMU paused, in a session of its own (Ctrl-C reaches gdb, which
+# interrupts the guest), with disk0 as `make run` has it and COM1 on build/debug-com1.sock
+# (tools/console opens the kd> prompt there; inside tmux a pane does it), and runs gdb with
+# the symbols (at 0x60000000 above the link address under /3GB: kernel/init/relocate.c).
+# GDB=no: QEMU alone on this terminal, COM1 here too; it prints how to attach.
 GDB_RELOCATED := $(filter-out increaseuserva=2048,$(filter 3gb increaseuserva=%,$(CMDLINE)))
-GDB_SYMBOLS   := $(if $(GDB_RELOCATED),-ex 'symbol-file -o 0x60000000 $(BUILD)/mm386.elf',$(BUILD)/mm386.elf)
+GDB_SYMBOLS   := $(if $(GDB_RELOCATED),-ex 'exec-file $(KBUILD)/mm386.elf' -ex 'symbol-file -o 0x60000000 $(KBUILD)/mm386.elf',$(KBUILD)/mm386.elf)
 
 debug:
 	$(Q)tools/deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all images
 ifeq ($(GDB),no)
 	@echo "QEMU is waiting for gdb on port $(GDB_PORT). From the top of the tree, attach with:"
 	@echo "    gdb -x tools/gdb/mm386.gdb $(GDB_SYMBOLS) -ex 'target remote :$(GDB_PORT)'"
-	tools/boot --gdb $(GDB_PORT) $(if $(CMDLINE),-- $(CMDLINE))
+	tools/boot --gdb $(GDB_PORT) --kernel $(KBUILD)/mm386.elf --disk $(BUILD)/disk0.img \
+	    $(if $(CMDLINE),-- $(CMDLINE))
 else
-	@echo "COM1 goes to $(BUILD)/debug-console.log (tail -f it in another terminal)."
-	$(Q)tools/boot --gdb $(GDB_PORT) $(if $(CMDLINE),-- $(CMDLINE)) \
-	    < /dev/null > $(BUILD)/debug-console.log 2>&1 & \
-	gdb -q -x tools/gdb/mm386.gdb $(GDB_SYMBOLS) -ex 'target remote :$(GDB_PORT)'; \
-	kill $$! 2>/dev/null; true
+	$(Q)tools/debug --kernel $(KBUILD)/mm386.elf --port $(GDB_PORT) --disk $(BUILD)/disk0.img \
+	    $(if $(CMDLINE),-- $(CMDLINE))
 endif
 
 .PHONY: all iso images host-tests run test bench debug clean help FORCE
@@ -165,6 +177,7 @@ help:
 	@echo "make images  make build/disk0.img (256 MiB paging-file partition) and disk1.img (64 MiB)"
 	@echo "make run     boot the GRUB ISO in QEMU with COM1 on this terminal, disk0 attached"
 	@echo "make test    run every test (host and in QEMU) through prove"
-	@echo "make debug   boot paused under gdb (GDB=no: QEMU only, and how to attach)"
+	@echo "make debug   boot paused under gdb, the kd> prompt through tools/console (GDB=no: QEMU"
+	@echo "             only, and how to attach; O=0: an unoptimised kernel in build/O0)"
 	@echo "make bench   run the benchmarks; figures in build/bench.txt"
 	@echo "make clean   remove build/"

@@ -251,6 +251,7 @@ void MiInitializeSystemPtes(MMPTE *StartingPte, uint32_t NumberOfPtes, MMSYSTEM_
 MMPTE *MiReserveSystemPtes(uint32_t NumberOfPtes, MMSYSTEM_PTE_POOL_TYPE Type);
 MMPTE *MiReserveSystemPtesMustSucceed(uint32_t NumberOfPtes, MMSYSTEM_PTE_POOL_TYPE Type);
 void MiReleaseSystemPtes(MMPTE *StartingPte, uint32_t NumberOfPtes, MMSYSTEM_PTE_POOL_TYPE Type);
+bool MiNextFreeSystemPteCluster(MMSYSTEM_PTE_POOL_TYPE Type, MMPTE **Cluster, uint32_t *Size);
 
 /* allocpag.c: pool in whole pages. */
 typedef struct _MM_PAGED_POOL_INFO {
@@ -284,9 +285,15 @@ void MiInitializeSpecialPool(void);
 NTSTATUS MiCheckSpecialPoolFault(uint32_t FaultStatus, uintptr_t VirtualAddress,
                                  void *TrapInformation);
 
-/* pagfault.c: resolving a fault from the state in the PTE, and the fault counters (NT's). */
+/*
+ * pagfault.c: resolving a fault from the state in the PTE, and the fault counters (NT's, then
+ * mm386's). Every fault that returns is counted once more by how it ended, so PageFaultCount
+ * is the sum of DemandZeroCount, TransitionCount, HardFaultCount, CollidedFaultCount,
+ * RetriedFaultCount, SpuriousFaultCount, ProbeFaultCount and FailedFaultCount (mmfault.c).
+ */
 #define MM_MAXIMUM_READ_CLUSTER 16
 #define STATUS_REFAULT          ((NTSTATUS)0x20000001)  /* mm386's: retry the instruction */
+#define STATUS_REFAULT_COLLIDED ((NTSTATUS)0x20000002)  /* the same, after another fault's read */
 
 typedef struct _MMINFO_COUNTERS {
     uint32_t PageFaultCount;
@@ -299,6 +306,12 @@ typedef struct _MMINFO_COUNTERS {
     uint32_t CollidedFaultCount;        /* faults that waited for another's read */
     uint32_t PageWaitCount;             /* faults that waited for free pages */
     uint32_t WriteErrorCount;           /* writes that failed (their slots are now bad) */
+    uint32_t HardFaultCount;            /* faults resolved by reading a paging file */
+    uint32_t RetriedFaultCount;         /* faults sent round again: the PTE changed, or they
+                                           waited for pages or an in-page block */
+    uint32_t SpuriousFaultCount;        /* the PTE was valid by the time it was looked at */
+    uint32_t ProbeFaultCount;           /* failures returned to a probe (KeProbeRead32) */
+    uint32_t FailedFaultCount;          /* failures outside a probe: each becomes a STOP */
 } MMINFO_COUNTERS;
 
 extern MMINFO_COUNTERS MmInfoCounters;

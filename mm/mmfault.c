@@ -111,11 +111,11 @@ static NTSTATUS MiPageableSystemFault(uintptr_t Va, volatile MMPTE *Pte, bool Wr
                          (uintptr_t)TrapInformation, MI_READONLY_INVALID_PTE);
         return MiBadSystemAddress(Va, FaultStatus, TrapInformation, MI_NONPAGED_NOACCESS);
     }
-    return status == STATUS_REFAULT ? STATUS_SUCCESS : status;
+    return status;
 }
 
-NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MODE PreviousMode,
-                       void *TrapInformation)
+static NTSTATUS MiAccessFault(uint32_t FaultStatus, void *VirtualAddress,
+                              KPROCESSOR_MODE PreviousMode, void *TrapInformation)
 {
     uintptr_t va = (uintptr_t)VirtualAddress;
     MMPTE *pde = MiGetPdeAddress(va);
@@ -123,7 +123,6 @@ NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MO
     bool write = FaultStatus & 1;
     MMPTE contents;
 
-    MmInfoCounters.PageFaultCount++;
     if (PreviousMode == KernelMode && MmIsSpecialPoolAddress(VirtualAddress))
         return MiCheckSpecialPoolFault(FaultStatus, va, TrapInformation);
     if (KeGetCurrentIrql() > APC_LEVEL)
@@ -145,6 +144,33 @@ NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MO
     if (!MiIsPageableSystemAddress(va))
         return MiNonPageableFault(va, contents, FaultStatus, TrapInformation);
     return MiPageableSystemFault(va, pte, write, FaultStatus, TrapInformation);
+}
+
+/* A fault that returns is counted once by how it ended (mi.h): the resolvers count the
+ * demand-zero, transition and collided faults; the rest are counted here. */
+static void MiCountFault(NTSTATUS Status, void *TrapInformation)
+{
+    if (Status == STATUS_PAGE_FAULT_PAGING_FILE)
+        MmInfoCounters.HardFaultCount++;
+    else if (Status == STATUS_REFAULT)
+        MmInfoCounters.RetriedFaultCount++;
+    else if (Status == STATUS_SUCCESS)
+        MmInfoCounters.SpuriousFaultCount++;
+    else if (!NT_SUCCESS(Status) && KeInvalidAccessAllowed(TrapInformation))
+        MmInfoCounters.ProbeFaultCount++;
+    else if (!NT_SUCCESS(Status))
+        MmInfoCounters.FailedFaultCount++;
+}
+
+NTSTATUS MmAccessFault(uint32_t FaultStatus, void *VirtualAddress, KPROCESSOR_MODE PreviousMode,
+                       void *TrapInformation)
+{
+    NTSTATUS status;
+
+    MmInfoCounters.PageFaultCount++;
+    status = MiAccessFault(FaultStatus, VirtualAddress, PreviousMode, TrapInformation);
+    MiCountFault(status, TrapInformation);
+    return status == STATUS_REFAULT || status == STATUS_REFAULT_COLLIDED ? STATUS_SUCCESS : status;
 }
 
 bool MmIsAddressValid(const void *VirtualAddress)

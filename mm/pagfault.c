@@ -5,7 +5,7 @@
  *   demand zero (software PTE, no slot)  a page of zeroes             STATUS_PAGE_FAULT_DEMAND_ZERO
  *   transition                           the page is still in memory:  STATUS_PAGE_FAULT_TRANSITION
  *                                        take it back from its list
- *   transition, read in progress         another fault is reading it:  STATUS_REFAULT
+ *   transition, read in progress         another fault is reading it:  STATUS_REFAULT_COLLIDED
  *                                        wait for that read (collided)
  *   paging file (software PTE, a slot)   read it, with the following   STATUS_PAGE_FAULT_PAGING_FILE
  *                                        pages of the same file
@@ -156,7 +156,7 @@ static NTSTATUS MiWaitForCollidedFault(uint32_t PageFrameIndex, KIRQL OldIrql)
     MiDereferenceInPageSupportBlock(support);
     UNLOCK_PFN(OldIrql);
     MmInfoCounters.CollidedFaultCount++;
-    return STATUS_REFAULT;
+    return STATUS_REFAULT_COLLIDED;
 }
 
 /* A soft fault: the page never left memory. Take it off its list (or from a write in

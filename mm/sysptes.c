@@ -160,6 +160,24 @@ void MiReleaseSystemPtes(MMPTE *StartingPte, uint32_t NumberOfPtes, MMSYSTEM_PTE
     KeReleaseSpinLock(&MiSystemPteLock, oldIrql);
 }
 
+/* For the debugger (!sysptes): the free cluster of Type after *Cluster (the first when *Cluster
+ * is NULL), with its Size, read under the lock; false when there is none. */
+bool MiNextFreeSystemPteCluster(MMSYSTEM_PTE_POOL_TYPE Type, MMPTE **Cluster, uint32_t *Size)
+{
+    MMPTE *cluster;
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&MiSystemPteLock, &oldIrql);
+    cluster = MiClusterAt(MmFirstFreeSystemPte[Type].u.List.NextEntry);
+    while (cluster && *Cluster && cluster <= *Cluster)
+        cluster = MiClusterAt(cluster->u.List.NextEntry);
+    if (cluster)
+        *Size = MiClusterSize(cluster);
+    KeReleaseSpinLock(&MiSystemPteLock, oldIrql);
+    *Cluster = cluster;
+    return cluster != NULL;
+}
+
 /*
  * Map NumberOfBytes of physical address space at PhysicalAddress (any alignment) into system
  * PTEs, for a device or any memory the caller owns. Returns the address that corresponds to

@@ -1,11 +1,17 @@
 #!/usr/bin/perl
 # gdb through QEMU's stub: a breakpoint on MmAccessFault is hit from KiTrap0E, and the
-# project's helpers decode PTEs and report the bugcheck.
+# project's helpers decode PTEs, name NTSTATUS values and report the bugcheck; then
+# tools/debug (make debug) as a user drives it: Ctrl-C to the terminal's process group
+# interrupts the guest and QEMU survives, the kd> prompt answers on its socket while gdb is
+# attached, and a STOP stops in gdb.
 use strict;
 use warnings;
 use lib 'tests/lib';
 use Test::More;
 use IO::Socket::INET;
+use IO::Socket::UNIX;
+use IO::Select;
+use POSIX qw(setpgid);
 use Mm386;
 
 # A free TCP port for the stub.
@@ -18,14 +24,17 @@ close($probe);
 # return what gdb printed. Symbols come from the image, at Offset when it runs relocated.
 sub run_gdb {
     my ($extra, $offset, @commands) = @_;
+    my ($kernel) = map { /^file (\S+)$/ ? $1 : () } @commands;
     my $pid = fork() // die;
     if ($pid == 0) {
         open(STDOUT, '>', "$TOP/build/gdb-scenario-console.log") or die;
         open(STDERR, '>&', STDOUT) or die;
         open(STDIN, '<', '/dev/null') or die;
-        exec("$TOP/tools/boot", '--gdb', $port, '--timeout', 120, '--', "$extra crash=nonpaged");
+        exec("$TOP/tools/boot", '--gdb', $port, '--timeout', 120,
+            '--kernel', "$TOP/" . ($kernel // 'build/mm386.elf'), '--', "$extra crash=nonpaged");
     }
-    my @symbols = $offset ? ("symbol-file -o $offset build/mm386.elf") : ('file build/mm386.elf');
+    my @symbols = $offset ? ('exec-file build/mm386.elf', "symbol-file -o $offset build/mm386.elf")
+        : $kernel ? () : ('file build/mm386.elf');
     my $gdb = join(' ', 'gdb -batch -nx', "-x $TOP/tools/gdb/mm386.gdb",
         map({ "-ex '$_'" } @symbols, "target remote 127.0.0.1:$port", @commands), '2>&1');
     my $output = `cd $TOP && timeout 120 $gdb`;
@@ -33,10 +42,16 @@ sub run_gdb {
     return $output;
 }
 
-my $output = run_gdb('', 0, 'break MmAccessFault', 'continue', 'bt', 'pte 0xffbff000',
-    'pte KiImageBase', 'bugcheck', 'break HalExitToHost', 'continue', 'bugcheck', 'kill');
+my $output = run_gdb('', 0, 'break PsCreateSystemThread', 'continue', 'finish', 'ntstatus 0xc0000005',
+    'delete 2', 'break MmAccessFault', 'continue', 'bt', 'pte 0xffbff000', 'pte KiImageBase',
+    'bugcheck', 'continue', 'bugcheck', 'bt 3', 'kill');
 
-like($output, qr/Breakpoint 1, .*MmAccessFault/, 'the breakpoint on MmAccessFault is hit');
+like($output, qr/^mm386: a STOP stops at breakpoint 1 \(HalExitToHost/m,
+    'loading the symbols sets the breakpoint on the bugcheck path');
+like($output, qr/^Value returned is \$1 = 0\nNTSTATUS returned: STATUS_SUCCESS \(0x00000000\)$/m,
+    'finish out of PsCreateSystemThread names the NTSTATUS it returned');
+like($output, qr/^STATUS_ACCESS_VIOLATION \(0xC0000005\)$/m, 'ntstatus names a value');
+like($output, qr/Breakpoint 3, .*MmAccessFault/, 'the breakpoint on MmAccessFault is hit');
 like($output, qr/^#0\s+.*MmAccessFault .*\n#1\s+.*KiTrap0E /m,
     'the backtrace shows KiTrap0E below MmAccessFault');
 like($output, qr/^#\d+\s+.*KdCrashNonPaged .*\n(#.*\n)*#\d+\s+.*KiSystemStartup /m,
@@ -46,18 +61,182 @@ like($output, qr/PDE at C0300FF8\s+PTE at C03FEFFC\ncontains [0-9A-F]{8}\s+conta
 like($output, qr/PDE at C0300800\s+PTE at C0200400\ncontains [0-9A-F]{8}\s+contains 00100[0-9A-F]{3}\npfn [0-9a-f]+\s+[-A-Z]{11}\s+pfn 100\s+[-GDA]{5}--KREV/,
     'pte decodes the first page of the image: pfn 100, kernel, read-only, valid');
 like($output, qr/No bugcheck has been raised\./, 'bugcheck before the STOP');
-like($output, qr/\*\*\* STOP: 0x00000050 \(0xFFBFF000,0x00000000,0x[0-9A-F]{8},0x00000000\)\nPAGE_FAULT_IN_NONPAGED_AREA\nThe dump header at FFBE0000 records the same STOP\./,
-    'bugcheck after the STOP, with the crash-dump header');
+like($output, qr/Breakpoint 1, HalExitToHost .*\n.*\n\*\*\* STOP: 0x00000050 \(0xFFBFF000,0x00000000,0x[0-9A-F]{8},0x00000000\)\nPAGE_FAULT_IN_NONPAGED_AREA\nThe dump header at FFBE0000 records the same STOP\./,
+    'the STOP stops in gdb, and bugcheck reads it, with the crash-dump header');
+like($output, qr/^#1\s+.*KeBugCheckEx .*\n(.*\n)*#2\s+.*MiBadSystemAddress/m,
+    'bt on the STOP: KeBugCheckEx called from MmAccessFault\'s path');
 
 
 # Under /3GB the image runs relocated by 0x60000000 (kernel/relocate.c): gdb takes the symbols
 # at that offset (as `make debug CMDLINE=3gb` does), and a hardware breakpoint, which needs no
 # mapping when it is set, is hit at the relocated MmAccessFault.
-$output = run_gdb('3gb', '0x60000000', 'hbreak MmAccessFault', 'continue', 'bt', 'p/x MmSystemRangeStart',
+# Software breakpoints need no hbreak there: QEMU's TCG keeps them by virtual address and writes
+# nothing into memory, so one set before the move is hit; code that runs before the move does
+# so at the link address, where a breakpoint by address catches it.
+$output = run_gdb('3gb', '0x60000000', 'break *((char *)KiSystemStartup - 0x60000000)', 'continue',
+    'p/x $pc', 'break MmAccessFault', 'continue', 'bt', 'p/x MmSystemRangeStart',
     'pte KiImageBase', 'kill');
-like($output, qr/Breakpoint 1, .*MmAccessFault/, '3gb: the breakpoint on the relocated MmAccessFault is hit');
+like($output, qr/^\$1 = 0x801[0-9a-f]{5}$/m,
+    '3gb: a breakpoint at the link address catches KiSystemStartup before the move');
+like($output, qr/Breakpoint 3, .*MmAccessFault/,
+    '3gb: a software breakpoint on the relocated MmAccessFault, set before the move, is hit');
 like($output, qr/^#0\s+MmAccessFault .*\n#1\s+0xe01[0-9a-f]{5} in KiTrap0E /m,
     '3gb: the backtrace shows the relocated addresses, KiTrap0E below MmAccessFault');
-like($output, qr/^\$1 = 0xc0000000$/m, '3gb: MmSystemRangeStart reads 0xc0000000');
+like($output, qr/^\$2 = 0xc0000000$/m, '3gb: MmSystemRangeStart reads 0xc0000000');
 like($output, qr/PDE at C0300E00\s+PTE at C0380400/, '3gb: pte finds the image at 0xe0100000');
+unlike($output, qr/warning/i, '3gb: no warnings');
+
+# make O=0: the same image unoptimised (build/O0), for gdb: a bugcheck's arguments are all there.
+{
+    system("cd $TOP && make -s --no-print-directory O=0 all >/dev/null 2>&1") == 0
+        or die "make O=0 all failed\n";
+    $output = run_gdb('', 0, "file build/O0/mm386.elf", 'break KeBugCheckEx', 'continue', 'bt 1',
+        'kill');
+    like($output, qr/^#0\s+KeBugCheckEx \(BugCheckCode=80, P1=4290768896, P2=0, P3=\d+, P4=0\)/m,
+        'O=0: KeBugCheckEx shows every argument, none <optimized out>');
+    unlike($output, qr/optimized out/, 'O=0: nothing <optimized out> in the frame');
+}
+
+# tools/debug, as `make debug` runs it, in a process group of its own as a terminal's foreground
+# job would be, gdb's input and output on pipes, the kd> prompt on the COM1 socket.
+{
+    my $session = DebugSession->start($port, "$TOP/build/debug-com1.sock");
+    ok($session->gdb_waits_for(qr/^Remote debugging using/m), 'tools/debug: gdb attached');
+    $session->connect_console();
+    $session->gdb("continue");
+    ok($session->console_waits_for(qr/kd> $/), 'tools/debug: the kd> prompt on the COM1 socket');
+    $session->interrupt();
+    ok($session->gdb_waits_for(qr/Program received signal SIGINT/),
+        'Ctrl-C (SIGINT to the process group) interrupts the guest');
+    $session->gdb("p/x KiBugCheckData[0]", "continue");
+    ok($session->gdb_waits_for(qr/\$1 = 0x0\n.*Continuing\./s),
+        '... gdb reads it (no STOP yet) and continues it');
+    $session->console("? 0n40+2\r");
+    ok($session->console_waits_for(qr/Evaluate expression: 42 = 0000002a/),
+        'QEMU survived the Ctrl-C: the prompt answers while gdb is attached');
+    $session->console("crash manual\r");
+    ok($session->gdb_waits_for(qr/Breakpoint 1, HalExitToHost/), 'a STOP stops in gdb');
+    $session->gdb("bugcheck", "bt", "kill", "quit");
+    my $rest = $session->finish();
+    like($rest, qr/\*\*\* STOP: 0x000000E2 \(0x00000000,0x00000000,0x00000000,0x00000000\)\nMANUALLY_INITIATED_CRASH\nThe dump header at FFBE0000 records the same STOP\./,
+        'bugcheck reads the STOP');
+    like($rest, qr/^#1\s+.*KeBugCheckEx .*\n(.*\n)*#\d+\s+.*KdCrashManual /m, 'bt shows the crash');
+    ok(!-e "$TOP/build/debug-com1.sock", 'quitting gdb ended QEMU (the socket is gone)');
+}
+
 done_testing();
+
+# A tools/debug session: gdb's input and output on pipes, the console on its socket, every wait
+# bounded.
+package DebugSession;
+
+use constant WAIT_SECONDS => 90;
+
+sub start {
+    my ($class, $port, $socket) = @_;
+    my $self = bless { gdb_output => '', console_output => '', socket_path => $socket }, $class;
+    pipe(my $to_gdb_read, $self->{to_gdb}) or die;
+    pipe($self->{from_gdb}, my $from_gdb_write) or die;
+    $self->{pid} = fork() // die;
+    if ($self->{pid} == 0) {
+        POSIX::setpgid(0, 0);
+        open(STDIN, '<&', $to_gdb_read) or die;
+        open(STDOUT, '>&', $from_gdb_write) or die;
+        open(STDERR, '>&', STDOUT) or die;
+        close($self->{to_gdb});
+        close($self->{from_gdb});
+        exec("$Mm386::TOP/tools/debug", '--port', $port, '--gdb-arg', '-nx') or die;
+    }
+    close($to_gdb_read);
+    close($from_gdb_write);
+    $self->{to_gdb}->autoflush(1);
+    return $self;
+}
+
+sub gdb {
+    my ($self, @commands) = @_;
+    print { $self->{to_gdb} } map { "$_\n" } @commands;
+}
+
+# Ctrl-C at a terminal: SIGINT to the foreground process group (tools/debug and gdb).
+sub interrupt {
+    my ($self) = @_;
+    kill('INT', -$self->{pid});
+}
+
+sub console {
+    my ($self, $text) = @_;
+    $self->connect_console();
+    syswrite($self->{console}, $text);
+}
+
+sub connect_console {
+    my ($self) = @_;
+    for (my $i = 0; !$self->{console} && $i < 100; $i++) {
+        $self->{console} = IO::Socket::UNIX->new(Peer => $self->{socket_path});
+        select(undef, undef, undef, 0.1) unless $self->{console};
+    }
+    die "no console socket\n" unless $self->{console};
+}
+
+# Read what arrives from gdb and from the console until Pattern matches what arrived in Key
+# since its last match; true if it did within WAIT_SECONDS. The console is read all along:
+# QEMU writes COM1 a byte at a time, so a socket nobody reads fills after a few hundred bytes
+# and the guest waits for its UART.
+sub wait_for {
+    my ($self, $key, $pattern) = @_;
+    my %buffer = ($self->{from_gdb} => 'gdb_output');
+    $buffer{$self->{console}} = 'console_output' if $self->{console};
+    my $select = IO::Select->new(grep { defined } $self->{from_gdb}, $self->{console});
+    my $deadline = time + WAIT_SECONDS;
+    while (time < $deadline) {
+        if ($self->{$key} =~ $pattern) {
+            $self->{$key} = substr($self->{$key}, $+[0]);
+            return 1;
+        }
+        for my $handle ($select->can_read(1)) {
+            my $n = sysread($handle, my $chunk, 65536);
+            if (!$n) {
+                $select->remove($handle);
+                next;
+            }
+            $self->{"all_$buffer{$handle}"} .= $chunk;
+            $self->{$buffer{$handle}} .= $chunk;
+        }
+    }
+    Test::More::diag("waited for $pattern in:\n" . ($self->{"all_$key"} // ''));
+    return 0;
+}
+
+sub gdb_waits_for {
+    my ($self, $pattern) = @_;
+    return $self->wait_for('gdb_output', $pattern);
+}
+
+sub console_waits_for {
+    my ($self, $pattern) = @_;
+    $self->connect_console();
+    return $self->wait_for('console_output', $pattern);
+}
+
+# Close gdb's input, read the rest of its output, wait for tools/debug.
+sub finish {
+    my ($self) = @_;
+    close($self->{to_gdb});
+    my $select = IO::Select->new($self->{from_gdb});
+    my ($rest, $deadline) = ($self->{gdb_output}, time + WAIT_SECONDS);
+    while (time < $deadline) {
+        next unless $select->can_read(1);
+        my $n = sysread($self->{from_gdb}, my $chunk, 65536);
+        last unless $n;
+        $rest .= $chunk;
+    }
+    for (my $i = 0; waitpid($self->{pid}, POSIX::WNOHANG()) == 0; $i++) {
+        if ($i == WAIT_SECONDS) {
+            Test::More::diag("tools/debug did not end: stopping it");
+            kill('KILL', -$self->{pid});
+        }
+        sleep(1);
+    }
+    return $rest;
+}

@@ -59,7 +59,7 @@ like($output, qr/^\*\*\* STOP: 0x000000CD \(0x\U$va\E,0x00000001,0x\U$eip\E,0x00
     'STOP 0xCD (address, write, the faulting eip as the trap frame has it, 0)');
 like($output, qr/^PAGE_FAULT_BEYOND_END_OF_ALLOCATION$/m, 'the NT name');
 like($output,
-    qr/MiCheckSpecialPoolFault\+.*\n.*KiTrap0E\+(?s:.*)\n #\d+\s+$eip  KdCrashSpecialOverrun\+/,
+    qr/MiCheckSpecialPoolFault\+.*\n.*MmAccessFault\+.*\n.*KiTrap0E\+(?s:.*)\n #\d+\s+$eip  KdCrashSpecialOverrun\+/,
     'backtrace: the page fault, at the write in the crash');
 
 # ... and a freed special pool page stays out of reach.

@@ -27,7 +27,15 @@ void KdCommandEvaluate(int Argc, char **Argv);
 void KdCommandDumpDwords(int Argc, char **Argv);
 void KdCommandEnterDword(int Argc, char **Argv);
 
-/* kdpool.c: the pool commands. */
+/* kdpool.c: the pool commands, and what !poolfind shares with them: a tag as WinDbg prints it,
+ * a pool header read through probes (false: not mapped), the big allocation holding an
+ * address (NULL: none). */
+#define KD_TAG_LENGTH   4
+struct _POOL_HEADER;
+struct _POOL_TRACKER_BIG_PAGES;
+void KdFormatTag(uint32_t Tag, char Text[KD_TAG_LENGTH + 1]);
+bool KdReadPoolHeader(uintptr_t Va, struct _POOL_HEADER *Header);
+const struct _POOL_TRACKER_BIG_PAGES *KdFindBigPage(uintptr_t Address);
 void KdCommandPool(int Argc, char **Argv);
 void KdCommandPoolUsed(int Argc, char **Argv);
 void KdCommandPoolAlloc(int Argc, char **Argv);
@@ -41,5 +49,11 @@ uint32_t KdDescribePte(uint32_t Pte, char (*Lines)[KD_PTE_LINE_SIZE]);
 void KdCommandPte(int Argc, char **Argv);
 void KdCommandVm(int Argc, char **Argv);
 void KdCommandEmpty(int Argc, char **Argv);
+
+/* kdpfn.c: the PFN database (!pfn, !memusage); kdsysptes.c: !sysptes; kdpoolfind.c: !poolfind. */
+void KdCommandPfn(int Argc, char **Argv);
+void KdCommandMemUsage(int Argc, char **Argv);
+void KdCommandSysPtes(int Argc, char **Argv);
+void KdCommandPoolFind(int Argc, char **Argv);
 
 #endif

@@ -11,15 +11,19 @@
  *                                           DemandZero
  *                                           Protect: 4 - ReadWrite
  *
+ *   !pte START END   the same for each page from START to END (at most KD_PTE_RANGE_PAGES).
  *   !vm         page lists, commitment, the system working set, paging files and the fault
- *               counters.
+ *               counters, which add up (every fault that returned counted once, mm/mi.h).
  *   !empty ws|modified|standby|all
  *               empty memory as RAMMap does: the system working set to the lists, modified
- *               pages to the paging files, standby pages back to their slots.
+ *               pages to the paging files, standby pages back to their slots; each says what
+ *               it moved (the lists' totals before and after, the pages written).
  */
 #include "kernel/kd/kd.h"
 #include "kernel/kd/kd.h"
 #include "mm/mi.h"
+
+#define KD_PTE_RANGE_PAGES  1024        /* !pte start end: the most pages one command shows */
 
 static const char *const KdProtectionNames[8] = {
     "NO_ACCESS", "ReadOnly", "Execute", "ExecuteRead", "ReadWrite", "WriteCopy",
@@ -99,20 +103,13 @@ uint32_t KdDescribePte(uint32_t PteContents, char (*Lines)[KD_PTE_LINE_SIZE])
     return 4;
 }
 
-void KdCommandPte(int Argc, char **Argv)
+/* The PDE and PTE of one address, in two columns, as !pte prints them. */
+static void KdDumpPte(uint32_t Va)
 {
     char left[KD_PTE_LINES + 2][KD_PTE_LINE_SIZE], right[KD_PTE_LINES + 2][KD_PTE_LINE_SIZE];
-    uint32_t va, pdeValue, pteValue, leftCount, rightCount = 0;
-    MMPTE *pde, *pte;
+    uint32_t pdeValue, pteValue, leftCount, rightCount = 0;
+    MMPTE *pde = MiGetPdeAddress(Va), *pte = MiGetPteAddress(Va);
 
-    if (Argc != 2) {
-        DbgPrint("usage: !pte <address>\n");
-        return;
-    }
-    if (!KdEvaluateWord(Argv[1], &va))
-        return;
-    pde = MiGetPdeAddress(va);
-    pte = MiGetPteAddress(va);
     KeProbeRead32(pde, &pdeValue);
     RtlStringPrintf(left[0], KD_PTE_LINE_SIZE, "PDE at %08X", (uint32_t)(uintptr_t)pde);
     RtlStringPrintf(left[1], KD_PTE_LINE_SIZE, "contains %08X", pdeValue);
@@ -126,9 +123,53 @@ void KdCommandPte(int Argc, char **Argv)
         RtlCopyString(right[0], "(a large page: no PTE)", KD_PTE_LINE_SIZE);
         rightCount = 1;
     }
-    DbgPrint("%28s %08x\n", "VA", va);
+    DbgPrint("%28s %08x\n", "VA", Va);
     for (uint32_t i = 0; i < MAX(leftCount, rightCount); i++)
         DbgPrint("%-27s%s\n", i < leftCount ? left[i] : "", i < rightCount ? right[i] : "");
+}
+
+/* !pte address, or !pte start end: each page of the range (start and end included), as
+ * WinDbg does on x86 when the second argument is above the first. */
+void KdCommandPte(int Argc, char **Argv)
+{
+    uint32_t start, end;
+
+    if (Argc != 2 && Argc != 3) {
+        DbgPrint("usage: !pte <address> [<end address>]\n");
+        return;
+    }
+    if (!KdEvaluateWord(Argv[1], &start))
+        return;
+    end = start;
+    if (Argc == 3 && !KdEvaluateWord(Argv[2], &end))
+        return;
+    if (end < start) {
+        DbgPrint("!pte: the end %08x is below the start %08x\n", end, start);
+        return;
+    }
+    if ((end >> PAGE_SHIFT) - (start >> PAGE_SHIFT) >= KD_PTE_RANGE_PAGES) {
+        DbgPrint("!pte: at most %u pages at a time\n", KD_PTE_RANGE_PAGES);
+        return;
+    }
+    KdDumpPte(start);
+    for (uint32_t va = (start & ~(PAGE_SIZE - 1)) + PAGE_SIZE;
+         va != 0 && va <= (end & ~(PAGE_SIZE - 1)); va += PAGE_SIZE)
+        KdDumpPte(va);
+}
+
+/* The fault counters, which add up: every fault that returned is counted once by how it ended
+ * (mm/mi.h). */
+static void KdPrintFaultCounters(void)
+{
+    const MMINFO_COUNTERS *c = &MmInfoCounters;
+
+    DbgPrint("Faults:            %u = %u demand zero + %u transition + %u hard + %u collided\n",
+             c->PageFaultCount, c->DemandZeroCount, c->TransitionCount, c->HardFaultCount,
+             c->CollidedFaultCount);
+    DbgPrint("                   + %u retried + %u spurious + %u probe + %u failed\n",
+             c->RetriedFaultCount, c->SpuriousFaultCount, c->ProbeFaultCount,
+             c->FailedFaultCount);
+    DbgPrint("                   (%u waited for free pages)\n", c->PageWaitCount);
 }
 
 void KdCommandVm(int Argc, char **Argv)
@@ -155,31 +196,84 @@ void KdCommandVm(int Argc, char **Argv)
                  f->FreeSpace, f->CurrentUsage, f->PeakUsage, f->BadSlots,
                  f->Retired ? ", retired" : "");
     }
-    DbgPrint("Faults: %u (demand zero %u, transition %u, collided %u, waits for pages %u)\n",
-             MmInfoCounters.PageFaultCount, MmInfoCounters.DemandZeroCount,
-             MmInfoCounters.TransitionCount, MmInfoCounters.CollidedFaultCount,
-             MmInfoCounters.PageWaitCount);
+    KdPrintFaultCounters();
     DbgPrint("Paging I/O: %u pages read in %u reads, %u pages written in %u writes, "
              "%u failed writes\n", MmInfoCounters.PageReadCount, MmInfoCounters.PageReadIoCount,
              MmInfoCounters.DirtyPagesWriteCount, MmInfoCounters.DirtyWriteIoCount,
              MmInfoCounters.WriteErrorCount);
 }
 
+/* What an emptying moved: the lists' totals and the paging writes, before and after. */
+typedef struct _KD_EMPTY_SNAPSHOT {
+    uint32_t Standby, Modified, Free, Written, Writes, WriteErrors;
+} KD_EMPTY_SNAPSHOT;
+
+static void KdTakeSnapshot(KD_EMPTY_SNAPSHOT *Snapshot)
+{
+    Snapshot->Standby = MmStandbyPageListHead.Total;
+    Snapshot->Modified = MmModifiedPageListHead.Total;
+    Snapshot->Free = MmFreePageListHead.Total + MmZeroedPageListHead.Total;
+    Snapshot->Written = MmInfoCounters.DirtyPagesWriteCount;
+    Snapshot->Writes = MmInfoCounters.DirtyWriteIoCount;
+    Snapshot->WriteErrors = MmInfoCounters.WriteErrorCount;
+}
+
+static void KdEmptyWorkingSet(void)
+{
+    KD_EMPTY_SNAPSHOT before, after;
+    uint32_t trimmed;
+
+    KdTakeSnapshot(&before);
+    trimmed = MmEmptySystemWorkingSet();
+    KdTakeSnapshot(&after);
+    DbgPrint("ws: %u pages left the system working set: standby list %u -> %u, modified list "
+             "%u -> %u\n", trimmed, before.Standby, after.Standby, before.Modified,
+             after.Modified);
+}
+
+static void KdEmptyModified(void)
+{
+    KD_EMPTY_SNAPSHOT before, after;
+    uint32_t left;
+
+    KdTakeSnapshot(&before);
+    left = MmEmptyModifiedPageList();
+    KdTakeSnapshot(&after);
+    DbgPrint("modified: %u pages written in %u writes (%u failed), modified list %u -> %u, "
+             "standby list %u -> %u; %u could not be written\n", after.Written - before.Written,
+             after.Writes - before.Writes, after.WriteErrors - before.WriteErrors,
+             before.Modified, after.Modified, before.Standby, after.Standby, left);
+}
+
+static void KdEmptyStandby(void)
+{
+    KD_EMPTY_SNAPSHOT before, after;
+    uint32_t purged;
+
+    KdTakeSnapshot(&before);
+    purged = MmPurgeStandbyList();
+    KdTakeSnapshot(&after);
+    DbgPrint("standby: %u pages went back to their paging-file slots: standby list %u -> %u, "
+             "free and zeroed %u -> %u\n", purged, before.Standby, after.Standby, before.Free,
+             after.Free);
+}
+
+/* !empty ws|modified|standby|all, in that order for all. */
 void KdCommandEmpty(int Argc, char **Argv)
 {
     bool all = Argc == 2 && strcmp(Argv[1], "all") == 0;
     bool known = all;
 
     if (Argc == 2 && (all || strcmp(Argv[1], "ws") == 0)) {
-        DbgPrint("%u pages left the system working set\n", MmEmptySystemWorkingSet());
+        KdEmptyWorkingSet();
         known = true;
     }
     if (Argc == 2 && (all || strcmp(Argv[1], "modified") == 0)) {
-        DbgPrint("modified pages written; %u could not be\n", MmEmptyModifiedPageList());
+        KdEmptyModified();
         known = true;
     }
     if (Argc == 2 && (all || strcmp(Argv[1], "standby") == 0)) {
-        DbgPrint("%u standby pages went back to their paging-file slots\n", MmPurgeStandbyList());
+        KdEmptyStandby();
         known = true;
     }
     if (!known)

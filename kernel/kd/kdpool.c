@@ -23,12 +23,10 @@
 #include "kernel/kd/kd.h"
 #include "mm/pool.h"
 
-#define KD_TAG_LENGTH   4
-
 void *KdLastPoolAllocation;
 
 /* A tag as WinDbg prints it: four characters, the unprintable ones as dots. */
-static void KdFormatTag(uint32_t Tag, char Text[KD_TAG_LENGTH + 1])
+void KdFormatTag(uint32_t Tag, char Text[KD_TAG_LENGTH + 1])
 {
     for (int i = 0; i < KD_TAG_LENGTH; i++) {
         char c = (char)(Tag >> (8 * i));
@@ -38,14 +36,14 @@ static void KdFormatTag(uint32_t Tag, char Text[KD_TAG_LENGTH + 1])
     Text[KD_TAG_LENGTH] = '\0';
 }
 
-static bool KdReadPoolHeader(uintptr_t Va, POOL_HEADER *Header)
+bool KdReadPoolHeader(uintptr_t Va, POOL_HEADER *Header)
 {
     return NT_SUCCESS(KeProbeRead32((const void *)Va, &Header->Ulong1)) &&
            NT_SUCCESS(KeProbeRead32((const void *)(Va + 4), &Header->PoolTag));
 }
 
 /* The big allocation holding Address, read from PoolBigPageTable as WinDbg does; or NULL. */
-static const POOL_TRACKER_BIG_PAGES *KdFindBigPage(uintptr_t Address)
+const POOL_TRACKER_BIG_PAGES *KdFindBigPage(uintptr_t Address)
 {
     for (uint32_t i = 0; i < PoolBigPageTableSize; i++) {
         const POOL_TRACKER_BIG_PAGES *entry = &PoolBigPageTable[i];

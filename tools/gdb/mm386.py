@@ -4,8 +4,20 @@
                !pte decodes them (valid, transition, paging file, demand zero, prototype)
   bugcheck     the last STOP code and parameters (KiBugCheckData), and the crash-dump header
                the bugcheck left at 0xFFBE0000
+  ntstatus X   the name of an NTSTATUS value (ntstatus $, ntstatus 0xc0000005, ntstatus status)
 
-Bugcheck names are read from kernel/inc/bugcodes.h, so this file never disagrees with the kernel.
+A STOP stops in gdb: once the image's symbols are loaded, a breakpoint on HalExitToHost,
+conditional on a STOP having been recorded (KiBugCheckData[0] != 0, so a poweroff passes), holds
+the machine after KeBugCheckEx has printed and recorded everything and before QEMU exits, so
+`bugcheck` and `bt` read the crash.
+
+Every value of type NTSTATUS prints with its name too (a pretty-printer: `print status`,
+`info locals`, arguments in `bt`). `finish` strips the typedef from the value it returns, so
+mm386.gdb's hooks on finish add a line naming the status when the function finished was
+declared to return NTSTATUS: `NTSTATUS returned: STATUS_PAGE_FAULT_DEMAND_ZERO (0x00000111)`.
+
+Bugcheck and status names are read from kernel/inc/bugcodes.h, kernel/inc/ntstatus.h and
+mm/mi.h (mm386's own STATUS_REFAULT values), so this file never disagrees with the kernel.
 """
 import os
 import re
@@ -33,6 +45,45 @@ def bugcheck_names():
             if match:
                 names[int(match.group(2), 16)] = match.group(1)
     return names
+
+
+def ntstatus_names():
+    names = {}
+    for header in (("kernel", "inc", "ntstatus.h"), ("mm", "mi.h")):
+        with open(os.path.join(SOURCE_TOP, *header)) as lines:
+            for line in lines:
+                match = re.match(r"#define\s+(STATUS_\w+)\s+\(\(NTSTATUS\)(0x[0-9A-Fa-f]+)\)", line)
+                if match:
+                    names.setdefault(int(match.group(2), 16), match.group(1))
+    return names
+
+
+NTSTATUS_NAMES = ntstatus_names()
+
+
+def ntstatus_text(value):
+    """'STATUS_ACCESS_VIOLATION (0xC0000005)', or the number alone for a value mm386 never uses."""
+    value &= 0xFFFFFFFF
+    name = NTSTATUS_NAMES.get(value)
+    return "%s (0x%08X)" % (name, value) if name else "0x%08X" % value
+
+
+class NtStatusPrinter:
+    def __init__(self, value):
+        self.value = value
+
+    def to_string(self):
+        return ntstatus_text(int(self.value))
+
+
+def lookup_ntstatus(value):
+    """The printer for a value whose type is the typedef NTSTATUS (not any int32_t)."""
+    type_ = value.type
+    while type_.code == gdb.TYPE_CODE_TYPEDEF:
+        if type_.name == "NTSTATUS":
+            return NtStatusPrinter(value)
+        type_ = type_.target()
+    return None
 
 
 def parse_address(expression):
@@ -158,5 +209,62 @@ class BugCheckCommand(gdb.Command):
             print("The dump header at %08X records STOP 0x%08X." % (CRASH_DUMP_VA, header[10]))
 
 
+class NtStatusCommand(gdb.Command):
+    """ntstatus VALUE: the name of an NTSTATUS value (an expression; $ is the last value)."""
+
+    def __init__(self):
+        super().__init__("ntstatus", gdb.COMMAND_DATA)
+
+    def invoke(self, argument, from_tty):
+        print(ntstatus_text(int(gdb.parse_and_eval(argument or "$"))))
+
+
+FINISHING = {}
+
+
+def returns_ntstatus(function):
+    type_ = function.type.target() if function and function.type else None
+    while type_ is not None and type_.code == gdb.TYPE_CODE_TYPEDEF:
+        if type_.name == "NTSTATUS":
+            return True
+        type_ = type_.target()
+    return False
+
+
+def before_finish():
+    """hook-finish: remember where the frame being finished returns to, if it returns NTSTATUS."""
+    FINISHING.clear()
+    frame = gdb.selected_frame()
+    if returns_ntstatus(frame.function()) and frame.older() is not None:
+        FINISHING["return_pc"] = frame.older().pc()
+
+
+def after_finish():
+    """hookpost-finish: name the status, when finish ran to the return (not to a breakpoint)."""
+    return_pc = FINISHING.pop("return_pc", None)
+    if return_pc is not None and gdb.selected_frame().pc() == return_pc:
+        print("NTSTATUS returned: %s" % ntstatus_text(int(gdb.history(0))))
+
+
+BUGCHECK_BREAKPOINT = []
+
+
+def stop_on_bugcheck(event):
+    """When an objfile that has HalExitToHost arrives (file, symbol-file -o ...), set the
+    breakpoint on the bugcheck path, once."""
+    if BUGCHECK_BREAKPOINT or not event.new_objfile.lookup_global_symbol("HalExitToHost"):
+        return
+    breakpoint = gdb.Breakpoint("HalExitToHost", internal=False)
+    breakpoint.condition = "KiBugCheckData[0] != 0"
+    BUGCHECK_BREAKPOINT.append(breakpoint)
+    print("mm386: a STOP stops at breakpoint %d (HalExitToHost after KeBugCheckEx); "
+          "then `bugcheck`, `bt`." % breakpoint.number)
+
+
 PteCommand()
 BugCheckCommand()
+NtStatusCommand()
+gdb.pretty_printers.append(lookup_ntstatus)
+gdb.events.new_objfile.connect(stop_on_bugcheck)
+for objfile in gdb.objfiles():
+    stop_on_bugcheck(type("NewObjfile", (), {"new_objfile": objfile})())
