@@ -146,7 +146,6 @@ void MiUnmapPageInHyperSpace(void *VirtualAddress, KIRQL OldIrql);
 void MiZeroPhysicalPage(uint32_t PageFrameIndex);
 
 /* pagefile.c: paging files (sizes in pages). MAX_PAGE_FILES is in mm.h. */
-#define MM_SECTORS_PER_PAGE     8
 
 typedef struct _MMPAGING_FILE {
     uint32_t Size;
@@ -155,7 +154,6 @@ typedef struct _MMPAGING_FILE {
     uint32_t FreeSpace;
     uint32_t CurrentUsage;
     uint32_t PeakUsage;
-    uint32_t HighestPage;
     RTL_BITMAP Bitmap;                  /* 1 = the slot holds a page (or is bad); bit 0 set */
     uint32_t PageFileNumber : 4;
     uint32_t Disk;                      /* where it lives: an IoDiskCount() index ... */

@@ -17,7 +17,7 @@ bool MiOverlapsPagingFile(uint32_t Disk, uint64_t StartingLba, uint64_t Sectors)
 {
     for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++) {
         const MMPAGING_FILE *file = MmPagingFile[i];
-        uint64_t fileSectors = (uint64_t)file->Size * MM_SECTORS_PER_PAGE;
+        uint64_t fileSectors = (uint64_t)file->Size * HAL_ATA_SECTORS_PER_PAGE;
 
         if (file->Disk == Disk && StartingLba < file->StartingLba + fileSectors &&
             file->StartingLba < StartingLba + Sectors)
@@ -120,13 +120,13 @@ uint32_t MiReservePageFileSlots(MMPAGING_FILE *File, uint32_t Wanted, uint32_t *
 NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
                           uint32_t PageCount)
 {
-    return IoPageRead(File->Disk, File->StartingLba + (uint64_t)Slot * MM_SECTORS_PER_PAGE,
+    return IoPageRead(File->Disk, File->StartingLba + (uint64_t)Slot * HAL_ATA_SECTORS_PER_PAGE,
                       PageFrames, PageCount);
 }
 
 NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
                            uint32_t PageCount)
 {
-    return IoPageWrite(File->Disk, File->StartingLba + (uint64_t)Slot * MM_SECTORS_PER_PAGE,
+    return IoPageWrite(File->Disk, File->StartingLba + (uint64_t)Slot * HAL_ATA_SECTORS_PER_PAGE,
                        PageFrames, PageCount);
 }

@@ -20,7 +20,7 @@
  */
 NTSTATUS MmCheckPagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages)
 {
-    uint64_t sectors = (uint64_t)SizeInPages * MM_SECTORS_PER_PAGE;
+    uint64_t sectors = (uint64_t)SizeInPages * HAL_ATA_SECTORS_PER_PAGE;
     const DISK_LAYOUT *layout = IoDiskLayout(Disk);
 
     if (MmNumberOfPagingFiles == MAX_PAGE_FILES)

@@ -9,7 +9,6 @@
 #include "kernel/io/io.h"
 #include "mm/mm.h"
 
-#define KI_SECTORS_PER_MB       ((1024 * 1024) / HAL_ATA_SECTOR_SIZE)
 #define KI_MAXIMUM_PAGING_FILE_MB   4095u       /* SMSS's largest paging file on x86 */
 #define KI_DISK_TAG             POOL_TAG('D', 'i', 's', 'k')
 
@@ -45,7 +44,7 @@ static NTSTATUS KiCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint64_t
     if (NT_SUCCESS(status))
         DbgPrint("Paging file %u: disk %u from LBA %llu, %llu MB\n", MmNumberOfPagingFiles - 1,
                  Disk, (unsigned long long)StartingLba,
-                 (unsigned long long)(Sectors / KI_SECTORS_PER_MB));
+                 (unsigned long long)(Sectors / DISK_SECTORS_PER_MB));
     else
         DbgPrint("Paging file on disk %u at LBA %llu not made: status 0x%08x\n", Disk,
                  (unsigned long long)StartingLba, (uint32_t)status);
@@ -136,13 +135,13 @@ static bool KiCreateNamedPagingFiles(const char *Option)
 /* A paging file on a whole 0x82 partition, clamped to the largest SMSS makes on x86. */
 static void KiCreatePartitionPagingFile(uint32_t Disk, const DISK_PARTITION *Partition)
 {
-    uint64_t sectors = MIN(Partition->SectorCount, KI_MAXIMUM_PAGING_FILE_MB * KI_SECTORS_PER_MB);
+    uint64_t sectors = MIN(Partition->SectorCount, KI_MAXIMUM_PAGING_FILE_MB * DISK_SECTORS_PER_MB);
 
     if (NT_SUCCESS(KiCreatePagingFile(Disk, Partition->StartingLba, sectors)) &&
         sectors < Partition->SectorCount)
         DbgPrint("Paging file %u: partition %u of disk %u is %u MB; the file is clamped to "
                  "%u MB\n", MmNumberOfPagingFiles - 1, Partition->Number, Disk,
-                 Partition->SectorCount / KI_SECTORS_PER_MB, KI_MAXIMUM_PAGING_FILE_MB);
+                 Partition->SectorCount / DISK_SECTORS_PER_MB, KI_MAXIMUM_PAGING_FILE_MB);
 }
 
 /*

@@ -17,7 +17,6 @@
  */
 #include "kernel/io/io.h"
 
-#define IOP_SECTORS_PER_MB      ((1024 * 1024) / HAL_ATA_SECTOR_SIZE)
 
 typedef struct _IOP_DISK_CHANNEL {
     FAST_MUTEX Lock;                    /* one transfer at a time */
@@ -140,7 +139,7 @@ static void IopReadPartitionTable(uint32_t Disk, void *Page, uint32_t Frame)
 
         DbgPrint("ATA: disk %u, partition %u: type 0x%02x%s, LBA %u, %u sectors (%u MB)\n", Disk,
                  p->Number, p->Type, p->Type == PARTITION_PAGING_FILE ? " (paging file)" : "",
-                 p->StartingLba, p->SectorCount, p->SectorCount / IOP_SECTORS_PER_MB);
+                 p->StartingLba, p->SectorCount, p->SectorCount / DISK_SECTORS_PER_MB);
     }
 }
 
@@ -151,7 +150,7 @@ static void IopPrintDisk(uint32_t Disk)
     DbgPrint("ATA: disk %u, %s %s: %s, %llu sectors (%llu MB), %s, %s\n", Disk,
              IopChannelName[disk->Channel], IopDriveName[disk->Drive], disk->Model,
              (unsigned long long)disk->Sectors,
-             (unsigned long long)(disk->Sectors / IOP_SECTORS_PER_MB),
+             (unsigned long long)(disk->Sectors / DISK_SECTORS_PER_MB),
              disk->Lba48 ? "LBA48" : "LBA28", disk->Dma ? "DMA" : "no DMA");
 }
 

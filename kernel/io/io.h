@@ -10,6 +10,7 @@
 #include "hal/hal.h"
 
 /* Sector sizes are the driver's: HAL_ATA_SECTOR_SIZE, HAL_ATA_SECTORS_PER_PAGE (hal/ata.h). */
+#define DISK_SECTORS_PER_MB         ((1024 * 1024) / HAL_ATA_SECTOR_SIZE)
 #define DISK_MBR_PARTITIONS         4
 #define PARTITION_ENTRY_UNUSED      0x00
 #define PARTITION_PAGING_FILE       0x82    /* mm386's paging-file partitions */
