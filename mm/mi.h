@@ -167,6 +167,7 @@ typedef struct _MMPAGING_FILE {
 extern MMPAGING_FILE *MmPagingFile[MAX_PAGE_FILES];
 bool MiOverlapsPagingFile(uint32_t Disk, uint64_t StartingLba, uint64_t Sectors);
 extern NTSTATUS MiLastModifiedWriteError;
+uint32_t MiRescuePagesOfFile(const MMPAGING_FILE *File);      /* PFN lock held */
 bool MiReleasePageFileSpace(MMPTE PteContents);
 uint32_t MiReservePageFileSlots(MMPAGING_FILE *File, uint32_t Wanted, uint32_t *StartSlot);
 /* A failure that a smaller transfer, tried again, may not meet: bad sectors, or a timeout on
@@ -292,6 +293,7 @@ NTSTATUS MiCheckSpecialPoolFault(uint32_t FaultStatus, uintptr_t VirtualAddress,
 #define MM_MAXIMUM_READ_CLUSTER 16
 #define STATUS_REFAULT          ((NTSTATUS)0x20000001)  /* mm386's: retry the instruction */
 #define STATUS_REFAULT_COLLIDED ((NTSTATUS)0x20000002)  /* the same, after another fault's read */
+#define STATUS_ISSUE_PAGING_IO  ((NTSTATUS)0xC0033333)  /* NT Mm's own: a resolver set up a read */
 
 typedef struct _MMINFO_COUNTERS {
     uint32_t PageFaultCount;

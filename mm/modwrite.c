@@ -118,7 +118,7 @@ static uint32_t MiGatherPagefilePages(MMPAGING_FILE **File, uint32_t *StartSlot,
  * modified and their slots released, so the writer puts them elsewhere; returns how many.
  * PFN lock held.
  */
-static uint32_t MiRescuePagesOfFile(const MMPAGING_FILE *File)
+uint32_t MiRescuePagesOfFile(const MMPAGING_FILE *File)
 {
     uint32_t rescued = 0;
 

@@ -33,6 +33,13 @@ typedef struct _MMINPAGE_SUPPORT {
     KEVENT Event;                       /* first: a PFN's u1.Event points at the block */
     uint32_t WaitCount;                 /* the read, and each collided fault */
     struct _MMINPAGE_SUPPORT *Next;     /* on the free list */
+    /* The read itself, from MiResolvePageFileFault to MiCompletePageFileRead: */
+    MMPAGING_FILE *File;
+    uint32_t Slot;                      /* of the faulting page; the cluster follows it */
+    uint32_t Count;
+    uint32_t Frames[MM_MAXIMUM_READ_CLUSTER];
+    NTSTATUS ClusterStatus;             /* the read of the whole cluster */
+    NTSTATUS Status;                    /* ... and of the faulting page (alone, if retried) */
 } MMINPAGE_SUPPORT;
 
 _Static_assert(offsetof(MMINPAGE_SUPPORT, Event) == 0, "a PFN's u1.Event is its block");
@@ -278,15 +285,20 @@ static void MiCompleteReadAhead(MMPTE *PointerPte, const uint32_t *Frames, uint3
  * unless the access was a probe: that gets STATUS_IN_PAGE_ERROR, as an NT caller's __except
  * would, and the page stays in its paging file.
  */
-static NTSTATUS MiResolvePageFileFault(uintptr_t VirtualAddress, MMPTE *PointerPte,
-                                       MMPTE Contents, void *TrapInformation)
+/*
+ * A page in the paging file: the first half of the fault, with the working-set mutex and the
+ * PFN lock. Takes an in-page block, makes the page and the cluster behind it read in
+ * progress, and returns STATUS_ISSUE_PAGING_IO with the block in *ReadBlock: the caller issues
+ * the read (MiIssuePageFileRead) without the mutex, then completes the fault
+ * (MiCompletePageFileRead). Any other status ends the fault at once.
+ */
+static NTSTATUS MiResolvePageFileFault(MMPTE *PointerPte, MMPTE Contents,
+                                       MMINPAGE_SUPPORT **ReadBlock)
 {
     MMPAGING_FILE *file = MmPagingFile[Contents.u.Soft.PageFileLow];
     uint32_t slot = Contents.u.Soft.PageFileHigh;
-    uint32_t frames[MM_MAXIMUM_READ_CLUSTER], count;
     MMINPAGE_SUPPORT *support;
-    MMPFN *pfn;
-    NTSTATUS status, clusterStatus;
+    NTSTATUS status;
     KIRQL oldIrql;
 
     if (!file || slot >= file->Size)
@@ -300,37 +312,64 @@ static NTSTATUS MiResolvePageFileFault(uintptr_t VirtualAddress, MMPTE *PointerP
         UNLOCK_PFN(oldIrql);
         return MiWaitForInPageSupport();
     }
-    count = MiPageFileReadCluster(PointerPte);
-    MiInitializeReadInProgressPfns(PointerPte, count, frames, &support->Event);
+    support->File = file;
+    support->Slot = slot;
+    support->Count = MiPageFileReadCluster(PointerPte);
+    MiInitializeReadInProgressPfns(PointerPte, support->Count, support->Frames, &support->Event);
     UNLOCK_PFN(oldIrql);
+    *ReadBlock = support;
+    return STATUS_ISSUE_PAGING_IO;
+}
 
-    /* If the cluster cannot be read, the fault's own page is tried alone: a bad sector may be
-     * a neighbour's, whose pages then stay in the paging file, and a slow disk that let the
-     * cluster (or the page, behind other transfers) time out may manage one page. */
-    MiUnlockSystemWorkingSet();
-    clusterStatus = status = MiReadPagingFile(file, slot, frames, count);
+/*
+ * The read a block describes, without the working-set mutex. If the cluster cannot be read,
+ * the fault's own page is tried alone: a bad sector may be a neighbour's, whose pages then
+ * stay in the paging file, and a slow disk that let the cluster (or the page, behind other
+ * transfers) time out may manage one page.
+ */
+static void MiIssuePageFileRead(MMINPAGE_SUPPORT *Support)
+{
+    NTSTATUS status = MiReadPagingFile(Support->File, Support->Slot, Support->Frames,
+                                       Support->Count);
+
     MmInfoCounters.PageReadIoCount++;
-    if (!NT_SUCCESS(status) && (count > 1 || status == STATUS_IO_TIMEOUT) &&
+    Support->ClusterStatus = status;
+    if (!NT_SUCCESS(status) && (Support->Count > 1 || status == STATUS_IO_TIMEOUT) &&
         MiIsRetryableIoError(status)) {
-        status = MiReadPagingFile(file, slot, frames, 1);
+        status = MiReadPagingFile(Support->File, Support->Slot, Support->Frames, 1);
         MmInfoCounters.PageReadIoCount++;
     }
-    MiLockSystemWorkingSet();
+    Support->Status = status;
+}
+
+/*
+ * The second half, with the working-set mutex again: the cluster's pages go to the standby
+ * list, the faulting page into the working set, and the block back; collided faults wake. A
+ * page that could not be read is STATUS_IN_PAGE_ERROR to a probe and KERNEL_DATA_INPAGE_ERROR
+ * (0x7A) otherwise.
+ */
+static NTSTATUS MiCompletePageFileRead(uintptr_t VirtualAddress, MMPTE *PointerPte,
+                                       MMINPAGE_SUPPORT *Support, void *TrapInformation)
+{
+    uint32_t frame = Support->Frames[0];
+    NTSTATUS status = Support->Status;
+    MMPFN *pfn = MI_PFN_ELEMENT(frame);
+    KIRQL oldIrql;
 
     LOCK_PFN(oldIrql);
-    MiCompleteReadAhead(PointerPte, frames, count, clusterStatus);
-    KeSetEvent(&support->Event);
-    MiDereferenceInPageSupportBlock(support);
-    MmInfoCounters.PageReadCount += NT_SUCCESS(clusterStatus) ? count : NT_SUCCESS(status);
-    pfn = MI_PFN_ELEMENT(frames[0]);
+    MiCompleteReadAhead(PointerPte, Support->Frames, Support->Count, Support->ClusterStatus);
+    MmInfoCounters.PageReadCount += NT_SUCCESS(Support->ClusterStatus) ? Support->Count :
+                                                                          NT_SUCCESS(status);
+    KeSetEvent(&Support->Event);
+    MiDereferenceInPageSupportBlock(Support);
     if (MI_IS_PFN_DELETED(pfn)) {                   /* the memory was freed meanwhile */
-        MiDecrementReferenceCount(frames[0]);
+        MiDecrementReferenceCount(frame);
         UNLOCK_PFN(oldIrql);
         return STATUS_REFAULT;
     }
     if (!NT_SUCCESS(status)) {
         if (KeInvalidAccessAllowed(TrapInformation)) {
-            MiAbandonPageRead(PointerPte, frames[0]);
+            MiAbandonPageRead(PointerPte, frame);
             UNLOCK_PFN(oldIrql);
             return STATUS_IN_PAGE_ERROR;
         }
@@ -344,7 +383,7 @@ static NTSTATUS MiResolvePageFileFault(uintptr_t VirtualAddress, MMPTE *PointerP
     pfn->u3.e1.PageLocation = ActiveAndValid;
     *PointerPte = MiMakeValidFromTransitionPte(*PointerPte, false);
     UNLOCK_PFN(oldIrql);
-    MiInsertSystemWorkingSet(VirtualAddress, frames[0]);
+    MiInsertSystemWorkingSet(VirtualAddress, frame);
     return STATUS_PAGE_FAULT_PAGING_FILE;
 }
 
@@ -387,6 +426,8 @@ NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE 
                          void *TrapInformation)
 {
     MMPTE contents = *PointerPte;
+    MMINPAGE_SUPPORT *support = NULL;
+    NTSTATUS status;
 
     (void)StoreInstruction;
     MmSystemCacheWs.PageFaultCount++;
@@ -397,5 +438,11 @@ NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE 
         return MiResolveTransitionFault(VirtualAddress, PointerPte, contents);
     if (contents.u.Soft.PageFileHigh == 0)
         return MiResolveDemandZeroFault(VirtualAddress, PointerPte, contents);
-    return MiResolvePageFileFault(VirtualAddress, PointerPte, contents, TrapInformation);
+    status = MiResolvePageFileFault(PointerPte, contents, &support);
+    if (status != STATUS_ISSUE_PAGING_IO)
+        return status;
+    MiUnlockSystemWorkingSet();
+    MiIssuePageFileRead(support);
+    MiLockSystemWorkingSet();
+    return MiCompletePageFileRead(VirtualAddress, PointerPte, support, TrapInformation);
 }

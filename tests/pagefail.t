@@ -89,8 +89,11 @@ sub file_counts {
     my ($status, $output) = boot(mem => 16, disks => \@disks,
         cmdline => 'test=mm.paging.three_times_ram', timeout => 120);
     retired($output, 'disk dies later', 1);
+    # How many of its pages are still resident when it retires is a race with their reuse
+    # (0 happens); mm.pagefail.rescue checks the rescue itself on pages it arranges.
     my ($rescued) = $output =~ /^Paging file 1 retired: .* (\d+) pages to be written elsewhere$/m;
-    cmp_ok($rescued // 0, '>', 0, 'disk dies later: ' . ($rescued // '?') . ' resident pages it held are written elsewhere');
+    ok(defined $rescued, 'disk dies later: the retirement says how many resident pages it held go elsewhere ('
+        . ($rescued // '?') . ')');
     my ($bad, $failed) = file_counts($output, 1);
     cmp_ok($failed // 999, '<', 100, 'disk dies later: ' . ($failed // '?') . ' failed writes');
     report_ktap($output, 'disk dies later');

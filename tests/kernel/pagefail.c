@@ -99,6 +99,60 @@ KTEST(TestClusterRoundTrip, "mm.pagefail.cluster_round_trip")
     KT_ASSERT_EQ(0, MmInfoCounters.WriteErrorCount - before.WriteErrorCount);
 }
 
+/*
+ * What retiring a paging file rescues (MiRescuePagesOfFile, which MiRetirePagingFile calls):
+ * pages read back from the file are resident and clean, their only copy on disk in it; each
+ * is marked modified with its slot released, so the writer puts it elsewhere, and its data
+ * stays as it was. The file itself is not retired here (that would change the rest of the
+ * boot): tests/pagefail.t retires real ones.
+ */
+KTEST(TestRetireRescuesResidentPages, "mm.pagefail.rescue")
+{
+    const uint32_t pages = 8;
+    uint32_t file[8], slot[8], rescued = 0, cleanBefore = 0, movedAfter = 0;
+    bool done[MAX_PAGE_FILES] = { false };
+    MMPFN *pfn[8];
+    void *p;
+    KIRQL oldIrql;
+
+    if (MmNumberOfPagingFiles == 0)
+        KtSkip("no paging file");
+    p = KtAllocatePool(PagedPool, pages * PAGE_SIZE, PF_TAG);
+    for (uint32_t page = 0; page < pages; page++)
+        PageAt(p, page)[0] = PatternWord(page, 0);
+    _ReadWriteBarrier();
+    KT_ASSERT(PageOut(p, pages));
+    for (uint32_t page = 0; page < pages; page++) {
+        MMPTE pte = *MiGetPteAddress((const void *)PageAt(p, page));
+
+        file[page] = pte.u.Soft.PageFileLow;
+        slot[page] = pte.u.Soft.PageFileHigh;
+    }
+    for (uint32_t page = 0; page < pages; page++)      /* read back (with read-ahead): clean */
+        KT_ASSERT_EQ(PatternWord(page, 0), PageAt(p, page)[0]);
+    _ReadWriteBarrier();
+    LOCK_PFN(oldIrql);
+    for (uint32_t page = 0; page < pages; page++) {
+        pfn[page] = MI_PFN_ELEMENT(MiGetPteAddress((const void *)PageAt(p, page))->u.Hard.PageFrameNumber);
+        cleanBefore += !pfn[page]->u3.e1.Modified &&
+                       GET_PAGING_FILE_OFFSET(pfn[page]->OriginalPte) == slot[page];
+    }
+    for (uint32_t page = 0; page < pages; page++) {
+        if (!done[file[page]])
+            rescued += MiRescuePagesOfFile(MmPagingFile[file[page]]);
+        done[file[page]] = true;
+    }
+    for (uint32_t page = 0; page < pages; page++)
+        movedAfter += pfn[page]->u3.e1.Modified && GET_PAGING_FILE_OFFSET(pfn[page]->OriginalPte) == 0;
+    UNLOCK_PFN(oldIrql);
+    KtPrint("%u pages rescued from the files these pages were read from", rescued);
+    KT_ASSERT_EQ(pages, cleanBefore);
+    KT_ASSERT_EQ(pages, movedAfter);
+    KT_ASSERT_LE(pages, rescued);
+    for (uint32_t page = 0; page < pages; page++)
+        KT_ASSERT_EQ(PatternWord(page, 0), PageAt(p, page)[0]);
+}
+
 /* Pages the stack test holds aside on the bad list (at its tail), however many RAM has. */
 static uint32_t PfHeldCount;
 
