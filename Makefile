@@ -94,6 +94,10 @@ $(BUILD)/host/%: tests/host/%.c $(HOST_SRCS) tests/host/tap.h tests/host/kestubs
 $(BUILD)/host/test_pool: HOST_EXTRA_SRCS := mm/pool.c mm/pooltrak.c tests/host/fakemm.c
 $(BUILD)/host/test_pool: mm/pool.c mm/pooltrak.c tests/host/fakemm.c
 
+# The kd> prompt's expressions, over the test's own symbols and memory.
+$(BUILD)/host/test_kdeval: HOST_EXTRA_SRCS := kernel/kd/kdeval.c
+$(BUILD)/host/test_kdeval: kernel/kd/kdeval.c
+
 host-tests: $(HOST_TESTS)
 
 # The GRUB rescue ISO: BIOS-bootable, the image and iso/grub.cfg under /boot.

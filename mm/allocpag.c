@@ -153,7 +153,7 @@ static uintptr_t MiAllocateExpansionPool(uint32_t Pages)
         return 0;
     }
     LOCK_PFN(oldIrql);
-    if (MmAvailablePages < Pages + MM_MEDIUM_LIMIT || !MiChargeResidentAvailable(Pages)) {
+    if (MmAvailablePages < Pages + MmMinimumFreePages || !MiChargeResidentAvailable(Pages)) {
         UNLOCK_PFN(oldIrql);
         MiReleaseSystemPtes(pte, Pages, NonPagedPoolExpansion);
         MiReturnCommitment(Pages);
@@ -319,7 +319,7 @@ static bool MiMakePagedPoolPageTables(uintptr_t Va, uint32_t Pages)
 
         if (pointerPde->u.Hard.Valid)
             continue;
-        if (MmAvailablePages < MM_MEDIUM_LIMIT || !MiChargeCommitment(1)) {
+        if (MmAvailablePages < MmMinimumFreePages || !MiChargeCommitment(1)) {
             made = false;
             break;
         }

@@ -29,13 +29,15 @@ typedef enum _MMLISTS {
 
 /* Available-page thresholds (mi.h). */
 #define MM_LOW_LIMIT            2
-#define MM_MEDIUM_LIMIT         32
 #define MM_HIGH_LIMIT           128
 #define MM_TIGHT_LIMIT          256
 #define MM_PLENTY_FREE_LIMIT    1024
 #define MM_MAXIMUM_WRITE_CLUSTER 16     /* 64 KB: the largest paging write */
-#define MM_PLENTY_FREE_PAGES    400     /* NT's MmPlentyFreePages: below it the working-set
-                                           manager trims, and is woken when it is crossed */
+/* NT's MmMinimumFreePages: the pages kept back for the system; below it a fault waits for pages
+ * and pool expansion, kernel stacks and special pool are refused. NT's MmPlentyFreePages: below
+ * it the working-set manager trims, and it is woken when it is crossed. Variables, as NT's, so
+ * the debugger shows them. */
+extern uint32_t MmMinimumFreePages, MmPlentyFreePages;
 
 extern uint32_t MmModifiedPageMaximum, MmModifiedWriteClusterSize;
 
@@ -105,6 +107,7 @@ typedef struct _MMPFNLIST {
 #define EndOfAllocation         WriteInProgress
 
 extern MMPFN *MmPfnDatabase;
+extern uint32_t MmLowestPhysicalPage;   /* the first page of RAM the memory manager owns */
 extern uint32_t MmHighestPhysicalPage;  /* the last page the PFN database describes */
 extern uint32_t MmNumberOfPhysicalPages;/* RAM pages the memory manager owns */
 extern volatile uint32_t MmAvailablePages;
@@ -246,6 +249,7 @@ extern MMPTE *MmSystemPteBase;
 extern MMPTE MmFirstFreeSystemPte[MaximumPtePoolTypes];
 extern uint32_t MmTotalFreeSystemPtes[MaximumPtePoolTypes];
 extern uint32_t MmTotalSystemPtes[MaximumPtePoolTypes];
+extern MMPTE *MmSystemPtesStart[MaximumPtePoolTypes], *MmSystemPtesEnd[MaximumPtePoolTypes];
 void MiInitializeSystemPtes(MMPTE *StartingPte, uint32_t NumberOfPtes, MMSYSTEM_PTE_POOL_TYPE Type);
 MMPTE *MiReserveSystemPtes(uint32_t NumberOfPtes, MMSYSTEM_PTE_POOL_TYPE Type);
 MMPTE *MiReserveSystemPtesMustSucceed(uint32_t NumberOfPtes, MMSYSTEM_PTE_POOL_TYPE Type);

@@ -99,6 +99,7 @@ static void MiScanMemoryDescriptors(void)
         MmHighestPhysicalPage = MAX(MmHighestPhysicalPage, (uint32_t)last - 1);
     }
     MmNumberOfPhysicalPages = block->NumberOfPages;
+    MmLowestPhysicalPage = block->NumberOfRuns ? block->Run[0].BasePage : 0;
     if (MmNumberOfPhysicalPages < MI_MINIMUM_PHYSICAL_PAGES)
         KeBugCheckEx(INSTALL_MORE_MEMORY, MmNumberOfPhysicalPages,
                      block->NumberOfRuns ? block->Run[0].BasePage : 0, MmHighestPhysicalPage, 0);

@@ -79,7 +79,7 @@ static NTSTATUS MiWaitForFaultPages(void)
 {
     MmInfoCounters.PageWaitCount++;
     MiUnlockSystemWorkingSet();
-    MiWaitForAvailablePages(MM_MEDIUM_LIMIT);
+    MiWaitForAvailablePages(MmMinimumFreePages);
     MiLockSystemWorkingSet();
     return STATUS_REFAULT;
 }

@@ -33,9 +33,12 @@
 #define MI_WAIT_GAP_TICKS               HAL_CLOCK_HZ /* waits further apart are not one */
 
 MMPFN *MmPfnDatabase;
+uint32_t MmLowestPhysicalPage;
 uint32_t MmHighestPhysicalPage;
 uint32_t MmNumberOfPhysicalPages;
 volatile uint32_t MmAvailablePages;
+uint32_t MmMinimumFreePages = 32;
+uint32_t MmPlentyFreePages = 400;
 KSPIN_LOCK MmPfnLock;
 
 MMPFNLIST MmZeroedPageListHead = { 0, ZeroedPageList, MM_EMPTY_LIST, MM_EMPTY_LIST };
@@ -127,7 +130,7 @@ void MiNoteAvailablePagesFound(void)
 static void MiSignalListInsert(MMLISTS List)
 {
     if (List <= StandbyPageList) {
-        if (MmAvailablePages >= MM_MEDIUM_LIMIT && !KeReadStateEvent(&MmAvailablePagesEvent))
+        if (MmAvailablePages >= MmMinimumFreePages && !KeReadStateEvent(&MmAvailablePagesEvent))
             KeSetEvent(&MmAvailablePagesEvent);
         if (List == FreePageList && !KeReadStateEvent(&MmZeroingPageEvent))
             KeSetEvent(&MmZeroingPageEvent);
@@ -215,7 +218,7 @@ void MiUnlinkPageFromList(MMPFN *Pfn)
     Pfn->u1.Flink = 0;
     Pfn->u2.Blink = 0;
     listHead->Total--;
-    if (list <= StandbyPageList && --MmAvailablePages == MM_PLENTY_FREE_PAGES - 1)
+    if (list <= StandbyPageList && --MmAvailablePages == MmPlentyFreePages - 1)
         KeSetEvent(&MmWorkingSetManagerEvent);      /* memory just became short: trim now */
 }
 

@@ -38,7 +38,7 @@ void *MmCreateKernelStack(bool LargeStack)
         MiReturnCommitment(pages);
         return NULL;
     }
-    while (MmAvailablePages < pages + MM_MEDIUM_LIMIT) {
+    while (MmAvailablePages < pages + MmMinimumFreePages) {
         UNLOCK_PFN(oldIrql);
         if (oldIrql >= DISPATCH_LEVEL) {
             LOCK_PFN(oldIrql);
@@ -48,7 +48,7 @@ void *MmCreateKernelStack(bool LargeStack)
             MiReturnCommitment(pages);
             return NULL;
         }
-        MiWaitForAvailablePages(pages + MM_MEDIUM_LIMIT);
+        MiWaitForAvailablePages(pages + MmMinimumFreePages);
         LOCK_PFN(oldIrql);
     }
     MiNoteAvailablePagesFound();

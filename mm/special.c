@@ -130,7 +130,7 @@ static bool MiMakeSpecialPoolPage(MMPTE *DataPte)
     if (!MiChargeCommitment(1))
         return false;
     LOCK_PFN(oldIrql);
-    if (MmAvailablePages < MM_MEDIUM_LIMIT || !MiChargeResidentAvailable(1)) {
+    if (MmAvailablePages < MmMinimumFreePages || !MiChargeResidentAvailable(1)) {
         UNLOCK_PFN(oldIrql);
         MiReturnCommitment(1);
         return false;

@@ -26,6 +26,8 @@ MMPTE *MmSystemPteBase = (MMPTE *)PTE_BASE;
 MMPTE MmFirstFreeSystemPte[MaximumPtePoolTypes];
 uint32_t MmTotalFreeSystemPtes[MaximumPtePoolTypes];
 uint32_t MmTotalSystemPtes[MaximumPtePoolTypes];
+MMPTE *MmSystemPtesStart[MaximumPtePoolTypes];  /* each pool's first PTE, as NT's */
+MMPTE *MmSystemPtesEnd[MaximumPtePoolTypes];    /* and its last (not one past), as NT's */
 static KSPIN_LOCK MiSystemPteLock;
 
 static uint32_t MiClusterSize(const MMPTE *Cluster)
@@ -60,6 +62,8 @@ void MiInitializeSystemPtes(MMPTE *StartingPte, uint32_t NumberOfPtes, MMSYSTEM_
     MmTotalSystemPtes[Type] = NumberOfPtes;
     if (NumberOfPtes == 0)
         return;
+    MmSystemPtesStart[Type] = StartingPte;
+    MmSystemPtesEnd[Type] = StartingPte + NumberOfPtes - 1;
     MiWriteCluster(StartingPte, NumberOfPtes, MM_EMPTY_PTE_LIST);
     MmFirstFreeSystemPte[Type].u.List.NextEntry = (uint32_t)(StartingPte - MmSystemPteBase);
     MmTotalFreeSystemPtes[Type] = NumberOfPtes;

@@ -21,8 +21,8 @@ void MmWorkingSetManager(void)
 
     MiLockSystemWorkingSet();
     MiAgeWorkingSet(ws, ws->WorkingSetSize >> MI_AGING_SHIFT);
-    if (MmAvailablePages < MM_PLENTY_FREE_PAGES) {
-        uint32_t goal = MM_PLENTY_FREE_PAGES - MmAvailablePages;
+    if (MmAvailablePages < MmPlentyFreePages) {
+        uint32_t goal = MmPlentyFreePages - MmAvailablePages;
 
         for (size_t pass = 0; pass < ARRAYSIZE(MiTrimAges) && trimmed < goal; pass++)
             trimmed += MiTrimWorkingSet(ws, goal - trimmed, MiTrimAges[pass]);

@@ -21,14 +21,15 @@ is($status, 1, 'exits 1');
 
 # Bad input is refused whole, with a message, and nothing is done: a line longer than the
 # 255-character buffer (an ed whose value would be cut short), an expression ending in an
-# operator, a value that is no expression. ed writes at the address given, aligned or not.
+# operator, a value that is no expression, a line with a command of too many words (the
+# line's other commands are not run either). ed writes at the address given, aligned or not.
 my $block = 'poi(KdLastPoolAllocation)';
 my $long = "ed $block 1" . ('0' x 300);
 ($status, $output) = boot(input => join('', map { "$_\n" }
     'poolalloc nonpaged 10 Tst1', "ed $block 11223344", "ed $block+4 55667788", $long,
     "dd $block L2", '? 1+', '? +', '? -', '? 1+-2', "ed $block+2 v", "ed $block+2 1+",
     "dd $block L2", "ed $block+2 aabbccdd", "dd $block L2", "dd $block+2 L1",
-    'ed 1 2 3 4 5 6 7 8', "dd $block L2", 'ed 0 1', 'poweroff'), timeout => 30);
+    "dd $block L2; ed " . join(' ', 1 .. 16), "dd $block L2", 'ed 0 1', 'poweroff'), timeout => 30);
 my ($p) = $output =~ /^ExAllocatePoolWithTag\(NonPagedPool, 0x10, 'Tst1'\) = (\w{8})$/m;
 my $q = sprintf('%08x', hex($p // 0) + 2);
 like($output, qr/^kd> \Q${\ substr($long, 0, 255)}\E\nkd: line longer than 255 characters: nothing done$/m,
@@ -45,7 +46,8 @@ my @dumps = $output =~ /^$p  (\w{8} \w{8})$/mg;
 is_deeply(\@dumps, ['11223344 55667788', '11223344 55667788', 'ccdd3344 5566aabb',
     'ccdd3344 5566aabb'], 'nothing written by the refused lines; ed at +2 wrote bytes 2-5 only');
 like($output, qr/^$q  aabbccdd$/m, 'dd at the unaligned address reads it back');
-like($output, qr/^kd: more than 8 words: nothing done$/m, 'too many words are refused');
+like($output, qr/^kd: more than 16 words in a command: nothing done$/m,
+    'a command of too many words is refused, with the line\'s other commands (no third dump)');
 like($output, qr/^kd> ed 0 1\nMemory access error at '0'$/m, 'ed on an unmapped address says so');
 is($status, 0, 'poweroff exits 0');
 

@@ -1,14 +1,17 @@
 /*
  * kernel/kd/kd.c: the kd> shell on COM1. A line editor (echo, backspace) and a table of commands;
- * each command gets its words as argc/argv. Unknown commands are reported; a line too long for
- * the buffer or with too many words is refused whole, never run cut short.
+ * each command gets its words as argc/argv. A line holds several commands separated by ;, and
+ * $$ comments (to the next ;), so a line from the README pastes whole; command names match in
+ * any case, as WinDbg's. Unknown commands are reported; a line too long for the buffer or with
+ * a command of too many words is refused whole, never run cut short or in part.
  */
-#include "kernel/kd/kd.h"
 #include "kernel/kd/kd.h"
 #include "hal/hal.h"
 
 #define KD_LINE_LENGTH  256
-#define KD_MAX_WORDS    8
+#define KD_MAX_WORDS    16              /* in one command of a line */
+#define KD_COMMENT      "$$"            /* to the next ;, as WinDbg's */
+#define KD_LINE_COMMENT '*'             /* a line starting with it is a comment, as WinDbg's */
 #define ASCII_BACKSPACE 0x08
 #define ASCII_DELETE    0x7F
 
@@ -42,11 +45,30 @@ static void KdCommandPowerOff(int Argc, char **Argv)
 static const KD_COMMAND KdCommands[] = {
     { "help", "", "list the commands", KdCommandHelp },
     { "test", "<glob>", "run the self-tests whose names match", KdCommandTest },
-    { "dd", "<address> [L <n>]", "display n dwords (symbols, poi(), + and - allowed)",
-      KdCommandDumpDwords },
+    { "db", "[<address>] [L <n>]", "display n bytes (default 0x80) and their ASCII",
+      KdCommandDisplayBytes },
+    { "dw", "[<address>] [L <n>]", "display n words (default 0x40)", KdCommandDisplayWords },
+    { "dd", "[<address>] [L <n>]", "display n dwords (default 0x20)", KdCommandDisplayDwords },
+    { "dq", "[<address>] [L <n>]", "display n quadwords (default 0x10)",
+      KdCommandDisplayQuadwords },
+    { "dc", "[<address>] [L <n>]", "display n dwords and their ASCII",
+      KdCommandDisplayCharacters },
+    { "dps", "[<address>] [L <n>]", "display n dwords and the symbol each names",
+      KdCommandDisplayPointers },
     { "ed", "<address> <value>", "write one dword", KdCommandEnterDword },
-    { "?", "<expression>", "evaluate an expression (a symbol is its address)",
+    { "?", "<expression>", "evaluate a MASM expression (nt!Sym, poi, * / % ( ), 0n10)",
       KdCommandEvaluate },
+    { "x", "[nt!]<pattern>", "the image's symbols matching (* and ?), with addresses",
+      KdCommandExamineSymbols },
+    { "ln", "<address>", "the symbols nearest an address", KdCommandListNearest },
+    { "lm", "", "the loaded module: the image and its range", KdCommandListModules },
+    { "r", "[<register> ...]", "the registers of the prompt's thread (r cr3: one)",
+      KdCommandRegisters },
+    { "k", "", "the prompt's stack, with symbols", KdCommandStack },
+    { "!thread", "[<address>|*]", "the prompt's thread, the one at address, or all",
+      KdCommandThread },
+    { "!running", "", "the processor and the thread running on it", KdCommandRunning },
+    { ".cls", "", "clear the screen", KdCommandClearScreen },
     { "!pte", "<address> [<end>]", "the PDE and PTE of an address (or each page to end)",
       KdCommandPte },
     { "!pfn", "<page>", "a page's PFN database entry, as WinDbg's !pfn", KdCommandPfn },
@@ -125,15 +147,15 @@ static bool KdReadLine(char *Line, size_t Size)
     }
 }
 
-/* Split Line into at most MaximumWords words; -1 if it has more. */
-static int KdSplitWords(char *Line, char **Words, int MaximumWords)
+/* Split Command into at most MaximumWords words, ending at a $$ comment; -1 if it has more. */
+static int KdSplitWords(char *Command, char **Words, int MaximumWords)
 {
     int count = 0;
 
-    for (char *p = Line; *p;) {
+    for (char *p = Command; *p;) {
         while (*p == ' ' || *p == '\t')
             *p++ = '\0';
-        if (!*p)
+        if (!*p || strncmp(p, KD_COMMENT, strlen(KD_COMMENT)) == 0)
             break;
         if (count == MaximumWords)
             return -1;
@@ -142,6 +164,64 @@ static int KdSplitWords(char *Line, char **Words, int MaximumWords)
             p++;
     }
     return count;
+}
+
+/* The next command of a line: Command up to the ; (made a NUL), or the rest. */
+static char *KdNextCommand(char *Command)
+{
+    char *separator = strchr(Command, ';');
+
+    if (!separator)
+        return NULL;
+    *separator = '\0';
+    return separator + 1;
+}
+
+static bool KdCommandNameEqual(const char *Name, const char *Typed)
+{
+    for (; *Name; Name++, Typed++) {
+        char c = *Typed >= 'A' && *Typed <= 'Z' ? (char)(*Typed - 'A' + 'a') : *Typed;
+
+        if (c != *Name)
+            return false;
+    }
+    return *Typed == '\0';
+}
+
+static void KdRunCommand(int Argc, char **Argv)
+{
+    for (size_t i = 0; i < ARRAYSIZE(KdCommands); i++) {
+        if (KdCommandNameEqual(KdCommands[i].Name, Argv[0])) {
+            KdCommands[i].Handler(Argc, Argv);
+            return;
+        }
+    }
+    DbgPrint("unknown command '%s' (type help for the commands)\n", Argv[0]);
+}
+
+/* Run the commands of Line in order, unless one of them has too many words: then none. */
+static void KdExecuteLine(char *Line)
+{
+    char copy[KD_LINE_LENGTH];
+    char *words[KD_MAX_WORDS];
+    char *command, *next;
+
+    RtlCopyString(copy, Line, sizeof(copy));
+    for (command = copy; command; command = next) {
+        next = KdNextCommand(command);
+        if (KdSplitWords(command, words, KD_MAX_WORDS) < 0) {
+            DbgPrint("kd: more than %u words in a command: nothing done\n", KD_MAX_WORDS);
+            return;
+        }
+    }
+    for (command = Line; command; command = next) {
+        int count;
+
+        next = KdNextCommand(command);
+        count = KdSplitWords(command, words, KD_MAX_WORDS);
+        if (count > 0)
+            KdRunCommand(count, words);
+    }
 }
 
 static void KdInputArrived(KDPC *Dpc, void *Context, void *Argument1, void *Argument2)
@@ -163,7 +243,6 @@ static void KdSerialInterrupt(void *Context)
 void KdShell(void)
 {
     char line[KD_LINE_LENGTH];
-    char *words[KD_MAX_WORDS];
 
     KeInitializeEvent(&KdInputEvent, SynchronizationEvent, false);
     KeInitializeDpc(&KdInputDpc, KdInputArrived, NULL);
@@ -171,28 +250,12 @@ void KdShell(void)
     HalSerialEnableReceiveInterrupt();
     DbgPrint("Type help for the commands.\n");
     for (;;) {
-        int count;
-        size_t i;
-
         DbgPutString("kd> ");
         if (!KdReadLine(line, sizeof(line))) {
             DbgPrint("kd: line longer than %u characters: nothing done\n", KD_LINE_LENGTH - 1);
             continue;
         }
-        count = KdSplitWords(line, words, KD_MAX_WORDS);
-        if (count < 0) {
-            DbgPrint("kd: more than %u words: nothing done\n", KD_MAX_WORDS);
-            continue;
-        }
-        if (count == 0)
-            continue;
-        for (i = 0; i < ARRAYSIZE(KdCommands); i++) {
-            if (strcmp(KdCommands[i].Name, words[0]) == 0) {
-                KdCommands[i].Handler(count, words);
-                break;
-            }
-        }
-        if (i == ARRAYSIZE(KdCommands))
-            DbgPrint("unknown command '%s' (type help for the commands)\n", words[0]);
+        if (line[0] != KD_LINE_COMMENT)
+            KdExecuteLine(line);
     }
 }

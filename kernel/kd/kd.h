@@ -20,12 +20,51 @@ typedef struct _KD_COMMAND {
     void (*Handler)(int Argc, char **Argv);
 } KD_COMMAND;
 
-/* kdexpr.c: WinDbg-style expressions and the memory commands. */
-bool KdEvaluate(const char **Cursor, uint32_t *Value);
+/* kdeval.c: MASM expressions, pure (host-tested). KdFindSymbol and KdReadMemory are all it
+ * reaches: the kernel's are in kdsyms.c and kdexpr.c. */
+#define KD_TOKEN_LENGTH 64
+typedef enum _KD_EXPRESSION_STATUS {
+    KdExpressionOk,
+    KdExpressionSyntax,             /* something that is no operand or operator */
+    KdExpressionEnd,                /* the text ends where an operand or ')' is expected */
+    KdExpressionUnresolved,         /* a name that is no symbol */
+    KdExpressionMemory,             /* poi, dwo, wo or by of an unmapped address */
+    KdExpressionDivide,             /* / or % by zero */
+} KD_EXPRESSION_STATUS;
+KD_EXPRESSION_STATUS KdEvaluateExpression(const char *Text, uint32_t *Value, const char **ErrorAt);
+bool KdIsSymbolCharacter(char c);
+bool KdFindSymbol(const char *Name, uintptr_t *Address);
+uintptr_t KdModuleBase(void);
+bool KdReadMemory(uint32_t Address, void *Buffer, uint32_t Length);
+
+/* kdexpr.c: expressions at the prompt (a message says what is wrong), ? and ed. */
 bool KdEvaluateWord(const char *Word, uint32_t *Value);
 void KdCommandEvaluate(int Argc, char **Argv);
-void KdCommandDumpDwords(int Argc, char **Argv);
 void KdCommandEnterDword(int Argc, char **Argv);
+
+/* kddisplay.c: db, dw, dd, dq, dc, dps and .cls. */
+void KdCommandDisplayBytes(int Argc, char **Argv);
+void KdCommandDisplayWords(int Argc, char **Argv);
+void KdCommandDisplayDwords(int Argc, char **Argv);
+void KdCommandDisplayQuadwords(int Argc, char **Argv);
+void KdCommandDisplayCharacters(int Argc, char **Argv);
+void KdCommandDisplayPointers(int Argc, char **Argv);
+void KdCommandClearScreen(int Argc, char **Argv);
+
+/* kdsyms.c: the image's symbols: x, ln, lm; KdPrintSymbol prints nt!Name+0x12 (nothing
+ * outside the image) and returns whether it printed. */
+bool KdPrintSymbol(uint32_t Address);
+void KdCommandExamineSymbols(int Argc, char **Argv);
+void KdCommandListNearest(int Argc, char **Argv);
+void KdCommandListModules(int Argc, char **Argv);
+
+/* kdregs.c: r and k of the thread running the prompt; kdthread.c: !thread and !running.
+ * KdPrintStack prints k's lines for a frame chain from Ebp, Eip being where the frame is. */
+void KdPrintStack(uint32_t Eip, uint32_t Ebp, uint32_t StackHigh);
+void KdCommandRegisters(int Argc, char **Argv);
+void KdCommandStack(int Argc, char **Argv);
+void KdCommandThread(int Argc, char **Argv);
+void KdCommandRunning(int Argc, char **Argv);
 
 /* kdpool.c: the pool commands, and what !poolfind shares with them: a tag as WinDbg prints it,
  * a pool header read through probes (false: not mapped), the big allocation holding an

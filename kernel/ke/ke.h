@@ -67,6 +67,7 @@ void DbgPutString(const char *String);
 /* Symbols of the running image (ksyms.c), from the tables linked into it. */
 const char *KiLookupSymbol(uintptr_t Address, uintptr_t *Offset);
 bool KiFindSymbol(const char *Name, uintptr_t *Address);
+const char *KiGetSymbol(uint32_t Index, uintptr_t *Address, bool *Code);
 extern char KiImageBase[], KiImageEnd[];
 extern char KiImageReadOnlyEnd[];         /* .text and .rodata end here: read-only */
 
@@ -185,6 +186,7 @@ typedef struct _KTHREAD {
 } KTHREAD;
 
 KTHREAD *KeGetCurrentThread(void);
+KTHREAD *KeGetNextThread(KTHREAD *Previous);   /* every thread in creation order; NULL starts */
 NTSTATUS PsCreateSystemThread(KTHREAD **Thread, KSTART_ROUTINE StartRoutine, void *StartContext,
                               KPRIORITY Priority, const char *Name);
 __attribute__((noreturn)) void PsTerminateSystemThread(NTSTATUS ExitStatus);

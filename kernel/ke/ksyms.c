@@ -1,6 +1,6 @@
 /*
  * kernel/ke/ksyms.c: the running image's symbols, for backtraces and for the console's `?` and
- * `dd NAME`. tools/imgtab generates the table from a first link; linker.ld places it after
+ * `dd NAME`, `x`, `ln`. tools/imgtab generates the table from a first link; linker.ld places it after
  * everything else so generating it moves no symbol. Offsets are from KiImageBase, so the table
  * stays right when the image is relocated (/3GB).
  */
@@ -8,7 +8,8 @@
 
 typedef struct _KSYMBOL {
     uint32_t Offset;                /* from KiImageBase */
-    uint32_t Name;                  /* offset into KiSymbolNames */
+    uint32_t Name : 31;             /* offset into KiSymbolNames */
+    uint32_t Code : 1;              /* in .text (nm type T or t) */
 } KSYMBOL;
 
 extern const uint32_t KiSymbolCount;
@@ -46,4 +47,14 @@ bool KiFindSymbol(const char *Name, uintptr_t *Address)
         }
     }
     return false;
+}
+
+/* The Index-th symbol in address order, or NULL past the last: for listing and matching. */
+const char *KiGetSymbol(uint32_t Index, uintptr_t *Address, bool *Code)
+{
+    if (Index >= KiSymbolCount)
+        return NULL;
+    *Address = (uintptr_t)KiImageBase + KiSymbolTable[Index].Offset;
+    *Code = KiSymbolTable[Index].Code;
+    return &KiSymbolNames[KiSymbolTable[Index].Name];
 }

@@ -41,6 +41,15 @@ static void KiInitializeThreadObject(KTHREAD *Thread, void *StackTop, KPRIORITY 
     InsertTailList(&KiThreadListHead, &Thread->ThreadListEntry);
 }
 
+/* The thread after Previous on the list of every thread (the first when Previous is NULL),
+ * NULL after the last: for the debugger, which reads the list at the prompt. */
+KTHREAD *KeGetNextThread(KTHREAD *Previous)
+{
+    LIST_ENTRY *next = Previous ? Previous->ThreadListEntry.Flink : KiThreadListHead.Flink;
+
+    return next == &KiThreadListHead ? NULL : CONTAINING_RECORD(next, KTHREAD, ThreadListEntry);
+}
+
 /* The first frame KiSwapContext pops for a new thread: registers, EFLAGS, KiThreadStartup. */
 static void KiInitializeContext(KTHREAD *Thread)
 {

@@ -205,7 +205,7 @@ KTEST(TestKernelStackWaitsForPages, "mm.pagefail.stack_waits")
                                                           KI_DEFAULT_PRIORITY, "PfGiver"));
     priority = KeSetPriorityThread(KeGetCurrentThread(), HIGH_PRIORITY);
     LOCK_PFN(oldIrql);
-    for (; MmAvailablePages >= MM_MEDIUM_LIMIT; PfHeldCount++)
+    for (; MmAvailablePages >= MmMinimumFreePages; PfHeldCount++)
         MiInsertPageInList(&MmBadPageListHead, MiRemoveAnyPage());
     available = MmAvailablePages;
     held = PfHeldCount;
@@ -220,6 +220,6 @@ KTEST(TestKernelStackWaitsForPages, "mm.pagefail.stack_waits")
     }
     KtPrint("%u pages taken, %u left available; PsCreateSystemThread returned 0x%08x", held,
             available, (uint32_t)status);
-    KT_ASSERT_LT(available, MM_MEDIUM_LIMIT);
+    KT_ASSERT_LT(available, MmMinimumFreePages);
     KT_ASSERT_STATUS(STATUS_SUCCESS, status);
 }

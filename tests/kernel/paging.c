@@ -729,13 +729,13 @@ KTEST(TestBalanceSetWakes, "mm.paging.balance_set")
 
     KtDefer(GiveBackHeldPages, NULL);
     LOCK_PFN(oldIrql);
-    for (; MmAvailablePages >= MM_PLENTY_FREE_PAGES - 10; PgHeldPages++)
+    for (; MmAvailablePages >= MmPlentyFreePages - 10; PgHeldPages++)
         MiInsertPageInList(&MmBadPageListHead, MiRemoveAnyPage());
     available = MmAvailablePages;
     UNLOCK_PFN(oldIrql);
     /* The working-set manager runs as soon as the lock is released (it runs above this
      * thread) and trims back up to MmPlentyFreePages: what was taken is seen under the lock. */
-    KT_ASSERT_LT(available, MM_PLENTY_FREE_PAGES);
+    KT_ASSERT_LT(available, MmPlentyFreePages);
     KeDelayExecutionThread(KernelMode, false, &pause);
     KtPrint("held %u pages; trimmed %u pages, at tick %u (now %u)", PgHeldPages,
             MmSystemCacheWs.TrimmedPages - trimmed, MmSystemCacheWs.LastTrimTime, KeTickCount);
