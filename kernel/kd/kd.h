@@ -13,12 +13,22 @@ void KdListCrashKinds(void);
  * Globs, print KTAP; true when all passed. */
 bool KdRunTests(const char *Globs);
 
+#define KD_LINE_LENGTH  256         /* a kd> line, its terminating NUL included */
+
 typedef struct _KD_COMMAND {
     const char *Name;
     const char *Usage;              /* the arguments, as help shows them */
     const char *Help;
     void (*Handler)(int Argc, char **Argv);
 } KD_COMMAND;
+
+/* kd.c: the command table, for Tab completion. */
+const KD_COMMAND *KdGetCommands(size_t *Count);
+
+/* kdline.c: the line editor. KdInitializeInput connects COM1's receive interrupt; KdReadLine
+ * prints Prompt and reads one line (false: it did not fit in Size - 1 characters). */
+void KdInitializeInput(void);
+bool KdReadLine(const char *Prompt, char *Line, size_t Size);
 
 /* kdexpr.c: WinDbg-style expressions and the memory commands. */
 bool KdEvaluate(const char **Cursor, uint32_t *Value);

@@ -67,6 +67,7 @@ void DbgPutString(const char *String);
 /* Symbols of the running image (ksyms.c), from the tables linked into it. */
 const char *KiLookupSymbol(uintptr_t Address, uintptr_t *Offset);
 bool KiFindSymbol(const char *Name, uintptr_t *Address);
+const char *KiGetSymbol(uint32_t Index, uintptr_t *Address);
 extern char KiImageBase[], KiImageEnd[];
 extern char KiImageReadOnlyEnd[];         /* .text and .rodata end here: read-only */
 

@@ -47,3 +47,13 @@ bool KiFindSymbol(const char *Name, uintptr_t *Address)
     }
     return false;
 }
+
+/* The Index'th symbol in address order and its address, or NULL past the last: for walking
+ * the whole table (Tab completion at the kd> prompt). A name may occur more than once. */
+const char *KiGetSymbol(uint32_t Index, uintptr_t *Address)
+{
+    if (Index >= KiSymbolCount)
+        return NULL;
+    *Address = (uintptr_t)KiImageBase + KiSymbolTable[Index].Offset;
+    return &KiSymbolNames[KiSymbolTable[Index].Name];
+}
