@@ -6,7 +6,9 @@
 
 /* The kd> shell (kd.c) and deliberate crashes (crash.c). */
 __attribute__((noreturn)) void KdShell(void);
-bool KdCrash(const char *Kind);     /* false for an unknown kind; otherwise never returns */
+/* KdCrash: false for an unknown kind; true when the kind needs what this boot lacks (it says
+ * what, and nothing is done); otherwise it never returns. */
+bool KdCrash(const char *Kind);
 void KdListCrashKinds(void);
 
 /* Self-tests (testrun.c), for test= and the prompt's test command: run the cases matching
