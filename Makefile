@@ -15,6 +15,15 @@ endif
 
 .DEFAULT_GOAL := all
 
+# Without the cross compiler nothing builds: say what to run rather than "No such file". The
+# goals that run tools/deps themselves (run, test, bench, debug) and those that compile
+# nothing go ahead.
+ifeq ($(shell command -v $(CC)),)
+ifneq ($(filter-out help clean run test bench debug,$(or $(MAKECMDGOALS),all)),)
+$(error $(CC) is missing: run tools/deps, which installs what mm386 needs (make run, make test, make bench and make debug run it themselves))
+endif
+endif
+
 # O=0 (or O=1, O=g, ...): the kernel built at that optimisation level into build/O0 (and so on),
 # for gdb, where -O2 leaves arguments <optimized out>: `make debug O=0`. Without O the kernel
 # is build/mm386.elf at -O2, whatever was built with O before.
@@ -130,10 +139,12 @@ GDB       ?= yes
 GDB_PORT  ?= 1234
 PROVE     ?= prove
 
+# A STOP (tools/boot's status 1) is the kernel's own report, often asked for (crash): make
+# adds no "Error 1" under it. A timeout or a triple fault (2) still fails.
 run:
 	$(Q)tools/deps
 	$(Q)$(MAKE) --no-print-directory iso images
-	tools/boot --iso --disk $(BUILD)/disk0.img $(if $(CMDLINE),-- $(CMDLINE))
+	tools/boot --iso --disk $(BUILD)/disk0.img $(if $(CMDLINE),-- $(CMDLINE)) || [ $$? -eq 1 ]
 
 test:
 	$(Q)tools/deps
@@ -177,11 +188,24 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@echo "make [all]   build build/mm386.elf"
-	@echo "make images  make build/disk0.img (256 MiB paging-file partition) and disk1.img (64 MiB)"
-	@echo "make run     boot the GRUB ISO in QEMU with COM1 on this terminal, disk0 attached"
-	@echo "make test    run every test (host and in QEMU) through prove"
-	@echo "make debug   boot paused under gdb, the kd> prompt through tools/console (GDB=no: QEMU"
-	@echo "             only, and how to attach; O=0: an unoptimised kernel in build/O0)"
-	@echo "make bench   run the benchmarks; figures in build/bench.txt"
-	@echo "make clean   remove build/"
+	@echo "Targets:"
+	@echo "  make [all]       build build/mm386.elf"
+	@echo "  make iso         build build/mm386.iso, the GRUB rescue ISO make run boots"
+	@echo "  make images      make build/disk0.img (256 MiB paging-file partition) and disk1.img (64 MiB)"
+	@echo "  make host-tests  build the host tests (build/host/test_*, ASan and UBSan, -m32)"
+	@echo "  make run         boot the GRUB ISO in QEMU with COM1 on this terminal, disk0 attached"
+	@echo "  make test        run every test (host and in QEMU) through prove; one scenario"
+	@echo "                   verbosely: prove -v tests/kd.t"
+	@echo "  make debug       boot paused under gdb, the kd> prompt through tools/console"
+	@echo "  make bench       run the benchmarks; figures in build/bench.txt"
+	@echo "  make clean       remove build/"
+	@echo "  make help        this list"
+	@echo "run, test, bench and debug first install what is missing (tools/deps)."
+	@echo "Variables:"
+	@echo "  V=1              show the commands run"
+	@echo "  CMDLINE='...'    the kernel command line for run and debug (e.g. CMDLINE='3gb test=mm.*')"
+	@echo "  BENCH=<glob>     the benchmarks bench runs (all); BENCH_MEM=<MiB> its memory ($(BENCH_MEM))"
+	@echo "  GDB=no           debug: QEMU alone, waiting on GDB_PORT=<port> ($(GDB_PORT)) for a gdb"
+	@echo "  O=<level>        build at -O<level> into build/O<level> (O=0 for make debug)"
+	@echo "  CROSS=<prefix>   the cross toolchain ($(CROSS)); HOSTCC=<cc> the host tests' ($(HOSTCC))"
+	@echo "  PROVE=<command>  what make test runs the tests with ($(PROVE))"

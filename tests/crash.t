@@ -33,6 +33,24 @@ like($output, qr/^\*\*\* STOP: 0x000000E2 /m, 'STOP 0xE2');
 ($status, $output) = boot(cmdline => 'crash=nosuchkind', input => "poweroff\n", timeout => 30);
 like($output, qr/crash: unknown kind 'nosuchkind'/, 'an unknown kind is reported');
 is($status, 0, '... and the kernel goes on to the prompt');
+# Kinds that need what the boot lacks say so, before doing anything, and do not stop: from
+# the prompt (which stays), and as crash= (the kernel goes on to the prompt).
+my @unready = ('specialoverrun', 'specialfreed', 'specialunderrun', 'inpage');
+($status, $output) = boot(input => join('', map { "crash $_\n" } @unready) . "poweroff\n",
+    timeout => 30);
+for my $kind (@unready) {
+    my $needs = $kind eq 'inpage' ? qr/a paging file \([^)]*\)/
+        : qr/special pool for tag 'Crsh' \(boot with specialpool=Crsh\)/;
+    like($output, qr/^kd> crash $kind\ncrash: '$kind' needs $needs: not stopping\nkd> /m,
+        "crash $kind without its setup says what it needs, first, and returns to the prompt");
+}
+unlike($output, qr/STOP:|did not stop/, '... nothing stopped, nothing was tried');
+is($status, 0, 'poweroff exits 0');
+($status, $output) = boot(cmdline => 'crash=specialfreed', input => "poweroff\n", timeout => 30);
+like($output, qr/^crash: 'specialfreed' needs special pool .*: not stopping$/m,
+    'crash=specialfreed without specialpool= says so');
+is($status, 0, '... and the kernel goes on to the prompt');
+
 # The image's code and read-only data are read-only (CR0.WP on): a stray write is
 # ATTEMPTED_WRITE_TO_READONLY_MEMORY (address, PTE, trap frame, 11), or 10 above APC_LEVEL.
 for my $case (['writecode', qr/writing into the code of KdCrashManual at (\w{8}) \(PTE (\w{8})\)/, 0xB],

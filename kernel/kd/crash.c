@@ -1,7 +1,8 @@
 /*
  * kernel/kd/crash.c: bugchecks on purpose, for `crash=<kind>` and the kd> `crash` command, so a
  * user (and the scenario tests) can see each STOP the system raises. The pool kinds print the
- * addresses they use first, which the STOP's parameters then name.
+ * addresses they use first, which the STOP's parameters then name. A kind that needs something
+ * the boot lacks (special pool, a paging file) says what and does not stop the system.
  */
 #include "kernel/kd/kd.h"
 #include "mm/pool.h"
@@ -15,6 +16,7 @@
 typedef struct _KD_CRASH_KIND {
     const char *Name;
     const char *Description;
+    const char *(*Missing)(void);   /* what the kind needs that this boot lacks, or NULL */
     void (*Raise)(void);
 } KD_CRASH_KIND;
 
@@ -111,14 +113,28 @@ static void KdCrashPoolHeader(void)
     ExFreePool(block);
 }
 
-/* A block from special pool, or NULL (with the reason) when special pool is not on for it. */
+static const char *KdNeedsSpecialPool(void)
+{
+    if (MmUseSpecialPool(KD_CRASH_SPECIAL_SIZE, KD_CRASH_TAG))
+        return NULL;
+    return "special pool for tag 'Crsh' (boot with specialpool=Crsh)";
+}
+
+static const char *KdNeedsPagingFile(void)
+{
+    if (MmNumberOfPagingFiles > 0)
+        return NULL;
+    return "a paging file (boot with a disk holding a paging-file partition, as make run does)";
+}
+
+/* A block from special pool (KdNeedsSpecialPool said it is on), or NULL with the reason. */
 static volatile uint8_t *KdAllocateSpecialBlock(void)
 {
     uint8_t *block = KdAllocateCrashBlock(KD_CRASH_SPECIAL_SIZE);
 
     if (block && MmIsSpecialPoolAddress(block))
         return block;
-    DbgPrint("crash: special pool is not on for tag 'Crsh' (boot with specialpool=Crsh)\n");
+    DbgPrint("crash: no special pool block could be allocated\n");
     return NULL;
 }
 
@@ -227,8 +243,8 @@ static void KdCrashInPage(void)
     uint32_t value = 0;
     NTSTATUS status;
 
-    if (!pages || MmNumberOfPagingFiles == 0) {
-        DbgPrint("crash: this needs paged pool and a paging file\n");
+    if (!pages) {
+        DbgPrint("crash: no paged pool\n");
         return;
     }
     pages[0] = second[0] = KD_CRASH_FILL;
@@ -257,34 +273,44 @@ static void KdCrashInPage(void)
 }
 
 static const KD_CRASH_KIND KdCrashKinds[] = {
-    { "nonpaged", "read an unmapped nonpaged address: STOP 0x50", KdCrashNonPaged },
-    { "stack", "overflow the kernel stack: double fault, STOP 0x7F (8)", KdCrashStack },
-    { "manual", "KeBugCheck(MANUALLY_INITIATED_CRASH): STOP 0xE2", KdCrashManual },
-    { "triplefault", "empty the IDT and trap: a triple fault, no STOP", KdCrashTripleFault },
-    { "pooldoublefree", "free a pool block twice: STOP 0xC2 (7)", KdCrashPoolDoubleFree },
-    { "poolheader", "overwrite the next pool header and free: STOP 0x19 (5)", KdCrashPoolHeader },
+    { "nonpaged", "read an unmapped nonpaged address: STOP 0x50", NULL, KdCrashNonPaged },
+    { "stack", "overflow the kernel stack: double fault, STOP 0x7F (8)", NULL, KdCrashStack },
+    { "manual", "KeBugCheck(MANUALLY_INITIATED_CRASH): STOP 0xE2", NULL, KdCrashManual },
+    { "triplefault", "empty the IDT and trap: a triple fault, no STOP", NULL,
+      KdCrashTripleFault },
+    { "pooldoublefree", "free a pool block twice: STOP 0xC2 (7)", NULL,
+      KdCrashPoolDoubleFree },
+    { "poolheader", "overwrite the next pool header and free: STOP 0x19 (5)", NULL,
+      KdCrashPoolHeader },
     { "specialoverrun", "write 1 byte past special pool (specialpool=Crsh): STOP 0xCD",
-      KdCrashSpecialOverrun },
+      KdNeedsSpecialPool, KdCrashSpecialOverrun },
     { "specialfreed", "read freed special pool (specialpool=Crsh): STOP 0xCC",
-      KdCrashSpecialFreed },
-    { "specialunderrun", "write 1 byte before special pool and free: STOP 0xC1 (0x23)",
-      KdCrashSpecialUnderrun },
-    { "irql", "read paged pool at DISPATCH_LEVEL: STOP 0xA", KdCrashPagedAtDispatch },
-    { "inpage", "page out paged pool and read it back (on a failing disk): STOP 0x7A",
-      KdCrashInPage },
-    { "writecode", "write into the kernel's code: STOP 0xBE (11)", KdCrashWriteCode },
+      KdNeedsSpecialPool, KdCrashSpecialFreed },
+    { "specialunderrun", "write 1 byte before special pool (specialpool=Crsh): STOP 0xC1 (0x23)",
+      KdNeedsSpecialPool, KdCrashSpecialUnderrun },
+    { "irql", "read paged pool at DISPATCH_LEVEL: STOP 0xA", NULL, KdCrashPagedAtDispatch },
+    { "inpage", "page out paged pool, read it back (paging file on a failing disk): STOP 0x7A",
+      KdNeedsPagingFile, KdCrashInPage },
+    { "writecode", "write into the kernel's code: STOP 0xBE (11)", NULL, KdCrashWriteCode },
     { "writerodata", "write read-only data at DISPATCH_LEVEL: STOP 0xBE (10)",
-      KdCrashWriteReadOnlyData },
+      NULL, KdCrashWriteReadOnlyData },
 };
 
 bool KdCrash(const char *Kind)
 {
     for (size_t i = 0; i < ARRAYSIZE(KdCrashKinds); i++) {
-        if (strcmp(KdCrashKinds[i].Name, Kind) == 0) {
-            KdCrashKinds[i].Raise();
-            DbgPrint("crash: '%s' did not stop the system\n", Kind);
-            KeBugCheckEx(MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
+        const char *missing;
+
+        if (strcmp(KdCrashKinds[i].Name, Kind) != 0)
+            continue;
+        missing = KdCrashKinds[i].Missing ? KdCrashKinds[i].Missing() : NULL;
+        if (missing) {
+            DbgPrint("crash: '%s' needs %s: not stopping\n", Kind, missing);
+            return true;
         }
+        KdCrashKinds[i].Raise();
+        DbgPrint("crash: '%s' did not stop the system\n", Kind);
+        KeBugCheckEx(MANUALLY_INITIATED_CRASH, 0, 0, 0, 0);
     }
     return false;
 }

@@ -1,19 +1,16 @@
 /*
- * kernel/kd/kd.c: the kd> shell on COM1. A line editor (echo, backspace) and a table of commands;
- * each command gets its words as argc/argv. A line holds several commands separated by ;, and
- * $$ comments (to the next ;), so a line from the README pastes whole; command names match in
- * any case, as WinDbg's. Unknown commands are reported; a line too long for the buffer or with
- * a command of too many words is refused whole, never run cut short or in part.
+ * kernel/kd/kd.c: the kd> shell on COM1. Lines from the editor (kdline.c) and a table of
+ * commands; each command gets its words as argc/argv. A line holds several commands separated
+ * by ;, and $$ comments (to the next ;), so a line from the README pastes whole; command names
+ * match in any case, as WinDbg's. Unknown commands are reported; a line too long for the
+ * buffer or with a command of too many words is refused whole, never run cut short or in part.
  */
 #include "kernel/kd/kd.h"
 #include "hal/hal.h"
 
-#define KD_LINE_LENGTH  256
 #define KD_MAX_WORDS    16              /* in one command of a line */
 #define KD_COMMENT      "$$"            /* to the next ;, as WinDbg's */
 #define KD_LINE_COMMENT '*'             /* a line starting with it is a comment, as WinDbg's */
-#define ASCII_BACKSPACE 0x08
-#define ASCII_DELETE    0x7F
 
 static void KdCommandHelp(int Argc, char **Argv);
 
@@ -89,6 +86,12 @@ static const KD_COMMAND KdCommands[] = {
     { "poweroff", "", "leave QEMU (exit status 0)", KdCommandPowerOff },
 };
 
+const KD_COMMAND *KdGetCommands(size_t *Count)
+{
+    *Count = ARRAYSIZE(KdCommands);
+    return KdCommands;
+}
+
 static void KdCommandHelp(int Argc, char **Argv)
 {
     (void)Argc;
@@ -98,52 +101,6 @@ static void KdCommandHelp(int Argc, char **Argv)
 
         RtlStringPrintf(usage, sizeof(usage), "%s %s", KdCommands[i].Name, KdCommands[i].Usage);
         DbgPrint("  %-31s %s\n", usage, KdCommands[i].Help);
-    }
-}
-
-static KEVENT KdInputEvent;
-static KDPC KdInputDpc;
-
-/* Read a line into Line with echo and backspace; CR, LF or CR LF ends it. Between bytes the
- * thread waits (other threads, such as the zero page thread, run), woken by IRQ4's DPC.
- * Returns false when the line did not fit in Size - 1 characters: the rest of it was read
- * and dropped, and Line is not to be used. */
-static bool KdReadLine(char *Line, size_t Size)
-{
-    static char previous;
-    size_t length = 0;
-    bool overflow = false;
-
-    for (;;) {
-        char c;
-
-        if (!HalSerialGetChar(&c)) {
-            KeWaitForSingleObject(&KdInputEvent, Executive, KernelMode, false, NULL);
-            continue;
-        }
-        if (c == '\n' && previous == '\r') {
-            previous = c;
-            continue;
-        }
-        previous = c;
-        if (c == '\r' || c == '\n') {
-            DbgPutString("\n");
-            Line[length] = '\0';
-            return !overflow;
-        }
-        if (overflow)
-            continue;
-        if (c == ASCII_BACKSPACE || c == ASCII_DELETE) {
-            if (length > 0) {
-                length--;
-                DbgPutString("\b \b");
-            }
-        } else if (c >= ' ' && length + 1 < Size) {
-            Line[length++] = c;
-            HalSerialPutChar(c);
-        } else if (c >= ' ') {
-            overflow = true;
-        }
     }
 }
 
@@ -224,34 +181,14 @@ static void KdExecuteLine(char *Line)
     }
 }
 
-static void KdInputArrived(KDPC *Dpc, void *Context, void *Argument1, void *Argument2)
-{
-    (void)Dpc;
-    (void)Context;
-    (void)Argument1;
-    (void)Argument2;
-    KeSetEvent(&KdInputEvent);
-}
-
-/* Input arrived: KdReadLine reads the bytes itself, once the DPC has woken it. */
-static void KdSerialInterrupt(void *Context)
-{
-    (void)Context;
-    KeInsertQueueDpc(&KdInputDpc, NULL, NULL);
-}
-
 void KdShell(void)
 {
     char line[KD_LINE_LENGTH];
 
-    KeInitializeEvent(&KdInputEvent, SynchronizationEvent, false);
-    KeInitializeDpc(&KdInputDpc, KdInputArrived, NULL);
-    KeConnectInterrupt(HAL_IRQ_COM1, KdSerialInterrupt, NULL);
-    HalSerialEnableReceiveInterrupt();
+    KdInitializeInput();
     DbgPrint("Type help for the commands.\n");
     for (;;) {
-        DbgPutString("kd> ");
-        if (!KdReadLine(line, sizeof(line))) {
+        if (!KdReadLine("kd> ", line, sizeof(line))) {
             DbgPrint("kd: line longer than %u characters: nothing done\n", KD_LINE_LENGTH - 1);
             continue;
         }

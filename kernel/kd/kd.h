@@ -6,12 +6,16 @@
 
 /* The kd> shell (kd.c) and deliberate crashes (crash.c). */
 __attribute__((noreturn)) void KdShell(void);
-bool KdCrash(const char *Kind);     /* false for an unknown kind; otherwise never returns */
+/* KdCrash: false for an unknown kind; true when the kind needs what this boot lacks (it says
+ * what, and nothing is done); otherwise it never returns. */
+bool KdCrash(const char *Kind);
 void KdListCrashKinds(void);
 
 /* Self-tests (testrun.c), for test= and the prompt's test command: run the cases matching
  * Globs, print KTAP; true when all passed. */
 bool KdRunTests(const char *Globs);
+
+#define KD_LINE_LENGTH  256         /* a kd> line, its terminating NUL included */
 
 typedef struct _KD_COMMAND {
     const char *Name;
@@ -38,6 +42,15 @@ uintptr_t KdModuleBase(void);
 bool KdReadMemory(uint32_t Address, void *Buffer, uint32_t Length);
 
 /* kdexpr.c: expressions at the prompt (a message says what is wrong), ? and ed. */
+
+/* kd.c: the command table, for Tab completion. */
+const KD_COMMAND *KdGetCommands(size_t *Count);
+
+/* kdline.c: the line editor. KdInitializeInput connects COM1's receive interrupt; KdReadLine
+ * prints Prompt and reads one line (false: it did not fit in Size - 1 characters). */
+void KdInitializeInput(void);
+bool KdReadLine(const char *Prompt, char *Line, size_t Size);
+
 bool KdEvaluateWord(const char *Word, uint32_t *Value);
 void KdCommandEvaluate(int Argc, char **Argv);
 void KdCommandEnterDword(int Argc, char **Argv);
