@@ -5,30 +5,18 @@
  * available (its kernel stack waits for pages, as NT's does, instead of failing).
  */
 #include "kernel/kd/ktest.h"
+#include "tests/kernel/pageout.h"
 #include "mm/mi.h"
 #include "hal/hal.h"
 
 #define PF_TAG                  POOL_TAG('T', 'P', 'f', 'l')
-#define PF_PAGE_OUT_TRIES       50
 #define PF_HOLD_MS              300
 #define WORDS_PER_PAGE          (PAGE_SIZE / sizeof(uint32_t))
 
-static volatile uint32_t *PageAt(void *Base, uint32_t Page)
-{
-    return (volatile uint32_t *)((char *)Base + (size_t)Page * PAGE_SIZE);
-}
 
 static uint32_t PatternWord(uint32_t Page, uint32_t Index)
 {
     return Page * 0x2545F491u ^ Index * 0x9E3779B1u ^ 0xC3C3C3C3u;
-}
-
-static bool IsPageFilePte(const volatile void *Address)
-{
-    MMPTE pte = { .u.Long = ((volatile MMPTE *)MiGetPteAddress((const void *)Address))->u.Long };
-
-    return !pte.u.Hard.Valid && !pte.u.Soft.Prototype && !pte.u.Soft.Transition &&
-           pte.u.Soft.PageFileHigh != 0;
 }
 
 static uint32_t BadSlots(void)
@@ -38,27 +26,6 @@ static uint32_t BadSlots(void)
     for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++)
         bad += MmPagingFile[i]->BadSlots;
     return bad;
-}
-
-/* Whether all Pages pages from Base reached a paging file (the writer may hold some in a
- * write of its own for a while, so this goes round). */
-static bool PageOut(void *Base, uint32_t Pages)
-{
-    int64_t pause = KI_MILLISECONDS(10);
-
-    for (uint32_t attempt = 0; attempt < PF_PAGE_OUT_TRIES; attempt++) {
-        uint32_t inFile = 0;
-
-        MmEmptySystemWorkingSet();
-        MmEmptyModifiedPageList();
-        MmPurgeStandbyList();
-        for (uint32_t page = 0; page < Pages; page++)
-            inFile += IsPageFilePte(PageAt(Base, page));
-        if (inFile == Pages)
-            return true;
-        KeDelayExecutionThread(KernelMode, false, &pause);
-    }
-    return false;
 }
 
 /*
@@ -81,7 +48,7 @@ KTEST(TestClusterRoundTrip, "mm.pagefail.cluster_round_trip")
             PageAt(p, page)[i] = PatternWord(page, i);
     }
     _ReadWriteBarrier();
-    KT_ASSERT(PageOut(p, pages));
+    KtPageOut(p, pages);
     for (uint32_t page = 0; page < pages; page++) {
         for (uint32_t i = 0; i < WORDS_PER_PAGE; i++)
             wrong += PageAt(p, page)[i] != PatternWord(page, i);
@@ -121,7 +88,7 @@ KTEST(TestRetireRescuesResidentPages, "mm.pagefail.rescue")
     for (uint32_t page = 0; page < pages; page++)
         PageAt(p, page)[0] = PatternWord(page, 0);
     _ReadWriteBarrier();
-    KT_ASSERT(PageOut(p, pages));
+    KtPageOut(p, pages);
     for (uint32_t page = 0; page < pages; page++) {
         MMPTE pte = *MiGetPteAddress((const void *)PageAt(p, page));
 
@@ -153,25 +120,6 @@ KTEST(TestRetireRescuesResidentPages, "mm.pagefail.rescue")
         KT_ASSERT_EQ(PatternWord(page, 0), PageAt(p, page)[0]);
 }
 
-/* Pages the stack test holds aside on the bad list (at its tail), however many RAM has. */
-static uint32_t PfHeldCount;
-
-static void ReleaseHeldPages(void)
-{
-    KIRQL oldIrql;
-
-    LOCK_PFN(oldIrql);
-    for (; PfHeldCount; PfHeldCount--) {
-        uint32_t page = MmBadPageListHead.Blink;
-        MMPFN *pfn = MI_PFN_ELEMENT(page);
-
-        MiUnlinkPageFromList(pfn);
-        pfn->u3.e1.PageLocation = TransitionPage;
-        MiInsertPageInList(&MmFreePageListHead, page);
-    }
-    UNLOCK_PFN(oldIrql);
-}
-
 /* After PF_HOLD_MS, the held pages go back to the free list. */
 static void GiveBackHeldPages(void *Context)
 {
@@ -179,7 +127,7 @@ static void GiveBackHeldPages(void *Context)
 
     (void)Context;
     KeDelayExecutionThread(KernelMode, false, &hold);
-    ReleaseHeldPages();
+    KtReleaseHeldPages(NULL);
 }
 
 static void DoNothing(void *Context)
@@ -205,10 +153,8 @@ KTEST(TestKernelStackWaitsForPages, "mm.pagefail.stack_waits")
                                                           KI_DEFAULT_PRIORITY, "PfGiver"));
     priority = KeSetPriorityThread(KeGetCurrentThread(), HIGH_PRIORITY);
     LOCK_PFN(oldIrql);
-    for (; MmAvailablePages >= MmMinimumFreePages; PfHeldCount++)
-        MiInsertPageInList(&MmBadPageListHead, MiRemoveAnyPage());
+    held = KtHoldAvailablePages(MmMinimumFreePages);
     available = MmAvailablePages;
-    held = PfHeldCount;
     UNLOCK_PFN(oldIrql);
     status = PsCreateSystemThread(&thread, DoNothing, NULL, KI_DEFAULT_PRIORITY, "PfStack");
     KeSetPriorityThread(KeGetCurrentThread(), priority);

@@ -8,6 +8,7 @@
  */
 #include "hal/hal.h"
 #include "kernel/kd/ktest.h"
+#include "tests/kernel/pageout.h"
 #include "kernel/init/init.h"
 #include "kernel/kd/kd.h"
 #include "hal/ata.h"
@@ -17,7 +18,6 @@
 #define PG_CHUNK_PAGES          256     /* the big test allocates 1 MB at a time */
 #define PG_MAX_CHUNKS           1024
 #define PG_READERS              4
-#define PG_PAGE_OUT_TRIES       50
 #define PG_128_MIB              ((128u << 20) / PAGE_SIZE)
 #define PG_ZEROING_ROUNDS       50      /* ticks the preemptible-zeroing test may look */
 #define PG_ZEROING_WATCH        8192    /* pages at the head of the free list it watches */
@@ -45,10 +45,6 @@ static uint32_t PatternWord(uint32_t Page, uint32_t Index)
     return Page * 0x9E3779B1u ^ Index * 0x85EBCA77u ^ 0x5A5A5A5Au;
 }
 
-static volatile uint32_t *PageAt(void *Base, uint32_t Page)
-{
-    return (volatile uint32_t *)((char *)Base + (size_t)Page * PAGE_SIZE);
-}
 
 /* These touch pageable memory, so each ends with a compiler barrier: what the faults changed
  * (the counters, the PTEs) is read afresh after them. */
@@ -92,42 +88,6 @@ static uint32_t PagingFileUsage(void)
     for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++)
         usage += MmPagingFile[i]->CurrentUsage - MmPagingFile[i]->BadSlots;
     return usage;
-}
-
-static MMPTE PteOf(void *Base, uint32_t Page)
-{
-    return (MMPTE){ .u.Long = ((volatile MMPTE *)MiGetPteAddress(PageAt(Base, Page)))->u.Long };
-}
-
-static bool IsPageFilePte(MMPTE Pte)
-{
-    return !Pte.u.Hard.Valid && !Pte.u.Soft.Prototype && !Pte.u.Soft.Transition &&
-           Pte.u.Soft.PageFileHigh != 0;
-}
-
-/*
- * Send Pages pages from Base to the paging file, as RAMMap's buttons do: the working set to
- * the lists, the modified pages written, the standby pages reused. The modified page writer
- * may hold some in a write of its own meanwhile, so this goes round until every PTE names a
- * slot.
- */
-static void PageOut(void *Base, uint32_t Pages)
-{
-    int64_t pause = KI_MILLISECONDS(10);
-
-    for (uint32_t attempt = 0; attempt < PG_PAGE_OUT_TRIES; attempt++) {
-        uint32_t inFile = 0;
-
-        MmEmptySystemWorkingSet();
-        MmEmptyModifiedPageList();
-        MmPurgeStandbyList();
-        for (uint32_t page = 0; page < Pages; page++)
-            inFile += IsPageFilePte(PteOf(Base, page));
-        if (inFile == Pages)
-            return;
-        KeDelayExecutionThread(KernelMode, false, &pause);
-    }
-    KtFail(__FILE__, __LINE__, "the pages at %p did not all reach the paging file", Base);
 }
 
 /* Decoding: each format's fields where NT puts them, and what !pte (and gdb's pte) says. */
@@ -264,7 +224,7 @@ KTEST(TestHardFault, "mm.paging.hard_fault")
     p = KtAllocatePool(PagedPool, pages * PAGE_SIZE, PG_TAG);
     for (uint32_t page = 0; page < pages; page++)
         FillPage(PageAt(p, page), page);
-    PageOut(p, pages);
+    KtPageOut(p, pages);
     pte = PteOf(p, 0);
     file = MmPagingFile[pte.u.Soft.PageFileLow];
     KT_ASSERT(file != NULL);
@@ -362,7 +322,7 @@ KTEST(TestCollidedFault, "mm.paging.collided")
     RequirePagingFile();
     first.Base = second.Base = KtAllocatePool(PagedPool, PAGE_SIZE, PG_TAG);
     FillPage(PageAt(first.Base, 0), 0);
-    PageOut(first.Base, 1);
+    KtPageOut(first.Base, 1);
     irq = HAL_IRQ_ATA_PRIMARY +
           HalAtaDisk(MmPagingFile[PteOf(first.Base, 0).u.Soft.PageFileLow]->Disk)->Channel;
 
@@ -455,7 +415,7 @@ KTEST(TestGuardPageChangedMeanwhile, "mm.paging.guard_changed")
     KT_ASSERT_EQ(1, pte->u.Soft.Transition);
     SetInvalidPteProtection(p, MM_GUARD_PAGE | MM_READWRITE);
 
-    for (tries = 0; tries < PG_PAGE_OUT_TRIES; tries++) {
+    for (tries = 0; tries < KT_PAGE_OUT_TRIES; tries++) {
         MMPFN *pfn;
 
         MiLockSystemWorkingSet();
@@ -468,7 +428,7 @@ KTEST(TestGuardPageChangedMeanwhile, "mm.paging.guard_changed")
         MiUnlockSystemWorkingSet();
         KeDelayExecutionThread(KernelMode, false, &pause);
     }
-    if (tries == PG_PAGE_OUT_TRIES) {
+    if (tries == KT_PAGE_OUT_TRIES) {
         ExFreePoolWithTag(p, PG_TAG);
         KtFail(__FILE__, __LINE__, "the page at %p never came to rest on a list", p);
     }
@@ -688,26 +648,6 @@ KTEST(TestThreeTimesRam, "mm.paging.three_times_ram")
     KT_ASSERT_LE(PagingFileUsage(), usage + MmPagedPoolInfo.AllocatedPagedPool);
 }
 
-/* Pages the balance-set test holds aside on the bad list (at its tail), and gives back. */
-static uint32_t PgHeldPages;
-
-static void GiveBackHeldPages(void *Unused)
-{
-    KIRQL oldIrql;
-
-    (void)Unused;
-    LOCK_PFN(oldIrql);
-    for (; PgHeldPages; PgHeldPages--) {
-        uint32_t page = MmBadPageListHead.Blink;
-        MMPFN *pfn = MI_PFN_ELEMENT(page);
-
-        MiUnlinkPageFromList(pfn);
-        pfn->u3.e1.PageLocation = TransitionPage;
-        MiInsertPageInList(&MmFreePageListHead, page);
-    }
-    UNLOCK_PFN(oldIrql);
-}
-
 /*
  * The balance set manager runs the working-set manager once a second, and at once when
  * available memory falls below MmPlentyFreePages: this takes available pages (free, zeroed,
@@ -717,7 +657,7 @@ static void GiveBackHeldPages(void *Unused)
 KTEST(TestBalanceSetWakes, "mm.paging.balance_set")
 {
     void *p = KtAllocatePool(PagedPool, PG_BALANCE_PAGES * PAGE_SIZE, PG_TAG);
-    uint32_t trimmed, lastTrim, available;
+    uint32_t trimmed, lastTrim, available, held;
     int64_t pause = KI_MILLISECONDS(50);
     KIRQL oldIrql;
 
@@ -727,22 +667,21 @@ KTEST(TestBalanceSetWakes, "mm.paging.balance_set")
     trimmed = MmSystemCacheWs.TrimmedPages;
     lastTrim = MmSystemCacheWs.LastTrimTime;
 
-    KtDefer(GiveBackHeldPages, NULL);
+    KtDefer(KtReleaseHeldPages, NULL);
     LOCK_PFN(oldIrql);
-    for (; MmAvailablePages >= MmPlentyFreePages - 10; PgHeldPages++)
-        MiInsertPageInList(&MmBadPageListHead, MiRemoveAnyPage());
+    held = KtHoldAvailablePages(MmPlentyFreePages - 10);
     available = MmAvailablePages;
     UNLOCK_PFN(oldIrql);
     /* The working-set manager runs as soon as the lock is released (it runs above this
      * thread) and trims back up to MmPlentyFreePages: what was taken is seen under the lock. */
     KT_ASSERT_LT(available, MmPlentyFreePages);
     KeDelayExecutionThread(KernelMode, false, &pause);
-    KtPrint("held %u pages; trimmed %u pages, at tick %u (now %u)", PgHeldPages,
+    KtPrint("held %u pages; trimmed %u pages, at tick %u (now %u)", held,
             MmSystemCacheWs.TrimmedPages - trimmed, MmSystemCacheWs.LastTrimTime, KeTickCount);
     KT_ASSERT_NE(lastTrim, MmSystemCacheWs.LastTrimTime);
     KT_ASSERT_GT(MmSystemCacheWs.TrimmedPages - trimmed, 0);
 
-    KtRelease(GiveBackHeldPages, NULL);
+    KtRelease(KtReleaseHeldPages, NULL);
     for (uint32_t page = 0; page < PG_BALANCE_PAGES; page++)
         KT_ASSERT_EQ(page, ReadWord(p, page, 0));
 }
