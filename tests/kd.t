@@ -29,7 +29,8 @@ my $long = "ed $block 1" . ('0' x 300);
     'poolalloc nonpaged 10 Tst1', "ed $block 11223344", "ed $block+4 55667788", $long,
     "dd $block L2", '? 1+', '? +', '? -', '? 1+-2', "ed $block+2 v", "ed $block+2 1+",
     "dd $block L2", "ed $block+2 aabbccdd", "dd $block L2", "dd $block+2 L1",
-    "dd $block L2; ed " . join(' ', 1 .. 16), "dd $block L2", 'ed 0 1', 'poweroff'), timeout => 30);
+    "dd $block L2; ed " . join(' ', 1 .. 16), "dd $block L2", 'ed 0 1',
+    '? ' . ('(' x 80) . '1' . (')' x 80), '? ' . ('-' x 240) . '1', 'poweroff'), timeout => 30);
 my ($p) = $output =~ /^ExAllocatePoolWithTag\(NonPagedPool, 0x10, 'Tst1'\) = (\w{8})$/m;
 my $q = sprintf('%08x', hex($p // 0) + 2);
 like($output, qr/^kd> \Q${\ substr($long, 0, 255)}\E\nkd: line longer than 255 characters: nothing done$/m,
@@ -38,6 +39,11 @@ unlike($output, qr/Evaluate expression: 1 = /, '? 1+ is not 1');
 like($output, qr/^kd> \? 1\+\nSyntax error: '1\+' ends where an operand or '\)' is expected$/m,
     '? 1+ is a syntax error');
 like($output, qr/^kd> \? \+\nSyntax error: /m, '? + is a syntax error');
+like($output, qr/^kd> \? \({80}1\){80}\nSyntax error: nested more than 32 deep at '\({48}1/m,
+    '80 parentheses are refused, not a stack overflow');
+like($output, qr/^kd> \? -{240}1\nSyntax error: nested more than 32 deep at '-{208}1'$/m,
+    '240 minus signs are refused');
+unlike($output, qr/STOP/, '... and nothing stops');
 like($output, qr/^kd> \? -\nSyntax error: /m, '? - is a syntax error');
 like($output, qr/^kd> \? 1\+-2\nEvaluate expression: -1 = ffffffff$/m, 'a sign is still allowed');
 like($output, qr/^kd> ed \Q$block\E\+2 v\nCouldn't resolve error at 'v'$/m, 'ed with a bad value');

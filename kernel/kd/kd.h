@@ -27,6 +27,7 @@ typedef struct _KD_COMMAND {
 /* kdeval.c: MASM expressions, pure (host-tested). KdFindSymbol and KdReadMemory are all it
  * reaches: the kernel's are in kdsyms.c and kdexpr.c. */
 #define KD_TOKEN_LENGTH 64
+#define KD_MAXIMUM_NESTING 32           /* the parser recurses on the prompt's stack */
 typedef enum _KD_EXPRESSION_STATUS {
     KdExpressionOk,
     KdExpressionSyntax,             /* something that is no operand or operator */
@@ -34,6 +35,7 @@ typedef enum _KD_EXPRESSION_STATUS {
     KdExpressionUnresolved,         /* a name that is no symbol */
     KdExpressionMemory,             /* poi, dwo, wo or by of an unmapped address */
     KdExpressionDivide,             /* / or % by zero */
+    KdExpressionTooDeep,            /* operators or parentheses nested past KD_MAXIMUM_NESTING */
 } KD_EXPRESSION_STATUS;
 KD_EXPRESSION_STATUS KdEvaluateExpression(const char *Text, uint32_t *Value, const char **ErrorAt);
 bool KdIsSymbolCharacter(char c);

@@ -21,6 +21,7 @@ typedef uint64_t KD_VALUE;         /* two's complement: / and % treat it as sign
 
 typedef struct _KD_PARSER {
     const char *Cursor;
+    uint32_t Depth;                 /* unary operators and parentheses open */
     const char *ErrorAt;            /* where the first error was found */
     KD_EXPRESSION_STATUS Status;
 } KD_PARSER;
@@ -113,7 +114,22 @@ static uint32_t KdMemoryOperatorSize(const char *Token)
     return 0;
 }
 
+static bool KdParseUnaryAt(KD_PARSER *Parser, KD_VALUE *Value);
+
+/* A unary expression, refused past KD_MAXIMUM_NESTING levels rather than overflowing the stack. */
 static bool KdParseUnary(KD_PARSER *Parser, KD_VALUE *Value)
+{
+    bool parsed;
+
+    if (Parser->Depth == KD_MAXIMUM_NESTING)
+        return KdFail(Parser, KdExpressionTooDeep, Parser->Cursor);
+    Parser->Depth++;
+    parsed = KdParseUnaryAt(Parser, Value);
+    Parser->Depth--;
+    return parsed;
+}
+
+static bool KdParseUnaryAt(KD_PARSER *Parser, KD_VALUE *Value)
 {
     const char *start;
     char token[KD_TOKEN_LENGTH];

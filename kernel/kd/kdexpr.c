@@ -49,6 +49,9 @@ bool KdEvaluateWord(const char *Text, uint32_t *Value)
     case KdExpressionDivide:
         DbgPrint("Divide by zero error at '%s'\n", at);
         break;
+    case KdExpressionTooDeep:
+        DbgPrint("Syntax error: nested more than %u deep at '%s'\n", KD_MAXIMUM_NESTING, at);
+        break;
     default:
         DbgPrint("Syntax error at '%s'\n", at);
         break;

@@ -108,5 +108,22 @@ int main(void)
     Error("1 + wo 100f", KdExpressionMemory, "wo 100f");
     Error("4/(2-2)", KdExpressionDivide, "/(2-2)");
     Error("4 % 0", KdExpressionDivide, "% 0");
+    {
+        char deep[3 * KD_MAXIMUM_NESTING + 8], *p = deep;
+
+        for (int i = 0; i < KD_MAXIMUM_NESTING - 2; i++)
+            *p++ = '(';
+        *p++ = '7';
+        for (int i = 0; i < KD_MAXIMUM_NESTING - 2; i++)
+            *p++ = ')';
+        *p = '\0';
+        Value(deep, 7);                         /* as deep as it goes */
+        memmove(deep + 1, deep, strlen(deep) + 1);
+        deep[0] = '-';
+        Value(deep, (uint32_t)-7);
+        memmove(deep + 1, deep, strlen(deep) + 1);
+        deep[0] = '-';
+        Error(deep, KdExpressionTooDeep, deep + KD_MAXIMUM_NESTING);
+    }
     return done_testing();
 }
