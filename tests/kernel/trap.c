@@ -59,9 +59,10 @@ KTEST(TestTrapBreakpoint, "boot.trap.breakpoint")
 
 KTEST(TestTrapProbe, "boot.trap.probe")
 {
-    static volatile uint32_t word = 0x600DF00D;
+    static volatile uint32_t word;
     uint32_t value = 0;
 
+    word = 0x600DF00D;                  /* afresh each run: the test also runs from the prompt */
     KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeRead32(&word, &value));
     KT_ASSERT_EQ(0x600DF00D, value);
     KT_ASSERT_STATUS(STATUS_SUCCESS, KeProbeWrite32(&word, 0x12345678));

@@ -137,7 +137,7 @@ sub report_ktap {
             push @diagnostics, $1;
         } elsif ($line =~ /^(not )?ok \d+ (\S+)(?: # SKIP (.*))?$/) {
             $seen++;
-            if (defined $3) {
+            if (defined $3 && !$1) {
                 push @skipped, $2;
                 note("$label: $2 skipped: $3");
             } else {
