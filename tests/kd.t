@@ -86,4 +86,15 @@ is($status, 2, 'timeout exits 2');
 ($status, $output) = boot(cmdline => 'crash=triplefault', timeout => 30);
 like($output, qr/QEMU exited with status 0/, 'a triple fault resets the machine');
 is($status, 2, 'a triple fault exits 2');
+
+# An empty pagefile= is reported once and then is as if not given; !poolfind takes only the
+# pool types it knows.
+($status, $output) = boot(mem => 32, disks => [mkdisk('poolfind', 16)], cmdline => 'pagefile=',
+    input => "!poolfind Thre 7\n!poolfind Thre -1\npoweroff\n", timeout => 30);
+like($output, qr/^Command line: bad value: 'pagefile=' ignored$/m, 'pagefile= with no value is reported');
+unlike($output, qr/^pagefile: /m, '... once, and not read afterwards');
+like($output, qr/^Paging file 0: disk 0 from LBA 2048, /m, '... and the 0x82 partition is used');
+like($output, qr/^kd> !poolfind Thre 7\nusage: !poolfind /m, '!poolfind with pool type 7: usage');
+like($output, qr/^kd> !poolfind Thre -1\nusage: !poolfind /m, '!poolfind with pool type -1: usage');
+is($status, 0, 'exits 0');
 done_testing();

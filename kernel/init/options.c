@@ -82,8 +82,10 @@ static bool KiParseSpecialPool(KBOOT_OPTIONS *Options, const char *Value)
 
 static bool KiParsePagingFiles(KBOOT_OPTIONS *Options, const char *Value)
 {
+    if (*Value == '\0')
+        return false;               /* reported, and pagefile= is then as if not given */
     Options->PagingFiles = Value;
-    return *Value != '\0';
+    return true;
 }
 
 static const KOPTION_DEFINITION KiOptionDefinitions[] = {

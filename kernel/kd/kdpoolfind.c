@@ -190,6 +190,10 @@ void KdCommandPoolFind(int Argc, char **Argv)
     }
     if (Argc == 3 && !KdEvaluateWord(Argv[2], &poolType))
         return;
+    if (Argc == 3 && poolType > KD_POOLFIND_SPECIAL) {
+        DbgPrint("usage: !poolfind <tag> [0 nonpaged|1 paged|2 special]\n");
+        return;
+    }
 
     KdSearchBigPages(&pattern, Argv[1], poolType);
     if (poolType == KD_POOLFIND_ALL || poolType == NonPagedPool) {
