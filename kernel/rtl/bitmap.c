@@ -44,11 +44,6 @@ void RtlClearBits(RTL_BITMAP *BitMapHeader, uint32_t StartingIndex, uint32_t Num
     FillBits(BitMapHeader, StartingIndex, NumberToClear, false);
 }
 
-void RtlSetAllBits(RTL_BITMAP *BitMapHeader)
-{
-    FillBits(BitMapHeader, 0, BitMapHeader->SizeOfBitMap, true);
-}
-
 void RtlClearAllBits(RTL_BITMAP *BitMapHeader)
 {
     FillBits(BitMapHeader, 0, BitMapHeader->SizeOfBitMap, false);
@@ -76,18 +71,6 @@ static uint32_t RunLength(const RTL_BITMAP *BitMap, uint32_t Start, bool Set)
         }
     }
     return bit - Start;
-}
-
-bool RtlAreBitsClear(const RTL_BITMAP *BitMapHeader, uint32_t StartingIndex, uint32_t Length)
-{
-    return StartingIndex + Length <= BitMapHeader->SizeOfBitMap &&
-           RunLength(BitMapHeader, StartingIndex, false) >= Length;
-}
-
-bool RtlAreBitsSet(const RTL_BITMAP *BitMapHeader, uint32_t StartingIndex, uint32_t Length)
-{
-    return StartingIndex + Length <= BitMapHeader->SizeOfBitMap &&
-           RunLength(BitMapHeader, StartingIndex, true) >= Length;
 }
 
 /* First run of Count bits equal to Set within [From, To); 0xFFFFFFFF if none. */
@@ -142,15 +125,4 @@ uint32_t RtlNumberOfSetBits(const RTL_BITMAP *BitMapHeader)
     for (uint32_t bit = 0; bit < BitMapHeader->SizeOfBitMap; bit++)
         count += TestBit(BitMapHeader, bit);
     return count;
-}
-
-uint32_t RtlNumberOfClearBits(const RTL_BITMAP *BitMapHeader)
-{
-    return BitMapHeader->SizeOfBitMap - RtlNumberOfSetBits(BitMapHeader);
-}
-
-/* The length of the set run starting at StartingIndex (the bits after an allocation's first). */
-uint32_t RtlFindSetRunLength(const RTL_BITMAP *BitMapHeader, uint32_t StartingIndex)
-{
-    return RunLength(BitMapHeader, StartingIndex, true);
 }

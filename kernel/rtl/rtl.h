@@ -79,18 +79,13 @@ typedef struct _RTL_BITMAP {
 void RtlInitializeBitMap(RTL_BITMAP *BitMapHeader, uint32_t *BitMapBuffer, uint32_t SizeOfBitMap);
 void RtlSetBits(RTL_BITMAP *BitMapHeader, uint32_t StartingIndex, uint32_t NumberToSet);
 void RtlClearBits(RTL_BITMAP *BitMapHeader, uint32_t StartingIndex, uint32_t NumberToClear);
-void RtlSetAllBits(RTL_BITMAP *BitMapHeader);
 void RtlClearAllBits(RTL_BITMAP *BitMapHeader);
 bool RtlCheckBit(const RTL_BITMAP *BitMapHeader, uint32_t BitNumber);
-bool RtlAreBitsClear(const RTL_BITMAP *BitMapHeader, uint32_t StartingIndex, uint32_t Length);
-bool RtlAreBitsSet(const RTL_BITMAP *BitMapHeader, uint32_t StartingIndex, uint32_t Length);
 uint32_t RtlFindClearBits(const RTL_BITMAP *BitMapHeader, uint32_t NumberToFind,
                           uint32_t HintIndex);
 uint32_t RtlFindClearBitsAndSet(RTL_BITMAP *BitMapHeader, uint32_t NumberToFind,
                                 uint32_t HintIndex);
 uint32_t RtlNumberOfSetBits(const RTL_BITMAP *BitMapHeader);
-uint32_t RtlNumberOfClearBits(const RTL_BITMAP *BitMapHeader);
-uint32_t RtlFindSetRunLength(const RTL_BITMAP *BitMapHeader, uint32_t StartingIndex);
 
 /* glob.c: shell-style matching with * and ?, and a comma-separated list of such patterns. */
 bool RtlGlobMatch(const char *Pattern, const char *String);
