@@ -90,7 +90,7 @@ HOST_CFLAGS := -m32 -std=c11 -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -I. 
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_SRCS := kernel/rtl/format.c kernel/rtl/cmdline.c kernel/rtl/glob.c kernel/rtl/string.c \
     kernel/rtl/bitmap.c kernel/io/partition.c kernel/init/pfoption.c mm/init386.c mm/sysptes.c \
-    tests/host/kestubs.c
+    mm/vadtree.c tests/host/kestubs.c
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 -include $(wildcard $(BUILD)/obj/host/*.d)
 

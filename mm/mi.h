@@ -7,6 +7,7 @@
 #include "mm/mm.h"
 #include "kernel/io/io.h"
 #include "hal/x86.h"
+#include "mm/vad.h"
 
 /*
  * The PFN database: one MMPFN per physical page, 24 bytes, NT's layout (mi.h). The unions
@@ -192,6 +193,7 @@ NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint3
 #define MI_MEMORY_MANAGEMENT_SYSTEM_PTES_FREED_TWICE 0x41286 /* released PTEs overlap free ones */
 #define MI_MEMORY_MANAGEMENT_BAD_PAGEABLE_PTE   0x41287  /* a freed pageable PTE is in no known state */
 #define MI_MEMORY_MANAGEMENT_COMMIT_UNDERFLOW   0x41288  /* more commitment returned than charged */
+#define MI_MEMORY_MANAGEMENT_VAD_CONFLICT       0x41289  /* a VAD inserted over another */
 
 #define MI_FLUSH_ENTIRE_TB()            KeFlushEntireTb()
 #define MI_FLUSH_SINGLE_TB(va)          KeFlushSingleTb((const void *)(uintptr_t)(va))
