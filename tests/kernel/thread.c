@@ -257,5 +257,7 @@ KTEST(TestThreadChurn, "ke.thread.churn")
     }
     KeDelayExecutionThread(KernelMode, false, &settle);
     KT_ASSERT_EQ(free, MmTotalFreeSystemPtes[SystemPteSpace]);
-    KT_ASSERT_LT(available - MmAvailablePages, 4);
+    /* Signed: pages may also have come back meanwhile (the zero page thread holds one off
+     * every list while it zeroes it). */
+    KT_ASSERT_LT((int32_t)(available - MmAvailablePages), 4);
 }
