@@ -27,6 +27,22 @@ static inline bool IsPageFilePte(MMPTE Pte)
 }
 
 /*
+ * MmAvailablePages with the page the zero page thread holds off the lists while it zeroes it
+ * counted in, read under the PFN lock: it changes only when something takes or frees pages,
+ * so a test can compare it before and after what it does.
+ */
+static inline uint32_t KtAvailablePages(void)
+{
+    KIRQL oldIrql;
+    uint32_t available;
+
+    LOCK_PFN(oldIrql);
+    available = MmAvailablePages + MiPagesBeingZeroed;
+    UNLOCK_PFN(oldIrql);
+    return available;
+}
+
+/*
  * Send Pages pages from Base to the paging file: the working set to the lists, the modified
  * pages written, the standby pages reused. The modified page writer may hold some in a write
  * of its own meanwhile, so this goes round until every PTE names a slot; if they never all

@@ -1,5 +1,6 @@
 /* tests/kernel/pfn.c: the PFN database and its page lists. */
 #include "kernel/kd/ktest.h"
+#include "tests/kernel/pageout.h"
 #include "mm/mi.h"
 
 #define PFN_TEST_PAGES  256
@@ -159,7 +160,7 @@ KTEST(TestPfnInsertRules, "mm.pfn.insertrules")
 /* A seeded mix of removals and inserts: the totals add up after every step. */
 KTEST(TestPfnRandom, "mm.pfn.random")
 {
-    uint32_t seed = 0x1234, available = MmAvailablePages;
+    uint32_t seed = 0x1234, available = KtAvailablePages();
     KIRQL oldIrql;
 
     KtDefer(FreeHeldPages, NULL);
@@ -182,12 +183,12 @@ KTEST(TestPfnRandom, "mm.pfn.random")
             }
         }
         UNLOCK_PFN(oldIrql);
-        KT_ASSERT_EQ(available - PfnHeld, MmAvailablePages);
+        KT_ASSERT_EQ(available - PfnHeld, KtAvailablePages());
         if (step % 250 == 0)
             CheckTotals(PfnHeld);
     }
     KtRelease(FreeHeldPages, NULL);
-    KT_ASSERT_EQ(available, MmAvailablePages);
+    KT_ASSERT_EQ(available, KtAvailablePages());
     CheckTotals(0);
 }
 

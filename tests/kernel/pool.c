@@ -6,6 +6,7 @@
  * the host, tests/host/test_pool.c.)
  */
 #include "kernel/kd/ktest.h"
+#include "tests/kernel/pageout.h"
 #include "mm/pool.h"
 
 #define TEST_TAG        POOL_TAG('T', 's', 't', 'P')
@@ -233,7 +234,7 @@ KTEST(TestPoolDemandZero, "mm.pool.demandzero")
     RequireOrdinaryPool(BIG_TAG);
     paged = KtAllocatePool(PagedPool, 3 * PAGE_SIZE, BIG_TAG);
     nonPaged = KtAllocatePool(NonPagedPool, 3 * PAGE_SIZE, BIG_TAG);
-    available = MmAvailablePages;
+    available = KtAvailablePages();
     for (uint32_t i = 0; i < 3; i++) {
         KT_ASSERT(!MmIsAddressValid(paged + i * PAGE_SIZE));
         KT_ASSERT_EQ(MM_KERNEL_DEMAND_ZERO_PTE, MiGetPteAddress(paged + i * PAGE_SIZE)->u.Long);
@@ -242,11 +243,11 @@ KTEST(TestPoolDemandZero, "mm.pool.demandzero")
     KT_ASSERT_EQ(0, ((volatile uint8_t *)paged)[PAGE_SIZE + 5]);
     KT_ASSERT(MmIsAddressValid(paged + PAGE_SIZE));
     KT_ASSERT(!MmIsAddressValid(paged));
-    KT_ASSERT_EQ(available - 1, MmAvailablePages);
+    KT_ASSERT_EQ(available - 1, KtAvailablePages());
     for (uint32_t i = 0; i < PAGE_SIZE; i += 4)
         KT_ASSERT_EQ(0, *(volatile uint32_t *)(paged + PAGE_SIZE + i));
     KtFreePool(paged);
-    KT_ASSERT_EQ(available, MmAvailablePages);
+    KT_ASSERT_EQ(available, KtAvailablePages());
 }
 
 /* Paged pool at APC_LEVEL, where its headers may still fault; nonpaged at DISPATCH_LEVEL. */
@@ -287,7 +288,7 @@ static void ExpectNoPool(POOL_TYPE PoolType, size_t Bytes)
 /* Where NT returns NULL: more than the pool can ever hold. Nothing is counted. */
 KTEST(TestPoolRequestsThatFail, "mm.pool.null")
 {
-    uint32_t available = MmAvailablePages;
+    uint32_t available = KtAvailablePages();
     uint32_t nonPagedAllocs = NonPagedPoolDescriptor.RunningAllocs;
     uint32_t pagedAllocs = PagedPoolDescriptor.RunningAllocs;
 
@@ -296,7 +297,7 @@ KTEST(TestPoolRequestsThatFail, "mm.pool.null")
     ExpectNoPool(NonPagedPool, MmMaximumNonPagedPoolInBytes + PAGE_SIZE);
     ExpectNoPool(PagedPool, SIZE_MAX);
     ExpectNoPool(NonPagedPool, SIZE_MAX - PAGE_SIZE);
-    KT_ASSERT_EQ(available, MmAvailablePages);
+    KT_ASSERT_EQ(available, KtAvailablePages());
     KT_ASSERT_EQ(nonPagedAllocs, NonPagedPoolDescriptor.RunningAllocs);
     KT_ASSERT_EQ(pagedAllocs, PagedPoolDescriptor.RunningAllocs);
 }

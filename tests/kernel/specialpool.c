@@ -4,6 +4,7 @@
  * pages and routing are checked; without it, that special pool is off and takes nothing.
  */
 #include "kernel/kd/ktest.h"
+#include "tests/kernel/pageout.h"
 #include "mm/pool.h"
 
 #define TEST_TAG        POOL_TAG('T', 's', 't', 'S')
@@ -69,7 +70,7 @@ KTEST(TestSpecialPoolLayout, "mm.specialpool.layout")
         KtSkip("no specialpool= in this boot");
     for (POOL_TYPE type = NonPagedPool; type <= PagedPool; type++) {
         for (uint32_t i = 0; i < ARRAYSIZE(sizes); i++) {
-            uint32_t inUse = MmSpecialPagesInUse, available = MmAvailablePages, value;
+            uint32_t inUse = MmSpecialPagesInUse, available = KtAvailablePages(), value;
             uint32_t committed = MmTotalCommittedPages;
             uint8_t *p = KtAllocatePool(type, sizes[i], tag);
             POOL_HEADER *header = PAGE_ALIGN(p);
@@ -89,12 +90,12 @@ KTEST(TestSpecialPoolLayout, "mm.specialpool.layout")
             for (uint8_t *b = (uint8_t *)(header + 1); b < p; b++)
                 KT_ASSERT_EQ(MiSpecialPoolPattern(p), *b);
             KT_ASSERT_EQ(inUse + 1, MmSpecialPagesInUse);
-            KT_ASSERT_EQ(available - 1, MmAvailablePages);
+            KT_ASSERT_EQ(available - 1, KtAvailablePages());
             KT_ASSERT_EQ(committed + 1, MmTotalCommittedPages);
             RtlFillMemory(p, sizes[i], 0xE7);
             KtFreePool(p);
             KT_ASSERT_EQ(inUse, MmSpecialPagesInUse);
-            KT_ASSERT_EQ(available, MmAvailablePages);
+            KT_ASSERT_EQ(available, KtAvailablePages());
             KT_ASSERT_EQ(committed, MmTotalCommittedPages);
         }
     }

@@ -1,5 +1,6 @@
 /* tests/kernel/sysptes.c: system PTEs, MmMapIoSpace and kernel stacks. */
 #include "kernel/kd/ktest.h"
+#include "tests/kernel/pageout.h"
 #include "mm/mi.h"
 
 #define RUNS            64
@@ -129,7 +130,7 @@ static uint32_t UseStack(void *Context)
 /* A kernel stack: resident pages in system PTEs, an invalid guard PTE below, usable. */
 KTEST(TestKernelStack, "mm.sysptes.kernelstack")
 {
-    uint32_t available = MmAvailablePages, free = MmTotalFreeSystemPtes[SystemPteSpace];
+    uint32_t available = KtAvailablePages(), free = MmTotalFreeSystemPtes[SystemPteSpace];
     uint8_t *top = MmCreateKernelStack(false);
     MMPTE *guard;
     uint32_t result, expected = 0, value;
@@ -140,7 +141,7 @@ KTEST(TestKernelStack, "mm.sysptes.kernelstack")
     KT_ASSERT_EQ(MM_ZERO_PTE, guard->u.Long);
     for (uint32_t i = 1; i <= KERNEL_STACK_SIZE / PAGE_SIZE; i++)
         KT_ASSERT_EQ(1, guard[i].u.Hard.Valid);
-    KT_ASSERT_EQ(available - KERNEL_STACK_SIZE / PAGE_SIZE, MmAvailablePages);
+    KT_ASSERT_EQ(available - KERNEL_STACK_SIZE / PAGE_SIZE, KtAvailablePages());
     KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION,
                      KeProbeRead32(top - KERNEL_STACK_SIZE - PAGE_SIZE, &value));
 
@@ -151,7 +152,7 @@ KTEST(TestKernelStack, "mm.sysptes.kernelstack")
     KT_ASSERT_LT(result - expected, (uintptr_t)top);
 
     MmDeleteKernelStack(top, false);
-    KT_ASSERT_EQ(available, MmAvailablePages);
+    KT_ASSERT_EQ(available, KtAvailablePages());
     KT_ASSERT_EQ(free, MmTotalFreeSystemPtes[SystemPteSpace]);
     KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION, KeProbeRead32(top - 4, &value));
 }

@@ -1,5 +1,6 @@
 /* tests/kernel/thread.c: threads, the dispatcher, waits, events, DPCs, fast mutexes, IRQL. */
 #include "kernel/kd/ktest.h"
+#include "tests/kernel/pageout.h"
 #include "kernel/ke/ki.h"
 #include "mm/mi.h"
 #include "hal/hal.h"
@@ -244,7 +245,7 @@ static void Nothing(void *Context)
 /* Hundreds of threads come and go: stacks, objects and PTEs all come back. */
 KTEST(TestThreadChurn, "ke.thread.churn")
 {
-    uint32_t free = MmTotalFreeSystemPtes[SystemPteSpace], available = MmAvailablePages;
+    uint32_t free = MmTotalFreeSystemPtes[SystemPteSpace], available = KtAvailablePages();
     int64_t settle = KI_MILLISECONDS(20);
 
     for (int i = 0; i < 300; i++) {
@@ -259,5 +260,5 @@ KTEST(TestThreadChurn, "ke.thread.churn")
     KT_ASSERT_EQ(free, MmTotalFreeSystemPtes[SystemPteSpace]);
     /* Signed: pages may also have come back meanwhile (the zero page thread holds one off
      * every list while it zeroes it). */
-    KT_ASSERT_LT((int32_t)(available - MmAvailablePages), 4);
+    KT_ASSERT_LT((int32_t)(available - KtAvailablePages()), 4);
 }
