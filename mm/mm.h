@@ -142,6 +142,17 @@ void MmUnmapIoSpace(void *BaseAddress, size_t NumberOfBytes);
  */
 #define MAX_PAGE_FILES          16
 NTSTATUS MmCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages);
+
+/* Several paging files, all or none: each is checked and its slot 0 written before any is put
+ * in use; each request's Status says how it went, and the first failure is returned. */
+typedef struct _MM_PAGING_FILE_REQUEST {
+    uint32_t Disk;
+    uint64_t StartingLba;
+    uint32_t SizeInPages;
+    NTSTATUS Status;
+} MM_PAGING_FILE_REQUEST;
+
+NTSTATUS MmCreatePagingFiles(MM_PAGING_FILE_REQUEST *Requests, uint32_t Count);
 NTSTATUS MmCheckPagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages);
 bool MmIsDiskRegionFree(uint32_t Disk, uint64_t Lba, uint64_t Sectors);
 extern uint32_t MmNumberOfPagingFiles;

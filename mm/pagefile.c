@@ -31,20 +31,27 @@ bool MiOverlapsPagingFile(uint32_t Disk, uint64_t StartingLba, uint64_t Sectors)
  * checks pass (MmCheckPagingFile: nothing is written otherwise). The first page is zeroed, as
  * NT clears an old crash dump, and the slots join the commit limit.
  */
-NTSTATUS MmCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages)
+/*
+ * A paging file made ready but not yet in use: checked, its structure allocated and its slot
+ * 0 written (the write that shows the region takes writes). NULL with *Status on failure.
+ */
+static MMPAGING_FILE *MiPreparePagingFile(uint32_t Disk, uint64_t StartingLba,
+                                          uint32_t SizeInPages, NTSTATUS *Status)
 {
     NTSTATUS status = MmCheckPagingFile(Disk, StartingLba, SizeInPages);
     uint32_t zeroFrame;
     MMPAGING_FILE *file;
     KIRQL oldIrql;
 
+    *Status = status;
     if (!NT_SUCCESS(status))
-        return status;
-
+        return NULL;
     file = ExAllocatePoolWithTag(NonPagedPool, sizeof(*file) + ROUND_UP(SizeInPages, 32) / 8,
                                  MI_PAGING_FILE_TAG);
-    if (!file)
-        return STATUS_INSUFFICIENT_RESOURCES;
+    if (!file) {
+        *Status = STATUS_INSUFFICIENT_RESOURCES;
+        return NULL;
+    }
     LOCK_PFN(oldIrql);
     zeroFrame = MiRemoveZeroPage();
     UNLOCK_PFN(oldIrql);
@@ -54,7 +61,8 @@ NTSTATUS MmCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeIn
     UNLOCK_PFN(oldIrql);
     if (!NT_SUCCESS(status)) {
         ExFreePoolWithTag(file, MI_PAGING_FILE_TAG);
-        return status;
+        *Status = status;
+        return NULL;
     }
 
     RtlZeroMemory(file, sizeof(*file));
@@ -66,13 +74,54 @@ NTSTATUS MmCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeIn
     RtlInitializeBitMap(&file->Bitmap, (uint32_t *)(file + 1), SizeInPages);
     RtlClearAllBits(&file->Bitmap);
     RtlSetBits(&file->Bitmap, 0, 1);
+    return file;
+}
+
+/* A prepared file in use: numbered, listed, its slots added to the commit limit. */
+static void MiInstallPagingFile(MMPAGING_FILE *File)
+{
+    KIRQL oldIrql;
 
     LOCK_PFN(oldIrql);
-    file->PageFileNumber = MmNumberOfPagingFiles;
-    MmPagingFile[MmNumberOfPagingFiles++] = file;
+    File->PageFileNumber = MmNumberOfPagingFiles;
+    MmPagingFile[MmNumberOfPagingFiles++] = File;
     UNLOCK_PFN(oldIrql);
-    MiAdjustCommitLimit((int32_t)file->FreeSpace);
+    MiAdjustCommitLimit((int32_t)File->FreeSpace);
+}
+
+NTSTATUS MmCreatePagingFiles(MM_PAGING_FILE_REQUEST *Requests, uint32_t Count)
+{
+    MMPAGING_FILE *files[MAX_PAGE_FILES];
+    NTSTATUS status = STATUS_SUCCESS;
+    uint32_t prepared;
+
+    if (Count > MAX_PAGE_FILES - MmNumberOfPagingFiles)
+        return STATUS_TOO_MANY_PAGING_FILES;
+    for (prepared = 0; prepared < Count; prepared++) {
+        MM_PAGING_FILE_REQUEST *request = &Requests[prepared];
+
+        files[prepared] = MiPreparePagingFile(request->Disk, request->StartingLba,
+                                              request->SizeInPages, &request->Status);
+        if (!files[prepared]) {
+            status = request->Status;
+            break;
+        }
+    }
+    if (!NT_SUCCESS(status)) {
+        while (prepared > 0)
+            ExFreePoolWithTag(files[--prepared], MI_PAGING_FILE_TAG);
+        return status;
+    }
+    for (uint32_t i = 0; i < Count; i++)
+        MiInstallPagingFile(files[i]);
     return STATUS_SUCCESS;
+}
+
+NTSTATUS MmCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages)
+{
+    MM_PAGING_FILE_REQUEST request = { Disk, StartingLba, SizeInPages, STATUS_SUCCESS };
+
+    return MmCreatePagingFiles(&request, 1);
 }
 
 /*

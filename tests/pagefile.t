@@ -179,4 +179,17 @@ sub pool_across_ata_tests {
         hal.ata.interrupt hal.ata.multipage hal.ata.polled hal.ata.reset)]);
     is($status, 0, 'no partition table: exits 0');
 }
+# Every entry passes its checks, but the second's first page cannot be written: none of the
+# option's files is made (the first is not left in use on its own), and start-up falls back
+# to the partition.
+{
+    my $disk = blkdebug_drive(mkdisk('halfway', 16),
+        "[inject-error]\nevent = \"write_aio\"\nerrno = \"5\"\nsector = \"16384\"\n");
+    my ($status, $output) = boot(mem => 32, disks => [$disk],
+        cmdline => 'pagefile=0:2048:8192,0:16384:8192 test=none', timeout => 60);
+    like($output, qr/^pagefile: '0:16384:8192' not made: its first page could not be written \(status 0xc0000185\); none of the option's files is made$/m,
+        'a write error on the second entry is reported');
+    unlike($output, qr/^Paging file \d+: disk 0 from LBA 2048, 4 MB$/m, '... and the first entry is not made alone');
+    is_deeply(paging_files($output), ['disk 0 from LBA 2048, 16 MB'], '... the partition\'s file instead');
+}
 done_testing();

@@ -96,6 +96,37 @@ static void KiDescribeRefusal(const KPAGING_FILE_ENTRY *Entries, const KPAGING_F
 }
 
 /*
+ * The entries, all checked: made all together (MmCreatePagingFiles), so a write that fails on
+ * one leaves none of them made; false then, having said which and why.
+ */
+static bool KiCreateCheckedPagingFiles(const KPAGING_FILE_ENTRY *Entries, uint32_t Count)
+{
+    MM_PAGING_FILE_REQUEST requests[MAX_PAGE_FILES];
+    NTSTATUS status;
+
+    for (uint32_t i = 0; i < Count; i++)
+        requests[i] = (MM_PAGING_FILE_REQUEST){ Entries[i].Disk, Entries[i].StartingLba,
+                                                (uint32_t)(Entries[i].Sectors /
+                                                           HAL_ATA_SECTORS_PER_PAGE),
+                                                STATUS_SUCCESS };
+    status = MmCreatePagingFiles(requests, Count);
+    for (uint32_t i = 0; i < Count; i++) {
+        const KPAGING_FILE_ENTRY *entry = &Entries[i];
+
+        if (!NT_SUCCESS(status) && !NT_SUCCESS(requests[i].Status))
+            DbgPrint("pagefile: '%.*s' not made: its first page could not be written "
+                     "(status 0x%08x); none of the option's files is made\n", (int)entry->Length,
+                     entry->Text, (uint32_t)requests[i].Status);
+        else if (NT_SUCCESS(status))
+            DbgPrint("Paging file %u: disk %u from LBA %llu, %llu MB\n",
+                     MmNumberOfPagingFiles - Count + i, entry->Disk,
+                     (unsigned long long)entry->StartingLba,
+                     (unsigned long long)(entry->Sectors / DISK_SECTORS_PER_MB));
+    }
+    return NT_SUCCESS(status);
+}
+
+/*
  * pagefile=<disk>:<first sector>:<sectors>[,...]: every entry is checked, alone, beside the
  * others and against the disks (MmCheckPagingFile), and every refusal printed, before any file
  * is made; false, with nothing made, when any entry is refused.
@@ -127,9 +158,7 @@ static bool KiCreateNamedPagingFiles(const char *Option)
     }
     if (!good)
         return false;
-    for (uint32_t i = 0; i < count; i++)
-        KiCreatePagingFile(entries[i].Disk, entries[i].StartingLba, entries[i].Sectors);
-    return true;
+    return KiCreateCheckedPagingFiles(entries, count);
 }
 
 /* A paging file on a whole 0x82 partition, clamped to the largest SMSS makes on x86. */
