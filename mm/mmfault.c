@@ -4,8 +4,9 @@
  *   0. a kernel-mode fault in special pool goes to special.c at any IRQL, which tells a touch
  *      of a guard page (0xCD) from a touch of freed special pool (0xCC);
  *   1. above APC_LEVEL nothing can be paged in: a valid PTE was a spurious fault (unless the
- *      write was to a read-only page: 0xBE, code 10), anything else returns STATUS_IN_PAGE_ERROR | 0x10000000, which KiTrap0E turns into
- *      IRQL_NOT_LESS_OR_EQUAL (0xA) as NT's does;
+ *      write was to a read-only page: 0xBE, code 10), anything else returns
+ *      STATUS_IN_PAGE_ERROR | 0x10000000, which KiTrap0E turns into IRQL_NOT_LESS_OR_EQUAL
+ *      (0xA) as NT's does;
  *   2. a user address, or any access from user mode to system space, is an access violation
  *      (there is no user address space yet);
  *   3. for a system address: an invalid PDE, a zero PTE or a no-access PTE is

@@ -36,15 +36,20 @@ void KiInitializeDisks(void)
     ExFreePoolWithTag(pages.Scratch, KI_DISK_TAG);
 }
 
+static void KiPrintPagingFile(uint32_t Number, uint32_t Disk, uint64_t StartingLba,
+                              uint64_t Sectors)
+{
+    DbgPrint("Paging file %u: disk %u from LBA %llu, %llu MB\n", Number, Disk,
+             (unsigned long long)StartingLba, (unsigned long long)(Sectors / DISK_SECTORS_PER_MB));
+}
+
 static NTSTATUS KiCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint64_t Sectors)
 {
     NTSTATUS status = MmCreatePagingFile(Disk, StartingLba,
                                          (uint32_t)(Sectors / HAL_ATA_SECTORS_PER_PAGE));
 
     if (NT_SUCCESS(status))
-        DbgPrint("Paging file %u: disk %u from LBA %llu, %llu MB\n", MmNumberOfPagingFiles - 1,
-                 Disk, (unsigned long long)StartingLba,
-                 (unsigned long long)(Sectors / DISK_SECTORS_PER_MB));
+        KiPrintPagingFile(MmNumberOfPagingFiles - 1, Disk, StartingLba, Sectors);
     else
         DbgPrint("Paging file on disk %u at LBA %llu not made: status 0x%08x\n", Disk,
                  (unsigned long long)StartingLba, (uint32_t)status);
@@ -118,10 +123,8 @@ static bool KiCreateCheckedPagingFiles(const KPAGING_FILE_ENTRY *Entries, uint32
                      "(status 0x%08x); none of the option's files is made\n", (int)entry->Length,
                      entry->Text, (uint32_t)requests[i].Status);
         else if (NT_SUCCESS(status))
-            DbgPrint("Paging file %u: disk %u from LBA %llu, %llu MB\n",
-                     MmNumberOfPagingFiles - Count + i, entry->Disk,
-                     (unsigned long long)entry->StartingLba,
-                     (unsigned long long)(entry->Sectors / DISK_SECTORS_PER_MB));
+            KiPrintPagingFile(MmNumberOfPagingFiles - Count + i, entry->Disk, entry->StartingLba,
+                              entry->Sectors);
     }
     return NT_SUCCESS(status);
 }

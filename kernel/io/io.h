@@ -54,8 +54,9 @@ typedef struct _IO_DISK_PAGES {
  * (HAL_ATA_SECTORS_PER_PAGE sectors each) to or from Disk at Lba and waits for the interrupt that
  * ends it; after IO_DISK_TIMEOUT_MS and IO_DISK_TIMEOUT_PER_PAGE_MS for each page (a disk
  * slower than 4 KB/s is taken for one that does not answer) it resets the channel and returns
- * STATUS_IO_TIMEOUT. Other failures are HalAtaStartTransfer's refusals and the decoded device errors (hal/ata.h). At an
- * IRQL that leaves the disk interrupts open; callers on one channel take turns.
+ * STATUS_IO_TIMEOUT. Other failures are HalAtaStartTransfer's refusals and the decoded device
+ * errors (hal/ata.h). At an IRQL that leaves the disk interrupts open; callers on one channel
+ * take turns.
  */
 #define IO_DISK_TIMEOUT_MS          5000
 #define IO_DISK_TIMEOUT_PER_PAGE_MS 1000

@@ -209,9 +209,11 @@ static void KdConsiderAll(KD_COMPLETION *Completion, bool Commands)
     }
 }
 
+/* A character of the name being completed: an expression's symbol character, less the nt!
+ * module separator and the ` digit separator, so nt!MmHigh completes MmHigh. */
 static bool KdIsNameCharacter(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    return KdIsSymbolCharacter(c) && c != '!' && c != '`';
 }
 
 /* Tab: the word being typed is a command when only blanks (since a ';') come before it, and

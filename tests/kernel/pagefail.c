@@ -11,13 +11,6 @@
 
 #define PF_TAG                  POOL_TAG('T', 'P', 'f', 'l')
 #define PF_HOLD_MS              300
-#define WORDS_PER_PAGE          (PAGE_SIZE / sizeof(uint32_t))
-
-
-static uint32_t PatternWord(uint32_t Page, uint32_t Index)
-{
-    return Page * 0x2545F491u ^ Index * 0x9E3779B1u ^ 0xC3C3C3C3u;
-}
 
 static uint32_t BadSlots(void)
 {
@@ -43,17 +36,11 @@ KTEST(TestClusterRoundTrip, "mm.pagefail.cluster_round_trip")
     if (MmNumberOfPagingFiles == 0)
         KtSkip("no paging file");
     p = KtAllocatePool(PagedPool, pages * PAGE_SIZE, PF_TAG);
-    for (uint32_t page = 0; page < pages; page++) {
-        for (uint32_t i = 0; i < WORDS_PER_PAGE; i++)
-            PageAt(p, page)[i] = PatternWord(page, i);
-    }
-    _ReadWriteBarrier();
+    for (uint32_t page = 0; page < pages; page++)
+        FillPage(PageAt(p, page), page);
     KtPageOut(p, pages);
-    for (uint32_t page = 0; page < pages; page++) {
-        for (uint32_t i = 0; i < WORDS_PER_PAGE; i++)
-            wrong += PageAt(p, page)[i] != PatternWord(page, i);
-    }
-    _ReadWriteBarrier();
+    for (uint32_t page = 0; page < pages; page++)
+        wrong += CheckPage(PageAt(p, page), page);
     KtPrint("%u pages written in %u writes (%u failed), read in %u reads, %u ms, %u bad slots",
             MmInfoCounters.DirtyPagesWriteCount - before.DirtyPagesWriteCount,
             MmInfoCounters.DirtyWriteIoCount - before.DirtyWriteIoCount,

@@ -15,6 +15,34 @@ static inline volatile uint32_t *PageAt(void *Base, uint32_t Page)
     return (volatile uint32_t *)((char *)Base + (size_t)Page * PAGE_SIZE);
 }
 
+#define WORDS_PER_PAGE      (PAGE_SIZE / sizeof(uint32_t))
+
+/* The word the paging tests keep at Index of page Page. */
+static inline uint32_t PatternWord(uint32_t Page, uint32_t Index)
+{
+    return Page * 0x9E3779B1u ^ Index * 0x85EBCA77u ^ 0x5A5A5A5Au;
+}
+
+/* These touch pageable memory, so each ends with a compiler barrier: what the faults changed
+ * (the counters, the PTEs) is read afresh after them. */
+static inline void FillPage(volatile uint32_t *Words, uint32_t Page)
+{
+    for (uint32_t i = 0; i < WORDS_PER_PAGE; i++)
+        Words[i] = PatternWord(Page, i);
+    _ReadWriteBarrier();
+}
+
+/* How many words of the page differ from its pattern. */
+static inline uint32_t CheckPage(const volatile uint32_t *Words, uint32_t Page)
+{
+    uint32_t bad = 0;
+
+    for (uint32_t i = 0; i < WORDS_PER_PAGE; i++)
+        bad += Words[i] != PatternWord(Page, i);
+    _ReadWriteBarrier();
+    return bad;
+}
+
 static inline MMPTE PteOf(void *Base, uint32_t Page)
 {
     return (MMPTE){ .u.Long = ((volatile MMPTE *)MiGetPteAddress((const void *)PageAt(Base, Page)))->u.Long };

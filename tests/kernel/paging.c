@@ -19,13 +19,8 @@
 #define PG_MAX_CHUNKS           1024
 #define PG_READERS              4
 #define PG_128_MIB              ((128u << 20) / PAGE_SIZE)
-#define PG_ZEROING_ROUNDS       50      /* ticks the preemptible-zeroing test may look */
-#define PG_ZEROING_WATCH        8192    /* pages at the head of the free list it watches */
-#define PG_ZEROING_PHASES       20      /* points in a tick it goes to sleep at, in turn */
-#define PG_100NS_PER_TICK       (10000000 / HAL_CLOCK_HZ)
 #define PG_POOL_SLACK           8       /* the commit-limit test leaves paged pool 1/8 */
 #define PG_BALANCE_PAGES        64      /* in the working set for the balance-set test to trim */
-#define WORDS_PER_PAGE          (PAGE_SIZE / sizeof(uint32_t))
 
 static void RequirePagingFile(void)
 {
@@ -37,33 +32,6 @@ static void RequirePagingFile(void)
 static uint32_t PagedPoolPagesLeft(void)
 {
     return MmSizeOfPagedPoolInBytes / PAGE_SIZE - MmPagedPoolInfo.AllocatedPagedPool;
-}
-
-/* The word the tests keep at Index of page Page. */
-static uint32_t PatternWord(uint32_t Page, uint32_t Index)
-{
-    return Page * 0x9E3779B1u ^ Index * 0x85EBCA77u ^ 0x5A5A5A5Au;
-}
-
-
-/* These touch pageable memory, so each ends with a compiler barrier: what the faults changed
- * (the counters, the PTEs) is read afresh after them. */
-static void FillPage(volatile uint32_t *Words, uint32_t Page)
-{
-    for (uint32_t i = 0; i < WORDS_PER_PAGE; i++)
-        Words[i] = PatternWord(Page, i);
-    _ReadWriteBarrier();
-}
-
-/* How many words of the page differ from its pattern. */
-static uint32_t CheckPage(const volatile uint32_t *Words, uint32_t Page)
-{
-    uint32_t bad = 0;
-
-    for (uint32_t i = 0; i < WORDS_PER_PAGE; i++)
-        bad += Words[i] != PatternWord(Page, i);
-    _ReadWriteBarrier();
-    return bad;
 }
 
 static uint32_t ReadWord(void *Base, uint32_t Page, uint32_t Index)
@@ -684,117 +652,6 @@ KTEST(TestBalanceSetWakes, "mm.paging.balance_set")
     KtRelease(KtReleaseHeldPages, NULL);
     for (uint32_t page = 0; page < PG_BALANCE_PAGES; page++)
         KT_ASSERT_EQ(page, ReadWord(p, page, 0));
-}
-
-/* Frames the zero-page test took off the zeroed list; its cleanup frees them. */
-static uint32_t PgZeroedFrames[8];
-
-static void FreeZeroedFrames(void *Unused)
-{
-    KIRQL oldIrql;
-
-    (void)Unused;
-    LOCK_PFN(oldIrql);
-    for (uint32_t i = 0; i < ARRAYSIZE(PgZeroedFrames); i++) {
-        if (PgZeroedFrames[i])
-            MiInsertPageInList(&MmFreePageListHead, PgZeroedFrames[i]);
-        PgZeroedFrames[i] = 0;
-    }
-    UNLOCK_PFN(oldIrql);
-}
-
-/* Wait while the zero page thread makes progress (it zeroes at its own pace, and a large
- * machine has a great many free pages); returns how many free pages are left. */
-static uint32_t WaitForZeroedMemory(void)
-{
-    uint32_t left = MmFreePageListHead.Total, before;
-
-    do {
-        before = left;
-        left = MmWaitForZeroedMemory(1000);
-    } while (left != 0 && left < before);
-    return left;
-}
-
-/* While the processor is otherwise idle, the zero page thread zeroes every free page and
- * moves it to the zeroed list; the pages there are all zeroes. */
-KTEST(TestZeroPageThread, "mm.paging.zero_page_thread")
-{
-    void *p = KtAllocatePool(PagedPool, 64 * PAGE_SIZE, PG_TAG);
-    uint32_t nonZero = 0;
-    KIRQL oldIrql;
-
-    for (uint32_t page = 0; page < 64; page++)
-        FillPage(PageAt(p, page), page);
-    KtFreePool(p);
-    KT_ASSERT_GE(MmFreePageListHead.Total, 64);
-    KT_ASSERT_EQ(0, WaitForZeroedMemory());
-
-    KtDefer(FreeZeroedFrames, NULL);
-    LOCK_PFN(oldIrql);
-    for (uint32_t i = 0; i < ARRAYSIZE(PgZeroedFrames); i++)
-        PgZeroedFrames[i] = MiRemoveZeroPageIfAny();
-    UNLOCK_PFN(oldIrql);
-    for (uint32_t i = 0; i < ARRAYSIZE(PgZeroedFrames); i++) {
-        const uint32_t *words;
-
-        KT_ASSERT_NE(0, PgZeroedFrames[i]);
-        words = MiMapPageInHyperSpace(PgZeroedFrames[i], &oldIrql);
-        for (uint32_t w = 0; w < WORDS_PER_PAGE; w++)
-            nonZero += words[w] != 0;
-        MiUnmapPageInHyperSpace((void *)words, oldIrql);
-    }
-    KT_ASSERT_EQ(0, nonZero);
-}
-
-/*
- * The zero page thread zeroes with no lock held, so a thread the clock wakes runs at once,
- * even in the middle of a page, and a fault is never held up by the zeroing. Each round
- * gives the thread zeroed pages to do again, notes the pages at the head of the free list
- * (the next it will take), sleeps until the next tick and looks, under the PFN lock, whether
- * one of them is off every list and held by no one: the page being zeroed. Were the zeroing
- * done under the PFN lock, no other thread could ever see such a page. A small machine's
- * pages are all zeroed in less than a tick, so each round goes to sleep a twentieth of a tick
- * later than the last (spinning meanwhile, which keeps the zero page thread off the
- * processor): some round wakes with the zeroing under way, however fast the machine.
- */
-KTEST(TestZeroingIsPreemptible, "mm.paging.zeroing_preemptible")
-{
-    static uint32_t watch[PG_ZEROING_WATCH];
-    uint64_t tickTsc = HalTscFrequency() / HAL_CLOCK_HZ;
-    uint32_t round, zeroing = 0;
-
-    for (round = 0; round < PG_ZEROING_ROUNDS && zeroing == 0; round++) {
-        uint64_t start = __rdtsc();
-        uint64_t spin = tickTsc * (round % PG_ZEROING_PHASES) / PG_ZEROING_PHASES;
-        uint32_t count = 0, frame;
-        int64_t nextTick;
-        KIRQL oldIrql;
-
-        LOCK_PFN(oldIrql);
-        while (MmFreePageListHead.Total < PG_ZEROING_WATCH &&
-               (frame = MiRemoveZeroPageIfAny()) != 0)
-            MiInsertPageInList(&MmFreePageListHead, frame);
-        for (frame = MmFreePageListHead.Flink; frame != MM_EMPTY_LIST && count < PG_ZEROING_WATCH;
-             frame = MI_PFN_ELEMENT(frame)->u1.Flink)
-            watch[count++] = frame;
-        UNLOCK_PFN(oldIrql);
-        while (__rdtsc() - start < spin)
-            ;
-        KeSetEvent(&MmZeroingPageEvent);
-        nextTick = (int64_t)(KeTickCount + 1) * PG_100NS_PER_TICK;
-        KeDelayExecutionThread(KernelMode, false, &nextTick);
-
-        LOCK_PFN(oldIrql);
-        for (uint32_t i = 0; i < count; i++) {
-            MMPFN *pfn = MI_PFN_ELEMENT(watch[i]);
-
-            zeroing += pfn->u3.e1.PageLocation == TransitionPage && pfn->u3.e2.ReferenceCount == 0;
-        }
-        UNLOCK_PFN(oldIrql);
-    }
-    KtPrint("%u page(s) seen being zeroed after %u round(s)", zeroing, round);
-    KT_ASSERT_EQ(1, zeroing);
 }
 
 /* MmCreatePagingFile refuses what NtCreatePagingFile refuses, with its statuses, before
