@@ -2,6 +2,9 @@
 #ifndef KERNEL_BUGCODES_H
 #define KERNEL_BUGCODES_H
 
+#define APC_INDEX_MISMATCH                          0x00000001
+#define INVALID_PROCESS_ATTACH_ATTEMPT              0x00000005
+#define INVALID_PROCESS_DETACH_ATTEMPT              0x00000006
 #define IRQL_NOT_GREATER_OR_EQUAL                   0x00000009
 #define IRQL_NOT_LESS_OR_EQUAL                      0x0000000A
 #define MUTEX_LEVEL_NUMBER_VIOLATION                0x0000000D
@@ -30,6 +33,9 @@
 #define BAD_POOL_CALLER                             0x000000C2
 #define DRIVER_CORRUPTED_EXPOOL                     0x000000C5
 #define PAGE_FAULT_IN_FREED_SPECIAL_POOL            0x000000CC
+#define PROCESS_HAS_LOCKED_PAGES                    0x00000076
+#define KERNEL_MODE_EXCEPTION_NOT_HANDLED           0x0000008E
+#define INVALID_WORK_QUEUE_ITEM                     0x00000096
 #define PAGE_FAULT_BEYOND_END_OF_ALLOCATION         0x000000CD
 
 #endif
