@@ -57,6 +57,7 @@ static bool MiPfnDatabaseBuilt;
 
 extern char KiBootStackGuard[];
 extern MMPTE KiBootPageDirectory[PDE_PER_PAGE];
+MMPTE *const MmSystemPagePtes = KiBootPageDirectory;
 
 static uint32_t MiImageEndPage(void)
 {
@@ -213,6 +214,7 @@ static void MiSetLayout(void)
     MiComputeSystemLayout(&in, &l);
     MmHighestUserAddress = l.HighestUserAddress;
     MmUserProbeAddress = l.UserProbeAddress;
+    ExUserProbeAddress = l.UserProbeAddress;
     MmSystemRangeStart = l.SystemRangeStart;
     MmBootImageSize = l.BootImageSize;
     MmPfnDatabase = (MMPFN *)(uintptr_t)l.PfnDatabase;

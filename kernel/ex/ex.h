@@ -21,4 +21,24 @@ void ExInitializeFastMutex(FAST_MUTEX *FastMutex);
 void ExAcquireFastMutex(FAST_MUTEX *FastMutex);
 void ExReleaseFastMutex(FAST_MUTEX *FastMutex);
 
+/*
+ * User buffers (probe.c): NT's ProbeForRead/ProbeForWrite, returning the status NT would raise
+ * (STATUS_DATATYPE_MISALIGNMENT, STATUS_ACCESS_VIOLATION), and capturing to or returning from a
+ * buffer of the previous mode: user buffers are probed and copied with KeCopyMemorySafe,
+ * kernel ones copied as they are. ExUserProbeAddress is MmUserProbeAddress (Mm sets both).
+ */
+extern uintptr_t ExUserProbeAddress;
+NTSTATUS ProbeForRead(const void *Address, uint32_t Length, uint32_t Alignment);
+NTSTATUS ProbeForWrite(void *Address, uint32_t Length, uint32_t Alignment);
+NTSTATUS ExCaptureFromMode(KPROCESSOR_MODE Mode, void *Destination, const void *Source,
+                           uint32_t Length, uint32_t Alignment);
+NTSTATUS ExReturnToMode(KPROCESSOR_MODE Mode, void *Destination, const void *Source,
+                        uint32_t Length, uint32_t Alignment);
+#define ExCapture(Destination, Source) \
+    ExCaptureFromMode(ExGetPreviousMode(), (Destination), (Source), sizeof(*(Destination)), \
+                      __alignof__(*(Destination)))
+#define ExReturn(Destination, Source) \
+    ExReturnToMode(ExGetPreviousMode(), (Destination), (Source), sizeof(*(Source)), \
+                   __alignof__(*(Source)))
+
 #endif

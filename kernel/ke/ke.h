@@ -10,6 +10,7 @@
 #include "kernel/rtl/rtl.h"
 #include "kernel/inc/ntstatus.h"
 #include "kernel/inc/bugcodes.h"
+#include "kernel/inc/ntpeb.h"
 
 typedef enum _MODE { KernelMode, UserMode } KPROCESSOR_MODE;
 
@@ -376,6 +377,9 @@ void KeFlushEntireTb(void);
 
 /* The clock and interrupts (clock.c, trap.c). Service routines run at the line's IRQL. */
 extern volatile uint32_t KeTickCount;               /* HAL_CLOCK_HZ ticks since start-up */
+/* KUSER_SHARED_DATA as the kernel writes it (Mm maps it at 0xFFDF0000); the clock keeps
+ * TickCount, InterruptTime and SystemTime current there. NULL until mapped. */
+extern volatile NT_KUSER_SHARED_DATA *KeUserSharedData;
 uint64_t KeQueryPerformanceCounter(uint64_t *Frequency);   /* the TSC; Frequency may be NULL */
 typedef void (*KSERVICE_ROUTINE)(void *Context);
 void KeConnectInterrupt(uint32_t Irq, KSERVICE_ROUTINE Routine, void *Context);
