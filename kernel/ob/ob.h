@@ -214,11 +214,15 @@ void ObDestroyHandleTable(HANDLE_TABLE *HandleTable);   /* closes each handle le
 /*
  * What Ps supplies: the current process's table (NULL: the system's) and the object a
  * pseudo-handle means, referenced, with its type (NULL: none). Called at PASSIVE_LEVEL.
+ * Either routine may be NULL. Previous, if not NULL, receives the pair replaced (tests put
+ * their own in place for a while and put the old pair back).
  */
-typedef HANDLE_TABLE *OB_CURRENT_HANDLE_TABLE_ROUTINE(void);
-typedef void *OB_REFERENCE_PSEUDO_HANDLE_ROUTINE(HANDLE Handle, OBJECT_TYPE **ObjectType);
-void ObSetProcessCallbacks(OB_CURRENT_HANDLE_TABLE_ROUTINE *CurrentHandleTable,
-                           OB_REFERENCE_PSEUDO_HANDLE_ROUTINE *ReferencePseudoHandle);
+typedef struct _OB_PROCESS_CALLBACKS {
+    HANDLE_TABLE *(*CurrentHandleTable)(void);
+    void *(*ReferencePseudoHandle)(HANDLE Handle, OBJECT_TYPE **ObjectType);
+} OB_PROCESS_CALLBACKS;
+
+void ObSetProcessCallbacks(const OB_PROCESS_CALLBACKS *Callbacks, OB_PROCESS_CALLBACKS *Previous);
 
 /*
  * A handle to Object in HandleTable (NULL: the current process's, or with OBJ_KERNEL_HANDLE

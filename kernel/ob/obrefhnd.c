@@ -8,20 +8,21 @@
 #include "kernel/ob/obp.h"
 
 HANDLE_TABLE *ObKernelHandleTable;
-static OB_CURRENT_HANDLE_TABLE_ROUTINE *ObpCurrentHandleTableRoutine;
-static OB_REFERENCE_PSEUDO_HANDLE_ROUTINE *ObpReferencePseudoHandleRoutine;
+static OB_PROCESS_CALLBACKS ObpProcessCallbacks;
 
-void ObSetProcessCallbacks(OB_CURRENT_HANDLE_TABLE_ROUTINE *CurrentHandleTable,
-                           OB_REFERENCE_PSEUDO_HANDLE_ROUTINE *ReferencePseudoHandle)
+void ObSetProcessCallbacks(const OB_PROCESS_CALLBACKS *Callbacks, OB_PROCESS_CALLBACKS *Previous)
 {
-    ObpCurrentHandleTableRoutine = CurrentHandleTable;
-    ObpReferencePseudoHandleRoutine = ReferencePseudoHandle;
+    if (Previous)
+        *Previous = ObpProcessCallbacks;
+    ObpProcessCallbacks = *Callbacks;
 }
 
 HANDLE_TABLE *ObpCurrentHandleTable(void)
 {
-    HANDLE_TABLE *table = ObpCurrentHandleTableRoutine ? ObpCurrentHandleTableRoutine() : NULL;
+    HANDLE_TABLE *table = NULL;
 
+    if (ObpProcessCallbacks.CurrentHandleTable)
+        table = ObpProcessCallbacks.CurrentHandleTable();
     return table ? table : ObKernelHandleTable;
 }
 
@@ -35,9 +36,9 @@ void *ObpReferencePseudoHandle(HANDLE Handle, OBJECT_TYPE **ObjectType)
 {
     void *object;
 
-    if (!ObpReferencePseudoHandleRoutine)
+    if (!ObpProcessCallbacks.ReferencePseudoHandle)
         return NULL;
-    object = ObpReferencePseudoHandleRoutine(Handle, ObjectType);
+    object = ObpProcessCallbacks.ReferencePseudoHandle(Handle, ObjectType);
     if (object && ObGetObjectType(object) != *ObjectType)
         KeBugCheckEx(REFERENCE_BY_POINTER, (uintptr_t)*ObjectType, (uintptr_t)object, 0, 0);
     return object;
