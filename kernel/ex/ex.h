@@ -1,5 +1,5 @@
 /*
- * kernel/ex/ex.h: executive support above Ke: fast mutexes. (The pool front-ends,
+ * kernel/ex/ex.h: executive support above Ke: fast mutexes and work items. (The pool front-ends,
  * ExAllocatePoolWithTag and ExFreePoolWithTag, are built on Mm's pool pages and live in mm/pool.c,
  * declared in mm/mm.h.)
  */
@@ -40,5 +40,39 @@ NTSTATUS ExReturnToMode(KPROCESSOR_MODE Mode, void *Destination, const void *Sou
 #define ExReturn(Destination, Source) \
     ExReturnToMode(ExGetPreviousMode(), (Destination), (Source), sizeof(*(Source)), \
                    __alignof__(*(Source)))
+
+/*
+ * Work items (worker.c): WorkerRoutine(Parameter) called at PASSIVE_LEVEL by a system worker
+ * thread. ExQueueWorkItem may be called up to DISPATCH_LEVEL; the item is the worker's from
+ * then until its routine is called (the routine may free it or queue it again); queueing it
+ * twice is WORKER_INVALID (0, item, queue type, 0). NT's layout.
+ */
+typedef enum _WORK_QUEUE_TYPE {
+    CriticalWorkQueue,
+    DelayedWorkQueue,
+    HyperCriticalWorkQueue,
+    MaximumWorkQueue,
+} WORK_QUEUE_TYPE;
+
+typedef void WORKER_THREAD_ROUTINE(void *Parameter);
+
+typedef struct _WORK_QUEUE_ITEM {
+    LIST_ENTRY List;                /* Flink NULL while not queued */
+    WORKER_THREAD_ROUTINE *WorkerRoutine;
+    void *Parameter;
+} WORK_QUEUE_ITEM;
+
+_Static_assert(sizeof(WORK_QUEUE_ITEM) == 16, "NT x86's WORK_QUEUE_ITEM");
+
+static inline void ExInitializeWorkItem(WORK_QUEUE_ITEM *Item, WORKER_THREAD_ROUTINE *Routine,
+                                        void *Parameter)
+{
+    Item->List.Flink = NULL;
+    Item->WorkerRoutine = Routine;
+    Item->Parameter = Parameter;
+}
+
+void ExQueueWorkItem(WORK_QUEUE_ITEM *WorkItem, WORK_QUEUE_TYPE QueueType);
+void ExInitializeWorkerThreads(void);       /* phase 1, once Mm can make kernel stacks */
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "kernel/init/init.h"
 #include "kernel/kd/kd.h"
+#include "kernel/ob/ob.h"
 #include "mm/mm.h"
 #include "hal/hal.h"
 
@@ -30,6 +31,8 @@ void KiSystemStartup(uint32_t Magic)
     KiInitializeDisks();
     MmInitSystem(1);
     KeStartBalanceSetManager(&MmWorkingSetManagerEvent, MmWorkingSetManager);
+    ExInitializeWorkerThreads();
+    ObInitSystem();
     KiCreatePagingFiles();
 
     if (KeBootOptions.Crash && !KdCrash(KeBootOptions.Crash)) {

@@ -1,5 +1,5 @@
 /*
- * kernel/ke/ke.h: the kernel's contract (Ke, and the few Ps/Ob entry points its threads have
+ * kernel/ke/ke.h: the kernel's contract (Ke, and the few Ps entry points its threads have
  * until processes exist): trap frames, bugchecks, debug output, the clock, interrupts,
  * dispatcher objects, threads, probing memory that may be invalid, and the start-up state the
  * loader hands over. Everything above Ke (Ex, Io, Mm, Kd, init) reaches it through this header.
@@ -246,7 +246,7 @@ KTHREAD *KeGetNextThread(KTHREAD *Previous);   /* every thread in creation order
 NTSTATUS PsCreateSystemThread(KTHREAD **Thread, KSTART_ROUTINE StartRoutine, void *StartContext,
                               KPRIORITY Priority, const char *Name);
 __attribute__((noreturn)) void PsTerminateSystemThread(NTSTATUS ExitStatus);
-void ObDereferenceObject(void *Object);     /* threads: the last reference frees it */
+void KeDereferenceThread(KTHREAD *Thread);  /* the last reference frees it */
 KPRIORITY KeSetPriorityThread(KTHREAD *Thread, KPRIORITY Priority);
 void KiInitializeThreads(void);
 void KiStartIdleThread(void);          /* once Mm can give it a stack */

@@ -248,24 +248,23 @@ void KiReapTerminatedThreads(void)
         if (thread->UserThread && KiThreadDeleteRoutine)
             KiThreadDeleteRoutine(thread);
         else
-            ObDereferenceObject(thread);
+            KeDereferenceThread(thread);
     }
 }
 
 /* The references are the running thread's own and the creator's, if it asked for the object. */
-void ObDereferenceObject(void *Object)
+void KeDereferenceThread(KTHREAD *Thread)
 {
-    KTHREAD *thread = Object;
     KIRQL oldIrql;
     bool free;
 
-    if (thread->Header.Type != ThreadObject)
-        KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, (uintptr_t)Object, thread->Header.Type, 0, 2);
+    if (Thread->Header.Type != ThreadObject)
+        KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, (uintptr_t)Thread, Thread->Header.Type, 0, 2);
     oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
-    free = --thread->ReferenceCount == 0;
+    free = --Thread->ReferenceCount == 0;
     KfLowerIrql(oldIrql);
     if (free)
-        ExFreePoolWithTag(thread, KI_THREAD_TAG);
+        ExFreePoolWithTag(Thread, KI_THREAD_TAG);
 }
 
 KPRIORITY KeSetPriorityThread(KTHREAD *Thread, KPRIORITY Priority)

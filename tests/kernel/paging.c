@@ -249,7 +249,7 @@ static void JoinReaderCleanup(void *Thread)
 {
     NTSTATUS status = KeWaitForSingleObject(Thread, Executive, KernelMode, false, NULL);
 
-    ObDereferenceObject(Thread);
+    KeDereferenceThread(Thread);
     KT_ASSERT_STATUS(STATUS_SUCCESS, status);
 }
 
