@@ -359,6 +359,8 @@ static inline uint32_t MiPteOwnerMask(const MMPTE *PointerPte)
  * flags; a free entry holds the index of the next free one, shifted left by 4.
  */
 extern MMSUPPORT MmSystemCacheWs;
+extern LIST_ENTRY MmWorkingSetExpansionHead;    /* processes' MMSUPPORTs the trimmer visits */
+extern KSPIN_LOCK MmExpansionLock;
 void MiInitializeSystemWorkingSet(void);
 void MiLockSystemWorkingSet(void);
 void MiUnlockSystemWorkingSet(void);

@@ -15,6 +15,7 @@
  *   6. start hyperspace, the system PTEs, the pools and special pool, and print the layout.
  */
 #include "mm/mi.h"
+#include "hal/hal.h"
 #include "boot/boot.h"
 
 #define MI_SELFMAP_CHECK_PDE        1   /* PHASE0_INITIALIZATION_FAILED parameter 1 */
@@ -352,6 +353,26 @@ static void MiWriteProtectSystemImage(void)
 }
 
 /* Phase 0: the address space, the PFN database, the pools and the system working set. */
+uint32_t MmSharedUserDataFrame;
+
+/* KUSER_SHARED_DATA: one zeroed page at 0xFFDF0000 (in the HAL's region, as NT has it), which
+ * every process also maps read-only at 0x7FFE0000. Its constants are filled once here; the
+ * clock keeps the times current. */
+static void MiInitializeSharedUserData(void)
+{
+    volatile NT_KUSER_SHARED_DATA *data = (NT_KUSER_SHARED_DATA *)MM_SHARED_USER_DATA_KERNEL_VA;
+
+    MmSharedUserDataFrame = MxGetNextPage();
+    MiMapBootPage(MM_SHARED_USER_DATA_KERNEL_VA, MmSharedUserDataFrame);
+    RtlZeroMemory((void *)data, PAGE_SIZE);
+    data->TickCountMultiplier = (1000u << 24) / HAL_CLOCK_HZ;   /* ms = (ticks * m) >> 24 */
+    data->ImageNumberLow = data->ImageNumberHigh = 0x14C;
+    data->NtMajorVersion = 5;
+    data->NtMinorVersion = 2;
+    data->NumberOfPhysicalPages = MmNumberOfPhysicalPages;
+    KeUserSharedData = data;
+}
+
 static void MiInitializeSystemSpace(void)
 {
     MiCheckSelfMap();
@@ -363,6 +384,7 @@ static void MiInitializeSystemSpace(void)
 
     MiTrimBootWindow();
     MiInitializeCrashDumpArea();
+    MiInitializeSharedUserData();
     MiMapBootRange((uintptr_t)MmPfnDatabase, ROUND_TO_PAGES((MmHighestPhysicalPage + 1) *
                                                            sizeof(MMPFN)));
     MiMapBootRange(MmNonPagedPoolStart, MmSizeOfNonPagedPoolInBytes);
