@@ -40,6 +40,7 @@ static struct {
 
 static uint8_t *Original;
 static uint32_t OriginalSize;
+static uint32_t TableAt[2], TableSize[2];       /* .edata and .reloc in the file */
 
 static uint8_t *ReadFile(const char *Path, uint32_t *Size)
 {
@@ -406,7 +407,7 @@ static const uint32_t Boundaries[] = {
 /* One mutant of the original into Mutant; returns its size. */
 static uint32_t Mutate(uint8_t *Mutant)
 {
-    uint32_t size = OriginalSize, headers = 0x400, kind = Random() % 7, at;
+    uint32_t size = OriginalSize, headers = 0x400, kind = Random() % 8, at, table;
     uint32_t value = Boundaries[Random() % (sizeof(Boundaries) / sizeof(Boundaries[0]))];
 
     memcpy(Mutant, Original, OriginalSize);
@@ -433,6 +434,16 @@ static uint32_t Mutate(uint8_t *Mutant)
     case 5:                                     /* e_lfanew, a section's place or size */
         at = Random() % 2 ? 0x3C : SECTION_AT(Random() % 8, VirtualAddress) + 4 * (Random() % 4) - 4;
         memcpy(Mutant + at, &value, 4);
+        break;
+    case 6:                                     /* the export or relocation tables */
+        table = Random() % 2;
+        for (uint32_t n = 1 + Random() % 4; n > 0; n--) {
+            at = TableAt[table] + Random() % TableSize[table];
+            if (Random() % 2)
+                Mutant[at] = (uint8_t)Random();
+            else if (at + 4 <= size)
+                memcpy(Mutant + at, &value, 4);
+        }
         break;
     default:                                    /* two sections overlap */
         at = 1 + Random() % 7;
@@ -536,6 +547,10 @@ int main(void)
     Original = ReadFile(IMAGETEST_EXE, &OriginalSize);
     ReadObjdump(dump);
     TestHeaders(&info);
+    TableAt[0] = FindSection(&info, ".edata")->RawOffset;
+    TableSize[0] = FindSection(&info, ".edata")->RawSize;
+    TableAt[1] = FindSection(&info, ".reloc")->RawOffset;
+    TableSize[1] = FindSection(&info, ".reloc")->RawSize;
     TestRelocation(&info);
     TestExports(&info);
     TestMalformed(&info);
