@@ -107,6 +107,21 @@ $(BUILD)/host/test_pool: mm/pool.c mm/pooltrak.c tests/host/fakemm.c
 $(BUILD)/host/test_kdeval: HOST_EXTRA_SRCS := kernel/kd/kdeval.c
 $(BUILD)/host/test_kdeval: kernel/kd/kdeval.c
 
+# The PE image parser (mm/imagehdr.c, imagerel.c, imageexp.c) over a real mingw-w64 image with
+# its relocations kept, checked against what objdump says of the same file.
+MINGW_CC ?= i686-w64-mingw32-gcc
+MINGW_OBJDUMP ?= i686-w64-mingw32-objdump
+IMAGE_SRCS := mm/imagehdr.c mm/imagerel.c mm/imageexp.c
+$(BUILD)/host/imagetest.exe: tests/host/image/imagetest.c Makefile
+	@mkdir -p $(dir $@)
+	$(call say,MINGW,$@)$(MINGW_CC) -O1 -nostdlib -Wl,--entry,__start -Wl,--dynamicbase \
+	    -Wl,--enable-reloc-section -o $@ $<
+$(BUILD)/host/imagetest.objdump: $(BUILD)/host/imagetest.exe
+	$(call say,OBJDUMP,$@)$(MINGW_OBJDUMP) -p -h $< > $@
+$(BUILD)/host/test_image: HOST_EXTRA_SRCS := $(IMAGE_SRCS) \
+    -DIMAGETEST_EXE='"$(BUILD)/host/imagetest.exe"' -DIMAGETEST_OBJDUMP='"$(BUILD)/host/imagetest.objdump"'
+$(BUILD)/host/test_image: $(IMAGE_SRCS) mm/image.h $(BUILD)/host/imagetest.exe $(BUILD)/host/imagetest.objdump
+
 host-tests: $(HOST_TESTS)
 
 # The GRUB rescue ISO: BIOS-bootable, the image and iso/grub.cfg under /boot.

@@ -330,6 +330,21 @@ void *MmMapIoSpace(uint64_t PhysicalAddress, size_t NumberOfBytes, MEMORY_CACHIN
 void MmUnmapIoSpace(void *BaseAddress, size_t NumberOfBytes);
 
 /*
+ * The boot loader's modules (loadmod.c): files the loader left in physical memory, which
+ * kernel/init/loader.c lists in KeLoaderBlock.Modules and keeps out of free memory. Mm reads
+ * them because Mm owns physical memory and the mappings that reach it.
+ * MmFindLoaderModule: the module of that name, any case; NULL when there is none.
+ * MmReadLoaderModule: Length bytes from Offset into Buffer, at PASSIVE_LEVEL (Buffer may be
+ * pageable). STATUS_END_OF_FILE when the range does not lie inside the module (nothing is
+ * copied), STATUS_INVALID_PARAMETER_1 for a module that is not the loader's or whose pages Mm
+ * does not hold (beyond the PFN database or 4 GB), STATUS_INSUFFICIENT_RESOURCES when no
+ * system PTEs are free.
+ */
+const LOADER_MODULE *MmFindLoaderModule(const char *Name);
+NTSTATUS MmReadLoaderModule(const LOADER_MODULE *Module, uint32_t Offset, void *Buffer,
+                            uint32_t Length);
+
+/*
  * Paging files (pagefile.c): a run of SizeInPages pages of an ATA disk from StartingLba.
  * MmCheckPagingFile (pfregion.c) makes MmCreatePagingFile's checks alone, writing nothing.
  * MmIsDiskRegionFree: no paging file and no partition's data lies in those sectors.

@@ -77,7 +77,13 @@ bool MiIsPhysicalMemory(uint32_t PageFrameIndex)
     return false;
 }
 
-/* The RAM runs of the memory map below 4 GB, less page 0, merged and in address order. */
+/*
+ * The RAM runs of the memory map below 4 GB, less page 0, merged and in address order. A loader
+ * module's pages (MemoryLoaderModule, kernel/init/loader.c) are deliberately not RAM here: no
+ * run holds them, so MxGetNextPage never takes them and the PFN database marks them unusable
+ * instead of putting them on the free list; the modules stay intact for MmReadLoaderModule. The
+ * database still reaches past them, so each has a PFN entry even when a module ends RAM.
+ */
 static void MiScanMemoryDescriptors(void)
 {
     PHYSICAL_MEMORY_DESCRIPTOR *block = &MmPhysicalMemoryBlock;
@@ -90,6 +96,8 @@ static void MiScanMemoryDescriptors(void)
                                                              : NULL;
 
         first = MAX(first, 1);
+        if (d->Type == MemoryLoaderModule && last > first)
+            MmHighestPhysicalPage = MAX(MmHighestPhysicalPage, (uint32_t)last - 1);
         if (d->Type != MemoryFree || last <= first)
             continue;
         if (previous && previous->BasePage + previous->PageCount == first)

@@ -20,6 +20,7 @@ void KiSystemStartup(uint32_t Magic)
     KiInitializeThreads();
     KiCaptureLoaderBlock(Magic);
     KiPrintMemoryMap();
+    KiPrintLoaderModules();
     KiParseBootOptions();
 
     HalInitializePic();

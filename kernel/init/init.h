@@ -11,6 +11,7 @@
 /* The loader's information (loader.c), copied out of the multiboot structures. */
 void KiCaptureLoaderBlock(uint32_t Magic);
 void KiPrintMemoryMap(void);
+void KiPrintLoaderModules(void);
 void KiCopyLoaderCommandLine(char *Buffer, size_t Size);     /* also before the image moves */
 
 /* Boot options (options.c), parsed once from KeLoaderBlock.CommandLine. */

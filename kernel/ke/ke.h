@@ -394,6 +394,7 @@ typedef enum _MEMORY_TYPE {         /* multiboot memory map types */
     MemoryAcpiReclaimable = 3,
     MemoryAcpiNvs = 4,
     MemoryBad = 5,
+    MemoryLoaderModule = 0x100,     /* ours, not multiboot's: a module's pages (loader.c) */
 } MEMORY_TYPE;
 
 typedef struct _MEMORY_DESCRIPTOR {
@@ -402,12 +403,29 @@ typedef struct _MEMORY_DESCRIPTOR {
     uint32_t Type;
 } MEMORY_DESCRIPTOR;
 
+/*
+ * A file the boot loader put in physical memory beside the kernel (a multiboot module: GRUB's
+ * `module`, QEMU's -initrd), a program to run. Its pages are kept out of free memory; Mm reads
+ * it (MmFindLoaderModule, MmReadLoaderModule).
+ */
+#define KI_MAX_LOADER_MODULES       16      /* boot/boot.h's; more modules are ignored */
+#define LOADER_MODULE_NAME_SIZE     64
+
+typedef struct _LOADER_MODULE {
+    uint32_t PhysicalStart;         /* page aligned (the multiboot header asks for it) */
+    uint32_t Size;                  /* bytes */
+    char Name[LOADER_MODULE_NAME_SIZE];     /* its string's first word, without a directory */
+    char CommandLine[256];          /* KI_MULTIBOOT_MODULE_STRING_SIZE: the whole string */
+} LOADER_MODULE;
+
 /* What the loader told us, copied out of the multiboot information by boot/multiboot.S. */
 typedef struct _LOADER_PARAMETER_BLOCK {
     uint32_t VirtualBias;           /* how far the image was moved from its link address */
     uint32_t MemoryDescriptorCount;
     MEMORY_DESCRIPTOR MemoryDescriptors[KI_MAX_MEMORY_DESCRIPTORS];
     char CommandLine[2048];         /* KI_MULTIBOOT_CMDLINE_SIZE; empty if it did not fit */
+    uint32_t ModuleCount;
+    LOADER_MODULE Modules[KI_MAX_LOADER_MODULES];
 } LOADER_PARAMETER_BLOCK;
 
 extern LOADER_PARAMETER_BLOCK KeLoaderBlock;
@@ -420,6 +438,7 @@ typedef struct _KBOOT_OPTIONS {
     uint32_t UserVaIncrease;        /* 3gb / increaseuserva: bytes added to user space */
     uint32_t SpecialPoolTag;        /* specialpool=<tag>: the tag, or '*' for every allocation */
     const char *PagingFiles;        /* pagefile=<disk>:<first sector>:<sectors>[,...] or none */
+    const char *Run;                /* run="<program> <arguments>": the first process */
 } KBOOT_OPTIONS;
 
 extern KBOOT_OPTIONS KeBootOptions;     /* filled by kernel/init/options.c */
