@@ -223,4 +223,5 @@ help:
 	@echo "  GDB=no           debug: QEMU alone, waiting on GDB_PORT=<port> ($(GDB_PORT)) for a gdb"
 	@echo "  O=<level>        build at -O<level> into build/O<level> (O=0 for make debug)"
 	@echo "  CROSS=<prefix>   the cross toolchain ($(CROSS)); HOSTCC=<cc> the host tests' ($(HOSTCC))"
+	@echo "  MINGW_CC=<cc>    mingw-w64 for PE32 images ($(MINGW_CC)); MINGW_OBJDUMP=<objdump> ($(MINGW_OBJDUMP))"
 	@echo "  PROVE=<command>  what make test runs the tests with ($(PROVE))"

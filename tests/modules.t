@@ -3,7 +3,7 @@
 # through GRUB's module lines. The kernel lists each (name, size) at start-up, keeps its pages
 # off the free lists and reads it back whole (boot.loader.*, tests/kernel/loader.c prints a
 # hash of the bytes it read, compared here with the file's); run= arrives as typed. Also: no
-# modules, too many modules, and a name too long to keep.
+# modules, too many modules, a name too long to keep, and 3gb with a larger module.
 use strict;
 use warnings;
 use lib 'tests/lib';
@@ -56,6 +56,17 @@ report_ktap($output, '-kernel');
 check_modules('-kernel', $output, 2, @exes);
 like($output, qr/^# run=\[hello\.exe a  b\]$/m, '-kernel: run= keeps its words and blanks');
 is($status, 0, '-kernel: exits 0') or diag($output);
+
+# Under 3gb the image moves (kernel/init/relocate.c) after the boot code copied the module
+# list; and a module of 300 KB is read through many mapping windows.
+open(my $blob, '>:raw', "$dir/blob.bin") or die;
+print $blob pack('N*', map { ($_ * 2654435761) & 0xFFFFFFFF } 1 .. 75000);
+close($blob);
+($status, $output) = boot(mem => 32, exes => [@exes, "$dir/blob.bin"], timeout => 60,
+                          cmdline => "3gb $tests");
+report_ktap($output, '3gb');
+check_modules('3gb', $output, 3, @exes, "$dir/blob.bin");
+is($status, 0, '3gb: exits 0') or diag($output);
 
 ($status, $output) = boot(mem => 32, exes => \@exes, iso => 1, timeout => 90,
                           cmdline => qq{$tests run="hello.exe 'a'  \$b;c"});
