@@ -120,6 +120,12 @@ bool MmCreateProcessAddressSpace(MMPROCESS *Process, uint32_t DirectoryTableBase
 NTSTATUS MmInitializeProcessAddressSpace(KPROCESS *Process, bool LargeAddressAware);
 void MmCleanProcessAddressSpace(KPROCESS *Process);
 void MmDeleteProcessAddressSpace(KPROCESS *Process);
+NTSTATUS MmCreatePebOrTeb(KPROCESS *Process, uint32_t Size, uintptr_t PreferredBase,
+                          uintptr_t *Base);
+void MmDeleteTeb(KPROCESS *Process, uintptr_t Teb);
+NTSTATUS MmAdjustWorkingSetSize(KPROCESS *Process, uint32_t Minimum, uint32_t Maximum);
+uint32_t MmNumberOfPhysicalPagesForUser(void);
+uint32_t MmHighestPhysicalPageForUser(void);
 extern LIST_ENTRY MmProcessList;
 extern uint32_t MmProcessCommit;
 

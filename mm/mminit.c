@@ -224,6 +224,7 @@ static void MiSetLayout(void)
     MmHighestUserAddress = l.HighestUserAddress;
     MmUserProbeAddress = l.UserProbeAddress;
     ExUserProbeAddress = l.UserProbeAddress;
+    KeUserProbeAddress = l.UserProbeAddress;
     MmSystemRangeStart = l.SystemRangeStart;
     MmBootImageSize = l.BootImageSize;
     MmPfnDatabase = (MMPFN *)(uintptr_t)l.PfnDatabase;

@@ -205,3 +205,75 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
     MiReturnPageTableCommitment(process);
     MiUnlockAddressSpace(&process->AddressSpace);
 }
+
+/*
+ * The PEB and the TEBs (NT's MiCreatePebOrTeb): committed read-write pages in a VAD of their
+ * own that NtFreeVirtualMemory may not touch (NoChange), page-aligned rather than on the 64 KB
+ * grain: the PEB at PreferredBase (0x7FFDF000) if free, a TEB at the highest free pages below
+ * the shared data. The process is current; its commitment is charged.
+ */
+NTSTATUS MmCreatePebOrTeb(KPROCESS *KProcess, uint32_t Size, uintptr_t PreferredBase,
+                          uintptr_t *Base)
+{
+    MMPROCESS *process = MiGetProcess(KProcess);
+    uint32_t pages = BYTES_TO_PAGES(Size);
+    uintptr_t start = PreferredBase;
+    MMVAD_SHORT *vad;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    vad = ExAllocatePoolWithTag(NonPagedPool, sizeof(*vad), MI_VAD_TAG);
+    if (!vad)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    MiLockAddressSpace(&process->AddressSpace);
+    if (!start || MiCheckForConflictingVad(&process->AddressSpace, start,
+                                           start + pages * PAGE_SIZE - 1))
+        status = MiFindEmptyAddressRangeDown(&process->AddressSpace.VadRoot, pages * PAGE_SIZE,
+                                             PAGE_SIZE, 0, MM_HIGHEST_VAD_ADDRESS, &start);
+    if (NT_SUCCESS(status))
+        status = MiChargePageTableCommitment(process, start, start + pages * PAGE_SIZE - 1);
+    if (NT_SUCCESS(status))
+        status = MiChargeProcessCommitment(process, pages);
+    if (!NT_SUCCESS(status)) {
+        MiUnlockAddressSpace(&process->AddressSpace);
+        ExFreePoolWithTag(vad, MI_VAD_TAG);
+        return status == STATUS_COMMITMENT_LIMIT ? status : STATUS_NO_MEMORY;
+    }
+    RtlZeroMemory(vad, sizeof(*vad));
+    vad->Node.StartingVpn = start >> PAGE_SHIFT;
+    vad->Node.EndingVpn = (start >> PAGE_SHIFT) + pages - 1;
+    vad->u.VadFlags.PrivateMemory = 1;
+    vad->u.VadFlags.MemCommit = 1;
+    vad->u.VadFlags.NoChange = 1;
+    vad->u.VadFlags.Protection = MM_READWRITE;
+    vad->u.VadFlags.CommitCharge = pages;
+    MiLockWorkingSet(&process->Vm);
+    MiInsertVad(&process->AddressSpace, vad);
+    MiUnlockWorkingSet(&process->Vm);
+    process->VirtualSize += pages * PAGE_SIZE;
+    process->PeakVirtualSize = MAX(process->PeakVirtualSize, process->VirtualSize);
+    MiUnlockAddressSpace(&process->AddressSpace);
+    *Base = start;
+    return STATUS_SUCCESS;
+}
+
+/* A thread's TEB goes at its exit (the process is current). */
+void MmDeleteTeb(KPROCESS *KProcess, uintptr_t Teb)
+{
+    MMPROCESS *process = MiGetProcess(KProcess);
+    MMVAD_SHORT *vad;
+
+    MiLockAddressSpace(&process->AddressSpace);
+    vad = MiLocateAddress(&process->AddressSpace, Teb);
+    if (vad && vad->u.VadFlags.NoChange && (vad->Node.StartingVpn << PAGE_SHIFT) == Teb &&
+        !(process->Flags & PS_PROCESS_FLAGS_VM_DELETED)) {
+        MiLockWorkingSet(&process->Vm);
+        MiDeleteVirtualAddresses(process, Teb, (vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1),
+                                 true, false);
+        MiRemoveVad(&process->AddressSpace, vad);
+        MiUnlockWorkingSet(&process->Vm);
+        MiReturnProcessCommitment(process, vad->u.VadFlags.CommitCharge);
+        process->VirtualSize -= (vad->Node.EndingVpn - vad->Node.StartingVpn + 1) * PAGE_SIZE;
+        ExFreePoolWithTag(vad, MI_VAD_TAG);
+    }
+    MiUnlockAddressSpace(&process->AddressSpace);
+}

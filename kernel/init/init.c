@@ -7,6 +7,7 @@
 #include "kernel/init/init.h"
 #include "kernel/kd/kd.h"
 #include "kernel/ob/ob.h"
+#include "kernel/ps/ps.h"
 #include "mm/mm.h"
 #include "hal/hal.h"
 
@@ -34,6 +35,7 @@ void KiSystemStartup(uint32_t Magic)
     KeStartBalanceSetManager(&MmWorkingSetManagerEvent, MmWorkingSetManager);
     ExInitializeWorkerThreads();
     ObInitSystem();
+    PsInitSystem();
     KiCreatePagingFiles();
 
     if (KeBootOptions.Crash && !KdCrash(KeBootOptions.Crash)) {
@@ -44,5 +46,8 @@ void KiSystemStartup(uint32_t Magic)
         HalExitToHost(KdRunTests(KeBootOptions.Test) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
     if (KeBootOptions.Bench)
         HalExitToHost(KiRunBenchmarks(KeBootOptions.Bench) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
+    if (KeBootOptions.Run)
+        HalExitToHost(KiRunFirstProcess(KeBootOptions.Run) == STATUS_SUCCESS ? HAL_EXIT_SUCCESS
+                                                                              : HAL_EXIT_FAILURE);
     KdShell();
 }

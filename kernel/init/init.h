@@ -31,4 +31,6 @@ bool KiRunTests(const char *Globs);
 /* Benchmarks (benchrun.c): run those matching Globs; false when none matched. */
 bool KiRunBenchmarks(const char *Globs);
 
+NTSTATUS KiRunFirstProcess(const char *CommandLine);     /* run.c */
+
 #endif

@@ -23,10 +23,10 @@
  */
 #include "kernel/ke/ki.h"
 #include "kernel/inc/ntxcapi.h"
-#include "mm/mm.h"
 #include "hal/x86.h"
 
 #define KI_EXCEPTION_INTERNAL   0x10000000
+#define KI_LOWEST_USER_ADDRESS  0x00010000u     /* the first 64 KB are never mapped */
 #define KI_USER_EFLAGS_MASK     0x003E0DD7u     /* what user mode may set (NT's SANITIZE_FLAGS) */
 
 static void (*KiProcessExceptionExit)(NTSTATUS, const EXCEPTION_RECORD *, uintptr_t);
@@ -96,8 +96,8 @@ static void KiContextToTrapFrame(const CONTEXT *Context, KTRAP_FRAME *Frame)
 
 static bool KiUserRange(uintptr_t Address, uint32_t Length)
 {
-    return Address >= MM_LOWEST_USER_ADDRESS && Address + Length >= Address &&
-           Address + Length <= MmUserProbeAddress;
+    return Address >= KI_LOWEST_USER_ADDRESS && Address + Length >= Address &&
+           Address + Length <= KeUserProbeAddress;
 }
 
 /* The record and context onto the user stack; STATUS_SUCCESS or the fault's status. */
@@ -217,4 +217,23 @@ NTSTATUS KeRaiseUserException(const EXCEPTION_RECORD *Record, const void *Contex
     thread->ContextReplaced = true;
     KiDispatchException(&record, frame, UserMode, FirstChance);
     return STATUS_SUCCESS;
+}
+
+/* A thread made by NtCreateThread enters ring 3 with every register from its CONTEXT. */
+void KeEnterUserModeWithContext(const void *Context)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    KTRAP_FRAME *frame = (KTRAP_FRAME *)thread->InitialStack - 1;
+    CONTEXT context = *(const CONTEXT *)Context;
+
+    RtlZeroMemory(frame, sizeof(*frame));
+    context.ContextFlags = CONTEXT_CONTROL | CONTEXT_INTEGER;
+    KiContextToTrapFrame(&context, frame);
+    KfRaiseIrql(DISPATCH_LEVEL);
+    KiTss.Esp0 = (uint32_t)(uintptr_t)thread->InitialStack;
+    KiSetTebDescriptor(thread->Teb);
+    __asm__ volatile("frstor %0" : : "m"(thread->NpxState));
+    _disable();
+    KfLowerIrql(PASSIVE_LEVEL);
+    KiExceptionExit(frame);
 }

@@ -303,6 +303,7 @@ extern KPROCESS KeInitialSystemProcess;
 void KeInitializeProcess(KPROCESS *Process, uint32_t DirectoryTableBase, uint32_t HyperSpaceTable);
 void KeStackAttachProcess(KPROCESS *Process, KAPC_STATE *ApcState);
 void KeUnstackDetachProcess(KAPC_STATE *ApcState);
+void KeTerminateProcess(KPROCESS *Process);     /* signaled: its waiters wake */
 static inline KPROCESS *KeGetCurrentProcess(void)
 {
     extern KTHREAD *KiCurrentThread;
@@ -345,6 +346,7 @@ typedef struct _KSERVICE_TABLE_DESCRIPTOR {
 bool KeAddSystemServiceTable(const uintptr_t *Base, uint32_t *Count, uint32_t Limit,
                              const uint8_t *Number, uint32_t Index);
 extern KSERVICE_TABLE_DESCRIPTOR KeServiceDescriptorTable[2];
+extern uintptr_t KeUserProbeAddress;        /* MmUserProbeAddress, set by Mm at start-up */
 static inline KPROCESSOR_MODE ExGetPreviousMode(void)
 {
     extern KTHREAD *KiCurrentThread;

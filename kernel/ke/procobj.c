@@ -90,3 +90,13 @@ void KeUnstackDetachProcess(KAPC_STATE *ApcState)
     KiSwapProcess(back);
     KfLowerIrql(oldIrql);
 }
+
+/* The process has exited: waiters on it wake. */
+void KeTerminateProcess(KPROCESS *Process)
+{
+    KIRQL oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+
+    Process->Header.SignalState = 1;
+    KiWaitTest(&Process->Header);
+    KfLowerIrql(oldIrql);
+}

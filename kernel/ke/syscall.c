@@ -14,7 +14,6 @@
  * APC_INDEX_MISMATCH when the thread is still attached, and IRQL_NOT_LESS_OR_EQUAL otherwise.
  */
 #include "kernel/ke/ki.h"
-#include "mm/mm.h"
 #include "hal/x86.h"
 
 #define SERVICE_NUMBER_MASK     0xFFF
@@ -24,6 +23,7 @@
 #define KI_MAXIMUM_ARGUMENT_BYTES 64
 
 KSERVICE_TABLE_DESCRIPTOR KeServiceDescriptorTable[NUMBER_SERVICE_TABLES];
+uintptr_t KeUserProbeAddress = 0x7FFF0000;
 
 bool KeAddSystemServiceTable(const uintptr_t *Base, uint32_t *Count, uint32_t Limit,
                              const uint8_t *Number, uint32_t Index)
@@ -59,7 +59,7 @@ void KiSystemService(KTRAP_FRAME *TrapFrame)
     }
     bytes = table->Number[index];
     if (thread->PreviousMode == UserMode &&
-        (source >= MmUserProbeAddress || source + bytes > MmUserProbeAddress || source + bytes < source)) {
+        (source >= KeUserProbeAddress || source + bytes > KeUserProbeAddress || source + bytes < source)) {
         status = STATUS_ACCESS_VIOLATION;
         goto done;
     }

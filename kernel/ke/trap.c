@@ -213,7 +213,7 @@ static bool KiIsPrivilegedInstruction(uint32_t Eip)
 {
     uint8_t op[2];
 
-    if (Eip >= MmUserProbeAddress - 2 || !NT_SUCCESS(KeCopyMemorySafe(op, (void *)Eip, 2)))
+    if (Eip >= KeUserProbeAddress - 2 || !NT_SUCCESS(KeCopyMemorySafe(op, (void *)Eip, 2)))
         return false;
     switch (op[0]) {
     case 0xF4: case 0xFA: case 0xFB:                        /* hlt, cli, sti */
