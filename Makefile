@@ -107,6 +107,23 @@ $(BUILD)/host/test_pool: mm/pool.c mm/pooltrak.c tests/host/fakemm.c
 $(BUILD)/host/test_kdeval: HOST_EXTRA_SRCS := kernel/kd/kdeval.c
 $(BUILD)/host/test_kdeval: kernel/kd/kdeval.c
 
+# User mode's pure parts (user/): the host compiler, with tests/host/win's stand-in for
+# <windows.h> and mingw-w64's own <ntstatus.h> and <winerror.h> behind the host's headers.
+MINGW_INCLUDE ?= /usr/share/mingw-w64/include
+USER_HOST_CFLAGS := -Itests/host/win -idirafter $(MINGW_INCLUDE)
+
+$(BUILD)/host/test_userheap: HOST_CFLAGS += $(USER_HOST_CFLAGS) -pthread
+$(BUILD)/host/test_userheap: HOST_EXTRA_SRCS := tests/host/fakent.c
+$(BUILD)/host/test_userheap: user/ntdll/heap.c user/ntdll/rtlp.h user/ntdll/ntdll.h \
+    tests/host/fakent.c tests/host/fakent.h tests/host/win/windows.h
+
+$(BUILD)/host/test_userformat: HOST_EXTRA_SRCS := user/crt/format.c
+$(BUILD)/host/test_userformat: user/crt/format.c user/crt/format.h
+
+$(BUILD)/host/test_userrtl: HOST_CFLAGS += $(USER_HOST_CFLAGS)
+$(BUILD)/host/test_userrtl: HOST_EXTRA_SRCS := user/ntdll/cmdline.c
+$(BUILD)/host/test_userrtl: user/ntdll/status.c user/ntdll/cmdline.c tests/host/win/windows.h
+
 host-tests: $(HOST_TESTS)
 
 # User mode (user/): PE32 console programs built by mingw-w64 against mm386's own runtime,

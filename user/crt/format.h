@@ -11,8 +11,9 @@
 /*
  * Format into Buffer (Size bytes, always terminated when Size > 0) as the Microsoft C
  * runtime's printf does: flags - + space # 0; width and precision, also as *; lengths hh h
- * l ll z j t L and I64/I32; conversions d i u o x X c s p f F e E g G %. %p prints 8
- * uppercase hex digits, as Windows does. Returns the length the whole output would have.
+ * l ll z j t L and I64/I32; conversions d i u o x X c s p f F e E g G %. As msvcrt does, %p
+ * prints 8 uppercase hex digits and exponents have three digits (1e+006). Returns the length
+ * the whole output would have.
  */
 int CrtFormat(char *Buffer, size_t Size, const char *Format, va_list Arguments);
 

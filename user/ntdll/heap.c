@@ -269,7 +269,9 @@ static NTSTATUS CreateSegment(HEAP *Heap, PVOID *Base, ULONG Index, SIZE_T Reser
                                      PAGE_READWRITE);
     if (!NT_SUCCESS(status))
         return status;
-    Commit = RoundUp(Offset + Commit, HEAP_PAGE_SIZE);
+    if (Commit < Offset + HEAP_MINIMUM_BLOCK * HEAP_GRANULE)
+        Commit = Offset + HEAP_MINIMUM_BLOCK * HEAP_GRANULE;
+    Commit = RoundUp(Commit, HEAP_PAGE_SIZE);
     if (Commit > size)
         Commit = size;
     status = NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &Commit, MEM_COMMIT,
@@ -301,7 +303,7 @@ static NTSTATUS CreateSegment(HEAP *Heap, PVOID *Base, ULONG Index, SIZE_T Reser
 static HEAP_ENTRY *FindOrGrow(HEAP *Heap, ULONG Granules)
 {
     HEAP_ENTRY *entry = FindFree(Heap, Granules);
-    SIZE_T reserve;
+    SIZE_T reserve, needed;
     PVOID base;
     ULONG index;
 
@@ -309,10 +311,12 @@ static HEAP_ENTRY *FindOrGrow(HEAP *Heap, ULONG Granules)
         entry = GrowSegment(Heap, index, Granules);
     if (entry || !(Heap->Flags & HEAP_GROWABLE) || index == HEAP_MAXIMUM_SEGMENTS)
         return entry;
+    needed = (SIZE_T)Granules << HEAP_GRANULE_SHIFT;
     reserve = Heap->NextSegmentReserve;
-    if (reserve < ((SIZE_T)Granules << HEAP_GRANULE_SHIFT) + HEAP_PAGE_SIZE)
-        reserve = ((SIZE_T)Granules << HEAP_GRANULE_SHIFT) + HEAP_PAGE_SIZE;
-    if (!NT_SUCCESS(CreateSegment(Heap, &base, index, reserve, HEAP_COMMIT_STEP, 0)))
+    if (reserve < needed + HEAP_PAGE_SIZE)
+        reserve = needed + HEAP_PAGE_SIZE;
+    if (!NT_SUCCESS(CreateSegment(Heap, &base, index, reserve,
+                                  needed > HEAP_COMMIT_STEP ? needed : HEAP_COMMIT_STEP, 0)))
         return NULL;
     if (Heap->NextSegmentReserve < HEAP_MAXIMUM_RESERVE)
         Heap->NextSegmentReserve *= 2;

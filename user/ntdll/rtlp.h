@@ -26,7 +26,8 @@ static inline void RtlpReleaseSpinLock(RTL_SPIN_LOCK *Lock)
 void RtlpAcquireRecursiveLock(RTL_SPIN_LOCK *Lock);
 void RtlpReleaseRecursiveLock(RTL_SPIN_LOCK *Lock);
 
-/* Start-up (startup.c) and the heap (heap.c). */
+/* The start-up (startup.c, cmdline.c). */
 PVOID RtlpCreateProcessHeap(void);
+int RtlpSplitCommandLine(char *Line, char **Argv);     /* cmdline.c */
 
 #endif
