@@ -121,8 +121,96 @@ $(BUILD)/host/imagetest.objdump: $(BUILD)/host/imagetest.exe
 $(BUILD)/host/test_image: HOST_EXTRA_SRCS := $(IMAGE_SRCS) \
     -DIMAGETEST_EXE='"$(BUILD)/host/imagetest.exe"' -DIMAGETEST_OBJDUMP='"$(BUILD)/host/imagetest.objdump"'
 $(BUILD)/host/test_image: $(IMAGE_SRCS) mm/image.h $(BUILD)/host/imagetest.exe $(BUILD)/host/imagetest.objdump
+# User mode's pure parts (user/): the host compiler, with tests/host/win's stand-in for
+# <windows.h> and mingw-w64's own <ntstatus.h> and <winerror.h> behind the host's headers.
+MINGW_INCLUDE ?= /usr/share/mingw-w64/include
+USER_HOST_CFLAGS := -Itests/host/win -idirafter $(MINGW_INCLUDE)
+
+$(BUILD)/host/test_userheap: HOST_CFLAGS += $(USER_HOST_CFLAGS) -pthread
+$(BUILD)/host/test_userheap: HOST_EXTRA_SRCS := tests/host/fakent.c
+$(BUILD)/host/test_userheap: user/ntdll/heap.c user/ntdll/rtlp.h user/ntdll/ntdll.h \
+    tests/host/fakent.c tests/host/fakent.h tests/host/win/windows.h
+
+$(BUILD)/host/test_userformat: HOST_EXTRA_SRCS := user/crt/format.c
+$(BUILD)/host/test_userformat: user/crt/format.c user/crt/format.h
+
+$(BUILD)/host/test_userrtl: HOST_CFLAGS += $(USER_HOST_CFLAGS)
+$(BUILD)/host/test_userrtl: HOST_EXTRA_SRCS := user/ntdll/cmdline.c
+$(BUILD)/host/test_userrtl: user/ntdll/status.c user/ntdll/cmdline.c tests/host/win/windows.h
 
 host-tests: $(HOST_TESTS)
+
+# User mode (user/): PE32 console programs built by mingw-w64 against mm386's own runtime,
+# three static libraries (ntdll, kernel32, the C library) linked into every program: no DLLs,
+# no import table. user/README.md says what each provides.
+USER_CC      := i686-w64-mingw32-gcc
+USER_AR      := i686-w64-mingw32-ar
+USER_NM      := i686-w64-mingw32-nm
+UBUILD       := $(BUILD)/user
+USER_WARN    := -Wall -Wextra -Werror --param=min-pagesize=0
+# The runtime defines what <windows.h> declares dllimport: _KERNEL32_, _NTSYSTEM_ and _CRTBLD make
+# those declarations plain. No loop may become a call to memcpy/memset (string.c is them).
+USER_RT_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector \
+    -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns $(USER_WARN) -I. \
+    -D_KERNEL32_ -D_NTSYSTEM_ -D_CRTBLD -MMD -MP
+# Programs: any C, mingw-w64's headers unchanged, plus user/ntdll (ntdll.h, seh.h).
+# (--param=min-pagesize=0: GCC 12 takes mingw-w64's NtCurrentTeb, a read at fs:0x18, for an
+# out-of-bounds access of address 0x18.)
+USER_CFLAGS  := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector $(USER_WARN) \
+    -I$(CURDIR)/user/ntdll -I$(CURDIR)/user/tests
+USER_LDFLAGS := -nostdlib -Wl,--entry,_mainCRTStartup -Wl,-u,_mainCRTStartup \
+    -Wl,-u,_KiUserExceptionDispatcher -Wl,--image-base,0x00400000 -Wl,--stack,0x100000 \
+    -Wl,--subsystem,console
+USER_LIBS    := $(UBUILD)/lib/libkernel32.a $(UBUILD)/lib/libntdll.a $(UBUILD)/lib/libcrt.a
+USER_LINK    := -Wl,--start-group $(abspath $(USER_LIBS)) -Wl,--end-group -lgcc
+
+$(UBUILD)/obj/%.c.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	$(call say,MINGWCC,$<)$(USER_CC) $(USER_RT_CFLAGS) -c $< -o $@
+
+$(UBUILD)/obj/%.S.o: %.S Makefile
+	@mkdir -p $(dir $@)
+	$(call say,MINGWAS,$<)$(USER_CC) $(USER_RT_CFLAGS) -c $< -o $@
+
+$(UBUILD)/obj/%.o: $(UBUILD)/obj/%.S
+	$(call say,MINGWAS,$<)$(USER_CC) $(USER_RT_CFLAGS) -c $< -o $@
+
+# ntdll's system-call stubs, one per service of kernel/inc/ntservices.h.
+$(UBUILD)/obj/ntdll-stubs.S: user/ntdll/mkstubs kernel/inc/ntservices.h
+	@mkdir -p $(dir $@)
+	$(call say,MKSTUBS,$@)user/ntdll/mkstubs $(USER_CC) > $@
+
+# Each library carries the __imp_ pointers of its own functions (user/mkimports).
+define USER_LIBRARY
+USER_$(1)_OBJS := $$(patsubst %,$(UBUILD)/obj/%.o,$$(wildcard user/$(1)/*.c user/$(1)/*.S)) $(2)
+$(UBUILD)/obj/$(1)-imports.S: $$(USER_$(1)_OBJS) user/mkimports
+	$$(call say,MKIMPS,$$@)user/mkimports $(USER_NM) $$(USER_$(1)_OBJS) > $$@
+$(UBUILD)/lib/lib$(1).a: $$(USER_$(1)_OBJS) $(UBUILD)/obj/$(1)-imports.o
+	@mkdir -p $$(dir $$@)
+	$$(call say,AR,$$@)rm -f $$@ && $(USER_AR) rcs $$@ $$^
+endef
+$(eval $(call USER_LIBRARY,ntdll,$(UBUILD)/obj/ntdll-stubs.o))
+$(eval $(call USER_LIBRARY,kernel32,))
+$(eval $(call USER_LIBRARY,crt,))
+
+# Samples and test programs: one C file each, one .exe each, all in build/user/.
+USER_PROGRAMS := $(patsubst user/samples/%.c,$(UBUILD)/%.exe,$(wildcard user/samples/*.c)) \
+    $(patsubst user/tests/%.c,$(UBUILD)/%.exe,$(wildcard user/tests/*.c))
+
+$(UBUILD)/%.exe: user/samples/%.c $(USER_LIBS) Makefile
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $< $(USER_LINK)
+
+$(UBUILD)/%.exe: user/tests/%.c user/tests/ktap.h $(USER_LIBS) Makefile
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $< $(USER_LINK)
+
+user: $(USER_LIBS) $(USER_PROGRAMS)
+
+# tools/mkexe OUT.exe SRC.c...: a program from any C files, as the samples are built.
+user-program: $(USER_LIBS)
+	$(call say,MINGWLD,$(MKEXE_OUT))$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) \
+	    -o $(MKEXE_OUT) $(MKEXE_SRCS) $(USER_LINK)
+
+-include $(shell find $(UBUILD)/obj -name '*.d' 2>/dev/null)
 
 # The GRUB rescue ISO: BIOS-bootable, the image and iso/grub.cfg under /boot.
 $(BUILD)/mm386.iso: $(BUILD)/mm386.elf iso/grub.cfg
@@ -198,7 +286,7 @@ else
 	    $(if $(CMDLINE),-- $(CMDLINE))
 endif
 
-.PHONY: all iso images host-tests run test bench debug clean help FORCE
+.PHONY: all iso images host-tests user user-program run test bench debug clean help FORCE
 clean:
 	rm -rf $(BUILD)
 
@@ -208,6 +296,7 @@ help:
 	@echo "  make iso         build build/mm386.iso, the GRUB rescue ISO make run boots"
 	@echo "  make images      make build/disk0.img (256 MiB paging-file partition) and disk1.img (64 MiB)"
 	@echo "  make host-tests  build the host tests (build/host/test_*, ASan and UBSan, -m32)"
+	@echo "  make user        build the user-mode runtime, samples and test programs (build/user/)"
 	@echo "  make run         boot the GRUB ISO in QEMU with COM1 on this terminal, disk0 attached"
 	@echo "  make test        run every test (host and in QEMU) through prove; one scenario"
 	@echo "                   verbosely: prove -v tests/kd.t"

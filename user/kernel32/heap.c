@@ -1,0 +1,62 @@
+/*
+ * user/kernel32/heap.c: the Heap* calls, over ntdll's heap manager (user/ntdll/heap.c).
+ * As on Windows, HeapAlloc and HeapReAlloc do not set the last error; HeapFree and
+ * HeapDestroy do.
+ */
+#include "k32.h"
+
+HANDLE WINAPI GetProcessHeap(void)
+{
+    return NtCurrentPeb()->ProcessHeap;
+}
+
+/* MaximumSize 0: a growable heap; otherwise a fixed one of that size. */
+HANDLE WINAPI HeapCreate(DWORD Options, SIZE_T InitialSize, SIZE_T MaximumSize)
+{
+    ULONG flags = Options & (HEAP_GENERATE_EXCEPTIONS | HEAP_NO_SERIALIZE);
+    HANDLE heap;
+
+    if (MaximumSize && MaximumSize < InitialSize) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return NULL;
+    }
+    if (!MaximumSize)
+        flags |= HEAP_GROWABLE;
+    heap = RtlCreateHeap(flags, NULL, MaximumSize, InitialSize, NULL, NULL);
+    if (!heap)
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+    return heap;
+}
+
+WINBOOL WINAPI HeapDestroy(HANDLE Heap)
+{
+    if (Heap == GetProcessHeap() || RtlDestroyHeap(Heap)) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+LPVOID WINAPI HeapAlloc(HANDLE Heap, DWORD Flags, SIZE_T Bytes)
+{
+    return RtlAllocateHeap(Heap, Flags, Bytes);
+}
+
+LPVOID WINAPI HeapReAlloc(HANDLE Heap, DWORD Flags, LPVOID Memory, SIZE_T Bytes)
+{
+    return RtlReAllocateHeap(Heap, Flags, Memory, Bytes);
+}
+
+WINBOOL WINAPI HeapFree(HANDLE Heap, DWORD Flags, LPVOID Memory)
+{
+    if (!RtlFreeHeap(Heap, Flags, Memory)) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+SIZE_T WINAPI HeapSize(HANDLE Heap, DWORD Flags, LPCVOID Memory)
+{
+    return RtlSizeHeap(Heap, Flags, Memory);
+}

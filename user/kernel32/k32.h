@@ -1,0 +1,28 @@
+/*
+ * user/kernel32/k32.h: what kernel32's files share. kernel32 is a thin layer over ntdll: each
+ * call maps its arguments to a system service and, when the service fails, records the NT
+ * status in the TEB, sets the thread's last error from it (RtlNtStatusToDosError) and returns
+ * the value Windows returns on failure.
+ */
+#ifndef USER_KERNEL32_K32_H
+#define USER_KERNEL32_K32_H
+
+#include "user/ntdll/ntdll.h"
+
+/* Record a failed service's status as the thread's last error. */
+static inline void BaseSetLastNtError(NTSTATUS Status)
+{
+    NtCurrentTeb()->LastStatusValue = (ULONG)Status;
+    NtCurrentTeb()->LastErrorValue = RtlNtStatusToDosError(Status);
+}
+
+/* A Win32 timeout in milliseconds as an NT relative timeout; NULL for INFINITE. */
+static inline PLARGE_INTEGER BaseFormatTimeOut(PLARGE_INTEGER Timeout, DWORD Milliseconds)
+{
+    if (Milliseconds == INFINITE)
+        return NULL;
+    Timeout->QuadPart = -(LONGLONG)Milliseconds * 10000;
+    return Timeout;
+}
+
+#endif

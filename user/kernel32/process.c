@@ -1,0 +1,283 @@
+/*
+ * user/kernel32/process.c: the process calls: identity, exit, creation by program name,
+ * opening by id, exit codes, memory counters, working-set limits and GetSystemInfo.
+ */
+#include "k32.h"
+#include <psapi.h>
+
+#define BASE_PAGE_SIZE              0x1000u
+#define BASE_ALLOCATION_GRANULARITY 0x10000u
+#define BASE_LOWEST_USER_ADDRESS    0x10000u
+#define BASE_HIGHEST_USER_ADDRESS   0x7FFEFFFFu     /* when the kernel does not say */
+#define BASE_MAXIMUM_NAME           260
+
+HANDLE WINAPI GetCurrentProcess(void)
+{
+    return NtCurrentProcess();
+}
+
+DWORD WINAPI GetCurrentProcessId(void)
+{
+    return (DWORD)(ULONG_PTR)NtCurrentTeb()->ClientId.UniqueProcess;
+}
+
+VOID WINAPI ExitProcess(UINT ExitCode)
+{
+    for (;;)
+        NtTerminateProcess(NtCurrentProcess(), (NTSTATUS)ExitCode);
+}
+
+WINBOOL WINAPI TerminateProcess(HANDLE Process, UINT ExitCode)
+{
+    NTSTATUS status = NtTerminateProcess(Process, (NTSTATUS)ExitCode);
+
+    if (!NT_SUCCESS(status)) {
+        BaseSetLastNtError(status);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* STILL_ACTIVE (STATUS_PENDING) while the process runs. */
+WINBOOL WINAPI GetExitCodeProcess(HANDLE Process, LPDWORD ExitCode)
+{
+    PROCESS_BASIC_INFORMATION information;
+    NTSTATUS status = NtQueryInformationProcess(Process, ProcessBasicInformation, &information,
+                                                sizeof(information), NULL);
+
+    if (!NT_SUCCESS(status)) {
+        BaseSetLastNtError(status);
+        return FALSE;
+    }
+    *ExitCode = (DWORD)information.ExitStatus;
+    return TRUE;
+}
+
+HANDLE WINAPI OpenProcess(DWORD DesiredAccess, WINBOOL InheritHandle, DWORD ProcessId)
+{
+    OBJECT_ATTRIBUTES attributes = { sizeof(attributes), NULL, NULL,
+                                     InheritHandle ? OBJ_INHERIT : 0, NULL, NULL };
+    CLIENT_ID client = { (HANDLE)(ULONG_PTR)ProcessId, NULL };
+    HANDLE process = NULL;
+    NTSTATUS status = NtOpenProcess(&process, DesiredAccess, &attributes, &client);
+
+    if (!NT_SUCCESS(status)) {
+        BaseSetLastNtError(status);
+        return NULL;
+    }
+    return process;
+}
+
+/* The module name a program is known by: the last path element of its first word. */
+static ULONG BaseImageName(LPCWSTR Application, LPCWSTR CommandLine, WCHAR *Name)
+{
+    LPCWSTR from = Application ? Application : CommandLine, start, end;
+    ULONG length = 0;
+    WCHAR stop = ' ';
+
+    while (*from == ' ' || *from == '\t')
+        from++;
+    if (!Application && *from == '"')
+        stop = *from++;
+    for (end = from; *end && (Application || (*end != stop && *end != '\t')); end++)
+        ;
+    for (start = end; start > from && start[-1] != '\\' && start[-1] != '/'; start--)
+        ;
+    while (start < end && length < BASE_MAXIMUM_NAME - 1)
+        Name[length++] = *start++;
+    Name[length] = 0;
+    return length;
+}
+
+WINBOOL WINAPI CreateProcessW(LPCWSTR ApplicationName, LPWSTR CommandLine,
+                              LPSECURITY_ATTRIBUTES ProcessAttributes,
+                              LPSECURITY_ATTRIBUTES ThreadAttributes, WINBOOL InheritHandles,
+                              DWORD CreationFlags, LPVOID Environment, LPCWSTR CurrentDirectory,
+                              LPSTARTUPINFOW StartupInfo, LPPROCESS_INFORMATION Information)
+{
+    WCHAR name[BASE_MAXIMUM_NAME];
+    UNICODE_STRING image, line;
+    CLIENT_ID client = { 0 };
+    HANDLE process, thread;
+    ULONG length = 0;
+    NTSTATUS status;
+
+    (void)ProcessAttributes;
+    (void)ThreadAttributes;
+    (void)InheritHandles;
+    (void)CreationFlags;
+    (void)Environment;
+    (void)CurrentDirectory;
+    (void)StartupInfo;
+    if ((!ApplicationName && !CommandLine) || !Information) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    image.Length = (USHORT)(BaseImageName(ApplicationName, CommandLine, name) * sizeof(WCHAR));
+    image.MaximumLength = image.Length + sizeof(WCHAR);
+    image.Buffer = name;
+    if (!image.Length) {
+        SetLastError(ERROR_FILE_NOT_FOUND);
+        return FALSE;
+    }
+    if (CommandLine)
+        while (CommandLine[length])
+            length++;
+    line.Length = (USHORT)(length * sizeof(WCHAR));
+    line.MaximumLength = line.Length + sizeof(WCHAR);
+    line.Buffer = CommandLine;
+    status = NtCreateUserProcess(&process, &thread, PROCESS_ALL_ACCESS, THREAD_ALL_ACCESS,
+                                 &image, CommandLine ? &line : NULL, 0, &client);
+    if (!NT_SUCCESS(status)) {
+        BaseSetLastNtError(status);
+        return FALSE;
+    }
+    Information->hProcess = process;
+    Information->hThread = thread;
+    Information->dwProcessId = (DWORD)(ULONG_PTR)client.UniqueProcess;
+    Information->dwThreadId = (DWORD)(ULONG_PTR)client.UniqueThread;
+    return TRUE;
+}
+
+/* 8-bit text widened character by character into a heap buffer (NULL stays NULL). */
+static LPWSTR BaseWiden(LPCSTR Text, BOOL *Failed)
+{
+    SIZE_T length = 0, index;
+    LPWSTR wide;
+
+    if (!Text)
+        return NULL;
+    while (Text[length])
+        length++;
+    wide = RtlAllocateHeap(GetProcessHeap(), 0, (length + 1) * sizeof(WCHAR));
+    if (!wide) {
+        *Failed = TRUE;
+        return NULL;
+    }
+    for (index = 0; index <= length; index++)
+        wide[index] = (UCHAR)Text[index];
+    return wide;
+}
+
+WINBOOL WINAPI CreateProcessA(LPCSTR ApplicationName, LPSTR CommandLine,
+                              LPSECURITY_ATTRIBUTES ProcessAttributes,
+                              LPSECURITY_ATTRIBUTES ThreadAttributes, WINBOOL InheritHandles,
+                              DWORD CreationFlags, LPVOID Environment, LPCSTR CurrentDirectory,
+                              LPSTARTUPINFOA StartupInfo, LPPROCESS_INFORMATION Information)
+{
+    BOOL failed = FALSE;
+    LPWSTR application = BaseWiden(ApplicationName, &failed);
+    LPWSTR line = BaseWiden(CommandLine, &failed);
+    WINBOOL created = FALSE;
+
+    (void)StartupInfo;
+    (void)CurrentDirectory;
+    if (failed)
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+    else
+        created = CreateProcessW(application, line, ProcessAttributes, ThreadAttributes,
+                                 InheritHandles, CreationFlags, Environment, NULL, NULL,
+                                 Information);
+    RtlFreeHeap(GetProcessHeap(), 0, application);
+    RtlFreeHeap(GetProcessHeap(), 0, line);
+    return created;
+}
+
+/* PSAPI's counters from the process's VM_COUNTERS (PagefileUsage is its commit charge). */
+WINBOOL WINAPI K32GetProcessMemoryInfo(HANDLE Process, PPROCESS_MEMORY_COUNTERS Counters,
+                                       DWORD Size)
+{
+    VM_COUNTERS vm;
+    NTSTATUS status;
+
+    if (Size < sizeof(PROCESS_MEMORY_COUNTERS)) {
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        return FALSE;
+    }
+    status = NtQueryInformationProcess(Process, ProcessVmCounters, &vm, sizeof(vm), NULL);
+    if (!NT_SUCCESS(status)) {
+        BaseSetLastNtError(status);
+        return FALSE;
+    }
+    Counters->cb = Size < sizeof(PROCESS_MEMORY_COUNTERS_EX) ? sizeof(PROCESS_MEMORY_COUNTERS)
+                                                             : sizeof(PROCESS_MEMORY_COUNTERS_EX);
+    Counters->PageFaultCount = vm.PageFaultCount;
+    Counters->PeakWorkingSetSize = vm.PeakWorkingSetSize;
+    Counters->WorkingSetSize = vm.WorkingSetSize;
+    Counters->QuotaPeakPagedPoolUsage = vm.QuotaPeakPagedPoolUsage;
+    Counters->QuotaPagedPoolUsage = vm.QuotaPagedPoolUsage;
+    Counters->QuotaPeakNonPagedPoolUsage = vm.QuotaPeakNonPagedPoolUsage;
+    Counters->QuotaNonPagedPoolUsage = vm.QuotaNonPagedPoolUsage;
+    Counters->PagefileUsage = vm.PagefileUsage;
+    Counters->PeakPagefileUsage = vm.PeakPagefileUsage;
+    if (Counters->cb == sizeof(PROCESS_MEMORY_COUNTERS_EX))
+        ((PPROCESS_MEMORY_COUNTERS_EX)Counters)->PrivateUsage = vm.PagefileUsage;
+    return TRUE;
+}
+
+/* The same under PSAPI version 1's name (psapi.h maps it to K32GetProcessMemoryInfo). */
+#undef GetProcessMemoryInfo
+WINBOOL WINAPI GetProcessMemoryInfo(HANDLE Process, PPROCESS_MEMORY_COUNTERS Counters,
+                                    DWORD Size)
+{
+    return K32GetProcessMemoryInfo(Process, Counters, Size);
+}
+
+/* Both (SIZE_T)-1: empty the working set. */
+WINBOOL WINAPI SetProcessWorkingSetSize(HANDLE Process, SIZE_T Minimum, SIZE_T Maximum)
+{
+    QUOTA_LIMITS limits = { 0 };
+    NTSTATUS status;
+
+    if (!Minimum || !Maximum) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    limits.MinimumWorkingSetSize = Minimum;
+    limits.MaximumWorkingSetSize = Maximum;
+    status = NtSetInformationProcess(Process, ProcessQuotaLimits, &limits, sizeof(limits));
+    if (!NT_SUCCESS(status)) {
+        BaseSetLastNtError(status);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+WINBOOL WINAPI GetProcessWorkingSetSize(HANDLE Process, PSIZE_T Minimum, PSIZE_T Maximum)
+{
+    QUOTA_LIMITS limits;
+    NTSTATUS status = NtQueryInformationProcess(Process, ProcessQuotaLimits, &limits,
+                                                sizeof(limits), NULL);
+
+    if (!NT_SUCCESS(status)) {
+        BaseSetLastNtError(status);
+        return FALSE;
+    }
+    *Minimum = limits.MinimumWorkingSetSize;
+    *Maximum = limits.MaximumWorkingSetSize;
+    return TRUE;
+}
+
+VOID WINAPI GetSystemInfo(LPSYSTEM_INFO Information)
+{
+    SYSTEM_BASIC_INFORMATION basic;
+    NTSTATUS status = NtQuerySystemInformation(SystemBasicInformation, &basic, sizeof(basic),
+                                               NULL);
+
+    if (!NT_SUCCESS(status)) {
+        basic.MaximumUserModeAddress = BASE_HIGHEST_USER_ADDRESS;
+        basic.ActiveProcessorsAffinityMask = 1;
+        basic.NumberOfProcessors = 1;
+    }
+    Information->wProcessorArchitecture = PROCESSOR_ARCHITECTURE_INTEL;
+    Information->wReserved = 0;
+    Information->dwPageSize = BASE_PAGE_SIZE;
+    Information->lpMinimumApplicationAddress = (LPVOID)BASE_LOWEST_USER_ADDRESS;
+    Information->lpMaximumApplicationAddress = (LPVOID)basic.MaximumUserModeAddress;
+    Information->dwActiveProcessorMask = basic.ActiveProcessorsAffinityMask;
+    Information->dwNumberOfProcessors = (DWORD)basic.NumberOfProcessors;
+    Information->dwProcessorType = PROCESSOR_INTEL_PENTIUM;
+    Information->dwAllocationGranularity = BASE_ALLOCATION_GRANULARITY;
+    Information->wProcessorLevel = 5;
+    Information->wProcessorRevision = 0;
+}

@@ -1,0 +1,218 @@
+/*
+ * user/ntdll/ntdll.h: the NT native API of mm386's ntdll, for ntdll itself, kernel32 and any
+ * program that calls the system services directly. Brings in <windows.h> and <ntstatus.h>
+ * (mingw-w64's, unchanged) and adds what windows.h leaves to the DDK: NTSTATUS, the structures
+ * the services take, the Nt* services (one stub each, user/ntdll/mkstubs, numbered by
+ * kernel/inc/ntservices.h) and the Rtl routines ntdll provides.
+ */
+#ifndef USER_NTDLL_NTDLL_H
+#define USER_NTDLL_NTDLL_H
+
+#define WIN32_NO_STATUS
+#include <windows.h>
+#undef WIN32_NO_STATUS
+#include <ntstatus.h>
+
+#if !defined(_NTDEF_) && !defined(_NTSTATUS_PSDK)
+#define _NTSTATUS_PSDK
+typedef LONG NTSTATUS, *PNTSTATUS;
+#endif
+
+#include "ntpeb.h"
+
+#define NT_SUCCESS(Status)      ((NTSTATUS)(Status) >= 0)
+#define NtCurrentProcess()      ((HANDLE)(LONG_PTR)-1)
+#define NtCurrentThread()       ((HANDLE)(LONG_PTR)-2)
+#define NtCurrentPeb()          (NtCurrentTeb()->ProcessEnvironmentBlock)
+
+typedef struct _IO_STATUS_BLOCK {
+    union {
+        NTSTATUS Status;
+        PVOID Pointer;
+    };
+    ULONG_PTR Information;
+} IO_STATUS_BLOCK, *PIO_STATUS_BLOCK;
+
+typedef struct _OBJECT_ATTRIBUTES {
+    ULONG Length;
+    HANDLE RootDirectory;
+    PUNICODE_STRING ObjectName;
+    ULONG Attributes;
+    PVOID SecurityDescriptor;
+    PVOID SecurityQualityOfService;
+} OBJECT_ATTRIBUTES, *POBJECT_ATTRIBUTES;
+
+#define OBJ_INHERIT             0x00000002
+
+/* What NtCreateThread is given about the new thread's stack (kernel32 CreateThread fills it). */
+typedef struct _INITIAL_TEB {
+    PVOID OldStackBase;
+    PVOID OldStackLimit;
+    PVOID StackBase;                    /* the top */
+    PVOID StackLimit;                   /* the lowest committed address */
+    PVOID AllocatedStackBase;           /* the bottom of the reserve */
+} INITIAL_TEB, *PINITIAL_TEB;
+
+typedef enum _SYSTEM_INFORMATION_CLASS {
+    SystemBasicInformation = 0,
+} SYSTEM_INFORMATION_CLASS;
+
+typedef struct _SYSTEM_BASIC_INFORMATION {
+    ULONG Reserved;
+    ULONG TimerResolution;
+    ULONG PageSize;
+    ULONG NumberOfPhysicalPages;
+    ULONG LowestPhysicalPageNumber;
+    ULONG HighestPhysicalPageNumber;
+    ULONG AllocationGranularity;
+    ULONG_PTR MinimumUserModeAddress;
+    ULONG_PTR MaximumUserModeAddress;
+    ULONG_PTR ActiveProcessorsAffinityMask;
+    CCHAR NumberOfProcessors;
+} SYSTEM_BASIC_INFORMATION, *PSYSTEM_BASIC_INFORMATION;
+
+typedef enum _PROCESSINFOCLASS {
+    ProcessBasicInformation = 0,
+    ProcessQuotaLimits = 1,
+    ProcessVmCounters = 3,
+} PROCESSINFOCLASS;
+
+typedef enum _THREADINFOCLASS {
+    ThreadBasicInformation = 0,
+} THREADINFOCLASS;
+
+typedef enum _MEMORY_INFORMATION_CLASS {
+    MemoryBasicInformation = 0,
+} MEMORY_INFORMATION_CLASS;
+
+typedef struct _PROCESS_BASIC_INFORMATION {
+    NTSTATUS ExitStatus;
+    PPEB PebBaseAddress;
+    ULONG_PTR AffinityMask;
+    LONG BasePriority;
+    ULONG_PTR UniqueProcessId;
+    ULONG_PTR InheritedFromUniqueProcessId;
+} PROCESS_BASIC_INFORMATION, *PPROCESS_BASIC_INFORMATION;
+
+typedef struct _THREAD_BASIC_INFORMATION {
+    NTSTATUS ExitStatus;
+    PTEB TebBaseAddress;
+    CLIENT_ID ClientId;
+    ULONG_PTR AffinityMask;
+    LONG Priority;
+    LONG BasePriority;
+} THREAD_BASIC_INFORMATION, *PTHREAD_BASIC_INFORMATION;
+
+typedef struct _VM_COUNTERS {
+    SIZE_T PeakVirtualSize;
+    SIZE_T VirtualSize;
+    ULONG PageFaultCount;
+    SIZE_T PeakWorkingSetSize;
+    SIZE_T WorkingSetSize;
+    SIZE_T QuotaPeakPagedPoolUsage;
+    SIZE_T QuotaPagedPoolUsage;
+    SIZE_T QuotaPeakNonPagedPoolUsage;
+    SIZE_T QuotaNonPagedPoolUsage;
+    SIZE_T PagefileUsage;
+    SIZE_T PeakPagefileUsage;
+} VM_COUNTERS, *PVM_COUNTERS;
+
+_Static_assert(sizeof(SYSTEM_BASIC_INFORMATION) == 44, "SYSTEM_BASIC_INFORMATION");
+_Static_assert(sizeof(PROCESS_BASIC_INFORMATION) == 24, "PROCESS_BASIC_INFORMATION");
+_Static_assert(sizeof(THREAD_BASIC_INFORMATION) == 28, "THREAD_BASIC_INFORMATION");
+_Static_assert(sizeof(VM_COUNTERS) == 44, "VM_COUNTERS");
+_Static_assert(sizeof(INITIAL_TEB) == 20, "INITIAL_TEB");
+
+/* NtLockVirtualMemory's MapType */
+#define MAP_PROCESS             1
+#define MAP_SYSTEM              2
+
+/* The system services (kernel/inc/ntservices.h gives their numbers). */
+NTSTATUS NTAPI NtAllocateVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress,
+                                       ULONG_PTR ZeroBits, PSIZE_T RegionSize,
+                                       ULONG AllocationType, ULONG Protect);
+NTSTATUS NTAPI NtClose(HANDLE Handle);
+NTSTATUS NTAPI NtContinue(PCONTEXT Context, BOOLEAN TestAlert);
+NTSTATUS NTAPI NtCreateThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
+                              POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
+                              PCLIENT_ID ClientId, PCONTEXT ThreadContext,
+                              PINITIAL_TEB InitialTeb, BOOLEAN CreateSuspended);
+NTSTATUS NTAPI NtCreateUserProcess(PHANDLE ProcessHandle, PHANDLE ThreadHandle,
+                                   ACCESS_MASK ProcessDesiredAccess,
+                                   ACCESS_MASK ThreadDesiredAccess,
+                                   const UNICODE_STRING *ImageName,
+                                   const UNICODE_STRING *CommandLine, ULONG Flags,
+                                   PCLIENT_ID ClientId);
+NTSTATUS NTAPI NtDelayExecution(BOOLEAN Alertable, PLARGE_INTEGER DelayInterval);
+NTSTATUS NTAPI NtDuplicateObject(HANDLE SourceProcessHandle, HANDLE SourceHandle,
+                                 HANDLE TargetProcessHandle, PHANDLE TargetHandle,
+                                 ACCESS_MASK DesiredAccess, ULONG HandleAttributes,
+                                 ULONG Options);
+NTSTATUS NTAPI NtFreeVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress,
+                                   PSIZE_T RegionSize, ULONG FreeType);
+NTSTATUS NTAPI NtGetWriteWatch(HANDLE ProcessHandle, ULONG Flags, PVOID BaseAddress,
+                               SIZE_T RegionSize, PVOID *UserAddressArray,
+                               PULONG_PTR EntriesInUserAddressArray, PULONG Granularity);
+NTSTATUS NTAPI NtLockVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress,
+                                   PSIZE_T RegionSize, ULONG MapType);
+NTSTATUS NTAPI NtOpenProcess(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
+                             POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId);
+NTSTATUS NTAPI NtProtectVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress,
+                                      PSIZE_T RegionSize, ULONG NewProtect, PULONG OldProtect);
+NTSTATUS NTAPI NtQueryInformationProcess(HANDLE ProcessHandle, PROCESSINFOCLASS Class,
+                                         PVOID Information, ULONG Length,
+                                         PULONG ReturnLength);
+NTSTATUS NTAPI NtQueryInformationThread(HANDLE ThreadHandle, THREADINFOCLASS Class,
+                                        PVOID Information, ULONG Length, PULONG ReturnLength);
+NTSTATUS NTAPI NtQueryPerformanceCounter(PLARGE_INTEGER Counter, PLARGE_INTEGER Frequency);
+NTSTATUS NTAPI NtQuerySystemInformation(SYSTEM_INFORMATION_CLASS Class, PVOID Information,
+                                        ULONG Length, PULONG ReturnLength);
+NTSTATUS NTAPI NtQueryVirtualMemory(HANDLE ProcessHandle, PVOID BaseAddress,
+                                    MEMORY_INFORMATION_CLASS Class, PVOID Information,
+                                    SIZE_T Length, PSIZE_T ReturnLength);
+NTSTATUS NTAPI NtRaiseException(PEXCEPTION_RECORD ExceptionRecord, PCONTEXT Context,
+                                 BOOLEAN FirstChance);
+NTSTATUS NTAPI NtReadVirtualMemory(HANDLE ProcessHandle, PVOID BaseAddress, PVOID Buffer,
+                                   SIZE_T Size, PSIZE_T NumberOfBytesRead);
+NTSTATUS NTAPI NtResetWriteWatch(HANDLE ProcessHandle, PVOID BaseAddress, SIZE_T RegionSize);
+NTSTATUS NTAPI NtSetInformationProcess(HANDLE ProcessHandle, PROCESSINFOCLASS Class,
+                                       PVOID Information, ULONG Length);
+NTSTATUS NTAPI NtTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus);
+NTSTATUS NTAPI NtTerminateThread(HANDLE ThreadHandle, NTSTATUS ExitStatus);
+NTSTATUS NTAPI NtUnlockVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress,
+                                     PSIZE_T RegionSize, ULONG MapType);
+NTSTATUS NTAPI NtWaitForMultipleObjects(ULONG Count, const HANDLE *Handles, ULONG WaitType,
+                                        BOOLEAN Alertable, PLARGE_INTEGER Timeout);
+NTSTATUS NTAPI NtWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable, PLARGE_INTEGER Timeout);
+NTSTATUS NTAPI NtWriteFile(HANDLE FileHandle, HANDLE Event, PVOID ApcRoutine, PVOID ApcContext,
+                           PIO_STATUS_BLOCK IoStatusBlock, const void *Buffer, ULONG Length,
+                           PLARGE_INTEGER ByteOffset, PULONG Key);
+NTSTATUS NTAPI NtWriteVirtualMemory(HANDLE ProcessHandle, PVOID BaseAddress,
+                                    const void *Buffer, SIZE_T Size, PSIZE_T NumberOfBytesWritten);
+NTSTATUS NTAPI NtYieldExecution(void);
+
+/* NtWaitForMultipleObjects's WaitType */
+#define WaitAllObject           0
+#define WaitAnyObject           1
+
+/* The heap manager (heap.c). */
+typedef struct _RTL_HEAP_PARAMETERS RTL_HEAP_PARAMETERS, *PRTL_HEAP_PARAMETERS;
+PVOID NTAPI RtlCreateHeap(ULONG Flags, PVOID HeapBase, SIZE_T ReserveSize, SIZE_T CommitSize,
+                          PVOID Lock, PRTL_HEAP_PARAMETERS Parameters);
+PVOID NTAPI RtlDestroyHeap(PVOID HeapHandle);
+PVOID NTAPI RtlAllocateHeap(PVOID HeapHandle, ULONG Flags, SIZE_T Size);
+BOOLEAN NTAPI RtlFreeHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress);
+PVOID NTAPI RtlReAllocateHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress, SIZE_T Size);
+SIZE_T NTAPI RtlSizeHeap(PVOID HeapHandle, ULONG Flags, const void *BaseAddress);
+
+/* Exceptions (except.c). */
+BOOLEAN NTAPI RtlDispatchException(PEXCEPTION_RECORD ExceptionRecord, PCONTEXT Context);
+VOID NTAPI RtlRaiseException(PEXCEPTION_RECORD ExceptionRecord);
+VOID NTAPI RtlRaiseStatus(NTSTATUS Status);
+PVOID NTAPI RtlAddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HANDLER Handler);
+ULONG NTAPI RtlRemoveVectoredExceptionHandler(PVOID Handle);
+
+/* Status codes (status.c). */
+ULONG NTAPI RtlNtStatusToDosError(NTSTATUS Status);
+
+#endif
