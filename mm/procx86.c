@@ -49,7 +49,7 @@ bool MmCreateProcessAddressSpace(MMPROCESS *Process, uint32_t DirectoryTableBase
 {
     uint32_t directory, hyperSpace, workingSetList;
     MMPTE *mapped;
-    KIRQL oldIrql;
+    KIRQL oldIrql, listIrql;
 
     if (!MiChargeCommitment(MM_PROCESS_COMMIT_CHARGE))
         return false;
@@ -74,7 +74,7 @@ bool MmCreateProcessAddressSpace(MMPROCESS *Process, uint32_t DirectoryTableBase
         (workingSetList << PAGE_SHIFT) | MI_VALID_PDE_PDE;
     MiUnmapPageInHyperSpace(mapped, oldIrql);
 
-    KeAcquireSpinLock(&MiProcessListLock, &oldIrql);
+    KeAcquireSpinLock(&MiProcessListLock, &listIrql);
     InsertTailList(&MmProcessList, &Process->MmProcessLinks);
     mapped = MiMapPageInHyperSpace(directory, &oldIrql);
     for (uint32_t i = MiGetPdeOffset(MmSystemRangeStart); i < PDE_PER_PAGE; i++)
@@ -82,7 +82,7 @@ bool MmCreateProcessAddressSpace(MMPROCESS *Process, uint32_t DirectoryTableBase
     mapped[MM_SELFMAP_PDE_INDEX].u.Long = (directory << PAGE_SHIFT) | MI_VALID_PDE_PDE;
     mapped[MiGetPdeOffset(HYPER_SPACE)].u.Long = (hyperSpace << PAGE_SHIFT) | MI_VALID_PDE_PDE;
     MiUnmapPageInHyperSpace(mapped, oldIrql);
-    KeReleaseSpinLock(&MiProcessListLock, oldIrql);
+    KeReleaseSpinLock(&MiProcessListLock, listIrql);
 
     Process->PageDirectoryFrame = directory;
     Process->HyperSpaceFrame = hyperSpace;

@@ -443,7 +443,8 @@ NTSTATUS NtCreateUserProcess(HANDLE *ProcessHandle, HANDLE *ThreadHandle, ACCESS
             return status;
         }
     }
-    status = PspCreateProcess(imageName, commandLine, PsGetCurrentProcess(), &process, &thread);
+    status = PspCreateProcess(imageName, commandLine, PsGetCurrentThread()->ThreadsProcess,
+                              &process, &thread);
     if (commandLine)
         ExFreePoolWithTag(commandLine, PSP_TAG);
     if (!NT_SUCCESS(status))

@@ -75,7 +75,7 @@ void PspTerminateProcess(EPROCESS *Process, NTSTATUS ExitStatus)
 
 NTSTATUS NtTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus)
 {
-    EPROCESS *process, *current = PsGetCurrentProcess();
+    EPROCESS *process, *current = PsGetCurrentThread() ? PsGetCurrentThread()->ThreadsProcess : NULL;
     NTSTATUS status;
     bool self;
 

@@ -14,11 +14,12 @@ void PspDeleteProcess(void *Object);
 void PspInitializeServiceTable(void);
 void IoInitializeConsole(void);
 
+/* As NT's: the process whose address space the thread is in (attached or its own). */
 EPROCESS *PsGetCurrentProcess(void)
 {
-    KTHREAD *thread = KeGetCurrentThread();
+    KPROCESS *process = KeGetCurrentProcess();
 
-    return thread->UserThread ? CONTAINING_RECORD(thread->Process, EPROCESS, Pcb) : NULL;
+    return process == &KeInitialSystemProcess ? NULL : CONTAINING_RECORD(process, EPROCESS, Pcb);
 }
 
 ETHREAD *PsGetCurrentThread(void)
@@ -105,7 +106,7 @@ static void PspThreadDeleteRoutine(KTHREAD *Thread)
 /* An exception nobody handled: one line, and the process ends with the code. */
 static void PspUnhandledException(NTSTATUS Code, const EXCEPTION_RECORD *Record, uintptr_t Eip)
 {
-    EPROCESS *process = PsGetCurrentProcess();
+    EPROCESS *process = PsGetCurrentThread()->ThreadsProcess;
 
     DbgPrint("process %s (%u): unhandled exception 0x%08X at 0x%08X, eip 0x%08X\n",
              process->ImageFileName, process->UniqueProcessId, (uint32_t)Code,
