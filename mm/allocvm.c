@@ -248,7 +248,7 @@ static NTSTATUS MiReserve(MMPROCESS *Process, uintptr_t *Base, uint32_t *Size, u
     MMVAD_SHORT *vad;
     NTSTATUS status;
 
-    if (Protection & MM_PROTECTION_COPY_MASK)
+    if (MI_IS_COPY_ON_WRITE(Protection))
         return STATUS_INVALID_PAGE_PROTECTION;
     if (*Base == 0) {
         uint32_t size = ROUND_TO_PAGES(*Size);
@@ -389,7 +389,7 @@ NTSTATUS NtAllocateVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32
             ((vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1)) < end ||
             !vad->u.VadFlags.PrivateMemory) {
             status = STATUS_CONFLICTING_ADDRESSES;
-        } else if (protection & MM_PROTECTION_COPY_MASK) {
+        } else if (MI_IS_COPY_ON_WRITE(protection)) {
             status = STATUS_INVALID_PAGE_PROTECTION;
         } else {
             status = MiCommitPages(process, vad, start, end, protection, &change);

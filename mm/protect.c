@@ -127,7 +127,7 @@ NTSTATUS NtProtectVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_
         status = STATUS_CONFLICTING_ADDRESSES;
     else if (vad->u.VadFlags.NoChange)
         status = STATUS_INVALID_PAGE_PROTECTION;
-    else if (protection & MM_PROTECTION_COPY_MASK)
+    else if (MI_IS_COPY_ON_WRITE(protection))
         status = STATUS_INVALID_PARAMETER_4;
     else
         status = MiSetProtectionOnPages(process, vad, start, end, protection, &old);

@@ -19,7 +19,6 @@
 #define PSP_MAXIMUM_IMAGE_SIZE  (64u << 20)
 #define PSP_DEFAULT_STACK_RESERVE 0x100000
 #define PSP_DEFAULT_STACK_COMMIT  0x1000
-#define PSP_PARAMETERS_SIZE     0x10000
 
 static uint32_t PspNextId = 4;          /* the System process is 4, as in NT */
 
@@ -126,11 +125,13 @@ static NTSTATUS PspCreatePeb(EPROCESS *Process, const MI_IMAGE_INFO *Info, const
     status = MmCreatePebOrTeb(&Process->Pcb, sizeof(NT_PEB), MM_PEB_VA, &peb);
     if (!NT_SUCCESS(status))
         return status;
-    status = PspAllocate(&block, PSP_PARAMETERS_SIZE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    status = PspAllocate(&block, (uint32_t)ROUND_TO_PAGES(sizeof(*parameters) +
+                                                        2 * (strlen(ImageName) + strlen(CommandLine) + 2)),
+                         MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     if (!NT_SUCCESS(status))
         return status;
     parameters = (NT_RTL_USER_PROCESS_PARAMETERS *)block;
-    parameters->MaximumLength = parameters->Length = PSP_PARAMETERS_SIZE;
+    parameters->MaximumLength = parameters->Length = sizeof(*parameters);
     parameters->Flags = 1;
     parameters->StandardInput = parameters->StandardOutput = parameters->StandardError =
         (uint32_t)(uintptr_t)Console;
