@@ -297,6 +297,7 @@ help:
 	@echo "  make images      make build/disk0.img (256 MiB paging-file partition) and disk1.img (64 MiB)"
 	@echo "  make host-tests  build the host tests (build/host/test_*, ASan and UBSan, -m32)"
 	@echo "  make user        build the user-mode runtime, samples and test programs (build/user/)"
+	@echo "  make user-program  link PROG_OUT from PROG_SRCS against the runtime (what tools/mkexe runs)"
 	@echo "  make run         boot the GRUB ISO in QEMU with COM1 on this terminal, disk0 attached"
 	@echo "  make test        run every test (host and in QEMU) through prove; one scenario"
 	@echo "                   verbosely: prove -v tests/kd.t"
@@ -313,4 +314,5 @@ help:
 	@echo "  O=<level>        build at -O<level> into build/O<level> (O=0 for make debug)"
 	@echo "  CROSS=<prefix>   the cross toolchain ($(CROSS)); HOSTCC=<cc> the host tests' ($(HOSTCC))"
 	@echo "  MINGW_CC=<cc>    mingw-w64 for PE32 images ($(MINGW_CC)); MINGW_OBJDUMP=<objdump> ($(MINGW_OBJDUMP))"
+	@echo "  MINGW_INCLUDE=<dir>  mingw-w64's headers for the user-mode host tests ($(MINGW_INCLUDE))"
 	@echo "  PROVE=<command>  what make test runs the tests with ($(PROVE))"
