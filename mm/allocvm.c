@@ -45,6 +45,45 @@ void MiDereferenceProcess(KPROCESS *Process)
     MiProcessCallouts.DereferenceProcess(Process);
 }
 
+/*
+ * What every VM service does around its work: the process a handle names, referenced with the
+ * access asked, attached to, its address space locked. A handle to the system process (which
+ * has no user space) is STATUS_INVALID_PARAMETER_1. MiDetachVmProcess undoes it all.
+ */
+NTSTATUS MiAttachVmProcess(void *ProcessHandle, uint32_t DesiredAccess, MI_VM_CALL *Call)
+{
+    NTSTATUS status = MiReferenceProcess(ProcessHandle, DesiredAccess, &Call->KProcess);
+
+    if (!NT_SUCCESS(status))
+        return status;
+    Call->Process = MiGetProcess(Call->KProcess);
+    if (!Call->Process) {
+        MiDereferenceProcess(Call->KProcess);
+        return STATUS_INVALID_PARAMETER_1;
+    }
+    KeStackAttachProcess(Call->KProcess, &Call->ApcState);
+    MiLockAddressSpace(&Call->Process->AddressSpace);
+    return STATUS_SUCCESS;
+}
+
+void MiDetachVmProcess(MI_VM_CALL *Call)
+{
+    MiUnlockAddressSpace(&Call->Process->AddressSpace);
+    KeUnstackDetachProcess(&Call->ApcState);
+    MiDereferenceProcess(Call->KProcess);
+}
+
+/* The private or mapped VAD that holds all of [Start, End], or NULL. */
+MMVAD_SHORT *MiLocateVadForRange(MMADDRESS_SPACE *Space, uintptr_t Start, uintptr_t End)
+{
+    MMVAD_SHORT *vad = Start <= End ? MiCheckForConflictingVad(Space, Start, End) : NULL;
+
+    if (!vad || (vad->Node.StartingVpn << PAGE_SHIFT) > Start ||
+        ((vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1)) < End)
+        return NULL;
+    return vad;
+}
+
 bool MiSinglePrivilegeCheck(uint32_t Privilege)
 {
     return MiProcessCallouts.SinglePrivilegeCheck &&
@@ -186,9 +225,8 @@ NTSTATUS MiCommitUserPages(MMPROCESS *Process, uintptr_t Start, uint32_t Size, u
     NTSTATUS status;
 
     MiLockAddressSpace(&Process->AddressSpace);
-    vad = MiCheckForConflictingVad(&Process->AddressSpace, Start, end);
-    if (!vad || (vad->Node.StartingVpn << PAGE_SHIFT) > Start ||
-        ((vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1)) < end) {
+    vad = MiLocateVadForRange(&Process->AddressSpace, Start, end);
+    if (!vad) {
         MiUnlockAddressSpace(&Process->AddressSpace);
         return STATUS_CONFLICTING_ADDRESSES;
     }
@@ -313,9 +351,8 @@ NTSTATUS NtAllocateVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32
 {
     uint32_t protection, size;
     uintptr_t base, start, end;
-    KPROCESS *kprocess;
+    MI_VM_CALL call;
     MMPROCESS *process;
-    KAPC_STATE apcState;
     MMVAD_SHORT *vad;
     NTSTATUS status;
     bool change;
@@ -346,36 +383,25 @@ NTSTATUS NtAllocateVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32
         return STATUS_INVALID_PARAMETER_2;
     if (MM_HIGHEST_VAD_ADDRESS + 1 - base < size || size == 0)
         return STATUS_INVALID_PARAMETER_4;
-    status = MiReferenceProcess(ProcessHandle, PROCESS_VM_OPERATION, &kprocess);
+    status = MiAttachVmProcess(ProcessHandle, PROCESS_VM_OPERATION, &call);
     if (!NT_SUCCESS(status))
         return status;
+    process = call.Process;
     if ((AllocationType & MEM_LARGE_PAGES) && !MiSinglePrivilegeCheck(SE_LOCK_MEMORY_PRIVILEGE)) {
-        MiDereferenceProcess(kprocess);
-        return STATUS_PRIVILEGE_NOT_HELD;
-    }
-    if (AllocationType & (MEM_LARGE_PAGES | MEM_PHYSICAL | MEM_WRITE_WATCH)) {
+        status = STATUS_PRIVILEGE_NOT_HELD;
+    } else if (AllocationType & (MEM_LARGE_PAGES | MEM_PHYSICAL | MEM_WRITE_WATCH)) {
         /* Large pages and AWE come with issue 12, write watch is not built yet: refused as NT
          * refuses what it cannot do. */
-        MiDereferenceProcess(kprocess);
-        return STATUS_NOT_SUPPORTED;
-    }
-    process = MiGetProcess(kprocess);
-    if (!process) {
-        MiDereferenceProcess(kprocess);
-        return STATUS_INVALID_PARAMETER_1;
-    }
-    KeStackAttachProcess(kprocess, &apcState);
-    MiLockAddressSpace(&process->AddressSpace);
-    if (process->Flags & PS_PROCESS_FLAGS_VM_DELETED) {
+        status = STATUS_NOT_SUPPORTED;
+    } else if (process->Flags & PS_PROCESS_FLAGS_VM_DELETED) {
         status = STATUS_PROCESS_IS_TERMINATING;
     } else if (base == 0 || (AllocationType & MEM_RESERVE)) {
         status = MiReserve(process, &base, &size, ZeroBits, AllocationType, protection);
     } else if (AllocationType & MEM_RESET) {
         start = PAGE_ALIGN_UP(base);
         end = ((base + size) & ~(uintptr_t)(PAGE_SIZE - 1)) - 1;
-        vad = start <= end ? MiCheckForConflictingVad(&process->AddressSpace, start, end) : NULL;
-        if (!vad || (vad->Node.StartingVpn << PAGE_SHIFT) > start ||
-            ((vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1)) < end) {
+        vad = MiLocateVadForRange(&process->AddressSpace, start, end);
+        if (!vad) {
             status = STATUS_CONFLICTING_ADDRESSES;
         } else {
             MiResetVirtualMemory(process, start, end);
@@ -384,10 +410,8 @@ NTSTATUS NtAllocateVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32
     } else {
         start = base & ~(uintptr_t)(PAGE_SIZE - 1);
         end = (base + size - 1) | (PAGE_SIZE - 1);
-        vad = MiCheckForConflictingVad(&process->AddressSpace, start, end);
-        if (!vad || (vad->Node.StartingVpn << PAGE_SHIFT) > start ||
-            ((vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1)) < end ||
-            !vad->u.VadFlags.PrivateMemory) {
+        vad = MiLocateVadForRange(&process->AddressSpace, start, end);
+        if (!vad || !vad->u.VadFlags.PrivateMemory) {
             status = STATUS_CONFLICTING_ADDRESSES;
         } else if (MI_IS_COPY_ON_WRITE(protection)) {
             status = STATUS_INVALID_PAGE_PROTECTION;
@@ -399,9 +423,7 @@ NTSTATUS NtAllocateVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32
             size = (uint32_t)(end - start + 1);
         }
     }
-    MiUnlockAddressSpace(&process->AddressSpace);
-    KeUnstackDetachProcess(&apcState);
-    MiDereferenceProcess(kprocess);
+    MiDetachVmProcess(&call);
     if (!NT_SUCCESS(status))
         return status;
     status = ExReturn((uintptr_t *)BaseAddress, &base);

@@ -87,9 +87,8 @@ NTSTATUS NtFreeVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *
 {
     uintptr_t base, start, end;
     uint32_t size;
-    KPROCESS *kprocess;
+    MI_VM_CALL call;
     MMPROCESS *process;
-    KAPC_STATE apcState;
     MMVAD_SHORT *vad;
     NTSTATUS status;
 
@@ -107,16 +106,10 @@ NTSTATUS NtFreeVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *
         return STATUS_INVALID_PARAMETER_3;
     start = base & ~(uintptr_t)(PAGE_SIZE - 1);
     end = (base + size - 1) | (PAGE_SIZE - 1);
-    status = MiReferenceProcess(ProcessHandle, PROCESS_VM_OPERATION, &kprocess);
+    status = MiAttachVmProcess(ProcessHandle, PROCESS_VM_OPERATION, &call);
     if (!NT_SUCCESS(status))
         return status;
-    process = MiGetProcess(kprocess);
-    if (!process) {
-        MiDereferenceProcess(kprocess);
-        return STATUS_INVALID_PARAMETER_1;
-    }
-    KeStackAttachProcess(kprocess, &apcState);
-    MiLockAddressSpace(&process->AddressSpace);
+    process = call.Process;
     vad = MiLocateAddress(&process->AddressSpace, start);
     if (process->Flags & PS_PROCESS_FLAGS_VM_DELETED)
         status = STATUS_PROCESS_IS_TERMINATING;
@@ -132,9 +125,7 @@ NTSTATUS NtFreeVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *
         status = MiRelease(process, vad, &start, &end, size);
     else
         status = MiDecommit(process, vad, &start, &end, size);
-    MiUnlockAddressSpace(&process->AddressSpace);
-    KeUnstackDetachProcess(&apcState);
-    MiDereferenceProcess(kprocess);
+    MiDetachVmProcess(&call);
     if (!NT_SUCCESS(status))
         return status;
     size = (uint32_t)(end - start + 1);

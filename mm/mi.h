@@ -414,6 +414,15 @@ NTSTATUS MiSetProtectionOnPages(MMPROCESS *Process, MMVAD_SHORT *Vad, uintptr_t 
                                 uintptr_t End, uint32_t Protection, uint32_t *OldProtection);
 uint32_t MiQueryPageProtection(const MMVAD_SHORT *Vad, uintptr_t Va);  /* MM_*, 0: not committed */
 NTSTATUS MiReferenceProcess(void *ProcessHandle, uint32_t DesiredAccess, KPROCESS **Process);
+/* A VM service's process: referenced, attached, its address space locked (allocvm.c). */
+typedef struct _MI_VM_CALL {
+    KPROCESS *KProcess;
+    MMPROCESS *Process;
+    KAPC_STATE ApcState;
+} MI_VM_CALL;
+NTSTATUS MiAttachVmProcess(void *ProcessHandle, uint32_t DesiredAccess, MI_VM_CALL *Call);
+void MiDetachVmProcess(MI_VM_CALL *Call);
+MMVAD_SHORT *MiLocateVadForRange(MMADDRESS_SPACE *Space, uintptr_t Start, uintptr_t End);
 void MiDereferenceProcess(KPROCESS *Process);
 bool MiSinglePrivilegeCheck(uint32_t Privilege);
 

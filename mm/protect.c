@@ -88,9 +88,8 @@ NTSTATUS NtProtectVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_
 {
     uint32_t protection = MiMakeProtectionMask(NewProtect), size, old = 0;
     uintptr_t base, start, end;
-    KPROCESS *kprocess;
+    MI_VM_CALL call;
     MMPROCESS *process;
-    KAPC_STATE apcState;
     MMVAD_SHORT *vad;
     NTSTATUS status;
 
@@ -109,21 +108,14 @@ NTSTATUS NtProtectVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_
         return STATUS_INVALID_PARAMETER_3;
     start = base & ~(uintptr_t)(PAGE_SIZE - 1);
     end = (base + size - 1) | (PAGE_SIZE - 1);
-    status = MiReferenceProcess(ProcessHandle, PROCESS_VM_OPERATION, &kprocess);
+    status = MiAttachVmProcess(ProcessHandle, PROCESS_VM_OPERATION, &call);
     if (!NT_SUCCESS(status))
         return status;
-    process = MiGetProcess(kprocess);
-    if (!process) {
-        MiDereferenceProcess(kprocess);
-        return STATUS_INVALID_PARAMETER_1;
-    }
-    KeStackAttachProcess(kprocess, &apcState);
-    MiLockAddressSpace(&process->AddressSpace);
-    vad = MiCheckForConflictingVad(&process->AddressSpace, start, end);
+    process = call.Process;
+    vad = MiLocateVadForRange(&process->AddressSpace, start, end);
     if (process->Flags & PS_PROCESS_FLAGS_VM_DELETED)
         status = STATUS_PROCESS_IS_TERMINATING;
-    else if (!vad || (vad->Node.StartingVpn << PAGE_SHIFT) > start ||
-             ((vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1)) < end)
+    else if (!vad)
         status = STATUS_CONFLICTING_ADDRESSES;
     else if (vad->u.VadFlags.NoChange)
         status = STATUS_INVALID_PAGE_PROTECTION;
@@ -131,9 +123,7 @@ NTSTATUS NtProtectVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_
         status = STATUS_INVALID_PARAMETER_4;
     else
         status = MiSetProtectionOnPages(process, vad, start, end, protection, &old);
-    MiUnlockAddressSpace(&process->AddressSpace);
-    KeUnstackDetachProcess(&apcState);
-    MiDereferenceProcess(kprocess);
+    MiDetachVmProcess(&call);
     if (!NT_SUCCESS(status))
         return status;
     size = (uint32_t)(end - start + 1);

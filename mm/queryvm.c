@@ -73,9 +73,7 @@ NTSTATUS NtQueryVirtualMemory(void *ProcessHandle, void *BaseAddress, uint32_t I
     uintptr_t va = (uintptr_t)BaseAddress;
     MEMORY_BASIC_INFORMATION info;
     uint32_t returned = sizeof(info);
-    KPROCESS *kprocess;
-    MMPROCESS *process;
-    KAPC_STATE apcState;
+    MI_VM_CALL call;
     NTSTATUS status;
 
     if (InformationClass != MemoryBasicInformation)
@@ -91,14 +89,9 @@ NTSTATUS NtQueryVirtualMemory(void *ProcessHandle, void *BaseAddress, uint32_t I
     }
     if (va > MmHighestUserAddress)
         return STATUS_INVALID_PARAMETER;
-    status = MiReferenceProcess(ProcessHandle, PROCESS_QUERY_INFORMATION, &kprocess);
+    status = MiAttachVmProcess(ProcessHandle, PROCESS_QUERY_INFORMATION, &call);
     if (!NT_SUCCESS(status))
         return status;
-    process = MiGetProcess(kprocess);
-    if (!process) {
-        MiDereferenceProcess(kprocess);
-        return STATUS_INVALID_PARAMETER_1;
-    }
     if ((va & ~(uintptr_t)(PAGE_SIZE - 1)) == MM_SHARED_USER_DATA_VA) {
         info = (MEMORY_BASIC_INFORMATION){ MM_SHARED_USER_DATA_VA, MM_SHARED_USER_DATA_VA,
                                            PAGE_READONLY, PAGE_SIZE, MEM_COMMIT, PAGE_READONLY,
@@ -112,13 +105,9 @@ NTSTATUS NtQueryVirtualMemory(void *ProcessHandle, void *BaseAddress, uint32_t I
         if (page < MM_SHARED_USER_DATA_VA)
             info.RegionSize = (uint32_t)(MM_SHARED_USER_DATA_VA - page);
     } else {
-        KeStackAttachProcess(kprocess, &apcState);
-        MiLockAddressSpace(&process->AddressSpace);
-        MiQueryRegion(process, va, &info);
-        MiUnlockAddressSpace(&process->AddressSpace);
-        KeUnstackDetachProcess(&apcState);
+        MiQueryRegion(call.Process, va, &info);
     }
-    MiDereferenceProcess(kprocess);
+    MiDetachVmProcess(&call);
     status = ExReturn((MEMORY_BASIC_INFORMATION *)Information, &info);
     if (NT_SUCCESS(status) && ReturnLength)
         status = ExReturn(ReturnLength, &returned);

@@ -88,10 +88,12 @@ static void PspDereferenceProcess(KPROCESS *Process)
     ObDereferenceObject(CONTAINING_RECORD(Process, EPROCESS, Pcb));
 }
 
-/* SeSinglePrivilegeCheck: the current process holds Privilege, enabled. Kernel callers do. */
+/* SeSinglePrivilegeCheck: the caller's own process (not one it is attached to) holds
+ * Privilege, enabled. Kernel callers do. */
 static bool PspSinglePrivilegeCheck(uint32_t Privilege)
 {
-    EPROCESS *process = PsGetCurrentProcess();
+    ETHREAD *thread = PsGetCurrentThread();
+    EPROCESS *process = thread ? thread->ThreadsProcess : NULL;
 
     if (!process || ExGetPreviousMode() == KernelMode)
         return true;
