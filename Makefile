@@ -107,6 +107,20 @@ $(BUILD)/host/test_pool: mm/pool.c mm/pooltrak.c tests/host/fakemm.c
 $(BUILD)/host/test_kdeval: HOST_EXTRA_SRCS := kernel/kd/kdeval.c
 $(BUILD)/host/test_kdeval: kernel/kd/kdeval.c
 
+# The PE image parser (mm/imagehdr.c, imagerel.c, imageexp.c) over a real mingw-w64 image with
+# its relocations kept, checked against what objdump says of the same file.
+MINGW_CC ?= i686-w64-mingw32-gcc
+MINGW_OBJDUMP ?= i686-w64-mingw32-objdump
+IMAGE_SRCS := mm/imagehdr.c mm/imagerel.c mm/imageexp.c
+$(BUILD)/host/imagetest.exe: tests/host/image/imagetest.c Makefile
+	@mkdir -p $(dir $@)
+	$(call say,MINGW,$@)$(MINGW_CC) -O1 -nostdlib -Wl,--entry,__start -Wl,--dynamicbase \
+	    -Wl,--enable-reloc-section -o $@ $<
+$(BUILD)/host/imagetest.objdump: $(BUILD)/host/imagetest.exe
+	$(call say,OBJDUMP,$@)$(MINGW_OBJDUMP) -p -h $< > $@
+$(BUILD)/host/test_image: HOST_EXTRA_SRCS := $(IMAGE_SRCS) \
+    -DIMAGETEST_EXE='"$(BUILD)/host/imagetest.exe"' -DIMAGETEST_OBJDUMP='"$(BUILD)/host/imagetest.objdump"'
+$(BUILD)/host/test_image: $(IMAGE_SRCS) mm/image.h $(BUILD)/host/imagetest.exe $(BUILD)/host/imagetest.objdump
 # User mode's pure parts (user/): the host compiler, with tests/host/win's stand-in for
 # <windows.h> and mingw-w64's own <ntstatus.h> and <winerror.h> behind the host's headers.
 MINGW_INCLUDE ?= /usr/share/mingw-w64/include
@@ -298,4 +312,5 @@ help:
 	@echo "  GDB=no           debug: QEMU alone, waiting on GDB_PORT=<port> ($(GDB_PORT)) for a gdb"
 	@echo "  O=<level>        build at -O<level> into build/O<level> (O=0 for make debug)"
 	@echo "  CROSS=<prefix>   the cross toolchain ($(CROSS)); HOSTCC=<cc> the host tests' ($(HOSTCC))"
+	@echo "  MINGW_CC=<cc>    mingw-w64 for PE32 images ($(MINGW_CC)); MINGW_OBJDUMP=<objdump> ($(MINGW_OBJDUMP))"
 	@echo "  PROVE=<command>  what make test runs the tests with ($(PROVE))"

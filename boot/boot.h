@@ -17,6 +17,9 @@
 #define KI_MULTIBOOT_CMDLINE_SCAN   0x10000     /* how far its end is looked for */
 #define KI_MULTIBOOT_INFO_SIZE      88          /* multiboot v1 information through VBE */
 #define KI_MULTIBOOT_LOADER_SIZE    32          /* bytes of the loader's name kept, NUL included */
+#define KI_MAX_LOADER_MODULES       16          /* multiboot modules kept; more are ignored */
+#define KI_MULTIBOOT_MODULE_SIZE    16          /* one module entry: start, end, string, reserved */
+#define KI_MULTIBOOT_MODULE_STRING_SIZE 256     /* bytes of a module's string kept, NUL included */
 
 #define KI_BOOT_STACK_SIZE          0x4000      /* 16 KiB, with an unmapped guard page below */
 

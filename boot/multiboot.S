@@ -2,8 +2,10 @@
  * boot/multiboot.S: from the multiboot loader to KiSystemStartup.
  *
  * Runs at physical addresses with paging off. It checks the processor (boot/cpu.S), copies what the loader passed (the multiboot
- * information, its memory map and the command line) into the image, because none of it will be
- * mapped once paging is on; builds the first page directory; turns paging on; jumps to the
+ * information, its memory map, the module list with each module's string, and the command
+ * line) into the image, because none of it will be mapped once paging is on and nothing keeps
+ * the loader's copies from being reused as free memory; the modules themselves stay where the
+ * loader put them (kernel/init/loader.c keeps their pages out of the free memory); builds the first page directory; turns paging on; jumps to the
  * kernel's link addresses; removes the identity map; and calls KiSystemStartup.
  *
  * The first page directory:
@@ -22,11 +24,14 @@
 
 #define MBI_FLAGS           0
 #define MBI_CMDLINE         16
+#define MBI_MODS_COUNT      20
+#define MBI_MODS_ADDR       24
 #define MBI_MMAP_LENGTH     44
 #define MBI_MMAP_ADDR       48
 #define MBI_LOADER_NAME     64
 #define MBI_COPY_SIZE       KI_MULTIBOOT_INFO_SIZE
 #define MBI_FLAG_CMDLINE    (1 << 2)
+#define MBI_FLAG_MODS       (1 << 3)
 #define MBI_FLAG_MMAP       (1 << 6)
 #define MBI_FLAG_LOADER     (1 << 9)
 
@@ -78,8 +83,41 @@ _start:
     movl $PHYS(KiMultibootMmap), %edi
     rep movsb
 
+    /* The first KI_MAX_LOADER_MODULES module entries, and each one's string truncated to its
+     * buffer; the copy's reserved word gets the string's length (KiBootCopyString's). C sees
+     * the count the loader gave, so it can report the modules it ignores. */
+9:  testl $MBI_FLAG_MODS, MBI_FLAGS(%edx)
+    jz 8f
+    movl MBI_MODS_COUNT(%edx), %ecx
+    movl %ecx, PHYS(KiMultibootModuleCount)
+    cmpl $KI_MAX_LOADER_MODULES, %ecx
+    jbe 0f
+    movl $KI_MAX_LOADER_MODULES, %ecx
+0:  movl MBI_MODS_ADDR(%edx), %esi
+    movl $PHYS(KiMultibootModules), %edi
+    movl $PHYS(KiMultibootModuleStrings), %ebx
+    jecxz 8f
+7:  pushl %ecx
+    movl $(KI_MULTIBOOT_MODULE_SIZE / 4), %ecx
+    rep movsl
+    pushl %esi
+    pushl %edi
+    movl -8(%edi), %esi                     /* the module's string */
+    movl %ebx, %edi
+    movl $KI_MULTIBOOT_MODULE_STRING_SIZE, %ecx
+    xorl %eax, %eax
+    testl %esi, %esi
+    jz 6f
+    call KiBootCopyString
+6:  popl %edi
+    movl %eax, -4(%edi)
+    popl %esi
+    popl %ecx
+    addl $KI_MULTIBOOT_MODULE_STRING_SIZE, %ebx
+    loop 7b
+
     /* The loader's name, truncated: GRUB quotes the command line, which C then undoes. */
-9:  testl $MBI_FLAG_LOADER, MBI_FLAGS(%edx)
+8:  testl $MBI_FLAG_LOADER, MBI_FLAGS(%edx)
     jz 1f
     movl MBI_LOADER_NAME(%edx), %esi
     movl $PHYS(KiMultibootLoaderName), %edi
@@ -150,6 +188,27 @@ KiBootHigh:
     jmp 5b
     .size _start, . - _start
 
+/*
+ * Copies the string at ESI into the buffer at EDI of ECX bytes, which is zero (.bss), so the
+ * copy ends in a NUL. Returns in EAX the string's length, or ECX when it does not fit (then
+ * the buffer holds its first ECX - 1 characters). Keeps every register but EAX.
+ */
+    .type KiBootCopyString, @function
+KiBootCopyString:
+    pushl %ebx
+    xorl %eax, %eax
+0:  movb (%esi,%eax), %bl
+    testb %bl, %bl
+    jz 1f
+    incl %eax
+    cmpl %ecx, %eax
+    je 1f
+    movb %bl, -1(%edi,%eax)
+    jmp 0b
+1:  popl %ebx
+    ret
+    .size KiBootCopyString, . - KiBootCopyString
+
 
     .section .bss.pagealigned, "aw", @nobits
     .p2align 12
@@ -166,9 +225,13 @@ KiBootStackTop:
     .p2align 2
     .globl KiMultibootInfo, KiMultibootMmap, KiMultibootMmapLength, KiMultibootCommandLine
     .globl KiMultibootCommandLineLength, KiMultibootLoaderName
+    .globl KiMultibootModuleCount, KiMultibootModules, KiMultibootModuleStrings
 KiMultibootInfo:        .skip KI_MULTIBOOT_INFO_SIZE
 KiMultibootMmapLength:  .skip 4
 KiMultibootMmap:        .skip KI_MULTIBOOT_MMAP_SIZE
 KiMultibootCommandLineLength: .skip 4
 KiMultibootLoaderName:  .skip KI_MULTIBOOT_LOADER_SIZE
 KiMultibootCommandLine: .skip KI_MULTIBOOT_CMDLINE_SIZE
+KiMultibootModuleCount: .skip 4
+KiMultibootModules:     .skip KI_MAX_LOADER_MODULES * KI_MULTIBOOT_MODULE_SIZE
+KiMultibootModuleStrings: .skip KI_MAX_LOADER_MODULES * KI_MULTIBOOT_MODULE_STRING_SIZE

@@ -317,8 +317,10 @@ static bool MiMakePagedPoolPageTables(uintptr_t Va, uint32_t Pages)
         MMPTE *pointerPde = (MMPTE *)PDE_BASE + pde;
         uint32_t frame;
 
-        if (pointerPde->u.Hard.Valid)
+        if (MmSystemPagePtes[pde].u.Hard.Valid) {   /* made while another process ran */
+            *pointerPde = MmSystemPagePtes[pde];
             continue;
+        }
         if (MmAvailablePages < MmMinimumFreePages || !MiChargeCommitment(1)) {
             made = false;
             break;
@@ -331,6 +333,7 @@ static bool MiMakePagedPoolPageTables(uintptr_t Va, uint32_t Pages)
         frame = MiRemoveZeroPage();
         MiInitializePfn(frame, pointerPde, true);
         *pointerPde = MiMakeValidKernelPte(frame);
+        MmSystemPagePtes[pde] = *pointerPde;        /* other processes copy it on a fault */
         MmPagedPoolInfo.PageTablePages++;
     }
     UNLOCK_PFN(oldIrql);

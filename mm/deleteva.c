@@ -51,3 +51,77 @@ void MiDeleteSystemPageableVm(MMPTE *PointerPte, uint32_t NumberOfPtes)
     }
     UNLOCK_PFN(oldIrql);
 }
+
+/*
+ * User space (NT's MiDeleteVirtualAddresses and, with Decommit, MiDecommitPages): every page
+ * of [StartingAddress, EndingAddress] in the current process gives back what it holds, as
+ * above, and its PTE becomes zero — or, decommitting inside a region reserved with MEM_COMMIT
+ * (VadMemCommit, where a zero PTE means committed), the decommitted PTE (0x200). A page table
+ * left with no PTE in use is freed. Returns how many of the pages were committed, so the caller
+ * can return their commitment. Address-creation lock and working-set mutex held.
+ */
+uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
+                                  uintptr_t EndingAddress, bool VadMemCommit, bool Decommit)
+{
+    uint32_t committed = 0;
+    uintptr_t va = StartingAddress & ~(PAGE_SIZE - 1);
+    MMPTE fresh = { .u.Long = (Decommit && VadMemCommit) ? MM_DECOMMITTED_PTE : MM_ZERO_PTE };
+    KIRQL oldIrql;
+
+    while (va <= EndingAddress && va >= StartingAddress - BYTE_OFFSET(StartingAddress)) {
+        MMPTE *pde = MiGetPdeAddress(va);
+        uintptr_t tableEnd = (va | (MM_VA_MAPPED_BY_PDE - 1));
+
+        if (!pde->u.Hard.Valid) {
+            /* No table: every PTE zero. Committed only in a MEM_COMMIT region. */
+            uintptr_t last = MIN(tableEnd, EndingAddress);
+
+            if (VadMemCommit)
+                committed += (uint32_t)((last - va) / PAGE_SIZE + 1);
+            if (fresh.u.Long != MM_ZERO_PTE) {
+                if (!MiMakePdeExistAndMakeValid(Process, va))
+                    KeBugCheckEx(NO_PAGES_AVAILABLE, MmAvailablePages, 0, 0, 2);
+                continue;                       /* again, with the table */
+            }
+            if (last == 0xFFFFFFFF)
+                break;
+            va = last + 1;
+            continue;
+        }
+        LOCK_PFN(oldIrql);
+        for (; va <= MIN(tableEnd, EndingAddress); va += PAGE_SIZE) {
+            MMPTE *pte = MiGetPteAddress(va);
+            MMPTE old = *pte;
+
+            if (old.u.Long == MM_ZERO_PTE)
+                committed += VadMemCommit;
+            else if (old.u.Long != MM_DECOMMITTED_PTE)
+                committed++;
+            if (old.u.Hard.Valid) {
+                MMPFN *pfn = MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber);
+
+                MiRemoveWorkingSetEntry(&Process->Vm, pfn->u1.WsIndex);
+                MiDeleteSystemPte(pte);
+            } else if (old.u.Soft.Transition && !old.u.Soft.Prototype) {
+                MiDeleteTransitionPte(pte);
+            } else if (old.u.Soft.Prototype) {
+                KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, (uintptr_t)pte,
+                             old.u.Long, va);
+            } else if (old.u.Soft.PageFileHigh != 0) {
+                MiReleasePageFileSpace(old);
+            }
+            pte->u.Long = fresh.u.Long;
+            if (old.u.Long == MM_ZERO_PTE && fresh.u.Long != MM_ZERO_PTE)
+                MiIncrementUsedPtes(Process, va);
+            else if (old.u.Long != MM_ZERO_PTE && fresh.u.Long == MM_ZERO_PTE)
+                MiDecrementUsedPtes(Process, va);
+            if (va == 0xFFFFF000)
+                break;
+        }
+        UNLOCK_PFN(oldIrql);
+        MiDeletePageTableIfUnused(Process, va - PAGE_SIZE);
+        if (va - PAGE_SIZE >= EndingAddress || va == 0)
+            break;
+    }
+    return committed;
+}

@@ -192,6 +192,8 @@ _Static_assert(sizeof(MMPTE) == 4, "MMPTE is one word");
 #define MM_PROTECT_FIELD_SHIFT  5
 #define MM_UNKNOWN_PROTECTION   0x100
 
+#define MM_COPY_ON_WRITE_MASK   5
+#define MI_IS_COPY_ON_WRITE(protection) (((protection) & MM_COPY_ON_WRITE_MASK) == MM_COPY_ON_WRITE_MASK)
 #define MI_IS_GUARD(protection)     (((protection) >> 3) == 2)
 #define MI_IS_NOCACHE(protection)   (((protection) >> 3) == 1)
 #define MI_IS_WRITABLE_PROTECTION(protection) (((protection) & MM_PROTECTION_WRITE_MASK) != 0)

@@ -194,6 +194,8 @@ NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint3
 #define MI_MEMORY_MANAGEMENT_BAD_PAGEABLE_PTE   0x41287  /* a freed pageable PTE is in no known state */
 #define MI_MEMORY_MANAGEMENT_COMMIT_UNDERFLOW   0x41288  /* more commitment returned than charged */
 #define MI_MEMORY_MANAGEMENT_VAD_CONFLICT       0x41289  /* a VAD inserted over another */
+#define MI_MEMORY_MANAGEMENT_PROCESS_COMMIT     0x4128A  /* a deleted process still holds commitment or page tables */
+#define MI_MEMORY_MANAGEMENT_BAD_USER_PTE       0x4128B  /* a user PTE in no known state */
 
 #define MI_FLUSH_ENTIRE_TB()            KeFlushEntireTb()
 #define MI_FLUSH_SINGLE_TB(va)          KeFlushSingleTb((const void *)(uintptr_t)(va))
@@ -321,9 +323,34 @@ typedef struct _MMINFO_COUNTERS {
 } MMINFO_COUNTERS;
 
 extern MMINFO_COUNTERS MmInfoCounters;
-NTSTATUS MiAccessCheck(MMPTE *PointerPte, bool StoreInstruction, MMPTE Contents);
-NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE *PointerPte,
-                         void *TrapInformation);
+NTSTATUS MiAccessCheck(MMSUPPORT *Ws, MMPTE *PointerPte, bool StoreInstruction, MMPTE Contents);
+NTSTATUS MiDispatchFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t VirtualAddress,
+                         MMPTE *PointerPte, void *TrapInformation);
+
+/* The system process's page directory (the boot one): the master copy of system space's
+ * PDEs. A process's directory gets them at creation, and later ones on a fault
+ * (MiCheckPdeForPagedPool, mmfault.c). */
+extern MMPTE *const MmSystemPagePtes;
+
+/* A PTE of user space: it is in the page tables of one process, perhaps not the current one. */
+static inline bool MiIsUserPteAddress(const MMPTE *PointerPte)
+{
+    return (uintptr_t)PointerPte >= PTE_BASE &&
+           (uintptr_t)PointerPte < (uintptr_t)MiGetPteAddress(MmSystemRangeStart);
+}
+
+/* The Owner bit a valid PTE at PointerPte needs: user-accessible for user space (NT's
+ * MI_DETERMINE_OWNER), and for the PDEs of user page tables. */
+static inline uint32_t MiPteOwnerMask(const MMPTE *PointerPte)
+{
+    uintptr_t pte = (uintptr_t)PointerPte;
+
+    if (pte < (uintptr_t)MiGetPteAddress(MmSystemRangeStart))
+        return MM_PTE_OWNER_MASK;
+    if (pte >= PDE_BASE && pte < (uintptr_t)MiGetPdeAddress(MmSystemRangeStart))
+        return MM_PTE_OWNER_MASK;
+    return 0;
+}
 
 /*
  * Working sets (wslist.c, wsmanage.c). The system working set holds the valid pageable system
@@ -331,60 +358,25 @@ NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE 
  * MmSystemCacheWorkingSetList, growing a page at a time. An entry is the page's address with
  * flags; a free entry holds the index of the next free one, shifted left by 4.
  */
-typedef struct _MMWSLE {
-    union {
-        uint32_t Long;
-        struct {
-            uint32_t Valid : 1;
-            uint32_t LockedInWs : 1;
-            uint32_t LockedInMemory : 1;
-            uint32_t Protection : 5;
-            uint32_t Hashed : 1;
-            uint32_t Direct : 1;
-            uint32_t Age : 2;
-            uint32_t VirtualPageNumber : 20;
-        } e1;
-    } u1;
-} MMWSLE;
-
-_Static_assert(sizeof(MMWSLE) == 4, "MMWSLE is one word");
-
-#define MM_FREE_WSLE_SHIFT      4
-#define WSLE_NULL_INDEX         0x0FFFFFFFu
-#define MI_MAXIMUM_AGE          3
-#define MI_IMMEDIATE_REPLACEMENT_AGE 2
-#define MM_WORKING_SET_LIST_SEARCH 17
-
-typedef struct _MMWSL {
-    uint32_t FirstFree;                 /* head of the free entries, or WSLE_NULL_INDEX */
-    uint32_t FirstDynamic;              /* entries below are locked: never replaced */
-    uint32_t NextNewEntry;              /* entries below this have been handed out before */
-    uint32_t NextSlot;                  /* where replacement and trimming scan from */
-    MMWSLE *Wsle;
-    uint32_t LastInitializedWsle;       /* entries backed by mapped pages: 0 .. this - 1 */
-    uint32_t NonDirectCount;
-} MMWSL;
-
-typedef struct _MMSUPPORT {
-    uint32_t LastTrimTime;
-    uint32_t PageFaultCount;
-    uint32_t PeakWorkingSetSize;
-    uint32_t MinimumWorkingSetSize;
-    uint32_t MaximumWorkingSetSize;
-    MMWSL *VmWorkingSetList;
-    uint32_t NextAgingSlot;
-    uint32_t WorkingSetSize;
-    uint32_t TrimmedPages;              /* pages taken out by trimming and replacement */
-    FAST_MUTEX WorkingSetMutex;
-} MMSUPPORT;
-
 extern MMSUPPORT MmSystemCacheWs;
+extern LIST_ENTRY MmWorkingSetExpansionHead;    /* processes' MMSUPPORTs the trimmer visits */
+extern KSPIN_LOCK MmExpansionLock;
 void MiInitializeSystemWorkingSet(void);
 void MiLockSystemWorkingSet(void);
 void MiUnlockSystemWorkingSet(void);
 bool MiOwnsSystemWorkingSet(void);
 void MiInsertSystemWorkingSet(uintptr_t VirtualAddress, uint32_t PageFrameIndex);
 void MiRemoveSystemWorkingSetEntry(uint32_t WorkingSetIndex);
+/* The same for any working set: the system's, or a process's (then the process is current). */
+void MiLockWorkingSet(MMSUPPORT *Ws);
+void MiUnlockWorkingSet(MMSUPPORT *Ws);
+void MiInsertWorkingSetEntry(MMSUPPORT *Ws, uintptr_t VirtualAddress, uint32_t PageFrameIndex);
+void MiRemoveWorkingSetEntry(MMSUPPORT *Ws, uint32_t WorkingSetIndex);
+void MiInitializeProcessWorkingSetList(MMSUPPORT *Ws);      /* in the process's hyperspace */
+uint32_t MiWorkingSetListPages(const MMSUPPORT *Ws);        /* pages the list has grown to */
+/* The MMSUPPORT a virtual address's pages belong to: the current process's for user space,
+ * the system's for paged pool. */
+MMSUPPORT *MiWorkingSetOf(uintptr_t VirtualAddress);
 uint32_t MiTrimWorkingSet(MMSUPPORT *Ws, uint32_t Reduction, uint32_t TrimAge);
 void MiAgeWorkingSet(MMSUPPORT *Ws, uint32_t Sample);
 uint32_t MiFindReplacementEntry(MMSUPPORT *Ws);
@@ -408,8 +400,52 @@ void MiStartZeroPageThread(void);
  * in TransitionPage with no references. Changed under the PFN lock. */
 extern volatile uint32_t MiPagesBeingZeroed;
 
-/* deleteva.c: freeing the pages behind pageable system PTEs. */
+/* acceschk.c and allocvm.c: user faults' VAD lookups, the stack guard, committing pages. */
+uint32_t MiCheckVirtualAddress(MMPROCESS *Process, uintptr_t Va);
+NTSTATUS MiCheckForUserStackOverflow(MMPROCESS *Process, uintptr_t Va);
+/* Commit [Start, Start + Size) inside one private VAD of the current process with the MM_*
+ * Protection: commitment charged, PTEs written; STATUS_ALREADY_COMMITTED is not an error for
+ * the caller that only needs the pages committed. Takes the address space's locks. */
+NTSTATUS MiCommitUserPages(MMPROCESS *Process, uintptr_t Start, uint32_t Size, uint32_t Protection);
+bool MiIsPageCommitted(const MMVAD_SHORT *Vad, uintptr_t Va);      /* working-set mutex held */
+/* protect.c: Protection on the committed pages [Start, End] of Vad; *OldProtection (may be NULL)
+ * gets the first page's. Address-creation lock held; takes the working-set mutex. */
+NTSTATUS MiSetProtectionOnPages(MMPROCESS *Process, MMVAD_SHORT *Vad, uintptr_t Start,
+                                uintptr_t End, uint32_t Protection, uint32_t *OldProtection);
+uint32_t MiQueryPageProtection(const MMVAD_SHORT *Vad, uintptr_t Va);  /* MM_*, 0: not committed */
+NTSTATUS MiReferenceProcess(void *ProcessHandle, uint32_t DesiredAccess, KPROCESS **Process);
+void MiDereferenceProcess(KPROCESS *Process);
+bool MiSinglePrivilegeCheck(uint32_t Privilege);
+
+/* deleteva.c: freeing the pages behind pageable system PTEs, and behind user addresses. */
 void MiDeleteSystemPageableVm(MMPTE *PointerPte, uint32_t NumberOfPtes);
+uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
+                                  uintptr_t EndingAddress, bool VadMemCommit, bool Decommit);
+
+/*
+ * mmsup.c: user page tables and their counts, for the current process (NT's
+ * MiMakePdeExistAndMakeValid, the UsedPageTableEntries handles, page-table commitment).
+ * MiMakePdeExistAndMakeValid: the page table for Va, made (zeroed, resident) if it was not;
+ * false when no page can be had. Working-set mutex held.
+ */
+bool MiMakePdeExistAndMakeValid(MMPROCESS *Process, uintptr_t Va);
+void MiDeletePageTableIfUnused(MMPROCESS *Process, uintptr_t Va);
+static inline void MiIncrementUsedPtes(MMPROCESS *Process, uintptr_t Va)
+{
+    Process->UsedPageTableEntries[MiGetPdeOffset(Va)]++;
+}
+static inline uint32_t MiDecrementUsedPtes(MMPROCESS *Process, uintptr_t Va)
+{
+    return --Process->UsedPageTableEntries[MiGetPdeOffset(Va)];
+}
+/* Page-table commitment for [Start, End] (the tables not yet charged); STATUS_COMMITMENT_LIMIT
+ * leaves nothing charged. MiReturnPageTableCommitment gives all of it back (process exit). */
+NTSTATUS MiChargePageTableCommitment(MMPROCESS *Process, uintptr_t Start, uintptr_t End);
+void MiReturnPageTableCommitment(MMPROCESS *Process);
+/* Charge or return a process's commitment: the system's and the process's own, with its peak
+ * and its limit (STATUS_COMMITMENT_LIMIT). */
+NTSTATUS MiChargeProcessCommitment(MMPROCESS *Process, uint32_t Pages);
+void MiReturnProcessCommitment(MMPROCESS *Process, uint32_t Pages);
 
 /* Boot-time physical pages, before the PFN database exists (mminit.c). */
 uint32_t MxGetNextPage(void);

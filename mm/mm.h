@@ -8,6 +8,206 @@
 #include "kernel/ke/ke.h"
 #include "kernel/ex/ex.h"
 #include "mm/i386.h"
+#include "mm/vad.h"
+
+/*
+ * Working sets (wslist.c, wsmanage.c): the valid pageable pages of one address space. The
+ * system working set holds paged pool; its list (MMWSL, then the MMWSLE array) lives at
+ * MmSystemCacheWorkingSetList. A process's lives in its hyperspace at MmWorkingSetList
+ * (0xC0502000), as NT puts it. An entry is the page's address with flags; a free entry holds
+ * the index of the next free one, shifted left by 4.
+ */
+typedef struct _MMWSLE {
+    union {
+        uint32_t Long;
+        struct {
+            uint32_t Valid : 1;
+            uint32_t LockedInWs : 1;
+            uint32_t LockedInMemory : 1;
+            uint32_t Protection : 5;
+            uint32_t Hashed : 1;
+            uint32_t Direct : 1;
+            uint32_t Age : 2;
+            uint32_t VirtualPageNumber : 20;
+        } e1;
+    } u1;
+} MMWSLE;
+
+_Static_assert(sizeof(MMWSLE) == 4, "MMWSLE is one word");
+
+#define MM_FREE_WSLE_SHIFT      4
+#define WSLE_NULL_INDEX         0x0FFFFFFFu
+#define MI_MAXIMUM_AGE          3
+#define MI_IMMEDIATE_REPLACEMENT_AGE 2
+#define MM_WORKING_SET_LIST_SEARCH 17
+
+typedef struct _MMWSL {
+    uint32_t FirstFree;                 /* head of the free entries, or WSLE_NULL_INDEX */
+    uint32_t FirstDynamic;              /* entries below are locked: never replaced */
+    uint32_t NextNewEntry;              /* entries below this have been handed out before */
+    uint32_t NextSlot;                  /* where replacement and trimming scan from */
+    MMWSLE *Wsle;
+    uint32_t LastInitializedWsle;       /* entries backed by mapped pages: 0 .. this - 1 */
+    uint32_t NonDirectCount;
+    uintptr_t HighestPermittedHashAddress;  /* the list may grow up to here */
+} MMWSL;
+
+typedef struct _MMSUPPORT {
+    uint32_t LastTrimTime;
+    uint32_t PageFaultCount;
+    uint32_t PeakWorkingSetSize;
+    uint32_t MinimumWorkingSetSize;
+    uint32_t MaximumWorkingSetSize;
+    MMWSL *VmWorkingSetList;
+    uint32_t NextAgingSlot;
+    uint32_t WorkingSetSize;
+    uint32_t TrimmedPages;              /* pages taken out by trimming and replacement */
+    FAST_MUTEX WorkingSetMutex;
+    LIST_ENTRY WorkingSetExpansionLinks;    /* on MmWorkingSetExpansionHead: trimmable */
+    bool IsProcess;
+} MMSUPPORT;
+
+
+#define MM_WORKING_SET_LIST     0xC0502000u     /* NT's MmWorkingSetList, per process */
+#define MM_PROCESS_WSL_END      0xC0800000u     /* this build keeps the list in PDE 0x301 */
+
+/*
+ * MMPROCESS: the fields of EPROCESS that Mm keeps (NT's names, ps.h). NT declares them in
+ * EPROCESS itself; here Ps lays out EPROCESS as KPROCESS, then this, so Mm (below Ps) owns
+ * its part and finds it from the KPROCESS a thread runs in (MiGetProcess).
+ */
+#define PS_PROCESS_FLAGS_VM_DELETED         0x00000020
+#define PS_PROCESS_FLAGS_USING_WRITE_WATCH  0x00008000
+#define PS_PROCESS_FLAGS_VM_TOP_DOWN        0x00200000
+
+typedef struct _MMPROCESS {
+    uint32_t CommitCharge;              /* pages: private commitment, page tables */
+    uint32_t CommitChargePeak;
+    uint32_t CommitChargeLimit;         /* 0: none */
+    uint32_t VirtualSize, PeakVirtualSize;  /* bytes reserved */
+    uint32_t NumberOfPrivatePages;
+    uint32_t NumberOfLockedPages;
+    uint32_t Flags;                     /* PS_PROCESS_FLAGS_* */
+    uint32_t AddressSpaceInitialized;   /* 0, 1 (directory made), 2 (initialised) */
+    uint32_t WorkingSetPage;            /* the first WSL page's frame */
+    uint32_t NumberOfCommittedPageTables;
+    uint32_t CommittedPageTables[24];   /* bit n: page table n charged (768 of user space) */
+    uint16_t UsedPageTableEntries[768]; /* non-zero PTEs per user page table */
+    uintptr_t HighestUserAddress;       /* 0x7FFEFFFF, or above under /3GB if the image allows */
+    LIST_ENTRY MmProcessLinks;          /* on MmProcessList */
+    MMSUPPORT Vm;
+    MMADDRESS_SPACE AddressSpace;       /* AddressCreationLock and VadRoot */
+    uint32_t PageDirectoryFrame;
+    uint32_t HyperSpaceFrame;
+} MMPROCESS;
+
+/* Mm's part of the process a KPROCESS heads; NULL for the system process (no user space). */
+static inline MMPROCESS *MiGetProcess(KPROCESS *Process)
+{
+    return Process == &KeInitialSystemProcess ? NULL : (MMPROCESS *)(Process + 1);
+}
+
+/*
+ * Process address spaces (procx86.c, procsup.c), in NT's order of calls:
+ *   MmCreateProcessAddressSpace    a page directory (system half copied, self-map, hyperspace);
+ *                                  DirectoryTableBase for KeInitializeProcess. FALSE: no memory.
+ *   MmInitializeProcessAddressSpace  attached: the working-set list, the VAD tree.
+ *   MmCleanProcessAddressSpace     in the process, at its last thread's exit: every VAD and
+ *                                  page, page table and commitment back.
+ *   MmDeleteProcessAddressSpace    from anywhere, at the object's deletion: the directory.
+ */
+bool MmCreateProcessAddressSpace(MMPROCESS *Process, uint32_t DirectoryTableBase[2]);
+NTSTATUS MmInitializeProcessAddressSpace(KPROCESS *Process, bool LargeAddressAware);
+void MmCleanProcessAddressSpace(KPROCESS *Process);
+void MmDeleteProcessAddressSpace(KPROCESS *Process);
+NTSTATUS MmCreatePebOrTeb(KPROCESS *Process, uint32_t Size, uintptr_t PreferredBase,
+                          uintptr_t *Base);
+void MmDeleteTeb(KPROCESS *Process, uintptr_t Teb);
+NTSTATUS MmAdjustWorkingSetSize(KPROCESS *Process, uint32_t Minimum, uint32_t Maximum);
+uint32_t MmNumberOfPhysicalPagesForUser(void);
+uint32_t MmHighestPhysicalPageForUser(void);
+extern LIST_ENTRY MmProcessList;
+extern uint32_t MmProcessCommit;
+
+/*
+ * The virtual memory services (allocvm.c, freevm.c, queryvm.c, protect.c, ...), NT's system
+ * services with NT's checks and statuses in NT's order. A process handle is resolved through
+ * the routines Ps registers (Mm is below Ob and Ps): ReferenceProcessByHandle with the access
+ * the service needs, and SinglePrivilegeCheck for the privileges some services require.
+ */
+#define MEM_COMMIT              0x00001000
+#define MEM_RESERVE             0x00002000
+#define MEM_DECOMMIT            0x00004000
+#define MEM_RELEASE             0x00008000
+#define MEM_FREE                0x00010000
+#define MEM_PRIVATE             0x00020000
+#define MEM_MAPPED              0x00040000
+#define MEM_RESET               0x00080000
+#define MEM_TOP_DOWN            0x00100000
+#define MEM_WRITE_WATCH         0x00200000
+#define MEM_PHYSICAL            0x00400000
+#define MEM_LARGE_PAGES         0x20000000
+#define MEM_IMAGE               0x01000000
+#define PAGE_NOACCESS           0x01
+#define PAGE_READONLY           0x02
+#define PAGE_READWRITE          0x04
+#define PAGE_WRITECOPY          0x08
+#define PAGE_EXECUTE            0x10
+#define PAGE_EXECUTE_READ       0x20
+#define PAGE_EXECUTE_READWRITE  0x40
+#define PAGE_EXECUTE_WRITECOPY  0x80
+#define PAGE_GUARD              0x100
+#define PAGE_NOCACHE            0x200
+#define PAGE_WRITECOMBINE       0x400
+#define PROCESS_TERMINATE       0x0001
+#define PROCESS_CREATE_THREAD   0x0002
+#define PROCESS_VM_OPERATION    0x0008
+#define PROCESS_VM_READ         0x0010
+#define PROCESS_VM_WRITE        0x0020
+#define PROCESS_DUP_HANDLE      0x0040
+#define PROCESS_CREATE_PROCESS  0x0080
+#define PROCESS_SET_QUOTA       0x0100
+#define PROCESS_SET_INFORMATION 0x0200
+#define PROCESS_QUERY_INFORMATION 0x0400
+#define SE_LOCK_MEMORY_PRIVILEGE 4
+#define MM_INVALID_PROTECTION   0xFFFFFFFFu
+
+typedef struct _MM_PROCESS_CALLOUTS {
+    NTSTATUS (*ReferenceProcessByHandle)(void *Handle, uint32_t DesiredAccess,
+                                         KPROCESS **Process);
+    void (*DereferenceProcess)(KPROCESS *Process);
+    bool (*SinglePrivilegeCheck)(uint32_t Privilege);
+} MM_PROCESS_CALLOUTS;
+
+void MmSetProcessCallouts(const MM_PROCESS_CALLOUTS *Callouts);
+uint32_t MiMakeProtectionMask(uint32_t Win32Protect);     /* MM_INVALID_PROTECTION if bad */
+uint32_t MiProtectToWin32(uint32_t Protection);
+
+typedef struct _MEMORY_BASIC_INFORMATION {
+    uint32_t BaseAddress;
+    uint32_t AllocationBase;
+    uint32_t AllocationProtect;
+    uint32_t RegionSize;
+    uint32_t State;
+    uint32_t Protect;
+    uint32_t Type;
+} MEMORY_BASIC_INFORMATION;
+
+_Static_assert(sizeof(MEMORY_BASIC_INFORMATION) == 28, "MEMORY_BASIC_INFORMATION is 28 bytes");
+
+NTSTATUS NtAllocateVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t ZeroBits,
+                                 uint32_t *RegionSize, uint32_t AllocationType, uint32_t Protect);
+NTSTATUS NtFreeVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *RegionSize,
+                             uint32_t FreeType);
+NTSTATUS NtQueryVirtualMemory(void *ProcessHandle, void *BaseAddress, uint32_t InformationClass,
+                              void *Information, uint32_t Length, uint32_t *ReturnLength);
+NTSTATUS NtProtectVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *RegionSize,
+                                uint32_t NewProtect, uint32_t *OldProtect);
+
+/* KUSER_SHARED_DATA: one page, mapped for the kernel at 0xFFDF0000 (read-write) by phase 0
+ * (KeUserSharedData then points there) and for user mode at 0x7FFE0000 (read-only) in every
+ * process; its frame. */
+extern uint32_t MmSharedUserDataFrame;
 
 /* Start-up (mminit.c): phase 0 builds the address space and the PFN database; phase 1, with
  * threads running, starts the modified page writer and the zero page thread. */
@@ -134,6 +334,21 @@ typedef enum _MEMORY_CACHING_TYPE {
 
 void *MmMapIoSpace(uint64_t PhysicalAddress, size_t NumberOfBytes, MEMORY_CACHING_TYPE CacheType);
 void MmUnmapIoSpace(void *BaseAddress, size_t NumberOfBytes);
+
+/*
+ * The boot loader's modules (loadmod.c): files the loader left in physical memory, which
+ * kernel/init/loader.c lists in KeLoaderBlock.Modules and keeps out of free memory. Mm reads
+ * them because Mm owns physical memory and the mappings that reach it.
+ * MmFindLoaderModule: the module of that name, any case; NULL when there is none.
+ * MmReadLoaderModule: Length bytes from Offset into Buffer, at PASSIVE_LEVEL (Buffer may be
+ * pageable). STATUS_END_OF_FILE when the range does not lie inside the module (nothing is
+ * copied), STATUS_INVALID_PARAMETER_1 for a module that is not the loader's or whose pages Mm
+ * does not hold (beyond the PFN database or 4 GB), STATUS_INSUFFICIENT_RESOURCES when no
+ * system PTEs are free.
+ */
+const LOADER_MODULE *MmFindLoaderModule(const char *Name);
+NTSTATUS MmReadLoaderModule(const LOADER_MODULE *Module, uint32_t Offset, void *Buffer,
+                            uint32_t Length);
 
 /*
  * Paging files (pagefile.c): a run of SizeInPages pages of an ATA disk from StartingLba.

@@ -7,8 +7,8 @@
  *      write was to a read-only page: 0xBE, code 10), anything else returns
  *      STATUS_IN_PAGE_ERROR | 0x10000000, which KiTrap0E turns into IRQL_NOT_LESS_OR_EQUAL
  *      (0xA) as NT's does;
- *   2. a user address, or any access from user mode to system space, is an access violation
- *      (there is no user address space yet);
+ *   2. a user address is the current process's business (MiUserFault); any other access from
+ *      user mode, to system space, is an access violation;
  *   3. for a system address: an invalid PDE, a zero PTE or a no-access PTE is
  *      PAGE_FAULT_IN_NONPAGED_AREA (0x50) with NT's fourth parameter (2, 0, 1); a valid PTE
  *      was spurious, unless the write was to a read-only page (ATTEMPTED_WRITE_TO_READONLY_
@@ -22,6 +22,8 @@
  * A probe from kernel/probe.S gets STATUS_ACCESS_VIOLATION back instead of the bugchecks.
  */
 #include "mm/mi.h"
+
+static NTSTATUS MiUserFault(bool Write, uintptr_t Va, void *TrapInformation);
 
 #define MI_NONPAGED_PTE_ZERO        0   /* parameter 4 of 0x50: the PTE is zero */
 #define MI_NONPAGED_NOACCESS        1   /* the PTE says no access */
@@ -52,11 +54,15 @@ static NTSTATUS MiWriteToReadOnlyPage(uintptr_t Va, MMPTE Contents, void *TrapIn
 
 /* IRQL above APC_LEVEL: only a fault on a valid PTE (a stale TB entry) can be let go, and not
  * when it was a write the PTE forbids. */
+static bool MiCheckPdeForPagedPool(uintptr_t Va);
+
 static NTSTATUS MiFaultAtHighIrql(uintptr_t Va, bool Write, void *TrapInformation)
 {
     MMPTE *pde = MiGetPdeAddress(Va);
     MMPTE *pte = MiGetPteAddress(Va);
 
+    if (Va >= MmSystemRangeStart && !pde->u.Hard.Valid && MiCheckPdeForPagedPool(Va))
+        return STATUS_SUCCESS;
     if (pde->u.Hard.Valid && !pde->u.Hard.LargePage && pte->u.Hard.Valid && Write &&
         !pte->u.Hard.Write)
         return MiWriteToReadOnlyPage(Va, *pte, TrapInformation, MI_READONLY_HIGH_IRQL);
@@ -101,9 +107,9 @@ static NTSTATUS MiPageableSystemFault(uintptr_t Va, volatile MMPTE *Pte, bool Wr
         MiUnlockSystemWorkingSet();
         return MiBadSystemAddress(Va, FaultStatus, TrapInformation, MI_NONPAGED_PTE_ZERO);
     } else {
-        status = MiAccessCheck((MMPTE *)Pte, Write, contents);
+        status = MiAccessCheck(&MmSystemCacheWs, (MMPTE *)Pte, Write, contents);
         if (status == STATUS_SUCCESS)
-            status = MiDispatchFault(Write, Va, (MMPTE *)Pte, TrapInformation);
+            status = MiDispatchFault(&MmSystemCacheWs, Write, Va, (MMPTE *)Pte, TrapInformation);
     }
     MiUnlockSystemWorkingSet();
     if (status == STATUS_ACCESS_VIOLATION && !KeInvalidAccessAllowed(TrapInformation)) {
@@ -113,6 +119,77 @@ static NTSTATUS MiPageableSystemFault(uintptr_t Va, volatile MMPTE *Pte, bool Wr
         return MiBadSystemAddress(Va, FaultStatus, TrapInformation, MI_NONPAGED_NOACCESS);
     }
     return status;
+}
+
+/*
+ * A user address (NT's MmAccessFault user path), from user mode or from a kernel probe, in the
+ * current process, under its working-set mutex:
+ *   - above the process's highest user address, or in the system process: access violation;
+ *   - a missing page table or a zero PTE: the VAD decides (MiCheckVirtualAddress): nothing
+ *     there or only reserved is an access violation; committed memory becomes a demand-zero
+ *     PTE with the VAD's protection, and its page table is made if need be;
+ *   - a valid PTE: spurious, unless it was a write the PTE forbids (an access violation);
+ *   - otherwise the PTE's protection is checked (no access, decommitted, read-only, a guard
+ *     page once — a stack's guard page grows the stack, MiCheckForUserStackOverflow) and the
+ *     page is brought in by the resolvers paged pool uses.
+ * A fault by a thread that already holds the working-set mutex could not be resolved: as for
+ * the system working set, NT's answer is IRQL_NOT_LESS_OR_EQUAL.
+ */
+static NTSTATUS MiUserFault(bool Write, uintptr_t Va, void *TrapInformation)
+{
+    MMPROCESS *process = MiGetProcess(KeGetCurrentProcess());
+    MMPTE *pte = MiGetPteAddress(Va);
+    MMPTE contents;
+    NTSTATUS status;
+
+    if (!process || Va > process->HighestUserAddress || process->AddressSpaceInitialized != 2)
+        return STATUS_ACCESS_VIOLATION;
+    if (KeGetCurrentThread()->OwnsProcessWorkingSet)
+        return MI_IN_PAGE_AT_HIGH_IRQL;
+    MiLockWorkingSet(&process->Vm);
+    if (!MiGetPdeAddress(Va)->u.Hard.Valid || pte->u.Long == MM_ZERO_PTE) {
+        uint32_t protection = MiCheckVirtualAddress(process, Va);
+
+        if (protection == MM_NOACCESS) {
+            MiUnlockWorkingSet(&process->Vm);
+            return STATUS_ACCESS_VIOLATION;
+        }
+        if (!MiMakePdeExistAndMakeValid(process, Va)) {
+            MiUnlockWorkingSet(&process->Vm);
+            MiWaitForAvailablePages(MmMinimumFreePages);
+            return STATUS_REFAULT;
+        }
+        if (pte->u.Long == MM_ZERO_PTE) {
+            pte->u.Long = protection << MM_PROTECT_FIELD_SHIFT;
+            MiIncrementUsedPtes(process, Va);
+        }
+    }
+    contents.u.Long = pte->u.Long;
+    if (contents.u.Hard.Valid) {
+        status = Write && !contents.u.Hard.Write ? STATUS_ACCESS_VIOLATION : STATUS_SUCCESS;
+    } else {
+        status = MiAccessCheck(&process->Vm, pte, Write, contents);
+        if (status == STATUS_SUCCESS)
+            status = MiDispatchFault(&process->Vm, Write, Va, pte, TrapInformation);
+    }
+    MiUnlockWorkingSet(&process->Vm);
+    if (status == STATUS_GUARD_PAGE_VIOLATION)
+        status = MiCheckForUserStackOverflow(process, Va);
+    return status;
+}
+
+/* NT's MiCheckPdeForPagedPool: a system PDE made while another process was current is in the
+ * system's directory; take it from there. True when the PDE is now valid. */
+static bool MiCheckPdeForPagedPool(uintptr_t Va)
+{
+    MMPTE *pde = MiGetPdeAddress(Va);
+    MMPTE master = MmSystemPagePtes[MiGetPdeOffset(Va)];
+
+    if (!master.u.Hard.Valid || MiGetPdeOffset(Va) == MM_SELFMAP_PDE_INDEX ||
+        (Va >= HYPER_SPACE && Va <= MmHyperSpaceEnd))
+        return false;
+    *pde = master;
+    return true;
 }
 
 static NTSTATUS MiAccessFault(uint32_t FaultStatus, void *VirtualAddress,
@@ -128,9 +205,13 @@ static NTSTATUS MiAccessFault(uint32_t FaultStatus, void *VirtualAddress,
         return MiCheckSpecialPoolFault(FaultStatus, va, TrapInformation);
     if (KeGetCurrentIrql() > APC_LEVEL)
         return MiFaultAtHighIrql(va, write, TrapInformation);
-    if (va < MmSystemRangeStart || PreviousMode == UserMode)
+    if (va < MmSystemRangeStart)
+        return MiUserFault(write, va, TrapInformation);
+    if (PreviousMode == UserMode)
         return STATUS_ACCESS_VIOLATION;
 
+    if (!pde->u.Hard.Valid && MiCheckPdeForPagedPool(va))
+        return STATUS_SUCCESS;
     if (!pde->u.Hard.Valid)
         return MiBadSystemAddress(va, FaultStatus, TrapInformation, MI_NONPAGED_PDE_INVALID);
     if (pde->u.Hard.LargePage)

@@ -15,6 +15,7 @@
  *   6. start hyperspace, the system PTEs, the pools and special pool, and print the layout.
  */
 #include "mm/mi.h"
+#include "hal/hal.h"
 #include "boot/boot.h"
 
 #define MI_SELFMAP_CHECK_PDE        1   /* PHASE0_INITIALIZATION_FAILED parameter 1 */
@@ -57,6 +58,7 @@ static bool MiPfnDatabaseBuilt;
 
 extern char KiBootStackGuard[];
 extern MMPTE KiBootPageDirectory[PDE_PER_PAGE];
+MMPTE *const MmSystemPagePtes = KiBootPageDirectory;
 
 static uint32_t MiImageEndPage(void)
 {
@@ -75,7 +77,13 @@ bool MiIsPhysicalMemory(uint32_t PageFrameIndex)
     return false;
 }
 
-/* The RAM runs of the memory map below 4 GB, less page 0, merged and in address order. */
+/*
+ * The RAM runs of the memory map below 4 GB, less page 0, merged and in address order. A loader
+ * module's pages (MemoryLoaderModule, kernel/init/loader.c) are deliberately not RAM here: no
+ * run holds them, so MxGetNextPage never takes them and the PFN database marks them unusable
+ * instead of putting them on the free list; the modules stay intact for MmReadLoaderModule. The
+ * database still reaches past them, so each has a PFN entry even when a module ends RAM.
+ */
 static void MiScanMemoryDescriptors(void)
 {
     PHYSICAL_MEMORY_DESCRIPTOR *block = &MmPhysicalMemoryBlock;
@@ -88,6 +96,8 @@ static void MiScanMemoryDescriptors(void)
                                                              : NULL;
 
         first = MAX(first, 1);
+        if (d->Type == MemoryLoaderModule && last > first)
+            MmHighestPhysicalPage = MAX(MmHighestPhysicalPage, (uint32_t)last - 1);
         if (d->Type != MemoryFree || last <= first)
             continue;
         if (previous && previous->BasePage + previous->PageCount == first)
@@ -213,6 +223,8 @@ static void MiSetLayout(void)
     MiComputeSystemLayout(&in, &l);
     MmHighestUserAddress = l.HighestUserAddress;
     MmUserProbeAddress = l.UserProbeAddress;
+    ExUserProbeAddress = l.UserProbeAddress;
+    KeUserProbeAddress = l.UserProbeAddress;
     MmSystemRangeStart = l.SystemRangeStart;
     MmBootImageSize = l.BootImageSize;
     MmPfnDatabase = (MMPFN *)(uintptr_t)l.PfnDatabase;
@@ -350,6 +362,26 @@ static void MiWriteProtectSystemImage(void)
 }
 
 /* Phase 0: the address space, the PFN database, the pools and the system working set. */
+uint32_t MmSharedUserDataFrame;
+
+/* KUSER_SHARED_DATA: one zeroed page at 0xFFDF0000 (in the HAL's region, as NT has it), which
+ * every process also maps read-only at 0x7FFE0000. Its constants are filled once here; the
+ * clock keeps the times current. */
+static void MiInitializeSharedUserData(void)
+{
+    volatile NT_KUSER_SHARED_DATA *data = (NT_KUSER_SHARED_DATA *)MM_SHARED_USER_DATA_KERNEL_VA;
+
+    MmSharedUserDataFrame = MxGetNextPage();
+    MiMapBootPage(MM_SHARED_USER_DATA_KERNEL_VA, MmSharedUserDataFrame);
+    RtlZeroMemory((void *)data, PAGE_SIZE);
+    data->TickCountMultiplier = (1000u << 24) / HAL_CLOCK_HZ;   /* ms = (ticks * m) >> 24 */
+    data->ImageNumberLow = data->ImageNumberHigh = 0x14C;
+    data->NtMajorVersion = 5;
+    data->NtMinorVersion = 2;
+    data->NumberOfPhysicalPages = MmNumberOfPhysicalPages;
+    KeUserSharedData = data;
+}
+
 static void MiInitializeSystemSpace(void)
 {
     MiCheckSelfMap();
@@ -361,6 +393,7 @@ static void MiInitializeSystemSpace(void)
 
     MiTrimBootWindow();
     MiInitializeCrashDumpArea();
+    MiInitializeSharedUserData();
     MiMapBootRange((uintptr_t)MmPfnDatabase, ROUND_TO_PAGES((MmHighestPhysicalPage + 1) *
                                                            sizeof(MMPFN)));
     MiMapBootRange(MmNonPagedPoolStart, MmSizeOfNonPagedPoolInBytes);

@@ -48,10 +48,11 @@ static MMPAGING_FILE *MiChoosePagingFile(void)
     return NULL;
 }
 
-/* The frame whose transition PTE is Pte, if that page waits on the modified list; else 0. */
-static uint32_t MiModifiedPageAt(MMPTE *Pte)
+/* The frame whose transition PTE is Pte (read through View, where it is mapped now), if that
+ * page waits on the modified list; else 0. */
+static uint32_t MiModifiedPageAt(const MMPTE *View, MMPTE *Pte)
 {
-    MMPTE contents = *Pte;
+    MMPTE contents = *View;
     MMPFN *pfn;
 
     if (contents.u.Hard.Valid || contents.u.Soft.Prototype || !contents.u.Soft.Transition)
@@ -66,25 +67,40 @@ static uint32_t MiModifiedPageAt(MMPTE *Pte)
  * The pages to write next, in address order: the run of modified pages in the page table
  * that holds the modified list's first, from the run's start, at most Wanted. Neighbours in
  * memory thus get neighbouring slots, in the same runs whichever page of them left the
- * working set first, and a fault reads them back in one request. PFN lock held.
+ * working set first, and a fault reads them back in one request. A user page's table may
+ * belong to any process: it is read through hyperspace. PFN lock held.
  */
 static uint32_t MiGatherNeighbours(uint32_t First, uint32_t Wanted, uint32_t *Frames)
 {
-    MMPTE *pte = MI_PFN_ELEMENT(First)->PteAddress;
+    MMPFN *firstPfn = MI_PFN_ELEMENT(First);
+    MMPTE *pte = firstPfn->PteAddress;
     uint32_t count = 0, frame = First, previous;
+    KIRQL hyperIrql = PASSIVE_LEVEL;
+    void *mapped = NULL;
+    intptr_t shift = 0;                 /* from a PTE's address to where it can be read */
 
-    if (MiModifiedPageAt(pte) != First) {
-        Frames[0] = First;
-        return 1;
+    if (MiIsUserPteAddress(pte)) {
+        mapped = MiMapPageInHyperSpace(firstPfn->u4.PteFrame, &hyperIrql);
+        shift = (intptr_t)mapped - (intptr_t)PAGE_ALIGN(pte);
     }
-    while (!MiIsPteOnPdeBoundary(pte) && (previous = MiModifiedPageAt(pte - 1)) != 0) {
+#define VIEW(p) ((const MMPTE *)((intptr_t)(p) + shift))
+    if (MiModifiedPageAt(VIEW(pte), pte) != First) {
+        Frames[count++] = First;
+        goto done;
+    }
+    while (!MiIsPteOnPdeBoundary(pte) && (previous = MiModifiedPageAt(VIEW(pte - 1), pte - 1)) != 0) {
         pte--;
         frame = previous;
     }
     do {
         Frames[count++] = frame;
         pte++;
-    } while (count < Wanted && !MiIsPteOnPdeBoundary(pte) && (frame = MiModifiedPageAt(pte)) != 0);
+    } while (count < Wanted && !MiIsPteOnPdeBoundary(pte) &&
+             (frame = MiModifiedPageAt(VIEW(pte), pte)) != 0);
+#undef VIEW
+done:
+    if (mapped)
+        MiUnmapPageInHyperSpace(mapped, hyperIrql);
     return count;
 }
 

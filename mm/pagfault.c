@@ -75,12 +75,12 @@ static void MiDereferenceInPageSupportBlock(MMINPAGE_SUPPORT *Support)
 
 /* Too few pages to resolve a fault: let the working set go and wait (bounded) until pages are
  * available again. The fault is then retried. */
-static NTSTATUS MiWaitForFaultPages(void)
+static NTSTATUS MiWaitForFaultPages(MMSUPPORT *Ws)
 {
     MmInfoCounters.PageWaitCount++;
-    MiUnlockSystemWorkingSet();
+    MiUnlockWorkingSet(Ws);
     MiWaitForAvailablePages(MmMinimumFreePages);
-    MiLockSystemWorkingSet();
+    MiLockWorkingSet(Ws);
     return STATUS_REFAULT;
 }
 
@@ -91,7 +91,7 @@ static NTSTATUS MiWaitForFaultPages(void)
  * set mutex or not), or when the fault needs pages and too few are available (after waiting
  * for some).
  */
-static NTSTATUS MiLockPfnForFault(MMPTE *PointerPte, MMPTE Contents, bool NeedsPages,
+static NTSTATUS MiLockPfnForFault(MMSUPPORT *Ws, MMPTE *PointerPte, MMPTE Contents, bool NeedsPages,
                                   KIRQL *OldIrql)
 {
     LOCK_PFN(*OldIrql);
@@ -101,7 +101,7 @@ static NTSTATUS MiLockPfnForFault(MMPTE *PointerPte, MMPTE Contents, bool NeedsP
     }
     if (NeedsPages && MmAvailablePages < MI_FAULT_RESERVE) {
         UNLOCK_PFN(*OldIrql);
-        return MiWaitForFaultPages();
+        return MiWaitForFaultPages(Ws);
     }
     if (NeedsPages)
         MiNoteAvailablePagesFound();
@@ -110,18 +110,18 @@ static NTSTATUS MiLockPfnForFault(MMPTE *PointerPte, MMPTE Contents, bool NeedsP
 
 /* All the in-page support blocks are in reads: give them a moment (with the working set
  * released, so those reads can finish) and fault again. */
-static NTSTATUS MiWaitForInPageSupport(void)
+static NTSTATUS MiWaitForInPageSupport(MMSUPPORT *Ws)
 {
     int64_t pause = KI_MILLISECONDS(MI_INPAGE_SUPPORT_WAIT_MS);
 
-    MiUnlockSystemWorkingSet();
+    MiUnlockWorkingSet(Ws);
     KeDelayExecutionThread(KernelMode, false, &pause);
-    MiLockSystemWorkingSet();
+    MiLockWorkingSet(Ws);
     return STATUS_REFAULT;
 }
 
 /* A zeroed page for PointerPte, valid with the protection the PTE carried. */
-static NTSTATUS MiResolveDemandZeroFault(uintptr_t VirtualAddress, MMPTE *PointerPte,
+static NTSTATUS MiResolveDemandZeroFault(MMSUPPORT *Ws, uintptr_t VirtualAddress, MMPTE *PointerPte,
                                          MMPTE Contents)
 {
     uint32_t protection = Contents.u.Soft.Protection;
@@ -129,15 +129,16 @@ static NTSTATUS MiResolveDemandZeroFault(uintptr_t VirtualAddress, MMPTE *Pointe
     NTSTATUS status;
     KIRQL oldIrql;
 
-    status = MiLockPfnForFault(PointerPte, Contents, true, &oldIrql);
+    status = MiLockPfnForFault(Ws, PointerPte, Contents, true, &oldIrql);
     if (status != STATUS_SUCCESS)
         return status;
     frame = MiRemoveZeroPage();
     MiInitializePfn(frame, PointerPte, true);
     PointerPte->u.Long = (frame << PAGE_SHIFT) | MM_PTE_VALID_MASK | MM_PTE_ACCESS_MASK |
-                         MM_PTE_DIRTY_MASK | MiProtectToPteMask(protection);
+                         MM_PTE_DIRTY_MASK | MiProtectToPteMask(protection) |
+                         MiPteOwnerMask(PointerPte);
     UNLOCK_PFN(oldIrql);
-    MiInsertSystemWorkingSet(VirtualAddress, frame);
+    MiInsertWorkingSetEntry(Ws, VirtualAddress, frame);
     MmInfoCounters.DemandZeroCount++;
     return STATUS_PAGE_FAULT_DEMAND_ZERO;
 }
@@ -147,7 +148,7 @@ static NTSTATUS MiResolveDemandZeroFault(uintptr_t VirtualAddress, MMPTE *Pointe
  * the read with the working set released, let both go, and fault again, which will find the
  * page valid or in memory. PFN lock held on entry; released on return.
  */
-static NTSTATUS MiWaitForCollidedFault(uint32_t PageFrameIndex, KIRQL OldIrql)
+static NTSTATUS MiWaitForCollidedFault(MMSUPPORT *Ws, uint32_t PageFrameIndex, KIRQL OldIrql)
 {
     MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
     MMINPAGE_SUPPORT *support = (MMINPAGE_SUPPORT *)pfn->u1.Event;
@@ -155,9 +156,9 @@ static NTSTATUS MiWaitForCollidedFault(uint32_t PageFrameIndex, KIRQL OldIrql)
     support->WaitCount++;
     pfn->u3.e2.ReferenceCount++;
     UNLOCK_PFN(OldIrql);
-    MiUnlockSystemWorkingSet();
+    MiUnlockWorkingSet(Ws);
     KeWaitForSingleObject(&support->Event, Executive, KernelMode, false, NULL);
-    MiLockSystemWorkingSet();
+    MiLockWorkingSet(Ws);
     LOCK_PFN(OldIrql);
     MiDecrementReferenceCount(PageFrameIndex);
     MiDereferenceInPageSupportBlock(support);
@@ -168,7 +169,7 @@ static NTSTATUS MiWaitForCollidedFault(uint32_t PageFrameIndex, KIRQL OldIrql)
 
 /* A soft fault: the page never left memory. Take it off its list (or from a write in
  * progress) and make it valid again. */
-static NTSTATUS MiResolveTransitionFault(uintptr_t VirtualAddress, MMPTE *PointerPte,
+static NTSTATUS MiResolveTransitionFault(MMSUPPORT *Ws, uintptr_t VirtualAddress, MMPTE *PointerPte,
                                          MMPTE Contents)
 {
     uint32_t frame = Contents.u.Trans.PageFrameNumber;
@@ -176,11 +177,11 @@ static NTSTATUS MiResolveTransitionFault(uintptr_t VirtualAddress, MMPTE *Pointe
     NTSTATUS status;
     KIRQL oldIrql;
 
-    status = MiLockPfnForFault(PointerPte, Contents, false, &oldIrql);
+    status = MiLockPfnForFault(Ws, PointerPte, Contents, false, &oldIrql);
     if (status != STATUS_SUCCESS)
         return status;
     if (pfn->u3.e1.ReadInProgress)
-        return MiWaitForCollidedFault(frame, oldIrql);
+        return MiWaitForCollidedFault(Ws, frame, oldIrql);
     if (pfn->u4.InPageError) {
         status = pfn->u1.ReadStatus;
         UNLOCK_PFN(oldIrql);
@@ -193,7 +194,7 @@ static NTSTATUS MiResolveTransitionFault(uintptr_t VirtualAddress, MMPTE *Pointe
     pfn->u3.e1.PageLocation = ActiveAndValid;
     *PointerPte = MiMakeValidFromTransitionPte(Contents, pfn->u3.e1.Modified);
     UNLOCK_PFN(oldIrql);
-    MiInsertSystemWorkingSet(VirtualAddress, frame);
+    MiInsertWorkingSetEntry(Ws, VirtualAddress, frame);
     MmInfoCounters.TransitionCount++;
     return STATUS_PAGE_FAULT_TRANSITION;
 }
@@ -240,7 +241,8 @@ static void MiInitializeReadInProgressPfns(MMPTE *PointerPte, uint32_t Count, ui
         pfn->u4.PteFrame = table;
         pfn->u1.Event = Event;
         MI_PFN_ELEMENT(table)->u2.ShareCount++;
-        PointerPte[i] = MiMakeTransitionPte(frame, PointerPte[i].u.Soft.Protection);
+        PointerPte[i].u.Long = MiMakeTransitionPte(frame, PointerPte[i].u.Soft.Protection).u.Long |
+                               MiPteOwnerMask(&PointerPte[i]);
         Frames[i] = frame;
     }
 }
@@ -292,7 +294,7 @@ static void MiCompleteReadAhead(MMPTE *PointerPte, const uint32_t *Frames, uint3
  * the read (MiIssuePageFileRead) without the mutex, then completes the fault
  * (MiCompletePageFileRead). Any other status ends the fault at once.
  */
-static NTSTATUS MiResolvePageFileFault(MMPTE *PointerPte, MMPTE Contents,
+static NTSTATUS MiResolvePageFileFault(MMSUPPORT *Ws, MMPTE *PointerPte, MMPTE Contents,
                                        MMINPAGE_SUPPORT **ReadBlock)
 {
     MMPAGING_FILE *file = MmPagingFile[Contents.u.Soft.PageFileLow];
@@ -304,13 +306,13 @@ static NTSTATUS MiResolvePageFileFault(MMPTE *PointerPte, MMPTE Contents,
     if (!file || slot >= file->Size)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PAGEFILE_SLOT,
                      Contents.u.Soft.PageFileLow, slot, Contents.u.Long);
-    status = MiLockPfnForFault(PointerPte, Contents, true, &oldIrql);
+    status = MiLockPfnForFault(Ws, PointerPte, Contents, true, &oldIrql);
     if (status != STATUS_SUCCESS)
         return status;
     support = MiGetInPageSupportBlock();
     if (!support) {                                 /* every block is in a read: wait */
         UNLOCK_PFN(oldIrql);
-        return MiWaitForInPageSupport();
+        return MiWaitForInPageSupport(Ws);
     }
     support->File = file;
     support->Slot = slot;
@@ -348,7 +350,7 @@ static void MiIssuePageFileRead(MMINPAGE_SUPPORT *Support)
  * page that could not be read is STATUS_IN_PAGE_ERROR to a probe and KERNEL_DATA_INPAGE_ERROR
  * (0x7A) otherwise.
  */
-static NTSTATUS MiCompletePageFileRead(uintptr_t VirtualAddress, MMPTE *PointerPte,
+static NTSTATUS MiCompletePageFileRead(MMSUPPORT *Ws, uintptr_t VirtualAddress, MMPTE *PointerPte,
                                        MMINPAGE_SUPPORT *Support, void *TrapInformation)
 {
     uint32_t frame = Support->Frames[0];
@@ -368,7 +370,7 @@ static NTSTATUS MiCompletePageFileRead(uintptr_t VirtualAddress, MMPTE *PointerP
         return STATUS_REFAULT;
     }
     if (!NT_SUCCESS(status)) {
-        if (KeInvalidAccessAllowed(TrapInformation)) {
+        if (KeInvalidAccessAllowed(TrapInformation) || VirtualAddress < MmSystemRangeStart) {
             MiAbandonPageRead(PointerPte, frame);
             UNLOCK_PFN(oldIrql);
             return STATUS_IN_PAGE_ERROR;
@@ -383,7 +385,7 @@ static NTSTATUS MiCompletePageFileRead(uintptr_t VirtualAddress, MMPTE *PointerP
     pfn->u3.e1.PageLocation = ActiveAndValid;
     *PointerPte = MiMakeValidFromTransitionPte(*PointerPte, false);
     UNLOCK_PFN(oldIrql);
-    MiInsertSystemWorkingSet(VirtualAddress, frame);
+    MiInsertWorkingSetEntry(Ws, VirtualAddress, frame);
     return STATUS_PAGE_FAULT_PAGING_FILE;
 }
 
@@ -395,7 +397,7 @@ static NTSTATUS MiCompletePageFileRead(uintptr_t VirtualAddress, MMPTE *PointerP
  * PTE still holds Contents under the PFN lock: a standby page may have been reused meanwhile,
  * its PTE restored, and then the fault is sent round again (STATUS_REFAULT).
  */
-NTSTATUS MiAccessCheck(MMPTE *PointerPte, bool StoreInstruction, MMPTE Contents)
+NTSTATUS MiAccessCheck(MMSUPPORT *Ws, MMPTE *PointerPte, bool StoreInstruction, MMPTE Contents)
 {
     static const uint8_t MmReadWrite[8] = { 1, 10, 10, 10, 11, 11, 11, 11 };
     uint32_t protection = Contents.u.Soft.Protection;
@@ -408,7 +410,7 @@ NTSTATUS MiAccessCheck(MMPTE *PointerPte, bool StoreInstruction, MMPTE Contents)
         NTSTATUS status;
         KIRQL oldIrql;
 
-        status = MiLockPfnForFault(PointerPte, Contents, false, &oldIrql);
+        status = MiLockPfnForFault(Ws, PointerPte, Contents, false, &oldIrql);
         if (status != STATUS_SUCCESS)
             return status;
         unguarded.u.Soft.Protection = protection & ~MM_GUARD_PAGE;
@@ -422,7 +424,7 @@ NTSTATUS MiAccessCheck(MMPTE *PointerPte, bool StoreInstruction, MMPTE Contents)
     return STATUS_SUCCESS;
 }
 
-NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE *PointerPte,
+NTSTATUS MiDispatchFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t VirtualAddress, MMPTE *PointerPte,
                          void *TrapInformation)
 {
     MMPTE contents = *PointerPte;
@@ -430,19 +432,19 @@ NTSTATUS MiDispatchFault(bool StoreInstruction, uintptr_t VirtualAddress, MMPTE 
     NTSTATUS status;
 
     (void)StoreInstruction;
-    MmSystemCacheWs.PageFaultCount++;
+    Ws->PageFaultCount++;
     if (contents.u.Soft.Prototype)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PAGEABLE_PTE,
                      (uintptr_t)PointerPte, contents.u.Long, VirtualAddress);
     if (contents.u.Soft.Transition)
-        return MiResolveTransitionFault(VirtualAddress, PointerPte, contents);
+        return MiResolveTransitionFault(Ws, VirtualAddress, PointerPte, contents);
     if (contents.u.Soft.PageFileHigh == 0)
-        return MiResolveDemandZeroFault(VirtualAddress, PointerPte, contents);
-    status = MiResolvePageFileFault(PointerPte, contents, &support);
+        return MiResolveDemandZeroFault(Ws, VirtualAddress, PointerPte, contents);
+    status = MiResolvePageFileFault(Ws, PointerPte, contents, &support);
     if (status != STATUS_ISSUE_PAGING_IO)
         return status;
-    MiUnlockSystemWorkingSet();
+    MiUnlockWorkingSet(Ws);
     MiIssuePageFileRead(support);
-    MiLockSystemWorkingSet();
-    return MiCompletePageFileRead(VirtualAddress, PointerPte, support, TrapInformation);
+    MiLockWorkingSet(Ws);
+    return MiCompletePageFileRead(Ws, VirtualAddress, PointerPte, support, TrapInformation);
 }

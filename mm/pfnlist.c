@@ -249,18 +249,27 @@ static __attribute__((noreturn)) void MiNoPagesAvailable(void)
 /*
  * A standby page is about to be reused: the transition PTE that still points at it becomes
  * the PTE it was before the page came in (its OriginalPte: demand zero or a paging-file
- * slot), and its page table loses the share that PTE held.
+ * slot), and its page table loses the share that PTE held. A user page's PTE may be in any
+ * process's page table, so it is reached through hyperspace by the table's frame, as NT does.
  */
 void MiRestoreTransitionPte(uint32_t PageFrameIndex)
 {
     MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
     volatile MMPTE *pte = pfn->PteAddress;
+    void *mapped = NULL;
+    KIRQL hyperIrql = PASSIVE_LEVEL;
 
+    if (MiIsUserPteAddress(pfn->PteAddress)) {      /* perhaps another process's: map it */
+        mapped = MiMapPageInHyperSpace(pfn->u4.PteFrame, &hyperIrql);
+        pte = (volatile MMPTE *)((uintptr_t)mapped + BYTE_OFFSET(pfn->PteAddress));
+    }
     if (pte->u.Hard.Valid || !pte->u.Soft.Transition || pte->u.Soft.Prototype ||
         pte->u.Trans.PageFrameNumber != PageFrameIndex)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_TRANSITION_PTE,
-                     (uintptr_t)pte, pte->u.Long, PageFrameIndex);
+                     (uintptr_t)pfn->PteAddress, pte->u.Long, PageFrameIndex);
     pte->u.Long = pfn->OriginalPte.u.Long;
+    if (mapped)
+        MiUnmapPageInHyperSpace(mapped, hyperIrql);
     MiDecrementShareCount(pfn->u4.PteFrame);
 }
 

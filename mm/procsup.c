@@ -78,3 +78,202 @@ void MmDeleteKernelStack(void *PointerKernelStack, bool LargeStack)
     MiReleaseSystemPtes(pte, pages + MM_STACK_GUARD_PAGES, SystemPteSpace);
     MiReturnCommitment(pages);
 }
+
+/*
+ * Process address spaces, the parts that run in the process (NT's procsup.c).
+ *
+ * MmInitializeProcessAddressSpace, attached to the new process: its working-set list (NT's
+ * defaults: 50 pages minimum, 345 maximum), an empty VAD tree, the page of KUSER_SHARED_DATA
+ * mapped read-only for user mode at 0x7FFE0000, and — under /3GB, for an image that is not
+ * LARGE_ADDRESS_AWARE — a reservation nobody can free over everything above 2 GB, so the
+ * process sees NT's 2 GB.
+ */
+#define MI_DEFAULT_WS_MINIMUM   50
+#define MI_DEFAULT_WS_MAXIMUM   345
+#define MI_VAD_TAG              POOL_TAG('V', 'a', 'd', 'S')
+
+LIST_ENTRY MmWorkingSetExpansionHead = { &MmWorkingSetExpansionHead, &MmWorkingSetExpansionHead };
+KSPIN_LOCK MmExpansionLock;
+
+NTSTATUS MmInitializeProcessAddressSpace(KPROCESS *KProcess, bool LargeAddressAware)
+{
+    MMPROCESS *process = MiGetProcess(KProcess);
+    KAPC_STATE apcState;
+    NTSTATUS status = STATUS_SUCCESS;
+    MMPTE *pte;
+    KIRQL oldIrql;
+
+    KeStackAttachProcess(KProcess, &apcState);
+    MiInitializeProcessWorkingSetList(&process->Vm);
+    process->Vm.MinimumWorkingSetSize = MI_DEFAULT_WS_MINIMUM;
+    process->Vm.MaximumWorkingSetSize = MI_DEFAULT_WS_MAXIMUM;
+    process->Vm.LastTrimTime = KeTickCount;
+    MiInitializeAddressSpace(&process->AddressSpace);
+    process->HighestUserAddress = MmHighestUserAddress;
+
+    MiLockWorkingSet(&process->Vm);
+    if (!NT_SUCCESS(MiChargePageTableCommitment(process, MM_SHARED_USER_DATA_VA,
+                                                MM_SHARED_USER_DATA_VA)) ||
+        !MiMakePdeExistAndMakeValid(process, MM_SHARED_USER_DATA_VA)) {
+        status = STATUS_NO_MEMORY;
+    } else {
+        pte = MiGetPteAddress(MM_SHARED_USER_DATA_VA);
+        pte->u.Long = (MmSharedUserDataFrame << PAGE_SHIFT) | MM_PTE_VALID_MASK |
+                      MM_PTE_OWNER_MASK | MM_PTE_ACCESS_MASK;
+        MiIncrementUsedPtes(process, MM_SHARED_USER_DATA_VA);
+    }
+    MiUnlockWorkingSet(&process->Vm);
+
+    if (NT_SUCCESS(status) && !LargeAddressAware && MmHighestUserAddress > 0x7FFEFFFF) {
+        MMVAD_SHORT *vad = ExAllocatePoolWithTag(NonPagedPool, sizeof(*vad), MI_VAD_TAG);
+
+        if (vad) {
+            RtlZeroMemory(vad, sizeof(*vad));
+            vad->Node.StartingVpn = MM_KSEG0_BASE >> PAGE_SHIFT;
+            vad->Node.EndingVpn = MM_HIGHEST_VAD_ADDRESS >> PAGE_SHIFT;
+            vad->u.VadFlags.PrivateMemory = 1;
+            vad->u.VadFlags.NoChange = 1;
+            vad->u.VadFlags.Protection = MM_NOACCESS;
+            vad->u.VadFlags.CommitCharge = MM_MAX_COMMIT;
+            MiInsertVad(&process->AddressSpace, vad);
+        } else {
+            status = STATUS_NO_MEMORY;
+        }
+    }
+    process->AddressSpaceInitialized = 2;
+    KeAcquireSpinLock(&MmExpansionLock, &oldIrql);
+    InsertTailList(&MmWorkingSetExpansionHead, &process->Vm.WorkingSetExpansionLinks);
+    KeReleaseSpinLock(&MmExpansionLock, oldIrql);
+    KeUnstackDetachProcess(&apcState);
+    return status;
+}
+
+/*
+ * At the last thread's exit, in the process: every VAD and what it holds (pages, paging-file
+ * slots, page tables, commitment), the shared page's mapping, the working-set list's extra
+ * pages, and the page tables' commitment. What is left for MmDeleteProcessAddressSpace is the
+ * directory, the hyperspace table and the list's first page.
+ */
+void MmCleanProcessAddressSpace(KPROCESS *KProcess)
+{
+    MMPROCESS *process = MiGetProcess(KProcess);
+    MMADDRESS_NODE *node;
+    uint32_t listPages;
+    KIRQL oldIrql;
+
+    if (!process || process->AddressSpaceInitialized != 2 ||
+        (process->Flags & PS_PROCESS_FLAGS_VM_DELETED))
+        return;
+    KeAcquireSpinLock(&MmExpansionLock, &oldIrql);
+    RemoveEntryList(&process->Vm.WorkingSetExpansionLinks);
+    KeReleaseSpinLock(&MmExpansionLock, oldIrql);
+    MiLockAddressSpace(&process->AddressSpace);
+    process->Flags |= PS_PROCESS_FLAGS_VM_DELETED;
+    while ((node = MiGetFirstNode(&process->AddressSpace.VadRoot)) != NULL) {
+        MMVAD_SHORT *vad = CONTAINING_RECORD(node, MMVAD_SHORT, Node);
+        uint32_t charge = vad->u.VadFlags.CommitCharge;
+
+        MiLockWorkingSet(&process->Vm);
+        if (charge != MM_MAX_COMMIT)
+            MiDeleteVirtualAddresses(process, vad->Node.StartingVpn << PAGE_SHIFT,
+                                     (vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1),
+                                     vad->u.VadFlags.MemCommit, false);
+        MiRemoveVad(&process->AddressSpace, vad);
+        MiUnlockWorkingSet(&process->Vm);
+        if (charge != MM_MAX_COMMIT)
+            MiReturnProcessCommitment(process, charge);
+        process->VirtualSize -= (vad->Node.EndingVpn - vad->Node.StartingVpn + 1) * PAGE_SIZE;
+        ExFreePoolWithTag(vad, MI_VAD_TAG);
+    }
+    MiLockWorkingSet(&process->Vm);
+    MiGetPteAddress(MM_SHARED_USER_DATA_VA)->u.Long = MM_ZERO_PTE;
+    MI_FLUSH_SINGLE_TB(MM_SHARED_USER_DATA_VA);
+    MiDecrementUsedPtes(process, MM_SHARED_USER_DATA_VA);
+    MiDeletePageTableIfUnused(process, MM_SHARED_USER_DATA_VA);
+    for (uint32_t i = 0; i < MiGetPdeOffset(MmSystemRangeStart); i++) {
+        if (process->UsedPageTableEntries[i] != 0 || ((MMPTE *)PDE_BASE)[i].u.Hard.Valid)
+            KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_PROCESS_COMMIT,
+                         (uintptr_t)KProcess, i, process->UsedPageTableEntries[i]);
+    }
+    listPages = MiWorkingSetListPages(&process->Vm);
+    LOCK_PFN(oldIrql);
+    for (uint32_t i = 1; i < listPages; i++)
+        MiDeleteSystemPte(MiGetPteAddress(MM_WORKING_SET_LIST + i * PAGE_SIZE));
+    MiReturnResidentAvailable(listPages - 1);
+    UNLOCK_PFN(oldIrql);
+    MiUnlockWorkingSet(&process->Vm);
+    MiReturnPageTableCommitment(process);
+    MiUnlockAddressSpace(&process->AddressSpace);
+}
+
+/*
+ * The PEB and the TEBs (NT's MiCreatePebOrTeb): committed read-write pages in a VAD of their
+ * own that NtFreeVirtualMemory may not touch (NoChange), page-aligned rather than on the 64 KB
+ * grain: the PEB at PreferredBase (0x7FFDF000) if free, a TEB at the highest free pages below
+ * the shared data. The process is current; its commitment is charged.
+ */
+NTSTATUS MmCreatePebOrTeb(KPROCESS *KProcess, uint32_t Size, uintptr_t PreferredBase,
+                          uintptr_t *Base)
+{
+    MMPROCESS *process = MiGetProcess(KProcess);
+    uint32_t pages = BYTES_TO_PAGES(Size);
+    uintptr_t start = PreferredBase;
+    MMVAD_SHORT *vad;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    vad = ExAllocatePoolWithTag(NonPagedPool, sizeof(*vad), MI_VAD_TAG);
+    if (!vad)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    MiLockAddressSpace(&process->AddressSpace);
+    if (!start || MiCheckForConflictingVad(&process->AddressSpace, start,
+                                           start + pages * PAGE_SIZE - 1))
+        status = MiFindEmptyAddressRangeDown(&process->AddressSpace.VadRoot, pages * PAGE_SIZE,
+                                             PAGE_SIZE, 0, MM_HIGHEST_VAD_ADDRESS, &start);
+    if (NT_SUCCESS(status))
+        status = MiChargePageTableCommitment(process, start, start + pages * PAGE_SIZE - 1);
+    if (NT_SUCCESS(status))
+        status = MiChargeProcessCommitment(process, pages);
+    if (!NT_SUCCESS(status)) {
+        MiUnlockAddressSpace(&process->AddressSpace);
+        ExFreePoolWithTag(vad, MI_VAD_TAG);
+        return status == STATUS_COMMITMENT_LIMIT ? status : STATUS_NO_MEMORY;
+    }
+    RtlZeroMemory(vad, sizeof(*vad));
+    vad->Node.StartingVpn = start >> PAGE_SHIFT;
+    vad->Node.EndingVpn = (start >> PAGE_SHIFT) + pages - 1;
+    vad->u.VadFlags.PrivateMemory = 1;
+    vad->u.VadFlags.MemCommit = 1;
+    vad->u.VadFlags.NoChange = 1;
+    vad->u.VadFlags.Protection = MM_READWRITE;
+    vad->u.VadFlags.CommitCharge = pages;
+    MiLockWorkingSet(&process->Vm);
+    MiInsertVad(&process->AddressSpace, vad);
+    MiUnlockWorkingSet(&process->Vm);
+    process->VirtualSize += pages * PAGE_SIZE;
+    process->PeakVirtualSize = MAX(process->PeakVirtualSize, process->VirtualSize);
+    MiUnlockAddressSpace(&process->AddressSpace);
+    *Base = start;
+    return STATUS_SUCCESS;
+}
+
+/* A thread's TEB goes at its exit (the process is current). */
+void MmDeleteTeb(KPROCESS *KProcess, uintptr_t Teb)
+{
+    MMPROCESS *process = MiGetProcess(KProcess);
+    MMVAD_SHORT *vad;
+
+    MiLockAddressSpace(&process->AddressSpace);
+    vad = MiLocateAddress(&process->AddressSpace, Teb);
+    if (vad && vad->u.VadFlags.NoChange && (vad->Node.StartingVpn << PAGE_SHIFT) == Teb &&
+        !(process->Flags & PS_PROCESS_FLAGS_VM_DELETED)) {
+        MiLockWorkingSet(&process->Vm);
+        MiDeleteVirtualAddresses(process, Teb, (vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1),
+                                 true, false);
+        MiRemoveVad(&process->AddressSpace, vad);
+        MiUnlockWorkingSet(&process->Vm);
+        MiReturnProcessCommitment(process, vad->u.VadFlags.CommitCharge);
+        process->VirtualSize -= (vad->Node.EndingVpn - vad->Node.StartingVpn + 1) * PAGE_SIZE;
+        ExFreePoolWithTag(vad, MI_VAD_TAG);
+    }
+    MiUnlockAddressSpace(&process->AddressSpace);
+}

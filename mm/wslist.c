@@ -14,6 +14,10 @@
  * still take it back without I/O. Which page leaves is decided as NT does, by a clock over
  * the entries with the PTEs' accessed bits and a two-bit age.
  *
+ * A process's working set works the same way, with its list in the process's hyperspace at
+ * MmWorkingSetList (0xC0502000): only the current process's list is addressable, so whoever
+ * changes another process's working set attaches to it first (the working-set manager does).
+ *
  * The working set is protected by its mutex (held at APC_LEVEL, so page faults stay possible);
  * page state changes additionally take the PFN lock.
  */
@@ -38,7 +42,7 @@ static bool MiGrowWorkingSetList(MMWSL *Wsl)
     KIRQL oldIrql;
     uint32_t frame;
 
-    if (va >= MmSystemCacheStart)
+    if (va >= Wsl->HighestPermittedHashAddress)
         return false;
     LOCK_PFN(oldIrql);
     if (MmAvailablePages == 0 || !MiChargeResidentAvailable(1)) {
@@ -71,10 +75,69 @@ void MiInitializeSystemWorkingSet(void)
     wsl->FirstFree = WSLE_NULL_INDEX;
     wsl->Wsle = (MMWSLE *)(wsl + 1);
     wsl->LastInitializedWsle = (PAGE_SIZE - sizeof(MMWSL)) / sizeof(MMWSLE);
+    wsl->HighestPermittedHashAddress = MmSystemCacheStart;
     MmSystemCacheWs.VmWorkingSetList = wsl;
     MmSystemCacheWs.MinimumWorkingSetSize = MI_SYSTEM_WS_MINIMUM;
     MmSystemCacheWs.MaximumWorkingSetSize = MmAvailablePages - MI_MAXIMUM_WS_HEADROOM;
     ExInitializeFastMutex(&MmSystemCacheWs.WorkingSetMutex);
+}
+
+/*
+ * A process's list, in its hyperspace: the first page was made with the address space
+ * (procx86.c); the list may grow through the rest of hyperspace's first page table. The
+ * process is current.
+ */
+void MiInitializeProcessWorkingSetList(MMSUPPORT *Ws)
+{
+    MMWSL *wsl = (MMWSL *)MM_WORKING_SET_LIST;
+
+    RtlZeroMemory(wsl, sizeof(*wsl));
+    wsl->FirstFree = WSLE_NULL_INDEX;
+    wsl->Wsle = (MMWSLE *)(wsl + 1);
+    wsl->LastInitializedWsle = (PAGE_SIZE - sizeof(MMWSL)) / sizeof(MMWSLE);
+    wsl->HighestPermittedHashAddress = MM_PROCESS_WSL_END;
+    Ws->VmWorkingSetList = wsl;
+    Ws->IsProcess = true;
+    ExInitializeFastMutex(&Ws->WorkingSetMutex);
+}
+
+/* The pages the list occupies, the first included. */
+uint32_t MiWorkingSetListPages(const MMSUPPORT *Ws)
+{
+    const MMWSL *wsl = Ws->VmWorkingSetList;
+
+    return (uint32_t)(PAGE_ALIGN_UP((uintptr_t)&wsl->Wsle[wsl->LastInitializedWsle]) -
+                      (uintptr_t)wsl) / PAGE_SIZE;
+}
+
+void MiLockWorkingSet(MMSUPPORT *Ws)
+{
+    if (!Ws->IsProcess) {
+        MiLockSystemWorkingSet();
+        return;
+    }
+    ExAcquireFastMutex(&Ws->WorkingSetMutex);
+    KeGetCurrentThread()->OwnsProcessWorkingSet++;
+}
+
+void MiUnlockWorkingSet(MMSUPPORT *Ws)
+{
+    if (!Ws->IsProcess) {
+        MiUnlockSystemWorkingSet();
+        return;
+    }
+    KeGetCurrentThread()->OwnsProcessWorkingSet--;
+    ExReleaseFastMutex(&Ws->WorkingSetMutex);
+}
+
+MMSUPPORT *MiWorkingSetOf(uintptr_t VirtualAddress)
+{
+    MMPROCESS *process;
+
+    if (VirtualAddress >= MmSystemRangeStart)
+        return &MmSystemCacheWs;
+    process = MiGetProcess(KeGetCurrentProcess());
+    return process ? &process->Vm : NULL;
 }
 
 void MiLockSystemWorkingSet(void)
@@ -108,11 +171,13 @@ static uint32_t MiAllocateWsle(MMWSL *Wsl)
     return Wsl->NextNewEntry++;
 }
 
-static void MiFreeWsle(MMWSL *Wsl, uint32_t Index)
+static void MiFreeWsle(MMSUPPORT *Ws, uint32_t Index)
 {
-    Wsl->Wsle[Index].u1.Long = Wsl->FirstFree << MM_FREE_WSLE_SHIFT;
-    Wsl->FirstFree = Index;
-    MmSystemCacheWs.WorkingSetSize--;
+    MMWSL *wsl = Ws->VmWorkingSetList;
+
+    wsl->Wsle[Index].u1.Long = wsl->FirstFree << MM_FREE_WSLE_SHIFT;
+    wsl->FirstFree = Index;
+    Ws->WorkingSetSize--;
 }
 
 /*
@@ -122,7 +187,11 @@ static void MiFreeWsle(MMWSL *Wsl, uint32_t Index)
  */
 void MiInsertSystemWorkingSet(uintptr_t VirtualAddress, uint32_t PageFrameIndex)
 {
-    MMSUPPORT *ws = &MmSystemCacheWs;
+    MiInsertWorkingSetEntry(&MmSystemCacheWs, VirtualAddress, PageFrameIndex);
+}
+
+void MiInsertWorkingSetEntry(MMSUPPORT *ws, uintptr_t VirtualAddress, uint32_t PageFrameIndex)
+{
     MMWSL *wsl = ws->VmWorkingSetList;
     uint32_t index;
 
@@ -148,7 +217,12 @@ void MiInsertSystemWorkingSet(uintptr_t VirtualAddress, uint32_t PageFrameIndex)
 /* Forget the entry of a page that is being deleted (its PTE is the caller's business). */
 void MiRemoveSystemWorkingSetEntry(uint32_t WorkingSetIndex)
 {
-    MiFreeWsle(MmSystemCacheWs.VmWorkingSetList, WorkingSetIndex);
+    MiFreeWsle(&MmSystemCacheWs, WorkingSetIndex);
+}
+
+void MiRemoveWorkingSetEntry(MMSUPPORT *Ws, uint32_t WorkingSetIndex)
+{
+    MiFreeWsle(Ws, WorkingSetIndex);
 }
 
 /*
@@ -174,7 +248,7 @@ static void MiEvictWsle(MMSUPPORT *Ws, uint32_t Index)
         MiSetModified(pfn);
     MiDecrementShareCount(contents.u.Hard.PageFrameNumber);
     UNLOCK_PFN(oldIrql);
-    MiFreeWsle(wsl, Index);
+    MiFreeWsle(Ws, Index);
     Ws->TrimmedPages++;
 }
 

@@ -43,3 +43,52 @@ uint32_t MmEmptySystemWorkingSet(void)
     MiUnlockSystemWorkingSet();
     return trimmed;
 }
+
+/*
+ * SetProcessWorkingSetSize (NtSetInformationProcess, ProcessQuotaLimits): the current process's
+ * minimum and maximum in bytes; both 0xFFFFFFFF empties the working set. NT's checks: the
+ * maximum not below the minimum, at least 20 pages minimum, and the maximum within what memory
+ * allows (STATUS_INVALID_PARAMETER otherwise, STATUS_WORKING_SET_QUOTA when the pages to lock
+ * would not fit).
+ */
+NTSTATUS MmAdjustWorkingSetSize(KPROCESS *KProcess, uint32_t Minimum, uint32_t Maximum)
+{
+    MMPROCESS *process = MiGetProcess(KProcess);
+    MMSUPPORT *ws;
+    uint32_t minimum = Minimum / PAGE_SIZE, maximum = Maximum / PAGE_SIZE;
+
+    if (!process)
+        return STATUS_INVALID_PARAMETER;
+    ws = &process->Vm;
+    MiLockWorkingSet(ws);
+    if (Minimum == 0xFFFFFFFF && Maximum == 0xFFFFFFFF) {
+        MiTrimWorkingSet(ws, ws->WorkingSetSize, 0);
+        MiUnlockWorkingSet(ws);
+        return STATUS_SUCCESS;
+    }
+    if (Minimum == 0 && Maximum == 0) {
+        MiUnlockWorkingSet(ws);
+        return STATUS_SUCCESS;
+    }
+    if (minimum < 20 || maximum < minimum || maximum > MmNumberOfPhysicalPages ||
+        maximum > (MM_PROCESS_WSL_END - MM_WORKING_SET_LIST) / sizeof(MMWSLE)) {
+        MiUnlockWorkingSet(ws);
+        return minimum > MmAvailablePages ? STATUS_WORKING_SET_QUOTA : STATUS_INVALID_PARAMETER;
+    }
+    ws->MinimumWorkingSetSize = minimum;
+    ws->MaximumWorkingSetSize = maximum;
+    if (ws->WorkingSetSize > maximum)
+        MiTrimWorkingSet(ws, ws->WorkingSetSize - maximum, 0);
+    MiUnlockWorkingSet(ws);
+    return STATUS_SUCCESS;
+}
+
+uint32_t MmNumberOfPhysicalPagesForUser(void)
+{
+    return MmNumberOfPhysicalPages;
+}
+
+uint32_t MmHighestPhysicalPageForUser(void)
+{
+    return MmHighestPhysicalPage;
+}

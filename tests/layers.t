@@ -11,13 +11,13 @@ use File::Find;
 use Mm386;
 
 # Lowest first. rtl and inc sit beside every layer (hal included); tests are above all.
-my @order = qw(boot hal kernel/ke kernel/ex kernel/io mm kernel/kd kernel/init);
+my @order = qw(boot hal kernel/ke kernel/ex kernel/io mm kernel/ob kernel/ps kernel/kd kernel/init);
 my %rank = map { $order[$_] => $_ } 0 .. $#order;
 my %beside = map { $_ => 1 } qw(kernel/rtl kernel/inc);
 my %upcall = map { $_ => 1 } qw(kernel/ke/trap.c kernel/ke/thread.c kernel/ke/bugcheck.c);
 
 my @files;
-find(sub { push @files, $File::Find::name if /\.(c|h|S)$/ }, map { "$TOP/$_" } @order,
+find(sub { push @files, $File::Find::name if /\.(c|h|S)$/ }, grep { -d } map { "$TOP/$_" } @order,
      'kernel/rtl', 'kernel/inc');
 my (%edges, @bad);
 for my $path (sort @files) {

@@ -1,5 +1,5 @@
 /*
- * kernel/ex/ex.h: executive support above Ke: fast mutexes. (The pool front-ends,
+ * kernel/ex/ex.h: executive support above Ke: fast mutexes and work items. (The pool front-ends,
  * ExAllocatePoolWithTag and ExFreePoolWithTag, are built on Mm's pool pages and live in mm/pool.c,
  * declared in mm/mm.h.)
  */
@@ -20,5 +20,59 @@ typedef struct _FAST_MUTEX {
 void ExInitializeFastMutex(FAST_MUTEX *FastMutex);
 void ExAcquireFastMutex(FAST_MUTEX *FastMutex);
 void ExReleaseFastMutex(FAST_MUTEX *FastMutex);
+
+/*
+ * User buffers (probe.c): NT's ProbeForRead/ProbeForWrite, returning the status NT would raise
+ * (STATUS_DATATYPE_MISALIGNMENT, STATUS_ACCESS_VIOLATION), and capturing to or returning from a
+ * buffer of the previous mode: user buffers are probed and copied with KeCopyMemorySafe,
+ * kernel ones copied as they are. ExUserProbeAddress is MmUserProbeAddress (Mm sets both).
+ */
+extern uintptr_t ExUserProbeAddress;
+NTSTATUS ProbeForRead(const void *Address, uint32_t Length, uint32_t Alignment);
+NTSTATUS ProbeForWrite(void *Address, uint32_t Length, uint32_t Alignment);
+NTSTATUS ExCaptureFromMode(KPROCESSOR_MODE Mode, void *Destination, const void *Source,
+                           uint32_t Length, uint32_t Alignment);
+NTSTATUS ExReturnToMode(KPROCESSOR_MODE Mode, void *Destination, const void *Source,
+                        uint32_t Length, uint32_t Alignment);
+#define ExCapture(Destination, Source) \
+    ExCaptureFromMode(ExGetPreviousMode(), (Destination), (Source), sizeof(*(Destination)), \
+                      __alignof__(*(Destination)))
+#define ExReturn(Destination, Source) \
+    ExReturnToMode(ExGetPreviousMode(), (Destination), (Source), sizeof(*(Source)), \
+                   __alignof__(*(Source)))
+
+/*
+ * Work items (worker.c): WorkerRoutine(Parameter) called at PASSIVE_LEVEL by a system worker
+ * thread. ExQueueWorkItem may be called up to DISPATCH_LEVEL; the item is the worker's from
+ * then until its routine is called (the routine may free it or queue it again); queueing it
+ * twice is WORKER_INVALID (0, item, queue type, 0). NT's layout.
+ */
+typedef enum _WORK_QUEUE_TYPE {
+    CriticalWorkQueue,
+    DelayedWorkQueue,
+    HyperCriticalWorkQueue,
+    MaximumWorkQueue,
+} WORK_QUEUE_TYPE;
+
+typedef void WORKER_THREAD_ROUTINE(void *Parameter);
+
+typedef struct _WORK_QUEUE_ITEM {
+    LIST_ENTRY List;                /* Flink NULL while not queued */
+    WORKER_THREAD_ROUTINE *WorkerRoutine;
+    void *Parameter;
+} WORK_QUEUE_ITEM;
+
+_Static_assert(sizeof(WORK_QUEUE_ITEM) == 16, "NT x86's WORK_QUEUE_ITEM");
+
+static inline void ExInitializeWorkItem(WORK_QUEUE_ITEM *Item, WORKER_THREAD_ROUTINE *Routine,
+                                        void *Parameter)
+{
+    Item->List.Flink = NULL;
+    Item->WorkerRoutine = Routine;
+    Item->Parameter = Parameter;
+}
+
+void ExQueueWorkItem(WORK_QUEUE_ITEM *WorkItem, WORK_QUEUE_TYPE QueueType);
+void ExInitializeWorkerThreads(void);       /* phase 1, once Mm can make kernel stacks */
 
 #endif

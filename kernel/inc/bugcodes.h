@@ -2,12 +2,16 @@
 #ifndef KERNEL_BUGCODES_H
 #define KERNEL_BUGCODES_H
 
+#define APC_INDEX_MISMATCH                          0x00000001
+#define INVALID_PROCESS_ATTACH_ATTEMPT              0x00000005
+#define INVALID_PROCESS_DETACH_ATTEMPT              0x00000006
 #define IRQL_NOT_GREATER_OR_EQUAL                   0x00000009
 #define IRQL_NOT_LESS_OR_EQUAL                      0x0000000A
 #define MUTEX_LEVEL_NUMBER_VIOLATION                0x0000000D
 #define SPIN_LOCK_ALREADY_OWNED                     0x0000000F
 #define SPIN_LOCK_NOT_OWNED                         0x00000010
 #define THREAD_NOT_MUTEX_OWNER                      0x00000011
+#define REFERENCE_BY_POINTER                        0x00000018
 #define KMODE_EXCEPTION_NOT_HANDLED                 0x0000001E
 #define MANUALLY_INITIATED_CRASH                    0x000000E2
 #define BAD_POOL_HEADER                             0x00000019
@@ -28,8 +32,13 @@
 #define ATTEMPTED_WRITE_TO_READONLY_MEMORY          0x000000BE
 #define SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION     0x000000C1
 #define BAD_POOL_CALLER                             0x000000C2
+#define WORKER_THREAD_RETURNED_AT_BAD_IRQL          0x000000E1
+#define WORKER_INVALID                              0x000000E4
 #define DRIVER_CORRUPTED_EXPOOL                     0x000000C5
 #define PAGE_FAULT_IN_FREED_SPECIAL_POOL            0x000000CC
+#define PROCESS_HAS_LOCKED_PAGES                    0x00000076
+#define KERNEL_MODE_EXCEPTION_NOT_HANDLED           0x0000008E
+#define INVALID_WORK_QUEUE_ITEM                     0x00000096
 #define PAGE_FAULT_BEYOND_END_OF_ALLOCATION         0x000000CD
 
 #endif

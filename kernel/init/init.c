@@ -6,6 +6,8 @@
  */
 #include "kernel/init/init.h"
 #include "kernel/kd/kd.h"
+#include "kernel/ob/ob.h"
+#include "kernel/ps/ps.h"
 #include "mm/mm.h"
 #include "hal/hal.h"
 
@@ -19,6 +21,7 @@ void KiSystemStartup(uint32_t Magic)
     KiInitializeThreads();
     KiCaptureLoaderBlock(Magic);
     KiPrintMemoryMap();
+    KiPrintLoaderModules();
     KiParseBootOptions();
 
     HalInitializePic();
@@ -30,6 +33,9 @@ void KiSystemStartup(uint32_t Magic)
     KiInitializeDisks();
     MmInitSystem(1);
     KeStartBalanceSetManager(&MmWorkingSetManagerEvent, MmWorkingSetManager);
+    ExInitializeWorkerThreads();
+    ObInitSystem();
+    PsInitSystem();
     KiCreatePagingFiles();
 
     if (KeBootOptions.Crash && !KdCrash(KeBootOptions.Crash)) {
@@ -40,5 +46,8 @@ void KiSystemStartup(uint32_t Magic)
         HalExitToHost(KdRunTests(KeBootOptions.Test) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
     if (KeBootOptions.Bench)
         HalExitToHost(KiRunBenchmarks(KeBootOptions.Bench) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
+    if (KeBootOptions.Run)
+        HalExitToHost(KiRunFirstProcess(KeBootOptions.Run) == STATUS_SUCCESS ? HAL_EXIT_SUCCESS
+                                                                              : HAL_EXIT_FAILURE);
     KdShell();
 }

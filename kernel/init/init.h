@@ -11,6 +11,7 @@
 /* The loader's information (loader.c), copied out of the multiboot structures. */
 void KiCaptureLoaderBlock(uint32_t Magic);
 void KiPrintMemoryMap(void);
+void KiPrintLoaderModules(void);
 void KiCopyLoaderCommandLine(char *Buffer, size_t Size);     /* also before the image moves */
 
 /* Boot options (options.c), parsed once from KeLoaderBlock.CommandLine. */
@@ -29,5 +30,7 @@ bool KiRunTests(const char *Globs);
 
 /* Benchmarks (benchrun.c): run those matching Globs; false when none matched. */
 bool KiRunBenchmarks(const char *Globs);
+
+NTSTATUS KiRunFirstProcess(const char *CommandLine);     /* run.c */
 
 #endif

@@ -88,6 +88,21 @@ static bool KiParsePagingFiles(KBOOT_OPTIONS *Options, const char *Value)
     return true;
 }
 
+/*
+ * run="<program> <arguments>": the program (a loader module's name) to start as the first
+ * process, with its command line. Quoted, the value keeps its blanks (RtlSplitCommandLine); GRUB's
+ * quoting of it is undone in loader.c. Only stored here: starting it is the process code's.
+ */
+static bool KiParseRun(KBOOT_OPTIONS *Options, const char *Value)
+{
+    while (*Value == ' ' || *Value == '\t')
+        Value++;
+    if (*Value == '\0')
+        return false;
+    Options->Run = Value;
+    return true;
+}
+
 static const KOPTION_DEFINITION KiOptionDefinitions[] = {
     { "test", true, KiParseTest },
     { "crash", true, KiParseCrash },
@@ -96,6 +111,7 @@ static const KOPTION_DEFINITION KiOptionDefinitions[] = {
     { "3gb", false, KiParse3Gb },
     { "increaseuserva", true, KiParseIncreaseUserVa },
     { "specialpool", true, KiParseSpecialPool },
+    { "run", true, KiParseRun },
 };
 
 static const KOPTION_DEFINITION *KiFindOption(const char *Name)

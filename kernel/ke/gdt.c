@@ -6,7 +6,9 @@
  *   0x10  KGDT_R0_DATA   flat 4 GiB, ring 0 data
  *   0x18  KGDT_R3_CODE   flat 4 GiB, ring 3 code
  *   0x20  KGDT_R3_DATA   flat 4 GiB, ring 3 data
- *   0x28  KGDT_TSS       KiTss: where the processor saves state on a task switch
+ *   0x28  KGDT_TSS       KiTss: where the processor saves state on a task switch; Esp0 is
+ *                        the running thread's kernel stack, for traps from ring 3
+ *   0x38  KGDT_R3_TEB    ring 3 data, one page at the running thread's TEB (user FS = 0x3B)
  *   0x50  KGDT_DF_TSS    KiDoubleFaultTss: the double fault's own stack, so a kernel stack
  *                        overflow still reaches KiTrap08 and a bugcheck
  */
@@ -22,6 +24,8 @@
 #define SEG_DATA_R3     0xF2
 #define SEG_TSS32       0x89        /* present, ring 0, 32-bit TSS (available) */
 #define SEG_FLAT_FLAGS  0xC         /* 4 KiB granularity, 32-bit */
+#define SEG_BYTE_FLAGS  0x4         /* byte granularity, 32-bit */
+#define PAGE_SIZE_BYTES 0x1000
 
 typedef struct _KGDTENTRY {
     uint16_t LimitLow;
@@ -63,6 +67,7 @@ void KiInitializeGdt(void)
     KiSetGdtEntry(KGDT_R3_CODE, 0, 0xFFFFF, SEG_CODE_R3, SEG_FLAT_FLAGS);
     KiSetGdtEntry(KGDT_R3_DATA, 0, 0xFFFFF, SEG_DATA_R3, SEG_FLAT_FLAGS);
     KiSetGdtEntry(KGDT_TSS, (uintptr_t)&KiTss, sizeof(KTSS) - 1, SEG_TSS32, 0);
+    KiSetGdtEntry(KGDT_R3_TEB, 0, PAGE_SIZE_BYTES - 1, SEG_DATA_R3, SEG_BYTE_FLAGS);
     KiSetGdtEntry(KGDT_DF_TSS, (uintptr_t)&KiDoubleFaultTss, sizeof(KTSS) - 1, SEG_TSS32, 0);
 
     KiTss.Ss0 = KGDT_R0_DATA;
@@ -97,4 +102,10 @@ void KiInitializeGdt(void)
         :
         : "m"(gdtr), "i"(KGDT_R0_CODE), "i"(KGDT_R0_DATA), "i"(KGDT_TSS)
         : "eax", "memory");
+}
+
+/* The running thread's TEB becomes FS's segment in user mode (at each switch to a thread). */
+void KiSetTebDescriptor(uintptr_t Teb)
+{
+    KiSetGdtEntry(KGDT_R3_TEB, Teb, PAGE_SIZE_BYTES - 1, SEG_DATA_R3, SEG_BYTE_FLAGS);
 }

@@ -1,5 +1,5 @@
 /*
- * kernel/ke/ke.h: the kernel's contract (Ke, and the few Ps/Ob entry points its threads have
+ * kernel/ke/ke.h: the kernel's contract (Ke, and the few Ps entry points its threads have
  * until processes exist): trap frames, bugchecks, debug output, the clock, interrupts,
  * dispatcher objects, threads, probing memory that may be invalid, and the start-up state the
  * loader hands over. Everything above Ke (Ex, Io, Mm, Kd, init) reaches it through this header.
@@ -10,6 +10,7 @@
 #include "kernel/rtl/rtl.h"
 #include "kernel/inc/ntstatus.h"
 #include "kernel/inc/bugcodes.h"
+#include "kernel/inc/ntpeb.h"
 
 typedef enum _MODE { KernelMode, UserMode } KPROCESSOR_MODE;
 
@@ -19,8 +20,13 @@ typedef enum _MODE { KernelMode, UserMode } KPROCESSOR_MODE;
 #define KGDT_R3_CODE        0x18
 #define KGDT_R3_DATA        0x20
 #define KGDT_TSS            0x28
+#define KGDT_R0_PCR         0x30        /* not used: mm386 has no PCR; kept free as in NT */
+#define KGDT_R3_TEB         0x38        /* the running thread's TEB, one page; FS in user mode */
 #define KGDT_DF_TSS         0x50
 #define KGDT_NUMBER         12
+#define KGDT_R3_CODE_USER   (KGDT_R3_CODE | 3)  /* 0x1B */
+#define KGDT_R3_DATA_USER   (KGDT_R3_DATA | 3)  /* 0x23 */
+#define KGDT_R3_TEB_USER    (KGDT_R3_TEB | 3)   /* 0x3B */
 #define MODE_MASK           1       /* the RPL bit that distinguishes user from kernel CS */
 
 /*
@@ -121,6 +127,7 @@ void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *SpinLock);
 typedef enum _KOBJECTS {
     EventNotificationObject = 0,
     EventSynchronizationObject = 1,
+    ProcessObject = 3,
     ThreadObject = 6,
 } KOBJECTS;
 
@@ -142,7 +149,13 @@ typedef struct _KWAIT_BLOCK {
     LIST_ENTRY WaitListEntry;       /* on the object's WaitListHead */
     struct _KTHREAD *Thread;
     DISPATCHER_HEADER *Object;
+    uint16_t WaitKey;               /* its index: STATUS_WAIT_0 + WaitKey ends a WaitAny */
+    uint16_t WaitType;              /* WaitAll or WaitAny */
 } KWAIT_BLOCK;
+
+typedef enum _WAIT_TYPE { WaitAll, WaitAny } WAIT_TYPE;
+#define MAXIMUM_WAIT_OBJECTS    64
+#define THREAD_WAIT_OBJECTS     3   /* KeWaitForMultipleObjects needs a caller's array above */
 
 /* Threads (thread.c, sched.c). Priorities 0-31; higher runs first. */
 typedef int8_t KPRIORITY;
@@ -161,6 +174,28 @@ typedef enum _KTHREAD_STATE {
 
 typedef void (*KSTART_ROUTINE)(void *StartContext);
 
+/*
+ * KPROCESS: an address space and the threads that run in it (NT's ke.h). It is a dispatcher
+ * object, signaled when the process has exited. DirectoryTableBase[0] is the CR3 value,
+ * [1] the hyperspace page table's frame << 12. EPROCESS (kernel/ps/) begins with it, followed
+ * by Mm's part (MMPROCESS, mm/mm.h), so Mm reaches its part from the KPROCESS a thread runs in.
+ */
+typedef struct _KPROCESS {
+    DISPATCHER_HEADER Header;
+    uint32_t DirectoryTableBase[2];
+    LIST_ENTRY ThreadListHead;          /* KTHREAD.ProcessThreadListEntry */
+    uint32_t StackCount;                /* threads attached to it or running in it */
+    uintptr_t UserExceptionDispatcher;  /* the image's KiUserExceptionDispatcher, 0: none */
+    uint32_t ActiveThreads;             /* threads not yet terminated */
+} KPROCESS;
+
+/* KAPC_STATE, the part of it mm386 has: the process whose address space the thread is in. */
+typedef struct _KAPC_STATE {
+    KPROCESS *Process;
+} KAPC_STATE;
+
+#define KI_NPX_SAVE_AREA_SIZE   108     /* fnsave's image of the x87 state */
+
 typedef struct _KTHREAD {
     DISPATCHER_HEADER Header;       /* signaled when the thread has terminated */
     LIST_ENTRY WaitListEntry;       /* on a ready queue, or the terminated list */
@@ -172,7 +207,10 @@ typedef struct _KTHREAD {
     KPRIORITY Priority;
     int8_t Quantum;                 /* clock ticks left before equal priority may run */
     NTSTATUS WaitStatus;
-    KWAIT_BLOCK WaitBlock;
+    KWAIT_BLOCK WaitBlock;          /* a single wait's block */
+    KWAIT_BLOCK *WaitBlockList;     /* the blocks of the wait in progress */
+    uint32_t WaitBlockCount;
+    KWAIT_BLOCK WaitBlocks[THREAD_WAIT_OBJECTS];
     uint32_t WaitDeadline;          /* KeTickCount at which a timed wait ends */
     bool WaitTimed;
     LIST_ENTRY TimerListEntry;
@@ -182,7 +220,25 @@ typedef struct _KTHREAD {
     int32_t ReferenceCount;
     uint32_t UniqueThread;
     uint32_t OwnsSystemWorkingSet;  /* Mm: how deep this thread holds the system WS lock */
+    uint32_t OwnsProcessWorkingSet; /* Mm: the same for its process's working set */
     char Name[16];
+    /* Processes (procobj.c): the thread's own process, and the one it is attached to. */
+    KPROCESS *Process;
+    KAPC_STATE ApcState;            /* ApcState.Process: whose address space is loaded */
+    KAPC_STATE SavedApcState;
+    uint8_t ApcStateIndex;          /* 1 while attached */
+    LIST_ENTRY ProcessThreadListEntry;
+    /* User mode: the TEB, the x87 state while another thread runs, and what the return to
+     * user mode must do first. */
+    KPROCESSOR_MODE PreviousMode;   /* of the system service running now */
+    KPROCESSOR_MODE WaitMode;       /* UserMode: the wait ends when the thread is terminated */
+    bool UserThread;                /* has a ring 3 context; saves the x87 state on switches */
+    bool ContextReplaced;           /* a service rewrote the trap frame (NtContinue ...) */
+    volatile bool TerminationPending;
+    NTSTATUS TerminationStatus;
+    uintptr_t Teb;
+    uint8_t NpxState[KI_NPX_SAVE_AREA_SIZE] __attribute__((aligned(4)));
+    uint32_t UserTime, KernelTime;  /* clock ticks spent in each mode */
 } KTHREAD;
 
 KTHREAD *KeGetCurrentThread(void);
@@ -190,7 +246,7 @@ KTHREAD *KeGetNextThread(KTHREAD *Previous);   /* every thread in creation order
 NTSTATUS PsCreateSystemThread(KTHREAD **Thread, KSTART_ROUTINE StartRoutine, void *StartContext,
                               KPRIORITY Priority, const char *Name);
 __attribute__((noreturn)) void PsTerminateSystemThread(NTSTATUS ExitStatus);
-void ObDereferenceObject(void *Object);     /* threads: the last reference frees it */
+void KeDereferenceThread(KTHREAD *Thread);  /* the last reference frees it */
 KPRIORITY KeSetPriorityThread(KTHREAD *Thread, KPRIORITY Priority);
 void KiInitializeThreads(void);
 void KiStartIdleThread(void);          /* once Mm can give it a stack */
@@ -206,6 +262,12 @@ void KeStartBalanceSetManager(KEVENT *WakeEvent, void (*Work)(void));
 NTSTATUS KeWaitForSingleObject(void *Object, uint32_t WaitReason, KPROCESSOR_MODE WaitMode,
                                bool Alertable, const int64_t *Timeout);
 NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, bool Alertable, const int64_t *Interval);
+/* Count objects (at most MAXIMUM_WAIT_OBJECTS; WaitBlockArray needed above THREAD_WAIT_OBJECTS):
+ * WaitAny ends with STATUS_WAIT_0 + the index of a signaled one, WaitAll when all are at once.
+ * A UserMode wait ends with STATUS_KERNEL_APC when the thread is asked to terminate. */
+NTSTATUS KeWaitForMultipleObjects(uint32_t Count, void *Object[], WAIT_TYPE WaitType,
+                                  uint32_t WaitReason, KPROCESSOR_MODE WaitMode, bool Alertable,
+                                  const int64_t *Timeout, KWAIT_BLOCK *WaitBlockArray);
 #define Executive               0
 #define KI_MILLISECONDS(ms)     ((int64_t)(ms) * -10000)
 
@@ -231,12 +293,95 @@ typedef struct _KDPC {
 void KeInitializeDpc(KDPC *Dpc, KDEFERRED_ROUTINE DeferredRoutine, void *DeferredContext);
 bool KeInsertQueueDpc(KDPC *Dpc, void *SystemArgument1, void *SystemArgument2);
 
+/*
+ * Processes and attaching (procobj.c). KeInitializeProcess: an empty process whose page
+ * directory is DirectoryTableBase. KeStackAttachProcess makes Process's address space the
+ * current one for the calling thread (nesting allowed; INVALID_PROCESS_ATTACH_ATTEMPT from a
+ * DPC), KeUnstackDetachProcess undoes it. KeInitialSystemProcess is the system's own.
+ */
+extern KPROCESS KeInitialSystemProcess;
+void KeInitializeProcess(KPROCESS *Process, uint32_t DirectoryTableBase, uint32_t HyperSpaceTable);
+void KeStackAttachProcess(KPROCESS *Process, KAPC_STATE *ApcState);
+void KeUnstackDetachProcess(KAPC_STATE *ApcState);
+void KeTerminateProcess(KPROCESS *Process);     /* signaled: its waiters wake */
+static inline KPROCESS *KeGetCurrentProcess(void)
+{
+    extern KTHREAD *KiCurrentThread;
+    return KiCurrentThread->ApcState.Process;
+}
+
+/*
+ * Threads in processes (thread.c). KeInitializeThread prepares Thread (memory the caller owns,
+ * NT's ETHREAD.Tcb) with a kernel stack of its own to run StartRoutine(StartContext) in
+ * Process; KeReadyThread lets it run. A user thread's StartRoutine ends in KeEnterUserMode. The
+ * terminated thread's kernel stack is freed by Ke, and then Ke calls the DeleteRoutine given
+ * to KeSetThreadDeleteRoutine (Ps: the object's last reference), at DISPATCH_LEVEL.
+ */
+NTSTATUS KeInitializeThread(KTHREAD *Thread, KSTART_ROUTINE StartRoutine, void *StartContext,
+                            KPRIORITY Priority, const char *Name, KPROCESS *Process);
+void KeReadyThread(KTHREAD *Thread);
+__attribute__((noreturn)) void KeTerminateThread(NTSTATUS ExitStatus);
+__attribute__((noreturn)) void KeEnterUserMode(uintptr_t Eip, uintptr_t Esp, uint32_t Eax,
+                                               uint32_t Ebx);
+__attribute__((noreturn)) void KeEnterUserModeWithContext(const void *Context);  /* a CONTEXT */
+void KeSetThreadDeleteRoutine(void (*DeleteRoutine)(KTHREAD *Thread));
+void KeSetThreadExitRoutine(void (*ExitRoutine)(NTSTATUS ExitStatus));  /* Ps's thread exit */
+/* Ask Thread to end with ExitStatus the next time it would return to user mode; a user-mode
+ * wait it is in ends at once (STATUS_KERNEL_APC). */
+void KeRequestTermination(KTHREAD *Thread, NTSTATUS ExitStatus);
+
+/*
+ * System services (syscall.c). `int 0x2E` with EAX = the service number and EDX = the
+ * arguments on the user stack. Ps fills the table; a number past its Limit returns
+ * STATUS_INVALID_SYSTEM_SERVICE. Each service is a stdcall-less C function of ULONG arguments
+ * returning NTSTATUS; Number[i] is its argument bytes.
+ */
+typedef struct _KSERVICE_TABLE_DESCRIPTOR {
+    const uintptr_t *Base;
+    uint32_t *Count;                    /* calls per service */
+    uint32_t Limit;
+    const uint8_t *Number;
+} KSERVICE_TABLE_DESCRIPTOR;
+
+bool KeAddSystemServiceTable(const uintptr_t *Base, uint32_t *Count, uint32_t Limit,
+                             const uint8_t *Number, uint32_t Index);
+extern KSERVICE_TABLE_DESCRIPTOR KeServiceDescriptorTable[2];
+extern uintptr_t KeUserProbeAddress;        /* MmUserProbeAddress, set by Mm at start-up */
+static inline KPROCESSOR_MODE ExGetPreviousMode(void)
+{
+    extern KTHREAD *KiCurrentThread;
+    return KiCurrentThread->PreviousMode;
+}
+
+/*
+ * User exceptions (exceptn.c): KiDispatchException gives a user-mode exception to the
+ * thread's process (its KiUserExceptionDispatcher), or on the second chance ends the process
+ * with the code through the routine Ps gave KeSetProcessExceptionExit, after printing one line.
+ */
+struct _EXCEPTION_RECORD;
+void KeSetProcessExceptionExit(void (*Exit)(NTSTATUS ExceptionCode,
+                               const struct _EXCEPTION_RECORD *Record, uintptr_t Eip));
+NTSTATUS KeRaiseUserException(const struct _EXCEPTION_RECORD *Record, const void *Context,
+                              bool FirstChance);     /* NtRaiseException's work */
+NTSTATUS KeContinue(const void *Context);             /* NtContinue's work */
+
+/*
+ * Copying to and from user space (probe.S): Length bytes; a fault on either side returns the
+ * fault's status (STATUS_ACCESS_VIOLATION, STATUS_IN_PAGE_ERROR ...) with part copied. The
+ * caller checks the user range against MmUserProbeAddress first (ProbeForRead/Write, ex/).
+ */
+NTSTATUS KeCopyMemorySafe(void *Destination, const void *Source, uint32_t Length);
+NTSTATUS KeZeroMemorySafe(void *Destination, uint32_t Length);
+
 /* Translation buffer flushes (tbflush.c). */
 void KeFlushSingleTb(const void *VirtualAddress);
 void KeFlushEntireTb(void);
 
 /* The clock and interrupts (clock.c, trap.c). Service routines run at the line's IRQL. */
 extern volatile uint32_t KeTickCount;               /* HAL_CLOCK_HZ ticks since start-up */
+/* KUSER_SHARED_DATA as the kernel writes it (Mm maps it at 0xFFDF0000); the clock keeps
+ * TickCount, InterruptTime and SystemTime current there. NULL until mapped. */
+extern volatile NT_KUSER_SHARED_DATA *KeUserSharedData;
 uint64_t KeQueryPerformanceCounter(uint64_t *Frequency);   /* the TSC; Frequency may be NULL */
 typedef void (*KSERVICE_ROUTINE)(void *Context);
 void KeConnectInterrupt(uint32_t Irq, KSERVICE_ROUTINE Routine, void *Context);
@@ -251,6 +396,7 @@ typedef enum _MEMORY_TYPE {         /* multiboot memory map types */
     MemoryAcpiReclaimable = 3,
     MemoryAcpiNvs = 4,
     MemoryBad = 5,
+    MemoryLoaderModule = 0x100,     /* ours, not multiboot's: a module's pages (loader.c) */
 } MEMORY_TYPE;
 
 typedef struct _MEMORY_DESCRIPTOR {
@@ -259,12 +405,29 @@ typedef struct _MEMORY_DESCRIPTOR {
     uint32_t Type;
 } MEMORY_DESCRIPTOR;
 
+/*
+ * A file the boot loader put in physical memory beside the kernel (a multiboot module: GRUB's
+ * `module`, QEMU's -initrd), a program to run. Its pages are kept out of free memory; Mm reads
+ * it (MmFindLoaderModule, MmReadLoaderModule).
+ */
+#define KI_MAX_LOADER_MODULES       16      /* boot/boot.h's; more modules are ignored */
+#define LOADER_MODULE_NAME_SIZE     64
+
+typedef struct _LOADER_MODULE {
+    uint32_t PhysicalStart;         /* page aligned (the multiboot header asks for it) */
+    uint32_t Size;                  /* bytes */
+    char Name[LOADER_MODULE_NAME_SIZE];     /* its string's first word, without a directory */
+    char CommandLine[256];          /* KI_MULTIBOOT_MODULE_STRING_SIZE: the whole string */
+} LOADER_MODULE;
+
 /* What the loader told us, copied out of the multiboot information by boot/multiboot.S. */
 typedef struct _LOADER_PARAMETER_BLOCK {
     uint32_t VirtualBias;           /* how far the image was moved from its link address */
     uint32_t MemoryDescriptorCount;
     MEMORY_DESCRIPTOR MemoryDescriptors[KI_MAX_MEMORY_DESCRIPTORS];
     char CommandLine[2048];         /* KI_MULTIBOOT_CMDLINE_SIZE; empty if it did not fit */
+    uint32_t ModuleCount;
+    LOADER_MODULE Modules[KI_MAX_LOADER_MODULES];
 } LOADER_PARAMETER_BLOCK;
 
 extern LOADER_PARAMETER_BLOCK KeLoaderBlock;
@@ -277,6 +440,7 @@ typedef struct _KBOOT_OPTIONS {
     uint32_t UserVaIncrease;        /* 3gb / increaseuserva: bytes added to user space */
     uint32_t SpecialPoolTag;        /* specialpool=<tag>: the tag, or '*' for every allocation */
     const char *PagingFiles;        /* pagefile=<disk>:<first sector>:<sectors>[,...] or none */
+    const char *Run;                /* run="<program> <arguments>": the first process */
 } KBOOT_OPTIONS;
 
 extern KBOOT_OPTIONS KeBootOptions;     /* filled by kernel/init/options.c */

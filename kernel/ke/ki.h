@@ -42,6 +42,17 @@ void KiWaitTest(DISPATCHER_HEADER *Object);
 void KiCheckTimers(void);
 void KiRetireDpcList(void);
 
+/* Processes and user mode (gdt.c, procobj.c, syscall.c, exceptn.c, trap.S). */
+void KiSetTebDescriptor(uintptr_t Teb);
+void KiSwapProcess(KPROCESS *NewProcess);
+void KiSystemService(KTRAP_FRAME *TrapFrame);
+void KiDispatchException(struct _EXCEPTION_RECORD *ExceptionRecord, KTRAP_FRAME *TrapFrame,
+                         KPROCESSOR_MODE PreviousMode, bool FirstChance);
+void KiCheckUserReturn(KTRAP_FRAME *TrapFrame);
+__attribute__((noreturn)) void KiExceptionExit(KTRAP_FRAME *TrapFrame);
+uint32_t KiCallService(uintptr_t Service, const uint32_t *Arguments, uint32_t Count);
+extern uint8_t KiNpxInitialState[KI_NPX_SAVE_AREA_SIZE];
+
 /* Bugcheck helpers used by the double-fault handler. */
 void KiBugCheckSetContext(KTRAP_FRAME *TrapFrame, uint32_t Esp);  /* a frame not on a stack */
 __attribute__((noreturn)) void KiTrap08(void);

@@ -33,3 +33,44 @@ KeProbeWrite32:
     .size KeProbeWrite32, . - KeProbeWrite32
     .section .ex_table, "a"
     .long 1b, 2b
+
+/*
+ * NTSTATUS KeCopyMemorySafe(void *Destination, const void *Source, uint32_t Length)
+ * NTSTATUS KeZeroMemorySafe(void *Destination, uint32_t Length)
+ * A fault in the string instruction resumes at 2: with the status in eax.
+ */
+    .text
+    .globl KeCopyMemorySafe
+    .type KeCopyMemorySafe, @function
+KeCopyMemorySafe:
+    pushl %esi
+    pushl %edi
+    movl 12(%esp), %edi
+    movl 16(%esp), %esi
+    movl 20(%esp), %ecx
+    cld
+1:  rep movsb
+    movl $STATUS_SUCCESS, %eax
+2:  popl %edi
+    popl %esi
+    ret
+    .size KeCopyMemorySafe, . - KeCopyMemorySafe
+    .section .ex_table, "a"
+    .long 1b, 2b
+    .text
+
+    .globl KeZeroMemorySafe
+    .type KeZeroMemorySafe, @function
+KeZeroMemorySafe:
+    pushl %edi
+    movl 8(%esp), %edi
+    movl 12(%esp), %ecx
+    xorl %eax, %eax
+    cld
+1:  rep stosb
+    movl $STATUS_SUCCESS, %eax
+2:  popl %edi
+    ret
+    .size KeZeroMemorySafe, . - KeZeroMemorySafe
+    .section .ex_table, "a"
+    .long 1b, 2b

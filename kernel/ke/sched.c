@@ -89,6 +89,24 @@ static KTHREAD *KiRemoveReadyThread(void)
 }
 
 /*
+ * What else changes with the thread: the address space (when the next thread is in another
+ * process), the stack ring 3 traps arrive on, the TEB FS names, and the x87 registers of user
+ * threads (kernel code never touches them, so they are saved only here). DISPATCH_LEVEL.
+ */
+static void KiSwapThreadState(KTHREAD *Old, KTHREAD *Next)
+{
+    if (Old->UserThread && Old->State != Terminated)
+        __asm__ volatile("fnsave %0" : "=m"(Old->NpxState));
+    if (Next->ApcState.Process != Old->ApcState.Process)
+        KiSwapProcess(Next->ApcState.Process);
+    KiTss.Esp0 = (uint32_t)(uintptr_t)Next->InitialStack;
+    if (Next->UserThread) {
+        KiSetTebDescriptor(Next->Teb);
+        __asm__ volatile("frstor %0" : : "m"(Next->NpxState));
+    }
+}
+
+/*
  * Give the processor to the best ready thread. The caller has already put the current thread
  * where it belongs (waiting, ready again, or terminated). DISPATCH_LEVEL; returns when this
  * thread runs again.
@@ -104,6 +122,7 @@ void KiSwapThread(void)
     if (next->Quantum <= 0)
         next->Quantum = KI_QUANTUM_TICKS;
     KiCurrentThread = next;
+    KiSwapThreadState(old, next);
     KiSwapContext(old, next);
     KiReapTerminatedThreads();
 }

@@ -27,10 +27,17 @@ static uint32_t KiNextThreadId;
 extern char KiBootStackTop[];
 extern void KiThreadStartup(void);
 
+static void (*KiThreadDeleteRoutine)(KTHREAD *Thread);
+uint8_t KiNpxInitialState[KI_NPX_SAVE_AREA_SIZE] __attribute__((aligned(4)));
+
 static void KiInitializeThreadObject(KTHREAD *Thread, void *StackTop, KPRIORITY Priority,
-                                     const char *Name)
+                                     const char *Name, KPROCESS *Process)
 {
     RtlZeroMemory(Thread, sizeof(*Thread));
+    Thread->Process = Process;
+    Thread->ApcState.Process = Process;
+    InsertTailList(&Process->ThreadListHead, &Thread->ProcessThreadListEntry);
+    Process->ActiveThreads++;
     Thread->Header.Type = ThreadObject;
     InitializeListHead(&Thread->Header.WaitListHead);
     Thread->InitialStack = StackTop;
@@ -67,7 +74,10 @@ void KiInitializeThreads(void)
 {
     InitializeListHead(&KiThreadListHead);
     InitializeListHead(&KiTerminatedThreadListHead);
-    KiInitializeThreadObject(&KiInitialThread, KiBootStackTop, KI_DEFAULT_PRIORITY, "Initial");
+    KeInitializeProcess(&KeInitialSystemProcess, __readcr3(), 0);
+    __asm__ volatile("fninit\n\tfnsave %0" : "=m"(KiNpxInitialState));
+    KiInitializeThreadObject(&KiInitialThread, KiBootStackTop, KI_DEFAULT_PRIORITY, "Initial",
+                             &KeInitialSystemProcess);
     KiInitialThread.State = Running;
     KiInitializeDispatcher(&KiInitialThread);
 }
@@ -86,7 +96,8 @@ void KiStartIdleThread(void)
 
     if (!stack)
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, STATUS_INSUFFICIENT_RESOURCES, 0, 0, 0);
-    KiInitializeThreadObject(&KiIdleThreadObject, stack, LOW_PRIORITY, "Idle");
+    KiInitializeThreadObject(&KiIdleThreadObject, stack, LOW_PRIORITY, "Idle",
+                             &KeInitialSystemProcess);
     KiIdleThreadObject.StartRoutine = KiIdleLoop;
     KiInitializeContext(&KiIdleThreadObject);
     KiIdleThread = &KiIdleThreadObject;
@@ -109,7 +120,7 @@ NTSTATUS PsCreateSystemThread(KTHREAD **Thread, KSTART_ROUTINE StartRoutine, voi
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
-    KiInitializeThreadObject(thread, stack, Priority, Name);
+    KiInitializeThreadObject(thread, stack, Priority, Name, &KeInitialSystemProcess);
     thread->StartRoutine = StartRoutine;
     thread->StartContext = StartContext;
     if (Thread) {
@@ -134,13 +145,87 @@ void KiStartThread(void)
     PsTerminateSystemThread(STATUS_SUCCESS);
 }
 
+/*
+ * A thread of a process (Ps's ETHREAD.Tcb, memory the caller owns): a kernel stack, and the
+ * first switch to it runs StartRoutine(StartContext). It is not ready until KeReadyThread.
+ */
+NTSTATUS KeInitializeThread(KTHREAD *Thread, KSTART_ROUTINE StartRoutine, void *StartContext,
+                            KPRIORITY Priority, const char *Name, KPROCESS *Process)
+{
+    void *stack = MmCreateKernelStack(false);
+    KIRQL oldIrql;
+
+    if (!stack)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+    KiInitializeThreadObject(Thread, stack, Priority, Name, Process);
+    Thread->StartRoutine = StartRoutine;
+    Thread->StartContext = StartContext;
+    Thread->UserThread = true;
+    RtlCopyMemory(Thread->NpxState, KiNpxInitialState, sizeof(Thread->NpxState));
+    KiInitializeContext(Thread);
+    KfLowerIrql(oldIrql);
+    return STATUS_SUCCESS;
+}
+
+void KeReadyThread(KTHREAD *Thread)
+{
+    KIRQL oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+
+    KiReadyThread(Thread);
+    KfLowerIrql(oldIrql);
+}
+
+void KeSetThreadDeleteRoutine(void (*DeleteRoutine)(KTHREAD *Thread))
+{
+    KiThreadDeleteRoutine = DeleteRoutine;
+}
+
+/*
+ * Enter ring 3 for the first time: a trap frame at the top of this thread's kernel stack (where
+ * every later trap from ring 3 will build its own) with NT's user selectors, interrupts
+ * enabled, and the registers given; then leave through it.
+ */
+void KeEnterUserMode(uintptr_t Eip, uintptr_t Esp, uint32_t Eax, uint32_t Ebx)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    KTRAP_FRAME *frame = (KTRAP_FRAME *)thread->InitialStack - 1;
+
+    RtlZeroMemory(frame, sizeof(*frame));
+    frame->SegCs = KGDT_R3_CODE_USER;
+    frame->SegDs = frame->SegEs = frame->HardwareSegSs = KGDT_R3_DATA_USER;
+    frame->SegFs = KGDT_R3_TEB_USER;
+    frame->Eip = Eip;
+    frame->HardwareEsp = Esp;
+    frame->EFlags = EFLAGS_INTERRUPT_MASK | 0x2;
+    frame->Eax = Eax;
+    frame->Ebx = Ebx;
+    KfRaiseIrql(DISPATCH_LEVEL);
+    KiTss.Esp0 = (uint32_t)(uintptr_t)thread->InitialStack;
+    KiSetTebDescriptor(thread->Teb);
+    __asm__ volatile("frstor %0" : : "m"(thread->NpxState));
+    _disable();
+    KfLowerIrql(PASSIVE_LEVEL);
+    KiExceptionExit(frame);
+}
+
 void PsTerminateSystemThread(NTSTATUS ExitStatus)
+{
+    KeTerminateThread(ExitStatus);
+}
+
+/* The current thread ends: signaled, off its process's list, its stack freed by the next. */
+void KeTerminateThread(NTSTATUS ExitStatus)
 {
     KTHREAD *thread = KeGetCurrentThread();
 
     KfRaiseIrql(DISPATCH_LEVEL);
     if (thread == &KiInitialThread || thread == KiIdleThread)
         KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, (uintptr_t)thread, (uint32_t)ExitStatus, 0, 0);
+    if (thread->ApcStateIndex != 0)
+        KeBugCheckEx(APC_INDEX_MISMATCH, (uintptr_t)thread, thread->ApcStateIndex, 0, 0);
+    RemoveEntryList(&thread->ProcessThreadListEntry);
+    thread->Process->ActiveThreads--;
     thread->State = Terminated;
     thread->WaitStatus = ExitStatus;
     thread->Header.SignalState = 1;
@@ -160,24 +245,26 @@ void KiReapTerminatedThreads(void)
         MmDeleteKernelStack(thread->InitialStack, thread->LargeStack);
         thread->InitialStack = NULL;
         RemoveEntryList(&thread->ThreadListEntry);
-        ObDereferenceObject(thread);
+        if (thread->UserThread && KiThreadDeleteRoutine)
+            KiThreadDeleteRoutine(thread);
+        else
+            KeDereferenceThread(thread);
     }
 }
 
 /* The references are the running thread's own and the creator's, if it asked for the object. */
-void ObDereferenceObject(void *Object)
+void KeDereferenceThread(KTHREAD *Thread)
 {
-    KTHREAD *thread = Object;
     KIRQL oldIrql;
     bool free;
 
-    if (thread->Header.Type != ThreadObject)
-        KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, (uintptr_t)Object, thread->Header.Type, 0, 2);
+    if (Thread->Header.Type != ThreadObject)
+        KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, (uintptr_t)Thread, Thread->Header.Type, 0, 2);
     oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
-    free = --thread->ReferenceCount == 0;
+    free = --Thread->ReferenceCount == 0;
     KfLowerIrql(oldIrql);
     if (free)
-        ExFreePoolWithTag(thread, KI_THREAD_TAG);
+        ExFreePoolWithTag(Thread, KI_THREAD_TAG);
 }
 
 KPRIORITY KeSetPriorityThread(KTHREAD *Thread, KPRIORITY Priority)

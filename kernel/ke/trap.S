@@ -75,6 +75,8 @@ KiTrapCommon:
     .cfi_offset %eip, -4
     .cfi_offset %ebp, -(KTRAP_EIP + 4 - KTRAP_EBP)
 
+    .globl KiTrapExit
+KiTrapExit:                         /* esp = a KTRAP_FRAME: restore it and return */
     popl %gs
     .cfi_adjust_cfa_offset -4
     popl %fs
@@ -91,6 +93,46 @@ KiTrapCommon:
     iret
     .cfi_endproc
     .size KiTrapCommon, . - KiTrapCommon
+
+/*
+ * void KiExceptionExit(KTRAP_FRAME *TrapFrame): leave the kernel through TrapFrame, as the
+ * end of a trap does; how a new user thread first enters ring 3 (its frame at the top of its
+ * kernel stack) and how NtContinue resumes a context.
+ */
+    .globl KiExceptionExit
+    .type KiExceptionExit, @function
+KiExceptionExit:
+    cli
+    movl 4(%esp), %esp
+    jmp KiTrapExit
+    .size KiExceptionExit, . - KiExceptionExit
+
+/*
+ * uint32_t KiCallService(uintptr_t Service, const uint32_t *Arguments, uint32_t Count): call
+ * Service with Count dword arguments copied from Arguments (already captured from the user
+ * stack), cdecl, and return what it returns.
+ */
+    .globl KiCallService
+    .type KiCallService, @function
+KiCallService:
+    pushl %ebp
+    movl %esp, %ebp
+    pushl %esi
+    pushl %edi
+    movl 16(%ebp), %ecx
+    leal (,%ecx,4), %eax
+    subl %eax, %esp
+    movl 12(%ebp), %esi
+    movl %esp, %edi
+    cld
+    rep movsl
+    call *8(%ebp)
+    leal -8(%ebp), %esp
+    popl %edi
+    popl %esi
+    popl %ebp
+    ret
+    .size KiCallService, . - KiCallService
 
 /* Entered by a task switch on the double-fault TSS, with its stack empty. */
     .globl KiTrap08Entry

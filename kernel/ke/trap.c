@@ -17,10 +17,12 @@
  */
 #include "kernel/ke/ki.h"
 #include "kernel/ke/trapvec.h"
+#include "kernel/inc/ntxcapi.h"
 #include "mm/mm.h"
 #include "hal/hal.h"
 
 #define IDT_INTERRUPT_GATE  0x8E        /* present, ring 0, 32-bit interrupt gate */
+#define IDT_USER_GATE       0xEE        /* the same, callable from ring 3 (int n) */
 #define IDT_TASK_GATE       0x85        /* present, ring 0, task gate */
 #define IDT_ENTRIES         256
 
@@ -35,6 +37,8 @@
 #define VECTOR_PAGE_FAULT   0x0E
 #define VECTOR_ALIGNMENT    0x11
 #define VECTOR_MACHINE_CHECK 0x12
+#define VECTOR_NPX_ERROR    0x10
+#define VECTOR_SYSTEM_SERVICE 0x2E
 
 #define KeErrorMask         1           /* FaultStatus bit 0: the access was a write */
 #define IRQL_WITH_INTERRUPTS_OFF 0xFF   /* what KiTrap0E reports when IF was clear */
@@ -76,6 +80,10 @@ void KiInitializeIdt(void)
     }
     KiIdt[VECTOR_DOUBLE_FAULT] = (KIDTENTRY){ .Selector = KGDT_DF_TSS,
                                               .Access = IDT_TASK_GATE << 8 };
+    /* What ring 3 may raise itself, as NT's IDT allows: int3, into, and the system call. */
+    KiIdt[VECTOR_BREAKPOINT].Access = IDT_USER_GATE << 8;
+    KiIdt[VECTOR_OVERFLOW].Access = IDT_USER_GATE << 8;
+    KiIdt[VECTOR_SYSTEM_SERVICE].Access = IDT_USER_GATE << 8;
 
     idtr.Limit = sizeof(KiIdt) - 1;
     idtr.Base = (uintptr_t)KiIdt;
@@ -128,6 +136,30 @@ static bool KiResumeProbe(KTRAP_FRAME *TrapFrame, NTSTATUS Status)
 }
 
 /*
+ * A fault user mode cannot continue from becomes an exception for the thread (NT's KiTrap0E
+ * tail): access violations, guard pages and stack overflows carry [0] = 1 for a write, 0 for
+ * a read, and [1] the address; anything else is STATUS_IN_PAGE_ERROR with [2] the real status.
+ */
+static void KiRaiseUserFault(KTRAP_FRAME *TrapFrame, NTSTATUS Status, uint32_t FaultStatus,
+                             uint32_t Va)
+{
+    EXCEPTION_RECORD record = {
+        .ExceptionCode = Status,
+        .ExceptionAddress = TrapFrame->Eip,
+        .NumberParameters = 2,
+        .ExceptionInformation = { FaultStatus, Va },
+    };
+
+    if (Status != STATUS_ACCESS_VIOLATION && Status != STATUS_GUARD_PAGE_VIOLATION &&
+        Status != STATUS_STACK_OVERFLOW) {
+        record.ExceptionCode = STATUS_IN_PAGE_ERROR;
+        record.NumberParameters = 3;
+        record.ExceptionInformation[2] = (uint32_t)Status;
+    }
+    KiDispatchException(&record, TrapFrame, UserMode, true);
+}
+
+/*
  * The page fault, as NT's KiTrap0E: CR2 is read before interrupts come back on; a fault with
  * interrupts disabled is IRQL_NOT_LESS_OR_EQUAL with IRQL 0xFF; otherwise MmAccessFault
  * decides. A failure it returns (rather than bugchecking itself) resumes a probe, or is an
@@ -148,6 +180,11 @@ __attribute__((noinline)) static void KiTrap0E(KTRAP_FRAME *TrapFrame)
     _enable();
     status = MmAccessFault(faultStatus, (void *)(uintptr_t)va, KiTrapFrameMode(TrapFrame),
                            TrapFrame);
+    if (!NT_SUCCESS(status) && KiTrapFrameMode(TrapFrame) == UserMode) {
+        KiRaiseUserFault(TrapFrame, status, faultStatus, va);
+        _disable();
+        return;
+    }
     _disable();
     if (NT_SUCCESS(status) || KiResumeProbe(TrapFrame, status))
         return;
@@ -171,11 +208,73 @@ static NTSTATUS KiExceptionCode(uint32_t Vector)
     }
 }
 
+/* A #GP from ring 3 on an instruction only ring 0 may run (NT's KiTrap0D decodes them). */
+static bool KiIsPrivilegedInstruction(uint32_t Eip)
+{
+    uint8_t op[2];
+
+    if (Eip >= KeUserProbeAddress - 2 || !NT_SUCCESS(KeCopyMemorySafe(op, (void *)Eip, 2)))
+        return false;
+    switch (op[0]) {
+    case 0xF4: case 0xFA: case 0xFB:                        /* hlt, cli, sti */
+    case 0xE4: case 0xE5: case 0xE6: case 0xE7:             /* in, out imm8 */
+    case 0xEC: case 0xED: case 0xEE: case 0xEF:             /* in, out dx */
+    case 0x6C: case 0x6D: case 0x6E: case 0x6F:             /* ins, outs */
+        return true;
+    case 0x0F:
+        return op[1] <= 0x01 || op[1] == 0x06 || op[1] == 0x08 || op[1] == 0x09 ||
+               op[1] == 0x20 || op[1] == 0x22 || op[1] == 0x30 || op[1] == 0x32;
+    default:
+        return false;
+    }
+}
+
+/* An exception in ring 3 goes to the thread, as NT dispatches it. */
+static void KiUserTrapException(KTRAP_FRAME *TrapFrame)
+{
+    uint32_t vector = TrapFrame->TrapNumber;
+    EXCEPTION_RECORD record = { .ExceptionAddress = TrapFrame->Eip };
+
+    _enable();
+    switch (vector) {
+    case VECTOR_BREAKPOINT:
+        record.ExceptionCode = STATUS_BREAKPOINT;
+        record.ExceptionAddress = TrapFrame->Eip - 1;
+        record.NumberParameters = 1;            /* BREAKPOINT_BREAK */
+        break;
+    case VECTOR_GP:
+        if (KiIsPrivilegedInstruction(TrapFrame->Eip)) {
+            record.ExceptionCode = STATUS_PRIVILEGED_INSTRUCTION;
+        } else {
+            record.ExceptionCode = STATUS_ACCESS_VIOLATION;
+            record.NumberParameters = 2;
+            record.ExceptionInformation[1] = 0xFFFFFFFF;
+        }
+        break;
+    case VECTOR_NPX_ERROR:
+        __asm__ volatile("fnclex");
+        record.ExceptionCode = STATUS_FLOAT_INVALID_OPERATION;
+        break;
+    default:
+        record.ExceptionCode = KiExceptionCode(vector);
+        if (record.ExceptionCode == STATUS_SUCCESS)
+            record.ExceptionCode = STATUS_ILLEGAL_INSTRUCTION;
+        break;
+    }
+    KiDispatchException(&record, TrapFrame, UserMode, true);
+    _disable();
+}
+
 static void KiTrapException(KTRAP_FRAME *TrapFrame)
 {
     uint32_t vector = TrapFrame->TrapNumber;
     NTSTATUS code = KiExceptionCode(vector);
 
+    if (KiTrapFrameMode(TrapFrame) == UserMode && vector != VECTOR_NMI &&
+        vector != VECTOR_MACHINE_CHECK && vector != VECTOR_DOUBLE_FAULT) {
+        KiUserTrapException(TrapFrame);
+        return;
+    }
     if (vector == VECTOR_BREAKPOINT && KiBreakpointHook && KiBreakpointHook(TrapFrame))
         return;
     if (vector == VECTOR_NMI)
@@ -221,8 +320,12 @@ void KiDispatchTrap(KTRAP_FRAME *TrapFrame)
         KiTrap0E(TrapFrame);
     else if (vector >= PRIMARY_VECTOR_BASE && vector < PRIMARY_VECTOR_BASE + HAL_IRQ_COUNT)
         KiDispatchInterrupt(vector - PRIMARY_VECTOR_BASE);
+    else if (vector == VECTOR_SYSTEM_SERVICE)
+        KiSystemService(TrapFrame);
     else
         KiTrapException(TrapFrame);
+    if (KiTrapFrameMode(TrapFrame) == UserMode)
+        KiCheckUserReturn(TrapFrame);
     thread->TrapFrame = outer;
 }
 
@@ -243,4 +346,27 @@ void KiTrap08(void)
     };
     KiBugCheckSetContext(&frame, KiTss.Esp);
     KeBugCheckEx(UNEXPECTED_KERNEL_MODE_TRAP, VECTOR_DOUBLE_FAULT, 0, 0, 0);
+}
+
+static void (*KiThreadExitRoutine)(NTSTATUS ExitStatus);
+
+void KeSetThreadExitRoutine(void (*ExitRoutine)(NTSTATUS ExitStatus))
+{
+    KiThreadExitRoutine = ExitRoutine;
+}
+
+/*
+ * On the way back to ring 3 (interrupts off): a thread asked to terminate does so now, as
+ * NT's kernel APC would make it, at PASSIVE_LEVEL, through Ps's exit routine.
+ */
+void KiCheckUserReturn(KTRAP_FRAME *TrapFrame)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+
+    (void)TrapFrame;
+    if (!thread->TerminationPending || !KiThreadExitRoutine || KeGetCurrentIrql() != PASSIVE_LEVEL)
+        return;
+    _enable();
+    KiThreadExitRoutine(thread->TerminationStatus);
+    KeBugCheckEx(APC_INDEX_MISMATCH, (uintptr_t)thread, 0, 0, 2);
 }

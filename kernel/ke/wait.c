@@ -1,10 +1,14 @@
 /*
- * kernel/ke/wait.c: waiting. A thread waits for one dispatcher object (an event, a thread) with
- * an optional timeout, or just for time to pass. Waiting puts its wait block on the object's
- * list (and the thread on the timer list if the wait is timed) and switches to another
- * thread; KiWaitTest, called whenever an object becomes signaled, readies the waiters the
- * object's state satisfies. Timeouts are counted in clock ticks (10 ms), rounded up, so a
- * wait never ends early. There are no APCs, so no wait is alertable.
+ * kernel/ke/wait.c: waiting. A thread waits for one or several dispatcher objects (events,
+ * threads, processes), any or all of them, with an optional timeout, or just for time to pass.
+ * Waiting puts one wait block per object on the objects' lists (and the thread on the timer
+ * list if the wait is timed) and switches to another thread; KiWaitTest, called whenever an
+ * object becomes signaled, readies the waiters its state satisfies. Timeouts are counted in
+ * clock ticks (10 ms), rounded up, so a wait never ends early.
+ *
+ * There are no APCs; what NT's kernel APC does to a user-mode wait — end it so the thread can
+ * be terminated — KeRequestTermination does directly: a wait with WaitMode = UserMode ends with
+ * STATUS_KERNEL_APC.
  */
 #include "kernel/ke/ki.h"
 #include "hal/hal.h"
@@ -16,10 +20,15 @@ static LIST_ENTRY KiTimerListHead = { &KiTimerListHead, &KiTimerListHead };
 /* Take Thread out of its wait and make it ready, with WaitStatus. DISPATCH_LEVEL. */
 static void KiUnwaitThread(KTHREAD *Thread, NTSTATUS WaitStatus)
 {
-    if (Thread->WaitBlock.Object) {
-        RemoveEntryList(&Thread->WaitBlock.WaitListEntry);
-        Thread->WaitBlock.Object = NULL;
+    for (uint32_t i = 0; i < Thread->WaitBlockCount; i++) {
+        KWAIT_BLOCK *block = &Thread->WaitBlockList[i];
+
+        if (block->Object) {
+            RemoveEntryList(&block->WaitListEntry);
+            block->Object = NULL;
+        }
     }
+    Thread->WaitBlockCount = 0;
     if (Thread->WaitTimed) {
         RemoveEntryList(&Thread->TimerListEntry);
         Thread->WaitTimed = false;
@@ -28,17 +37,45 @@ static void KiUnwaitThread(KTHREAD *Thread, NTSTATUS WaitStatus)
     KiReadyThread(Thread);
 }
 
+/* Taking a signaled object satisfies the wait: a synchronization event resets. */
+static void KiWaitSatisfy(DISPATCHER_HEADER *Object)
+{
+    if (Object->Type == EventSynchronizationObject)
+        Object->SignalState = 0;
+}
+
+/* Every object of Thread's WaitAll is signaled now. */
+static bool KiAllSignaled(const KTHREAD *Thread)
+{
+    for (uint32_t i = 0; i < Thread->WaitBlockCount; i++) {
+        if (Thread->WaitBlockList[i].Object->SignalState <= 0)
+            return false;
+    }
+    return true;
+}
+
 /* Ready the waiters Object's state satisfies: all of them, or one for a synchronization
  * event, which it resets. DISPATCH_LEVEL. */
 void KiWaitTest(DISPATCHER_HEADER *Object)
 {
-    while (Object->SignalState > 0 && !IsListEmpty(&Object->WaitListHead)) {
-        KWAIT_BLOCK *block = CONTAINING_RECORD(Object->WaitListHead.Flink, KWAIT_BLOCK,
-                                               WaitListEntry);
+    LIST_ENTRY *entry = Object->WaitListHead.Flink;
 
-        if (Object->Type == EventSynchronizationObject)
-            Object->SignalState = 0;
-        KiUnwaitThread(block->Thread, STATUS_SUCCESS);
+    while (Object->SignalState > 0 && entry != &Object->WaitListHead) {
+        KWAIT_BLOCK *block = CONTAINING_RECORD(entry, KWAIT_BLOCK, WaitListEntry);
+        KTHREAD *thread = block->Thread;
+
+        if (block->WaitType == WaitAny) {
+            KiWaitSatisfy(Object);
+            KiUnwaitThread(thread, STATUS_WAIT_0 + block->WaitKey);
+        } else if (KiAllSignaled(thread)) {
+            for (uint32_t i = 0; i < thread->WaitBlockCount; i++)
+                KiWaitSatisfy(thread->WaitBlockList[i].Object);
+            KiUnwaitThread(thread, STATUS_WAIT_0);
+        } else {
+            entry = entry->Flink;
+            continue;
+        }
+        entry = Object->WaitListHead.Flink;     /* the list changed: start again */
     }
 }
 
@@ -52,7 +89,7 @@ void KiCheckTimers(void)
 
         entry = entry->Flink;
         if ((int32_t)(KeTickCount - thread->WaitDeadline) >= 0)
-            KiUnwaitThread(thread, thread->WaitBlock.Object ? STATUS_TIMEOUT : STATUS_SUCCESS);
+            KiUnwaitThread(thread, thread->WaitBlockCount ? STATUS_TIMEOUT : STATUS_SUCCESS);
     }
 }
 
@@ -64,15 +101,20 @@ static uint32_t KiTimeoutToDeadline(int64_t Timeout)
     return (uint32_t)(Timeout / KI_100NS_PER_TICK);
 }
 
-/* Block the current thread until KiUnwaitThread; returns its wait status. DISPATCH_LEVEL. */
-static NTSTATUS KiWait(DISPATCHER_HEADER *Object, const int64_t *Timeout)
+/* Block the current thread on its wait blocks until KiUnwaitThread; returns its wait status.
+ * DISPATCH_LEVEL. */
+static NTSTATUS KiWait(KWAIT_BLOCK *Blocks, uint32_t Count, KPROCESSOR_MODE WaitMode,
+                       const int64_t *Timeout)
 {
     KTHREAD *thread = KeGetCurrentThread();
 
-    thread->WaitBlock.Thread = thread;
-    thread->WaitBlock.Object = Object;
-    if (Object)
-        InsertTailList(&Object->WaitListHead, &thread->WaitBlock.WaitListEntry);
+    if (WaitMode == UserMode && thread->TerminationPending)
+        return STATUS_KERNEL_APC;
+    thread->WaitMode = WaitMode;
+    thread->WaitBlockList = Blocks;
+    thread->WaitBlockCount = Count;
+    for (uint32_t i = 0; i < Count; i++)
+        InsertTailList(&Blocks[i].Object->WaitListHead, &Blocks[i].WaitListEntry);
     if (Timeout) {
         thread->WaitDeadline = KiTimeoutToDeadline(*Timeout);
         thread->WaitTimed = true;
@@ -80,6 +122,7 @@ static NTSTATUS KiWait(DISPATCHER_HEADER *Object, const int64_t *Timeout)
     }
     thread->State = Waiting;
     KiSwapThread();
+    thread->WaitMode = KernelMode;
     return thread->WaitStatus;
 }
 
@@ -96,22 +139,63 @@ NTSTATUS KeWaitForSingleObject(void *Object, uint32_t WaitReason, KPROCESSOR_MOD
                                bool Alertable, const int64_t *Timeout)
 {
     DISPATCHER_HEADER *header = Object;
+    KTHREAD *thread = KeGetCurrentThread();
     NTSTATUS status;
     KIRQL oldIrql;
 
     (void)WaitReason;
-    (void)WaitMode;
     (void)Alertable;
     KiCheckWaitIrql(Object, Timeout, (uintptr_t)__builtin_return_address(0));
     oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
     if (header->SignalState > 0) {
-        if (header->Type == EventSynchronizationObject)
-            header->SignalState = 0;
+        KiWaitSatisfy(header);
         status = STATUS_SUCCESS;
     } else if (Timeout && *Timeout == 0) {
         status = STATUS_TIMEOUT;
     } else {
-        status = KiWait(header, Timeout);
+        thread->WaitBlock = (KWAIT_BLOCK){ .Thread = thread, .Object = header, .WaitType = WaitAny };
+        status = KiWait(&thread->WaitBlock, 1, WaitMode, Timeout);
+    }
+    KfLowerIrql(oldIrql);
+    return status;
+}
+
+NTSTATUS KeWaitForMultipleObjects(uint32_t Count, void *Object[], WAIT_TYPE WaitType,
+                                  uint32_t WaitReason, KPROCESSOR_MODE WaitMode, bool Alertable,
+                                  const int64_t *Timeout, KWAIT_BLOCK *WaitBlockArray)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    KWAIT_BLOCK *blocks = WaitBlockArray ? WaitBlockArray : thread->WaitBlocks;
+    NTSTATUS status = STATUS_TIMEOUT;
+    bool all = true;
+    KIRQL oldIrql;
+
+    (void)WaitReason;
+    (void)Alertable;
+    if (Count == 0 || Count > MAXIMUM_WAIT_OBJECTS ||
+        (!WaitBlockArray && Count > THREAD_WAIT_OBJECTS))
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, Count, KeGetCurrentIrql(), 1,
+                     (uintptr_t)__builtin_return_address(0));
+    KiCheckWaitIrql(Object, Timeout, (uintptr_t)__builtin_return_address(0));
+    oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+    for (uint32_t i = 0; i < Count; i++) {
+        DISPATCHER_HEADER *header = Object[i];
+
+        if (WaitType == WaitAny && header->SignalState > 0) {
+            KiWaitSatisfy(header);
+            KfLowerIrql(oldIrql);
+            return STATUS_WAIT_0 + (NTSTATUS)i;
+        }
+        all = all && header->SignalState > 0;
+        blocks[i] = (KWAIT_BLOCK){ .Thread = thread, .Object = header, .WaitKey = (uint16_t)i,
+                                   .WaitType = (uint16_t)WaitType };
+    }
+    if (WaitType == WaitAll && all) {
+        for (uint32_t i = 0; i < Count; i++)
+            KiWaitSatisfy(Object[i]);
+        status = STATUS_WAIT_0;
+    } else if (!(Timeout && *Timeout == 0)) {
+        status = KiWait(blocks, Count, WaitMode, Timeout);
     }
     KfLowerIrql(oldIrql);
     return status;
@@ -122,12 +206,24 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, bool Alertable, const 
     KIRQL oldIrql;
     NTSTATUS status = STATUS_SUCCESS;
 
-    (void)WaitMode;
     (void)Alertable;
     KiCheckWaitIrql(NULL, Interval, (uintptr_t)__builtin_return_address(0));
     oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
     if (*Interval != 0)
-        status = KiWait(NULL, Interval);
+        status = KiWait(NULL, 0, WaitMode, Interval);
     KfLowerIrql(oldIrql);
     return status;
+}
+
+void KeRequestTermination(KTHREAD *Thread, NTSTATUS ExitStatus)
+{
+    KIRQL oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+
+    if (!Thread->TerminationPending) {
+        Thread->TerminationStatus = ExitStatus;
+        Thread->TerminationPending = true;
+    }
+    if (Thread->State == Waiting && Thread->WaitMode == UserMode)
+        KiUnwaitThread(Thread, STATUS_KERNEL_APC);
+    KfLowerIrql(oldIrql);
 }

@@ -146,10 +146,10 @@ KTEST(TestKernelStackWaitsForPages, "mm.pagefail.stack_waits")
     status = PsCreateSystemThread(&thread, DoNothing, NULL, KI_DEFAULT_PRIORITY, "PfStack");
     KeSetPriorityThread(KeGetCurrentThread(), priority);
     KeWaitForSingleObject(giver, Executive, KernelMode, false, NULL);
-    ObDereferenceObject(giver);
+    KeDereferenceThread(giver);
     if (NT_SUCCESS(status)) {
         KeWaitForSingleObject(thread, Executive, KernelMode, false, NULL);
-        ObDereferenceObject(thread);
+        KeDereferenceThread(thread);
     }
     KtPrint("%u pages taken, %u left available; PsCreateSystemThread returned 0x%08x", held,
             available, (uint32_t)status);

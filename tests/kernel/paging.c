@@ -249,7 +249,7 @@ static void JoinReaderCleanup(void *Thread)
 {
     NTSTATUS status = KeWaitForSingleObject(Thread, Executive, KernelMode, false, NULL);
 
-    ObDereferenceObject(Thread);
+    KeDereferenceThread(Thread);
     KT_ASSERT_STATUS(STATUS_SUCCESS, status);
 }
 
@@ -406,7 +406,7 @@ KTEST(TestGuardPageChangedMeanwhile, "mm.paging.guard_changed")
     MiInsertPageInList(&MmFreePageListHead, contents.u.Trans.PageFrameNumber);
     UNLOCK_PFN(oldIrql);
     restored.u.Long = pte->u.Long;
-    status = MiAccessCheck((MMPTE *)pte, false, contents);
+    status = MiAccessCheck(&MmSystemCacheWs, (MMPTE *)pte, false, contents);
     after.u.Long = pte->u.Long;
     MiUnlockSystemWorkingSet();
 

@@ -38,7 +38,7 @@ KTEST(TestThreadCreate, "ke.thread.create")
     KT_ASSERT_STATUS(STATUS_SUCCESS, KeWaitForSingleObject(thread, Executive, KernelMode, false, NULL));
     KT_ASSERT_EQ(Terminated, thread->State);
     KT_ASSERT_STREQ("Test", thread->Name);
-    ObDereferenceObject(thread);
+    KeDereferenceThread(thread);
 
     /* The stack went back once another thread ran: wait a tick to be sure one has. */
     int64_t tick = KI_MILLISECONDS(20);
@@ -84,8 +84,8 @@ KTEST(TestThreadRoundRobin, "ke.thread.roundrobin")
     a.Stop = b.Stop = true;
     KeWaitForSingleObject(ta, Executive, KernelMode, false, NULL);    /* before a failure can */
     KeWaitForSingleObject(tb, Executive, KernelMode, false, NULL);    /* take a and b away */
-    ObDereferenceObject(ta);
-    ObDereferenceObject(tb);
+    KeDereferenceThread(ta);
+    KeDereferenceThread(tb);
     KT_ASSERT_GT(a.Counter, 1000);
     KT_ASSERT_GT(b.Counter, 1000);
     KT_ASSERT_LT(a.Counter, b.Counter * 4);
@@ -142,7 +142,7 @@ static uint32_t ReleaseWaiters(EVENT_TYPE Type, uint32_t Sets)
         KeSetEvent(&worker.Go);
     for (int i = 0; i < 4; i++) {
         KeWaitForSingleObject(threads[i], Executive, KernelMode, false, NULL);
-        ObDereferenceObject(threads[i]);
+        KeDereferenceThread(threads[i]);
     }
     return released;
 }
@@ -181,7 +181,7 @@ KTEST(TestFastMutexContention, "ke.fastmutex.contention")
                                                               KI_DEFAULT_PRIORITY, "Counter"));
     for (int i = 0; i < 3; i++) {
         KeWaitForSingleObject(threads[i], Executive, KernelMode, false, NULL);
-        ObDereferenceObject(threads[i]);
+        KeDereferenceThread(threads[i]);
     }
     KT_ASSERT_EQ(60, shared);
     KT_ASSERT_GT(mutex.Contention, 0);
@@ -254,7 +254,7 @@ KTEST(TestThreadChurn, "ke.thread.churn")
         KT_ASSERT_STATUS(STATUS_SUCCESS, PsCreateSystemThread(&thread, Nothing, NULL,
                                                               KI_DEFAULT_PRIORITY, "Churn"));
         KeWaitForSingleObject(thread, Executive, KernelMode, false, NULL);
-        ObDereferenceObject(thread);
+        KeDereferenceThread(thread);
     }
     KeDelayExecutionThread(KernelMode, false, &settle);
     KT_ASSERT_EQ(free, MmTotalFreeSystemPtes[SystemPteSpace]);

@@ -23,7 +23,7 @@ our @NO_PAGING_FILE_SKIPS = ((map { "mm.paging.$_" }
     map { "mm.pagefail.$_" } qw(cluster_round_trip rescue));
 our @NO_SPECIAL_POOL_SKIPS = ('mm.specialpool.freed', 'mm.specialpool.layout');
 
-# boot(cmdline => '...', mem => MiB, iso => 1, disks => [...], timeout => S,
+# boot(cmdline => '...', mem => MiB, iso => 1, disks => [...], exes => [...], timeout => S,
 #      input => "kd commands\n", qemu_args => [...])
 # Returns (exit status of tools/boot, everything it printed, stdout and stderr together).
 sub boot {
@@ -32,6 +32,7 @@ sub boot {
     push @argv, ('--mem', $o{mem}) if $o{mem};
     push @argv, '--iso' if $o{iso};
     push @argv, ('--disk', $_) for @{ $o{disks} // [] };
+    push @argv, ('--exe', $_) for @{ $o{exes} // [] };
     push @argv, ('--qemu-arg', $_) for @{ $o{qemu_args} // [] };
     push @argv, ('--', $o{cmdline}) if defined $o{cmdline};
 

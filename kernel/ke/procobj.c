@@ -1,0 +1,102 @@
+/*
+ * kernel/ke/procobj.c: processes as Ke sees them (NT's procobj.c): an address space (the page
+ * directory in DirectoryTableBase[0]) and the threads that run in it, and attaching: a thread
+ * running kernel code may take another process's address space for a while, to read or change
+ * its user memory, and then go back.
+ *
+ *   KeStackAttachProcess(P, &state)      state.Process = NULL      first attach: the thread's
+ *                                                                  own state saved in the thread
+ *                                        state.Process = previous  nested: saved in the caller's
+ *                                        state.Process = 1         already in P: nothing done
+ *   KeUnstackDetachProcess(&state)       undoes exactly that
+ *
+ * Switching address spaces is loading CR3 (KiSwapProcess), which flushes every non-global TB
+ * entry: user space and hyperspace, which is per process. System space is the same in every
+ * directory (Mm copies it into each new one and keeps it in step), and global.
+ */
+#include "kernel/ke/ki.h"
+#include "hal/x86.h"
+
+#define KI_ATTACH_NOTHING_DONE  ((KPROCESS *)1)
+
+KPROCESS KeInitialSystemProcess;
+
+void KeInitializeProcess(KPROCESS *Process, uint32_t DirectoryTableBase, uint32_t HyperSpaceTable)
+{
+    Process->Header.Type = ProcessObject;
+    Process->Header.SignalState = 0;
+    InitializeListHead(&Process->Header.WaitListHead);
+    Process->DirectoryTableBase[0] = DirectoryTableBase;
+    Process->DirectoryTableBase[1] = HyperSpaceTable;
+    InitializeListHead(&Process->ThreadListHead);
+    Process->StackCount = 0;
+    Process->UserExceptionDispatcher = 0;
+    Process->ActiveThreads = 0;
+}
+
+/* Load NewProcess's address space. DISPATCH_LEVEL (or interrupts off). */
+void KiSwapProcess(KPROCESS *NewProcess)
+{
+    if (__readcr3() != NewProcess->DirectoryTableBase[0])
+        __writecr3(NewProcess->DirectoryTableBase[0]);
+}
+
+void KeStackAttachProcess(KPROCESS *Process, KAPC_STATE *ApcState)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    KIRQL oldIrql;
+
+    if (KeGetCurrentIrql() > DISPATCH_LEVEL)
+        KeBugCheckEx(INVALID_PROCESS_ATTACH_ATTEMPT, (uintptr_t)Process,
+                     (uintptr_t)thread->ApcState.Process, thread->ApcStateIndex, 1);
+    oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+    if (thread->ApcState.Process == Process) {
+        ApcState->Process = KI_ATTACH_NOTHING_DONE;
+    } else {
+        if (thread->ApcStateIndex != 0) {
+            *ApcState = thread->ApcState;
+        } else {
+            thread->SavedApcState = thread->ApcState;
+            ApcState->Process = NULL;
+            thread->ApcStateIndex = 1;
+        }
+        thread->ApcState.Process = Process;
+        Process->StackCount++;
+        KiSwapProcess(Process);
+    }
+    KfLowerIrql(oldIrql);
+}
+
+void KeUnstackDetachProcess(KAPC_STATE *ApcState)
+{
+    KTHREAD *thread = KeGetCurrentThread();
+    KPROCESS *back;
+    KIRQL oldIrql;
+
+    if (ApcState->Process == KI_ATTACH_NOTHING_DONE)
+        return;
+    if (thread->ApcStateIndex == 0)
+        KeBugCheckEx(INVALID_PROCESS_DETACH_ATTEMPT, (uintptr_t)ApcState->Process,
+                     (uintptr_t)thread->ApcState.Process, thread->ApcStateIndex, 0);
+    oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+    thread->ApcState.Process->StackCount--;
+    if (ApcState->Process) {
+        back = ApcState->Process;
+    } else {
+        back = thread->SavedApcState.Process;
+        thread->ApcStateIndex = 0;
+    }
+    thread->ApcState.Process = back;
+    KiSwapProcess(back);
+    KfLowerIrql(oldIrql);
+}
+
+/* The process has exited: waiters on it wake. */
+void KeTerminateProcess(KPROCESS *Process)
+{
+    KIRQL oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+
+    Process->Header.SignalState = 1;
+    KiWaitTest(&Process->Header);
+    KfLowerIrql(oldIrql);
+}

@@ -1,0 +1,55 @@
+/*
+ * kernel/ob/obp.h: what the object manager's files share and nobody else uses: the registered
+ * types, the checks on object pointers, the handle-table primitives under the services, and
+ * the handle-count bookkeeping that every way of making or closing a handle goes through.
+ */
+#ifndef KERNEL_OB_OBP_H
+#define KERNEL_OB_OBP_H
+
+#include "kernel/ob/ob.h"
+
+#define OB_HANDLE_TABLE_TAG     POOL_TAG('O', 'b', 'h', 't')
+
+/* obtype.c */
+bool ObpIsRegisteredType(const OBJECT_TYPE *ObjectType);
+void ObpCountUp(volatile uint32_t *Count, uint32_t *HighWater);
+
+/* obref.c: the header of Object, bugchecking REFERENCE_BY_POINTER if it is not an object. */
+OBJECT_HEADER *ObpValidateObject(void *Object);
+
+/*
+ * obhandle.c: the table mechanics, each under the table's lock. ObpCreateHandle files an
+ * entry and returns its handle (0: the table is at OB_MAXIMUM_HANDLES or pool is short);
+ * ObpTakeHandle moves the entry of Handle out into *Entry (STATUS_INVALID_HANDLE: no such
+ * open handle; STATUS_HANDLE_NOT_CLOSABLE: OBJ_PROTECT_CLOSE and not Force); ObpReferenceHandle
+ * copies it and references its object before the lock is let go (false: no such handle);
+ * ObpCountHandlesTo counts the table's entries naming Header. Handle is a plain value here:
+ * no tag or kernel bits.
+ */
+uint32_t ObpCreateHandle(HANDLE_TABLE *Table, OBJECT_HEADER *Header, uint32_t Attributes,
+                         ACCESS_MASK GrantedAccess);
+NTSTATUS ObpTakeHandle(HANDLE_TABLE *Table, uint32_t Handle, bool Force,
+                       HANDLE_TABLE_ENTRY *Entry);
+bool ObpReferenceHandle(HANDLE_TABLE *Table, uint32_t Handle, HANDLE_TABLE_ENTRY *Entry);
+uint32_t ObpCountHandlesTo(HANDLE_TABLE *Table, const OBJECT_HEADER *Header);
+
+static inline OBJECT_HEADER *ObpEntryObject(const HANDLE_TABLE_ENTRY *Entry)
+{
+    return (OBJECT_HEADER *)(Entry->ObAttributes & ~(uint32_t)OBJ_HANDLE_ATTRIBUTES);
+}
+
+/* obinsert.c: a handle with its counts (the caller's reference becomes the handle's). */
+ACCESS_MASK ObpMapDesiredAccess(const OBJECT_TYPE *ObjectType, ACCESS_MASK DesiredAccess);
+NTSTATUS ObpInsertHandle(HANDLE_TABLE *Table, bool KernelHandle, OBJECT_HEADER *Header,
+                         uint32_t Attributes, ACCESS_MASK GrantedAccess, HANDLE *Handle);
+
+/* obclose.c: after an entry left Table: the counts, the close procedure, the reference. */
+void ObpCloseEntry(HANDLE_TABLE *Table, const HANDLE_TABLE_ENTRY *Entry);
+
+/* obrefhnd.c: the current table and the decoding of handle values. */
+HANDLE_TABLE *ObpCurrentHandleTable(void);
+bool ObpIsPseudoHandle(HANDLE Handle);
+void *ObpReferencePseudoHandle(HANDLE Handle, OBJECT_TYPE **ObjectType);
+bool ObpDecodeHandle(HANDLE Handle, KPROCESSOR_MODE Mode, HANDLE_TABLE **Table, uint32_t *Value);
+
+#endif

@@ -1,0 +1,530 @@
+/*
+ * kernel/ps/create.c: making processes and threads (NT's ps/create.c, in its order):
+ *
+ *   PspCreateProcess   the object; MmCreateProcessAddressSpace; KeInitializeProcess;
+ *                      MmInitializeProcessAddressSpace; the handle table; then, attached, the
+ *                      image (PspMapImage), the PEB and the process parameters; then the first
+ *                      thread (its stack from the image's header)
+ *   PspCreateThread    the object; the TEB; KeInitializeThread; ready. It enters ring 3 from
+ *                      PspUserThreadStartup.
+ *
+ * Until image sections exist (issue 12) the image is copied into private memory reserved at
+ * its ImageBase (or anywhere, relocated, when that is taken), its headers and each section with
+ * the protection its characteristics give; the rest of the image is demand-zero.
+ */
+#include "kernel/ps/ps.h"
+#include "mm/image.h"
+
+#define PSP_TAG                 POOL_TAG('P', 's', 'C', 'r')
+#define PSP_MAXIMUM_IMAGE_SIZE  (64u << 20)
+#define PSP_DEFAULT_STACK_RESERVE 0x100000
+#define PSP_DEFAULT_STACK_COMMIT  0x1000
+
+static uint32_t PspNextId = 4;          /* the System process is 4, as in NT */
+
+static uint32_t PspAllocateId(void)
+{
+    return __atomic_add_fetch(&PspNextId, 4, __ATOMIC_SEQ_CST);
+}
+
+/* Allocate and commit in the current process, on behalf of the kernel. */
+static NTSTATUS PspAllocate(uintptr_t *Base, uint32_t Size, uint32_t Type, uint32_t Protect)
+{
+    uint32_t size = Size;
+
+    return PSP_KERNEL_CALL(NtAllocateVirtualMemory(NtCurrentProcess(), (void **)Base, 0, &size,
+                                                   Type, Protect));
+}
+
+static NTSTATUS PspProtect(uintptr_t Base, uint32_t Size, uint32_t Protect)
+{
+    uint32_t old, size = Size;
+    void *base = (void *)Base;
+
+    return PSP_KERNEL_CALL(NtProtectVirtualMemory(NtCurrentProcess(), &base, &size, Protect, &old));
+}
+
+/* PAGE_* for a section's MM_* protection. */
+static uint32_t PspWin32Protection(uint32_t Protection)
+{
+    return MiProtectToWin32(MI_IMAGE_PRIVATE_PROTECTION(Protection));
+}
+
+/*
+ * The image File (Info checked) into the current process: reserved and committed at its base
+ * or, if that is taken, anywhere and relocated; headers read-only, sections with their
+ * protections. *Base gets where it went.
+ */
+static NTSTATUS PspMapImage(const uint8_t *File, uint32_t FileSize, const MI_IMAGE_INFO *Info,
+                            uintptr_t *Base)
+{
+    uintptr_t base = Info->ImageBase;
+    uint8_t *image;
+    NTSTATUS status;
+
+    (void)FileSize;
+    status = Info->ImageFitsAtBase ? PspAllocate(&base, Info->SizeOfImage, MEM_RESERVE | MEM_COMMIT,
+                                                 PAGE_READWRITE)
+                                   : STATUS_CONFLICTING_ADDRESSES;
+    if (status == STATUS_CONFLICTING_ADDRESSES && Info->Relocatable) {
+        base = 0;
+        status = PspAllocate(&base, Info->SizeOfImage, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    }
+    if (!NT_SUCCESS(status))
+        return status;
+    image = (uint8_t *)base;
+    RtlCopyMemory(image, File, Info->SizeOfHeaders);
+    for (uint32_t i = 0; i < Info->NumberOfSections; i++) {
+        const MI_IMAGE_SECTION *section = &Info->Sections[i];
+
+        RtlCopyMemory(image + section->VirtualAddress, File + section->RawOffset,
+                      MIN(section->RawSize, section->VirtualSize));
+    }
+    if (base != Info->ImageBase) {
+        status = MiRelocateImage(image, Info, (uint32_t)base);
+        if (!NT_SUCCESS(status))
+            return status;
+    }
+    PspProtect(base, Info->SizeOfHeaders, PAGE_READONLY);
+    for (uint32_t i = 0; i < Info->NumberOfSections; i++) {
+        const MI_IMAGE_SECTION *section = &Info->Sections[i];
+
+        if (section->VirtualSize)
+            PspProtect(base + section->VirtualAddress, section->VirtualSize,
+                       PspWin32Protection(section->Protection));
+    }
+    *Base = base;
+    return STATUS_SUCCESS;
+}
+
+/* Characters to UTF-16 in user memory at *Cursor; the UNICODE_STRING describing them. */
+static void PspPutString(NT_UNICODE_STRING *String, uint16_t **Cursor, const char *Text)
+{
+    uint32_t length = (uint32_t)strlen(Text);
+
+    String->Buffer = (uint32_t)(uintptr_t)*Cursor;
+    String->Length = (uint16_t)(length * 2);
+    String->MaximumLength = (uint16_t)(length * 2 + 2);
+    for (uint32_t i = 0; i < length; i++)
+        *(*Cursor)++ = (uint8_t)Text[i];
+    *(*Cursor)++ = 0;
+}
+
+/* The PEB and the process parameters, in the current (new) process. */
+static NTSTATUS PspCreatePeb(EPROCESS *Process, const MI_IMAGE_INFO *Info, const char *ImageName,
+                             const char *CommandLine, HANDLE Console)
+{
+    NT_RTL_USER_PROCESS_PARAMETERS *parameters;
+    uintptr_t peb, block = 0;
+    uint16_t *cursor;
+    NT_PEB *p;
+    NTSTATUS status;
+
+    if (strlen(CommandLine) > 8000)
+        return STATUS_INVALID_PARAMETER;
+    status = MmCreatePebOrTeb(&Process->Pcb, sizeof(NT_PEB), MM_PEB_VA, &peb);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = PspAllocate(&block, (uint32_t)ROUND_TO_PAGES(sizeof(*parameters) +
+                                                        2 * (strlen(ImageName) + strlen(CommandLine) + 2)),
+                         MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    if (!NT_SUCCESS(status))
+        return status;
+    parameters = (NT_RTL_USER_PROCESS_PARAMETERS *)block;
+    parameters->MaximumLength = parameters->Length = sizeof(*parameters);
+    parameters->Flags = 1;
+    parameters->StandardInput = parameters->StandardOutput = parameters->StandardError =
+        (uint32_t)(uintptr_t)Console;
+    cursor = (uint16_t *)(parameters + 1);
+    PspPutString(&parameters->ImagePathName, &cursor, ImageName);
+    PspPutString(&parameters->CommandLine, &cursor, CommandLine);
+    p = (NT_PEB *)peb;
+    p->ImageBaseAddress = (uint32_t)Process->SectionBaseAddress;
+    p->ProcessParameters = (uint32_t)block;
+    p->NumberOfProcessors = 1;
+    p->HeapSegmentReserve = Info->SizeOfHeapReserve;
+    p->HeapSegmentCommit = Info->SizeOfHeapCommit;
+    p->OSMajorVersion = 5;
+    p->OSMinorVersion = 2;
+    p->OSBuildNumber = 3790;
+    p->OSPlatformId = 2;
+    p->ImageSubsystem = Info->Subsystem;
+    p->ImageSubsystemMajorVersion = Info->MajorSubsystemVersion;
+    p->ImageSubsystemMinorVersion = Info->MinorSubsystemVersion;
+    Process->Peb = peb;
+    return STATUS_SUCCESS;
+}
+
+static void PspUserThreadStartup(void *Context)
+{
+    ETHREAD *thread = Context;
+
+    if (thread->InitialContext) {
+        CONTEXT context = *thread->InitialContext;
+
+        ExFreePoolWithTag(thread->InitialContext, PSP_TAG);
+        thread->InitialContext = NULL;
+        KeEnterUserModeWithContext(&context);
+    }
+    KeEnterUserMode(thread->StartAddress, thread->InitialEsp, thread->InitialEax,
+                    thread->InitialEbx);
+}
+
+/*
+ * A thread of Process (attached or current): its TEB, filled from the stack it is given
+ * (StackBase, StackLimit, DeallocationStack), and the thread ready to enter ring 3 at Start
+ * with Esp, Eax and Ebx, or with Context when there is one. Returns it referenced.
+ */
+static NTSTATUS PspCreateThread(EPROCESS *Process, uintptr_t Start, uintptr_t StackBase,
+                                uintptr_t StackLimit, uintptr_t DeallocationStack,
+                                uint32_t Eax, uint32_t Ebx, const CONTEXT *Context,
+                                ETHREAD **Thread)
+{
+    ETHREAD *thread;
+    uintptr_t teb;
+    NT_TEB *t;
+    KIRQL oldIrql;
+    NTSTATUS status;
+
+    if (Process->ExitRequested)
+        return STATUS_PROCESS_IS_TERMINATING;
+    status = ObCreateObject(&PsThreadType, sizeof(ETHREAD), (void **)&thread);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (Context) {
+        thread->InitialContext = ExAllocatePoolWithTag(NonPagedPool, sizeof(CONTEXT), PSP_TAG);
+        if (!thread->InitialContext) {
+            ObDereferenceObject(thread);
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
+        *thread->InitialContext = *Context;
+    }
+    status = MmCreatePebOrTeb(&Process->Pcb, sizeof(NT_TEB), 0, &teb);
+    if (!NT_SUCCESS(status)) {
+        ObDereferenceObject(thread);
+        return status;
+    }
+    thread->Cid.UniqueProcess = Process->UniqueProcessId;
+    thread->Cid.UniqueThread = PspAllocateId();
+    thread->ThreadsProcess = Process;
+    thread->ExitStatus = STATUS_PENDING;
+    thread->StartAddress = Start;
+    thread->InitialEsp = StackBase;
+    thread->InitialEax = Eax;
+    thread->InitialEbx = Ebx;
+    t = (NT_TEB *)teb;
+    t->ExceptionList = 0xFFFFFFFF;
+    t->StackBase = (uint32_t)StackBase;
+    t->StackLimit = (uint32_t)StackLimit;
+    t->DeallocationStack = (uint32_t)DeallocationStack;
+    t->Self = (uint32_t)teb;
+    t->ClientId = thread->Cid;
+    t->ProcessEnvironmentBlock = (uint32_t)Process->Peb;
+    status = KeInitializeThread(&thread->Tcb, PspUserThreadStartup, thread, KI_DEFAULT_PRIORITY,
+                                Process->ImageFileName, &Process->Pcb);
+    if (!NT_SUCCESS(status)) {
+        MmDeleteTeb(&Process->Pcb, teb);
+        ObDereferenceObject(thread);
+        return status;
+    }
+    thread->Tcb.Teb = teb;
+    ObReferenceObject(Process);                 /* the thread's, until its object goes */
+    ObReferenceObject(thread);                  /* the running thread's own (Ke gives it back) */
+    KeAcquireSpinLock(&PspActiveProcessLock, &oldIrql);
+    InsertTailList(&Process->ThreadListHead, &thread->ThreadListEntry);
+    Process->ActiveThreads++;
+    KeReleaseSpinLock(&PspActiveProcessLock, oldIrql);
+    *Thread = thread;
+    return STATUS_SUCCESS;
+}
+
+/* The first thread's stack, as the image header asks: reserved, the top committed, a guard page
+ * below it (kernel32's BaseCreateStack does this in NT). */
+static NTSTATUS PspCreateStack(const MI_IMAGE_INFO *Info, uintptr_t *Base, uintptr_t *Limit,
+                               uintptr_t *Deallocation)
+{
+    uint32_t reserve = Info->SizeOfStackReserve ? Info->SizeOfStackReserve : PSP_DEFAULT_STACK_RESERVE;
+    uint32_t commit = ROUND_TO_PAGES(Info->SizeOfStackCommit ? Info->SizeOfStackCommit
+                                                             : PSP_DEFAULT_STACK_COMMIT);
+    uintptr_t bottom = 0, top, guard;
+    NTSTATUS status;
+
+    reserve = (reserve + MM_ALLOCATION_GRANULARITY - 1) & ~(MM_ALLOCATION_GRANULARITY - 1);
+    if (commit + 2 * PAGE_SIZE > reserve)
+        commit = reserve - 2 * PAGE_SIZE;
+    status = PspAllocate(&bottom, reserve, MEM_RESERVE, PAGE_READWRITE);
+    if (!NT_SUCCESS(status))
+        return status;
+    top = bottom + reserve;
+    guard = top - commit - PAGE_SIZE;
+    status = PspAllocate(&guard, commit + PAGE_SIZE, MEM_COMMIT, PAGE_READWRITE);
+    if (NT_SUCCESS(status))
+        status = PspProtect(guard, PAGE_SIZE, PAGE_READWRITE | PAGE_GUARD);
+    *Base = top;
+    *Limit = top - commit;
+    *Deallocation = bottom;
+    return status;
+}
+
+/* The module's bytes, in paged pool. */
+static NTSTATUS PspReadImage(const char *Name, uint8_t **File, uint32_t *Size)
+{
+    const LOADER_MODULE *module = MmFindLoaderModule(Name);
+    NTSTATUS status;
+
+    if (!module)
+        return STATUS_OBJECT_NAME_NOT_FOUND;
+    if (module->Size > PSP_MAXIMUM_IMAGE_SIZE || module->Size == 0)
+        return STATUS_INVALID_IMAGE_FORMAT;
+    *File = ExAllocatePoolWithTag(PagedPool, module->Size, PSP_TAG);
+    if (!*File)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    status = MmReadLoaderModule(module, 0, *File, module->Size);
+    if (!NT_SUCCESS(status)) {
+        ExFreePoolWithTag(*File, PSP_TAG);
+        return status;
+    }
+    *Size = module->Size;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCESS *Parent,
+                          EPROCESS **Process, ETHREAD **Thread)
+{
+    uintptr_t stackBase = 0, stackLimit = 0, deallocation = 0;
+    uint32_t dtb[2], fileSize = 0, rva;
+    MI_IMAGE_INFO *info = NULL;
+    uint8_t *file = NULL;
+    EPROCESS *process;
+    ETHREAD *thread = NULL;
+    KAPC_STATE apcState;
+    HANDLE console = NULL;
+    KIRQL oldIrql;
+    NTSTATUS status;
+
+    status = PspReadImage(ImageName, &file, &fileSize);
+    if (!NT_SUCCESS(status))
+        return status;
+    info = ExAllocatePoolWithTag(PagedPool, sizeof(*info), PSP_TAG);
+    if (!info) {
+        ExFreePoolWithTag(file, PSP_TAG);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    status = MiParseImageHeaders(file, fileSize, info);
+    if (NT_SUCCESS(status) && (info->Dll || info->EntryPoint == 0))
+        status = STATUS_INVALID_IMAGE_FORMAT;
+    if (NT_SUCCESS(status))
+        status = ObCreateObject(&PsProcessType, sizeof(EPROCESS), (void **)&process);
+    if (!NT_SUCCESS(status))
+        goto out;
+    InitializeListHead(&process->ThreadListHead);
+    InitializeListHead(&process->ActiveProcessLinks);
+    process->ExitStatus = STATUS_PENDING;
+    process->UniqueProcessId = PspAllocateId();
+    process->InheritedFromUniqueProcessId = Parent ? Parent->UniqueProcessId : 0;
+    process->Privileges = Parent ? Parent->Privileges : (1u << SE_LOCK_MEMORY_PRIVILEGE);
+    process->EnabledPrivileges = Parent ? Parent->EnabledPrivileges : process->Privileges;
+    process->CreateTime = KeTickCount;
+    RtlCopyString(process->ImageFileName, ImageName, sizeof(process->ImageFileName));
+    if (!MmCreateProcessAddressSpace(&process->Mm, dtb)) {
+        status = STATUS_INSUFFICIENT_RESOURCES;
+        ObDereferenceObject(process);
+        goto out;
+    }
+    KeInitializeProcess(&process->Pcb, dtb[0], dtb[1]);
+    status = MmInitializeProcessAddressSpace(&process->Pcb, info->LargeAddressAware);
+    if (NT_SUCCESS(status))
+        status = ObCreateHandleTable(&process->ObjectTable);
+    if (!NT_SUCCESS(status)) {
+        ObDereferenceObject(process);
+        goto out;
+    }
+    KeAcquireSpinLock(&PspActiveProcessLock, &oldIrql);
+    InsertTailList(&PsActiveProcessHead, &process->ActiveProcessLinks);
+    KeReleaseSpinLock(&PspActiveProcessLock, oldIrql);
+
+    status = IoCreateConsoleHandle(process->ObjectTable, &console);
+    KeStackAttachProcess(&process->Pcb, &apcState);
+    if (NT_SUCCESS(status))
+        status = PspMapImage(file, fileSize, info, &process->SectionBaseAddress);
+    if (NT_SUCCESS(status) &&
+        NT_SUCCESS(MiLookupImageExport((void *)process->SectionBaseAddress, info,
+                                       "KiUserExceptionDispatcher", &rva)))
+        process->Pcb.UserExceptionDispatcher = process->SectionBaseAddress + rva;
+    if (NT_SUCCESS(status))
+        status = PspCreatePeb(process, info, ImageName, CommandLine ? CommandLine : ImageName,
+                              console);
+    if (NT_SUCCESS(status))
+        status = PspCreateStack(info, &stackBase, &stackLimit, &deallocation);
+    if (NT_SUCCESS(status))
+        status = PspCreateThread(process, process->SectionBaseAddress + info->EntryPoint,
+                                 stackBase, stackLimit, deallocation,
+                                 (uint32_t)(process->SectionBaseAddress + info->EntryPoint),
+                                 (uint32_t)process->Peb, NULL, &thread);
+    KeUnstackDetachProcess(&apcState);
+    if (!NT_SUCCESS(status)) {
+        PspTerminateProcess(process, status);       /* no thread: cleans up at once */
+        ObDereferenceObject(process);
+        goto out;
+    }
+    *Process = process;
+    *Thread = thread;
+out:
+    ExFreePoolWithTag(info, PSP_TAG);
+    ExFreePoolWithTag(file, PSP_TAG);
+    return status;
+}
+
+/* Start a thread made by PspCreateThread. */
+void PsStartThread(ETHREAD *Thread)
+{
+    KeReadyThread(&Thread->Tcb);
+}
+
+/* A UNICODE_STRING from the previous mode as ASCII (other characters become '?'). */
+static NTSTATUS PspCaptureString(const NT_UNICODE_STRING *Source, char *Buffer, uint32_t Size)
+{
+    NT_UNICODE_STRING string;
+    uint16_t chars[128];
+    uint32_t count, done = 0;
+    NTSTATUS status = ExCapture(&string, Source);
+
+    if (!NT_SUCCESS(status))
+        return status;
+    count = string.Length / 2;
+    if (count + 1 > Size)
+        return STATUS_INVALID_PARAMETER;
+    while (done < count) {
+        uint32_t n = MIN(count - done, (uint32_t)ARRAYSIZE(chars));
+
+        status = ExCaptureFromMode(ExGetPreviousMode(), chars,
+                                   (const uint16_t *)(uintptr_t)string.Buffer + done, n * 2, 2);
+        if (!NT_SUCCESS(status))
+            return status;
+        for (uint32_t i = 0; i < n; i++)
+            Buffer[done + i] = chars[i] < 0x80 && chars[i] ? (char)chars[i] : '?';
+        done += n;
+    }
+    Buffer[count] = '\0';
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS NtCreateUserProcess(HANDLE *ProcessHandle, HANDLE *ThreadHandle, ACCESS_MASK ProcessAccess,
+                             ACCESS_MASK ThreadAccess, const NT_UNICODE_STRING *ImageName,
+                             const NT_UNICODE_STRING *CommandLine, uint32_t Flags,
+                             NT_CLIENT_ID *ClientId)
+{
+    static char name[LOADER_MODULE_NAME_SIZE];
+    char *commandLine = NULL;
+    HANDLE processHandle = NULL, threadHandle = NULL;
+    HANDLE zero = NULL;
+    EPROCESS *process;
+    ETHREAD *thread;
+    NT_CLIENT_ID cid;
+    NTSTATUS status;
+    char imageName[LOADER_MODULE_NAME_SIZE];
+
+    (void)name;
+    if (Flags != 0)
+        return STATUS_INVALID_PARAMETER_7;
+    status = ExReturn(ProcessHandle, &zero);
+    if (NT_SUCCESS(status))
+        status = ExReturn(ThreadHandle, &zero);
+    if (NT_SUCCESS(status))
+        status = PspCaptureString(ImageName, imageName, sizeof(imageName));
+    if (!NT_SUCCESS(status))
+        return status;
+    if (CommandLine) {
+        commandLine = ExAllocatePoolWithTag(PagedPool, 4096, PSP_TAG);
+        if (!commandLine)
+            return STATUS_INSUFFICIENT_RESOURCES;
+        status = PspCaptureString(CommandLine, commandLine, 4096);
+        if (!NT_SUCCESS(status)) {
+            ExFreePoolWithTag(commandLine, PSP_TAG);
+            return status;
+        }
+    }
+    status = PspCreateProcess(imageName, commandLine, PsGetCurrentThread()->ThreadsProcess,
+                              &process, &thread);
+    if (commandLine)
+        ExFreePoolWithTag(commandLine, PSP_TAG);
+    if (!NT_SUCCESS(status))
+        return status;
+    ObReferenceObject(process);
+    status = ObInsertObject(process, ProcessAccess, 0, NULL, &processHandle);
+    if (NT_SUCCESS(status)) {
+        ObReferenceObject(thread);
+        status = ObInsertObject(thread, ThreadAccess, 0, NULL, &threadHandle);
+    }
+    cid = thread->Cid;
+    PsStartThread(thread);
+    ObDereferenceObject(thread);
+    ObDereferenceObject(process);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = ExReturn(ProcessHandle, &processHandle);
+    if (NT_SUCCESS(status))
+        status = ExReturn(ThreadHandle, &threadHandle);
+    if (NT_SUCCESS(status) && ClientId)
+        status = ExReturn(ClientId, &cid);
+    return status;
+}
+
+typedef struct _INITIAL_TEB {
+    uint32_t OldStackBase, OldStackLimit;
+    uint32_t StackBase, StackLimit;
+    uint32_t AllocatedStackBase;
+} INITIAL_TEB;
+
+NTSTATUS NtCreateThread(HANDLE *ThreadHandle, ACCESS_MASK DesiredAccess, void *ObjectAttributes,
+                        HANDLE ProcessHandle, NT_CLIENT_ID *ClientId, CONTEXT *Context,
+                        void *InitialTeb, bool CreateSuspended)
+{
+    INITIAL_TEB initialTeb;
+    CONTEXT *context;
+    HANDLE handle = NULL;
+    EPROCESS *process;
+    ETHREAD *thread;
+    KAPC_STATE apcState;
+    NT_CLIENT_ID cid;
+    NTSTATUS status;
+
+    (void)ObjectAttributes;
+    if (CreateSuspended)
+        return STATUS_NOT_SUPPORTED;
+    context = ExAllocatePoolWithTag(NonPagedPool, sizeof(CONTEXT), PSP_TAG);
+    if (!context)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    status = ExReturn(ThreadHandle, &handle);
+    if (NT_SUCCESS(status))
+        status = ExCapture(context, Context);
+    if (NT_SUCCESS(status))
+        status = ExCapture(&initialTeb, (INITIAL_TEB *)InitialTeb);
+    if (NT_SUCCESS(status))
+        status = ObReferenceObjectByHandle(ProcessHandle, PROCESS_CREATE_THREAD, &PsProcessType,
+                                           ExGetPreviousMode(), (void **)&process, NULL);
+    if (!NT_SUCCESS(status)) {
+        ExFreePoolWithTag(context, PSP_TAG);
+        return status;
+    }
+    KeStackAttachProcess(&process->Pcb, &apcState);
+    status = PspCreateThread(process, context->Eip, initialTeb.StackBase, initialTeb.StackLimit,
+                             initialTeb.AllocatedStackBase, context->Eax, context->Ebx, context,
+                             &thread);
+    KeUnstackDetachProcess(&apcState);
+    ExFreePoolWithTag(context, PSP_TAG);
+    ObDereferenceObject(process);
+    if (!NT_SUCCESS(status))
+        return status;
+    ObReferenceObject(thread);
+    status = ObInsertObject(thread, DesiredAccess, 0, NULL, &handle);
+    cid = thread->Cid;
+    PsStartThread(thread);
+    ObDereferenceObject(thread);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = ExReturn(ThreadHandle, &handle);
+    if (NT_SUCCESS(status) && ClientId)
+        status = ExReturn(ClientId, &cid);
+    return status;
+}

@@ -1,0 +1,104 @@
+/*
+ * kernel/ps/ps.h: processes and threads as objects (NT's Ps): EPROCESS and ETHREAD, their
+ * creation from a program, their exit, and the system services that name them.
+ *
+ *   EPROCESS   KPROCESS Pcb (Ke: address space, threads, dispatcher header)
+ *              MMPROCESS Mm (Mm's fields: working set, VADs, commitment; mm/mm.h)
+ *              the rest: ids, handle table, image name, PEB, privileges, exit status
+ *   ETHREAD    KTHREAD Tcb, client id, exit status, its process
+ *
+ * A process is made from a program the loader brought as a multiboot module (issue 12 makes
+ * it a section): PspCreateProcess maps the image, makes the PEB and the process parameters,
+ * and the first thread with its stack and TEB. The process ends when its last thread does;
+ * the object lives on while handles or references remain, and its deletion frees the page
+ * directory (MmDeleteProcessAddressSpace).
+ */
+#ifndef KERNEL_PS_PS_H
+#define KERNEL_PS_PS_H
+
+#include "kernel/ob/ob.h"
+#include "kernel/inc/ntxcapi.h"
+#include "mm/mm.h"
+
+#define PROCESS_SYNCHRONIZE_ALL     0x001F0FFF      /* PROCESS_ALL_ACCESS (2003) */
+#define PROCESS_ALL_ACCESS          0x001F0FFF
+#define THREAD_TERMINATE            0x0001
+#define THREAD_SUSPEND_RESUME       0x0002
+#define THREAD_GET_CONTEXT          0x0008
+#define THREAD_SET_CONTEXT          0x0010
+#define THREAD_QUERY_INFORMATION    0x0040
+#define THREAD_SET_INFORMATION      0x0020
+#define THREAD_ALL_ACCESS           0x001F03FF
+
+typedef struct _EPROCESS {
+    KPROCESS Pcb;
+    MMPROCESS Mm;                       /* right after Pcb: MiGetProcess finds it there */
+    uint32_t UniqueProcessId;
+    uint32_t InheritedFromUniqueProcessId;
+    HANDLE_TABLE *ObjectTable;
+    NTSTATUS ExitStatus;                /* STATUS_PENDING while it runs */
+    bool ExitRequested;
+    bool Exited;
+    char ImageFileName[16];
+    uintptr_t Peb;
+    uintptr_t SectionBaseAddress;       /* where the image is mapped */
+    uint32_t Privileges;                /* bit n: privilege LUID n held */
+    uint32_t EnabledPrivileges;         /* bit n: ... and enabled */
+    uint32_t CreateTime, ExitTime;      /* clock ticks */
+    LIST_ENTRY ActiveProcessLinks;      /* on PsActiveProcessHead */
+    LIST_ENTRY ThreadListHead;          /* ETHREAD.ThreadListEntry */
+    uint32_t ActiveThreads;
+} EPROCESS;
+
+_Static_assert(offsetof(EPROCESS, Mm) == sizeof(KPROCESS), "Mm's part follows the KPROCESS");
+
+typedef struct _ETHREAD {
+    KTHREAD Tcb;
+    NT_CLIENT_ID Cid;
+    EPROCESS *ThreadsProcess;
+    NTSTATUS ExitStatus;
+    uintptr_t StartAddress;
+    uintptr_t InitialEsp, InitialEax, InitialEbx;
+    CONTEXT *InitialContext;            /* NtCreateThread's, until the thread starts */
+    LIST_ENTRY ThreadListEntry;
+    bool Exited;
+} ETHREAD;
+
+extern OBJECT_TYPE PsProcessType, PsThreadType, IoConsoleType, SeTokenType;
+extern LIST_ENTRY PsActiveProcessHead;
+extern KSPIN_LOCK PspActiveProcessLock;
+
+void PsInitSystem(void);
+NTSTATUS IoCreateConsoleHandle(HANDLE_TABLE *Table, HANDLE *Handle);
+NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCESS *Parent,
+                          EPROCESS **Process, ETHREAD **Thread);
+void PsStartThread(ETHREAD *Thread);        /* one PspCreateProcess made */
+EPROCESS *PsGetCurrentProcess(void);        /* NULL in a system thread */
+ETHREAD *PsGetCurrentThread(void);          /* NULL in a system thread */
+EPROCESS *PsLookupProcessById(uint32_t ProcessId);   /* referenced, or NULL */
+__attribute__((noreturn)) void PspExitThread(NTSTATUS ExitStatus);
+void PspTerminateProcess(EPROCESS *Process, NTSTATUS ExitStatus);
+
+/* Calls from kernel code to services written for the previous mode (NT's Zw calls). */
+#define PSP_KERNEL_CALL(Call) ({                                         \
+        KTHREAD *thread_ = KeGetCurrentThread();                         \
+        KPROCESSOR_MODE mode_ = thread_->PreviousMode;                   \
+        NTSTATUS status_;                                                \
+        thread_->PreviousMode = KernelMode;                              \
+        status_ = (Call);                                                \
+        thread_->PreviousMode = mode_;                                   \
+        status_;                                                         \
+    })
+
+/* The system services Ps provides (services.c lists them all). */
+NTSTATUS NtCreateUserProcess(HANDLE *ProcessHandle, HANDLE *ThreadHandle, ACCESS_MASK ProcessAccess,
+                             ACCESS_MASK ThreadAccess, const NT_UNICODE_STRING *ImageName,
+                             const NT_UNICODE_STRING *CommandLine, uint32_t Flags,
+                             NT_CLIENT_ID *ClientId);
+NTSTATUS NtCreateThread(HANDLE *ThreadHandle, ACCESS_MASK DesiredAccess, void *ObjectAttributes,
+                        HANDLE ProcessHandle, NT_CLIENT_ID *ClientId, CONTEXT *Context,
+                        void *InitialTeb, bool CreateSuspended);
+NTSTATUS NtTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus);
+NTSTATUS NtTerminateThread(HANDLE ThreadHandle, NTSTATUS ExitStatus);
+
+#endif
