@@ -43,59 +43,66 @@ __attribute__((noinline)) static void Halt(void)
     __asm__ volatile(".globl _HaltAt\n_HaltAt: hlt");
 }
 
-static SEH_FRAME Frame;
+static EXCEPTION_RECORD Caught;
+static CONTEXT CaughtContext;
 
-/* Run Routine under an SEH frame that handles everything; the code caught, or 0. */
+/* Run Routine under an SEH frame that handles everything; the code caught (the record and
+ * context in Caught and CaughtContext), or 0. The frame is on the stack, as NT requires of
+ * every registration record (one elsewhere ends the search as EXCEPTION_STACK_INVALID). */
 static DWORD Catch(void (*Routine)(void))
 {
-    memset(&Frame, 0, sizeof(Frame));
-    if (SEH_TRY(&Frame, NULL, NULL) == 0) {
+    SEH_FRAME frame;
+
+    memset(&Caught, 0, sizeof(Caught));
+    if (SEH_TRY(&frame, NULL, NULL) == 0) {
         Routine();
-        SehEnd(&Frame);
+        SehEnd(&frame);
         return 0;
     }
-    return Frame.Exception.ExceptionCode;
+    Caught = frame.Exception;
+    CaughtContext = frame.Context;
+    return Caught.ExceptionCode;
 }
 
 static void TestReadViolation(void)
 {
     KT_STATUS(Catch(ReadUnmapped), STATUS_ACCESS_VIOLATION);
-    KT_EQ(Frame.Exception.ExceptionAddress, ReadFaultAt);
-    KT_EQ(Frame.Exception.NumberParameters, 2);
-    KT_EQ(Frame.Exception.ExceptionInformation[0], 0);
-    KT_EQ(Frame.Exception.ExceptionInformation[1], UNMAPPED_READ_ADDRESS);
-    KT_EQ(Frame.Exception.ExceptionFlags, 0);
-    KT_EQ(Frame.Context.Eip, ReadFaultAt);
-    KT_EQ(Frame.Context.SegCs, 0x1B);
-    KT_EQ(Frame.Context.SegFs, 0x3B);
+    KT_EQ(Caught.ExceptionAddress, ReadFaultAt);
+    KT_EQ(Caught.NumberParameters, 2);
+    KT_EQ(Caught.ExceptionInformation[0], 0);
+    KT_EQ(Caught.ExceptionInformation[1], UNMAPPED_READ_ADDRESS);
+    KT_EQ(Caught.ExceptionFlags, 0);
+    KT_EQ(CaughtContext.Eip, ReadFaultAt);
+    KT_EQ(CaughtContext.SegCs, 0x1B);
+    KT_EQ(CaughtContext.SegFs, 0x3B);
 }
 
 static void TestWriteViolation(void)
 {
     KT_STATUS(Catch(WriteUnmapped), STATUS_ACCESS_VIOLATION);
-    KT_EQ(Frame.Exception.ExceptionAddress, WriteFaultAt);
-    KT_EQ(Frame.Exception.ExceptionInformation[0], 1);
-    KT_EQ(Frame.Exception.ExceptionInformation[1], UNMAPPED_WRITE_ADDRESS);
+    KT_EQ(Caught.ExceptionAddress, WriteFaultAt);
+    KT_EQ(Caught.ExceptionInformation[0], 1);
+    KT_EQ(Caught.ExceptionInformation[1], UNMAPPED_WRITE_ADDRESS);
 }
 
 static void TestDivideByZero(void)
 {
     KT_STATUS(Catch(DivideByZero), STATUS_INTEGER_DIVIDE_BY_ZERO);
-    KT_EQ(Frame.Exception.ExceptionAddress, DivideFaultAt);
-    KT_EQ(Frame.Exception.NumberParameters, 0);
+    KT_EQ(Caught.ExceptionAddress, DivideFaultAt);
+    KT_EQ(Caught.NumberParameters, 0);
 }
 
 static void TestBreakpoint(void)
 {
     KT_STATUS(Catch(Breakpoint), STATUS_BREAKPOINT);
-    KT_EQ(Frame.Exception.ExceptionAddress, BreakpointAt);
-    KT_EQ(Frame.Context.Eip, BreakpointAt);
+    KT_EQ(Caught.ExceptionAddress, BreakpointAt);
+    KT_EQ(CaughtContext.Eip, BreakpointAt);
 }
 
 static void TestPrivilegedInstruction(void)
 {
     KT_STATUS(Catch(Halt), STATUS_PRIVILEGED_INSTRUCTION);
-    KT_EQ(Frame.Exception.ExceptionAddress, HaltAt);
+    KT_EQ(Caught.ExceptionAddress, HaltAt);
 }
 
 static int VectoredCalls;
@@ -162,12 +169,13 @@ static LONG CALLBACK CountOnly(EXCEPTION_POINTERS *Pointers)
 static void TestVectoredFirst(void)
 {
     PVOID handle = AddVectoredExceptionHandler(0, CountOnly);
+    SEH_FRAME frame;
 
     VectoredCalls = 0;
     SehCallsBeforeVectored = 99;
-    if (SEH_TRY(&Frame, SehFilterCounting, NULL) == 0) {
+    if (SEH_TRY(&frame, SehFilterCounting, NULL) == 0) {
         ReadUnmapped();
-        SehEnd(&Frame);
+        SehEnd(&frame);
     }
     KT_EQ(VectoredCalls, 1);
     KT_EQ(SehCallsBeforeVectored, 1);          /* the vectored handler had already run */
@@ -222,10 +230,11 @@ static void TestRaiseException(void)
 {
     static const ULONG_PTR arguments[3] = { 11, 22, 33 };
     EXCEPTION_RECORD seen = { 0 };
+    SEH_FRAME frame;
 
-    if (SEH_TRY(&Frame, ContinueFilter, &seen) == 0) {
+    if (SEH_TRY(&frame, ContinueFilter, &seen) == 0) {
         RaiseException(CUSTOMER_CODE, 0, 3, arguments);
-        SehEnd(&Frame);
+        SehEnd(&frame);
     } else {
         KT_EXPECT(!"RaiseException did not return after EXCEPTION_CONTINUE_EXECUTION");
     }
@@ -261,7 +270,7 @@ static void TestNoncontinuable(void)
 {
     KT_STATUS(Catch(RaiseNoncontinuable), STATUS_NONCONTINUABLE_EXCEPTION);
     KT_EQ(Inner.ExceptionFlags & EXCEPTION_NONCONTINUABLE, EXCEPTION_NONCONTINUABLE);
-    KT_EXPECT(Frame.Exception.ExceptionRecord != NULL);
+    KT_EXPECT(Caught.ExceptionRecord != NULL);
 }
 
 static PUCHAR GuardPage;
@@ -278,9 +287,9 @@ static void TestGuardPage(void)
     GuardPage = VirtualAlloc(NULL, 0x1000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
     KT_EXPECT(GuardPage != NULL);
     KT_STATUS(Catch(TouchGuard), STATUS_GUARD_PAGE_VIOLATION);
-    KT_EQ(Frame.Exception.NumberParameters, 2);
-    KT_EQ(Frame.Exception.ExceptionInformation[0], 0);
-    KT_EQ(Frame.Exception.ExceptionInformation[1], GuardPage);
+    KT_EQ(Caught.NumberParameters, 2);
+    KT_EQ(Caught.ExceptionInformation[0], 0);
+    KT_EQ(Caught.ExceptionInformation[1], GuardPage);
     KT_EQ(VirtualQuery(GuardPage, &region, sizeof(region)), sizeof(region));
     KT_EQ(region.Protect, PAGE_READWRITE);       /* the guard is gone after one exception */
     KT_EQ(Catch(TouchGuard), 0);
