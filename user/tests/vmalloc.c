@@ -257,9 +257,10 @@ static void TestSpecialQueries(void)
 {
     KT_REGION((PVOID)0x7FFE0000, (PVOID)0x7FFE0000, (PVOID)0x7FFE0000, PAGE_READONLY, PAGE,
               MEM_COMMIT, PAGE_READONLY, MEM_PRIVATE);
-    KT_EQ(Query((PVOID)0x7FFF0000).State, MEM_RESERVE);
-    KT_EQ(Query((PVOID)0x7FFF0000).Protect, PAGE_NOACCESS);
-    KT_EQ(Query((PVOID)0x7FFF0000).AllocationBase, HIGHEST_VAD_ADDRESS + 1);
+    /* Between the last VAD address and the top of user space: a synthetic reserved region. */
+    KT_EQ(Query((PVOID)0x7FFE1000).State, MEM_RESERVE);
+    KT_EQ(Query((PVOID)0x7FFE1000).Protect, PAGE_NOACCESS);
+    KT_EQ(Query((PVOID)0x7FFE1000).AllocationBase, HIGHEST_VAD_ADDRESS + 1);
     KT_EQ(Query(NULL).State, MEM_FREE);
     KT_EQ(Query(NULL).BaseAddress, NULL);
 }

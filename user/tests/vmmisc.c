@@ -32,6 +32,10 @@ static void TestWriteWatch(void)
     PUCHAR plain;
 
     KT_EXPECT(region != NULL);
+    if (!region) {
+        printf("# MEM_WRITE_WATCH refused: error %lu\n", GetLastError());
+        return;
+    }
     KT_EQ(GetWriteWatch(0, region, 16 * PAGE, addresses, &count, &granularity), 0);
     KT_EQ(count, 0);
     KT_EQ(granularity, PAGE);
@@ -79,6 +83,9 @@ static void TestLock(void)
 {
     PUCHAR region = VirtualAlloc(NULL, 4 * PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
 
+    KT_EXPECT(region != NULL);
+    if (!region)
+        return;
     KT_EQ(VirtualLock(region, 2 * PAGE), TRUE);
     KT_EQ(region[0], 0);
     KT_EQ(VirtualUnlock(region, 2 * PAGE), TRUE);
@@ -149,6 +156,8 @@ static void TestProcessMemory(void)
     SIZE_T done = 12345;
 
     KT_EXPECT(reader && writer && region);
+    if (!reader || !writer || !region)
+        return;
     VirtualAlloc(region, PAGE, MEM_COMMIT, PAGE_READWRITE);
     KT_EQ(WriteProcessMemory(writer, region + 100, text, sizeof(text), &done), TRUE);
     KT_EQ(done, sizeof(text));
