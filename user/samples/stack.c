@@ -61,7 +61,6 @@ int main(int argc, char **argv)
         SehEnd(&frame);
         return 0;
     }
-    printf("caught exception 0x%08lX at depth %d (%d KB of stack)\n",
-           frame.Exception.ExceptionCode, Deepest, Deepest * FRAME_BYTES / 1024);
+    printf("caught exception 0x%08lX at depth %d\n", frame.Exception.ExceptionCode, Deepest);
     return frame.Exception.ExceptionCode == (DWORD)STATUS_STACK_OVERFLOW ? 0 : 1;
 }
