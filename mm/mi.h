@@ -482,13 +482,15 @@ static inline MMPTE MiMakeTransitionPte(uint32_t PageFrameIndex, uint32_t Protec
     return pte;
 }
 
-/* NT's MI_MAKE_TRANSITION_PTE_VALID: the frame kept, the protection's hardware bits set. */
-static inline MMPTE MiMakeValidFromTransitionPte(MMPTE Transition, bool Dirty)
+/* NT's MI_MAKE_TRANSITION_PTE_VALID: the frame kept, the protection's hardware bits set, and
+ * the Owner bit that the PTE's place calls for (MiPteOwnerMask: user space is user-accessible). */
+static inline MMPTE MiMakeValidFromTransitionPte(const MMPTE *PointerPte, MMPTE Transition, bool Dirty)
 {
     MMPTE pte;
 
     pte.u.Long = (Transition.u.Long & ~(PAGE_SIZE - 1)) | MM_PTE_VALID_MASK | MM_PTE_ACCESS_MASK |
-                 MiProtectToPteMask(Transition.u.Trans.Protection) | (Dirty ? MM_PTE_DIRTY_MASK : 0);
+                 MiProtectToPteMask(Transition.u.Trans.Protection) | MiPteOwnerMask(PointerPte) |
+                 (Dirty ? MM_PTE_DIRTY_MASK : 0);
     return pte;
 }
 

@@ -192,7 +192,7 @@ static NTSTATUS MiResolveTransitionFault(MMSUPPORT *Ws, uintptr_t VirtualAddress
     pfn->u3.e2.ReferenceCount++;
     pfn->u2.ShareCount++;
     pfn->u3.e1.PageLocation = ActiveAndValid;
-    *PointerPte = MiMakeValidFromTransitionPte(Contents, pfn->u3.e1.Modified);
+    *PointerPte = MiMakeValidFromTransitionPte(PointerPte, Contents, pfn->u3.e1.Modified);
     UNLOCK_PFN(oldIrql);
     MiInsertWorkingSetEntry(Ws, VirtualAddress, frame);
     MmInfoCounters.TransitionCount++;
@@ -383,7 +383,7 @@ static NTSTATUS MiCompletePageFileRead(MMSUPPORT *Ws, uintptr_t VirtualAddress, 
     }
     pfn->u2.ShareCount = 1;
     pfn->u3.e1.PageLocation = ActiveAndValid;
-    *PointerPte = MiMakeValidFromTransitionPte(*PointerPte, false);
+    *PointerPte = MiMakeValidFromTransitionPte(PointerPte, *PointerPte, false);
     UNLOCK_PFN(oldIrql);
     MiInsertWorkingSetEntry(Ws, VirtualAddress, frame);
     return STATUS_PAGE_FAULT_PAGING_FILE;

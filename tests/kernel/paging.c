@@ -103,8 +103,13 @@ KTEST(TestPteFormats, "mm.paging.pte_formats")
     KT_ASSERT_EQ(0x0012A882, pte.u.Long);
     KT_ASSERT_EQ(0x12A, pte.u.Trans.PageFrameNumber);
     ExpectDescription(pte.u.Long, 3, " Transition: 12a", " Protect: 4 - ReadWrite", NULL);
-    KT_ASSERT_EQ(0x0012A063, MiMakeValidFromTransitionPte(pte, true).u.Long);
-    KT_ASSERT_EQ(0x0012A023, MiMakeValidFromTransitionPte(pte, false).u.Long);
+    KT_ASSERT_EQ(0x0012A063, MiMakeValidFromTransitionPte(MiGetPteAddress(MmPagedPoolStart), pte,
+                                                          true).u.Long);
+    KT_ASSERT_EQ(0x0012A023, MiMakeValidFromTransitionPte(MiGetPteAddress(MmPagedPoolStart), pte,
+                                                          false).u.Long);
+    /* In user space the page comes back user-accessible (a user page faulted back from standby). */
+    KT_ASSERT_EQ(0x0012A067, MiMakeValidFromTransitionPte(MiGetPteAddress(0x00440000), pte,
+                                                          true).u.Long);
     KT_ASSERT_EQ(0x0012A880, MiMakeTransitionPte(0x12A, MM_READWRITE).u.Long);
 
     /* Prototype: offset 0x12344 from paged pool's start is bits 2-8 (0x51) in PTE bits 1-7
