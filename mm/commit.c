@@ -2,8 +2,9 @@
  * mm/commit.c: commitment. Every page of memory that may have to be held somewhere — a paged
  * pool page, a nonpaged pool expansion page, a kernel stack page, a page table made for
  * paged pool — is charged when it is promised, before it exists. The limit is what can back
- * those promises: the RAM that was available at start-up, less MM_COMMIT_RESERVE pages kept
- * for the system's own use, plus the slots of every paging file. A charge that would pass
+ * those promises: the RAM that was available at start-up, less a reserve kept for the
+ * system's own use (MM_COMMIT_RESERVE pages, or a quarter of what is available on a machine
+ * too small to spare that: at 8 MiB a program must still be able to run), plus the slots of every paging file. A charge that would pass
  * the limit fails: running out shows up as a failed allocation, never as lost data.
  *
  * Within the limit, the committed pages that are not resident always fit in the paging
@@ -38,7 +39,7 @@ static KSPIN_LOCK MiCommitLock;
 
 void MiInitializeCommitment(void)
 {
-    MmTotalCommitLimit = MmAvailablePages > MM_COMMIT_RESERVE ? MmAvailablePages - MM_COMMIT_RESERVE : 0;
+    MmTotalCommitLimit = MmAvailablePages - MIN(MM_COMMIT_RESERVE, MmAvailablePages / 4);
     MmResidentAvailablePages = (int32_t)MmAvailablePages;
 }
 
