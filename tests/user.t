@@ -1,22 +1,30 @@
 #!/usr/bin/perl
-# User mode: PE32 programs built by `make user` run as processes (run=), print their own KTAP,
-# and end with their status: user/tests/vmbasic.exe (the virtual memory services through
-# kernel32, exceptions, guard pages, stack growth) at 32 MiB and at 16 MiB (at 8 MiB without a paging file the commit limit refuses the process today: a known gap).
+# User mode: PE32 test programs built by `make user` run as the first process (run=), print
+# their own KTAP, and end with their status, at 32, 16 and 8 MiB (8 MiB without a paging file):
+#   vmbasic  the virtual memory services through kernel32, exceptions, guard pages, stack growth
+#   vmalloc  the VM services' statuses, rounding and state transitions, as Windows returns them
+#   except   faults, vectored and SEH handlers, unwinding, guard pages
+#   vmmodel  10^5 random VM calls checked against a model of the VAD and PTE state
 use strict;
 use warnings;
 use lib 'tests/lib';
 use Test::More;
 use Mm386;
 
+my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1);
+
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
-for my $mb (32, 16) {
-    my $out = `tools/boot --mem $mb --timeout 120 --exe build/user/vmbasic.exe -- run=vmbasic.exe 2>&1`;
-    my $rc = $? >> 8;
-    my @cases = $out =~ /^(ok|not ok) \d+ (\S+)/mg;
-    is(scalar(@cases) / 2, 7, "$mb MiB: vmbasic ran its 7 cases");
-    my @bad = $out =~ /^not ok \d+ (\S+)/mg;
-    is_deeply(\@bad, [], "$mb MiB: every case passed") or diag($out);
-    like($out, qr/^process vmbasic\.exe exited with status 0x00000000$/m, "$mb MiB: exit status 0");
-    is($rc, 0, "$mb MiB: tools/boot reports success");
+for my $program (sort keys %cases) {
+    for my $mb (32, 16, 8) {
+        my $out = `tools/boot --mem $mb --timeout 300 --exe build/user/$program.exe -- run=$program.exe 2>&1`;
+        my $rc = $? >> 8;
+        my @cases = $out =~ /^(?:ok|not ok) \d+ \S+/mg;
+        is(scalar(@cases), $cases{$program}, "$program, $mb MiB: ran its $cases{$program} cases");
+        my @bad = $out =~ /^not ok \d+ (\S+)/mg;
+        is_deeply(\@bad, [], "$program, $mb MiB: every case passed") or diag($out);
+        like($out, qr/^process \Q$program\E\.exe exited with status 0x00000000$/m,
+             "$program, $mb MiB: exit status 0");
+        is($rc, 0, "$program, $mb MiB: tools/boot reports success");
+    }
 }
 done_testing();
