@@ -347,6 +347,13 @@ bool KeAddSystemServiceTable(const uintptr_t *Base, uint32_t *Count, uint32_t Li
                              const uint8_t *Number, uint32_t Index);
 extern KSERVICE_TABLE_DESCRIPTOR KeServiceDescriptorTable[2];
 extern uintptr_t KeUserProbeAddress;        /* MmUserProbeAddress, set by Mm at start-up */
+
+/*
+ * How user mode enters: the trampolines in KUSER_SHARED_DATA (see syscall.c), sysenter when
+ * the processor has it (KeFastSystemCall), int 0x2E otherwise. After Mm made the shared page.
+ */
+void KeInitializeSystemCalls(void);
+extern bool KeFastSystemCall;
 static inline KPROCESSOR_MODE ExGetPreviousMode(void)
 {
     extern KTHREAD *KiCurrentThread;
