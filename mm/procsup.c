@@ -84,9 +84,10 @@ void MmDeleteKernelStack(void *PointerKernelStack, bool LargeStack)
  *
  * MmInitializeProcessAddressSpace, attached to the new process: its working-set list (NT's
  * defaults: 50 pages minimum, 345 maximum), an empty VAD tree, the page of KUSER_SHARED_DATA
- * mapped read-only for user mode at 0x7FFE0000, and — under /3GB, for an image that is not
- * LARGE_ADDRESS_AWARE — a reservation nobody can free over everything above 2 GB, so the
- * process sees NT's 2 GB.
+ * mapped read-only for user mode at 0x7FFE0000, and — under /3GB, where user space goes on
+ * past it — a reservation nobody can free from the shared page's 64 KB on: to 2 GB for a
+ * LARGE_ADDRESS_AWARE image (so no allocation lands on the shared page), over everything
+ * above for any other image, so that process sees NT's 2 GB.
  */
 #define MI_DEFAULT_WS_MINIMUM   50
 #define MI_DEFAULT_WS_MAXIMUM   345
@@ -124,13 +125,14 @@ NTSTATUS MmInitializeProcessAddressSpace(KPROCESS *KProcess, bool LargeAddressAw
     }
     MiUnlockWorkingSet(&process->Vm);
 
-    if (NT_SUCCESS(status) && !LargeAddressAware && MmHighestUserAddress > 0x7FFEFFFF) {
+    if (NT_SUCCESS(status) && MmHighestUserAddress > 0x7FFEFFFF) {
         MMVAD_SHORT *vad = ExAllocatePoolWithTag(NonPagedPool, sizeof(*vad), MI_VAD_TAG);
 
         if (vad) {
             RtlZeroMemory(vad, sizeof(*vad));
-            vad->Node.StartingVpn = MM_KSEG0_BASE >> PAGE_SHIFT;
-            vad->Node.EndingVpn = MM_HIGHEST_VAD_ADDRESS >> PAGE_SHIFT;
+            vad->Node.StartingVpn = MM_SHARED_USER_DATA_VA >> PAGE_SHIFT;
+            vad->Node.EndingVpn = (LargeAddressAware ? MM_KSEG0_BASE - 1 : MM_HIGHEST_VAD_ADDRESS)
+                                  >> PAGE_SHIFT;
             vad->u.VadFlags.PrivateMemory = 1;
             vad->u.VadFlags.NoChange = 1;
             vad->u.VadFlags.Protection = MM_NOACCESS;
