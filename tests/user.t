@@ -5,13 +5,15 @@
 #   vmalloc  the VM services' statuses, rounding and state transitions, as Windows returns them
 #   except   faults, vectored and SEH handlers, unwinding, guard pages
 #   vmmodel  10^5 random VM calls checked against a model of the VAD and PTE state
+#   vmwatch  write watch: exact page lists after writes, resets, trims and replacement; statuses
+#            (its paged-out case is skipped here, without a paging file: tests/vmwatch.t runs it)
 use strict;
 use warnings;
 use lib 'tests/lib';
 use Test::More;
 use Mm386;
 
-my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1);
+my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 15);
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 for my $program (sort keys %cases) {
