@@ -284,9 +284,8 @@ NTSTATUS NtGetWriteWatch(void *ProcessHandle, uint32_t Flags, void *BaseAddress,
                                              EntriesInUserAddressArray, Granularity, &entries);
     if (!NT_SUCCESS(status))
         return status;
-    /* No more addresses can be found than the range has pages. */
-    if (base <= end)
-        entries = MIN(entries, (end >> PAGE_SHIFT) - (base >> PAGE_SHIFT) + 1);
+    /* No more addresses can be found than the range has pages (none: it is refused below). */
+    entries = base > end ? 0 : MIN(entries, (end >> PAGE_SHIFT) - (base >> PAGE_SHIFT) + 1);
     if (entries > MI_COPY_STACK_SIZE) {
         addresses = ExAllocatePoolWithTag(NonPagedPool, entries * sizeof(uintptr_t),
                                           MI_WRITEWATCH_COPY_KEY);

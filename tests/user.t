@@ -13,7 +13,7 @@ use lib 'tests/lib';
 use Test::More;
 use Mm386;
 
-my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 15);
+my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 16);
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 for my $program (sort keys %cases) {

@@ -20,6 +20,8 @@
 #define LIST                    64                      /* addresses ExpectWritten asks for */
 #define SENTINEL                ((PVOID)0xDEADBEEF)
 #define REPLACED_PAGES          600     /* more than a working set's default maximum (345) */
+#define CHILD_BASE              ((PUCHAR)0x50000000)   /* the child's region */
+#define CHILD_ARGUMENT          "child"
 
 static PVOID Addresses[LIST];
 
@@ -765,6 +767,77 @@ static void TestResetStatuses(void)
     Release(region);
 }
 
+/*
+ * `vmwatch.exe child`: a write-watch region at CHILD_BASE, pages 2, 9 and 14 written and page
+ * 3 read, the working set emptied (the marks are in the bitmap now), then it waits to be
+ * terminated with the region still there: its exit must clean it up.
+ */
+static int ChildMain(void)
+{
+    PUCHAR region = VirtualAlloc(CHILD_BASE, 16 * PAGE,
+                                 MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE);
+
+    if (region != CHILD_BASE)
+        return 1;
+    region[2 * PAGE] = region[9 * PAGE] = region[14 * PAGE] = 1;
+    if (Read(region + 3 * PAGE) != 0)
+        return 2;
+    SetProcessWorkingSetSize(GetCurrentProcess(), (SIZE_T)-1, (SIZE_T)-1);
+    for (;;)
+        Sleep(1000);
+}
+
+/* Another process's region, through its handle (PROCESS_VM_OPERATION), and its exit with the
+ * region still reserved. */
+static void TestOtherProcess(void)
+{
+    char line[] = "vmwatch.exe " CHILD_ARGUMENT;
+    STARTUPINFOA startup;
+    PROCESS_INFORMATION child = { 0 };
+    NTSTATUS status = STATUS_INVALID_PARAMETER_1;
+    ULONG_PTR count = 0;
+    ULONG granularity, tries;
+    DWORD code = 0;
+
+    memset(&startup, 0, sizeof(startup));
+    startup.cb = sizeof(startup);
+    KT_EQ(CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child), TRUE);
+    if (!child.hProcess)
+        return;
+    for (tries = 0; tries < 1000 && (status != STATUS_SUCCESS || count != 3); tries++) {
+        Sleep(10);
+        count = LIST;
+        status = NtGetWriteWatch(child.hProcess, 0, CHILD_BASE, 16 * PAGE, Addresses, &count,
+                                 &granularity);
+        if (status != STATUS_SUCCESS)           /* not reserved yet */
+            KT_STATUS(status, STATUS_INVALID_PARAMETER_1);
+    }
+    KT_STATUS(status, STATUS_SUCCESS);
+    KT_EQ(count, 3);
+    KT_EQ(Addresses[0], CHILD_BASE + 2 * PAGE);
+    KT_EQ(Addresses[1], CHILD_BASE + 9 * PAGE);
+    KT_EQ(Addresses[2], CHILD_BASE + 14 * PAGE);
+    KT_STATUS(NtResetWriteWatch(child.hProcess, CHILD_BASE + 9 * PAGE, PAGE), STATUS_SUCCESS);
+    count = LIST;
+    KT_STATUS(NtGetWriteWatch(child.hProcess, WRITE_WATCH_FLAG_RESET, CHILD_BASE, 16 * PAGE,
+                              Addresses, &count, &granularity), STATUS_SUCCESS);
+    KT_EQ(count, 2);
+    KT_EQ(Addresses[1], CHILD_BASE + 14 * PAGE);
+    count = LIST;
+    KT_STATUS(NtGetWriteWatch(child.hProcess, 0, CHILD_BASE, 16 * PAGE, Addresses, &count,
+                              &granularity), STATUS_SUCCESS);
+    KT_EQ(count, 0);
+    count = LIST;                               /* our own address space has no region there */
+    KT_STATUS(NtGetWriteWatch(NtCurrentProcess(), 0, CHILD_BASE, 16 * PAGE, Addresses, &count,
+                              &granularity), STATUS_INVALID_PARAMETER_1);
+    KT_EQ(TerminateProcess(child.hProcess, 0x77), TRUE);
+    KT_EQ(WaitForSingleObject(child.hProcess, 10000), WAIT_OBJECT_0);
+    KT_EQ(GetExitCodeProcess(child.hProcess, &code), TRUE);
+    KT_EQ(code, 0x77);
+    CloseHandle(child.hThread);
+    CloseHandle(child.hProcess);
+}
+
 static const KTAP_CASE Cases[] = {
     { "user.watch.exact_pages", TestExactPages },
     { "user.watch.other_thread", TestOtherThread },
@@ -781,6 +854,12 @@ static const KTAP_CASE Cases[] = {
     { "user.watch.two_regions", TestTwoRegions },
     { "user.watch.get_statuses", TestGetStatuses },
     { "user.watch.reset_statuses", TestResetStatuses },
+    { "user.watch.other_process", TestOtherProcess },
 };
 
-KTAP_MAIN(Cases)
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], CHILD_ARGUMENT) == 0)
+        return ChildMain();
+    return KtapRun(Cases, ARRAYSIZE(Cases));
+}
