@@ -102,6 +102,7 @@ typedef struct _MMPROCESS {
     MMADDRESS_SPACE AddressSpace;       /* AddressCreationLock and VadRoot */
     uint32_t PageDirectoryFrame;
     uint32_t HyperSpaceFrame;
+    MM_AVL_TABLE *PhysicalVadRoot;      /* write-watch views (wrtwatch.c); NULL until the first */
 } MMPROCESS;
 
 /* Mm's part of the process a KPROCESS heads; NULL for the system process (no user space). */
@@ -212,6 +213,11 @@ NTSTATUS NtQueryVirtualMemory(void *ProcessHandle, void *BaseAddress, uint32_t I
                               void *Information, uint32_t Length, uint32_t *ReturnLength);
 NTSTATUS NtProtectVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *RegionSize,
                                 uint32_t NewProtect, uint32_t *OldProtect);
+NTSTATUS NtGetWriteWatch(void *ProcessHandle, uint32_t Flags, void *BaseAddress,
+                         uint32_t RegionSize, void **UserAddressArray,
+                         uint32_t *EntriesInUserAddressArray, uint32_t *Granularity);
+NTSTATUS NtResetWriteWatch(void *ProcessHandle, void *BaseAddress, uint32_t RegionSize);
+#define WRITE_WATCH_FLAG_RESET  0x01
 
 /* KUSER_SHARED_DATA: one page, mapped for the kernel at 0xFFDF0000 (read-write) by phase 0
  * (KeUserSharedData then points there) and for user mode at 0x7FFE0000 (read-only) in every

@@ -152,9 +152,9 @@ NTSTATUS MmInitializeProcessAddressSpace(KPROCESS *KProcess, bool LargeAddressAw
 
 /*
  * At the last thread's exit, in the process: every VAD and what it holds (pages, paging-file
- * slots, page tables, commitment), the shared page's mapping, the working-set list's extra
- * pages, and the page tables' commitment. What is left for MmDeleteProcessAddressSpace is the
- * directory, the hyperspace table and the list's first page.
+ * slots, page tables, commitment, write-watch views), the shared page's mapping, the
+ * working-set list's extra pages, and the page tables' commitment. What is left for
+ * MmDeleteProcessAddressSpace is the directory, the hyperspace table and the list's first page.
  */
 void MmCleanProcessAddressSpace(KPROCESS *KProcess)
 {
@@ -178,6 +178,8 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
             MiDeleteVirtualAddresses(process, vad->Node.StartingVpn << PAGE_SHIFT,
                                      (vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1),
                                      vad->u.VadFlags.MemCommit, false);
+        if (vad->u.VadFlags.VadType == VadWriteWatch)
+            MiRemoveWriteWatchView(process, vad);
         MiRemoveVad(&process->AddressSpace, vad);
         MiUnlockWorkingSet(&process->Vm);
         if (charge != MM_MAX_COMMIT)
@@ -186,6 +188,7 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
         ExFreePoolWithTag(vad, MI_VAD_TAG);
     }
     MiLockWorkingSet(&process->Vm);
+    MiDeletePhysicalVadRoot(process);
     MiGetPteAddress(MM_SHARED_USER_DATA_VA)->u.Long = MM_ZERO_PTE;
     MI_FLUSH_SINGLE_TB(MM_SHARED_USER_DATA_VA);
     MiDecrementUsedPtes(process, MM_SHARED_USER_DATA_VA);

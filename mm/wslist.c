@@ -228,7 +228,8 @@ void MiRemoveWorkingSetEntry(MMSUPPORT *Ws, uint32_t WorkingSetIndex)
 /*
  * Take entry Index's page out of the working set: its PTE becomes a transition PTE (the TB
  * entry is flushed at once), a dirty PTE makes the page modified (its old paging-file copy,
- * now stale, is released), and the page goes to the standby or modified list.
+ * now stale, is released) and, in a write-watch region, leaves its mark in the region's bitmap;
+ * the page goes to the standby or modified list.
  */
 static void MiEvictWsle(MMSUPPORT *Ws, uint32_t Index)
 {
@@ -244,8 +245,11 @@ static void MiEvictWsle(MMSUPPORT *Ws, uint32_t Index)
     pfn = MI_PFN_ELEMENT(contents.u.Hard.PageFrameNumber);
     pte->u.Long = MiMakeTransitionFromValidPte(contents, pfn->OriginalPte.u.Soft.Protection).u.Long;
     MI_FLUSH_SINGLE_TB(va);
-    if (contents.u.Hard.Dirty)
+    if (contents.u.Hard.Dirty) {
         MiSetModified(pfn);
+        if (Ws->IsProcess)
+            MiCaptureWriteWatchDirtyBit(CONTAINING_RECORD(Ws, MMPROCESS, Vm), va);
+    }
     MiDecrementShareCount(contents.u.Hard.PageFrameNumber);
     UNLOCK_PFN(oldIrql);
     MiFreeWsle(Ws, Index);

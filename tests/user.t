@@ -5,6 +5,8 @@
 #   vmalloc  the VM services' statuses, rounding and state transitions, as Windows returns them
 #   except   faults, vectored and SEH handlers, unwinding, guard pages
 #   vmmodel  10^5 random VM calls checked against a model of the VAD and PTE state
+#   vmwatch  write watch: exact page lists after writes, resets, trims and replacement; statuses
+#            (its paged-out case is skipped here, without a paging file: tests/vmwatch.t runs it)
 #   syscall  sysenter and int 0x2E give the same statuses; the shared page's trampolines
 # and then syscall and vmbasic once more on a processor without sysenter (CPUID SEP clear):
 # the stubs go through int 0x2E.
@@ -14,7 +16,8 @@ use lib 'tests/lib';
 use Test::More;
 use Mm386;
 
-my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, syscall => 3);
+my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 16,
+             syscall => 3);
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 for my $program (sort keys %cases) {

@@ -26,7 +26,7 @@ typedef struct _QUOTA_LIMITS {
     uint32_t PagedPoolLimit, NonPagedPoolLimit;
     uint32_t MinimumWorkingSetSize, MaximumWorkingSetSize;
     uint32_t PagefileLimit;
-    int64_t TimeLimit __attribute__((aligned(8)));  /* a LARGE_INTEGER: 8-aligned on x86 too */
+    int64_t TimeLimit __attribute__((aligned(8)));     /* a LARGE_INTEGER: 8-aligned on NT x86 */
 } QUOTA_LIMITS;
 
 typedef struct _VM_COUNTERS {
@@ -53,7 +53,8 @@ typedef struct _SYSTEM_BASIC_INFORMATION {
 } SYSTEM_BASIC_INFORMATION;
 
 _Static_assert(sizeof(PROCESS_BASIC_INFORMATION) == 24, "PROCESS_BASIC_INFORMATION");
-_Static_assert(sizeof(QUOTA_LIMITS) == 32 && offsetof(QUOTA_LIMITS, TimeLimit) == 24, "QUOTA_LIMITS");
+_Static_assert(sizeof(QUOTA_LIMITS) == 32 && offsetof(QUOTA_LIMITS, TimeLimit) == 24,
+               "QUOTA_LIMITS is NT's 32 bytes on x86");
 _Static_assert(sizeof(VM_COUNTERS) == 44, "VM_COUNTERS");
 _Static_assert(sizeof(THREAD_BASIC_INFORMATION) == 28, "THREAD_BASIC_INFORMATION");
 _Static_assert(sizeof(SYSTEM_BASIC_INFORMATION) == 44, "SYSTEM_BASIC_INFORMATION");
