@@ -364,6 +364,8 @@ void MmUnmapIoSpace(void *BaseAddress, size_t NumberOfBytes);
 const LOADER_MODULE *MmFindLoaderModule(const char *Name);
 NTSTATUS MmReadLoaderModule(const LOADER_MODULE *Module, uint32_t Offset, void *Buffer,
                             uint32_t Length);
+const void *MmMapLoaderModule(const LOADER_MODULE *Module);
+void MmUnmapLoaderModule(const LOADER_MODULE *Module, const void *Mapping);
 
 /*
  * Paging files (pagefile.c): a run of SizeInPages pages of an ATA disk from StartingLba.
