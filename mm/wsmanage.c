@@ -49,7 +49,8 @@ uint32_t MmEmptySystemWorkingSet(void)
  * minimum and maximum in bytes; both 0xFFFFFFFF empties the working set. NT's checks: the
  * maximum not below the minimum, at least 20 pages minimum, and the maximum within what memory
  * allows (STATUS_INVALID_PARAMETER otherwise, STATUS_WORKING_SET_QUOTA when the pages to lock
- * would not fit).
+ * would not fit), and a maximum above the locked pages by more than MM_FLUID_WORKING_SET
+ * (STATUS_BAD_WORKING_SET_LIMIT). Emptying the working set leaves its locked pages.
  */
 NTSTATUS MmAdjustWorkingSetSize(KPROCESS *KProcess, uint32_t Minimum, uint32_t Maximum)
 {
@@ -74,6 +75,10 @@ NTSTATUS MmAdjustWorkingSetSize(KPROCESS *KProcess, uint32_t Minimum, uint32_t M
         maximum > (MM_PROCESS_WSL_END - MM_WORKING_SET_LIST) / sizeof(MMWSLE)) {
         MiUnlockWorkingSet(ws);
         return minimum > MmAvailablePages ? STATUS_WORKING_SET_QUOTA : STATUS_INVALID_PARAMETER;
+    }
+    if (ws->VmWorkingSetList->FirstDynamic + MM_FLUID_WORKING_SET >= maximum) {
+        MiUnlockWorkingSet(ws);
+        return STATUS_BAD_WORKING_SET_LIMIT;        /* the locked pages would leave no room */
     }
     ws->MinimumWorkingSetSize = minimum;
     ws->MaximumWorkingSetSize = maximum;

@@ -39,10 +39,6 @@ static NTSTATUS PspNotImplemented(void)
 #define NtOpenProcessToken          PspNotImplemented
 #define NtGetWriteWatch             PspNotImplemented
 #define NtResetWriteWatch           PspNotImplemented
-#define NtLockVirtualMemory         PspNotImplemented
-#define NtUnlockVirtualMemory       PspNotImplemented
-#define NtReadVirtualMemory         PspNotImplemented
-#define NtWriteVirtualMemory        PspNotImplemented
 
 #define NT_SERVICE(Name, ArgumentDwords) (uintptr_t)Name,
 static const uintptr_t PspServiceTable[] = { NT_SERVICES };
