@@ -1,9 +1,9 @@
 /*
  * kernel/ps/services.c: the system-service table (NT's KiServiceTable), built from
  * kernel/inc/ntservices.h so its numbers are the ones ntdll's stubs use: each entry is the
- * service and its argument bytes. Services of issue 10 that are not built yet (locking, the
- * cross-process copies, write watch) and the token services return STATUS_NOT_IMPLEMENTED,
- * which NT itself returns for a service a build leaves out; the README lists them.
+ * service and its argument bytes. Services of issue 10 that are not built yet (write watch)
+ * return STATUS_NOT_IMPLEMENTED, which NT itself returns for a service a build leaves out; the
+ * README lists them.
  */
 #include "kernel/ps/ps.h"
 #include "kernel/inc/ntservices.h"
@@ -35,8 +35,6 @@ static NTSTATUS PspNotImplemented(void)
 }
 
 #define NtClose                     PsNtClose
-#define NtAdjustPrivilegesToken     PspNotImplemented
-#define NtOpenProcessToken          PspNotImplemented
 #define NtGetWriteWatch             PspNotImplemented
 #define NtResetWriteWatch           PspNotImplemented
 
