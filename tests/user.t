@@ -5,13 +5,15 @@
 #   vmalloc  the VM services' statuses, rounding and state transitions, as Windows returns them
 #   except   faults, vectored and SEH handlers, unwinding, guard pages
 #   vmmodel  10^5 random VM calls checked against a model of the VAD and PTE state
+#   vmlock   locking pages (statuses, the working-set minimum, surviving memory pressure),
+#            tokens and SeLockMemoryPrivilege, reading and writing a child process's memory
 use strict;
 use warnings;
 use lib 'tests/lib';
 use Test::More;
 use Mm386;
 
-my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1);
+my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmlock => 6);
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 for my $program (sort keys %cases) {

@@ -26,8 +26,8 @@ typedef struct _QUOTA_LIMITS {
     uint32_t PagedPoolLimit, NonPagedPoolLimit;
     uint32_t MinimumWorkingSetSize, MaximumWorkingSetSize;
     uint32_t PagefileLimit;
-    int64_t TimeLimit;
-} __attribute__((packed, aligned(4))) QUOTA_LIMITS;
+    int64_t TimeLimit __attribute__((aligned(8)));  /* a LARGE_INTEGER: 8-aligned, at 24 */
+} QUOTA_LIMITS;
 
 typedef struct _VM_COUNTERS {
     uint32_t PeakVirtualSize, VirtualSize, PageFaultCount;
@@ -53,7 +53,8 @@ typedef struct _SYSTEM_BASIC_INFORMATION {
 } SYSTEM_BASIC_INFORMATION;
 
 _Static_assert(sizeof(PROCESS_BASIC_INFORMATION) == 24, "PROCESS_BASIC_INFORMATION");
-_Static_assert(sizeof(QUOTA_LIMITS) == 28, "QUOTA_LIMITS");
+_Static_assert(sizeof(QUOTA_LIMITS) == 32 && offsetof(QUOTA_LIMITS, TimeLimit) == 24,
+               "QUOTA_LIMITS is 32 bytes on x86, as winnt.h lays it out");
 _Static_assert(sizeof(VM_COUNTERS) == 44, "VM_COUNTERS");
 _Static_assert(sizeof(THREAD_BASIC_INFORMATION) == 28, "THREAD_BASIC_INFORMATION");
 _Static_assert(sizeof(SYSTEM_BASIC_INFORMATION) == 44, "SYSTEM_BASIC_INFORMATION");
