@@ -196,7 +196,7 @@ NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint3
 #define MI_MEMORY_MANAGEMENT_VAD_CONFLICT       0x41289  /* a VAD inserted over another */
 #define MI_MEMORY_MANAGEMENT_PROCESS_COMMIT     0x4128A  /* a deleted process still holds commitment or page tables */
 #define MI_MEMORY_MANAGEMENT_BAD_USER_PTE       0x4128B  /* a user PTE in no known state */
-#define MI_MEMORY_MANAGEMENT_BAD_WSLE           0x4128C  /* a working-set entry not where its list says */
+#define MI_MEMORY_MANAGEMENT_BAD_WSLE           0x4128C  /* a working-set entry not where its list says, or left behind */
 
 #define MI_FLUSH_ENTIRE_TB()            KeFlushEntireTb()
 #define MI_FLUSH_SINGLE_TB(va)          KeFlushSingleTb((const void *)(uintptr_t)(va))

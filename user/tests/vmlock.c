@@ -405,6 +405,8 @@ static int ChildMemory(void)
         return 1;
     for (ULONG offset = 16; offset < 2 * PAGE; offset++)
         CHILD_BASE[offset] = (UCHAR)(offset * 7 + 3);
+    if (!VirtualLock(CHILD_BASE + PAGE, PAGE))      /* still locked when the process ends */
+        return 3;
     control[0] = CHILD_READY;
     for (int step = 0; step < CHILD_WAIT_STEPS && control[1] != CHILD_GO; step++)
         Sleep(10);
@@ -431,7 +433,8 @@ static void TestProcessMemory(void)
     PUCHAR mine = VirtualAlloc(NULL, 2 * PAGE, MEM_RESERVE, PAGE_READWRITE);
     HANDLE reader, writer, query;
     ULONG word = 0, value;
-    SIZE_T done;
+    PVOID base;
+    SIZE_T done, size;
     DWORD exitCode = 0;
     int step;
 
@@ -520,6 +523,17 @@ static void TestProcessMemory(void)
     word = 1;
     KT_EQ(ReadProcessMemory(reader, CHILD_BASE + 3 * PAGE, &word, 4, NULL), TRUE);
     KT_EQ(word, 0);
+
+    /* Locking another process's pages: PROCESS_VM_OPERATION. The child ends with page 0
+     * locked by us and page 1 by itself; its exit takes both. */
+    base = CHILD_BASE;
+    size = PAGE;
+    KT_STATUS(NtLockVirtualMemory(reader, &base, &size, MAP_PROCESS), STATUS_ACCESS_DENIED);
+    KT_STATUS(NtLockVirtualMemory(writer, &base, &size, MAP_PROCESS), STATUS_SUCCESS);
+    base = CHILD_BASE + PAGE;
+    KT_STATUS(NtLockVirtualMemory(writer, &base, &size, MAP_PROCESS), STATUS_WAS_LOCKED);
+    base = CHILD_BASE + 2 * PAGE;
+    KT_STATUS(NtUnlockVirtualMemory(writer, &base, &size, MAP_PROCESS), STATUS_NOT_LOCKED);
 
     /* Tell the child what to exit with: its exit code proves the writes arrived. */
     value = CHILD_EXIT_CODE;
