@@ -12,9 +12,9 @@
  * Locked pages count against the working-set minimum, by NT's rule: with N pages asked,
  * already-locked A of them and L locked in all, (N - 1) + MM_FLUID_WORKING_SET must not pass
  * the minimum, nor L + (N - 1) + MM_FLUID_WORKING_SET - A (STATUS_WORKING_SET_QUOTA). NT's
- * L starts at the handful of entries it keeps for the page directory and hyperspace; this
- * working set holds none of those, so with the default minimum of 50 pages a process may lock
- * 43 (NT about 38).
+ * L starts at the few entries it keeps locked for the page directory, hyperspace and the list
+ * itself; this working set holds none of those, so with the default minimum of 50 pages a
+ * process may lock 43 (on NT a few fewer).
  *
  * The checks, in NT's order: MapType (STATUS_INVALID_PARAMETER), the base and size pointers
  * (written back as probed), the range inside user space and not empty
