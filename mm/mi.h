@@ -197,6 +197,7 @@ NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint3
 #define MI_MEMORY_MANAGEMENT_PROCESS_COMMIT     0x4128A  /* a deleted process still holds commitment or page tables */
 #define MI_MEMORY_MANAGEMENT_BAD_USER_PTE       0x4128B  /* a user PTE in no known state */
 #define MI_MEMORY_MANAGEMENT_WRITE_WATCH_VIEW   0x4128C  /* a write-watch VAD without its view, or views left */
+#define MI_MEMORY_MANAGEMENT_BAD_WSLE           0x4128D  /* a working-set entry not where its list says, or left behind */
 
 #define MI_FLUSH_ENTIRE_TB()            KeFlushEntireTb()
 #define MI_FLUSH_SINGLE_TB(va)          KeFlushSingleTb((const void *)(uintptr_t)(va))
@@ -384,6 +385,18 @@ uint32_t MiTrimWorkingSet(MMSUPPORT *Ws, uint32_t Reduction, uint32_t TrimAge);
 void MiAgeWorkingSet(MMSUPPORT *Ws, uint32_t Sample);
 uint32_t MiFindReplacementEntry(MMSUPPORT *Ws);
 bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws);
+/* Entry Index's page out of the set: a transition PTE, the page to standby or modified. */
+void MiEvictWsle(MMSUPPORT *Ws, uint32_t Index);
+/*
+ * Locked entries (lockvm.c): [0, FirstDynamic) of the list, each with LockedInWs (MAP_PROCESS)
+ * or LockedInMemory (MAP_SYSTEM) or both. MiLockWsle returns the entry's new index. Working-set
+ * mutex held.
+ */
+#define MI_WSLE_LOCKED_IN_WS        0x2
+#define MI_WSLE_LOCKED_IN_MEMORY    0x4
+#define MI_WSLE_LOCKED              (MI_WSLE_LOCKED_IN_WS | MI_WSLE_LOCKED_IN_MEMORY)
+uint32_t MiLockWsle(MMSUPPORT *Ws, uint32_t Index, uint32_t Flags);
+void MiUnlockWsle(MMSUPPORT *Ws, uint32_t Index, uint32_t Flags);
 
 /* commit.c: commitment, in pages. */
 extern uint32_t MmTotalCommitLimit, MmTotalCommittedPages, MmPeakCommitment, MiCommitLimitOwed;

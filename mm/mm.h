@@ -219,6 +219,21 @@ NTSTATUS NtGetWriteWatch(void *ProcessHandle, uint32_t Flags, void *BaseAddress,
 NTSTATUS NtResetWriteWatch(void *ProcessHandle, void *BaseAddress, uint32_t RegionSize);
 #define WRITE_WATCH_FLAG_RESET  0x01
 
+/* Locking pages in a working set (lockvm.c): MapType MAP_PROCESS, MAP_SYSTEM or both. */
+#define MAP_PROCESS             1
+#define MAP_SYSTEM              2
+#define MM_FLUID_WORKING_SET    8       /* pages a working set keeps unlocked, at least */
+NTSTATUS NtLockVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *RegionSize,
+                             uint32_t MapType);
+NTSTATUS NtUnlockVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *RegionSize,
+                               uint32_t MapType);
+
+/* Copying between address spaces (readwrt.c). */
+NTSTATUS NtReadVirtualMemory(void *ProcessHandle, const void *BaseAddress, void *Buffer,
+                             uint32_t BufferSize, uint32_t *NumberOfBytesRead);
+NTSTATUS NtWriteVirtualMemory(void *ProcessHandle, void *BaseAddress, const void *Buffer,
+                              uint32_t BufferSize, uint32_t *NumberOfBytesWritten);
+
 /* KUSER_SHARED_DATA: one page, mapped for the kernel at 0xFFDF0000 (read-write) by phase 0
  * (KeUserSharedData then points there) and for user mode at 0x7FFE0000 (read-only) in every
  * process; its frame. */

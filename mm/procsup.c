@@ -189,6 +189,10 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
     }
     MiLockWorkingSet(&process->Vm);
     MiDeletePhysicalVadRoot(process);
+    /* Every page went with its VAD, locked ones too (deleting an entry unlocks it). */
+    if (process->Vm.WorkingSetSize != 0 || process->Vm.VmWorkingSetList->FirstDynamic != 0)
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_WSLE, (uintptr_t)KProcess,
+                     process->Vm.WorkingSetSize, process->Vm.VmWorkingSetList->FirstDynamic);
     MiGetPteAddress(MM_SHARED_USER_DATA_VA)->u.Long = MM_ZERO_PTE;
     MI_FLUSH_SINGLE_TB(MM_SHARED_USER_DATA_VA);
     MiDecrementUsedPtes(process, MM_SHARED_USER_DATA_VA);

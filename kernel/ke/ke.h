@@ -378,6 +378,9 @@ NTSTATUS KeContinue(const void *Context);             /* NtContinue's work */
  * caller checks the user range against MmUserProbeAddress first (ProbeForRead/Write, ex/).
  */
 NTSTATUS KeCopyMemorySafe(void *Destination, const void *Source, uint32_t Length);
+/* The same, with *Copied the bytes that reached Destination before a fault (Length if none). */
+NTSTATUS KeCopyMemorySafePartial(void *Destination, const void *Source, uint32_t Length,
+                                 uint32_t *Copied);
 NTSTATUS KeZeroMemorySafe(void *Destination, uint32_t Length);
 
 /* Translation buffer flushes (tbflush.c). */

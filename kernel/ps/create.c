@@ -319,12 +319,12 @@ NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCE
     process->ExitStatus = STATUS_PENDING;
     process->UniqueProcessId = PspAllocateId();
     process->InheritedFromUniqueProcessId = Parent ? Parent->UniqueProcessId : 0;
-    process->Privileges = Parent ? Parent->Privileges : (1u << SE_LOCK_MEMORY_PRIVILEGE);
-    process->EnabledPrivileges = Parent ? Parent->EnabledPrivileges : process->Privileges;
     process->CreateTime = KeTickCount;
     RtlCopyString(process->ImageFileName, ImageName, sizeof(process->ImageFileName));
-    if (!MmCreateProcessAddressSpace(&process->Mm, dtb)) {
+    status = SeCreatePrimaryToken(Parent ? Parent->Token : NULL, &process->Token);
+    if (NT_SUCCESS(status) && !MmCreateProcessAddressSpace(&process->Mm, dtb))
         status = STATUS_INSUFFICIENT_RESOURCES;
+    if (!NT_SUCCESS(status)) {
         ObDereferenceObject(process);
         goto out;
     }

@@ -182,6 +182,8 @@ NTSTATUS NtQuerySystemInformation(uint32_t InformationClass, void *Information, 
 
     if (InformationClass != SystemBasicInformation)
         return STATUS_INVALID_INFO_CLASS;
+    /* The highest user address as NT reports it, MmHighestUserAddress (0x7FFEFFFF; 0xBFFEFFFF
+     * under /3GB), not the last address a region may take (MM_HIGHEST_VAD_ADDRESS, 64 KB lower). */
     info = (SYSTEM_BASIC_INFORMATION){
         .TimerResolution = 100000, .PageSize = PAGE_SIZE,
         .NumberOfPhysicalPages = MmNumberOfPhysicalPagesForUser(),
@@ -189,7 +191,7 @@ NTSTATUS NtQuerySystemInformation(uint32_t InformationClass, void *Information, 
         .HighestPhysicalPageNumber = MmHighestPhysicalPageForUser(),
         .AllocationGranularity = MM_ALLOCATION_GRANULARITY,
         .MinimumUserModeAddress = MM_LOWEST_USER_ADDRESS,
-        .MaximumUserModeAddress = MM_HIGHEST_VAD_ADDRESS, .ActiveProcessorsAffinityMask = 1,
+        .MaximumUserModeAddress = MmHighestUserAddress, .ActiveProcessorsAffinityMask = 1,
         .NumberOfProcessors = 1,
     };
     return PspReturnInformation(Information, Length, ReturnLength, &info, sizeof(info));
