@@ -103,17 +103,15 @@ void KdPrintThreadSummary(const KD_THREAD_SUMMARY *Summary, const char *Indent);
 
 /*
  * kdprocess.c: processes as WinDbg shows them (!process, .process) and the implicit process:
- * the one .process chose (referenced while it is), NULL for the system process. Commands with
- * KD_IN_IMPLICIT_PROCESS run between KdAttachImplicitProcess and KdDetachImplicitProcess.
- * KdReferenceProcess finds an EPROCESS on Ps's list by its address (ById: by its Cid),
- * referenced; KdIsSystemProcess says a value names the system process (its KPROCESS, Cid 4).
+ * the one .process chose (referenced while it is), NULL for the System process. Commands with
+ * KD_IN_IMPLICIT_PROCESS run attached to it: KdAttachImplicitProcess attaches (false: it is
+ * the System process, nothing done), KeUnstackDetachProcess undoes it.
  */
 struct _EPROCESS;
 bool KdAttachImplicitProcess(KAPC_STATE *ApcState);
 struct _EPROCESS *KdGetImplicitProcess(void);
-struct _EPROCESS *KdReferenceProcess(uint32_t Value, bool ById);
-bool KdIsSystemProcess(uint32_t Value, bool ById);
-void KdPrintProcessVmLines(void);
+void KdPrintProcessVmLines(void);           /* !vm's lines, one per process */
+/* The process whose page directory is the page DirectoryFrame (!pfn): false when none. */
 typedef struct _KD_PROCESS_IDENTITY {
     uint32_t Address, ProcessId;
     char ImageFileName[16];

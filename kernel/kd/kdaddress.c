@@ -3,17 +3,19 @@
  * !address shows it, and a summary:
  *
  *   kd> !address
- *     BaseAddr EndAddr+1  RgnSize Type        State       Protect                            Usage
- *   ------------------------------------------------------------------------------------------------
- *   +        0    10000    10000             MEM_FREE    PAGE_NOACCESS                      Free
- *   +    10000    11000     1000 MEM_PRIVATE MEM_COMMIT  PAGE_READWRITE                     Other      [Process Parameters]
+ *     BaseAddr EndAddr+1  RgnSize Type        State       Protect              ...   Usage
+ *   ---------------------------------------------------------------------------- ...
+ *   +        0    10000    10000             MEM_FREE    PAGE_NOACCESS        ...   Free
+ *   +    10000    11000     1000 MEM_PRIVATE MEM_COMMIT  PAGE_READWRITE       ...   Other ...
  *   ...
- *   +   400000   401000     1000 MEM_PRIVATE MEM_COMMIT  PAGE_READONLY                      Image      [waiter; "waiter.exe"]
- *        401000   403000     2000 MEM_PRIVATE MEM_COMMIT  PAGE_EXECUTE_READ                  Image      [waiter; "waiter.exe"]
+ *   +   400000   401000     1000 MEM_PRIVATE MEM_COMMIT  PAGE_READONLY        ...   Image ...
+ *       401000   408000     7000 MEM_PRIVATE MEM_COMMIT  PAGE_EXECUTE_READ    ...   Image ...
  *   ...
  *   --- Usage Summary ---------------- RgnCount ----------- Total Size -------- %ofBusy %ofTotal
- *   Free                                     8          7fe6c000 (   1.998 GB)           99.90%
+ *   Free                                     4          7fc5c000 (   1.996 GB)           99.82%
  *   ...
+ *
+ *   (the usage's detail follows it: [waiter; "waiter.exe"], [~0; 8.c] for a thread's stack.)
  *
  * The regions are NtQueryVirtualMemory's (Mm's own query, called as the kernel calls a service,
  * on NtCurrentProcess() while the command runs attached to the implicit process), from 0 to

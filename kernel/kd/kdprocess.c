@@ -21,7 +21,10 @@
  * !process [<process> [<flags>]]: <process> is an EPROCESS address or, below system space, a
  * Cid; 0 is every process (then an image name may follow), -1 or nothing the implicit one.
  * Flags as WinDbg's: 1 adds the memory and time lines (VadRoot ... CommitCharge), 2 and 4 the
- * threads; the default is 3 for 0, -1 or nothing, 0xF for one process.
+ * threads; the default is 3 for 0, -1 or nothing, 0xF for one process. What mm386 does not
+ * keep is not shown: Mm counts no private, modified or locked pages per process (WinDbg's
+ * "Private ... Modified ... Locked"), and there are no sessions, tokens, device maps or quota
+ * blocks. The times are the clock ticks of the threads still on the process's list.
  *
  * .process <eprocess> makes that process the implicit one; .process 0 the System process
  * again. Commands marked KD_IN_IMPLICIT_PROCESS (dd, db, ed, ?, !pte, !vad, !address ...)
@@ -163,18 +166,12 @@ static bool KdSummarizeProcess(uint32_t Index, KD_PROCESS_SUMMARY *Summary)
     return e != &PsActiveProcessHead;
 }
 
-bool KdIsSystemProcess(uint32_t Value, bool ById)
-{
-    return ById ? Value == KD_SYSTEM_PROCESS_ID
-                : Value == (uint32_t)(uintptr_t)&KeInitialSystemProcess;
-}
-
 /*
- * The EPROCESS Value names, referenced, or NULL. One whose last reference is gone (a pointer
+ * The EPROCESS at Address, referenced, or NULL. One whose last reference is gone (a pointer
  * count of 0, waiting to be deleted) is not taken: on this one processor nothing else runs
  * while the lock is held, so the count cannot drop to 0 between the test and the reference.
  */
-EPROCESS *KdReferenceProcess(uint32_t Value, bool ById)
+static EPROCESS *KdReferenceProcess(uint32_t Address)
 {
     EPROCESS *found = NULL;
     KIRQL oldIrql;
@@ -183,7 +180,7 @@ EPROCESS *KdReferenceProcess(uint32_t Value, bool ById)
     for (LIST_ENTRY *e = PsActiveProcessHead.Flink; e != &PsActiveProcessHead; e = e->Flink) {
         EPROCESS *process = CONTAINING_RECORD(e, EPROCESS, ActiveProcessLinks);
 
-        if ((ById ? process->UniqueProcessId : (uint32_t)(uintptr_t)process) == Value &&
+        if ((uint32_t)(uintptr_t)process == Address &&
             OBJECT_TO_OBJECT_HEADER(process)->PointerCount > 0) {
             ObReferenceObject(process);
             found = process;
@@ -301,7 +298,8 @@ void KdCommandProcess(int Argc, char **Argv)
     uint32_t value = KD_CURRENT_PROCESS, flags;
 
     if (Argc > 4 || (Argc == 4 && strcmp(Argv[1], "0") != 0)) {
-        DbgPrint("usage: !process [<eprocess>|<cid>|0|-1 [<flags>]]   !process 0 <flags> <image>\n");
+        DbgPrint("usage: !process [<eprocess>|<cid>|0|-1 [<flags>]]   "
+                 "!process 0 <flags> <image>\n");
         return;
     }
     if (Argc > 1 && !KdEvaluateWord(Argv[1], &value))
@@ -333,8 +331,8 @@ void KdCommandDotProcess(int Argc, char **Argv)
     }
     if (!KdEvaluateWord(Argv[1], &value))
         return;
-    if (value != 0 && !KdIsSystemProcess(value, false)) {
-        process = KdReferenceProcess(value, false);
+    if (value != 0 && value != (uint32_t)(uintptr_t)&KeInitialSystemProcess) {
+        process = KdReferenceProcess(value);
         if (!process) {
             DbgPrint("%08x is not a process (!process 0 0 lists them)\n", value);
             return;
@@ -346,7 +344,6 @@ void KdCommandDotProcess(int Argc, char **Argv)
     DbgPrint("Implicit process is now %08x\n", KdImplicitProcessAddress());
 }
 
-/* The process whose page directory is the page DirectoryFrame (false: none has it). */
 bool KdFindProcessByDirectory(uint32_t DirectoryFrame, KD_PROCESS_IDENTITY *Identity)
 {
     bool found = false;
@@ -357,7 +354,8 @@ bool KdFindProcessByDirectory(uint32_t DirectoryFrame, KD_PROCESS_IDENTITY *Iden
          e = e->Flink) {
         const EPROCESS *process = CONTAINING_RECORD(e, EPROCESS, ActiveProcessLinks);
 
-        if (process->Mm.AddressSpaceInitialized && process->Mm.PageDirectoryFrame == DirectoryFrame) {
+        if (process->Mm.AddressSpaceInitialized &&
+            process->Mm.PageDirectoryFrame == DirectoryFrame) {
             Identity->Address = (uint32_t)(uintptr_t)process;
             Identity->ProcessId = process->UniqueProcessId;
             RtlCopyString(Identity->ImageFileName, process->ImageFileName,
@@ -369,14 +367,15 @@ bool KdFindProcessByDirectory(uint32_t DirectoryFrame, KD_PROCESS_IDENTITY *Iden
     return found;
 }
 
-/* !vm's last lines: each process's working set, commit and faults, in pages. */
+/* !vm's last lines: each process's working set, commit and faults, in pages (none: nothing). */
 void KdPrintProcessVmLines(void)
 {
-    DbgPrint("Processes (pages):   Cid  Image            WorkingSet   Peak  Commit   Peak"
-             "  PageFaults\n");
     for (uint32_t i = 1; KdSummarizeProcess(i, &KdProcessSummary); i++) {
         const KD_PROCESS_SUMMARY *p = &KdProcessSummary;
 
+        if (i == 1)
+            DbgPrint("Processes (pages):   Cid  Image            WorkingSet   Peak  Commit   Peak"
+                     "  PageFaults\n");
         DbgPrint("                    %04x  %-15s %10u %6u %7u %6u %11u%s\n", p->ProcessId,
                  p->ImageFileName, p->WorkingSetSize, p->PeakWorkingSetSize, p->CommitCharge,
                  p->CommitChargePeak, p->PageFaultCount, p->Exited ? "  (exited)" : "");

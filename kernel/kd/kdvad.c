@@ -62,8 +62,8 @@ static void KdPrintVadLine(const MMVAD_SHORT *Vad, uint32_t Level)
     KdVadProtection(flags->Protection, protection, sizeof(protection));
     DbgPrint("%08x (%2u) %10x %8x %9u %-7s %-4s %s\n", (uint32_t)(uintptr_t)Vad, Level,
              Vad->Node.StartingVpn, Vad->Node.EndingVpn, flags->CommitCharge,
-             flags->PrivateMemory ? "Private" : "Mapped", flags->VadType == VadImageMap ? "Exe" : "",
-             protection);
+             flags->PrivateMemory ? "Private" : "Mapped",
+             flags->VadType == VadImageMap ? "Exe" : "", protection);
 }
 
 /* In order (ascending VPNs), Level deep under the root shown. */

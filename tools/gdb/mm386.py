@@ -356,6 +356,7 @@ class PfnCommand(gdb.Command):
             print("    " + " ".join(words))
 
 
+VAD_IMAGE_MAP = 2  # MI_VAD_TYPE's VadImageMap (mm/vad.h)
 VAD_PROTECTION = ["NO_ACCESS", "READONLY", "EXECUTE", "EXECUTE_READ", "READWRITE", "WRITECOPY",
                   "EXECUTE_READWRITE", "EXECUTE_WRITECOPY"]
 
@@ -403,8 +404,10 @@ class VadCommand(gdb.Command):
             flags = vad["u"]["VadFlags"]
             print("%08x (%2d) %10x %8x %9d %-7s %-4s %s" % (
                 int(node), level, int(node["StartingVpn"]), int(node["EndingVpn"]),
-                int(flags["CommitCharge"]), "Private" if int(flags["PrivateMemory"]) else "Mapped",
-                "Exe" if int(flags["VadType"]) == 2 else "", vad_protection(int(flags["Protection"]))))
+                int(flags["CommitCharge"]),
+                "Private" if int(flags["PrivateMemory"]) else "Mapped",
+                "Exe" if int(flags["VadType"]) == VAD_IMAGE_MAP else "",
+                vad_protection(int(flags["Protection"]))))
             totals["count"] += 1
             totals["levels"] += level + 1
             totals["depth"] = max(totals["depth"], level)
