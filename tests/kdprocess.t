@@ -6,7 +6,8 @@
 # self-map entry read through .process and !pte; dd of its memory before and after .process;
 # !vad against the regions it made; !address's summary against its own region lines; !pfn of
 # its pages against !pte; !vm's process line against !process. Then a program that exits with
-# a status, and one that does not exist.
+# a status, one that ends while it is the implicit process (kept by .process's reference until
+# .process moves on), and one that does not exist.
 use strict;
 use warnings;
 use lib 'tests/lib';
@@ -23,9 +24,15 @@ ok(defined $s->wait_for(qr/kd> /), 'the prompt') or BAIL_OUT('no kd> prompt');
 like($s->command('start bogus.exe'), qr/^process bogus\.exe not started: status 0xC0000034$/m,
     'start of a module that is not there: STATUS_OBJECT_NAME_NOT_FOUND');
 like($s->command('start'), qr/^usage: start <program>/m, 'start alone: its usage');
-my ($pid) = ($s->command('start waiter.exe') // '') =~ /^process waiter\.exe started: pid (\d+)$/m;
+# What a started program prints comes when it runs: after the prompt, or before it.
+sub started_output {
+    my ($answer, $pattern) = @_;
+    return $answer =~ $pattern ? $& : $s->wait_for($pattern);
+}
+my $started = $s->command('start waiter.exe');
+my ($pid) = $started =~ /^process waiter\.exe started: pid (\d+)$/m;
 ok(defined $pid, 'start waiter.exe: started, with its pid') or BAIL_OUT('waiter did not start');
-my $line = $s->wait_for(qr/^waiter: .*\n/m) // '';
+my $line = started_output($started, qr/^waiter: .*\n/m) // '';
 my %w = $line =~ /(\w+) ([0-9A-Fa-f]+)/g;
 $w{$_} = hex($w{$_}) for grep { !/^(pid|tid|thread2)$/ } keys %w;
 is($w{pid}, $pid, 'the program runs, in the process start named') or BAIL_OUT("waiter said: $line");
@@ -162,6 +169,9 @@ like($map, qr/^\+ +${\ sprintf('%x', $w{stack})} .* Stack +\[~0; ${\ sprintf('%x
 my $one_region = $s->command("!address $region");
 like($one_region, qr/^Usage: +<unknown>\nBase Address: +0*$region\nEnd Address: +0*${\ sprintf('%x', $w{region} + 0x2000)}\nRegion Size: +00002000 \(   8\.000 kB\)\nState: +00001000 +MEM_COMMIT\nProtect: +00000004 +PAGE_READWRITE\nType: +00020000 +MEM_PRIVATE\nAllocation Base: +0*$region\n/m,
     '!address <address>: that region, field by field');
+like($s->command(sprintf('!address %x', $w{region} + 0x5123)),
+    qr/^Usage: +<unknown>\nBase Address: +0*${\ sprintf('%x', $w{region} + 0x2000)}\nEnd Address: +0*${\ sprintf('%x', $w{region} + 0x40000)}\nRegion Size: +0003e000 .*\nState: +00002000 +MEM_RESERVE\n/m,
+    '!address inside a run of pages: the whole run, from where it starts');
 like($s->command('!address 400000'), qr/^Usage: +Image\n(.*\n)*More info: +\[waiter; "waiter\.exe"\]$/m,
     '!address 400000: the image');
 like($s->command('!address e1000000'), qr/^Usage: +paged pool\nBase Address: +e1000000\n/m,
@@ -194,10 +204,40 @@ like($vm, qr/^ +$cid  waiter\.exe +$ws2 +\d+ +$commit2 +\d+ +\d+$/m,
     "!vm: the program's line, working set $ws2 and commit $commit2 as !process says");
 
 # A program that ends: its status, and the prompt goes on.
-my ($pid2) = ($s->command('start waiter.exe exit 7') // '') =~ /started: pid (\d+)$/m;
+$started = $s->command('start waiter.exe exit 7');
+my ($pid2) = $started =~ /started: pid (\d+)$/m;
 ok(defined $pid2 && $pid2 != $pid, 'start waiter.exe exit 7: another process');
-ok(defined $s->wait_for(qr/^process waiter\.exe exited with status 0x00000007$/m),
+ok(defined started_output($started, qr/^process waiter\.exe exited with status 0x00000007$/m),
     '... its end reported with its status, without powering off');
+
+# The implicit process ends: the reference .process holds keeps its EPROCESS and directory
+# until .process moves on, as WinDbg's would; then it goes.
+$started = $s->command('start waiter.exe exit 5 3000');
+my ($pid3) = $started =~ /started: pid (\d+)$/m;
+my $cid3 = sprintf('%04x', $pid3 // 0);
+my ($eprocess3, $dir3) = $s->command('!process 0 0') =~
+    /^PROCESS ([0-9a-f]{8})  SessionId: none  Cid: $cid3 .*\n    DirBase: ([0-9a-f]{8}) /m;
+ok(defined $eprocess3, "a program that sleeps 3 s and exits: Cid $cid3");
+like($s->command(".process $eprocess3"), qr/^Implicit process is now $eprocess3$/m,
+    '.process to it while it runs');
+ok(defined started_output($started, qr/^process waiter\.exe exited with status 0x00000005$/m),
+    '... it exits with 5');
+my $zombie = $s->command("!process $eprocess3 1");
+like($zombie, qr/^    DirBase: $dir3  ObjectTable: 00000000  HandleCount: 0\.\n    Image: waiter\.exe\n    Exited with status 0x00000005\n    VadRoot 00000000 Vads 0 Clone 0$/m,
+    '!process of the ended process: no handles, no VADs, its exit status');
+like($zombie, qr/^    CommitCharge\s+0$/m, '... and no commitment left');
+like($s->command('!vad'), qr/^Total VADs: +0  /m, '!vad: an empty tree');
+like($s->command('!address'), qr/^\+ +0 7ffe0000 7ffe0000 +MEM_FREE +PAGE_NOACCESS +Free$/m,
+    '!address: user space free up to the shared data page');
+like($s->command('!pte c0300000'), qr/^contains ${\ uc(substr(($dir3 \/\/ '0'), 0, 5))}063 /m,
+    '!pte c0300000: its directory still maps itself, held by the reference');
+like($s->command('.process 0'), qr/^Implicit process is now $system$/m, '.process 0 lets it go');
+my $gone;
+for (1 .. 20) {
+    last if $gone = $s->command('!process 0 0') !~ /Cid: $cid3 /;
+    select(undef, undef, undef, 0.25);
+}
+ok($gone, '... and it is deleted: no longer on the list');
 like($s->command('!process 0 0'), qr/^PROCESS $eprocess .*\n.*\n    Image: waiter\.exe$/m,
     'the first program still runs');
 my ($status, $output) = $s->finish('poweroff');

@@ -343,12 +343,25 @@ static void KdPrintField(const char *Name, uint32_t Value, const char *Text)
     DbgPrint("%-24s%08x%s%s\n", Name, Value, Text[0] ? "          " : "", Text);
 }
 
+/* The region holding Va as !address lists it: NtQueryVirtualMemory answers from Va's page on,
+ * so the run is found from its allocation's base (from 0 for a free one). */
+static NTSTATUS KdFindRegion(uint32_t Va, MEMORY_BASIC_INFORMATION *Info)
+{
+    NTSTATUS status = KdQueryRegion(Va, Info);
+    uint32_t at = Info->State == MEM_FREE ? 0 : Info->AllocationBase;
+
+    while (NT_SUCCESS(status) && at <= Va && NT_SUCCESS(status = KdQueryRegion(at, Info)) &&
+           Info->RegionSize != 0 && Info->BaseAddress + Info->RegionSize <= Va)
+        at = Info->BaseAddress + Info->RegionSize;
+    return status;
+}
+
 /* !address <user address>: the region holding it, as WinDbg's detail shows it. */
 static void KdPrintRegion(uint32_t Va)
 {
     MEMORY_BASIC_INFORMATION info;
     char detail[KD_DETAIL_LENGTH], protect[64], size[KD_SIZE_LENGTH];
-    NTSTATUS status = KdQueryRegion(Va, &info);
+    NTSTATUS status = KdFindRegion(Va, &info);
     KD_USAGE usage;
 
     if (!NT_SUCCESS(status)) {

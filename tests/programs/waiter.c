@@ -5,7 +5,7 @@
  *   waiter             reserves 256 KB, commits its first two pages and writes PATTERN at its
  *                      start, starts a second thread (which waits for its own process to end),
  *                      prints one line saying where everything is, then sleeps for ever
- *   waiter exit N      ends at once with status N
+ *   waiter exit N [MS] ends with status N, at once or after MS milliseconds
  *
  * The line: `waiter: pid P tid T thread2 U region R pattern X image I stack S teb B peb Q
  * heap H`, each a hexadecimal number but the ids, which are decimal (as GetCurrentProcessId
@@ -35,8 +35,11 @@ int main(int argc, char **argv)
     HANDLE self;
     NT_TIB *tib = (NT_TIB *)NtCurrentTeb();
 
-    if (argc > 2 && strcmp(argv[1], "exit") == 0)
+    if (argc > 2 && strcmp(argv[1], "exit") == 0) {
+        if (argc > 3)
+            Sleep((DWORD)atoi(argv[3]));
         return atoi(argv[2]);
+    }
     region = VirtualAlloc(NULL, REGION_RESERVE, MEM_RESERVE, PAGE_READWRITE);
     if (!region || !VirtualAlloc(region, REGION_COMMIT, MEM_COMMIT, PAGE_READWRITE)) {
         printf("waiter: VirtualAlloc failed: error %lu\n", GetLastError());
