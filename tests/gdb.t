@@ -121,8 +121,9 @@ unlike($output, qr/warning/i, '3gb: no warnings');
         'process: the program, its Cid, its PEB, and the CR3 it runs with as DirBase');
     my @vads = $output =~ /^([0-9a-f]{8}) \( ?\d+\) +[0-9a-f]+ +[0-9a-f]+ +\d+ (?:Private|Mapped) /mg;
     is(scalar(@vads), $count // -1, 'vad: as many VADs as the tree counts');
-    like($output, qr/^[0-9a-f]{8} \( ?\d+\) +400 +43f +\d+ Private +READWRITE$/m,
-        'vad: the image at VPN 400');
+    my $last = sprintf('%x', 0x400 + image_pages($program) - 1);
+    like($output, qr/^[0-9a-f]{8} \( ?\d+\) +400 +$last +\d+ Private +READWRITE$/m,
+        "vad: the image at VPN 400 to $last (its SizeOfImage)");
     like($output, qr/^Total VADs: +${\ ($count \/\/ '?')}  average level: +\d+  maximum depth: \d+$/m,
         'vad: the totals line');
     like($output, qr/^    PFN ${\ sprintf('%08X', $cr3 >> 12)} at address [0-9A-F]{8}\n    flink +[0-9A-F]{8}  blink \/ share count [0-9A-F]{8}  pteaddress C0300C00\n.*\n    restore pte [0-9A-F]{8}  containing page +${\ sprintf('%06X', $cr3 >> 12)}  Active /m,
@@ -170,6 +171,15 @@ unlike($output, qr/warning/i, '3gb: no warnings');
         'bugcheck reads the STOP');
     like($rest, qr/^#1\s+.*KeBugCheckEx .*\n(.*\n)*#\d+\s+.*KdCrashManual /m, 'bt shows the crash');
     ok(!-e "$TOP/build/debug-com1.sock", 'quitting gdb ended QEMU (the socket is gone)');
+}
+
+# The pages of a PE32 image's SizeOfImage (optional header offset 56).
+sub image_pages {
+    my ($path) = @_;
+    open(my $in, '<:raw', $path) or die "$path: $!";
+    my $image = do { local $/; <$in> };
+    my $pe = unpack('V', substr($image, 0x3C, 4));
+    return int((unpack('V', substr($image, $pe + 24 + 56, 4)) + 4095) / 4096);
 }
 
 done_testing();
