@@ -21,7 +21,7 @@ use Test::More;
 use Mm386;
 
 my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 16,
-             syscall => 3, vmlock => 6, vmmisc => 7, waits => 4);
+             syscall => 4, vmlock => 6, vmmisc => 7, waits => 4);
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 for my $program (sort keys %cases) {

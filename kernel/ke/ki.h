@@ -24,6 +24,8 @@ typedef struct _KTSS {
 
 _Static_assert(sizeof(KTSS) == 104, "KTSS is the processor's 32-bit TSS");
 
+void KiFastCallEntry(void);            /* sysenter's target (trap.S) */
+
 extern KTSS KiTss;
 extern KTSS KiDoubleFaultTss;
 

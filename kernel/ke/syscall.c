@@ -43,10 +43,9 @@
 KSERVICE_TABLE_DESCRIPTOR KeServiceDescriptorTable[NUMBER_SERVICE_TABLES];
 bool KeFastSystemCall;
 
-void KiFastCallEntry(void);
-
-/* Where an NMI taken between sysenter and KiFastCallEntry's stack switch would push. */
-static uint8_t KiSysenterStack[512] __attribute__((aligned(16)));
+/* Where a trap taken between sysenter and KiFastCallEntry's stack switch pushes: an NMI, or
+ * the #DB of a sysenter made with the trace flag set (KiTrapException). */
+static uint8_t KiSysenterStack[4096] __attribute__((aligned(16)));
 
 /* The trampolines' bytes, in the order they sit at KI_SYSTEM_CALL_TRAMPOLINE. */
 static const uint8_t KiSystemCallTrampolines[] = {
@@ -152,6 +151,8 @@ done:
     _disable();
     if (!thread->ContextReplaced)
         TrapFrame->Eax = (uint32_t)status;
+    else
+        TrapFrame->ErrCode = 0;         /* a new context goes back by iret, all of it */
     thread->ContextReplaced = false;
     thread->PreviousMode = previousMode;
 }

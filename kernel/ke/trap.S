@@ -17,6 +17,9 @@
     .cfi_sections .debug_frame
 
 #define KGDT_R0_DATA    0x10
+#define KGDT_R3_CODE_USER       0x1B
+#define KGDT_R3_DATA_USER       0x23
+#define EFLAGS_IF_BIT   0x200
 
 /* The vectors where the processor pushes an error code. */
 #define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17)
@@ -56,9 +59,24 @@ KiTrapCommon:
     pushl %es
     pushl %fs
     pushl %gs
+    /* DS and ES: any flat data selector will do, the kernel's or user mode's (0x23, what they
+     * hold on entry from ring 3 nearly always); anything else is replaced by the kernel's.
+     * A segment load costs a descriptor check, so the common case makes none. */
+    movw %ds, %ax
+    cmpw $KGDT_R0_DATA, %ax
+    je 1f
+    cmpw $KGDT_R3_DATA_USER, %ax
+    je 1f
     movl $KGDT_R0_DATA, %eax
     movl %eax, %ds
+1:  movw %es, %ax
+    cmpw $KGDT_R0_DATA, %ax
+    je 2f
+    cmpw $KGDT_R3_DATA_USER, %ax
+    je 2f
+    movl $KGDT_R0_DATA, %eax
     movl %eax, %es
+2:
     movl %esp, %ebx                 /* the KTRAP_FRAME */
 
     pushl KTRAP_EIP(%ebx)           /* fake frame: return address = interrupted eip */
@@ -77,20 +95,59 @@ KiTrapCommon:
 
     .globl KiTrapExit
 KiTrapExit:                         /* esp = a KTRAP_FRAME: restore it and return */
-    popl %gs
+    /* GS, ES and DS are loaded only when the frame's differ from what they hold; FS always,
+     * since the TEB descriptor behind 0x3B changes with the running thread. */
+    movw %gs, %ax
+    cmpw (%esp), %ax
+    je 1f
+    movl (%esp), %eax
+    movl %eax, %gs
+1:  addl $4, %esp
     .cfi_adjust_cfa_offset -4
     popl %fs
     .cfi_adjust_cfa_offset -4
-    popl %es
+    movw %es, %ax
+    cmpw (%esp), %ax
+    je 2f
+    movl (%esp), %eax
+    movl %eax, %es
+2:  addl $4, %esp
     .cfi_adjust_cfa_offset -4
-    popl %ds
+    movw %ds, %ax
+    cmpw (%esp), %ax
+    je 3f
+    movl (%esp), %eax
+    movl %eax, %ds
+3:  addl $4, %esp
     .cfi_adjust_cfa_offset -4
+    cmpl $KI_FAST_CALL_MARKER, KTRAP_ERRCODE_AFTER_SEGS(%esp)
+    .cfi_remember_state
+    jne 5f
+    cmpl $KI_FAST_SYSTEM_CALL_RET_VA, KTRAP_ERRCODE_AFTER_SEGS + 4(%esp)
+    je 4f
+5:
     popal
     .cfi_adjust_cfa_offset -32
     .cfi_undefined %ebp
     addl $8, %esp                   /* vector and error code */
     .cfi_adjust_cfa_offset -8
     iret
+    /* A system service entered by sysenter goes back by sysexit to KiFastSystemCallRet with
+     * the user's ESP (ECX and EDX are volatile across a service, as in NT): EFLAGS restored
+     * with interrupts still off, and sti's one-instruction delay covering sysexit. */
+4:  .cfi_restore_state
+    popal
+    .cfi_adjust_cfa_offset -32
+    .cfi_undefined %ebp
+    movl 8(%esp), %edx
+    movl 20(%esp), %ecx
+    addl $16, %esp
+    .cfi_adjust_cfa_offset -16
+    andl $~EFLAGS_IF_BIT, (%esp)
+    popfl
+    .cfi_adjust_cfa_offset -4
+    sti
+    sysexit
     .cfi_endproc
     .size KiTrapCommon, . - KiTrapCommon
 
@@ -143,8 +200,6 @@ KiCallService:
  * arguments' address (EDX + 8, past the two return addresses). KiTrapCommon does the rest, and
  * the way back is the ordinary iret.
  */
-#define KGDT_R3_CODE_USER       0x1B
-#define KGDT_R3_DATA_USER       0x23
 #define KTSS_ESP0               4
 
     .globl KiFastCallEntry
@@ -158,7 +213,7 @@ KiFastCallEntry:
     pushl $KGDT_R3_CODE_USER
     pushl $KI_FAST_SYSTEM_CALL_RET_VA
     addl $8, %edx
-    pushl $0
+    pushl $KI_FAST_CALL_MARKER
     pushl $0x2E
     jmp KiTrapCommon
     .size KiFastCallEntry, . - KiFastCallEntry

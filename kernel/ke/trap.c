@@ -27,6 +27,7 @@
 #define IDT_ENTRIES         256
 
 #define VECTOR_DIVIDE       0x00
+#define VECTOR_DEBUG        0x01
 #define VECTOR_NMI          0x02
 #define VECTOR_BREAKPOINT   0x03
 #define VECTOR_OVERFLOW     0x04
@@ -255,6 +256,12 @@ static void KiUserTrapException(KTRAP_FRAME *TrapFrame)
         __asm__ volatile("fnclex");
         record.ExceptionCode = STATUS_FLOAT_INVALID_OPERATION;
         break;
+    case VECTOR_DEBUG:
+        /* The trace flag (or a debug register): NT clears TF before dispatching, so a
+         * handler that continues steps on only if it sets TF again in the context. */
+        TrapFrame->EFlags &= ~EFLAGS_TF;
+        record.ExceptionCode = STATUS_SINGLE_STEP;
+        break;
     default:
         record.ExceptionCode = KiExceptionCode(vector);
         if (record.ExceptionCode == STATUS_SUCCESS)
@@ -277,6 +284,12 @@ static void KiTrapException(KTRAP_FRAME *TrapFrame)
     }
     if (vector == VECTOR_BREAKPOINT && KiBreakpointHook && KiBreakpointHook(TrapFrame))
         return;
+    if (vector == VECTOR_DEBUG && TrapFrame->Eip == (uintptr_t)KiFastCallEntry) {
+        /* sysenter from ring 3 with the trace flag set traps on its first kernel instruction,
+         * still on the scratch stack: step no further (NT's KiTrap01 does the same). */
+        TrapFrame->EFlags &= ~EFLAGS_TF;
+        return;
+    }
     if (vector == VECTOR_NMI)
         KeBugCheckEx(NMI_HARDWARE_FAILURE, 0, 0, 0, 0);
     if (vector == VECTOR_MACHINE_CHECK)

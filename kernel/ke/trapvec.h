@@ -15,4 +15,9 @@
 #define KI_SYSTEM_CALL_TRAMPOLINE   0xF00
 #define KI_FAST_SYSTEM_CALL_RET_VA  (0x7FFE0000 + KI_SYSTEM_CALL_TRAMPOLINE + 4)
 
+/* The error code KiFastCallEntry puts in its frame: such a frame goes back by sysexit, unless
+ * the service replaced the context (KiSystemService clears the mark then). */
+#define KI_FAST_CALL_MARKER         0x45535953  /* 'SYSE' */
+#define KTRAP_ERRCODE_AFTER_SEGS    (9 * 4)     /* offsetof(KTRAP_FRAME, ErrCode) - 4 * 4 */
+
 #endif

@@ -140,10 +140,55 @@ static void TestPreservedRegisters(void)
     KT_EQ(ebp, 0x88888888);
 }
 
+/* Single-stepping into the kernel: the trace flag set across the trampoline gives
+ * STATUS_SINGLE_STEP at each of its instructions in ring 3 (TF cleared before dispatch, as
+ * NT does), and a sysenter made with TF set still enters and returns (the kernel's #DB on its
+ * first instruction is absorbed). */
+static ULONG_PTR StepAddresses[8];
+static int Steps;
+
+static LONG WINAPI StepHandler(EXCEPTION_POINTERS *Pointers)
+{
+    ULONG_PTR address = (ULONG_PTR)Pointers->ExceptionRecord->ExceptionAddress;
+
+    if (Pointers->ExceptionRecord->ExceptionCode != (DWORD)STATUS_SINGLE_STEP)
+        return EXCEPTION_CONTINUE_SEARCH;
+    if (Steps < 8)
+        StepAddresses[Steps] = address;
+    Steps++;
+    if (!(Pointers->ContextRecord->EFlags & 0x100) && address >= TRAMPOLINES &&
+        address < TRAMPOLINES + 0x10 && ((const BYTE *)address)[0] != 0xC3)
+        Pointers->ContextRecord->EFlags |= 0x100;       /* on, up to the ret */
+    return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+static void TestSingleStep(void)
+{
+    PVOID handler = AddVectoredExceptionHandler(1, StepHandler);
+    ULONG entry = *SHARED_SYSTEM_CALL;
+    NTSTATUS status;
+
+    Steps = 0;
+    __asm__ volatile("pushfl\n\t"
+                     "orl $0x100, (%%esp)\n\t"
+                     "popfl\n\t"
+                     "call *%%ecx"
+                     : "=a"(status)
+                     : "c"(entry), "a"(0xFFF)
+                     : "edx", "memory");
+    RemoveVectoredExceptionHandler(handler);
+    KT_STATUS(status, STATUS_INVALID_SYSTEM_SERVICE);
+    KT_EXPECT(Steps >= 2);
+    KT_EQ(StepAddresses[0], entry);
+    if (CpuHasSep())
+        KT_EQ(StepAddresses[1], TRAMPOLINES + 2);       /* the sysenter itself */
+}
+
 static const KTAP_CASE Cases[] = {
     { "user.syscall.trampolines", TestTrampolines },
     { "user.syscall.same_statuses", TestSameStatuses },
     { "user.syscall.preserved_registers", TestPreservedRegisters },
+    { "user.syscall.single_step", TestSingleStep },
 };
 
 KTAP_MAIN(Cases)
