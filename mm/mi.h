@@ -361,6 +361,8 @@ static inline uint32_t MiPteOwnerMask(const MMPTE *PointerPte)
 extern MMSUPPORT MmSystemCacheWs;
 extern LIST_ENTRY MmWorkingSetExpansionHead;    /* processes' MMSUPPORTs the trimmer visits */
 extern KSPIN_LOCK MmExpansionLock;
+void MiInitializeWorkingSetManager(void);
+void MiUnlinkWorkingSet(MMPROCESS *Process);
 void MiInitializeSystemWorkingSet(void);
 void MiLockSystemWorkingSet(void);
 void MiUnlockSystemWorkingSet(void);

@@ -39,6 +39,7 @@ _Static_assert(sizeof(MMWSLE) == 4, "MMWSLE is one word");
 #define WSLE_NULL_INDEX         0x0FFFFFFFu
 #define MI_MAXIMUM_AGE          3
 #define MI_IMMEDIATE_REPLACEMENT_AGE 2
+#define MM_MINIMUM_WORKING_SET_SIZE 20     /* NT's MmMinimumWorkingSetSize: the least a process keeps */
 #define MM_WORKING_SET_LIST_SEARCH 17
 
 typedef struct _MMWSL {
@@ -65,6 +66,8 @@ typedef struct _MMSUPPORT {
     FAST_MUTEX WorkingSetMutex;
     LIST_ENTRY WorkingSetExpansionLinks;    /* on MmWorkingSetExpansionHead: trimmable */
     bool IsProcess;
+    bool BeingTrimmed;                  /* off the list, in the working-set manager's hands */
+    bool DeletePending;                 /* the process is leaving: not back on the list */
 } MMSUPPORT;
 
 
@@ -105,6 +108,12 @@ typedef struct _MMPROCESS {
 static inline MMPROCESS *MiGetProcess(KPROCESS *Process)
 {
     return Process == &KeInitialSystemProcess ? NULL : (MMPROCESS *)(Process + 1);
+}
+
+/* The KPROCESS whose Mm part Process is. */
+static inline KPROCESS *MiGetKProcess(MMPROCESS *Process)
+{
+    return (KPROCESS *)Process - 1;
 }
 
 /*

@@ -390,6 +390,7 @@ static void MiInitializeSystemSpace(void)
     MxInitializeFreeDescriptor();
     MiSetLayout();
     MiInitializePageListEvents();
+    MiInitializeWorkingSetManager();
 
     MiTrimBootWindow();
     MiInitializeCrashDumpArea();

@@ -164,9 +164,7 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
     if (!process || process->AddressSpaceInitialized != 2 ||
         (process->Flags & PS_PROCESS_FLAGS_VM_DELETED))
         return;
-    KeAcquireSpinLock(&MmExpansionLock, &oldIrql);
-    RemoveEntryList(&process->Vm.WorkingSetExpansionLinks);
-    KeReleaseSpinLock(&MmExpansionLock, oldIrql);
+    MiUnlinkWorkingSet(process);
     MiLockAddressSpace(&process->AddressSpace);
     process->Flags |= PS_PROCESS_FLAGS_VM_DELETED;
     while ((node = MiGetFirstNode(&process->AddressSpace.VadRoot)) != NULL) {

@@ -29,8 +29,8 @@ typedef struct _QUOTA_LIMITS {
     uint32_t PagedPoolLimit, NonPagedPoolLimit;
     uint32_t MinimumWorkingSetSize, MaximumWorkingSetSize;
     uint32_t PagefileLimit;
-    int64_t TimeLimit;
-} __attribute__((packed, aligned(4))) QUOTA_LIMITS;
+    int64_t TimeLimit __attribute__((aligned(8)));  /* a LARGE_INTEGER: 8-aligned on x86 too */
+} QUOTA_LIMITS;
 
 typedef struct _VM_COUNTERS {
     uint32_t PeakVirtualSize, VirtualSize, PageFaultCount;
@@ -89,7 +89,7 @@ typedef struct _SYSTEM_PAGEFILE_INFORMATION {
 #define PSP_PAGEFILE_ENTRY_SIZE     (sizeof(SYSTEM_PAGEFILE_INFORMATION) + 2 * PSP_PAGEFILE_NAME_CHARS)
 
 _Static_assert(sizeof(PROCESS_BASIC_INFORMATION) == 24, "PROCESS_BASIC_INFORMATION");
-_Static_assert(sizeof(QUOTA_LIMITS) == 28, "QUOTA_LIMITS");
+_Static_assert(sizeof(QUOTA_LIMITS) == 32 && offsetof(QUOTA_LIMITS, TimeLimit) == 24, "QUOTA_LIMITS");
 _Static_assert(sizeof(VM_COUNTERS) == 44, "VM_COUNTERS");
 _Static_assert(sizeof(THREAD_BASIC_INFORMATION) == 28, "THREAD_BASIC_INFORMATION");
 _Static_assert(sizeof(SYSTEM_BASIC_INFORMATION) == 44, "SYSTEM_BASIC_INFORMATION");
