@@ -97,6 +97,8 @@ static void KiSwapThreadState(KTHREAD *Old, KTHREAD *Next)
 {
     if (Old->UserThread && Old->State != Terminated)
         __asm__ volatile("fnsave %0" : "=m"(Old->NpxState));
+    else if (Old->UserThread)           /* nothing pending may reach the next frstor */
+        __asm__ volatile("fninit");
     if (Next->ApcState.Process != Old->ApcState.Process)
         KiSwapProcess(Next->ApcState.Process);
     KiTss.Esp0 = (uint32_t)(uintptr_t)Next->InitialStack;
