@@ -83,7 +83,7 @@ NTSTATUS NtQueryVirtualMemory(void *ProcessHandle, void *BaseAddress, uint32_t I
     if (ExGetPreviousMode() == UserMode) {
         status = ProbeForWrite(Information, Length, 4);
         if (NT_SUCCESS(status) && ReturnLength)
-            status = ProbeForWrite(ReturnLength, 4, 4);
+            status = ProbeForWrite(ReturnLength, 4, 1);
         if (!NT_SUCCESS(status))
             return status;
     }

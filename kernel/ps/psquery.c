@@ -117,7 +117,7 @@ static NTSTATUS PspReturnInformation(void *Information, uint32_t Length, uint32_
         return STATUS_INFO_LENGTH_MISMATCH;
     status = ExReturnToMode(ExGetPreviousMode(), Information, Data, Size, 4);
     if (NT_SUCCESS(status) && ReturnLength)
-        status = ExReturnToMode(ExGetPreviousMode(), ReturnLength, &Size, 4, 4);
+        status = ExReturnToMode(ExGetPreviousMode(), ReturnLength, &Size, 4, 1);
     return status;
 }
 
@@ -330,8 +330,8 @@ static NTSTATUS PspQueryPagingFiles(void *Information, uint32_t Length, uint32_t
 }
 
 /*
- * NT's checks in NT's order: the buffer and ReturnLength probed (STATUS_ACCESS_VIOLATION,
- * STATUS_DATATYPE_MISALIGNMENT), then the class (STATUS_INVALID_INFO_CLASS), then its length:
+ * NT's checks in NT's order: the buffer probed (STATUS_ACCESS_VIOLATION,
+ * STATUS_DATATYPE_MISALIGNMENT) and ReturnLength (its range), then the class (STATUS_INVALID_INFO_CLASS), then its length:
  * exactly the structure's for basic information, at least it for performance information,
  * what the list needs for pool tags and paging files (STATUS_INFO_LENGTH_MISMATCH, with the
  * length needed in *ReturnLength for those two).
@@ -347,7 +347,7 @@ NTSTATUS NtQuerySystemInformation(uint32_t InformationClass, void *Information, 
     if (ExGetPreviousMode() == UserMode) {
         status = ProbeForWrite(Information, Length, 4);
         if (NT_SUCCESS(status) && ReturnLength)
-            status = ProbeForWrite(ReturnLength, sizeof(*ReturnLength), 4);
+            status = ProbeForWrite(ReturnLength, sizeof(*ReturnLength), 1);
         if (!NT_SUCCESS(status))
             return status;
     }
@@ -381,7 +381,7 @@ NTSTATUS NtQuerySystemInformation(uint32_t InformationClass, void *Information, 
     }
     if ((NT_SUCCESS(status) || status == STATUS_INFO_LENGTH_MISMATCH) && ReturnLength) {
         NTSTATUS returned = ExReturnToMode(ExGetPreviousMode(), ReturnLength, &needed,
-                                           sizeof(needed), 4);
+                                           sizeof(needed), 1);
 
         if (!NT_SUCCESS(returned))
             status = returned;
