@@ -1,0 +1,441 @@
+/*
+ * robust.exe: a process that does something bad ends, alone, with NT's code. In the style of
+ * Pintos's pt-bad-addr, pt-bad-read, pt-grow-bad and pt-write-code, each fault runs in a child
+ * (robust.exe child NAME), unhandled, and the parent checks its exit status
+ * (GetExitCodeProcess): the exception code for a fault, the status returned for a system call
+ * given bad pointers or a bad number (the child exits with it). Meanwhile a bystander child
+ * checks its own memory over and over and must still be running, unharmed, at the end; the
+ * parent too checks its memory, and starts one more child that ends normally.
+ *
+ * The system services' own checks are also called in the parent itself: a bad pointer or
+ * service number is a returned status, never an exception in the caller.
+ */
+#include <ntdll.h>
+#include <stdlib.h>
+#include "ktap.h"
+#include "../../kernel/inc/ntservices.h"
+
+/* The service numbers, as ntdll's stubs have them. */
+#define NT_SERVICE(Name, ArgumentDwords) SERVICE_##Name,
+enum { NT_SERVICES SERVICE_COUNT };
+#undef NT_SERVICE
+
+#define CHILD_TIMEOUT_MS    30000
+#define BYSTANDER_BYTES     0x40000
+#define STILL_RUNNING_CODE  0x5AFE
+#define UNMAPPED_USER       0x04000000u     /* nothing is reserved there */
+#define KERNEL_IMAGE        0x80100000u
+#define SELF_MAP_PDE        0xC0300C00u
+#define RESERVE_BELOW_GUARD 0x20000u        /* below esp, inside the stack's reserve */
+#define SERVICE_TABLE_BIT   0x1000u         /* bit 12: the second service table */
+#define EFLAGS_TRAP         0x100u
+#define EFLAGS_V86          0x20000u
+#define STATUS_CHILD_FAILED 0xBADC0DE
+
+typedef struct _CHILD_CASE {
+    const char *Name;
+    int (*Run)(void);
+    DWORD ExpectedStatus;
+} CHILD_CASE;
+
+/* int 0x2E with EAX = Number and EDX = Arguments: the status in EAX. */
+static NTSTATUS SystemCall(ULONG Number, const void *Arguments)
+{
+    NTSTATUS status;
+
+    __asm__ volatile("int $0x2e" : "=a"(status) : "a"(Number), "d"(Arguments) : "ecx", "memory");
+    return status;
+}
+
+static int BadAddress(void)                 /* pt-bad-addr */
+{
+    return *(volatile int *)UNMAPPED_USER;
+}
+
+static int NullWrite(void)
+{
+    *(volatile int *)0 = 1;
+    return 0;
+}
+
+static int ReadKernel(void)                 /* pt-bad-read, of the kernel's own memory */
+{
+    return *(volatile int *)KERNEL_IMAGE;
+}
+
+static int WriteSelfMap(void)
+{
+    *(volatile ULONG *)SELF_MAP_PDE = 0x00000067;
+    return 0;
+}
+
+static int JumpToKernel(void)
+{
+    ((void (*)(void))KERNEL_IMAGE)();
+    return 0;
+}
+
+static int GrowBad(void)                    /* pt-grow-bad: far below esp, past the guard */
+{
+    ULONG esp;
+
+    __asm__ volatile("movl %%esp, %0" : "=r"(esp));
+    return *(volatile char *)(ULONG_PTR)(esp - RESERVE_BELOW_GUARD);
+}
+
+static volatile int RecurseForever = 1;
+
+static int Recurse(int Depth)
+{
+    volatile char frame[1024];
+
+    frame[0] = (char)Depth;
+    return RecurseForever ? Recurse(Depth + 1) + frame[0] : 0;
+}
+
+static int StackOverflow(void)
+{
+    return Recurse(0);
+}
+
+static int WriteCode(void)                  /* pt-write-code */
+{
+    *(volatile UCHAR *)(ULONG_PTR)WriteCode = 0xCC;
+    return 0;
+}
+
+static int Divide(void)
+{
+    __asm__ volatile("xorl %%ecx, %%ecx\n\tmovl $1, %%eax\n\txorl %%edx, %%edx\n\tdivl %%ecx"
+                     ::: "eax", "ecx", "edx");
+    return 0;
+}
+
+static int Privileged(void)
+{
+    __asm__ volatile("cli");
+    return 0;
+}
+
+static int Breakpoint(void)
+{
+    __asm__ volatile("int3");
+    return 0;
+}
+
+static int SingleStep(void)
+{
+    __asm__ volatile("pushfl\n\torl %0, (%%esp)\n\tpopfl\n\tnop\n\tnop" : : "i"(EFLAGS_TRAP));
+    return 0;
+}
+
+/* No stack for the exception record: the second chance at once, with the fault's code. */
+static int KernelStack(void)
+{
+    __asm__ volatile("movl $0xC0000000, %%esp\n\tpushl $0" ::: "memory");
+    return 0;
+}
+
+static int NullStack(void)
+{
+    __asm__ volatile("xorl %%esp, %%esp\n\tpushl $0" ::: "memory");
+    return 0;
+}
+
+/* System calls given what they must refuse: the child exits with the status. */
+static int AllocateKernelPointer(void)
+{
+    SIZE_T size = 0x1000;
+
+    return NtAllocateVirtualMemory(NtCurrentProcess(), (PVOID *)KERNEL_IMAGE, 0, &size,
+                                   MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+}
+
+static int ArgumentsInKernel(void)
+{
+    return SystemCall(SERVICE_NtClose, (const void *)KERNEL_IMAGE);
+}
+
+static int UnknownService(void)
+{
+    ULONG arguments[16] = { 0 };
+
+    return SystemCall(SERVICE_COUNT, arguments);
+}
+
+static int SecondTable(void)
+{
+    ULONG arguments[16] = { 0 };
+
+    return SystemCall(SERVICE_TABLE_BIT | SERVICE_NtClose, arguments);
+}
+
+/* pt-write-code2: a service asked to write into the caller's code. */
+static int QueryIntoCode(void)
+{
+    NTSTATUS status = NtQueryVirtualMemory(NtCurrentProcess(), (PVOID)0x10000,
+                                           MemoryBasicInformation, (PVOID)(ULONG_PTR)WriteCode,
+                                           sizeof(MEMORY_BASIC_INFORMATION), NULL);
+
+    return *(volatile UCHAR *)(ULONG_PTR)WriteCode == 0xCC ? STATUS_CHILD_FAILED : status;
+}
+
+static ULONG ContinueStack[1024];
+
+__attribute__((noreturn)) static void ContinuedPlain(void)
+{
+    ExitProcess(0);
+}
+
+__attribute__((noreturn)) static void ContinuedFloat(void)
+{
+    volatile double x = 1.0;
+
+    __asm__ volatile("fwait");                  /* raises what the x87 state has pending */
+    x = x * 2.0;
+    ExitProcess((UINT)x);
+}
+
+/* NtContinue into Routine on a stack of its own, with Flags added to EFLAGS and, if
+ * FloatState, that x87 state: what the thread does there is the case's result. */
+static int ContinueWith(void (*Routine)(void), ULONG Flags, const FLOATING_SAVE_AREA *FloatState)
+{
+    CONTEXT context;
+
+    memset(&context, 0, sizeof(context));
+    context.ContextFlags = CONTEXT_CONTROL | CONTEXT_INTEGER |
+                           (FloatState ? CONTEXT_FLOATING_POINT : 0);
+    context.Eip = (DWORD)(ULONG_PTR)Routine;
+    context.Esp = (DWORD)(ULONG_PTR)&ContinueStack[1000];
+    context.EFlags = 0x202 | Flags;
+    if (FloatState)
+        context.FloatSave = *FloatState;
+    return NtContinue(&context, FALSE);
+}
+
+/* Virtual-8086 mode is for NTVDM processes; here none is: EFLAGS.VM must not take effect. */
+static int ContinueV86(void)
+{
+    return ContinueWith(ContinuedPlain, EFLAGS_V86, NULL);
+}
+
+/* x87 state with every exception unmasked and an invalid operation pending: the next
+ * floating-point instruction of this thread raises it, in user mode. */
+static int ContinuePendingFloat(void)
+{
+    FLOATING_SAVE_AREA state;
+
+    memset(&state, 0, sizeof(state));
+    state.ControlWord = 0xFFFF0000;             /* every exception unmasked */
+    state.StatusWord = 0xFFFF8081;              /* busy, error summary, invalid operation */
+    state.TagWord = 0xFFFFFFFF;                 /* empty */
+    return ContinueWith(ContinuedFloat, 0, &state);
+}
+
+/* 1.0 / 0.0 with the zero-divide exception unmasked. */
+static int FloatDivide(void)
+{
+    volatile double one = 1.0, zero = 0.0, quotient;
+    USHORT control;
+
+    __asm__ volatile("fnstcw %0" : "=m"(control));
+    control &= ~0x0004;
+    __asm__ volatile("fldcw %0" : : "m"(control));
+    quotient = one / zero;
+    __asm__ volatile("fwait");                  /* where the error is reported, at the latest */
+    return (int)quotient;
+}
+
+static int ContinueKernelContext(void)
+{
+    return NtContinue((PCONTEXT)KERNEL_IMAGE, FALSE);
+}
+
+static int RaiseKernelRecord(void)
+{
+    CONTEXT context;
+
+    memset(&context, 0, sizeof(context));
+    return NtRaiseException((PEXCEPTION_RECORD)KERNEL_IMAGE, &context, TRUE);
+}
+
+static const CHILD_CASE ChildCases[] = {
+    { "bad_addr", BadAddress, STATUS_ACCESS_VIOLATION },
+    { "null_write", NullWrite, STATUS_ACCESS_VIOLATION },
+    { "read_kernel", ReadKernel, STATUS_ACCESS_VIOLATION },
+    { "write_self_map", WriteSelfMap, STATUS_ACCESS_VIOLATION },
+    { "jump_to_kernel", JumpToKernel, STATUS_ACCESS_VIOLATION },
+    { "grow_bad", GrowBad, STATUS_ACCESS_VIOLATION },
+    { "stack_overflow", StackOverflow, STATUS_STACK_OVERFLOW },
+    { "write_code", WriteCode, STATUS_ACCESS_VIOLATION },
+    { "divide", Divide, STATUS_INTEGER_DIVIDE_BY_ZERO },
+    { "privileged", Privileged, STATUS_PRIVILEGED_INSTRUCTION },
+    { "breakpoint", Breakpoint, STATUS_BREAKPOINT },
+    { "single_step", SingleStep, STATUS_SINGLE_STEP },
+    { "kernel_stack", KernelStack, STATUS_ACCESS_VIOLATION },
+    { "null_stack", NullStack, STATUS_ACCESS_VIOLATION },
+    { "allocate_kernel_pointer", AllocateKernelPointer, STATUS_ACCESS_VIOLATION },
+    { "arguments_in_kernel", ArgumentsInKernel, STATUS_ACCESS_VIOLATION },
+    { "unknown_service", UnknownService, STATUS_INVALID_SYSTEM_SERVICE },
+    { "second_table", SecondTable, STATUS_INVALID_SYSTEM_SERVICE },
+    { "query_into_code", QueryIntoCode, STATUS_ACCESS_VIOLATION },
+    { "continue_v86", ContinueV86, 0 },
+    { "continue_pending_float", ContinuePendingFloat, STATUS_FLOAT_INVALID_OPERATION },
+    { "float_divide", FloatDivide, STATUS_FLOAT_DIVIDE_BY_ZERO },
+    { "continue_kernel_context", ContinueKernelContext, STATUS_ACCESS_VIOLATION },
+    { "raise_kernel_record", RaiseKernelRecord, STATUS_ACCESS_VIOLATION },
+};
+
+#define CHILD_CASES ((int)(sizeof(ChildCases) / sizeof(ChildCases[0])))
+
+/* robust.exe bystander: fills memory with a pattern and checks it until terminated; exits
+ * with 1 the moment a word is wrong. */
+static int Bystander(void)
+{
+    volatile ULONG *memory = VirtualAlloc(NULL, BYSTANDER_BYTES, MEM_COMMIT, PAGE_READWRITE);
+    const ULONG words = BYSTANDER_BYTES / sizeof(ULONG);
+
+    if (!memory)
+        return 2;
+    for (ULONG i = 0; i < words; i++)
+        memory[i] = i * 2654435761u;
+    for (;;) {
+        for (ULONG i = 0; i < words; i++)
+            if (memory[i] != i * 2654435761u)
+                return 1;
+        SwitchToThread();
+    }
+}
+
+static HANDLE Start(const char *Arguments)
+{
+    PROCESS_INFORMATION info;
+    char commandLine[96];
+
+    snprintf(commandLine, sizeof(commandLine), "robust.exe %s", Arguments);
+    if (!CreateProcessA(NULL, commandLine, NULL, NULL, FALSE, 0, NULL, NULL, NULL, &info))
+        return NULL;
+    CloseHandle(info.hThread);
+    return info.hProcess;
+}
+
+static DWORD Finish(HANDLE Process)
+{
+    DWORD code = 0xFFFFFFFF;
+
+    if (WaitForSingleObject(Process, CHILD_TIMEOUT_MS) != WAIT_OBJECT_0) {
+        TerminateProcess(Process, 0xDEAD);
+        WaitForSingleObject(Process, CHILD_TIMEOUT_MS);
+        code = 0xFFFFFFFE;
+    } else {
+        GetExitCodeProcess(Process, &code);
+    }
+    CloseHandle(Process);
+    return code;
+}
+
+static void TestFaultingChildren(void)
+{
+    HANDLE bystander = Start("bystander");
+    static ULONG mine[4096];
+    char arguments[64];
+    DWORD code = 0;
+    ULONG bad = 0;
+    int wrong = 0;
+
+    KT_EXPECT(bystander != NULL);
+    for (ULONG i = 0; i < 4096; i++)
+        mine[i] = ~i;
+    for (int i = 0; i < CHILD_CASES; i++) {
+        HANDLE child;
+
+        snprintf(arguments, sizeof(arguments), "child %s", ChildCases[i].Name);
+        child = Start(arguments);
+        KT_EXPECT(child != NULL);
+        if (!child)
+            continue;
+        code = Finish(child);
+        if (code != ChildCases[i].ExpectedStatus) {
+            printf("# child %s: exit status 0x%08lX, expected 0x%08lX\n", ChildCases[i].Name,
+                   code, ChildCases[i].ExpectedStatus);
+            wrong++;
+        }
+    }
+    KT_EQ(wrong, 0);
+    for (ULONG i = 0; i < 4096; i++)
+        bad += mine[i] != ~i;
+    KT_EQ(bad, 0);
+    /* The bystander lived through it all, its memory unharmed. */
+    if (bystander) {
+        KT_EXPECT(GetExitCodeProcess(bystander, &code));
+        KT_EQ(code, STILL_ACTIVE);
+        KT_EXPECT(TerminateProcess(bystander, STILL_RUNNING_CODE));
+        KT_EQ(Finish(bystander), STILL_RUNNING_CODE);
+    }
+    /* And a new process still starts and ends normally. */
+    KT_EQ(Finish(Start("child ok")), 0);
+}
+
+/* The same refusals in the caller itself: statuses back, no exception. */
+static void TestBadPointersReturn(void)
+{
+    ULONG arguments[16] = { 0 };
+    MEMORY_BASIC_INFORMATION info;
+    SIZE_T size = 0x1000, length, misaligned[2];
+    PVOID base = NULL;
+
+    KT_STATUS(NtAllocateVirtualMemory(NtCurrentProcess(), (PVOID *)KERNEL_IMAGE, 0, &size,
+                                      MEM_COMMIT, PAGE_READWRITE), STATUS_ACCESS_VIOLATION);
+    KT_STATUS(NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, (PSIZE_T)0xC0000000,
+                                      MEM_COMMIT, PAGE_READWRITE), STATUS_ACCESS_VIOLATION);
+    KT_STATUS(NtAllocateVirtualMemory(NtCurrentProcess(), (PVOID *)0x7FFFFFFE, 0, &size,
+                                      MEM_COMMIT, PAGE_READWRITE), STATUS_ACCESS_VIOLATION);
+    /* A structure must be aligned; a scalar only in range (NT's x86 probes). */
+    KT_STATUS(NtQueryVirtualMemory(NtCurrentProcess(), (PVOID)0x10000, MemoryBasicInformation,
+                                   (PUCHAR)&info + 1, sizeof(info), &length),
+              STATUS_DATATYPE_MISALIGNMENT);
+    KT_STATUS(NtQueryVirtualMemory(NtCurrentProcess(), (PVOID)0x10000, MemoryBasicInformation,
+                                   &info, sizeof(info), (PSIZE_T)((PUCHAR)misaligned + 1)),
+              STATUS_SUCCESS);
+    KT_EQ(info.BaseAddress, 0x10000);
+    KT_STATUS(NtQueryVirtualMemory(NtCurrentProcess(), (PVOID)0x10000, MemoryBasicInformation,
+                                   (PVOID)SELF_MAP_PDE, sizeof(info), &length),
+              STATUS_ACCESS_VIOLATION);
+    KT_STATUS(SystemCall(SERVICE_NtClose, (const void *)KERNEL_IMAGE), STATUS_ACCESS_VIOLATION);
+    KT_STATUS(SystemCall(SERVICE_NtClose, (const void *)0x7FFFFFFE), STATUS_ACCESS_VIOLATION);
+    KT_STATUS(SystemCall(SERVICE_NtClose, (const void *)UNMAPPED_USER), STATUS_ACCESS_VIOLATION);
+    /* EDX is checked whatever the service takes, as NT's KiSystemService does. */
+    KT_STATUS(SystemCall(SERVICE_NtYieldExecution, (const void *)KERNEL_IMAGE),
+              STATUS_ACCESS_VIOLATION);
+    KT_STATUS(SystemCall(SERVICE_NtYieldExecution, NULL), STATUS_SUCCESS);
+    KT_STATUS(SystemCall(SERVICE_COUNT, arguments), STATUS_INVALID_SYSTEM_SERVICE);
+    KT_STATUS(SystemCall(0xFFF, arguments), STATUS_INVALID_SYSTEM_SERVICE);
+    KT_STATUS(SystemCall(SERVICE_TABLE_BIT, arguments), STATUS_INVALID_SYSTEM_SERVICE);
+    KT_STATUS(SystemCall(0xFFFFFFFF, arguments), STATUS_INVALID_SYSTEM_SERVICE);
+    KT_STATUS(SystemCall(0x80000000 | SERVICE_NtClose, arguments), STATUS_INVALID_SYSTEM_SERVICE);
+    KT_STATUS(NtContinue((PCONTEXT)KERNEL_IMAGE, FALSE), STATUS_ACCESS_VIOLATION);
+}
+
+static int RunChildCase(const char *Name)
+{
+    if (strcmp(Name, "ok") == 0)
+        return 0;
+    for (int i = 0; i < CHILD_CASES; i++)
+        if (strcmp(Name, ChildCases[i].Name) == 0)
+            return ChildCases[i].Run();
+    return STATUS_CHILD_FAILED;
+}
+
+static const KTAP_CASE Cases[] = {
+    { "robust.bad_pointers_return", TestBadPointersReturn },
+    { "robust.faulting_children", TestFaultingChildren },
+};
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "child") == 0)
+        return RunChildCase(argv[2]);
+    if (argc == 2 && strcmp(argv[1], "bystander") == 0)
+        return Bystander();
+    return KtapRun(Cases, (int)(sizeof(Cases) / sizeof(Cases[0])));
+}
