@@ -145,6 +145,21 @@ static bool KiQuantumEnd(void)
     return KiHighestReadyPriority() >= KiCurrentThread->Priority;
 }
 
+bool KeYieldExecution(void)
+{
+    KIRQL oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+    KTHREAD *current = KiCurrentThread;
+    bool yield = current != KiIdleThread && KiHighestReadyPriority() >= current->Priority;
+
+    if (yield) {
+        current->Quantum = KI_QUANTUM_TICKS;
+        KiInsertReadyQueue(current, false);     /* behind the others at its priority */
+        KiSwapThread();
+    }
+    KfLowerIrql(oldIrql);
+    return yield;
+}
+
 /* The DISPATCH_LEVEL work, with interrupts enabled. */
 void KiDispatchSoftwareInterrupt(void)
 {

@@ -494,10 +494,7 @@ NTSTATUS NtDelayExecution(bool Alertable, const int64_t *Interval)
 
 NTSTATUS NtYieldExecution(void)
 {
-    int64_t zero = -1;
-
-    KeDelayExecutionThread(KernelMode, false, &zero);
-    return STATUS_SUCCESS;
+    return KeYieldExecution() ? STATUS_SUCCESS : STATUS_NO_YIELD_PERFORMED;
 }
 
 NTSTATUS NtQueryPerformanceCounter(int64_t *Counter, int64_t *Frequency)
