@@ -446,6 +446,7 @@ typedef struct _KBOOT_OPTIONS {
     uint32_t SpecialPoolTag;        /* specialpool=<tag>: the tag, or '*' for every allocation */
     const char *PagingFiles;        /* pagefile=<disk>:<first sector>:<sectors>[,...] or none */
     const char *Run;                /* run="<program> <arguments>": the first process */
+    const char *AfterTest;          /* aftertest=<globs>: with run=, self-tests after it */
 } KBOOT_OPTIONS;
 
 extern KBOOT_OPTIONS KeBootOptions;     /* filled by kernel/init/options.c */

@@ -383,6 +383,7 @@ static void TestBadPointersReturn(void)
     MEMORY_BASIC_INFORMATION info;
     SIZE_T size = 0x1000, length, misaligned[2];
     PVOID base = NULL;
+    NTSTATUS status;
 
     KT_STATUS(NtAllocateVirtualMemory(NtCurrentProcess(), (PVOID *)KERNEL_IMAGE, 0, &size,
                                       MEM_COMMIT, PAGE_READWRITE), STATUS_ACCESS_VIOLATION);
@@ -407,7 +408,8 @@ static void TestBadPointersReturn(void)
     /* EDX is checked whatever the service takes, as NT's KiSystemService does. */
     KT_STATUS(SystemCall(SERVICE_NtYieldExecution, (const void *)KERNEL_IMAGE),
               STATUS_ACCESS_VIOLATION);
-    KT_STATUS(SystemCall(SERVICE_NtYieldExecution, NULL), STATUS_SUCCESS);
+    status = SystemCall(SERVICE_NtYieldExecution, NULL);    /* no arguments: none copied */
+    KT_EXPECT(status == STATUS_SUCCESS || status == STATUS_NO_YIELD_PERFORMED);
     KT_STATUS(SystemCall(SERVICE_COUNT, arguments), STATUS_INVALID_SYSTEM_SERVICE);
     KT_STATUS(SystemCall(0xFFF, arguments), STATUS_INVALID_SYSTEM_SERVICE);
     KT_STATUS(SystemCall(SERVICE_TABLE_BIT, arguments), STATUS_INVALID_SYSTEM_SERVICE);
