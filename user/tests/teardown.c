@@ -17,109 +17,16 @@
 #include <ntdll.h>
 #include <stdlib.h>
 #include "ktap.h"
+#include "snapshot.h"
 
 #define DEFAULT_CYCLES      1000
 #define WARM_UP_CYCLES      20          /* tables and lists that grow once reach their size */
-#define SETTLE_TRIES        200         /* ... of SETTLE_SLEEP_MS each: 10 s at most */
-#define SETTLE_SLEEP_MS     50
-#define MAXIMUM_TAGS        1024
-#define MAXIMUM_PAGING_FILES 16
-#define TAG_QUERY_BUFFER    (sizeof(ULONG) + MAXIMUM_TAGS * sizeof(SYSTEM_POOLTAG))
 #define QUERY_TAG           0x79517350      /* 'PsQy' */
 #define BUSY_BYTES          (256 * 1024)
 #define BUSY_STACK_BYTES    (64 * 1024)     /* past the committed top: the guard page moves */
 #define SYSTEM_ADDRESS      ((PVOID)0x80100000)
 
 static int Cycles = DEFAULT_CYCLES;
-
-typedef struct _SNAPSHOT {
-    ULONG AvailablePages;
-    ULONG CommittedPages;
-    ULONG TagCount;
-    SYSTEM_POOLTAG Tags[MAXIMUM_TAGS];
-    ULONG PagingFiles;
-    ULONG PagingFileInUse[MAXIMUM_PAGING_FILES];
-} SNAPSHOT;
-
-static SNAPSHOT Before, After;
-static union {
-    SYSTEM_POOLTAG_INFORMATION Info;
-    UCHAR Bytes[TAG_QUERY_BUFFER];
-} TagBuffer;
-static union {
-    SYSTEM_PAGEFILE_INFORMATION Info;
-    UCHAR Bytes[4096];
-} PageFileBuffer;
-
-static NTSTATUS Query(SYSTEM_INFORMATION_CLASS Class, PVOID Buffer, ULONG Length, PULONG Needed)
-{
-    return NtQuerySystemInformation(Class, Buffer, Length, Needed);
-}
-
-static void TakeSnapshot(SNAPSHOT *Snapshot)
-{
-    SYSTEM_PERFORMANCE_INFORMATION performance;
-    PSYSTEM_PAGEFILE_INFORMATION file;
-    ULONG length;
-
-    memset(Snapshot, 0, sizeof(*Snapshot));
-    KT_STATUS(Query(SystemPerformanceInformation, &performance, sizeof(performance), &length),
-              STATUS_SUCCESS);
-    Snapshot->AvailablePages = performance.AvailablePages;
-    Snapshot->CommittedPages = performance.CommittedPages;
-    KT_STATUS(Query(SystemPoolTagInformation, &TagBuffer, sizeof(TagBuffer), &length),
-              STATUS_SUCCESS);
-    Snapshot->TagCount = TagBuffer.Info.Count;
-    memcpy(Snapshot->Tags, TagBuffer.Info.TagInfo, Snapshot->TagCount * sizeof(SYSTEM_POOLTAG));
-    KT_STATUS(Query(SystemPageFileInformation, &PageFileBuffer, sizeof(PageFileBuffer), &length),
-              STATUS_SUCCESS);
-    if (length == 0)
-        return;
-    for (file = &PageFileBuffer.Info; Snapshot->PagingFiles < MAXIMUM_PAGING_FILES;
-         file = (PSYSTEM_PAGEFILE_INFORMATION)((PUCHAR)file + file->NextEntryOffset)) {
-        Snapshot->PagingFileInUse[Snapshot->PagingFiles++] = file->TotalInUse;
-        if (!file->NextEntryOffset)
-            break;
-    }
-}
-
-static const SYSTEM_POOLTAG *FindTag(const SNAPSHOT *Snapshot, ULONG Tag)
-{
-    for (ULONG i = 0; i < Snapshot->TagCount; i++)
-        if (Snapshot->Tags[i].TagUlong == Tag)
-            return &Snapshot->Tags[i];
-    return NULL;
-}
-
-/* The first tag whose bytes in use differ between the two (a tag new in After counts with
- * what it holds); NULL when none does. */
-static const SYSTEM_POOLTAG *DifferingTag(const SNAPSHOT *Old, const SNAPSHOT *New,
-                                          const SYSTEM_POOLTAG **OldTag)
-{
-    static const SYSTEM_POOLTAG none;
-
-    for (ULONG i = 0; i < New->TagCount; i++) {
-        const SYSTEM_POOLTAG *tag = &New->Tags[i], *old = FindTag(Old, tag->TagUlong);
-
-        if (!old)
-            old = &none;
-        if (tag->PagedUsed != old->PagedUsed || tag->NonPagedUsed != old->NonPagedUsed) {
-            *OldTag = old;
-            return tag;
-        }
-    }
-    return NULL;
-}
-
-static BOOL SnapshotsEqual(const SNAPSHOT *Old, const SNAPSHOT *New)
-{
-    const SYSTEM_POOLTAG *old;
-
-    return Old->AvailablePages == New->AvailablePages &&
-           Old->CommittedPages == New->CommittedPages && !DifferingTag(Old, New, &old) &&
-           Old->PagingFiles == New->PagingFiles &&
-           memcmp(Old->PagingFileInUse, New->PagingFileInUse, sizeof(Old->PagingFileInUse)) == 0;
-}
 
 /* A busy child: what a process may leave behind, taken and not given back by the program
  * (the kernel must): committed memory touched, a second thread, a caught exception, a grown
@@ -265,49 +172,24 @@ static void TestQueries(void)
               STATUS_INVALID_INFO_CLASS);
 }
 
-/* Read After again, SETTLE_SLEEP_MS apart, until it equals Before or the tries run out. */
-static void Settle(void)
-{
-    for (int tries = 0; tries < SETTLE_TRIES; tries++) {
-        TakeSnapshot(&After);
-        if (SnapshotsEqual(&Before, &After))
-            return;
-        Sleep(SETTLE_SLEEP_MS);
-    }
-}
-
 /* Cycles runs of Program, the counts before and after equal. */
 static void CheckCycles(const char *Program, int Cycles)
 {
-    const SYSTEM_POOLTAG *tag, *old;
     int failed = 0;
 
     for (int i = 0; i < WARM_UP_CYCLES; i++)
         failed += !RunChild(Program);
     KT_EQ(failed, 0);
     Sleep(500);
-    TakeSnapshot(&After);               /* its pages too are in use before Before is taken */
-    TakeSnapshot(&Before);
+    SnapshotBegin();
     for (int i = 0; i < Cycles; i++)
         failed += !RunChild(Program);
     KT_EQ(failed, 0);
-    Settle();
+    SnapshotSettle();
     printf("# %d x %s: available %lu -> %lu, committed %lu -> %lu, %lu -> %lu tags\n", Cycles,
            Program, Before.AvailablePages, After.AvailablePages, Before.CommittedPages,
            After.CommittedPages, Before.TagCount, After.TagCount);
-    KT_EQ(After.AvailablePages, Before.AvailablePages);
-    KT_EQ(After.CommittedPages, Before.CommittedPages);
-    tag = DifferingTag(&Before, &After, &old);
-    if (tag) {
-        printf("# tag '%.4s': paged %lu -> %lu bytes, nonpaged %lu -> %lu bytes\n",
-               (const char *)tag->Tag, old->PagedUsed, tag->PagedUsed, old->NonPagedUsed,
-               tag->NonPagedUsed);
-        KT_EQ(tag->PagedUsed, old->PagedUsed);
-        KT_EQ(tag->NonPagedUsed, old->NonPagedUsed);
-    }
-    KT_EQ(After.PagingFiles, Before.PagingFiles);
-    for (ULONG i = 0; i < After.PagingFiles; i++)
-        KT_EQ(After.PagingFileInUse[i], Before.PagingFileInUse[i]);
+    SnapshotCheck();
 }
 
 static void TestCycles(void)
