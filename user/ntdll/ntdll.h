@@ -196,9 +196,9 @@ typedef struct _VM_COUNTERS {
 } VM_COUNTERS, *PVM_COUNTERS;
 
 _Static_assert(sizeof(SYSTEM_BASIC_INFORMATION) == 44, "SYSTEM_BASIC_INFORMATION");
-_Static_assert(FIELD_OFFSET(SYSTEM_PERFORMANCE_INFORMATION, AvailablePages) == 0x2C, "NT's");
-_Static_assert(FIELD_OFFSET(SYSTEM_PERFORMANCE_INFORMATION, PagedPoolPages) == 0x70, "NT's");
-_Static_assert(FIELD_OFFSET(SYSTEM_PERFORMANCE_INFORMATION, ContextSwitches) == 0x128, "NT's");
+_Static_assert(__builtin_offsetof(SYSTEM_PERFORMANCE_INFORMATION, AvailablePages) == 0x2C, "NT's");
+_Static_assert(__builtin_offsetof(SYSTEM_PERFORMANCE_INFORMATION, PagedPoolPages) == 0x70, "NT's");
+_Static_assert(__builtin_offsetof(SYSTEM_PERFORMANCE_INFORMATION, ContextSwitches) == 0x128, "NT's");
 _Static_assert(sizeof(SYSTEM_PERFORMANCE_INFORMATION) == 0x138, "SYSTEM_PERFORMANCE_INFORMATION");
 _Static_assert(sizeof(SYSTEM_POOLTAG) == 28, "SYSTEM_POOLTAG");
 _Static_assert(sizeof(SYSTEM_PAGEFILE_INFORMATION) == 24, "SYSTEM_PAGEFILE_INFORMATION");
