@@ -31,6 +31,8 @@ enum { NT_SERVICES SERVICE_COUNT };
 #define EFLAGS_TRAP         0x100u
 #define EFLAGS_V86          0x20000u
 #define STATUS_CHILD_FAILED 0xBADC0DE
+#define TERMINATIONS        20
+#define TERMINATED_CODE     0x7E57
 
 typedef struct _CHILD_CASE {
     const char *Name;
@@ -259,6 +261,122 @@ static int RaiseKernelRecord(void)
     return NtRaiseException((PEXCEPTION_RECORD)KERNEL_IMAGE, &context, TRUE);
 }
 
+/*
+ * Races between threads of one process: one thread changes a region (commits and decommits
+ * it, releases and reserves it again, changes its protection, makes it a guard page, resets
+ * it, empties the working set) while
+ * another writes and reads every page of it. The writer's faults on what is not there are
+ * access violations or guard-page exceptions that a vectored handler skips; the kernel must
+ * keep its working set, VADs and page tables straight whichever way the clock preempts them.
+ */
+#define RACE_PAGES          16
+#define RACE_BYTES          (RACE_PAGES * 0x1000u)
+#define RACE_MILLISECONDS   1500
+
+extern char RaceTouchAt[], RaceTouchDone[];
+static volatile LONG RaceFaults, RaceStop;
+static PUCHAR RaceRegion;
+
+__attribute__((noinline)) static void RaceTouch(volatile ULONG *Address, ULONG Value)
+{
+    __asm__ volatile(".globl _RaceTouchAt\n_RaceTouchAt: xchgl %1, (%0)\n"
+                     ".globl _RaceTouchDone\n_RaceTouchDone:"
+                     : : "r"(Address), "r"(Value) : "memory");
+}
+
+static LONG CALLBACK SkipRaceTouch(EXCEPTION_POINTERS *Pointers)
+{
+    DWORD code = Pointers->ExceptionRecord->ExceptionCode;
+
+    if (Pointers->ExceptionRecord->ExceptionAddress != RaceTouchAt ||
+        (code != (DWORD)STATUS_ACCESS_VIOLATION && code != (DWORD)STATUS_GUARD_PAGE_VIOLATION))
+        return EXCEPTION_CONTINUE_SEARCH;
+    InterlockedIncrement(&RaceFaults);
+    Pointers->ContextRecord->Eip = (DWORD)(ULONG_PTR)RaceTouchDone;
+    return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+static DWORD WINAPI RaceToucher(LPVOID Parameter)
+{
+    ULONG round = 0;
+
+    (void)Parameter;
+    while (!RaceStop) {
+        for (ULONG page = 0; page < RACE_PAGES; page++)
+            RaceTouch((volatile ULONG *)(RaceRegion + page * 0x1000u + (round & 0x3FC)), round);
+        round++;
+    }
+    return 0;
+}
+
+/* The changer's one step, chosen by Step. */
+static void RaceChange(ULONG Step)
+{
+    PUCHAR page = RaceRegion + (Step % RACE_PAGES) * 0x1000u;
+    DWORD old;
+
+    switch (Step % 9) {
+    case 0: VirtualAlloc(RaceRegion, RACE_BYTES, MEM_COMMIT, PAGE_READWRITE); break;
+    case 1: VirtualFree(page, 0x1000, MEM_DECOMMIT); break;
+    case 2: VirtualProtect(page, 0x3000, PAGE_READONLY, &old); break;
+    case 3: VirtualProtect(page, 0x1000, PAGE_READWRITE | PAGE_GUARD, &old); break;
+    case 4: VirtualProtect(RaceRegion, RACE_BYTES, PAGE_READWRITE, &old); break;
+    case 5:
+        if (Step % 5 == 0) {                    /* the whole region away and back */
+            VirtualFree(RaceRegion, 0, MEM_RELEASE);
+            VirtualAlloc(RaceRegion, RACE_BYTES, MEM_RESERVE, PAGE_READWRITE);
+        }
+        break;
+    case 6: VirtualProtect(page, 0x2000, PAGE_NOACCESS, &old); break;
+    case 7: VirtualAlloc(page, 0x2000, MEM_RESET, PAGE_NOACCESS); break;
+    default:                                    /* the working set emptied */
+        if (Step % 4 == 0)
+            SetProcessWorkingSetSize(GetCurrentProcess(), (SIZE_T)-1, (SIZE_T)-1);
+        break;
+    }
+}
+
+static int Race(void)
+{
+    HANDLE threads[2];
+    DWORD start = GetTickCount();
+    ULONG steps = 0;
+
+    RaceRegion = VirtualAlloc(NULL, RACE_BYTES, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    if (!RaceRegion || !AddVectoredExceptionHandler(1, SkipRaceTouch))
+        return STATUS_CHILD_FAILED;
+    threads[0] = CreateThread(NULL, 0, RaceToucher, NULL, 0, NULL);
+    threads[1] = CreateThread(NULL, 0, RaceToucher, NULL, 0, NULL);
+    if (!threads[0] || !threads[1])
+        return STATUS_CHILD_FAILED;
+    while (GetTickCount() - start < RACE_MILLISECONDS)
+        RaceChange(steps++);
+    RaceStop = 1;
+    WaitForMultipleObjects(2, threads, TRUE, INFINITE);
+    printf("# race: %lu changes, %ld faults skipped\n", steps, RaceFaults);
+    return RaceFaults > 0 && steps > 1000 ? 0 : STATUS_CHILD_FAILED;
+}
+
+/* Two threads faulting in fresh memory over and over, until the process is terminated. */
+__attribute__((noreturn)) static DWORD WINAPI FaultForeverThread(LPVOID Parameter)
+{
+    for (ULONG round = (ULONG)(ULONG_PTR)Parameter;; round++) {
+        PUCHAR memory = VirtualAlloc(NULL, 0x100000, MEM_COMMIT, PAGE_READWRITE);
+
+        for (ULONG i = 0; memory && i < 0x100000; i += 0x1000)
+            memory[i] = (UCHAR)round;
+        if (memory)
+            VirtualFree(memory, 0, MEM_RELEASE);
+    }
+}
+
+static int FaultForever(void)
+{
+    CreateThread(NULL, 0, FaultForeverThread, (LPVOID)1, 0, NULL);
+    FaultForeverThread(NULL);
+    return 0;
+}
+
 static const CHILD_CASE ChildCases[] = {
     { "bad_addr", BadAddress, STATUS_ACCESS_VIOLATION },
     { "null_write", NullWrite, STATUS_ACCESS_VIOLATION },
@@ -284,6 +402,7 @@ static const CHILD_CASE ChildCases[] = {
     { "float_divide", FloatDivide, STATUS_FLOAT_DIVIDE_BY_ZERO },
     { "continue_kernel_context", ContinueKernelContext, STATUS_ACCESS_VIOLATION },
     { "raise_kernel_record", RaiseKernelRecord, STATUS_ACCESS_VIOLATION },
+    { "race", Race, 0 },
 };
 
 #define CHILD_CASES ((int)(sizeof(ChildCases) / sizeof(ChildCases[0])))
@@ -376,6 +495,28 @@ static void TestFaultingChildren(void)
     KT_EQ(Finish(Start("child ok")), 0);
 }
 
+/* A process terminated while its threads fault, allocate and free: it ends with the status
+ * given, every time, whenever it is caught. */
+static void TestTerminateWhileFaulting(void)
+{
+    int wrong = 0;
+
+    for (int i = 0; i < TERMINATIONS; i++) {
+        HANDLE child = Start("child fault_forever");
+        DWORD code;
+
+        KT_EXPECT(child != NULL);
+        if (!child)
+            continue;
+        Sleep(10 + 13 * i % 97);
+        KT_EXPECT(TerminateProcess(child, TERMINATED_CODE));
+        code = Finish(child);
+        wrong += code != TERMINATED_CODE;
+    }
+    KT_EQ(wrong, 0);
+    KT_EQ(Finish(Start("child ok")), 0);
+}
+
 /* The same refusals in the caller itself: statuses back, no exception. */
 static void TestBadPointersReturn(void)
 {
@@ -422,6 +563,8 @@ static int RunChildCase(const char *Name)
 {
     if (strcmp(Name, "ok") == 0)
         return 0;
+    if (strcmp(Name, "fault_forever") == 0)
+        return FaultForever();
     for (int i = 0; i < CHILD_CASES; i++)
         if (strcmp(Name, ChildCases[i].Name) == 0)
             return ChildCases[i].Run();
@@ -431,6 +574,7 @@ static int RunChildCase(const char *Name)
 static const KTAP_CASE Cases[] = {
     { "robust.bad_pointers_return", TestBadPointersReturn },
     { "robust.faulting_children", TestFaultingChildren },
+    { "robust.terminate_while_faulting", TestTerminateWhileFaulting },
 };
 
 int main(int argc, char **argv)
