@@ -18,7 +18,7 @@ use Test::More;
 use Mm386;
 
 my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, isolation => 4,
-             robust => 2, teardown => 3);
+             robust => 4, teardown => 3);
 my %modules = (teardown => ['nop.exe']);
 my %todo = ('iso.process_memory' => 'NtReadVirtualMemory and NtWriteVirtualMemory are not '
             . 'built yet (STATUS_NOT_IMPLEMENTED)');

@@ -272,6 +272,7 @@ static int RaiseKernelRecord(void)
 #define RACE_PAGES          16
 #define RACE_BYTES          (RACE_PAGES * 0x1000u)
 #define RACE_MILLISECONDS   1500
+#define REMOTE_RACE_BASE    0x30000000u
 
 extern char RaceTouchAt[], RaceTouchDone[];
 static volatile LONG RaceFaults, RaceStop;
@@ -309,31 +310,54 @@ static DWORD WINAPI RaceToucher(LPVOID Parameter)
     return 0;
 }
 
-/* The changer's one step, chosen by Step. */
-static void RaceChange(ULONG Step)
+/* The changer's one step, chosen by Step, on Process's region at Region (this process's or
+ * another's, through the Ex calls). */
+static void RaceChange(HANDLE Process, PUCHAR Region, ULONG Step)
 {
-    PUCHAR page = RaceRegion + (Step % RACE_PAGES) * 0x1000u;
+    PUCHAR page = Region + (Step % RACE_PAGES) * 0x1000u;
     DWORD old;
 
     switch (Step % 9) {
-    case 0: VirtualAlloc(RaceRegion, RACE_BYTES, MEM_COMMIT, PAGE_READWRITE); break;
-    case 1: VirtualFree(page, 0x1000, MEM_DECOMMIT); break;
-    case 2: VirtualProtect(page, 0x3000, PAGE_READONLY, &old); break;
-    case 3: VirtualProtect(page, 0x1000, PAGE_READWRITE | PAGE_GUARD, &old); break;
-    case 4: VirtualProtect(RaceRegion, RACE_BYTES, PAGE_READWRITE, &old); break;
+    case 0: VirtualAllocEx(Process, Region, RACE_BYTES, MEM_COMMIT, PAGE_READWRITE); break;
+    case 1: VirtualFreeEx(Process, page, 0x1000, MEM_DECOMMIT); break;
+    case 2: VirtualProtectEx(Process, page, 0x3000, PAGE_READONLY, &old); break;
+    case 3: VirtualProtectEx(Process, page, 0x1000, PAGE_READWRITE | PAGE_GUARD, &old); break;
+    case 4: VirtualProtectEx(Process, Region, RACE_BYTES, PAGE_READWRITE, &old); break;
     case 5:
         if (Step % 5 == 0) {                    /* the whole region away and back */
-            VirtualFree(RaceRegion, 0, MEM_RELEASE);
-            VirtualAlloc(RaceRegion, RACE_BYTES, MEM_RESERVE, PAGE_READWRITE);
+            VirtualFreeEx(Process, Region, 0, MEM_RELEASE);
+            VirtualAllocEx(Process, Region, RACE_BYTES, MEM_RESERVE, PAGE_READWRITE);
         }
         break;
-    case 6: VirtualProtect(page, 0x2000, PAGE_NOACCESS, &old); break;
-    case 7: VirtualAlloc(page, 0x2000, MEM_RESET, PAGE_NOACCESS); break;
+    case 6: VirtualProtectEx(Process, page, 0x2000, PAGE_NOACCESS, &old); break;
+    case 7: VirtualAllocEx(Process, page, 0x2000, MEM_RESET, PAGE_NOACCESS); break;
     default:                                    /* the working set emptied */
         if (Step % 4 == 0)
-            SetProcessWorkingSetSize(GetCurrentProcess(), (SIZE_T)-1, (SIZE_T)-1);
+            SetProcessWorkingSetSize(Process, (SIZE_T)-1, (SIZE_T)-1);
         break;
     }
+}
+
+/* The region and its touching threads; FALSE if they cannot be had. */
+static BOOL StartTouchers(PVOID Base, HANDLE Threads[2])
+{
+    RaceRegion = VirtualAlloc(Base, RACE_BYTES, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    if (!RaceRegion || !AddVectoredExceptionHandler(1, SkipRaceTouch))
+        return FALSE;
+    Threads[0] = CreateThread(NULL, 0, RaceToucher, NULL, 0, NULL);
+    Threads[1] = CreateThread(NULL, 0, RaceToucher, NULL, 0, NULL);
+    return Threads[0] && Threads[1];
+}
+
+/* robust.exe child race_target: touches REMOTE_RACE_BASE until terminated. */
+static int RaceTarget(void)
+{
+    HANDLE threads[2];
+
+    if (!StartTouchers((PVOID)REMOTE_RACE_BASE, threads))
+        return STATUS_CHILD_FAILED;
+    WaitForMultipleObjects(2, threads, TRUE, INFINITE);
+    return STATUS_CHILD_FAILED;
 }
 
 static int Race(void)
@@ -342,15 +366,10 @@ static int Race(void)
     DWORD start = GetTickCount();
     ULONG steps = 0;
 
-    RaceRegion = VirtualAlloc(NULL, RACE_BYTES, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-    if (!RaceRegion || !AddVectoredExceptionHandler(1, SkipRaceTouch))
-        return STATUS_CHILD_FAILED;
-    threads[0] = CreateThread(NULL, 0, RaceToucher, NULL, 0, NULL);
-    threads[1] = CreateThread(NULL, 0, RaceToucher, NULL, 0, NULL);
-    if (!threads[0] || !threads[1])
+    if (!StartTouchers(NULL, threads))
         return STATUS_CHILD_FAILED;
     while (GetTickCount() - start < RACE_MILLISECONDS)
-        RaceChange(steps++);
+        RaceChange(GetCurrentProcess(), RaceRegion, steps++);
     RaceStop = 1;
     WaitForMultipleObjects(2, threads, TRUE, INFINITE);
     printf("# race: %lu changes, %ld faults skipped\n", steps, RaceFaults);
@@ -517,6 +536,51 @@ static void TestTerminateWhileFaulting(void)
     KT_EQ(Finish(Start("child ok")), 0);
 }
 
+/* The race from outside: this process changes another's region (attached to it, through the
+ * Ex calls) while that process's threads touch it; it lives on until terminated. */
+static void TestRemoteRace(void)
+{
+    HANDLE target = Start("child race_target");
+    MEMORY_BASIC_INFORMATION info;
+    DWORD start, code = 0;
+    ULONG steps = 0;
+
+    KT_EXPECT(target != NULL);
+    if (!target)
+        return;
+    for (int tries = 0; tries < 500; tries++) {     /* until the target has its region */
+        if (VirtualQueryEx(target, (PVOID)REMOTE_RACE_BASE, &info, sizeof(info)) &&
+            info.State == MEM_COMMIT)
+            break;
+        Sleep(10);
+    }
+    KT_EQ(info.State, MEM_COMMIT);
+    start = GetTickCount();
+    while (GetTickCount() - start < RACE_MILLISECONDS)
+        RaceChange(target, (PUCHAR)REMOTE_RACE_BASE, steps++);
+    printf("# remote race: %lu changes\n", steps);
+    KT_EXPECT(steps > 1000);
+    KT_EXPECT(GetExitCodeProcess(target, &code));
+    KT_EQ(code, STILL_ACTIVE);                  /* nothing it did not expect happened to it */
+    /* Terminated while the changes go on: they meet it ending, then ended. */
+    KT_EXPECT(TerminateProcess(target, TERMINATED_CODE));
+    for (ULONG step = 0; step < 2000; step++)
+        RaceChange(target, (PUCHAR)REMOTE_RACE_BASE, step);
+    KT_EQ(WaitForSingleObject(target, CHILD_TIMEOUT_MS), WAIT_OBJECT_0);
+    {
+        PVOID base = NULL;
+        SIZE_T size = 0x1000;
+
+        KT_STATUS(NtAllocateVirtualMemory(target, &base, 0, &size, MEM_COMMIT, PAGE_READWRITE),
+                  STATUS_PROCESS_IS_TERMINATING);
+        base = (PVOID)REMOTE_RACE_BASE;
+        KT_STATUS(NtFreeVirtualMemory(target, &base, &size, MEM_DECOMMIT),
+                  STATUS_PROCESS_IS_TERMINATING);
+        KT_EQ(VirtualQueryEx(target, (PVOID)REMOTE_RACE_BASE, &info, sizeof(info)), 0);
+    }
+    KT_EQ(Finish(target), TERMINATED_CODE);
+}
+
 /* The same refusals in the caller itself: statuses back, no exception. */
 static void TestBadPointersReturn(void)
 {
@@ -565,6 +629,8 @@ static int RunChildCase(const char *Name)
         return 0;
     if (strcmp(Name, "fault_forever") == 0)
         return FaultForever();
+    if (strcmp(Name, "race_target") == 0)
+        return RaceTarget();
     for (int i = 0; i < CHILD_CASES; i++)
         if (strcmp(Name, ChildCases[i].Name) == 0)
             return ChildCases[i].Run();
@@ -575,6 +641,7 @@ static const KTAP_CASE Cases[] = {
     { "robust.bad_pointers_return", TestBadPointersReturn },
     { "robust.faulting_children", TestFaultingChildren },
     { "robust.terminate_while_faulting", TestTerminateWhileFaulting },
+    { "robust.remote_race", TestRemoteRace },
 };
 
 int main(int argc, char **argv)
