@@ -98,8 +98,8 @@ static void TestImages(void)
 /* Every attempt, refused halfway or run, gave back all it took. */
 static void TestGivenBack(void)
 {
-    SnapshotSettle();
-    SnapshotCheck();
+    SnapshotSettle(TRUE);
+    SnapshotCheck(TRUE);
 }
 
 static void TestStillWorks(void)

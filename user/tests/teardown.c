@@ -7,9 +7,11 @@
  * object and a thread's stack is deferred to a worker thread, so the counts are read again
  * (Sleep between) until they agree, for a bounded time, and then compared.
  *
- * A second run of CYCLES / 5 does the same with a busy child (teardown.exe busy): memory
- * committed and touched, a second thread, a grown stack, a caught exception, handles left
- * open at exit. The first case checks the three information classes themselves: statuses,
+ * A second run of CYCLES / 5 does the same with a busy child (teardown.exe busy): 2 MB
+ * committed and touched (more than a working set's maximum: pages replaced onto the standby
+ * and modified lists), its working set emptied so that the modified page writer takes them
+ * to the paging file when there is one, half of them touched again, a second thread, a grown
+ * stack, a caught exception, handles left open at exit. The first case checks the three information classes themselves: statuses,
  * lengths and values that must hold together.
  *
  *   teardown.exe [CYCLES]        (default 1000; nop.exe must be a module of the boot)
@@ -22,7 +24,8 @@
 #define DEFAULT_CYCLES      1000
 #define WARM_UP_CYCLES      20          /* tables and lists that grow once reach their size */
 #define QUERY_TAG           0x79517350      /* 'PsQy' */
-#define BUSY_BYTES          (256 * 1024)
+#define BUSY_BYTES          (2 * 1024 * 1024)  /* past a working set's maximum */
+#define BUSY_WRITE_WAIT_MS  20
 #define BUSY_STACK_BYTES    (64 * 1024)     /* past the committed top: the guard page moves */
 #define SYSTEM_ADDRESS      ((PVOID)0x80100000)
 
@@ -54,7 +57,14 @@ static int Busy(void)
     if (!memory)
         return 10;
     for (ULONG i = 0; i < BUSY_BYTES; i += 4096)
-        memory[i] = (UCHAR)i;
+        memory[i] = (UCHAR)(i >> 12);
+    /* Out of the working set onto the modified list, where the writer takes them to the
+     * paging file (if there is one) while this process still lives; half of them back. */
+    SetProcessWorkingSetSize(GetCurrentProcess(), (SIZE_T)-1, (SIZE_T)-1);
+    Sleep(BUSY_WRITE_WAIT_MS);
+    for (ULONG i = 0; i < BUSY_BYTES; i += 2 * 4096)
+        if (memory[i] != (UCHAR)(i >> 12))
+            return 15;
     stack[0] = stack[BUSY_STACK_BYTES - 1] = 1;
     thread = CreateThread(NULL, 0, BusyThread, (LPVOID)7, 0, NULL);
     if (!thread || WaitForSingleObject(thread, 5000) != WAIT_OBJECT_0 ||
@@ -185,11 +195,14 @@ static void CheckCycles(const char *Program, int Cycles)
     for (int i = 0; i < Cycles; i++)
         failed += !RunChild(Program);
     KT_EQ(failed, 0);
-    SnapshotSettle();
+    SnapshotSettle(TRUE);
     printf("# %d x %s: available %lu -> %lu, committed %lu -> %lu, %lu -> %lu tags\n", Cycles,
            Program, Before.AvailablePages, After.AvailablePages, Before.CommittedPages,
            After.CommittedPages, Before.TagCount, After.TagCount);
-    SnapshotCheck();
+    for (ULONG i = 0; i < After.PagingFiles; i++)
+        printf("# paging file %lu: %lu -> %lu pages in use, peak %lu\n", i,
+               Before.PagingFileInUse[i], After.PagingFileInUse[i], After.PagingFilePeak[i]);
+    SnapshotCheck(TRUE);
 }
 
 static void TestCycles(void)
