@@ -7,6 +7,12 @@
  * checks its own memory over and over and must still be running, unharmed, at the end; the
  * parent too checks its memory, and starts one more child that ends normally.
  *
+ * The children also make threads from hostile CONTEXTs (an EIP or a stack in system space,
+ * EFLAGS.VM, an INITIAL_TEB in system space), end with threads still faulting, and race one
+ * thread changing a region against two touching it. Other processes are terminated while
+ * their threads fault or wait, and one has its region changed from outside (the Ex calls)
+ * while it touches it.
+ *
  * The system services' own checks are also called in the parent itself: a bad pointer or
  * service number is a returned status, never an exception in the caller.
  */
@@ -33,6 +39,7 @@ enum { NT_SERVICES SERVICE_COUNT };
 #define STATUS_CHILD_FAILED 0xBADC0DE
 #define TERMINATIONS        20
 #define TERMINATED_CODE     0x7E57
+#define THREAD_EXIT_CODE    0x7EAD
 
 typedef struct _CHILD_CASE {
     const char *Name;
@@ -389,11 +396,96 @@ __attribute__((noreturn)) static DWORD WINAPI FaultForeverThread(LPVOID Paramete
     }
 }
 
+/* Two threads waiting for ever (one on the other), until the process is terminated. */
+static DWORD WINAPI WaitForThread(LPVOID Thread)
+{
+    return WaitForSingleObject(Thread, INFINITE);
+}
+
+static int WaitForever(void)
+{
+    HANDLE self;
+
+    DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(), &self, 0,
+                    FALSE, DUPLICATE_SAME_ACCESS);
+    CreateThread(NULL, 0, WaitForThread, self, 0, NULL);
+    Sleep(INFINITE);
+    return 0;
+}
+
 static int FaultForever(void)
 {
     CreateThread(NULL, 0, FaultForeverThread, (LPVOID)1, 0, NULL);
     FaultForeverThread(NULL);
     return 0;
+}
+
+/* A thread made with CONTEXT Eip and Esp (a stack of its own described by the INITIAL_TEB);
+ * the status NtCreateThread returned, or the thread's fate ends the process first. */
+static int ThreadWith(ULONG Eip, ULONG Esp, ULONG Flags)
+{
+    static ULONG stack[1024];
+    INITIAL_TEB teb = { NULL, NULL, &stack[1024], &stack[0], &stack[0] };
+    OBJECT_ATTRIBUTES attributes = { sizeof(attributes), NULL, NULL, 0, NULL, NULL };
+    CONTEXT context;
+    CLIENT_ID client;
+    HANDLE thread;
+    NTSTATUS status;
+
+    memset(&context, 0, sizeof(context));
+    context.ContextFlags = CONTEXT_FULL;
+    context.Eip = Eip;
+    context.Esp = Esp ? Esp : (ULONG)(ULONG_PTR)&stack[1000];
+    context.EFlags = 0x202 | Flags;
+    context.SegCs = 0x1B;
+    context.SegDs = context.SegEs = context.SegSs = 0x23;
+    context.SegFs = 0x3B;
+    status = NtCreateThread(&thread, THREAD_ALL_ACCESS, &attributes, NtCurrentProcess(), &client,
+                            &context, &teb, FALSE);
+    if (!NT_SUCCESS(status))
+        return status;
+    WaitForSingleObject(thread, CHILD_TIMEOUT_MS);  /* the process ends before this returns */
+    return STATUS_CHILD_FAILED;
+}
+
+__attribute__((noreturn)) static void ThreadExitsWithCode(void)
+{
+    ExitProcess(THREAD_EXIT_CODE);
+}
+
+static int ThreadKernelEip(void)
+{
+    return ThreadWith(KERNEL_IMAGE, 0, 0);
+}
+
+static int ThreadKernelStack(void)                  /* no stack for its exception: ends */
+{
+    return ThreadWith((ULONG)(ULONG_PTR)NullWrite, 0xC0000000, 0);
+}
+
+static int ThreadV86(void)                          /* VM ignored: it runs, and ends us */
+{
+    return ThreadWith((ULONG)(ULONG_PTR)ThreadExitsWithCode, 0, EFLAGS_V86);
+}
+
+static int ThreadKernelTeb(void)
+{
+    OBJECT_ATTRIBUTES attributes = { sizeof(attributes), NULL, NULL, 0, NULL, NULL };
+    CONTEXT context;
+    HANDLE thread;
+
+    memset(&context, 0, sizeof(context));
+    return NtCreateThread(&thread, THREAD_ALL_ACCESS, &attributes, NtCurrentProcess(), NULL,
+                          &context, (PINITIAL_TEB)KERNEL_IMAGE, FALSE);
+}
+
+/* ExitProcess while four other threads fault and allocate: all of them end with it. */
+static int ExitWithThreads(void)
+{
+    for (ULONG i = 0; i < 4; i++)
+        CreateThread(NULL, 0, FaultForeverThread, (LPVOID)(ULONG_PTR)i, 0, NULL);
+    Sleep(50);
+    ExitProcess(THREAD_EXIT_CODE);
 }
 
 static const CHILD_CASE ChildCases[] = {
@@ -422,6 +514,11 @@ static const CHILD_CASE ChildCases[] = {
     { "continue_kernel_context", ContinueKernelContext, STATUS_ACCESS_VIOLATION },
     { "raise_kernel_record", RaiseKernelRecord, STATUS_ACCESS_VIOLATION },
     { "race", Race, 0 },
+    { "thread_kernel_eip", ThreadKernelEip, STATUS_ACCESS_VIOLATION },
+    { "thread_kernel_stack", ThreadKernelStack, STATUS_ACCESS_VIOLATION },
+    { "thread_v86", ThreadV86, THREAD_EXIT_CODE },
+    { "thread_kernel_teb", ThreadKernelTeb, STATUS_ACCESS_VIOLATION },
+    { "exit_with_threads", ExitWithThreads, THREAD_EXIT_CODE },
 };
 
 #define CHILD_CASES ((int)(sizeof(ChildCases) / sizeof(ChildCases[0])))
@@ -514,14 +611,14 @@ static void TestFaultingChildren(void)
     KT_EQ(Finish(Start("child ok")), 0);
 }
 
-/* A process terminated while its threads fault, allocate and free: it ends with the status
- * given, every time, whenever it is caught. */
+/* A process terminated while its threads fault, allocate and free (or wait for ever): it ends
+ * with the status given, every time, whenever it is caught. */
 static void TestTerminateWhileFaulting(void)
 {
     int wrong = 0;
 
     for (int i = 0; i < TERMINATIONS; i++) {
-        HANDLE child = Start("child fault_forever");
+        HANDLE child = Start(i % 3 == 2 ? "child wait_forever" : "child fault_forever");
         DWORD code;
 
         KT_EXPECT(child != NULL);
@@ -629,6 +726,8 @@ static int RunChildCase(const char *Name)
         return 0;
     if (strcmp(Name, "fault_forever") == 0)
         return FaultForever();
+    if (strcmp(Name, "wait_forever") == 0)
+        return WaitForever();
     if (strcmp(Name, "race_target") == 0)
         return RaceTarget();
     for (int i = 0; i < CHILD_CASES; i++)
