@@ -193,11 +193,15 @@ $(eval $(call USER_LIBRARY,ntdll,$(UBUILD)/obj/ntdll-stubs.o))
 $(eval $(call USER_LIBRARY,kernel32,))
 $(eval $(call USER_LIBRARY,crt,))
 
-# Samples and test programs: one C file each, one .exe each, all in build/user/.
+# Samples, test programs and benchmarks: one C file each, one .exe each, all in build/user/.
 USER_PROGRAMS := $(patsubst user/samples/%.c,$(UBUILD)/%.exe,$(wildcard user/samples/*.c)) \
-    $(patsubst user/tests/%.c,$(UBUILD)/%.exe,$(wildcard user/tests/*.c))
+    $(patsubst user/tests/%.c,$(UBUILD)/%.exe,$(wildcard user/tests/*.c)) \
+    $(patsubst user/bench/%.c,$(UBUILD)/%.exe,$(wildcard user/bench/*.c))
 
 $(UBUILD)/%.exe: user/samples/%.c $(USER_LIBS) Makefile
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $< $(USER_LINK)
+
+$(UBUILD)/%.exe: user/bench/%.c $(USER_LIBS) Makefile
 	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $< $(USER_LINK)
 
 $(UBUILD)/%.exe: user/tests/%.c user/tests/ktap.h $(USER_LIBS) Makefile
@@ -260,14 +264,20 @@ test:
 
 # Benchmarks: figures measured inside the guest (the TSC, calibrated against the PIT), one
 # "BENCH name value unit" line each, collected into build/bench.txt. disk0 is the primary master.
+# Two boots: the kernel's benchmarks (bench=), then the user-mode ones (user/bench/ubench.c, run
+# as the first process with exit0.exe beside it, on the same memory and paging file); then
+# tools/benchsum adds the figures computed from both (user_thrash_disk_efficiency_pct).
 BENCH_MEM ?= 64
 
 bench:
 	$(Q)tools/deps
-	$(Q)$(MAKE) --no-print-directory all images
+	$(Q)$(MAKE) --no-print-directory all images user
 	tools/boot --mem $(BENCH_MEM) --timeout 3000 --disk $(BUILD)/disk0.img \
 	    -- bench=$(or $(BENCH),all) | tee $(BUILD)/bench.log
-	$(Q)grep '^BENCH ' $(BUILD)/bench.log > $(BUILD)/bench.txt; cat $(BUILD)/bench.txt
+	tools/boot --mem $(BENCH_MEM) --timeout 3000 --disk $(BUILD)/disk0.img \
+	    --exe $(UBUILD)/ubench.exe --exe $(UBUILD)/exit0.exe \
+	    -- run="ubench.exe $(UBENCH)" | tee -a $(BUILD)/bench.log
+	$(Q)grep '^BENCH ' $(BUILD)/bench.log | tools/benchsum > $(BUILD)/bench.txt; cat $(BUILD)/bench.txt
 
 # make debug: tools/debug starts QEMU paused, in a session of its own (Ctrl-C reaches gdb, which
 # interrupts the guest), with disk0 as `make run` has it and COM1 on build/debug-com1.sock
@@ -313,7 +323,8 @@ help:
 	@echo "Variables:"
 	@echo "  V=1              show the commands run"
 	@echo "  CMDLINE='...'    the kernel command line for run and debug (e.g. CMDLINE='3gb test=mm.*')"
-	@echo "  BENCH=<glob>     the benchmarks bench runs (all); BENCH_MEM=<MiB> its memory ($(BENCH_MEM))"
+	@echo "  BENCH=<glob>     the kernel benchmarks bench runs (all); BENCH_MEM=<MiB> its memory ($(BENCH_MEM))"
+	@echo "  UBENCH=<names>   the user benchmarks bench runs (all: w1 w2 create close heap valloc)"
 	@echo "  GDB=no           debug: QEMU alone, waiting on GDB_PORT=<port> ($(GDB_PORT)) for a gdb"
 	@echo "  O=<level>        build at -O<level> into build/O<level> (O=0 for make debug)"
 	@echo "  CROSS=<prefix>   the cross toolchain ($(CROSS)); HOSTCC=<cc> the host tests' ($(HOSTCC))"

@@ -11,7 +11,9 @@
  * (STATUS_PAGE_FAULT_GUARD_PAGE, a success). When no page is left above the reserve's last one
  * (which is never committed) the rest is committed without a guard and the thread gets
  * STATUS_STACK_OVERFLOW. A guard page anywhere else is the application's own:
- * STATUS_GUARD_PAGE_VIOLATION.
+ * STATUS_GUARD_PAGE_VIOLATION. So is the stack's, touched by a thread that holds the
+ * address-creation lock (NtLockVirtualMemory touching the pages it locks; NT's
+ * AddressSpaceOwner): committing the next page would need that lock again.
  */
 #include "mm/mi.h"
 
@@ -45,7 +47,8 @@ NTSTATUS MiCheckForUserStackOverflow(MMPROCESS *Process, uintptr_t Va)
     uintptr_t nextPage, limit;
     NTSTATUS status;
 
-    if (!teb || thread->ApcStateIndex != 0 || thread->ApcState.Process != thread->Process)
+    if (!teb || thread->ApcStateIndex != 0 || thread->ApcState.Process != thread->Process ||
+        Process->AddressSpace.AddressCreationLock.Owner == thread)
         return STATUS_GUARD_PAGE_VIOLATION;
     if (!NT_SUCCESS(KeCopyMemorySafe(&stackBase, &teb->StackBase, 4)) ||
         !NT_SUCCESS(KeCopyMemorySafe(&deallocation, &teb->DeallocationStack, 4)) ||

@@ -6,11 +6,14 @@
  *             below 0xFFFFFFFF >> ZeroBits; Base given: rounded DOWN to 64 KB, the end up to a
  *             page; overlapping another VAD is STATUS_CONFLICTING_ADDRESSES. With MEM_COMMIT
  *             the whole region is committed at once (MemCommit: a zero PTE is committed).
+ *             MEM_WRITE_WATCH (with MEM_RESERVE only) gives the private VAD a write-watch
+ *             view (wrtwatch.c) and makes it VadWriteWatch.
  *   commit    Base given without MEM_RESERVE: rounded out to pages, all inside one VAD, each
  *             page not yet committed gets a demand-zero PTE with the protection; committing
  *             again with another protection changes it.
  *   reset     MEM_RESET: rounded inward; the pages' contents need not be kept: dirty pages
- *             become clean and lose their paging-file copy.
+ *             become clean and lose their paging-file copy (a write-watch region still
+ *             reports them as written).
  *
  * Commitment is charged to the process and the system before anything changes, so a commit
  * past the limit (STATUS_COMMITMENT_LIMIT) changes nothing. The page tables a reservation spans
@@ -255,7 +258,9 @@ static void MiResetVirtualMemory(MMPROCESS *Process, uintptr_t Start, uintptr_t 
         LOCK_PFN(oldIrql);
         if (pte->u.Hard.Valid) {
             pfn = MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber);
-            __atomic_fetch_and(&pte->u.Long, ~MM_PTE_DIRTY_MASK, __ATOMIC_SEQ_CST);
+            if (__atomic_fetch_and(&pte->u.Long, ~MM_PTE_DIRTY_MASK, __ATOMIC_SEQ_CST) &
+                MM_PTE_DIRTY_MASK)
+                MiCaptureWriteWatchDirtyBit(Process, va);
             MI_FLUSH_SINGLE_TB(va);
             pfn->u3.e1.Modified = 0;
             MiReleasePageFileSpace(pfn->OriginalPte);
@@ -283,6 +288,7 @@ static NTSTATUS MiReserve(MMPROCESS *Process, uintptr_t *Base, uint32_t *Size, u
                           uint32_t AllocationType, uint32_t Protection)
 {
     uintptr_t start, end, top = MM_HIGHEST_VAD_ADDRESS;
+    MI_PHYSICAL_VIEW *view = NULL;
     uint32_t pages;
     MMVAD_SHORT *vad;
     NTSTATUS status;
@@ -318,6 +324,13 @@ static NTSTATUS MiReserve(MMPROCESS *Process, uintptr_t *Base, uint32_t *Size, u
     vad = ExAllocatePoolWithTag(NonPagedPool, sizeof(*vad), MI_VAD_TAG);
     if (!vad)
         return STATUS_INSUFFICIENT_RESOURCES;
+    if (AllocationType & MEM_WRITE_WATCH) {
+        status = MiCreateWriteWatchView(Process, pages, &view);
+        if (!NT_SUCCESS(status)) {
+            ExFreePoolWithTag(vad, MI_VAD_TAG);
+            return status;
+        }
+    }
     RtlZeroMemory(vad, sizeof(*vad));
     vad->Node.StartingVpn = start >> PAGE_SHIFT;
     vad->Node.EndingVpn = end >> PAGE_SHIFT;
@@ -334,11 +347,15 @@ static NTSTATUS MiReserve(MMPROCESS *Process, uintptr_t *Base, uint32_t *Size, u
         }
     }
     if (!NT_SUCCESS(status)) {
+        if (view)
+            MiFreeWriteWatchView(view);
         ExFreePoolWithTag(vad, MI_VAD_TAG);
         return status;
     }
     MiLockWorkingSet(&Process->Vm);
     MiInsertVad(&Process->AddressSpace, vad);
+    if (view)
+        MiInsertWriteWatchView(Process, vad, view);
     MiUnlockWorkingSet(&Process->Vm);
     Process->VirtualSize += pages * PAGE_SIZE;
     Process->PeakVirtualSize = MAX(Process->PeakVirtualSize, Process->VirtualSize);
@@ -390,9 +407,8 @@ NTSTATUS NtAllocateVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32
     process = call.Process;
     if ((AllocationType & MEM_LARGE_PAGES) && !MiSinglePrivilegeCheck(SE_LOCK_MEMORY_PRIVILEGE)) {
         status = STATUS_PRIVILEGE_NOT_HELD;
-    } else if (AllocationType & (MEM_LARGE_PAGES | MEM_PHYSICAL | MEM_WRITE_WATCH)) {
-        /* Large pages and AWE come with issue 12, write watch is not built yet: refused as NT
-         * refuses what it cannot do. */
+    } else if (AllocationType & (MEM_LARGE_PAGES | MEM_PHYSICAL)) {
+        /* Large pages and AWE come with issue 12: refused as NT refuses what it cannot do. */
         status = STATUS_NOT_SUPPORTED;
     } else if (process->Flags & PS_PROCESS_FLAGS_VM_DELETED) {
         status = STATUS_PROCESS_IS_TERMINATING;

@@ -57,8 +57,10 @@ void MiDeleteSystemPageableVm(MMPTE *PointerPte, uint32_t NumberOfPtes)
  * of [StartingAddress, EndingAddress] in the current process gives back what it holds, as
  * above, and its PTE becomes zero — or, decommitting inside a region reserved with MEM_COMMIT
  * (VadMemCommit, where a zero PTE means committed), the decommitted PTE (0x200). A page table
- * left with no PTE in use is freed. Returns how many of the pages were committed, so the caller
- * can return their commitment. Address-creation lock and working-set mutex held.
+ * left with no PTE in use is freed. A decommitted page that was written keeps its mark in its
+ * write-watch region, if it has one, until the region is reset. Returns how many of the pages
+ * were committed, so the caller can return their commitment. Address-creation lock and
+ * working-set mutex held.
  */
 uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
                                   uintptr_t EndingAddress, bool VadMemCommit, bool Decommit)
@@ -100,6 +102,8 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
             if (old.u.Hard.Valid) {
                 MMPFN *pfn = MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber);
 
+                if (Decommit && old.u.Hard.Dirty)
+                    MiCaptureWriteWatchDirtyBit(Process, va);
                 MiRemoveWorkingSetEntry(&Process->Vm, pfn->u1.WsIndex);
                 MiDeleteSystemPte(pte);
             } else if (old.u.Soft.Transition && !old.u.Soft.Prototype) {

@@ -3,7 +3,8 @@
  * inside one region (their frames, paging-file slots and commitment; the PTEs become
  * decommitted, or zero outside a MEM_COMMIT reservation), MEM_RELEASE gives back address space:
  * the whole region (Base its start and size 0, or exactly its extent), or its front, its back,
- * or a middle part (the VAD is split). Empty page tables go with the pages (deleteva.c).
+ * or a middle part (the VAD is split) — but a write-watch region only whole, as NT
+ * (STATUS_FREE_VM_NOT_AT_BASE). Empty page tables go with the pages (deleteva.c).
  */
 #include "mm/mi.h"
 
@@ -22,6 +23,8 @@ static NTSTATUS MiRelease(MMPROCESS *Process, MMVAD_SHORT *Vad, uintptr_t *Start
             return STATUS_FREE_VM_NOT_AT_BASE;
         *End = vadEnd;
     }
+    if (Vad->u.VadFlags.VadType == VadWriteWatch && (*Start != vadStart || *End != vadEnd))
+        return STATUS_FREE_VM_NOT_AT_BASE;
     if (*Start != vadStart && *End != vadEnd) {
         tail = ExAllocatePoolWithTag(NonPagedPool, sizeof(*tail), MI_VAD_TAG);
         if (!tail)
@@ -39,6 +42,8 @@ static NTSTATUS MiRelease(MMPROCESS *Process, MMVAD_SHORT *Vad, uintptr_t *Start
     }
     committed = MiDeleteVirtualAddresses(Process, *Start, *End, Vad->u.VadFlags.MemCommit, false);
     if (*Start == vadStart && *End == vadEnd) {
+        if (Vad->u.VadFlags.VadType == VadWriteWatch)
+            MiRemoveWriteWatchView(Process, Vad);
         MiRemoveVad(&Process->AddressSpace, Vad);
     } else if (*Start == vadStart) {
         Vad->Node.StartingVpn = (*End + 1) >> PAGE_SHIFT;

@@ -73,3 +73,20 @@ NTSTATUS MmReadLoaderModule(const LOADER_MODULE *Module, uint32_t Offset, void *
     }
     return STATUS_SUCCESS;
 }
+
+/*
+ * The whole of Module mapped into system PTEs (cached), for a reader that parses it in place,
+ * as the process loader does; NULL when the module is not the loader's or no PTEs are free.
+ * MmUnmapLoaderModule gives the mapping back. The module's pages are Mm's and never change.
+ */
+const void *MmMapLoaderModule(const LOADER_MODULE *Module)
+{
+    if (!Module || !MiIsLoaderModuleHeld(Module) || Module->Size == 0)
+        return NULL;
+    return MmMapIoSpace(Module->PhysicalStart, Module->Size, MmCached);
+}
+
+void MmUnmapLoaderModule(const LOADER_MODULE *Module, const void *Mapping)
+{
+    MmUnmapIoSpace((void *)(uintptr_t)Mapping, Module->Size);
+}

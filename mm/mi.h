@@ -196,6 +196,8 @@ NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint3
 #define MI_MEMORY_MANAGEMENT_VAD_CONFLICT       0x41289  /* a VAD inserted over another */
 #define MI_MEMORY_MANAGEMENT_PROCESS_COMMIT     0x4128A  /* a deleted process still holds commitment or page tables */
 #define MI_MEMORY_MANAGEMENT_BAD_USER_PTE       0x4128B  /* a user PTE in no known state */
+#define MI_MEMORY_MANAGEMENT_WRITE_WATCH_VIEW   0x4128C  /* a write-watch VAD without its view, or views left */
+#define MI_MEMORY_MANAGEMENT_BAD_WSLE           0x4128D  /* a working-set entry not where its list says, or left behind */
 
 #define MI_FLUSH_ENTIRE_TB()            KeFlushEntireTb()
 #define MI_FLUSH_SINGLE_TB(va)          KeFlushSingleTb((const void *)(uintptr_t)(va))
@@ -383,6 +385,18 @@ uint32_t MiTrimWorkingSet(MMSUPPORT *Ws, uint32_t Reduction, uint32_t TrimAge);
 void MiAgeWorkingSet(MMSUPPORT *Ws, uint32_t Sample);
 uint32_t MiFindReplacementEntry(MMSUPPORT *Ws);
 bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws);
+/* Entry Index's page out of the set: a transition PTE, the page to standby or modified. */
+void MiEvictWsle(MMSUPPORT *Ws, uint32_t Index);
+/*
+ * Locked entries (lockvm.c): [0, FirstDynamic) of the list, each with LockedInWs (MAP_PROCESS)
+ * or LockedInMemory (MAP_SYSTEM) or both. MiLockWsle returns the entry's new index. Working-set
+ * mutex held.
+ */
+#define MI_WSLE_LOCKED_IN_WS        0x2
+#define MI_WSLE_LOCKED_IN_MEMORY    0x4
+#define MI_WSLE_LOCKED              (MI_WSLE_LOCKED_IN_WS | MI_WSLE_LOCKED_IN_MEMORY)
+uint32_t MiLockWsle(MMSUPPORT *Ws, uint32_t Index, uint32_t Flags);
+void MiUnlockWsle(MMSUPPORT *Ws, uint32_t Index, uint32_t Flags);
 
 /* commit.c: commitment, in pages. */
 extern uint32_t MmTotalCommitLimit, MmTotalCommittedPages, MmPeakCommitment, MiCommitLimitOwed;
@@ -415,6 +429,21 @@ bool MiIsPageCommitted(const MMVAD_SHORT *Vad, uintptr_t Va);      /* working-se
 NTSTATUS MiSetProtectionOnPages(MMPROCESS *Process, MMVAD_SHORT *Vad, uintptr_t Start,
                                 uintptr_t End, uint32_t Protection, uint32_t *OldProtection);
 uint32_t MiQueryPageProtection(const MMVAD_SHORT *Vad, uintptr_t Va);  /* MM_*, 0: not committed */
+/*
+ * wrtwatch.c: write watch. A MEM_WRITE_WATCH region's VAD (VadWriteWatch) has a view in
+ * Process->PhysicalVadRoot whose bitmap holds the pages written since the last reset that no
+ * longer have a dirty valid PTE to say so. Whoever takes the dirty bit off a valid user PTE
+ * without deleting the page calls MiCaptureWriteWatchDirtyBit first; the fault resolvers never
+ * set the dirty bit ahead of a write where MiIsWriteWatchAddress. Working-set mutex held for
+ * all but MiCreateWriteWatchView and MiFreeWriteWatchView (address-creation lock).
+ */
+NTSTATUS MiCreateWriteWatchView(MMPROCESS *Process, uint32_t Pages, MI_PHYSICAL_VIEW **View);
+void MiFreeWriteWatchView(MI_PHYSICAL_VIEW *View);
+void MiInsertWriteWatchView(MMPROCESS *Process, MMVAD_SHORT *Vad, MI_PHYSICAL_VIEW *View);
+void MiRemoveWriteWatchView(MMPROCESS *Process, MMVAD_SHORT *Vad);
+void MiDeletePhysicalVadRoot(MMPROCESS *Process);
+void MiCaptureWriteWatchDirtyBit(MMPROCESS *Process, uintptr_t VirtualAddress);
+bool MiIsWriteWatchAddress(MMSUPPORT *Ws, uintptr_t VirtualAddress);
 NTSTATUS MiReferenceProcess(void *ProcessHandle, uint32_t DesiredAccess, KPROCESS **Process);
 /* A VM service's process: referenced, attached, its address space locked (allocvm.c). */
 typedef struct _MI_VM_CALL {

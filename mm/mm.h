@@ -102,6 +102,7 @@ typedef struct _MMPROCESS {
     MMADDRESS_SPACE AddressSpace;       /* AddressCreationLock and VadRoot */
     uint32_t PageDirectoryFrame;
     uint32_t HyperSpaceFrame;
+    MM_AVL_TABLE *PhysicalVadRoot;      /* write-watch views (wrtwatch.c); NULL until the first */
 } MMPROCESS;
 
 /* Mm's part of the process a KPROCESS heads; NULL for the system process (no user space). */
@@ -212,6 +213,26 @@ NTSTATUS NtQueryVirtualMemory(void *ProcessHandle, void *BaseAddress, uint32_t I
                               void *Information, uint32_t Length, uint32_t *ReturnLength);
 NTSTATUS NtProtectVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *RegionSize,
                                 uint32_t NewProtect, uint32_t *OldProtect);
+NTSTATUS NtGetWriteWatch(void *ProcessHandle, uint32_t Flags, void *BaseAddress,
+                         uint32_t RegionSize, void **UserAddressArray,
+                         uint32_t *EntriesInUserAddressArray, uint32_t *Granularity);
+NTSTATUS NtResetWriteWatch(void *ProcessHandle, void *BaseAddress, uint32_t RegionSize);
+#define WRITE_WATCH_FLAG_RESET  0x01
+
+/* Locking pages in a working set (lockvm.c): MapType MAP_PROCESS, MAP_SYSTEM or both. */
+#define MAP_PROCESS             1
+#define MAP_SYSTEM              2
+#define MM_FLUID_WORKING_SET    8       /* pages a working set keeps unlocked, at least */
+NTSTATUS NtLockVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *RegionSize,
+                             uint32_t MapType);
+NTSTATUS NtUnlockVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *RegionSize,
+                               uint32_t MapType);
+
+/* Copying between address spaces (readwrt.c). */
+NTSTATUS NtReadVirtualMemory(void *ProcessHandle, const void *BaseAddress, void *Buffer,
+                             uint32_t BufferSize, uint32_t *NumberOfBytesRead);
+NTSTATUS NtWriteVirtualMemory(void *ProcessHandle, void *BaseAddress, const void *Buffer,
+                              uint32_t BufferSize, uint32_t *NumberOfBytesWritten);
 
 /* KUSER_SHARED_DATA: one page, mapped for the kernel at 0xFFDF0000 (read-write) by phase 0
  * (KeUserSharedData then points there) and for user mode at 0x7FFE0000 (read-only) in every
@@ -378,6 +399,8 @@ void MmUnmapIoSpace(void *BaseAddress, size_t NumberOfBytes);
 const LOADER_MODULE *MmFindLoaderModule(const char *Name);
 NTSTATUS MmReadLoaderModule(const LOADER_MODULE *Module, uint32_t Offset, void *Buffer,
                             uint32_t Length);
+const void *MmMapLoaderModule(const LOADER_MODULE *Module);
+void MmUnmapLoaderModule(const LOADER_MODULE *Module, const void *Mapping);
 
 /*
  * Paging files (pagefile.c): a run of SizeInPages pages of an ATA disk from StartingLba.

@@ -120,9 +120,10 @@ static NTSTATUS MiWaitForInPageSupport(MMSUPPORT *Ws)
     return STATUS_REFAULT;
 }
 
-/* A zeroed page for PointerPte, valid with the protection the PTE carried. */
+/* A zeroed page for PointerPte, valid with the protection the PTE carried, dirty already
+ * (NT's saving of the processor's second walk) unless write watch must see the first write. */
 static NTSTATUS MiResolveDemandZeroFault(MMSUPPORT *Ws, uintptr_t VirtualAddress, MMPTE *PointerPte,
-                                         MMPTE Contents)
+                                         MMPTE Contents, bool SetDirty)
 {
     uint32_t protection = Contents.u.Soft.Protection;
     uint32_t frame;
@@ -135,7 +136,7 @@ static NTSTATUS MiResolveDemandZeroFault(MMSUPPORT *Ws, uintptr_t VirtualAddress
     frame = MiRemoveZeroPage();
     MiInitializePfn(frame, PointerPte, true);
     PointerPte->u.Long = (frame << PAGE_SHIFT) | MM_PTE_VALID_MASK | MM_PTE_ACCESS_MASK |
-                         MM_PTE_DIRTY_MASK | MiProtectToPteMask(protection) |
+                         (SetDirty ? MM_PTE_DIRTY_MASK : 0) | MiProtectToPteMask(protection) |
                          MiPteOwnerMask(PointerPte);
     UNLOCK_PFN(oldIrql);
     MiInsertWorkingSetEntry(Ws, VirtualAddress, frame);
@@ -168,9 +169,9 @@ static NTSTATUS MiWaitForCollidedFault(MMSUPPORT *Ws, uint32_t PageFrameIndex, K
 }
 
 /* A soft fault: the page never left memory. Take it off its list (or from a write in
- * progress) and make it valid again. */
+ * progress) and make it valid again, dirty if it was modified unless SetDirty is false. */
 static NTSTATUS MiResolveTransitionFault(MMSUPPORT *Ws, uintptr_t VirtualAddress, MMPTE *PointerPte,
-                                         MMPTE Contents)
+                                         MMPTE Contents, bool SetDirty)
 {
     uint32_t frame = Contents.u.Trans.PageFrameNumber;
     MMPFN *pfn = MI_PFN_ELEMENT(frame);
@@ -192,7 +193,8 @@ static NTSTATUS MiResolveTransitionFault(MMSUPPORT *Ws, uintptr_t VirtualAddress
     pfn->u3.e2.ReferenceCount++;
     pfn->u2.ShareCount++;
     pfn->u3.e1.PageLocation = ActiveAndValid;
-    *PointerPte = MiMakeValidFromTransitionPte(PointerPte, Contents, pfn->u3.e1.Modified);
+    *PointerPte = MiMakeValidFromTransitionPte(PointerPte, Contents,
+                                               SetDirty && pfn->u3.e1.Modified);
     UNLOCK_PFN(oldIrql);
     MiInsertWorkingSetEntry(Ws, VirtualAddress, frame);
     MmInfoCounters.TransitionCount++;
@@ -430,16 +432,19 @@ NTSTATUS MiDispatchFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t Virtual
     MMPTE contents = *PointerPte;
     MMINPAGE_SUPPORT *support = NULL;
     NTSTATUS status;
+    bool setDirty;
 
     (void)StoreInstruction;
     Ws->PageFaultCount++;
     if (contents.u.Soft.Prototype)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PAGEABLE_PTE,
                      (uintptr_t)PointerPte, contents.u.Long, VirtualAddress);
+    /* In a write-watch region only the processor sets the dirty bit, at a write (wrtwatch.c). */
+    setDirty = !MiIsWriteWatchAddress(Ws, VirtualAddress);
     if (contents.u.Soft.Transition)
-        return MiResolveTransitionFault(Ws, VirtualAddress, PointerPte, contents);
+        return MiResolveTransitionFault(Ws, VirtualAddress, PointerPte, contents, setDirty);
     if (contents.u.Soft.PageFileHigh == 0)
-        return MiResolveDemandZeroFault(Ws, VirtualAddress, PointerPte, contents);
+        return MiResolveDemandZeroFault(Ws, VirtualAddress, PointerPte, contents, setDirty);
     status = MiResolvePageFileFault(Ws, PointerPte, contents, &support);
     if (status != STATUS_ISSUE_PAGING_IO)
         return status;

@@ -84,9 +84,10 @@ void MmDeleteKernelStack(void *PointerKernelStack, bool LargeStack)
  *
  * MmInitializeProcessAddressSpace, attached to the new process: its working-set list (NT's
  * defaults: 50 pages minimum, 345 maximum), an empty VAD tree, the page of KUSER_SHARED_DATA
- * mapped read-only for user mode at 0x7FFE0000, and — under /3GB, for an image that is not
- * LARGE_ADDRESS_AWARE — a reservation nobody can free over everything above 2 GB, so the
- * process sees NT's 2 GB.
+ * mapped read-only for user mode at 0x7FFE0000, and — under /3GB, where user space goes on
+ * past it — a reservation nobody can free from the shared page's 64 KB on: to 2 GB for a
+ * LARGE_ADDRESS_AWARE image (so no allocation lands on the shared page), over everything
+ * above for any other image, so that process sees NT's 2 GB.
  */
 #define MI_DEFAULT_WS_MINIMUM   50
 #define MI_DEFAULT_WS_MAXIMUM   345
@@ -124,13 +125,14 @@ NTSTATUS MmInitializeProcessAddressSpace(KPROCESS *KProcess, bool LargeAddressAw
     }
     MiUnlockWorkingSet(&process->Vm);
 
-    if (NT_SUCCESS(status) && !LargeAddressAware && MmHighestUserAddress > 0x7FFEFFFF) {
+    if (NT_SUCCESS(status) && MmHighestUserAddress > 0x7FFEFFFF) {
         MMVAD_SHORT *vad = ExAllocatePoolWithTag(NonPagedPool, sizeof(*vad), MI_VAD_TAG);
 
         if (vad) {
             RtlZeroMemory(vad, sizeof(*vad));
-            vad->Node.StartingVpn = MM_KSEG0_BASE >> PAGE_SHIFT;
-            vad->Node.EndingVpn = MM_HIGHEST_VAD_ADDRESS >> PAGE_SHIFT;
+            vad->Node.StartingVpn = MM_SHARED_USER_DATA_VA >> PAGE_SHIFT;
+            vad->Node.EndingVpn = (LargeAddressAware ? MM_KSEG0_BASE - 1 : MM_HIGHEST_VAD_ADDRESS)
+                                  >> PAGE_SHIFT;
             vad->u.VadFlags.PrivateMemory = 1;
             vad->u.VadFlags.NoChange = 1;
             vad->u.VadFlags.Protection = MM_NOACCESS;
@@ -150,9 +152,9 @@ NTSTATUS MmInitializeProcessAddressSpace(KPROCESS *KProcess, bool LargeAddressAw
 
 /*
  * At the last thread's exit, in the process: every VAD and what it holds (pages, paging-file
- * slots, page tables, commitment), the shared page's mapping, the working-set list's extra
- * pages, and the page tables' commitment. What is left for MmDeleteProcessAddressSpace is the
- * directory, the hyperspace table and the list's first page.
+ * slots, page tables, commitment, write-watch views), the shared page's mapping, the
+ * working-set list's extra pages, and the page tables' commitment. What is left for
+ * MmDeleteProcessAddressSpace is the directory, the hyperspace table and the list's first page.
  */
 void MmCleanProcessAddressSpace(KPROCESS *KProcess)
 {
@@ -176,6 +178,8 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
             MiDeleteVirtualAddresses(process, vad->Node.StartingVpn << PAGE_SHIFT,
                                      (vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1),
                                      vad->u.VadFlags.MemCommit, false);
+        if (vad->u.VadFlags.VadType == VadWriteWatch)
+            MiRemoveWriteWatchView(process, vad);
         MiRemoveVad(&process->AddressSpace, vad);
         MiUnlockWorkingSet(&process->Vm);
         if (charge != MM_MAX_COMMIT)
@@ -184,6 +188,11 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
         ExFreePoolWithTag(vad, MI_VAD_TAG);
     }
     MiLockWorkingSet(&process->Vm);
+    MiDeletePhysicalVadRoot(process);
+    /* Every page went with its VAD, locked ones too (deleting an entry unlocks it). */
+    if (process->Vm.WorkingSetSize != 0 || process->Vm.VmWorkingSetList->FirstDynamic != 0)
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_WSLE, (uintptr_t)KProcess,
+                     process->Vm.WorkingSetSize, process->Vm.VmWorkingSetList->FirstDynamic);
     MiGetPteAddress(MM_SHARED_USER_DATA_VA)->u.Long = MM_ZERO_PTE;
     MI_FLUSH_SINGLE_TB(MM_SHARED_USER_DATA_VA);
     MiDecrementUsedPtes(process, MM_SHARED_USER_DATA_VA);

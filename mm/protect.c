@@ -3,7 +3,9 @@
  * one region; the old protection of the first page is returned. A valid page keeps its frame and
  * gets new PTE bits (and its TB entry flushed); a page not yet touched, in transition or in the
  * paging file keeps the new protection in its PTE (and its PFN's OriginalPte), so the fault that
- * brings it back uses it. PAGE_GUARD is set and cleared like any other protection.
+ * brings it back uses it. PAGE_GUARD is set and cleared like any other protection. A valid
+ * page keeps its dirty bit, or, leaving the working set for a guard or no-access protection,
+ * hands it to write watch (wrtwatch.c): a protection change does not change what was written.
  */
 #include "mm/mi.h"
 
@@ -62,8 +64,10 @@ NTSTATUS MiSetProtectionOnPages(MMPROCESS *Process, MMVAD_SHORT *Vad, uintptr_t 
                 MiRemoveWorkingSetEntry(&Process->Vm, pfn->u1.WsIndex);
                 *pte = MiMakeTransitionFromValidPte(old, Protection);
                 MI_FLUSH_SINGLE_TB(va);
-                if (old.u.Hard.Dirty)
+                if (old.u.Hard.Dirty) {
                     MiSetModified(pfn);
+                    MiCaptureWriteWatchDirtyBit(Process, va);
+                }
                 MiDecrementShareCount(old.u.Hard.PageFrameNumber);
             } else {
                 pte->u.Long = (pte->u.Long & ~(MM_PTE_WRITE_MASK | MM_PTE_COPY_ON_WRITE_MASK |

@@ -114,6 +114,21 @@ typedef struct _MMVAD {
     } u2;
 } MMVAD;
 
+/*
+ * A write-watch region's entry in the process's PhysicalVadRoot (NT's MI_PHYSICAL_VIEW, Server
+ * 2003 layout): the VAD's range as an AVL node of its own, the VAD, and the bitmap of pages
+ * written since the last reset, one bit per page of the VAD. NT keeps AWE and large-page
+ * views in the same table with u.LongFlags; only write watch is built here.
+ */
+typedef struct _MI_PHYSICAL_VIEW {
+    MMADDRESS_NODE Node;                /* first: StartingVpn, EndingVpn as the VAD's */
+    MMVAD_SHORT *Vad;
+    union {
+        uint32_t LongFlags;
+        RTL_BITMAP *BitMap;             /* VadType == VadWriteWatch */
+    } u;
+} MI_PHYSICAL_VIEW;
+
 _Static_assert(sizeof(MMADDRESS_NODE) == 20, "MMADDRESS_NODE is 20 bytes on x86");
 _Static_assert(sizeof(MM_AVL_TABLE) == 32, "MM_AVL_TABLE is 32 bytes on x86");
 _Static_assert(sizeof(MMVAD_FLAGS) == 4 && sizeof(MMVAD_FLAGS2) == 4, "VAD flags are a ULONG");
@@ -121,6 +136,8 @@ _Static_assert(sizeof(MMVAD_SHORT) == 24, "MMVAD_SHORT is 24 bytes on x86");
 _Static_assert(sizeof(MMVAD) == 40, "MMVAD is 40 bytes on x86");
 _Static_assert(offsetof(MMVAD_SHORT, Node.StartingVpn) == 12 && offsetof(MMVAD_SHORT, u) == 20,
                "MMVAD_SHORT field offsets are NT's");
+_Static_assert(sizeof(MI_PHYSICAL_VIEW) == 28 && offsetof(MI_PHYSICAL_VIEW, Vad) == 20,
+               "MI_PHYSICAL_VIEW is NT's 28 bytes on x86");
 _Static_assert(offsetof(MMVAD, ControlArea) == 24 && offsetof(MMVAD, u2) == 36,
                "MMVAD field offsets are NT's");
 

@@ -18,6 +18,16 @@
  * MmWorkingSetList (0xC0502000): only the current process's list is addressable, so whoever
  * changes another process's working set attaches to it first (the working-set manager does).
  *
+ * Locked entries (NtLockVirtualMemory, lockvm.c) sit at the front, as NT keeps them:
+ *
+ *   Wsle[0 .. FirstDynamic-1]          locked (LockedInWs / LockedInMemory): never replaced,
+ *                                      trimmed or aged
+ *   Wsle[FirstDynamic .. NextNewEntry-1]  the dynamic entries, valid or free
+ *
+ * Locking a page swaps its entry with the one at FirstDynamic and moves FirstDynamic up;
+ * unlocking (or deleting a locked page) moves the last locked entry into its place and
+ * FirstDynamic down. A move rewrites the moved page's PFN WsIndex.
+ *
  * The working set is protected by its mutex (held at APC_LEVEL, so page faults stay possible);
  * page state changes additionally take the PFN lock.
  */
@@ -171,10 +181,58 @@ static uint32_t MiAllocateWsle(MMWSL *Wsl)
     return Wsl->NextNewEntry++;
 }
 
+/* The page a valid entry maps (its PTE is valid: every page in a working set is). */
+static MMPFN *MiWslePfn(const MMWSLE *Wsle)
+{
+    return MI_PFN_ELEMENT(MiGetPteAddress(Wsle->u1.Long & ~(PAGE_SIZE - 1))->u.Hard.PageFrameNumber);
+}
+
+/* Put valid entry From into slot To (whose contents the caller has saved or freed). */
+static void MiMoveWsle(MMWSL *Wsl, uint32_t From, uint32_t To)
+{
+    Wsl->Wsle[To] = Wsl->Wsle[From];
+    MiWslePfn(&Wsl->Wsle[To])->u1.WsIndex = To;
+}
+
+/* Exchange two valid entries. */
+static void MiSwapWslEntries(MMWSL *Wsl, uint32_t First, uint32_t Second)
+{
+    MMWSLE first = Wsl->Wsle[First];
+
+    MiMoveWsle(Wsl, Second, First);
+    Wsl->Wsle[Second] = first;
+    MiWslePfn(&first)->u1.WsIndex = Second;
+}
+
+/* Take free entry Index off the free list (singly linked: its predecessor is found by walking). */
+static void MiUnlinkFreeWsle(MMWSL *Wsl, uint32_t Index)
+{
+    uint32_t previous = WSLE_NULL_INDEX, entry = Wsl->FirstFree;
+    uint32_t next = Wsl->Wsle[Index].u1.Long >> MM_FREE_WSLE_SHIFT;
+
+    while (entry != Index) {
+        if (entry == WSLE_NULL_INDEX)
+            KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_WSLE, (uintptr_t)Wsl, Index, 0);
+        previous = entry;
+        entry = Wsl->Wsle[entry].u1.Long >> MM_FREE_WSLE_SHIFT;
+    }
+    if (previous == WSLE_NULL_INDEX)
+        Wsl->FirstFree = next;
+    else
+        Wsl->Wsle[previous].u1.Long = next << MM_FREE_WSLE_SHIFT;
+}
+
 static void MiFreeWsle(MMSUPPORT *Ws, uint32_t Index)
 {
     MMWSL *wsl = Ws->VmWorkingSetList;
 
+    if (Index < wsl->FirstDynamic) {
+        uint32_t last = --wsl->FirstDynamic;
+
+        if (Index != last)
+            MiMoveWsle(wsl, last, Index);
+        Index = last;
+    }
     wsl->Wsle[Index].u1.Long = wsl->FirstFree << MM_FREE_WSLE_SHIFT;
     wsl->FirstFree = Index;
     Ws->WorkingSetSize--;
@@ -226,11 +284,53 @@ void MiRemoveWorkingSetEntry(MMSUPPORT *Ws, uint32_t WorkingSetIndex)
 }
 
 /*
+ * Lock entry Index in the working set with Flags (MI_WSLE_LOCKED_IN_WS, _IN_MEMORY): an entry
+ * not yet locked joins the locked ones at the front. Returns its index now. Working-set mutex
+ * held.
+ */
+uint32_t MiLockWsle(MMSUPPORT *Ws, uint32_t Index, uint32_t Flags)
+{
+    MMWSL *wsl = Ws->VmWorkingSetList;
+    uint32_t slot = wsl->FirstDynamic;
+
+    if (Index >= slot) {
+        if (Index != slot && !wsl->Wsle[slot].u1.e1.Valid) {
+            MiUnlinkFreeWsle(wsl, slot);
+            MiMoveWsle(wsl, Index, slot);
+            wsl->Wsle[Index].u1.Long = wsl->FirstFree << MM_FREE_WSLE_SHIFT;
+            wsl->FirstFree = Index;
+        } else if (Index != slot) {
+            MiSwapWslEntries(wsl, Index, slot);
+        }
+        wsl->FirstDynamic++;
+        Index = slot;
+    }
+    wsl->Wsle[Index].u1.Long |= Flags;
+    return Index;
+}
+
+/*
+ * Clear Flags on locked entry Index; an entry left with neither lock goes back among the
+ * dynamic ones (the last locked entry takes its place). Working-set mutex held.
+ */
+void MiUnlockWsle(MMSUPPORT *Ws, uint32_t Index, uint32_t Flags)
+{
+    MMWSL *wsl = Ws->VmWorkingSetList;
+
+    wsl->Wsle[Index].u1.Long &= ~Flags;
+    if (wsl->Wsle[Index].u1.Long & MI_WSLE_LOCKED)
+        return;
+    if (--wsl->FirstDynamic != Index)
+        MiSwapWslEntries(wsl, Index, wsl->FirstDynamic);
+}
+
+/*
  * Take entry Index's page out of the working set: its PTE becomes a transition PTE (the TB
  * entry is flushed at once), a dirty PTE makes the page modified (its old paging-file copy,
- * now stale, is released), and the page goes to the standby or modified list.
+ * now stale, is released) and, in a write-watch region, leaves its mark in the region's bitmap;
+ * the page goes to the standby or modified list.
  */
-static void MiEvictWsle(MMSUPPORT *Ws, uint32_t Index)
+void MiEvictWsle(MMSUPPORT *Ws, uint32_t Index)
 {
     MMWSL *wsl = Ws->VmWorkingSetList;
     uintptr_t va = wsl->Wsle[Index].u1.Long & ~(PAGE_SIZE - 1);
@@ -244,19 +344,23 @@ static void MiEvictWsle(MMSUPPORT *Ws, uint32_t Index)
     pfn = MI_PFN_ELEMENT(contents.u.Hard.PageFrameNumber);
     pte->u.Long = MiMakeTransitionFromValidPte(contents, pfn->OriginalPte.u.Soft.Protection).u.Long;
     MI_FLUSH_SINGLE_TB(va);
-    if (contents.u.Hard.Dirty)
+    if (contents.u.Hard.Dirty) {
         MiSetModified(pfn);
+        if (Ws->IsProcess)
+            MiCaptureWriteWatchDirtyBit(CONTAINING_RECORD(Ws, MMPROCESS, Vm), va);
+    }
     MiDecrementShareCount(contents.u.Hard.PageFrameNumber);
     UNLOCK_PFN(oldIrql);
     MiFreeWsle(Ws, Index);
     Ws->TrimmedPages++;
 }
 
-/* The next valid entry at or after Slot, wrapping; WSLE_NULL_INDEX if the set is empty. */
+/* The next valid dynamic entry at or after Slot, wrapping; WSLE_NULL_INDEX if there is none.
+ * The locked entries below FirstDynamic are never looked at. */
 static uint32_t MiNextValidEntry(const MMWSL *Wsl, uint32_t Slot)
 {
-    for (uint32_t n = 0; n < Wsl->NextNewEntry; n++, Slot++) {
-        if (Slot >= Wsl->NextNewEntry)
+    for (uint32_t n = Wsl->FirstDynamic; n < Wsl->NextNewEntry; n++, Slot++) {
+        if (Slot >= Wsl->NextNewEntry || Slot < Wsl->FirstDynamic)
             Slot = Wsl->FirstDynamic;
         if (Wsl->Wsle[Slot].u1.e1.Valid)
             return Slot;
@@ -293,9 +397,10 @@ uint32_t MiFindReplacementEntry(MMSUPPORT *Ws)
 {
     MMWSL *wsl = Ws->VmWorkingSetList;
     uint32_t slot = wsl->NextSlot, oldest = WSLE_NULL_INDEX, oldestAge = 0;
-    uint32_t limit = 2 * Ws->WorkingSetSize + MM_WORKING_SET_LIST_SEARCH;
+    uint32_t dynamic = Ws->WorkingSetSize - wsl->FirstDynamic;
+    uint32_t limit = 2 * dynamic + MM_WORKING_SET_LIST_SEARCH;
 
-    if (Ws->WorkingSetSize == 0)
+    if (dynamic == 0)
         return WSLE_NULL_INDEX;
     for (uint32_t examined = 0;; examined++, slot++) {
         MMWSLE *wsle;
@@ -339,7 +444,7 @@ void MiAgeWorkingSet(MMSUPPORT *Ws, uint32_t Sample)
     MMWSL *wsl = Ws->VmWorkingSetList;
     uint32_t slot = Ws->NextAgingSlot;
 
-    for (uint32_t n = 0; n < MIN(Sample, Ws->WorkingSetSize); n++, slot++) {
+    for (uint32_t n = 0; n < MIN(Sample, Ws->WorkingSetSize - wsl->FirstDynamic); n++, slot++) {
         MMWSLE *wsle;
 
         slot = MiNextValidEntry(wsl, slot);
@@ -355,13 +460,14 @@ void MiAgeWorkingSet(MMSUPPORT *Ws, uint32_t Sample)
 /*
  * Take up to Reduction pages out of the set, those not accessed and at least TrimAge old,
  * scanning once from NextSlot, and never below the minimum. A TrimAge of 0 takes any page,
- * accessed or not, and goes below the minimum: it empties the set. Returns how many left.
+ * accessed or not, and goes below the minimum: it empties the set of all but its locked
+ * pages. Returns how many left.
  */
 uint32_t MiTrimWorkingSet(MMSUPPORT *Ws, uint32_t Reduction, uint32_t TrimAge)
 {
     MMWSL *wsl = Ws->VmWorkingSetList;
-    uint32_t trimmed = 0, slot = wsl->NextSlot, scan = Ws->WorkingSetSize;
-    uint32_t floor = TrimAge ? Ws->MinimumWorkingSetSize : 0;
+    uint32_t trimmed = 0, slot = wsl->NextSlot, scan = Ws->WorkingSetSize - wsl->FirstDynamic;
+    uint32_t floor = MAX(TrimAge ? Ws->MinimumWorkingSetSize : 0, wsl->FirstDynamic);
 
     for (uint32_t n = 0; n < scan && trimmed < Reduction && Ws->WorkingSetSize > floor;
          n++, slot++) {

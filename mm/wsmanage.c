@@ -157,12 +157,13 @@ uint32_t MmEmptySystemWorkingSet(void)
 
 /*
  * SetProcessWorkingSetSize (NtSetInformationProcess, ProcessQuotaLimits): a process's minimum
- * and maximum in bytes; both 0xFFFFFFFF empties the working set, both 0 changes nothing. As
- * NT: a minimum under 20 pages becomes 20; a maximum above the system's (what was available
- * at start-up less 512 pages, MmSystemCacheWs's) is cut to it with the informational
- * STATUS_WORKING_SET_LIMIT_RANGE; a maximum then below the minimum is
- * STATUS_BAD_WORKING_SET_LIMIT; a minimum that memory cannot hold is STATUS_WORKING_SET_QUOTA.
- * A set above its new maximum is trimmed down to it at once.
+ * and maximum in bytes; both 0xFFFFFFFF empties the working set (but for its locked pages),
+ * both 0 changes nothing. As NT: a minimum under 20 pages becomes 20; a maximum above the
+ * system's (what was available at start-up less 512 pages, MmSystemCacheWs's) is cut to it
+ * with the informational STATUS_WORKING_SET_LIMIT_RANGE; a maximum then below the minimum, or
+ * within MM_FLUID_WORKING_SET pages of the locked ones, is STATUS_BAD_WORKING_SET_LIMIT; a
+ * minimum that memory cannot hold is STATUS_WORKING_SET_QUOTA. A set above its new maximum is
+ * trimmed down to it at once.
  */
 NTSTATUS MmAdjustWorkingSetSize(KPROCESS *KProcess, uint32_t Minimum, uint32_t Maximum)
 {
@@ -187,8 +188,9 @@ NTSTATUS MmAdjustWorkingSetSize(KPROCESS *KProcess, uint32_t Minimum, uint32_t M
         maximum = MmSystemCacheWs.MaximumWorkingSetSize;
         status = STATUS_WORKING_SET_LIMIT_RANGE;
     }
-    if (maximum < minimum) {
-        status = STATUS_BAD_WORKING_SET_LIMIT;
+    if (maximum < minimum ||
+        ws->VmWorkingSetList->FirstDynamic + MM_FLUID_WORKING_SET >= maximum) {
+        status = STATUS_BAD_WORKING_SET_LIMIT;      /* or the locked pages would leave no room */
     } else if (minimum > MmAvailablePages) {
         status = STATUS_WORKING_SET_QUOTA;
     } else {

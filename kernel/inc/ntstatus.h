@@ -110,4 +110,9 @@ typedef int32_t NTSTATUS;
 #define STATUS_INVALID_ADDRESS              ((NTSTATUS)0xC0000141)
 #define STATUS_CONTROL_C_EXIT               ((NTSTATUS)0xC000013A)
 
+/* Locking pages, and the token services (issue 10 items 6 and 7). */
+#define STATUS_NOT_ALL_ASSIGNED             ((NTSTATUS)0x00000106)
+#define STATUS_WAS_LOCKED                   ((NTSTATUS)0x40000019)
+#define STATUS_BAD_WORKING_SET_LIMIT        ((NTSTATUS)0xC000004C)
+
 #endif

@@ -29,6 +29,7 @@ void KiSystemStartup(uint32_t Magic)
     _enable();
 
     MmInitSystem(0);
+    KeInitializeSystemCalls();
     KiStartIdleThread();
     KiInitializeDisks();
     MmInitSystem(1);

@@ -352,6 +352,13 @@ bool KeAddSystemServiceTable(const uintptr_t *Base, uint32_t *Count, uint32_t Li
                              const uint8_t *Number, uint32_t Index);
 extern KSERVICE_TABLE_DESCRIPTOR KeServiceDescriptorTable[2];
 extern uintptr_t KeUserProbeAddress;        /* MmUserProbeAddress, set by Mm at start-up */
+
+/*
+ * How user mode enters: the trampolines in KUSER_SHARED_DATA (see syscall.c), sysenter when
+ * the processor has it (KeFastSystemCall), int 0x2E otherwise. After Mm made the shared page.
+ */
+void KeInitializeSystemCalls(void);
+extern bool KeFastSystemCall;
 static inline KPROCESSOR_MODE ExGetPreviousMode(void)
 {
     extern KTHREAD *KiCurrentThread;
@@ -376,6 +383,9 @@ NTSTATUS KeContinue(const void *Context);             /* NtContinue's work */
  * caller checks the user range against MmUserProbeAddress first (ProbeForRead/Write, ex/).
  */
 NTSTATUS KeCopyMemorySafe(void *Destination, const void *Source, uint32_t Length);
+/* The same, with *Copied the bytes that reached Destination before a fault (Length if none). */
+NTSTATUS KeCopyMemorySafePartial(void *Destination, const void *Source, uint32_t Length,
+                                 uint32_t *Copied);
 NTSTATUS KeZeroMemorySafe(void *Destination, uint32_t Length);
 
 /* Translation buffer flushes (tbflush.c). */

@@ -74,3 +74,32 @@ KeZeroMemorySafe:
     .size KeZeroMemorySafe, . - KeZeroMemorySafe
     .section .ex_table, "a"
     .long 1b, 2b
+
+/*
+ * NTSTATUS KeCopyMemorySafePartial(void *Destination, const void *Source, uint32_t Length,
+ *                                  uint32_t *Copied)
+ * KeCopyMemorySafe that also says how far it got: a fault leaves in ecx the bytes rep movsb
+ * had still to move, so *Copied is exactly the bytes that reached Destination.
+ */
+    .text
+    .globl KeCopyMemorySafePartial
+    .type KeCopyMemorySafePartial, @function
+KeCopyMemorySafePartial:
+    pushl %esi
+    pushl %edi
+    movl 12(%esp), %edi
+    movl 16(%esp), %esi
+    movl 20(%esp), %ecx
+    cld
+1:  rep movsb
+    movl $STATUS_SUCCESS, %eax
+2:  movl 20(%esp), %edx
+    subl %ecx, %edx
+    movl 24(%esp), %ecx
+    movl %edx, (%ecx)
+    popl %edi
+    popl %esi
+    ret
+    .size KeCopyMemorySafePartial, . - KeCopyMemorySafePartial
+    .section .ex_table, "a"
+    .long 1b, 2b

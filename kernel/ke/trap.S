@@ -134,6 +134,35 @@ KiCallService:
     ret
     .size KiCallService, . - KiCallService
 
+/*
+ * KiFastCallEntry: sysenter's target (MSR_SYSENTER_EIP), with CS 0x08, SS 0x10, interrupts
+ * off, ESP a scratch stack and EDX the user's ESP at KiFastSystemCall (syscall.c). It switches
+ * to the thread's kernel stack (TSS.Esp0, as an interrupt from ring 3 would) and pushes what
+ * `int 0x2E` would have: SS, ESP, EFLAGS (interrupts on, as they were in ring 3), CS, and EIP
+ * = KiFastSystemCallRet in the shared page, error code 0, vector 0x2E; EDX becomes the
+ * arguments' address (EDX + 8, past the two return addresses). KiTrapCommon does the rest, and
+ * the way back is the ordinary iret.
+ */
+#define KGDT_R3_CODE_USER       0x1B
+#define KGDT_R3_DATA_USER       0x23
+#define KTSS_ESP0               4
+
+    .globl KiFastCallEntry
+    .type KiFastCallEntry, @function
+KiFastCallEntry:
+    movl %ss:KiTss + KTSS_ESP0, %esp
+    pushl $KGDT_R3_DATA_USER
+    pushl %edx
+    pushfl
+    orl $0x200, (%esp)
+    pushl $KGDT_R3_CODE_USER
+    pushl $KI_FAST_SYSTEM_CALL_RET_VA
+    addl $8, %edx
+    pushl $0
+    pushl $0x2E
+    jmp KiTrapCommon
+    .size KiFastCallEntry, . - KiFastCallEntry
+
 /* Entered by a task switch on the double-fault TSS, with its stack empty. */
     .globl KiTrap08Entry
     .type KiTrap08Entry, @function

@@ -10,4 +10,9 @@
 #define KTRAP_EBP               (6 * 4) /* offsetof(KTRAP_FRAME, Ebp) */
 #define KTRAP_EIP               (14 * 4) /* offsetof(KTRAP_FRAME, Eip) */
 
+/* The system-call trampolines' offset in KUSER_SHARED_DATA (syscall.c), and the user address
+ * of KiFastSystemCallRet, 4 bytes in, where KiFastCallEntry returns. */
+#define KI_SYSTEM_CALL_TRAMPOLINE   0xF00
+#define KI_FAST_SYSTEM_CALL_RET_VA  (0x7FFE0000 + KI_SYSTEM_CALL_TRAMPOLINE + 4)
+
 #endif

@@ -274,24 +274,20 @@ static NTSTATUS PspCreateStack(const MI_IMAGE_INFO *Info, uintptr_t *Base, uintp
     return status;
 }
 
-/* The module's bytes, in paged pool. */
-static NTSTATUS PspReadImage(const char *Name, uint8_t **File, uint32_t *Size)
+/* The module's bytes, mapped where they lie (MmUnmapLoaderModule when done). */
+static NTSTATUS PspMapImageFile(const char *Name, const LOADER_MODULE **Module,
+                                const uint8_t **File, uint32_t *Size)
 {
     const LOADER_MODULE *module = MmFindLoaderModule(Name);
-    NTSTATUS status;
 
     if (!module)
         return STATUS_OBJECT_NAME_NOT_FOUND;
     if (module->Size > PSP_MAXIMUM_IMAGE_SIZE || module->Size == 0)
         return STATUS_INVALID_IMAGE_FORMAT;
-    *File = ExAllocatePoolWithTag(PagedPool, module->Size, PSP_TAG);
+    *File = MmMapLoaderModule(module);
     if (!*File)
         return STATUS_INSUFFICIENT_RESOURCES;
-    status = MmReadLoaderModule(module, 0, *File, module->Size);
-    if (!NT_SUCCESS(status)) {
-        ExFreePoolWithTag(*File, PSP_TAG);
-        return status;
-    }
+    *Module = module;
     *Size = module->Size;
     return STATUS_SUCCESS;
 }
@@ -302,7 +298,8 @@ NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCE
     uintptr_t stackBase = 0, stackLimit = 0, deallocation = 0;
     uint32_t dtb[2], fileSize = 0;
     MI_IMAGE_INFO *info = NULL;
-    uint8_t *file = NULL;
+    const LOADER_MODULE *module = NULL;
+    const uint8_t *file = NULL;
     EPROCESS *process;
     ETHREAD *thread = NULL;
     KAPC_STATE apcState;
@@ -310,12 +307,12 @@ NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCE
     KIRQL oldIrql;
     NTSTATUS status;
 
-    status = PspReadImage(ImageName, &file, &fileSize);
+    status = PspMapImageFile(ImageName, &module, &file, &fileSize);
     if (!NT_SUCCESS(status))
         return status;
     info = ExAllocatePoolWithTag(PagedPool, sizeof(*info), PSP_TAG);
     if (!info) {
-        ExFreePoolWithTag(file, PSP_TAG);
+        MmUnmapLoaderModule(module, file);
         return STATUS_INSUFFICIENT_RESOURCES;
     }
     status = MiParseImageHeaders(file, fileSize, info);
@@ -330,12 +327,12 @@ NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCE
     process->ExitStatus = STATUS_PENDING;
     process->UniqueProcessId = PspAllocateId();
     process->InheritedFromUniqueProcessId = Parent ? Parent->UniqueProcessId : 0;
-    process->Privileges = Parent ? Parent->Privileges : (1u << SE_LOCK_MEMORY_PRIVILEGE);
-    process->EnabledPrivileges = Parent ? Parent->EnabledPrivileges : process->Privileges;
     process->CreateTime = KeTickCount;
     RtlCopyString(process->ImageFileName, ImageName, sizeof(process->ImageFileName));
-    if (!MmCreateProcessAddressSpace(&process->Mm, dtb)) {
+    status = SeCreatePrimaryToken(Parent ? Parent->Token : NULL, &process->Token);
+    if (NT_SUCCESS(status) && !MmCreateProcessAddressSpace(&process->Mm, dtb))
         status = STATUS_INSUFFICIENT_RESOURCES;
+    if (!NT_SUCCESS(status)) {
         ObDereferenceObject(process);
         goto out;
     }
@@ -376,7 +373,7 @@ NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCE
     *Thread = thread;
 out:
     ExFreePoolWithTag(info, PSP_TAG);
-    ExFreePoolWithTag(file, PSP_TAG);
+    MmUnmapLoaderModule(module, file);
     return status;
 }
 

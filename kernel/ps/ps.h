@@ -4,7 +4,7 @@
  *
  *   EPROCESS   KPROCESS Pcb (Ke: address space, threads, dispatcher header)
  *              MMPROCESS Mm (Mm's fields: working set, VADs, commitment; mm/mm.h)
- *              the rest: ids, handle table, image name, PEB, privileges, exit status
+ *              the rest: ids, handle table, image name, PEB, primary token, exit status
  *   ETHREAD    KTHREAD Tcb, client id, exit status, its process
  *
  * A process is made from a program the loader brought as a multiboot module (issue 12 makes
@@ -16,7 +16,7 @@
 #ifndef KERNEL_PS_PS_H
 #define KERNEL_PS_PS_H
 
-#include "kernel/ob/ob.h"
+#include "kernel/se/se.h"
 #include "kernel/inc/ntxcapi.h"
 #include "mm/mm.h"
 
@@ -42,8 +42,7 @@ typedef struct _EPROCESS {
     char ImageFileName[16];
     uintptr_t Peb;
     uintptr_t SectionBaseAddress;       /* where the image is mapped */
-    uint32_t Privileges;                /* bit n: privilege LUID n held */
-    uint32_t EnabledPrivileges;         /* bit n: ... and enabled */
+    TOKEN *Token;                       /* the primary token (referenced): its privileges */
     uint32_t CreateTime, ExitTime;      /* clock ticks */
     LIST_ENTRY ActiveProcessLinks;      /* on PsActiveProcessHead */
     LIST_ENTRY ThreadListHead;          /* ETHREAD.ThreadListEntry */
@@ -64,7 +63,7 @@ typedef struct _ETHREAD {
     bool Exited;
 } ETHREAD;
 
-extern OBJECT_TYPE PsProcessType, PsThreadType, IoConsoleType, SeTokenType;
+extern OBJECT_TYPE PsProcessType, PsThreadType, IoConsoleType;
 extern LIST_ENTRY PsActiveProcessHead;
 extern KSPIN_LOCK PspActiveProcessLock;
 
@@ -101,5 +100,6 @@ NTSTATUS NtCreateThread(HANDLE *ThreadHandle, ACCESS_MASK DesiredAccess, void *O
                         void *InitialTeb, bool CreateSuspended);
 NTSTATUS NtTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus);
 NTSTATUS NtTerminateThread(HANDLE ThreadHandle, NTSTATUS ExitStatus);
+NTSTATUS NtOpenProcessToken(HANDLE ProcessHandle, ACCESS_MASK DesiredAccess, HANDLE *TokenHandle);
 
 #endif

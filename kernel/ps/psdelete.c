@@ -154,5 +154,7 @@ void PspDeleteProcess(void *Object)
     KeReleaseSpinLock(&PspActiveProcessLock, oldIrql);
     if (process->ObjectTable)
         ObDestroyHandleTable(process->ObjectTable);
+    if (process->Token)
+        ObDereferenceObject(process->Token);
     MmDeleteProcessAddressSpace(&process->Pcb);
 }

@@ -97,7 +97,7 @@ static bool PspSinglePrivilegeCheck(uint32_t Privilege)
 
     if (!process || ExGetPreviousMode() == KernelMode)
         return true;
-    return Privilege < 32 && (process->EnabledPrivileges & (1u << Privilege));
+    return SePrivilegeEnabled(process->Token, Privilege);
 }
 
 static void PspThreadDeleteRoutine(KTHREAD *Thread)
@@ -144,6 +144,7 @@ void PsInitSystem(void)
     };
     ObCreateObjectType(&PsProcessType);
     ObCreateObjectType(&PsThreadType);
+    SeInitSystem();
     IoInitializeConsole();
     ObSetProcessCallbacks(&callbacks, NULL);
     MmSetProcessCallouts(&callouts);

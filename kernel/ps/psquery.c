@@ -29,7 +29,7 @@ typedef struct _QUOTA_LIMITS {
     uint32_t PagedPoolLimit, NonPagedPoolLimit;
     uint32_t MinimumWorkingSetSize, MaximumWorkingSetSize;
     uint32_t PagefileLimit;
-    int64_t TimeLimit __attribute__((aligned(8)));  /* a LARGE_INTEGER: 8-aligned on x86 too */
+    int64_t TimeLimit __attribute__((aligned(8)));     /* a LARGE_INTEGER: 8-aligned on NT x86 */
 } QUOTA_LIMITS;
 
 typedef struct _VM_COUNTERS {
@@ -89,7 +89,8 @@ typedef struct _SYSTEM_PAGEFILE_INFORMATION {
 #define PSP_PAGEFILE_ENTRY_SIZE     (sizeof(SYSTEM_PAGEFILE_INFORMATION) + 2 * PSP_PAGEFILE_NAME_CHARS)
 
 _Static_assert(sizeof(PROCESS_BASIC_INFORMATION) == 24, "PROCESS_BASIC_INFORMATION");
-_Static_assert(sizeof(QUOTA_LIMITS) == 32 && offsetof(QUOTA_LIMITS, TimeLimit) == 24, "QUOTA_LIMITS");
+_Static_assert(sizeof(QUOTA_LIMITS) == 32 && offsetof(QUOTA_LIMITS, TimeLimit) == 24,
+               "QUOTA_LIMITS is NT's 32 bytes on x86");
 _Static_assert(sizeof(VM_COUNTERS) == 44, "VM_COUNTERS");
 _Static_assert(sizeof(THREAD_BASIC_INFORMATION) == 28, "THREAD_BASIC_INFORMATION");
 _Static_assert(sizeof(SYSTEM_BASIC_INFORMATION) == 44, "SYSTEM_BASIC_INFORMATION");
@@ -353,6 +354,9 @@ NTSTATUS NtQuerySystemInformation(uint32_t InformationClass, void *Information, 
     }
     switch (InformationClass) {
     case SystemBasicInformation:
+        /* The highest user address as NT reports it, MmHighestUserAddress (0x7FFEFFFF;
+         * 0xBFFEFFFF under /3GB), not the last address a region may take
+         * (MM_HIGHEST_VAD_ADDRESS, 64 KB lower). */
         basic = (SYSTEM_BASIC_INFORMATION){
             .TimerResolution = 100000, .PageSize = PAGE_SIZE,
             .NumberOfPhysicalPages = MmNumberOfPhysicalPagesForUser(),
@@ -360,7 +364,7 @@ NTSTATUS NtQuerySystemInformation(uint32_t InformationClass, void *Information, 
             .HighestPhysicalPageNumber = MmHighestPhysicalPageForUser(),
             .AllocationGranularity = MM_ALLOCATION_GRANULARITY,
             .MinimumUserModeAddress = MM_LOWEST_USER_ADDRESS,
-            .MaximumUserModeAddress = MM_HIGHEST_VAD_ADDRESS, .ActiveProcessorsAffinityMask = 1,
+            .MaximumUserModeAddress = MmHighestUserAddress, .ActiveProcessorsAffinityMask = 1,
             .NumberOfProcessors = 1,
         };
         return PspReturnInformation(Information, Length, ReturnLength, &basic, sizeof(basic));

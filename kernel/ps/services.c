@@ -1,9 +1,7 @@
 /*
  * kernel/ps/services.c: the system-service table (NT's KiServiceTable), built from
  * kernel/inc/ntservices.h so its numbers are the ones ntdll's stubs use: each entry is the
- * service and its argument bytes. Services of issue 10 that are not built yet (locking, the
- * cross-process copies, write watch) and the token services return STATUS_NOT_IMPLEMENTED,
- * which NT itself returns for a service a build leaves out; the README lists them.
+ * service and its argument bytes.
  */
 #include "kernel/ps/ps.h"
 #include "kernel/inc/ntservices.h"
@@ -29,20 +27,7 @@ NTSTATUS NtWriteFile(HANDLE, HANDLE, void *, void *, void *, const void *, uint3
                      uint32_t *);
 NTSTATUS NtYieldExecution(void);
 
-static NTSTATUS PspNotImplemented(void)
-{
-    return STATUS_NOT_IMPLEMENTED;
-}
-
 #define NtClose                     PsNtClose
-#define NtAdjustPrivilegesToken     PspNotImplemented
-#define NtOpenProcessToken          PspNotImplemented
-#define NtGetWriteWatch             PspNotImplemented
-#define NtResetWriteWatch           PspNotImplemented
-#define NtLockVirtualMemory         PspNotImplemented
-#define NtUnlockVirtualMemory       PspNotImplemented
-#define NtReadVirtualMemory         PspNotImplemented
-#define NtWriteVirtualMemory        PspNotImplemented
 
 #define NT_SERVICE(Name, ArgumentDwords) (uintptr_t)Name,
 static const uintptr_t PspServiceTable[] = { NT_SERVICES };

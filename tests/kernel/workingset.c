@@ -55,3 +55,49 @@ KTEST(TestReplaceAllAccessed, "mm.ws.replace_all_accessed")
     KT_ASSERT_EQ(1, chosen.u1.e1.Valid);
     KT_ASSERT_EQ(self, chosen.u1.Long & ~(PAGE_SIZE - 1));
 }
+
+/*
+ * Locked entries (the front of the list, below FirstDynamic) are never chosen, whatever their
+ * age, and not aged; with every entry locked there is nothing to replace. The list is the
+ * test's own, its entries naming the page it lives in, as above.
+ */
+KTEST(TestReplaceSkipsLocked, "mm.ws.replace_skips_locked")
+{
+    MMWSL *wsl = ExAllocatePoolWithTag(NonPagedPool, PAGE_SIZE, WS_TAG);
+    MMSUPPORT ws = { 0 };
+    uintptr_t self = (uintptr_t)wsl;
+    uint32_t chosen[4], none, lockedAge;
+
+    KT_ASSERT(wsl != NULL);
+    if (self & (PAGE_SIZE - 1)) {
+        ExFreePoolWithTag(wsl, WS_TAG);
+        KtFail(__FILE__, __LINE__, "a page of nonpaged pool at %p, not page-aligned", wsl);
+    }
+    RtlZeroMemory(wsl, PAGE_SIZE);
+    wsl->Wsle = (MMWSLE *)(wsl + 1);
+    wsl->FirstDynamic = 2;
+    wsl->NextNewEntry = WS_ENTRIES;
+    wsl->LastInitializedWsle = (PAGE_SIZE - sizeof(MMWSL)) / sizeof(MMWSLE);
+    wsl->FirstFree = WSLE_NULL_INDEX;
+    for (uint32_t i = 0; i < WS_ENTRIES; i++) {
+        wsl->Wsle[i].u1.Long = self | 1 | (i < 2 ? MI_WSLE_LOCKED_IN_WS : 0);
+        wsl->Wsle[i].u1.e1.Age = MI_MAXIMUM_AGE;
+    }
+    ws.VmWorkingSetList = wsl;
+    ws.WorkingSetSize = WS_ENTRIES;
+
+    for (uint32_t i = 0; i < ARRAYSIZE(chosen); i++) {
+        wsl->NextSlot = i;                      /* the scan may start anywhere, even below */
+        chosen[i] = MiFindReplacementEntry(&ws);
+    }
+    MiAgeWorkingSet(&ws, 2 * WS_ENTRIES);
+    lockedAge = wsl->Wsle[0].u1.e1.Age + wsl->Wsle[1].u1.e1.Age;
+    wsl->FirstDynamic = WS_ENTRIES;             /* all locked */
+    none = MiFindReplacementEntry(&ws);
+    ExFreePoolWithTag(wsl, WS_TAG);
+
+    for (uint32_t i = 0; i < ARRAYSIZE(chosen); i++)
+        KT_ASSERT_EQ(2, chosen[i]);
+    KT_ASSERT_EQ(2 * MI_MAXIMUM_AGE, lockedAge);
+    KT_ASSERT_EQ(WSLE_NULL_INDEX, none);
+}

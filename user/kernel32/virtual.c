@@ -1,7 +1,8 @@
 /*
  * user/kernel32/virtual.c: the virtual memory calls (VirtualAlloc ... GetWriteWatch,
- * Read/WriteProcessMemory), each one system service. As Windows' kernel32 does, VirtualAllocEx
- * refuses a base below the 64 KB allocation granularity itself (ERROR_INVALID_PARAMETER).
+ * Read/WriteProcessMemory), each one system service but WriteProcessMemory (below). As
+ * Windows' kernel32 does, VirtualAllocEx refuses a base below the 64 KB allocation granularity
+ * itself (ERROR_INVALID_PARAMETER).
  */
 #include "k32.h"
 
@@ -155,12 +156,43 @@ WINBOOL WINAPI ReadProcessMemory(HANDLE Process, LPCVOID Base, LPVOID Buffer, SI
     return TRUE;
 }
 
+/*
+ * As Windows' kernel32 does it (which is why the handle needs PROCESS_VM_OPERATION as well as
+ * PROCESS_VM_WRITE, and why a debugger can write into code): the pages are first made
+ * PAGE_EXECUTE_READWRITE. Pages that were writable get their protection back before the
+ * write; code pages (execute, execute-read) are written and then get it back; read-only and
+ * no-access pages are not written at all (ERROR_NOACCESS). A range the protection change
+ * refuses (not all committed, or no PROCESS_VM_OPERATION) fails with that change's error, and
+ * *Written is left as it was.
+ */
 WINBOOL WINAPI WriteProcessMemory(HANDLE Process, LPVOID Base, LPCVOID Buffer, SIZE_T Size,
                                   SIZE_T *Written)
 {
-    SIZE_T done = 0;
-    NTSTATUS status = NtWriteVirtualMemory(Process, Base, Buffer, Size, &done);
+    const ULONG writable = PAGE_READWRITE | PAGE_WRITECOPY | PAGE_EXECUTE_READWRITE |
+                           PAGE_EXECUTE_WRITECOPY;
+    PVOID base = Base;
+    SIZE_T region = Size, done = 0;
+    ULONG old, ignored;
+    NTSTATUS status;
 
+    status = NtProtectVirtualMemory(Process, &base, &region, PAGE_EXECUTE_READWRITE, &old);
+    if (!NT_SUCCESS(status)) {
+        BaseSetLastNtError(status);
+        return FALSE;
+    }
+    if (old & writable) {
+        NtProtectVirtualMemory(Process, &base, &region, old, &ignored);
+        status = NtWriteVirtualMemory(Process, Base, Buffer, Size, &done);
+    } else if (old & (PAGE_NOACCESS | PAGE_READONLY)) {
+        NtProtectVirtualMemory(Process, &base, &region, old, &ignored);
+        BaseSetLastNtError(STATUS_ACCESS_VIOLATION);
+        return FALSE;
+    } else {
+        status = NtWriteVirtualMemory(Process, Base, Buffer, Size, &done);
+        NtProtectVirtualMemory(Process, &base, &region, old, &ignored);
+        if (!NT_SUCCESS(status))
+            status = STATUS_ACCESS_VIOLATION;
+    }
     if (Written)
         *Written = done;
     if (!NT_SUCCESS(status)) {

@@ -212,6 +212,9 @@ _Static_assert(sizeof(INITIAL_TEB) == 20, "INITIAL_TEB");
 #define MAP_SYSTEM              2
 
 /* The system services (kernel/inc/ntservices.h gives their numbers). */
+NTSTATUS NTAPI NtAdjustPrivilegesToken(HANDLE TokenHandle, BOOLEAN DisableAllPrivileges,
+                                       PTOKEN_PRIVILEGES NewState, ULONG BufferLength,
+                                       PTOKEN_PRIVILEGES PreviousState, PULONG ReturnLength);
 NTSTATUS NTAPI NtAllocateVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress,
                                        ULONG_PTR ZeroBits, PSIZE_T RegionSize,
                                        ULONG AllocationType, ULONG Protect);
@@ -241,6 +244,8 @@ NTSTATUS NTAPI NtLockVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress,
                                    PSIZE_T RegionSize, ULONG MapType);
 NTSTATUS NTAPI NtOpenProcess(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
                              POBJECT_ATTRIBUTES ObjectAttributes, PCLIENT_ID ClientId);
+NTSTATUS NTAPI NtOpenProcessToken(HANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
+                                   PHANDLE TokenHandle);
 NTSTATUS NTAPI NtProtectVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress,
                                       PSIZE_T RegionSize, ULONG NewProtect, PULONG OldProtect);
 NTSTATUS NTAPI NtQueryInformationProcess(HANDLE ProcessHandle, PROCESSINFOCLASS Class,

@@ -11,8 +11,8 @@
 
 #define PAGE                    0x1000u
 #define MEGABYTE                0x100000u
-#define LIMIT_CHUNK             (16 * MEGABYTE)
-#define LIMIT_REGIONS           128
+#define LIMIT_CHUNK             (1 * MEGABYTE)
+#define LIMIT_REGIONS           512
 
 static SIZE_T CommitCharge(void)
 {
@@ -204,12 +204,20 @@ static void TestCommitLimit(void)
         KT_STATUS(NtFreeVirtualMemory(NtCurrentProcess(), &regions[index], &size, MEM_RELEASE),
                   STATUS_SUCCESS);
     }
-    base = NULL;
-    size = LIMIT_CHUNK;
-    KT_STATUS(NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &size,
-                                      MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE), STATUS_SUCCESS);
-    size = 0;
-    NtFreeVirtualMemory(NtCurrentProcess(), &base, &size, MEM_RELEASE);
+    /* Freeing gave it all back: as many chunks fit again. */
+    for (index = 0; index < count; index++) {
+        base = NULL;
+        size = LIMIT_CHUNK;
+        KT_STATUS(NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &size,
+                                          MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE),
+                  STATUS_SUCCESS);
+        regions[index] = base;
+    }
+    for (index = 0; index < count; index++) {
+        size = 0;
+        if (regions[index])
+            NtFreeVirtualMemory(NtCurrentProcess(), &regions[index], &size, MEM_RELEASE);
+    }
 }
 
 static const KTAP_CASE Cases[] = {

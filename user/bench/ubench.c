@@ -1,0 +1,328 @@
+/*
+ * ubench [NAME...]: the user-mode benchmarks of `make bench`, measured inside the guest with
+ * QueryPerformanceCounter (the kernel's TSC clock), printed as "BENCH name value unit" lines.
+ * With no argument all run, in this order (W1 cold must come first: it is the process's first
+ * touch of memory after start-up, with no wait for the zero page thread):
+ *
+ *   w1     user_demand_zero_pages_per_s: 2048 fresh pages of NtAllocateVirtualMemory(MEM_COMMIT)
+ *          memory, one write each; 5 repetitions (released between), the best. Then
+ *          user_demand_zero_pages_per_s_settled: the same after the zero page thread has
+ *          zeroed the free memory (SystemMemoryListInformation's FreePageCount reaches 0, at
+ *          most 10 s).
+ *   w2     user_thrash_touches_per_s (+ _bad, _pagefile_reads, _pagefile_writes, _us): 24576
+ *          pages (96 MiB): pass 1 writes word 0 = i * 2654435761 and word 1023 = ~i of page i,
+ *          passes 2 and 3 verify both; touches/s = 3 * 24576 / seconds.
+ *   w3     user_random_touches_per_s (+ _bad): on the same memory, 20000 touches of the first
+ *          18432 pages, page = x % 18432 with x = x * 1664525 + 1013904223 from 12345; word 1
+ *          must be page + 1 if touched before, 0 if not; then page + 1 is written.
+ *   create process_create_exit_per_s: CreateProcess of exit0.exe, wait, close; 200 times.
+ *   close  syscall_close_invalid_per_s: NtClose of an invalid handle, 10^5 times.
+ *   heap   heap_alloc_free_per_s: 10^5 steps over 64 slots: y from 12345, y = y * 1664525 +
+ *          1013904223, slot = (y >> 8) & 63, size = 16 + (y >> 16) % 1009; HeapFree the slot's
+ *          block if any, HeapAlloc size bytes into it, write its first byte.
+ *   valloc virtualalloc_commit_touch_free_per_s: VirtualAlloc(NULL, 64 KB, MEM_RESERVE |
+ *          MEM_COMMIT), one byte written in each of its 16 pages, VirtualFree(MEM_RELEASE);
+ *          10^4 times.
+ *
+ * These are the specifications the Linux figures are measured with (mmap'd memory, vfork +
+ * execve of a static program that exits at once, close(-1), glibc malloc, mmap/munmap).
+ */
+#include <windows.h>
+#include <stdio.h>
+#include <string.h>
+#include <ntdll.h>
+
+#define PAGE                    4096
+#define WORDS_PER_PAGE          (PAGE / sizeof(ULONG))
+#define W1_PAGES                2048
+#define W1_REPETITIONS          5
+#define W2_PAGES                24576
+#define W2_PASSES               3
+#define W3_PAGES                18432
+#define W3_TOUCHES              20000
+#define CREATE_COUNT            200
+#define CLOSE_COUNT             100000
+#define HEAP_STEPS              100000
+#define HEAP_SLOTS              64
+#define VALLOC_COUNT            10000
+#define VALLOC_SIZE             (64 * 1024)
+#define SETTLE_MS               10000
+
+/* NT's classes, with only the fields read here. */
+#define SystemPerformanceInformationClass   2
+#define SystemMemoryListInformationClass    0x50
+
+typedef struct {                        /* SYSTEM_MEMORY_LIST_INFORMATION */
+    ULONG_PTR ZeroPageCount;
+    ULONG_PTR FreePageCount;
+    ULONG_PTR ModifiedPageCount;
+    ULONG_PTR ModifiedNoWritePageCount;
+    ULONG_PTR BadPageCount;
+    ULONG_PTR PageCountByPriority[8];
+    ULONG_PTR RepurposedPagesByPriority[8];
+    ULONG_PTR ModifiedPageCountPageFile;
+} MEMORY_LISTS;
+
+typedef struct {                        /* SYSTEM_PERFORMANCE_INFORMATION, 0x138 bytes */
+    BYTE Head[0x50];
+    ULONG PageReadCount;                /* 0x50: pages read from paging files (and files) */
+    ULONG PageReadIoCount;
+    ULONG CacheReadCount;
+    ULONG CacheIoCount;
+    ULONG DirtyPagesWriteCount;         /* 0x60: pages written to paging files */
+    BYTE Tail[0x138 - 0x64];
+} PERFORMANCE;
+
+static LARGE_INTEGER Frequency;
+
+static ULONGLONG Now(void)
+{
+    LARGE_INTEGER now;
+
+    QueryPerformanceCounter(&now);
+    return now.QuadPart;
+}
+
+static ULONGLONG Rate(ULONGLONG Count, ULONGLONG Start)
+{
+    ULONGLONG elapsed = Now() - Start;
+
+    return elapsed ? Count * Frequency.QuadPart / elapsed : 0;
+}
+
+static void Report(const char *Name, ULONGLONG Value, const char *Unit)
+{
+    printf("BENCH %s %llu %s\n", Name, Value, Unit);
+}
+
+static void *Commit(SIZE_T Bytes)
+{
+    PVOID base = NULL;
+    SIZE_T size = Bytes;
+
+    if (!NT_SUCCESS(NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &size,
+                                            MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE)))
+        return NULL;
+    return base;
+}
+
+static void Release(void *Base)
+{
+    PVOID base = Base;
+    SIZE_T size = 0;
+
+    NtFreeVirtualMemory(NtCurrentProcess(), &base, &size, MEM_RELEASE);
+}
+
+static ULONGLONG DemandZero(void)
+{
+    ULONGLONG best = 0;
+
+    for (int rep = 0; rep < W1_REPETITIONS; rep++) {
+        ULONGLONG start = Now();
+        volatile ULONG *memory = Commit(W1_PAGES * PAGE);
+        ULONGLONG rate;
+
+        if (!memory)
+            return 0;
+        for (ULONG page = 0; page < W1_PAGES; page++)
+            memory[page * WORDS_PER_PAGE] = page;
+        rate = Rate(W1_PAGES, start);
+        best = rate > best ? rate : best;
+        Release((void *)memory);
+    }
+    return best;
+}
+
+/* Wait (at most SETTLE_MS) until the zero page thread has zeroed every free page. */
+static void Settle(void)
+{
+    MEMORY_LISTS lists;
+
+    for (int waited = 0; waited < SETTLE_MS; waited += 10) {
+        if (!NT_SUCCESS(NtQuerySystemInformation(SystemMemoryListInformationClass, &lists,
+                                                 sizeof(lists), NULL)) ||
+            lists.FreePageCount == 0)
+            return;
+        Sleep(10);
+    }
+}
+
+static void BenchDemandZero(void)
+{
+    Report("user_demand_zero_pages_per_s", DemandZero(), "pages/s");
+    Settle();
+    Report("user_demand_zero_pages_per_s_settled", DemandZero(), "pages/s");
+}
+
+static void Paging(ULONG *Reads, ULONG *Writes)
+{
+    PERFORMANCE perf;
+
+    memset(&perf, 0, sizeof(perf));
+    NtQuerySystemInformation(SystemPerformanceInformationClass, &perf, sizeof(perf), NULL);
+    *Reads = perf.PageReadCount;
+    *Writes = perf.DirtyPagesWriteCount;
+}
+
+/* W2, then W3 on the same memory. */
+static void BenchThrashAndRandom(void)
+{
+    static BYTE touched[W3_PAGES / 8];
+    volatile ULONG *memory = Commit((SIZE_T)W2_PAGES * PAGE);
+    ULONG reads, writes, reads2, writes2, bad = 0, x = 12345;
+    ULONGLONG start, elapsed;
+
+    if (!memory) {
+        Report("user_thrash_touches_per_s", 0, "touches/s");
+        return;
+    }
+    Paging(&reads, &writes);
+    start = Now();
+    for (ULONG page = 0; page < W2_PAGES; page++) {
+        memory[page * WORDS_PER_PAGE] = page * 2654435761u;
+        memory[page * WORDS_PER_PAGE + WORDS_PER_PAGE - 1] = ~page;
+    }
+    for (ULONG pass = 1; pass < W2_PASSES; pass++) {
+        for (ULONG page = 0; page < W2_PAGES; page++) {
+            bad += memory[page * WORDS_PER_PAGE] != page * 2654435761u;
+            bad += memory[page * WORDS_PER_PAGE + WORDS_PER_PAGE - 1] != ~page;
+        }
+    }
+    elapsed = Now() - start;
+    Paging(&reads2, &writes2);
+    Report("user_thrash_touches_per_s", elapsed ? (ULONGLONG)W2_PASSES * W2_PAGES *
+                                                  Frequency.QuadPart / elapsed : 0, "touches/s");
+    Report("user_thrash_bad", bad, "words");
+    Report("user_thrash_pagefile_reads", reads2 - reads, "pages");
+    Report("user_thrash_pagefile_writes", writes2 - writes, "pages");
+    Report("user_thrash_us", elapsed * 1000000 / Frequency.QuadPart, "us");
+
+    bad = 0;
+    start = Now();
+    for (ULONG touch = 0; touch < W3_TOUCHES; touch++) {
+        ULONG page, value;
+
+        x = x * 1664525u + 1013904223u;
+        page = x % W3_PAGES;
+        value = memory[page * WORDS_PER_PAGE + 1];
+        bad += value != (touched[page / 8] & (1u << page % 8) ? page + 1 : 0);
+        memory[page * WORDS_PER_PAGE + 1] = page + 1;
+        touched[page / 8] |= 1u << page % 8;
+    }
+    Report("user_random_touches_per_s", Rate(W3_TOUCHES, start), "touches/s");
+    Report("user_random_bad", bad, "touches");
+    Release((void *)memory);
+}
+
+static void BenchCreateExit(void)
+{
+    ULONGLONG start = Now();
+    ULONG done = 0;
+
+    for (int i = 0; i < CREATE_COUNT; i++) {
+        STARTUPINFOA startup = { .cb = sizeof(startup) };
+        PROCESS_INFORMATION info;
+        char command[] = "exit0.exe";
+        DWORD code = 1;
+
+        if (!CreateProcessA(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &info))
+            break;
+        WaitForSingleObject(info.hProcess, INFINITE);
+        GetExitCodeProcess(info.hProcess, &code);
+        CloseHandle(info.hThread);
+        CloseHandle(info.hProcess);
+        done += code == 0;
+    }
+    Report("process_create_exit_per_s", done == CREATE_COUNT ? Rate(CREATE_COUNT, start) : 0,
+           "processes/s");
+}
+
+static void BenchCloseInvalid(void)
+{
+    ULONGLONG start = Now();
+    ULONG wrong = 0;
+
+    for (int i = 0; i < CLOSE_COUNT; i++)
+        wrong += NtClose((HANDLE)(ULONG_PTR)0x12345678) != STATUS_INVALID_HANDLE;
+    Report("syscall_close_invalid_per_s", wrong ? 0 : Rate(CLOSE_COUNT, start), "calls/s");
+}
+
+static void BenchHeap(void)
+{
+    HANDLE heap = GetProcessHeap();
+    char *slots[HEAP_SLOTS] = { 0 };
+    ULONG y = 12345, failed = 0;
+    ULONGLONG start = Now();
+
+    for (int step = 0; step < HEAP_STEPS; step++) {
+        ULONG slot, size;
+
+        y = y * 1664525u + 1013904223u;
+        slot = (y >> 8) & (HEAP_SLOTS - 1);
+        size = 16 + (y >> 16) % 1009;
+        if (slots[slot])
+            HeapFree(heap, 0, slots[slot]);
+        slots[slot] = HeapAlloc(heap, 0, size);
+        if (slots[slot])
+            slots[slot][0] = (char)step;
+        else
+            failed++;
+    }
+    Report("heap_alloc_free_per_s", failed ? 0 : Rate(HEAP_STEPS, start), "steps/s");
+    for (int slot = 0; slot < HEAP_SLOTS; slot++)
+        if (slots[slot])
+            HeapFree(heap, 0, slots[slot]);
+}
+
+static void BenchVirtualAlloc(void)
+{
+    ULONGLONG start = Now();
+    ULONG failed = 0;
+
+    for (int i = 0; i < VALLOC_COUNT; i++) {
+        volatile char *region = VirtualAlloc(NULL, VALLOC_SIZE, MEM_RESERVE | MEM_COMMIT,
+                                             PAGE_READWRITE);
+
+        if (!region) {
+            failed++;
+            continue;
+        }
+        for (int page = 0; page < VALLOC_SIZE / PAGE; page++)
+            region[page * PAGE] = 1;
+        failed += !VirtualFree((void *)region, 0, MEM_RELEASE);
+    }
+    Report("virtualalloc_commit_touch_free_per_s", failed ? 0 : Rate(VALLOC_COUNT, start),
+           "regions/s");
+}
+
+static const struct {
+    const char *Name;
+    void (*Run)(void);
+} Benchmarks[] = {
+    { "w1", BenchDemandZero },
+    { "w2", BenchThrashAndRandom },
+    { "create", BenchCreateExit },
+    { "close", BenchCloseInvalid },
+    { "heap", BenchHeap },
+    { "valloc", BenchVirtualAlloc },
+};
+
+int main(int argc, char **argv)
+{
+    int run = 0;
+
+    QueryPerformanceFrequency(&Frequency);
+    for (size_t b = 0; b < sizeof(Benchmarks) / sizeof(Benchmarks[0]); b++) {
+        int chosen = argc < 2;
+
+        for (int i = 1; i < argc; i++)
+            chosen |= !strcmp(argv[i], Benchmarks[b].Name);
+        if (chosen) {
+            Benchmarks[b].Run();
+            run++;
+        }
+    }
+    printf("%d user benchmarks run\n", run);
+    return run ? 0 : 1;
+}

@@ -1,0 +1,149 @@
+/*
+ * user/tests/syscall.c: the two ways into the kernel, as XP has them. ntdll's stubs call
+ * through SharedUserData->SystemCall (0x7FFE0300): KiFastSystemCall (sysenter) when the
+ * processor has SEP, KiIntSystemCall (int 0x2E) otherwise. Both paths must give the same
+ * statuses for the same requests: a real service, a number past the table, arguments in
+ * kernel space, arguments past the end of the user stack's memory.
+ */
+#include "ktap.h"
+#include <ntdll.h>
+
+#define SHARED_SYSTEM_CALL          ((volatile ULONG *)0x7FFE0300)
+#define SHARED_SYSTEM_CALL_RETURN   ((volatile ULONG *)0x7FFE0304)
+#define TRAMPOLINES                 0x7FFE0F00u
+
+/* The service number of NtClose, read from the stub ntdll generated: `mov eax, imm32`. */
+static ULONG ServiceNumber(void *Stub)
+{
+    const BYTE *code = Stub;
+
+    return code[0] == 0xB8 ? *(const ULONG *)(code + 1) : 0xFFFFFFFF;
+}
+
+static BOOL CpuHasSep(void)
+{
+    ULONG eax = 1, ebx, ecx = 0, edx;
+
+    __asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+    return (edx >> 11) & 1;
+}
+
+/* int 0x2E with EAX = Number and EDX = Arguments, directly. */
+static NTSTATUS IntCall(ULONG Number, const void *Arguments)
+{
+    NTSTATUS status;
+
+    __asm__ volatile("int $0x2e" : "=a"(status) : "a"(Number), "d"(Arguments) : "ecx", "memory");
+    return status;
+}
+
+/* sysenter through the shared page's KiFastSystemCall, with Arguments as the caller's
+ * arguments: they sit 8 bytes above ESP at the trampoline (two return addresses). */
+static NTSTATUS FastCall(ULONG Number, const ULONG *Arguments, ULONG Count)
+{
+    NTSTATUS status;
+    ULONG frame[8] = { 0 };
+
+    for (ULONG i = 0; i < Count && i < 6; i++)
+        frame[i] = Arguments[i];
+    __asm__ volatile("movl %%esp, %%esi\n\t"
+                     "subl $32, %%esp\n\t"
+                     "movl 0(%%ebx), %%ecx; movl %%ecx, 4(%%esp)\n\t"
+                     "movl 4(%%ebx), %%ecx; movl %%ecx, 8(%%esp)\n\t"
+                     "movl 8(%%ebx), %%ecx; movl %%ecx, 12(%%esp)\n\t"
+                     "movl 12(%%ebx), %%ecx; movl %%ecx, 16(%%esp)\n\t"
+                     "call *%%edi\n\t"      /* pushes the 2nd return address at 0(%esp) */
+                     "movl %%esi, %%esp"
+                     : "=a"(status)
+                     : "a"(Number), "b"(frame), "D"(TRAMPOLINES)
+                     : "ecx", "edx", "esi", "memory");
+    return status;
+}
+
+static void TestTrampolines(void)
+{
+    const BYTE *code = (const BYTE *)TRAMPOLINES;
+
+    KT_EQ(*SHARED_SYSTEM_CALL, CpuHasSep() ? TRAMPOLINES : TRAMPOLINES + 8);
+    KT_EQ(*SHARED_SYSTEM_CALL_RETURN, TRAMPOLINES + 4);
+    /* mov edx, esp; sysenter | ret | lea edx, [esp+8]; int 0x2E; ret */
+    KT_EQ(*(const ULONG *)code, 0x340FD48B);
+    KT_EQ(code[4], 0xC3);
+    KT_EQ(*(const ULONG *)(code + 8), 0x0824548D);
+    KT_EQ(*(const USHORT *)(code + 12), 0x2ECD);
+    KT_EQ(code[14], 0xC3);
+}
+
+static void TestSameStatuses(void)
+{
+    ULONG close = ServiceNumber((void *)NtClose);
+    ULONG arguments[4] = { 0x1234, 0, 0, 0 };
+
+    KT_EXPECT(close < 0x1000);
+    KT_STATUS(NtClose((HANDLE)0x1234), STATUS_INVALID_HANDLE);
+    KT_STATUS(IntCall(close, arguments), STATUS_INVALID_HANDLE);
+    KT_STATUS(IntCall(0xFFF, arguments), STATUS_INVALID_SYSTEM_SERVICE);
+    KT_STATUS(IntCall(0x1000 + close, arguments), STATUS_INVALID_SYSTEM_SERVICE);
+    KT_STATUS(IntCall(0x2000, arguments), STATUS_INVALID_SYSTEM_SERVICE);
+    KT_STATUS(IntCall(close, (void *)0x80000000), STATUS_ACCESS_VIOLATION);
+    KT_STATUS(IntCall(close, (void *)0x7FFEFFFE), STATUS_ACCESS_VIOLATION);
+    KT_STATUS(IntCall(close, (void *)0x00001000), STATUS_ACCESS_VIOLATION);
+    if (!CpuHasSep()) {
+        KT_SKIP("the processor has no sysenter (CPUID SEP clear): int 0x2E only");
+        return;
+    }
+    KT_STATUS(FastCall(close, arguments, 1), STATUS_INVALID_HANDLE);
+    KT_STATUS(FastCall(0xFFF, arguments, 1), STATUS_INVALID_SYSTEM_SERVICE);
+    KT_STATUS(FastCall(0x2000, arguments, 1), STATUS_INVALID_SYSTEM_SERVICE);
+}
+
+/* Registers the stdcall convention keeps are kept through either path. */
+static void TestPreservedRegisters(void)
+{
+    ULONG close = ServiceNumber((void *)NtClose), ebx = 0, esi = 0, edi = 0, ebp = 0;
+    ULONG arguments[1] = { 0x1234 };
+    NTSTATUS status;
+
+    __asm__ volatile("pushl %%ebp\n\t"
+                     "movl $0x11111111, %%ebx\n\t"
+                     "movl $0x22222222, %%esi\n\t"
+                     "movl $0x33333333, %%edi\n\t"
+                     "movl $0x44444444, %%ebp\n\t"
+                     "int $0x2e\n\t"
+                     "movl %%ebp, %%ecx\n\t"
+                     "popl %%ebp"
+                     : "=a"(status), "=b"(ebx), "=S"(esi), "=D"(edi), "=c"(ebp)
+                     : "a"(close), "d"(arguments)
+                     : "memory");
+    KT_STATUS(status, STATUS_INVALID_HANDLE);
+    KT_EQ(ebx, 0x11111111);
+    KT_EQ(esi, 0x22222222);
+    KT_EQ(edi, 0x33333333);
+    KT_EQ(ebp, 0x44444444);
+    /* Through ntdll's stub (sysenter where there is one): the same. */
+    __asm__ volatile("pushl %%ebp\n\t"
+                     "movl $0x55555555, %%ebx\n\t"
+                     "movl $0x66666666, %%esi\n\t"
+                     "movl $0x77777777, %%edi\n\t"
+                     "movl $0x88888888, %%ebp\n\t"
+                     "pushl $0x1234\n\t"
+                     "call *%%ecx\n\t"
+                     "movl %%ebp, %%ecx\n\t"
+                     "popl %%ebp"
+                     : "=a"(status), "=b"(ebx), "=S"(esi), "=D"(edi), "=c"(ebp)
+                     : "c"(NtClose)
+                     : "edx", "memory");
+    KT_STATUS(status, STATUS_INVALID_HANDLE);
+    KT_EQ(ebx, 0x55555555);
+    KT_EQ(esi, 0x66666666);
+    KT_EQ(edi, 0x77777777);
+    KT_EQ(ebp, 0x88888888);
+}
+
+static const KTAP_CASE Cases[] = {
+    { "user.syscall.trampolines", TestTrampolines },
+    { "user.syscall.same_statuses", TestSameStatuses },
+    { "user.syscall.preserved_registers", TestPreservedRegisters },
+};
+
+KTAP_MAIN(Cases)
