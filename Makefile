@@ -207,6 +207,10 @@ $(UBUILD)/%.exe: user/bench/%.c $(USER_LIBS) Makefile
 $(UBUILD)/%.exe: user/tests/%.c user/tests/ktap.h $(USER_LIBS) Makefile
 	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $< $(USER_LINK)
 
+# The programs that issue int 0x2E themselves number the services from the list.
+$(UBUILD)/robust.exe $(UBUILD)/sysfuzz.exe: kernel/inc/ntservices.h
+$(UBUILD)/teardown.exe $(UBUILD)/pefuzz.exe $(UBUILD)/userpaging.exe: user/tests/snapshot.h
+
 user: $(USER_LIBS) $(USER_PROGRAMS)
 
 # tools/mkexe OUT.exe SRC.c...: a program from any C files, as the samples are built.

@@ -37,6 +37,7 @@
 
 #define PTE_VALID_WRITE     0x003
 #define PTE_BASE            0xC0000000
+#define CR0_NE              (1 << 5)    /* x87 errors as #MF (vector 16), as NT has them */
 #define CR0_WP              (1 << 16)
 #define CR0_PG              (1 << 31)
 
@@ -166,7 +167,7 @@ _start:
 
     movl %edi, %cr3
     movl %cr0, %eax
-    orl $(CR0_PG | CR0_WP), %eax
+    orl $(CR0_PG | CR0_WP | CR0_NE), %eax
     movl %eax, %cr0
     movl $KiBootHigh, %eax
     jmp *%eax

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-#define EFLAGS_TF               0x00000100u     /* trace: #DB after each instruction */
+#define EFLAGS_TRAP_MASK        0x00000100u     /* TF: #DB after each instruction */
 #define EFLAGS_INTERRUPT_MASK   0x00000200u
 #define CR0_PG                  0x80000000u
 #define CR0_WP                  0x00010000u

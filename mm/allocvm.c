@@ -269,6 +269,7 @@ static void MiResetVirtualMemory(MMPROCESS *Process, uintptr_t Start, uintptr_t 
             pfn = MI_PFN_ELEMENT(pte->u.Trans.PageFrameNumber);
             if (pfn->u3.e1.PageLocation == ModifiedPageList && pfn->u3.e2.ReferenceCount == 0) {
                 MiUnlinkPageFromList(pfn);
+                pfn->u3.e1.PageLocation = TransitionPage;  /* off its list, as the insert expects */
                 pfn->u3.e1.Modified = 0;
                 MiReleasePageFileSpace(pfn->OriginalPte);
                 pfn->OriginalPte.u.Long &= ~0xFFFFF01Eu;

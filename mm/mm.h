@@ -352,6 +352,26 @@ void ExFreePoolWithTag(void *P, uint32_t Tag);
 void ExFreePool(void *P);
 void ExInitializePool(void);
 
+/*
+ * One tag's use of the pools as NT's SYSTEM_POOLTAG reports it (NtQuerySystemInformation's
+ * SystemPoolTagInformation), bytes in use in each pool. ExGetPoolTagInfo (pooltrak.c) copies
+ * the tracker's entries, at most Count of them, into Tags (resident memory: the copy is made
+ * under the tracker's spin lock) and returns how many there are in all.
+ */
+typedef struct _SYSTEM_POOLTAG {
+    uint32_t TagUlong;
+    uint32_t PagedAllocs;
+    uint32_t PagedFrees;
+    uint32_t PagedUsed;
+    uint32_t NonPagedAllocs;
+    uint32_t NonPagedFrees;
+    uint32_t NonPagedUsed;
+} SYSTEM_POOLTAG;
+
+_Static_assert(sizeof(SYSTEM_POOLTAG) == 28, "NT's x86 SYSTEM_POOLTAG");
+
+uint32_t ExGetPoolTagInfo(SYSTEM_POOLTAG *Tags, uint32_t Count);
+
 /* True for an address in special pool (special.c), live or freed. */
 bool MmIsSpecialPoolAddress(const void *VirtualAddress);
 
@@ -403,6 +423,32 @@ NTSTATUS MmCreatePagingFiles(MM_PAGING_FILE_REQUEST *Requests, uint32_t Count);
 NTSTATUS MmCheckPagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages);
 bool MmIsDiskRegionFree(uint32_t Disk, uint64_t Lba, uint64_t Sectors);
 extern uint32_t MmNumberOfPagingFiles;
+
+/*
+ * What NtQuerySystemInformation reports of Mm (mminfo.c): its counters at one moment, each
+ * read once, for SystemPerformanceInformation; and paging file Index (0 ..
+ * MmNumberOfPagingFiles - 1) for SystemPageFileInformation, false past the last.
+ */
+typedef struct _MM_SYSTEM_COUNTERS {
+    uint32_t AvailablePages;
+    uint32_t CommittedPages, CommitLimit, PeakCommitment;
+    uint32_t PageFaultCount, TransitionCount, DemandZeroCount;
+    uint32_t PageReadCount, PageReadIoCount, DirtyPagesWriteCount, DirtyWriteIoCount;
+    uint32_t PagedPoolPages, NonPagedPoolPages;
+    uint32_t PagedPoolAllocs, PagedPoolFrees, NonPagedPoolAllocs, NonPagedPoolFrees;
+    uint32_t FreeSystemPtes, AvailablePagedPoolPages, ResidentPagedPoolPages;
+} MM_SYSTEM_COUNTERS;
+
+typedef struct _MM_PAGING_FILE_USAGE {
+    uint32_t TotalSize;                 /* pages */
+    uint32_t TotalInUse;                /* slots holding a page (slot 0 and bad slots too) */
+    uint32_t PeakUsage;
+    uint32_t Disk;
+    uint64_t StartingLba;
+} MM_PAGING_FILE_USAGE;
+
+void MmQuerySystemCounters(MM_SYSTEM_COUNTERS *Counters);
+bool MmQueryPagingFile(uint32_t Index, MM_PAGING_FILE_USAGE *Usage);
 
 /* Kernel stacks (procsup.c): resident, with a guard PTE below; the top is returned. */
 #define KERNEL_STACK_SIZE       12288

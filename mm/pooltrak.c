@@ -116,6 +116,33 @@ bool ExpQueryPoolTracker(uint32_t Key, POOL_TRACKER_TABLE *Entry)
     return entry != NULL;
 }
 
+/* NT's ExGetPoolTagInfo: the tracker's entries in table order, the overflow entry among
+ * them once something went there. */
+uint32_t ExGetPoolTagInfo(SYSTEM_POOLTAG *Tags, uint32_t Count)
+{
+    uint32_t total = 0;
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&ExpTaggedPoolLock, &oldIrql);
+    for (uint32_t i = 0; i < POOL_TRACK_TABLE_SIZE; i++) {
+        const POOL_TRACKER_TABLE *entry = &PoolTrackTable[i];
+
+        if (entry->Key == 0 || (entry->PagedAllocs == 0 && entry->NonPagedAllocs == 0))
+            continue;
+        if (total < Count)
+            Tags[total] = (SYSTEM_POOLTAG){
+                .TagUlong = entry->Key,
+                .PagedAllocs = entry->PagedAllocs, .PagedFrees = entry->PagedFrees,
+                .PagedUsed = entry->PagedBytes,
+                .NonPagedAllocs = entry->NonPagedAllocs, .NonPagedFrees = entry->NonPagedFrees,
+                .NonPagedUsed = entry->NonPagedBytes,
+            };
+        total++;
+    }
+    KeReleaseSpinLock(&ExpTaggedPoolLock, oldIrql);
+    return total;
+}
+
 static uint32_t ExpBigPageHome(const void *Va)
 {
     return ((uintptr_t)Va >> PAGE_SHIFT) & (PoolBigPageTableSize - 1);

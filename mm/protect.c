@@ -103,7 +103,7 @@ NTSTATUS NtProtectVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_
     if (NT_SUCCESS(status))
         status = ExCapture(&size, RegionSize);
     if (NT_SUCCESS(status) && ExGetPreviousMode() == UserMode)
-        status = ProbeForWrite(OldProtect, 4, 4);
+        status = ProbeForWrite(OldProtect, 4, 1);
     if (!NT_SUCCESS(status))
         return status;
     if (base > MmHighestUserAddress)

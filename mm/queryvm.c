@@ -8,6 +8,9 @@
  *   committed     State MEM_COMMIT, Protect the page's
  *   above the regions (the top 64 KB)  MEM_RESERVE, PAGE_NOACCESS, MEM_PRIVATE
  *   KUSER_SHARED_DATA's page           MEM_COMMIT, PAGE_READONLY, 4 KB
+ *
+ * A process that has ended (its address space emptied) is STATUS_PROCESS_IS_TERMINATING, as in
+ * NT's queryvm.c.
  */
 #include "mm/mi.h"
 
@@ -83,7 +86,7 @@ NTSTATUS NtQueryVirtualMemory(void *ProcessHandle, void *BaseAddress, uint32_t I
     if (ExGetPreviousMode() == UserMode) {
         status = ProbeForWrite(Information, Length, 4);
         if (NT_SUCCESS(status) && ReturnLength)
-            status = ProbeForWrite(ReturnLength, 4, 4);
+            status = ProbeForWrite(ReturnLength, 4, 1);
         if (!NT_SUCCESS(status))
             return status;
     }
@@ -92,6 +95,10 @@ NTSTATUS NtQueryVirtualMemory(void *ProcessHandle, void *BaseAddress, uint32_t I
     status = MiAttachVmProcess(ProcessHandle, PROCESS_QUERY_INFORMATION, &call);
     if (!NT_SUCCESS(status))
         return status;
+    if (call.Process->Flags & PS_PROCESS_FLAGS_VM_DELETED) {   /* it has no address space left */
+        MiDetachVmProcess(&call);
+        return STATUS_PROCESS_IS_TERMINATING;
+    }
     if ((va & ~(uintptr_t)(PAGE_SIZE - 1)) == MM_SHARED_USER_DATA_VA) {
         info = (MEMORY_BASIC_INFORMATION){ MM_SHARED_USER_DATA_VA, MM_SHARED_USER_DATA_VA,
                                            PAGE_READONLY, PAGE_SIZE, MEM_COMMIT, PAGE_READONLY,

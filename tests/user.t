@@ -1,32 +1,48 @@
 #!/usr/bin/perl
 # User mode: PE32 test programs built by `make user` run as the first process (run=), print
 # their own KTAP, and end with their status, at 32, 16 and 8 MiB (8 MiB without a paging file):
-#   vmbasic  the virtual memory services through kernel32, exceptions, guard pages, stack growth
-#   vmalloc  the VM services' statuses, rounding and state transitions, as Windows returns them
-#   except   faults, vectored and SEH handlers, unwinding, guard pages
-#   vmmodel  10^5 random VM calls checked against a model of the VAD and PTE state
-#   vmwatch  write watch: exact page lists after writes, resets, trims and replacement; statuses
-#            (its paged-out case is skipped here, without a paging file: tests/vmwatch.t runs it)
-#   syscall  sysenter and int 0x2E give the same statuses; the shared page's trampolines
-#   waits    Sleep(INFINITE), timed waits, GetTickCount against the processor's clock
-#   vmmisc   write watch, lock, placement, system information, commit charge, process memory
-#   vmlock   locking pages (statuses, the working-set minimum, surviving memory pressure),
-#            tokens and SeLockMemoryPrivilege, reading and writing a child process's memory
+#   vmbasic    the virtual memory services through kernel32, exceptions, guard pages, stack growth
+#   vmalloc    the VM services' statuses, rounding and state transitions, as Windows returns them
+#   except     faults, vectored and SEH handlers, unwinding, guard pages
+#   vmmodel    10^5 random VM calls checked against a model of the VAD and PTE state
+#   vmwatch    write watch: exact page lists after writes, resets, trims and replacement; statuses
+#              (its paged-out case is skipped here, without a paging file: tests/vmwatch.t runs it)
+#   syscall    sysenter and int 0x2E give the same statuses; the shared page's trampolines
+#   waits      Sleep(INFINITE), timed waits, GetTickCount against the processor's clock
+#   vmmisc     write watch, lock, placement, system information, commit charge, process memory
+#   vmlock     locking pages (statuses, the working-set minimum, surviving memory pressure),
+#              tokens and SeLockMemoryPrivilege, reading and writing a child process's memory
+#   isolation  the same address in three processes, system space and other processes closed
+#   robust     faulting children end with NT's codes while a bystander lives on; bad system-call
+#              pointers and numbers return their statuses; races between threads and processes
+#   teardown   1000 processes created and ended give back every page, commitment and pool byte
 # and then syscall and vmbasic once more on a processor without sysenter (CPUID SEP clear):
 # the stubs go through int 0x2E.
 use strict;
 use warnings;
 use lib 'tests/lib';
 use Test::More;
+use File::Temp qw(tempdir);
 use Mm386;
 
 my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 16,
-             syscall => 4, vmlock => 6, vmmisc => 7, waits => 4);
+             syscall => 4, vmlock => 6, vmmisc => 7, waits => 4, isolation => 4, robust => 4,
+             teardown => 3);
+# The other programs a program starts; they go in stripped (no debug information), so that two
+# modules still leave an 8 MiB machine the 7 MB it needs.
+my %modules = (teardown => ['nop.exe']);
+my $stripped = tempdir(CLEANUP => 1);
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 for my $program (sort keys %cases) {
+    my @extra = map {
+        system('i686-w64-mingw32-strip', '-o', "$stripped/$_", "build/user/$_") == 0
+            or BAIL_OUT("strip $_ failed");
+        "$stripped/$_"
+    } @{ $modules{$program} // [] };
+    my $exes = join(' ', map { "--exe $_" } "build/user/$program.exe", @extra);
     for my $mb (32, 16, 8) {
-        my $out = `tools/boot --mem $mb --timeout 300 --exe build/user/$program.exe -- run=$program.exe 2>&1`;
+        my $out = `tools/boot --mem $mb --timeout 300 $exes -- run=$program.exe 2>&1`;
         my $rc = $? >> 8;
         my @cases = $out =~ /^(?:ok|not ok) \d+ \S+/mg;
         is(scalar(@cases), $cases{$program}, "$program, $mb MiB: ran its $cases{$program} cases");

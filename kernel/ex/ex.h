@@ -34,12 +34,22 @@ NTSTATUS ExCaptureFromMode(KPROCESSOR_MODE Mode, void *Destination, const void *
                            uint32_t Length, uint32_t Alignment);
 NTSTATUS ExReturnToMode(KPROCESSOR_MODE Mode, void *Destination, const void *Source,
                         uint32_t Length, uint32_t Alignment);
+/*
+ * One object of the previous mode: a structure is probed for its alignment and its range, as
+ * NT's ProbeForReadSmallStructure does; a scalar (a ULONG, a pointer, a handle, a
+ * LARGE_INTEGER) for its range alone, as NT's x86 ProbeForWriteUlong, ProbeForWritePointer,
+ * ProbeForReadLargeInteger ... do: a misaligned scalar is read as it is, and one at
+ * 0x7FFFFFFE is STATUS_ACCESS_VIOLATION.
+ */
+#define EX_RECORD_TYPE_CLASS    12      /* __builtin_classify_type of a structure */
+#define EX_PROBE_ALIGNMENT(Object) \
+    (__builtin_classify_type(Object) == EX_RECORD_TYPE_CLASS ? __alignof__(Object) : 1)
 #define ExCapture(Destination, Source) \
     ExCaptureFromMode(ExGetPreviousMode(), (Destination), (Source), sizeof(*(Destination)), \
-                      __alignof__(*(Destination)))
+                      EX_PROBE_ALIGNMENT(*(Destination)))
 #define ExReturn(Destination, Source) \
     ExReturnToMode(ExGetPreviousMode(), (Destination), (Source), sizeof(*(Source)), \
-                   __alignof__(*(Source)))
+                   EX_PROBE_ALIGNMENT(*(Source)))
 
 /*
  * Work items (worker.c): WorkerRoutine(Parameter) called at PASSIVE_LEVEL by a system worker

@@ -47,8 +47,12 @@ void KiSystemStartup(uint32_t Magic)
         HalExitToHost(KdRunTests(KeBootOptions.Test) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
     if (KeBootOptions.Bench)
         HalExitToHost(KiRunBenchmarks(KeBootOptions.Bench) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
-    if (KeBootOptions.Run)
-        HalExitToHost(KiRunFirstProcess(KeBootOptions.Run) == STATUS_SUCCESS ? HAL_EXIT_SUCCESS
-                                                                              : HAL_EXIT_FAILURE);
+    if (KeBootOptions.Run) {
+        bool passed = KiRunFirstProcess(KeBootOptions.Run) == STATUS_SUCCESS;
+
+        if (KeBootOptions.AfterTest)    /* the system the program left behind, checked */
+            passed = KdRunTests(KeBootOptions.AfterTest) && passed;
+        HalExitToHost(passed ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
+    }
     KdShell();
 }

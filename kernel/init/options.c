@@ -28,6 +28,12 @@ static bool KiParseTest(KBOOT_OPTIONS *Options, const char *Value)
     return true;
 }
 
+static bool KiParseAfterTest(KBOOT_OPTIONS *Options, const char *Value)
+{
+    Options->AfterTest = Value;
+    return true;
+}
+
 static bool KiParseCrash(KBOOT_OPTIONS *Options, const char *Value)
 {
     Options->Crash = Value;
@@ -112,6 +118,7 @@ static const KOPTION_DEFINITION KiOptionDefinitions[] = {
     { "increaseuserva", true, KiParseIncreaseUserVa },
     { "specialpool", true, KiParseSpecialPool },
     { "run", true, KiParseRun },
+    { "aftertest", true, KiParseAfterTest },
 };
 
 static const KOPTION_DEFINITION *KiFindOption(const char *Name)

@@ -27,7 +27,10 @@
 
 #define KI_EXCEPTION_INTERNAL   0x10000000
 #define KI_LOWEST_USER_ADDRESS  0x00010000u     /* the first 64 KB are never mapped */
-#define KI_USER_EFLAGS_MASK     0x003E0DD7u     /* what user mode may set (NT's SANITIZE_FLAGS) */
+/* What user mode may set (NT's SANITIZE_FLAGS) but virtual-8086 mode, which NT lets only an
+ * NTVDM process enter: mm386 has none, and an iret with VM set would leave ring 3's frame
+ * behind (a V86 frame has four more selectors on the kernel stack). */
+#define KI_USER_EFLAGS_MASK     0x003C0DD7u
 
 static void (*KiProcessExceptionExit)(NTSTATUS, const EXCEPTION_RECORD *, uintptr_t);
 
@@ -86,8 +89,8 @@ static void KiContextToTrapFrame(const CONTEXT *Context, KTRAP_FRAME *Frame)
         Frame->HardwareEsp = Context->Esp;
         Frame->EFlags = (Context->EFlags & KI_USER_EFLAGS_MASK) | EFLAGS_INTERRUPT_MASK | 0x2;
     }
-    if ((flags & CONTEXT_FLOATING_POINT) == CONTEXT_FLOATING_POINT)
-        __asm__ volatile("frstor %0" : : "m"(Context->FloatSave));
+    if ((flags & CONTEXT_FLOATING_POINT) == CONTEXT_FLOATING_POINT)   /* frstor waits: */
+        __asm__ volatile("fnclex\n\tfrstor %0" : : "m"(Context->FloatSave));  /* no #MF here */
     Frame->SegCs = KGDT_R3_CODE_USER;
     Frame->HardwareSegSs = Frame->SegDs = Frame->SegEs = KGDT_R3_DATA_USER;
     Frame->SegFs = KGDT_R3_TEB_USER;
@@ -126,7 +129,7 @@ static NTSTATUS KiCopyExceptionToUserStack(const EXCEPTION_RECORD *Record, const
     Frame->HardwareSegSs = Frame->SegDs = Frame->SegEs = KGDT_R3_DATA_USER;
     Frame->SegFs = KGDT_R3_TEB_USER;
     Frame->SegGs = 0;
-    Frame->EFlags &= ~0x100u;           /* the dispatcher does not run single-stepped */
+    Frame->EFlags &= ~EFLAGS_TRAP_MASK;         /* the dispatcher does not run single-stepped */
     return STATUS_SUCCESS;
 }
 

@@ -261,7 +261,12 @@ void KeStartBalanceSetManager(KEVENT *WakeEvent, void (*Work)(void));
 /* Waits (wait.c). Timeouts in NT's units: 100 ns, negative = relative; NULL = forever. */
 NTSTATUS KeWaitForSingleObject(void *Object, uint32_t WaitReason, KPROCESSOR_MODE WaitMode,
                                bool Alertable, const int64_t *Timeout);
+/* An Interval of 0 gives the processor to a ready thread of the same or a higher priority, as
+ * KeYieldExecution does (NT's Sleep(0)), and returns at once when there is none. */
 NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, bool Alertable, const int64_t *Interval);
+/* NtYieldExecution's: the rest of the quantum to a ready thread of the same or a higher
+ * priority; false (NT's STATUS_NO_YIELD_PERFORMED) when there is none. PASSIVE_LEVEL or APC. */
+bool KeYieldExecution(void);
 /* Count objects (at most MAXIMUM_WAIT_OBJECTS; WaitBlockArray needed above THREAD_WAIT_OBJECTS):
  * WaitAny ends with STATUS_WAIT_0 + the index of a signaled one, WaitAll when all are at once.
  * A UserMode wait ends with STATUS_KERNEL_APC when the thread is asked to terminate. */
@@ -451,6 +456,7 @@ typedef struct _KBOOT_OPTIONS {
     uint32_t SpecialPoolTag;        /* specialpool=<tag>: the tag, or '*' for every allocation */
     const char *PagingFiles;        /* pagefile=<disk>:<first sector>:<sectors>[,...] or none */
     const char *Run;                /* run="<program> <arguments>": the first process */
+    const char *AfterTest;          /* aftertest=<globs>: with run=, self-tests after it */
 } KBOOT_OPTIONS;
 
 extern KBOOT_OPTIONS KeBootOptions;     /* filled by kernel/init/options.c */

@@ -97,6 +97,8 @@ static void KiSwapThreadState(KTHREAD *Old, KTHREAD *Next)
 {
     if (Old->UserThread && Old->State != Terminated)
         __asm__ volatile("fnsave %0" : "=m"(Old->NpxState));
+    else if (Old->UserThread)           /* nothing pending may reach the next frstor */
+        __asm__ volatile("fninit");
     if (Next->ApcState.Process != Old->ApcState.Process)
         KiSwapProcess(Next->ApcState.Process);
     KiTss.Esp0 = (uint32_t)(uintptr_t)Next->InitialStack;
@@ -141,6 +143,21 @@ static bool KiQuantumEnd(void)
         return false;
     KiCurrentThread->Quantum = KI_QUANTUM_TICKS;
     return KiHighestReadyPriority() >= KiCurrentThread->Priority;
+}
+
+bool KeYieldExecution(void)
+{
+    KIRQL oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+    KTHREAD *current = KiCurrentThread;
+    bool yield = current != KiIdleThread && KiHighestReadyPriority() >= current->Priority;
+
+    if (yield) {
+        current->Quantum = KI_QUANTUM_TICKS;
+        KiInsertReadyQueue(current, false);     /* behind the others at its priority */
+        KiSwapThread();
+    }
+    KfLowerIrql(oldIrql);
+    return yield;
 }
 
 /* The DISPATCH_LEVEL work, with interrupts enabled. */

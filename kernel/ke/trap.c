@@ -41,6 +41,15 @@
 #define VECTOR_NPX_ERROR    0x10
 #define VECTOR_SYSTEM_SERVICE 0x2E
 
+#define FSW_INVALID_OPERATION 0x0001     /* the x87 status word's exception flags */
+#define FSW_DENORMAL        0x0002
+#define FSW_ZERO_DIVIDE     0x0004
+#define FSW_OVERFLOW        0x0008
+#define FSW_UNDERFLOW       0x0010
+#define FSW_PRECISION       0x0020
+#define FSW_STACK_FAULT     0x0040
+#define FSW_EXCEPTION_MASK  0x003F
+
 #define KeErrorMask         1           /* FaultStatus bit 0: the access was a write */
 #define IRQL_WITH_INTERRUPTS_OFF 0xFF   /* what KiTrap0E reports when IF was clear */
 
@@ -199,6 +208,7 @@ static NTSTATUS KiExceptionCode(uint32_t Vector)
 {
     switch (Vector) {
     case VECTOR_DIVIDE: return STATUS_INTEGER_DIVIDE_BY_ZERO;
+    case VECTOR_DEBUG: return STATUS_SINGLE_STEP;
     case VECTOR_BREAKPOINT: return STATUS_BREAKPOINT;
     case VECTOR_OVERFLOW: return STATUS_INTEGER_OVERFLOW;
     case VECTOR_BOUND: return STATUS_ARRAY_BOUNDS_EXCEEDED;
@@ -230,6 +240,28 @@ static bool KiIsPrivilegedInstruction(uint32_t Eip)
     }
 }
 
+/* The x87 error #MF reports, from the unmasked exceptions pending in the status word, in
+ * NT's order (KiTrap10); the exceptions are cleared so the dispatch itself can save the
+ * state. */
+static NTSTATUS KiFloatExceptionCode(void)
+{
+    uint16_t status, control, pending;
+
+    __asm__ volatile("fnstsw %0\n\tfnstcw %1\n\tfnclex" : "=m"(status), "=m"(control));
+    pending = status & ~control & FSW_EXCEPTION_MASK;
+    if (pending & FSW_INVALID_OPERATION)
+        return status & FSW_STACK_FAULT ? STATUS_FLOAT_STACK_CHECK : STATUS_FLOAT_INVALID_OPERATION;
+    if (pending & FSW_ZERO_DIVIDE)
+        return STATUS_FLOAT_DIVIDE_BY_ZERO;
+    if (pending & FSW_DENORMAL)
+        return STATUS_FLOAT_INVALID_OPERATION;
+    if (pending & FSW_OVERFLOW)
+        return STATUS_FLOAT_OVERFLOW;
+    if (pending & FSW_UNDERFLOW)
+        return STATUS_FLOAT_UNDERFLOW;
+    return STATUS_FLOAT_INEXACT_RESULT;
+}
+
 /* An exception in ring 3 goes to the thread, as NT dispatches it. */
 static void KiUserTrapException(KTRAP_FRAME *TrapFrame)
 {
@@ -252,15 +284,12 @@ static void KiUserTrapException(KTRAP_FRAME *TrapFrame)
             record.ExceptionInformation[1] = 0xFFFFFFFF;
         }
         break;
-    case VECTOR_NPX_ERROR:
-        __asm__ volatile("fnclex");
-        record.ExceptionCode = STATUS_FLOAT_INVALID_OPERATION;
-        break;
-    case VECTOR_DEBUG:
-        /* The trace flag (or a debug register): NT clears TF before dispatching, so a
-         * handler that continues steps on only if it sets TF again in the context. */
-        TrapFrame->EFlags &= ~EFLAGS_TF;
+    case VECTOR_DEBUG:                          /* the trap flag: one step taken */
         record.ExceptionCode = STATUS_SINGLE_STEP;
+        TrapFrame->EFlags &= ~EFLAGS_TRAP_MASK; /* as NT's KiTrap01: no second step */
+        break;
+    case VECTOR_NPX_ERROR:
+        record.ExceptionCode = KiFloatExceptionCode();
         break;
     default:
         record.ExceptionCode = KiExceptionCode(vector);
@@ -287,7 +316,7 @@ static void KiTrapException(KTRAP_FRAME *TrapFrame)
     if (vector == VECTOR_DEBUG && TrapFrame->Eip == (uintptr_t)KiFastCallEntry) {
         /* sysenter from ring 3 with the trace flag set traps on its first kernel instruction,
          * still on the scratch stack: step no further (NT's KiTrap01 does the same). */
-        TrapFrame->EFlags &= ~EFLAGS_TF;
+        TrapFrame->EFlags &= ~EFLAGS_TRAP_MASK;
         return;
     }
     if (vector == VECTOR_NMI)

@@ -229,6 +229,8 @@ NTSTATUS KeDelayExecutionThread(KPROCESSOR_MODE WaitMode, bool Alertable, const 
     if (*Interval != 0)
         status = KiWait(NULL, 0, WaitMode, Interval);
     KfLowerIrql(oldIrql);
+    if (*Interval == 0)
+        KeYieldExecution();
     return status;
 }
 

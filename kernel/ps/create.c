@@ -53,11 +53,14 @@ static uint32_t PspWin32Protection(uint32_t Protection)
 /*
  * The image File (Info checked) into the current process: reserved and committed at its base
  * or, if that is taken, anywhere and relocated; headers read-only, sections with their
- * protections. *Base gets where it went.
+ * protections. *Base gets where it went, *Dispatcher the address of its export
+ * KiUserExceptionDispatcher (0 when it has none). The export is looked up before the
+ * protections are set: a section may be no-access, and the kernel reads the image then.
  */
 static NTSTATUS PspMapImage(const uint8_t *File, uint32_t FileSize, const MI_IMAGE_INFO *Info,
-                            uintptr_t *Base)
+                            uintptr_t *Base, uintptr_t *Dispatcher)
 {
+    uint32_t rva;
     uintptr_t base = Info->ImageBase;
     uint8_t *image;
     NTSTATUS status;
@@ -85,6 +88,8 @@ static NTSTATUS PspMapImage(const uint8_t *File, uint32_t FileSize, const MI_IMA
         if (!NT_SUCCESS(status))
             return status;
     }
+    *Dispatcher = NT_SUCCESS(MiLookupImageExport(image, Info, "KiUserExceptionDispatcher", &rva))
+                  ? base + rva : 0;
     PspProtect(base, Info->SizeOfHeaders, PAGE_READONLY);
     for (uint32_t i = 0; i < Info->NumberOfSections; i++) {
         const MI_IMAGE_SECTION *section = &Info->Sections[i];
@@ -243,25 +248,28 @@ static NTSTATUS PspCreateThread(EPROCESS *Process, uintptr_t Start, uintptr_t St
 static NTSTATUS PspCreateStack(const MI_IMAGE_INFO *Info, uintptr_t *Base, uintptr_t *Limit,
                                uintptr_t *Deallocation)
 {
-    uint32_t reserve = Info->SizeOfStackReserve ? Info->SizeOfStackReserve : PSP_DEFAULT_STACK_RESERVE;
-    uint32_t commit = ROUND_TO_PAGES(Info->SizeOfStackCommit ? Info->SizeOfStackCommit
-                                                             : PSP_DEFAULT_STACK_COMMIT);
+    uint64_t reserve = Info->SizeOfStackReserve ? Info->SizeOfStackReserve : PSP_DEFAULT_STACK_RESERVE;
+    uint64_t commit = Info->SizeOfStackCommit ? Info->SizeOfStackCommit : PSP_DEFAULT_STACK_COMMIT;
     uintptr_t bottom = 0, top, guard;
     NTSTATUS status;
 
-    reserve = (reserve + MM_ALLOCATION_GRANULARITY - 1) & ~(MM_ALLOCATION_GRANULARITY - 1);
+    /* Rounded without wrapping: a reserve near 4 GB stays too large, and the allocation
+     * refuses it (STATUS_INVALID_PARAMETER_4, as kernel32's BaseCreateStack would see). */
+    commit = ROUND_UP(commit, PAGE_SIZE);
+    reserve = MIN(ROUND_UP(reserve, MM_ALLOCATION_GRANULARITY),
+                  (uint64_t)UINT32_MAX & ~(uint64_t)(MM_ALLOCATION_GRANULARITY - 1));
     if (commit + 2 * PAGE_SIZE > reserve)
         commit = reserve - 2 * PAGE_SIZE;
-    status = PspAllocate(&bottom, reserve, MEM_RESERVE, PAGE_READWRITE);
+    status = PspAllocate(&bottom, (uint32_t)reserve, MEM_RESERVE, PAGE_READWRITE);
     if (!NT_SUCCESS(status))
         return status;
-    top = bottom + reserve;
-    guard = top - commit - PAGE_SIZE;
-    status = PspAllocate(&guard, commit + PAGE_SIZE, MEM_COMMIT, PAGE_READWRITE);
+    top = bottom + (uint32_t)reserve;
+    guard = top - (uint32_t)commit - PAGE_SIZE;
+    status = PspAllocate(&guard, (uint32_t)commit + PAGE_SIZE, MEM_COMMIT, PAGE_READWRITE);
     if (NT_SUCCESS(status))
         status = PspProtect(guard, PAGE_SIZE, PAGE_READWRITE | PAGE_GUARD);
     *Base = top;
-    *Limit = top - commit;
+    *Limit = top - (uint32_t)commit;
     *Deallocation = bottom;
     return status;
 }
@@ -288,7 +296,7 @@ NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCE
                           EPROCESS **Process, ETHREAD **Thread)
 {
     uintptr_t stackBase = 0, stackLimit = 0, deallocation = 0;
-    uint32_t dtb[2], fileSize = 0, rva;
+    uint32_t dtb[2], fileSize = 0;
     MI_IMAGE_INFO *info = NULL;
     const LOADER_MODULE *module = NULL;
     const uint8_t *file = NULL;
@@ -343,11 +351,8 @@ NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCE
     status = IoCreateConsoleHandle(process->ObjectTable, &console);
     KeStackAttachProcess(&process->Pcb, &apcState);
     if (NT_SUCCESS(status))
-        status = PspMapImage(file, fileSize, info, &process->SectionBaseAddress);
-    if (NT_SUCCESS(status) &&
-        NT_SUCCESS(MiLookupImageExport((void *)process->SectionBaseAddress, info,
-                                       "KiUserExceptionDispatcher", &rva)))
-        process->Pcb.UserExceptionDispatcher = process->SectionBaseAddress + rva;
+        status = PspMapImage(file, fileSize, info, &process->SectionBaseAddress,
+                             &process->Pcb.UserExceptionDispatcher);
     if (NT_SUCCESS(status))
         status = PspCreatePeb(process, info, ImageName, CommandLine ? CommandLine : ImageName,
                               console);

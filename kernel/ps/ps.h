@@ -77,6 +77,7 @@ ETHREAD *PsGetCurrentThread(void);          /* NULL in a system thread */
 EPROCESS *PsLookupProcessById(uint32_t ProcessId);   /* referenced, or NULL */
 __attribute__((noreturn)) void PspExitThread(NTSTATUS ExitStatus);
 void PspTerminateProcess(EPROCESS *Process, NTSTATUS ExitStatus);
+uint32_t PspSystemCallCount(void);          /* services.c */
 
 /* Calls from kernel code to services written for the previous mode (NT's Zw calls). */
 #define PSP_KERNEL_CALL(Call) ({                                         \

@@ -12,6 +12,9 @@
 #define ProcessVmCounters           3
 #define ThreadBasicInformation      0
 #define SystemBasicInformation      0
+#define SystemPerformanceInformation 2
+#define SystemPageFileInformation   18
+#define SystemPoolTagInformation    22
 
 typedef struct _PROCESS_BASIC_INFORMATION {
     NTSTATUS ExitStatus;
@@ -52,12 +55,57 @@ typedef struct _SYSTEM_BASIC_INFORMATION {
     uint8_t NumberOfProcessors;
 } SYSTEM_BASIC_INFORMATION;
 
+/* NT's classic x86 layout (NT 5.x), 0x138 bytes; later fields, added since, are not sent. */
+typedef struct _SYSTEM_PERFORMANCE_INFORMATION {
+    int64_t IdleProcessTime;
+    int64_t IoReadTransferCount, IoWriteTransferCount, IoOtherTransferCount;
+    uint32_t IoReadOperationCount, IoWriteOperationCount, IoOtherOperationCount;
+    uint32_t AvailablePages, CommittedPages, CommitLimit, PeakCommitment;
+    uint32_t PageFaultCount, CopyOnWriteCount, TransitionCount, CacheTransitionCount;
+    uint32_t DemandZeroCount, PageReadCount, PageReadIoCount, CacheReadCount, CacheIoCount;
+    uint32_t DirtyPagesWriteCount, DirtyWriteIoCount, MappedPagesWriteCount, MappedWriteIoCount;
+    uint32_t PagedPoolPages, NonPagedPoolPages;
+    uint32_t PagedPoolAllocs, PagedPoolFrees, NonPagedPoolAllocs, NonPagedPoolFrees;
+    uint32_t FreeSystemPtes, ResidentSystemCodePage, TotalSystemDriverPages, TotalSystemCodePages;
+    uint32_t NonPagedPoolLookasideHits, PagedPoolLookasideHits, AvailablePagedPoolPages;
+    uint32_t ResidentSystemCachePage, ResidentPagedPoolPage, ResidentSystemDriverPage;
+    uint32_t CcCounters[30];            /* CcFastReadNoWait ... CcDataPages: no cache manager */
+    uint32_t ContextSwitches, FirstLevelTbFills, SecondLevelTbFills, SystemCalls;
+} __attribute__((packed, aligned(4))) SYSTEM_PERFORMANCE_INFORMATION;
+
+typedef struct _SYSTEM_POOLTAG_INFORMATION {
+    uint32_t Count;
+    SYSTEM_POOLTAG TagInfo[1];
+} SYSTEM_POOLTAG_INFORMATION;
+
+typedef struct _SYSTEM_PAGEFILE_INFORMATION {
+    uint32_t NextEntryOffset;
+    uint32_t TotalSize, TotalInUse, PeakUsage;
+    NT_UNICODE_STRING PageFileName;
+} SYSTEM_PAGEFILE_INFORMATION;
+
+#define PSP_QUERY_TAG               POOL_TAG('P', 's', 'Q', 'y')
+#define PSP_PAGEFILE_NAME_CHARS     64
+#define PSP_PAGEFILE_ENTRY_SIZE     (sizeof(SYSTEM_PAGEFILE_INFORMATION) + 2 * PSP_PAGEFILE_NAME_CHARS)
+
 _Static_assert(sizeof(PROCESS_BASIC_INFORMATION) == 24, "PROCESS_BASIC_INFORMATION");
 _Static_assert(sizeof(QUOTA_LIMITS) == 32 && offsetof(QUOTA_LIMITS, TimeLimit) == 24,
                "QUOTA_LIMITS is NT's 32 bytes on x86");
 _Static_assert(sizeof(VM_COUNTERS) == 44, "VM_COUNTERS");
 _Static_assert(sizeof(THREAD_BASIC_INFORMATION) == 28, "THREAD_BASIC_INFORMATION");
 _Static_assert(sizeof(SYSTEM_BASIC_INFORMATION) == 44, "SYSTEM_BASIC_INFORMATION");
+_Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, AvailablePages) == 0x2C, "NT's offset");
+_Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, CommittedPages) == 0x30, "NT's offset");
+_Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, CommitLimit) == 0x34, "NT's offset");
+_Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, PeakCommitment) == 0x38, "NT's offset");
+_Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, PageFaultCount) == 0x3C, "NT's offset");
+_Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, PagedPoolPages) == 0x70, "NT's offset");
+_Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, NonPagedPoolPages) == 0x74, "NT's offset");
+_Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, FreeSystemPtes) == 0x88, "NT's offset");
+_Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, ContextSwitches) == 0x128, "NT's offset");
+_Static_assert(sizeof(SYSTEM_PERFORMANCE_INFORMATION) == 0x138, "NT's classic x86 size");
+_Static_assert(offsetof(SYSTEM_POOLTAG_INFORMATION, TagInfo) == 4, "Count, then the tags");
+_Static_assert(sizeof(SYSTEM_PAGEFILE_INFORMATION) == 24, "NT's x86 SYSTEM_PAGEFILE_INFORMATION");
 
 /* Copy Size bytes of Data to the caller's Information (Length checked: exactly NT's rule that
  * the length must equal the structure's for these classes) and *ReturnLength. */
@@ -70,7 +118,7 @@ static NTSTATUS PspReturnInformation(void *Information, uint32_t Length, uint32_
         return STATUS_INFO_LENGTH_MISMATCH;
     status = ExReturnToMode(ExGetPreviousMode(), Information, Data, Size, 4);
     if (NT_SUCCESS(status) && ReturnLength)
-        status = ExReturnToMode(ExGetPreviousMode(), ReturnLength, &Size, 4, 4);
+        status = ExReturnToMode(ExGetPreviousMode(), ReturnLength, &Size, 4, 1);
     return status;
 }
 
@@ -175,26 +223,174 @@ NTSTATUS NtQueryInformationThread(HANDLE ThreadHandle, uint32_t InformationClass
     return status;
 }
 
+/* SystemPerformanceInformation, filled from Mm's counters and the service count. */
+static void PspQueryPerformance(SYSTEM_PERFORMANCE_INFORMATION *Info)
+{
+    MM_SYSTEM_COUNTERS mm;
+
+    MmQuerySystemCounters(&mm);
+    *Info = (SYSTEM_PERFORMANCE_INFORMATION){
+        .AvailablePages = mm.AvailablePages, .CommittedPages = mm.CommittedPages,
+        .CommitLimit = mm.CommitLimit, .PeakCommitment = mm.PeakCommitment,
+        .PageFaultCount = mm.PageFaultCount, .TransitionCount = mm.TransitionCount,
+        .DemandZeroCount = mm.DemandZeroCount, .PageReadCount = mm.PageReadCount,
+        .PageReadIoCount = mm.PageReadIoCount, .DirtyPagesWriteCount = mm.DirtyPagesWriteCount,
+        .DirtyWriteIoCount = mm.DirtyWriteIoCount, .PagedPoolPages = mm.PagedPoolPages,
+        .NonPagedPoolPages = mm.NonPagedPoolPages, .PagedPoolAllocs = mm.PagedPoolAllocs,
+        .PagedPoolFrees = mm.PagedPoolFrees, .NonPagedPoolAllocs = mm.NonPagedPoolAllocs,
+        .NonPagedPoolFrees = mm.NonPagedPoolFrees, .FreeSystemPtes = mm.FreeSystemPtes,
+        .AvailablePagedPoolPages = mm.AvailablePagedPoolPages,
+        .ResidentPagedPoolPage = mm.ResidentPagedPoolPages,
+        .SystemCalls = PspSystemCallCount(),
+    };
+}
+
+/*
+ * SystemPoolTagInformation: Count, then one SYSTEM_POOLTAG per tag. A buffer too small for
+ * them all gets Count and the entries that fit, STATUS_INFO_LENGTH_MISMATCH, and the length
+ * needed in *ReturnLength; one too small for Count gets only the mismatch.
+ */
+static NTSTATUS PspQueryPoolTags(void *Information, uint32_t Length, uint32_t *Needed)
+{
+    const uint32_t header = offsetof(SYSTEM_POOLTAG_INFORMATION, TagInfo);
+    SYSTEM_POOLTAG *tags = NULL;
+    uint32_t count = ExGetPoolTagInfo(NULL, 0), room, fit;
+    NTSTATUS status;
+
+    do {                                /* tags are never removed: the count only grows */
+        if (tags)
+            ExFreePoolWithTag(tags, PSP_QUERY_TAG);
+        room = count + 8;
+        tags = ExAllocatePoolWithTag(NonPagedPool, room * sizeof(*tags), PSP_QUERY_TAG);
+        if (!tags)
+            return STATUS_INSUFFICIENT_RESOURCES;
+        count = ExGetPoolTagInfo(tags, room);
+    } while (count > room);
+    *Needed = header + count * (uint32_t)sizeof(*tags);
+    if (Length < header) {
+        status = STATUS_INFO_LENGTH_MISMATCH;
+    } else {
+        fit = MIN(count, (Length - header) / (uint32_t)sizeof(*tags));
+        status = ExReturnToMode(ExGetPreviousMode(), Information, &count, sizeof(count), 4);
+        if (NT_SUCCESS(status))
+            status = ExReturnToMode(ExGetPreviousMode(), (uint8_t *)Information + header, tags,
+                                    fit * (uint32_t)sizeof(*tags), 4);
+        if (NT_SUCCESS(status) && fit < count)
+            status = STATUS_INFO_LENGTH_MISMATCH;
+    }
+    ExFreePoolWithTag(tags, PSP_QUERY_TAG);
+    return status;
+}
+
+/*
+ * SystemPageFileInformation: one SYSTEM_PAGEFILE_INFORMATION per paging file, each followed
+ * by its name (the whole disk as NT names it, Partition0, and the sector the file starts at),
+ * linked by NextEntryOffset; nothing (length 0) without a paging file. Sizes in pages.
+ */
+static NTSTATUS PspQueryPagingFiles(void *Information, uint32_t Length, uint32_t *Needed)
+{
+    uint8_t *buffer = ExAllocatePoolWithTag(PagedPool, MAX_PAGE_FILES * PSP_PAGEFILE_ENTRY_SIZE,
+                                            PSP_QUERY_TAG);
+    SYSTEM_PAGEFILE_INFORMATION *last = NULL;
+    MM_PAGING_FILE_USAGE usage;
+    uint32_t total = 0;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    if (!buffer)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    for (uint32_t i = 0; i < MAX_PAGE_FILES && MmQueryPagingFile(i, &usage); i++) {
+        SYSTEM_PAGEFILE_INFORMATION *entry = (SYSTEM_PAGEFILE_INFORMATION *)(buffer + total);
+        uint16_t *name = (uint16_t *)(entry + 1);
+        char text[PSP_PAGEFILE_NAME_CHARS];
+        uint32_t chars = (uint32_t)RtlStringPrintf(text, sizeof(text),
+                                                   "\\Device\\Harddisk%u\\Partition0+%llu", usage.Disk,
+                                                   (unsigned long long)usage.StartingLba);
+
+        chars = MIN(chars, (uint32_t)sizeof(text) - 1);
+
+        for (uint32_t c = 0; c <= chars; c++)
+            name[c] = (uint8_t)text[c];
+        *entry = (SYSTEM_PAGEFILE_INFORMATION){
+            .TotalSize = usage.TotalSize, .TotalInUse = usage.TotalInUse,
+            .PeakUsage = usage.PeakUsage,
+            .PageFileName = { .Length = (uint16_t)(chars * 2), .MaximumLength = (uint16_t)(chars * 2 + 2),
+                              .Buffer = (uint32_t)((uintptr_t)Information + total + sizeof(*entry)) },
+        };
+        if (last)
+            last->NextEntryOffset = (uint32_t)((uint8_t *)entry - (uint8_t *)last);
+        last = entry;
+        total += (uint32_t)ROUND_UP(sizeof(*entry) + chars * 2 + 2, 4);
+    }
+    *Needed = total;
+    if (Length < total)
+        status = STATUS_INFO_LENGTH_MISMATCH;
+    else if (total)
+        status = ExReturnToMode(ExGetPreviousMode(), Information, buffer, total, 4);
+    ExFreePoolWithTag(buffer, PSP_QUERY_TAG);
+    return status;
+}
+
+/*
+ * NT's checks in NT's order: the buffer probed (STATUS_ACCESS_VIOLATION,
+ * STATUS_DATATYPE_MISALIGNMENT) and ReturnLength (its range), then the class (STATUS_INVALID_INFO_CLASS), then its length:
+ * exactly the structure's for basic information, at least it for performance information,
+ * what the list needs for pool tags and paging files (STATUS_INFO_LENGTH_MISMATCH, with the
+ * length needed in *ReturnLength for those two).
+ */
 NTSTATUS NtQuerySystemInformation(uint32_t InformationClass, void *Information, uint32_t Length,
                                   uint32_t *ReturnLength)
 {
-    SYSTEM_BASIC_INFORMATION info;
+    SYSTEM_BASIC_INFORMATION basic;
+    SYSTEM_PERFORMANCE_INFORMATION performance;
+    uint32_t needed = 0;
+    NTSTATUS status = STATUS_SUCCESS;
 
-    if (InformationClass != SystemBasicInformation)
+    if (ExGetPreviousMode() == UserMode) {
+        status = ProbeForWrite(Information, Length, 4);
+        if (NT_SUCCESS(status) && ReturnLength)
+            status = ProbeForWrite(ReturnLength, sizeof(*ReturnLength), 1);
+        if (!NT_SUCCESS(status))
+            return status;
+    }
+    switch (InformationClass) {
+    case SystemBasicInformation:
+        /* The highest user address as NT reports it, MmHighestUserAddress (0x7FFEFFFF;
+         * 0xBFFEFFFF under /3GB), not the last address a region may take
+         * (MM_HIGHEST_VAD_ADDRESS, 64 KB lower). */
+        basic = (SYSTEM_BASIC_INFORMATION){
+            .TimerResolution = 100000, .PageSize = PAGE_SIZE,
+            .NumberOfPhysicalPages = MmNumberOfPhysicalPagesForUser(),
+            .LowestPhysicalPageNumber = 1,
+            .HighestPhysicalPageNumber = MmHighestPhysicalPageForUser(),
+            .AllocationGranularity = MM_ALLOCATION_GRANULARITY,
+            .MinimumUserModeAddress = MM_LOWEST_USER_ADDRESS,
+            .MaximumUserModeAddress = MmHighestUserAddress, .ActiveProcessorsAffinityMask = 1,
+            .NumberOfProcessors = 1,
+        };
+        return PspReturnInformation(Information, Length, ReturnLength, &basic, sizeof(basic));
+    case SystemPerformanceInformation:
+        if (Length < sizeof(performance))
+            return STATUS_INFO_LENGTH_MISMATCH;
+        PspQueryPerformance(&performance);
+        return PspReturnInformation(Information, sizeof(performance), ReturnLength,
+                                    &performance, sizeof(performance));
+    case SystemPageFileInformation:
+        status = PspQueryPagingFiles(Information, Length, &needed);
+        break;
+    case SystemPoolTagInformation:
+        status = PspQueryPoolTags(Information, Length, &needed);
+        break;
+    default:
         return STATUS_INVALID_INFO_CLASS;
-    /* The highest user address as NT reports it, MmHighestUserAddress (0x7FFEFFFF; 0xBFFEFFFF
-     * under /3GB), not the last address a region may take (MM_HIGHEST_VAD_ADDRESS, 64 KB lower). */
-    info = (SYSTEM_BASIC_INFORMATION){
-        .TimerResolution = 100000, .PageSize = PAGE_SIZE,
-        .NumberOfPhysicalPages = MmNumberOfPhysicalPagesForUser(),
-        .LowestPhysicalPageNumber = 1,
-        .HighestPhysicalPageNumber = MmHighestPhysicalPageForUser(),
-        .AllocationGranularity = MM_ALLOCATION_GRANULARITY,
-        .MinimumUserModeAddress = MM_LOWEST_USER_ADDRESS,
-        .MaximumUserModeAddress = MmHighestUserAddress, .ActiveProcessorsAffinityMask = 1,
-        .NumberOfProcessors = 1,
-    };
-    return PspReturnInformation(Information, Length, ReturnLength, &info, sizeof(info));
+    }
+    if ((NT_SUCCESS(status) || status == STATUS_INFO_LENGTH_MISMATCH) && ReturnLength) {
+        NTSTATUS returned = ExReturnToMode(ExGetPreviousMode(), ReturnLength, &needed,
+                                           sizeof(needed), 1);
+
+        if (!NT_SUCCESS(returned))
+            status = returned;
+    }
+    return status;
 }
 
 /* The dispatcher object behind a handle to a process or a thread (both begin with one). */
@@ -302,10 +498,7 @@ NTSTATUS NtDelayExecution(bool Alertable, const int64_t *Interval)
 
 NTSTATUS NtYieldExecution(void)
 {
-    int64_t zero = -1;
-
-    KeDelayExecutionThread(KernelMode, false, &zero);
-    return STATUS_SUCCESS;
+    return KeYieldExecution() ? STATUS_SUCCESS : STATUS_NO_YIELD_PERFORMED;
 }
 
 NTSTATUS NtQueryPerformanceCounter(int64_t *Counter, int64_t *Frequency)

@@ -38,6 +38,16 @@ static const uint8_t PspArgumentTable[] = { NT_SERVICES };
 
 uint32_t PspServiceCount[ARRAYSIZE(PspServiceTable)];
 
+/* The system calls made so far (SYSTEM_PERFORMANCE_INFORMATION's SystemCalls). */
+uint32_t PspSystemCallCount(void)
+{
+    uint32_t total = 0;
+
+    for (uint32_t i = 0; i < ARRAYSIZE(PspServiceCount); i++)
+        total += PspServiceCount[i];
+    return total;
+}
+
 void PspInitializeServiceTable(void)
 {
     if (!KeAddSystemServiceTable(PspServiceTable, PspServiceCount, ARRAYSIZE(PspServiceTable),

@@ -258,6 +258,40 @@ static void TestTypesAndTags(void)
        "tags beyond the table's 511 entries go to the overflow entry ('Ovfl')");
 }
 
+/* ExGetPoolTagInfo (NtQuerySystemInformation's SystemPoolTagInformation): every tag used, with
+ * its counts and bytes; as many as fit copied, the total returned. */
+static void TestPoolTagInfo(void)
+{
+    SYSTEM_POOLTAG tags[8], *test = NULL;
+    void *paged, *nonpaged;
+    uint32_t count;
+
+    ResetPool();
+    is_int(ExGetPoolTagInfo(NULL, 0), 0, "no tag before the first allocation");
+    paged = ExAllocatePoolWithTag(PagedPool, 40, TEST_TAG);
+    nonpaged = ExAllocatePoolWithTag(NonPagedPool, 100, TEST_TAG);
+    ExFreePool(ExAllocatePoolWithTag(NonPagedPool, 8, OTHER_TAG));
+    count = ExGetPoolTagInfo(tags, 8);
+    is_int(count, 2, "two tags used, two reported");
+    is_int(ExGetPoolTagInfo(tags, 1), 2, "a buffer for one still learns of both");
+    count = ExGetPoolTagInfo(tags, 8);
+    for (uint32_t i = 0; i < count; i++)
+        if (tags[i].TagUlong == TEST_TAG)
+            test = &tags[i];
+    ok(test && test->PagedAllocs == 1 && test->PagedFrees == 0 && test->PagedUsed == 48 &&
+       test->NonPagedAllocs == 1 && test->NonPagedFrees == 0 && test->NonPagedUsed == 112,
+       "a tag's allocations, frees and bytes in each pool (headers included)");
+    ExFreePool(paged);
+    ExFreePool(nonpaged);
+    count = ExGetPoolTagInfo(tags, 8);
+    test = NULL;
+    for (uint32_t i = 0; i < count; i++)
+        if (tags[i].TagUlong == TEST_TAG)
+            test = &tags[i];
+    ok(test && test->PagedFrees == 1 && test->NonPagedFrees == 1 && test->PagedUsed == 0 &&
+       test->NonPagedUsed == 0, "freed: the bytes back to 0, the tag still listed");
+}
+
 /* Freeing checks the block itself and its neighbours; allocating checks the list links. */
 static void TestHeaderChecks(void)
 {
@@ -546,6 +580,7 @@ int main(void)
     TestBigTableFull();
     TestRequestsThatFail();
     TestTypesAndTags();
+    TestPoolTagInfo();
     TestHeaderChecks();
     TestHeaderSizes();
     TestBadCallers();

@@ -21,6 +21,20 @@ DWORD WINAPI GetCurrentProcessId(void)
     return (DWORD)(ULONG_PTR)NtCurrentTeb()->ClientId.UniqueProcess;
 }
 
+/* 0 (and the last error) when the handle lacks PROCESS_QUERY_INFORMATION. */
+DWORD WINAPI GetProcessId(HANDLE Process)
+{
+    PROCESS_BASIC_INFORMATION information;
+    NTSTATUS status = NtQueryInformationProcess(Process, ProcessBasicInformation, &information,
+                                                sizeof(information), NULL);
+
+    if (!NT_SUCCESS(status)) {
+        BaseSetLastNtError(status);
+        return 0;
+    }
+    return (DWORD)information.UniqueProcessId;
+}
+
 VOID WINAPI ExitProcess(UINT ExitCode)
 {
     for (;;)

@@ -67,7 +67,9 @@ static void TestTickCount(void)
     QueryPerformanceCounter(&after);
     ticks = GetTickCount64() - start;
     counted = (after.QuadPart - before.QuadPart) * 1000 / frequency.QuadPart;
-    KT_EXPECT(ticks + 30 >= counted && ticks <= counted + 30);
+    /* The multiplier above pins the conversion; this catches a clock running at the wrong
+     * rate, with room for the ticks a loaded host can make the emulator late with. */
+    KT_EXPECT(ticks * 4 >= counted * 3 && ticks * 4 <= counted * 5);
 }
 
 static void TestDelayAtOnce(void)
