@@ -8,6 +8,8 @@
 #   vmwatch  write watch: exact page lists after writes, resets, trims and replacement; statuses
 #            (its paged-out case is skipped here, without a paging file: tests/vmwatch.t runs it)
 #   syscall  sysenter and int 0x2E give the same statuses; the shared page's trampolines
+#   section  sections of the paging file: statuses, query fields, views shared in one process
+#            and with a child, copy-on-write, SEC_RESERVE, protection, names
 #   vmmisc   write watch, lock, placement, system information, commit charge, process memory
 #   vmlock   locking pages (statuses, the working-set minimum, surviving memory pressure),
 #            tokens and SeLockMemoryPrivilege, reading and writing a child process's memory

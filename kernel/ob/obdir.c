@@ -270,13 +270,15 @@ NTSTATUS ObpInsertObjectName(OBJECT_HEADER *Header, const OBP_CREATE_INFO *Info,
         if (found)
             ObDereferenceObject(found);
     } else if (NT_SUCCESS(status)) {
+        uint32_t bucket = ObpHashName(last);
+
         /* The name information keeps the last component only, as NT's does. */
         memmove((void *)(uintptr_t)nameInfo->Name.Buffer, last.Buffer,
                 last.Count * sizeof(uint16_t));
         nameInfo->Name.Length = (uint16_t)(last.Count * sizeof(uint16_t));
         entry->Object = &Header->Body;
-        entry->ChainLink = directory->HashBuckets[ObpHashName(last)];
-        directory->HashBuckets[ObpHashName(last)] = entry;
+        entry->ChainLink = directory->HashBuckets[bucket];
+        directory->HashBuckets[bucket] = entry;
         nameInfo->Directory = (struct _OBJECT_DIRECTORY *)directory;
         entry = NULL;
     }
