@@ -8,11 +8,11 @@
 #   vmwatch  write watch: exact page lists after writes, resets, trims and replacement; statuses
 #            (its paged-out case is skipped here, without a paging file: tests/vmwatch.t runs it)
 #   syscall  sysenter and int 0x2E give the same statuses; the shared page's trampolines
-#   section  sections of the paging file: statuses, query fields, views shared in one process
-#            and with a child, copy-on-write, SEC_RESERVE, protection, names
 #   vmmisc   write watch, lock, placement, system information, commit charge, process memory
 #   vmlock   locking pages (statuses, the working-set minimum, surviving memory pressure),
 #            tokens and SeLockMemoryPrivilege, reading and writing a child process's memory
+#   section  sections of the paging file: statuses, query fields, views shared in one process
+#            and with a child, copy-on-write, SEC_RESERVE, protection, names
 # and then syscall and vmbasic once more on a processor without sysenter (CPUID SEP clear):
 # the stubs go through int 0x2E.
 use strict;
@@ -22,7 +22,7 @@ use Test::More;
 use Mm386;
 
 my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 16,
-             syscall => 3, vmlock => 6, vmmisc => 7);
+             syscall => 3, vmlock => 6, vmmisc => 7, section => 12);
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 for my $program (sort keys %cases) {
