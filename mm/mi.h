@@ -600,6 +600,8 @@ static inline MMPTE *MiGetProtoPteAddress(const MMVAD *Vad, uintptr_t Va)
  * serialised by MmSectionCommitMutex.
  */
 extern MM_SECTION_CALLOUTS MiSectionCallouts;
+extern LIST_ENTRY MiControlAreaList;        /* MI_PAGEFILE_CONTROL_AREA.Links */
+extern KSPIN_LOCK MiControlAreaListLock;
 NTSTATUS MiProbeForWriteHandle(void **Handle);
 extern FAST_MUTEX MmSectionCommitMutex;
 void MiAddMappedView(CONTROL_AREA *ControlArea);

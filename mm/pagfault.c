@@ -629,7 +629,6 @@ NTSTATUS MiResolveProtoPteFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t 
 
         UserPte->u.Long = private.u.Long;
         fault.UserPte = NULL;
-        process->NumberOfPrivatePages++;
         return MiResolveDemandZeroFault(&fault, UserPte, private);
     }
     if (contents.u.Soft.Transition)

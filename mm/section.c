@@ -30,6 +30,8 @@
 #define MM_SECTION_BAD_PROTECTION   (PAGE_NOCACHE | PAGE_WRITECOMBINE | PAGE_GUARD | PAGE_NOACCESS)
 
 MM_SECTION_CALLOUTS MiSectionCallouts;
+LIST_ENTRY MiControlAreaList = { &MiControlAreaList, &MiControlAreaList };
+KSPIN_LOCK MiControlAreaListLock;
 FAST_MUTEX MmSectionCommitMutex;
 uint32_t MmSharedCommit;
 volatile uint32_t MiSegmentCount;
@@ -93,6 +95,7 @@ static NTSTATUS MiCreatePagingFileMap(uint32_t Pages, uint32_t Protection, uint3
     MI_PAGEFILE_CONTROL_AREA *area;
     SEGMENT *segment;
     MMPTE fill = { .u.Long = 0 };
+    KIRQL oldIrql;
 
     if (Pages > (UINT32_MAX - sizeof(SEGMENT)) / sizeof(MMPTE))
         return STATUS_SECTION_TOO_BIG;
@@ -135,6 +138,9 @@ static NTSTATUS MiCreatePagingFileMap(uint32_t Pages, uint32_t Protection, uint3
     area->Subsection.SubsectionBase = segment->ThePtes;
     area->Subsection.PtesInSubsection = Pages;
     InitializeListHead(&area->ControlArea.DereferenceList);
+    KeAcquireSpinLock(&MiControlAreaListLock, &oldIrql);
+    InsertTailList(&MiControlAreaList, &area->Links);
+    KeReleaseSpinLock(&MiControlAreaListLock, oldIrql);
     if (Attributes & SEC_COMMIT)
         __atomic_add_fetch(&MmSharedCommit, Pages, __ATOMIC_SEQ_CST);
     __atomic_add_fetch(&MiSegmentCount, 1, __ATOMIC_SEQ_CST);
@@ -185,16 +191,20 @@ static void MiDeletePrototypePte(MMPTE *Proto, void *Context)
 static void MiSegmentDelete(SEGMENT *Segment)
 {
     CONTROL_AREA *area = Segment->ControlArea;
+    MI_PAGEFILE_CONTROL_AREA *block = CONTAINING_RECORD(area, MI_PAGEFILE_CONTROL_AREA, ControlArea);
     uint32_t committed = Segment->NumberOfCommittedPages;
+    KIRQL oldIrql;
 
+    KeAcquireSpinLock(&MiControlAreaListLock, &oldIrql);
+    RemoveEntryList(&block->Links);
+    KeReleaseSpinLock(&MiControlAreaListLock, oldIrql);
     MiForEachPrototypePte(Segment->ThePtes, &Segment->ThePtes[Segment->TotalNumberOfPtes - 1],
                           MiDeletePrototypePte, NULL);
     MiReturnCommitment(committed);
     __atomic_sub_fetch(&MmSharedCommit, committed, __ATOMIC_SEQ_CST);
     __atomic_sub_fetch(&MiSegmentCount, 1, __ATOMIC_SEQ_CST);
     ExFreePoolWithTag(Segment, MI_SEGMENT_TAG);
-    ExFreePoolWithTag(CONTAINING_RECORD(area, MI_PAGEFILE_CONTROL_AREA, ControlArea),
-                      MI_CONTROL_AREA_TAG);
+    ExFreePoolWithTag(block, MI_CONTROL_AREA_TAG);
 }
 
 /* Drop one of Count's references (a section object's, or a view's), deleting the segment when

@@ -189,10 +189,12 @@ typedef struct _SECTION_BASIC_INFORMATION {
 
 _Static_assert(sizeof(SECTION_BASIC_INFORMATION) == 16, "SECTION_BASIC_INFORMATION");
 
-/* The control area that follows a page-file segment's in its allocation. */
+/* A page-file segment's control area, its one subsection right after it as NT has them, and
+ * mm386's link on MiControlAreaList (section.c), where the debugger's !ca finds them. */
 typedef struct _MI_PAGEFILE_CONTROL_AREA {
     CONTROL_AREA ControlArea;
     SUBSECTION Subsection;
+    LIST_ENTRY Links;
 } MI_PAGEFILE_CONTROL_AREA;
 
 #endif

@@ -72,7 +72,6 @@ NTSTATUS MiCopyOnWrite(MMPROCESS *Process, uintptr_t VirtualAddress, MMPTE *Poin
     MI_FLUSH_SINGLE_TB(VirtualAddress);
     MiDecrementShareCount(old.u.Hard.PageFrameNumber);
     UNLOCK_PFN(oldIrql);
-    Process->NumberOfPrivatePages++;
     MmInfoCounters.CopyOnWriteCount++;
     return STATUS_PAGE_FAULT_COPY_ON_WRITE;
 }

@@ -72,6 +72,8 @@ static const KD_COMMAND KdCommands[] = {
     { "!memusage", "", "pages per list and state, and per region in use", KdCommandMemUsage },
     { "!sysptes", "[1]", "system PTEs: totals, free clusters (1: each one)", KdCommandSysPtes },
     { "!vm", "", "page lists, commitment, working set, paging files, faults", KdCommandVm },
+    { "!ca", "[<control area>]", "sections' control areas (one: its segment and prototypes)",
+      KdCommandControlArea },
     { "!empty", "ws|modified|standby|all", "empty memory to the lists and paging files",
       KdCommandEmpty },
     { "!pool", "<address>", "list the pool page holding an address, block by block",

@@ -102,6 +102,7 @@ void KdCommandPoolFree(int Argc, char **Argv);
 uint32_t KdDescribePte(uint32_t Pte, char (*Lines)[KD_PTE_LINE_SIZE]);
 void KdCommandPte(int Argc, char **Argv);
 void KdCommandVm(int Argc, char **Argv);
+void KdCommandControlArea(int Argc, char **Argv);          /* kdsection.c: !ca */
 void KdCommandEmpty(int Argc, char **Argv);
 
 /* kdpfn.c: the PFN database (!pfn, !memusage); kdsysptes.c: !sysptes; kdpoolfind.c: !poolfind. */
