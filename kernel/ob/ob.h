@@ -303,7 +303,8 @@ NTSTATUS ObInsertObject(void *Object, ACCESS_MASK DesiredAccess, uint32_t Handle
  * STATUS_OBJECT_TYPE_MISMATCH), one not starting with a backslash
  * STATUS_OBJECT_PATH_SYNTAX_BAD, an empty last component STATUS_OBJECT_NAME_INVALID; a
  * RootDirectory handle is STATUS_INVALID_HANDLE or STATUS_OBJECT_TYPE_MISMATCH (no directory
- * handles are ever given out).
+ * handles are ever given out). OBJ_PERMANENT keeps the name without handles; from user mode
+ * it needs SeCreatePermanentPrivilege, which no token holds: STATUS_PRIVILEGE_NOT_HELD.
  */
 
 /* ObInsertObject for an object the caller keeps its reference to: the handle takes its own. */

@@ -198,6 +198,7 @@ NTSTATUS ObpCaptureObjectAttributes(KPROCESSOR_MODE Mode, const OBJECT_ATTRIBUTE
     if (attributes.Length != sizeof(attributes) || (attributes.Attributes & ~OBJ_VALID_ATTRIBUTES))
         return STATUS_INVALID_PARAMETER;
     Info->Attributes = attributes.Attributes & ~(Mode == UserMode ? (uint32_t)OBJ_KERNEL_HANDLE : 0u);
+    Info->ProbeMode = Mode;
     Info->RootDirectory = attributes.RootDirectory;
     if (!attributes.ObjectName)
         return attributes.RootDirectory ? STATUS_OBJECT_NAME_INVALID : STATUS_SUCCESS;
@@ -251,7 +252,10 @@ NTSTATUS ObpInsertObjectName(OBJECT_HEADER *Header, const OBP_CREATE_INFO *Info,
 
     *Existing = NULL;
     if (Info->RootDirectory)
-        return ObpCheckRootDirectory(Info->RootDirectory, KernelMode);
+        return ObpCheckRootDirectory(Info->RootDirectory, Info->ProbeMode);
+    /* NT's SeCreatePermanentPrivilege, which no token holds here. */
+    if ((Info->Attributes & OBJ_PERMANENT) && Info->ProbeMode == UserMode)
+        return STATUS_PRIVILEGE_NOT_HELD;
     entry = ExAllocatePoolWithTag(PagedPool, sizeof(*entry), OB_DIRECTORY_ENTRY_TAG);
     if (!entry)
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -280,6 +284,8 @@ NTSTATUS ObpInsertObjectName(OBJECT_HEADER *Header, const OBP_CREATE_INFO *Info,
         entry->ChainLink = directory->HashBuckets[bucket];
         directory->HashBuckets[bucket] = entry;
         nameInfo->Directory = (struct _OBJECT_DIRECTORY *)directory;
+        if (Info->Attributes & OBJ_PERMANENT)
+            Header->Flags |= OB_FLAG_PERMANENT_OBJECT;
         entry = NULL;
     }
     ExReleaseFastMutex(&ObpDirectoryLock);

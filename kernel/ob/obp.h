@@ -51,6 +51,7 @@ NTSTATUS ObpInsertHandle(HANDLE_TABLE *Table, bool KernelHandle, OBJECT_HEADER *
  */
 typedef struct _OBP_CREATE_INFO {
     uint32_t Attributes;                /* OBJ_* */
+    KPROCESSOR_MODE ProbeMode;          /* whose handles and privileges they are */
     HANDLE RootDirectory;
     NT_UNICODE_STRING Name;             /* while capturing: the name, copied to paged pool */
 } OBP_CREATE_INFO;

@@ -277,6 +277,9 @@ static void TestCreateStatuses(void)
                      Named(&name, "\\BaseNamedObjects", 0)), STATUS_OBJECT_NAME_COLLISION);
     KT_STATUS(Create(&section, PAGE, PAGE_READWRITE, SEC_COMMIT,
                      Named(&name, "\\BaseNamedObjects", OBJ_OPENIF)), STATUS_OBJECT_TYPE_MISMATCH);
+    KT_STATUS(Create(&section, PAGE, PAGE_READWRITE, SEC_COMMIT,
+                     Named(&name, "\\BaseNamedObjects\\section.create", OBJ_PERMANENT)),
+              STATUS_PRIVILEGE_NOT_HELD);
     name.Attributes.RootDirectory = (HANDLE)0x12340;
     KT_STATUS(Create(&section, PAGE, PAGE_READWRITE, SEC_COMMIT, &name.Attributes),
               STATUS_INVALID_HANDLE);
