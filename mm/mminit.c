@@ -374,7 +374,7 @@ static void MiInitializeSharedUserData(void)
     MmSharedUserDataFrame = MxGetNextPage();
     MiMapBootPage(MM_SHARED_USER_DATA_KERNEL_VA, MmSharedUserDataFrame);
     RtlZeroMemory((void *)data, PAGE_SIZE);
-    data->TickCountMultiplier = (1000u << 24) / HAL_CLOCK_HZ;   /* ms = (ticks * m) >> 24 */
+    data->TickCountMultiplier = (uint32_t)((1000ull << 24) / HAL_CLOCK_HZ);  /* ms = (ticks * m) >> 24 */
     data->ImageNumberLow = data->ImageNumberHigh = 0x14C;
     data->NtMajorVersion = 5;
     data->NtMinorVersion = 2;

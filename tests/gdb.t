@@ -1,6 +1,7 @@
 #!/usr/bin/perl
 # gdb through QEMU's stub: a breakpoint on MmAccessFault is hit from KiTrap0E, and the
-# project's helpers decode PTEs, name NTSTATUS values and report the bugcheck; then
+# project's helpers decode PTEs, name NTSTATUS values and report the bugcheck; with a program
+# running, they list the processes, walk its VAD tree and decode its pages' PFN entries; then
 # tools/debug (make debug) as a user drives it: Ctrl-C to the terminal's process group
 # interrupts the guest and QEMU survives, the kd> prompt answers on its socket while gdb is
 # attached, and a STOP stops in gdb.
@@ -25,26 +26,35 @@ close($probe);
 sub run_gdb {
     my ($extra, $offset, @commands) = @_;
     my ($kernel) = map { /^file (\S+)$/ ? $1 : () } @commands;
+    my @symbols = $offset ? ('exec-file build/mm386.elf', "symbol-file -o $offset build/mm386.elf")
+        : $kernel ? () : ('file build/mm386.elf');
+    return gdb_session(['--kernel', "$TOP/" . ($kernel // 'build/mm386.elf'), '--',
+                        "$extra crash=nonpaged"], \@symbols, \@commands);
+}
+
+# tools/boot with the stub and Boot (its arguments); gdb loads Symbols, attaches and runs
+# Commands. Returns what gdb printed; the console goes to build/gdb-scenario-console.log.
+sub gdb_session {
+    my ($boot, $symbols, $commands) = @_;
     my $pid = fork() // die;
     if ($pid == 0) {
         open(STDOUT, '>', "$TOP/build/gdb-scenario-console.log") or die;
         open(STDERR, '>&', STDOUT) or die;
         open(STDIN, '<', '/dev/null') or die;
-        exec("$TOP/tools/boot", '--gdb', $port, '--timeout', 120,
-            '--kernel', "$TOP/" . ($kernel // 'build/mm386.elf'), '--', "$extra crash=nonpaged");
+        exec("$TOP/tools/boot", '--gdb', $port, '--timeout', 120, @$boot);
     }
-    my @symbols = $offset ? ('exec-file build/mm386.elf', "symbol-file -o $offset build/mm386.elf")
-        : $kernel ? () : ('file build/mm386.elf');
     my $gdb = join(' ', 'gdb -batch -nx', "-x $TOP/tools/gdb/mm386.gdb",
-        map({ "-ex '$_'" } @symbols, "target remote 127.0.0.1:$port", @commands), '2>&1');
+        map({ "-ex '$_'" } @$symbols, "target remote 127.0.0.1:$port", @$commands), '2>&1');
     my $output = `cd $TOP && timeout 120 $gdb`;
     waitpid($pid, 0);
     return $output;
 }
 
+# The breakpoint on MmAccessFault waits for crash=nonpaged's address: paged pool faults first
+# (the object namespace is made in it).
 my $output = run_gdb('', 0, 'break PsCreateSystemThread', 'continue', 'finish', 'ntstatus 0xc0000005',
-    'delete 2', 'break MmAccessFault', 'continue', 'bt', 'pte 0xffbff000', 'pte KiImageBase',
-    'bugcheck', 'continue', 'bugcheck', 'bt 3', 'kill');
+    'delete 2', 'break MmAccessFault if VirtualAddress == (void *)0xffbff000', 'continue', 'bt',
+    'pte 0xffbff000', 'pte KiImageBase', 'bugcheck', 'continue', 'bugcheck', 'bt 3', 'kill');
 
 like($output, qr/^mm386: a STOP stops at breakpoint 1 \(HalExitToHost/m,
     'loading the symbols sets the breakpoint on the bugcheck path');
@@ -86,6 +96,47 @@ like($output, qr/^\$2 = 0xc0000000$/m, '3gb: MmSystemRangeStart reads 0xc0000000
 like($output, qr/PDE at C0300E00\s+PTE at C0380400/, '3gb: pte finds the image at 0xe0100000');
 unlike($output, qr/warning/i, '3gb: no warnings');
 
+# A process: run= the waiter program (tests/programs/waiter.c), stopped in its first Sleep
+# (NtDelayExecution, in its own address space). process lists it as the prompt's !process 0 0
+# does, vad walks its tree, pfn decodes its directory's entry and its image page's; each
+# checked against what gdb reads of the structures and registers directly.
+{
+    my $program = "$TOP/build/programs/waiter.exe";
+    system("mkdir -p $TOP/build/programs && $TOP/tools/mkexe $program "
+           . "$TOP/tests/programs/waiter.c >/dev/null") == 0 or die "tools/mkexe waiter.exe failed\n";
+    $output = gdb_session(['--mem', 32, '--exe', $program, '--', 'run=waiter.exe'],
+        ['file build/mm386.elf'],
+        ['break NtDelayExecution', 'continue', 'process', 'vad', 'p/x $cr3',
+         'p/x (unsigned int)KiCurrentThread->ApcState.Process',
+         'p ((EPROCESS *)KiCurrentThread->ApcState.Process)->UniqueProcessId',
+         'p ((EPROCESS *)KiCurrentThread->ApcState.Process)->Mm.AddressSpace.VadRoot.NumberGenericTableElements',
+         'pfn $cr3 >> 12', 'pfn *(unsigned int *)0xC0001000 >> 12', 'vad &KeInitialSystemProcess',
+         'vad 0x1234', 'pfn 0xfffff', 'kill']);
+    my ($cr3, $eprocess, $cid, $count) = $output =~
+        /^\$1 = (0x[0-9a-f]+)\n\$2 = 0x([0-9a-f]+)\n\$3 = (\d+)\n\$4 = (\d+)$/m;
+    ok(defined $count, "process: stopped in the program's NtDelayExecution (EPROCESS "
+        . ($eprocess // '?') . ", Cid " . ($cid // '?') . ")") or diag($output);
+    $cr3 = hex($cr3 // 0);
+    like($output, qr/^\*\*\*\* NT ACTIVE PROCESS DUMP \*\*\*\*\nPROCESS [0-9a-f]{8}  SessionId: none  Cid: 0004    Peb: 00000000  ParentCid: 0000\n    DirBase: [0-9a-f]{8}  ObjectTable: [0-9a-f]{8}  HandleCount: \d+\.\n    Image: System$/m,
+        'process: the System process first');
+    like($output, qr/^PROCESS \Q${\ ($eprocess \/\/ '?')}\E  SessionId: none  Cid: ${\ sprintf('%04x', $cid \/\/ 0)}    Peb: 7ffdf000  ParentCid: 0000\n    DirBase: ${\ sprintf('%08x', $cr3)}  ObjectTable: [0-9a-f]{8}  HandleCount: [1-9]\d*\.\n    Image: waiter\.exe$/m,
+        'process: the program, its Cid, its PEB, and the CR3 it runs with as DirBase');
+    my @vads = $output =~ /^([0-9a-f]{8}) \( ?\d+\) +[0-9a-f]+ +[0-9a-f]+ +\d+ (?:Private|Mapped) /mg;
+    is(scalar(@vads), $count // -1, 'vad: as many VADs as the tree counts');
+    my $last = sprintf('%x', 0x400 + image_pages($program) - 1);
+    like($output, qr/^[0-9a-f]{8} \( ?\d+\) +400 +$last +\d+ Private +READWRITE$/m,
+        "vad: the image at VPN 400 to $last (its SizeOfImage)");
+    like($output, qr/^Total VADs: +${\ ($count \/\/ '?')}  average level: +\d+  maximum depth: \d+$/m,
+        'vad: the totals line');
+    like($output, qr/^    PFN ${\ sprintf('%08X', $cr3 >> 12)} at address [0-9A-F]{8}\n    flink +[0-9A-F]{8}  blink \/ share count [0-9A-F]{8}  pteaddress C0300C00\n.*\n    restore pte [0-9A-F]{8}  containing page +${\ sprintf('%06X', $cr3 >> 12)}  Active /m,
+        'pfn of the directory: its PTE is its own PDE[0x300], it contains itself, active');
+    like($output, qr/^    PFN [0-9A-F]{8} at address [0-9A-F]{8}\n    flink +[0-9A-F]{8}  blink \/ share count [0-9A-F]{8}  pteaddress C0001000\n.*\n    restore pte [0-9A-F]{8}  containing page +[0-9A-F]{6}  Active /m,
+        'pfn of the image\'s first page: its PTE at C0001000, active');
+    like($output, qr/^vad: the System process has no VADs$/m, 'vad of the System process');
+    like($output, qr/^vad: 00001234 is not a process/m, 'vad of something that is no process');
+    like($output, qr/^pfn: page fffff is past the PFN database/m, 'pfn past the database');
+}
+
 # make O=0: the same image unoptimised (build/O0), for gdb: a bugcheck's arguments are all there.
 {
     system("cd $TOP && make -s --no-print-directory O=0 all >/dev/null 2>&1") == 0
@@ -122,6 +173,15 @@ unlike($output, qr/warning/i, '3gb: no warnings');
         'bugcheck reads the STOP');
     like($rest, qr/^#1\s+.*KeBugCheckEx .*\n(.*\n)*#\d+\s+.*KdCrashManual /m, 'bt shows the crash');
     ok(!-e "$TOP/build/debug-com1.sock", 'quitting gdb ended QEMU (the socket is gone)');
+}
+
+# The pages of a PE32 image's SizeOfImage (optional header offset 56).
+sub image_pages {
+    my ($path) = @_;
+    open(my $in, '<:raw', $path) or die "$path: $!";
+    my $image = do { local $/; <$in> };
+    my $pe = unpack('V', substr($image, 0x3C, 4));
+    return int((unpack('V', substr($image, $pe + 24 + 56, 4)) + 4095) / 4096);
 }
 
 done_testing();

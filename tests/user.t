@@ -8,6 +8,7 @@
 #   vmwatch  write watch: exact page lists after writes, resets, trims and replacement; statuses
 #            (its paged-out case is skipped here, without a paging file: tests/vmwatch.t runs it)
 #   syscall  sysenter and int 0x2E give the same statuses; the shared page's trampolines
+#   waits    Sleep(INFINITE), timed waits, GetTickCount against the processor's clock
 #   vmmisc   write watch, lock, placement, system information, commit charge, process memory
 #   vmlock   locking pages (statuses, the working-set minimum, surviving memory pressure),
 #            tokens and SeLockMemoryPrivilege, reading and writing a child process's memory
@@ -22,7 +23,7 @@ use Test::More;
 use Mm386;
 
 my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 16,
-             syscall => 3, vmlock => 6, vmmisc => 7, section => 12);
+             syscall => 3, vmlock => 6, vmmisc => 7, waits => 4, section => 12);
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 for my $program (sort keys %cases) {

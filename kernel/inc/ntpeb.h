@@ -157,6 +157,7 @@ _Static_assert(__builtin_offsetof(NT_TEB, Self) == 0x18 &&
                __builtin_offsetof(NT_TEB, LastStatusValue) == 0xBF4 &&
                __builtin_offsetof(NT_TEB, DeallocationStack) == 0xE0C &&
                __builtin_offsetof(NT_TEB, GuaranteedStackBytes) == 0xF78, "TEB offsets");
+_Static_assert((1000ull << 24) / 100 == 0x0A000000, "NT's TickCountMultiplier for a 10 ms tick");
 _Static_assert(__builtin_offsetof(NT_KUSER_SHARED_DATA, SystemTime) == 0x14 &&
                __builtin_offsetof(NT_KUSER_SHARED_DATA, NtMajorVersion) == 0x26C &&
                __builtin_offsetof(NT_KUSER_SHARED_DATA, NumberOfPhysicalPages) == 0x2E8 &&

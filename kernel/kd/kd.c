@@ -4,6 +4,7 @@
  * by ;, and $$ comments (to the next ;), so a line from the README pastes whole; command names
  * match in any case, as WinDbg's. Unknown commands are reported; a line too long for the
  * buffer or with a command of too many words is refused whole, never run cut short or in part.
+ * A command that reads memory runs in the implicit process's address space (.process).
  */
 #include "kernel/kd/kd.h"
 #include "hal/hal.h"
@@ -40,52 +41,64 @@ static void KdCommandPowerOff(int Argc, char **Argv)
 }
 
 static const KD_COMMAND KdCommands[] = {
-    { "help", "", "list the commands", KdCommandHelp },
-    { "test", "<glob>", "run the self-tests whose names match", KdCommandTest },
+    { "help", "", "list the commands", KdCommandHelp, 0 },
+    { "test", "<glob>", "run the self-tests whose names match", KdCommandTest, 0 },
     { "db", "[<address>] [L <n>]", "display n bytes (default 0x80) and their ASCII",
-      KdCommandDisplayBytes },
-    { "dw", "[<address>] [L <n>]", "display n words (default 0x40)", KdCommandDisplayWords },
-    { "dd", "[<address>] [L <n>]", "display n dwords (default 0x20)", KdCommandDisplayDwords },
+      KdCommandDisplayBytes, KD_IN_IMPLICIT_PROCESS },
+    { "dw", "[<address>] [L <n>]", "display n words (default 0x40)", KdCommandDisplayWords,
+      KD_IN_IMPLICIT_PROCESS },
+    { "dd", "[<address>] [L <n>]", "display n dwords (default 0x20)", KdCommandDisplayDwords,
+      KD_IN_IMPLICIT_PROCESS },
     { "dq", "[<address>] [L <n>]", "display n quadwords (default 0x10)",
-      KdCommandDisplayQuadwords },
+      KdCommandDisplayQuadwords, KD_IN_IMPLICIT_PROCESS },
     { "dc", "[<address>] [L <n>]", "display n dwords and their ASCII",
-      KdCommandDisplayCharacters },
+      KdCommandDisplayCharacters, KD_IN_IMPLICIT_PROCESS },
     { "dps", "[<address>] [L <n>]", "display n dwords and the symbol each names",
-      KdCommandDisplayPointers },
-    { "ed", "<address> <value>", "write one dword", KdCommandEnterDword },
+      KdCommandDisplayPointers, KD_IN_IMPLICIT_PROCESS },
+    { "ed", "<address> <value>", "write one dword", KdCommandEnterDword, KD_IN_IMPLICIT_PROCESS },
     { "?", "<expression>", "evaluate a MASM expression (nt!Sym, poi, * / % ( ), 0n10)",
-      KdCommandEvaluate },
+      KdCommandEvaluate, KD_IN_IMPLICIT_PROCESS },
     { "x", "[nt!]<pattern>", "the image's symbols matching (* and ?), with addresses",
-      KdCommandExamineSymbols },
-    { "ln", "<address>", "the symbols nearest an address", KdCommandListNearest },
-    { "lm", "", "the loaded module: the image and its range", KdCommandListModules },
+      KdCommandExamineSymbols, 0 },
+    { "ln", "<address>", "the symbols nearest an address", KdCommandListNearest, 0 },
+    { "lm", "", "the loaded module: the image and its range", KdCommandListModules, 0 },
     { "r", "[<register> ...]", "the registers of the prompt's thread (r cr3: one)",
-      KdCommandRegisters },
-    { "k", "", "the prompt's stack, with symbols", KdCommandStack },
+      KdCommandRegisters, 0 },
+    { "k", "", "the prompt's stack, with symbols", KdCommandStack, 0 },
     { "!thread", "[<address>|*]", "the prompt's thread, the one at address, or all",
-      KdCommandThread },
-    { "!running", "", "the processor and the thread running on it", KdCommandRunning },
-    { ".cls", "", "clear the screen", KdCommandClearScreen },
+      KdCommandThread, 0 },
+    { "!running", "", "the processor and the thread running on it", KdCommandRunning, 0 },
+    { ".cls", "", "clear the screen", KdCommandClearScreen, 0 },
+    { "!process", "[<proc> [<flags>]]", "processes as WinDbg's !process (0 0: all, briefly)",
+      KdCommandProcess, 0 },
+    { ".process", "[<eprocess>]", "the implicit process dd, !pte, !vad ... read (0: System)",
+      KdCommandDotProcess, 0 },
+    { "!vad", "[<vad>|<address> [1]]", "the implicit process's VAD tree, or one VAD",
+      KdCommandVad, KD_IN_IMPLICIT_PROCESS },
+    { "!address", "[<address>]", "the implicit process's regions and a summary, or one",
+      KdCommandAddress, KD_IN_IMPLICIT_PROCESS },
+    { "start", "<program> [<args>]", "run a program (a boot module) as a new process",
+      KdCommandStart, 0 },
     { "!pte", "<address> [<end>]", "the PDE and PTE of an address (or each page to end)",
-      KdCommandPte },
-    { "!pfn", "<page>", "a page's PFN database entry, as WinDbg's !pfn", KdCommandPfn },
-    { "!memusage", "", "pages per list and state, and per region in use", KdCommandMemUsage },
-    { "!sysptes", "[1]", "system PTEs: totals, free clusters (1: each one)", KdCommandSysPtes },
-    { "!vm", "", "page lists, commitment, working set, paging files, faults", KdCommandVm },
+      KdCommandPte, KD_IN_IMPLICIT_PROCESS },
+    { "!pfn", "<page>", "a page's PFN database entry, as WinDbg's !pfn", KdCommandPfn, 0 },
+    { "!memusage", "", "pages per list and state, and per region in use", KdCommandMemUsage, 0 },
+    { "!sysptes", "[1]", "system PTEs: totals, free clusters (1: each one)", KdCommandSysPtes, 0 },
+    { "!vm", "", "page lists, commitment, working set, paging files, faults", KdCommandVm, 0 },
     { "!ca", "[<control area>]", "sections' control areas (one: its segment and prototypes)",
-      KdCommandControlArea },
+      KdCommandControlArea, 0 },
     { "!empty", "ws|modified|standby|all", "empty memory to the lists and paging files",
-      KdCommandEmpty },
+      KdCommandEmpty, 0 },
     { "!pool", "<address>", "list the pool page holding an address, block by block",
-      KdCommandPool },
-    { "!poolused", "", "allocations and bytes per pool tag", KdCommandPoolUsed },
+      KdCommandPool, 0 },
+    { "!poolused", "", "allocations and bytes per pool tag", KdCommandPoolUsed, 0 },
     { "!poolfind", "<tag> [0|1|2]", "every pool block with a tag (* and ? allowed)",
-      KdCommandPoolFind },
+      KdCommandPoolFind, 0 },
     { "poolalloc", "<type> <bytes> <tag>", "ExAllocatePoolWithTag (type: paged or nonpaged)",
-      KdCommandPoolAlloc },
-    { "poolfree", "<address>", "ExFreePool", KdCommandPoolFree },
-    { "crash", "<kind>", "bug-check the system on purpose", KdCommandCrash },
-    { "poweroff", "", "leave QEMU (exit status 0)", KdCommandPowerOff },
+      KdCommandPoolAlloc, 0 },
+    { "poolfree", "<address>", "ExFreePool", KdCommandPoolFree, 0 },
+    { "crash", "<kind>", "bug-check the system on purpose", KdCommandCrash, 0 },
+    { "poweroff", "", "leave QEMU (exit status 0)", KdCommandPowerOff, 0 },
 };
 
 const KD_COMMAND *KdGetCommands(size_t *Count)
@@ -147,11 +160,18 @@ static bool KdCommandNameEqual(const char *Name, const char *Typed)
     return *Typed == '\0';
 }
 
+/* The command Argv names, attached to the implicit process when it reads memory. */
 static void KdRunCommand(int Argc, char **Argv)
 {
     for (size_t i = 0; i < ARRAYSIZE(KdCommands); i++) {
         if (KdCommandNameEqual(KdCommands[i].Name, Argv[0])) {
+            KAPC_STATE apcState;
+            bool attached = (KdCommands[i].Flags & KD_IN_IMPLICIT_PROCESS) &&
+                            KdAttachImplicitProcess(&apcState);
+
             KdCommands[i].Handler(Argc, Argv);
+            if (attached)
+                KeUnstackDetachProcess(&apcState);
             return;
         }
     }

@@ -22,7 +22,12 @@ typedef struct _KD_COMMAND {
     const char *Usage;              /* the arguments, as help shows them */
     const char *Help;
     void (*Handler)(int Argc, char **Argv);
+    uint32_t Flags;                 /* KD_IN_IMPLICIT_PROCESS */
 } KD_COMMAND;
+
+/* The command reads memory as WinDbg's do after .process: it runs attached to the implicit
+ * process (kdprocess.c), so user addresses and the self-map are that process's. */
+#define KD_IN_IMPLICIT_PROCESS  0x1
 
 /* kdeval.c: MASM expressions, pure (host-tested). KdFindSymbol and KdReadMemory are all it
  * reaches: the kernel's are in kdsyms.c and kdexpr.c. */
@@ -80,6 +85,45 @@ void KdCommandRegisters(int Argc, char **Argv);
 void KdCommandStack(int Argc, char **Argv);
 void KdCommandThread(int Argc, char **Argv);
 void KdCommandRunning(int Argc, char **Argv);
+
+/* What WinDbg's THREAD line shows of a thread, copied while it cannot go away (the caller holds
+ * the lock of the list it found the thread on), printed later. */
+typedef struct _KD_THREAD_SUMMARY {
+    uint32_t Thread;                /* the KTHREAD (ETHREAD) address */
+    uint32_t ProcessId, ThreadId;
+    uint32_t Teb;
+    KTHREAD_STATE State;
+    KPROCESSOR_MODE WaitMode;
+    uint32_t WaitObject;            /* 0: none */
+    uint8_t WaitObjectType;         /* its DISPATCHER_HEADER.Type */
+    uint32_t UserTime, KernelTime;  /* clock ticks */
+} KD_THREAD_SUMMARY;
+void KdSummarizeThread(const KTHREAD *Thread, KD_THREAD_SUMMARY *Summary);
+void KdPrintThreadSummary(const KD_THREAD_SUMMARY *Summary, const char *Indent);
+
+/*
+ * kdprocess.c: processes as WinDbg shows them (!process, .process) and the implicit process:
+ * the one .process chose (referenced while it is), NULL for the System process. Commands with
+ * KD_IN_IMPLICIT_PROCESS run attached to it: KdAttachImplicitProcess attaches (false: it is
+ * the System process, nothing done), KeUnstackDetachProcess undoes it.
+ */
+struct _EPROCESS;
+bool KdAttachImplicitProcess(KAPC_STATE *ApcState);
+struct _EPROCESS *KdGetImplicitProcess(void);
+void KdPrintProcessVmLines(void);           /* !vm's lines, one per process */
+/* The process whose page directory is the page DirectoryFrame (!pfn): false when none. */
+typedef struct _KD_PROCESS_IDENTITY {
+    uint32_t Address, ProcessId;
+    char ImageFileName[16];
+} KD_PROCESS_IDENTITY;
+bool KdFindProcessByDirectory(uint32_t DirectoryFrame, KD_PROCESS_IDENTITY *Identity);
+void KdCommandProcess(int Argc, char **Argv);
+void KdCommandDotProcess(int Argc, char **Argv);
+
+/* kdvad.c: !vad; kdaddress.c: !address; kdstart.c: start. */
+void KdCommandVad(int Argc, char **Argv);
+void KdCommandAddress(int Argc, char **Argv);
+void KdCommandStart(int Argc, char **Argv);
 
 /* kdpool.c: the pool commands, and what !poolfind shares with them: a tag as WinDbg prints it,
  * a pool header read through probes (false: not mapped), the big allocation holding an

@@ -73,11 +73,14 @@ static void KdPrintLine(const KD_DISPLAY_FORMAT *Format, uint32_t Address, uint3
         KdPrintUnit(Format, bytes + i * size, valid[i]);
     }
     if (Format->Symbols && valid[0]) {
+        uintptr_t offset;
         uint32_t value;
 
         memcpy(&value, bytes, sizeof(value));
-        DbgPutString(" ");
-        KdPrintSymbol(value);
+        if (KiLookupSymbol(value, &offset)) {       /* no blank at the end of a bare dword */
+            DbgPutString(" ");
+            KdPrintSymbol(value);
+        }
     }
     if (Format->Ascii) {
         /* a missing unit's room: its digits and the separator before it */

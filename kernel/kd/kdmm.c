@@ -13,13 +13,13 @@
  *
  *   !pte START END   the same for each page from START to END (at most KD_PTE_RANGE_PAGES).
  *   !vm         page lists, commitment, the system working set, paging files and the fault
- *               counters, which add up (every fault that returned counted once, mm/mi.h).
+ *               counters, which add up (every fault that returned counted once, mm/mi.h),
+ *               then each process's working set, commit and faults.
  *   !empty ws|modified|standby|all
  *               empty memory as RAMMap does: the system working set to the lists, modified
  *               pages to the paging files, standby pages back to their slots; each says what
  *               it moved (the lists' totals before and after, the pages written).
  */
-#include "kernel/kd/kd.h"
 #include "kernel/kd/kd.h"
 #include "mm/mi.h"
 
@@ -203,6 +203,7 @@ void KdCommandVm(int Argc, char **Argv)
              "%u failed writes\n", MmInfoCounters.PageReadCount, MmInfoCounters.PageReadIoCount,
              MmInfoCounters.DirtyPagesWriteCount, MmInfoCounters.DirtyWriteIoCount,
              MmInfoCounters.WriteErrorCount);
+    KdPrintProcessVmLines();
 }
 
 /* What an emptying moved: the lists' totals and the paging writes, before and after. */

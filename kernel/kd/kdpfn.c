@@ -12,7 +12,12 @@
  *   share count" u2, "restore pte" the OriginalPte, "containing page" the page table that
  *   holds the PTE (u4.PteFrame). Then the location and the flag letters (M modified, R read in
  *   progress, W write in progress, P prototype PTE, E in-page error, D deleted), the flags
- *   spelled out, and for a page in transition the list it is on or the I/O it waits for.
+ *   spelled out, and for a page in transition the list it is on or the I/O it waits for. A
+ *   page of a process (user page, page table, directory, hyperspace) has its PTE in that
+ *   process's self-map, not the current one's: the last line says which process and what
+ *   address the PTE maps:
+ *
+ *       PTE in process 80c3e008 (waiter.exe, Cid 0008), mapping 00400000
  *
  *   !memusage   every page of RAM counted by its list or state, then the pages that are in
  *               use (valid, standby, modified, in transition) by the region of the address
@@ -97,6 +102,50 @@ static void KdPrintTransition(const MMPFN *Pfn)
                  Pfn->u3.e2.ReferenceCount);
 }
 
+/* Whether VirtualAddress (mapped by a PTE in the self-map) is per process: user space, the
+ * page tables that map it, the page directory, hyperspace and the working-set list. */
+static bool KdIsProcessAddress(uintptr_t VirtualAddress)
+{
+    return VirtualAddress < MmSystemRangeStart ||
+           (VirtualAddress >= PTE_BASE &&
+            VirtualAddress < (uintptr_t)MiGetPteAddress(MmSystemRangeStart)) ||
+           VirtualAddress == PDE_BASE ||
+           (VirtualAddress >= HYPER_SPACE && VirtualAddress < MM_PROCESS_WSL_END);
+}
+
+/*
+ * A page of one process: its PTE address is in that process's self-map, so say whose and what
+ * the PTE maps. The process is the one whose directory is at the top of the page's chain of
+ * containing pages: the page itself (the directory), its table (a page table, the hyperspace
+ * table), or that table's (a user page, the working-set list).
+ */
+static void KdPrintPfnProcess(uint32_t Page, const MMPFN *Pfn)
+{
+    uintptr_t pte = (uintptr_t)KdPfnPteAddress(Pfn);
+    uint32_t candidates[3] = { Page, Pfn->u4.PteFrame, 0 };
+    MMLISTS location = Pfn->u3.e1.PageLocation;
+    KD_PROCESS_IDENTITY owner;
+    KIRQL oldIrql;
+
+    if (location == ZeroedPageList || location == FreePageList || location == BadPageList ||
+        MI_IS_PFN_DELETED(Pfn) || pte < PTE_BASE || pte > PTE_TOP ||
+        !KdIsProcessAddress((uintptr_t)MiGetVirtualAddressMappedByPte(pte)))
+        return;
+    if (Pfn->u4.PteFrame <= MmHighestPhysicalPage) {
+        LOCK_PFN(oldIrql);
+        candidates[2] = MI_PFN_ELEMENT(Pfn->u4.PteFrame)->u4.PteFrame;
+        UNLOCK_PFN(oldIrql);
+    }
+    for (uint32_t i = 0; i < ARRAYSIZE(candidates); i++) {
+        if (KdFindProcessByDirectory(candidates[i], &owner)) {
+            DbgPrint("    PTE in process %08x (%s, Cid %04x), mapping %08x\n", owner.Address,
+                     owner.ImageFileName, owner.ProcessId,
+                     (uint32_t)(uintptr_t)MiGetVirtualAddressMappedByPte(pte));
+            return;
+        }
+    }
+}
+
 /* !pfn <page> */
 void KdCommandPfn(int Argc, char **Argv)
 {
@@ -131,6 +180,7 @@ void KdCommandPfn(int Argc, char **Argv)
         DbgPrint("    not RAM: a hole in the memory map, never handed out\n");
     else
         KdPrintTransition(&pfn);
+    KdPrintPfnProcess(page, &pfn);
 }
 
 /* The use of a page in use: the region its PTE maps, an index into Regions, or one of the

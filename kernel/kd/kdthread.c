@@ -1,14 +1,15 @@
 /*
- * kernel/kd/kdthread.c: !thread and !running, the system threads as WinDbg shows them. There
- * is one process (System, Cid 4), no TEB and no KPRCB; a thread that is not running keeps its
- * registers where KiSwapContext pushed them (kernel/ke/ctxswap.S), so its stack is walked from
- * the ebp saved there.
+ * kernel/kd/kdthread.c: !thread and !running, the threads as WinDbg shows them: a system
+ * thread is in the System process (Cid 4) with no TEB, a process's thread has its Cid and TEB
+ * (!process lists them by process). There is no KPRCB; a thread that is not running keeps its
+ * registers where KiSwapContext pushed them (kernel/ke/ctxswap.S), so its kernel stack is
+ * walked from the ebp saved there.
  *
  *   kd> !thread
  *   THREAD 80a12000  Cid 0004.0001  Teb: 00000000 Win32Thread: 00000000 RUNNING on processor 0
  */
 #include "kernel/kd/kd.h"
-#include "mm/mm.h"
+#include "kernel/ps/ps.h"
 
 #define KD_SYSTEM_PROCESS_ID    4
 /* What KiSwapContext leaves at KernelStack: EFLAGS, edi, esi, ebx, ebp, return address. */
@@ -16,13 +17,15 @@
 #define KD_SWAP_FRAME_EIP       5
 #define KD_SWAP_FRAME_DWORDS    6
 
-static const char *KdObjectTypeName(const DISPATCHER_HEADER *Object)
+static const char *KdObjectTypeName(uint8_t Type)
 {
-    switch (Object->Type) {
+    switch (Type) {
     case EventNotificationObject:
         return "NotificationEvent";
     case EventSynchronizationObject:
         return "SynchronizationEvent";
+    case ProcessObject:
+        return "ProcessObject";
     case ThreadObject:
         return "Thread";
     default:
@@ -30,9 +33,42 @@ static const char *KdObjectTypeName(const DISPATCHER_HEADER *Object)
     }
 }
 
-static void KdPrintThreadState(const KTHREAD *Thread)
+/* Thread's process, for its Cid and image: NULL for a system thread. */
+static const EPROCESS *KdThreadProcess(const KTHREAD *Thread)
 {
-    switch (Thread->State) {
+    return Thread->UserThread ? CONTAINING_RECORD(Thread, ETHREAD, Tcb)->ThreadsProcess : NULL;
+}
+
+void KdSummarizeThread(const KTHREAD *Thread, KD_THREAD_SUMMARY *Summary)
+{
+    const EPROCESS *process = KdThreadProcess(Thread);
+
+    *Summary = (KD_THREAD_SUMMARY){
+        .Thread = (uint32_t)(uintptr_t)Thread, .State = Thread->State,
+        .WaitMode = Thread->WaitMode, .Teb = (uint32_t)Thread->Teb,
+        .UserTime = Thread->UserTime, .KernelTime = Thread->KernelTime,
+    };
+    if (process) {
+        const ETHREAD *thread = CONTAINING_RECORD(Thread, ETHREAD, Tcb);
+
+        Summary->ProcessId = thread->Cid.UniqueProcess;
+        Summary->ThreadId = thread->Cid.UniqueThread;
+    } else {
+        Summary->ProcessId = KD_SYSTEM_PROCESS_ID;
+        Summary->ThreadId = Thread->UniqueThread;
+    }
+    if (Thread->State == Waiting && Thread->WaitBlockCount > 0 && Thread->WaitBlockList->Object) {
+        Summary->WaitObject = (uint32_t)(uintptr_t)Thread->WaitBlockList->Object;
+        Summary->WaitObjectType = Thread->WaitBlockList->Object->Type;
+    }
+}
+
+/* WinDbg's THREAD line (and the object waited for) after Indent. */
+void KdPrintThreadSummary(const KD_THREAD_SUMMARY *Summary, const char *Indent)
+{
+    DbgPrint("%sTHREAD %08x  Cid %04x.%04x  Teb: %08x Win32Thread: 00000000 ", Indent,
+             Summary->Thread, Summary->ProcessId, Summary->ThreadId, Summary->Teb);
+    switch (Summary->State) {
     case Running:
         DbgPrint("RUNNING on processor 0\n");
         break;
@@ -40,10 +76,11 @@ static void KdPrintThreadState(const KTHREAD *Thread)
         DbgPrint("READY on processor 0\n");
         break;
     case Waiting:
-        DbgPrint("WAIT: (Executive) KernelMode Non-Alertable\n");
-        if (Thread->WaitBlock.Object)
-            DbgPrint("            %08x  %s\n", (uint32_t)(uintptr_t)Thread->WaitBlock.Object,
-                     KdObjectTypeName(Thread->WaitBlock.Object));
+        DbgPrint("WAIT: (Executive) %s Non-Alertable\n",
+                 Summary->WaitMode == UserMode ? "UserMode" : "KernelMode");
+        if (Summary->WaitObject)
+            DbgPrint("%s    %08x  %s\n", Indent, Summary->WaitObject,
+                     KdObjectTypeName(Summary->WaitObjectType));
         break;
     case Terminated:
         DbgPrint("TERMINATED\n");
@@ -60,11 +97,17 @@ static void KdPrintThread(const KTHREAD *Thread, uint32_t RunningEip, uint32_t R
     uint32_t stackSize = Thread->LargeStack ? KERNEL_LARGE_STACK_SIZE : KERNEL_STACK_SIZE;
     uint32_t current = Thread->State == Running ? RunningEbp : Thread->KernelStack;
     uint32_t swap[KD_SWAP_FRAME_DWORDS];
+    const EPROCESS *process = KdThreadProcess(Thread);
+    KD_THREAD_SUMMARY summary;
 
-    DbgPrint("THREAD %08x  Cid %04x.%04x  Teb: 00000000 Win32Thread: 00000000 ",
-             (uint32_t)(uintptr_t)Thread, KD_SYSTEM_PROCESS_ID, Thread->UniqueThread);
-    KdPrintThreadState(Thread);
-    DbgPrint("Owning Process            00000000       Image:         System\n");
+    KdSummarizeThread(Thread, &summary);
+    KdPrintThreadSummary(&summary, "");
+    if (process)
+        DbgPrint("Owning Process            %08x       Image:         %s\n",
+                 (uint32_t)(uintptr_t)process, process->ImageFileName);
+    else
+        DbgPrint("Owning Process            %08x       Image:         System\n",
+                 (uint32_t)(uintptr_t)&KeInitialSystemProcess);
     DbgPrint("Thread Name               %s\n", Thread->Name);
     DbgPrint("Start Address             ");
     if (!Thread->StartRoutine || !KdPrintSymbol((uint32_t)(uintptr_t)Thread->StartRoutine))

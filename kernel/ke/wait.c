@@ -93,12 +93,30 @@ void KiCheckTimers(void)
     }
 }
 
-/* The tick a timeout ends on: relative (negative) from now, absolute (positive) from boot. */
-static uint32_t KiTimeoutToDeadline(int64_t Timeout)
+/*
+ * The tick a timeout ends on: relative (negative) from now, absolute (positive) from boot.
+ * False when it lies beyond what the 32-bit tick clock can tell apart from the past (2^31
+ * ticks ahead): such a wait never times out. That includes the most negative interval, NT's
+ * "forever" (what kernel32's Sleep(INFINITE) passes).
+ */
+#define KI_MAXIMUM_TIMEOUT_TICKS    0x7FFFFFF0u
+
+static bool KiTimeoutToDeadline(int64_t Timeout, uint32_t *Deadline)
 {
-    if (Timeout < 0)
-        return KeTickCount + (uint32_t)((-Timeout + KI_100NS_PER_TICK - 1) / KI_100NS_PER_TICK) + 1;
-    return (uint32_t)(Timeout / KI_100NS_PER_TICK);
+    uint64_t ticks;
+
+    if (Timeout < 0) {
+        ticks = ((uint64_t)0 - (uint64_t)Timeout + KI_100NS_PER_TICK - 1) / KI_100NS_PER_TICK + 1;
+        if (ticks > KI_MAXIMUM_TIMEOUT_TICKS)
+            return false;
+        *Deadline = KeTickCount + (uint32_t)ticks;
+        return true;
+    }
+    ticks = (uint64_t)Timeout / KI_100NS_PER_TICK;
+    if (ticks > KeTickCount && ticks - KeTickCount > KI_MAXIMUM_TIMEOUT_TICKS)
+        return false;
+    *Deadline = (uint32_t)ticks;
+    return true;
 }
 
 /* Block the current thread on its wait blocks until KiUnwaitThread; returns its wait status.
@@ -115,8 +133,7 @@ static NTSTATUS KiWait(KWAIT_BLOCK *Blocks, uint32_t Count, KPROCESSOR_MODE Wait
     thread->WaitBlockCount = Count;
     for (uint32_t i = 0; i < Count; i++)
         InsertTailList(&Blocks[i].Object->WaitListHead, &Blocks[i].WaitListEntry);
-    if (Timeout) {
-        thread->WaitDeadline = KiTimeoutToDeadline(*Timeout);
+    if (Timeout && KiTimeoutToDeadline(*Timeout, &thread->WaitDeadline)) {
         thread->WaitTimed = true;
         InsertTailList(&KiTimerListHead, &thread->TimerListEntry);
     }

@@ -229,6 +229,36 @@ static void TestFixedAndExceptions(void)
     FakeReserveFails = FALSE;
 }
 
+/* Lookaside lists: a freed small block comes back for the next request of its size; freeing
+ * it twice fails; and a fixed heap full of freed small blocks still holds one big block, the
+ * lookaside blocks merged back when the back end runs out. */
+static void TestLookaside(void)
+{
+    PVOID heap = RtlCreateHeap(0, NULL, 0x10000, 0, NULL, NULL);
+    PVOID blocks[400];
+    PVOID first, again, big;
+    int count = 0;
+
+    ok(heap != NULL, "a fixed 64 KB heap for the lookaside checks");
+    first = RtlAllocateHeap(heap, 0, 100);
+    ok(RtlFreeHeap(heap, 0, first), "a 100-byte block is freed");
+    ok(!RtlFreeHeap(heap, 0, first), "freeing it again fails");
+    is_int((long)RtlSizeHeap(heap, 0, first), -1, "its size is gone");
+    again = RtlAllocateHeap(heap, 0, 97);
+    ok(again == first, "the next request of that size takes the same block back");
+    is_int((long)RtlSizeHeap(heap, 0, again), 97, "with the new size");
+    RtlFreeHeap(heap, 0, again);
+    while (count < 400 && (blocks[count] = RtlAllocateHeap(heap, 0, 24 + 8 * (count % 40))))
+        count++;
+    ok(count > 100 && count < 400, "small blocks of 40 sizes fill the heap (%d)", count);
+    for (int i = 0; i < count; i++)
+        RtlFreeHeap(heap, 0, blocks[i]);
+    big = RtlAllocateHeap(heap, 0, 0x8000);
+    ok(big != NULL, "a 32 KB block fits once the lookaside blocks are merged back");
+    ok(CheckHeap(heap) == NULL, "consistent after draining the lookasides");
+    RtlDestroyHeap(heap);
+}
+
 static void TestGrowth(void)
 {
     PVOID heap = RtlCreateHeap(HEAP_GROWABLE, NULL, 0, 0x1000, NULL, NULL);
@@ -373,6 +403,7 @@ int main(void)
     TestZeroAndBig();
     TestReAllocate();
     TestFixedAndExceptions();
+    TestLookaside();
     TestGrowth();
     TestRandom();
     TestThreads();

@@ -5,6 +5,11 @@
   bugcheck     the last STOP code and parameters (KiBugCheckData), and the crash-dump header
                the bugcheck left at 0xFFBE0000
   ntstatus X   the name of an NTSTATUS value (ntstatus $, ntstatus 0xc0000005, ntstatus status)
+  process      every process as the kd> prompt's !process 0 0 lists them: the System process,
+               then the EPROCESSes on PsActiveProcessHead
+  pfn FRAME    one PFN database entry decoded as the kd> prompt's !pfn decodes it
+  vad [EPROCESS]  a process's VAD tree as the prompt's !vad prints it (without an argument, the
+               process the current thread is in)
 
 A STOP stops in gdb: once the image's symbols are loaded, a breakpoint on HalExitToHost,
 conditional on a STOP having been recorded (KiBugCheckData[0] != 0, so a poweroff passes), holds
@@ -261,8 +266,166 @@ def stop_on_bugcheck(event):
           "then `bugcheck`, `bt`." % breakpoint.number)
 
 
+def system_process_address():
+    return int(gdb.parse_and_eval("(unsigned int)&KeInitialSystemProcess"))
+
+
+def processes():
+    """The EPROCESSes on PsActiveProcessHead, as gdb values."""
+    eprocess = gdb.lookup_type("EPROCESS").pointer()
+    links = int(gdb.parse_and_eval("(unsigned int)&((EPROCESS *)0)->ActiveProcessLinks"))
+    head = int(gdb.parse_and_eval("(unsigned int)&PsActiveProcessHead"))
+    entry = int(gdb.parse_and_eval("(unsigned int)PsActiveProcessHead.Flink"))
+    found = []
+    while entry != head and len(found) < 4096:
+        process = gdb.Value(entry - links).cast(eprocess)
+        found.append(process)
+        entry = int(process["ActiveProcessLinks"]["Flink"]) & 0xFFFFFFFF
+    return found
+
+
+def handle_count(table):
+    return int(table["HandleCount"]) if int(table) else 0
+
+
+class ProcessCommand(gdb.Command):
+    """process: every process as the kd> prompt's !process 0 0 lists them."""
+
+    def __init__(self):
+        super().__init__("process", gdb.COMMAND_DATA)
+
+    def invoke(self, argument, from_tty):
+        table = gdb.parse_and_eval("ObKernelHandleTable")
+        print("**** NT ACTIVE PROCESS DUMP ****")
+        print("PROCESS %08x  SessionId: none  Cid: 0004    Peb: 00000000  ParentCid: 0000"
+              % system_process_address())
+        print("    DirBase: %08x  ObjectTable: %08x  HandleCount: %d." % (
+            int(gdb.parse_and_eval("KeInitialSystemProcess.DirectoryTableBase[0]")),
+            int(table), handle_count(table)))
+        print("    Image: System")
+        print("")
+        for process in processes():
+            table = process["ObjectTable"]
+            print("PROCESS %08x  SessionId: none  Cid: %04x    Peb: %08x  ParentCid: %04x" % (
+                int(process), int(process["UniqueProcessId"]), int(process["Peb"]),
+                int(process["InheritedFromUniqueProcessId"])))
+            print("    DirBase: %08x  ObjectTable: %08x  HandleCount: %d." % (
+                int(process["Pcb"]["DirectoryTableBase"][0]), int(table), handle_count(table)))
+            print("    Image: %s" % process["ImageFileName"].string())
+            print("")
+
+
+PFN_LOCATIONS = ["Zeroed", "Free", "Standby", "Modified", "ModNoWrt", "Bad", "Active", "Trans"]
+
+
+class PfnCommand(gdb.Command):
+    """pfn FRAME: one PFN database entry, decoded as the kd> prompt's !pfn decodes it."""
+
+    def __init__(self):
+        super().__init__("pfn", gdb.COMMAND_DATA)
+
+    def invoke(self, argument, from_tty):
+        frame = parse_address(argument)
+        highest = int(gdb.parse_and_eval("MmHighestPhysicalPage"))
+        if frame > highest:
+            print("pfn: page %x is past the PFN database (MmHighestPhysicalPage %x)"
+                  % (frame, highest))
+            return
+        entry = gdb.parse_and_eval("MmPfnDatabase[%d]" % frame)
+        address = int(gdb.parse_and_eval("(unsigned int)&MmPfnDatabase[%d]" % frame))
+        e1 = entry["u3"]["e1"]
+        u4 = entry["u4"]
+        flags = [("M", "Modified", int(e1["Modified"])),
+                 ("R", "ReadInProgress", int(e1["ReadInProgress"])),
+                 ("W", "WriteInProgress", int(e1["WriteInProgress"])),
+                 ("P", "Prototype", int(e1["PrototypePte"])),
+                 ("E", "InPageError", int(u4["InPageError"])),
+                 ("D", "Deleted", int(entry["PteAddress"]) & 1)]
+        print("    PFN %08X at address %08X" % (frame, address))
+        print("    flink       %08X  blink / share count %08X  pteaddress %08X" % (
+            int(entry["u1"]["Flink"]), int(entry["u2"]["Blink"]),
+            int(entry["PteAddress"]) & 0xFFFFFFFF))
+        print("    reference count %04X                                 color %x  Priority %d" % (
+            int(entry["u3"]["ReferenceCount"]), int(e1["PageColor"]), int(u4["Priority"])))
+        print("    restore pte %08X  containing page        %06X  %-8s%s" % (
+            int(entry["OriginalPte"]["u"]["Long"]), int(u4["PteFrame"]),
+            PFN_LOCATIONS[int(e1["PageLocation"])],
+            "".join(" " + letter for letter, _, on in flags if on)))
+        words = [word for _, word, on in flags if on]
+        if words:
+            print("    " + " ".join(words))
+
+
+VAD_IMAGE_MAP = 2  # MI_VAD_TYPE's VadImageMap (mm/vad.h)
+VAD_PROTECTION = ["NO_ACCESS", "READONLY", "EXECUTE", "EXECUTE_READ", "READWRITE", "WRITECOPY",
+                  "EXECUTE_READWRITE", "EXECUTE_WRITECOPY"]
+
+
+def vad_protection(protection):
+    """An MM_* protection as the prompt's !vad names it."""
+    low, high = protection & 7, protection & ~7
+    if high == 0x08:
+        return "NOCACHE " + VAD_PROTECTION[low]
+    if high == 0x10:
+        return "GUARD " + VAD_PROTECTION[low] if low else "DECOMMIT"
+    if high == 0x18:
+        return "WRITECOMBINE " + VAD_PROTECTION[low] if low else "NO_ACCESS"
+    return VAD_PROTECTION[low]
+
+
+class VadCommand(gdb.Command):
+    """vad [EPROCESS]: a process's VAD tree as the kd> prompt's !vad prints it (without an
+    argument, the process the current thread is in)."""
+
+    def __init__(self):
+        super().__init__("vad", gdb.COMMAND_DATA)
+
+    def invoke(self, argument, from_tty):
+        if argument.strip():
+            address = parse_address(argument)
+        else:
+            address = int(gdb.parse_and_eval("(unsigned int)KiCurrentThread->ApcState.Process"))
+        if address == system_process_address():
+            print("vad: the System process has no VADs")
+            return
+        if address not in [int(process) for process in processes()]:
+            print("vad: %08x is not a process (process lists them)" % address)
+            return
+        process = gdb.Value(address).cast(gdb.lookup_type("EPROCESS").pointer())
+        root = process["Mm"]["AddressSpace"]["VadRoot"]["BalancedRoot"]["RightChild"]
+        vad_type = gdb.lookup_type("MMVAD_SHORT").pointer()
+        totals = {"count": 0, "levels": 0, "depth": 0}
+
+        def walk(node, level):
+            if not int(node):
+                return
+            walk(node["LeftChild"], level + 1)
+            vad = node.cast(vad_type)
+            flags = vad["u"]["VadFlags"]
+            print("%08x (%2d) %10x %8x %9d %-7s %-4s %s" % (
+                int(node), level, int(node["StartingVpn"]), int(node["EndingVpn"]),
+                int(flags["CommitCharge"]),
+                "Private" if int(flags["PrivateMemory"]) else "Mapped",
+                "Exe" if int(flags["VadType"]) == VAD_IMAGE_MAP else "",
+                vad_protection(int(flags["Protection"]))))
+            totals["count"] += 1
+            totals["levels"] += level + 1
+            totals["depth"] = max(totals["depth"], level)
+            walk(node["RightChild"], level + 1)
+
+        print("VAD     level      start      end    commit")
+        walk(root, 0)
+        print("")
+        print("Total VADs: %5d  average level: %4d  maximum depth: %d" % (
+            totals["count"], totals["levels"] // totals["count"] if totals["count"] else 0,
+            totals["depth"]))
+
+
 PteCommand()
 BugCheckCommand()
+ProcessCommand()
+PfnCommand()
+VadCommand()
 NtStatusCommand()
 gdb.pretty_printers.append(lookup_ntstatus)
 gdb.events.new_objfile.connect(stop_on_bugcheck)

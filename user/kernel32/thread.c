@@ -147,6 +147,18 @@ DWORD WINAPI GetCurrentThreadId(void)
 }
 
 /* STILL_ACTIVE (STATUS_PENDING) while the thread runs. */
+/* The thread ends with ExitCode when it next runs (THREAD_TERMINATE on the handle). */
+WINBOOL WINAPI TerminateThread(HANDLE Thread, DWORD ExitCode)
+{
+    NTSTATUS status = NtTerminateThread(Thread, (NTSTATUS)ExitCode);
+
+    if (!NT_SUCCESS(status)) {
+        BaseSetLastNtError(status);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 WINBOOL WINAPI GetExitCodeThread(HANDLE Thread, LPDWORD ExitCode)
 {
     THREAD_BASIC_INFORMATION information;

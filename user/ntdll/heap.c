@@ -40,7 +40,12 @@
 #define HEAP_ENTRY_BUSY         0x01
 #define HEAP_ENTRY_VIRTUAL      0x08
 #define HEAP_ENTRY_LAST         0x10
-#define HEAP_ENTRY_KNOWN_FLAGS  (HEAP_ENTRY_BUSY | HEAP_ENTRY_VIRTUAL | HEAP_ENTRY_LAST)
+#define HEAP_ENTRY_LOOKASIDE    0x20            /* busy, but on a lookaside list */
+#define HEAP_ENTRY_KNOWN_FLAGS  (HEAP_ENTRY_BUSY | HEAP_ENTRY_VIRTUAL | HEAP_ENTRY_LAST | \
+                                 HEAP_ENTRY_LOOKASIDE)
+
+#define HEAP_LOOKASIDE_LISTS    HEAP_FREE_LISTS /* one per block size of 1..127 granules */
+#define HEAP_LOOKASIDE_DEPTH    32
 
 #define HEAP_CALL_FLAGS         (HEAP_NO_SERIALIZE | HEAP_GENERATE_EXCEPTIONS)
 
@@ -66,6 +71,12 @@ typedef struct _HEAP_VIRTUAL_BLOCK {
     HEAP_ENTRY Entry;                   /* Flags BUSY | VIRTUAL, just before the data */
 } HEAP_VIRTUAL_BLOCK;
 
+/* A lookaside list: blocks of one size, each linked through its first data dword. */
+typedef struct _HEAP_LOOKASIDE {
+    HEAP_ENTRY *ListHead;
+    ULONG Depth;
+} HEAP_LOOKASIDE;
+
 typedef struct _HEAP_SEGMENT {
     PUCHAR Base;                        /* NULL: the slot is unused */
     SIZE_T ReservedSize;
@@ -83,6 +94,7 @@ typedef struct _HEAP {
     ULONG FreeListsInUse[HEAP_FREE_LISTS / 32];
     LIST_ENTRY FreeLists[HEAP_FREE_LISTS];
     LIST_ENTRY VirtualBlocks;
+    HEAP_LOOKASIDE Lookaside[HEAP_LOOKASIDE_LISTS];
 } HEAP;
 
 _Static_assert(sizeof(HEAP_ENTRY) == HEAP_GRANULE, "HEAP_ENTRY");
@@ -299,10 +311,36 @@ static NTSTATUS CreateSegment(HEAP *Heap, PVOID *Base, ULONG Index, SIZE_T Reser
     return STATUS_SUCCESS;
 }
 
+static void FreeLocked(HEAP *Heap, HEAP_ENTRY *Entry);
+
+/* Every lookaside block back to the back end, merged with its free neighbours. */
+static BOOLEAN DrainLookasides(HEAP *Heap)
+{
+    BOOLEAN drained = FALSE;
+
+    for (ULONG index = 0; index < HEAP_LOOKASIDE_LISTS; index++) {
+        HEAP_LOOKASIDE *list = &Heap->Lookaside[index];
+
+        while (list->ListHead) {
+            HEAP_ENTRY *entry = list->ListHead;
+
+            list->ListHead = *(HEAP_ENTRY **)(entry + 1);
+            list->Depth--;
+            entry->Flags &= ~HEAP_ENTRY_LOOKASIDE;
+            FreeLocked(Heap, entry);
+            drained = TRUE;
+        }
+    }
+    return drained;
+}
+
 /* Find room for a block of Granules: a free block, a grown segment, or a new segment. */
 static HEAP_ENTRY *FindOrGrow(HEAP *Heap, ULONG Granules)
 {
     HEAP_ENTRY *entry = FindFree(Heap, Granules);
+
+    if (!entry && DrainLookasides(Heap))
+        entry = FindFree(Heap, Granules);
     SIZE_T reserve, needed;
     PVOID base;
     ULONG index;
@@ -360,6 +398,7 @@ static HEAP_ENTRY *BusyEntry(HEAP *Heap, const void *Pointer)
             break;
     if (segment == Heap->Segments + HEAP_MAXIMUM_SEGMENTS ||
         (entry->Flags & ~HEAP_ENTRY_KNOWN_FLAGS) || !(entry->Flags & HEAP_ENTRY_BUSY) ||
+        (entry->Flags & HEAP_ENTRY_LOOKASIDE) ||
         (entry->Flags & HEAP_ENTRY_VIRTUAL) || entry->SegmentIndex != segment - Heap->Segments ||
         (PUCHAR)NextEntry(entry) > segment->CommittedEnd)
         return NULL;
@@ -427,12 +466,21 @@ static PVOID AllocateLocked(HEAP *Heap, ULONG Flags, SIZE_T Size)
 
     if (!granules)
         return AllocateVirtual(Heap, Size);     /* fresh pages: zero already */
-    entry = FindOrGrow(Heap, granules);
-    if (!entry)
-        return NULL;
-    RemoveFree(Heap, entry);
-    entry->Flags |= HEAP_ENTRY_BUSY;
-    SplitBlock(Heap, entry, granules);
+    if (granules < HEAP_LOOKASIDE_LISTS && Heap->Lookaside[granules].ListHead) {
+        HEAP_LOOKASIDE *list = &Heap->Lookaside[granules];
+
+        entry = list->ListHead;
+        list->ListHead = *(HEAP_ENTRY **)(entry + 1);
+        list->Depth--;
+        entry->Flags &= ~HEAP_ENTRY_LOOKASIDE;
+    } else {
+        entry = FindOrGrow(Heap, granules);
+        if (!entry)
+            return NULL;
+        RemoveFree(Heap, entry);
+        entry->Flags |= HEAP_ENTRY_BUSY;
+        SplitBlock(Heap, entry, granules);
+    }
     entry->UnusedBytes = ((SIZE_T)entry->Size << HEAP_GRANULE_SHIFT) - sizeof(*entry) - Size;
     if (Flags & HEAP_ZERO_MEMORY)
         memset(entry + 1, 0, Size);
@@ -545,6 +593,17 @@ PVOID NTAPI RtlAllocateHeap(PVOID HeapHandle, ULONG Flags, SIZE_T Size)
     return data;
 }
 
+/* A freed block of fewer than HEAP_LOOKASIDE_LISTS granules onto its lookaside list. */
+static void PushLookaside(HEAP *Heap, HEAP_ENTRY *Entry)
+{
+    HEAP_LOOKASIDE *list = &Heap->Lookaside[Entry->Size];
+
+    Entry->Flags |= HEAP_ENTRY_LOOKASIDE;
+    *(HEAP_ENTRY **)(Entry + 1) = list->ListHead;
+    list->ListHead = Entry;
+    list->Depth++;
+}
+
 /* Free a block; FALSE when BaseAddress is not a busy block of this heap (NULL is TRUE). */
 BOOLEAN NTAPI RtlFreeHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress)
 {
@@ -560,6 +619,9 @@ BOOLEAN NTAPI RtlFreeHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress)
     entry = BusyEntry(heap, BaseAddress);
     if (entry && (entry->Flags & HEAP_ENTRY_VIRTUAL))
         FreeVirtual(VirtualBlockOf(entry));
+    else if (entry && entry->Size < HEAP_LOOKASIDE_LISTS &&
+             heap->Lookaside[entry->Size].Depth < HEAP_LOOKASIDE_DEPTH)
+        PushLookaside(heap, entry);
     else if (entry)
         FreeLocked(heap, entry);
     Unlock(heap, Flags);
@@ -587,7 +649,22 @@ SIZE_T NTAPI RtlSizeHeap(PVOID HeapHandle, ULONG Flags, const void *BaseAddress)
     return size;
 }
 
-/* Resize a segment block in place (shrinking, or growing into a free block after it). */
+/* A lookaside block back to the back end (free and merged), off its list. */
+static void ReclaimLookaside(HEAP *Heap, HEAP_ENTRY *Entry)
+{
+    HEAP_LOOKASIDE *list = &Heap->Lookaside[Entry->Size];
+    HEAP_ENTRY **link = &list->ListHead;
+
+    while (*link != Entry)
+        link = (HEAP_ENTRY **)(*link + 1);
+    *link = *(HEAP_ENTRY **)(Entry + 1);
+    list->Depth--;
+    Entry->Flags &= ~HEAP_ENTRY_LOOKASIDE;
+    FreeLocked(Heap, Entry);
+}
+
+/* Resize a segment block in place (shrinking, or growing into a free block after it, one on a
+ * lookaside list included). */
 static BOOLEAN ResizeInPlace(HEAP *Heap, HEAP_ENTRY *Entry, SIZE_T Size)
 {
     ULONG granules = GranulesFor(Size);
@@ -599,6 +676,10 @@ static BOOLEAN ResizeInPlace(HEAP *Heap, HEAP_ENTRY *Entry, SIZE_T Size)
         if (Entry->Flags & HEAP_ENTRY_LAST)
             return FALSE;
         next = NextEntry(Entry);
+        if (next->Flags & HEAP_ENTRY_LOOKASIDE) {
+            ReclaimLookaside(Heap, next);
+            next = NextEntry(Entry);
+        }
         if ((next->Flags & HEAP_ENTRY_BUSY) || (ULONG)(Entry->Size + next->Size) < granules)
             return FALSE;
         RemoveFree(Heap, next);

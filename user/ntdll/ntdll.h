@@ -283,7 +283,7 @@ PVOID NTAPI RtlAddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HAND
 ULONG NTAPI RtlRemoveVectoredExceptionHandler(PVOID Handle);
 
 /* Strings (rtlstr.c). */
-VOID NTAPI RtlInitUnicodeString(PUNICODE_STRING Destination, PCWSTR Source);
+VOID NTAPI RtlInitUnicodeString(PUNICODE_STRING Destination, const WCHAR *Source);
 
 /* Status codes (status.c). */
 ULONG NTAPI RtlNtStatusToDosError(NTSTATUS Status);
