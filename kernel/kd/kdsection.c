@@ -111,23 +111,57 @@ static void KdDumpControlArea(uintptr_t Address)
     KdCountPrototypes((uintptr_t)segment.PrototypePte, segment.TotalNumberOfPtes);
 }
 
+/* The page-file control areas, copied from MiControlAreaList under its lock. */
+static uint32_t KdListControlAreas(uintptr_t *Areas, uint32_t Maximum)
+{
+    uint32_t count = 0;
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&MiControlAreaListLock, &oldIrql);
+    for (LIST_ENTRY *e = MiControlAreaList.Flink; e != &MiControlAreaList && count < Maximum;
+         e = e->Flink)
+        Areas[count++] = (uintptr_t)&CONTAINING_RECORD(e, MI_PAGEFILE_CONTROL_AREA, Links)->ControlArea;
+    KeReleaseSpinLock(&MiControlAreaListLock, oldIrql);
+    return count;
+}
+
+bool KdFindPrototypePte(uint32_t PteAddress, uint32_t *ControlArea, uint32_t *Segment,
+                        uint32_t *Index)
+{
+    uintptr_t areas[KD_MAXIMUM_CONTROL_AREAS];
+    uint32_t count = KdListControlAreas(areas, KD_MAXIMUM_CONTROL_AREAS);
+
+    for (uint32_t i = 0; i < count; i++) {
+        CONTROL_AREA area;
+        SEGMENT segment;
+        uint32_t first;
+
+        if (!KdReadMemory(areas[i], &area, sizeof(area)) ||
+            !KdReadMemory((uintptr_t)area.Segment, &segment, offsetof(SEGMENT, ThePtes)))
+            continue;
+        first = (uint32_t)(uintptr_t)segment.PrototypePte;
+        if (PteAddress >= first && (PteAddress - first) / sizeof(MMPTE) < segment.TotalNumberOfPtes) {
+            *ControlArea = (uint32_t)areas[i];
+            *Segment = (uint32_t)(uintptr_t)area.Segment;
+            *Index = (PteAddress - first) / sizeof(MMPTE);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* !ca [<control area>] */
 void KdCommandControlArea(int Argc, char **Argv)
 {
     uintptr_t areas[KD_MAXIMUM_CONTROL_AREAS];
-    uint32_t count = 0, address;
-    KIRQL oldIrql;
+    uint32_t count, address;
 
     if (Argc >= 2) {
         if (KdEvaluateWord(Argv[1], &address))
             KdDumpControlArea(address);
         return;
     }
-    KeAcquireSpinLock(&MiControlAreaListLock, &oldIrql);
-    for (LIST_ENTRY *e = MiControlAreaList.Flink; e != &MiControlAreaList &&
-         count < KD_MAXIMUM_CONTROL_AREAS; e = e->Flink)
-        areas[count++] = (uintptr_t)&CONTAINING_RECORD(e, MI_PAGEFILE_CONTROL_AREA, Links)->ControlArea;
-    KeReleaseSpinLock(&MiControlAreaListLock, oldIrql);
+    count = KdListControlAreas(areas, KD_MAXIMUM_CONTROL_AREAS);
     DbgPrint("ControlArea  Segment   Sections  Views  Users      Ptes  Flags\n");
     for (uint32_t i = 0; i < count; i++) {
         CONTROL_AREA area;
