@@ -180,12 +180,13 @@ $(UBUILD)/obj/ntdll-stubs.S: user/ntdll/mkstubs kernel/inc/ntservices.h
 	@mkdir -p $(dir $@)
 	$(call say,MKSTUBS,$@)user/ntdll/mkstubs $(USER_CC) > $@
 
-# Each library carries the __imp_ pointers of its own functions (user/mkimports).
+# Each library object's functions get __imp_ pointers in an object of their own beside it
+# (user/mkimports), so a program links only the objects whose functions it calls.
+$(UBUILD)/obj/%.imp.S: $(UBUILD)/obj/%.o user/mkimports
+	$(call say,MKIMPS,$@)user/mkimports $(USER_NM) $< > $@
 define USER_LIBRARY
 USER_$(1)_OBJS := $$(patsubst %,$(UBUILD)/obj/%.o,$$(wildcard user/$(1)/*.c user/$(1)/*.S)) $(2)
-$(UBUILD)/obj/$(1)-imports.S: $$(USER_$(1)_OBJS) user/mkimports
-	$$(call say,MKIMPS,$$@)user/mkimports $(USER_NM) $$(USER_$(1)_OBJS) > $$@
-$(UBUILD)/lib/lib$(1).a: $$(USER_$(1)_OBJS) $(UBUILD)/obj/$(1)-imports.o
+$(UBUILD)/lib/lib$(1).a: $$(USER_$(1)_OBJS) $$(USER_$(1)_OBJS:.o=.imp.o)
 	@mkdir -p $$(dir $$@)
 	$$(call say,AR,$$@)rm -f $$@ && $(USER_AR) rcs $$@ $$^
 endef
@@ -324,7 +325,7 @@ help:
 	@echo "  V=1              show the commands run"
 	@echo "  CMDLINE='...'    the kernel command line for run and debug (e.g. CMDLINE='3gb test=mm.*')"
 	@echo "  BENCH=<glob>     the kernel benchmarks bench runs (all); BENCH_MEM=<MiB> its memory ($(BENCH_MEM))"
-	@echo "  UBENCH=<names>   the user benchmarks bench runs (all: w1 w2 create close heap valloc)"
+	@echo "  UBENCH=<names>   the user benchmarks bench runs (all: w1 w2 create close heap valloc share)"
 	@echo "  GDB=no           debug: QEMU alone, waiting on GDB_PORT=<port> ($(GDB_PORT)) for a gdb"
 	@echo "  O=<level>        build at -O<level> into build/O<level> (O=0 for make debug)"
 	@echo "  CROSS=<prefix>   the cross toolchain ($(CROSS)); HOSTCC=<cc> the host tests' ($(HOSTCC))"

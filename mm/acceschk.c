@@ -3,7 +3,8 @@
  * pagfault.c), and the stack's guard page (MiCheckForUserStackOverflow, acceschk.c).
  *
  * A zero PTE is decided by the VAD that covers the address: none, or reserved only, is no
- * access; private memory committed with the reservation (MemCommit) has the VAD's protection.
+ * access; private memory committed with the reservation (MemCommit) has the VAD's protection;
+ * a view's page is its prototype PTE's business, with the view's protection.
  *
  * A thread's stack is reserved whole and committed from the top, with a guard page below the
  * committed part. Touching the guard page (its guard bit is already gone) commits the next page
@@ -28,13 +29,19 @@ _Static_assert(offsetof(NT_TEB, StackBase) == TEB_STACK_BASE &&
                offsetof(NT_TEB, GuaranteedStackBytes) == TEB_GUARANTEED_STACK_BYTES,
                "the TEB fields the guard page reads");
 
-/* The protection a zero PTE at Va has; MM_NOACCESS when nothing is committed there. Working-set
- * mutex held (VADs change only under it too). */
-uint32_t MiCheckVirtualAddress(MMPROCESS *Process, uintptr_t Va)
+/* The protection a zero PTE at Va has; MM_NOACCESS when nothing is committed there. In a
+ * view, the view's protection and the page's prototype PTE (past the segment: no access).
+ * Working-set mutex held (VADs change only under it too). */
+uint32_t MiCheckVirtualAddress(MMPROCESS *Process, uintptr_t Va, MMPTE **ProtoPte)
 {
     MMVAD_SHORT *vad = MiLocateAddress(&Process->AddressSpace, Va);
 
-    if (!vad || !vad->u.VadFlags.PrivateMemory || !vad->u.VadFlags.MemCommit)
+    *ProtoPte = NULL;
+    if (vad && !vad->u.VadFlags.PrivateMemory) {
+        *ProtoPte = MiGetProtoPteAddress((MMVAD *)vad, Va);
+        return *ProtoPte ? vad->u.VadFlags.Protection : MM_NOACCESS;
+    }
+    if (!vad || !vad->u.VadFlags.MemCommit)
         return MM_NOACCESS;
     return vad->u.VadFlags.Protection;
 }

@@ -151,17 +151,24 @@ uint32_t MiProtectToWin32(uint32_t Protection)
     }
 }
 
-/* Is the page at Va committed? (The PTE, or for a missing page table, the VAD.) */
+/* Is the page at Va committed? (The PTE, or for a missing page table, the VAD; in a view, a
+ * page of its own or else its prototype PTE, which is 0 until the section's page is.) */
 bool MiIsPageCommitted(const MMVAD_SHORT *Vad, uintptr_t Va)
 {
-    MMPTE *pte;
+    MMPTE pte = { .u.Long = MM_ZERO_PTE };
 
-    if (!MiGetPdeAddress(Va)->u.Hard.Valid)
+    if (MiGetPdeAddress(Va)->u.Hard.Valid)
+        pte = *MiGetPteAddress(Va);
+    if (!Vad->u.VadFlags.PrivateMemory) {
+        MMPTE *proto = MiGetProtoPteAddress((const MMVAD *)Vad, Va);
+
+        if (pte.u.Long != MM_ZERO_PTE && (pte.u.Hard.Valid || !pte.u.Soft.Prototype))
+            return true;
+        return proto && ((volatile MMPTE *)proto)->u.Long != MM_ZERO_PTE;
+    }
+    if (pte.u.Long == MM_ZERO_PTE)
         return Vad->u.VadFlags.MemCommit;
-    pte = MiGetPteAddress(Va);
-    if (pte->u.Long == MM_ZERO_PTE)
-        return Vad->u.VadFlags.MemCommit;
-    return pte->u.Long != MM_DECOMMITTED_PTE;
+    return pte.u.Long != MM_DECOMMITTED_PTE;
 }
 
 /*
@@ -240,7 +247,32 @@ NTSTATUS MiCommitUserPages(MMPROCESS *Process, uintptr_t Start, uint32_t Size, u
     return status;
 }
 
-/* MEM_RESET: the pages' contents may be thrown away; nothing is zeroed now. */
+/*
+ * Committing in a view (NT's allocvm.c for a section): the pages of the section not yet
+ * committed (SEC_RESERVE) are, for every view of it, the system commitment charged for them;
+ * then this view's pages get Protection, whatever the view's own was (Windows lets a commit
+ * change it so). Address-creation lock held.
+ */
+static NTSTATUS MiCommitView(MMPROCESS *Process, MMVAD *Vad, uintptr_t Start, uintptr_t End,
+                             uint32_t Protection)
+{
+    MMPTE *first = MiGetProtoPteAddress(Vad, Start), *last = MiGetProtoPteAddress(Vad, End);
+    uint32_t committed;
+    NTSTATUS status;
+
+    if (!first || !last)
+        return STATUS_CONFLICTING_ADDRESSES;
+    ExAcquireFastMutex(&MmSectionCommitMutex);
+    status = MiCommitSegmentPtes(Vad->ControlArea->Segment, first, last, &committed);
+    ExReleaseFastMutex(&MmSectionCommitMutex);
+    if (!NT_SUCCESS(status))
+        return status;
+    MiSetProtectionOnPages(Process, &Vad->Core, Start, End, Protection, NULL);
+    return STATUS_SUCCESS;
+}
+
+/* MEM_RESET: the pages' contents may be thrown away; nothing is zeroed now. A view's pages
+ * are the section's, which other processes may see: they are left as they are. */
 static void MiResetVirtualMemory(MMPROCESS *Process, uintptr_t Start, uintptr_t End)
 {
     KIRQL oldIrql;
@@ -421,15 +453,20 @@ NTSTATUS NtAllocateVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32
         if (!vad) {
             status = STATUS_CONFLICTING_ADDRESSES;
         } else {
-            MiResetVirtualMemory(process, start, end);
+            if (vad->u.VadFlags.PrivateMemory)
+                MiResetVirtualMemory(process, start, end);
             status = STATUS_SUCCESS;
         }
     } else {
         start = base & ~(uintptr_t)(PAGE_SIZE - 1);
         end = (base + size - 1) | (PAGE_SIZE - 1);
         vad = MiLocateVadForRange(&process->AddressSpace, start, end);
-        if (!vad || !vad->u.VadFlags.PrivateMemory) {
+        if (!vad) {
             status = STATUS_CONFLICTING_ADDRESSES;
+        } else if (!vad->u.VadFlags.PrivateMemory) {
+            status = MiCommitView(process, (MMVAD *)vad, start, end, protection);
+            base = start;
+            size = (uint32_t)(end - start + 1);
         } else if (MI_IS_COPY_ON_WRITE(protection)) {
             status = STATUS_INVALID_PAGE_PROTECTION;
         } else {

@@ -12,7 +12,7 @@
  */
 #include "mm/mi.h"
 
-static void MiDeleteTransitionPte(MMPTE *PointerPte)
+void MiDeleteTransitionPte(MMPTE *PointerPte)
 {
     uint32_t frame = PointerPte->u.Trans.PageFrameNumber;
     MMPFN *pfn = MI_PFN_ELEMENT(frame);
@@ -53,14 +53,32 @@ void MiDeleteSystemPageableVm(MMPTE *PointerPte, uint32_t NumberOfPtes)
 }
 
 /*
+ * A process PTE that maps a section's page (its PFN is a prototype page) stops mapping it: the
+ * page loses this share and its page table the one this PTE held; a dirty PTE leaves the page
+ * modified. The working-set entry must be gone already (MiRemoveSharedWsles). PFN lock held.
+ */
+static void MiDeleteSharedPte(MMPTE *PointerPte)
+{
+    MMPTE old = *PointerPte;
+
+    PointerPte->u.Long = MM_ZERO_PTE;
+    MI_FLUSH_SINGLE_TB(MiGetVirtualAddressMappedByPte(PointerPte));
+    if (old.u.Hard.Dirty)
+        MiSetModified(MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber));
+    MiDecrementShareCount(MiGetPteAddress(PointerPte)->u.Hard.PageFrameNumber);
+    MiDecrementShareCount(old.u.Hard.PageFrameNumber);
+}
+
+/*
  * User space (NT's MiDeleteVirtualAddresses and, with Decommit, MiDecommitPages): every page
  * of [StartingAddress, EndingAddress] in the current process gives back what it holds, as
  * above, and its PTE becomes zero — or, decommitting inside a region reserved with MEM_COMMIT
  * (VadMemCommit, where a zero PTE means committed), the decommitted PTE (0x200). A page table
  * left with no PTE in use is freed. A decommitted page that was written keeps its mark in its
  * write-watch region, if it has one, until the region is reset. Returns how many of the pages
- * were committed, so the caller can return their commitment. Address-creation lock and
- * working-set mutex held.
+ * were committed, so the caller can return their commitment. In a view, a PTE pointing at a
+ * prototype holds nothing and a shared page only a share (MiDeleteSharedPte); private copies
+ * go as private pages do. Address-creation lock and working-set mutex held.
  */
 uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
                                   uintptr_t EndingAddress, bool VadMemCommit, bool Decommit)
@@ -99,7 +117,9 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
                 committed += VadMemCommit;
             else if (old.u.Long != MM_DECOMMITTED_PTE)
                 committed++;
-            if (old.u.Hard.Valid) {
+            if (old.u.Hard.Valid && MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber)->u3.e1.PrototypePte) {
+                MiDeleteSharedPte(pte);
+            } else if (old.u.Hard.Valid) {
                 MMPFN *pfn = MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber);
 
                 if (Decommit && old.u.Hard.Dirty)
@@ -109,8 +129,7 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
             } else if (old.u.Soft.Transition && !old.u.Soft.Prototype) {
                 MiDeleteTransitionPte(pte);
             } else if (old.u.Soft.Prototype) {
-                KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, (uintptr_t)pte,
-                             old.u.Long, va);
+                /* A view's PTE pointing at its prototype: nothing of its own to free. */
             } else if (old.u.Soft.PageFileHigh != 0) {
                 MiReleasePageFileSpace(old);
             }

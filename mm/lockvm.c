@@ -55,10 +55,11 @@ static NTSTATUS MiCaptureLockRange(void **BaseAddress, uint32_t *RegionSize, uin
     return STATUS_SUCCESS;
 }
 
-/* The working-set entry of a valid page. Working-set mutex held. */
-static uint32_t MiWsIndexOf(uintptr_t Va)
+/* The working-set entry of a valid page (a view's shared page is found by its address).
+ * Working-set mutex held. */
+static uint32_t MiWsIndexOf(MMSUPPORT *Ws, uintptr_t Va)
 {
-    return MI_PFN_ELEMENT(MiGetPteAddress(Va)->u.Hard.PageFrameNumber)->u1.WsIndex;
+    return MiLocateWsle(Ws, Va);
 }
 
 static uint32_t MiLockFlags(uint32_t MapType)
@@ -94,7 +95,7 @@ static NTSTATUS MiLockPages(MMPROCESS *Process, uintptr_t Start, uintptr_t *Last
         }
         if (!MmIsAddressValid((void *)va))
             continue;
-        index = MiWsIndexOf(va);
+        index = MiWsIndexOf(ws, va);
         if (index < wsl->FirstDynamic) {
             alreadyLocked++;
             wasLocked |= (wsl->Wsle[index].u1.Long & flags) != 0;
@@ -124,7 +125,7 @@ static NTSTATUS MiLockPages(MMPROCESS *Process, uintptr_t Start, uintptr_t *Last
             }
             MiLockWorkingSet(ws);
         }
-        MiLockWsle(ws, MiWsIndexOf(va), flags);
+        MiLockWsle(ws, MiWsIndexOf(ws, va), flags);
     }
     MiUnlockWorkingSet(ws);
     return wasLocked ? STATUS_WAS_LOCKED : STATUS_SUCCESS;
@@ -156,7 +157,7 @@ static NTSTATUS MiUnlockPages(MMPROCESS *Process, uintptr_t Start, uintptr_t Las
             status = STATUS_NOT_LOCKED;
             continue;
         }
-        index = MiWsIndexOf(va);
+        index = MiWsIndexOf(ws, va);
         if (!(wsl->Wsle[index].u1.Long & MI_WSLE_LOCKED)) {
             MiEvictWsle(ws, index);
             status = STATUS_NOT_LOCKED;
@@ -166,7 +167,7 @@ static NTSTATUS MiUnlockPages(MMPROCESS *Process, uintptr_t Start, uintptr_t Las
     }
     if (NT_SUCCESS(status)) {
         for (uintptr_t va = Start; va <= LastPage && va >= Start; va += PAGE_SIZE)
-            MiUnlockWsle(ws, MiWsIndexOf(va), MiLockFlags(MapType));
+            MiUnlockWsle(ws, MiWsIndexOf(ws, va), MiLockFlags(MapType));
     }
     MiUnlockWorkingSet(ws);
     return status;

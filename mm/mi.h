@@ -8,6 +8,7 @@
 #include "kernel/io/io.h"
 #include "hal/x86.h"
 #include "mm/vad.h"
+#include "mm/section.h"
 
 /*
  * The PFN database: one MMPFN per physical page, 24 bytes, NT's layout (mi.h). The unions
@@ -132,6 +133,8 @@ uint32_t MiRemoveZeroPage(void);
 uint32_t MiRemoveZeroPageIfAny(void);   /* 0 when the zeroed list is empty */
 void MiInitializePfn(uint32_t PageFrameIndex, MMPTE *PointerPte, bool Modified);
 void MiDecrementShareCount(uint32_t PageFrameIndex);
+volatile MMPTE *MiMapPfnPte(const MMPFN *Pfn, void **Mapped, KIRQL *HyperIrql);
+void MiUnmapPfnPte(void *Mapped, KIRQL HyperIrql);
 void MiDecrementReferenceCount(uint32_t PageFrameIndex);
 bool MiIsPhysicalMemory(uint32_t PageFrameIndex);
 void MiDeleteSystemPte(MMPTE *PointerPte);
@@ -198,6 +201,8 @@ NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint3
 #define MI_MEMORY_MANAGEMENT_BAD_USER_PTE       0x4128B  /* a user PTE in no known state */
 #define MI_MEMORY_MANAGEMENT_WRITE_WATCH_VIEW   0x4128C  /* a write-watch VAD without its view, or views left */
 #define MI_MEMORY_MANAGEMENT_BAD_WSLE           0x4128D  /* a working-set entry not where its list says, or left behind */
+#define MI_MEMORY_MANAGEMENT_BAD_PROTOTYPE_PTE  0x4128E  /* a prototype PTE in a state it cannot be in */
+#define MI_MEMORY_MANAGEMENT_CONTROL_AREA       0x4128F  /* a control area's counts went below zero */
 
 #define MI_FLUSH_ENTIRE_TB()            KeFlushEntireTb()
 #define MI_FLUSH_SINGLE_TB(va)          KeFlushSingleTb((const void *)(uintptr_t)(va))
@@ -297,7 +302,7 @@ NTSTATUS MiCheckSpecialPoolFault(uint32_t FaultStatus, uintptr_t VirtualAddress,
 /*
  * pagfault.c: resolving a fault from the state in the PTE, and the fault counters (NT's, then
  * mm386's). Every fault that returns is counted once more by how it ended, so PageFaultCount
- * is the sum of DemandZeroCount, TransitionCount, HardFaultCount, CollidedFaultCount,
+ * is the sum of DemandZeroCount, TransitionCount, CopyOnWriteCount, HardFaultCount, CollidedFaultCount,
  * RetriedFaultCount, SpuriousFaultCount, ProbeFaultCount and FailedFaultCount (mmfault.c).
  */
 #define MM_MAXIMUM_READ_CLUSTER 16
@@ -309,6 +314,7 @@ typedef struct _MMINFO_COUNTERS {
     uint32_t PageFaultCount;
     uint32_t TransitionCount;
     uint32_t DemandZeroCount;
+    uint32_t CopyOnWriteCount;          /* private copies made of shared pages (wrtfault.c) */
     uint32_t PageReadCount;             /* pages read from paging files */
     uint32_t PageReadIoCount;           /* reads issued */
     uint32_t DirtyPagesWriteCount;      /* pages written to paging files */
@@ -374,7 +380,11 @@ void MiRemoveSystemWorkingSetEntry(uint32_t WorkingSetIndex);
 /* The same for any working set: the system's, or a process's (then the process is current). */
 void MiLockWorkingSet(MMSUPPORT *Ws);
 void MiUnlockWorkingSet(MMSUPPORT *Ws);
-void MiInsertWorkingSetEntry(MMSUPPORT *Ws, uintptr_t VirtualAddress, uint32_t PageFrameIndex);
+/* Returns the entry's index. A shared page (PFN PrototypePte) gets an entry that is not
+ * Direct: its PFN's WsIndex is not this working set's to use. */
+uint32_t MiInsertWorkingSetEntry(MMSUPPORT *Ws, uintptr_t VirtualAddress, uint32_t PageFrameIndex);
+uint32_t MiLocateWsle(MMSUPPORT *Ws, uintptr_t VirtualAddress);
+void MiRemoveSharedWsles(MMSUPPORT *Ws, uintptr_t Start, uintptr_t End);
 void MiRemoveWorkingSetEntry(MMSUPPORT *Ws, uint32_t WorkingSetIndex);
 void MiInitializeProcessWorkingSetList(MMSUPPORT *Ws);      /* in the process's hyperspace */
 uint32_t MiWorkingSetListPages(const MMSUPPORT *Ws);        /* pages the list has grown to */
@@ -385,8 +395,9 @@ uint32_t MiTrimWorkingSet(MMSUPPORT *Ws, uint32_t Reduction, uint32_t TrimAge);
 void MiAgeWorkingSet(MMSUPPORT *Ws, uint32_t Sample);
 uint32_t MiFindReplacementEntry(MMSUPPORT *Ws);
 bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws);
-/* Entry Index's page out of the set: a transition PTE, the page to standby or modified. */
-void MiEvictWsle(MMSUPPORT *Ws, uint32_t Index);
+/* Entry Index's page out of the set: a transition PTE (a shared page's: its prototype form),
+ * the page to standby or modified once nothing maps it. False: a pinned system page stays. */
+bool MiEvictWsle(MMSUPPORT *Ws, uint32_t Index);
 /*
  * Locked entries (lockvm.c): [0, FirstDynamic) of the list, each with LockedInWs (MAP_PROCESS)
  * or LockedInMemory (MAP_SYSTEM) or both. MiLockWsle returns the entry's new index. Working-set
@@ -417,7 +428,9 @@ void MiStartZeroPageThread(void);
 extern volatile uint32_t MiPagesBeingZeroed;
 
 /* acceschk.c and allocvm.c: user faults' VAD lookups, the stack guard, committing pages. */
-uint32_t MiCheckVirtualAddress(MMPROCESS *Process, uintptr_t Va);
+/* The protection a zero PTE at Va has (MM_NOACCESS: none); in a view *ProtoPte gets its
+ * prototype PTE (NULL otherwise). */
+uint32_t MiCheckVirtualAddress(MMPROCESS *Process, uintptr_t Va, MMPTE **ProtoPte);
 NTSTATUS MiCheckForUserStackOverflow(MMPROCESS *Process, uintptr_t Va);
 /* Commit [Start, Start + Size) inside one private VAD of the current process with the MM_*
  * Protection: commitment charged, PTEs written; STATUS_ALREADY_COMMITTED is not an error for
@@ -457,7 +470,10 @@ MMVAD_SHORT *MiLocateVadForRange(MMADDRESS_SPACE *Space, uintptr_t Start, uintpt
 void MiDereferenceProcess(KPROCESS *Process);
 bool MiSinglePrivilegeCheck(uint32_t Privilege);
 
-/* deleteva.c: freeing the pages behind pageable system PTEs, and behind user addresses. */
+/* deleteva.c: freeing the pages behind pageable system PTEs, and behind user addresses.
+ * MiDeleteTransitionPte: the page a transition PTE (or prototype PTE) names is freed, now or
+ * when its I/O ends, with its slot; the PTE itself is the caller's to rewrite. PFN lock held. */
+void MiDeleteTransitionPte(MMPTE *PointerPte);
 void MiDeleteSystemPageableVm(MMPTE *PointerPte, uint32_t NumberOfPtes);
 uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
                                   uintptr_t EndingAddress, bool VadMemCommit, bool Decommit);
@@ -544,6 +560,88 @@ static inline MMPTE *MiPteToProto(MMPTE Pte)
 {
     return (MMPTE *)(MmPagedPoolStart + ((Pte.u.Long >> 11) << 9) + ((Pte.u.Long & 0xFEu) << 1));
 }
+
+/* The other form of a process PTE that refers to a prototype: Prototype set, PageFileHigh
+ * MI_PTE_LOOKUP_NEEDED (the prototype is found through the VAD) and the protection this
+ * process has for the page, used where it differs from the prototype's. */
+static inline MMPTE MiMakeLookupNeededPte(uint32_t Protection)
+{
+    MMPTE pte;
+
+    pte.u.Long = (MI_PTE_LOOKUP_NEEDED << PAGE_SHIFT) | MM_PTE_PROTOTYPE_MASK |
+                 (Protection << MM_PROTECT_FIELD_SHIFT);
+    return pte;
+}
+
+static inline bool MiIsLookupNeeded(MMPTE Pte)
+{
+    return !Pte.u.Hard.Valid && Pte.u.Soft.Prototype && Pte.u.Soft.PageFileHigh == MI_PTE_LOOKUP_NEEDED;
+}
+
+/* Prototype PTEs live in paged pool (and only they: paged pool's own PTEs are in the page
+ * tables): a PFN whose PteAddress is there is a prototype page. */
+static inline bool MiIsPrototypePteAddress(const MMPTE *PointerPte)
+{
+    return (uintptr_t)PointerPte >= MmPagedPoolStart && (uintptr_t)PointerPte <= MmPagedPoolEnd;
+}
+
+/* The prototype PTE of Va in a view (NT's MiGetProtoPteAddress), NULL past its segment. */
+static inline MMPTE *MiGetProtoPteAddress(const MMVAD *Vad, uintptr_t Va)
+{
+    MMPTE *proto = Vad->FirstPrototypePte + ((Va >> PAGE_SHIFT) - Vad->Core.Node.StartingVpn);
+
+    return proto <= Vad->LastContiguousPte ? proto : NULL;
+}
+
+/*
+ * Sections (section.c, mapview.c, umapview.c). The control area's counts change under the
+ * PFN lock; the segment goes when no section object and no view is left. Committing a
+ * SEC_RESERVE segment's pages (and reading which are committed, to charge for the rest) is
+ * serialised by MmSectionCommitMutex.
+ */
+extern MM_SECTION_CALLOUTS MiSectionCallouts;
+extern LIST_ENTRY MiControlAreaList;        /* MI_PAGEFILE_CONTROL_AREA.Links */
+extern KSPIN_LOCK MiControlAreaListLock;
+NTSTATUS MiProbeForWriteHandle(void **Handle);
+extern FAST_MUTEX MmSectionCommitMutex;
+void MiAddMappedView(CONTROL_AREA *ControlArea);
+void MiRemoveMappedViewReference(CONTROL_AREA *ControlArea);
+/* Commit the prototype PTEs [First, Last] of Segment that are not yet: the system commitment
+ * charged (STATUS_COMMITMENT_LIMIT: nothing done), the segment's template written into them.
+ * Returns how many were committed through *Committed. MmSectionCommitMutex held. */
+NTSTATUS MiCommitSegmentPtes(SEGMENT *Segment, MMPTE *First, MMPTE *Last, uint32_t *Committed);
+/* The protection a prototype PTE gives its page (a valid one: its PFN's original PTE's).
+ * PFN lock held, the prototype resident. */
+uint32_t MiProtoPteProtection(MMPTE Proto);
+/* May a view, or a page of one, whose protection is the MM_* Protection become Win32Protect
+ * (NT's MiIsProtectionCompatible and MiIsPteProtectionCompatible share this table)? */
+bool MiIsProtectionCompatible(uint32_t Protection, uint32_t Win32Protect);
+/* NT's MI_MAKE_PROTECT_NOT_WRITE_COPY: what a private copy of a write-copy page becomes. */
+static inline uint32_t MiMakeProtectNotWriteCopy(uint32_t Protection)
+{
+    if ((Protection & MM_PROTECTION_OPERATION_MASK) == MM_WRITECOPY)
+        return (Protection & ~MM_PROTECTION_OPERATION_MASK) | MM_READWRITE;
+    if ((Protection & MM_PROTECTION_OPERATION_MASK) == MM_EXECUTE_WRITECOPY)
+        return (Protection & ~MM_PROTECTION_OPERATION_MASK) | MM_EXECUTE_READWRITE;
+    return Protection;
+}
+/* umapview.c: a view's pages, PTEs, working-set entries, charges and VAD gone, and the control
+ * area's view reference dropped. Address-creation lock held, the process current. */
+void MiRemoveMappedView(MMPROCESS *Process, MMVAD *Vad);
+
+/*
+ * The prototype PTE fault (pagfault.c) and copy-on-write (wrtfault.c), from MmAccessFault's
+ * user path with the working-set mutex held. UserPte holds UserContents, a prototype-format
+ * PTE (encoded, or lookup-needed with Vad the view). MiCopyOnWrite: a write to a valid
+ * copy-on-write PTE gets a private copy of the page.
+ */
+NTSTATUS MiResolveProtoPteFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t VirtualAddress,
+                                MMPTE *UserPte, MMPTE UserContents, void *TrapInformation);
+NTSTATUS MiCopyOnWrite(MMPROCESS *Process, uintptr_t VirtualAddress, MMPTE *PointerPte);
+/* The page holding VirtualAddress (paged pool) made valid, the PFN lock held on entry and
+ * return (let go meanwhile if the page had to be brought in: true). NT's
+ * MiMakeSystemAddressValidPfn. */
+bool MiMakeSystemAddressValidPfn(const void *VirtualAddress, KIRQL *OldIrql);
 
 /* A valid kernel PTE for PageFrameIndex, read/write. */
 static inline MMPTE MiMakeValidKernelPte(uint32_t PageFrameIndex)

@@ -234,6 +234,77 @@ NTSTATUS NtReadVirtualMemory(void *ProcessHandle, const void *BaseAddress, void 
 NTSTATUS NtWriteVirtualMemory(void *ProcessHandle, void *BaseAddress, const void *Buffer,
                               uint32_t BufferSize, uint32_t *NumberOfBytesWritten);
 
+/*
+ * Sections (section.c, mapview.c, umapview.c): page-file-backed SEC_COMMIT and SEC_RESERVE
+ * sections, their views in processes, and the prototype PTEs that let processes share their
+ * pages (mm/section.h draws the structures). Mm sits below Ob, so the section objects, their
+ * handles and names are made through the calls Ob registers (kernel/ob/obsect.c):
+ *   CreateSectionObject    ObCreateNamedObject of the Section type (the attributes read from
+ *                          ProbeMode's memory)
+ *   InsertSectionObject    ObInsertObject: a handle (STATUS_OBJECT_NAME_EXISTS: to the
+ *                          section that already had the name)
+ *   OpenSectionByName      ObOpenObjectByName of the Section type
+ *   ReferenceSectionByHandle, with the SECTION_* access asked
+ *   CheckFileHandle        what a FileHandle is: no file objects exist yet
+ *   DereferenceObject
+ * MmDeleteSection is the type's delete procedure.
+ */
+#define SEC_BASED               0x00200000
+#define SEC_NO_CHANGE           0x00400000
+#define SEC_FILE                0x00800000
+#define SEC_IMAGE               0x01000000
+#define SEC_RESERVE             0x04000000
+#define SEC_COMMIT              0x08000000
+#define SEC_NOCACHE             0x10000000
+#define SEC_LARGE_PAGES         0x80000000
+#define MEM_DOS_LIM             0x40000000
+#define SECTION_QUERY           0x0001
+#define SECTION_MAP_WRITE       0x0002
+#define SECTION_MAP_READ        0x0004
+#define SECTION_MAP_EXECUTE     0x0008
+#define SECTION_EXTEND_SIZE     0x0010
+#define SECTION_ALL_ACCESS      0x000F001F
+#define ViewShare               1
+#define ViewUnmap               2
+#define SectionBasicInformation 0
+#define SectionImageInformation 1
+
+typedef struct _MM_SECTION_CALLOUTS {
+    NTSTATUS (*CreateSectionObject)(KPROCESSOR_MODE ProbeMode, const void *ObjectAttributes,
+                                    uint32_t BodySize, void **Section);
+    NTSTATUS (*InsertSectionObject)(void *Section, uint32_t DesiredAccess, void **Handle);
+    NTSTATUS (*OpenSectionByName)(const void *ObjectAttributes, KPROCESSOR_MODE AccessMode,
+                                  uint32_t DesiredAccess, void **Handle);
+    NTSTATUS (*ReferenceSectionByHandle)(void *Handle, uint32_t DesiredAccess,
+                                         KPROCESSOR_MODE AccessMode, void **Section);
+    NTSTATUS (*CheckFileHandle)(void *Handle, KPROCESSOR_MODE AccessMode);
+    void (*DereferenceObject)(void *Object);
+} MM_SECTION_CALLOUTS;
+
+void MmSetSectionCallouts(const MM_SECTION_CALLOUTS *Callouts);
+void MmDeleteSection(void *Section);
+
+NTSTATUS NtCreateSection(void **SectionHandle, uint32_t DesiredAccess, const void *ObjectAttributes,
+                         const int64_t *MaximumSize, uint32_t SectionPageProtection,
+                         uint32_t AllocationAttributes, void *FileHandle);
+NTSTATUS NtOpenSection(void **SectionHandle, uint32_t DesiredAccess, const void *ObjectAttributes);
+NTSTATUS NtQuerySection(void *SectionHandle, uint32_t InformationClass, void *Information,
+                        uint32_t Length, uint32_t *ReturnLength);
+NTSTATUS NtExtendSection(void *SectionHandle, int64_t *NewSectionSize);
+NTSTATUS NtMapViewOfSection(void *SectionHandle, void *ProcessHandle, void **BaseAddress,
+                            uint32_t ZeroBits, uint32_t CommitSize, int64_t *SectionOffset,
+                            uint32_t *ViewSize, uint32_t InheritDisposition,
+                            uint32_t AllocationType, uint32_t Win32Protect);
+NTSTATUS NtUnmapViewOfSection(void *ProcessHandle, void *BaseAddress);
+NTSTATUS NtFlushVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *RegionSize,
+                              void *IoStatus);
+
+/* What the sections hold now, for the debugger and the tests: segments in existence, pages
+ * charged for them (NT's MmSharedCommit), and their prototype pages in memory. */
+extern uint32_t MmSharedCommit;
+extern volatile uint32_t MiSegmentCount;
+uint32_t MmCountPrototypePages(void);
+
 /* KUSER_SHARED_DATA: one page, mapped for the kernel at 0xFFDF0000 (read-write) by phase 0
  * (KeUserSharedData then points there) and for user mode at 0x7FFE0000 (read-only) in every
  * process; its frame. */

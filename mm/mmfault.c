@@ -127,8 +127,11 @@ static NTSTATUS MiPageableSystemFault(uintptr_t Va, volatile MMPTE *Pte, bool Wr
  *   - above the process's highest user address, or in the system process: access violation;
  *   - a missing page table or a zero PTE: the VAD decides (MiCheckVirtualAddress): nothing
  *     there or only reserved is an access violation; committed memory becomes a demand-zero
- *     PTE with the VAD's protection, and its page table is made if need be;
- *   - a valid PTE: spurious, unless it was a write the PTE forbids (an access violation);
+ *     PTE with the VAD's protection, a view's page a PTE pointing at its prototype PTE (the
+ *     lookup-needed form, with the view's protection), and its page table is made if need be;
+ *   - a valid PTE: spurious, unless it was a write the PTE forbids: a copy-on-write page gets
+ *     its private copy (MiCopyOnWrite), any other is an access violation;
+ *   - a PTE pointing at a prototype: MiResolveProtoPteFault brings the shared page in;
  *   - otherwise the PTE's protection is checked (no access, decommitted, read-only, a guard
  *     page once — a stack's guard page grows the stack, MiCheckForUserStackOverflow) and the
  *     page is brought in by the resolvers paged pool uses.
@@ -148,7 +151,8 @@ static NTSTATUS MiUserFault(bool Write, uintptr_t Va, void *TrapInformation)
         return MI_IN_PAGE_AT_HIGH_IRQL;
     MiLockWorkingSet(&process->Vm);
     if (!MiGetPdeAddress(Va)->u.Hard.Valid || pte->u.Long == MM_ZERO_PTE) {
-        uint32_t protection = MiCheckVirtualAddress(process, Va);
+        MMPTE *proto;
+        uint32_t protection = MiCheckVirtualAddress(process, Va, &proto);
 
         if (protection == MM_NOACCESS) {
             MiUnlockWorkingSet(&process->Vm);
@@ -160,13 +164,20 @@ static NTSTATUS MiUserFault(bool Write, uintptr_t Va, void *TrapInformation)
             return STATUS_REFAULT;
         }
         if (pte->u.Long == MM_ZERO_PTE) {
-            pte->u.Long = protection << MM_PROTECT_FIELD_SHIFT;
+            pte->u.Long = proto ? MiMakeLookupNeededPte(protection).u.Long
+                                : protection << MM_PROTECT_FIELD_SHIFT;
             MiIncrementUsedPtes(process, Va);
         }
     }
     contents.u.Long = pte->u.Long;
     if (contents.u.Hard.Valid) {
-        status = Write && !contents.u.Hard.Write ? STATUS_ACCESS_VIOLATION : STATUS_SUCCESS;
+        if (Write && !contents.u.Hard.Write)
+            status = contents.u.Hard.CopyOnWrite ? MiCopyOnWrite(process, Va, pte)
+                                                 : STATUS_ACCESS_VIOLATION;
+        else
+            status = STATUS_SUCCESS;
+    } else if (contents.u.Soft.Prototype) {
+        status = MiResolveProtoPteFault(&process->Vm, Write, Va, pte, contents, TrapInformation);
     } else {
         status = MiAccessCheck(&process->Vm, pte, Write, contents);
         if (status == STATUS_SUCCESS)

@@ -68,7 +68,9 @@ static uint32_t MiModifiedPageAt(const MMPTE *View, MMPTE *Pte)
  * that holds the modified list's first, from the run's start, at most Wanted. Neighbours in
  * memory thus get neighbouring slots, in the same runs whichever page of them left the
  * working set first, and a fault reads them back in one request. A user page's table may
- * belong to any process: it is read through hyperspace. PFN lock held.
+ * belong to any process: it is read through hyperspace. A shared page's PTE is its prototype
+ * PTE, in paged pool, and its "table" the pool page of prototypes: the run is the neighbouring
+ * pages of the same section, read back in one request too. PFN lock held.
  */
 static uint32_t MiGatherNeighbours(uint32_t First, uint32_t Wanted, uint32_t *Frames)
 {
@@ -79,7 +81,7 @@ static uint32_t MiGatherNeighbours(uint32_t First, uint32_t Wanted, uint32_t *Fr
     void *mapped = NULL;
     intptr_t shift = 0;                 /* from a PTE's address to where it can be read */
 
-    if (MiIsUserPteAddress(pte)) {
+    if (MiIsUserPteAddress(pte) || !MmIsAddressValid(pte)) {
         mapped = MiMapPageInHyperSpace(firstPfn->u4.PteFrame, &hyperIrql);
         shift = (intptr_t)mapped - (intptr_t)PAGE_ALIGN(pte);
     }

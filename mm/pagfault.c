@@ -10,15 +10,40 @@
  *   paging file (software PTE, a slot)   read it, with the following   STATUS_PAGE_FAULT_PAGING_FILE
  *                                        pages of the same file
  *
- * Called with the system working-set mutex held (MmAccessFault takes it); a resolver that must
- * wait — for a read, for another fault's read, for free pages — lets go of it meanwhile, and
+ * Called with the working-set mutex held (MmAccessFault takes it); a resolver that must wait —
+ * for a read, for another fault's read, for free pages — lets go of it meanwhile, and
  * STATUS_REFAULT sends the faulting instruction round again.
+ *
+ * A process PTE pointing at a prototype PTE (a view of a section) is MiResolveProtoPteFault's:
+ * the prototype itself goes through the same resolvers (NT's six states: valid, transition,
+ * demand zero, paging file; modified-no-write and mapped file have no page-file-backed
+ * section), then the process PTE is made valid on the page the prototype now maps
+ * (MiCompleteProtoPteFault): the page's share count counts the process PTEs that map it.
+ * Prototype PTEs are in paged pool, so the page holding one is made valid first and kept so
+ * while it holds the PFN lock (MiMakeSystemAddressValidPfn), and it stays so while any page
+ * its prototypes map is in memory (each such page gives it a share; wslist.c never evicts a
+ * system page with more than one).
  */
 #include "mm/mi.h"
 
 #define MI_FAULT_RESERVE        16      /* pages kept for the system when faults must wait */
 
 MMINFO_COUNTERS MmInfoCounters;
+
+/*
+ * One fault: the working set and address it is for, and, for a prototype PTE fault, the
+ * process PTE (still holding UserContents) to make valid on the page once the prototype PTE
+ * maps it, with this process's Protection for it.
+ */
+typedef struct _MI_FAULT {
+    MMSUPPORT *Ws;
+    uintptr_t VirtualAddress;
+    bool SetDirty;                      /* a new valid PTE may be dirty already */
+    bool Write;
+    MMPTE *UserPte;                     /* NULL: the PTE resolved maps the page itself */
+    MMPTE UserContents;
+    uint32_t Protection;
+} MI_FAULT;
 
 /*
  * In-page support blocks (NT's MMINPAGE_SUPPORT): the event the faults that collide with a
@@ -91,21 +116,62 @@ static NTSTATUS MiWaitForFaultPages(MMSUPPORT *Ws)
  * set mutex or not), or when the fault needs pages and too few are available (after waiting
  * for some).
  */
-static NTSTATUS MiLockPfnForFault(MMSUPPORT *Ws, MMPTE *PointerPte, MMPTE Contents, bool NeedsPages,
-                                  KIRQL *OldIrql)
+static NTSTATUS MiLockPfnForFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE Contents,
+                                  bool NeedsPages, KIRQL *OldIrql)
 {
     LOCK_PFN(*OldIrql);
-    if (((volatile MMPTE *)PointerPte)->u.Long != Contents.u.Long) {
+    if (Fault->UserPte)
+        MiMakeSystemAddressValidPfn(PointerPte, OldIrql);
+    if (((volatile MMPTE *)PointerPte)->u.Long != Contents.u.Long ||
+        (Fault->UserPte && Fault->UserPte->u.Long != Fault->UserContents.u.Long)) {
         UNLOCK_PFN(*OldIrql);
         return STATUS_REFAULT;
     }
     if (NeedsPages && MmAvailablePages < MI_FAULT_RESERVE) {
         UNLOCK_PFN(*OldIrql);
-        return MiWaitForFaultPages(Ws);
+        return MiWaitForFaultPages(Fault->Ws);
     }
     if (NeedsPages)
         MiNoteAvailablePagesFound();
     return STATUS_SUCCESS;
+}
+
+/*
+ * NT's MiCompleteProtoPteFault, the prototype now valid on PageFrameIndex: the process PTE maps
+ * the page too (one more share, and one for its page table), dirty at once for a write that is
+ * not copy-on-write (the page is then modified: its paging-file copy is stale). A write to a
+ * copy-on-write page maps it read-only first; the write faults again and gets its copy
+ * (MiCopyOnWrite). The entry's protection is kept in the working set when it is not the
+ * prototype's, so trimming can say it again. PFN lock held.
+ */
+static void MiCompleteProtoPteFault(MI_FAULT *Fault, uint32_t PageFrameIndex)
+{
+    MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
+    bool dirty = Fault->Write && !MI_IS_COPY_ON_WRITE(Fault->Protection);
+
+    MI_PFN_ELEMENT(MiGetPteAddress(Fault->UserPte)->u.Hard.PageFrameNumber)->u2.ShareCount++;
+    if (dirty)
+        MiSetModified(pfn);
+    Fault->UserPte->u.Long = (PageFrameIndex << PAGE_SHIFT) | MM_PTE_VALID_MASK |
+                             MM_PTE_ACCESS_MASK | MM_PTE_OWNER_MASK |
+                             MiProtectToPteMask(Fault->Protection) |
+                             (dirty ? MM_PTE_DIRTY_MASK : 0);
+    if (Fault->Protection == pfn->OriginalPte.u.Soft.Protection)
+        Fault->Protection = 0;
+}
+
+/* The page PointerPte now maps valid goes into the working set (a prototype's: through the
+ * process PTE). PFN lock held on entry, released. */
+static void MiFinishFault(MI_FAULT *Fault, uint32_t PageFrameIndex, KIRQL OldIrql)
+{
+    uint32_t index;
+
+    if (Fault->UserPte)
+        MiCompleteProtoPteFault(Fault, PageFrameIndex);
+    UNLOCK_PFN(OldIrql);
+    index = MiInsertWorkingSetEntry(Fault->Ws, Fault->VirtualAddress, PageFrameIndex);
+    if (Fault->UserPte)
+        Fault->Ws->VmWorkingSetList->Wsle[index].u1.e1.Protection = Fault->Protection;
 }
 
 /* All the in-page support blocks are in reads: give them a moment (with the working set
@@ -122,24 +188,22 @@ static NTSTATUS MiWaitForInPageSupport(MMSUPPORT *Ws)
 
 /* A zeroed page for PointerPte, valid with the protection the PTE carried, dirty already
  * (NT's saving of the processor's second walk) unless write watch must see the first write. */
-static NTSTATUS MiResolveDemandZeroFault(MMSUPPORT *Ws, uintptr_t VirtualAddress, MMPTE *PointerPte,
-                                         MMPTE Contents, bool SetDirty)
+static NTSTATUS MiResolveDemandZeroFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE Contents)
 {
     uint32_t protection = Contents.u.Soft.Protection;
     uint32_t frame;
     NTSTATUS status;
     KIRQL oldIrql;
 
-    status = MiLockPfnForFault(Ws, PointerPte, Contents, true, &oldIrql);
+    status = MiLockPfnForFault(Fault, PointerPte, Contents, true, &oldIrql);
     if (status != STATUS_SUCCESS)
         return status;
     frame = MiRemoveZeroPage();
     MiInitializePfn(frame, PointerPte, true);
     PointerPte->u.Long = (frame << PAGE_SHIFT) | MM_PTE_VALID_MASK | MM_PTE_ACCESS_MASK |
-                         (SetDirty ? MM_PTE_DIRTY_MASK : 0) | MiProtectToPteMask(protection) |
+                         (Fault->SetDirty ? MM_PTE_DIRTY_MASK : 0) | MiProtectToPteMask(protection) |
                          MiPteOwnerMask(PointerPte);
-    UNLOCK_PFN(oldIrql);
-    MiInsertWorkingSetEntry(Ws, VirtualAddress, frame);
+    MiFinishFault(Fault, frame, oldIrql);
     MmInfoCounters.DemandZeroCount++;
     return STATUS_PAGE_FAULT_DEMAND_ZERO;
 }
@@ -170,19 +234,18 @@ static NTSTATUS MiWaitForCollidedFault(MMSUPPORT *Ws, uint32_t PageFrameIndex, K
 
 /* A soft fault: the page never left memory. Take it off its list (or from a write in
  * progress) and make it valid again, dirty if it was modified unless SetDirty is false. */
-static NTSTATUS MiResolveTransitionFault(MMSUPPORT *Ws, uintptr_t VirtualAddress, MMPTE *PointerPte,
-                                         MMPTE Contents, bool SetDirty)
+static NTSTATUS MiResolveTransitionFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE Contents)
 {
     uint32_t frame = Contents.u.Trans.PageFrameNumber;
     MMPFN *pfn = MI_PFN_ELEMENT(frame);
     NTSTATUS status;
     KIRQL oldIrql;
 
-    status = MiLockPfnForFault(Ws, PointerPte, Contents, false, &oldIrql);
+    status = MiLockPfnForFault(Fault, PointerPte, Contents, false, &oldIrql);
     if (status != STATUS_SUCCESS)
         return status;
     if (pfn->u3.e1.ReadInProgress)
-        return MiWaitForCollidedFault(Ws, frame, oldIrql);
+        return MiWaitForCollidedFault(Fault->Ws, frame, oldIrql);
     if (pfn->u4.InPageError) {
         status = pfn->u1.ReadStatus;
         UNLOCK_PFN(oldIrql);
@@ -194,9 +257,8 @@ static NTSTATUS MiResolveTransitionFault(MMSUPPORT *Ws, uintptr_t VirtualAddress
     pfn->u2.ShareCount++;
     pfn->u3.e1.PageLocation = ActiveAndValid;
     *PointerPte = MiMakeValidFromTransitionPte(PointerPte, Contents,
-                                               SetDirty && pfn->u3.e1.Modified);
-    UNLOCK_PFN(oldIrql);
-    MiInsertWorkingSetEntry(Ws, VirtualAddress, frame);
+                                               Fault->SetDirty && pfn->u3.e1.Modified);
+    MiFinishFault(Fault, frame, oldIrql);
     MmInfoCounters.TransitionCount++;
     return STATUS_PAGE_FAULT_TRANSITION;
 }
@@ -239,6 +301,7 @@ static void MiInitializeReadInProgressPfns(MMPTE *PointerPte, uint32_t Count, ui
         pfn->u3.e1.PageLocation = TransitionPage;
         pfn->u3.e1.ReadInProgress = 1;
         pfn->u3.e1.Modified = 0;
+        pfn->u3.e1.PrototypePte = MiIsPrototypePteAddress(&PointerPte[i]);
         pfn->u4.InPageError = 0;
         pfn->u4.PteFrame = table;
         pfn->u1.Event = Event;
@@ -296,7 +359,7 @@ static void MiCompleteReadAhead(MMPTE *PointerPte, const uint32_t *Frames, uint3
  * the read (MiIssuePageFileRead) without the mutex, then completes the fault
  * (MiCompletePageFileRead). Any other status ends the fault at once.
  */
-static NTSTATUS MiResolvePageFileFault(MMSUPPORT *Ws, MMPTE *PointerPte, MMPTE Contents,
+static NTSTATUS MiResolvePageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE Contents,
                                        MMINPAGE_SUPPORT **ReadBlock)
 {
     MMPAGING_FILE *file = MmPagingFile[Contents.u.Soft.PageFileLow];
@@ -308,13 +371,13 @@ static NTSTATUS MiResolvePageFileFault(MMSUPPORT *Ws, MMPTE *PointerPte, MMPTE C
     if (!file || slot >= file->Size)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PAGEFILE_SLOT,
                      Contents.u.Soft.PageFileLow, slot, Contents.u.Long);
-    status = MiLockPfnForFault(Ws, PointerPte, Contents, true, &oldIrql);
+    status = MiLockPfnForFault(Fault, PointerPte, Contents, true, &oldIrql);
     if (status != STATUS_SUCCESS)
         return status;
     support = MiGetInPageSupportBlock();
     if (!support) {                                 /* every block is in a read: wait */
         UNLOCK_PFN(oldIrql);
-        return MiWaitForInPageSupport(Ws);
+        return MiWaitForInPageSupport(Fault->Ws);
     }
     support->File = file;
     support->Slot = slot;
@@ -352,7 +415,7 @@ static void MiIssuePageFileRead(MMINPAGE_SUPPORT *Support)
  * page that could not be read is STATUS_IN_PAGE_ERROR to a probe and KERNEL_DATA_INPAGE_ERROR
  * (0x7A) otherwise.
  */
-static NTSTATUS MiCompletePageFileRead(MMSUPPORT *Ws, uintptr_t VirtualAddress, MMPTE *PointerPte,
+static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
                                        MMINPAGE_SUPPORT *Support, void *TrapInformation)
 {
     uint32_t frame = Support->Frames[0];
@@ -361,18 +424,24 @@ static NTSTATUS MiCompletePageFileRead(MMSUPPORT *Ws, uintptr_t VirtualAddress, 
     KIRQL oldIrql;
 
     LOCK_PFN(oldIrql);
+    /* A view unmapped meanwhile may have taken its section, and the prototypes, with it: then
+     * every page read is deleted, and PointerPte is not touched. */
+    if (!MI_IS_PFN_DELETED(pfn) && Fault->UserPte)
+        MiMakeSystemAddressValidPfn(PointerPte, &oldIrql);
     MiCompleteReadAhead(PointerPte, Support->Frames, Support->Count, Support->ClusterStatus);
     MmInfoCounters.PageReadCount += NT_SUCCESS(Support->ClusterStatus) ? Support->Count :
                                                                           NT_SUCCESS(status);
     KeSetEvent(&Support->Event);
     MiDereferenceInPageSupportBlock(Support);
-    if (MI_IS_PFN_DELETED(pfn)) {                   /* the memory was freed meanwhile */
-        MiDecrementReferenceCount(frame);
+    if (MI_IS_PFN_DELETED(pfn) ||                   /* the memory was freed meanwhile */
+        (NT_SUCCESS(status) && Fault->UserPte &&
+         Fault->UserPte->u.Long != Fault->UserContents.u.Long)) {
+        MiDecrementReferenceCount(frame);           /* a shared page: to standby, as read ahead */
         UNLOCK_PFN(oldIrql);
         return STATUS_REFAULT;
     }
     if (!NT_SUCCESS(status)) {
-        if (KeInvalidAccessAllowed(TrapInformation) || VirtualAddress < MmSystemRangeStart) {
+        if (KeInvalidAccessAllowed(TrapInformation) || Fault->VirtualAddress < MmSystemRangeStart) {
             MiAbandonPageRead(PointerPte, frame);
             UNLOCK_PFN(oldIrql);
             return STATUS_IN_PAGE_ERROR;
@@ -381,14 +450,29 @@ static NTSTATUS MiCompletePageFileRead(MMSUPPORT *Ws, uintptr_t VirtualAddress, 
         pfn->u1.ReadStatus = status;
         UNLOCK_PFN(oldIrql);
         KeBugCheckEx(KERNEL_DATA_INPAGE_ERROR, (uintptr_t)PointerPte, (uint32_t)status,
-                     VirtualAddress, PointerPte->u.Long);
+                     Fault->VirtualAddress, PointerPte->u.Long);
     }
     pfn->u2.ShareCount = 1;
     pfn->u3.e1.PageLocation = ActiveAndValid;
     *PointerPte = MiMakeValidFromTransitionPte(PointerPte, *PointerPte, false);
-    UNLOCK_PFN(oldIrql);
-    MiInsertWorkingSetEntry(Ws, VirtualAddress, frame);
+    MiFinishFault(Fault, frame, oldIrql);
     return STATUS_PAGE_FAULT_PAGING_FILE;
+}
+
+/* A page-file PTE resolved: the read set up, issued without the working-set mutex, and the
+ * fault completed with it again. */
+static NTSTATUS MiReadPageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE Contents,
+                                    void *TrapInformation)
+{
+    MMINPAGE_SUPPORT *support = NULL;
+    NTSTATUS status = MiResolvePageFileFault(Fault, PointerPte, Contents, &support);
+
+    if (status != STATUS_ISSUE_PAGING_IO)
+        return status;
+    MiUnlockWorkingSet(Fault->Ws);
+    MiIssuePageFileRead(support);
+    MiLockWorkingSet(Fault->Ws);
+    return MiCompletePageFileRead(Fault, PointerPte, support, TrapInformation);
 }
 
 /*
@@ -399,20 +483,28 @@ static NTSTATUS MiCompletePageFileRead(MMSUPPORT *Ws, uintptr_t VirtualAddress, 
  * PTE still holds Contents under the PFN lock: a standby page may have been reused meanwhile,
  * its PTE restored, and then the fault is sent round again (STATUS_REFAULT).
  */
-NTSTATUS MiAccessCheck(MMSUPPORT *Ws, MMPTE *PointerPte, bool StoreInstruction, MMPTE Contents)
+/* NT's MmReadWrite test: does the MM_* Protection allow a read (or a write)? */
+static bool MiProtectionAllows(uint32_t Protection, bool StoreInstruction)
 {
     static const uint8_t MmReadWrite[8] = { 1, 10, 10, 10, 11, 11, 11, 11 };
+
+    return MmReadWrite[Protection & MM_PROTECTION_OPERATION_MASK] - StoreInstruction >= 10 &&
+           Protection != MM_NOACCESS;
+}
+
+NTSTATUS MiAccessCheck(MMSUPPORT *Ws, MMPTE *PointerPte, bool StoreInstruction, MMPTE Contents)
+{
     uint32_t protection = Contents.u.Soft.Protection;
 
-    if (MmReadWrite[protection & MM_PROTECTION_OPERATION_MASK] - StoreInstruction < 10 ||
-        protection == MM_NOACCESS)
+    if (!MiProtectionAllows(protection, StoreInstruction))
         return STATUS_ACCESS_VIOLATION;
     if (MI_IS_GUARD(protection) && (protection & MM_PROTECTION_OPERATION_MASK)) {
+        MI_FAULT fault = { .Ws = Ws };
         MMPTE unguarded = Contents;
         NTSTATUS status;
         KIRQL oldIrql;
 
-        status = MiLockPfnForFault(Ws, PointerPte, Contents, false, &oldIrql);
+        status = MiLockPfnForFault(&fault, PointerPte, Contents, false, &oldIrql);
         if (status != STATUS_SUCCESS)
             return status;
         unguarded.u.Soft.Protection = protection & ~MM_GUARD_PAGE;
@@ -430,26 +522,118 @@ NTSTATUS MiDispatchFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t Virtual
                          void *TrapInformation)
 {
     MMPTE contents = *PointerPte;
-    MMINPAGE_SUPPORT *support = NULL;
-    NTSTATUS status;
-    bool setDirty;
+    MI_FAULT fault = { .Ws = Ws, .VirtualAddress = VirtualAddress, .Write = StoreInstruction };
 
-    (void)StoreInstruction;
     Ws->PageFaultCount++;
     if (contents.u.Soft.Prototype)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PAGEABLE_PTE,
                      (uintptr_t)PointerPte, contents.u.Long, VirtualAddress);
     /* In a write-watch region only the processor sets the dirty bit, at a write (wrtwatch.c). */
-    setDirty = !MiIsWriteWatchAddress(Ws, VirtualAddress);
+    fault.SetDirty = !MiIsWriteWatchAddress(Ws, VirtualAddress);
     if (contents.u.Soft.Transition)
-        return MiResolveTransitionFault(Ws, VirtualAddress, PointerPte, contents, setDirty);
+        return MiResolveTransitionFault(&fault, PointerPte, contents);
     if (contents.u.Soft.PageFileHigh == 0)
-        return MiResolveDemandZeroFault(Ws, VirtualAddress, PointerPte, contents, setDirty);
-    status = MiResolvePageFileFault(Ws, PointerPte, contents, &support);
-    if (status != STATUS_ISSUE_PAGING_IO)
-        return status;
-    MiUnlockWorkingSet(Ws);
-    MiIssuePageFileRead(support);
-    MiLockWorkingSet(Ws);
-    return MiCompletePageFileRead(Ws, VirtualAddress, PointerPte, support, TrapInformation);
+        return MiResolveDemandZeroFault(&fault, PointerPte, contents);
+    return MiReadPageFileFault(&fault, PointerPte, contents, TrapInformation);
+}
+
+bool MiMakeSystemAddressValidPfn(const void *VirtualAddress, KIRQL *OldIrql)
+{
+    bool released = false;
+
+    while (!MmIsAddressValid(VirtualAddress)) {
+        UNLOCK_PFN(*OldIrql);
+        (void)*(volatile const uint32_t *)VirtualAddress;
+        LOCK_PFN(*OldIrql);
+        released = true;
+    }
+    return released;
+}
+
+/*
+ * The prototype is valid: another process has the page. One more share, and the process PTE
+ * maps it at once. PFN lock held on entry, released.
+ */
+static NTSTATUS MiResolveValidProtoPte(MI_FAULT *Fault, MMPTE Proto, KIRQL OldIrql)
+{
+    uint32_t frame = Proto.u.Hard.PageFrameNumber;
+
+    MI_PFN_ELEMENT(frame)->u2.ShareCount++;
+    MiFinishFault(Fault, frame, OldIrql);
+    MmInfoCounters.TransitionCount++;
+    return STATUS_PAGE_FAULT_TRANSITION;
+}
+
+/*
+ * NT's MiResolveProtoPteFault. The prototype (through the VAD for the lookup-needed form,
+ * whose protection is then this process's; else decoded from the PTE, the prototype's
+ * protection applying) is read under the PFN lock: not committed (0) is an access violation,
+ * as is an access its protection refuses; valid is shared at once; a write to a copy-on-write
+ * page never touched gets a private demand-zero page without making a shared one; any other
+ * state is resolved as a private PTE would be, and completed on the process PTE.
+ */
+NTSTATUS MiResolveProtoPteFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t VirtualAddress,
+                                MMPTE *UserPte, MMPTE UserContents, void *TrapInformation)
+{
+    MI_FAULT fault = { .Ws = Ws, .VirtualAddress = VirtualAddress, .Write = StoreInstruction,
+                       .SetDirty = true, .UserPte = UserPte, .UserContents = UserContents };
+    MMPROCESS *process = CONTAINING_RECORD(Ws, MMPROCESS, Vm);
+    MMPTE *proto;
+    MMPTE contents;
+    NTSTATUS status;
+    KIRQL oldIrql;
+
+    Ws->PageFaultCount++;
+    if (MiIsLookupNeeded(UserContents)) {
+        MMVAD *vad = (MMVAD *)MiLocateAddress(&process->AddressSpace, VirtualAddress);
+
+        proto = vad && !vad->Core.u.VadFlags.PrivateMemory ? MiGetProtoPteAddress(vad, VirtualAddress)
+                                                            : NULL;
+        if (!proto)
+            KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, (uintptr_t)UserPte,
+                         UserContents.u.Long, VirtualAddress);
+        status = MiAccessCheck(Ws, UserPte, StoreInstruction, UserContents);
+        if (status != STATUS_SUCCESS)
+            return status;
+        fault.Protection = UserContents.u.Soft.Protection;
+    } else {
+        proto = MiPteToProto(UserContents);
+        fault.Protection = MM_UNKNOWN_PROTECTION;
+    }
+    LOCK_PFN(oldIrql);
+    MiMakeSystemAddressValidPfn(proto, &oldIrql);
+    contents = *proto;
+    if (UserPte->u.Long != UserContents.u.Long) {
+        UNLOCK_PFN(oldIrql);
+        return STATUS_REFAULT;
+    }
+    if (fault.Protection == MM_UNKNOWN_PROTECTION) {
+        fault.Protection = MiProtoPteProtection(contents);
+        if (contents.u.Long != MM_ZERO_PTE && !MiProtectionAllows(fault.Protection, StoreInstruction)) {
+            UNLOCK_PFN(oldIrql);
+            return STATUS_ACCESS_VIOLATION;
+        }
+    }
+    if (contents.u.Long == MM_ZERO_PTE) {
+        UNLOCK_PFN(oldIrql);
+        return STATUS_ACCESS_VIOLATION;
+    }
+    if (contents.u.Hard.Valid)
+        return MiResolveValidProtoPte(&fault, contents, oldIrql);
+    UNLOCK_PFN(oldIrql);
+    if (!contents.u.Soft.Transition && contents.u.Soft.PageFileHigh == 0 && StoreInstruction &&
+        MI_IS_COPY_ON_WRITE(fault.Protection)) {
+        /* Nothing to copy: a private demand-zero page, charged with the view. */
+        MMPTE private = { .u.Long = MiMakeProtectNotWriteCopy(fault.Protection)
+                                    << MM_PROTECT_FIELD_SHIFT };
+
+        UserPte->u.Long = private.u.Long;
+        fault.UserPte = NULL;
+        return MiResolveDemandZeroFault(&fault, UserPte, private);
+    }
+    if (contents.u.Soft.Transition)
+        return MiResolveTransitionFault(&fault, proto, contents);
+    if (contents.u.Soft.PageFileHigh == 0)
+        return MiResolveDemandZeroFault(&fault, proto, contents);
+    return MiReadPageFileFault(&fault, proto, contents, TrapInformation);
 }

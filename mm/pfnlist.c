@@ -237,6 +237,7 @@ static uint32_t MiRemovePageFromList(MMPFNLIST *ListHead)
     if (ListHead->ListName == StandbyPageList)
         MiRestoreTransitionPte(index);
     pfn->u3.e1.PageLocation = TransitionPage;
+    pfn->u3.e1.PrototypePte = 0;            /* whoever takes it says what maps it next */
     return index;
 }
 
@@ -247,29 +248,48 @@ static __attribute__((noreturn)) void MiNoPagesAvailable(void)
 }
 
 /*
+ * Where Pfn's PTE can be read and written under the PFN lock: in place when it is system space
+ * mapped here, else through a hyperspace window on the page that holds it (PteFrame): a user
+ * PTE, perhaps of another process, or a prototype PTE whose paged pool page table this process
+ * has not picked up yet. MiUnmapPfnPte gives the window back.
+ */
+volatile MMPTE *MiMapPfnPte(const MMPFN *Pfn, void **Mapped, KIRQL *HyperIrql)
+{
+    MMPTE *pte = (MMPTE *)((uintptr_t)Pfn->PteAddress & ~(uintptr_t)1);
+
+    *Mapped = NULL;
+    if (!MiIsUserPteAddress(pte) && MmIsAddressValid(pte))
+        return pte;
+    *Mapped = MiMapPageInHyperSpace(Pfn->u4.PteFrame, HyperIrql);
+    return (volatile MMPTE *)((uintptr_t)*Mapped + BYTE_OFFSET(pte));
+}
+
+void MiUnmapPfnPte(void *Mapped, KIRQL HyperIrql)
+{
+    if (Mapped)
+        MiUnmapPageInHyperSpace(Mapped, HyperIrql);
+}
+
+/*
  * A standby page is about to be reused: the transition PTE that still points at it becomes
  * the PTE it was before the page came in (its OriginalPte: demand zero or a paging-file
- * slot), and its page table loses the share that PTE held. A user page's PTE may be in any
- * process's page table, so it is reached through hyperspace by the table's frame, as NT does.
+ * slot), and its page table — or the paged pool page of its prototype PTE — loses the share
+ * that PTE held. A user page's PTE may be in any process's page table, so it is reached
+ * through hyperspace by the table's frame, as NT does.
  */
 void MiRestoreTransitionPte(uint32_t PageFrameIndex)
 {
     MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
-    volatile MMPTE *pte = pfn->PteAddress;
-    void *mapped = NULL;
     KIRQL hyperIrql = PASSIVE_LEVEL;
+    void *mapped;
+    volatile MMPTE *pte = MiMapPfnPte(pfn, &mapped, &hyperIrql);
 
-    if (MiIsUserPteAddress(pfn->PteAddress)) {      /* perhaps another process's: map it */
-        mapped = MiMapPageInHyperSpace(pfn->u4.PteFrame, &hyperIrql);
-        pte = (volatile MMPTE *)((uintptr_t)mapped + BYTE_OFFSET(pfn->PteAddress));
-    }
     if (pte->u.Hard.Valid || !pte->u.Soft.Transition || pte->u.Soft.Prototype ||
         pte->u.Trans.PageFrameNumber != PageFrameIndex)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_TRANSITION_PTE,
                      (uintptr_t)pfn->PteAddress, pte->u.Long, PageFrameIndex);
     pte->u.Long = pfn->OriginalPte.u.Long;
-    if (mapped)
-        MiUnmapPageInHyperSpace(mapped, hyperIrql);
+    MiUnmapPfnPte(mapped, hyperIrql);
     MiDecrementShareCount(pfn->u4.PteFrame);
 }
 
@@ -308,7 +328,9 @@ uint32_t MiRemoveZeroPageIfAny(void)
 
 /*
  * A page just taken from a list is now mapped by PointerPte: one reference, one share, its
- * original PTE remembered, and the page table that holds PointerPte gains a share.
+ * original PTE remembered, and the page table that holds PointerPte gains a share. When
+ * PointerPte is a prototype PTE the page is a shared one (PrototypePte), its share counting the
+ * process PTEs that map it, and the paged pool page holding the prototype gains the share.
  */
 void MiInitializePfn(uint32_t PageFrameIndex, MMPTE *PointerPte, bool Modified)
 {
@@ -321,11 +343,16 @@ void MiInitializePfn(uint32_t PageFrameIndex, MMPTE *PointerPte, bool Modified)
     pfn->u2.ShareCount = 1;
     pfn->u3.e1.PageLocation = ActiveAndValid;
     pfn->u3.e1.Modified = Modified;
+    pfn->u3.e1.PrototypePte = MiIsPrototypePteAddress(PointerPte);
     pfn->u4.PteFrame = tableFrame;
     MI_PFN_ELEMENT(tableFrame)->u2.ShareCount++;
 }
 
-/* One PTE less maps the page. At zero shares the page leaves the active state. */
+/*
+ * One PTE less maps the page. At zero shares the page leaves the active state; a shared
+ * page's prototype PTE becomes a transition PTE then (a private page's PTE already is one:
+ * whoever unmapped it made it so), with the protection it was made with.
+ */
 void MiDecrementShareCount(uint32_t PageFrameIndex)
 {
     MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
@@ -337,6 +364,19 @@ void MiDecrementShareCount(uint32_t PageFrameIndex)
     if (--pfn->u2.ShareCount != 0)
         return;
 
+    if (pfn->u3.e1.PrototypePte && !MI_IS_PFN_DELETED(pfn)) {
+        KIRQL hyperIrql = PASSIVE_LEVEL;
+        void *mapped;
+        volatile MMPTE *proto = MiMapPfnPte(pfn, &mapped, &hyperIrql);
+        MMPTE contents = { .u.Long = proto->u.Long };
+
+        if (!contents.u.Hard.Valid || contents.u.Hard.PageFrameNumber != PageFrameIndex)
+            KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PROTOTYPE_PTE,
+                         (uintptr_t)pfn->PteAddress, contents.u.Long, PageFrameIndex);
+        proto->u.Long = MiMakeTransitionFromValidPte(contents,
+                                                     pfn->OriginalPte.u.Soft.Protection).u.Long;
+        MiUnmapPfnPte(mapped, hyperIrql);
+    }
     pfn->u3.e1.PageLocation = TransitionPage;
     MiDecrementReferenceCount(PageFrameIndex);
 }

@@ -152,7 +152,8 @@ NTSTATUS MmInitializeProcessAddressSpace(KPROCESS *KProcess, bool LargeAddressAw
 
 /*
  * At the last thread's exit, in the process: every VAD and what it holds (pages, paging-file
- * slots, page tables, commitment, write-watch views), the shared page's mapping, the
+ * slots, page tables, commitment, write-watch views; a view's shares of its section's pages
+ * and its reference to the section, which may go with it), the shared page's mapping, the
  * working-set list's extra pages, and the page tables' commitment. What is left for
  * MmDeleteProcessAddressSpace is the directory, the hyperspace table and the list's first page.
  */
@@ -172,6 +173,11 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
     while ((node = MiGetFirstNode(&process->AddressSpace.VadRoot)) != NULL) {
         MMVAD_SHORT *vad = CONTAINING_RECORD(node, MMVAD_SHORT, Node);
         uint32_t charge = vad->u.VadFlags.CommitCharge;
+
+        if (!vad->u.VadFlags.PrivateMemory) {
+            MiRemoveMappedView(process, (MMVAD *)vad);
+            continue;
+        }
 
         MiLockWorkingSet(&process->Vm);
         if (charge != MM_MAX_COMMIT)

@@ -6,30 +6,121 @@
  * brings it back uses it. PAGE_GUARD is set and cleared like any other protection. A valid
  * page keeps its dirty bit, or, leaving the working set for a guard or no-access protection,
  * hands it to write watch (wrtwatch.c): a protection change does not change what was written.
+ *
+ * In a view (NT's MiSetProtectionOnSection) the new protection must be one the view's own
+ * allows (STATUS_SECTION_PROTECTION); a view of a section that cannot be written turns
+ * read/write into write-copy. The protection is this process's only: a page still shared is
+ * taken out of the working set and its PTE points at the prototype again, in the lookup-needed
+ * form that carries the new protection; a private copy changes as private memory does (and
+ * write-copy is read/write for it). Making a view write-copy charges its pages' commitment,
+ * once, since each may now become a copy.
  */
 #include "mm/mi.h"
+
+/* The protection of the page at Va in a view of the current process; Pte its PTE's contents
+ * (0 without a page table). */
+static uint32_t MiQueryViewPageProtection(const MMVAD *Vad, uintptr_t Va, MMPTE Pte)
+{
+    MMPFN *pfn;
+
+    if (Pte.u.Long == MM_ZERO_PTE)
+        return Vad->Core.u.VadFlags.Protection;
+    if (MiIsLookupNeeded(Pte))
+        return Pte.u.Soft.Protection;
+    if (!Pte.u.Hard.Valid && Pte.u.Soft.Prototype)
+        return MiProtoPteProtection(*MiPteToProto(Pte));
+    if (!Pte.u.Hard.Valid)
+        return Pte.u.Soft.Protection;
+    pfn = MI_PFN_ELEMENT(Pte.u.Hard.PageFrameNumber);
+    if (pfn->u3.e1.PrototypePte) {
+        MMSUPPORT *ws = MiWorkingSetOf(Va);
+        uint32_t index = MiLocateWsle(ws, Va);
+
+        if (index != WSLE_NULL_INDEX && ws->VmWorkingSetList->Wsle[index].u1.e1.Protection)
+            return ws->VmWorkingSetList->Wsle[index].u1.e1.Protection;
+    }
+    return pfn->OriginalPte.u.Soft.Protection;
+}
 
 /* The MM_* protection of a committed page at Va; 0 when it is not committed. Working-set mutex
  * held. */
 uint32_t MiQueryPageProtection(const MMVAD_SHORT *Vad, uintptr_t Va)
 {
-    MMPTE *pte;
+    MMPTE pte = { .u.Long = MM_ZERO_PTE };
 
     if (!MiIsPageCommitted(Vad, Va))
         return 0;
-    if (!MiGetPdeAddress(Va)->u.Hard.Valid)
+    if (MiGetPdeAddress(Va)->u.Hard.Valid)
+        pte = *MiGetPteAddress(Va);
+    if (!Vad->u.VadFlags.PrivateMemory)
+        return MiQueryViewPageProtection((const MMVAD *)Vad, Va, pte);
+    if (pte.u.Long == MM_ZERO_PTE)
         return Vad->u.VadFlags.Protection;
-    pte = MiGetPteAddress(Va);
-    if (pte->u.Long == MM_ZERO_PTE)
-        return Vad->u.VadFlags.Protection;
-    if (pte->u.Hard.Valid)
-        return MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber)->OriginalPte.u.Soft.Protection;
-    return pte->u.Soft.Protection;
+    if (pte.u.Hard.Valid)
+        return MI_PFN_ELEMENT(pte.u.Hard.PageFrameNumber)->OriginalPte.u.Soft.Protection;
+    return pte.u.Soft.Protection;
+}
+
+/* A private page's PTE (not zero) gets Protection. PFN lock held, working-set mutex too. */
+static void MiSetPrivatePageProtection(MMPROCESS *Process, uintptr_t Va, MMPTE *Pte,
+                                       uint32_t Protection)
+{
+    if (Pte->u.Hard.Valid) {
+        MMPFN *pfn = MI_PFN_ELEMENT(Pte->u.Hard.PageFrameNumber);
+
+        pfn->OriginalPte.u.Soft.Protection = Protection;
+        if (MI_IS_GUARD(Protection) || Protection == MM_NOACCESS) {
+            /* Not expressible in a valid PTE: the page leaves the working set first. */
+            MMPTE old = *Pte;
+
+            MiRemoveWorkingSetEntry(&Process->Vm, pfn->u1.WsIndex);
+            *Pte = MiMakeTransitionFromValidPte(old, Protection);
+            MI_FLUSH_SINGLE_TB(Va);
+            if (old.u.Hard.Dirty) {
+                MiSetModified(pfn);
+                MiCaptureWriteWatchDirtyBit(Process, Va);
+            }
+            MiDecrementShareCount(old.u.Hard.PageFrameNumber);
+        } else {
+            Pte->u.Long = (Pte->u.Long & ~(MM_PTE_WRITE_MASK | MM_PTE_COPY_ON_WRITE_MASK |
+                                           MM_PTE_CACHE_DISABLE_MASK)) |
+                          MiProtectToPteMask(Protection);
+            MI_FLUSH_SINGLE_TB(Va);
+        }
+    } else if (Pte->u.Soft.Transition) {
+        Pte->u.Trans.Protection = Protection;
+        MI_PFN_ELEMENT(Pte->u.Trans.PageFrameNumber)->OriginalPte.u.Soft.Protection = Protection;
+    } else {
+        Pte->u.Soft.Protection = Protection;
+    }
+}
+
+/* A view's page at Va gets Protection for this process. Working-set mutex held. */
+static NTSTATUS MiSetViewPageProtection(MMPROCESS *Process, uintptr_t Va, uint32_t Protection)
+{
+    MMPTE *pte = MiGetPteAddress(Va);
+    KIRQL oldIrql;
+
+    if (!MiMakePdeExistAndMakeValid(Process, Va))
+        return STATUS_NO_MEMORY;
+    if (pte->u.Hard.Valid && MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber)->u3.e1.PrototypePte)
+        MiEvictWsle(&Process->Vm, MiLocateWsle(&Process->Vm, Va));
+    LOCK_PFN(oldIrql);
+    if (pte->u.Long == MM_ZERO_PTE || (!pte->u.Hard.Valid && pte->u.Soft.Prototype)) {
+        if (pte->u.Long == MM_ZERO_PTE)
+            MiIncrementUsedPtes(Process, Va);
+        *pte = MiMakeLookupNeededPte(Protection);
+    } else {
+        MiSetPrivatePageProtection(Process, Va, pte, MiMakeProtectNotWriteCopy(Protection));
+    }
+    UNLOCK_PFN(oldIrql);
+    return STATUS_SUCCESS;
 }
 
 NTSTATUS MiSetProtectionOnPages(MMPROCESS *Process, MMVAD_SHORT *Vad, uintptr_t Start,
                                 uintptr_t End, uint32_t Protection, uint32_t *OldProtection)
 {
+    NTSTATUS status = STATUS_SUCCESS;
     KIRQL oldIrql;
 
     MiLockWorkingSet(&Process->Vm);
@@ -41,50 +132,50 @@ NTSTATUS MiSetProtectionOnPages(MMPROCESS *Process, MMVAD_SHORT *Vad, uintptr_t 
     }
     if (OldProtection)
         *OldProtection = MiQueryPageProtection(Vad, Start);
-    for (uintptr_t va = Start; va <= End && va >= Start; va += PAGE_SIZE) {
-        MMPTE *pte;
+    for (uintptr_t va = Start; va <= End && va >= Start && NT_SUCCESS(status); va += PAGE_SIZE) {
+        MMPTE *pte = MiGetPteAddress(va);
 
-        if (!MiMakePdeExistAndMakeValid(Process, va)) {
-            MiUnlockWorkingSet(&Process->Vm);
-            return STATUS_NO_MEMORY;
+        if (!Vad->u.VadFlags.PrivateMemory) {
+            status = MiSetViewPageProtection(Process, va, Protection);
+            continue;
         }
-        pte = MiGetPteAddress(va);
+        if (!MiMakePdeExistAndMakeValid(Process, va)) {
+            status = STATUS_NO_MEMORY;
+            break;
+        }
         LOCK_PFN(oldIrql);
         if (pte->u.Long == MM_ZERO_PTE) {
             MiIncrementUsedPtes(Process, va);
             pte->u.Long = Protection << MM_PROTECT_FIELD_SHIFT;
-        } else if (pte->u.Hard.Valid) {
-            MMPFN *pfn = MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber);
-
-            pfn->OriginalPte.u.Soft.Protection = Protection;
-            if (MI_IS_GUARD(Protection) || Protection == MM_NOACCESS) {
-                /* Not expressible in a valid PTE: the page leaves the working set first. */
-                MMPTE old = *pte;
-
-                MiRemoveWorkingSetEntry(&Process->Vm, pfn->u1.WsIndex);
-                *pte = MiMakeTransitionFromValidPte(old, Protection);
-                MI_FLUSH_SINGLE_TB(va);
-                if (old.u.Hard.Dirty) {
-                    MiSetModified(pfn);
-                    MiCaptureWriteWatchDirtyBit(Process, va);
-                }
-                MiDecrementShareCount(old.u.Hard.PageFrameNumber);
-            } else {
-                pte->u.Long = (pte->u.Long & ~(MM_PTE_WRITE_MASK | MM_PTE_COPY_ON_WRITE_MASK |
-                                               MM_PTE_CACHE_DISABLE_MASK)) |
-                              MiProtectToPteMask(Protection);
-                MI_FLUSH_SINGLE_TB(va);
-            }
-        } else if (pte->u.Soft.Transition) {
-            pte->u.Trans.Protection = Protection;
-            MI_PFN_ELEMENT(pte->u.Trans.PageFrameNumber)->OriginalPte.u.Soft.Protection = Protection;
         } else {
-            pte->u.Soft.Protection = Protection;
+            MiSetPrivatePageProtection(Process, va, pte, Protection);
         }
         UNLOCK_PFN(oldIrql);
     }
     MiUnlockWorkingSet(&Process->Vm);
-    return STATUS_SUCCESS;
+    return status;
+}
+
+/* The checks and charges of a view's protection change, then the change. */
+static NTSTATUS MiProtectView(MMPROCESS *Process, MMVAD *Vad, uintptr_t Start, uintptr_t End,
+                              uint32_t Protection, uint32_t NewProtect, uint32_t *OldProtection)
+{
+    uint32_t pages = Vad->Core.Node.EndingVpn - Vad->Core.Node.StartingVpn + 1;
+    NTSTATUS status;
+
+    if (!MiIsProtectionCompatible(Vad->Core.u.VadFlags.Protection, NewProtect))
+        return STATUS_SECTION_PROTECTION;
+    if (Vad->u2.VadFlags2.CopyOnWrite && (Protection & 7) == MM_READWRITE)
+        Protection = (Protection & ~7u) | MM_WRITECOPY;
+    else if (Vad->u2.VadFlags2.CopyOnWrite && (Protection & 7) == MM_EXECUTE_READWRITE)
+        Protection = (Protection & ~7u) | MM_EXECUTE_WRITECOPY;
+    if (MI_IS_COPY_ON_WRITE(Protection) && Vad->Core.u.VadFlags.CommitCharge < pages) {
+        status = MiChargeProcessCommitment(Process, pages - Vad->Core.u.VadFlags.CommitCharge);
+        if (!NT_SUCCESS(status))
+            return status;
+        Vad->Core.u.VadFlags.CommitCharge = pages;
+    }
+    return MiSetProtectionOnPages(Process, &Vad->Core, Start, End, Protection, OldProtection);
 }
 
 NTSTATUS NtProtectVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *RegionSize,
@@ -123,6 +214,8 @@ NTSTATUS NtProtectVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_
         status = STATUS_CONFLICTING_ADDRESSES;
     else if (vad->u.VadFlags.NoChange)
         status = STATUS_INVALID_PAGE_PROTECTION;
+    else if (!vad->u.VadFlags.PrivateMemory)
+        status = MiProtectView(process, (MMVAD *)vad, start, end, protection, NewProtect, &old);
     else if (MI_IS_COPY_ON_WRITE(protection))
         status = STATUS_INVALID_PARAMETER_4;
     else

@@ -105,7 +105,7 @@ typedef struct _MMVAD_SHORT {
 
 typedef struct _MMVAD {
     MMVAD_SHORT Core;
-    struct _CONTROL_AREA *ControlArea;  /* sections are not built yet */
+    struct _CONTROL_AREA *ControlArea;  /* the section's (mm/section.h) */
     MMPTE *FirstPrototypePte;
     MMPTE *LastContiguousPte;
     union {

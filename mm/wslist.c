@@ -187,11 +187,19 @@ static MMPFN *MiWslePfn(const MMWSLE *Wsle)
     return MI_PFN_ELEMENT(MiGetPteAddress(Wsle->u1.Long & ~(PAGE_SIZE - 1))->u.Hard.PageFrameNumber);
 }
 
+/* A direct entry's page names it in its PFN's WsIndex; a shared page's (a prototype PTE's
+ * page, in any number of working sets) cannot, and is found by its address (MiLocateWsle). */
+static void MiSetWsIndex(const MMWSLE *Wsle, uint32_t Index)
+{
+    if (Wsle->u1.e1.Direct)
+        MiWslePfn(Wsle)->u1.WsIndex = Index;
+}
+
 /* Put valid entry From into slot To (whose contents the caller has saved or freed). */
 static void MiMoveWsle(MMWSL *Wsl, uint32_t From, uint32_t To)
 {
     Wsl->Wsle[To] = Wsl->Wsle[From];
-    MiWslePfn(&Wsl->Wsle[To])->u1.WsIndex = To;
+    MiSetWsIndex(&Wsl->Wsle[To], To);
 }
 
 /* Exchange two valid entries. */
@@ -201,7 +209,7 @@ static void MiSwapWslEntries(MMWSL *Wsl, uint32_t First, uint32_t Second)
 
     MiMoveWsle(Wsl, Second, First);
     Wsl->Wsle[Second] = first;
-    MiWslePfn(&first)->u1.WsIndex = Second;
+    MiSetWsIndex(&first, Second);
 }
 
 /* Take free entry Index off the free list (singly linked: its predecessor is found by walking). */
@@ -248,9 +256,10 @@ void MiInsertSystemWorkingSet(uintptr_t VirtualAddress, uint32_t PageFrameIndex)
     MiInsertWorkingSetEntry(&MmSystemCacheWs, VirtualAddress, PageFrameIndex);
 }
 
-void MiInsertWorkingSetEntry(MMSUPPORT *ws, uintptr_t VirtualAddress, uint32_t PageFrameIndex)
+uint32_t MiInsertWorkingSetEntry(MMSUPPORT *ws, uintptr_t VirtualAddress, uint32_t PageFrameIndex)
 {
     MMWSL *wsl = ws->VmWorkingSetList;
+    MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
     uint32_t index;
 
     if (ws->WorkingSetSize >= ws->MaximumWorkingSetSize ||
@@ -266,10 +275,50 @@ void MiInsertWorkingSetEntry(MMSUPPORT *ws, uintptr_t VirtualAddress, uint32_t P
         KeBugCheckEx(NO_PAGES_AVAILABLE, MmModifiedPageListHead.Total, MmNumberOfPhysicalPages,
                      MmAvailablePages, ws->WorkingSetSize);
     wsl->Wsle[index].u1.Long = (VirtualAddress & ~(PAGE_SIZE - 1)) | 1;
-    wsl->Wsle[index].u1.e1.Direct = 1;
-    MI_PFN_ELEMENT(PageFrameIndex)->u1.WsIndex = index;
+    if (!pfn->u3.e1.PrototypePte) {
+        wsl->Wsle[index].u1.e1.Direct = 1;
+        pfn->u1.WsIndex = index;
+    }
     ws->WorkingSetSize++;
     ws->PeakWorkingSetSize = MAX(ws->PeakWorkingSetSize, ws->WorkingSetSize);
+    return index;
+}
+
+/*
+ * The entry of the valid page at VirtualAddress: its PFN's WsIndex for a private page, a
+ * search by address for a shared one (NT hashes those; a search is what this list's sizes
+ * afford). WSLE_NULL_INDEX if it is in no entry. Working-set mutex held.
+ */
+uint32_t MiLocateWsle(MMSUPPORT *Ws, uintptr_t VirtualAddress)
+{
+    MMWSL *wsl = Ws->VmWorkingSetList;
+    MMPTE *pte = MiGetPteAddress(VirtualAddress);
+    uint32_t page = (uint32_t)VirtualAddress >> PAGE_SHIFT;
+
+    if (pte->u.Hard.Valid && !MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber)->u3.e1.PrototypePte)
+        return MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber)->u1.WsIndex;
+    for (uint32_t i = 0; i < wsl->NextNewEntry; i++) {
+        if (wsl->Wsle[i].u1.e1.Valid && wsl->Wsle[i].u1.e1.VirtualPageNumber == page)
+            return i;
+    }
+    return WSLE_NULL_INDEX;
+}
+
+/*
+ * Forget the entries of the shared pages in [Start, End] (a view being unmapped): one pass
+ * over the list, from its end, since freeing a locked entry moves the last locked one into
+ * its place. Their PTEs are the caller's business. Working-set mutex held.
+ */
+void MiRemoveSharedWsles(MMSUPPORT *Ws, uintptr_t Start, uintptr_t End)
+{
+    MMWSL *wsl = Ws->VmWorkingSetList;
+
+    for (uint32_t i = wsl->NextNewEntry; i-- > 0;) {
+        uintptr_t va = wsl->Wsle[i].u1.Long & ~(PAGE_SIZE - 1);
+
+        if (wsl->Wsle[i].u1.e1.Valid && !wsl->Wsle[i].u1.e1.Direct && va >= Start && va <= End)
+            MiFreeWsle(Ws, i);
+    }
 }
 
 /* Forget the entry of a page that is being deleted (its PTE is the caller's business). */
@@ -325,15 +374,30 @@ void MiUnlockWsle(MMSUPPORT *Ws, uint32_t Index, uint32_t Flags)
 }
 
 /*
- * Take entry Index's page out of the working set: its PTE becomes a transition PTE (the TB
- * entry is flushed at once), a dirty PTE makes the page modified (its old paging-file copy,
- * now stale, is released) and, in a write-watch region, leaves its mark in the region's bitmap;
- * the page goes to the standby or modified list.
+ * A system working-set page that holds prototype PTEs of resident pages has a share for each
+ * (as a page table has for its valid PTEs): it must stay valid, since those prototype PTEs are
+ * read and written under the PFN lock. Only NT's rule tells: a share count above one.
  */
-void MiEvictWsle(MMSUPPORT *Ws, uint32_t Index)
+static bool MiIsPinnedSystemPage(const MMSUPPORT *Ws, const MMPFN *Pfn)
+{
+    return !Ws->IsProcess && Pfn->u2.ShareCount > 1;
+}
+
+/*
+ * Take entry Index's page out of the working set (false, nothing done: a pinned system page).
+ * A private page's PTE becomes a transition PTE, a shared page's goes back to pointing at its
+ * prototype PTE (the encoded address, or the lookup-needed form with the protection this
+ * process had for it) and its page table loses that share; the TB entry is flushed at once.
+ * A dirty PTE makes the page modified (its old paging-file copy, now stale, is released) and,
+ * in a write-watch region, leaves its mark in the region's bitmap. The page goes to the standby
+ * or modified list when no PTE maps it any more (a shared page's prototype PTE then becomes
+ * a transition PTE: MiDecrementShareCount).
+ */
+bool MiEvictWsle(MMSUPPORT *Ws, uint32_t Index)
 {
     MMWSL *wsl = Ws->VmWorkingSetList;
-    uintptr_t va = wsl->Wsle[Index].u1.Long & ~(PAGE_SIZE - 1);
+    MMWSLE wsle = wsl->Wsle[Index];
+    uintptr_t va = wsle.u1.Long & ~(PAGE_SIZE - 1);
     volatile MMPTE *pte = MiGetPteAddress(va);
     MMPTE contents;
     MMPFN *pfn;
@@ -342,17 +406,28 @@ void MiEvictWsle(MMSUPPORT *Ws, uint32_t Index)
     LOCK_PFN(oldIrql);
     contents.u.Long = pte->u.Long;
     pfn = MI_PFN_ELEMENT(contents.u.Hard.PageFrameNumber);
-    pte->u.Long = MiMakeTransitionFromValidPte(contents, pfn->OriginalPte.u.Soft.Protection).u.Long;
+    if (MiIsPinnedSystemPage(Ws, pfn)) {
+        UNLOCK_PFN(oldIrql);
+        return false;
+    }
+    if (!wsle.u1.e1.Direct)
+        pte->u.Long = wsle.u1.e1.Protection ? MiMakeLookupNeededPte(wsle.u1.e1.Protection).u.Long
+                                             : MiProtoAddressForPte(pfn->PteAddress).u.Long;
+    else
+        pte->u.Long = MiMakeTransitionFromValidPte(contents, pfn->OriginalPte.u.Soft.Protection).u.Long;
     MI_FLUSH_SINGLE_TB(va);
     if (contents.u.Hard.Dirty) {
         MiSetModified(pfn);
         if (Ws->IsProcess)
             MiCaptureWriteWatchDirtyBit(CONTAINING_RECORD(Ws, MMPROCESS, Vm), va);
     }
+    if (!wsle.u1.e1.Direct)
+        MiDecrementShareCount(MiGetPteAddress((const void *)pte)->u.Hard.PageFrameNumber);
     MiDecrementShareCount(contents.u.Hard.PageFrameNumber);
     UNLOCK_PFN(oldIrql);
     MiFreeWsle(Ws, Index);
     Ws->TrimmedPages++;
+    return true;
 }
 
 /* The next valid dynamic entry at or after Slot, wrapping; WSLE_NULL_INDEX if there is none.
@@ -407,7 +482,9 @@ uint32_t MiFindReplacementEntry(MMSUPPORT *Ws)
 
         slot = MiNextValidEntry(wsl, slot);
         wsle = &wsl->Wsle[slot];
-        if (MiTestAndClearAccessed(wsle->u1.Long & ~(PAGE_SIZE - 1))) {
+        if (MiIsPinnedSystemPage(Ws, MiWslePfn(wsle))) {
+            /* not a candidate */
+        } else if (MiTestAndClearAccessed(wsle->u1.Long & ~(PAGE_SIZE - 1))) {
             wsle->u1.e1.Age = 0;
         } else {
             if (wsle->u1.e1.Age >= MI_IMMEDIATE_REPLACEMENT_AGE)
@@ -433,9 +510,8 @@ bool MiReplaceWorkingSetEntry(MMSUPPORT *Ws)
 
     if (slot == WSLE_NULL_INDEX)
         return false;
-    MiEvictWsle(Ws, slot);
     Ws->VmWorkingSetList->NextSlot = slot + 1;
-    return true;
+    return MiEvictWsle(Ws, slot);
 }
 
 /* Age Sample entries from NextAgingSlot: accessed ones restart at 0, the others get older. */
@@ -478,8 +554,7 @@ uint32_t MiTrimWorkingSet(MMSUPPORT *Ws, uint32_t Reduction, uint32_t TrimAge)
         if (TrimAge && MiTestAndClearAccessed(wsle->u1.Long & ~(PAGE_SIZE - 1))) {
             wsle->u1.e1.Age = 0;
         } else if (wsle->u1.e1.Age >= TrimAge) {
-            MiEvictWsle(Ws, slot);
-            trimmed++;
+            trimmed += MiEvictWsle(Ws, slot);
         } else if (wsle->u1.e1.Age < MI_MAXIMUM_AGE) {
             wsle->u1.e1.Age++;
         }

@@ -50,9 +50,11 @@ sub gdb_session {
     return $output;
 }
 
+# The breakpoint on MmAccessFault waits for crash=nonpaged's address: paged pool faults first
+# (the object namespace is made in it).
 my $output = run_gdb('', 0, 'break PsCreateSystemThread', 'continue', 'finish', 'ntstatus 0xc0000005',
-    'delete 2', 'break MmAccessFault', 'continue', 'bt', 'pte 0xffbff000', 'pte KiImageBase',
-    'bugcheck', 'continue', 'bugcheck', 'bt 3', 'kill');
+    'delete 2', 'break MmAccessFault if VirtualAddress == (void *)0xffbff000', 'continue', 'bt',
+    'pte 0xffbff000', 'pte KiImageBase', 'bugcheck', 'continue', 'bugcheck', 'bt 3', 'kill');
 
 like($output, qr/^mm386: a STOP stops at breakpoint 1 \(HalExitToHost/m,
     'loading the symbols sets the breakpoint on the bugcheck path');

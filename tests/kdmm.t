@@ -141,10 +141,10 @@ my ($pool) = $a[3] =~ /= ([0-9a-f]{8})$/m;
 
 # !vm's fault counters add up, and the total is MmInfoCounters.PageFaultCount read with dd.
 for my $i (9, 13) {
-    my ($total, $dz, $tr, $hard, $coll, $retried, $spurious, $probe, $failed) = $a[$i] =~
-        /^Faults:\s+(\d+) = (\d+) demand zero \+ (\d+) transition \+ (\d+) hard \+ (\d+) collided\n\s+\+ (\d+) retried \+ (\d+) spurious \+ (\d+) probe \+ (\d+) failed$/m;
+    my ($total, $dz, $tr, $cow, $hard, $coll, $retried, $spurious, $probe, $failed) = $a[$i] =~
+        /^Faults:\s+(\d+) = (\d+) demand zero \+ (\d+) transition \+ (\d+) copy-on-write \+ (\d+) hard \+ (\d+) collided\n\s+\+ (\d+) retried \+ (\d+) spurious \+ (\d+) probe \+ (\d+) failed$/m;
     ok(defined $total, "!vm prints the fault counters") or next;
-    is($dz + $tr + $hard + $coll + $retried + $spurious + $probe + $failed, $total,
+    is($dz + $tr + $cow + $hard + $coll + $retried + $spurious + $probe + $failed, $total,
         "!vm: the fault counters add up to $total");
     cmp_ok($dz, '>=', 1, '!vm: the write was a demand-zero fault');
     cmp_ok($hard, '>=', 1, '!vm: the read back was a hard fault') if $i == 13;

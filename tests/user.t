@@ -16,6 +16,8 @@
 #   robust     faulting children end with NT's codes while a bystander lives on; bad system-call
 #              pointers and numbers return their statuses; races between threads and processes
 #   teardown   1000 processes created and ended give back every page, commitment and pool byte
+#   section    sections of the paging file: statuses, query fields, views shared in one process
+#              and with a child, copy-on-write, SEC_RESERVE, protection, names
 # and then syscall and vmbasic once more on a processor without sysenter (CPUID SEP clear):
 # the stubs go through int 0x2E.
 use strict;
@@ -27,7 +29,7 @@ use Mm386;
 
 my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 16,
              syscall => 4, vmlock => 6, vmmisc => 7, waits => 4, isolation => 4, robust => 4,
-             teardown => 3);
+             teardown => 3, section => 12);
 # The other programs a program starts; they go in stripped (no debug information), so that two
 # modules still leave an 8 MiB machine the 7 MB it needs.
 my %modules = (teardown => ['nop.exe']);

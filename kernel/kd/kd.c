@@ -85,6 +85,8 @@ static const KD_COMMAND KdCommands[] = {
     { "!memusage", "", "pages per list and state, and per region in use", KdCommandMemUsage, 0 },
     { "!sysptes", "[1]", "system PTEs: totals, free clusters (1: each one)", KdCommandSysPtes, 0 },
     { "!vm", "", "page lists, commitment, working set, paging files, faults", KdCommandVm, 0 },
+    { "!ca", "[<control area>]", "sections' control areas (one: its segment and prototypes)",
+      KdCommandControlArea, 0 },
     { "!empty", "ws|modified|standby|all", "empty memory to the lists and paging files",
       KdCommandEmpty, 0 },
     { "!pool", "<address>", "list the pool page holding an address, block by block",

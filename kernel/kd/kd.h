@@ -146,6 +146,11 @@ void KdCommandPoolFree(int Argc, char **Argv);
 uint32_t KdDescribePte(uint32_t Pte, char (*Lines)[KD_PTE_LINE_SIZE]);
 void KdCommandPte(int Argc, char **Argv);
 void KdCommandVm(int Argc, char **Argv);
+void KdCommandControlArea(int Argc, char **Argv);          /* kdsection.c: !ca */
+/* kdsection.c: the page-file section whose segment holds the prototype PTE at PteAddress: its
+ * control area, segment and the PTE's index. */
+bool KdFindPrototypePte(uint32_t PteAddress, uint32_t *ControlArea, uint32_t *Segment,
+                        uint32_t *Index);
 void KdCommandEmpty(int Argc, char **Argv);
 
 /* kdpfn.c: the PFN database (!pfn, !memusage); kdsysptes.c: !sysptes; kdpoolfind.c: !poolfind. */

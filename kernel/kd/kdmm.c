@@ -163,9 +163,9 @@ static void KdPrintFaultCounters(void)
 {
     const MMINFO_COUNTERS *c = &MmInfoCounters;
 
-    DbgPrint("Faults:            %u = %u demand zero + %u transition + %u hard + %u collided\n",
-             c->PageFaultCount, c->DemandZeroCount, c->TransitionCount, c->HardFaultCount,
-             c->CollidedFaultCount);
+    DbgPrint("Faults:            %u = %u demand zero + %u transition + %u copy-on-write + %u hard "
+             "+ %u collided\n", c->PageFaultCount, c->DemandZeroCount, c->TransitionCount,
+             c->CopyOnWriteCount, c->HardFaultCount, c->CollidedFaultCount);
     DbgPrint("                   + %u retried + %u spurious + %u probe + %u failed\n",
              c->RetriedFaultCount, c->SpuriousFaultCount, c->ProbeFaultCount,
              c->FailedFaultCount);
@@ -184,6 +184,8 @@ void KdCommandVm(int Argc, char **Argv)
     DbgPrint("Commitment:        %u of %u pages (peak %u)", MmTotalCommittedPages,
              MmTotalCommitLimit, MmPeakCommitment);
     DbgPrint(MiCommitLimitOwed ? ", %u more to leave the limit\n" : "\n", MiCommitLimitOwed);
+    DbgPrint("Sections:          %u segments, %u pages in memory, %u pages of shared commitment\n",
+             MiSegmentCount, MmCountPrototypePages(), MmSharedCommit);
     DbgPrint("System working set: %u pages (peak %u, minimum %u, maximum %u), %u trimmed\n",
              MmSystemCacheWs.WorkingSetSize, MmSystemCacheWs.PeakWorkingSetSize,
              MmSystemCacheWs.MinimumWorkingSetSize, MmSystemCacheWs.MaximumWorkingSetSize,

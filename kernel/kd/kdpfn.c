@@ -19,6 +19,12 @@
  *
  *       PTE in process 80c3e008 (waiter.exe, Cid 0008), mapping 00400000
  *
+ *   A section's page (flag P) has a prototype PTE in paged pool for its PTE address; the last
+ *   line names the section's control area (for !ca), the segment and the PTE's index, and, while
+ *   the page is valid, how many process PTEs map it (the share count):
+ *
+ *       prototype PTE 3 of segment e1004000, control area 81f4a008; 2 process PTEs map it
+ *
  *   !memusage   every page of RAM counted by its list or state, then the pages that are in
  *               use (valid, standby, modified, in transition) by the region of the address
  *               space their PTE maps (mm/vmlayout.c's table), WinDbg's "Usage Summary".
@@ -31,7 +37,8 @@
 #define KD_MAXIMUM_REGIONS  32
 #define KD_UNMAPPED_USE     KD_MAXIMUM_REGIONS        /* no PTE names the page */
 #define KD_SPECIAL_POOL_USE (KD_MAXIMUM_REGIONS + 1)
-#define KD_USES             (KD_MAXIMUM_REGIONS + 2)
+#define KD_PROTOTYPE_USE    (KD_MAXIMUM_REGIONS + 2)  /* named by a section's prototype PTE */
+#define KD_USES             (KD_MAXIMUM_REGIONS + 3)
 #define KD_KB_PER_PAGE      (PAGE_SIZE / 1024)
 
 /* WinDbg's names for the eight PageLocation values. */
@@ -146,6 +153,27 @@ static void KdPrintPfnProcess(uint32_t Page, const MMPFN *Pfn)
     }
 }
 
+/* A section's page: which prototype PTE names it. */
+static void KdPrintPfnPrototype(const MMPFN *Pfn)
+{
+    uint32_t area, segment, index;
+    MMLISTS location = Pfn->u3.e1.PageLocation;
+
+    if (!Pfn->u3.e1.PrototypePte || location == ZeroedPageList || location == FreePageList ||
+        location == BadPageList)
+        return;
+    if (!KdFindPrototypePte((uint32_t)(uintptr_t)KdPfnPteAddress(Pfn), &area, &segment, &index)) {
+        DbgPrint("    prototype PTE at %08x in no section's segment\n",
+                 (uint32_t)(uintptr_t)KdPfnPteAddress(Pfn));
+        return;
+    }
+    DbgPrint("    prototype PTE %u of segment %08x, control area %08x", index, segment, area);
+    if (location == ActiveAndValid)
+        DbgPrint("; %u process PTE%s map%s it", Pfn->u2.ShareCount,
+                 Pfn->u2.ShareCount == 1 ? "" : "s", Pfn->u2.ShareCount == 1 ? "s" : "");
+    DbgPrint("\n");
+}
+
 /* !pfn <page> */
 void KdCommandPfn(int Argc, char **Argv)
 {
@@ -181,6 +209,7 @@ void KdCommandPfn(int Argc, char **Argv)
     else
         KdPrintTransition(&pfn);
     KdPrintPfnProcess(page, &pfn);
+    KdPrintPfnPrototype(&pfn);
 }
 
 /* The use of a page in use: the region its PTE maps, an index into Regions, or one of the
@@ -190,6 +219,8 @@ static uint32_t KdPageUse(const MMPFN *Pfn, const MM_SYSTEM_REGION *Regions, uin
     MMPTE *pte = KdPfnPteAddress(Pfn);
     uintptr_t va;
 
+    if (Pfn->u3.e1.PrototypePte)
+        return KD_PROTOTYPE_USE;
     if ((uintptr_t)pte < PTE_BASE || (uintptr_t)pte > PTE_TOP)
         return KD_UNMAPPED_USE;
     va = (uintptr_t)MiGetVirtualAddressMappedByPte(pte);
@@ -263,5 +294,6 @@ void KdCommandMemUsage(int Argc, char **Argv)
     for (uint32_t i = 0; i < count; i++)
         KdPrintUse(regions[i].Name, KdUsage.ByUse[i]);
     KdPrintUse("special pool", KdUsage.ByUse[KD_SPECIAL_POOL_USE]);
+    KdPrintUse("sections (prototype PTEs)", KdUsage.ByUse[KD_PROTOTYPE_USE]);
     KdPrintUse("mapped by no PTE", KdUsage.ByUse[KD_UNMAPPED_USE]);
 }

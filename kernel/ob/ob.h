@@ -22,6 +22,7 @@
 
 #include "kernel/ke/ke.h"
 #include "kernel/ex/ex.h"
+#include "kernel/inc/ntpeb.h"
 #include "mm/mm.h"
 
 /* Access masks (winnt.h): specific rights in the low 16 bits, then standard and generic. */
@@ -78,6 +79,31 @@ typedef void *HANDLE;
 #define OBJ_HANDLE_ATTRIBUTES       0x00000007      /* the attribute bits of an entry */
 #define OBJ_KERNEL_HANDLE           0x00000200      /* the handle goes to the kernel's table */
 
+/*
+ * Names (obdir.c). An object may be created with a name, "\BaseNamedObjects\Name" (or any
+ * path through the directories that exist: "\" holds "BaseNamedObjects"), given in NT's
+ * OBJECT_ATTRIBUTES. Names are compared exactly, or with OBJ_CASE_INSENSITIVE ignoring the
+ * case of the ASCII letters. A named object is found by name while it has a handle; its name
+ * goes with its last handle (NT's ObpDeleteNameCheck), though the object may live on.
+ */
+#define OBJ_PERMANENT               0x00000010
+#define OBJ_EXCLUSIVE               0x00000020
+#define OBJ_CASE_INSENSITIVE        0x00000040
+#define OBJ_OPENIF                  0x00000080
+#define OBJ_OPENLINK                0x00000100
+#define OBJ_VALID_ATTRIBUTES        0x000003F2
+
+typedef struct _OBJECT_ATTRIBUTES {
+    uint32_t Length;                    /* sizeof(OBJECT_ATTRIBUTES), or STATUS_INVALID_PARAMETER */
+    HANDLE RootDirectory;
+    NT_UNICODE_STRING *ObjectName;
+    uint32_t Attributes;                /* OBJ_* */
+    void *SecurityDescriptor;
+    void *SecurityQualityOfService;
+} OBJECT_ATTRIBUTES;
+
+_Static_assert(sizeof(OBJECT_ATTRIBUTES) == 24, "NT x86's OBJECT_ATTRIBUTES");
+
 /* NtDuplicateObject's options. */
 #define DUPLICATE_CLOSE_SOURCE      0x00000001
 #define DUPLICATE_SAME_ACCESS       0x00000002
@@ -114,10 +140,13 @@ NTSTATUS ObCreateObjectType(OBJECT_TYPE *ObjectType);   /* STATUS_INVALID_PARAME
 
 /*
  * OBJECT_HEADER: NT x86's, immediately before the body. HandleCount doubles as NextToFree
- * (the deferred-deletion list) once the object has no handle and no reference left. mm386
- * has no names, quota or security, so the three offsets, ObjectCreateInfo and
- * SecurityDescriptor stay 0.
+ * (the deferred-deletion list) once the object has no handle and no reference left. A named
+ * object has an OBJECT_HEADER_NAME_INFO right before its header (NameInfoOffset 16 bytes
+ * back, the start of its pool block), and until its first handle is made ObjectCreateInfo
+ * keeps the attributes it was created with. mm386 has no quota or security, so
+ * HandleInfoOffset, QuotaInfoOffset and SecurityDescriptor stay 0.
  *
+ *   -0x10 OBJECT_HEADER_NAME_INFO: Directory, Name (UNICODE_STRING), QueryReferences
  *   0x00  PointerCount        0x0C  NameInfoOffset, HandleInfoOffset, QuotaInfoOffset, Flags
  *   0x04  HandleCount         0x10  ObjectCreateInfo / QuotaBlockCharged
  *   0x08  Type                0x14  SecurityDescriptor
@@ -150,6 +179,23 @@ _Static_assert(offsetof(OBJECT_HEADER, SecurityDescriptor) == 0x14, "NT's OBJECT
 _Static_assert(offsetof(OBJECT_HEADER, Body) == 0x18, "NT's OBJECT_HEADER");
 
 #define OB_FLAG_NEW_OBJECT          0x01            /* created, no handle made yet */
+#define OB_FLAG_PERMANENT_OBJECT    0x10            /* the name stays without handles */
+
+struct _OBJECT_DIRECTORY;
+
+typedef struct _OBJECT_HEADER_NAME_INFO {
+    struct _OBJECT_DIRECTORY *Directory;    /* NULL: not (or no longer) in a directory */
+    NT_UNICODE_STRING Name;                 /* Buffer: a kernel address (paged pool) */
+    uint32_t QueryReferences;
+} OBJECT_HEADER_NAME_INFO;
+
+_Static_assert(sizeof(OBJECT_HEADER_NAME_INFO) == 16, "NT x86's OBJECT_HEADER_NAME_INFO");
+
+static inline OBJECT_HEADER_NAME_INFO *OBJECT_HEADER_TO_NAME_INFO(OBJECT_HEADER *Header)
+{
+    return Header->NameInfoOffset
+        ? (OBJECT_HEADER_NAME_INFO *)((char *)Header - Header->NameInfoOffset) : NULL;
+}
 
 #define OBJECT_TO_OBJECT_HEADER(Object) \
     CONTAINING_RECORD((Object), OBJECT_HEADER, Body)
@@ -160,6 +206,17 @@ _Static_assert(offsetof(OBJECT_HEADER, Body) == 0x18, "NT's OBJECT_HEADER");
  * STATUS_INVALID_PARAMETER for a type never registered. PASSIVE_LEVEL or APC_LEVEL.
  */
 NTSTATUS ObCreateObject(OBJECT_TYPE *ObjectType, uint32_t BodySize, void **Object);
+
+/*
+ * ObCreateObject with NT's ObjectAttributes (NULL: none), read from ProbeMode's memory: the
+ * name is captured into the object's name information, the attributes kept for
+ * ObInsertObject. STATUS_INVALID_PARAMETER for a Length other than 24 or unknown attribute
+ * bits, STATUS_OBJECT_NAME_INVALID for a name of odd length or longer than 65532 bytes, or a
+ * RootDirectory with no name, STATUS_ACCESS_VIOLATION for memory that cannot be read.
+ */
+NTSTATUS ObCreateNamedObject(KPROCESSOR_MODE ProbeMode, OBJECT_TYPE *ObjectType,
+                             const OBJECT_ATTRIBUTES *ObjectAttributes, uint32_t BodySize,
+                             void **Object);
 
 /*
  * References. Both bugcheck REFERENCE_BY_POINTER (type, object, pointer count, handle count)
@@ -236,6 +293,20 @@ void ObSetProcessCallbacks(const OB_PROCESS_CALLBACKS *Callbacks, OB_PROCESS_CAL
 NTSTATUS ObInsertObject(void *Object, ACCESS_MASK DesiredAccess, uint32_t HandleAttributes,
                         HANDLE_TABLE *HandleTable, HANDLE *Handle);
 
+/*
+ * For a named object ObInsertObject first puts the name in its directory (the handle's
+ * attributes then include the OBJ_INHERIT it was created with). If the name is taken:
+ * STATUS_OBJECT_NAME_COLLISION; with OBJ_OPENIF, STATUS_OBJECT_TYPE_MISMATCH when the object
+ * there is of another type, else the new object is dropped and the handle is to the one
+ * found, with the success STATUS_OBJECT_NAME_EXISTS. A path through a directory that does not
+ * exist is STATUS_OBJECT_PATH_NOT_FOUND (through an object that is no directory:
+ * STATUS_OBJECT_TYPE_MISMATCH), one not starting with a backslash
+ * STATUS_OBJECT_PATH_SYNTAX_BAD, an empty last component STATUS_OBJECT_NAME_INVALID; a
+ * RootDirectory handle is STATUS_INVALID_HANDLE or STATUS_OBJECT_TYPE_MISMATCH (no directory
+ * handles are ever given out). OBJ_PERMANENT keeps the name without handles; from user mode
+ * it needs SeCreatePermanentPrivilege, which no token holds: STATUS_PRIVILEGE_NOT_HELD.
+ */
+
 /* ObInsertObject for an object the caller keeps its reference to: the handle takes its own. */
 NTSTATUS ObOpenObjectByPointer(void *Object, ACCESS_MASK DesiredAccess, uint32_t HandleAttributes,
                                HANDLE_TABLE *HandleTable, HANDLE *Handle);
@@ -275,6 +346,24 @@ NTSTATUS NtClose(HANDLE Handle);
 NTSTATUS ObDuplicateObject(HANDLE_TABLE *SourceTable, HANDLE SourceHandle,
                            HANDLE_TABLE *TargetTable, HANDLE *TargetHandle,
                            ACCESS_MASK DesiredAccess, uint32_t HandleAttributes, uint32_t Options);
+
+/*
+ * A handle to the object ObjectAttributes names, which must be of ObjectType (else
+ * STATUS_OBJECT_TYPE_MISMATCH), granted DesiredAccess as ObInsertObject grants it; the
+ * attributes read from AccessMode's memory. NULL attributes are STATUS_INVALID_PARAMETER, no
+ * name STATUS_OBJECT_PATH_SYNTAX_BAD, a name nobody has STATUS_OBJECT_NAME_NOT_FOUND; the
+ * rest as ObCreateNamedObject and ObInsertObject.
+ */
+NTSTATUS ObOpenObjectByName(const OBJECT_ATTRIBUTES *ObjectAttributes, OBJECT_TYPE *ObjectType,
+                            KPROCESSOR_MODE AccessMode, ACCESS_MASK DesiredAccess,
+                            HANDLE *Handle);
+
+/* The object directory type and the two directories every system has: "\" and
+ * "\BaseNamedObjects" (obdir.c). */
+extern OBJECT_TYPE ObDirectoryType;
+
+/* Mm's section objects (obsect.c): the type, and the Ob calls Mm makes through its callouts. */
+extern OBJECT_TYPE MmSectionObjectType;
 
 /* For the debugger: objects and handles of each registered type, in registration order. */
 typedef struct _OB_TYPE_COUNTS {

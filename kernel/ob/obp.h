@@ -43,6 +43,28 @@ ACCESS_MASK ObpMapDesiredAccess(const OBJECT_TYPE *ObjectType, ACCESS_MASK Desir
 NTSTATUS ObpInsertHandle(HANDLE_TABLE *Table, bool KernelHandle, OBJECT_HEADER *Header,
                          uint32_t Attributes, ACCESS_MASK GrantedAccess, HANDLE *Handle);
 
+/*
+ * obdir.c: the namespace. What ObCreateNamedObject captured of the attributes waits in the
+ * header's ObjectCreateInfo until ObInsertObject (the name itself is in the name info).
+ * ObpInsertObjectName: statuses as ObInsertObject's (ob.h); *Existing the object found for
+ * OBJ_OPENIF. ObpDeleteNameCheck: the name leaves its directory with the last handle.
+ */
+typedef struct _OBP_CREATE_INFO {
+    uint32_t Attributes;                /* OBJ_* */
+    KPROCESSOR_MODE ProbeMode;          /* whose handles and privileges they are */
+    HANDLE RootDirectory;
+    NT_UNICODE_STRING Name;             /* while capturing: the name, copied to paged pool */
+} OBP_CREATE_INFO;
+
+NTSTATUS ObpCaptureObjectAttributes(KPROCESSOR_MODE Mode, const OBJECT_ATTRIBUTES *ObjectAttributes,
+                                    OBP_CREATE_INFO *Info);
+void ObpFreeCapturedName(NT_UNICODE_STRING *Name);
+void ObpFreeCreateInfo(OBJECT_HEADER *Header);
+NTSTATUS ObpInsertObjectName(OBJECT_HEADER *Header, const OBP_CREATE_INFO *Info, void **Existing);
+void ObpDeleteNameCheck(OBJECT_HEADER *Header);
+void ObpInitializeNamespace(void);
+void ObpInitializeSectionType(void);    /* obsect.c */
+
 /* obclose.c: after an entry left Table: the counts, the close procedure, the reference. */
 void ObpCloseEntry(HANDLE_TABLE *Table, const HANDLE_TABLE_ENTRY *Entry);
 

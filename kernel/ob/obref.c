@@ -47,12 +47,16 @@ void ObReferenceObject(void *Object)
 static void ObpRemoveObject(OBJECT_HEADER *Header)
 {
     OBJECT_TYPE *type = Header->Type;
+    OBJECT_HEADER_NAME_INFO *nameInfo = OBJECT_HEADER_TO_NAME_INFO(Header);
 
     if (type->DeleteProcedure)
         type->DeleteProcedure(&Header->Body);
     __atomic_sub_fetch(&type->TotalNumberOfObjects, 1, __ATOMIC_SEQ_CST);
     Header->Type = NULL;                /* a stale pointer to it is now REFERENCE_BY_POINTER */
-    ExFreePoolWithTag(Header, type->PoolTag);
+    ObpFreeCreateInfo(Header);
+    if (nameInfo)
+        ObpFreeCapturedName(&nameInfo->Name);
+    ExFreePoolWithTag((char *)Header - Header->NameInfoOffset, type->PoolTag);
 }
 
 /* The work item: delete what was left on the list until it stays empty. */

@@ -78,4 +78,6 @@ void ObInitSystem(void)
     status = ObCreateHandleTable(&ObKernelHandleTable);
     if (!NT_SUCCESS(status))
         KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, (uint32_t)status, 5, 0, 0);
+    ObpInitializeNamespace();
+    ObpInitializeSectionType();
 }

@@ -23,6 +23,12 @@
  *   valloc virtualalloc_commit_touch_free_per_s: VirtualAlloc(NULL, 64 KB, MEM_RESERVE |
  *          MEM_COMMIT), one byte written in each of its 16 pages, VirtualFree(MEM_RELEASE);
  *          10^4 times.
+ *   share  section_share_fault_pages_per_s: a 16 MiB page-file section (SEC_COMMIT) written
+ *          whole by this process, its working set widened to keep it all valid; a second
+ *          process (ubench.exe sharechild) maps the section and reads one byte of each page:
+ *          4096 soft faults, each on a page the first process has valid (the prototype PTE's
+ *          page gains a share; no page is copied or read). The child times its reads, checks
+ *          the bytes, and ends with the rate as its exit status.
  *
  * These are the specifications the Linux figures are measured with (mmap'd memory, vfork +
  * execve of a static program that exits at once, close(-1), glibc malloc, mmap/munmap).
@@ -47,6 +53,10 @@
 #define VALLOC_COUNT            10000
 #define VALLOC_SIZE             (64 * 1024)
 #define SETTLE_MS               10000
+#define SHARE_BYTES             (16u << 20)
+#define SHARE_NAME              "ubench section share"
+#define SHARE_WS_MINIMUM        (1u << 20)
+#define SHARE_WS_MAXIMUM        (24u << 20)     /* the whole section fits, with room */
 
 /* NT's classes, with only the fields read here. */
 #define SystemPerformanceInformationClass   2
@@ -296,6 +306,55 @@ static void BenchVirtualAlloc(void)
            "regions/s");
 }
 
+/* The second process of BenchSectionShare: the rate of its soft faults, 0 if a byte is wrong. */
+static int ShareChild(void)
+{
+    HANDLE section = OpenFileMappingA(FILE_MAP_READ, FALSE, SHARE_NAME);
+    volatile UCHAR *view;
+    ULONG sum = 0;
+    ULONGLONG start, rate;
+
+    SetProcessWorkingSetSize(GetCurrentProcess(), SHARE_WS_MINIMUM, SHARE_WS_MAXIMUM);
+    view = section ? MapViewOfFile(section, FILE_MAP_READ, 0, 0, 0) : NULL;
+    if (!view)
+        return 0;
+    start = Now();
+    for (ULONG page = 0; page < SHARE_BYTES / PAGE; page++)
+        sum += view[page * PAGE];
+    rate = Rate(SHARE_BYTES / PAGE, start);
+    UnmapViewOfFile((PVOID)view);
+    CloseHandle(section);
+    return sum == SHARE_BYTES / PAGE ? (int)rate : 0;
+}
+
+static void BenchSectionShare(void)
+{
+    HANDLE section = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0,
+                                        SHARE_BYTES, SHARE_NAME);
+    STARTUPINFOA startup = { .cb = sizeof(startup) };
+    PROCESS_INFORMATION info;
+    char command[] = "ubench.exe sharechild";
+    volatile UCHAR *view;
+    DWORD rate = 0;
+
+    SetProcessWorkingSetSize(GetCurrentProcess(), SHARE_WS_MINIMUM, SHARE_WS_MAXIMUM);
+    view = section ? MapViewOfFile(section, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+    if (view) {
+        for (ULONG page = 0; page < SHARE_BYTES / PAGE; page++)
+            view[page * PAGE] = 1;
+        if (CreateProcessA(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &info)) {
+            WaitForSingleObject(info.hProcess, INFINITE);
+            GetExitCodeProcess(info.hProcess, &rate);
+            CloseHandle(info.hThread);
+            CloseHandle(info.hProcess);
+        }
+        UnmapViewOfFile((PVOID)view);
+    }
+    if (section)
+        CloseHandle(section);
+    Report("section_share_fault_pages_per_s", rate, "pages/s");
+}
+
 static const struct {
     const char *Name;
     void (*Run)(void);
@@ -306,6 +365,7 @@ static const struct {
     { "close", BenchCloseInvalid },
     { "heap", BenchHeap },
     { "valloc", BenchVirtualAlloc },
+    { "share", BenchSectionShare },
 };
 
 int main(int argc, char **argv)
@@ -313,6 +373,8 @@ int main(int argc, char **argv)
     int run = 0;
 
     QueryPerformanceFrequency(&Frequency);
+    if (argc == 2 && !strcmp(argv[1], "sharechild"))
+        return ShareChild();
     for (size_t b = 0; b < sizeof(Benchmarks) / sizeof(Benchmarks[0]); b++) {
         int chosen = argc < 2;
 

@@ -1,0 +1,180 @@
+/*
+ * kernel/kd/kdsection.c: !ca, sections' control areas, as WinDbg's !ca shows them:
+ *
+ *   kd> !ca
+ *   ControlArea  Segment   Sections  Views  Users      Ptes  Flags
+ *   81f4a008     e1004000         1      2      3      4096  Commit
+ *   kd> !ca 81f4a008
+ *   ControlArea  @ 81f4a008
+ *     Segment      e1004000  Flink      81f4a00c  Blink      81f4a00c
+ *     Section Ref         1  Pfn Ref           0  Mapped Views        2
+ *     User Ref            3  WaitForDel        0  Flush Count         0
+ *     File Object  00000000  ModWriteCount     0  System Views        0
+ *     Flags (00082000) Commit FilePointerNull
+ *   Segment @ e1004000
+ *     ControlArea  81f4a008  ExtendInfo    00000000
+ *     Total Ptes       4096  NonExtendPtes     4096
+ *     Segment Size 01000000  Committed         4096  Template 00000080
+ *     Prototype PTEs at e1004038: 4096 valid, 0 transition, 0 paging file,
+ *       0 demand zero, 0 not committed
+ *
+ * Without an address it lists the control areas of every page-file section (section.c keeps
+ * them on MiControlAreaList). Everything is read with the probes `dd` uses, so a section
+ * deleted meanwhile shows as unreadable rather than stopping the system.
+ */
+#include "kernel/kd/kd.h"
+#include "mm/mi.h"
+
+#define KD_MAXIMUM_CONTROL_AREAS 64
+
+static const char *const KdSectionFlagNames[32] = {
+    "BeingDeleted", "BeingCreated", "BeingPurged", "NoModifiedWriting", "FailAllIo", "Image",
+    "Based", "File", "Networked", "NoCache", "PhysicalMemory", "CopyOnWrite", "Reserve",
+    "Commit", "FloppyMedia", "WasPurged", "UserReference", "GlobalMemory", "DeleteOnClose",
+    "FilePointerNull", "DebugSymbolsLoaded", "SetMappedFileIoComplete", "CollidedFlush",
+    "NoChange", NULL, "ImageMappedInSystemSpace", "UserWritable", "Accessed",
+    "GlobalOnlyPerSession", "Rom", "WriteCombined", NULL,
+};
+
+static void KdPrintSectionFlags(uint32_t Flags)
+{
+    for (uint32_t bit = 0; bit < 32; bit++) {
+        if ((Flags & (1u << bit)) && KdSectionFlagNames[bit])
+            DbgPrint(" %s", KdSectionFlagNames[bit]);
+    }
+    DbgPrint("\n");
+}
+
+/* The prototype PTEs of a segment counted by state. */
+static void KdCountPrototypes(uintptr_t First, uint32_t Count)
+{
+    uint32_t valid = 0, transition = 0, pagingFile = 0, demandZero = 0, zero = 0;
+
+    for (uint32_t i = 0; i < Count; i++) {
+        MMPTE pte;
+
+        if (!KdReadMemory(First + i * sizeof(MMPTE), &pte, sizeof(pte))) {
+            DbgPrint("    (prototype PTE %u at %08x cannot be read)\n", i,
+                     (uint32_t)(First + i * sizeof(MMPTE)));
+            return;
+        }
+        if (pte.u.Long == MM_ZERO_PTE)
+            zero++;
+        else if (pte.u.Hard.Valid)
+            valid++;
+        else if (pte.u.Soft.Transition)
+            transition++;
+        else if (pte.u.Soft.PageFileHigh != 0)
+            pagingFile++;
+        else
+            demandZero++;
+    }
+    DbgPrint("  Prototype PTEs at %08x: %u valid, %u transition, %u paging file,\n"
+             "    %u demand zero, %u not committed\n", (uint32_t)First, valid, transition,
+             pagingFile, demandZero, zero);
+}
+
+static void KdDumpControlArea(uintptr_t Address)
+{
+    CONTROL_AREA area;
+    SEGMENT segment;
+
+    if (!KdReadMemory(Address, &area, sizeof(area))) {
+        DbgPrint("!ca: %08x cannot be read\n", (uint32_t)Address);
+        return;
+    }
+    DbgPrint("ControlArea  @ %08x\n", (uint32_t)Address);
+    DbgPrint("  Segment      %08x  Flink      %08x  Blink      %08x\n",
+             (uint32_t)(uintptr_t)area.Segment, (uint32_t)(uintptr_t)area.DereferenceList.Flink,
+             (uint32_t)(uintptr_t)area.DereferenceList.Blink);
+    DbgPrint("  Section Ref  %8u  Pfn Ref    %8u  Mapped Views %8u\n",
+             area.NumberOfSectionReferences, area.NumberOfPfnReferences, area.NumberOfMappedViews);
+    DbgPrint("  User Ref     %8u  WaitForDel %8u  Flush Count  %8u\n", area.NumberOfUserReferences,
+             area.WaitingForDeletion != NULL, area.FlushInProgressCount);
+    DbgPrint("  File Object  %08x  ModWriteCount %5u  System Views %8u\n",
+             (uint32_t)(uintptr_t)area.FilePointer, area.ModifiedWriteCount,
+             area.NumberOfSystemCacheViews);
+    DbgPrint("  Flags (%08x)", area.u.LongFlags);
+    KdPrintSectionFlags(area.u.LongFlags);
+    if (!KdReadMemory((uintptr_t)area.Segment, &segment, offsetof(SEGMENT, ThePtes))) {
+        DbgPrint("Segment @ %08x cannot be read\n", (uint32_t)(uintptr_t)area.Segment);
+        return;
+    }
+    DbgPrint("Segment @ %08x\n", (uint32_t)(uintptr_t)area.Segment);
+    DbgPrint("  ControlArea  %08x  ExtendInfo    %08x\n", (uint32_t)(uintptr_t)segment.ControlArea,
+             (uint32_t)(uintptr_t)segment.ExtendInfo);
+    DbgPrint("  Total Ptes   %8u  NonExtendPtes %8u\n", segment.TotalNumberOfPtes,
+             segment.NonExtendedPtes);
+    DbgPrint("  Segment Size %08x  Committed     %8u  Template %08x\n",
+             (uint32_t)segment.SizeOfSegment, segment.NumberOfCommittedPages,
+             segment.SegmentPteTemplate.u.Long);
+    KdCountPrototypes((uintptr_t)segment.PrototypePte, segment.TotalNumberOfPtes);
+}
+
+/* The page-file control areas, copied from MiControlAreaList under its lock. */
+static uint32_t KdListControlAreas(uintptr_t *Areas, uint32_t Maximum)
+{
+    uint32_t count = 0;
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&MiControlAreaListLock, &oldIrql);
+    for (LIST_ENTRY *e = MiControlAreaList.Flink; e != &MiControlAreaList && count < Maximum;
+         e = e->Flink)
+        Areas[count++] = (uintptr_t)&CONTAINING_RECORD(e, MI_PAGEFILE_CONTROL_AREA, Links)->ControlArea;
+    KeReleaseSpinLock(&MiControlAreaListLock, oldIrql);
+    return count;
+}
+
+bool KdFindPrototypePte(uint32_t PteAddress, uint32_t *ControlArea, uint32_t *Segment,
+                        uint32_t *Index)
+{
+    uintptr_t areas[KD_MAXIMUM_CONTROL_AREAS];
+    uint32_t count = KdListControlAreas(areas, KD_MAXIMUM_CONTROL_AREAS);
+
+    for (uint32_t i = 0; i < count; i++) {
+        CONTROL_AREA area;
+        SEGMENT segment;
+        uint32_t first;
+
+        if (!KdReadMemory(areas[i], &area, sizeof(area)) ||
+            !KdReadMemory((uintptr_t)area.Segment, &segment, offsetof(SEGMENT, ThePtes)))
+            continue;
+        first = (uint32_t)(uintptr_t)segment.PrototypePte;
+        if (PteAddress >= first && (PteAddress - first) / sizeof(MMPTE) < segment.TotalNumberOfPtes) {
+            *ControlArea = (uint32_t)areas[i];
+            *Segment = (uint32_t)(uintptr_t)area.Segment;
+            *Index = (PteAddress - first) / sizeof(MMPTE);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* !ca [<control area>] */
+void KdCommandControlArea(int Argc, char **Argv)
+{
+    uintptr_t areas[KD_MAXIMUM_CONTROL_AREAS];
+    uint32_t count, address;
+
+    if (Argc >= 2) {
+        if (KdEvaluateWord(Argv[1], &address))
+            KdDumpControlArea(address);
+        return;
+    }
+    count = KdListControlAreas(areas, KD_MAXIMUM_CONTROL_AREAS);
+    DbgPrint("ControlArea  Segment   Sections  Views  Users      Ptes  Flags\n");
+    for (uint32_t i = 0; i < count; i++) {
+        CONTROL_AREA area;
+        uint32_t ptes = 0;
+
+        if (!KdReadMemory(areas[i], &area, sizeof(area)))
+            continue;
+        KdReadMemory((uintptr_t)area.Segment + offsetof(SEGMENT, TotalNumberOfPtes), &ptes,
+                     sizeof(ptes));
+        DbgPrint("%08x     %08x  %8u  %5u  %5u  %8u ", (uint32_t)areas[i],
+                 (uint32_t)(uintptr_t)area.Segment, area.NumberOfSectionReferences,
+                 area.NumberOfMappedViews, area.NumberOfUserReferences, ptes);
+        KdPrintSectionFlags(area.u.LongFlags & ((1u << 12) | (1u << 13) | (1u << 11) | (1u << 9)));
+    }
+    DbgPrint("%u control areas\n", count);
+}

@@ -1,0 +1,200 @@
+/*
+ * mm/section.h: sections, NT's layouts (mi.h, Server 2003 x86). A section object points at a
+ * segment, the segment at its control area; a page-file-backed segment carries its prototype
+ * PTEs inline, one per page of the section, in paged pool:
+ *
+ *   SECTION (the object body, paged pool)    SEGMENT (paged pool, 0x38 + 4 * pages bytes)
+ *   +----------------------------+           +--------------------------------------+
+ *   | Address (MMADDRESS_NODE)   |           | ControlArea -------------------------+--+
+ *   | Segment -------------------+---------> | TotalNumberOfPtes, NonExtendedPtes   |  |
+ *   | SizeOfSection              |           | SizeOfSegment                        |  |
+ *   | u.Flags (MMSECTION_FLAGS)  |           | SegmentPteTemplate (what commit puts)|  |
+ *   | InitialPageProtection      |           | NumberOfCommittedPages ...           |  |
+ *   +----------------------------+           | PrototypePte -> ThePtes[0]           |  |
+ *                                            | ThePtes[0 .. TotalNumberOfPtes-1]    |  |
+ *   CONTROL_AREA (nonpaged pool)             +--------------------------------------+  |
+ *   +----------------------------+ <--------------------------------------------------+
+ *   | Segment                    |
+ *   | NumberOfSectionReferences  |  section objects
+ *   | NumberOfMappedViews        |  views in any process
+ *   | NumberOfUserReferences     |  both, from user mode
+ *   | u.Flags, FilePointer NULL  |
+ *   +----------------------------+
+ *   | SUBSECTION (one, covering every prototype PTE)
+ *   +----------------------------+
+ *
+ * A prototype PTE is 0 (not committed: SEC_RESERVE), demand zero with the section's
+ * protection, a paging-file PTE, a transition PTE (the page is on the standby or modified list
+ * or under I/O) or valid (mapped by at least one process; its PFN's ShareCount counts the
+ * process PTEs that map it). Prototype PTEs change only under the PFN lock.
+ */
+#ifndef MM_SECTION_H
+#define MM_SECTION_H
+
+#include "mm/mm.h"
+
+typedef struct _MMSECTION_FLAGS {
+    uint32_t BeingDeleted : 1;
+    uint32_t BeingCreated : 1;
+    uint32_t BeingPurged : 1;
+    uint32_t NoModifiedWriting : 1;
+    uint32_t FailAllIo : 1;
+    uint32_t Image : 1;
+    uint32_t Based : 1;
+    uint32_t File : 1;
+    uint32_t Networked : 1;
+    uint32_t NoCache : 1;
+    uint32_t PhysicalMemory : 1;
+    uint32_t CopyOnWrite : 1;
+    uint32_t Reserve : 1;
+    uint32_t Commit : 1;
+    uint32_t FloppyMedia : 1;
+    uint32_t WasPurged : 1;
+    uint32_t UserReference : 1;
+    uint32_t GlobalMemory : 1;
+    uint32_t DeleteOnClose : 1;
+    uint32_t FilePointerNull : 1;
+    uint32_t DebugSymbolsLoaded : 1;
+    uint32_t SetMappedFileIoComplete : 1;
+    uint32_t CollidedFlush : 1;
+    uint32_t NoChange : 1;
+    uint32_t filler0 : 1;
+    uint32_t ImageMappedInSystemSpace : 1;
+    uint32_t UserWritable : 1;
+    uint32_t Accessed : 1;
+    uint32_t GlobalOnlyPerSession : 1;
+    uint32_t Rom : 1;
+    uint32_t WriteCombined : 1;
+    uint32_t filler : 1;
+} MMSECTION_FLAGS;
+
+typedef struct _CONTROL_AREA {
+    struct _SEGMENT *Segment;
+    LIST_ENTRY DereferenceList;
+    uint32_t NumberOfSectionReferences;
+    uint32_t NumberOfPfnReferences;         /* counted for mapped files only, as NT does */
+    uint32_t NumberOfMappedViews;
+    uint32_t NumberOfSystemCacheViews;
+    uint32_t NumberOfUserReferences;
+    union {
+        uint32_t LongFlags;
+        MMSECTION_FLAGS Flags;
+    } u;
+    void *FilePointer;                      /* NULL: backed by the paging files */
+    void *WaitingForDeletion;
+    uint16_t ModifiedWriteCount;
+    uint16_t FlushInProgressCount;
+    uint32_t WritableUserReferences;
+    uint32_t QuadwordPad;
+} CONTROL_AREA;
+
+typedef struct _MMSUBSECTION_FLAGS {
+    uint32_t ReadOnly : 1;
+    uint32_t ReadWrite : 1;
+    uint32_t SubsectionStatic : 1;
+    uint32_t GlobalMemory : 1;
+    uint32_t Protection : 5;
+    uint32_t Spare : 1;
+    uint32_t StartingSector4132 : 10;
+    uint32_t SectorEndOffset : 12;
+} MMSUBSECTION_FLAGS;
+
+typedef struct _SUBSECTION {
+    CONTROL_AREA *ControlArea;
+    union {
+        uint32_t LongFlags;
+        MMSUBSECTION_FLAGS SubsectionFlags;
+    } u;
+    uint32_t StartingSector;
+    uint32_t NumberOfFullSectors;
+    MMPTE *SubsectionBase;
+    uint32_t UnusedPtes;
+    uint32_t PtesInSubsection;
+    struct _SUBSECTION *NextSubsection;
+} SUBSECTION;
+
+/* 64-bit members are 8-aligned, as Microsoft's compiler lays them out (gcc's i386 ABI would
+ * align them to 4). */
+typedef struct _MMEXTEND_INFO {
+    uint64_t CommittedSize __attribute__((aligned(8)));
+    uint32_t ReferenceCount;
+} MMEXTEND_INFO;
+
+typedef struct _SEGMENT_FLAGS {
+    uint32_t TotalNumberOfPtes4132 : 10;
+    uint32_t ExtraSharedWowSubsections : 1;
+    uint32_t LargePages : 1;
+    uint32_t Spare : 20;
+} SEGMENT_FLAGS;
+
+typedef struct _SEGMENT {
+    CONTROL_AREA *ControlArea;
+    uint32_t TotalNumberOfPtes;
+    uint32_t NonExtendedPtes;
+    uint32_t Spare0;
+    uint64_t SizeOfSegment __attribute__((aligned(8)));
+    MMPTE SegmentPteTemplate;               /* what committing writes into a zero prototype */
+    uint32_t NumberOfCommittedPages;
+    MMEXTEND_INFO *ExtendInfo;
+    SEGMENT_FLAGS SegmentFlags;
+    void *BasedAddress;
+    union {
+        uint32_t ImageCommitment;
+        void *CreatingProcess;
+    } u1;
+    union {
+        void *ImageInformation;
+        void *FirstMappedVa;
+    } u2;
+    MMPTE *PrototypePte;
+    MMPTE ThePtes[1];                       /* TotalNumberOfPtes of them, in one allocation */
+} SEGMENT;
+
+typedef struct _SECTION {
+    MMADDRESS_NODE Address;
+    SEGMENT *Segment;
+    int64_t SizeOfSection __attribute__((aligned(8)));
+    union {
+        uint32_t LongFlags;
+        MMSECTION_FLAGS Flags;
+    } u;
+    uint32_t InitialPageProtection;         /* the PAGE_* value it was created with */
+} SECTION;
+
+_Static_assert(sizeof(MMSECTION_FLAGS) == 4 && sizeof(MMSUBSECTION_FLAGS) == 4,
+               "section flags are a ULONG");
+_Static_assert(sizeof(CONTROL_AREA) == 0x38 && offsetof(CONTROL_AREA, NumberOfMappedViews) == 0x14 &&
+               offsetof(CONTROL_AREA, u) == 0x20 && offsetof(CONTROL_AREA, FilePointer) == 0x24,
+               "NT x86's CONTROL_AREA");
+_Static_assert(sizeof(SUBSECTION) == 0x20 && offsetof(SUBSECTION, SubsectionBase) == 0x10,
+               "NT x86's SUBSECTION");
+_Static_assert(sizeof(MMEXTEND_INFO) == 16, "NT x86's MMEXTEND_INFO");
+
+_Static_assert(sizeof(SEGMENT) == 0x40 && offsetof(SEGMENT, SizeOfSegment) == 0x10 &&
+               offsetof(SEGMENT, SegmentPteTemplate) == 0x18 &&
+               offsetof(SEGMENT, ExtendInfo) == 0x20 && offsetof(SEGMENT, PrototypePte) == 0x34 &&
+               offsetof(SEGMENT, ThePtes) == 0x38, "NT x86's SEGMENT");
+_Static_assert(sizeof(SECTION) == 0x28 && offsetof(SECTION, Segment) == 0x14 &&
+               offsetof(SECTION, SizeOfSection) == 0x18 && offsetof(SECTION, u) == 0x20,
+               "NT x86's SECTION");
+
+/* SectionBasicInformation's answer (ntmmapi.h). */
+typedef struct _SECTION_BASIC_INFORMATION {
+    uint32_t BaseAddress;
+    uint32_t Attributes;                    /* SEC_* */
+    int64_t Size __attribute__((aligned(8)));
+} SECTION_BASIC_INFORMATION;
+
+#define SECTION_IMAGE_INFORMATION_SIZE  0x30    /* SectionImageInformation's, on x86 */
+
+_Static_assert(sizeof(SECTION_BASIC_INFORMATION) == 16, "SECTION_BASIC_INFORMATION");
+
+/* A page-file segment's control area, its one subsection right after it as NT has them, and
+ * mm386's link on MiControlAreaList (section.c), where the debugger's !ca finds them. */
+typedef struct _MI_PAGEFILE_CONTROL_AREA {
+    CONTROL_AREA ControlArea;
+    SUBSECTION Subsection;
+    LIST_ENTRY Links;
+} MI_PAGEFILE_CONTROL_AREA;
+
+#endif
