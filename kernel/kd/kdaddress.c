@@ -304,6 +304,17 @@ static void KdPrintSummary(void)
     }
 }
 
+/* Why a query failed: an ended process (NT's STATUS_PROCESS_IS_TERMINATING: its address
+ * space is gone though the object lives on), or the status as it is. */
+static void KdPrintQueryFailure(uint32_t Va, NTSTATUS Status)
+{
+    if (Status == STATUS_PROCESS_IS_TERMINATING)
+        DbgPrint("!address: the process has ended; its address space is gone\n");
+    else
+        DbgPrint("!address: NtQueryVirtualMemory(%08x) failed: status 0x%08X\n", Va,
+                 (uint32_t)Status);
+}
+
 /* Every region from 0 to the top of user space, then the summary. */
 static void KdListRegions(void)
 {
@@ -333,8 +344,7 @@ static void KdListRegions(void)
             break;
     }
     if (!NT_SUCCESS(status))
-        DbgPrint("!address: NtQueryVirtualMemory(%08x) failed: status 0x%08X\n", va,
-                 (uint32_t)status);
+        KdPrintQueryFailure(va, status);
     KdPrintSummary();
 }
 
@@ -365,8 +375,7 @@ static void KdPrintRegion(uint32_t Va)
     KD_USAGE usage;
 
     if (!NT_SUCCESS(status)) {
-        DbgPrint("!address: NtQueryVirtualMemory(%08x) failed: status 0x%08X\n", Va,
-                 (uint32_t)status);
+        KdPrintQueryFailure(Va, status);
         return;
     }
     usage = KdClassifyRegion(&info, detail);
