@@ -44,7 +44,7 @@ KERNEL_ASFLAGS := -I. -g -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -T linker.ld -Wl,--build-id=none \
     -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--emit-relocs -Wl,--no-warn-rwx-segments
 
-KERNEL_SRCS := $(wildcard boot/*.S hal/*.c kernel/*/*.c kernel/*/*.S mm/*.c tests/kernel/*.c)
+KERNEL_SRCS := $(wildcard boot/*.S hal/*.c kernel/*/*.c kernel/*/*.S kernel/fs/*/*.c mm/*.c tests/kernel/*.c)
 KERNEL_OBJS := $(patsubst %,$(KBUILD)/obj/%.o,$(KERNEL_SRCS))
 
 $(KBUILD)/obj/%.c.o: %.c Makefile
@@ -226,14 +226,18 @@ $(BUILD)/mm386.iso: $(BUILD)/mm386.elf iso/grub.cfg
 
 iso: $(BUILD)/mm386.iso
 
-# Disk images (tools/mkdisk): an MBR holding one paging-file partition (type 0x82) from sector
-# 2048 to the end. Made only when absent, so they survive rebuilds.
-DISK0_MIB := 256
-DISK1_MIB := 64
+# Disk images (tools/mkdisk): disk0 holds a 256 MiB paging-file partition (type 0x82) from
+# sector 2048 and after it a 64 MiB FAT32 partition (type 0x0C, mounted as C:); disk1 one
+# paging-file partition from sector 2048 to the end. Made only when absent, so they survive
+# rebuilds.
+DISK0_MIB   := 320
+DISK0_TABLE := 82:256,0c:64
+DISK1_MIB   := 64
+DISK1_TABLE := 82
 
 $(BUILD)/disk0.img $(BUILD)/disk1.img: $(BUILD)/disk%.img:
 	@mkdir -p $(BUILD)
-	$(call say,MKDISK,$@)tools/mkdisk $@ $(DISK$*_MIB)
+	$(call say,MKDISK,$@)tools/mkdisk --table $(DISK$*_TABLE) $@ $(DISK$*_MIB)
 
 images: $(BUILD)/disk0.img $(BUILD)/disk1.img
 
@@ -304,7 +308,7 @@ help:
 	@echo "Targets:"
 	@echo "  make [all]       build build/mm386.elf"
 	@echo "  make iso         build build/mm386.iso, the GRUB rescue ISO make run boots"
-	@echo "  make images      make build/disk0.img (256 MiB paging-file partition) and disk1.img (64 MiB)"
+	@echo "  make images      make build/disk0.img (256 MiB paging-file partition, 64 MiB FAT32 C:) and disk1.img (64 MiB)"
 	@echo "  make host-tests  build the host tests (build/host/test_*, ASan and UBSan, -m32)"
 	@echo "  make user        build the user-mode runtime, samples and test programs (build/user/)"
 	@echo "  make user-program  link PROG_OUT from PROG_SRCS against the runtime (what tools/mkexe runs)"

@@ -6,6 +6,7 @@
  */
 #include "kernel/init/init.h"
 #include "kernel/kd/kd.h"
+#include "kernel/fs/fastfat/fastfat.h"
 #include "kernel/ob/ob.h"
 #include "kernel/ps/ps.h"
 #include "mm/mm.h"
@@ -38,6 +39,7 @@ void KiSystemStartup(uint32_t Magic)
     ObInitSystem();
     PsInitSystem();
     KiCreatePagingFiles();
+    FatInitializeFileSystem();
 
     if (KeBootOptions.Crash && !KdCrash(KeBootOptions.Crash)) {
         DbgPrint("crash: unknown kind '%s'; the kinds are:\n", KeBootOptions.Crash);
@@ -47,8 +49,11 @@ void KiSystemStartup(uint32_t Magic)
         HalExitToHost(KdRunTests(KeBootOptions.Test) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
     if (KeBootOptions.Bench)
         HalExitToHost(KiRunBenchmarks(KeBootOptions.Bench) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
-    if (KeBootOptions.Run)
-        HalExitToHost(KiRunFirstProcess(KeBootOptions.Run) == STATUS_SUCCESS ? HAL_EXIT_SUCCESS
-                                                                              : HAL_EXIT_FAILURE);
+    if (KeBootOptions.Run) {
+        NTSTATUS status = KiRunFirstProcess(KeBootOptions.Run);
+
+        IoShutdownSystem();
+        HalExitToHost(status == STATUS_SUCCESS ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
+    }
     KdShell();
 }

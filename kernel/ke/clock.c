@@ -52,6 +52,11 @@ static void KiClockInterrupt(void *Context)
     KiDispatchPending = true;
 }
 
+int64_t KeQuerySystemTime(void)
+{
+    return (int64_t)(KI_BOOT_SYSTEM_TIME + (uint64_t)KeTickCount * KI_100NS_PER_TICK);
+}
+
 uint64_t KeQueryPerformanceCounter(uint64_t *Frequency)
 {
     if (Frequency)
