@@ -86,6 +86,8 @@ HANDLE WINAPI FindFirstFileW(LPCWSTR Name, LPWIN32_FIND_DATAW Data)
     status = BasepOpenDirectory(directory, &find->Directory);
     if (!NT_SUCCESS(status)) {
         BaseSetLastNtError(status);
+        if (status == STATUS_OBJECT_NAME_NOT_FOUND)     /* the directory is missing */
+            SetLastError(ERROR_PATH_NOT_FOUND);
         RtlFreeHeap(GetProcessHeap(), 0, find);
         return INVALID_HANDLE_VALUE;
     }
