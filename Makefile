@@ -148,9 +148,13 @@ USER_AR      := i686-w64-mingw32-ar
 USER_NM      := i686-w64-mingw32-nm
 UBUILD       := $(BUILD)/user
 USER_WARN    := -Wall -Wextra -Werror --param=min-pagesize=0
-# The runtime defines what <windows.h> declares dllimport: _KERNEL32_, _NTSYSTEM_ and _CRTBLD make
-# those declarations plain. No loop may become a call to memcpy/memset (string.c is them).
-USER_RT_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector \
+# The runtime is built with -g1 (line tables and function names, no types or locals): every
+# program links all of it, and the kernel keeps each module's whole file in RAM, where at
+# 8 MiB the runtime's full debug information (170 KB a program) pushed the tests below NT's
+# 7 MB minimum. The runtime defines what <windows.h> declares dllimport: _KERNEL32_,
+# _NTSYSTEM_ and _CRTBLD make those declarations plain. No loop may become a call to
+# memcpy/memset (string.c is them).
+USER_RT_CFLAGS := -std=gnu11 -O2 -g1 -ffreestanding -fno-stack-protector \
     -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns $(USER_WARN) -I. \
     -D_KERNEL32_ -D_NTSYSTEM_ -D_CRTBLD -MMD -MP
 # Programs: any C, mingw-w64's headers unchanged, plus user/ntdll (ntdll.h, seh.h).

@@ -127,6 +127,7 @@ my %expected = (
     'newdir/Inner Long Name.dat' => pattern(8, 777),
     'newdir/renamed.txt' => "rename me\n",
     'many/file number 39.txt' => 'C:\\many\\file number 39.txt',
+    'exitkeep.txt' => "left open\n",                 # its handle closed by the process's exit
 );
 for my $path (sort keys %expected) {
     my $got = mtype($image, $FAT_LBA, "/$path");
@@ -134,7 +135,7 @@ for my $path (sort keys %expected) {
        "the host reads $path back byte for byte (" . length($expected{$path}) . ' bytes)');
 }
 for my $path ('empty.dat', 'temp.txt', 'ren_src.txt', 'gone', 'pending.txt', 'held.txt',
-              'opened.tmp', 'disp.txt', 'stamp.txt') {
+              'opened.tmp', 'disp.txt', 'stamp.txt', 'exitdel.tmp') {
     ok(!defined mtype($image, $FAT_LBA, "/$path"), "$path is gone");
 }
 my $listing = `mdir -i $image\@\@@{[$FAT_LBA * 512]} ::/ 2>&1`;

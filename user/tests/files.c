@@ -667,9 +667,24 @@ static const KTAP_CASE CorruptCases[] = {
     { "files.corrupt.rest_works", TestCorruptRest },
 };
 
+/* Handles left open for the process's exit to close: tests/fat.t finds exitkeep.txt written
+ * and exitdel.tmp (FILE_FLAG_DELETE_ON_CLOSE) gone. */
+static void LeaveOpen(void)
+{
+    HANDLE keep = Open("C:\\exitkeep.txt", GENERIC_WRITE, 0, CREATE_ALWAYS, 0);
+    DWORD wrote;
+
+    WriteFile(keep, "left open\n", 10, &wrote, NULL);
+    Open("C:\\exitdel.tmp", GENERIC_WRITE, 0, CREATE_ALWAYS, FILE_FLAG_DELETE_ON_CLOSE);
+}
+
 int main(int argc, char **argv)
 {
+    int result;
+
     if (argc == 2 && strcmp(argv[1], "corrupt") == 0)
         return KtapRun(CorruptCases, (int)(sizeof(CorruptCases) / sizeof(CorruptCases[0])));
-    return KtapRun(Cases, (int)(sizeof(Cases) / sizeof(Cases[0])));
+    result = KtapRun(Cases, (int)(sizeof(Cases) / sizeof(Cases[0])));
+    LeaveOpen();
+    return result;
 }

@@ -30,8 +30,12 @@ NTSTATUS FatCommonCleanup(VCB *Vcb, IRP *Irp)
     IoRemoveShareAccess(file, &fcb->ShareAccess);
     fcb->UncleanCount--;
     if (fcb->UncleanCount == 0 && fcb->DeletePending && !fcb->Deleted) {
-        NTSTATUS deleted = FatDeleteFile(fcb);
+        bool empty = true;
+        NTSTATUS deleted = FatIsDirectory(fcb) ? FatIsDirectoryEmpty(fcb, &empty) : STATUS_SUCCESS;
 
+        if (NT_SUCCESS(deleted) && empty)       /* (nothing may be created in it meanwhile) */
+            deleted = FatDeleteFile(fcb);
+        fcb->DeletePending = false;
         if (NT_SUCCESS(status))
             status = deleted;
     }

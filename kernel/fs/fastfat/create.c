@@ -166,9 +166,12 @@ static NTSTATUS FatOpenLast(FCB *Dcb, const uint16_t *Name, uint32_t Length,
         }
     } else if (status == STATUS_OBJECT_NAME_NOT_FOUND && Create->Disposition != FILE_OPEN &&
                Create->Disposition != FILE_OVERWRITE) {
-        status = Create->TrailingBackslash && !(Create->Options & FILE_DIRECTORY_FILE)
-                 ? STATUS_OBJECT_NAME_INVALID
-                 : FatCreateNew(Dcb, Name, Length, Create, Fcb, Irp);
+        if (Create->TrailingBackslash && !(Create->Options & FILE_DIRECTORY_FILE))
+            status = STATUS_OBJECT_NAME_INVALID;
+        else if (Dcb->DeletePending)
+            status = STATUS_DELETE_PENDING;     /* nothing new in a directory going away */
+        else
+            status = FatCreateNew(Dcb, Name, Length, Create, Fcb, Irp);
     }
     ExFreePoolWithTag(context, FAT_BUFFER_TAG);
     return status;

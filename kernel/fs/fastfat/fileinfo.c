@@ -40,7 +40,7 @@ NTSTATUS FatDeleteFile(FCB *Fcb)
 
     if (NT_SUCCESS(status))
         status = FatDeleteDirent(Fcb->ParentDcb, Fcb->LfnOffset, Fcb->DirentOffset);
-    Fcb->FirstCluster = Fcb->LastCluster = Fcb->AllocationClusters = 0;
+    Fcb->FirstCluster = Fcb->LastCluster = Fcb->AllocationClusters = Fcb->FileSize = 0;
     Fcb->HintVcn = Fcb->HintLcn = 0;
     Fcb->Deleted = true;
     return NT_SUCCESS(status) ? FatFlushFat(Fcb->Vcb) : status;
