@@ -107,7 +107,7 @@ like($out, qr/^FAT32: C: is disk 0, partition 2: 62 MB, 129022 clusters of 512 b
      'the FAT32 partition is mounted as C:');
 like($out, qr/^Paging file 0: disk 0 from LBA 2048, 16 MB$/m, 'the paging file beside it too');
 my @cases = $out =~ /^(?:ok|not ok) \d+ \S+/mg;
-is(scalar(@cases), 15, 'files.exe ran its 15 cases');
+is(scalar(@cases), 17, 'files.exe ran its 17 cases');
 my @bad = $out =~ /^not ok \d+ (\S+)/mg;
 is_deeply(\@bad, [], 'every case passed') or diag($out);
 is($status, 0, 'files.exe exited with status 0');
@@ -135,14 +135,32 @@ for my $path (sort keys %expected) {
        "the host reads $path back byte for byte (" . length($expected{$path}) . ' bytes)');
 }
 for my $path ('empty.dat', 'temp.txt', 'ren_src.txt', 'gone', 'pending.txt', 'held.txt',
-              'opened.tmp', 'disp.txt', 'stamp.txt', 'exitdel.tmp') {
+              'opened.tmp', 'disp.txt', 'stamp.txt', 'exitdel.tmp', 'ntdel.txt') {
     ok(!defined mtype($image, $FAT_LBA, "/$path"), "$path is gone");
 }
 my $listing = `mdir -i $image\@\@@{[$FAT_LBA * 512]} ::/ 2>&1`;
 like($listing, qr/^new\s+txt\s+21 2026-01-01\s+0:0\d\s*$/m,
      'new.txt is dated by the guest clock (2026-01-01, just after start-up)');
-like(`mdir -i $image\@\@@{[$FAT_LBA * 512]} ::/many 2>&1`, qr/^\s+42 files/m,
-     'the directory of 40 long names (and . and ..) grew past its first cluster');
+like(`mdir -i $image\@\@@{[$FAT_LBA * 512]} ::/many 2>&1`, qr/^\s+46 files/m,
+     'the directory of 44 files (and . and ..) grew past its first cluster');
+{
+    open(my $fh, '<:raw', $image) or die;
+    my $v = { fh => $fh };
+    seek($fh, $FAT_LBA * 512, 0);
+    read($fh, my $boot, 512);
+    my ($reserved, $fats, $spf) = (unpack('x14 v C', $boot), unpack('x36 V', $boot));
+    my @copies;
+    for my $copy (0 .. $fats - 1) {
+        seek($fh, ($FAT_LBA + $reserved + $copy * $spf) * 512, 0);
+        read($fh, $copies[$copy], $spf * 512);
+    }
+    close($fh);
+    ok($fats == 2 && $copies[0] eq $copies[1], 'the two FATs are the same, byte for byte');
+}
+for my $writer (0 .. 3) {
+    is(mtype($image, $FAT_LBA, "/many/writer$writer.bin"), pattern(20 + $writer, 40000),
+       "writer$writer.bin, written by one of four threads at once, reads back");
+}
 my ($fsck_status, $fsck) = fsck($image, $FAT_LBA, $FAT_SECTORS);
 is($fsck_status, 0, 'fsck.fat -n finds the volume clean') or diag($fsck);
 unlike($fsck, qr/differ|wrong|invalid|Free cluster summary/i, '... with nothing to report')

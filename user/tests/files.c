@@ -381,6 +381,22 @@ static void TestDelete(void)
     KT_EQ(GetFileAttributesA("C:\\pending.txt"), INVALID_FILE_ATTRIBUTES);
     KT_EQ(GetLastError(), ERROR_FILE_NOT_FOUND);
 
+    /* NtDeleteFile: the file goes at once (no handle holds it), a full directory stays. */
+    {
+        static WCHAR name[] = L"\\??\\C:\\ntdel.txt", full[] = L"\\??\\C:\\sub";
+        UNICODE_STRING string = { sizeof(name) - 2, sizeof(name), name };
+        UNICODE_STRING dir = { sizeof(full) - 2, sizeof(full), full };
+        OBJECT_ATTRIBUTES attributes = { sizeof(attributes), NULL, &string, OBJ_CASE_INSENSITIVE,
+                                         NULL, NULL };
+
+        WriteWhole("C:\\ntdel.txt", "x", 1);
+        KT_STATUS(NtDeleteFile(&attributes), STATUS_SUCCESS);
+        KT_EQ(GetFileAttributesA("C:\\ntdel.txt"), INVALID_FILE_ATTRIBUTES);
+        KT_STATUS(NtDeleteFile(&attributes), STATUS_OBJECT_NAME_NOT_FOUND);
+        attributes.ObjectName = &dir;
+        KT_STATUS(NtDeleteFile(&attributes), STATUS_DIRECTORY_NOT_EMPTY);
+    }
+
     /* Open without FILE_SHARE_DELETE: DeleteFile is a sharing violation. */
     WriteWhole("C:\\held.txt", "held", 4);
     file = Open("C:\\held.txt", GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING, 0);
@@ -557,6 +573,20 @@ static void TestInformation(void)
     end.EndOfFile.QuadPart = 0x100000000ll;             /* past FAT's 4 GB - 1 */
     KT_STATUS(NtSetInformationFile(file, &io, &end, sizeof(end), FileEndOfFileInformation),
               STATUS_DISK_FULL);
+    allocation.AllocationSize.QuadPart = 5000;          /* room for 5000 bytes, the size kept */
+    KT_STATUS(NtSetInformationFile(file, &io, &allocation, sizeof(allocation),
+                                   FileAllocationInformation), STATUS_SUCCESS);
+    KT_STATUS(NtQueryInformationFile(file, &io, &standard, sizeof(standard),
+                                     FileStandardInformation), STATUS_SUCCESS);
+    KT_EQ(standard.AllocationSize.QuadPart, 5120);
+    KT_EQ(standard.EndOfFile.QuadPart, 1);
+    allocation.AllocationSize.QuadPart = 0;             /* below the size: the file shrinks */
+    KT_STATUS(NtSetInformationFile(file, &io, &allocation, sizeof(allocation),
+                                   FileAllocationInformation), STATUS_SUCCESS);
+    KT_STATUS(NtQueryInformationFile(file, &io, &standard, sizeof(standard),
+                                     FileStandardInformation), STATUS_SUCCESS);
+    KT_EQ(standard.AllocationSize.QuadPart, 0);
+    KT_EQ(standard.EndOfFile.QuadPart, 0);
     basic.CreationTime.QuadPart = 0;
     basic.LastAccessTime.QuadPart = basic.LastWriteTime.QuadPart = basic.ChangeTime.QuadPart = 0;
     basic.FileAttributes = FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_ARCHIVE;
@@ -605,6 +635,123 @@ static void TestNoBuffering(void)
     CloseHandle(file);
 }
 
+/* NtQueryDirectoryFile itself: the classes, several entries a call, restart, the statuses. */
+static void TestQueryDirectory(void)
+{
+    static WCHAR star_bin[] = L"*.bin", nomatch[] = L"nomatch";
+    UNICODE_STRING pattern = { 10, 10, star_bin }, none = { 14, 14, nomatch };
+    FILE_NAMES_INFORMATION *names = (FILE_NAMES_INFORMATION *)Buffer;
+    FILE_DIRECTORY_INFORMATION *entry = (FILE_DIRECTORY_INFORMATION *)Buffer;
+    FILE_FULL_DIR_INFORMATION *full = (FILE_FULL_DIR_INFORMATION *)Buffer;
+    IO_STATUS_BLOCK io;
+    HANDLE dir, file;
+
+    KT_STATUS(NtOpen(L"\\??\\C:\\sub\\deep", FILE_LIST_DIRECTORY, FILE_SHARE_READ, FILE_OPEN,
+                     FILE_DIRECTORY_FILE, &dir, NULL), STATUS_SUCCESS);
+    KT_STATUS(NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, Buffer, 4096, FileNamesInformation,
+                                   FALSE, NULL, TRUE), STATUS_SUCCESS);
+    KT_EQ(names->FileNameLength, 2);                            /* "." */
+    names = (FILE_NAMES_INFORMATION *)((BYTE *)names + names->NextEntryOffset);
+    KT_EQ(names->FileNameLength, 4);                            /* ".." */
+    KT_EQ(names->NextEntryOffset % 8, 0);
+    names = (FILE_NAMES_INFORMATION *)((BYTE *)names + names->NextEntryOffset);
+    KT_EQ(names->FileNameLength, 20);
+    KT_EQ(memcmp(names->FileName, L"nested.bin", 20), 0);
+    KT_EQ(names->NextEntryOffset, 0);
+    KT_EQ(io.Information, (ULONG_PTR)((BYTE *)names - Buffer) + 12 + 20);
+    KT_STATUS(NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, Buffer, 4096, FileNamesInformation,
+                                   FALSE, NULL, FALSE), STATUS_NO_MORE_FILES);
+    NtClose(dir);
+
+    /* A pattern holds for the open's life: a restart without one keeps it. */
+    KT_STATUS(NtOpen(L"\\??\\C:\\sub\\deep", FILE_LIST_DIRECTORY, FILE_SHARE_READ, FILE_OPEN,
+                     FILE_DIRECTORY_FILE, &dir, NULL), STATUS_SUCCESS);
+    KT_STATUS(NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, Buffer, 4096,
+                                   FileDirectoryInformation, TRUE, &pattern, FALSE), STATUS_SUCCESS);
+    KT_EQ(entry->FileNameLength, 20);
+    KT_EQ(entry->EndOfFile.QuadPart, 5000);
+    KT_EQ(entry->AllocationSize.QuadPart, 5120);
+    KT_EQ(entry->FileAttributes, FILE_ATTRIBUTE_ARCHIVE);
+    KT_STATUS(NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, Buffer, 4096,
+                                   FileFullDirectoryInformation, TRUE, NULL, TRUE), STATUS_SUCCESS);
+    KT_EQ(full->FileNameLength, 20);
+    KT_EQ(memcmp(full->FileName, L"nested.bin", 20), 0);
+    KT_STATUS(NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, Buffer,
+                                   sizeof(FILE_FULL_DIR_INFORMATION), FileFullDirectoryInformation,
+                                   TRUE, NULL, TRUE), STATUS_BUFFER_OVERFLOW);
+    KT_EQ(io.Information, sizeof(FILE_FULL_DIR_INFORMATION));
+    KT_EQ(full->FileNameLength, 20);
+    KT_STATUS(NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, Buffer, 4096, FileBasicInformation,
+                                   TRUE, NULL, TRUE), STATUS_INVALID_INFO_CLASS);
+    KT_STATUS(NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, Buffer, 8, FileNamesInformation,
+                                   TRUE, NULL, TRUE), STATUS_INFO_LENGTH_MISMATCH);
+    NtClose(dir);
+
+    KT_STATUS(NtOpen(L"\\??\\C:\\sub\\deep", FILE_LIST_DIRECTORY, FILE_SHARE_READ, FILE_OPEN,
+                     FILE_DIRECTORY_FILE, &dir, NULL), STATUS_SUCCESS);
+    KT_STATUS(NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, Buffer, 4096,
+                                   FileBothDirectoryInformation, TRUE, &none, FALSE),
+              STATUS_NO_SUCH_FILE);
+    KT_STATUS(NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, Buffer, 4096,
+                                   FileBothDirectoryInformation, TRUE, NULL, FALSE),
+              STATUS_NO_MORE_FILES);
+    NtClose(dir);
+    KT_STATUS(NtOpen(L"\\??\\C:\\sub", FILE_READ_ATTRIBUTES, FILE_SHARE_READ, FILE_OPEN,
+                     FILE_DIRECTORY_FILE, &dir, NULL), STATUS_SUCCESS);
+    KT_STATUS(NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, Buffer, 4096,
+                                   FileNamesInformation, TRUE, NULL, TRUE), STATUS_ACCESS_DENIED);
+    NtClose(dir);
+    KT_STATUS(NtOpen(L"\\??\\C:\\small.txt", FILE_LIST_DIRECTORY, FILE_SHARE_READ, FILE_OPEN, 0,
+                     &file, NULL), STATUS_SUCCESS);
+    KT_STATUS(NtQueryDirectoryFile(file, NULL, NULL, NULL, &io, Buffer, 4096,
+                                   FileNamesInformation, TRUE, NULL, TRUE), STATUS_INVALID_PARAMETER);
+    NtClose(file);
+}
+
+/* Four threads write a file each, in pieces, at once; every byte lands where it belongs. */
+#define WRITERS             4
+#define WRITER_BYTES        40000
+
+static DWORD WINAPI Writer(LPVOID Parameter)
+{
+    DWORD seed = (DWORD)(ULONG_PTR)Parameter, wrote, at;
+    char name[32];
+    BYTE piece[1000];
+    HANDLE file;
+
+    snprintf(name, sizeof(name), "C:\\many\\writer%lu.bin", seed);
+    file = Open(name, GENERIC_WRITE, 0, CREATE_ALWAYS, 0);
+    if (file == INVALID_HANDLE_VALUE)
+        return 1;
+    for (at = 0; at < WRITER_BYTES; at += sizeof(piece)) {
+        for (DWORD i = 0; i < sizeof(piece); i++)
+            piece[i] = PATTERN(20 + seed, at + i);
+        if (!WriteFile(file, piece, sizeof(piece), &wrote, NULL) || wrote != sizeof(piece))
+            break;
+    }
+    CloseHandle(file);
+    return at == WRITER_BYTES ? 0 : 2;
+}
+
+static void TestThreads(void)
+{
+    HANDLE threads[WRITERS];
+    DWORD code;
+
+    for (DWORD i = 0; i < WRITERS; i++)
+        threads[i] = CreateThread(NULL, 0, Writer, (LPVOID)(ULONG_PTR)i, 0, NULL);
+    KT_EQ(WaitForMultipleObjects(WRITERS, threads, TRUE, 60000), WAIT_OBJECT_0);
+    for (DWORD i = 0; i < WRITERS; i++) {
+        char name[32];
+
+        KT_EXPECT(GetExitCodeThread(threads[i], &code));
+        KT_EQ(code, 0);
+        CloseHandle(threads[i]);
+        snprintf(name, sizeof(name), "C:\\many\\writer%lu.bin", i);
+        CheckPatternFile(name, WRITER_BYTES, 20 + (int)i, 0);
+    }
+}
+
 static void TestConsole(void)
 {
     HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE);
@@ -631,6 +778,8 @@ static const KTAP_CASE Cases[] = {
     { "files.find", TestFind },
     { "files.information", TestInformation },
     { "files.no_buffering", TestNoBuffering },
+    { "files.query_directory", TestQueryDirectory },
+    { "files.threads", TestThreads },
     { "files.console", TestConsole },
 };
 

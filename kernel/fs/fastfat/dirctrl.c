@@ -1,7 +1,8 @@
 /*
  * kernel/fs/fastfat/dirctrl.c: IRP_MJ_DIRECTORY_CONTROL / IRP_MN_QUERY_DIRECTORY: a directory's
- * entries matching the open's pattern (set by the first query, or a restart that names one;
- * none, "" or "*" match everything), as many as fit or one, each 8-byte aligned and chained by
+ * entries matching the open's pattern (the first query's, kept for the open's life as NT's
+ * file systems keep it: a later FileName is ignored, restart or not; none, "" or "*" match
+ * everything), as many as fit or one, each 8-byte aligned and chained by
  * NextEntryOffset, from where the open's last query stopped. The pattern is matched against
  * the long name and the short name, as NT's FAT does. AllocationSize is the size rounded up
  * to whole clusters (NT's FAT does not walk each file's chain to list a directory either).
@@ -91,7 +92,7 @@ NTSTATUS FatCommonDirectoryControl(VCB *Vcb, IRP *Irp)
     if (!FatIsDirectory(fcb) || fixed == 0)
         return STATUS_INVALID_PARAMETER;
     if (first) {
-        if (!ccb->QueryStarted || stack->Parameters.QueryDirectory.FileName)
+        if (!ccb->QueryStarted)
             FatSetPattern(ccb, stack->Parameters.QueryDirectory.FileName);
         ccb->QueryStarted = true;
         ccb->QueryOffset = 0;
