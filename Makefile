@@ -107,6 +107,11 @@ $(BUILD)/host/test_pool: mm/pool.c mm/pooltrak.c tests/host/fakemm.c
 $(BUILD)/host/test_kdeval: HOST_EXTRA_SRCS := kernel/kd/kdeval.c
 $(BUILD)/host/test_kdeval: kernel/kd/kdeval.c
 
+# The FAT file system's names and times.
+FAT_HOST_SRCS := kernel/fs/fastfat/namesup.c kernel/fs/fastfat/timesup.c
+$(BUILD)/host/test_fatname: HOST_EXTRA_SRCS := $(FAT_HOST_SRCS)
+$(BUILD)/host/test_fatname: $(FAT_HOST_SRCS) kernel/fs/fastfat/fatprocs.h kernel/fs/fastfat/fat.h
+
 # The PE image parser (mm/imagehdr.c, imagerel.c, imageexp.c) over a real mingw-w64 image with
 # its relocations kept, checked against what objdump says of the same file.
 MINGW_CC ?= i686-w64-mingw32-gcc

@@ -85,9 +85,10 @@ NTSTATUS FatReadVolume(VCB *Vcb, uint64_t Offset, uint32_t Length, void *Buffer,
         uint32_t chunk;
 
         status = FatLoadWindow(Vcb, Offset, end, false, &chunk);
-        if (NT_SUCCESS(status))
-            status = ExReturnToMode(Mode, Buffer, Vcb->Bounce + (Offset - FatBounceStart(Vcb)),
-                                    chunk, 1);
+        if (!NT_SUCCESS(status))
+            break;
+        status = ExReturnToMode(Mode, Buffer, Vcb->Bounce + (Offset - FatBounceStart(Vcb)),
+                                chunk, 1);
         Offset += chunk;
         Buffer = (uint8_t *)Buffer + chunk;
     }
