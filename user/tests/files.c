@@ -663,7 +663,7 @@ static void TestQueryDirectory(void)
                                    FALSE, NULL, FALSE), STATUS_NO_MORE_FILES);
     NtClose(dir);
 
-    /* A pattern holds for the open's life: a restart without one keeps it. */
+    /* A pattern holds until a restart names another (NTFS's rule); one without keeps it. */
     KT_STATUS(NtOpen(L"\\??\\C:\\sub\\deep", FILE_LIST_DIRECTORY, FILE_SHARE_READ, FILE_OPEN,
                      FILE_DIRECTORY_FILE, &dir, NULL), STATUS_SUCCESS);
     KT_STATUS(NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, Buffer, 4096,
@@ -685,6 +685,9 @@ static void TestQueryDirectory(void)
                                    TRUE, NULL, TRUE), STATUS_INVALID_INFO_CLASS);
     KT_STATUS(NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, Buffer, 8, FileNamesInformation,
                                    TRUE, NULL, TRUE), STATUS_INFO_LENGTH_MISMATCH);
+    KT_STATUS(NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, Buffer, 4096,
+                                   FileNamesInformation, FALSE, &none, TRUE),
+              STATUS_NO_MORE_FILES);                    /* not the open's first query */
     NtClose(dir);
 
     KT_STATUS(NtOpen(L"\\??\\C:\\sub\\deep", FILE_LIST_DIRECTORY, FILE_SHARE_READ, FILE_OPEN,

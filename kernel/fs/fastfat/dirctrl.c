@@ -1,8 +1,7 @@
 /*
  * kernel/fs/fastfat/dirctrl.c: IRP_MJ_DIRECTORY_CONTROL / IRP_MN_QUERY_DIRECTORY: a directory's
- * entries matching the open's pattern (the first query's, kept for the open's life as NT's
- * file systems keep it: a later FileName is ignored, restart or not; none, "" or "*" match
- * everything), as many as fit or one, each 8-byte aligned and chained by
+ * entries matching the open's pattern (the first query's, replaced by a restart that names
+ * another, as NTFS does; none, "" or "*" match everything), as many as fit or one, each 8-byte aligned and chained by
  * NextEntryOffset, from where the open's last query stopped. The pattern is matched against
  * the long name and the short name, as NT's FAT does. AllocationSize is the size rounded up
  * to whole clusters (NT's FAT does not walk each file's chain to list a directory either).
@@ -83,7 +82,7 @@ NTSTATUS FatCommonDirectoryControl(VCB *Vcb, IRP *Irp)
     uint32_t length = stack->Parameters.QueryDirectory.Length, fixed = FatEntryFixedSize(class);
     uint8_t *buffer = Irp->AssociatedIrp.SystemBuffer;
     uint32_t used = 0, last = 0, returned = 0;
-    bool first = !ccb->QueryStarted || (stack->Flags & SL_RESTART_SCAN);
+    bool first = !ccb->QueryStarted;
     FAT_DIRENT_CONTEXT *context;
     NTSTATUS status;
 
@@ -91,8 +90,8 @@ NTSTATUS FatCommonDirectoryControl(VCB *Vcb, IRP *Irp)
         return STATUS_INVALID_DEVICE_REQUEST;
     if (!FatIsDirectory(fcb) || fixed == 0)
         return STATUS_INVALID_PARAMETER;
-    if (first) {
-        if (!ccb->QueryStarted)
+    if (first || (stack->Flags & SL_RESTART_SCAN)) {
+        if (first || stack->Parameters.QueryDirectory.FileName)
             FatSetPattern(ccb, stack->Parameters.QueryDirectory.FileName);
         ccb->QueryStarted = true;
         ccb->QueryOffset = 0;
