@@ -3,8 +3,8 @@
  * a pattern (* and ? as FsRtlIsNameInExpression takes them), one or as many as fit, from where
  * the last query of the same open stopped (or from the start: RestartScan). The file system
  * fills a kernel buffer that Io copies back. STATUS_NO_MORE_FILES when the scan is over,
- * STATUS_NO_SUCH_FILE when the open's first query finds nothing; STATUS_INVALID_PARAMETER for a file
- * that is not a directory.
+ * STATUS_NO_SUCH_FILE when the open's first query finds nothing; STATUS_INVALID_PARAMETER for
+ * a file that is not a directory.
  */
 #include "kernel/iomgr/iop.h"
 

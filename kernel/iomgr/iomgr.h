@@ -170,7 +170,7 @@ _Static_assert(sizeof(FILE_BASIC_INFORMATION) == 40, "ntifs.h's FILE_BASIC_INFOR
 _Static_assert(sizeof(FILE_STANDARD_INFORMATION) == 24, "ntifs.h's FILE_STANDARD_INFORMATION");
 _Static_assert(sizeof(FILE_POSITION_INFORMATION) == 8, "ntifs.h's FILE_POSITION_INFORMATION");
 _Static_assert(offsetof(FILE_NAME_INFORMATION, FileName) == 4, "ntifs.h's FILE_NAME_INFORMATION");
-_Static_assert(offsetof(FILE_RENAME_INFORMATION, FileName) == 12, "ntifs.h's FILE_RENAME_INFORMATION");
+_Static_assert(offsetof(FILE_RENAME_INFORMATION, FileName) == 12, "FILE_RENAME_INFORMATION");
 _Static_assert(offsetof(FILE_DIRECTORY_INFORMATION, FileName) == 64, "FILE_DIRECTORY_INFORMATION");
 _Static_assert(offsetof(FILE_FULL_DIR_INFORMATION, FileName) == 68, "FILE_FULL_DIR_INFORMATION");
 _Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, ShortName) == 70, "FILE_BOTH_DIR_INFORMATION");

@@ -241,9 +241,11 @@ NTSTATUS FatAddClusters(FCB *Fcb, uint32_t Count, bool Zero)
     if (Count > vcb->FreeClusters)
         return STATUS_DISK_FULL;
     for (uint32_t i = 0; i < Count && NT_SUCCESS(status); i++) {
-        uint32_t hint = Fcb->LastCluster ? Fcb->LastCluster + 1 : vcb->NextFreeHint;
-        uint32_t cluster = RtlFindClearBits(&vcb->InUse, 1,
-                                            hint <= FatMaximumCluster(vcb) ? hint : FAT_FIRST_CLUSTER);
+        uint32_t hint = Fcb->LastCluster ? Fcb->LastCluster + 1 : vcb->NextFreeHint, cluster;
+
+        if (hint > FatMaximumCluster(vcb))
+            hint = FAT_FIRST_CLUSTER;
+        cluster = RtlFindClearBits(&vcb->InUse, 1, hint);
 
         if (cluster == 0xFFFFFFFF) {
             status = STATUS_DISK_FULL;

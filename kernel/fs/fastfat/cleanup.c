@@ -17,7 +17,8 @@ NTSTATUS FatCommonCleanup(VCB *Vcb, IRP *Irp)
 
     if (ccb->DeleteOnClose)
         fcb->DeletePending = true;
-    if (fcb->ParentDcb && !fcb->DeletePending && (ccb->Accessed || (file->Flags & FO_FILE_MODIFIED))) {
+    if (fcb->ParentDcb && !fcb->DeletePending &&
+        (ccb->Accessed || (file->Flags & FO_FILE_MODIFIED))) {
         int64_t now = FatQuerySystemTime();
 
         fcb->LastAccessTime = now;

@@ -61,8 +61,8 @@ static NTSTATUS FatOpenExisting(FCB *Fcb, const FAT_CREATE *Create, IRP *Irp)
     if (Fcb->Attributes & FAT_DIRENT_ATTR_READ_ONLY) {
         if (Create->Options & FILE_DELETE_ON_CLOSE)
             return STATUS_CANNOT_DELETE;
-        if ((Create->Access & FAT_WRITE_ACCESS & ~DELETE) || Create->Disposition >= FILE_OVERWRITE ||
-            Create->Disposition == FILE_SUPERSEDE)
+        if ((Create->Access & FAT_WRITE_ACCESS & ~DELETE) ||
+            Create->Disposition >= FILE_OVERWRITE || Create->Disposition == FILE_SUPERSEDE)
             return STATUS_ACCESS_DENIED;
     }
     if (Create->Disposition != FILE_OPEN && Create->Disposition != FILE_OPEN_IF &&

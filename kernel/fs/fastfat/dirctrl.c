@@ -1,8 +1,8 @@
 /*
  * kernel/fs/fastfat/dirctrl.c: IRP_MJ_DIRECTORY_CONTROL / IRP_MN_QUERY_DIRECTORY: a directory's
  * entries matching the open's pattern (the first query's, replaced by a restart that names
- * another, as NTFS does; none, "" or "*" match everything), as many as fit or one, each 8-byte aligned and chained by
- * NextEntryOffset, from where the open's last query stopped. The pattern is matched against
+ * another, as NTFS does; none, "" or "*" match everything), as many as fit or one, each
+ * 8-byte aligned and chained by NextEntryOffset, from where the open's last query stopped. The pattern is matched against
  * the long name and the short name, as NT's FAT does. AllocationSize is the size rounded up
  * to whole clusters (NT's FAT does not walk each file's chain to list a directory either).
  * The short name of FileBothDirectoryInformation is empty when the name is already 8.3.

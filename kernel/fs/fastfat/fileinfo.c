@@ -194,7 +194,8 @@ static NTSTATUS FatClearRenameTarget(FCB *Fcb, FCB *Target, const uint16_t *Name
                                        context->DirentOffset == Fcb->DirentOffset)) {
         if (!Replace)
             status = STATUS_OBJECT_NAME_COLLISION;
-        else if (context->Dirent.Attributes & (FAT_DIRENT_ATTR_DIRECTORY | FAT_DIRENT_ATTR_READ_ONLY))
+        else if (context->Dirent.Attributes &
+                 (FAT_DIRENT_ATTR_DIRECTORY | FAT_DIRENT_ATTR_READ_ONLY))
             status = STATUS_ACCESS_DENIED;
         else if (NT_SUCCESS(status = FatOpenFcb(Target, context, &existing))) {
             status = existing->UncleanCount ? STATUS_ACCESS_DENIED : FatDeleteFile(existing);
