@@ -1,7 +1,8 @@
 #!/usr/bin/perl
 # The FAT32 volume and files (kernel/fs/fastfat, kernel/iomgr, user/kernel32/file.c), against
-# the standard tools, in four boots:
-#   1. tools/mkdisk puts known files on a FAT32 partition beside a paging-file partition;
+# the standard tools, in five boots:
+#   1. tools/mkdisk puts known files on a FAT32 partition beside a paging-file partition (twice:
+#      64 MiB with 512-byte clusters, 300 MiB with 4 KB ones);
 #      user/tests/files.exe reads every byte of them, writes, extends, truncates, deletes,
 #      renames, makes and removes directories; after it ends the host reads the volume back
 #      with mtools byte for byte, finds what was deleted gone and the new files dated from the
@@ -30,7 +31,6 @@ system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 
 my $dir = tempdir(CLEANUP => 1);
 my $FAT_LBA = 2048 + 16 * 2048;                 # after a 16 MiB paging-file partition
-my $FAT_SECTORS = 64 * 2048;
 
 sub pattern {
     my ($seed, $size) = @_;
@@ -55,7 +55,7 @@ sub slurp {
 
 # A FAT32 disk from tools/mkdisk holding the files of %files (path => contents).
 sub fat_disk {
-    my ($name, $table, %files) = @_;
+    my ($name, $table, $mib, %files) = @_;
     my $tree = "$dir/$name.tree";
     for my $path (sort keys %files) {
         (my $folder = "$tree/$path") =~ s{/[^/]+$}{};
@@ -64,8 +64,8 @@ sub fat_disk {
     }
     mkdir($tree);
     my $image = "$dir/$name.img";
-    system("$TOP/tools/mkdisk", '--table', $table, '--fat-files', $tree, $image,
-           $table =~ /^82/ ? 80 : 40) == 0 or die "tools/mkdisk $name failed";
+    system("$TOP/tools/mkdisk", '--table', $table, '--fat-files', $tree, $image, $mib) == 0
+        or die "tools/mkdisk $name failed";
     return $image;
 }
 
@@ -100,73 +100,83 @@ my %original = (
     'sub/deep/nested.bin' => pattern(3, 5000),
     'ren_src.txt' => "rename me\n",
 );
-my $image = fat_disk('files', '82:16,0c:64', %original);
-my ($status, $out) = boot(mem => 32, timeout => 300, disks => [$image],
-                          exes => ['build/user/files.exe'], cmdline => 'run=files.exe');
-like($out, qr/^FAT32: C: is disk 0, partition 2: 62 MB, 129022 clusters of 512 bytes, \d+ free$/m,
-     'the FAT32 partition is mounted as C:');
-like($out, qr/^Paging file 0: disk 0 from LBA 2048, 16 MB$/m, 'the paging file beside it too');
-my @cases = $out =~ /^(?:ok|not ok) \d+ \S+/mg;
-is(scalar(@cases), 17, 'files.exe ran its 17 cases');
-my @bad = $out =~ /^not ok \d+ (\S+)/mg;
-is_deeply(\@bad, [], 'every case passed') or diag($out);
-is($status, 0, 'files.exe exited with status 0');
-unlike($out, qr/STOP/, 'no STOP');
+# A 64 MiB volume (mkfs.fat's 512-byte clusters) and a 300 MiB one (4 KB clusters: clusters
+# of 8 sectors lying across the disk's page windows).
+for my $volume ([64, 62, 129022, 512], [300, 299, 76643, 4096]) {
+    my ($mib, $size, $clusters, $bytes) = @$volume;
+    note("$mib MiB volume, $bytes-byte clusters");
+    my $image = fat_disk("files$mib", "82:16,0c:$mib", $mib + 16, %original);
+    my ($status, $out) = boot(mem => 32, timeout => 300, disks => [$image],
+                              exes => ['build/user/files.exe'],
+                              cmdline => "run=\"files.exe $bytes\"");
+    like($out, qr/^FAT32: C: is disk 0, partition 2: $size MB, $clusters clusters of $bytes bytes, \d+ free$/m,
+         "$mib MiB: the FAT32 partition is mounted as C:");
+    like($out, qr/^Paging file 0: disk 0 from LBA 2048, 16 MB$/m,
+         "$mib MiB: the paging file beside it too");
+    my @cases = $out =~ /^(?:ok|not ok) \d+ \S+/mg;
+    is(scalar(@cases), 17, "$mib MiB: files.exe ran its 17 cases");
+    my @bad = $out =~ /^not ok \d+ (\S+)/mg;
+    is_deeply(\@bad, [], "$mib MiB: every case passed") or diag($out);
+    is($status, 0, "$mib MiB: files.exe exited with status 0");
+    unlike($out, qr/STOP/, "$mib MiB: no STOP");
 
-my $seq = $original{'seq.bin'};
-substr($seq, 5000, 1000) = "\xAB" x 1000;
-my %expected = (
-    'small.txt' => $original{'small.txt'},
-    'big.bin' => $original{'big.bin'},
-    'sub/deep/nested.bin' => $original{'sub/deep/nested.bin'},
-    'A Long File Name With Spaces.txt' => $original{'A Long File Name With Spaces.txt'},
-    'new.txt' => "created by files.exe\n",
-    'seq.bin' => $seq,
-    'ext.bin' => pattern(5, 3000) . ("\0" x 7000) . pattern(6, 500),
-    'trunc.bin' => pattern(7, 1234),
-    'newdir/Inner Long Name.dat' => pattern(8, 777),
-    'newdir/renamed.txt' => "rename me\n",
-    'many/file number 39.txt' => 'C:\\many\\file number 39.txt',
-    'exitkeep.txt' => "left open\n",                 # its handle closed by the process's exit
-);
-for my $path (sort keys %expected) {
-    my $got = mtype($image, $FAT_LBA, "/$path");
-    ok(defined $got && $got eq $expected{$path},
-       "the host reads $path back byte for byte (" . length($expected{$path}) . ' bytes)');
-}
-for my $path ('empty.dat', 'temp.txt', 'ren_src.txt', 'gone', 'pending.txt', 'held.txt',
-              'opened.tmp', 'disp.txt', 'stamp.txt', 'exitdel.tmp', 'ntdel.txt') {
-    ok(!defined mtype($image, $FAT_LBA, "/$path"), "$path is gone");
-}
-my $listing = `mdir -i $image\@\@@{[$FAT_LBA * 512]} ::/ 2>&1`;
-like($listing, qr/^new\s+txt\s+21 2026-01-01\s+0:0\d\s*$/m,
-     'new.txt is dated by the guest clock (2026-01-01, just after start-up)');
-like(`mdir -i $image\@\@@{[$FAT_LBA * 512]} ::/many 2>&1`, qr/^\s+46 files/m,
-     'the directory of 44 files (and . and ..) grew past its first cluster');
-{
-    open(my $fh, '<:raw', $image) or die;
-    my $v = { fh => $fh };
-    seek($fh, $FAT_LBA * 512, 0);
-    read($fh, my $boot, 512);
-    my ($reserved, $fats, $spf) = (unpack('x14 v C', $boot), unpack('x36 V', $boot));
-    my @copies;
-    for my $copy (0 .. $fats - 1) {
-        seek($fh, ($FAT_LBA + $reserved + $copy * $spf) * 512, 0);
-        read($fh, $copies[$copy], $spf * 512);
+    my $seq = $original{'seq.bin'};
+    substr($seq, 5000, 1000) = "\xAB" x 1000;
+    my %expected = (
+        'small.txt' => $original{'small.txt'},
+        'big.bin' => $original{'big.bin'},
+        'sub/deep/nested.bin' => $original{'sub/deep/nested.bin'},
+        'A Long File Name With Spaces.txt' => $original{'A Long File Name With Spaces.txt'},
+        'new.txt' => "created by files.exe\n",
+        'seq.bin' => $seq,
+        'ext.bin' => pattern(5, 3000) . ("\0" x 7000) . pattern(6, 500),
+        'trunc.bin' => pattern(7, 1234),
+        'newdir/Inner Long Name.dat' => pattern(8, 777),
+        'newdir/renamed.txt' => "rename me\n",
+        'many/file number 39.txt' => 'C:\\many\\file number 39.txt',
+        'exitkeep.txt' => "left open\n",                 # its handle closed by the process's exit
+    );
+    for my $path (sort keys %expected) {
+        my $got = mtype($image, $FAT_LBA, "/$path");
+        ok(defined $got && $got eq $expected{$path},
+           "$mib MiB: the host reads $path back byte for byte (" . length($expected{$path})
+           . ' bytes)');
     }
-    close($fh);
-    ok($fats == 2 && $copies[0] eq $copies[1], 'the two FATs are the same, byte for byte');
+    for my $path ('empty.dat', 'temp.txt', 'ren_src.txt', 'gone', 'pending.txt', 'held.txt',
+                  'opened.tmp', 'disp.txt', 'stamp.txt', 'exitdel.tmp', 'ntdel.txt') {
+        ok(!defined mtype($image, $FAT_LBA, "/$path"), "$mib MiB: $path is gone");
+    }
+    my $listing = `mdir -i $image\@\@@{[$FAT_LBA * 512]} ::/ 2>&1`;
+    like($listing, qr/^new\s+txt\s+21 2026-01-01\s+0:0\d\s*$/m,
+         "$mib MiB: new.txt is dated by the guest clock (2026-01-01, just after start-up)");
+    like(`mdir -i $image\@\@@{[$FAT_LBA * 512]} ::/many 2>&1`, qr/^\s+46 files/m,
+         "$mib MiB: the directory of 44 files (and . and ..) grew past its first cluster");
+    {
+        open(my $fh, '<:raw', $image) or die;
+        seek($fh, $FAT_LBA * 512, 0);
+        read($fh, my $boot, 512);
+        my ($reserved, $fats, $spf) = (unpack('x14 v C', $boot), unpack('x36 V', $boot));
+        my @copies;
+        for my $copy (0 .. $fats - 1) {
+            seek($fh, ($FAT_LBA + $reserved + $copy * $spf) * 512, 0);
+            read($fh, $copies[$copy], $spf * 512);
+        }
+        close($fh);
+        ok($fats == 2 && $copies[0] eq $copies[1],
+           "$mib MiB: the two FATs are the same, byte for byte");
+    }
+    for my $writer (0 .. 3) {
+        is(mtype($image, $FAT_LBA, "/many/writer$writer.bin"), pattern(20 + $writer, 40000),
+           "$mib MiB: writer$writer.bin, written by one of four threads at once, reads back");
+    }
+    my ($fsck_status, $fsck) = fsck($image, $FAT_LBA, $mib * 2048);
+    is($fsck_status, 0, "$mib MiB: fsck.fat -n finds the volume clean") or diag($fsck);
+    unlike($fsck, qr/differ|wrong|invalid|Free cluster summary/i,
+           "$mib MiB: ... with nothing to report") or diag($fsck);
 }
-for my $writer (0 .. 3) {
-    is(mtype($image, $FAT_LBA, "/many/writer$writer.bin"), pattern(20 + $writer, 40000),
-       "writer$writer.bin, written by one of four threads at once, reads back");
-}
-my ($fsck_status, $fsck) = fsck($image, $FAT_LBA, $FAT_SECTORS);
-is($fsck_status, 0, 'fsck.fat -n finds the volume clean') or diag($fsck);
-unlike($fsck, qr/differ|wrong|invalid|Free cluster summary/i, '... with nothing to report')
-    or diag($fsck);
 
 # --- 2. damaged files ---------------------------------------------------------------------
+my ($status, $out, @cases, @bad, $fsck_status, $fsck);
 # The volume's layout from its boot sector, and its FAT and root directory, on the host.
 sub volume {
     my ($image, $lba) = @_;
@@ -218,7 +228,7 @@ sub entry {
     die "no entry $name";
 }
 
-my $damaged = fat_disk('damaged', '82:16,0c:64', 'ok.bin' => pattern(9, 20000),
+my $damaged = fat_disk('damaged', '82:16,0c:64', 80, 'ok.bin' => pattern(9, 20000),
     (map { ("$_.bin" => pattern(10, 3000)) } qw(loop crossa crossb range past badnext)),
     'baddir/inner.txt' => "inside\n");
 my $v = volume($damaged, $FAT_LBA);
@@ -261,7 +271,7 @@ sub patch {
 }
 
 my $fat1 = 2048;                                # a disk of one FAT32 partition: 0c:40
-my @broken = map { fat_disk("broken$_", '0c:40', 'x.txt' => "x\n") } 0 .. 3;
+my @broken = map { fat_disk("broken$_", '0c:40', 40, 'x.txt' => "x\n") } 0 .. 3;
 patch($broken[0], $fat1 * 512 + 510, "\0\0");                  # no 0xAA55
 patch($broken[1], $fat1 * 512 + 13, "\x03");                   # 3 sectors a cluster
 patch($broken[2], $fat1 * 512 + 32, pack('V', 40 * 2048 + 1)); # one sector past the partition
@@ -283,7 +293,7 @@ unlike($fsck, qr/Free cluster summary/i, '... and the free count right') or diag
 
 # --- 4. fuzzed boot sectors ---------------------------------------------------------------
 srand(11);
-my @fuzzed = map { fat_disk("fuzz$_", '0c:40', 'x.txt' => "x\n") } 0 .. 3;
+my @fuzzed = map { fat_disk("fuzz$_", '0c:40', 40, 'x.txt' => "x\n") } 0 .. 3;
 for my $disk (@fuzzed[0 .. 2]) {
     patch($disk, $fat1 * 512 + int(rand(0x50)) + 0x0B, chr(int(rand(256)))) for 1 .. 6;
 }

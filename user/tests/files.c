@@ -10,13 +10,15 @@
  *   sub\deep\nested.bin                    5000 bytes, seed 3
  *   ren_src.txt                            "rename me\n"
  *
- * and after the program ends reads back with mtools what it wrote (new.txt, seq.bin changed
+ * (the argument, if any, is the volume's cluster size: 512 unless said) and after the program
+ * ends reads back with mtools what it wrote (new.txt, seq.bin changed
  * in the middle, ext.bin, trunc.bin, newdir\..., the rename) and what it deleted, then runs
  * fsck.fat on the partition. With the argument "corrupt" it runs against a volume the test
  * damaged instead (chains with loops, cross-links, clusters out of range, sizes past the
  * chain): every damaged file fails with STATUS_FILE_CORRUPT_ERROR, the rest still works.
  */
 #include <ntdll.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ktap.h"
 
@@ -27,6 +29,8 @@
 #define CHUNK               4093            /* reads that never line up with sectors */
 
 static BYTE Buffer[1 << 20];
+static DWORD ClusterBytes = 512;                /* the volume's: the argument, or 512 */
+#define ROUND_TO_CLUSTER(Bytes)     (((Bytes) + ClusterBytes - 1) / ClusterBytes * ClusterBytes)
 static BYTE Aligned[4096] __attribute__((aligned(4096)));
 
 static HANDLE Open(const char *Name, DWORD Access, DWORD Share, DWORD Creation, DWORD Flags)
@@ -437,7 +441,8 @@ static void TestDirectories(void)
     KT_EXPECT(!RemoveDirectoryA("C:\\"));
     KT_EQ(GetLastError(), ERROR_ACCESS_DENIED);
 
-    /* Many entries: the directory grows past its first cluster (512 bytes: 16 entries). */
+    /* Many entries (three each): the directory grows past its first cluster (16 entries in 512
+     * bytes, 128 in 4 KB). */
     KT_EXPECT(CreateDirectoryA("C:\\many", NULL));
     for (int i = 0; i < 40; i++) {
         char name[64];
@@ -551,7 +556,7 @@ static void TestInformation(void)
     KT_STATUS(NtQueryInformationFile(file, &io, &standard, sizeof(standard),
                                      FileStandardInformation), STATUS_SUCCESS);
     KT_EQ(standard.EndOfFile.QuadPart, 1);
-    KT_EQ(standard.AllocationSize.QuadPart, 512);
+    KT_EQ(standard.AllocationSize.QuadPart, ClusterBytes);
     KT_EQ(standard.Directory, FALSE);
     KT_EQ(standard.NumberOfLinks, 1);
     KT_STATUS(NtQueryInformationFile(file, &io, &position, sizeof(position),
@@ -578,7 +583,7 @@ static void TestInformation(void)
                                    FileAllocationInformation), STATUS_SUCCESS);
     KT_STATUS(NtQueryInformationFile(file, &io, &standard, sizeof(standard),
                                      FileStandardInformation), STATUS_SUCCESS);
-    KT_EQ(standard.AllocationSize.QuadPart, 5120);
+    KT_EQ(standard.AllocationSize.QuadPart, ROUND_TO_CLUSTER(5000));
     KT_EQ(standard.EndOfFile.QuadPart, 1);
     allocation.AllocationSize.QuadPart = 0;             /* below the size: the file shrinks */
     KT_STATUS(NtSetInformationFile(file, &io, &allocation, sizeof(allocation),
@@ -670,7 +675,7 @@ static void TestQueryDirectory(void)
                                    FileDirectoryInformation, TRUE, &pattern, FALSE), STATUS_SUCCESS);
     KT_EQ(entry->FileNameLength, 20);
     KT_EQ(entry->EndOfFile.QuadPart, 5000);
-    KT_EQ(entry->AllocationSize.QuadPart, 5120);
+    KT_EQ(entry->AllocationSize.QuadPart, ROUND_TO_CLUSTER(5000));
     KT_EQ(entry->FileAttributes, FILE_ATTRIBUTE_ARCHIVE);
     KT_STATUS(NtQueryDirectoryFile(dir, NULL, NULL, NULL, &io, Buffer, 4096,
                                    FileFullDirectoryInformation, TRUE, NULL, TRUE), STATUS_SUCCESS);
@@ -836,6 +841,8 @@ int main(int argc, char **argv)
 
     if (argc == 2 && strcmp(argv[1], "corrupt") == 0)
         return KtapRun(CorruptCases, (int)(sizeof(CorruptCases) / sizeof(CorruptCases[0])));
+    if (argc == 2)
+        ClusterBytes = (DWORD)atoi(argv[1]);
     result = KtapRun(Cases, (int)(sizeof(Cases) / sizeof(Cases[0])));
     LeaveOpen();
     return result;
