@@ -44,7 +44,7 @@ KERNEL_ASFLAGS := -I. -g -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -no-pie -T linker.ld -Wl,--build-id=none \
     -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--emit-relocs -Wl,--no-warn-rwx-segments
 
-KERNEL_SRCS := $(wildcard boot/*.S hal/*.c kernel/*/*.c kernel/*/*.S mm/*.c tests/kernel/*.c)
+KERNEL_SRCS := $(wildcard boot/*.S hal/*.c kernel/*/*.c kernel/*/*.S kernel/fs/*/*.c mm/*.c tests/kernel/*.c)
 KERNEL_OBJS := $(patsubst %,$(KBUILD)/obj/%.o,$(KERNEL_SRCS))
 
 $(KBUILD)/obj/%.c.o: %.c Makefile
@@ -107,6 +107,11 @@ $(BUILD)/host/test_pool: mm/pool.c mm/pooltrak.c tests/host/fakemm.c
 $(BUILD)/host/test_kdeval: HOST_EXTRA_SRCS := kernel/kd/kdeval.c
 $(BUILD)/host/test_kdeval: kernel/kd/kdeval.c
 
+# The FAT file system's names and times.
+FAT_HOST_SRCS := kernel/fs/fastfat/namesup.c kernel/fs/fastfat/timesup.c
+$(BUILD)/host/test_fatname: HOST_EXTRA_SRCS := $(FAT_HOST_SRCS)
+$(BUILD)/host/test_fatname: $(FAT_HOST_SRCS) kernel/fs/fastfat/fatprocs.h kernel/fs/fastfat/fat.h
+
 # The PE image parser (mm/imagehdr.c, imagerel.c, imageexp.c) over a real mingw-w64 image with
 # its relocations kept, checked against what objdump says of the same file.
 MINGW_CC ?= i686-w64-mingw32-gcc
@@ -148,9 +153,13 @@ USER_AR      := i686-w64-mingw32-ar
 USER_NM      := i686-w64-mingw32-nm
 UBUILD       := $(BUILD)/user
 USER_WARN    := -Wall -Wextra -Werror --param=min-pagesize=0
-# The runtime defines what <windows.h> declares dllimport: _KERNEL32_, _NTSYSTEM_ and _CRTBLD make
-# those declarations plain. No loop may become a call to memcpy/memset (string.c is them).
-USER_RT_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector \
+# The runtime is built with -g1 (line tables and function names, no types or locals): every
+# program links all of it, and the kernel keeps each module's whole file in RAM, where at
+# 8 MiB the runtime's full debug information (170 KB a program) pushed the tests below NT's
+# 7 MB minimum. The runtime defines what <windows.h> declares dllimport: _KERNEL32_,
+# _NTSYSTEM_ and _CRTBLD make those declarations plain. No loop may become a call to
+# memcpy/memset (string.c is them).
+USER_RT_CFLAGS := -std=gnu11 -O2 -g1 -ffreestanding -fno-stack-protector \
     -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns $(USER_WARN) -I. \
     -D_KERNEL32_ -D_NTSYSTEM_ -D_CRTBLD -MMD -MP
 # Programs: any C, mingw-w64's headers unchanged, plus user/ntdll (ntdll.h, seh.h).
@@ -231,14 +240,18 @@ $(BUILD)/mm386.iso: $(BUILD)/mm386.elf iso/grub.cfg
 
 iso: $(BUILD)/mm386.iso
 
-# Disk images (tools/mkdisk): an MBR holding one paging-file partition (type 0x82) from sector
-# 2048 to the end. Made only when absent, so they survive rebuilds.
-DISK0_MIB := 256
-DISK1_MIB := 64
+# Disk images (tools/mkdisk): disk0 holds a 256 MiB paging-file partition (type 0x82) from
+# sector 2048 and after it a 64 MiB FAT32 partition (type 0x0C, mounted as C:); disk1 one
+# paging-file partition from sector 2048 to the end. Made only when absent, so they survive
+# rebuilds.
+DISK0_MIB   := 320
+DISK0_TABLE := 82:256,0c:64
+DISK1_MIB   := 64
+DISK1_TABLE := 82
 
 $(BUILD)/disk0.img $(BUILD)/disk1.img: $(BUILD)/disk%.img:
 	@mkdir -p $(BUILD)
-	$(call say,MKDISK,$@)tools/mkdisk $@ $(DISK$*_MIB)
+	$(call say,MKDISK,$@)tools/mkdisk --table $(DISK$*_TABLE) $@ $(DISK$*_MIB)
 
 images: $(BUILD)/disk0.img $(BUILD)/disk1.img
 
@@ -309,7 +322,7 @@ help:
 	@echo "Targets:"
 	@echo "  make [all]       build build/mm386.elf"
 	@echo "  make iso         build build/mm386.iso, the GRUB rescue ISO make run boots"
-	@echo "  make images      make build/disk0.img (256 MiB paging-file partition) and disk1.img (64 MiB)"
+	@echo "  make images      make build/disk0.img (256 MiB paging-file partition, 64 MiB FAT32 C:) and disk1.img (64 MiB)"
 	@echo "  make host-tests  build the host tests (build/host/test_*, ASan and UBSan, -m32)"
 	@echo "  make user        build the user-mode runtime, samples and test programs (build/user/)"
 	@echo "  make user-program  link PROG_OUT from PROG_SRCS against the runtime (what tools/mkexe runs)"

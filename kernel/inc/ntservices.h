@@ -25,21 +25,27 @@
     NT_SERVICE(NtAllocateVirtualMemory, 6) \
     NT_SERVICE(NtClose, 1) \
     NT_SERVICE(NtContinue, 2) \
+    NT_SERVICE(NtCreateFile, 11) \
     NT_SERVICE(NtCreateSection, 7) \
     NT_SERVICE(NtCreateThread, 8) \
     NT_SERVICE(NtCreateUserProcess, 8) \
     NT_SERVICE(NtDelayExecution, 2) \
+    NT_SERVICE(NtDeleteFile, 1) \
     NT_SERVICE(NtDuplicateObject, 7) \
     NT_SERVICE(NtExtendSection, 2) \
+    NT_SERVICE(NtFlushBuffersFile, 2) \
     NT_SERVICE(NtFlushVirtualMemory, 4) \
     NT_SERVICE(NtFreeVirtualMemory, 4) \
     NT_SERVICE(NtGetWriteWatch, 7) \
     NT_SERVICE(NtLockVirtualMemory, 4) \
     NT_SERVICE(NtMapViewOfSection, 10) \
+    NT_SERVICE(NtOpenFile, 6) \
     NT_SERVICE(NtOpenProcess, 4) \
     NT_SERVICE(NtOpenProcessToken, 3) \
     NT_SERVICE(NtOpenSection, 3) \
     NT_SERVICE(NtProtectVirtualMemory, 5) \
+    NT_SERVICE(NtQueryDirectoryFile, 11) \
+    NT_SERVICE(NtQueryInformationFile, 5) \
     NT_SERVICE(NtQueryInformationProcess, 5) \
     NT_SERVICE(NtQueryInformationThread, 5) \
     NT_SERVICE(NtQueryPerformanceCounter, 2) \
@@ -47,8 +53,10 @@
     NT_SERVICE(NtQuerySystemInformation, 4) \
     NT_SERVICE(NtQueryVirtualMemory, 6) \
     NT_SERVICE(NtRaiseException, 3) \
+    NT_SERVICE(NtReadFile, 9) \
     NT_SERVICE(NtReadVirtualMemory, 5) \
     NT_SERVICE(NtResetWriteWatch, 3) \
+    NT_SERVICE(NtSetInformationFile, 5) \
     NT_SERVICE(NtSetInformationProcess, 4) \
     NT_SERVICE(NtTerminateProcess, 2) \
     NT_SERVICE(NtTerminateThread, 2) \

@@ -6,6 +6,7 @@
  */
 #include "kernel/init/init.h"
 #include "kernel/kd/kd.h"
+#include "kernel/fs/fastfat/fastfat.h"
 #include "kernel/ob/ob.h"
 #include "kernel/ps/ps.h"
 #include "mm/mm.h"
@@ -38,6 +39,7 @@ void KiSystemStartup(uint32_t Magic)
     ObInitSystem();
     PsInitSystem();
     KiCreatePagingFiles();
+    FatInitializeFileSystem();
 
     if (KeBootOptions.Crash && !KdCrash(KeBootOptions.Crash)) {
         DbgPrint("crash: unknown kind '%s'; the kinds are:\n", KeBootOptions.Crash);
@@ -50,6 +52,7 @@ void KiSystemStartup(uint32_t Magic)
     if (KeBootOptions.Run) {
         bool passed = KiRunFirstProcess(KeBootOptions.Run) == STATUS_SUCCESS;
 
+        IoShutdownSystem();             /* the volumes' metadata written, as at poweroff */
         if (KeBootOptions.AfterTest)    /* the system the program left behind, checked */
             passed = KdRunTests(KeBootOptions.AfterTest) && passed;
         HalExitToHost(passed ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);

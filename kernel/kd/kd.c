@@ -7,6 +7,7 @@
  * A command that reads memory runs in the implicit process's address space (.process).
  */
 #include "kernel/kd/kd.h"
+#include "kernel/io/io.h"
 #include "hal/hal.h"
 
 #define KD_MAX_WORDS    16              /* in one command of a line */
@@ -37,6 +38,7 @@ static void KdCommandPowerOff(int Argc, char **Argv)
     (void)Argc;
     (void)Argv;
     DbgPrint("Powering off.\n");
+    IoShutdownSystem();                 /* the file systems write what they hold */
     HalExitToHost(HAL_EXIT_SUCCESS);
 }
 

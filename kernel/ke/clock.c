@@ -8,7 +8,7 @@
 #define KI_100NS_PER_TICK       (10000000 / HAL_CLOCK_HZ)
 /* KSYSTEM_TIME of 2026-01-01 00:00 UTC, in 100 ns since 1601: the clock starts there, as
  * mm386 reads no real-time clock. */
-#define KI_BOOT_SYSTEM_TIME     0x01DC7A8F2B4D4000ull
+#define KI_BOOT_SYSTEM_TIME     0x01DC7AB192810000ull
 
 volatile uint32_t KeTickCount;
 volatile NT_KUSER_SHARED_DATA *KeUserSharedData;
@@ -50,6 +50,11 @@ static void KiClockInterrupt(void *Context)
         thread->KernelTime++;
     KiUpdateSharedData(KeTickCount);
     KiDispatchPending = true;
+}
+
+int64_t KeQuerySystemTime(void)
+{
+    return (int64_t)(KI_BOOT_SYSTEM_TIME + (uint64_t)KeTickCount * KI_100NS_PER_TICK);
 }
 
 uint64_t KeQueryPerformanceCounter(uint64_t *Frequency)

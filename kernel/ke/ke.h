@@ -398,6 +398,7 @@ extern volatile uint32_t KeTickCount;               /* HAL_CLOCK_HZ ticks since 
  * TickCount, InterruptTime and SystemTime current there. NULL until mapped. */
 extern volatile NT_KUSER_SHARED_DATA *KeUserSharedData;
 uint64_t KeQueryPerformanceCounter(uint64_t *Frequency);   /* the TSC; Frequency may be NULL */
+int64_t KeQuerySystemTime(void);    /* 100 ns since 1601, as KUSER_SHARED_DATA's SystemTime */
 typedef void (*KSERVICE_ROUTINE)(void *Context);
 void KeConnectInterrupt(uint32_t Irq, KSERVICE_ROUTINE Routine, void *Context);
 void KiInitializeClock(void);

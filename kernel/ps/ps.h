@@ -16,7 +16,7 @@
 #ifndef KERNEL_PS_PS_H
 #define KERNEL_PS_PS_H
 
-#include "kernel/se/se.h"
+#include "kernel/iomgr/iomgr.h"
 #include "kernel/inc/ntxcapi.h"
 #include "mm/mm.h"
 
@@ -63,12 +63,11 @@ typedef struct _ETHREAD {
     bool Exited;
 } ETHREAD;
 
-extern OBJECT_TYPE PsProcessType, PsThreadType, IoConsoleType;
+extern OBJECT_TYPE PsProcessType, PsThreadType;
 extern LIST_ENTRY PsActiveProcessHead;
 extern KSPIN_LOCK PspActiveProcessLock;
 
 void PsInitSystem(void);
-NTSTATUS IoCreateConsoleHandle(HANDLE_TABLE *Table, HANDLE *Handle);
 NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCESS *Parent,
                           EPROCESS **Process, ETHREAD **Thread);
 void PsStartThread(ETHREAD *Thread);        /* one PspCreateProcess made */

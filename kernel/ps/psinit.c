@@ -12,7 +12,6 @@ KSPIN_LOCK PspActiveProcessLock;
 void PspDeleteThread(void *Object);
 void PspDeleteProcess(void *Object);
 void PspInitializeServiceTable(void);
-void IoInitializeConsole(void);
 
 /* As NT's: the process whose address space the thread is in (attached or its own). */
 EPROCESS *PsGetCurrentProcess(void)
@@ -145,7 +144,7 @@ void PsInitSystem(void)
     ObCreateObjectType(&PsProcessType);
     ObCreateObjectType(&PsThreadType);
     SeInitSystem();
-    IoInitializeConsole();
+    IoInitSystem();
     ObSetProcessCallbacks(&callbacks, NULL);
     MmSetProcessCallouts(&callouts);
     KeSetThreadDeleteRoutine(PspThreadDeleteRoutine);

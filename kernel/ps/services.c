@@ -23,8 +23,6 @@ NTSTATUS NtQuerySystemInformation(uint32_t, void *, uint32_t, uint32_t *);
 NTSTATUS NtSetInformationProcess(HANDLE, uint32_t, void *, uint32_t);
 NTSTATUS NtWaitForMultipleObjects(uint32_t, const HANDLE *, uint32_t, bool, const int64_t *);
 NTSTATUS NtWaitForSingleObject(HANDLE Handle, bool Alertable, const int64_t *Timeout);
-NTSTATUS NtWriteFile(HANDLE, HANDLE, void *, void *, void *, const void *, uint32_t, int64_t *,
-                     uint32_t *);
 NTSTATUS NtYieldExecution(void);
 
 #define NtClose                     PsNtClose

@@ -37,7 +37,7 @@ typedef union _LARGE_INTEGER {
         LONG HighPart;
     };
     LONGLONG QuadPart;
-} LARGE_INTEGER, *PLARGE_INTEGER;
+} __attribute__((aligned(8))) LARGE_INTEGER, *PLARGE_INTEGER;   /* 8-aligned, as MSVC's */
 
 #define TRUE                    1
 #define FALSE                   0

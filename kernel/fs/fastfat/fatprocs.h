@@ -1,0 +1,232 @@
+/*
+ * kernel/fs/fastfat/fatprocs.h: the FAT32 file system's structures and routines (NT's fastfat:
+ * VCB per volume, FCB per open file or directory, CCB per open). Every dispatch routine runs
+ * at PASSIVE_LEVEL holding its volume's lock (VCB.Resource, a fast mutex: one request at a
+ * time per volume), which guards everything below; I/O is synchronous.
+ *
+ *   VCB   the mounted volume: geometry from the boot sector, the free count and next-free hint
+ *         (FSInfo's), three bitmaps made by scanning the FAT at mount (clusters in use,
+ *         clusters some entry points to, clusters on a broken chain), the FCBs open, a
+ *         one-page cache of the FAT and the bounce pages every disk transfer goes through
+ *   FCB   a file or directory: where its entry is in its parent, its first cluster, size,
+ *         times and attributes, its share access, SECTION_OBJECT_POINTERS (NULL until Mm's
+ *         file-backed sections and Cc take it), open and reference counts; the parent is
+ *         referenced while the FCB lives, so a path's FCBs stay while anything under it is open
+ *   CCB   an open: where its directory query stands and with what pattern
+ *
+ * Corruption is never trusted: every chain walk is bounded by the cluster count and checks
+ * each entry (out of range, bad, or part of a cross-link) and every entry's size against its
+ * chain; what fails is STATUS_FILE_CORRUPT_ERROR for that file alone.
+ */
+#ifndef KERNEL_FS_FASTFAT_FATPROCS_H
+#define KERNEL_FS_FASTFAT_FATPROCS_H
+
+#include "kernel/iomgr/iomgr.h"
+#include "kernel/fs/fastfat/fat.h"
+#include "kernel/fs/fastfat/fastfat.h"
+
+#define FAT_VCB_TAG             POOL_TAG('F', 'a', 't', 'V')
+#define FAT_FCB_TAG             POOL_TAG('F', 'a', 't', 'F')
+#define FAT_CCB_TAG             POOL_TAG('F', 'a', 't', 'C')
+#define FAT_BITMAP_TAG          POOL_TAG('F', 'a', 't', 'B')
+#define FAT_BUFFER_TAG          POOL_TAG('F', 'a', 't', 'I')
+#define FAT_BOUNCE_PAGES        16          /* 64 KB: the longest single disk transfer */
+#define FAT_SECTORS_PER_PAGE    (PAGE_SIZE / FAT_SECTOR_SIZE)
+
+typedef struct _VCB {
+    DEVICE_OBJECT VolumeDevice;         /* DeviceExtension: this VCB */
+    VPB Vpb;
+    FAST_MUTEX Resource;
+    char DriveLetter;
+
+    uint32_t Disk;
+    uint32_t PartitionLba;              /* the volume's sector 0 on the disk */
+    uint32_t PartitionSectors;
+
+    uint32_t SectorsPerCluster;
+    uint32_t BytesPerCluster;
+    uint32_t ClusterShift;              /* log2(BytesPerCluster) */
+    uint32_t NumberOfFats;
+    uint32_t ActiveFat;                 /* the one read (mirroring off: BPB's choice) */
+    uint32_t FatStart;                  /* sector of FAT 0 */
+    uint32_t SectorsPerFat;
+    uint32_t DataStart;                 /* sector of cluster 2 */
+    uint32_t ClusterCount;              /* clusters 2 .. ClusterCount + 1 exist */
+    uint32_t RootCluster;
+    uint32_t FsInfoSector;
+
+    uint32_t FreeClusters;
+    uint32_t NextFreeHint;
+    bool FsInfoDirty;                   /* FSInfo on disk differs from the two above */
+
+    RTL_BITMAP InUse;                   /* bit c: cluster c's FAT entry is not 0 */
+    RTL_BITMAP Linked;                  /* bit c: some FAT entry points to c */
+    RTL_BITMAP Broken;                  /* bit c: c is on a cross-link or points out of range */
+
+    uint32_t *FatPage;                  /* a page of FAT entries, ActiveFat's */
+    uint32_t FatPageIndex;              /* which page (FAT_NO_PAGE: none) */
+    bool FatPageDirty;
+
+    uint8_t *Bounce;                    /* FAT_BOUNCE_PAGES nonpaged pages */
+    uint32_t BounceFrames[FAT_BOUNCE_PAGES];
+    uint32_t BounceSector;              /* the volume sector the bounce pages hold from ... */
+    uint32_t BouncePages;               /* ... this many pages of (0: nothing) */
+
+    LIST_ENTRY FcbList;
+    struct _FCB *RootDcb;
+} VCB;
+
+#define FAT_NO_PAGE             0xFFFFFFFFu
+
+typedef struct _FCB {
+    LIST_ENTRY VcbLinks;
+    VCB *Vcb;
+    struct _FCB *ParentDcb;             /* referenced; NULL for the root */
+    uint32_t ReferenceCount;            /* CCBs not closed, child FCBs, callers' holds */
+    uint32_t UncleanCount;              /* opens not cleaned up */
+    SHARE_ACCESS ShareAccess;
+    SECTION_OBJECT_POINTERS SectionObjectPointers;
+
+    uint8_t Attributes;                 /* the entry's FAT_DIRENT_ATTR_ */
+    bool DeletePending;
+    bool Deleted;                       /* its entry is gone from the disk */
+    uint32_t FirstCluster;              /* 0: no clusters */
+    uint32_t FileSize;
+    uint32_t AllocationClusters;        /* the chain's length, checked at open */
+    uint32_t LastCluster;               /* its last cluster (0: none) */
+    uint32_t HintVcn, HintLcn;          /* a cluster of the chain known by its index */
+
+    uint32_t DirentOffset;              /* byte offset of the short entry in the parent */
+    uint32_t LfnOffset;                 /* of its first long-name entry (= DirentOffset: none) */
+    uint8_t ShortName[11];
+    uint8_t NtByte;
+    int64_t CreationTime, LastWriteTime, LastAccessTime;
+
+    uint16_t NameLength;                /* characters: the long name, or the short one shown */
+    uint16_t Name[FAT_MAXIMUM_NAME + 1];
+} FCB;
+
+static inline bool FatIsDirectory(const FCB *Fcb)
+{
+    return (Fcb->Attributes & FAT_DIRENT_ATTR_DIRECTORY) != 0;
+}
+
+typedef struct _CCB {
+    bool DeleteOnClose;                 /* FILE_DELETE_ON_CLOSE: delete at its cleanup */
+    bool Accessed;                      /* read or written: the access date moves at cleanup */
+    uint32_t QueryOffset;               /* the next directory entry a query looks at */
+    bool QueryStarted;
+    bool MatchAll;
+    uint16_t PatternLength;             /* characters */
+    uint16_t Pattern[FAT_MAXIMUM_NAME + 1];
+} CCB;
+
+/* What a directory scan found: one file's entry and its names (dirsup.c). */
+typedef struct _FAT_DIRENT_CONTEXT {
+    DIRENT Dirent;
+    uint32_t DirentOffset;
+    uint32_t LfnOffset;                 /* = DirentOffset when it has no long name */
+    uint16_t NameLength;                /* the long name, or the short name as shown */
+    uint16_t Name[FAT_MAXIMUM_NAME + 1];
+    uint16_t ShortNameLength;
+    uint16_t ShortName[12];             /* "NAME.EXT" as shown (NtByte's case) */
+} FAT_DIRENT_CONTEXT;
+
+/* fatinit.c: the driver, and the dispatch routine each major function gets. */
+extern DRIVER_OBJECT FatDriverObject;
+
+/* fsctrl.c: mounting a partition. */
+NTSTATUS FatMountVolume(uint32_t Disk, const DISK_PARTITION *Partition, char DriveLetter);
+
+/* deviosup.c: bytes of the volume (byte offsets from its sector 0), through the bounce pages.
+ * Mode is the buffer's: user buffers are copied with the caller's probes. */
+NTSTATUS FatReadVolume(VCB *Vcb, uint64_t Offset, uint32_t Length, void *Buffer,
+                       KPROCESSOR_MODE Mode);
+NTSTATUS FatWriteVolume(VCB *Vcb, uint64_t Offset, uint32_t Length, const void *Buffer,
+                        KPROCESSOR_MODE Mode);
+NTSTATUS FatZeroVolume(VCB *Vcb, uint64_t Offset, uint32_t Length);
+
+static inline uint64_t FatClusterOffset(const VCB *Vcb, uint32_t Cluster)
+{
+    return ((uint64_t)Vcb->DataStart * FAT_SECTOR_SIZE) +
+           ((uint64_t)(Cluster - FAT_FIRST_CLUSTER) << Vcb->ClusterShift);
+}
+
+/* allocsup.c: the FAT. */
+NTSTATUS FatScanFat(VCB *Vcb);
+NTSTATUS FatCheckChain(VCB *Vcb, uint32_t FirstCluster, uint32_t *Count, uint32_t *Last);
+/* Cluster Vcn of the file (< AllocationClusters) in *Lcn; with RunClusters, how many clusters
+ * from there lie one after another on the disk (at most FAT_MAXIMUM_RUN). */
+NTSTATUS FatLookupVcn(FCB *Fcb, uint32_t Vcn, uint32_t *Lcn, uint32_t *RunClusters);
+NTSTATUS FatAddClusters(FCB *Fcb, uint32_t Count, bool Zero);
+NTSTATUS FatTruncateClusters(FCB *Fcb, uint32_t Keep);
+NTSTATUS FatFreeChain(VCB *Vcb, uint32_t FirstCluster);
+NTSTATUS FatFlushFat(VCB *Vcb);
+NTSTATUS FatWriteFsInfo(VCB *Vcb);
+
+/* namesup.c: names. */
+uint16_t FatUpcase(uint16_t Character);
+bool FatNamesEqual(const uint16_t *Left, uint32_t LeftLength, const uint16_t *Right,
+                   uint32_t RightLength);
+bool FatIsNameValid(const uint16_t *Name, uint32_t Length);
+bool FatIsNameInExpression(const uint16_t *Expression, uint32_t ExpressionLength,
+                           const uint16_t *Name, uint32_t NameLength);
+uint8_t FatShortNameChecksum(const uint8_t ShortName[11]);
+uint32_t FatShortNameToUnicode(const uint8_t ShortName[11], uint8_t NtByte, uint16_t *Name);
+bool FatFitsShortName(const uint16_t *Name, uint32_t Length, uint8_t ShortName[11],
+                      uint8_t *NtByte);
+void FatShortNameBase(const uint16_t *Name, uint32_t Length, uint8_t ShortName[11]);
+void FatShortNameSetTail(uint8_t ShortName[11], uint32_t Number);
+
+/* timesup.c: NT times (100 ns since 1601) and FAT's. */
+int64_t FatQuerySystemTime(void);
+int64_t FatTimeToNt(uint16_t Date, uint16_t Time, uint8_t TenMilliseconds);
+void FatNtToTime(int64_t NtTime, uint16_t *Date, uint16_t *Time, uint8_t *TenMilliseconds);
+
+/* dirsup.c: directories. */
+NTSTATUS FatReadDirent(FCB *Dcb, uint32_t Offset, DIRENT *Dirent);
+NTSTATUS FatWriteDirent(FCB *Dcb, uint32_t Offset, const DIRENT *Dirent);
+NTSTATUS FatNextDirent(FCB *Dcb, uint32_t *Offset, FAT_DIRENT_CONTEXT *Context);
+NTSTATUS FatLocateDirent(FCB *Dcb, const uint16_t *Name, uint32_t Length,
+                         FAT_DIRENT_CONTEXT *Context);
+NTSTATUS FatCreateDirent(FCB *Dcb, const uint16_t *Name, uint32_t Length, DIRENT *Dirent,
+                         FAT_DIRENT_CONTEXT *Context);
+NTSTATUS FatDeleteDirent(FCB *Dcb, uint32_t LfnOffset, uint32_t DirentOffset);
+NTSTATUS FatIsDirectoryEmpty(FCB *Dcb, bool *Empty);
+NTSTATUS FatUpdateDirent(FCB *Fcb);
+NTSTATUS FatInitializeDirectory(VCB *Vcb, uint32_t Cluster, uint32_t ParentCluster,
+                                const DIRENT *Self);
+
+/* strucsup.c: FCBs. */
+NTSTATUS FatOpenFcb(FCB *ParentDcb, const FAT_DIRENT_CONTEXT *Context, FCB **Fcb);
+NTSTATUS FatNewFcb(FCB *ParentDcb, const FAT_DIRENT_CONTEXT *Context, FCB **Fcb);
+NTSTATUS FatCreateRootDcb(VCB *Vcb);
+void FatReferenceFcb(FCB *Fcb);
+void FatDereferenceFcb(FCB *Fcb);
+void FatDirentToFcb(FCB *Fcb, const DIRENT *Dirent);
+void FatFcbToDirent(const FCB *Fcb, DIRENT *Dirent);
+uint32_t FatFullName(const FCB *Fcb, uint16_t *Buffer, uint32_t MaximumCharacters);
+
+/* The dispatch routines (one file each, as NT's fastfat). */
+NTSTATUS FatCommonCreate(VCB *Vcb, IRP *Irp);
+NTSTATUS FatCommonRead(VCB *Vcb, IRP *Irp);
+NTSTATUS FatCommonWrite(VCB *Vcb, IRP *Irp);
+NTSTATUS FatCommonQueryInformation(VCB *Vcb, IRP *Irp);
+NTSTATUS FatCommonSetInformation(VCB *Vcb, IRP *Irp);
+NTSTATUS FatCommonDirectoryControl(VCB *Vcb, IRP *Irp);
+NTSTATUS FatCommonCleanup(VCB *Vcb, IRP *Irp);
+NTSTATUS FatCommonClose(VCB *Vcb, IRP *Irp);
+NTSTATUS FatCommonFlushBuffers(VCB *Vcb, IRP *Irp);
+NTSTATUS FatCommonShutdown(VCB *Vcb, IRP *Irp);
+
+/* read.c: bytes of a file (within its clusters) to or from Buffer (Mode's), or zeros written
+ * when Buffer is NULL: what reads, writes and extending share. */
+typedef enum _FAT_IO { FatIoRead, FatIoWrite, FatIoZero } FAT_IO;
+NTSTATUS FatFileIo(FCB *Fcb, uint32_t Offset, uint32_t Length, void *Buffer,
+                   KPROCESSOR_MODE Mode, FAT_IO Operation);
+
+/* fileinfo.c, for create's supersede and overwrite: the file's size and allocation set. */
+NTSTATUS FatSetFileSize(FCB *Fcb, uint32_t Size, bool KeepAllocation);
+NTSTATUS FatDeleteFile(FCB *Fcb);
+
+#endif

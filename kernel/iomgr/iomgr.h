@@ -1,0 +1,209 @@
+/*
+ * kernel/iomgr/iomgr.h: the I/O manager's object side (NT's io/iomgr): files as objects of
+ * type "File" (IoFileObjectType) behind handles, the drive letters, and the file services.
+ * It sits above Ob and Se and below Ps; the file model itself (FILE_OBJECT, devices, drivers,
+ * IRPs, share access) is kernel/io's, below Mm, so that Mm's paging I/O can reach a file
+ * system later without anything above it.
+ *
+ * A service turns its arguments into an IRP for the file object's device and calls the
+ * device's driver (IoCallDriver): the console (console.c) for the handles every process gets
+ * as its standard input, output and error, or a file system's volume device for a file.
+ *
+ *   NtCreateFile(\??\C:\dir\name)      the drive letter's volume device gets IRP_MJ_CREATE
+ *                                      with FileName "\dir\name"; on success a handle
+ *   last handle closed                 IRP_MJ_CLEANUP (share access, delete on close)
+ *   last reference gone                IRP_MJ_CLOSE (the file system lets go of the open)
+ */
+#ifndef KERNEL_IOMGR_IOMGR_H
+#define KERNEL_IOMGR_IOMGR_H
+
+#include "kernel/se/se.h"
+#include "kernel/io/io.h"
+#include "kernel/inc/ntpeb.h"
+
+extern OBJECT_TYPE IoFileObjectType;
+
+void IoInitSystem(void);            /* the File type and the console; in PsInitSystem */
+
+/*
+ * Drive letters (parse.c): Letter (A-Z, either case) names VolumeDevice, a mounted file
+ * system's volume device, from now on. STATUS_OBJECT_NAME_COLLISION when it names one already.
+ */
+NTSTATUS IoAssignDriveLetter(char Letter, DEVICE_OBJECT *VolumeDevice);
+
+/* The console (console.c): a handle to it in Table for a new process's standard handles. */
+NTSTATUS IoCreateConsoleHandle(HANDLE_TABLE *Table, HANDLE *Handle);
+
+/* OBJECT_ATTRIBUTES (ntdef.h, x86): what names the file to open. */
+#define OBJ_CASE_INSENSITIVE        0x00000040
+
+typedef struct _OBJECT_ATTRIBUTES {
+    uint32_t Length;                /* sizeof(OBJECT_ATTRIBUTES) */
+    HANDLE RootDirectory;           /* a directory the name is relative to, or NULL */
+    NT_UNICODE_STRING *ObjectName;
+    uint32_t Attributes;            /* OBJ_ */
+    void *SecurityDescriptor;
+    void *SecurityQualityOfService;
+} OBJECT_ATTRIBUTES;
+
+_Static_assert(sizeof(OBJECT_ATTRIBUTES) == 24, "NT x86's OBJECT_ATTRIBUTES");
+
+/* NtReadFile/NtWriteFile's ByteOffset values that mean "where the file pointer is" and, for
+ * a write, "at the end of the file" (LowPart; HighPart -1). */
+#define FILE_USE_FILE_POINTER_POSITION  0xFFFFFFFE
+#define FILE_WRITE_TO_END_OF_FILE       0xFFFFFFFF
+
+/* FILE_INFORMATION_CLASS (the ones mm386 has). */
+#define FileDirectoryInformation        1
+#define FileFullDirectoryInformation    2
+#define FileBothDirectoryInformation    3
+#define FileBasicInformation            4
+#define FileStandardInformation         5
+#define FileNameInformation             9
+#define FileRenameInformation           10
+#define FileNamesInformation            12
+#define FileDispositionInformation      13
+#define FilePositionInformation         14
+#define FileAllocationInformation       19
+#define FileEndOfFileInformation        20
+#define FileMaximumInformation          56
+
+/* The information structures (ntifs.h layouts, x86). */
+typedef struct _FILE_BASIC_INFORMATION {
+    LARGE_INTEGER CreationTime;
+    LARGE_INTEGER LastAccessTime;
+    LARGE_INTEGER LastWriteTime;
+    LARGE_INTEGER ChangeTime;
+    uint32_t FileAttributes;
+} FILE_BASIC_INFORMATION;
+
+typedef struct _FILE_STANDARD_INFORMATION {
+    LARGE_INTEGER AllocationSize;
+    LARGE_INTEGER EndOfFile;
+    uint32_t NumberOfLinks;
+    bool DeletePending;
+    bool Directory;
+} FILE_STANDARD_INFORMATION;
+
+typedef struct _FILE_POSITION_INFORMATION {
+    LARGE_INTEGER CurrentByteOffset;
+} FILE_POSITION_INFORMATION;
+
+typedef struct _FILE_END_OF_FILE_INFORMATION {
+    LARGE_INTEGER EndOfFile;
+} FILE_END_OF_FILE_INFORMATION;
+
+typedef struct _FILE_ALLOCATION_INFORMATION {
+    LARGE_INTEGER AllocationSize;
+} FILE_ALLOCATION_INFORMATION;
+
+typedef struct _FILE_DISPOSITION_INFORMATION {
+    bool DeleteFile;
+} FILE_DISPOSITION_INFORMATION;
+
+typedef struct _FILE_NAME_INFORMATION {
+    uint32_t FileNameLength;        /* bytes */
+    uint16_t FileName[1];
+} FILE_NAME_INFORMATION;
+
+typedef struct _FILE_RENAME_INFORMATION {
+    bool ReplaceIfExists;
+    HANDLE RootDirectory;
+    uint32_t FileNameLength;
+    uint16_t FileName[1];
+} FILE_RENAME_INFORMATION;
+
+typedef struct _FILE_DIRECTORY_INFORMATION {
+    uint32_t NextEntryOffset;
+    uint32_t FileIndex;
+    LARGE_INTEGER CreationTime;
+    LARGE_INTEGER LastAccessTime;
+    LARGE_INTEGER LastWriteTime;
+    LARGE_INTEGER ChangeTime;
+    LARGE_INTEGER EndOfFile;
+    LARGE_INTEGER AllocationSize;
+    uint32_t FileAttributes;
+    uint32_t FileNameLength;
+    uint16_t FileName[1];
+} FILE_DIRECTORY_INFORMATION;
+
+typedef struct _FILE_FULL_DIR_INFORMATION {
+    uint32_t NextEntryOffset;
+    uint32_t FileIndex;
+    LARGE_INTEGER CreationTime;
+    LARGE_INTEGER LastAccessTime;
+    LARGE_INTEGER LastWriteTime;
+    LARGE_INTEGER ChangeTime;
+    LARGE_INTEGER EndOfFile;
+    LARGE_INTEGER AllocationSize;
+    uint32_t FileAttributes;
+    uint32_t FileNameLength;
+    uint32_t EaSize;
+    uint16_t FileName[1];
+} FILE_FULL_DIR_INFORMATION;
+
+typedef struct _FILE_BOTH_DIR_INFORMATION {
+    uint32_t NextEntryOffset;
+    uint32_t FileIndex;
+    LARGE_INTEGER CreationTime;
+    LARGE_INTEGER LastAccessTime;
+    LARGE_INTEGER LastWriteTime;
+    LARGE_INTEGER ChangeTime;
+    LARGE_INTEGER EndOfFile;
+    LARGE_INTEGER AllocationSize;
+    uint32_t FileAttributes;
+    uint32_t FileNameLength;
+    uint32_t EaSize;
+    int8_t ShortNameLength;         /* bytes */
+    uint16_t ShortName[12];
+    uint16_t FileName[1];
+} FILE_BOTH_DIR_INFORMATION;
+
+typedef struct _FILE_NAMES_INFORMATION {
+    uint32_t NextEntryOffset;
+    uint32_t FileIndex;
+    uint32_t FileNameLength;
+    uint16_t FileName[1];
+} FILE_NAMES_INFORMATION;
+
+_Static_assert(sizeof(FILE_BASIC_INFORMATION) == 40, "ntifs.h's FILE_BASIC_INFORMATION");
+_Static_assert(sizeof(FILE_STANDARD_INFORMATION) == 24, "ntifs.h's FILE_STANDARD_INFORMATION");
+_Static_assert(sizeof(FILE_POSITION_INFORMATION) == 8, "ntifs.h's FILE_POSITION_INFORMATION");
+_Static_assert(offsetof(FILE_NAME_INFORMATION, FileName) == 4, "ntifs.h's FILE_NAME_INFORMATION");
+_Static_assert(offsetof(FILE_RENAME_INFORMATION, FileName) == 12, "FILE_RENAME_INFORMATION");
+_Static_assert(offsetof(FILE_DIRECTORY_INFORMATION, FileName) == 64, "FILE_DIRECTORY_INFORMATION");
+_Static_assert(offsetof(FILE_FULL_DIR_INFORMATION, FileName) == 68, "FILE_FULL_DIR_INFORMATION");
+_Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, ShortName) == 70, "FILE_BOTH_DIR_INFORMATION");
+_Static_assert(offsetof(FILE_BOTH_DIR_INFORMATION, FileName) == 94, "FILE_BOTH_DIR_INFORMATION");
+_Static_assert(offsetof(FILE_NAMES_INFORMATION, FileName) == 12, "FILE_NAMES_INFORMATION");
+
+/* The file services (services.c lists them all). */
+NTSTATUS NtCreateFile(HANDLE *FileHandle, ACCESS_MASK DesiredAccess,
+                      OBJECT_ATTRIBUTES *ObjectAttributes, IO_STATUS_BLOCK *IoStatusBlock,
+                      LARGE_INTEGER *AllocationSize, uint32_t FileAttributes, uint32_t ShareAccess,
+                      uint32_t CreateDisposition, uint32_t CreateOptions, void *EaBuffer,
+                      uint32_t EaLength);
+NTSTATUS NtOpenFile(HANDLE *FileHandle, ACCESS_MASK DesiredAccess,
+                    OBJECT_ATTRIBUTES *ObjectAttributes, IO_STATUS_BLOCK *IoStatusBlock,
+                    uint32_t ShareAccess, uint32_t OpenOptions);
+NTSTATUS NtDeleteFile(OBJECT_ATTRIBUTES *ObjectAttributes);
+NTSTATUS NtReadFile(HANDLE FileHandle, HANDLE Event, void *ApcRoutine, void *ApcContext,
+                    IO_STATUS_BLOCK *IoStatusBlock, void *Buffer, uint32_t Length,
+                    LARGE_INTEGER *ByteOffset, uint32_t *Key);
+NTSTATUS NtWriteFile(HANDLE FileHandle, HANDLE Event, void *ApcRoutine, void *ApcContext,
+                     IO_STATUS_BLOCK *IoStatusBlock, const void *Buffer, uint32_t Length,
+                     LARGE_INTEGER *ByteOffset, uint32_t *Key);
+NTSTATUS NtQueryInformationFile(HANDLE FileHandle, IO_STATUS_BLOCK *IoStatusBlock,
+                                void *FileInformation, uint32_t Length,
+                                uint32_t FileInformationClass);
+NTSTATUS NtSetInformationFile(HANDLE FileHandle, IO_STATUS_BLOCK *IoStatusBlock,
+                              void *FileInformation, uint32_t Length,
+                              uint32_t FileInformationClass);
+NTSTATUS NtQueryDirectoryFile(HANDLE FileHandle, HANDLE Event, void *ApcRoutine,
+                              void *ApcContext, IO_STATUS_BLOCK *IoStatusBlock,
+                              void *FileInformation, uint32_t Length,
+                              uint32_t FileInformationClass, bool ReturnSingleEntry,
+                              NT_UNICODE_STRING *FileName, bool RestartScan);
+NTSTATUS NtFlushBuffersFile(HANDLE FileHandle, IO_STATUS_BLOCK *IoStatusBlock);
+
+#endif
