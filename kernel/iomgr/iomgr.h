@@ -34,19 +34,7 @@ NTSTATUS IoAssignDriveLetter(char Letter, DEVICE_OBJECT *VolumeDevice);
 /* The console (console.c): a handle to it in Table for a new process's standard handles. */
 NTSTATUS IoCreateConsoleHandle(HANDLE_TABLE *Table, HANDLE *Handle);
 
-/* OBJECT_ATTRIBUTES (ntdef.h, x86): what names the file to open. */
-#define OBJ_CASE_INSENSITIVE        0x00000040
-
-typedef struct _OBJECT_ATTRIBUTES {
-    uint32_t Length;                /* sizeof(OBJECT_ATTRIBUTES) */
-    HANDLE RootDirectory;           /* a directory the name is relative to, or NULL */
-    NT_UNICODE_STRING *ObjectName;
-    uint32_t Attributes;            /* OBJ_ */
-    void *SecurityDescriptor;
-    void *SecurityQualityOfService;
-} OBJECT_ATTRIBUTES;
-
-_Static_assert(sizeof(OBJECT_ATTRIBUTES) == 24, "NT x86's OBJECT_ATTRIBUTES");
+/* A file is named by an OBJECT_ATTRIBUTES (Ob's, kernel/ob/ob.h). */
 
 /* NtReadFile/NtWriteFile's ByteOffset values that mean "where the file pointer is" and, for
  * a write, "at the end of the file" (LowPart; HighPart -1). */
