@@ -116,7 +116,7 @@ is($status, 0, '3gb: exits 0');
 my ($pagedStart, $pagedEnd) = $output =~ /^  (e1000000)  ([0-9a-f]{8}) +\d+ MB   paged pool/m;
 ok(defined $pagedEnd && hex($pagedEnd) - hex($pagedStart) + 1 >= 160 << 20,
     '3gb: paged pool at least 160 MB');
-report_ktap($output, '3gb', skip => [@NO_PAGING_FILE_SKIPS, @NO_SPECIAL_POOL_SKIPS]);
+report_ktap($output, '3gb', skip => [@NO_PAGING_FILE_SKIPS, @NO_SPECIAL_POOL_SKIPS, @NO_MODULE_SKIPS]);
 is($status, 0, '3gb: exits 0');
 
 ($status, $output) = boot(cmdline => 'increaseuserva=2560 test=mm.layout.*', timeout => 60);
@@ -134,6 +134,6 @@ is($status, 0, 'exits 0');
 ($status, $output) = boot(mem => 16, cmdline => 'test=all', timeout => 120);
 like($output, qr/Virtual address space \(2048 MB of user space, 1[45] MB of RAM\)/, '16 MB machine');
 report_ktap($output, '16 MB',
-    skip => [@NO_DISK_SKIPS, @NO_PAGING_FILE_SKIPS, @NO_SPECIAL_POOL_SKIPS]);
+    skip => [@NO_DISK_SKIPS, @NO_PAGING_FILE_SKIPS, @NO_SPECIAL_POOL_SKIPS, @NO_MODULE_SKIPS]);
 is($status, 0, '16 MB: exits 0');
 done_testing();

@@ -108,13 +108,28 @@ is($status, 0, '... and special pool stays off');
     timeout => 30);
 my ($tst2) = $output =~ /^ExAllocatePoolWithTag\(PagedPool, 0x38, 'Tst2'\) = (\w{8})$/m;
 ok(defined $tst2, 'poolalloc prints the address');
-my $page = substr($tst2, 0, 5);
-my $listing = join("\n", "Pool page $tst2 region is Paged pool",
-    " ${page}000 size:   20 previous size:    0  (Allocated)  Tst1",
-    " ${page}020 size:  fa0 previous size:   20  (Free)       ....",
-    "*${page}fc0 size:   40 previous size:  fa0  (Allocated) *Tst2");
-like($output, qr/^\Q$listing\E$/m,
-    '!pool: the page block by block, the second block at the tail, * on the one asked for');
+# The page Tst2 is on, block by block. Paged pool's first page also holds the object
+# namespace's blocks, so the listing is checked for what it must be rather than for one
+# layout: the blocks tile the page (each starts where the one before ends, its previous size
+# that block's size), Tst2 is marked with * and sits at the tail of a free block (a block
+# that does not start its page gives its tail), and Tst1, asked for first, right after it.
+my $page = substr($tst2 // '', 0, 5);
+my ($listing) = $output =~ /^(Pool page \Q${\ ($tst2 \/\/ '?')}\E region is Paged pool\n(?:[ *]\w{8} size: .*\n)+)/m;
+my @blocks = ($listing // '') =~ /^([ *])(\w{8}) size: +(\w+) previous size: +(\w+)  \((\w+)\) +([* ])(\S+)$/mg;
+my @rows;
+my ($at, $previous, $tiled) = (hex("${page}000"), 0, 1);
+while (my @row = splice(@blocks, 0, 7)) {
+    push @rows, \@row;
+    $tiled &&= hex($row[1]) == $at && hex($row[3]) == $previous;
+    $at = hex($row[1]) + hex($row[2]);
+    $previous = hex($row[2]);
+}
+ok($tiled && $at == hex("${page}000") + 0x1000 && @rows >= 3,
+    '!pool: the blocks of the page tile it, each previous size the size before') or diag($output);
+my ($mine) = grep { $rows[$_][6] eq 'Tst2' } 0 .. $#rows;
+ok(defined $mine && $rows[$mine][0] eq '*' && $rows[$mine][5] eq '*' && $rows[$mine][4] eq 'Allocated'
+   && $mine > 0 && $rows[$mine - 1][4] eq 'Free' && ($rows[$mine + 1] // [])->[6] eq 'Tst1',
+    '!pool: * on the block asked for, carved from the tail of a free block, Tst1 after it');
 my ($tst3) = $output =~ /^ExAllocatePoolWithTag\(NonPagedPool, 0x2000, 'Tst3'\) = (\w{8})$/m;
 like($output, qr/^\*$tst3 : large page allocation, Tag is Tst3, size is 0x2000 bytes$/m,
     '!pool inside a big allocation: its start, tag and size');

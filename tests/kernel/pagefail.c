@@ -29,13 +29,23 @@ static uint32_t BadSlots(void)
 KTEST(TestClusterRoundTrip, "mm.pagefail.cluster_round_trip")
 {
     const uint32_t pages = 2 * MM_MAXIMUM_WRITE_CLUSTER;
-    MMINFO_COUNTERS before = MmInfoCounters;
-    uint32_t bad = BadSlots(), wrong = 0, start = KeTickCount;
-    void *p;
+    const uintptr_t cluster = MM_MAXIMUM_WRITE_CLUSTER * PAGE_SIZE;
+    MMINFO_COUNTERS before;
+    uint32_t bad = BadSlots(), wrong = 0, start;
+    void *allocation, *p;
 
     if (MmNumberOfPagingFiles == 0)
         KtSkip("no paging file");
-    p = KtAllocatePool(PagedPool, pages * PAGE_SIZE, PF_TAG);
+    /* Two whole clusters of this test's own pages: the writer clusters by 16-page windows, and
+     * paged pool's first pages hold others' data (the object namespace), so the pages used
+     * start on a window of their own, and whatever else was dirty is written first. */
+    allocation = KtAllocatePool(PagedPool, (pages + MM_MAXIMUM_WRITE_CLUSTER - 1) * PAGE_SIZE,
+                                PF_TAG);
+    p = (void *)(((uintptr_t)allocation + cluster - 1) & ~(cluster - 1));
+    MmEmptySystemWorkingSet();
+    MmEmptyModifiedPageList();
+    before = MmInfoCounters;
+    start = KeTickCount;
     for (uint32_t page = 0; page < pages; page++)
         FillPage(PageAt(p, page), page);
     KtPageOut(p, pages);
@@ -47,7 +57,7 @@ KTEST(TestClusterRoundTrip, "mm.pagefail.cluster_round_trip")
             MmInfoCounters.WriteErrorCount - before.WriteErrorCount,
             MmInfoCounters.PageReadIoCount - before.PageReadIoCount,
             (KeTickCount - start) * (1000 / HAL_CLOCK_HZ), BadSlots() - bad);
-    KtFreePool(p);
+    KtFreePool(allocation);
     KT_ASSERT_EQ(0, wrong);
     KT_ASSERT_EQ(bad, BadSlots());
     KT_ASSERT_EQ(0, MmInfoCounters.WriteErrorCount - before.WriteErrorCount);

@@ -11,17 +11,19 @@ use IO::Socket::UNIX;
 use Test::More;
 
 our @EXPORT = qw(boot boot_with_monitor report_ktap mkdisk blkdebug_drive @NO_DISK_SKIPS
-    @NO_PAGING_FILE_SKIPS @NO_SPECIAL_POOL_SKIPS $TOP);
+    @NO_PAGING_FILE_SKIPS @NO_SPECIAL_POOL_SKIPS @NO_MODULE_SKIPS $TOP);
 our $TOP = dirname(dirname(dirname(__FILE__)));
 
 # The self-tests that skip in a boot without a disk, without a paging file, and without
-# specialpool= (the ones that look at special pool's pages).
+# specialpool= (the ones that look at special pool's pages)
 our @NO_DISK_SKIPS = map { "hal.ata.$_" }
     qw(channels fault identify interrupt multipage polled range readwrite reset);
 our @NO_PAGING_FILE_SKIPS = ((map { "mm.paging.$_" }
     qw(collided create_checks hard_fault three_times_ram)),
     map { "mm.pagefail.$_" } qw(cluster_round_trip rescue));
 our @NO_SPECIAL_POOL_SKIPS = ('mm.specialpool.freed', 'mm.specialpool.layout');
+# ... and those that run a user program, skipped in a boot without its module.
+our @NO_MODULE_SKIPS = ('mm.section.paging');
 
 # boot(cmdline => '...', mem => MiB, iso => 1, disks => [...], exes => [...], timeout => S,
 #      input => "kd commands\n", qemu_args => [...])
