@@ -24,6 +24,31 @@
 /* The vectors where the processor pushes an error code. */
 #define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17)
 
+/* Entry: leave \seg as it is when it holds a flat data selector (the kernel's, or user mode's
+ * 0x23, what it holds on entry from ring 3 nearly always), else load the kernel's. A segment
+ * load costs a descriptor check, so the common case makes none. Uses eax. */
+.macro FLAT_DATA_SEGMENT seg
+    movw \seg, %ax
+    cmpw $KGDT_R0_DATA, %ax
+    je 1f
+    cmpw $KGDT_R3_DATA_USER, %ax
+    je 1f
+    movl $KGDT_R0_DATA, %eax
+    movl %eax, \seg
+1:
+.endm
+
+/* Exit: pop the frame's selector into \seg only when it differs from what \seg holds. */
+.macro POP_SEGMENT_IF_CHANGED seg
+    movw \seg, %ax
+    cmpw (%esp), %ax
+    je 1f
+    movl (%esp), %eax
+    movl %eax, \seg
+1:  addl $4, %esp
+    .cfi_adjust_cfa_offset -4
+.endm
+
 .macro TRAP_STUB vector
     .p2align 3
 1:
@@ -59,24 +84,8 @@ KiTrapCommon:
     pushl %es
     pushl %fs
     pushl %gs
-    /* DS and ES: any flat data selector will do, the kernel's or user mode's (0x23, what they
-     * hold on entry from ring 3 nearly always); anything else is replaced by the kernel's.
-     * A segment load costs a descriptor check, so the common case makes none. */
-    movw %ds, %ax
-    cmpw $KGDT_R0_DATA, %ax
-    je 1f
-    cmpw $KGDT_R3_DATA_USER, %ax
-    je 1f
-    movl $KGDT_R0_DATA, %eax
-    movl %eax, %ds
-1:  movw %es, %ax
-    cmpw $KGDT_R0_DATA, %ax
-    je 2f
-    cmpw $KGDT_R3_DATA_USER, %ax
-    je 2f
-    movl $KGDT_R0_DATA, %eax
-    movl %eax, %es
-2:
+    FLAT_DATA_SEGMENT %ds
+    FLAT_DATA_SEGMENT %es
     movl %esp, %ebx                 /* the KTRAP_FRAME */
 
     pushl KTRAP_EIP(%ebx)           /* fake frame: return address = interrupted eip */
@@ -97,29 +106,11 @@ KiTrapCommon:
 KiTrapExit:                         /* esp = a KTRAP_FRAME: restore it and return */
     /* GS, ES and DS are loaded only when the frame's differ from what they hold; FS always,
      * since the TEB descriptor behind 0x3B changes with the running thread. */
-    movw %gs, %ax
-    cmpw (%esp), %ax
-    je 1f
-    movl (%esp), %eax
-    movl %eax, %gs
-1:  addl $4, %esp
-    .cfi_adjust_cfa_offset -4
+    POP_SEGMENT_IF_CHANGED %gs
     popl %fs
     .cfi_adjust_cfa_offset -4
-    movw %es, %ax
-    cmpw (%esp), %ax
-    je 2f
-    movl (%esp), %eax
-    movl %eax, %es
-2:  addl $4, %esp
-    .cfi_adjust_cfa_offset -4
-    movw %ds, %ax
-    cmpw (%esp), %ax
-    je 3f
-    movl (%esp), %eax
-    movl %eax, %ds
-3:  addl $4, %esp
-    .cfi_adjust_cfa_offset -4
+    POP_SEGMENT_IF_CHANGED %es
+    POP_SEGMENT_IF_CHANGED %ds
     cmpl $KI_FAST_CALL_MARKER, KTRAP_ERRCODE_AFTER_SEGS(%esp)
     .cfi_remember_state
     jne 5f

@@ -189,16 +189,11 @@ WINBOOL WINAPI ReadFile(HANDLE File, LPVOID Buffer, DWORD Length, LPDWORD Read,
                         LPOVERLAPPED Overlapped)
 {
     IO_STATUS_BLOCK io = { { 0 }, 0 };
-    LARGE_INTEGER offset, *at = NULL;
+    LARGE_INTEGER offset, *at = BaseOverlappedOffset(&offset, Overlapped);
     NTSTATUS status;
 
     if (Read)
         *Read = 0;
-    if (Overlapped) {
-        offset.LowPart = Overlapped->Offset;
-        offset.HighPart = (LONG)Overlapped->OffsetHigh;
-        at = &offset;
-    }
     status = NtReadFile(File, NULL, NULL, NULL, &io, Buffer, Length, at, NULL);
     if (status == STATUS_END_OF_FILE && !Overlapped)
         return TRUE;

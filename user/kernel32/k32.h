@@ -16,6 +16,17 @@ static inline void BaseSetLastNtError(NTSTATUS Status)
     NtCurrentTeb()->LastErrorValue = RtlNtStatusToDosError(Status);
 }
 
+/* The byte offset an OVERLAPPED names, for NtReadFile/NtWriteFile; NULL without one (the file
+ * pointer). Synchronous I/O only: the OVERLAPPED's event is not used. */
+static inline PLARGE_INTEGER BaseOverlappedOffset(PLARGE_INTEGER Offset, LPOVERLAPPED Overlapped)
+{
+    if (!Overlapped)
+        return NULL;
+    Offset->LowPart = Overlapped->Offset;
+    Offset->HighPart = (LONG)Overlapped->OffsetHigh;
+    return Offset;
+}
+
 /* A Win32 timeout in milliseconds as an NT relative timeout; NULL for INFINITE. */
 static inline PLARGE_INTEGER BaseFormatTimeOut(PLARGE_INTEGER Timeout, DWORD Milliseconds)
 {

@@ -36,16 +36,11 @@ WINBOOL WINAPI WriteFile(HANDLE File, LPCVOID Buffer, DWORD Length, LPDWORD Writ
                          LPOVERLAPPED Overlapped)
 {
     IO_STATUS_BLOCK io = { { 0 }, 0 };
-    LARGE_INTEGER offset, *at = NULL;
+    LARGE_INTEGER offset, *at = BaseOverlappedOffset(&offset, Overlapped);
     NTSTATUS status;
 
     if (Written)
         *Written = 0;
-    if (Overlapped) {
-        offset.LowPart = Overlapped->Offset;
-        offset.HighPart = (LONG)Overlapped->OffsetHigh;
-        at = &offset;
-    }
     status = NtWriteFile(File, NULL, NULL, NULL, &io, Buffer, Length, at, NULL);
     if (!NT_SUCCESS(status)) {
         BaseSetLastNtError(status);
