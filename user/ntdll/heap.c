@@ -334,13 +334,11 @@ static BOOLEAN DrainLookasides(HEAP *Heap)
     return drained;
 }
 
-/* Find room for a block of Granules: a free block, a grown segment, or a new segment. */
+/* Find room for a block of Granules: a free block, a grown segment, or a new segment (the
+ * lookaside lists are left alone: their blocks are drained only when this fails). */
 static HEAP_ENTRY *FindOrGrow(HEAP *Heap, ULONG Granules)
 {
     HEAP_ENTRY *entry = FindFree(Heap, Granules);
-
-    if (!entry && DrainLookasides(Heap))
-        entry = FindFree(Heap, Granules);
     SIZE_T reserve, needed;
     PVOID base;
     ULONG index;
@@ -380,27 +378,32 @@ static void Unlock(HEAP *Heap, ULONG Flags)
         RtlpReleaseSpinLock(&Heap->Lock);
 }
 
-/* The header of a block this heap handed out, or NULL when Pointer is not one. */
+/* The header of a block this heap handed out, or NULL when Pointer is not one. The segments
+ * are looked at first (where nearly every block is); the header is read only once Pointer
+ * is known to lie in one, or to be a big block of the heap's list. */
 static HEAP_ENTRY *BusyEntry(HEAP *Heap, const void *Pointer)
 {
     HEAP_ENTRY *entry = (HEAP_ENTRY *)Pointer - 1;
-    HEAP_SEGMENT *segment;
+    HEAP_SEGMENT *segment, *end = Heap->Segments + HEAP_MAXIMUM_SEGMENTS;
     LIST_ENTRY *links;
+    HEAP_ENTRY header;
 
     if (!Pointer || ((ULONG_PTR)Pointer & (HEAP_GRANULE - 1)))
         return NULL;
-    for (links = Heap->VirtualBlocks.Flink; links != &Heap->VirtualBlocks; links = links->Flink)
-        if (&((HEAP_VIRTUAL_BLOCK *)links)->Entry == entry)
-            return entry;
-    for (segment = Heap->Segments; segment < Heap->Segments + HEAP_MAXIMUM_SEGMENTS; segment++)
-        if (segment->Base && (PUCHAR)entry >= (PUCHAR)segment->FirstEntry &&
-            (PUCHAR)Pointer < segment->CommittedEnd)
+    for (segment = Heap->Segments; segment < end && segment->Base; segment++)
+        if ((PUCHAR)entry >= (PUCHAR)segment->FirstEntry && (PUCHAR)Pointer < segment->CommittedEnd)
             break;
-    if (segment == Heap->Segments + HEAP_MAXIMUM_SEGMENTS ||
-        (entry->Flags & ~HEAP_ENTRY_KNOWN_FLAGS) || !(entry->Flags & HEAP_ENTRY_BUSY) ||
-        (entry->Flags & HEAP_ENTRY_LOOKASIDE) ||
-        (entry->Flags & HEAP_ENTRY_VIRTUAL) || entry->SegmentIndex != segment - Heap->Segments ||
-        (PUCHAR)NextEntry(entry) > segment->CommittedEnd)
+    if (segment == end || !segment->Base) {
+        for (links = Heap->VirtualBlocks.Flink; links != &Heap->VirtualBlocks; links = links->Flink)
+            if (&((HEAP_VIRTUAL_BLOCK *)links)->Entry == entry)
+                return entry;
+        return NULL;
+    }
+    header = *entry;
+    if ((header.Flags & (HEAP_ENTRY_BUSY | HEAP_ENTRY_LOOKASIDE | HEAP_ENTRY_VIRTUAL |
+                         ~HEAP_ENTRY_KNOWN_FLAGS)) != HEAP_ENTRY_BUSY ||
+        header.SegmentIndex != segment - Heap->Segments ||
+        (SIZE_T)header.Size << HEAP_GRANULE_SHIFT > (SIZE_T)(segment->CommittedEnd - (PUCHAR)entry))
         return NULL;
     return entry;
 }
@@ -475,6 +478,8 @@ static PVOID AllocateLocked(HEAP *Heap, ULONG Flags, SIZE_T Size)
         entry->Flags &= ~HEAP_ENTRY_LOOKASIDE;
     } else {
         entry = FindOrGrow(Heap, granules);
+        if (!entry && DrainLookasides(Heap))
+            entry = FindFree(Heap, granules);   /* the lookasides are the last resort */
         if (!entry)
             return NULL;
         RemoveFree(Heap, entry);
