@@ -154,6 +154,15 @@ void MiZeroPhysicalPage(uint32_t PageFrameIndex);
 
 /* pagefile.c: paging files (sizes in pages). MAX_PAGE_FILES is in mm.h. */
 
+/* Slots FirstSlot .. FirstSlot + Slots - 1 of a paging file lie one after another from Lba. */
+typedef struct _MMPAGING_FILE_RUN {
+    uint32_t FirstSlot;
+    uint32_t Slots;
+    uint64_t Lba;
+} MMPAGING_FILE_RUN;
+
+#define MI_PAGING_FILE_NAME     64      /* characters kept of a paging file's file name */
+
 typedef struct _MMPAGING_FILE {
     uint32_t Size;
     uint32_t MaximumSize;
@@ -165,8 +174,12 @@ typedef struct _MMPAGING_FILE {
     uint32_t PageFileNumber : 4;
     uint32_t Disk;                      /* where it lives: an IoDiskCount() index ... */
     uint64_t StartingLba;               /* ... and the sector slot 0 starts at */
+    uint32_t RunCount;                  /* where its slots are: one run for a region, ... */
+    MMPAGING_FILE_RUN *Runs;            /* ... a file's in the order of its bytes */
+    char FileName[MI_PAGING_FILE_NAME]; /* a file on a volume (C:\pagefile.sys); "" otherwise */
     uint32_t WriteHint;                 /* where the next write looks for free slots */
-    uint32_t BadSlots;                  /* slots a write failed on: never used again */
+    uint32_t BadSlots;                  /* slots a write failed on, and a file's slots whose
+                                           sectors are not one run: never used */
     uint32_t BadSlotsInARow;            /* ... since the last write that succeeded */
     bool Retired;                       /* its disk is gone: nothing more is written to it */
 } MMPAGING_FILE;

@@ -7,6 +7,7 @@
 
 #include "kernel/ke/ke.h"
 #include "kernel/ex/ex.h"
+#include "kernel/io/io.h"
 #include "mm/i386.h"
 #include "mm/vad.h"
 
@@ -474,7 +475,9 @@ const void *MmMapLoaderModule(const LOADER_MODULE *Module);
 void MmUnmapLoaderModule(const LOADER_MODULE *Module, const void *Mapping);
 
 /*
- * Paging files (pagefile.c): a run of SizeInPages pages of an ATA disk from StartingLba.
+ * Paging files (pagefile.c): a run of SizeInPages pages of an ATA disk from StartingLba, or a
+ * file on a volume whose sectors Io found (IoOpenPagingFile): runs of sectors in the order of
+ * the file's bytes, a page that does not lie whole in one run being a slot never used.
  * MmCheckPagingFile (pfregion.c) makes MmCreatePagingFile's checks alone, writing nothing.
  * MmIsDiskRegionFree: no paging file and no partition's data lies in those sectors.
  */
@@ -485,13 +488,18 @@ NTSTATUS MmCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeIn
  * in use; each request's Status says how it went, and the first failure is returned. */
 typedef struct _MM_PAGING_FILE_REQUEST {
     uint32_t Disk;
-    uint64_t StartingLba;
+    uint64_t StartingLba;               /* a region: where slot 0 starts */
     uint32_t SizeInPages;
     NTSTATUS Status;
+    const IO_SECTOR_RUN *Runs;          /* a file: its sectors (StartingLba unused), or NULL */
+    uint32_t RunCount;
+    const char *FileName;               /* a file: its name, for !vm and start-up's lines */
 } MM_PAGING_FILE_REQUEST;
 
 NTSTATUS MmCreatePagingFiles(MM_PAGING_FILE_REQUEST *Requests, uint32_t Count);
 NTSTATUS MmCheckPagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages);
+NTSTATUS MmCheckPagingFileRuns(uint32_t Disk, const IO_SECTOR_RUN *Runs, uint32_t RunCount,
+                               uint32_t SizeInPages);
 bool MmIsDiskRegionFree(uint32_t Disk, uint64_t Lba, uint64_t Sectors);
 extern uint32_t MmNumberOfPagingFiles;
 
@@ -515,7 +523,7 @@ typedef struct _MM_PAGING_FILE_USAGE {
     uint32_t TotalInUse;                /* slots holding a page (slot 0 and bad slots too) */
     uint32_t PeakUsage;
     uint32_t Disk;
-    uint64_t StartingLba;
+    uint64_t StartingLba;               /* of slot 0's run */
 } MM_PAGING_FILE_USAGE;
 
 void MmQuerySystemCounters(MM_SYSTEM_COUNTERS *Counters);

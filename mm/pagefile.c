@@ -2,9 +2,12 @@
  * mm/pagefile.c: paging files. MmPagingFile[n] is paging file n, the number a software PTE
  * carries in PageFileLow; PageFileHigh is the page's slot in it. A paging file is a run of
  * sectors on an ATA disk (inside a partition of type 0x82, pfregion.c says where); slot s
- * is the 4 KB at StartingLba + 8 s. Each file's bitmap has one bit per slot, set while the
- * slot holds a page (or after a write to it failed: a bad slot is never used again); slot 0
- * is never used, so offset 0 in a PTE means "no copy in a paging file".
+ * is the 4 KB at StartingLba + 8 s. A paging file may also be a file on a volume
+ * (C:\pagefile.sys): its sectors are the runs its file system gave when it was opened, and
+ * slot s is the file's bytes 4096 s .. 4096 s + 4095, wherever they lie; a slot whose sectors
+ * are split between two runs is never used. Each file's bitmap has one bit per slot, set while
+ * the slot holds a page (or after a write to it failed: a bad slot is never used again); slot
+ * 0 is never used, so offset 0 in a PTE means "no copy in a paging file".
  */
 #include "mm/mi.h"
 
@@ -17,45 +20,104 @@ bool MiOverlapsPagingFile(uint32_t Disk, uint64_t StartingLba, uint64_t Sectors)
 {
     for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++) {
         const MMPAGING_FILE *file = MmPagingFile[i];
-        uint64_t fileSectors = (uint64_t)file->Size * HAL_ATA_SECTORS_PER_PAGE;
 
-        if (file->Disk == Disk && StartingLba < file->StartingLba + fileSectors &&
-            file->StartingLba < StartingLba + Sectors)
-            return true;
+        for (uint32_t r = 0; file->Disk == Disk && r < file->RunCount; r++) {
+            const MMPAGING_FILE_RUN *run = &file->Runs[r];
+            uint64_t runSectors = (uint64_t)run->Slots * HAL_ATA_SECTORS_PER_PAGE;
+
+            if (StartingLba < run->Lba + runSectors && run->Lba < StartingLba + Sectors)
+                return true;
+        }
     }
     return false;
 }
 
 /*
- * Make SizeInPages pages of Disk from StartingLba a paging file, once NtCreatePagingFile's
- * checks pass (MmCheckPagingFile: nothing is written otherwise). The first page is zeroed, as
- * NT clears an old crash dump, and the slots join the commit limit.
+ * The slot runs of a file whose sectors are Runs (in the order of its bytes) into Slots (NULL:
+ * only count them), no slot past SizeInPages; returns how many. A slot lies whole in a run or
+ * is in none.
  */
-/*
- * A paging file made ready but not yet in use: checked, its structure allocated and its slot
- * 0 written (the write that shows the region takes writes). NULL with *Status on failure.
- */
-static MMPAGING_FILE *MiPreparePagingFile(uint32_t Disk, uint64_t StartingLba,
-                                          uint32_t SizeInPages, NTSTATUS *Status)
+static uint32_t MiSlotRunsOfSectors(const IO_SECTOR_RUN *Runs, uint32_t RunCount,
+                                    uint32_t SizeInPages, MMPAGING_FILE_RUN *Slots)
 {
-    NTSTATUS status = MmCheckPagingFile(Disk, StartingLba, SizeInPages);
-    uint32_t zeroFrame;
+    uint64_t fileSector = 0;
+    uint32_t count = 0;
+
+    for (uint32_t r = 0; r < RunCount; r++) {
+        uint64_t first = ROUND_UP(fileSector, HAL_ATA_SECTORS_PER_PAGE) / HAL_ATA_SECTORS_PER_PAGE;
+        uint64_t end = MIN((fileSector + Runs[r].Sectors) / HAL_ATA_SECTORS_PER_PAGE,
+                           (uint64_t)SizeInPages);
+
+        if (end > first) {
+            if (Slots)
+                Slots[count] = (MMPAGING_FILE_RUN){
+                    (uint32_t)first, (uint32_t)(end - first),
+                    Runs[r].Lba + first * HAL_ATA_SECTORS_PER_PAGE - fileSector };
+            count++;
+        }
+        fileSector += Runs[r].Sectors;
+    }
+    return count;
+}
+
+/* The pages a file of those runs can hold as a paging file, at most SizeInPages. */
+static uint32_t MiPagesOfSectorRuns(const IO_SECTOR_RUN *Runs, uint32_t RunCount, uint32_t SizeInPages)
+{
+    uint64_t sectors = 0;
+
+    for (uint32_t r = 0; r < RunCount; r++)
+        sectors += Runs[r].Sectors;
+    return (uint32_t)MIN(sectors / HAL_ATA_SECTORS_PER_PAGE, (uint64_t)SizeInPages);
+}
+
+/*
+ * A paging file made ready but not yet in use, once NtCreatePagingFile's checks pass
+ * (MmCheckPagingFile, MmCheckPagingFileRuns: nothing is written otherwise): checked, its
+ * structure allocated (the slot bitmap and the runs after it) and its first page zeroed, as
+ * NT clears an old crash dump (the write that shows the disk takes writes). NULL with
+ * *Status on failure.
+ */
+static MMPAGING_FILE *MiPreparePagingFile(const MM_PAGING_FILE_REQUEST *Request, NTSTATUS *Status)
+{
+    uint32_t size = Request->SizeInPages, runCount = 1, bitmapBytes, zeroFrame, holes;
+    NTSTATUS status;
     MMPAGING_FILE *file;
     KIRQL oldIrql;
 
+    if (Request->Runs) {
+        size = MiPagesOfSectorRuns(Request->Runs, Request->RunCount, Request->SizeInPages);
+        status = MmCheckPagingFileRuns(Request->Disk, Request->Runs, Request->RunCount, size);
+        if (NT_SUCCESS(status))
+            runCount = MiSlotRunsOfSectors(Request->Runs, Request->RunCount, size, NULL);
+    } else {
+        status = MmCheckPagingFile(Request->Disk, Request->StartingLba, size);
+    }
     *Status = status;
     if (!NT_SUCCESS(status))
         return NULL;
-    file = ExAllocatePoolWithTag(NonPagedPool, sizeof(*file) + ROUND_UP(SizeInPages, 32) / 8,
-                                 MI_PAGING_FILE_TAG);
+    bitmapBytes = ROUND_UP(size, 32) / 8;
+    file = ExAllocatePoolWithTag(NonPagedPool, sizeof(*file) + bitmapBytes +
+                                 runCount * sizeof(MMPAGING_FILE_RUN), MI_PAGING_FILE_TAG);
     if (!file) {
         *Status = STATUS_INSUFFICIENT_RESOURCES;
         return NULL;
     }
+    RtlZeroMemory(file, sizeof(*file));
+    file->Runs = (MMPAGING_FILE_RUN *)((uint8_t *)(file + 1) + bitmapBytes);
+    if (Request->Runs) {
+        file->RunCount = MiSlotRunsOfSectors(Request->Runs, Request->RunCount, size, file->Runs);
+        for (uint32_t c = 0; Request->FileName && Request->FileName[c] &&
+                             c < sizeof(file->FileName) - 1; c++)
+            file->FileName[c] = Request->FileName[c];
+    } else {
+        file->RunCount = 1;
+        file->Runs[0] = (MMPAGING_FILE_RUN){ 0, size, Request->StartingLba };
+    }
+
     LOCK_PFN(oldIrql);
     zeroFrame = MiRemoveZeroPage();
     UNLOCK_PFN(oldIrql);
-    status = IoPageWrite(Disk, StartingLba, &zeroFrame, 1);
+    status = IoPageWrite(Request->Disk, file->Runs[0].Lba, &zeroFrame, 1);
     LOCK_PFN(oldIrql);
     MiInsertPageInList(&MmZeroedPageListHead, zeroFrame);
     UNLOCK_PFN(oldIrql);
@@ -65,15 +127,19 @@ static MMPAGING_FILE *MiPreparePagingFile(uint32_t Disk, uint64_t StartingLba,
         return NULL;
     }
 
-    RtlZeroMemory(file, sizeof(*file));
-    file->Size = file->MaximumSize = file->MinimumSize = SizeInPages;
-    file->FreeSpace = SizeInPages - 1;
-    file->CurrentUsage = file->PeakUsage = 1;           /* slot 0 */
-    file->Disk = Disk;
-    file->StartingLba = StartingLba;
-    RtlInitializeBitMap(&file->Bitmap, (uint32_t *)(file + 1), SizeInPages);
-    RtlClearAllBits(&file->Bitmap);
+    file->Size = file->MaximumSize = file->MinimumSize = size;
+    file->Disk = Request->Disk;
+    file->StartingLba = file->Runs[0].Lba - (uint64_t)file->Runs[0].FirstSlot *
+                                            HAL_ATA_SECTORS_PER_PAGE;
+    RtlInitializeBitMap(&file->Bitmap, (uint32_t *)(file + 1), size);
+    RtlSetBits(&file->Bitmap, 0, size);
+    for (uint32_t r = 0; r < file->RunCount; r++)
+        RtlClearBits(&file->Bitmap, file->Runs[r].FirstSlot, file->Runs[r].Slots);
     RtlSetBits(&file->Bitmap, 0, 1);
+    holes = RtlNumberOfSetBits(&file->Bitmap) - 1;
+    file->BadSlots = holes;
+    file->FreeSpace = size - 1 - holes;
+    file->CurrentUsage = file->PeakUsage = 1 + holes;   /* slot 0, and the holes */
     return file;
 }
 
@@ -100,8 +166,7 @@ NTSTATUS MmCreatePagingFiles(MM_PAGING_FILE_REQUEST *Requests, uint32_t Count)
     for (prepared = 0; prepared < Count; prepared++) {
         MM_PAGING_FILE_REQUEST *request = &Requests[prepared];
 
-        files[prepared] = MiPreparePagingFile(request->Disk, request->StartingLba,
-                                              request->SizeInPages, &request->Status);
+        files[prepared] = MiPreparePagingFile(request, &request->Status);
         if (!files[prepared]) {
             status = request->Status;
             break;
@@ -119,7 +184,8 @@ NTSTATUS MmCreatePagingFiles(MM_PAGING_FILE_REQUEST *Requests, uint32_t Count)
 
 NTSTATUS MmCreatePagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages)
 {
-    MM_PAGING_FILE_REQUEST request = { Disk, StartingLba, SizeInPages, STATUS_SUCCESS };
+    MM_PAGING_FILE_REQUEST request = { Disk, StartingLba, SizeInPages, STATUS_SUCCESS, NULL, 0,
+                                       NULL };
 
     return MmCreatePagingFiles(&request, 1);
 }
@@ -166,16 +232,46 @@ uint32_t MiReservePageFileSlots(MMPAGING_FILE *File, uint32_t Wanted, uint32_t *
     return 0;
 }
 
+/*
+ * PageCount pages to or from File's slots from Slot on: one transfer for each run they lie in
+ * (MiReservePageFileSlots never hands out a slot that is in none).
+ */
+static NTSTATUS MiTransferPagingFile(const MMPAGING_FILE *File, uint32_t Slot,
+                                     const uint32_t *PageFrames, uint32_t PageCount, bool Write)
+{
+    NTSTATUS status = STATUS_SUCCESS;
+    uint32_t r = 0;
+
+    while (PageCount > 0 && NT_SUCCESS(status)) {
+        const MMPAGING_FILE_RUN *run;
+        uint32_t count;
+        uint64_t lba;
+
+        while (r < File->RunCount && Slot >= File->Runs[r].FirstSlot + File->Runs[r].Slots)
+            r++;
+        run = &File->Runs[r];
+        if (r == File->RunCount || Slot < run->FirstSlot)
+            KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PAGEFILE_SLOT,
+                         File->PageFileNumber, Slot, PageCount);
+        count = MIN(PageCount, run->FirstSlot + run->Slots - Slot);
+        lba = run->Lba + (uint64_t)(Slot - run->FirstSlot) * HAL_ATA_SECTORS_PER_PAGE;
+        status = Write ? IoPageWrite(File->Disk, lba, PageFrames, count)
+                       : IoPageRead(File->Disk, lba, PageFrames, count);
+        Slot += count;
+        PageFrames += count;
+        PageCount -= count;
+    }
+    return status;
+}
+
 NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
                           uint32_t PageCount)
 {
-    return IoPageRead(File->Disk, File->StartingLba + (uint64_t)Slot * HAL_ATA_SECTORS_PER_PAGE,
-                      PageFrames, PageCount);
+    return MiTransferPagingFile(File, Slot, PageFrames, PageCount, false);
 }
 
 NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
                            uint32_t PageCount)
 {
-    return IoPageWrite(File->Disk, File->StartingLba + (uint64_t)Slot * HAL_ATA_SECTORS_PER_PAGE,
-                       PageFrames, PageCount);
+    return MiTransferPagingFile(File, Slot, PageFrames, PageCount, true);
 }

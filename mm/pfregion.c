@@ -48,3 +48,30 @@ bool MmIsDiskRegionFree(uint32_t Disk, uint64_t Lba, uint64_t Sectors)
     return layout && IoIsRegionUnclaimed(layout, Lba, Sectors) &&
            !MiOverlapsPagingFile(Disk, Lba, Sectors);
 }
+
+/*
+ * The same checks for a paging file that is a file on a volume: SizeInPages the pages its
+ * runs hold. The file system owns those sectors and said where they are, so they need not be
+ * in a 0x82 partition; each must be on the disk and under no other paging file.
+ */
+NTSTATUS MmCheckPagingFileRuns(uint32_t Disk, const IO_SECTOR_RUN *Runs, uint32_t RunCount,
+                               uint32_t SizeInPages)
+{
+    const DISK_LAYOUT *layout = IoDiskLayout(Disk);
+
+    if (MmNumberOfPagingFiles == MAX_PAGE_FILES)
+        return STATUS_TOO_MANY_PAGING_FILES;
+    if (SizeInPages < MINIMUM_PAGE_FILE_SIZE)
+        return STATUS_INVALID_PARAMETER_2;
+    if (SizeInPages > MI_MAXIMUM_PAGEFILE_SIZE)
+        return STATUS_INVALID_PARAMETER_3;
+    if (!layout)
+        return STATUS_NO_SUCH_DEVICE;
+    for (uint32_t r = 0; r < RunCount; r++) {
+        if (Runs[r].Lba >= layout->Sectors || Runs[r].Sectors > layout->Sectors - Runs[r].Lba)
+            return STATUS_DISK_FULL;
+        if (MiOverlapsPagingFile(Disk, Runs[r].Lba, Runs[r].Sectors))
+            return STATUS_CONFLICTING_ADDRESSES;
+    }
+    return STATUS_SUCCESS;
+}

@@ -38,17 +38,25 @@ void KiSystemStartup(uint32_t Magic)
     ExInitializeWorkerThreads();
     ObInitSystem();
     PsInitSystem();
-    KiCreatePagingFiles();
     FatInitializeFileSystem();
+    KiCreatePagingFiles();              /* after C:, where one may be a file */
 
     if (KeBootOptions.Crash && !KdCrash(KeBootOptions.Crash)) {
         DbgPrint("crash: unknown kind '%s'; the kinds are:\n", KeBootOptions.Crash);
         KdListCrashKinds();
     }
-    if (KeBootOptions.Test)
-        HalExitToHost(KdRunTests(KeBootOptions.Test) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
-    if (KeBootOptions.Bench)
-        HalExitToHost(KiRunBenchmarks(KeBootOptions.Bench) ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
+    if (KeBootOptions.Test) {
+        bool passed = KdRunTests(KeBootOptions.Test);
+
+        IoShutdownSystem();             /* the volumes' metadata written, as at poweroff */
+        HalExitToHost(passed ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
+    }
+    if (KeBootOptions.Bench) {
+        bool passed = KiRunBenchmarks(KeBootOptions.Bench);
+
+        IoShutdownSystem();
+        HalExitToHost(passed ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
+    }
     if (KeBootOptions.Run) {
         bool passed = KiRunFirstProcess(KeBootOptions.Run) == STATUS_SUCCESS;
 

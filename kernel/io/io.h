@@ -322,10 +322,35 @@ _Static_assert(sizeof(FILE_OBJECT) == 0x70, "NT x86's FILE_OBJECT");
 #define IRP_MJ_SET_INFORMATION      0x06
 #define IRP_MJ_FLUSH_BUFFERS        0x09
 #define IRP_MJ_DIRECTORY_CONTROL    0x0C
+#define IRP_MJ_FILE_SYSTEM_CONTROL  0x0D
 #define IRP_MJ_SHUTDOWN             0x10
 #define IRP_MJ_CLEANUP              0x12
 #define IRP_MJ_MAXIMUM_FUNCTION     0x1B
 #define IRP_MN_QUERY_DIRECTORY      0x01
+#define IRP_MN_USER_FS_REQUEST      0x00
+
+/*
+ * FSCTL_QUERY_PAGING_FILE_RUNS (mm386's own file-system control, METHOD_BUFFERED): where on
+ * the disk an open file's data lies, as IO_PAGING_FILE_RUNS in the SystemBuffer (room for
+ * OutputBufferLength bytes): runs of sectors in the order of the file's bytes, at most
+ * IO_MAXIMUM_PAGING_FILE_RUNS (STATUS_BUFFER_OVERFLOW beyond). NT's Mm never asks this: its
+ * paging I/O goes to the file system, whose in-memory map of the file's runs answers without
+ * touching the volume's metadata. mm386's Mm does its disk I/O itself, so the same map is
+ * handed over once, when the paging file is opened.
+ */
+#define FSCTL_QUERY_PAGING_FILE_RUNS 0x000900F0  /* CTL_CODE(9, 60, METHOD_BUFFERED, 0) */
+#define IO_MAXIMUM_PAGING_FILE_RUNS 256
+
+typedef struct _IO_SECTOR_RUN {
+    uint64_t Lba;
+    uint32_t Sectors;
+} IO_SECTOR_RUN;
+
+typedef struct _IO_PAGING_FILE_RUNS {
+    uint32_t Disk;                  /* the disk the volume is on */
+    uint32_t RunCount;
+    IO_SECTOR_RUN Runs[];
+} IO_PAGING_FILE_RUNS;
 
 /* IRP.Flags: how a read or write is to be done. A user's request is neither; Mm's paging
  * reads and writes (file-backed sections, later) will be IRP_PAGING_IO | IRP_NOCACHE, which
@@ -375,6 +400,11 @@ typedef struct _IO_STACK_LOCATION {
             uint32_t FileInformationClass;
             uint32_t FileIndex;
         } QueryDirectory;
+        struct {
+            uint32_t OutputBufferLength;
+            uint32_t InputBufferLength;
+            uint32_t FsControlCode;
+        } FileSystemControl;
     } Parameters;
     struct _DEVICE_OBJECT *DeviceObject;
     FILE_OBJECT *FileObject;

@@ -80,7 +80,7 @@ static NTSTATUS IopFindVolume(FILE_OBJECT *Related, const uint16_t *Name, uint32
  * the status the volume or its file system refused it with. Information receives what was
  * done (FILE_CREATED ...). The object comes with one reference and no handle.
  */
-static NTSTATUS IopCreateFileObject(ACCESS_MASK DesiredAccess, HANDLE RootDirectory,
+NTSTATUS IopCreateFileObject(ACCESS_MASK DesiredAccess, HANDLE RootDirectory,
                                     uint32_t ObjectAttributes, const uint16_t *Name,
                                     uint32_t Length, uint32_t FileAttributes,
                                     uint32_t ShareAccess, uint32_t Disposition,

@@ -31,6 +31,21 @@ void IoInitSystem(void);            /* the File type and the console; in PsInitS
  */
 NTSTATUS IoAssignDriveLetter(char Letter, DEVICE_OBJECT *VolumeDevice);
 
+/*
+ * A paging file that is a file (pagefile.c), as NtCreatePagingFile has Io open one: DosName
+ * (X:\path, or X:/path) opened for kernel mode with no sharing at all, so that nothing else
+ * opens, writes, truncates or deletes it while it is in use, created hidden and system if it
+ * is not there; made SizeInBytes long (0: as it is, and then it must exist); and its sectors
+ * asked of its file system (FSCTL_QUERY_PAGING_FILE_RUNS) into *Runs, nonpaged pool the
+ * caller frees (IO_PAGING_FILE_RUNS_TAG). The file object comes referenced: the paging file
+ * keeps it for good, or IoClosePagingFile gives it back. NT's statuses: the create's,
+ * STATUS_DISK_FULL, STATUS_OBJECT_NAME_NOT_FOUND.
+ */
+#define IO_PAGING_FILE_RUNS_TAG POOL_TAG('I', 'o', 'P', 'f')
+NTSTATUS IoOpenPagingFile(const char *DosName, uint32_t NameLength, uint64_t SizeInBytes,
+                          FILE_OBJECT **FileObject, IO_PAGING_FILE_RUNS **Runs);
+void IoClosePagingFile(FILE_OBJECT *FileObject);
+
 /* The console (console.c): a handle to it in Table for a new process's standard handles. */
 NTSTATUS IoCreateConsoleHandle(HANDLE_TABLE *Table, HANDLE *Handle);
 

@@ -38,6 +38,17 @@ NTSTATUS IopCallAndReturn(FILE_OBJECT *File, IRP *Irp, IO_STATUS_BLOCK *IoStatus
 NTSTATUS IopParseDosName(const uint16_t *Name, uint32_t Length, DEVICE_OBJECT **VolumeDevice,
                          uint32_t *RestOffset);
 
+/*
+ * A file object opened on Name (Length characters, kernel memory, \??\X:\path) for the
+ * previous mode, or the status the volume or its file system refused it with; DesiredAccess
+ * already mapped. Information receives what was done (FILE_CREATED ...). The object comes
+ * with one reference and no handle (create.c).
+ */
+NTSTATUS IopCreateFileObject(ACCESS_MASK DesiredAccess, HANDLE RootDirectory,
+                             uint32_t ObjectAttributes, const uint16_t *Name, uint32_t Length,
+                             uint32_t FileAttributes, uint32_t ShareAccess, uint32_t Disposition,
+                             uint32_t Options, FILE_OBJECT **FileObject, IO_STATUS_BLOCK *IoStatus);
+
 /* A new file object's fixed fields, on DeviceObject (referenced until the object goes), its
  * Lock free (synchronous opens take turns on it). */
 void IopInitializeFileObject(FILE_OBJECT *FileObject, DEVICE_OBJECT *DeviceObject);

@@ -193,10 +193,14 @@ void KdCommandVm(int Argc, char **Argv)
     for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++) {
         const MMPAGING_FILE *f = MmPagingFile[i];
 
-        DbgPrint("Paging file %u:     disk %u from LBA %llu, %u pages, %u free, %u in use "
-                 "(peak %u), %u bad%s\n", i, f->Disk, (unsigned long long)f->StartingLba, f->Size,
-                 f->FreeSpace, f->CurrentUsage, f->PeakUsage, f->BadSlots,
-                 f->Retired ? ", retired" : "");
+        if (f->FileName[0])
+            DbgPrint("Paging file %u:     %s, disk %u in %u run%s", i, f->FileName, f->Disk,
+                     f->RunCount, f->RunCount == 1 ? "" : "s");
+        else
+            DbgPrint("Paging file %u:     disk %u from LBA %llu", i, f->Disk,
+                     (unsigned long long)f->StartingLba);
+        DbgPrint(", %u pages, %u free, %u in use (peak %u), %u bad%s\n", f->Size, f->FreeSpace,
+                 f->CurrentUsage, f->PeakUsage, f->BadSlots, f->Retired ? ", retired" : "");
     }
     KdPrintFaultCounters();
     DbgPrint("Paging I/O: %u pages read in %u reads, %u pages written in %u writes, "

@@ -110,9 +110,44 @@ static void TestTooMany(void)
     is_int(Entries[MAXIMUM].Length, strlen("0:34816:2048"), "... its text its own");
 }
 
+/* X:\path:<megabytes>: a file on a volume. */
+static void TestFiles(void)
+{
+    static const char *const malformed[] = {
+        "C:\\pagefile.sys", "C:\\pagefile.sys:", "C:\\pagefile.sys:12x", "C:\\:64",
+        "C:\\dir\\:64", "C:\\pagefile.sys:-1",
+    };
+
+    is_int(Parse("C:\\pagefile.sys:64"), 1, "a file entry");
+    is_int(Entries[0].Status, STATUS_SUCCESS, "... good");
+    is_int(Entries[0].IsFile, 1, "... a file");
+    is_int(Entries[0].PathLength, 15, "... named by its first 15 characters");
+    is_int(Entries[0].SizeMb, 64, "... 64 MB");
+    is_int(Parse("d:/swap/page.sys:0x10,0:2048:4096"), 2, "a file with slashes, then a region");
+    is_int(Entries[0].IsFile, 1, "... the first a file");
+    is_int(Entries[0].SizeMb, 16, "... of 0x10 MB");
+    is_int(Entries[1].IsFile, 0, "... the second a region");
+    for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++) {
+        is_int(Parse(malformed[i]), 1, "'%s': one entry", malformed[i]);
+        is_int(Entries[0].Status, STATUS_INVALID_PARAMETER, "... malformed");
+        is_int(Entries[0].IsFile, 1, "... said of a file");
+    }
+    is_int(Parse("C:\\pagefile.sys:0"), 1, "0 MB ...");
+    is_int(Entries[0].Status, STATUS_INVALID_PARAMETER_2, "... is too small");
+    is_int(Parse("C:\\pagefile.sys:4096"), 1, "4096 MB ...");
+    is_int(Entries[0].Status, STATUS_INVALID_PARAMETER_3, "... is more than a PTE can address");
+    is_int(ParseAll("C:\\a.sys:8,c:/A.SYS:8,C:\\b.sys:8,0:2048:4096"), 4,
+           "one file twice, another file and a region");
+    is_int(Entries[1].Status, STATUS_CONFLICTING_ADDRESSES, "... the same file (case, slashes) refused");
+    is_int(Entries[1].Overlaps, 0, "... naming the first");
+    is_int(Entries[2].Status, STATUS_SUCCESS, "... another file good");
+    is_int(Entries[3].Status, STATUS_SUCCESS, "... and the region good");
+}
+
 int main(void)
 {
     TestGood();
+    TestFiles();
     TestMalformed();
     TestSizes();
     TestOverlaps();

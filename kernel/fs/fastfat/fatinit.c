@@ -26,6 +26,8 @@ static NTSTATUS FatDispatchLocked(VCB *Vcb, IRP *Irp)
         return FatCommonFlushBuffers(Vcb, Irp);
     case IRP_MJ_DIRECTORY_CONTROL:
         return FatCommonDirectoryControl(Vcb, Irp);
+    case IRP_MJ_FILE_SYSTEM_CONTROL:
+        return FatCommonFileSystemControl(Vcb, Irp);
     case IRP_MJ_SHUTDOWN:
         return FatCommonShutdown(Vcb, Irp);
     case IRP_MJ_CLEANUP:

@@ -214,6 +214,7 @@ NTSTATUS FatCommonWrite(VCB *Vcb, IRP *Irp);
 NTSTATUS FatCommonQueryInformation(VCB *Vcb, IRP *Irp);
 NTSTATUS FatCommonSetInformation(VCB *Vcb, IRP *Irp);
 NTSTATUS FatCommonDirectoryControl(VCB *Vcb, IRP *Irp);
+NTSTATUS FatCommonFileSystemControl(VCB *Vcb, IRP *Irp);
 NTSTATUS FatCommonCleanup(VCB *Vcb, IRP *Irp);
 NTSTATUS FatCommonClose(VCB *Vcb, IRP *Irp);
 NTSTATUS FatCommonFlushBuffers(VCB *Vcb, IRP *Irp);
