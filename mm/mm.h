@@ -67,6 +67,8 @@ typedef struct _MMSUPPORT {
     FAST_MUTEX WorkingSetMutex;
     LIST_ENTRY WorkingSetExpansionLinks;    /* on MmWorkingSetExpansionHead: trimmable */
     bool IsProcess;
+    bool MinimumWorkingSetHard;         /* QUOTA_LIMITS_HARDWS_MIN_ENABLE (kept, as ever) */
+    bool MaximumWorkingSetHard;         /* QUOTA_LIMITS_HARDWS_MAX_ENABLE: never past it */
     bool BeingTrimmed;                  /* off the list, in the working-set manager's hands */
     bool DeletePending;                 /* the process is leaving: not back on the list */
 } MMSUPPORT;
@@ -134,7 +136,15 @@ void MmDeleteProcessAddressSpace(KPROCESS *Process);
 NTSTATUS MmCreatePebOrTeb(KPROCESS *Process, uint32_t Size, uintptr_t PreferredBase,
                           uintptr_t *Base);
 void MmDeleteTeb(KPROCESS *Process, uintptr_t Teb);
-NTSTATUS MmAdjustWorkingSetSize(KPROCESS *Process, uint32_t Minimum, uint32_t Maximum);
+/* QUOTA_LIMITS_EX.Flags (Server 2003's hard working-set limits). */
+#define QUOTA_LIMITS_HARDWS_MIN_ENABLE  0x00000001
+#define QUOTA_LIMITS_HARDWS_MIN_DISABLE 0x00000002
+#define QUOTA_LIMITS_HARDWS_MAX_ENABLE  0x00000004
+#define QUOTA_LIMITS_HARDWS_MAX_DISABLE 0x00000008
+#define QUOTA_LIMITS_HARDWS_FLAGS       0x0000000F
+NTSTATUS MmAdjustWorkingSetSize(KPROCESS *Process, uint32_t Minimum, uint32_t Maximum,
+                                uint32_t Flags);
+uint32_t MmQueryWorkingSetFlags(KPROCESS *Process);
 uint32_t MmNumberOfPhysicalPagesForUser(void);
 uint32_t MmHighestPhysicalPageForUser(void);
 extern LIST_ENTRY MmProcessList;

@@ -247,6 +247,22 @@ static void MiFreeWsle(MMSUPPORT *Ws, uint32_t Index)
 }
 
 /*
+ * Whether a page joining Ws must take the place of one of its pages rather than add to it
+ * (NT's MiDoReplacement). Below its minimum a working set always grows. Above it, it gives a
+ * page for a page when available memory is short. A process's maximum is soft, as on NT: past
+ * it the set grows on while memory is plentiful (MM_PLENTY_FREE_LIMIT pages available) and the
+ * working-set manager trims it back when memory gets short, unless it was made hard
+ * (QUOTA_LIMITS_HARDWS_MAX_ENABLE). The system working set's maximum is hard.
+ */
+static bool MiShouldReplace(const MMSUPPORT *Ws)
+{
+    if (Ws->WorkingSetSize < Ws->MaximumWorkingSetSize)
+        return Ws->WorkingSetSize > Ws->MinimumWorkingSetSize &&
+               MmAvailablePages < MI_REPLACE_BELOW_AVAILABLE;
+    return !Ws->IsProcess || Ws->MaximumWorkingSetHard || MmAvailablePages < MM_PLENTY_FREE_LIMIT;
+}
+
+/*
  * VirtualAddress, just made valid and mapping PageFrameIndex, joins the system working set.
  * When the set is at its maximum, or available memory is short, a page leaves it first.
  * Working-set mutex held; PFN lock not held.
@@ -262,9 +278,7 @@ uint32_t MiInsertWorkingSetEntry(MMSUPPORT *ws, uintptr_t VirtualAddress, uint32
     MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
     uint32_t index;
 
-    if (ws->WorkingSetSize >= ws->MaximumWorkingSetSize ||
-        (MmAvailablePages < MI_REPLACE_BELOW_AVAILABLE &&
-         ws->WorkingSetSize > ws->MinimumWorkingSetSize))
+    if (MiShouldReplace(ws))
         MiReplaceWorkingSetEntry(ws);
     index = MiAllocateWsle(wsl);
     if (index == WSLE_NULL_INDEX) {

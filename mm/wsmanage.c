@@ -7,7 +7,9 @@
  * than MmPlentyFreePages pages are available, trims in NT's passes, oldest pages first: age 2
  * and up, then 1 and up three times. The system working set then gives any page (age 0); a
  * process keeps its minimum, and gives a quarter of what it holds above it at age 0 only when
- * memory is below MmMinimumFreePages (NT's ForceTrim at very low memory). Trimmed pages go to
+ * memory is below MmMinimumFreePages (NT's ForceTrim at very low memory). A process that grew
+ * past its (soft) maximum while memory was plentiful is trimmed back to it, in the same passes,
+ * once fewer than MM_PLENTY_FREE_LIMIT pages are available. Trimmed pages go to
  * the standby and modified lists, and the modified page writer is woken to clean them.
  *
  * A process leaving (MmCleanProcessAddressSpace, through MiUnlinkWorkingSet) while its working
@@ -35,6 +37,9 @@ static uint32_t MiManageWorkingSet(MMSUPPORT *Ws, const uint8_t *Ages, size_t Pa
     uint32_t trimmed = 0;
 
     MiAgeWorkingSet(Ws, Ws->WorkingSetSize >> MI_AGING_SHIFT);
+    if (Ws->IsProcess && Ws->WorkingSetSize > Ws->MaximumWorkingSetSize &&
+        MmAvailablePages < MM_PLENTY_FREE_LIMIT)
+        Goal = MAX(Goal, Ws->WorkingSetSize - Ws->MaximumWorkingSetSize);
     if (Goal == 0)
         return 0;
     for (size_t pass = 0; pass < Passes && trimmed < Goal; pass++)
@@ -163,21 +168,32 @@ uint32_t MmEmptySystemWorkingSet(void)
  * with the informational STATUS_WORKING_SET_LIMIT_RANGE; a maximum then below the minimum, or
  * within MM_FLUID_WORKING_SET pages of the locked ones, is STATUS_BAD_WORKING_SET_LIMIT; a
  * minimum that memory cannot hold is STATUS_WORKING_SET_QUOTA. A set above its new maximum is
- * trimmed down to it at once.
+ * trimmed down to it at once. Flags (QUOTA_LIMITS_EX's) make the maximum hard or soft again
+ * and record the minimum's choice (a minimum is never trimmed into here, hard or not); an
+ * ENABLE with its DISABLE, or an unknown flag, is STATUS_INVALID_PARAMETER.
  */
-NTSTATUS MmAdjustWorkingSetSize(KPROCESS *KProcess, uint32_t Minimum, uint32_t Maximum)
+NTSTATUS MmAdjustWorkingSetSize(KPROCESS *KProcess, uint32_t Minimum, uint32_t Maximum,
+                                uint32_t Flags)
 {
     MMPROCESS *process = MiGetProcess(KProcess);
     uint32_t minimum = Minimum / PAGE_SIZE, maximum = Maximum / PAGE_SIZE;
     NTSTATUS status = STATUS_SUCCESS;
     MMSUPPORT *ws;
 
-    if (!process)
+    if (!process || (Flags & ~QUOTA_LIMITS_HARDWS_FLAGS) ||
+        (Flags & QUOTA_LIMITS_HARDWS_MIN_ENABLE && Flags & QUOTA_LIMITS_HARDWS_MIN_DISABLE) ||
+        (Flags & QUOTA_LIMITS_HARDWS_MAX_ENABLE && Flags & QUOTA_LIMITS_HARDWS_MAX_DISABLE))
         return STATUS_INVALID_PARAMETER;
     ws = &process->Vm;
-    if (Minimum == 0 && Maximum == 0)
-        return STATUS_SUCCESS;
     MiLockWorkingSet(ws);
+    if (Flags & (QUOTA_LIMITS_HARDWS_MIN_ENABLE | QUOTA_LIMITS_HARDWS_MIN_DISABLE))
+        ws->MinimumWorkingSetHard = (Flags & QUOTA_LIMITS_HARDWS_MIN_ENABLE) != 0;
+    if (Flags & (QUOTA_LIMITS_HARDWS_MAX_ENABLE | QUOTA_LIMITS_HARDWS_MAX_DISABLE))
+        ws->MaximumWorkingSetHard = (Flags & QUOTA_LIMITS_HARDWS_MAX_ENABLE) != 0;
+    if (Minimum == 0 && Maximum == 0) {
+        MiUnlockWorkingSet(ws);
+        return STATUS_SUCCESS;
+    }
     if (Minimum == 0xFFFFFFFF && Maximum == 0xFFFFFFFF) {
         MiTrimWorkingSet(ws, ws->WorkingSetSize, 0);
         MiUnlockWorkingSet(ws);
@@ -201,6 +217,17 @@ NTSTATUS MmAdjustWorkingSetSize(KPROCESS *KProcess, uint32_t Minimum, uint32_t M
     }
     MiUnlockWorkingSet(ws);
     return status;
+}
+
+/* The QUOTA_LIMITS_HARDWS_ flags that describe KProcess's working-set limits now. */
+uint32_t MmQueryWorkingSetFlags(KPROCESS *KProcess)
+{
+    const MMSUPPORT *ws = &MiGetProcess(KProcess)->Vm;
+
+    return (ws->MinimumWorkingSetHard ? QUOTA_LIMITS_HARDWS_MIN_ENABLE
+                                      : QUOTA_LIMITS_HARDWS_MIN_DISABLE) |
+           (ws->MaximumWorkingSetHard ? QUOTA_LIMITS_HARDWS_MAX_ENABLE
+                                      : QUOTA_LIMITS_HARDWS_MAX_DISABLE);
 }
 
 uint32_t MmNumberOfPhysicalPagesForUser(void)

@@ -32,6 +32,15 @@ typedef struct _QUOTA_LIMITS {
     int64_t TimeLimit __attribute__((aligned(8)));     /* a LARGE_INTEGER: 8-aligned on NT x86 */
 } QUOTA_LIMITS;
 
+/* Server 2003's: QUOTA_LIMITS, then the hard working-set flags (and fields mm386 keeps 0). */
+typedef struct _QUOTA_LIMITS_EX {
+    QUOTA_LIMITS Limits;
+    uint32_t WorkingSetLimit;
+    uint32_t Reserved2, Reserved3, Reserved4;
+    uint32_t Flags;                     /* QUOTA_LIMITS_HARDWS_ */
+    uint32_t CpuRateLimit;
+} QUOTA_LIMITS_EX;
+
 typedef struct _VM_COUNTERS {
     uint32_t PeakVirtualSize, VirtualSize, PageFaultCount;
     uint32_t PeakWorkingSetSize, WorkingSetSize;
@@ -91,6 +100,8 @@ typedef struct _SYSTEM_PAGEFILE_INFORMATION {
 _Static_assert(sizeof(PROCESS_BASIC_INFORMATION) == 24, "PROCESS_BASIC_INFORMATION");
 _Static_assert(sizeof(QUOTA_LIMITS) == 32 && offsetof(QUOTA_LIMITS, TimeLimit) == 24,
                "QUOTA_LIMITS is NT's 32 bytes on x86");
+_Static_assert(sizeof(QUOTA_LIMITS_EX) == 56 && offsetof(QUOTA_LIMITS_EX, Flags) == 48,
+               "QUOTA_LIMITS_EX is NT's 56 bytes on x86");
 _Static_assert(sizeof(VM_COUNTERS) == 44, "VM_COUNTERS");
 _Static_assert(sizeof(THREAD_BASIC_INFORMATION) == 28, "THREAD_BASIC_INFORMATION");
 _Static_assert(sizeof(SYSTEM_BASIC_INFORMATION) == 44, "SYSTEM_BASIC_INFORMATION");
@@ -145,15 +156,17 @@ NTSTATUS NtQueryInformationProcess(HANDLE ProcessHandle, uint32_t InformationCla
 
         status = PspReturnInformation(Information, Length, ReturnLength, &info, sizeof(info));
     } else if (InformationClass == ProcessQuotaLimits) {
-        QUOTA_LIMITS info = {
+        QUOTA_LIMITS_EX info = { .Limits = {
             .MinimumWorkingSetSize = process->Mm.Vm.MinimumWorkingSetSize * PAGE_SIZE,
             .MaximumWorkingSetSize = process->Mm.Vm.MaximumWorkingSetSize * PAGE_SIZE,
             .PagefileLimit = process->Mm.CommitChargeLimit ? process->Mm.CommitChargeLimit * PAGE_SIZE
                                                            : 0xFFFFFFFF,
             .PagedPoolLimit = 0xFFFFFFFF, .NonPagedPoolLimit = 0xFFFFFFFF, .TimeLimit = -1,
-        };
+        }, .Flags = MmQueryWorkingSetFlags(&process->Pcb) };
 
-        status = PspReturnInformation(Information, Length, ReturnLength, &info, sizeof(info));
+        /* QUOTA_LIMITS, or the whole QUOTA_LIMITS_EX when the caller gave room for it. */
+        status = PspReturnInformation(Information, Length, ReturnLength, &info,
+                                      Length == sizeof(info) ? sizeof(info) : sizeof(info.Limits));
     } else {
         VM_COUNTERS info = {
             .PeakVirtualSize = process->Mm.PeakVirtualSize,
@@ -172,20 +185,21 @@ NTSTATUS NtQueryInformationProcess(HANDLE ProcessHandle, uint32_t InformationCla
 }
 
 /* ProcessQuotaLimits: the working set's minimum and maximum, in bytes; both 0xFFFFFFFF empties
- * the working set (SetProcessWorkingSetSize(-1, -1)). */
+ * the working set (SetProcessWorkingSetSize(-1, -1)). A QUOTA_LIMITS, or a QUOTA_LIMITS_EX
+ * whose Flags make the limits hard or soft (SetProcessWorkingSetSizeEx). */
 NTSTATUS NtSetInformationProcess(HANDLE ProcessHandle, uint32_t InformationClass,
                                  void *Information, uint32_t Length)
 {
-    QUOTA_LIMITS limits;
+    QUOTA_LIMITS_EX limits = { 0 };
     EPROCESS *process;
     KAPC_STATE apcState;
     NTSTATUS status;
 
     if (InformationClass != ProcessQuotaLimits)
         return STATUS_INVALID_INFO_CLASS;
-    if (Length != sizeof(limits))
+    if (Length != sizeof(limits) && Length != sizeof(limits.Limits))
         return STATUS_INFO_LENGTH_MISMATCH;
-    status = ExCaptureFromMode(ExGetPreviousMode(), &limits, Information, sizeof(limits), 4);
+    status = ExCaptureFromMode(ExGetPreviousMode(), &limits, Information, Length, 4);
     if (!NT_SUCCESS(status))
         return status;
     status = ObReferenceObjectByHandle(ProcessHandle, PROCESS_SET_QUOTA, &PsProcessType,
@@ -193,8 +207,8 @@ NTSTATUS NtSetInformationProcess(HANDLE ProcessHandle, uint32_t InformationClass
     if (!NT_SUCCESS(status))
         return status;
     KeStackAttachProcess(&process->Pcb, &apcState);
-    status = MmAdjustWorkingSetSize(&process->Pcb, limits.MinimumWorkingSetSize,
-                                    limits.MaximumWorkingSetSize);
+    status = MmAdjustWorkingSetSize(&process->Pcb, limits.Limits.MinimumWorkingSetSize,
+                                    limits.Limits.MaximumWorkingSetSize, limits.Flags);
     KeUnstackDetachProcess(&apcState);
     ObDereferenceObject(process);
     return status;

@@ -237,10 +237,12 @@ WINBOOL WINAPI GetProcessMemoryInfo(HANDLE Process, PPROCESS_MEMORY_COUNTERS Cou
     return K32GetProcessMemoryInfo(Process, Counters, Size);
 }
 
-/* Both (SIZE_T)-1: empty the working set. */
-WINBOOL WINAPI SetProcessWorkingSetSize(HANDLE Process, SIZE_T Minimum, SIZE_T Maximum)
+/* Both (SIZE_T)-1: empty the working set. Flags (QUOTA_LIMITS_HARDWS_): Server 2003's hard
+ * limits; 0 leaves them as they are. */
+WINBOOL WINAPI SetProcessWorkingSetSizeEx(HANDLE Process, SIZE_T Minimum, SIZE_T Maximum,
+                                          DWORD Flags)
 {
-    QUOTA_LIMITS limits = { 0 };
+    QUOTA_LIMITS_EX limits = { 0 };
     NTSTATUS status;
 
     if (!Minimum || !Maximum) {
@@ -249,7 +251,9 @@ WINBOOL WINAPI SetProcessWorkingSetSize(HANDLE Process, SIZE_T Minimum, SIZE_T M
     }
     limits.MinimumWorkingSetSize = Minimum;
     limits.MaximumWorkingSetSize = Maximum;
-    status = NtSetInformationProcess(Process, ProcessQuotaLimits, &limits, sizeof(limits));
+    limits.Flags = Flags;
+    status = NtSetInformationProcess(Process, ProcessQuotaLimits, &limits,
+                                     Flags ? sizeof(limits) : sizeof(QUOTA_LIMITS));
     if (!NT_SUCCESS(status)) {
         BaseSetLastNtError(status);
         return FALSE;
@@ -257,9 +261,15 @@ WINBOOL WINAPI SetProcessWorkingSetSize(HANDLE Process, SIZE_T Minimum, SIZE_T M
     return TRUE;
 }
 
-WINBOOL WINAPI GetProcessWorkingSetSize(HANDLE Process, PSIZE_T Minimum, PSIZE_T Maximum)
+WINBOOL WINAPI SetProcessWorkingSetSize(HANDLE Process, SIZE_T Minimum, SIZE_T Maximum)
 {
-    QUOTA_LIMITS limits;
+    return SetProcessWorkingSetSizeEx(Process, Minimum, Maximum, 0);
+}
+
+WINBOOL WINAPI GetProcessWorkingSetSizeEx(HANDLE Process, PSIZE_T Minimum, PSIZE_T Maximum,
+                                          PDWORD Flags)
+{
+    QUOTA_LIMITS_EX limits;
     NTSTATUS status = NtQueryInformationProcess(Process, ProcessQuotaLimits, &limits,
                                                 sizeof(limits), NULL);
 
@@ -269,7 +279,81 @@ WINBOOL WINAPI GetProcessWorkingSetSize(HANDLE Process, PSIZE_T Minimum, PSIZE_T
     }
     *Minimum = limits.MinimumWorkingSetSize;
     *Maximum = limits.MaximumWorkingSetSize;
+    *Flags = limits.Flags;
     return TRUE;
+}
+
+WINBOOL WINAPI GetProcessWorkingSetSize(HANDLE Process, PSIZE_T Minimum, PSIZE_T Maximum)
+{
+    DWORD flags;
+
+    return GetProcessWorkingSetSizeEx(Process, Minimum, Maximum, &flags);
+}
+
+/*
+ * Memory as the system and this process have it now: physical pages (total, available), the
+ * commit limit and what is left of it (the "page file" figures, as Windows reports them), and
+ * the user address space less what this process has reserved. dwMemoryLoad is the share of
+ * physical memory in use, in percent.
+ */
+WINBOOL WINAPI GlobalMemoryStatusEx(LPMEMORYSTATUSEX Buffer)
+{
+    SYSTEM_BASIC_INFORMATION basic;
+    SYSTEM_PERFORMANCE_INFORMATION performance;
+    VM_COUNTERS vm;
+    NTSTATUS status;
+
+    if (Buffer->dwLength != sizeof(*Buffer)) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    status = NtQuerySystemInformation(SystemBasicInformation, &basic, sizeof(basic), NULL);
+    if (NT_SUCCESS(status))
+        status = NtQuerySystemInformation(SystemPerformanceInformation, &performance,
+                                          sizeof(performance), NULL);
+    if (NT_SUCCESS(status))
+        status = NtQueryInformationProcess(NtCurrentProcess(), ProcessVmCounters, &vm, sizeof(vm),
+                                           NULL);
+    if (!NT_SUCCESS(status)) {
+        BaseSetLastNtError(status);
+        return FALSE;
+    }
+    Buffer->ullTotalPhys = (ULONGLONG)basic.NumberOfPhysicalPages * BASE_PAGE_SIZE;
+    Buffer->ullAvailPhys = (ULONGLONG)performance.AvailablePages * BASE_PAGE_SIZE;
+    Buffer->dwMemoryLoad = basic.NumberOfPhysicalPages
+        ? (DWORD)(100 - (ULONGLONG)performance.AvailablePages * 100 / basic.NumberOfPhysicalPages)
+        : 0;
+    Buffer->ullTotalPageFile = (ULONGLONG)performance.CommitLimit * BASE_PAGE_SIZE;
+    Buffer->ullAvailPageFile = performance.CommitLimit > performance.CommittedPages
+        ? (ULONGLONG)(performance.CommitLimit - performance.CommittedPages) * BASE_PAGE_SIZE : 0;
+    Buffer->ullTotalVirtual = (ULONGLONG)basic.MaximumUserModeAddress + 1 - BASE_LOWEST_USER_ADDRESS;
+    Buffer->ullAvailVirtual = Buffer->ullTotalVirtual > vm.VirtualSize
+        ? Buffer->ullTotalVirtual - vm.VirtualSize : 0;
+    Buffer->ullAvailExtendedVirtual = 0;
+    return TRUE;
+}
+
+static SIZE_T BaseClamp(ULONGLONG Value)
+{
+    return Value > 0xFFFFFFFFull ? 0xFFFFFFFF : (SIZE_T)Value;
+}
+
+/* The same in 32-bit fields, each clamped to 4 GB - 1 as Windows does. */
+VOID WINAPI GlobalMemoryStatus(LPMEMORYSTATUS Buffer)
+{
+    MEMORYSTATUSEX status;
+
+    ZeroMemory(&status, sizeof(status));
+    status.dwLength = sizeof(status);
+    GlobalMemoryStatusEx(&status);
+    Buffer->dwLength = sizeof(*Buffer);
+    Buffer->dwMemoryLoad = status.dwMemoryLoad;
+    Buffer->dwTotalPhys = BaseClamp(status.ullTotalPhys);
+    Buffer->dwAvailPhys = BaseClamp(status.ullAvailPhys);
+    Buffer->dwTotalPageFile = BaseClamp(status.ullTotalPageFile);
+    Buffer->dwAvailPageFile = BaseClamp(status.ullAvailPageFile);
+    Buffer->dwTotalVirtual = BaseClamp(status.ullTotalVirtual);
+    Buffer->dwAvailVirtual = BaseClamp(status.ullAvailVirtual);
 }
 
 VOID WINAPI GetSystemInfo(LPSYSTEM_INFO Information)

@@ -171,10 +171,10 @@ static void TestLockQuota(void)
 }
 
 /*
- * Locked pages stay in a working set of 28 pages while 128 others are touched, and in one
- * that is emptied: reading them afterwards takes no page fault. The pages that were not
- * locked do fault (the control). The measured stretch runs only warm code, so any fault in it
- * would be a locked page's.
+ * Locked pages stay in a working set held to 28 pages (a hard maximum, so that touching 128
+ * others must replace) and in one that is emptied: reading them afterwards takes no page
+ * fault. The pages that were not locked do fault (the control). The measured stretch runs only
+ * warm code, so any fault in it would be a locked page's.
  */
 static void TestLockedSurvivePressure(void)
 {
@@ -193,7 +193,8 @@ static void TestLockedSurvivePressure(void)
         expected += i + 1;
     }
     KT_EQ(VirtualLock(locked, 8 * PAGE), TRUE);
-    KT_EQ(SetProcessWorkingSetSize(GetCurrentProcess(), 20 * PAGE, 28 * PAGE), TRUE);
+    KT_EQ(SetProcessWorkingSetSizeEx(GetCurrentProcess(), 20 * PAGE, 28 * PAGE,
+                                     QUOTA_LIMITS_HARDWS_MAX_ENABLE), TRUE);
     for (int pass = 0; pass < 2; pass++)
         for (ULONG i = 0; i < 128; i++)
             other[i * PAGE] = (UCHAR)i;
@@ -221,7 +222,8 @@ static void TestLockedSurvivePressure(void)
     KT_EQ(SetProcessWorkingSetSize(GetCurrentProcess(), 20 * PAGE, 21 * PAGE), FALSE);
     KT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);             /* BAD_WORKING_SET_LIMIT */
     KT_EQ(SetProcessWorkingSetSize(GetCurrentProcess(), 20 * PAGE, 22 * PAGE), TRUE);
-    KT_EQ(SetProcessWorkingSetSize(GetCurrentProcess(), minimum, maximum), TRUE);
+    KT_EQ(SetProcessWorkingSetSizeEx(GetCurrentProcess(), minimum, maximum,
+                                     QUOTA_LIMITS_HARDWS_MAX_DISABLE), TRUE);
 
     /* Unlocking a page that is not locked takes it out of the working set (NT's side effect). */
     ReadPages(other + 5 * PAGE, 1);
@@ -558,6 +560,77 @@ static void TestProcessMemory(void)
     VirtualFree(mine, 0, MEM_RELEASE);
 }
 
+/* Pages the system has available now. */
+static ULONGLONG AvailablePages(void)
+{
+    MEMORYSTATUSEX status;
+
+    ZeroMemory(&status, sizeof(status));
+    status.dwLength = sizeof(status);
+
+    GlobalMemoryStatusEx(&status);
+    return status.ullAvailPhys / PAGE;
+}
+
+/*
+ * A working set's maximum is soft, as on NT: with memory plentiful a process grows past it.
+ * Server 2003's QUOTA_LIMITS_HARDWS_MAX_ENABLE makes it hard: the set is cut to it at once and
+ * never grows past it; _DISABLE makes it soft again. The flags read back as set; an ENABLE with
+ * its DISABLE, or an unknown flag, is ERROR_INVALID_PARAMETER.
+ */
+static void TestSoftMaximum(void)
+{
+    SIZE_T minimum = 0, maximum = 0, lo = 0, hi = 0;
+    PUCHAR region = VirtualAlloc(NULL, 128 * PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    DWORD flags = 0;
+
+    KT_EXPECT(region != NULL);
+    if (!region)
+        return;
+    KT_EQ(GetProcessWorkingSetSizeEx(GetCurrentProcess(), &minimum, &maximum, &flags), TRUE);
+    KT_EQ(flags, QUOTA_LIMITS_HARDWS_MIN_DISABLE | QUOTA_LIMITS_HARDWS_MAX_DISABLE);
+    KT_EQ(SetProcessWorkingSetSize(GetCurrentProcess(), 20 * PAGE, 28 * PAGE), TRUE);
+    if (AvailablePages() >= 2048) {             /* plentiful: 1024 more than the limit */
+        for (ULONG i = 0; i < 128; i++)
+            region[i * PAGE] = (UCHAR)i;
+        printf("# soft maximum of 28 pages: working set %lu pages\n",
+               (unsigned long)(Counters().WorkingSetSize / PAGE));
+        KT_EXPECT(Counters().WorkingSetSize > 28 * PAGE + 64 * PAGE);
+    } else {
+        printf("# %llu pages available: too few to grow past a maximum\n", AvailablePages());
+    }
+
+    KT_EQ(SetProcessWorkingSetSizeEx(GetCurrentProcess(), 20 * PAGE, 28 * PAGE,
+                                     QUOTA_LIMITS_HARDWS_MAX_ENABLE), TRUE);
+    KT_EXPECT(Counters().WorkingSetSize <= 28 * PAGE);
+    KT_EQ(GetProcessWorkingSetSizeEx(GetCurrentProcess(), &lo, &hi, &flags), TRUE);
+    KT_EQ(flags, QUOTA_LIMITS_HARDWS_MIN_DISABLE | QUOTA_LIMITS_HARDWS_MAX_ENABLE);
+    KT_EQ(lo, 20 * PAGE);
+    KT_EQ(hi, 28 * PAGE);
+    for (int pass = 0; pass < 2; pass++)
+        for (ULONG i = 0; i < 128; i++)
+            region[i * PAGE] = (UCHAR)(i + pass);
+    KT_EXPECT(Counters().WorkingSetSize <= 28 * PAGE);
+
+    KT_EQ(SetProcessWorkingSetSizeEx(GetCurrentProcess(), 20 * PAGE, 28 * PAGE,
+                                     QUOTA_LIMITS_HARDWS_MIN_ENABLE |
+                                     QUOTA_LIMITS_HARDWS_MIN_DISABLE), FALSE);
+    KT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+    KT_EQ(SetProcessWorkingSetSizeEx(GetCurrentProcess(), 20 * PAGE, 28 * PAGE, 0x10), FALSE);
+    KT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+    KT_EQ(SetProcessWorkingSetSizeEx(GetCurrentProcess(), 20 * PAGE, 28 * PAGE,
+                                     QUOTA_LIMITS_HARDWS_MIN_ENABLE), TRUE);
+    KT_EQ(GetProcessWorkingSetSizeEx(GetCurrentProcess(), &lo, &hi, &flags), TRUE);
+    KT_EQ(flags, QUOTA_LIMITS_HARDWS_MIN_ENABLE | QUOTA_LIMITS_HARDWS_MAX_ENABLE);
+
+    KT_EQ(SetProcessWorkingSetSizeEx(GetCurrentProcess(), minimum, maximum,
+                                     QUOTA_LIMITS_HARDWS_MIN_DISABLE |
+                                     QUOTA_LIMITS_HARDWS_MAX_DISABLE), TRUE);
+    KT_EQ(GetProcessWorkingSetSizeEx(GetCurrentProcess(), &lo, &hi, &flags), TRUE);
+    KT_EQ(flags, QUOTA_LIMITS_HARDWS_MIN_DISABLE | QUOTA_LIMITS_HARDWS_MAX_DISABLE);
+    VirtualFree(region, 0, MEM_RELEASE);
+}
+
 static const KTAP_CASE Cases[] = {
     { "user.lock.statuses", TestLockStatuses },
     { "user.lock.quota", TestLockQuota },
@@ -565,6 +638,7 @@ static const KTAP_CASE Cases[] = {
     { "user.lock.decommit_protect_free", TestLockedPagesGo },
     { "user.lock.privilege", TestPrivilege },
     { "user.lock.process_memory", TestProcessMemory },
+    { "user.ws.soft_maximum", TestSoftMaximum },
 };
 
 int main(int argc, char **argv)

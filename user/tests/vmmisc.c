@@ -220,6 +220,59 @@ static void TestCommitLimit(void)
     }
 }
 
+static MEMORYSTATUSEX MemoryStatus(void)
+{
+    MEMORYSTATUSEX status;
+
+    ZeroMemory(&status, sizeof(status));
+    status.dwLength = sizeof(status);
+    KT_EQ(GlobalMemoryStatusEx(&status), TRUE);
+    return status;
+}
+
+/*
+ * GlobalMemoryStatusEx: physical memory (total above available, the load its share in use),
+ * the commit limit and what is left of it (a megabyte committed takes a megabyte of it), and
+ * the user address space (NT's 0x7FFE0000 bytes) less what is reserved (a megabyte reserved
+ * takes a megabyte of it). A wrong dwLength is ERROR_INVALID_PARAMETER.
+ */
+static void TestMemoryStatus(void)
+{
+    MEMORYSTATUSEX before = MemoryStatus(), after, bad;
+    MEMORYSTATUS old;
+    PVOID reserved, committed;
+
+    printf("# %llu of %llu KB available (load %lu%%), commit %llu of %llu KB left\n",
+           before.ullAvailPhys >> 10, before.ullTotalPhys >> 10, before.dwMemoryLoad,
+           before.ullAvailPageFile >> 10, before.ullTotalPageFile >> 10);
+    KT_EXPECT(before.ullTotalPhys > before.ullAvailPhys && before.ullAvailPhys > 0);
+    KT_EXPECT(before.dwMemoryLoad > 0 && before.dwMemoryLoad <= 100);
+    KT_EXPECT(before.ullTotalPageFile >= before.ullAvailPageFile);
+    KT_EQ(before.ullTotalVirtual, 0x7FFE0000ull);
+    KT_EXPECT(before.ullAvailVirtual < before.ullTotalVirtual);
+    KT_EQ(before.ullAvailExtendedVirtual, 0);
+
+    reserved = VirtualAlloc(NULL, 0x100000, MEM_RESERVE, PAGE_READWRITE);
+    committed = VirtualAlloc(NULL, 0x100000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    KT_EXPECT(reserved && committed);
+    after = MemoryStatus();
+    KT_EQ(before.ullAvailVirtual - after.ullAvailVirtual, 0x200000);
+    KT_EXPECT(before.ullAvailPageFile - after.ullAvailPageFile >= 0x100000);
+    VirtualFree(reserved, 0, MEM_RELEASE);
+    VirtualFree(committed, 0, MEM_RELEASE);
+    after = MemoryStatus();
+    KT_EQ(after.ullAvailVirtual, before.ullAvailVirtual);
+
+    GlobalMemoryStatus(&old);
+    KT_EQ(old.dwLength, sizeof(old));
+    KT_EQ(old.dwTotalPhys, (SIZE_T)before.ullTotalPhys);
+    KT_EQ(old.dwTotalVirtual, 0x7FFE0000u);
+    ZeroMemory(&bad, sizeof(bad));
+    bad.dwLength = sizeof(bad) - 4;
+    KT_EQ(GlobalMemoryStatusEx(&bad), FALSE);
+    KT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+}
+
 static const KTAP_CASE Cases[] = {
     { "user.vm.write_watch", TestWriteWatch },
     { "user.vm.lock_unlock", TestLock },
@@ -228,6 +281,7 @@ static const KTAP_CASE Cases[] = {
     { "user.vm.commit_charge", TestCommitCharge },
     { "user.vm.process_memory", TestProcessMemory },
     { "user.vm.commit_limit", TestCommitLimit },
+    { "user.vm.memory_status", TestMemoryStatus },
 };
 
 KTAP_MAIN(Cases)
