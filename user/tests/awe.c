@@ -211,6 +211,12 @@ static void TestStatuses(void)
     KT_EQ(VirtualProtect(region + PAGE, PAGE, PAGE_READWRITE, &old), TRUE);
     KT_EQ(old, PAGE_READONLY);
     *(volatile ULONG *)(region + PAGE) = 0x5A5A;
+    /* Resident already: locking does nothing, and there is nothing to unlock. */
+    KT_EQ(VirtualLock(region + PAGE, PAGE), TRUE);
+    KT_EQ(VirtualUnlock(region + PAGE, PAGE), FALSE);
+    KT_EQ(GetLastError(), ERROR_NOT_LOCKED);
+    KT_EQ(VirtualLock(region + 2 * PAGE, PAGE), FALSE);         /* nothing mapped there */
+    KT_EQ(GetLastError(), ERROR_NOACCESS);
 
     /* Freeing: a frame not owned stops the call there, the ones before it freed. */
     bad[0] = frames[3];
@@ -472,6 +478,9 @@ static void TestLargePages(void)
     KT_STATUS(FreeRegion(large, PAGE, MEM_DECOMMIT), STATUS_MEMORY_NOT_ALLOCATED);
     KT_STATUS(FreeRegion(large + LARGE_PAGE - PAGE, PAGE, MEM_RELEASE),
               STATUS_FREE_VM_NOT_AT_BASE);
+    KT_EQ(VirtualLock(large + 3 * PAGE, 2 * PAGE), TRUE);
+    KT_EQ(VirtualUnlock(large + 3 * PAGE, 2 * PAGE), FALSE);
+    KT_EQ(GetLastError(), ERROR_NOT_LOCKED);
     /* Another at the same place: the place is taken. */
     second = VirtualAlloc(large, LARGE_PAGE, MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES,
                           PAGE_READWRITE);
