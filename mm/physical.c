@@ -265,6 +265,27 @@ static void MiReleaseFrameArray(uintptr_t *Captured, bool Pool)
 }
 
 /*
+ * NT's ProbeForWrite of a user buffer: its range, and each of its pages written (with what it
+ * holds), so that the frame numbers can be stored once the pages are taken.
+ */
+static NTSTATUS MiProbeForWriteArray(void *Array, uint32_t Length)
+{
+    uintptr_t va = (uintptr_t)Array, end = va + Length;
+    NTSTATUS status;
+    uint8_t byte;
+
+    if (ExGetPreviousMode() != UserMode)
+        return STATUS_SUCCESS;
+    status = ProbeForWrite(Array, Length, 4);
+    for (; NT_SUCCESS(status) && va < end; va = (va | (PAGE_SIZE - 1)) + 1) {
+        status = ExCapture(&byte, (uint8_t *)va);
+        if (NT_SUCCESS(status))
+            status = ExReturn((uint8_t *)va, &byte);
+    }
+    return status;
+}
+
+/*
  * NtAllocateUserPhysicalPages: up to *NumberOfPages zeroed pages for the process, their frame
  * numbers in UserPfnArray, the count allocated (perhaps fewer) back in *NumberOfPages. Each is
  * charged a page of commitment and of resident-available memory; the allocation stops where
@@ -291,11 +312,9 @@ NTSTATUS NtAllocateUserPhysicalPages(void *ProcessHandle, uintptr_t *NumberOfPag
         return STATUS_SUCCESS;
     if (requested > 0xFFFFFFFFu / sizeof(uintptr_t))
         return STATUS_INVALID_PARAMETER_2;
-    if (ExGetPreviousMode() == UserMode) {
-        status = ProbeForWrite(UserPfnArray, requested * sizeof(uintptr_t), 4);
-        if (!NT_SUCCESS(status))
-            return status;
-    }
+    status = MiProbeForWriteArray(UserPfnArray, requested * sizeof(uintptr_t));
+    if (!NT_SUCCESS(status))
+        return status;
     if (!MiSinglePrivilegeCheck(SE_LOCK_MEMORY_PRIVILEGE))
         return STATUS_PRIVILEGE_NOT_HELD;
     status = MiAttachVmProcess(ProcessHandle, PROCESS_VM_OPERATION, &call);
