@@ -1,5 +1,5 @@
 /*
- * awe.exe: Address Windowing Extensions and large pages (mm/physical.c), through kernel32 and
+ * vmawe.exe: Address Windowing Extensions and large pages (mm/physical.c), through kernel32 and
  * the services:
  *   - statuses: MEM_PHYSICAL regions (read-write, MEM_RESERVE only), what VirtualQuery says of
  *     them, commit/decommit/partial release/protect in them, the map and free services' checks
@@ -17,7 +17,7 @@
  *   - exit: a child that keeps AWE pages, a mapped window and a large page ends, and every
  *     page, commitment and pool byte comes back.
  *
- *   awe.exe            the cases           awe.exe child     what user.awe.exit starts
+ *   vmawe.exe          the cases           vmawe.exe child   what user.awe.exit starts
  */
 #include <ntdll.h>
 #include <psapi.h>
@@ -515,7 +515,7 @@ static int ChildMain(void)
 
 static void TestExit(void)
 {
-    char line[] = "awe.exe child";
+    char line[] = "vmawe.exe child";
     STARTUPINFOA startup = { .cb = sizeof(startup) };
     PROCESS_INFORMATION child = { 0 };
     DWORD code = 0xDEAD;
