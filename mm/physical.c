@@ -434,8 +434,8 @@ NTSTATUS NtFreeUserPhysicalPages(void *ProcessHandle, uintptr_t *NumberOfPages,
     }
     MiDetachVmProcess(&call);
     MiReleaseFrameArray(frames, pool);
-    if (info && !(process->Flags & PS_PROCESS_FLAGS_VM_DELETED))
-        ExReturn(NumberOfPages, &freed);
+    if (status == STATUS_SUCCESS || status == STATUS_CONFLICTING_ADDRESSES)
+        ExReturn(NumberOfPages, &freed);            /* how many went, even on the failure */
     return status;
 }
 
