@@ -157,8 +157,12 @@ bool MiIsPageCommitted(const MMVAD_SHORT *Vad, uintptr_t Va)
 {
     MMPTE pte = { .u.Long = MM_ZERO_PTE };
 
+    if (Vad->u.VadFlags.VadType == VadLargePages)
+        return true;                            /* all of it, under PS PDEs */
     if (MiGetPdeAddress(Va)->u.Hard.Valid)
         pte = *MiGetPteAddress(Va);
+    if (Vad->u.VadFlags.VadType == VadAwe)
+        return pte.u.Hard.Valid;                /* an AWE page mapped there */
     if (!Vad->u.VadFlags.PrivateMemory) {
         MMPTE *proto = MiGetProtoPteAddress((const MMVAD *)Vad, Va);
 
@@ -356,8 +360,9 @@ static NTSTATUS MiReserve(MMPROCESS *Process, uintptr_t *Base, uint32_t *Size, u
     vad = ExAllocatePoolWithTag(NonPagedPool, sizeof(*vad), MI_VAD_TAG);
     if (!vad)
         return STATUS_INSUFFICIENT_RESOURCES;
-    if (AllocationType & MEM_WRITE_WATCH) {
-        status = MiCreateWriteWatchView(Process, pages, &view);
+    if (AllocationType & (MEM_WRITE_WATCH | MEM_PHYSICAL)) {
+        status = (AllocationType & MEM_PHYSICAL) ? MiCreateAweView(Process, &view)
+                                                 : MiCreateWriteWatchView(Process, pages, &view);
         if (!NT_SUCCESS(status)) {
             ExFreePoolWithTag(vad, MI_VAD_TAG);
             return status;
@@ -370,6 +375,8 @@ static NTSTATUS MiReserve(MMPROCESS *Process, uintptr_t *Base, uint32_t *Size, u
     vad->u.VadFlags.Protection = Protection;
     if (AllocationType & MEM_WRITE_WATCH)
         vad->u.VadFlags.VadType = VadWriteWatch;
+    if (AllocationType & MEM_PHYSICAL)
+        vad->u.VadFlags.VadType = VadAwe;
     status = MiChargePageTableCommitment(Process, start, end);
     if (NT_SUCCESS(status) && (AllocationType & MEM_COMMIT)) {
         status = MiChargeProcessCommitment(Process, pages);
@@ -379,14 +386,18 @@ static NTSTATUS MiReserve(MMPROCESS *Process, uintptr_t *Base, uint32_t *Size, u
         }
     }
     if (!NT_SUCCESS(status)) {
-        if (view)
+        if (view && (AllocationType & MEM_PHYSICAL))
+            MiFreeAweView(view);
+        else if (view)
             MiFreeWriteWatchView(view);
         ExFreePoolWithTag(vad, MI_VAD_TAG);
         return status;
     }
     MiLockWorkingSet(&Process->Vm);
     MiInsertVad(&Process->AddressSpace, vad);
-    if (view)
+    if (view && (AllocationType & MEM_PHYSICAL))
+        MiInsertAweView(Process, vad, view);
+    else if (view)
         MiInsertWriteWatchView(Process, vad, view);
     MiUnlockWorkingSet(&Process->Vm);
     Process->VirtualSize += pages * PAGE_SIZE;
@@ -439,18 +450,17 @@ NTSTATUS NtAllocateVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32
     process = call.Process;
     if ((AllocationType & MEM_LARGE_PAGES) && !MiSinglePrivilegeCheck(SE_LOCK_MEMORY_PRIVILEGE)) {
         status = STATUS_PRIVILEGE_NOT_HELD;
-    } else if (AllocationType & (MEM_LARGE_PAGES | MEM_PHYSICAL)) {
-        /* Large pages and AWE come with issue 12: refused as NT refuses what it cannot do. */
-        status = STATUS_NOT_SUPPORTED;
     } else if (process->Flags & PS_PROCESS_FLAGS_VM_DELETED) {
         status = STATUS_PROCESS_IS_TERMINATING;
+    } else if ((AllocationType & MEM_LARGE_PAGES) && (base == 0 || (AllocationType & MEM_RESERVE))) {
+        status = MiAllocateLargePages(process, &base, &size, ZeroBits, AllocationType, protection);
     } else if (base == 0 || (AllocationType & MEM_RESERVE)) {
         status = MiReserve(process, &base, &size, ZeroBits, AllocationType, protection);
     } else if (AllocationType & MEM_RESET) {
         start = PAGE_ALIGN_UP(base);
         end = ((base + size) & ~(uintptr_t)(PAGE_SIZE - 1)) - 1;
         vad = MiLocateVadForRange(&process->AddressSpace, start, end);
-        if (!vad) {
+        if (!vad || MiIsPhysicalVad(vad)) {
             status = STATUS_CONFLICTING_ADDRESSES;
         } else {
             if (vad->u.VadFlags.PrivateMemory)
@@ -461,7 +471,7 @@ NTSTATUS NtAllocateVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32
         start = base & ~(uintptr_t)(PAGE_SIZE - 1);
         end = (base + size - 1) | (PAGE_SIZE - 1);
         vad = MiLocateVadForRange(&process->AddressSpace, start, end);
-        if (!vad) {
+        if (!vad || MiIsPhysicalVad(vad)) {
             status = STATUS_CONFLICTING_ADDRESSES;
         } else if (!vad->u.VadFlags.PrivateMemory) {
             status = MiCommitView(process, (MMVAD *)vad, start, end, protection);

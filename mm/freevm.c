@@ -23,7 +23,8 @@ static NTSTATUS MiRelease(MMPROCESS *Process, MMVAD_SHORT *Vad, uintptr_t *Start
             return STATUS_FREE_VM_NOT_AT_BASE;
         *End = vadEnd;
     }
-    if (Vad->u.VadFlags.VadType == VadWriteWatch && (*Start != vadStart || *End != vadEnd))
+    if ((Vad->u.VadFlags.VadType == VadWriteWatch || MiIsPhysicalVad(Vad)) &&
+        (*Start != vadStart || *End != vadEnd))
         return STATUS_FREE_VM_NOT_AT_BASE;
     if (*Start != vadStart && *End != vadEnd) {
         tail = ExAllocatePoolWithTag(NonPagedPool, sizeof(*tail), MI_VAD_TAG);
@@ -40,7 +41,16 @@ static NTSTATUS MiRelease(MMPROCESS *Process, MMVAD_SHORT *Vad, uintptr_t *Start
         tail->u.VadFlags.CommitCharge = MIN(tailCommitted, Vad->u.VadFlags.CommitCharge);
         Vad->u.VadFlags.CommitCharge -= tail->u.VadFlags.CommitCharge;
     }
-    committed = MiDeleteVirtualAddresses(Process, *Start, *End, Vad->u.VadFlags.MemCommit, false);
+    if (Vad->u.VadFlags.VadType == VadAwe) {
+        MiRemoveAweVad(Process, Vad);           /* its pages stay the process's */
+        committed = 0;
+    } else if (Vad->u.VadFlags.VadType == VadLargePages) {
+        MiRemoveLargePageVad(Process, Vad);     /* the VAD's charge goes back below */
+        committed = 0;
+    } else {
+        committed = MiDeleteVirtualAddresses(Process, *Start, *End, Vad->u.VadFlags.MemCommit,
+                                             false);
+    }
     if (*Start == vadStart && *End == vadEnd) {
         if (Vad->u.VadFlags.VadType == VadWriteWatch)
             MiRemoveWriteWatchView(Process, Vad);
@@ -128,6 +138,8 @@ NTSTATUS NtFreeVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *
         status = STATUS_INVALID_PAGE_PROTECTION;
     else if (FreeType == MEM_RELEASE)
         status = MiRelease(process, vad, &start, &end, size);
+    else if (MiIsPhysicalVad(vad))
+        status = STATUS_MEMORY_NOT_ALLOCATED;   /* AWE and large pages are never decommitted */
     else
         status = MiDecommit(process, vad, &start, &end, size);
     MiDetachVmProcess(&call);

@@ -87,13 +87,14 @@ static NTSTATUS MiLockPages(MMPROCESS *Process, uintptr_t Start, uintptr_t *Last
         return STATUS_WORKING_SET_QUOTA;
     MiLockWorkingSet(ws);
     for (uintptr_t va = Start; va <= *LastPage && va >= Start; va += PAGE_SIZE) {
+        MMVAD_SHORT *vad = MiLocateAddress(&Process->AddressSpace, va);
         uint32_t index;
 
-        if (!MiLocateAddress(&Process->AddressSpace, va)) {
+        if (!vad) {
             MiUnlockWorkingSet(ws);
             return STATUS_ACCESS_VIOLATION;
         }
-        if (!MmIsAddressValid((void *)va))
+        if (!MmIsAddressValid((void *)va) || MiIsPhysicalVad(vad))
             continue;
         index = MiWsIndexOf(ws, va);
         if (index < wsl->FirstDynamic) {
@@ -113,6 +114,9 @@ static NTSTATUS MiLockPages(MMPROCESS *Process, uintptr_t Start, uintptr_t *Last
 
     MiLockWorkingSet(ws);
     for (uintptr_t va = Start; va <= *LastPage && va >= Start; va += PAGE_SIZE) {
+        /* AWE and large pages (physical.c) are resident already, outside the working set. */
+        if (MiIsPhysicalVad(MiLocateAddress(&Process->AddressSpace, va)))
+            continue;
         /* Each fault may have replaced a page touched before (never a locked one). */
         while (!MmIsAddressValid((void *)va)) {
             MiUnlockWorkingSet(ws);
@@ -147,9 +151,10 @@ static NTSTATUS MiUnlockPages(MMPROCESS *Process, uintptr_t Start, uintptr_t Las
 
     MiLockWorkingSet(ws);
     for (uintptr_t va = Start; va <= LastPage && va >= Start; va += PAGE_SIZE) {
+        MMVAD_SHORT *vad = MiLocateAddress(&Process->AddressSpace, va);
         uint32_t index;
 
-        if (!MiLocateAddress(&Process->AddressSpace, va)) {
+        if (!vad || MiIsPhysicalVad(vad)) {         /* AWE and large pages are never locked */
             status = STATUS_NOT_LOCKED;
             break;
         }

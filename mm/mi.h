@@ -470,6 +470,29 @@ void MiRemoveWriteWatchView(MMPROCESS *Process, MMVAD_SHORT *Vad);
 void MiDeletePhysicalVadRoot(MMPROCESS *Process);
 void MiCaptureWriteWatchDirtyBit(MMPROCESS *Process, uintptr_t VirtualAddress);
 bool MiIsWriteWatchAddress(MMSUPPORT *Ws, uintptr_t VirtualAddress);
+/*
+ * physical.c: AWE regions (VadAwe: each with a view in Process->AweInfo) and large-page regions
+ * (VadLargePages: PS PDEs, no page tables). A VAD of either kind is deleted whole through
+ * MiRemoveAweVad / MiRemoveLargePageVad (address-creation lock and working-set mutex held);
+ * MiCleanPhysicalProcessPages frees the AWE pages left at the process's end.
+ */
+extern bool MiLargePagesSupported;
+void MiInitializeLargePages(volatile NT_KUSER_SHARED_DATA *SharedData);
+NTSTATUS MiCreateAweView(MMPROCESS *Process, MI_PHYSICAL_VIEW **View);
+void MiFreeAweView(MI_PHYSICAL_VIEW *View);
+void MiInsertAweView(MMPROCESS *Process, MMVAD_SHORT *Vad, MI_PHYSICAL_VIEW *View);
+void MiRemoveAweVad(MMPROCESS *Process, MMVAD_SHORT *Vad);
+void MiCleanPhysicalProcessPages(MMPROCESS *Process);
+NTSTATUS MiAllocateLargePages(MMPROCESS *Process, uintptr_t *Base, uint32_t *Size,
+                              uint32_t ZeroBits, uint32_t AllocationType, uint32_t Protection);
+void MiRemoveLargePageVad(MMPROCESS *Process, MMVAD_SHORT *Vad);
+uint32_t MiQueryAwePageProtection(uintptr_t Va);    /* a mapped AWE page's, from its PTE */
+NTSTATUS MiProtectAweRegion(MMPROCESS *Process, uintptr_t Start, uintptr_t End,
+                            uint32_t Protection, uint32_t *OldProtection);
+static inline bool MiIsPhysicalVad(const MMVAD_SHORT *Vad)
+{
+    return Vad->u.VadFlags.VadType == VadAwe || Vad->u.VadFlags.VadType == VadLargePages;
+}
 NTSTATUS MiReferenceProcess(void *ProcessHandle, uint32_t DesiredAccess, KPROCESS **Process);
 /* A VM service's process: referenced, attached, its address space locked (allocvm.c). */
 typedef struct _MI_VM_CALL {

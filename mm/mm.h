@@ -106,6 +106,7 @@ typedef struct _MMPROCESS {
     uint32_t PageDirectoryFrame;
     uint32_t HyperSpaceFrame;
     MM_AVL_TABLE *PhysicalVadRoot;      /* write-watch views (wrtwatch.c); NULL until the first */
+    struct _AWEINFO *AweInfo;           /* AWE pages and regions (physical.c); NULL until the first */
 } MMPROCESS;
 
 /* Mm's part of the process a KPROCESS heads; NULL for the system process (no user space). */
@@ -238,6 +239,17 @@ NTSTATUS NtLockVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *
                              uint32_t MapType);
 NTSTATUS NtUnlockVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *RegionSize,
                                uint32_t MapType);
+
+/* Address Windowing Extensions (physical.c): physical pages of a process's own, mapped into its
+ * MEM_PHYSICAL regions; needs SeLockMemoryPrivilege. */
+NTSTATUS NtAllocateUserPhysicalPages(void *ProcessHandle, uintptr_t *NumberOfPages,
+                                     uintptr_t *UserPfnArray);
+NTSTATUS NtFreeUserPhysicalPages(void *ProcessHandle, uintptr_t *NumberOfPages,
+                                 uintptr_t *UserPfnArray);
+NTSTATUS NtMapUserPhysicalPages(void *VirtualAddress, uintptr_t NumberOfPages,
+                                uintptr_t *UserPfnArray);
+NTSTATUS NtMapUserPhysicalPagesScatter(void **VirtualAddresses, uintptr_t NumberOfPages,
+                                       uintptr_t *UserPfnArray);
 
 /* Copying between address spaces (readwrt.c). */
 NTSTATUS NtReadVirtualMemory(void *ProcessHandle, const void *BaseAddress, void *Buffer,

@@ -150,6 +150,13 @@ static NTSTATUS MiUserFault(bool Write, uintptr_t Va, void *TrapInformation)
     if (KeGetCurrentThread()->OwnsProcessWorkingSet)
         return MI_IN_PAGE_AT_HIGH_IRQL;
     MiLockWorkingSet(&process->Vm);
+    if (MiGetPdeAddress(Va)->u.Hard.Valid && MiGetPdeAddress(Va)->u.Hard.LargePage) {
+        /* A large page (physical.c) has no PTE: a stale TB entry, or a write it forbids. */
+        status = Write && !MiGetPdeAddress(Va)->u.Hard.Write ? STATUS_ACCESS_VIOLATION
+                                                             : STATUS_SUCCESS;
+        MiUnlockWorkingSet(&process->Vm);
+        return status;
+    }
     if (!MiGetPdeAddress(Va)->u.Hard.Valid || pte->u.Long == MM_ZERO_PTE) {
         MMPTE *proto;
         uint32_t protection = MiCheckVirtualAddress(process, Va, &proto);
@@ -170,7 +177,9 @@ static NTSTATUS MiUserFault(bool Write, uintptr_t Va, void *TrapInformation)
         }
     }
     contents.u.Long = pte->u.Long;
-    if (contents.u.Hard.Valid) {
+    if (contents.u.Hard.Valid && !contents.u.Hard.Owner) {
+        status = STATUS_ACCESS_VIOLATION;       /* an AWE page made no-access (physical.c) */
+    } else if (contents.u.Hard.Valid) {
         if (Write && !contents.u.Hard.Write)
             status = contents.u.Hard.CopyOnWrite ? MiCopyOnWrite(process, Va, pte)
                                                  : STATUS_ACCESS_VIOLATION;

@@ -379,6 +379,7 @@ static void MiInitializeSharedUserData(void)
     data->NtMajorVersion = 5;
     data->NtMinorVersion = 2;
     data->NumberOfPhysicalPages = MmNumberOfPhysicalPages;
+    MiInitializeLargePages(data);
     KeUserSharedData = data;
 }
 

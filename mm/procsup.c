@@ -180,7 +180,11 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
         }
 
         MiLockWorkingSet(&process->Vm);
-        if (charge != MM_MAX_COMMIT)
+        if (vad->u.VadFlags.VadType == VadAwe)
+            MiRemoveAweVad(process, vad);
+        else if (vad->u.VadFlags.VadType == VadLargePages)
+            MiRemoveLargePageVad(process, vad);
+        else if (charge != MM_MAX_COMMIT)
             MiDeleteVirtualAddresses(process, vad->Node.StartingVpn << PAGE_SHIFT,
                                      (vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1),
                                      vad->u.VadFlags.MemCommit, false);
@@ -193,6 +197,7 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
         process->VirtualSize -= (vad->Node.EndingVpn - vad->Node.StartingVpn + 1) * PAGE_SIZE;
         ExFreePoolWithTag(vad, MI_VAD_TAG);
     }
+    MiCleanPhysicalProcessPages(process);
     MiLockWorkingSet(&process->Vm);
     MiDeletePhysicalVadRoot(process);
     /* Every page went with its VAD, locked ones too (deleting an entry unlocks it). */

@@ -50,6 +50,10 @@ uint32_t MiQueryPageProtection(const MMVAD_SHORT *Vad, uintptr_t Va)
 
     if (!MiIsPageCommitted(Vad, Va))
         return 0;
+    if (Vad->u.VadFlags.VadType == VadLargePages)
+        return Vad->u.VadFlags.Protection;
+    if (Vad->u.VadFlags.VadType == VadAwe)
+        return MiQueryAwePageProtection(Va);
     if (MiGetPdeAddress(Va)->u.Hard.Valid)
         pte = *MiGetPteAddress(Va);
     if (!Vad->u.VadFlags.PrivateMemory)
@@ -178,6 +182,16 @@ static NTSTATUS MiProtectView(MMPROCESS *Process, MMVAD *Vad, uintptr_t Start, u
     return MiSetProtectionOnPages(Process, &Vad->Core, Start, End, Protection, OldProtection);
 }
 
+/* A large-page region keeps the one protection it was made with (NT's protect.c). */
+static NTSTATUS MiProtectLargePageRegion(const MMVAD_SHORT *Vad, uint32_t Protection,
+                                         uint32_t *OldProtection)
+{
+    if (Protection != Vad->u.VadFlags.Protection)
+        return STATUS_CONFLICTING_ADDRESSES;
+    *OldProtection = Protection;
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS NtProtectVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *RegionSize,
                                 uint32_t NewProtect, uint32_t *OldProtect)
 {
@@ -212,6 +226,10 @@ NTSTATUS NtProtectVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_
         status = STATUS_PROCESS_IS_TERMINATING;
     else if (!vad)
         status = STATUS_CONFLICTING_ADDRESSES;
+    else if (vad->u.VadFlags.VadType == VadLargePages)     /* one protection throughout */
+        status = MiProtectLargePageRegion(vad, protection, &old);
+    else if (vad->u.VadFlags.VadType == VadAwe)
+        status = MiProtectAweRegion(process, start, end, protection, &old);
     else if (vad->u.VadFlags.NoChange)
         status = STATUS_INVALID_PAGE_PROTECTION;
     else if (!vad->u.VadFlags.PrivateMemory)

@@ -1,10 +1,10 @@
 #!/usr/bin/perl
 # gdb through QEMU's stub: a breakpoint on MmAccessFault is hit from KiTrap0E, and the
 # project's helpers decode PTEs, name NTSTATUS values and report the bugcheck; with a program
-# running, they list the processes, walk its VAD tree and decode its pages' PFN entries; then
-# tools/debug (make debug) as a user drives it: Ctrl-C to the terminal's process group
-# interrupts the guest and QEMU survives, the kd> prompt answers on its socket while gdb is
-# attached, and a STOP stops in gdb.
+# running, they list the processes, walk its VAD tree and decode its pages' PFN entries, and
+# show a section's control area, segment and prototype PTEs; then tools/debug (make debug) as a
+# user drives it: Ctrl-C to the terminal's process group interrupts the guest and QEMU
+# survives, the kd> prompt answers on its socket while gdb is attached, and a STOP stops in gdb.
 use strict;
 use warnings;
 use lib 'tests/lib';
@@ -135,6 +135,47 @@ unlike($output, qr/warning/i, '3gb: no warnings');
     like($output, qr/^vad: the System process has no VADs$/m, 'vad of the System process');
     like($output, qr/^vad: 00001234 is not a process/m, 'vad of something that is no process');
     like($output, qr/^pfn: page fffff is past the PFN database/m, 'pfn past the database');
+}
+
+# A section: run= the sharer program (tests/programs/sharer.c), stopped in its Sleep with its
+# 16-page page-file section mapped three times and pages 0-3 written. section lists the
+# control areas as the prompt's !ca does, and decodes one, from its control area and from its
+# segment, with its prototype PTEs; pfn of prototype PTE 0's page agrees (two mappers, its
+# PTE address the prototype PTE).
+{
+    my $program = "$TOP/build/programs/sharer.exe";
+    system("mkdir -p $TOP/build/programs && $TOP/tools/mkexe $program "
+           . "$TOP/tests/programs/sharer.c >/dev/null") == 0 or die "tools/mkexe sharer.exe failed\n";
+    my $ca = '((CONTROL_AREA *)((unsigned int)MiControlAreaList.Flink - '
+           . '(unsigned int)&((MI_PAGEFILE_CONTROL_AREA *)0)->Links))';
+    $output = gdb_session(['--mem', 32, '--exe', $program, '--', 'run=sharer.exe'],
+        ['file build/mm386.elf'],
+        ['break NtDelayExecution', 'continue', 'section', "p/x (unsigned int)$ca",
+         "p/x (unsigned int)$ca->Segment", "section (unsigned int)$ca",
+         "section (unsigned int)$ca->Segment", "pfn $ca->Segment->ThePtes[0].u.Long >> 12",
+         'section 0x1234', 'kill']);
+    my ($area, $segment) = $output =~ /^\$1 = 0x([0-9a-f]+)\n\$2 = 0x([0-9a-f]+)$/m;
+    ok(defined $segment, "section: stopped in sharer's Sleep (control area "
+        . ($area // '?') . ", segment " . ($segment // '?') . ")") or diag($output);
+    ($area, $segment) = map { sprintf('%08x', hex($_ // 0)) } $area, $segment;
+    like($output, qr/^ControlArea  Segment   Sections  Views  Users      Ptes  Flags\n$area     $segment         1      3      4        16 Commit\n1 control areas$/m,
+        'section: the list, one control area: 1 section, 3 views, 4 users, 16 PTEs');
+    my $protos = sprintf('%08x', hex($segment) + 0x38);
+    my $dump = qr/  Segment      $segment  Section Ref        1  Mapped Views        3  User Ref        4\n  Flags \(00082000\) Commit FilePointerNull\nSegment \@ $segment\n  ControlArea  $area  Total Ptes       16  Segment Size 00010000  Committed       16  Template 00000080\n  Prototype PTEs at $protos:\n((?:    +[0-9a-f]+  [0-9a-f]{8}  [0-9a-f]{8}  .*\n){16})  4 valid, 0 transition, 0 paging file, 12 demand zero, 0 not committed$/m;
+    my ($ptes) = $output =~ /^ControlArea  \@ $area  \(from the control area\)\n$dump/m;
+    ok(defined $ptes, 'section <control area>: its counts, flags, segment, and 16 prototype PTEs '
+        . 'by state: the 4 written valid, the rest demand zero') or diag($output);
+    my @valid = ($ptes // '') =~ /^ +([0-3])  [0-9a-f]{8}  [0-9a-f]{8}  pfn ([0-9a-f]+) +---DA--KWEV$/mg;
+    is(scalar(@valid), 8, 'section: prototype PTEs 0-3 valid, each with its frame');
+    like($ptes // '', qr/^ +f  ${\ sprintf('%08x', hex($protos) + 60)}  00000080  not valid DemandZero Protect: 4 - ReadWrite$/m,
+        'section: the last prototype PTE, at its address, demand zero read/write');
+    like($output, qr/^ControlArea  \@ $area  \(from the segment\)\n$dump/m,
+        'section <segment>: the same control area');
+    my $frame0 = sprintf('%08X', hex($valid[1] // 0));
+    like($output, qr/^    PFN $frame0 at address [0-9A-F]{8}\n    flink +[0-9A-F]{8}  blink \/ share count 00000002  pteaddress \U$protos\E$/m,
+        'pfn of prototype PTE 0\'s page: two mappers, its PTE the prototype PTE');
+    like($output, qr/^section: 00001234 is no page-file section's control area, segment or section object/m,
+        'section of something that is no section');
 }
 
 # make O=0: the same image unoptimised (build/O0), for gdb: a bugcheck's arguments are all there.

@@ -126,7 +126,9 @@ typedef struct _NT_KUSER_SHARED_DATA {
     NT_KSYSTEM_TIME TimeZoneBias;       /* 0x20 */
     uint16_t ImageNumberLow, ImageNumberHigh; /* 0x2C: 0x14C, 0x14C */
     uint16_t NtSystemRoot[260];         /* 0x30 */
-    uint8_t Reserved1[0x26C - 0x238];
+    uint8_t Reserved1[0x244 - 0x238];
+    uint32_t LargePageMinimum;          /* 0x244: 4 MB with PSE, else 0 (Vista's field) */
+    uint8_t Reserved1b[0x26C - 0x248];
     uint32_t NtMajorVersion;            /* 0x26C */
     uint32_t NtMinorVersion;            /* 0x270 */
     uint8_t Reserved2[0x2E8 - 0x274];
@@ -160,6 +162,7 @@ _Static_assert(__builtin_offsetof(NT_TEB, Self) == 0x18 &&
 _Static_assert((1000ull << 24) / 100 == 0x0A000000, "NT's TickCountMultiplier for a 10 ms tick");
 _Static_assert(__builtin_offsetof(NT_KUSER_SHARED_DATA, SystemTime) == 0x14 &&
                __builtin_offsetof(NT_KUSER_SHARED_DATA, NtMajorVersion) == 0x26C &&
+               __builtin_offsetof(NT_KUSER_SHARED_DATA, LargePageMinimum) == 0x244 &&
                __builtin_offsetof(NT_KUSER_SHARED_DATA, NumberOfPhysicalPages) == 0x2E8 &&
                __builtin_offsetof(NT_KUSER_SHARED_DATA, SystemCall) == 0x300 &&
                __builtin_offsetof(NT_KUSER_SHARED_DATA, TickCount) == 0x320,

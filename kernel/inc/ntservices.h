@@ -22,6 +22,7 @@
 
 #define NT_SERVICES \
     NT_SERVICE(NtAdjustPrivilegesToken, 6) \
+    NT_SERVICE(NtAllocateUserPhysicalPages, 3) \
     NT_SERVICE(NtAllocateVirtualMemory, 6) \
     NT_SERVICE(NtClose, 1) \
     NT_SERVICE(NtContinue, 2) \
@@ -35,9 +36,12 @@
     NT_SERVICE(NtExtendSection, 2) \
     NT_SERVICE(NtFlushBuffersFile, 2) \
     NT_SERVICE(NtFlushVirtualMemory, 4) \
+    NT_SERVICE(NtFreeUserPhysicalPages, 3) \
     NT_SERVICE(NtFreeVirtualMemory, 4) \
     NT_SERVICE(NtGetWriteWatch, 7) \
     NT_SERVICE(NtLockVirtualMemory, 4) \
+    NT_SERVICE(NtMapUserPhysicalPages, 3) \
+    NT_SERVICE(NtMapUserPhysicalPagesScatter, 3) \
     NT_SERVICE(NtMapViewOfSection, 10) \
     NT_SERVICE(NtOpenFile, 6) \
     NT_SERVICE(NtOpenProcess, 4) \

@@ -421,11 +421,130 @@ class VadCommand(gdb.Command):
             totals["depth"]))
 
 
+SECTION_FLAG_NAMES = [
+    "BeingDeleted", "BeingCreated", "BeingPurged", "NoModifiedWriting", "FailAllIo", "Image",
+    "Based", "File", "Networked", "NoCache", "PhysicalMemory", "CopyOnWrite", "Reserve",
+    "Commit", "FloppyMedia", "WasPurged", "UserReference", "GlobalMemory", "DeleteOnClose",
+    "FilePointerNull", "DebugSymbolsLoaded", "SetMappedFileIoComplete", "CollidedFlush",
+    "NoChange", None, "ImageMappedInSystemSpace", "UserWritable", "Accessed",
+    "GlobalOnlyPerSession", "Rom", "WriteCombined", None,
+]
+SECTION_PTES_SHOWN = 64  # prototype PTEs listed one by one; the rest only counted
+
+
+def section_flags(flags):
+    return "".join(" " + name for bit, name in enumerate(SECTION_FLAG_NAMES)
+                   if name and flags & (1 << bit))
+
+
+def control_areas():
+    """The page-file sections' control areas on MiControlAreaList (mm/section.c), as ints."""
+    links = int(gdb.parse_and_eval(
+        "(unsigned int)&((MI_PAGEFILE_CONTROL_AREA *)0)->Links"))
+    head = int(gdb.parse_and_eval("(unsigned int)&MiControlAreaList"))
+    entry = int(gdb.parse_and_eval("(unsigned int)MiControlAreaList.Flink"))
+    found = []
+    while entry != head and len(found) < 4096:
+        found.append(entry - links)
+        entry = read_u32(entry)
+    return found
+
+
+def prototype_state(pte):
+    if pte == 0:
+        return "not committed"
+    if pte & 1:
+        return "valid"
+    if pte & 0x800:
+        return "transition"
+    if pte >> 12:
+        return "paging file"
+    return "demand zero"
+
+
+class SectionCommand(gdb.Command):
+    """section [ADDRESS]: without an address, the page-file sections' control areas as the kd>
+    prompt's !ca lists them; with the address of a control area, of its segment or of a
+    section object, the control area, the segment and its prototype PTEs, each decoded (the
+    first 64 one by one, all of them counted by state, as !ca <control area> counts them)."""
+
+    def __init__(self):
+        super().__init__("section", gdb.COMMAND_DATA)
+
+    def invoke(self, argument, from_tty):
+        areas = control_areas()
+        if not argument.strip():
+            print("ControlArea  Segment   Sections  Views  Users      Ptes  Flags")
+            for address in areas:
+                area = gdb.Value(address).cast(gdb.lookup_type("CONTROL_AREA").pointer())
+                segment = area["Segment"]
+                print("%08x     %08x  %8d  %5d  %5d  %8d %s" % (
+                    address, int(segment) & 0xFFFFFFFF, int(area["NumberOfSectionReferences"]),
+                    int(area["NumberOfMappedViews"]), int(area["NumberOfUserReferences"]),
+                    int(segment["TotalNumberOfPtes"]),
+                    section_flags(int(area["u"]["LongFlags"]) & 0x3A00).strip()))
+            print("%d control areas" % len(areas))
+            return
+        address = parse_address(argument)
+        area_type = gdb.lookup_type("CONTROL_AREA").pointer()
+        segments = {int(gdb.Value(a).cast(area_type)["Segment"]) & 0xFFFFFFFF: a for a in areas}
+        if address in areas:
+            found, what = address, "control area"
+        elif address in segments:
+            found, what = segments[address], "segment"
+        else:
+            try:
+                section_segment = read_u32(address + 0x14)   # SECTION.Segment
+            except gdb.MemoryError:
+                section_segment = None
+            if section_segment not in segments:
+                print("section: %08x is no page-file section's control area, segment or section "
+                      "object (section lists them)" % address)
+                return
+            found, what = segments[section_segment], "section"
+            section = gdb.Value(address).cast(gdb.lookup_type("SECTION").pointer())
+            print("Section      @ %08x  Size %08x  Flags (%08x)%s  InitialPageProtection %x" % (
+                address, int(section["SizeOfSection"]) & 0xFFFFFFFF,
+                int(section["u"]["LongFlags"]), section_flags(int(section["u"]["LongFlags"])),
+                int(section["InitialPageProtection"])))
+        area = gdb.Value(found).cast(area_type)
+        segment = area["Segment"]
+        print("ControlArea  @ %08x  (from the %s)" % (found, what))
+        print("  Segment      %08x  Section Ref %8d  Mapped Views %8d  User Ref %8d" % (
+            int(segment) & 0xFFFFFFFF, int(area["NumberOfSectionReferences"]),
+            int(area["NumberOfMappedViews"]), int(area["NumberOfUserReferences"])))
+        print("  Flags (%08x)%s" % (int(area["u"]["LongFlags"]),
+                                    section_flags(int(area["u"]["LongFlags"]))))
+        total = int(segment["TotalNumberOfPtes"])
+        first = int(segment["PrototypePte"]) & 0xFFFFFFFF
+        print("Segment @ %08x" % (int(segment) & 0xFFFFFFFF))
+        print("  ControlArea  %08x  Total Ptes %8d  Segment Size %08x  Committed %8d  "
+              "Template %08x" % (int(segment["ControlArea"]) & 0xFFFFFFFF, total,
+                                 int(segment["SizeOfSegment"]) & 0xFFFFFFFF,
+                                 int(segment["NumberOfCommittedPages"]),
+                                 int(segment["SegmentPteTemplate"]["u"]["Long"]) & 0xFFFFFFFF))
+        counts = {}
+        print("  Prototype PTEs at %08x:" % first)
+        for index in range(total):
+            pte = read_u32(first + 4 * index)
+            state = prototype_state(pte)
+            counts[state] = counts.get(state, 0) + 1
+            if index < SECTION_PTES_SHOWN:
+                print("    %4x  %08x  %08x  %s" % (index, first + 4 * index, pte,
+                                                   " ".join(l.strip() for l in describe(pte))))
+        if total > SECTION_PTES_SHOWN:
+            print("    ... %d more" % (total - SECTION_PTES_SHOWN))
+        print("  %d valid, %d transition, %d paging file, %d demand zero, %d not committed" % tuple(
+            counts.get(state, 0) for state in ("valid", "transition", "paging file",
+                                               "demand zero", "not committed")))
+
+
 PteCommand()
 BugCheckCommand()
 ProcessCommand()
 PfnCommand()
 VadCommand()
+SectionCommand()
 NtStatusCommand()
 gdb.pretty_printers.append(lookup_ntstatus)
 gdb.events.new_objfile.connect(stop_on_bugcheck)

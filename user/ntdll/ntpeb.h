@@ -100,7 +100,9 @@ typedef struct _KUSER_SHARED_DATA {
     KSYSTEM_TIME TimeZoneBias;          /* 0x20 */
     USHORT ImageNumberLow, ImageNumberHigh; /* 0x2C */
     WCHAR NtSystemRoot[260];            /* 0x30 */
-    UCHAR Reserved1[0x26C - 0x238];
+    UCHAR Reserved1[0x244 - 0x238];
+    ULONG LargePageMinimum;             /* 0x244: GetLargePageMinimum's value */
+    UCHAR Reserved1b[0x26C - 0x248];
     ULONG NtMajorVersion;               /* 0x26C */
     ULONG NtMinorVersion;               /* 0x270 */
     UCHAR Reserved2[0x2E8 - 0x274];
@@ -135,6 +137,7 @@ _Static_assert(__builtin_offsetof(TEB, NtTib.Self) == 0x18 &&
                __builtin_offsetof(TEB, GuaranteedStackBytes) == 0xF78, "TEB offsets");
 _Static_assert(__builtin_offsetof(KUSER_SHARED_DATA, SystemTime) == 0x14 &&
                __builtin_offsetof(KUSER_SHARED_DATA, NtMajorVersion) == 0x26C &&
+               __builtin_offsetof(KUSER_SHARED_DATA, LargePageMinimum) == 0x244 &&
                __builtin_offsetof(KUSER_SHARED_DATA, NumberOfPhysicalPages) == 0x2E8 &&
                __builtin_offsetof(KUSER_SHARED_DATA, SystemCall) == 0x300 &&
                __builtin_offsetof(KUSER_SHARED_DATA, TickCount) == 0x320,

@@ -9,8 +9,11 @@
  * numbers past the table, the second table and random 32-bit values. Left out, because they
  * would end this process or run code in it: NtTerminateProcess, NtTerminateThread,
  * NtContinue, NtRaiseException (they replace the thread's context) and NtCreateThread (a
- * thread from a random CONTEXT runs random code here). The waits and NtDelayExecution are
- * kept with their timeout pointing at 0 (NT's waits block forever without one).
+ * thread from a random CONTEXT runs random code here); and NtAllocateUserPhysicalPages, whose
+ * pages stay the process's until it frees them by number or ends: random counts would hold
+ * all of memory and commitment for the rest of the run, and the child at the end could not
+ * start. The waits and NtDelayExecution are kept with their timeout pointing at 0 (NT's waits
+ * block forever without one).
  *
  * The arguments (EDX too): small numbers, NT's flags, pseudo-handles, the edges of user and
  * system space (0x7FFEFFFF, 0x7FFF0000, 0x80000000, the self-map, 0xFFDF0000), pointers into
@@ -217,7 +220,7 @@ static BOOL Excluded(ULONG Number)
 {
     static const char *const names[] = {
         "NtTerminateProcess", "NtTerminateThread", "NtContinue", "NtRaiseException",
-        "NtCreateThread",
+        "NtCreateThread", "NtAllocateUserPhysicalPages",
     };
 
     if (Number >= SERVICE_COUNT)
