@@ -203,6 +203,7 @@ NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint3
 #define MI_MEMORY_MANAGEMENT_BAD_WSLE           0x4128D  /* a working-set entry not where its list says, or left behind */
 #define MI_MEMORY_MANAGEMENT_BAD_PROTOTYPE_PTE  0x4128E  /* a prototype PTE in a state it cannot be in */
 #define MI_MEMORY_MANAGEMENT_CONTROL_AREA       0x4128F  /* a control area's counts went below zero */
+#define MI_MEMORY_MANAGEMENT_MDL_MISUSE         0x412A0  /* an MDL locked twice, empty, or not nonpaged (MDL, flags, byte count or address) */
 
 #define MI_FLUSH_ENTIRE_TB()            KeFlushEntireTb()
 #define MI_FLUSH_SINGLE_TB(va)          KeFlushSingleTb((const void *)(uintptr_t)(va))
