@@ -11,6 +11,7 @@
 
 #include "kernel/ex/ex.h"
 #include "hal/hal.h"
+#include "kernel/inc/mdl.h"
 
 /* Sector sizes are the driver's: HAL_ATA_SECTOR_SIZE, HAL_ATA_SECTORS_PER_PAGE (hal/ata.h). */
 #define DISK_SECTORS_PER_MB         ((1024 * 1024) / HAL_ATA_SECTOR_SIZE)
@@ -383,7 +384,9 @@ typedef struct _IO_STACK_LOCATION {
 /*
  * One request. UserBuffer is the caller's buffer in RequestorMode's address space (reads and
  * writes: the file system copies with ExCaptureFromMode / ExReturnToMode); SystemBuffer a
- * kernel buffer Io filled or will copy back (information and directory queries).
+ * kernel buffer Io filled or will copy back (information and directory queries); MdlAddress
+ * the caller's buffer locked by the driver for direct I/O (non-cached reads and writes),
+ * which Io unlocks and frees when the request is over, as NT's I/O completion does.
  * IoStatus.Information is the bytes moved or returned, or for a create what was done
  * (FILE_CREATED ...).
  */
@@ -392,6 +395,7 @@ typedef struct _IRP {
     IO_STATUS_BLOCK IoStatus;
     KPROCESSOR_MODE RequestorMode;
     void *UserBuffer;
+    MDL *MdlAddress;
     struct {
         void *SystemBuffer;
     } AssociatedIrp;
