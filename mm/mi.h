@@ -185,10 +185,10 @@ static inline bool MiIsRetryableIoError(NTSTATUS Status)
     return Status != STATUS_NO_SUCH_DEVICE && Status != STATUS_NOT_SUPPORTED;
 }
 
-NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
-                          uint32_t PageCount);
-NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
-                           uint32_t PageCount);
+/* Paging I/O to and from File's slots from Slot: the pages Mdl describes (IoPageRead and
+ * IoPageWrite take MDLs, as NT's do). */
+NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, MDL *Mdl);
+NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, MDL *Mdl);
 
 /* MEMORY_MANAGEMENT (0x1A) first parameters raised by mm386 (NT has its own set). */
 #define MI_MEMORY_MANAGEMENT_BAD_TRANSITION_PTE 0x41284  /* a standby page's PTE is not its transition PTE */

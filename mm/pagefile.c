@@ -39,7 +39,7 @@ static MMPAGING_FILE *MiPreparePagingFile(uint32_t Disk, uint64_t StartingLba,
                                           uint32_t SizeInPages, NTSTATUS *Status)
 {
     NTSTATUS status = MmCheckPagingFile(Disk, StartingLba, SizeInPages);
-    uint32_t zeroFrame;
+    struct { MDL Mdl; uint32_t Frame; } zero;
     MMPAGING_FILE *file;
     KIRQL oldIrql;
 
@@ -53,11 +53,13 @@ static MMPAGING_FILE *MiPreparePagingFile(uint32_t Disk, uint64_t StartingLba,
         return NULL;
     }
     LOCK_PFN(oldIrql);
-    zeroFrame = MiRemoveZeroPage();
+    zero.Frame = MiRemoveZeroPage();
     UNLOCK_PFN(oldIrql);
-    status = IoPageWrite(Disk, StartingLba, &zeroFrame, 1);
+    MmInitializeMdl(&zero.Mdl, NULL, PAGE_SIZE);
+    zero.Mdl.MdlFlags = MDL_PAGES_LOCKED;
+    status = IoPageWrite(Disk, StartingLba, &zero.Mdl);
     LOCK_PFN(oldIrql);
-    MiInsertPageInList(&MmZeroedPageListHead, zeroFrame);
+    MiInsertPageInList(&MmZeroedPageListHead, zero.Frame);
     UNLOCK_PFN(oldIrql);
     if (!NT_SUCCESS(status)) {
         ExFreePoolWithTag(file, MI_PAGING_FILE_TAG);
@@ -166,16 +168,14 @@ uint32_t MiReservePageFileSlots(MMPAGING_FILE *File, uint32_t Wanted, uint32_t *
     return 0;
 }
 
-NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
-                          uint32_t PageCount)
+NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, MDL *Mdl)
 {
     return IoPageRead(File->Disk, File->StartingLba + (uint64_t)Slot * HAL_ATA_SECTORS_PER_PAGE,
-                      PageFrames, PageCount);
+                      Mdl);
 }
 
-NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
-                           uint32_t PageCount)
+NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, MDL *Mdl)
 {
     return IoPageWrite(File->Disk, File->StartingLba + (uint64_t)Slot * HAL_ATA_SECTORS_PER_PAGE,
-                       PageFrames, PageCount);
+                       Mdl);
 }

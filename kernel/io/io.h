@@ -76,9 +76,10 @@ const DISK_PARTITION *IoDiskPartitions(uint32_t Disk, uint32_t *Count);  /* read
 const DISK_LAYOUT *IoDiskLayout(uint32_t Disk);    /* NULL for a disk that does not exist */
 uint32_t IoDiskInterruptCount(uint32_t Channel);    /* transfers its interrupt has ended */
 
-/* Paging I/O for Mm: whole pages between physical frames and a disk. The caller waits. */
-NTSTATUS IoPageRead(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames, uint32_t PageCount);
-NTSTATUS IoPageWrite(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames, uint32_t PageCount);
+/* Paging I/O for Mm, as NT's: the pages an MDL describes (whole pages, ByteOffset 0; their
+ * frames held by Mm meanwhile, MDL_PAGES_LOCKED) to or from a disk at Lba. The caller waits. */
+NTSTATUS IoPageRead(uint32_t Disk, uint64_t Lba, MDL *Mdl);
+NTSTATUS IoPageWrite(uint32_t Disk, uint64_t Lba, MDL *Mdl);
 
 /*
  * The MBR in Sector (partition.c): the used entries, in table order, into Partitions.
