@@ -89,9 +89,15 @@ static NTSTATUS MiLockPages(MMPROCESS *Process, uintptr_t Start, uintptr_t *Last
     for (uintptr_t va = Start; va <= *LastPage && va >= Start; va += PAGE_SIZE) {
         uint32_t index;
 
-        if (!MiLocateAddress(&Process->AddressSpace, va)) {
+        MMVAD_SHORT *vad = MiLocateAddress(&Process->AddressSpace, va);
+
+        if (!vad) {
             MiUnlockWorkingSet(ws);
             return STATUS_ACCESS_VIOLATION;
+        }
+        if (vad->u.VadFlags.VadType == VadDevicePhysicalMemory) {   /* NT's: no such lock */
+            MiUnlockWorkingSet(ws);
+            return STATUS_INCOMPATIBLE_FILE_MAP;
         }
         if (!MmIsAddressValid((void *)va))
             continue;
@@ -147,9 +153,10 @@ static NTSTATUS MiUnlockPages(MMPROCESS *Process, uintptr_t Start, uintptr_t Las
 
     MiLockWorkingSet(ws);
     for (uintptr_t va = Start; va <= LastPage && va >= Start; va += PAGE_SIZE) {
+        MMVAD_SHORT *vad = MiLocateAddress(&Process->AddressSpace, va);
         uint32_t index;
 
-        if (!MiLocateAddress(&Process->AddressSpace, va)) {
+        if (!vad || vad->u.VadFlags.VadType == VadDevicePhysicalMemory) {
             status = STATUS_NOT_LOCKED;
             break;
         }

@@ -205,6 +205,14 @@ NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, MDL *Mdl);
 #define MI_MEMORY_MANAGEMENT_CONTROL_AREA       0x4128F  /* a control area's counts went below zero */
 #define MI_MEMORY_MANAGEMENT_MDL_MISUSE         0x412A0  /* an MDL locked twice, empty, or not nonpaged (MDL, flags, byte count or address) */
 
+/* mdlmap.c: MDLs mapped into the current process's user space (a VadDevicePhysicalMemory VAD).
+ * MiDeletePhysicalMappingVad: its PTEs and VAD gone; address-creation lock and working-set
+ * mutex held. */
+void *MiMapLockedPagesInUserSpace(MDL *Mdl, MEMORY_CACHING_TYPE CacheType, void *RequestedAddress);
+void MiUnmapLockedPagesInUserSpace(void *BaseAddress, MDL *Mdl);
+void MiDeletePhysicalMappingVad(MMPROCESS *Process, MMVAD_SHORT *Vad);
+extern NTSTATUS MiLastUserMappingStatus;
+
 #define MI_FLUSH_ENTIRE_TB()            KeFlushEntireTb()
 #define MI_FLUSH_SINGLE_TB(va)          KeFlushSingleTb((const void *)(uintptr_t)(va))
 

@@ -184,6 +184,13 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
             MiRemoveMappedView(process, (MMVAD *)vad);
             continue;
         }
+        if (vad->u.VadFlags.VadType == VadDevicePhysicalMemory) {    /* a driver's mapping */
+            process->VirtualSize -= (vad->Node.EndingVpn - vad->Node.StartingVpn + 1) * PAGE_SIZE;
+            MiLockWorkingSet(&process->Vm);
+            MiDeletePhysicalMappingVad(process, vad);
+            MiUnlockWorkingSet(&process->Vm);
+            continue;
+        }
 
         MiLockWorkingSet(&process->Vm);
         if (charge != MM_MAX_COMMIT)

@@ -7,7 +7,10 @@
 #      FILE_FLAG_NO_BUFFERING, which locks its buffers with MDLs (valid, untouched, paged out,
 #      guard page, read-only, bad addresses);
 #   3. the debugger: mdllock, !mdl, !pfn's reference counts through trimming and the unlock;
-#   4. misuse stops the system with NT's codes: a process ending with pages locked
+#   4. an MDL mapped into a process's user space (mdlmap at the prompt, in tests/programs/waiter.c):
+#      the same bytes at a new address, a PhysicalMapping VAD the VM services refuse to change,
+#      gone with mdlunmap, and taken by the process's end when left;
+#   5. misuse stops the system with NT's codes: a process ending with pages locked
 #      (PROCESS_HAS_LOCKED_PAGES, 0x76, with the process and the count), an MDL unlocked twice
 #      (PFN_LIST_CORRUPT, 0x4E, 7 with the page and its share count).
 use strict;
@@ -16,6 +19,7 @@ use lib 'tests/lib';
 use Test::More;
 use File::Temp qw(tempdir);
 use Mm386;
+use KdSession;
 
 $ENV{MTOOLS_SKIP_CHECK} = 1;
 $ENV{PATH} .= ':/sbin:/usr/sbin';
@@ -86,7 +90,58 @@ SKIP: {
     is($status, 0, 'poweroff');
 }
 
-# --- 4. misuse ------------------------------------------------------------------------------
+# --- 4. user-space mappings -----------------------------------------------------------------
+{
+    my $program = "$TOP/build/programs/waiter.exe";
+    system("mkdir -p $TOP/build/programs && $TOP/tools/mkexe $program $TOP/tests/programs/waiter.c "
+           . ">/dev/null") == 0 or BAIL_OUT('tools/mkexe waiter.exe failed');
+    my $s = KdSession->start('--mem', 32, '--timeout', 120, '--exe', $program);
+    ok(defined $s->wait_for(qr/kd> /), 'the prompt') or BAIL_OUT('no kd> prompt');
+    my $started = $s->command('start waiter.exe 0');
+    my $line = $started =~ /^waiter: .*\n/m ? $& : $s->wait_for(qr/^waiter: .*\n/m) // '';
+    my ($region) = $line =~ /region ([0-9A-Fa-f]+)/;
+    ok(defined $region, 'waiter.exe runs and says where its region is') or diag($line);
+    $region = lc($region // '0');
+    my ($eprocess) = $s->command('!process 0 0 waiter.exe') =~ /^PROCESS ([0-9a-f]{8})/m;
+    $s->command(".process $eprocess");
+    my $locked = $s->command("mdllock $region 2000 write");
+    my ($mdl) = $locked =~ /^MmProbeAndLockPages\(([0-9a-f]{8}), KernelMode, IoWriteAccess\) = 00000000/m;
+    ok(defined $mdl, 'the region of waiter.exe locked') or diag($locked);
+    like($s->command("!mdl $mdl"), qr/^  Process $eprocess /m, '!mdl: the MDL names the process');
+    my $mapped = $s->command("mdlmap $mdl");
+    my ($user) = $mapped =~ /^MmMapLockedPagesSpecifyCache\($mdl, UserMode\) = ([0-9a-f]{8})$/m;
+    ok(defined $user, 'mapped into the process\'s user space') or diag($mapped);
+    $user //= '00000000';
+    like($user, qr/^[0-7][0-9a-f]{3}0000$/, 'at a 64 KB boundary in user space');
+    like($s->command("dd $user L1"), qr/^$user  5a17c0de$/m, 'the new address reads the region\'s pattern');
+    like($s->command("!vad $user 1"), qr/PhysicalMapping/, '!vad: a PhysicalMapping VAD');
+    like($s->command("mdlmap $mdl"), qr/^mdlmap: already mapped at $user$/m, 'one user mapping at a time');
+    like($s->command("mdlunmap $mdl"), qr/^MmUnmapLockedPages\($user, $mdl\)$/m, 'mdlunmap');
+    like($s->command("dd $user L1"), qr/^$user  \?{8}$/m, 'the address reads nothing any more');
+    unlike($s->command('!vad'), qr/PhysicalMapping/, 'and its VAD is gone');
+    like($s->command("mdlunlock $mdl"), qr/^MmUnlockPages\($mdl\); the MDL is freed$/m, 'mdlunlock');
+
+    # A process that ends with a user mapping left (its pages unlocked, as a careless driver
+    # may leave it): the end takes the VAD and its PTEs.
+    my ($pid) = $s->command('start waiter.exe exit 5 4000') =~ /started: pid (\d+)$/m;
+    my $cid = sprintf('%04x', $pid // 0);
+    my ($second, $peb) = $s->command('!process 0 0 waiter.exe') =~
+        /^PROCESS ([0-9a-f]{8})  SessionId: none  Cid: $cid    Peb: ([0-9a-f]{8})/m;
+    ok(defined $second, 'a second waiter.exe, which ends after 4 s');
+    $s->command(".process $second");
+    ($mdl) = $s->command("mdllock $peb 10") =~ /^MmProbeAndLockPages\(([0-9a-f]{8}),/m;
+    like($s->command("mdlmap $mdl"), qr/^MmMapLockedPagesSpecifyCache\($mdl, UserMode\) = [0-7][0-9a-f]{3}0000$/m,
+         'its PEB page locked and mapped again in its user space');
+    $s->command("mdlunlock $mdl");
+    $s->command('.process 0');
+    ok(defined $s->wait_for(qr/^process waiter\.exe exited with status 0x00000005$/m),
+       'the process ends with the mapping in place');
+    my ($status, $output) = $s->finish('poweroff');
+    is($status, 0, 'the machine powers off') or diag($output);
+    unlike($output, qr/STOP/, 'no STOP: the locked pages were unlocked');
+}
+
+# --- 5. misuse ------------------------------------------------------------------------------
 {
     my ($status, $output) = boot(mem => 32, exes => ['build/user/nop.exe'],
                                  cmdline => 'crash=lockedpages', timeout => 60);

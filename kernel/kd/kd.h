@@ -158,6 +158,8 @@ void KdCommandPfn(int Argc, char **Argv);
 void KdCommandMdl(int Argc, char **Argv);
 void KdCommandMdlLock(int Argc, char **Argv);
 void KdCommandMdlUnlock(int Argc, char **Argv);
+void KdCommandMdlMap(int Argc, char **Argv);
+void KdCommandMdlUnmap(int Argc, char **Argv);
 void KdCommandMemUsage(int Argc, char **Argv);
 void KdCommandSysPtes(int Argc, char **Argv);
 void KdCommandPoolFind(int Argc, char **Argv);

@@ -16,15 +16,19 @@
  *
  * mdllock runs in the implicit process (.process), so it locks that process's user pages as a
  * driver called in its context would: leave them locked and let the process end, and the
- * system stops with PROCESS_HAS_LOCKED_PAGES (0x76). mdlunlock frees the MDL too.
+ * system stops with PROCESS_HAS_LOCKED_PAGES (0x76). mdlmap maps the MDL's pages into the
+ * implicit process's user space too (UserMode: a VAD of type PhysicalMapping), mdlunmap
+ * takes that mapping away; mdlunlock unlocks (the system mapping goes with it, a user mapping
+ * does not, as in NT) and frees the MDL.
  */
 #include "kernel/kd/kd.h"
-#include "mm/mm.h"
+#include "mm/mi.h"
 
 #define KD_MDL_TAG      POOL_TAG('K', 'd', 'M', 'd')
 #define KD_MDL_PAGES    32              /* the pages !mdl lists at most */
 
 MDL *KdLastMdl;
+void *KdLastMdlUserMapping;
 
 static const char *const KdMdlFlagNames[] = {
     "MAPPED_TO_SYSTEM_VA", "PAGES_LOCKED", "SOURCE_IS_NONPAGED_POOL", "ALLOCATED_FIXED_SIZE",
@@ -32,6 +36,24 @@ static const char *const KdMdlFlagNames[] = {
     "PARENT_MAPPED_SYSTEM_VA", "FREE_EXTRA_PTES", "DESCRIBES_AWE", "IO_SPACE",
     "NETWORK_HEADER", "MAPPING_CAN_FAIL", "ALLOCATED_MUST_SUCCEED",
 };
+
+/* The MDL mdllock made last, from the argument; NULL (and said) for anything else. */
+static MDL *KdMdlArgument(int Argc, char **Argv, const char *Command)
+{
+    uint32_t address;
+
+    if (Argc != 2) {
+        DbgPrint("usage: %s <mdl>   (the one mdllock made)\n", Command);
+        return NULL;
+    }
+    if (!KdEvaluateWord(Argv[1], &address))
+        return NULL;
+    if (!KdLastMdl || (MDL *)(uintptr_t)address != KdLastMdl) {
+        DbgPrint("%s: %08x is not the MDL mdllock made last\n", Command, address);
+        return NULL;
+    }
+    return KdLastMdl;
+}
 
 /* !mdl <address> */
 void KdCommandMdl(int Argc, char **Argv)
@@ -116,22 +138,53 @@ void KdCommandMdlLock(int Argc, char **Argv)
 /* mdlunlock <mdl> */
 void KdCommandMdlUnlock(int Argc, char **Argv)
 {
-    uint32_t address;
-    MDL *mdl;
+    MDL *mdl = KdMdlArgument(Argc, Argv, "mdlunlock");
 
-    if (Argc != 2) {
-        DbgPrint("usage: mdlunlock <mdl>   (one mdllock made)\n");
+    if (!mdl)
         return;
-    }
-    if (!KdEvaluateWord(Argv[1], &address))
-        return;
-    mdl = (MDL *)(uintptr_t)address;
-    if (mdl != KdLastMdl || !mdl) {
-        DbgPrint("mdlunlock: %08x is not the MDL mdllock made last\n", address);
-        return;
-    }
     MmUnlockPages(mdl);
     ExFreePool(mdl);
     KdLastMdl = NULL;
-    DbgPrint("MmUnlockPages(%08x); the MDL is freed\n", address);
+    KdLastMdlUserMapping = NULL;        /* a user mapping stays, for the process's end to take */
+    DbgPrint("MmUnlockPages(%08x); the MDL is freed\n", (uint32_t)(uintptr_t)mdl);
+}
+
+/* mdlmap <mdl> */
+void KdCommandMdlMap(int Argc, char **Argv)
+{
+    MDL *mdl = KdMdlArgument(Argc, Argv, "mdlmap");
+    void *mapped;
+
+    if (!mdl)
+        return;
+    if (KdLastMdlUserMapping) {
+        DbgPrint("mdlmap: already mapped at %08x\n", (uint32_t)(uintptr_t)KdLastMdlUserMapping);
+        return;
+    }
+    mapped = MmMapLockedPagesSpecifyCache(mdl, UserMode, MmCached, NULL, false,
+                                          NormalPagePriority);
+    DbgPrint("MmMapLockedPagesSpecifyCache(%08x, UserMode) = %08x", (uint32_t)(uintptr_t)mdl,
+             (uint32_t)(uintptr_t)mapped);
+    if (mapped)
+        DbgPrint("\n");
+    else
+        DbgPrint(" (status %08x)\n", (uint32_t)MiLastUserMappingStatus);
+    KdLastMdlUserMapping = mapped;
+}
+
+/* mdlunmap <mdl> */
+void KdCommandMdlUnmap(int Argc, char **Argv)
+{
+    MDL *mdl = KdMdlArgument(Argc, Argv, "mdlunmap");
+
+    if (!mdl)
+        return;
+    if (!KdLastMdlUserMapping) {
+        DbgPrint("mdlunmap: not mapped in user space\n");
+        return;
+    }
+    MmUnmapLockedPages(KdLastMdlUserMapping, mdl);
+    DbgPrint("MmUnmapLockedPages(%08x, %08x)\n", (uint32_t)(uintptr_t)KdLastMdlUserMapping,
+             (uint32_t)(uintptr_t)mdl);
+    KdLastMdlUserMapping = NULL;
 }
