@@ -533,7 +533,8 @@ void MmDeleteKernelStack(void *PointerKernelStack, bool LargeStack);
  * failures of MmProbeAndLockPages; here they are its return value, nothing left locked.
  * MmMapLockedPagesSpecifyCache maps KernelMode into system PTEs (NULL when there are too few,
  * or NO_MORE_SYSTEM_PTES when BugCheckOnFailure and the MDL lacks MDL_MAPPING_CAN_FAIL) or
- * UserMode into the current process. MmAllocatePagesForMdl may give fewer bytes than asked,
+ * UserMode into the current process (NULL on failure, with MiLastUserMappingStatus holding
+ * what NT raises). MmAllocatePagesForMdl may give fewer bytes than asked,
  * or NULL; free its pages with MmFreePagesFromMdl, then the MDL with ExFreePool.
  */
 extern volatile uint32_t MmSystemLockPagesCount;
