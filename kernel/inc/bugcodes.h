@@ -37,6 +37,7 @@
 #define WORKER_INVALID                              0x000000E4
 #define DRIVER_CORRUPTED_EXPOOL                     0x000000C5
 #define PAGE_FAULT_IN_FREED_SPECIAL_POOL            0x000000CC
+#define TARGET_MDL_TOO_SMALL                        0x00000040
 #define PROCESS_HAS_LOCKED_PAGES                    0x00000076
 #define DRIVER_UNMAPPING_INVALID_VIEW               0x000000D7
 #define KERNEL_MODE_EXCEPTION_NOT_HANDLED           0x0000008E

@@ -82,6 +82,16 @@ NTSTATUS IoPageRead(uint32_t Disk, uint64_t Lba, MDL *Mdl);
 NTSTATUS IoPageWrite(uint32_t Disk, uint64_t Lba, MDL *Mdl);
 
 /*
+ * A part of a locked MDL's buffer (iomdl.c, NT's IoBuildPartialMdl): TargetMdl describes Length
+ * bytes (0: to the source's end) from VirtualAddress, which lies in SourceMdl's buffer, with
+ * the source's frames and process; MDL_PARTIAL, and when the source is mapped in system space
+ * the matching part of that mapping (MDL_PARENT_MAPPED_SYSTEM_VA). A target whose Size cannot
+ * hold the frames is TARGET_MDL_TOO_SMALL (0x40) with (source, target, frames needed, frames it
+ * holds). Reuse a partial MDL that was mapped on its own only after MmPrepareMdlForReuse.
+ */
+void IoBuildPartialMdl(MDL *SourceMdl, MDL *TargetMdl, void *VirtualAddress, uint32_t Length);
+
+/*
  * The MBR in Sector (partition.c): the used entries, in table order, into Partitions.
  * STATUS_BAD_MASTER_BOOT_RECORD without the 0x55AA signature; STATUS_DISK_CORRUPT_ERROR (and
  * no partitions) for an entry that starts at 0, is empty, ends past DiskSectors, overlaps

@@ -275,3 +275,57 @@ KTEST(TestMdlAllocatePagesShort, "mm.mdl.allocate_pages_short")
     for (uint32_t i = 0; i < mdl->ByteCount >> PAGE_SHIFT; i++)
         KT_ASSERT_EQ(low >> PAGE_SHIFT, MmGetMdlPfnArray(mdl)[i] & ~63u);
 }
+
+/*
+ * Partial MDLs: a piece of a locked buffer borrows its frames and, while the source is mapped,
+ * the matching part of its mapping; with the source unmapped the piece maps itself, and
+ * MmPrepareMdlForReuse takes that mapping away before the piece is built again.
+ */
+KTEST(TestMdlPartial, "mm.mdl.partial")
+{
+    uint8_t *buffer = KtAllocatePool(PagedPool, 4 * PAGE_SIZE, MDL_TEST_TAG);
+    uint32_t freePtes = MmTotalFreeSystemPtes[SystemPteSpace];
+    struct { MDL Mdl; uint32_t Frames[3]; } part;
+    volatile uint32_t *piece;
+    uint8_t *mapped;
+    MDL *source;
+
+    for (uint32_t page = 0; page < 4; page++)
+        FillPage(PageAt(buffer, page), page);
+    source = MmCreateMdl(NULL, buffer, 4 * PAGE_SIZE);
+    KT_ASSERT(source != NULL);
+    KtDeferFreePool(source);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, MmProbeAndLockPages(source, KernelMode, IoReadAccess));
+    KtDefer(UnlockMdl, source);
+    mapped = MmGetSystemAddressForMdlSafe(source, NormalPagePriority);
+    KT_ASSERT(mapped != NULL);
+
+    MmInitializeMdl(&part.Mdl, buffer + PAGE_SIZE + 0x800, PAGE_SIZE);
+    IoBuildPartialMdl(source, &part.Mdl, buffer + PAGE_SIZE + 0x800, PAGE_SIZE);
+    KT_ASSERT_EQ(MDL_PARTIAL | MDL_PARENT_MAPPED_SYSTEM_VA | MDL_MAPPED_TO_SYSTEM_VA,
+                 (uint16_t)part.Mdl.MdlFlags);
+    KT_ASSERT_PTR_EQ(mapped + PAGE_SIZE + 0x800, part.Mdl.MappedSystemVa);
+    KT_ASSERT_EQ(2, MmGetMdlPageCount(&part.Mdl));
+    KT_ASSERT_EQ(MmGetMdlPfnArray(source)[1], part.Frames[0]);
+    KT_ASSERT_EQ(MmGetMdlPfnArray(source)[2], part.Frames[1]);
+    KT_ASSERT_PTR_EQ(mapped + PAGE_SIZE + 0x800, MmGetSystemAddressForMdlSafe(&part.Mdl,
+                                                                            LowPagePriority));
+    MmPrepareMdlForReuse(&part.Mdl);
+    KT_ASSERT(part.Mdl.MdlFlags & MDL_PARENT_MAPPED_SYSTEM_VA);
+
+    MmUnmapLockedPages(mapped, source);
+    KT_ASSERT_EQ(freePtes, MmTotalFreeSystemPtes[SystemPteSpace]);
+    IoBuildPartialMdl(source, &part.Mdl, buffer + 2 * PAGE_SIZE, 0);
+    KT_ASSERT_EQ(MDL_PARTIAL, (uint16_t)part.Mdl.MdlFlags);
+    KT_ASSERT_EQ(2 * PAGE_SIZE, part.Mdl.ByteCount);
+    piece = MmGetSystemAddressForMdlSafe(&part.Mdl, NormalPagePriority);
+    KT_ASSERT(piece != NULL);
+    KT_ASSERT_EQ(MDL_PARTIAL | MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED,
+                 (uint16_t)part.Mdl.MdlFlags);
+    KT_ASSERT_EQ(freePtes - 2, MmTotalFreeSystemPtes[SystemPteSpace]);
+    KT_ASSERT_EQ(0, CheckPage(PageAt((void *)piece, 0), 2));
+    KT_ASSERT_EQ(0, CheckPage(PageAt((void *)piece, 1), 3));
+    MmPrepareMdlForReuse(&part.Mdl);
+    KT_ASSERT_EQ(0, part.Mdl.MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED));
+    KT_ASSERT_EQ(freePtes, MmTotalFreeSystemPtes[SystemPteSpace]);
+}
