@@ -329,3 +329,51 @@ KTEST(TestMdlPartial, "mm.mdl.partial")
     KT_ASSERT_EQ(0, part.Mdl.MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED));
     KT_ASSERT_EQ(freePtes, MmTotalFreeSystemPtes[SystemPteSpace]);
 }
+
+/*
+ * The buffer freed while its pages are locked (a driver still transferring): the pages are
+ * deleted but held, on no list, their bytes still there through the mapping; the unlock is
+ * what sends them to the free list.
+ */
+KTEST(TestMdlFreedWhileLocked, "mm.mdl.freed_while_locked")
+{
+    uint8_t *buffer = ExAllocatePoolWithTag(PagedPool, 2 * PAGE_SIZE, MDL_TEST_TAG);
+    volatile uint32_t *mapped;
+    uint32_t frames[2];
+    MDL *mdl;
+
+    KT_ASSERT(buffer != NULL);
+    FillPage(PageAt(buffer, 0), 40);
+    FillPage(PageAt(buffer, 1), 41);
+    mdl = MmCreateMdl(NULL, buffer, 2 * PAGE_SIZE);
+    if (!mdl)
+        ExFreePool(buffer);
+    KT_ASSERT(mdl != NULL);
+    KtDeferFreePool(mdl);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, MmProbeAndLockPages(mdl, KernelMode, IoReadAccess));
+    KtDefer(UnlockMdl, mdl);
+    mapped = MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority);
+    KT_ASSERT(mapped != NULL);
+    frames[0] = MmGetMdlPfnArray(mdl)[0];
+    frames[1] = MmGetMdlPfnArray(mdl)[1];
+    ExFreePool(buffer);
+    for (uint32_t page = 0; page < 2; page++) {
+        MMPFN *pfn = MI_PFN_ELEMENT(frames[page]);
+
+        KT_ASSERT(MI_IS_PFN_DELETED(pfn));
+        KT_ASSERT_EQ(1, pfn->u3.e2.ReferenceCount);
+        KT_ASSERT_EQ(0, pfn->u2.ShareCount);
+        KT_ASSERT_EQ(TransitionPage, pfn->u3.e1.PageLocation);
+        KT_ASSERT_EQ(0, CheckPage(PageAt((void *)mapped, page), 40 + page));
+    }
+    KtRelease(UnlockMdl, mdl);
+    for (uint32_t page = 0; page < 2; page++) {
+        MMPFN *pfn = MI_PFN_ELEMENT(frames[page]);
+
+        KT_ASSERT_EQ(0, pfn->u3.e2.ReferenceCount);
+        KT_ASSERT(!MI_IS_PFN_DELETED(pfn) ||                   /* taken again already */
+                  pfn->u3.e1.PageLocation == FreePageList ||
+                  pfn->u3.e1.PageLocation == ZeroedPageList ||   /* the zero page thread's */
+                  (pfn->u3.e1.PageLocation == TransitionPage && MiPagesBeingZeroed));
+    }
+}
