@@ -50,7 +50,7 @@ SKIP: {
     my ($status, $output) = boot(mem => 32, disks => [$image], exes => ['build/user/mdlio.exe'],
                                  cmdline => 'run=mdlio.exe', timeout => 200);
     my @cases = $output =~ /^(?:ok|not ok) \d+ \S+/mg;
-    is(scalar(@cases), 8, 'mdlio.exe ran its 8 cases');
+    is(scalar(@cases), 9, 'mdlio.exe ran its 9 cases');
     my @bad = $output =~ /^not ok \d+ (\S+)/mg;
     is_deeply(\@bad, [], 'every case passed') or diag($output);
     like($output, qr/^# \d+ pages pushed through; ([1-9]\d*) pages read from the paging files by the probe$/m,

@@ -4,7 +4,7 @@
  * locks the caller's pages (MmProbeAndLockPages) and moves the bytes through their system
  * mapping. So this program exercises probe-and-lock from user mode: buffers valid, not yet
  * touched, paged out, behind a guard page, read-only for a read (the device writes them),
- * read-only for a write, and not there at all. tests/mdl.t makes the FAT volume with
+ * read-only for a write, not there at all, and reaching past the end of the file. tests/mdl.t makes the FAT volume with
  * direct.bin, 65536 bytes, PATTERN(9, i) at i. The program's clean exit is itself a check: a
  * process ending with pages still locked stops the system (PROCESS_HAS_LOCKED_PAGES).
  */
@@ -224,6 +224,25 @@ static void TestReadBadAddress(void)
     CloseHandle(file);
 }
 
+/* A read reaching past the end of the file locks only what it fills: the buffer's tail,
+ * never committed, does not matter. */
+static void TestReadAtEnd(void)
+{
+    HANDLE file = OpenDirect("C:\\direct.bin", GENERIC_READ, OPEN_EXISTING);
+    BYTE *buffer = VirtualAlloc(NULL, 4 * PAGE, MEM_RESERVE, PAGE_READWRITE);
+    ULONG got = 0;
+
+    KT_EXPECT(file != INVALID_HANDLE_VALUE && buffer != NULL);
+    KT_EXPECT(VirtualAlloc(buffer, PAGE, MEM_COMMIT, PAGE_READWRITE) == buffer);
+    KT_STATUS(ReadAt(file, buffer, 4 * PAGE, DIRECT_SIZE - PAGE, &got), STATUS_SUCCESS);
+    KT_EQ(got, PAGE);
+    KT_EQ(Mismatches(buffer, PAGE, DIRECT_SIZE - PAGE), 0);
+    KT_STATUS(ReadAt(file, buffer, 4 * PAGE, DIRECT_SIZE - 2 * PAGE, &got),
+              STATUS_ACCESS_VIOLATION);             /* two pages to fill, one committed */
+    VirtualFree(buffer, 0, MEM_RELEASE);
+    CloseHandle(file);
+}
+
 /*
  * Writing from a read-only buffer is what the lock allows (the device only reads it): the
  * bytes reach the file. From a buffer that is not there: an access violation before the file
@@ -262,6 +281,7 @@ static const KTAP_CASE Cases[] = {
     { "mdl.read_guard_page", TestReadGuardPage },
     { "mdl.read_into_readonly", TestReadIntoReadOnly },
     { "mdl.read_bad_address", TestReadBadAddress },
+    { "mdl.read_at_end", TestReadAtEnd },
     { "mdl.write_direct", TestWriteDirect },
 };
 

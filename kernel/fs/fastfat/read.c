@@ -55,13 +55,14 @@ NTSTATUS FatCommonRead(VCB *Vcb, IRP *Irp)
         return STATUS_SUCCESS;
     if (offset >= fcb->FileSize)
         return STATUS_END_OF_FILE;
+    length = (uint32_t)MIN((int64_t)length, (int64_t)fcb->FileSize - offset);
     if (file->Flags & FO_NO_INTERMEDIATE_BUFFERING) {
-        status = FatLockUserBuffer(Irp, IoWriteAccess, length, &buffer);
+        /* What the transfer reaches, in whole sectors (NT's FAT locks no more). */
+        status = FatLockUserBuffer(Irp, IoWriteAccess, ROUND_UP(length, FAT_SECTOR_SIZE), &buffer);
         if (!NT_SUCCESS(status))
             return status;
         mode = KernelMode;
     }
-    length = (uint32_t)MIN((int64_t)length, (int64_t)fcb->FileSize - offset);
     status = FatFileIo(fcb, (uint32_t)offset, length, buffer, mode, FatIoRead);
     if (!NT_SUCCESS(status))
         return status;
