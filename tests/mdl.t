@@ -64,7 +64,7 @@ SKIP: {
 {
     my $input = join("\n", 'poolalloc paged 3000 Tmdl', 'ed poi(KdLastPoolAllocation)+100 12345678',
                      'mdllock poi(KdLastPoolAllocation)+100 2e00 write', '!mdl poi(KdLastMdl)',
-                     'dd poi(poi(KdLastMdl)+c) L1', '!pfn poi(poi(KdLastMdl)+1c)', '!empty ws',
+                     'dd poi(poi(KdLastMdl)+c) L1', '!vm', '!pfn poi(poi(KdLastMdl)+1c)', '!empty ws',
                      '!pfn poi(poi(KdLastMdl)+1c)', 'mdlunlock poi(KdLastMdl)',
                      'mdlunlock 80000000', 'mdllock 7fff0000 10', 'poweroff', '');
     my ($status, $output) = boot(mem => 32, input => $input, timeout => 60);
@@ -78,6 +78,9 @@ SKIP: {
          '!mdl: the fields, the flags by name, three pages');
     unlike($mapped, qr/^e1/, 'the mapping is not the paged pool address');
     like($output, qr/^\Q$mapped\E  12345678$/m, 'the system mapping reads what was written at the buffer');
+    like($output, qr/^Locked for I\/O:    3 pages locked by MDLs, \d+ pages resident available$/m,
+         '!vm: the three pages locked');
+    like($output, qr/^kd> poweroff\n/m, 'the prompt came back');
     my @pfn = $output =~ /^kd> !pfn .*\n((?:    .*\n)+)/mg;
     is(scalar(@pfn), 2, '!pfn twice');
     like($pfn[0] // '', qr/reference count 0002 .*\n.*Active/, 'locked and valid: reference count 2, active');
