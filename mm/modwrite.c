@@ -226,12 +226,6 @@ static void MiWriteComplete(MMPAGING_FILE *File, const uint32_t *Frames, const N
     }
 }
 
-/*
- * Write Count pages to File's slots from StartSlot; if that fails, each half again, down to
- * single pages (a smaller transfer has a shorter timeout, which a slow disk may meet), so
- * only a slot that fails alone is called bad. Once the file is found gone nothing more is
- * tried. Returns how each page went in Statuses.
- */
 /* NT's MMMOD_WRITER_MDL_ENTRY, the part mm386 needs: an MDL and its page array. The pages are
  * held by the writer's reference meanwhile (MiGatherPagefilePages). */
 typedef struct _MMMOD_WRITER_MDL {
@@ -250,6 +244,12 @@ static NTSTATUS MiWritePages(MMPAGING_FILE *File, uint32_t StartSlot, const uint
     return MiWritePagingFile(File, StartSlot, &writer.Mdl);
 }
 
+/*
+ * Write Count pages to File's slots from StartSlot; if that fails, each half again, down to
+ * single pages (a smaller transfer has a shorter timeout, which a slow disk may meet), so
+ * only a slot that fails alone is called bad. Once the file is found gone nothing more is
+ * tried. Returns how each page went in Statuses.
+ */
 static void MiWriteCluster(MMPAGING_FILE *File, uint32_t StartSlot, const uint32_t *Frames,
                            uint32_t Count, NTSTATUS *Statuses)
 {
