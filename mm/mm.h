@@ -529,8 +529,10 @@ void *MmCreateKernelStack(bool LargeStack);
 void MmDeleteKernelStack(void *PointerKernelStack, bool LargeStack);
 
 /*
- * MDLs (mdlsup.c, mdlmap.c, mdlpages.c; kernel/inc/mdl.h has the layout). NT raises the
- * failures of MmProbeAndLockPages; here they are its return value, nothing left locked.
+ * MDLs (mdlsup.c, mdlmap.c, mdlpages.c; kernel/inc/mdl.h has the layout). An MDL lives in
+ * nonpaged memory (MmCreateMdl's pool, or a kernel stack): its frames are written under the
+ * PFN lock. NT raises the failures of MmProbeAndLockPages; here they are its return value,
+ * nothing left locked.
  * MmMapLockedPagesSpecifyCache maps KernelMode into system PTEs (NULL when there are too few,
  * or NO_MORE_SYSTEM_PTES when BugCheckOnFailure and the MDL lacks MDL_MAPPING_CAN_FAIL) or
  * UserMode into the current process (NULL on failure, with MiLastUserMappingStatus holding
