@@ -2,7 +2,8 @@
 # MDLs (mm/mdlsup.c, mdlmap.c, mdlpages.c; issue 12 item 6):
 #   1. the in-kernel tests mm.mdl.* on a 32 MiB machine with a paging file: kernel buffers
 #      locked through an emptied working set and taken memory, nonpaged pool, a mapping
-#      through system PTEs, MmAllocatePagesForMdl, partial MDLs, a buffer freed while locked;
+#      through system PTEs, MmAllocatePagesForMdl, partial MDLs, a buffer freed while locked,
+#      a page mapped into the user space of a process made from nop.exe;
 #   2. user buffers: user/tests/mdlio.exe reads and writes a FAT file with
 #      FILE_FLAG_NO_BUFFERING, which locks its buffers with MDLs (valid, untouched, paged out,
 #      guard page, read-only, bad addresses);
@@ -30,8 +31,8 @@ my $dir = tempdir(CLEANUP => 1);
 {
     my $disk = mkdisk('mdlpf', 64);
     my ($status, $output) = boot(mem => 32, disks => [$disk], cmdline => 'test=mm.mdl.*',
-                                 timeout => 120);
-    is(report_ktap($output, 'mm.mdl'), 9, 'the nine mm.mdl tests ran');
+                                 exes => ['build/user/nop.exe'], timeout => 120);
+    is(report_ktap($output, 'mm.mdl'), 10, 'the ten mm.mdl tests ran');
     is($status, 0, 'in-kernel MDL tests: exit status 0');
 }
 

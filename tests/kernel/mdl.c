@@ -3,9 +3,11 @@
  * (its PFNs referenced, a system mapping reading the same bytes, the pages staying in memory
  * while the working set is emptied and every other available page is taken), nonpaged pool
  * described without locks, and pages from MmAllocatePagesForMdl. User buffers are tested
- * from a program (user/tests/mdlio.c, tests/mdl.t).
+ * from a program (user/tests/mdlio.c, tests/mdl.t); mm.mdl.user_mapping maps a locked page
+ * into a process made from nop.exe (a module: tools/boot --exe build/user/nop.exe).
  */
 #include "kernel/kd/ktest.h"
+#include "kernel/ps/ps.h"
 #include "tests/kernel/pageout.h"
 #include "mm/mi.h"
 
@@ -376,4 +378,132 @@ KTEST(TestMdlFreedWhileLocked, "mm.mdl.freed_while_locked")
                   pfn->u3.e1.PageLocation == ZeroedPageList ||   /* the zero page thread's */
                   (pfn->u3.e1.PageLocation == TransitionPage && MiPagesBeingZeroed));
     }
+}
+
+#define MDL_TEST_PROGRAM    "nop.exe"
+
+/* What mm.mdl.user_mapping saw while attached to the process (asserted once detached). */
+typedef struct _MDL_USER_MAPPING_RESULTS {
+    NTSTATUS Lock, Free, Protect, LockVm, Commit, Query, Conflict, Unaligned;
+    uint32_t LockedPages, LockedPagesAfter, PebWord, MappedWord;
+    uintptr_t Mapped, Remapped;
+    KPROCESS *MdlProcess;
+    MEMORY_BASIC_INFORMATION Info;
+    bool ValidAfterUnmap;
+    uint32_t VirtualSize, VirtualSizeMapped;
+} MDL_USER_MAPPING_RESULTS;
+
+/* The VM services on the mapping, through a kernel handle to the process. Attached. */
+static void TryServicesOnMapping(HANDLE Process, uintptr_t Mapped, MDL_USER_MAPPING_RESULTS *R)
+{
+    void *base = (void *)Mapped;
+    uint32_t size = 0, old;
+
+    R->Free = PSP_KERNEL_CALL(NtFreeVirtualMemory(Process, &base, &size, MEM_RELEASE));
+    base = (void *)Mapped;
+    size = PAGE_SIZE;
+    R->Protect = PSP_KERNEL_CALL(NtProtectVirtualMemory(Process, &base, &size, PAGE_READONLY,
+                                                        &old));
+    base = (void *)Mapped;
+    size = PAGE_SIZE;
+    R->LockVm = PSP_KERNEL_CALL(NtLockVirtualMemory(Process, &base, &size, MAP_PROCESS));
+    base = (void *)Mapped;
+    size = PAGE_SIZE;
+    R->Commit = PSP_KERNEL_CALL(NtAllocateVirtualMemory(Process, &base, 0, &size, MEM_COMMIT,
+                                                        PAGE_READWRITE));
+    R->Query = PSP_KERNEL_CALL(NtQueryVirtualMemory(Process, (void *)Mapped, 0, &R->Info,
+                                                    sizeof(R->Info), NULL));
+}
+
+/* Everything mm.mdl.user_mapping does in the process, attached to it; Handle is in the
+ * process's own table. */
+static void MapInProcess(EPROCESS *Process, HANDLE Handle, MDL_USER_MAPPING_RESULTS *R)
+{
+    struct { MDL Mdl; uint32_t Frame; } locked;
+    KAPC_STATE apcState;
+
+    MmInitializeMdl(&locked.Mdl, (void *)Process->Peb, 16);
+    KeStackAttachProcess(&Process->Pcb, &apcState);
+    R->VirtualSize = Process->Mm.VirtualSize;
+    R->Lock = MmProbeAndLockPages(&locked.Mdl, UserMode, IoWriteAccess);
+    if (NT_SUCCESS(R->Lock)) {
+        R->LockedPages = Process->Mm.NumberOfLockedPages;
+        R->MdlProcess = locked.Mdl.Process;
+        R->Mapped = (uintptr_t)MmMapLockedPagesSpecifyCache(&locked.Mdl, UserMode, MmCached, NULL,
+                                                            false, NormalPagePriority);
+        R->VirtualSizeMapped = Process->Mm.VirtualSize;
+        KeProbeRead32((void *)(Process->Peb + 8), &R->PebWord);     /* ImageBaseAddress */
+        if (R->Mapped) {
+            KeProbeRead32((void *)(R->Mapped + 8), &R->MappedWord);
+            R->Remapped = (uintptr_t)MmMapLockedPagesSpecifyCache(&locked.Mdl, UserMode, MmCached,
+                                                                  (void *)(R->Mapped & ~0xFFFFu),
+                                                                  false, NormalPagePriority);
+            R->Conflict = MiLastUserMappingStatus;
+            MmMapLockedPagesSpecifyCache(&locked.Mdl, UserMode, MmCached, (void *)0x12345000,
+                                         false, NormalPagePriority);
+            R->Unaligned = MiLastUserMappingStatus;
+            TryServicesOnMapping(Handle, R->Mapped, R);
+            MmUnmapLockedPages((void *)R->Mapped, &locked.Mdl);
+            R->ValidAfterUnmap = MmIsAddressValid((void *)R->Mapped);
+            /* mapped again and left: the process's end takes it */
+            MmMapLockedPagesSpecifyCache(&locked.Mdl, UserMode, MmCached, NULL, false,
+                                         NormalPagePriority);
+        }
+        MmUnlockPages(&locked.Mdl);
+        R->LockedPagesAfter = Process->Mm.NumberOfLockedPages;
+    }
+    PSP_KERNEL_CALL(NtClose(Handle));
+    KeUnstackDetachProcess(&apcState);
+}
+
+/*
+ * A locked page of a process mapped into its user space: a 64 KB aligned address reading the
+ * page's bytes, NT's statuses for a conflicting or unaligned address, the VM services refusing
+ * the region as NT's do, the query saying what it is, the unmap, and the process's end taking
+ * a mapping left behind.
+ */
+KTEST(TestMdlUserMapping, "mm.mdl.user_mapping")
+{
+    MDL_USER_MAPPING_RESULTS r = { 0 };
+    EPROCESS *process;
+    ETHREAD *thread;
+    HANDLE handle;
+
+    if (!MmFindLoaderModule(MDL_TEST_PROGRAM))
+        KtSkip("no module " MDL_TEST_PROGRAM);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, PspCreateProcess(MDL_TEST_PROGRAM, MDL_TEST_PROGRAM, NULL,
+                                                      &process, &thread));
+    if (NT_SUCCESS(ObOpenObjectByPointer(process, PROCESS_ALL_ACCESS, 0, process->ObjectTable,
+                                         &handle)))
+        MapInProcess(process, handle, &r);
+    PsStartThread(thread);
+    ObDereferenceObject(thread);
+    KeWaitForSingleObject(&process->Pcb, Executive, KernelMode, false, NULL);
+    KtPrint("mapped at %08x; the process ended with status %08x", (uint32_t)r.Mapped,
+            (uint32_t)process->ExitStatus);
+    ObDereferenceObject(process);
+
+    KT_ASSERT_STATUS(STATUS_SUCCESS, r.Lock);
+    KT_ASSERT_EQ(1, r.LockedPages);
+    KT_ASSERT_PTR_EQ(&process->Pcb, r.MdlProcess);
+    KT_ASSERT(r.Mapped != 0);
+    KT_ASSERT_EQ(0, r.Mapped & 0xFFFF);
+    KT_ASSERT_LT(r.Mapped, MmHighestUserAddress);
+    KT_ASSERT_EQ(r.VirtualSize + PAGE_SIZE, r.VirtualSizeMapped);
+    KT_ASSERT_NE(0, r.PebWord);
+    KT_ASSERT_EQ(r.PebWord, r.MappedWord);
+    KT_ASSERT_EQ(0, r.Remapped);
+    KT_ASSERT_STATUS(STATUS_CONFLICTING_ADDRESSES, r.Conflict);
+    KT_ASSERT_STATUS(STATUS_INVALID_ADDRESS, r.Unaligned);
+    KT_ASSERT_STATUS(STATUS_UNABLE_TO_DELETE_SECTION, r.Free);
+    KT_ASSERT_STATUS(STATUS_CONFLICTING_ADDRESSES, r.Protect);
+    KT_ASSERT_STATUS(STATUS_INCOMPATIBLE_FILE_MAP, r.LockVm);
+    KT_ASSERT_STATUS(STATUS_CONFLICTING_ADDRESSES, r.Commit);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, r.Query);
+    KT_ASSERT_EQ(MEM_PRIVATE, r.Info.Type);
+    KT_ASSERT_EQ(MEM_COMMIT, r.Info.State);
+    KT_ASSERT_EQ(PAGE_READWRITE, r.Info.Protect);
+    KT_ASSERT_EQ(PAGE_SIZE, r.Info.RegionSize);
+    KT_ASSERT(!r.ValidAfterUnmap);
+    KT_ASSERT_EQ(0, r.LockedPagesAfter);
 }
