@@ -99,6 +99,10 @@ $(BUILD)/host/%: tests/host/%.c $(HOST_SRCS) tests/host/tap.h tests/host/kestubs
 	@mkdir -p $(BUILD)/obj/host
 	$(call say,HOSTCC,$@)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -MF $(BUILD)/obj/host/$*.d -o $@ $< $(HOST_SRCS) $(HOST_EXTRA_SRCS)
 
+# IoBuildPartialMdl (kernel/io/iomdl.c) is pure Io code.
+$(BUILD)/host/test_mdl: HOST_EXTRA_SRCS := kernel/io/iomdl.c
+$(BUILD)/host/test_mdl: kernel/io/iomdl.c kernel/inc/mdl.h
+
 # The pool's block logic runs over a fake layer below it (tests/host/fakemm.h).
 $(BUILD)/host/test_pool: HOST_EXTRA_SRCS := mm/pool.c mm/pooltrak.c tests/host/fakemm.c
 $(BUILD)/host/test_pool: mm/pool.c mm/pooltrak.c tests/host/fakemm.c

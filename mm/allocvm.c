@@ -463,7 +463,7 @@ NTSTATUS NtAllocateVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32
         if (!vad || MiIsPhysicalVad(vad)) {
             status = STATUS_CONFLICTING_ADDRESSES;
         } else {
-            if (vad->u.VadFlags.PrivateMemory)
+            if (vad->u.VadFlags.PrivateMemory && vad->u.VadFlags.VadType != VadDevicePhysicalMemory)
                 MiResetVirtualMemory(process, start, end);
             status = STATUS_SUCCESS;
         }
@@ -471,7 +471,7 @@ NTSTATUS NtAllocateVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32
         start = base & ~(uintptr_t)(PAGE_SIZE - 1);
         end = (base + size - 1) | (PAGE_SIZE - 1);
         vad = MiLocateVadForRange(&process->AddressSpace, start, end);
-        if (!vad || MiIsPhysicalVad(vad)) {
+        if (!vad || MiIsPhysicalVad(vad) || vad->u.VadFlags.VadType == VadDevicePhysicalMemory) {
             status = STATUS_CONFLICTING_ADDRESSES;
         } else if (!vad->u.VadFlags.PrivateMemory) {
             status = MiCommitView(process, (MMVAD *)vad, start, end, protection);

@@ -132,7 +132,8 @@ NTSTATUS NtFreeVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *
         status = STATUS_MEMORY_NOT_ALLOCATED;
     else if (size != 0 && vad->Node.EndingVpn < (end >> PAGE_SHIFT))
         status = STATUS_UNABLE_TO_FREE_VM;
-    else if (!vad->u.VadFlags.PrivateMemory)
+    else if (!vad->u.VadFlags.PrivateMemory ||
+             vad->u.VadFlags.VadType == VadDevicePhysicalMemory)
         status = STATUS_UNABLE_TO_DELETE_SECTION;
     else if (vad->u.VadFlags.NoChange)
         status = STATUS_INVALID_PAGE_PROTECTION;

@@ -94,6 +94,10 @@ static NTSTATUS MiLockPages(MMPROCESS *Process, uintptr_t Start, uintptr_t *Last
             MiUnlockWorkingSet(ws);
             return STATUS_ACCESS_VIOLATION;
         }
+        if (vad->u.VadFlags.VadType == VadDevicePhysicalMemory) {   /* NT's: no such lock */
+            MiUnlockWorkingSet(ws);
+            return STATUS_INCOMPATIBLE_FILE_MAP;
+        }
         if (!MmIsAddressValid((void *)va) || MiIsPhysicalVad(vad))
             continue;
         index = MiWsIndexOf(ws, va);
@@ -154,7 +158,8 @@ static NTSTATUS MiUnlockPages(MMPROCESS *Process, uintptr_t Start, uintptr_t Las
         MMVAD_SHORT *vad = MiLocateAddress(&Process->AddressSpace, va);
         uint32_t index;
 
-        if (!vad || MiIsPhysicalVad(vad)) {         /* AWE and large pages are never locked */
+        if (!vad || MiIsPhysicalVad(vad) ||         /* AWE and large pages are never locked */
+            vad->u.VadFlags.VadType == VadDevicePhysicalMemory) {
             status = STATUS_NOT_LOCKED;
             break;
         }

@@ -198,10 +198,10 @@ static inline bool MiIsRetryableIoError(NTSTATUS Status)
     return Status != STATUS_NO_SUCH_DEVICE && Status != STATUS_NOT_SUPPORTED;
 }
 
-NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
-                          uint32_t PageCount);
-NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
-                           uint32_t PageCount);
+/* Paging I/O to and from File's slots from Slot: the pages Mdl describes (IoPageRead and
+ * IoPageWrite take MDLs, as NT's do). */
+NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, MDL *Mdl);
+NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, MDL *Mdl);
 
 /* MEMORY_MANAGEMENT (0x1A) first parameters raised by mm386 (NT has its own set). */
 #define MI_MEMORY_MANAGEMENT_BAD_TRANSITION_PTE 0x41284  /* a standby page's PTE is not its transition PTE */
@@ -216,6 +216,15 @@ NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint3
 #define MI_MEMORY_MANAGEMENT_BAD_WSLE           0x4128D  /* a working-set entry not where its list says, or left behind */
 #define MI_MEMORY_MANAGEMENT_BAD_PROTOTYPE_PTE  0x4128E  /* a prototype PTE in a state it cannot be in */
 #define MI_MEMORY_MANAGEMENT_CONTROL_AREA       0x4128F  /* a control area's counts went below zero */
+#define MI_MEMORY_MANAGEMENT_MDL_MISUSE         0x412A0  /* an MDL locked twice, empty, or not nonpaged (MDL, flags, byte count or address) */
+
+/* mdlmap.c: MDLs mapped into the current process's user space (a VadDevicePhysicalMemory VAD).
+ * MiDeletePhysicalMappingVad: its PTEs and VAD gone; address-creation lock and working-set
+ * mutex held. */
+void *MiMapLockedPagesInUserSpace(MDL *Mdl, MEMORY_CACHING_TYPE CacheType, void *RequestedAddress);
+void MiUnmapLockedPagesInUserSpace(void *BaseAddress, MDL *Mdl);
+void MiDeletePhysicalMappingVad(MMPROCESS *Process, MMVAD_SHORT *Vad);
+extern NTSTATUS MiLastUserMappingStatus;
 
 #define MI_FLUSH_ENTIRE_TB()            KeFlushEntireTb()
 #define MI_FLUSH_SINGLE_TB(va)          KeFlushSingleTb((const void *)(uintptr_t)(va))

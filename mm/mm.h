@@ -10,6 +10,7 @@
 #include "kernel/io/io.h"
 #include "mm/i386.h"
 #include "mm/vad.h"
+#include "kernel/inc/mdl.h"
 
 /*
  * Working sets (wslist.c, wsmanage.c): the valid pageable pages of one address space. The
@@ -556,5 +557,32 @@ bool MmQueryPagingFile(uint32_t Index, MM_PAGING_FILE_USAGE *Usage);
 #define KERNEL_LARGE_STACK_SIZE 61440
 void *MmCreateKernelStack(bool LargeStack);
 void MmDeleteKernelStack(void *PointerKernelStack, bool LargeStack);
+
+/*
+ * MDLs (mdlsup.c, mdlmap.c, mdlpages.c; kernel/inc/mdl.h has the layout). An MDL lives in
+ * nonpaged memory (MmCreateMdl's pool, or a kernel stack): its frames are written under the
+ * PFN lock. NT raises the failures of MmProbeAndLockPages; here they are its return value,
+ * nothing left locked.
+ * MmMapLockedPagesSpecifyCache maps KernelMode into system PTEs (NULL when there are too few,
+ * or NO_MORE_SYSTEM_PTES when BugCheckOnFailure and the MDL lacks MDL_MAPPING_CAN_FAIL) or
+ * UserMode into the current process (NULL on failure, with MiLastUserMappingStatus holding
+ * what NT raises). MmAllocatePagesForMdl may give fewer bytes than asked,
+ * or NULL; free its pages with MmFreePagesFromMdl, then the MDL with ExFreePool.
+ */
+extern volatile uint32_t MmSystemLockPagesCount;
+uint32_t MmSizeOfMdl(const void *Base, uint32_t Length);
+MDL *MmCreateMdl(MDL *MemoryDescriptorList, void *Base, uint32_t Length);
+NTSTATUS MmProbeAndLockPages(MDL *Mdl, KPROCESSOR_MODE AccessMode, LOCK_OPERATION Operation);
+void MmUnlockPages(MDL *Mdl);
+void MmBuildMdlForNonPagedPool(MDL *Mdl);
+void MmPrepareMdlForReuse(MDL *Mdl);
+void *MmMapLockedPagesSpecifyCache(MDL *Mdl, KPROCESSOR_MODE AccessMode,
+                                   MEMORY_CACHING_TYPE CacheType, void *RequestedAddress,
+                                   bool BugCheckOnFailure, MM_PAGE_PRIORITY Priority);
+void MmUnmapLockedPages(void *BaseAddress, MDL *Mdl);
+void *MmGetSystemAddressForMdlSafe(MDL *Mdl, MM_PAGE_PRIORITY Priority);
+MDL *MmAllocatePagesForMdl(uint64_t LowAddress, uint64_t HighAddress, uint64_t SkipBytes,
+                           uint32_t TotalBytes);
+void MmFreePagesFromMdl(MDL *Mdl);
 
 #endif

@@ -226,6 +226,24 @@ static void MiWriteComplete(MMPAGING_FILE *File, const uint32_t *Frames, const N
     }
 }
 
+/* NT's MMMOD_WRITER_MDL_ENTRY, the part mm386 needs: an MDL and its page array. The pages are
+ * held by the writer's reference meanwhile (MiGatherPagefilePages). */
+typedef struct _MMMOD_WRITER_MDL {
+    MDL Mdl;
+    uint32_t Page[MM_MAXIMUM_WRITE_CLUSTER];
+} MMMOD_WRITER_MDL;
+
+static NTSTATUS MiWritePages(MMPAGING_FILE *File, uint32_t StartSlot, const uint32_t *Frames,
+                            uint32_t Count)
+{
+    MMMOD_WRITER_MDL writer;
+
+    MmInitializeMdl(&writer.Mdl, NULL, Count * PAGE_SIZE);
+    writer.Mdl.MdlFlags = MDL_PAGES_LOCKED;
+    memcpy(writer.Page, Frames, Count * sizeof(uint32_t));
+    return MiWritePagingFile(File, StartSlot, &writer.Mdl);
+}
+
 /*
  * Write Count pages to File's slots from StartSlot; if that fails, each half again, down to
  * single pages (a smaller transfer has a shorter timeout, which a slow disk may meet), so
@@ -236,7 +254,7 @@ static void MiWriteCluster(MMPAGING_FILE *File, uint32_t StartSlot, const uint32
                            uint32_t Count, NTSTATUS *Statuses)
 {
     NTSTATUS status = File->Retired ? STATUS_NO_SUCH_DEVICE
-                                    : MiWritePagingFile(File, StartSlot, Frames, Count);
+                                    : MiWritePages(File, StartSlot, Frames, Count);
     uint32_t half = Count / 2;
 
     if (!File->Retired) {

@@ -79,7 +79,8 @@ static uint32_t MiPagesOfSectorRuns(const IO_SECTOR_RUN *Runs, uint32_t RunCount
  */
 static MMPAGING_FILE *MiPreparePagingFile(const MM_PAGING_FILE_REQUEST *Request, NTSTATUS *Status)
 {
-    uint32_t size = Request->SizeInPages, runCount = 1, bitmapBytes, zeroFrame, holes;
+    uint32_t size = Request->SizeInPages, runCount = 1, bitmapBytes, holes;
+    struct { MDL Mdl; uint32_t Frame; } zero;
     NTSTATUS status;
     MMPAGING_FILE *file;
     KIRQL oldIrql;
@@ -115,11 +116,13 @@ static MMPAGING_FILE *MiPreparePagingFile(const MM_PAGING_FILE_REQUEST *Request,
     }
 
     LOCK_PFN(oldIrql);
-    zeroFrame = MiRemoveZeroPage();
+    zero.Frame = MiRemoveZeroPage();
     UNLOCK_PFN(oldIrql);
-    status = IoPageWrite(Request->Disk, file->Runs[0].Lba, &zeroFrame, 1);
+    MmInitializeMdl(&zero.Mdl, NULL, PAGE_SIZE);
+    zero.Mdl.MdlFlags = MDL_PAGES_LOCKED;
+    status = IoPageWrite(Request->Disk, file->Runs[0].Lba, &zero.Mdl);
     LOCK_PFN(oldIrql);
-    MiInsertPageInList(&MmZeroedPageListHead, zeroFrame);
+    MiInsertPageInList(&MmZeroedPageListHead, zero.Frame);
     UNLOCK_PFN(oldIrql);
     if (!NT_SUCCESS(status)) {
         ExFreePoolWithTag(file, MI_PAGING_FILE_TAG);
@@ -233,45 +236,51 @@ uint32_t MiReservePageFileSlots(MMPAGING_FILE *File, uint32_t Wanted, uint32_t *
 }
 
 /*
- * PageCount pages to or from File's slots from Slot on: one transfer for each run they lie in
- * (MiReservePageFileSlots never hands out a slot that is in none).
+ * The pages Mdl describes to or from File's slots from Slot on: one transfer for each run they
+ * lie in (MiReservePageFileSlots never hands out a slot that is in none), through a partial MDL
+ * when there is more than one.
  */
-static NTSTATUS MiTransferPagingFile(const MMPAGING_FILE *File, uint32_t Slot,
-                                     const uint32_t *PageFrames, uint32_t PageCount, bool Write)
+static NTSTATUS MiTransferPagingFile(const MMPAGING_FILE *File, uint32_t Slot, MDL *Mdl,
+                                     bool Write)
 {
+    struct { MDL Mdl; uint32_t Frames[MAX(MM_MAXIMUM_READ_CLUSTER, MM_MAXIMUM_WRITE_CLUSTER)]; } part;
+    uint32_t pageCount = MmGetMdlByteCount(Mdl) >> PAGE_SHIFT, done = 0, r = 0;
     NTSTATUS status = STATUS_SUCCESS;
-    uint32_t r = 0;
 
-    while (PageCount > 0 && NT_SUCCESS(status)) {
+    while (done < pageCount && NT_SUCCESS(status)) {
         const MMPAGING_FILE_RUN *run;
         uint32_t count;
         uint64_t lba;
+        MDL *piece = Mdl;
 
         while (r < File->RunCount && Slot >= File->Runs[r].FirstSlot + File->Runs[r].Slots)
             r++;
         run = &File->Runs[r];
         if (r == File->RunCount || Slot < run->FirstSlot)
             KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PAGEFILE_SLOT,
-                         File->PageFileNumber, Slot, PageCount);
-        count = MIN(PageCount, run->FirstSlot + run->Slots - Slot);
+                         File->PageFileNumber, Slot, pageCount);
+        count = MIN(pageCount - done, run->FirstSlot + run->Slots - Slot);
         lba = run->Lba + (uint64_t)(Slot - run->FirstSlot) * HAL_ATA_SECTORS_PER_PAGE;
-        status = Write ? IoPageWrite(File->Disk, lba, PageFrames, count)
-                       : IoPageRead(File->Disk, lba, PageFrames, count);
+        if (count != pageCount) {
+            MmInitializeMdl(&part.Mdl, NULL, sizeof(part.Frames) * (PAGE_SIZE / sizeof(uint32_t)));
+            IoBuildPartialMdl(Mdl, &part.Mdl,
+                              (uint8_t *)MmGetMdlVirtualAddress(Mdl) + done * PAGE_SIZE,
+                              count * PAGE_SIZE);
+            piece = &part.Mdl;
+        }
+        status = Write ? IoPageWrite(File->Disk, lba, piece) : IoPageRead(File->Disk, lba, piece);
         Slot += count;
-        PageFrames += count;
-        PageCount -= count;
+        done += count;
     }
     return status;
 }
 
-NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
-                          uint32_t PageCount)
+NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, MDL *Mdl)
 {
-    return MiTransferPagingFile(File, Slot, PageFrames, PageCount, false);
+    return MiTransferPagingFile(File, Slot, Mdl, false);
 }
 
-NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, const uint32_t *PageFrames,
-                           uint32_t PageCount)
+NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, MDL *Mdl)
 {
-    return MiTransferPagingFile(File, Slot, PageFrames, PageCount, true);
+    return MiTransferPagingFile(File, Slot, Mdl, true);
 }

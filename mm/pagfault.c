@@ -62,12 +62,15 @@ typedef struct _MMINPAGE_SUPPORT {
     MMPAGING_FILE *File;
     uint32_t Slot;                      /* of the faulting page; the cluster follows it */
     uint32_t Count;
+    MDL Mdl;                            /* the read's pages, as NT's: the frames follow it */
     uint32_t Frames[MM_MAXIMUM_READ_CLUSTER];
     NTSTATUS ClusterStatus;             /* the read of the whole cluster */
     NTSTATUS Status;                    /* ... and of the faulting page (alone, if retried) */
 } MMINPAGE_SUPPORT;
 
 _Static_assert(offsetof(MMINPAGE_SUPPORT, Event) == 0, "a PFN's u1.Event is its block");
+_Static_assert(offsetof(MMINPAGE_SUPPORT, Frames) == offsetof(MMINPAGE_SUPPORT, Mdl) + sizeof(MDL),
+               "the MDL's page array is Frames");
 
 static MMINPAGE_SUPPORT MiInPageSupport[MI_INPAGE_SUPPORT_BLOCKS];
 static MMINPAGE_SUPPORT *MiFreeInPageSupport;
@@ -383,6 +386,8 @@ static NTSTATUS MiResolvePageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE
     support->Slot = slot;
     support->Count = MiPageFileReadCluster(PointerPte);
     MiInitializeReadInProgressPfns(PointerPte, support->Count, support->Frames, &support->Event);
+    MmInitializeMdl(&support->Mdl, PAGE_ALIGN(Fault->VirtualAddress), support->Count * PAGE_SIZE);
+    support->Mdl.MdlFlags = MDL_PAGES_LOCKED | MDL_IO_PAGE_READ;
     UNLOCK_PFN(oldIrql);
     *ReadBlock = support;
     return STATUS_ISSUE_PAGING_IO;
@@ -396,14 +401,15 @@ static NTSTATUS MiResolvePageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE
  */
 static void MiIssuePageFileRead(MMINPAGE_SUPPORT *Support)
 {
-    NTSTATUS status = MiReadPagingFile(Support->File, Support->Slot, Support->Frames,
-                                       Support->Count);
+    NTSTATUS status = MiReadPagingFile(Support->File, Support->Slot, &Support->Mdl);
 
     MmInfoCounters.PageReadIoCount++;
     Support->ClusterStatus = status;
     if (!NT_SUCCESS(status) && (Support->Count > 1 || status == STATUS_IO_TIMEOUT) &&
         MiIsRetryableIoError(status)) {
-        status = MiReadPagingFile(Support->File, Support->Slot, Support->Frames, 1);
+        Support->Mdl.ByteCount = PAGE_SIZE;         /* the faulting page alone */
+        Support->Mdl.Size = (int16_t)(sizeof(MDL) + sizeof(uint32_t));
+        status = MiReadPagingFile(Support->File, Support->Slot, &Support->Mdl);
         MmInfoCounters.PageReadIoCount++;
     }
     Support->Status = status;

@@ -156,6 +156,9 @@ NTSTATUS MmInitializeProcessAddressSpace(KPROCESS *KProcess, bool LargeAddressAw
  * and its reference to the section, which may go with it), the shared page's mapping, the
  * working-set list's extra pages, and the page tables' commitment. What is left for
  * MmDeleteProcessAddressSpace is the directory, the hyperspace table and the list's first page.
+ * Pages a driver still holds locked for the process (MmProbeAndLockPages) could be written
+ * after the process and its memory are gone: PROCESS_HAS_LOCKED_PAGES (0, process, locked
+ * pages, 0), as NT stops.
  */
 void MmCleanProcessAddressSpace(KPROCESS *KProcess)
 {
@@ -167,6 +170,9 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
     if (!process || process->AddressSpaceInitialized != 2 ||
         (process->Flags & PS_PROCESS_FLAGS_VM_DELETED))
         return;
+    if (process->NumberOfLockedPages != 0)
+        KeBugCheckEx(PROCESS_HAS_LOCKED_PAGES, 0, (uintptr_t)KProcess,
+                     process->NumberOfLockedPages, 0);
     MiUnlinkWorkingSet(process);
     MiLockAddressSpace(&process->AddressSpace);
     process->Flags |= PS_PROCESS_FLAGS_VM_DELETED;
@@ -176,6 +182,13 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
 
         if (!vad->u.VadFlags.PrivateMemory) {
             MiRemoveMappedView(process, (MMVAD *)vad);
+            continue;
+        }
+        if (vad->u.VadFlags.VadType == VadDevicePhysicalMemory) {    /* a driver's mapping */
+            process->VirtualSize -= (vad->Node.EndingVpn - vad->Node.StartingVpn + 1) * PAGE_SIZE;
+            MiLockWorkingSet(&process->Vm);
+            MiDeletePhysicalMappingVad(process, vad);
+            MiUnlockWorkingSet(&process->Vm);
             continue;
         }
 

@@ -48,6 +48,8 @@ uint32_t MiQueryPageProtection(const MMVAD_SHORT *Vad, uintptr_t Va)
 {
     MMPTE pte = { .u.Long = MM_ZERO_PTE };
 
+    if (Vad->u.VadFlags.VadType == VadDevicePhysicalMemory)
+        return Vad->u.VadFlags.Protection;
     if (!MiIsPageCommitted(Vad, Va))
         return 0;
     if (Vad->u.VadFlags.VadType == VadLargePages)
@@ -224,7 +226,7 @@ NTSTATUS NtProtectVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_
     vad = MiLocateVadForRange(&process->AddressSpace, start, end);
     if (process->Flags & PS_PROCESS_FLAGS_VM_DELETED)
         status = STATUS_PROCESS_IS_TERMINATING;
-    else if (!vad)
+    else if (!vad || vad->u.VadFlags.VadType == VadDevicePhysicalMemory)
         status = STATUS_CONFLICTING_ADDRESSES;
     else if (vad->u.VadFlags.VadType == VadLargePages)     /* one protection throughout */
         status = MiProtectLargePageRegion(vad, protection, &old);

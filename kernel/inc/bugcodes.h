@@ -37,7 +37,9 @@
 #define WORKER_INVALID                              0x000000E4
 #define DRIVER_CORRUPTED_EXPOOL                     0x000000C5
 #define PAGE_FAULT_IN_FREED_SPECIAL_POOL            0x000000CC
+#define TARGET_MDL_TOO_SMALL                        0x00000040
 #define PROCESS_HAS_LOCKED_PAGES                    0x00000076
+#define DRIVER_UNMAPPING_INVALID_VIEW               0x000000D7
 #define KERNEL_MODE_EXCEPTION_NOT_HANDLED           0x0000008E
 #define INVALID_WORK_QUEUE_ITEM                     0x00000096
 #define PAGE_FAULT_BEYOND_END_OF_ALLOCATION         0x000000CD

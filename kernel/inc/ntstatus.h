@@ -103,6 +103,7 @@ typedef int32_t NTSTATUS;
 #define STATUS_INVALID_PARAMETER_MIX        ((NTSTATUS)0xC0000030)
 #define STATUS_INVALID_PARAMETER_6          ((NTSTATUS)0xC00000F4)
 #define STATUS_INVALID_ADDRESS              ((NTSTATUS)0xC0000141)
+#define STATUS_INCOMPATIBLE_FILE_MAP        ((NTSTATUS)0xC000004D)
 #define STATUS_CONTROL_C_EXIT               ((NTSTATUS)0xC000013A)
 
 /* Locking pages, and the token services (issue 10 items 6 and 7). */

@@ -91,14 +91,14 @@ uint64_t IoDiskSectors(uint32_t Disk)
     return Disk < HalAtaDiskCount() ? HalAtaDisk(Disk)->Sectors : 0;
 }
 
-NTSTATUS IoPageRead(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames, uint32_t PageCount)
+NTSTATUS IoPageRead(uint32_t Disk, uint64_t Lba, MDL *Mdl)
 {
-    return IoDiskTransfer(Disk, Lba, PageFrames, PageCount, false);
+    return IoDiskTransfer(Disk, Lba, MmGetMdlPfnArray(Mdl), MmGetMdlPageCount(Mdl), false);
 }
 
-NTSTATUS IoPageWrite(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames, uint32_t PageCount)
+NTSTATUS IoPageWrite(uint32_t Disk, uint64_t Lba, MDL *Mdl)
 {
-    return IoDiskTransfer(Disk, Lba, PageFrames, PageCount, true);
+    return IoDiskTransfer(Disk, Lba, MmGetMdlPfnArray(Mdl), MmGetMdlPageCount(Mdl), true);
 }
 
 uint32_t IoDiskInterruptCount(uint32_t Channel)

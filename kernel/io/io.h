@@ -11,6 +11,7 @@
 
 #include "kernel/ex/ex.h"
 #include "hal/hal.h"
+#include "kernel/inc/mdl.h"
 
 /* Sector sizes are the driver's: HAL_ATA_SECTOR_SIZE, HAL_ATA_SECTORS_PER_PAGE (hal/ata.h). */
 #define DISK_SECTORS_PER_MB         ((1024 * 1024) / HAL_ATA_SECTOR_SIZE)
@@ -75,9 +76,20 @@ const DISK_PARTITION *IoDiskPartitions(uint32_t Disk, uint32_t *Count);  /* read
 const DISK_LAYOUT *IoDiskLayout(uint32_t Disk);    /* NULL for a disk that does not exist */
 uint32_t IoDiskInterruptCount(uint32_t Channel);    /* transfers its interrupt has ended */
 
-/* Paging I/O for Mm: whole pages between physical frames and a disk. The caller waits. */
-NTSTATUS IoPageRead(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames, uint32_t PageCount);
-NTSTATUS IoPageWrite(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames, uint32_t PageCount);
+/* Paging I/O for Mm, as NT's: the pages an MDL describes (whole pages, ByteOffset 0; their
+ * frames held by Mm meanwhile, MDL_PAGES_LOCKED) to or from a disk at Lba. The caller waits. */
+NTSTATUS IoPageRead(uint32_t Disk, uint64_t Lba, MDL *Mdl);
+NTSTATUS IoPageWrite(uint32_t Disk, uint64_t Lba, MDL *Mdl);
+
+/*
+ * A part of a locked MDL's buffer (iomdl.c, NT's IoBuildPartialMdl): TargetMdl describes Length
+ * bytes (0: to the source's end) from VirtualAddress, which lies in SourceMdl's buffer, with
+ * the source's frames and process; MDL_PARTIAL, and when the source is mapped in system space
+ * the matching part of that mapping (MDL_PARENT_MAPPED_SYSTEM_VA). A target whose Size cannot
+ * hold the frames is TARGET_MDL_TOO_SMALL (0x40) with (source, target, frames needed, frames it
+ * holds). Reuse a partial MDL that was mapped on its own only after MmPrepareMdlForReuse.
+ */
+void IoBuildPartialMdl(MDL *SourceMdl, MDL *TargetMdl, void *VirtualAddress, uint32_t Length);
 
 /*
  * The MBR in Sector (partition.c): the used entries, in table order, into Partitions.
@@ -413,7 +425,9 @@ typedef struct _IO_STACK_LOCATION {
 /*
  * One request. UserBuffer is the caller's buffer in RequestorMode's address space (reads and
  * writes: the file system copies with ExCaptureFromMode / ExReturnToMode); SystemBuffer a
- * kernel buffer Io filled or will copy back (information and directory queries).
+ * kernel buffer Io filled or will copy back (information and directory queries); MdlAddress
+ * the caller's buffer locked by the driver for direct I/O (non-cached reads and writes),
+ * which Io unlocks and frees when the request is over, as NT's I/O completion does.
  * IoStatus.Information is the bytes moved or returned, or for a create what was done
  * (FILE_CREATED ...).
  */
@@ -422,6 +436,7 @@ typedef struct _IRP {
     IO_STATUS_BLOCK IoStatus;
     KPROCESSOR_MODE RequestorMode;
     void *UserBuffer;
+    MDL *MdlAddress;
     struct {
         void *SystemBuffer;
     } AssociatedIrp;

@@ -77,6 +77,12 @@ NTSTATUS IopCallAndReturn(FILE_OBJECT *File, IRP *Irp, IO_STATUS_BLOCK *IoStatus
 {
     NTSTATUS status = IoCallDriver(File->DeviceObject, Irp), copy;
 
+    if (Irp->MdlAddress) {
+        if (Irp->MdlAddress->MdlFlags & MDL_PAGES_LOCKED)
+            MmUnlockPages(Irp->MdlAddress);
+        ExFreePool(Irp->MdlAddress);
+        Irp->MdlAddress = NULL;
+    }
     if (NT_ERROR(status))
         return status;
     copy = IopReturnIoStatus(IoStatusBlock, &Irp->IoStatus);

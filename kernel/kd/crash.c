@@ -6,6 +6,7 @@
  */
 #include "kernel/kd/kd.h"
 #include "mm/pool.h"
+#include "kernel/ps/ps.h"
 
 #define KD_CRASH_TAG            POOL_TAG('C', 'r', 's', 'h')
 #define KD_CRASH_BLOCK_SIZE     0x30
@@ -272,6 +273,75 @@ static void KdCrashInPage(void)
     (void)*second;
 }
 
+/*
+ * A driver that forgets its locked pages: a process is made from the first program the loader
+ * brought, a page of its PEB locked with an MDL (MmProbeAndLockPages, as a driver locks a
+ * user buffer) and left locked, and the process run. When it ends, its address space cannot go
+ * with pages still locked: STOP 0x76 PROCESS_HAS_LOCKED_PAGES (0, process, 1, 0).
+ */
+static const char *KdNeedsProgram(void)
+{
+    if (KeLoaderBlock.ModuleCount > 0)
+        return NULL;
+    return "a program (tools/boot --exe FILE.exe)";
+}
+
+static void KdCrashLockedPages(void)
+{
+    const char *name = KeLoaderBlock.Modules[0].Name;
+    struct { MDL Mdl; uint32_t Frame; } locked;
+    EPROCESS *process;
+    ETHREAD *thread;
+    KAPC_STATE apcState;
+    NTSTATUS status;
+
+    status = PspCreateProcess(name, name, NULL, &process, &thread);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("crash: %s could not be started (status %08x)\n", name, (uint32_t)status);
+        return;
+    }
+    MmInitializeMdl(&locked.Mdl, (void *)process->Peb, 16);
+    KeStackAttachProcess(&process->Pcb, &apcState);
+    status = MmProbeAndLockPages(&locked.Mdl, UserMode, IoWriteAccess);
+    KeUnstackDetachProcess(&apcState);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("crash: the PEB of %s could not be locked (status %08x)\n", name,
+                 (uint32_t)status);
+        return;
+    }
+    DbgPrint("crash: process %08x (%s, pid %u): its PEB page %08x locked (frame %x) and left "
+             "locked; the process runs to its end\n", (uint32_t)(uintptr_t)process, name,
+             process->UniqueProcessId, (uint32_t)process->Peb, locked.Frame);
+    PsStartThread(thread);
+    ObDereferenceObject(thread);
+    KeWaitForSingleObject(&process->Pcb, Executive, KernelMode, false, NULL);
+}
+
+/* An MDL unlocked twice: the second unlock finds MDL_PAGES_LOCKED clear, and NT's answer to a
+ * page unlocked more times than locked is STOP 0x4E PFN_LIST_CORRUPT (7, page, share count, 0). */
+static void KdCrashMdlUnlockTwice(void)
+{
+    uint8_t *buffer = ExAllocatePoolWithTag(PagedPool, PAGE_SIZE, KD_CRASH_TAG);
+    struct { MDL Mdl; uint32_t Frame; } locked;
+    NTSTATUS status;
+
+    if (!buffer) {
+        DbgPrint("crash: no paged pool\n");
+        return;
+    }
+    MmInitializeMdl(&locked.Mdl, buffer, PAGE_SIZE);
+    status = MmProbeAndLockPages(&locked.Mdl, KernelMode, IoReadAccess);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("crash: paged pool %08x could not be locked (status %08x)\n",
+                 (uint32_t)(uintptr_t)buffer, (uint32_t)status);
+        return;
+    }
+    DbgPrint("crash: paged pool %08x locked with an MDL (frame %x), unlocked, unlocked again\n",
+             (uint32_t)(uintptr_t)buffer, locked.Frame);
+    MmUnlockPages(&locked.Mdl);
+    MmUnlockPages(&locked.Mdl);
+}
+
 static const KD_CRASH_KIND KdCrashKinds[] = {
     { "nonpaged", "read an unmapped nonpaged address: STOP 0x50", NULL, KdCrashNonPaged },
     { "stack", "overflow the kernel stack: double fault, STOP 0x7F (8)", NULL, KdCrashStack },
@@ -294,6 +364,9 @@ static const KD_CRASH_KIND KdCrashKinds[] = {
     { "writecode", "write into the kernel's code: STOP 0xBE (11)", NULL, KdCrashWriteCode },
     { "writerodata", "write read-only data at DISPATCH_LEVEL: STOP 0xBE (10)",
       NULL, KdCrashWriteReadOnlyData },
+    { "lockedpages", "a process ends with a page locked by an MDL: STOP 0x76",
+      KdNeedsProgram, KdCrashLockedPages },
+    { "mdlunlock", "unlock an MDL twice: STOP 0x4E (7)", NULL, KdCrashMdlUnlockTwice },
 };
 
 bool KdCrash(const char *Kind)

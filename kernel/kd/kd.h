@@ -155,6 +155,11 @@ void KdCommandEmpty(int Argc, char **Argv);
 
 /* kdpfn.c: the PFN database (!pfn, !memusage); kdsysptes.c: !sysptes; kdpoolfind.c: !poolfind. */
 void KdCommandPfn(int Argc, char **Argv);
+void KdCommandMdl(int Argc, char **Argv);
+void KdCommandMdlLock(int Argc, char **Argv);
+void KdCommandMdlUnlock(int Argc, char **Argv);
+void KdCommandMdlMap(int Argc, char **Argv);
+void KdCommandMdlUnmap(int Argc, char **Argv);
 void KdCommandMemUsage(int Argc, char **Argv);
 void KdCommandSysPtes(int Argc, char **Argv);
 void KdCommandPoolFind(int Argc, char **Argv);

@@ -186,6 +186,8 @@ void KdCommandVm(int Argc, char **Argv)
     DbgPrint(MiCommitLimitOwed ? ", %u more to leave the limit\n" : "\n", MiCommitLimitOwed);
     DbgPrint("Sections:          %u segments, %u pages in memory, %u pages of shared commitment\n",
              MiSegmentCount, MmCountPrototypePages(), MmSharedCommit);
+    DbgPrint("Locked for I/O:    %u pages locked by MDLs, %d pages resident available\n",
+             MmSystemLockPagesCount, MmResidentAvailablePages);
     DbgPrint("System working set: %u pages (peak %u, minimum %u, maximum %u), %u trimmed\n",
              MmSystemCacheWs.WorkingSetSize, MmSystemCacheWs.PeakWorkingSetSize,
              MmSystemCacheWs.MinimumWorkingSetSize, MmSystemCacheWs.MaximumWorkingSetSize,

@@ -91,6 +91,9 @@ void KeSetBreakpointHook(KBREAKPOINT_HOOK Hook);      /* resume the int3 when Ho
  */
 NTSTATUS KeProbeRead32(const volatile void *Address, uint32_t *Value);
 NTSTATUS KeProbeWrite32(volatile void *Address, uint32_t Value);
+/* A write access to the byte at Address that leaves it as it is (a locked OR of zero), so a
+ * concurrent writer loses nothing: NT's ProbeForWriteChar without its read-then-write race. */
+NTSTATUS KeProbeForWriteAccess(volatile void *Address);
 bool KeInvalidAccessAllowed(const void *TrapInformation);
 
 /* Run Function(Context) on the stack whose top is StackTop and return its result (callstack.S). */

@@ -34,6 +34,19 @@ KeProbeWrite32:
     .section .ex_table, "a"
     .long 1b, 2b
 
+/* NTSTATUS KeProbeForWriteAccess(volatile void *Address) */
+    .text
+    .globl KeProbeForWriteAccess
+    .type KeProbeForWriteAccess, @function
+KeProbeForWriteAccess:
+    movl 4(%esp), %edx
+1:  lock orb $0, (%edx)
+    movl $STATUS_SUCCESS, %eax
+2:  ret
+    .size KeProbeForWriteAccess, . - KeProbeForWriteAccess
+    .section .ex_table, "a"
+    .long 1b, 2b
+
 /*
  * NTSTATUS KeCopyMemorySafe(void *Destination, const void *Source, uint32_t Length)
  * NTSTATUS KeZeroMemorySafe(void *Destination, uint32_t Length)

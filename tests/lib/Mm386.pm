@@ -23,7 +23,7 @@ our @NO_PAGING_FILE_SKIPS = ((map { "mm.paging.$_" }
     map { "mm.pagefail.$_" } qw(cluster_round_trip rescue));
 our @NO_SPECIAL_POOL_SKIPS = ('mm.specialpool.freed', 'mm.specialpool.layout');
 # ... and those that run a user program, skipped in a boot without its module.
-our @NO_MODULE_SKIPS = ('mm.section.paging');
+our @NO_MODULE_SKIPS = ('mm.section.paging', 'mm.mdl.user_mapping');
 
 # boot(cmdline => '...', mem => MiB, iso => 1, disks => [...], exes => [...], timeout => S,
 #      input => "kd commands\n", qemu_args => [...])

@@ -138,3 +138,24 @@ NTSTATUS FatZeroVolume(VCB *Vcb, uint64_t Offset, uint32_t Length)
 {
     return FatWriteOrZero(Vcb, Offset, Length, NULL, KernelMode);
 }
+
+NTSTATUS FatLockUserBuffer(IRP *Irp, LOCK_OPERATION Operation, uint32_t Length,
+                           void **SystemBuffer)
+{
+    NTSTATUS status;
+
+    if (!Irp->MdlAddress) {
+        MDL *mdl = MmCreateMdl(NULL, Irp->UserBuffer, Length);
+
+        if (!mdl)
+            return STATUS_INSUFFICIENT_RESOURCES;
+        status = MmProbeAndLockPages(mdl, Irp->RequestorMode, Operation);
+        if (!NT_SUCCESS(status)) {
+            ExFreePool(mdl);
+            return status;
+        }
+        Irp->MdlAddress = mdl;
+    }
+    *SystemBuffer = MmGetSystemAddressForMdlSafe(Irp->MdlAddress, NormalPagePriority);
+    return *SystemBuffer ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
+}

@@ -145,6 +145,13 @@ NTSTATUS FatReadVolume(VCB *Vcb, uint64_t Offset, uint32_t Length, void *Buffer,
 NTSTATUS FatWriteVolume(VCB *Vcb, uint64_t Offset, uint32_t Length, const void *Buffer,
                         KPROCESSOR_MODE Mode);
 NTSTATUS FatZeroVolume(VCB *Vcb, uint64_t Offset, uint32_t Length);
+/* A non-cached request's buffer (FO_NO_INTERMEDIATE_BUFFERING), as NT's FatLockUserBuffer
+ * and FatMapUserBuffer: Length bytes of Irp->UserBuffer locked for Operation with an MDL that
+ * the IRP carries (Io unlocks and frees it when the request is over), and *SystemBuffer
+ * their system mapping, which the transfer then uses in KernelMode. A buffer that cannot be
+ * locked is the status MmProbeAndLockPages gives (STATUS_ACCESS_VIOLATION ...). */
+NTSTATUS FatLockUserBuffer(IRP *Irp, LOCK_OPERATION Operation, uint32_t Length,
+                           void **SystemBuffer);
 
 static inline uint64_t FatClusterOffset(const VCB *Vcb, uint32_t Cluster)
 {

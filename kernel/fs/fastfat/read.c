@@ -1,7 +1,9 @@
 /*
  * kernel/fs/fastfat/read.c: IRP_MJ_READ, and the mapping of a file's bytes to the volume that
  * reads, writes and extensions share: each run of clusters lying one after another on the
- * disk moves in as few transfers as the bounce pages allow. There is no cache yet: every read
+ * disk moves in as few transfers as the bounce pages allow. A non-cached read
+ * (FO_NO_INTERMEDIATE_BUFFERING) is direct I/O: the caller's buffer is locked with an MDL and
+ * filled through its system mapping. There is no cache yet: every read
  * goes to the disk (Cc will sit in front of this, and Mm's paging reads will come here with
  * IRP_PAGING_IO). A read at or past the end of the file is STATUS_END_OF_FILE; a read that
  * reaches past it is cut at the end.
@@ -42,6 +44,8 @@ NTSTATUS FatCommonRead(VCB *Vcb, IRP *Irp)
     FCB *fcb = file->FsContext;
     int64_t offset = stack->Parameters.Read.ByteOffset;
     uint32_t length = stack->Parameters.Read.Length;
+    KPROCESSOR_MODE mode = Irp->RequestorMode;
+    void *buffer = Irp->UserBuffer;
     NTSTATUS status;
 
     (void)Vcb;
@@ -52,8 +56,14 @@ NTSTATUS FatCommonRead(VCB *Vcb, IRP *Irp)
     if (offset >= fcb->FileSize)
         return STATUS_END_OF_FILE;
     length = (uint32_t)MIN((int64_t)length, (int64_t)fcb->FileSize - offset);
-    status = FatFileIo(fcb, (uint32_t)offset, length, Irp->UserBuffer, Irp->RequestorMode,
-                       FatIoRead);
+    if (file->Flags & FO_NO_INTERMEDIATE_BUFFERING) {
+        /* What the transfer reaches, in whole sectors (NT's FAT locks no more). */
+        status = FatLockUserBuffer(Irp, IoWriteAccess, ROUND_UP(length, FAT_SECTOR_SIZE), &buffer);
+        if (!NT_SUCCESS(status))
+            return status;
+        mode = KernelMode;
+    }
+    status = FatFileIo(fcb, (uint32_t)offset, length, buffer, mode, FatIoRead);
     if (!NT_SUCCESS(status))
         return status;
     Irp->IoStatus.Information = length;

@@ -1,6 +1,7 @@
 /*
  * kernel/fs/fastfat/write.c: IRP_MJ_WRITE, synchronous and write-through (there is no cache
- * yet, so FILE_FLAG_WRITE_THROUGH and NO_BUFFERING change nothing here): a write past the end
+ * yet, so FILE_FLAG_WRITE_THROUGH changes nothing here; NO_BUFFERING makes it direct I/O, the
+ * caller's buffer locked with an MDL and read through its system mapping): a write past the end
  * first grows the file, clusters allocated and the bytes between the old end and the write
  * zeroed, then the bytes go to the disk, then the entry records the new size. A file cannot
  * pass 4 GB - 1 (STATUS_DISK_FULL, as NT's FAT); a volume that has no clusters left refuses
@@ -15,6 +16,8 @@ NTSTATUS FatCommonWrite(VCB *Vcb, IRP *Irp)
     FCB *fcb = file->FsContext;
     int64_t offset = stack->Parameters.Write.ByteOffset;
     uint32_t length = stack->Parameters.Write.Length;
+    KPROCESSOR_MODE mode = Irp->RequestorMode;
+    void *buffer = Irp->UserBuffer;
     NTSTATUS status;
 
     if (FatIsDirectory(fcb))
@@ -25,6 +28,12 @@ NTSTATUS FatCommonWrite(VCB *Vcb, IRP *Irp)
         return STATUS_SUCCESS;
     if (offset + length > (int64_t)FAT_MAXIMUM_FILE_SIZE)
         return STATUS_DISK_FULL;
+    if (file->Flags & FO_NO_INTERMEDIATE_BUFFERING) {
+        status = FatLockUserBuffer(Irp, IoReadAccess, length, &buffer);
+        if (!NT_SUCCESS(status))
+            return status;
+        mode = KernelMode;
+    }
     if (offset + length > fcb->FileSize) {
         uint32_t need = (uint32_t)((offset + length + Vcb->BytesPerCluster - 1) >>
                                    Vcb->ClusterShift);
@@ -37,8 +46,7 @@ NTSTATUS FatCommonWrite(VCB *Vcb, IRP *Irp)
         if (!NT_SUCCESS(status))
             return status;
     }
-    status = FatFileIo(fcb, (uint32_t)offset, length, Irp->UserBuffer, Irp->RequestorMode,
-                       FatIoWrite);
+    status = FatFileIo(fcb, (uint32_t)offset, length, buffer, mode, FatIoWrite);
     if (!NT_SUCCESS(status))
         return status;
     if (offset + length > fcb->FileSize) {
