@@ -418,8 +418,9 @@ static void MiIssuePageFileRead(MMINPAGE_SUPPORT *Support)
 /*
  * The second half, with the working-set mutex again: the cluster's pages go to the standby
  * list, the faulting page into the working set, and the block back; collided faults wake. A
- * page that could not be read is STATUS_IN_PAGE_ERROR to a probe and KERNEL_DATA_INPAGE_ERROR
- * (0x7A) otherwise.
+ * page that could not be read is STATUS_IN_PAGE_ERROR to a probe, the disk's status for a user
+ * page (KiTrap0E makes it the thread's STATUS_IN_PAGE_ERROR) and KERNEL_DATA_INPAGE_ERROR (0x7A)
+ * otherwise.
  */
 static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
                                        MMINPAGE_SUPPORT *Support, void *TrapInformation)
@@ -450,7 +451,9 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
         if (KeInvalidAccessAllowed(TrapInformation) || Fault->VirtualAddress < MmSystemRangeStart) {
             MiAbandonPageRead(PointerPte, frame);
             UNLOCK_PFN(oldIrql);
-            return STATUS_IN_PAGE_ERROR;
+            /* A probe's caller sees STATUS_IN_PAGE_ERROR, as NT's __except would; a user
+             * thread's exception carries the disk's status as its third parameter. */
+            return KeInvalidAccessAllowed(TrapInformation) ? STATUS_IN_PAGE_ERROR : status;
         }
         pfn->u4.InPageError = 1;
         pfn->u1.ReadStatus = status;
