@@ -126,12 +126,15 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
                     MiCaptureWriteWatchDirtyBit(Process, va);
                 MiRemoveWorkingSetEntry(&Process->Vm, pfn->u1.WsIndex);
                 MiDeleteSystemPte(pte);
+                Process->NumberOfPrivatePages--;
             } else if (old.u.Soft.Transition && !old.u.Soft.Prototype) {
                 MiDeleteTransitionPte(pte);
+                Process->NumberOfPrivatePages--;
             } else if (old.u.Soft.Prototype) {
                 /* A view's PTE pointing at its prototype: nothing of its own to free. */
             } else if (old.u.Soft.PageFileHigh != 0) {
                 MiReleasePageFileSpace(old);
+                Process->NumberOfPrivatePages--;
             }
             pte->u.Long = fresh.u.Long;
             if (old.u.Long == MM_ZERO_PTE && fresh.u.Long != MM_ZERO_PTE)

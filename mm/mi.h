@@ -216,6 +216,7 @@ NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, MDL *Mdl);
 #define MI_MEMORY_MANAGEMENT_BAD_WSLE           0x4128D  /* a working-set entry not where its list says, or left behind */
 #define MI_MEMORY_MANAGEMENT_BAD_PROTOTYPE_PTE  0x4128E  /* a prototype PTE in a state it cannot be in */
 #define MI_MEMORY_MANAGEMENT_CONTROL_AREA       0x4128F  /* a control area's counts went below zero */
+#define MI_MEMORY_MANAGEMENT_PRIVATE_PAGES      0x41290  /* a process ended with private pages counted (process, count) */
 #define MI_MEMORY_MANAGEMENT_MDL_MISUSE         0x412A0  /* an MDL locked twice, empty, or not nonpaged (MDL, flags, byte count or address) */
 
 /* mdlmap.c: MDLs mapped into the current process's user space (a VadDevicePhysicalMemory VAD).

@@ -92,7 +92,8 @@ typedef struct _MMPROCESS {
     uint32_t CommitChargePeak;
     uint32_t CommitChargeLimit;         /* 0: none */
     uint32_t VirtualSize, PeakVirtualSize;  /* bytes reserved */
-    uint32_t NumberOfPrivatePages;
+    uint32_t NumberOfPrivatePages;      /* its own pages, resident or in a paging file */
+    uint32_t ModifiedPageCount;         /* its pages that left the working set dirty */
     uint32_t NumberOfLockedPages;
     uint32_t Flags;                     /* PS_PROCESS_FLAGS_* */
     uint32_t AddressSpaceInitialized;   /* 0, 1 (directory made), 2 (initialised) */

@@ -206,6 +206,8 @@ static NTSTATUS MiResolveDemandZeroFault(MI_FAULT *Fault, MMPTE *PointerPte, MMP
     PointerPte->u.Long = (frame << PAGE_SHIFT) | MM_PTE_VALID_MASK | MM_PTE_ACCESS_MASK |
                          (Fault->SetDirty ? MM_PTE_DIRTY_MASK : 0) | MiProtectToPteMask(protection) |
                          MiPteOwnerMask(PointerPte);
+    if (Fault->Ws->IsProcess && !MiIsPrototypePteAddress(PointerPte))
+        CONTAINING_RECORD(Fault->Ws, MMPROCESS, Vm)->NumberOfPrivatePages++;
     MiFinishFault(Fault, frame, oldIrql);
     MmInfoCounters.DemandZeroCount++;
     return STATUS_PAGE_FAULT_DEMAND_ZERO;

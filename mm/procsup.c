@@ -217,6 +217,9 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
     if (process->Vm.WorkingSetSize != 0 || process->Vm.VmWorkingSetList->FirstDynamic != 0)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_WSLE, (uintptr_t)KProcess,
                      process->Vm.WorkingSetSize, process->Vm.VmWorkingSetList->FirstDynamic);
+    if (process->NumberOfPrivatePages != 0)        /* a page made or freed uncounted */
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_PRIVATE_PAGES, (uintptr_t)KProcess,
+                     process->NumberOfPrivatePages, 0);
     MiGetPteAddress(MM_SHARED_USER_DATA_VA)->u.Long = MM_ZERO_PTE;
     MI_FLUSH_SINGLE_TB(MM_SHARED_USER_DATA_VA);
     MiDecrementUsedPtes(process, MM_SHARED_USER_DATA_VA);

@@ -71,6 +71,7 @@ NTSTATUS MiCopyOnWrite(MMPROCESS *Process, uintptr_t VirtualAddress, MMPTE *Poin
                          MM_PTE_DIRTY_MASK | MM_PTE_OWNER_MASK | MiProtectToPteMask(protection);
     MI_FLUSH_SINGLE_TB(VirtualAddress);
     MiDecrementShareCount(old.u.Hard.PageFrameNumber);
+    Process->NumberOfPrivatePages++;
     UNLOCK_PFN(oldIrql);
     MmInfoCounters.CopyOnWriteCount++;
     return STATUS_PAGE_FAULT_COPY_ON_WRITE;

@@ -432,8 +432,10 @@ bool MiEvictWsle(MMSUPPORT *Ws, uint32_t Index)
     MI_FLUSH_SINGLE_TB(va);
     if (contents.u.Hard.Dirty) {
         MiSetModified(pfn);
-        if (Ws->IsProcess)
+        if (Ws->IsProcess) {
+            CONTAINING_RECORD(Ws, MMPROCESS, Vm)->ModifiedPageCount++;
             MiCaptureWriteWatchDirtyBit(CONTAINING_RECORD(Ws, MMPROCESS, Vm), va);
+        }
     }
     if (!wsle.u1.e1.Direct)
         MiDecrementShareCount(MiGetPteAddress((const void *)pte)->u.Hard.PageFrameNumber);

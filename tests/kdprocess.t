@@ -56,13 +56,17 @@ my $dir = hex($dirbase // 0);
 my $one = $s->command(sprintf('!process %x', $pid));
 like($one, qr/^Searching for Process with Cid == \Q${\ sprintf('%x', $pid)}\E\nPROCESS $eprocess /m,
     '!process <cid> finds the same EPROCESS');
-my ($vadroot, $vads) = $one =~ /^    VadRoot ([0-9a-f]{8}) Vads (\d+) Clone 0$/m;
-ok(defined $vadroot, "!process: VadRoot $vadroot, $vads VADs");
+my ($vadroot, $vads, $private, $modified, $locked) =
+    $one =~ /^    VadRoot ([0-9a-f]{8}) Vads (\d+) Clone 0 Private (\d+)\. Modified (\d+)\. Locked (\d+)\.$/m;
+ok(defined $vadroot, "!process: VadRoot $vadroot, $vads VADs") or diag($one);
 my ($wsnow, $wsmin, $wsmax) = $one =~ /^    Working Set Sizes \(now,min,max\)  \((\d+), (\d+), (\d+)\) \(\d+KB, \d+KB, \d+KB\)$/m;
 ok(defined $wsnow && $wsnow > 0 && $wsmin == 50 && $wsmax == 345,
     "!process: working set $wsnow pages, NT's default limits 50 and 345");
 my ($commit) = $one =~ /^    CommitCharge\s+(\d+)$/m;
 ok(defined $commit && $commit >= 2 + 1, "!process: CommitCharge $commit pages");
+ok(defined $private && $private > 0 && $private <= $commit,
+   "!process: Private $private pages, each committed");
+is($locked, 0, '!process: Locked 0 (no MDL holds its pages)');
 like($one, qr/^    PageFaultCount\s+[1-9]\d*$/m, '!process: its page faults');
 my $main = sprintf('%04x.%04x', $pid, $w{tid});
 my $second = sprintf('%04x.%04x', $pid, $w{thread2});
@@ -224,7 +228,7 @@ like($s->command(".process $eprocess3"), qr/^Implicit process is now $eprocess3$
 ok(defined started_output($started, qr/^process waiter\.exe exited with status 0x00000005$/m),
     '... it exits with 5');
 my $zombie = $s->command("!process $eprocess3 1");
-like($zombie, qr/^    DirBase: $dir3  ObjectTable: 00000000  HandleCount: 0\.\n    Image: waiter\.exe\n    Exited with status 0x00000005\n    VadRoot 00000000 Vads 0 Clone 0$/m,
+like($zombie, qr/^    DirBase: $dir3  ObjectTable: 00000000  HandleCount: 0\.\n    Image: waiter\.exe\n    Exited with status 0x00000005\n    VadRoot 00000000 Vads 0 Clone 0 Private 0\. Modified \d+\. Locked 0\.$/m,
     '!process of the ended process: no handles, no VADs, its exit status');
 like($zombie, qr/^    CommitCharge\s+0$/m, '... and no commitment left');
 like($s->command('!vad'), qr/^Total VADs: +0  /m, '!vad: an empty tree');

@@ -21,10 +21,10 @@
  * !process [<process> [<flags>]]: <process> is an EPROCESS address or, below system space, a
  * Cid; 0 is every process (then an image name may follow), -1 or nothing the implicit one.
  * Flags as WinDbg's: 1 adds the memory and time lines (VadRoot ... CommitCharge), 2 and 4 the
- * threads; the default is 3 for 0, -1 or nothing, 0xF for one process. What mm386 does not
- * keep is not shown: Mm counts no private, modified or locked pages per process (WinDbg's
- * "Private ... Modified ... Locked"), and there are no sessions, tokens, device maps or quota
- * blocks. The times are the clock ticks of the threads still on the process's list.
+ * threads; the default is 3 for 0, -1 or nothing, 0xF for one process. "Private" is the
+ * process's own pages (resident or in a paging file), "Modified" those that left its working
+ * set dirty, "Locked" those MDLs hold locked for it. What mm386 does not keep is not shown:
+ * there are no sessions, tokens, device maps or quota blocks. The times are the clock ticks of the threads still on the process's list.
  *
  * .process <eprocess> makes that process the implicit one; .process 0 the System process
  * again. Commands marked KD_IN_IMPLICIT_PROCESS (dd, db, ed, ?, !pte, !vad, !address ...)
@@ -55,6 +55,7 @@ typedef struct _KD_PROCESS_SUMMARY {
     uint32_t Peb, DirBase, ObjectTable, HandleCount;
     char ImageFileName[16];
     uint32_t VadRoot, Vads;
+    uint32_t PrivatePages, ModifiedPages, LockedPages;
     uint32_t ElapsedTicks;
     uint32_t WorkingSetSize, MinimumWorkingSetSize, MaximumWorkingSetSize;
     uint32_t PeakWorkingSetSize, PageFaultCount;
@@ -129,6 +130,9 @@ static void KdSummarizeEprocess(const EPROCESS *Process, KD_PROCESS_SUMMARY *Sum
     RtlCopyString(Summary->ImageFileName, Process->ImageFileName, sizeof(Summary->ImageFileName));
     Summary->VadRoot = (uint32_t)(uintptr_t)mm->AddressSpace.VadRoot.BalancedRoot.RightChild;
     Summary->Vads = mm->AddressSpace.VadRoot.NumberGenericTableElements;
+    Summary->PrivatePages = mm->NumberOfPrivatePages;
+    Summary->ModifiedPages = mm->ModifiedPageCount;
+    Summary->LockedPages = mm->NumberOfLockedPages;
     Summary->ElapsedTicks = (Process->Exited ? Process->ExitTime : KeTickCount) -
                             Process->CreateTime;
     KdCopyWorkingSet(Summary, &mm->Vm);
@@ -226,7 +230,8 @@ static void KdPrintDetails(const KD_PROCESS_SUMMARY *p)
         user += p->Threads[i].UserTime;
         kernel += p->Threads[i].KernelTime;
     }
-    DbgPrint("    VadRoot %08x Vads %u Clone 0\n", p->VadRoot, p->Vads);
+    DbgPrint("    VadRoot %08x Vads %u Clone 0 Private %u. Modified %u. Locked %u.\n", p->VadRoot,
+             p->Vads, p->PrivatePages, p->ModifiedPages, p->LockedPages);
     KdPrintTime("ElapsedTime", p->ElapsedTicks);
     KdPrintTime("UserTime", user);
     KdPrintTime("KernelTime", kernel);
