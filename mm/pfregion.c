@@ -18,26 +18,43 @@
  * (STATUS_CONFLICTING_ADDRESSES), and where a paging file may be: inside a 0x82 partition or
  * on a disk with no partition table (STATUS_INVALID_PARAMETER_1, the file's name in NT).
  */
-NTSTATUS MmCheckPagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages)
+/* The checks every paging file passes first: the count, its size, its disk (*Layout). */
+static NTSTATUS MiCheckPagingFileSize(uint32_t Disk, uint32_t SizeInPages,
+                                      const DISK_LAYOUT **Layout)
 {
-    uint64_t sectors = (uint64_t)SizeInPages * HAL_ATA_SECTORS_PER_PAGE;
-    const DISK_LAYOUT *layout = IoDiskLayout(Disk);
-
+    *Layout = IoDiskLayout(Disk);
     if (MmNumberOfPagingFiles == MAX_PAGE_FILES)
         return STATUS_TOO_MANY_PAGING_FILES;
     if (SizeInPages < MINIMUM_PAGE_FILE_SIZE)
         return STATUS_INVALID_PARAMETER_2;
     if (SizeInPages > MI_MAXIMUM_PAGEFILE_SIZE)
         return STATUS_INVALID_PARAMETER_3;
-    if (!layout)
-        return STATUS_NO_SUCH_DEVICE;
-    if (StartingLba >= layout->Sectors || sectors > layout->Sectors - StartingLba)
+    return *Layout ? STATUS_SUCCESS : STATUS_NO_SUCH_DEVICE;
+}
+
+/* Sectors from Lba lie on the disk (STATUS_DISK_FULL) and under no paging file
+ * (STATUS_CONFLICTING_ADDRESSES). */
+static NTSTATUS MiCheckPagingFileSectors(uint32_t Disk, const DISK_LAYOUT *Layout, uint64_t Lba,
+                                         uint64_t Sectors)
+{
+    if (Lba >= Layout->Sectors || Sectors > Layout->Sectors - Lba)
         return STATUS_DISK_FULL;
-    if (MiOverlapsPagingFile(Disk, StartingLba, sectors))
+    if (MiOverlapsPagingFile(Disk, Lba, Sectors))
         return STATUS_CONFLICTING_ADDRESSES;
-    if (!IoIsPagingFileRegion(layout, StartingLba, sectors))
-        return STATUS_INVALID_PARAMETER_1;
     return STATUS_SUCCESS;
+}
+
+NTSTATUS MmCheckPagingFile(uint32_t Disk, uint64_t StartingLba, uint32_t SizeInPages)
+{
+    uint64_t sectors = (uint64_t)SizeInPages * HAL_ATA_SECTORS_PER_PAGE;
+    const DISK_LAYOUT *layout;
+    NTSTATUS status = MiCheckPagingFileSize(Disk, SizeInPages, &layout);
+
+    if (NT_SUCCESS(status))
+        status = MiCheckPagingFileSectors(Disk, layout, StartingLba, sectors);
+    if (NT_SUCCESS(status) && !IoIsPagingFileRegion(layout, StartingLba, sectors))
+        status = STATUS_INVALID_PARAMETER_1;
+    return status;
 }
 
 /* True when Sectors sectors of Disk from Lba hold no paging file and no partition's data. */
@@ -57,21 +74,10 @@ bool MmIsDiskRegionFree(uint32_t Disk, uint64_t Lba, uint64_t Sectors)
 NTSTATUS MmCheckPagingFileRuns(uint32_t Disk, const IO_SECTOR_RUN *Runs, uint32_t RunCount,
                                uint32_t SizeInPages)
 {
-    const DISK_LAYOUT *layout = IoDiskLayout(Disk);
+    const DISK_LAYOUT *layout;
+    NTSTATUS status = MiCheckPagingFileSize(Disk, SizeInPages, &layout);
 
-    if (MmNumberOfPagingFiles == MAX_PAGE_FILES)
-        return STATUS_TOO_MANY_PAGING_FILES;
-    if (SizeInPages < MINIMUM_PAGE_FILE_SIZE)
-        return STATUS_INVALID_PARAMETER_2;
-    if (SizeInPages > MI_MAXIMUM_PAGEFILE_SIZE)
-        return STATUS_INVALID_PARAMETER_3;
-    if (!layout)
-        return STATUS_NO_SUCH_DEVICE;
-    for (uint32_t r = 0; r < RunCount; r++) {
-        if (Runs[r].Lba >= layout->Sectors || Runs[r].Sectors > layout->Sectors - Runs[r].Lba)
-            return STATUS_DISK_FULL;
-        if (MiOverlapsPagingFile(Disk, Runs[r].Lba, Runs[r].Sectors))
-            return STATUS_CONFLICTING_ADDRESSES;
-    }
-    return STATUS_SUCCESS;
+    for (uint32_t r = 0; r < RunCount && NT_SUCCESS(status); r++)
+        status = MiCheckPagingFileSectors(Disk, layout, Runs[r].Lba, Runs[r].Sectors);
+    return status;
 }

@@ -8,6 +8,7 @@
  */
 #include <ntdll.h>
 #include <seh.h>
+#include "catch.h"
 #include "ktap.h"
 
 #define UNMAPPED_READ_ADDRESS   0x1000      /* the first 64 KB are never mapped */
@@ -41,27 +42,6 @@ __attribute__((noinline)) static void Breakpoint(void)
 __attribute__((noinline)) static void Halt(void)
 {
     __asm__ volatile(".globl _HaltAt\n_HaltAt: hlt");
-}
-
-static EXCEPTION_RECORD Caught;
-static CONTEXT CaughtContext;
-
-/* Run Routine under an SEH frame that handles everything; the code caught (the record and
- * context in Caught and CaughtContext), or 0. The frame is on the stack, as NT requires of
- * every registration record (one elsewhere ends the search as EXCEPTION_STACK_INVALID). */
-static DWORD Catch(void (*Routine)(void))
-{
-    SEH_FRAME frame;
-
-    memset(&Caught, 0, sizeof(Caught));
-    if (SEH_TRY(&frame, NULL, NULL) == 0) {
-        Routine();
-        SehEnd(&frame);
-        return 0;
-    }
-    Caught = frame.Exception;
-    CaughtContext = frame.Context;
-    return Caught.ExceptionCode;
 }
 
 static void TestReadViolation(void)

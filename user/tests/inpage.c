@@ -15,6 +15,7 @@
 #include <string.h>
 #include <ntdll.h>
 #include <seh.h>
+#include "catch.h"
 #include "ktap.h"
 
 #define PAGE                0x1000u
@@ -23,8 +24,6 @@
 
 static PULONG Memory;
 static ULONG Pages;
-static EXCEPTION_RECORD Caught;
-static CONTEXT CaughtContext;
 static ULONG Sink;
 
 static void ReadFirst(void)
@@ -35,21 +34,6 @@ static void ReadFirst(void)
 static void WriteFirst(void)
 {
     Memory[0] = 0x12345678;
-}
-
-static DWORD Catch(void (*Routine)(void))
-{
-    SEH_FRAME frame;
-
-    memset(&Caught, 0, sizeof(Caught));
-    if (SEH_TRY(&frame, NULL, NULL) == 0) {
-        Routine();
-        SehEnd(&frame);
-        return 0;
-    }
-    Caught = frame.Exception;
-    CaughtContext = frame.Context;
-    return Caught.ExceptionCode;
 }
 
 /* Every committed, readable region but Memory locked in the working set; false on a failure. */
