@@ -46,6 +46,7 @@
 
 #define HEAP_LOOKASIDE_LISTS    HEAP_FREE_LISTS /* one per block size of 1..127 granules */
 #define HEAP_LOOKASIDE_DEPTH    32
+#define HEAP_LOOKASIDE_BYTES    ((HEAP_LOOKASIDE_LISTS - 1) * HEAP_GRANULE - sizeof(HEAP_ENTRY))
 
 #define HEAP_CALL_FLAGS         (HEAP_NO_SERIALIZE | HEAP_GENERATE_EXCEPTIONS)
 
@@ -378,26 +379,46 @@ static void Unlock(HEAP *Heap, ULONG Flags)
         RtlpReleaseSpinLock(&Heap->Lock);
 }
 
-/* The header of a block this heap handed out, or NULL when Pointer is not one. The segments
- * are looked at first (where nearly every block is); the header is read only once Pointer
- * is known to lie in one, or to be a big block of the heap's list. */
-static HEAP_ENTRY *BusyEntry(HEAP *Heap, const void *Pointer)
+/* The segment Pointer (a block's data, its header just below) lies in, or NULL. */
+static HEAP_SEGMENT *SegmentOf(HEAP *Heap, const void *Pointer)
+{
+    HEAP_SEGMENT *segment;
+
+    for (segment = Heap->Segments; segment < Heap->Segments + HEAP_MAXIMUM_SEGMENTS &&
+                                   segment->Base; segment++)
+        if ((const HEAP_ENTRY *)Pointer - 1 >= segment->FirstEntry &&
+            (PUCHAR)Pointer < segment->CommittedEnd)
+            return segment;
+    return NULL;
+}
+
+/* The big block whose data is at Pointer, or NULL. */
+static HEAP_ENTRY *VirtualEntry(HEAP *Heap, const void *Pointer)
+{
+    for (LIST_ENTRY *links = Heap->VirtualBlocks.Flink; links != &Heap->VirtualBlocks;
+         links = links->Flink)
+        if (&((HEAP_VIRTUAL_BLOCK *)links)->Entry + 1 == Pointer)
+            return &((HEAP_VIRTUAL_BLOCK *)links)->Entry;
+    return NULL;
+}
+
+/*
+ * The header of a block this heap handed out, or NULL when Pointer is not one. The first
+ * segment, where nearly every block is, is looked at inline; the header is read only once
+ * Pointer is known to lie in a segment, or to be a big block of the heap's list.
+ */
+static inline HEAP_ENTRY *BusyEntry(HEAP *Heap, const void *Pointer)
 {
     HEAP_ENTRY *entry = (HEAP_ENTRY *)Pointer - 1;
-    HEAP_SEGMENT *segment, *end = Heap->Segments + HEAP_MAXIMUM_SEGMENTS;
-    LIST_ENTRY *links;
+    HEAP_SEGMENT *segment = Heap->Segments;
     HEAP_ENTRY header;
 
     if (!Pointer || ((ULONG_PTR)Pointer & (HEAP_GRANULE - 1)))
         return NULL;
-    for (segment = Heap->Segments; segment < end && segment->Base; segment++)
-        if ((PUCHAR)entry >= (PUCHAR)segment->FirstEntry && (PUCHAR)Pointer < segment->CommittedEnd)
-            break;
-    if (segment == end || !segment->Base) {
-        for (links = Heap->VirtualBlocks.Flink; links != &Heap->VirtualBlocks; links = links->Flink)
-            if (&((HEAP_VIRTUAL_BLOCK *)links)->Entry == entry)
-                return entry;
-        return NULL;
+    if (entry < segment->FirstEntry || (PUCHAR)Pointer >= segment->CommittedEnd) {
+        segment = SegmentOf(Heap, Pointer);
+        if (!segment)
+            return VirtualEntry(Heap, Pointer);
     }
     header = *entry;
     if ((header.Flags & (HEAP_ENTRY_BUSY | HEAP_ENTRY_LOOKASIDE | HEAP_ENTRY_VIRTUAL |
@@ -461,6 +482,24 @@ static void RaiseNoMemory(SIZE_T Size)
     RtlRaiseException(&record);
 }
 
+/* A block of Granules off its lookaside list, busy again; NULL when the list is empty. */
+static inline HEAP_ENTRY *PopLookaside(HEAP *Heap, ULONG Granules)
+{
+    HEAP_LOOKASIDE *list;
+    HEAP_ENTRY *entry;
+
+    if (Granules >= HEAP_LOOKASIDE_LISTS)
+        return NULL;
+    list = &Heap->Lookaside[Granules];
+    entry = list->ListHead;
+    if (!entry)
+        return NULL;
+    list->ListHead = *(HEAP_ENTRY **)(entry + 1);
+    list->Depth--;
+    entry->Flags &= ~HEAP_ENTRY_LOOKASIDE;
+    return entry;
+}
+
 /* Take a block of Size bytes under the lock; NULL if there is no room. */
 static PVOID AllocateLocked(HEAP *Heap, ULONG Flags, SIZE_T Size)
 {
@@ -469,14 +508,8 @@ static PVOID AllocateLocked(HEAP *Heap, ULONG Flags, SIZE_T Size)
 
     if (!granules)
         return AllocateVirtual(Heap, Size);     /* fresh pages: zero already */
-    if (granules < HEAP_LOOKASIDE_LISTS && Heap->Lookaside[granules].ListHead) {
-        HEAP_LOOKASIDE *list = &Heap->Lookaside[granules];
-
-        entry = list->ListHead;
-        list->ListHead = *(HEAP_ENTRY **)(entry + 1);
-        list->Depth--;
-        entry->Flags &= ~HEAP_ENTRY_LOOKASIDE;
-    } else {
+    entry = PopLookaside(Heap, granules);
+    if (!entry) {
         entry = FindOrGrow(Heap, granules);
         if (!entry && DrainLookasides(Heap))
             entry = FindFree(Heap, granules);   /* the lookasides are the last resort */
@@ -585,12 +618,20 @@ PVOID NTAPI RtlDestroyHeap(PVOID HeapHandle)
 PVOID NTAPI RtlAllocateHeap(PVOID HeapHandle, ULONG Flags, SIZE_T Size)
 {
     HEAP *heap = HeapHandle;
+    HEAP_ENTRY *entry;
     PVOID data;
 
     if (!IsHeap(heap))
         return NULL;
     Flags |= heap->Flags & HEAP_CALL_FLAGS;
     Lock(heap, Flags);
+    if (!(Flags & HEAP_ZERO_MEMORY) && Size <= HEAP_LOOKASIDE_BYTES &&
+        (entry = PopLookaside(heap, GranulesFor(Size))) != NULL) {
+        /* The front end: a block of exactly the size, off its lookaside list. */
+        entry->UnusedBytes = ((SIZE_T)entry->Size << HEAP_GRANULE_SHIFT) - sizeof(*entry) - Size;
+        Unlock(heap, Flags);
+        return entry + 1;
+    }
     data = AllocateLocked(heap, Flags, Size);
     Unlock(heap, Flags);
     if (!data && (Flags & HEAP_GENERATE_EXCEPTIONS))
