@@ -38,8 +38,8 @@
  * resrcsup.c: a shared/exclusive lock, what NT's ERESOURCE is to its FCBs (the FCB's
  * PagingIoResource below): any number of shared owners or one exclusive owner; a waiting
  * exclusive acquirer holds back new shared ones, so truncation is not starved by paging I/O.
- * Not recursive: the exclusive owner acquiring it again is FAT_FILE_SYSTEM (resource, owner,
- * 0, 5) rather than a wait for itself. Callable at PASSIVE_LEVEL and APC_LEVEL (from inside a
+ * Not recursive: the exclusive owner acquiring it again with Wait is FAT_FILE_SYSTEM
+ * (resource, owner, 0, 5) rather than a wait for itself (without Wait: false). Callable at PASSIVE_LEVEL and APC_LEVEL (from inside a
  * page fault); with Wait false, false instead of a wait. Lives in nonpaged memory.
  */
 typedef struct _FAT_RESOURCE {

@@ -32,8 +32,8 @@ void FatSetFcbFileSize(FCB *Fcb, uint32_t FileSize)
     FatReleaseResource(&Fcb->PagingIoResource);
 }
 
-/* Bytes [From, To) of the MDL's buffer zeroed, through its system mapping (made and unmade
- * here when the MDL has none, so the MDL is left as it came). */
+/* Bytes [From, To) of the MDL's buffer (from its first byte) zeroed, through its system
+ * mapping (made and unmade here when the MDL has none, so the MDL is left as it came). */
 static NTSTATUS FatZeroMdl(MDL *Mdl, uint32_t From, uint32_t To)
 {
     bool mapped = (Mdl->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) != 0;
@@ -112,7 +112,7 @@ NTSTATUS FatPagingIo(VCB *Vcb, IRP *Irp)
                                        ROUND_UP(count, FAT_SECTOR_SIZE), false);
         }
         if (NT_SUCCESS(status) || status == STATUS_END_OF_FILE) {
-            NTSTATUS zeroed = FatZeroMdl(mdl, mdl->ByteOffset + count, mdl->ByteOffset + length);
+            NTSTATUS zeroed = FatZeroMdl(mdl, count, length);
 
             if (!NT_SUCCESS(zeroed))
                 status = zeroed;

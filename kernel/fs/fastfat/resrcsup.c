@@ -22,7 +22,7 @@ static bool FatAcquire(FAT_RESOURCE *Resource, bool Exclusive, bool Wait)
     KIRQL oldIrql;
 
     KeAcquireSpinLock(&Resource->Lock, &oldIrql);
-    if (Resource->ActiveCount < 0 && Resource->ExclusiveOwner == thread)
+    if (Resource->ActiveCount < 0 && Resource->ExclusiveOwner == thread && Wait)
         KeBugCheckEx(FAT_FILE_SYSTEM, (uintptr_t)Resource, (uintptr_t)thread, 0, 5);
     for (;;) {
         bool free = Exclusive ? Resource->ActiveCount == 0
