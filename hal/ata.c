@@ -351,7 +351,8 @@ static NTSTATUS HalpAtaCheckTransfer(const HAL_ATA_DISK *Disk, uint64_t Lba, uin
     if (Sectors == 0 || Sectors > limit * HAL_ATA_SECTORS_PER_PAGE ||
         ByteOffset >= HAL_ATA_PAGE_SIZE || ByteOffset % HAL_ATA_SECTOR_SIZE)
         return STATUS_INVALID_PARAMETER;
-    pages = (ByteOffset + Sectors * HAL_ATA_SECTOR_SIZE + HAL_ATA_PAGE_SIZE - 1) / HAL_ATA_PAGE_SIZE;
+    pages = (ByteOffset + Sectors * HAL_ATA_SECTOR_SIZE + HAL_ATA_PAGE_SIZE - 1) /
+            HAL_ATA_PAGE_SIZE;
     if (pages > HAL_ATA_MAX_TRANSFER_PAGES || Lba > Disk->Sectors || Disk->Sectors - Lba < Sectors)
         return STATUS_INVALID_PARAMETER;
     for (uint32_t i = 0; i < pages; i++) {
@@ -471,8 +472,9 @@ NTSTATUS HalAtaStartTransferSectors(uint32_t Disk, uint64_t Lba, uint32_t Sector
 NTSTATUS HalAtaStartTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
                              uint32_t PageCount, bool Write)
 {
-    uint32_t sectors = PageCount > HAL_ATA_MAX_TRANSFER_PAGES ? UINT32_MAX   /* refused */
-                                                              : PageCount * HAL_ATA_SECTORS_PER_PAGE;
+    uint32_t sectors = PageCount > HAL_ATA_MAX_TRANSFER_PAGES
+                       ? UINT32_MAX                             /* refused as too many */
+                       : PageCount * HAL_ATA_SECTORS_PER_PAGE;
 
     return HalAtaStartTransferSectors(Disk, Lba, sectors, PageFrames, 0, Write);
 }

@@ -85,8 +85,9 @@ NTSTATUS IoDiskTransferSectors(uint32_t Disk, uint64_t Lba, uint32_t Sectors,
 NTSTATUS IoDiskTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
                         uint32_t PageCount, bool Write)
 {
-    uint32_t sectors = PageCount > HAL_ATA_MAX_TRANSFER_PAGES ? UINT32_MAX   /* refused */
-                                                              : PageCount * HAL_ATA_SECTORS_PER_PAGE;
+    uint32_t sectors = PageCount > HAL_ATA_MAX_TRANSFER_PAGES
+                       ? UINT32_MAX                             /* refused as too many */
+                       : PageCount * HAL_ATA_SECTORS_PER_PAGE;
 
     return IoDiskTransferSectors(Disk, Lba, sectors, PageFrames, 0, Write);
 }

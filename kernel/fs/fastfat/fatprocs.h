@@ -2,15 +2,19 @@
  * kernel/fs/fastfat/fatprocs.h: the FAT32 file system's structures and routines (NT's fastfat:
  * VCB per volume, FCB per open file or directory, CCB per open). Every dispatch routine runs
  * at PASSIVE_LEVEL holding its volume's lock (VCB.Resource, a fast mutex: one request at a
- * time per volume), which guards everything below; I/O is synchronous.
+ * time per volume), which guards everything below; I/O is synchronous. Paging I/O is the
+ * exception (pagingio.c): it holds only its FCB's PagingIoResource, under which it reads the
+ * FCB's FileSize and MCB, which are changed only with that resource exclusive.
  *
  *   VCB   the mounted volume: geometry from the boot sector, the free count and next-free hint
  *         (FSInfo's), three bitmaps made by scanning the FAT at mount (clusters in use,
  *         clusters some entry points to, clusters on a broken chain), the FCBs open, a
- *         one-page cache of the FAT and the bounce pages every disk transfer goes through
- *   FCB   a file or directory: where its entry is in its parent, its first cluster, size,
- *         times and attributes, its share access, SECTION_OBJECT_POINTERS (NULL until Mm's
- *         file-backed sections and Cc take it), open and reference counts; the parent is
+ *         one-page cache of the FAT and the bounce pages every ordinary disk transfer goes
+ *         through
+ *   FCB   a file or directory (nonpaged: paging I/O reads it inside page faults): where its
+ *         entry is in its parent, its first cluster, size, its MCB, times and attributes,
+ *         its share access, SECTION_OBJECT_POINTERS (NULL until Mm's file-backed sections
+ *         and Cc take it), open and reference counts; the parent is
  *         referenced while the FCB lives, so a path's FCBs stay while anything under it is open
  *   CCB   an open: where its directory query stands and with what pattern
  *
@@ -39,8 +43,9 @@
  * PagingIoResource below): any number of shared owners or one exclusive owner; a waiting
  * exclusive acquirer holds back new shared ones, so truncation is not starved by paging I/O.
  * Not recursive: the exclusive owner acquiring it again with Wait is FAT_FILE_SYSTEM
- * (resource, owner, 0, 5) rather than a wait for itself (without Wait: false). Callable at PASSIVE_LEVEL and APC_LEVEL (from inside a
- * page fault); with Wait false, false instead of a wait. Lives in nonpaged memory.
+ * (resource, owner, 0, 5) rather than a wait for itself (without Wait: false). Callable at
+ * PASSIVE_LEVEL and APC_LEVEL (from inside a page fault); with Wait false, false instead of a
+ * wait. Lives in nonpaged memory.
  */
 typedef struct _FAT_RESOURCE {
     KSPIN_LOCK Lock;
