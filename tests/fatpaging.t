@@ -7,7 +7,8 @@
 #      put in the holes left by deleting every other file of three clusters (FSInfo's
 #      next-free hint set back, so mcopy fills them): fat.paging.* read pages at the start, in
 #      the middle, across the end and past it, write pages back (trimmed at the end of file and
-#      at the allocation), with the volume's lock held and with the PagingIoResource held;
+#      at the allocation), with the volume's lock held and with the PagingIoResource held,
+#      racing ordinary writes of the file beside them through the volume's bounce window;
 #      afterwards the host reads the files back with mtools byte for byte and fsck.fat -n
 #      finds the volume clean.
 #   3. the first sector of PIO.BIN failing on a blkdebug drive: fat.pagingerror.disk gets
@@ -66,7 +67,7 @@ sub first_sector {
     return $FAT_LBA + $reserved + $fats * $spf + ($cluster - 2) * $spc;
 }
 
-my @tests = map { "fat.paging.$_" } qw(read write fragmented volume_locked resource);
+my @tests = map { "fat.paging.$_" } qw(read write fragmented volume_locked resource window);
 for my $volume ([64, 512], [300, 4096]) {
     my ($mib, $cluster) = @$volume;
     my $label = "$cluster-byte clusters";
@@ -77,7 +78,9 @@ for my $volume ([64, 512], [300, 4096]) {
          "$label: C: mounted") or diag($out);
     my ($runs) = $out =~ /^# FRAG\.BIN: \d+ bytes, \d+ clusters of $cluster bytes in (\d+) runs$/m;
     cmp_ok($runs // 0, '>=', 3, "$label: FRAG.BIN lies in " . ($runs // '?') . ' runs');
-    is(report_ktap($out, $label), scalar(@tests), "$label: the five tests ran");
+    is(report_ktap($out, $label), scalar(@tests), "$label: the six tests ran");
+    like($out, qr/^# 200 paging writes raced (\d+) ordinary read-modify-writes: 0 undone$/m,
+         "$label: paging writes raced ordinary writes beside them, none undone");
     unlike($out, qr/STOP/, "$label: no STOP");
     is($status, 0, "$label: exits 0");
 

@@ -20,7 +20,12 @@
  *                              a paging read and write by the same thread (at APC_LEVEL, as
  *                              from a page fault) and by another thread both complete
  *   fat.paging.resource        the FCB's PagingIoResource: held exclusive (as truncation holds
- *                              it) a paging read waits; held shared, it goes on
+ *                              it) a paging read waits; held shared, it goes on, and an
+ *                              exclusive acquirer waits (holding back new shared ones)
+ *   fat.paging.window          paging writes of FRAG.BIN's first page (in the hole of a
+ *                              deleted file, beside F02.BIN) racing ordinary read-modify-
+ *                              writes of F02.BIN through the volume's bounce window: no
+ *                              paging write is ever undone by a stale window written back
  *   fat.pagingerror.disk       (tests/fatpaging.t's blkdebug boot only) a sector of PIO.BIN
  *                              failing: the paging read and write give STATUS_IO_DEVICE_ERROR,
  *                              no STOP; the rest of the file still reads
@@ -43,6 +48,7 @@ typedef struct _FP_FILE {
 static const FP_FILE FpRead = { "PIO.BIN", 5 * PAGE_SIZE + 1000, 7 };
 static const FP_FILE FpWrite = { "PIOW.BIN", 3 * PAGE_SIZE + 100, 8 };
 static const FP_FILE FpFrag = { "FRAG.BIN", 6 * PAGE_SIZE + 300, 9 };
+static const FP_FILE FpFiller = { "F02.BIN", 0, 'C' };     /* 3 clusters of 'C' */
 
 #define FP_WRITE_SEED       0x40        /* what fat.paging.write writes */
 #define FP_FRAG_SEED        0x50        /* what fat.paging.fragmented writes */
@@ -79,7 +85,7 @@ static FILE_OBJECT *OpenOrSkip(const FP_FILE *File)
         KtSkip("no C:\\%s (status 0x%08x): tests/fatpaging.t's volume", File->Name,
                (uint32_t)status);
     KtDefer(CloseFile, file);
-    if (((FCB *)file->FsContext)->FileSize != File->Size)
+    if (File->Size && ((FCB *)file->FsContext)->FileSize != File->Size)
         KtSkip("C:\\%s is not tests/fatpaging.t's (%u bytes)", File->Name,
                ((FCB *)file->FsContext)->FileSize);
     return file;
@@ -185,6 +191,17 @@ static NTSTATUS OrdinaryRead(FILE_OBJECT *File, void *Buffer, uint32_t Length, i
     irp.UserBuffer = Buffer;
     irp.Stack.Parameters.Read.Length = Length;
     irp.Stack.Parameters.Read.ByteOffset = Offset;
+    return IoCallDriver(File->DeviceObject, &irp);
+}
+
+static NTSTATUS OrdinaryWrite(FILE_OBJECT *File, void *Buffer, uint32_t Length, int64_t Offset)
+{
+    IRP irp;
+
+    IoInitializeIrp(&irp, IRP_MJ_WRITE, File, KernelMode);
+    irp.UserBuffer = Buffer;
+    irp.Stack.Parameters.Write.Length = Length;
+    irp.Stack.Parameters.Write.ByteOffset = Offset;
     return IoCallDriver(File->DeviceObject, &irp);
 }
 
@@ -423,12 +440,43 @@ static void ReleasePaging(void *Fcb)
     FatReleaseResource(&((FCB *)Fcb)->PagingIoResource);
 }
 
+/* A thread taking a PagingIoResource exclusive and letting it go at once. */
+typedef struct _FP_EXCLUSIVE {
+    FCB *Fcb;
+    KEVENT Finished;
+} FP_EXCLUSIVE;
+
+static void ExclusiveThread(void *Context)
+{
+    FP_EXCLUSIVE *exclusive = Context;
+
+    FatAcquireResourceExclusive(&exclusive->Fcb->PagingIoResource, true);
+    FatReleaseResource(&exclusive->Fcb->PagingIoResource);
+    KeSetEvent(&exclusive->Finished);
+}
+
+static void StartExclusive(FP_EXCLUSIVE *Exclusive, FCB *Fcb, KTHREAD **Thread)
+{
+    Exclusive->Fcb = Fcb;
+    KeInitializeEvent(&Exclusive->Finished, NotificationEvent, false);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, PsCreateSystemThread(Thread, ExclusiveThread, Exclusive,
+                                                          KI_DEFAULT_PRIORITY, "FatExclusive"));
+}
+
+static NTSTATUS WaitExclusive(FP_EXCLUSIVE *Exclusive, uint32_t Ms)
+{
+    int64_t timeout = KI_MILLISECONDS(Ms);
+
+    return KeWaitForSingleObject(&Exclusive->Finished, Executive, KernelMode, false, &timeout);
+}
+
 KTEST(TestFatPagingResource, "fat.paging.resource")
 {
     FILE_OBJECT *file = OpenOrSkip(&FpRead);
     FCB *fcb = file->FsContext;
     MDL *mdl = NewPages(1);
     uint32_t contention;
+    FP_EXCLUSIVE exclusive;
     FP_READER reader;
     KTHREAD *thread;
 
@@ -460,8 +508,117 @@ KTEST(TestFatPagingResource, "fat.paging.resource")
     KeDereferenceThread(thread);
     KT_ASSERT_STATUS(STATUS_SUCCESS, reader.Status);
     KT_ASSERT_EQ(contention + 1, fcb->PagingIoResource.Contention);
+
+    /* ... and an exclusive acquirer waits for it, holding back new shared owners. */
+    StartExclusive(&exclusive, fcb, &thread);
+    KT_ASSERT_STATUS(STATUS_TIMEOUT, WaitExclusive(&exclusive, 300));
+    KT_ASSERT_EQ(1, fcb->PagingIoResource.ExclusiveWaiters);
+    KT_ASSERT(!FatAcquireResourceShared(&fcb->PagingIoResource, false));
     KtRelease(ReleasePaging, fcb);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, WaitExclusive(&exclusive, FP_WAIT_MS));
+    KeWaitForSingleObject(thread, Executive, KernelMode, false, NULL);
+    KeDereferenceThread(thread);
     KT_ASSERT_EQ(0, fcb->PagingIoResource.ActiveCount);
+    KT_ASSERT_EQ(0, fcb->PagingIoResource.ExclusiveWaiters);
+    KT_ASSERT_EQ(contention + 2, fcb->PagingIoResource.Contention);
+}
+
+/*
+ * The racing paging writer: page 0 of FRAG.BIN written Rounds times, alternately FRAG.BIN's
+ * own bytes and another pattern (its own last); before each write, a paging read checks that
+ * the page still holds what it wrote last.
+ */
+#define FP_WINDOW_ROUNDS    200
+#define FP_WINDOW_SEED      0x60
+
+typedef struct _FP_WRITER {
+    FILE_OBJECT *File;
+    MDL *Mdl, *Check;
+    NTSTATUS Status;
+    uint32_t Undone;                    /* rounds that found the page not as written */
+    KEVENT Finished;
+} FP_WRITER;
+
+static uint32_t WriterSeed(uint32_t Round)
+{
+    return (FP_WINDOW_ROUNDS - 1 - Round) % 2 ? FP_WINDOW_SEED : FpFrag.Seed;
+}
+
+static void WriterThread(void *Context)
+{
+    FP_WRITER *writer = Context;
+    IO_STATUS_BLOCK iosb;
+
+    writer->Status = STATUS_SUCCESS;
+    for (uint32_t round = 0; round < FP_WINDOW_ROUNDS && NT_SUCCESS(writer->Status); round++) {
+        uint8_t *va = MmMapLockedPagesSpecifyCache(writer->Mdl, KernelMode, MmCached, NULL,
+                                                   false, HighPagePriority);
+        uint8_t *check;
+
+        if (!va) {
+            writer->Status = STATUS_INSUFFICIENT_RESOURCES;
+            break;
+        }
+        if (round) {
+            writer->Status = IoPageReadFile(writer->File, writer->Check, 0, &iosb);
+            check = MmMapLockedPagesSpecifyCache(writer->Check, KernelMode, MmCached, NULL,
+                                                 false, HighPagePriority);
+            if (check) {
+                writer->Undone += memcmp(check, va, PAGE_SIZE) != 0;
+                MmUnmapLockedPages(check, writer->Check);
+            }
+        }
+        for (uint32_t i = 0; i < PAGE_SIZE; i++)
+            va[i] = PatternByte(WriterSeed(round), i);
+        MmUnmapLockedPages(va, writer->Mdl);
+        if (NT_SUCCESS(writer->Status))
+            writer->Status = IoSynchronousPageWrite(writer->File, writer->Mdl, 0, &iosb);
+    }
+    KeSetEvent(&writer->Finished);
+}
+
+KTEST(TestFatPagingWindow, "fat.paging.window")
+{
+    FILE_OBJECT *frag = OpenOrSkip(&FpFrag), *filler = OpenOrSkip(&FpFiller);
+    uint32_t length = ((FCB *)filler->FsContext)->FileSize, rounds = 0;
+    uint8_t *buffer = KtAllocatePool(NonPagedPool, length, FP_TAG);
+    FP_WRITER writer = { .File = frag, .Status = (NTSTATUS)0xDEADBEEF };
+    int64_t poll = KI_MILLISECONDS(0);
+    KTHREAD *thread;
+
+    writer.Mdl = NewPages(1);
+    writer.Check = NewPages(1);
+    KeInitializeEvent(&writer.Finished, NotificationEvent, false);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, PsCreateSystemThread(&thread, WriterThread, &writer,
+                                                          KI_DEFAULT_PRIORITY, "FatPagingWriter"));
+    /* F02.BIN read and written back whole (3 clusters: the window is read, then written)
+     * until the writer is done. */
+    do {
+        KT_ASSERT_STATUS(STATUS_SUCCESS, OrdinaryRead(filler, buffer, length, 0));
+        KT_ASSERT_STATUS(STATUS_SUCCESS, OrdinaryWrite(filler, buffer, length, 0));
+        rounds++;
+    } while (KeWaitForSingleObject(&writer.Finished, Executive, KernelMode, false, &poll) ==
+             STATUS_TIMEOUT);
+    KeWaitForSingleObject(thread, Executive, KernelMode, false, NULL);
+    KeDereferenceThread(thread);
+    KtPrint("%u paging writes raced %u ordinary read-modify-writes: %u undone",
+            FP_WINDOW_ROUNDS, rounds, writer.Undone);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, writer.Status);
+    KT_ASSERT_EQ(0, writer.Undone);
+    KT_ASSERT_GT(rounds, 10);
+
+    /* FRAG.BIN's page 0 is its own bytes again, read by paging and ordinarily; F02.BIN is
+     * all 'C' as it was. */
+    KT_ASSERT_STATUS(STATUS_SUCCESS, OrdinaryRead(frag, buffer, MIN(length, PAGE_SIZE), 0));
+    for (uint32_t i = 0; i < MIN(length, PAGE_SIZE); i++) {
+        if (buffer[i] != PatternByte(FpFrag.Seed, i))
+            KT_ASSERT_EQ(PatternByte(FpFrag.Seed, i), buffer[i]);
+    }
+    KT_ASSERT_STATUS(STATUS_SUCCESS, OrdinaryRead(filler, buffer, length, 0));
+    for (uint32_t i = 0; i < length; i++) {
+        if (buffer[i] != FpFiller.Seed)
+            KT_ASSERT_EQ(FpFiller.Seed, buffer[i]);
+    }
 }
 
 KTEST(TestFatPagingDiskError, "fat.pagingerror.disk")

@@ -25,7 +25,7 @@ our @NO_SPECIAL_POOL_SKIPS = ('mm.specialpool.freed', 'mm.specialpool.layout');
 # ... and those that run a user program, skipped in a boot without its module.
 our @NO_MODULE_SKIPS = ('mm.section.paging', 'mm.mdl.user_mapping');
 # ... and those that need tests/fatpaging.t's files on C:.
-our @NO_FAT_FILES_SKIPS = ((map { "fat.paging.$_" } qw(fragmented read resource volume_locked write)),
+our @NO_FAT_FILES_SKIPS = ((map { "fat.paging.$_" } qw(fragmented read resource volume_locked window write)),
     'fat.pagingerror.disk');
 
 # boot(cmdline => '...', mem => MiB, iso => 1, disks => [...], exes => [...], timeout => S,
