@@ -202,8 +202,6 @@ NTSTATUS FatLookupVcn(FCB *Fcb, uint32_t Vcn, uint32_t *Lcn, uint32_t *RunCluste
 
 /* Room in the MCB for one run more: a bigger array made without locks, swapped in with the
  * PagingIoResource exclusive (paging I/O may be reading the old one). */
-/* Room in the MCB for one run more: a bigger array made without locks, swapped in with the
- * PagingIoResource exclusive (paging I/O may be reading the old one). */
 static NTSTATUS FatReserveMcbRun(FCB *Fcb)
 {
     uint32_t maximum = Fcb->Mcb.MaximumRuns ? Fcb->Mcb.MaximumRuns * 2 : FAT_MCB_INITIAL_RUNS;
