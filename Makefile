@@ -115,6 +115,9 @@ $(BUILD)/host/test_kdeval: kernel/kd/kdeval.c
 FAT_HOST_SRCS := kernel/fs/fastfat/namesup.c kernel/fs/fastfat/timesup.c
 $(BUILD)/host/test_fatname: HOST_EXTRA_SRCS := $(FAT_HOST_SRCS)
 $(BUILD)/host/test_fatname: $(FAT_HOST_SRCS) kernel/fs/fastfat/fatprocs.h kernel/fs/fastfat/fat.h
+# ... and its map of a file's clusters.
+$(BUILD)/host/test_fatmcb: HOST_EXTRA_SRCS := kernel/fs/fastfat/mcbsup.c
+$(BUILD)/host/test_fatmcb: kernel/fs/fastfat/mcbsup.c kernel/fs/fastfat/fatprocs.h
 
 # The PE image parser (mm/imagehdr.c, imagerel.c, imageexp.c) over a real mingw-w64 image with
 # its relocations kept, checked against what objdump says of the same file.

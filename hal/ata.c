@@ -340,17 +340,22 @@ uint16_t HalAtaBusMasterBase(void)
     return HalpBusMasterBase;
 }
 
-static NTSTATUS HalpAtaCheckTransfer(const HAL_ATA_DISK *Disk, uint64_t Lba,
-                                     const uint32_t *PageFrames, uint32_t PageCount)
+static NTSTATUS HalpAtaCheckTransfer(const HAL_ATA_DISK *Disk, uint64_t Lba, uint32_t Sectors,
+                                     const uint32_t *PageFrames, uint32_t ByteOffset)
 {
     uint32_t limit = Disk->Lba48 ? HAL_ATA_MAX_TRANSFER_PAGES : HAL_ATA_MAX_LBA28_PAGES;
-    uint64_t sectors = (uint64_t)PageCount * HAL_ATA_SECTORS_PER_PAGE;
+    uint32_t pages;
 
     if (!Disk->Dma)
         return STATUS_NOT_SUPPORTED;
-    if (PageCount == 0 || PageCount > limit || Lba > Disk->Sectors || Disk->Sectors - Lba < sectors)
+    if (Sectors == 0 || Sectors > limit * HAL_ATA_SECTORS_PER_PAGE ||
+        ByteOffset >= HAL_ATA_PAGE_SIZE || ByteOffset % HAL_ATA_SECTOR_SIZE)
         return STATUS_INVALID_PARAMETER;
-    for (uint32_t i = 0; i < PageCount; i++) {
+    pages = (ByteOffset + Sectors * HAL_ATA_SECTOR_SIZE + HAL_ATA_PAGE_SIZE - 1) /
+            HAL_ATA_PAGE_SIZE;
+    if (pages > HAL_ATA_MAX_TRANSFER_PAGES || Lba > Disk->Sectors || Disk->Sectors - Lba < Sectors)
+        return STATUS_INVALID_PARAMETER;
+    for (uint32_t i = 0; i < pages; i++) {
         if (PageFrames[i] > BM_PRD_MAX_FRAME)
             return STATUS_INVALID_PARAMETER;
     }
@@ -370,15 +375,24 @@ static bool HalpAtaClaimChannel(HAL_ATA_CHANNEL *Channel)
     return claimed;
 }
 
+/* One PRD per page frame touched: the first from ByteOffset, the last up to the end. */
 static void HalpAtaBuildPrdTable(HAL_ATA_CHANNEL *Channel, const uint32_t *PageFrames,
-                                 uint32_t PageCount)
+                                 uint32_t ByteOffset, uint32_t Sectors)
 {
-    for (uint32_t i = 0; i < PageCount; i++) {
+    uint32_t left = Sectors * HAL_ATA_SECTOR_SIZE;
+
+    for (uint32_t i = 0; left; i++) {
+        uint32_t bytes = HAL_ATA_PAGE_SIZE - ByteOffset;
+
+        if (bytes > left)
+            bytes = left;
+        left -= bytes;
         Channel->PrdTable[i] = (HAL_ATA_PRD){
-            .PhysicalAddress = PageFrames[i] * HAL_ATA_PAGE_SIZE,
-            .ByteCount = HAL_ATA_PAGE_SIZE,
-            .Flags = i == PageCount - 1 ? BM_PRD_END_OF_TABLE : 0,
+            .PhysicalAddress = PageFrames[i] * HAL_ATA_PAGE_SIZE + ByteOffset,
+            .ByteCount = (uint16_t)bytes,       /* 0x1000 at most: no 64 KB wrap to 0 */
+            .Flags = left == 0 ? BM_PRD_END_OF_TABLE : 0,
         };
+        ByteOffset = 0;
     }
     __asm__ volatile("" : : : "memory");    /* the table is in memory before the engine looks */
 }
@@ -433,8 +447,8 @@ static NTSTATUS HalpAtaIssueDma(HAL_ATA_CHANNEL *Channel, const HAL_ATA_DISK *Di
     return STATUS_PENDING;
 }
 
-NTSTATUS HalAtaStartTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
-                             uint32_t PageCount, bool Write)
+NTSTATUS HalAtaStartTransferSectors(uint32_t Disk, uint64_t Lba, uint32_t Sectors,
+                                    const uint32_t *PageFrames, uint32_t ByteOffset, bool Write)
 {
     const HAL_ATA_DISK *disk = HalAtaDisk(Disk);
     HAL_ATA_CHANNEL *channel;
@@ -442,17 +456,27 @@ NTSTATUS HalAtaStartTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFr
 
     if (!disk)
         return STATUS_NO_SUCH_DEVICE;
-    status = HalpAtaCheckTransfer(disk, Lba, PageFrames, PageCount);
+    status = HalpAtaCheckTransfer(disk, Lba, Sectors, PageFrames, ByteOffset);
     if (!NT_SUCCESS(status))
         return status;
     channel = &HalpAtaChannels[disk->Channel];
     if (!HalpAtaClaimChannel(channel))
         return STATUS_DEVICE_BUSY;
-    HalpAtaBuildPrdTable(channel, PageFrames, PageCount);
-    status = HalpAtaIssueDma(channel, disk, Lba, PageCount * HAL_ATA_SECTORS_PER_PAGE, Write);
+    HalpAtaBuildPrdTable(channel, PageFrames, ByteOffset, Sectors);
+    status = HalpAtaIssueDma(channel, disk, Lba, Sectors, Write);
     if (status != STATUS_PENDING)
         channel->Busy = false;
     return status;
+}
+
+NTSTATUS HalAtaStartTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
+                             uint32_t PageCount, bool Write)
+{
+    uint32_t sectors = PageCount > HAL_ATA_MAX_TRANSFER_PAGES
+                       ? UINT32_MAX                             /* refused as too many */
+                       : PageCount * HAL_ATA_SECTORS_PER_PAGE;
+
+    return HalAtaStartTransferSectors(Disk, Lba, sectors, PageFrames, 0, Write);
 }
 
 /* How the transfer went, from the device's status (and error register) and the engine's. */

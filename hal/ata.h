@@ -80,6 +80,16 @@ NTSTATUS HalAtaStartTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFr
                              uint32_t PageCount, bool Write);
 
 /*
+ * The same for Sectors sectors (1 .. the page limit times 8) to or from memory that starts
+ * ByteOffset bytes (a multiple of 512 below 4096) into PageFrames[0] and goes on through the
+ * frames that follow: one PRD per frame touched. What a file system needs when a page of a
+ * file lies in runs of fewer than 8 sectors. HalAtaStartTransfer is this with ByteOffset 0
+ * and PageCount * 8 sectors; the refusals are the same.
+ */
+NTSTATUS HalAtaStartTransferSectors(uint32_t Disk, uint64_t Lba, uint32_t Sectors,
+                                    const uint32_t *PageFrames, uint32_t ByteOffset, bool Write);
+
+/*
  * For the channel's IRQ service routine: acknowledges the device and the bus-master engine.
  * True when this ended the channel's transfer, with *Status saying how: STATUS_SUCCESS, or
  * the device's error register decoded as NT's IDE driver reports it (ata.c has the table).

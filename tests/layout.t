@@ -134,6 +134,6 @@ is($status, 0, 'exits 0');
 ($status, $output) = boot(mem => 16, cmdline => 'test=all', timeout => 120);
 like($output, qr/Virtual address space \(2048 MB of user space, 1[45] MB of RAM\)/, '16 MB machine');
 report_ktap($output, '16 MB',
-    skip => [@NO_DISK_SKIPS, @NO_PAGING_FILE_SKIPS, @NO_SPECIAL_POOL_SKIPS, @NO_MODULE_SKIPS]);
+    skip => [@NO_DISK_SKIPS, @NO_PAGING_FILE_SKIPS, @NO_SPECIAL_POOL_SKIPS, @NO_MODULE_SKIPS, @NO_FAT_FILES_SKIPS]);
 is($status, 0, '16 MB: exits 0');
 done_testing();

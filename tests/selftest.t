@@ -10,7 +10,7 @@ my ($status, $output) = boot(mem => 32, cmdline => 'test=all', timeout => 120);
 like($output, qr/^KTAP version 1$/m, 'KTAP version line');
 like($output, qr/^1\.\.(\d+)$/m, 'KTAP plan');
 my $count = report_ktap($output, 'kernel',
-    skip => [@NO_DISK_SKIPS, @NO_PAGING_FILE_SKIPS, @NO_SPECIAL_POOL_SKIPS, @NO_MODULE_SKIPS]);
+    skip => [@NO_DISK_SKIPS, @NO_PAGING_FILE_SKIPS, @NO_SPECIAL_POOL_SKIPS, @NO_MODULE_SKIPS, @NO_FAT_FILES_SKIPS]);
 cmp_ok($count, '>', 10, "ran the kernel's tests ($count)");
 is($status, 0, 'tools/boot exits 0 when every test passes') or diag($output);
 
@@ -20,7 +20,7 @@ my @runs = split /^kd> test all\n/m, $output;
 is(scalar(@runs), 3, 'the suite ran twice from the prompt');
 for my $run (1 .. 2) {
     report_ktap($runs[$run] // '', "run $run",
-        skip => [@NO_DISK_SKIPS, @NO_PAGING_FILE_SKIPS, @NO_SPECIAL_POOL_SKIPS, @NO_MODULE_SKIPS]);
+        skip => [@NO_DISK_SKIPS, @NO_PAGING_FILE_SKIPS, @NO_SPECIAL_POOL_SKIPS, @NO_MODULE_SKIPS, @NO_FAT_FILES_SKIPS]);
 }
 is($status, 0, 'twice: exits 0');
 done_testing();

@@ -13,14 +13,14 @@ my $PAGING_FILE_MB = 256;
 for my $mem (8, 16, 64, 256, 1024, 3584) {
     my ($status, $output) = boot(mem => $mem, cmdline => 'test=all', timeout => 180);
     report_ktap($output, "$mem MiB",
-        skip => [@NO_DISK_SKIPS, @NO_PAGING_FILE_SKIPS, @NO_SPECIAL_POOL_SKIPS, @NO_MODULE_SKIPS]);
+        skip => [@NO_DISK_SKIPS, @NO_PAGING_FILE_SKIPS, @NO_SPECIAL_POOL_SKIPS, @NO_MODULE_SKIPS, @NO_FAT_FILES_SKIPS]);
     is($status, 0, "$mem MiB: exits 0");
 
     # One disk, on the primary channel; three times RAM fits in the paging file up to 64 MiB.
     my $disk = mkdisk("sizes$mem", $PAGING_FILE_MB);
     ($status, $output) = boot(mem => $mem, disks => [$disk], input => "test all\npoweroff\n",
         timeout => 300);
-    my @skip = ('hal.ata.channels', @NO_SPECIAL_POOL_SKIPS, @NO_MODULE_SKIPS);
+    my @skip = ('hal.ata.channels', @NO_SPECIAL_POOL_SKIPS, @NO_MODULE_SKIPS, @NO_FAT_FILES_SKIPS);
     push @skip, 'mm.paging.three_times_ram' if 3 * $mem >= $PAGING_FILE_MB + $mem - 8;
     like($output, qr/^kd> test all$/m, "$mem MiB, disk: the tests run from the prompt");
     report_ktap($output, "$mem MiB, disk", skip => \@skip);

@@ -3,7 +3,7 @@
  * the driver (hal/ata.c) the PRD page per channel start-up hands it, prints the disks, reads
  * their MBR partition tables, and moves pages:
  *
- *   IoDiskTransfer / IoPageRead / IoPageWrite
+ *   IoDiskTransfer / IoDiskTransferSectors / IoPageRead / IoPageWrite
  *     take the channel's fast mutex (the driver runs one transfer per channel),
  *     start the transfer, and wait on the channel's event while other threads run;
  *   IRQ 14/15, at the line's IRQL
@@ -54,11 +54,12 @@ static void IopDiskInterrupt(void *Context)
     KeInsertQueueDpc(&IopDiskChannels[channel].Dpc, NULL, NULL);
 }
 
-NTSTATUS IoDiskTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
-                        uint32_t PageCount, bool Write)
+NTSTATUS IoDiskTransferSectors(uint32_t Disk, uint64_t Lba, uint32_t Sectors,
+                               const uint32_t *PageFrames, uint32_t ByteOffset, bool Write)
 {
     const HAL_ATA_DISK *disk = HalAtaDisk(Disk);
-    int64_t timeout = KI_MILLISECONDS(IO_DISK_TIMEOUT_MS + PageCount * IO_DISK_TIMEOUT_PER_PAGE_MS);
+    uint32_t pages = (Sectors + HAL_ATA_SECTORS_PER_PAGE - 1) / HAL_ATA_SECTORS_PER_PAGE;
+    int64_t timeout = KI_MILLISECONDS(IO_DISK_TIMEOUT_MS + pages * IO_DISK_TIMEOUT_PER_PAGE_MS);
     IOP_DISK_CHANNEL *channel;
     NTSTATUS status;
 
@@ -67,7 +68,7 @@ NTSTATUS IoDiskTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
     channel = &IopDiskChannels[disk->Channel];
     ExAcquireFastMutex(&channel->Lock);
     KeClearEvent(&channel->Done);
-    status = HalAtaStartTransfer(Disk, Lba, PageFrames, PageCount, Write);
+    status = HalAtaStartTransferSectors(Disk, Lba, Sectors, PageFrames, ByteOffset, Write);
     if (status == STATUS_PENDING) {
         if (KeWaitForSingleObject(&channel->Done, Executive, KernelMode, false, &timeout) ==
                 STATUS_TIMEOUT && !KeReadStateEvent(&channel->Done)) {
@@ -79,6 +80,16 @@ NTSTATUS IoDiskTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
     }
     ExReleaseFastMutex(&channel->Lock);
     return status;
+}
+
+NTSTATUS IoDiskTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
+                        uint32_t PageCount, bool Write)
+{
+    uint32_t sectors = PageCount > HAL_ATA_MAX_TRANSFER_PAGES
+                       ? UINT32_MAX                             /* refused as too many */
+                       : PageCount * HAL_ATA_SECTORS_PER_PAGE;
+
+    return IoDiskTransferSectors(Disk, Lba, sectors, PageFrames, 0, Write);
 }
 
 uint32_t IoDiskCount(void)

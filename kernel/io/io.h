@@ -70,6 +70,11 @@ typedef struct _IO_DISK_PAGES {
 void IoInitializeDisks(const IO_DISK_PAGES *Pages);
 NTSTATUS IoDiskTransfer(uint32_t Disk, uint64_t Lba, const uint32_t *PageFrames,
                         uint32_t PageCount, bool Write);
+/* The same at sector granularity (HalAtaStartTransferSectors): Sectors sectors from Lba to or
+ * from memory starting ByteOffset bytes (a multiple of 512) into PageFrames[0] and going on
+ * through the frames after it. What a file system uses for a page lying in several runs. */
+NTSTATUS IoDiskTransferSectors(uint32_t Disk, uint64_t Lba, uint32_t Sectors,
+                               const uint32_t *PageFrames, uint32_t ByteOffset, bool Write);
 uint32_t IoDiskCount(void);
 uint64_t IoDiskSectors(uint32_t Disk);              /* 0 for a disk that does not exist */
 const DISK_PARTITION *IoDiskPartitions(uint32_t Disk, uint32_t *Count);  /* read at start-up */
@@ -365,8 +370,9 @@ typedef struct _IO_PAGING_FILE_RUNS {
 } IO_PAGING_FILE_RUNS;
 
 /* IRP.Flags: how a read or write is to be done. A user's request is neither; Mm's paging
- * reads and writes (file-backed sections, later) will be IRP_PAGING_IO | IRP_NOCACHE, which
- * a file system serves without its locks on the file's size and without the cache. */
+ * reads and writes (IoPageReadFile, IoSynchronousPageWrite) are IRP_PAGING_IO | IRP_NOCACHE
+ * | IRP_SYNCHRONOUS_PAGING_IO, which a file system serves without the locks its ordinary
+ * requests hold and without the cache. */
 #define IRP_NOCACHE                 0x00000001
 #define IRP_PAGING_IO               0x00000002
 #define IRP_SYNCHRONOUS_API         0x00000004
@@ -473,6 +479,22 @@ typedef struct _DEVICE_OBJECT {
     void *DeviceExtension;                  /* the driver's (a file system's VCB) */
     struct _DEVICE_OBJECT *NextShutdown;    /* IoRegisterShutdownNotification's list */
 } DEVICE_OBJECT;
+
+/*
+ * Paging I/O on a file (iopaging.c), NT's IoPageRead on a file object and
+ * IoSynchronousPageWrite: Mdl's bytes (its frames held by the caller; byte offset and count
+ * in whole 512-byte sectors) read from or written to the file at Offset (a multiple of 512)
+ * by an IRP_PAGING_IO request to its file system, synchronously. For Mm's file-backed
+ * sections, mapped page writer and flushes, called with no Mm lock held, at PASSIVE_LEVEL or
+ * APC_LEVEL (from inside a page fault). The file system's rules (FAT's: pagingio.c): a read
+ * fills the MDL, zeroes past the end of file, and is STATUS_END_OF_FILE at or past it; a
+ * write never extends the file or changes its size (trimmed to the end of file rounded up
+ * to a page; nothing at or past it). Returns the status, also in IoStatus->Status, with
+ * IoStatus->Information the bytes of the file moved.
+ */
+NTSTATUS IoPageReadFile(FILE_OBJECT *File, MDL *Mdl, int64_t Offset, IO_STATUS_BLOCK *IoStatus);
+NTSTATUS IoSynchronousPageWrite(FILE_OBJECT *File, MDL *Mdl, int64_t Offset,
+                                IO_STATUS_BLOCK *IoStatus);
 
 /* A driver: every major function answers STATUS_INVALID_DEVICE_REQUEST until set. */
 void IoInitializeDriverObject(DRIVER_OBJECT *DriverObject, const char *DriverName);

@@ -11,7 +11,7 @@ use IO::Socket::UNIX;
 use Test::More;
 
 our @EXPORT = qw(boot boot_with_monitor report_ktap mkdisk blkdebug_drive @NO_DISK_SKIPS
-    @NO_PAGING_FILE_SKIPS @NO_SPECIAL_POOL_SKIPS @NO_MODULE_SKIPS $TOP);
+    @NO_PAGING_FILE_SKIPS @NO_SPECIAL_POOL_SKIPS @NO_MODULE_SKIPS @NO_FAT_FILES_SKIPS $TOP);
 our $TOP = dirname(dirname(dirname(__FILE__)));
 
 # The self-tests that skip in a boot without a disk, without a paging file, and without
@@ -24,6 +24,9 @@ our @NO_PAGING_FILE_SKIPS = ((map { "mm.paging.$_" }
 our @NO_SPECIAL_POOL_SKIPS = ('mm.specialpool.freed', 'mm.specialpool.layout');
 # ... and those that run a user program, skipped in a boot without its module.
 our @NO_MODULE_SKIPS = ('mm.section.paging', 'mm.mdl.user_mapping');
+# ... and those that need tests/fatpaging.t's files on C:.
+our @NO_FAT_FILES_SKIPS = ((map { "fat.paging.$_" } qw(fragmented read resource volume_locked window write)),
+    'fat.pagingerror.disk');
 
 # boot(cmdline => '...', mem => MiB, iso => 1, disks => [...], exes => [...], timeout => S,
 #      input => "kd commands\n", qemu_args => [...])

@@ -8,12 +8,13 @@
  * (the allocator's map), which ones an entry points to (a chain's first cluster must not be one:
  * that is a cross-link), and which ones are broken (two entries point to them, or their entry
  * points outside the volume). A chain walk stops at anything wrong and at ClusterCount steps,
- * so a loop ends there too: STATUS_FILE_CORRUPT_ERROR.
+ * so a loop ends there too: STATUS_FILE_CORRUPT_ERROR. An FCB's chain is walked once, when it
+ * is made, into its MCB (mcbsup.c); from then on its clusters are found there, and every
+ * allocation change edits the MCB and the FAT together.
  */
 #include "kernel/fs/fastfat/fatprocs.h"
 
 #define FAT_ENTRIES_PER_PAGE    (PAGE_SIZE / 4)
-#define FAT_MAXIMUM_RUN         4096        /* clusters one lookup reports as contiguous */
 
 static uint32_t FatMaximumCluster(const VCB *Vcb)
 {
@@ -154,7 +155,8 @@ static NTSTATUS FatNextCluster(VCB *Vcb, uint32_t Cluster, uint32_t *Next)
     return STATUS_SUCCESS;
 }
 
-NTSTATUS FatCheckChain(VCB *Vcb, uint32_t FirstCluster, uint32_t *Count, uint32_t *Last)
+NTSTATUS FatCheckChain(VCB *Vcb, uint32_t FirstCluster, uint32_t *Count, uint32_t *Last,
+                       FAT_MCB *Mcb)
 {
     uint32_t cluster = FirstCluster, next, count = 0;
     NTSTATUS status;
@@ -168,6 +170,11 @@ NTSTATUS FatCheckChain(VCB *Vcb, uint32_t FirstCluster, uint32_t *Count, uint32_
     for (;;) {
         if (++count > Vcb->ClusterCount)
             return STATUS_FILE_CORRUPT_ERROR;   /* a loop */
+        if (Mcb) {
+            status = FatMcbAppend(Mcb, cluster);
+            if (!NT_SUCCESS(status))
+                return status;
+        }
         status = FatNextCluster(Vcb, cluster, &next);
         if (!NT_SUCCESS(status))
             return status;
@@ -182,37 +189,37 @@ NTSTATUS FatCheckChain(VCB *Vcb, uint32_t FirstCluster, uint32_t *Count, uint32_
 
 NTSTATUS FatLookupVcn(FCB *Fcb, uint32_t Vcn, uint32_t *Lcn, uint32_t *RunClusters)
 {
-    VCB *vcb = Fcb->Vcb;
-    uint32_t vcn = 0, lcn = Fcb->FirstCluster, next, run = 1;
-    NTSTATUS status;
+    uint32_t run;
 
     if (Vcn >= Fcb->AllocationClusters)
         KeBugCheckEx(FAT_FILE_SYSTEM, (uintptr_t)Fcb, Vcn, Fcb->AllocationClusters, 3);
-    if (Fcb->HintLcn && Fcb->HintVcn <= Vcn) {
-        vcn = Fcb->HintVcn;
-        lcn = Fcb->HintLcn;
-    }
-    for (; vcn < Vcn; vcn++) {
-        status = FatNextCluster(vcb, lcn, &next);
-        if (!NT_SUCCESS(status))
-            return status;
-        if (next == 0)
-            return STATUS_FILE_CORRUPT_ERROR;   /* shorter than it was at open */
-        lcn = next;
-    }
-    Fcb->HintVcn = Vcn;
-    Fcb->HintLcn = lcn;
-    while (RunClusters && Vcn + run < Fcb->AllocationClusters && run < FAT_MAXIMUM_RUN) {
-        status = FatNextCluster(vcb, lcn + run - 1, &next);
-        if (!NT_SUCCESS(status))
-            return status;
-        if (next != lcn + run)
-            break;
-        run++;
-    }
-    *Lcn = lcn;
+    if (!FatMcbLookup(&Fcb->Mcb, Vcn, Lcn, &run))
+        KeBugCheckEx(FAT_FILE_SYSTEM, (uintptr_t)Fcb, Vcn, Fcb->Mcb.Clusters, 7);
     if (RunClusters)
         *RunClusters = run;
+    return STATUS_SUCCESS;
+}
+
+/* Room in the MCB for one run more: a bigger array made without locks, swapped in with the
+ * PagingIoResource exclusive (paging I/O may be reading the old one). */
+static NTSTATUS FatReserveMcbRun(FCB *Fcb)
+{
+    uint32_t maximum = Fcb->Mcb.MaximumRuns ? Fcb->Mcb.MaximumRuns * 2 : FAT_MCB_INITIAL_RUNS;
+    FAT_MCB_RUN *old = Fcb->Mcb.Runs, *runs;
+
+    if (Fcb->Mcb.RunCount < Fcb->Mcb.MaximumRuns)
+        return STATUS_SUCCESS;
+    runs = ExAllocatePoolWithTag(NonPagedPool, maximum * sizeof(FAT_MCB_RUN), FAT_MCB_TAG);
+    if (!runs)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    FatAcquireResourceExclusive(&Fcb->PagingIoResource, true);
+    if (Fcb->Mcb.RunCount)
+        memcpy(runs, old, Fcb->Mcb.RunCount * sizeof(FAT_MCB_RUN));
+    Fcb->Mcb.Runs = runs;
+    Fcb->Mcb.MaximumRuns = maximum;
+    FatReleaseResource(&Fcb->PagingIoResource);
+    if (old)
+        ExFreePoolWithTag(old, FAT_MCB_TAG);
     return STATUS_SUCCESS;
 }
 
@@ -251,7 +258,9 @@ NTSTATUS FatAddClusters(FCB *Fcb, uint32_t Count, bool Zero)
             status = STATUS_DISK_FULL;
             break;
         }
-        status = FatSetEntry(vcb, cluster, FAT_CLUSTER_LAST);
+        status = FatReserveMcbRun(Fcb);
+        if (NT_SUCCESS(status))
+            status = FatSetEntry(vcb, cluster, FAT_CLUSTER_LAST);
         if (NT_SUCCESS(status) && Fcb->LastCluster)
             status = FatSetEntry(vcb, Fcb->LastCluster, cluster);
         if (!NT_SUCCESS(status))
@@ -259,7 +268,10 @@ NTSTATUS FatAddClusters(FCB *Fcb, uint32_t Count, bool Zero)
         if (!Fcb->FirstCluster)
             Fcb->FirstCluster = cluster;
         Fcb->LastCluster = cluster;
+        FatAcquireResourceExclusive(&Fcb->PagingIoResource, true);
+        FatMcbAppend(&Fcb->Mcb, cluster);       /* cannot fail: room was made */
         Fcb->AllocationClusters++;
+        FatReleaseResource(&Fcb->PagingIoResource);
         vcb->NextFreeHint = cluster + 1;
         if (Zero)
             status = FatZeroVolume(vcb, FatClusterOffset(vcb, cluster), vcb->BytesPerCluster);
@@ -272,27 +284,31 @@ NTSTATUS FatAddClusters(FCB *Fcb, uint32_t Count, bool Zero)
 NTSTATUS FatTruncateClusters(FCB *Fcb, uint32_t Keep)
 {
     VCB *vcb = Fcb->Vcb;
-    uint32_t last = 0, next = 0;
-    NTSTATUS status;
+    uint32_t last = 0, next = 0, first = Fcb->FirstCluster;
+    NTSTATUS status = STATUS_SUCCESS;
 
     if (Keep >= Fcb->AllocationClusters)
         return STATUS_SUCCESS;
+    if (Keep)
+        FatLookupVcn(Fcb, Keep - 1, &last, NULL);
+    /* The map first: no paging I/O may reach a cluster once it is being freed. */
+    FatAcquireResourceExclusive(&Fcb->PagingIoResource, true);
+    FatMcbTruncate(&Fcb->Mcb, Keep);
+    Fcb->AllocationClusters = Keep;
+    if (Fcb->FileSize > ((uint64_t)Keep << vcb->ClusterShift))
+        Fcb->FileSize = Keep << vcb->ClusterShift;
+    FatReleaseResource(&Fcb->PagingIoResource);
     if (Keep == 0) {
-        status = FatFreeChain(vcb, Fcb->FirstCluster);
+        status = FatFreeChain(vcb, first);
         Fcb->FirstCluster = Fcb->LastCluster = 0;
     } else {
-        status = FatLookupVcn(Fcb, Keep - 1, &last, NULL);
-        if (NT_SUCCESS(status))
-            status = FatNextCluster(vcb, last, &next);
+        status = FatNextCluster(vcb, last, &next);
         if (NT_SUCCESS(status))
             status = FatSetEntry(vcb, last, FAT_CLUSTER_LAST);
         if (NT_SUCCESS(status))
             status = FatFreeChain(vcb, next);
         Fcb->LastCluster = last;
     }
-    Fcb->AllocationClusters = Keep;
-    if (Fcb->HintVcn >= Keep)
-        Fcb->HintVcn = Fcb->HintLcn = 0;
     return status;
 }
 

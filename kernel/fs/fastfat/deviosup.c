@@ -4,9 +4,12 @@
  * bounce pages: a window of up to FAT_BOUNCE_PAGES pages starting on a multiple of 8 sectors
  * from the volume's start, moved back so that it never reaches past the partition (a write
  * must not touch the partition after it, which may be a paging file). A write that covers
- * only part of a page reads the window first, and writes back only the pages it changed.
- * The bounce pages keep the last window read, so the small reads of directories and the FAT
- * that follow one another cost one transfer per window. Callers hold the volume's lock.
+ * only part of a page reads the window first, and writes back only the sectors it changed
+ * (a sector belongs to one file or to the metadata; the rest of the page may be a file's that
+ * paging I/O writes without the volume's lock). The bounce pages keep the last window read,
+ * so the small reads of directories and the FAT that follow one another cost one transfer per
+ * window, unless a paging write has ended since it was read (VCB.PagingWrites moved): it is
+ * then read again. Callers hold the volume's lock.
  */
 #include "kernel/fs/fastfat/fatprocs.h"
 
@@ -32,11 +35,14 @@ static uint64_t FatBounceStart(const VCB *Vcb)
     return (uint64_t)Vcb->BounceSector * FAT_SECTOR_SIZE;
 }
 
-/* Pages First .. First + Count - 1 of the bounce window, to or from the disk. */
+/* Sectors First .. First + Count - 1 of the bounce window, to or from the disk. */
 static NTSTATUS FatTransfer(VCB *Vcb, uint32_t First, uint32_t Count, bool Write)
 {
-    uint64_t lba = (uint64_t)Vcb->PartitionLba + Vcb->BounceSector + First * FAT_SECTORS_PER_PAGE;
-    NTSTATUS status = IoDiskTransfer(Vcb->Disk, lba, &Vcb->BounceFrames[First], Count, Write);
+    uint64_t lba = (uint64_t)Vcb->PartitionLba + Vcb->BounceSector + First;
+    NTSTATUS status = IoDiskTransferSectors(Vcb->Disk, lba, Count,
+                                            &Vcb->BounceFrames[First / FAT_SECTORS_PER_PAGE],
+                                            First % FAT_SECTORS_PER_PAGE * FAT_SECTOR_SIZE,
+                                            Write);
 
     if (!NT_SUCCESS(status))
         Vcb->BouncePages = 0;
@@ -55,14 +61,16 @@ static NTSTATUS FatLoadWindow(VCB *Vcb, uint64_t Offset, uint64_t End, bool Whol
     uint32_t sector, pages;
     NTSTATUS status = STATUS_SUCCESS;
 
-    if (!Vcb->BouncePages || Offset < start || Offset >= stop) {
+    if (!Vcb->BouncePages || Offset < start || Offset >= stop ||
+        Vcb->BounceGeneration != Vcb->PagingWrites) {
         FatWindow(Vcb, Offset, End, &sector, &pages);
         Vcb->BounceSector = sector;
         Vcb->BouncePages = pages;
+        Vcb->BounceGeneration = __atomic_load_n(&Vcb->PagingWrites, __ATOMIC_SEQ_CST);
         start = FatBounceStart(Vcb);
         stop = start + (uint64_t)pages * PAGE_SIZE;
         if (!Whole || Offset > start || End < stop)
-            status = FatTransfer(Vcb, 0, pages, false);
+            status = FatTransfer(Vcb, 0, pages * FAT_SECTORS_PER_PAGE, false);
     }
     *Chunk = (uint32_t)(MIN(End, stop) - Offset);
     return status;
@@ -120,9 +128,9 @@ static NTSTATUS FatWriteOrZero(VCB *Vcb, uint64_t Offset, uint32_t Length, const
             Vcb->BouncePages = 0;               /* the pages no longer match the disk */
             break;
         }
-        first = within / PAGE_SIZE;
-        last = (within + chunk - 1) / PAGE_SIZE;
-        status = FatTransfer(Vcb, first, last - first + 1, true);
+        first = within / FAT_SECTOR_SIZE;      /* only the sectors it changed: the rest of */
+        last = (within + chunk - 1) / FAT_SECTOR_SIZE;  /* the page may be another file's, */
+        status = FatTransfer(Vcb, first, last - first + 1, true);   /* paging-written since */
         Offset += chunk;
     }
     return status;

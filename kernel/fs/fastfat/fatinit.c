@@ -1,7 +1,8 @@
 /*
  * kernel/fs/fastfat/fatinit.c: the FAT32 driver: its driver object, whose every major
  * function is FatFsdDispatch (the volume's lock taken around the common routine that serves
- * it, as NT's FatFsdXxx routines wrap their FatCommonXxx), and start-up's mount of C:.
+ * it, as NT's FatFsdXxx routines wrap their FatCommonXxx; paging reads and writes excepted,
+ * which take only their FCB's PagingIoResource: pagingio.c), and start-up's mount of C:.
  */
 #include "kernel/fs/fastfat/fatprocs.h"
 
@@ -42,6 +43,13 @@ static NTSTATUS FatFsdDispatch(DEVICE_OBJECT *DeviceObject, IRP *Irp)
     NTSTATUS status;
 
     Irp->IoStatus.Information = 0;
+    if ((Irp->Flags & IRP_PAGING_IO) &&
+        (IoGetCurrentIrpStackLocation(Irp)->MajorFunction == IRP_MJ_READ ||
+         IoGetCurrentIrpStackLocation(Irp)->MajorFunction == IRP_MJ_WRITE)) {
+        status = FatPagingIo(vcb, Irp);         /* without the volume's lock: pagingio.c */
+        Irp->IoStatus.Status = status;
+        return status;
+    }
     ExAcquireFastMutex(&vcb->Resource);
     status = FatDispatchLocked(vcb, Irp);
     ExReleaseFastMutex(&vcb->Resource);

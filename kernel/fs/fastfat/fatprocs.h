@@ -2,15 +2,19 @@
  * kernel/fs/fastfat/fatprocs.h: the FAT32 file system's structures and routines (NT's fastfat:
  * VCB per volume, FCB per open file or directory, CCB per open). Every dispatch routine runs
  * at PASSIVE_LEVEL holding its volume's lock (VCB.Resource, a fast mutex: one request at a
- * time per volume), which guards everything below; I/O is synchronous.
+ * time per volume), which guards everything below; I/O is synchronous. Paging I/O is the
+ * exception (pagingio.c): it holds only its FCB's PagingIoResource, under which it reads the
+ * FCB's FileSize and MCB, which are changed only with that resource exclusive.
  *
  *   VCB   the mounted volume: geometry from the boot sector, the free count and next-free hint
  *         (FSInfo's), three bitmaps made by scanning the FAT at mount (clusters in use,
  *         clusters some entry points to, clusters on a broken chain), the FCBs open, a
- *         one-page cache of the FAT and the bounce pages every disk transfer goes through
- *   FCB   a file or directory: where its entry is in its parent, its first cluster, size,
- *         times and attributes, its share access, SECTION_OBJECT_POINTERS (NULL until Mm's
- *         file-backed sections and Cc take it), open and reference counts; the parent is
+ *         one-page cache of the FAT and the bounce pages every ordinary disk transfer goes
+ *         through
+ *   FCB   a file or directory (nonpaged: paging I/O reads it inside page faults): where its
+ *         entry is in its parent, its first cluster, size, its MCB, times and attributes,
+ *         its share access, SECTION_OBJECT_POINTERS (NULL until Mm's file-backed sections
+ *         and Cc take it), open and reference counts; the parent is
  *         referenced while the FCB lives, so a path's FCBs stay while anything under it is open
  *   CCB   an open: where its directory query stands and with what pattern
  *
@@ -30,8 +34,56 @@
 #define FAT_CCB_TAG             POOL_TAG('F', 'a', 't', 'C')
 #define FAT_BITMAP_TAG          POOL_TAG('F', 'a', 't', 'B')
 #define FAT_BUFFER_TAG          POOL_TAG('F', 'a', 't', 'I')
+#define FAT_MCB_TAG             POOL_TAG('F', 'a', 't', 'M')
 #define FAT_BOUNCE_PAGES        16          /* 64 KB: the longest single disk transfer */
 #define FAT_SECTORS_PER_PAGE    (PAGE_SIZE / FAT_SECTOR_SIZE)
+
+/*
+ * resrcsup.c: a shared/exclusive lock, what NT's ERESOURCE is to its FCBs (the FCB's
+ * PagingIoResource below): any number of shared owners or one exclusive owner; a waiting
+ * exclusive acquirer holds back new shared ones, so truncation is not starved by paging I/O.
+ * Not recursive: the exclusive owner acquiring it again with Wait is FAT_FILE_SYSTEM
+ * (resource, owner, 0, 5) rather than a wait for itself (without Wait: false). Callable at
+ * PASSIVE_LEVEL and APC_LEVEL (from inside a page fault); with Wait false, false instead of a
+ * wait. Lives in nonpaged memory.
+ */
+typedef struct _FAT_RESOURCE {
+    KSPIN_LOCK Lock;
+    int32_t ActiveCount;                /* shared owners; -1: owned exclusive */
+    KTHREAD *ExclusiveOwner;
+    uint32_t ExclusiveWaiters;
+    KEVENT Changed;                     /* notification: set when an owner lets go */
+    uint32_t Contention;                /* acquisitions that had to wait */
+} FAT_RESOURCE;
+
+void FatInitializeResource(FAT_RESOURCE *Resource);
+bool FatAcquireResourceShared(FAT_RESOURCE *Resource, bool Wait);
+bool FatAcquireResourceExclusive(FAT_RESOURCE *Resource, bool Wait);
+void FatReleaseResource(FAT_RESOURCE *Resource);
+
+/*
+ * mcbsup.c: the map of a file's clusters (NT's MCB, FsRtl's large MCB in FAT's use): runs of
+ * virtual cluster numbers (VBO / cluster size) lying one after another on the volume, from
+ * cluster 0 of the file up. Built from the FAT chain when the FCB is made (FatCheckChain)
+ * and changed with every allocation change (FatAddClusters, FatTruncateClusters), always with
+ * the FCB's PagingIoResource exclusive; read with it held shared (paging I/O) or with the
+ * volume's lock (ordinary requests, which are the only ones that change it). Its array is
+ * nonpaged: paging I/O reads it from inside page faults.
+ */
+typedef struct _FAT_MCB_RUN {
+    uint32_t Vcn;                       /* the run's first cluster in the file */
+    uint32_t Lcn;                       /* ... on the volume */
+    uint32_t Clusters;
+} FAT_MCB_RUN;
+
+typedef struct _FAT_MCB {
+    uint32_t RunCount;
+    uint32_t MaximumRuns;
+    uint32_t Clusters;                  /* the file's clusters it maps: Vcn 0 .. Clusters - 1 */
+    FAT_MCB_RUN *Runs;
+} FAT_MCB;
+
+#define FAT_MCB_INITIAL_RUNS    8
 
 typedef struct _VCB {
     DEVICE_OBJECT VolumeDevice;         /* DeviceExtension: this VCB */
@@ -67,6 +119,9 @@ typedef struct _VCB {
     uint32_t FatPageIndex;              /* which page (FAT_NO_PAGE: none) */
     bool FatPageDirty;
 
+    volatile uint32_t PagingWrites;     /* paging writes ended: a window read before one may
+                                           hold sectors it changed, and is read again */
+    uint32_t BounceGeneration;          /* PagingWrites when the window was read */
     uint8_t *Bounce;                    /* FAT_BOUNCE_PAGES nonpaged pages */
     uint32_t BounceFrames[FAT_BOUNCE_PAGES];
     uint32_t BounceSector;              /* the volume sector the bounce pages hold from ... */
@@ -94,7 +149,12 @@ typedef struct _FCB {
     uint32_t FileSize;
     uint32_t AllocationClusters;        /* the chain's length, checked at open */
     uint32_t LastCluster;               /* its last cluster (0: none) */
-    uint32_t HintVcn, HintLcn;          /* a cluster of the chain known by its index */
+    FAT_MCB Mcb;                        /* where the clusters are (mcbsup.c) */
+    /* NT's split: ordinary requests hold the volume's lock (the FCB's main resource's part)
+     * while they copy to and from callers' buffers, which may fault on a view of this very
+     * file; paging I/O takes only this, shared, so such a fault's read can always go on.
+     * Exclusive around every change of FileSize and of the MCB. */
+    FAT_RESOURCE PagingIoResource;
 
     uint32_t DirentOffset;              /* byte offset of the short entry in the parent */
     uint32_t LfnOffset;                 /* of its first long-name entry (= DirentOffset: none) */
@@ -161,10 +221,31 @@ static inline uint64_t FatClusterOffset(const VCB *Vcb, uint32_t Cluster)
 
 /* allocsup.c: the FAT. */
 NTSTATUS FatScanFat(VCB *Vcb);
-NTSTATUS FatCheckChain(VCB *Vcb, uint32_t FirstCluster, uint32_t *Count, uint32_t *Last);
+/* The chain from FirstCluster checked; its length and last cluster; with Mcb (empty), its
+ * runs recorded there. */
+NTSTATUS FatCheckChain(VCB *Vcb, uint32_t FirstCluster, uint32_t *Count, uint32_t *Last,
+                       FAT_MCB *Mcb);
 /* Cluster Vcn of the file (< AllocationClusters) in *Lcn; with RunClusters, how many clusters
- * from there lie one after another on the disk (at most FAT_MAXIMUM_RUN). */
+ * from there lie one after another on the disk: from the MCB, without reading the FAT. */
 NTSTATUS FatLookupVcn(FCB *Fcb, uint32_t Vcn, uint32_t *Lcn, uint32_t *RunClusters);
+
+/* mcbsup.c */
+void FatInitializeMcb(FAT_MCB *Mcb);
+void FatUninitializeMcb(FAT_MCB *Mcb);
+/* Cluster Lcn as the MCB's next (Vcn Mcb->Clusters); STATUS_INSUFFICIENT_RESOURCES when the
+ * array cannot grow (nothing changed). */
+NTSTATUS FatMcbAppend(FAT_MCB *Mcb, uint32_t Lcn);
+/* Room for one run more, allocated now (before a lock a pool wait must not be made under). */
+NTSTATUS FatMcbReserve(FAT_MCB *Mcb);
+void FatMcbTruncate(FAT_MCB *Mcb, uint32_t Clusters);
+/* Vcn's cluster and the clusters of its run from there on; false beyond the map. */
+bool FatMcbLookup(const FAT_MCB *Mcb, uint32_t Vcn, uint32_t *Lcn, uint32_t *RunClusters);
+
+/* pagingio.c: IRP_PAGING_IO reads and writes (Mm's IoPageReadFile, IoSynchronousPageWrite),
+ * served without the volume's lock. */
+NTSTATUS FatPagingIo(VCB *Vcb, IRP *Irp);
+/* FileSize changed with the PagingIoResource exclusive (what paging I/O reads it under). */
+void FatSetFcbFileSize(FCB *Fcb, uint32_t FileSize);
 NTSTATUS FatAddClusters(FCB *Fcb, uint32_t Count, bool Zero);
 NTSTATUS FatTruncateClusters(FCB *Fcb, uint32_t Keep);
 NTSTATUS FatFreeChain(VCB *Vcb, uint32_t FirstCluster);

@@ -29,7 +29,7 @@ NTSTATUS FatSetFileSize(FCB *Fcb, uint32_t Size, bool KeepAllocation)
     }
     if (!NT_SUCCESS(status))
         return status;
-    Fcb->FileSize = Size;
+    FatSetFcbFileSize(Fcb, Size);
     status = FatUpdateDirent(Fcb);
     return NT_SUCCESS(status) ? FatFlushFat(vcb) : status;
 }
@@ -40,8 +40,10 @@ NTSTATUS FatDeleteFile(FCB *Fcb)
 
     if (NT_SUCCESS(status))
         status = FatDeleteDirent(Fcb->ParentDcb, Fcb->LfnOffset, Fcb->DirentOffset);
+    FatAcquireResourceExclusive(&Fcb->PagingIoResource, true);
     Fcb->FirstCluster = Fcb->LastCluster = Fcb->AllocationClusters = Fcb->FileSize = 0;
-    Fcb->HintVcn = Fcb->HintLcn = 0;
+    FatMcbTruncate(&Fcb->Mcb, 0);
+    FatReleaseResource(&Fcb->PagingIoResource);
     Fcb->Deleted = true;
     return NT_SUCCESS(status) ? FatFlushFat(Fcb->Vcb) : status;
 }

@@ -14,7 +14,7 @@ static NTSTATUS FatQueryRuns(VCB *Vcb, FCB *Fcb, IO_PAGING_FILE_RUNS *Runs, uint
     uint32_t vcn = 0, lcn, run;
     NTSTATUS status;
 
-    Runs->Disk = Vcb->Disk;
+    Runs->Disk = Vcb->Disk;      /* (from the MCB: FatLookupVcn reads no FAT) */
     Runs->RunCount = 0;
     while (vcn < Fcb->AllocationClusters) {
         IO_SECTOR_RUN *last = Runs->RunCount ? &Runs->Runs[Runs->RunCount - 1] : NULL;

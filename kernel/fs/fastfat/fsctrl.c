@@ -111,8 +111,10 @@ static void FatFreeVcb(VCB *Vcb)
         if (maps[i]->Buffer)
             ExFreePoolWithTag(maps[i]->Buffer, FAT_BITMAP_TAG);
     }
-    if (Vcb->RootDcb)
+    if (Vcb->RootDcb) {
+        FatUninitializeMcb(&Vcb->RootDcb->Mcb);
         ExFreePoolWithTag(Vcb->RootDcb, FAT_FCB_TAG);
+    }
     if (Vcb->FatPage)
         ExFreePoolWithTag(Vcb->FatPage, FAT_BUFFER_TAG);
     if (Vcb->Bounce)

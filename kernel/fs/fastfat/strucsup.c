@@ -43,7 +43,7 @@ static NTSTATUS FatCheckFcb(FCB *Fcb)
 {
     VCB *vcb = Fcb->Vcb;
     NTSTATUS status = FatCheckChain(vcb, Fcb->FirstCluster, &Fcb->AllocationClusters,
-                                    &Fcb->LastCluster);
+                                    &Fcb->LastCluster, &Fcb->Mcb);
 
     if (!NT_SUCCESS(status))
         return status;
@@ -56,14 +56,22 @@ static NTSTATUS FatCheckFcb(FCB *Fcb)
 
 static FCB *FatAllocateFcb(VCB *Vcb)
 {
-    FCB *fcb = ExAllocatePoolWithTag(PagedPool, sizeof(FCB), FAT_FCB_TAG);
+    FCB *fcb = ExAllocatePoolWithTag(NonPagedPool, sizeof(FCB), FAT_FCB_TAG);
 
     if (fcb) {
         memset(fcb, 0, sizeof(*fcb));
         fcb->Vcb = Vcb;
         fcb->ReferenceCount = 1;
+        FatInitializeMcb(&fcb->Mcb);
+        FatInitializeResource(&fcb->PagingIoResource);
     }
     return fcb;
+}
+
+static void FatFreeFcb(FCB *Fcb)
+{
+    FatUninitializeMcb(&Fcb->Mcb);
+    ExFreePoolWithTag(Fcb, FAT_FCB_TAG);
 }
 
 NTSTATUS FatOpenFcb(FCB *ParentDcb, const FAT_DIRENT_CONTEXT *Context, FCB **Fcb)
@@ -91,7 +99,7 @@ NTSTATUS FatOpenFcb(FCB *ParentDcb, const FAT_DIRENT_CONTEXT *Context, FCB **Fcb
     memcpy(fcb->Name, Context->Name, Context->NameLength * 2);
     status = FatCheckFcb(fcb);
     if (!NT_SUCCESS(status)) {
-        ExFreePoolWithTag(fcb, FAT_FCB_TAG);
+        FatFreeFcb(fcb);
         return status;
     }
     fcb->ParentDcb = ParentDcb;
@@ -131,7 +139,7 @@ NTSTATUS FatCreateRootDcb(VCB *Vcb)
     root->FirstCluster = Vcb->RootCluster;
     status = FatCheckFcb(root);
     if (!NT_SUCCESS(status)) {
-        ExFreePoolWithTag(root, FAT_FCB_TAG);
+        FatFreeFcb(root);
         return STATUS_DISK_CORRUPT_ERROR;
     }
     InsertTailList(&Vcb->FcbList, &root->VcbLinks);
@@ -152,7 +160,7 @@ void FatDereferenceFcb(FCB *Fcb)
         if (!parent)
             KeBugCheckEx(FAT_FILE_SYSTEM, (uintptr_t)Fcb, 0, 0, 4);   /* the root's last */
         RemoveEntryList(&Fcb->VcbLinks);
-        ExFreePoolWithTag(Fcb, FAT_FCB_TAG);
+        FatFreeFcb(Fcb);
         Fcb = parent;
     }
 }

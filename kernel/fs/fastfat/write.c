@@ -50,7 +50,7 @@ NTSTATUS FatCommonWrite(VCB *Vcb, IRP *Irp)
     if (!NT_SUCCESS(status))
         return status;
     if (offset + length > fcb->FileSize) {
-        fcb->FileSize = (uint32_t)(offset + length);
+        FatSetFcbFileSize(fcb, (uint32_t)(offset + length));
         file->Flags |= FO_FILE_SIZE_CHANGED;
         status = FatUpdateDirent(fcb);
     }

@@ -1,0 +1,133 @@
+/*
+ * kernel/fs/fastfat/pagingio.c: paging I/O on a file (IRP_PAGING_IO: Mm's IoPageReadFile and
+ * IoSynchronousPageWrite, kernel/io/iopaging.c), NT's way: served without the volume's lock,
+ * which an ordinary request holds while it copies to and from its caller's buffer (a copy
+ * that may fault on a mapped view of this very file, whose in-page read comes here: with the
+ * volume's lock it would wait for itself). What it takes instead is the FCB's
+ * PagingIoResource, shared; what it reads under it is the file's size and its MCB, never the
+ * FAT, a directory or the bounce pages. The bytes go between the disk and the MDL's frames
+ * directly, a run of clusters per transfer (IoDiskTransferSectors: a page may lie in runs of
+ * a single 512-byte cluster).
+ *
+ * NT's rules (fastfat's FatCommonRead / FatCommonWrite with PagingIo):
+ *   read    at or past the end of file: STATUS_END_OF_FILE, nothing read (the MDL's bytes are
+ *           zeroed here all the same); otherwise the bytes up to the end, whole sectors, and
+ *           the rest of the MDL zeroed (NT zeroes what lies past ValidDataLength; FAT's valid
+ *           data is its file size). Information: the file's bytes read.
+ *   write   at or past the end of file: nothing written, STATUS_SUCCESS, Information 0;
+ *           otherwise trimmed to the end of file rounded up to a page, and to the clusters
+ *           allocated: a paging write never extends a file nor changes its size.
+ *   both    Offset, the length and the MDL's byte offset in whole sectors, the length within
+ *           the MDL: otherwise STATUS_INVALID_PARAMETER; a directory: INVALID_DEVICE_REQUEST.
+ *           A disk that fails gives the transfer's status (STATUS_IO_DEVICE_ERROR ...).
+ */
+#include "kernel/fs/fastfat/fatprocs.h"
+
+#define FAT_PAGING_MAXIMUM_SECTORS  128     /* 64 KB a transfer: within LBA28's 256 sectors */
+
+void FatSetFcbFileSize(FCB *Fcb, uint32_t FileSize)
+{
+    FatAcquireResourceExclusive(&Fcb->PagingIoResource, true);
+    Fcb->FileSize = FileSize;
+    FatReleaseResource(&Fcb->PagingIoResource);
+}
+
+/* Bytes [From, To) of the MDL's buffer (from its first byte) zeroed, through its system
+ * mapping (made and unmade here when the MDL has none, so the MDL is left as it came). */
+static NTSTATUS FatZeroMdl(MDL *Mdl, uint32_t From, uint32_t To)
+{
+    bool mapped = (Mdl->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) != 0;
+    uint8_t *va;
+
+    if (From >= To)
+        return STATUS_SUCCESS;
+    va = mapped ? Mdl->MappedSystemVa
+                : MmMapLockedPagesSpecifyCache(Mdl, KernelMode, MmCached, NULL, false,
+                                               HighPagePriority);
+    if (!va)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    memset(va + From, 0, To - From);
+    if (!mapped)
+        MmUnmapLockedPages(va, Mdl);
+    return STATUS_SUCCESS;
+}
+
+/* Bytes [Offset, Offset + Length) of the file (whole sectors, within its clusters) to or
+ * from the MDL's buffer from its start. The caller holds the PagingIoResource. */
+static NTSTATUS FatPagingTransfer(FCB *Fcb, MDL *Mdl, uint32_t Offset, uint32_t Length,
+                                  bool Write)
+{
+    VCB *vcb = Fcb->Vcb;
+    uint32_t done = 0;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    while (done < Length && NT_SUCCESS(status)) {
+        uint32_t at = Offset + done, within = at & (vcb->BytesPerCluster - 1), lcn, run;
+        uint32_t position = Mdl->ByteOffset + done;
+        uint64_t bytes, lba;
+
+        if (!FatMcbLookup(&Fcb->Mcb, at >> vcb->ClusterShift, &lcn, &run))
+            return STATUS_FILE_CORRUPT_ERROR;   /* (the callers stay within the map) */
+        bytes = ((uint64_t)run << vcb->ClusterShift) - within;
+        bytes = MIN(bytes, (uint64_t)(Length - done));
+        bytes = MIN(bytes, (uint64_t)FAT_PAGING_MAXIMUM_SECTORS * FAT_SECTOR_SIZE);
+        lba = vcb->PartitionLba + FatClusterOffset(vcb, lcn) / FAT_SECTOR_SIZE +
+              within / FAT_SECTOR_SIZE;
+        status = IoDiskTransferSectors(vcb->Disk, lba, (uint32_t)bytes / FAT_SECTOR_SIZE,
+                                       &MmGetMdlPfnArray(Mdl)[position >> PAGE_SHIFT],
+                                       position & (PAGE_SIZE - 1), Write);
+        done += (uint32_t)bytes;
+    }
+    return status;
+}
+
+NTSTATUS FatPagingIo(VCB *Vcb, IRP *Irp)
+{
+    IO_STACK_LOCATION *stack = IoGetCurrentIrpStackLocation(Irp);
+    bool write = stack->MajorFunction == IRP_MJ_WRITE;
+    FCB *fcb = stack->FileObject ? stack->FileObject->FsContext : NULL;
+    int64_t offset = stack->Parameters.Read.ByteOffset;
+    uint32_t length = stack->Parameters.Read.Length, size, allocated, count;
+    MDL *mdl = Irp->MdlAddress;
+    NTSTATUS status;
+
+    Irp->IoStatus.Information = 0;
+    if (!fcb || FatIsDirectory(fcb))
+        return STATUS_INVALID_DEVICE_REQUEST;
+    if (!mdl || length == 0 || length > mdl->ByteCount || offset < 0 ||
+        offset >= (int64_t)FAT_MAXIMUM_FILE_SIZE || (offset | length | mdl->ByteOffset) %
+        FAT_SECTOR_SIZE)
+        return STATUS_INVALID_PARAMETER;
+    FatAcquireResourceShared(&fcb->PagingIoResource, true);
+    size = fcb->FileSize;
+    allocated = (uint32_t)MIN((uint64_t)fcb->AllocationClusters << Vcb->ClusterShift,
+                              (uint64_t)FAT_MAXIMUM_FILE_SIZE + 1 - FAT_SECTOR_SIZE);
+    if (!write) {
+        if (offset >= size) {
+            status = STATUS_END_OF_FILE;
+            count = 0;
+        } else {
+            count = (uint32_t)MIN((int64_t)length, (int64_t)size - offset);
+            status = FatPagingTransfer(fcb, mdl, (uint32_t)offset,
+                                       ROUND_UP(count, FAT_SECTOR_SIZE), false);
+        }
+        if (NT_SUCCESS(status) || status == STATUS_END_OF_FILE) {
+            NTSTATUS zeroed = FatZeroMdl(mdl, count, length);
+
+            if (!NT_SUCCESS(zeroed))
+                status = zeroed;
+        }
+    } else {
+        uint64_t end = MIN(ROUND_UP((uint64_t)size, PAGE_SIZE), (uint64_t)allocated);
+
+        count = offset >= size ? 0 : (uint32_t)MIN((uint64_t)length, end - offset);
+        status = count ? FatPagingTransfer(fcb, mdl, (uint32_t)offset, count, true)
+                       : STATUS_SUCCESS;
+        if (count)
+            __atomic_add_fetch(&Vcb->PagingWrites, 1, __ATOMIC_SEQ_CST);
+    }
+    FatReleaseResource(&fcb->PagingIoResource);
+    if (NT_SUCCESS(status))
+        Irp->IoStatus.Information = count;
+    return status;
+}
