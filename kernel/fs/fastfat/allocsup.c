@@ -84,11 +84,47 @@ static NTSTATUS FatGetEntry(VCB *Vcb, uint32_t Cluster, uint32_t *Value)
     return status;
 }
 
+/*
+ * The volume's state (NT's FatMarkVolume): FAT32 keeps it in FAT[1]'s clean-shutdown bit, in
+ * every FAT. It is made dirty before the first change to the FAT or a directory after mount,
+ * and clean again at shutdown, unless it was dirty at mount (not shut down cleanly then: a
+ * check is due, and only a check may clear it). fsck.fat reads the same bit.
+ */
+NTSTATUS FatReadVolumeState(VCB *Vcb)
+{
+    NTSTATUS status = FatLoadFatPage(Vcb, 1);
+
+    if (NT_SUCCESS(status))
+        Vcb->VolumeDirty = Vcb->DirtyAtMount = !(Vcb->FatPage[1] & FAT32_CLEAN_SHUTDOWN);
+    return status;
+}
+
+NTSTATUS FatMarkVolume(VCB *Vcb, bool Dirty)
+{
+    NTSTATUS status;
+
+    if (Vcb->VolumeDirty == Dirty || (!Dirty && Vcb->DirtyAtMount))
+        return STATUS_SUCCESS;
+    status = FatLoadFatPage(Vcb, 1);
+    if (!NT_SUCCESS(status))
+        return status;
+    Vcb->FatPage[1] = Dirty ? Vcb->FatPage[1] & ~FAT32_CLEAN_SHUTDOWN
+                            : Vcb->FatPage[1] | FAT32_CLEAN_SHUTDOWN;
+    Vcb->FatPageDirty = true;
+    status = FatFlushFat(Vcb);
+    if (NT_SUCCESS(status))
+        Vcb->VolumeDirty = Dirty;
+    return status;
+}
+
 /* Cluster's entry = Value (the top 4 bits kept, as the specification asks), and the maps. */
 static NTSTATUS FatSetEntry(VCB *Vcb, uint32_t Cluster, uint32_t Value)
 {
     uint32_t old, *entry;
-    NTSTATUS status = FatGetEntry(Vcb, Cluster, &old);
+    NTSTATUS status = FatMarkVolume(Vcb, true);
+
+    if (NT_SUCCESS(status))
+        status = FatGetEntry(Vcb, Cluster, &old);
 
     if (!NT_SUCCESS(status))
         return status;

@@ -41,8 +41,10 @@ NTSTATUS FatReadDirent(FCB *Dcb, uint32_t Offset, DIRENT *Dirent)
 NTSTATUS FatWriteDirent(FCB *Dcb, uint32_t Offset, const DIRENT *Dirent)
 {
     uint64_t at;
-    NTSTATUS status = FatDirentLocation(Dcb, Offset, &at);
+    NTSTATUS status = FatMarkVolume(Dcb->Vcb, true);
 
+    if (NT_SUCCESS(status))
+        status = FatDirentLocation(Dcb, Offset, &at);
     return NT_SUCCESS(status) ? FatWriteVolume(Dcb->Vcb, at, sizeof(*Dirent), Dirent, KernelMode)
                               : status;
 }

@@ -24,6 +24,7 @@
 #define FAT_DIRENTS_PER_SECTOR      (FAT_SECTOR_SIZE / FAT_DIRENT_SIZE)
 #define FAT32_ENTRIES_PER_SECTOR    (FAT_SECTOR_SIZE / 4)
 #define FAT32_ENTRY_MASK            0x0FFFFFFFu
+#define FAT32_CLEAN_SHUTDOWN        0x08000000u     /* FAT[1]: set while the volume is clean */
 #define FAT_CLUSTER_AVAILABLE       0x00000000u
 #define FAT_CLUSTER_BAD             0x0FFFFFF7u
 #define FAT_CLUSTER_LAST            0x0FFFFFFFu     /* what mm386 writes to end a chain */

@@ -110,6 +110,8 @@ typedef struct _VCB {
     uint32_t FreeClusters;
     uint32_t NextFreeHint;
     bool FsInfoDirty;                   /* FSInfo on disk differs from the two above */
+    bool VolumeDirty;                   /* FAT[1]'s clean-shutdown bit is clear on the disk */
+    bool DirtyAtMount;                  /* ... and was at mount: not shut down cleanly */
 
     RTL_BITMAP InUse;                   /* bit c: cluster c's FAT entry is not 0 */
     RTL_BITMAP Linked;                  /* bit c: some FAT entry points to c */
@@ -251,6 +253,8 @@ NTSTATUS FatTruncateClusters(FCB *Fcb, uint32_t Keep);
 NTSTATUS FatFreeChain(VCB *Vcb, uint32_t FirstCluster);
 NTSTATUS FatFlushFat(VCB *Vcb);
 NTSTATUS FatWriteFsInfo(VCB *Vcb);
+NTSTATUS FatReadVolumeState(VCB *Vcb);
+NTSTATUS FatMarkVolume(VCB *Vcb, bool Dirty);
 
 /* namesup.c: names. */
 uint16_t FatUpcase(uint16_t Character);

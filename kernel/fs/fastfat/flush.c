@@ -20,6 +20,8 @@ NTSTATUS FatCommonFlushBuffers(VCB *Vcb, IRP *Irp)
 
 NTSTATUS FatCommonShutdown(VCB *Vcb, IRP *Irp)
 {
+    NTSTATUS status = FatWriteFsInfo(Vcb);
+
     (void)Irp;
-    return FatWriteFsInfo(Vcb);
+    return NT_SUCCESS(status) ? FatMarkVolume(Vcb, false) : status;
 }

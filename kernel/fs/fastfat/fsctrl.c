@@ -175,8 +175,13 @@ static NTSTATUS FatLoadVolume(VCB *Vcb, PACKED_BOOT_SECTOR *Boot, const char **R
     *Reason = "the FAT cannot be read";
     recorded = Vcb->FreeClusters;
     status = FatScanFat(Vcb);
+    if (NT_SUCCESS(status))
+        status = FatReadVolumeState(Vcb);
     if (!NT_SUCCESS(status))
         return status;
+    if (Vcb->DirtyAtMount)
+        DbgPrint("FAT32: the volume was not shut down cleanly (FAT[1] says dirty): it stays "
+                 "dirty until checked (fsck.fat)\n");
     if (recorded != Vcb->FreeClusters) {
         DbgPrint("FAT32: FSInfo said %u clusters were free; %u are: corrected\n", recorded,
                  Vcb->FreeClusters);
