@@ -23,6 +23,8 @@ static uint32_t MiQueryViewPageProtection(const MMVAD *Vad, uintptr_t Va, MMPTE 
 {
     MMPFN *pfn;
 
+    if (Pte.u.Long == MM_ZERO_PTE && Vad->Core.u.VadFlags.VadType == VadImageMap)
+        return MiImageViewPageProtection((MMVAD *)Vad, MiGetProtoPteAddress(Vad, Va));
     if (Pte.u.Long == MM_ZERO_PTE)
         return Vad->Core.u.VadFlags.Protection;
     if (MiIsLookupNeeded(Pte))
