@@ -221,7 +221,13 @@ $(UBUILD)/%.exe: user/tests/%.c user/tests/ktap.h $(USER_LIBS) Makefile
 $(UBUILD)/robust.exe $(UBUILD)/sysfuzz.exe: kernel/inc/ntservices.h
 $(UBUILD)/teardown.exe $(UBUILD)/pefuzz.exe $(UBUILD)/userpaging.exe: user/tests/snapshot.h
 
-user: $(USER_LIBS) $(USER_PROGRAMS)
+# image.exe again, linked at 0x80000000 (outside user space) with its relocations, so it is
+# always mapped elsewhere and relocated (tests/image.t).
+$(UBUILD)/imagereloc.exe: user/tests/image.c user/tests/ktap.h $(USER_LIBS) Makefile
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -Wl,--image-base,0x80000000 \
+	    -Wl,--dynamicbase -Wl,--enable-reloc-section -o $@ $< $(USER_LINK)
+
+user: $(USER_LIBS) $(USER_PROGRAMS) $(UBUILD)/imagereloc.exe
 
 # tools/mkexe OUT.exe SRC.c...: a program from any C files, as the samples are built.
 user-program: $(USER_LIBS)

@@ -1,0 +1,30 @@
+#!/usr/bin/perl
+# Image sections (user/tests/image.c): programs are mapped from image sections as NT maps them.
+#   image.regions     every page of the program MEM_IMAGE, the headers read-only, .text
+#                     execute-read, .rdata read-only, .data write-copy until written, .bss zero
+#   image.share_text  two instances hold one physical copy of .text (ShareCount 2 in both,
+#                     from MemoryWorkingSetExInformation) and a .data each
+#   image.relocated   imagereloc.exe (linked at 0x80000000 with relocations) runs relocated
+# at 32 and 16 MiB.
+use strict;
+use warnings;
+use lib 'tests/lib';
+use Test::More;
+use File::Temp qw(tempdir);
+use Mm386;
+
+system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
+my $dir = tempdir(CLEANUP => 1);
+for my $exe ('image.exe', 'imagereloc.exe') {
+    system('i686-w64-mingw32-strip', '-o', "$dir/$exe", "build/user/$exe") == 0
+        or BAIL_OUT("strip $exe failed");
+}
+for my $mb (32, 16) {
+    my $out = `tools/boot --mem $mb --timeout 300 --exe $dir/image.exe --exe $dir/imagereloc.exe -- run=image.exe 2>&1`;
+    my @cases = $out =~ /^(ok \d+ \S+)/mg;
+    is(scalar(@cases), 3, "$mb MiB: the 3 cases passed") or diag($out);
+    like($out, qr/^imagereloc\.exe mapped at 0x(?!80000000)[0-9a-f]{4}0000$/m,
+         "$mb MiB: imagereloc.exe relocated below 2 GB");
+    like($out, qr/^process image\.exe exited with status 0x00000000$/m, "$mb MiB: exit status 0");
+}
+done_testing();

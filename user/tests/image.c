@@ -1,0 +1,248 @@
+/*
+ * user/tests/image.c: image sections (tests/image.t). The program is mapped from an image
+ * section, as NT loads programs:
+ *
+ *   image.regions     VirtualQuery: every page MEM_IMAGE with the image's base as allocation
+ *                     base and PAGE_EXECUTE_WRITECOPY as allocation protection; the headers
+ *                     read-only, .text execute-read, .rdata read-only, .data write-copy until
+ *                     written (read/write after), .bss write-copy and zero
+ *   image.share_text  a second instance of this program (a child): one physical copy of .text
+ *                     (MemoryWorkingSetExInformation: Shared, ShareCount 2 in both, 1 again
+ *                     when the child has gone), a private .data each (the parent's written
+ *                     page is not shared, the child's value differs at the same address)
+ *   image.relocated   imagereloc.exe, this program linked at 0x80000000 (outside user space)
+ *                     with relocations: it runs elsewhere, its pointers fixed up
+ *
+ * `image.exe child NAME` is the second instance, `imagereloc.exe reloc` the relocated run.
+ */
+#include "ktap.h"
+#include "ntdll.h"
+
+#define PAGE                    4096
+#define SHARED_NAME             "image.exe shared"
+#define HANDSHAKE_MS            20000
+#define MemoryWorkingSetExInformationClass 4
+
+typedef struct {
+    ULONG_PTR VirtualAddress;
+    ULONG Valid : 1, ShareCount : 3, Win32Protection : 11, Shared : 1, Node : 6, Locked : 1,
+          LargePage : 1, Reserved : 8;
+} WS_EX;
+
+/* Page-sized and page-aligned so each has its pages to itself. */
+static volatile UCHAR DataPage[PAGE] __attribute__((aligned(PAGE))) = { 1, 2, 3 };
+static volatile UCHAR BssPage[PAGE] __attribute__((aligned(PAGE)));
+static const UCHAR RdataPage[PAGE] __attribute__((aligned(PAGE))) = { 9, 8, 7 };
+
+/* Relocated: a pointer in .data, a function pointer, both absolute addresses in the file. */
+static int Target = 42;
+static int *volatile Pointer = &Target;
+static int Twice(int x) { return 2 * x; }
+static int (*volatile Function)(int) = Twice;
+
+static WS_EX QueryWs(HANDLE Process, const volatile void *Address)
+{
+    WS_EX info = { .VirtualAddress = (ULONG_PTR)Address };
+    NTSTATUS status = NtQueryVirtualMemory(Process, NULL, MemoryWorkingSetExInformationClass,
+                                           &info, sizeof(info), NULL);
+
+    KT_STATUS(status, STATUS_SUCCESS);
+    return info;
+}
+
+static MEMORY_BASIC_INFORMATION Query(const volatile void *Address)
+{
+    MEMORY_BASIC_INFORMATION info = { 0 };
+
+    KT_EQ(VirtualQuery((LPCVOID)Address, &info, sizeof(info)), sizeof(info));
+    return info;
+}
+
+static ULONG_PTR ImageBase(void)
+{
+    return (ULONG_PTR)NtCurrentPeb()->ImageBaseAddress;
+}
+
+static __attribute__((noinline)) void CodeOnItsPage(void)
+{
+    __asm__ volatile("" ::: "memory");
+}
+
+static void TestRegions(void)
+{
+    ULONG_PTR base = ImageBase();
+    MEMORY_BASIC_INFORMATION info;
+
+    KT_EQ(base, 0x00400000);
+    info = Query((void *)base);
+    KT_EQ(info.Type, MEM_IMAGE);
+    KT_EQ(info.AllocationBase, base);
+    KT_EQ(info.AllocationProtect, PAGE_EXECUTE_WRITECOPY);
+    KT_EQ(info.State, MEM_COMMIT);
+    KT_EQ(info.Protect, PAGE_READONLY);
+    KT_EQ(info.RegionSize, PAGE);
+    info = Query((void *)CodeOnItsPage);
+    KT_EQ(info.Type, MEM_IMAGE);
+    KT_EQ(info.AllocationBase, base);
+    KT_EQ(info.Protect, PAGE_EXECUTE_READ);
+    info = Query(RdataPage);
+    KT_EQ(info.Protect, PAGE_READONLY);
+    KT_EQ(RdataPage[0] + RdataPage[1] + RdataPage[2], 24);
+    info = Query(DataPage);
+    KT_EQ(info.Type, MEM_IMAGE);
+    KT_EQ(info.Protect, PAGE_WRITECOPY);
+    KT_EQ(DataPage[0] + DataPage[1] + DataPage[2], 6);
+    KT_EQ(QueryWs(GetCurrentProcess(), DataPage).Shared, 1);        /* read: still the image's */
+    DataPage[1] = 20;
+    KT_EQ(QueryWs(GetCurrentProcess(), DataPage).Shared, 0);        /* written: a private copy */
+    KT_EQ(Query(DataPage).Protect, PAGE_READWRITE);
+    KT_EQ(DataPage[1], 20);
+    info = Query(BssPage);
+    KT_EQ(info.Type, MEM_IMAGE);
+    KT_EQ(info.Protect, PAGE_WRITECOPY);
+    KT_EQ(BssPage[0] | BssPage[PAGE - 1], 0);
+    BssPage[5] = 5;
+    KT_EQ(Query(BssPage).Protect, PAGE_READWRITE);
+}
+
+static BOOL WaitForFlag(volatile ULONG *Flag, ULONG Value)
+{
+    for (ULONG waited = 0; *Flag != Value; waited += 10) {
+        if (waited >= HANDSHAKE_MS)
+            return FALSE;
+        Sleep(10);
+    }
+    return TRUE;
+}
+
+static void TestShareText(void)
+{
+    HANDLE section = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE,
+                                        SHARED_NAME);
+    STARTUPINFOA startup = { .cb = sizeof(startup) };
+    PROCESS_INFORMATION child = { 0 };
+    char line[] = "image.exe child \"" SHARED_NAME "\"";
+    volatile ULONG *flag;
+    DWORD code = 0xDEAD;
+    UCHAR childData = 0;
+    SIZE_T read = 0;
+    WS_EX mine, theirs;
+
+    KT_EXPECT(section != NULL);
+    flag = MapViewOfFile(section, FILE_MAP_WRITE, 0, 0, 0);
+    KT_EXPECT(flag != NULL);
+    if (!flag)
+        return;
+    CodeOnItsPage();
+    mine = QueryWs(GetCurrentProcess(), (void *)CodeOnItsPage);
+    KT_EQ(mine.Valid, 1);
+    KT_EQ(mine.Shared, 1);
+    KT_EQ(mine.ShareCount, 1);
+    KT_EQ(mine.Win32Protection, PAGE_EXECUTE_READ);
+    DataPage[0] = 11;
+    KT_EQ(CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child), TRUE);
+    if (!child.hProcess)
+        return;
+    KT_EQ(WaitForFlag(flag, 1), TRUE);
+    mine = QueryWs(GetCurrentProcess(), (void *)CodeOnItsPage);
+    theirs = QueryWs(child.hProcess, (void *)CodeOnItsPage);
+    KT_EQ(mine.Valid, 1);
+    KT_EQ(mine.Shared, 1);
+    KT_EQ(mine.ShareCount, 2);                  /* one physical copy of .text for both */
+    KT_EQ(theirs.Valid, 1);
+    KT_EQ(theirs.Shared, 1);
+    KT_EQ(theirs.ShareCount, 2);
+    theirs = QueryWs(child.hProcess, RdataPage);
+    KT_EQ(theirs.Shared, 1);
+    KT_EQ(QueryWs(GetCurrentProcess(), DataPage).Shared, 0);
+    KT_EQ(QueryWs(child.hProcess, DataPage).Shared, 0);
+    KT_EQ(ReadProcessMemory(child.hProcess, (LPCVOID)DataPage, &childData, 1, &read), TRUE);
+    KT_EQ(childData, 22);                       /* the child's .data at the same address */
+    KT_EQ(DataPage[0], 11);                     /* and ours */
+    flag[1] = 1;
+    KT_EQ(WaitForSingleObject(child.hProcess, HANDSHAKE_MS), WAIT_OBJECT_0);
+    KT_EQ(GetExitCodeProcess(child.hProcess, &code), TRUE);
+    KT_EQ(code, 0);
+    mine = QueryWs(GetCurrentProcess(), (void *)CodeOnItsPage);
+    KT_EQ(mine.ShareCount, 1);                  /* the child's share went with it */
+    CloseHandle(child.hThread);
+    CloseHandle(child.hProcess);
+    UnmapViewOfFile((void *)flag);
+    CloseHandle(section);
+}
+
+static int ChildMain(const char *Name)
+{
+    HANDLE section = OpenFileMappingA(FILE_MAP_WRITE, FALSE, Name);
+    volatile ULONG *flag = section ? MapViewOfFile(section, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+
+    if (!flag)
+        return 1;
+    CodeOnItsPage();
+    (void)*(volatile const UCHAR *)RdataPage;
+    if (DataPage[0] != 1)                       /* the image's value, not the parent's */
+        return 2;
+    DataPage[0] = 22;
+    flag[0] = 1;
+    if (!WaitForFlag(flag + 1, 1))
+        return 3;
+    return 0;
+}
+
+static void TestRelocated(void)
+{
+    STARTUPINFOA startup = { .cb = sizeof(startup) };
+    PROCESS_INFORMATION child = { 0 };
+    char line[] = "imagereloc.exe reloc";
+    DWORD code = 0xDEAD;
+
+    KT_EQ(CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child), TRUE);
+    if (!child.hProcess)
+        return;
+    KT_EQ(WaitForSingleObject(child.hProcess, HANDSHAKE_MS), WAIT_OBJECT_0);
+    KT_EQ(GetExitCodeProcess(child.hProcess, &code), TRUE);
+    KT_EQ(code, 0);
+    CloseHandle(child.hThread);
+    CloseHandle(child.hProcess);
+}
+
+/* imagereloc.exe: linked at 0x80000000, so never there; each check its own exit code. */
+static int RelocMain(void)
+{
+    ULONG_PTR base = ImageBase();
+    MEMORY_BASIC_INFORMATION info = { 0 };
+
+    printf("imagereloc.exe mapped at 0x%08lx\n", (unsigned long)base);
+    if (base == 0x80000000 || base == 0 || (base & 0xFFFF))
+        return 1;
+    if (Pointer != &Target || *Pointer != 42)
+        return 2;
+    if (Function(21) != 42)
+        return 3;
+    if (VirtualQuery((LPCVOID)base, &info, sizeof(info)) != sizeof(info) || info.Type != MEM_IMAGE ||
+        info.AllocationBase != (PVOID)base || info.Protect != PAGE_READONLY)
+        return 4;
+    if ((ULONG_PTR)&Target < base || (ULONG_PTR)(void *)Twice < base)
+        return 5;
+    if (QueryWs(GetCurrentProcess(), (void *)&Pointer).Shared)     /* fixed up: a private copy */
+        return 6;
+    if (VirtualQuery((LPCVOID)Twice, &info, sizeof(info)) != sizeof(info) ||
+        info.Protect != PAGE_EXECUTE_READ)
+        return 7;
+    return KtapFailures ? 8 : 0;
+}
+
+static const KTAP_CASE Cases[] = {
+    { "image.regions", TestRegions },
+    { "image.share_text", TestShareText },
+    { "image.relocated", TestRelocated },
+};
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "child") == 0)
+        return ChildMain(argv[2]);
+    if (argc == 2 && strcmp(argv[1], "reloc") == 0)
+        return RelocMain();
+    return KtapRun(Cases, ARRAYSIZE(Cases));
+}
