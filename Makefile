@@ -168,10 +168,12 @@ USER_RT_CFLAGS := -std=gnu11 -O2 -g1 -ffreestanding -fno-stack-protector \
 USER_CFLAGS  := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector $(USER_WARN) \
     -I$(CURDIR)/user/ntdll -I$(CURDIR)/user/tests
 USER_LDFLAGS := -nostdlib -Wl,--entry,_mainCRTStartup -Wl,-u,_mainCRTStartup \
-    -Wl,-u,_KiUserExceptionDispatcher -Wl,--image-base,0x00400000 -Wl,--stack,0x100000 \
+    -Wl,--image-base,0x00400000 -Wl,--stack,0x100000 \
     -Wl,--subsystem,console
-USER_LIBS    := $(UBUILD)/lib/libkernel32.a $(UBUILD)/lib/libntdll.a $(UBUILD)/lib/libcrt.a
-USER_LINK    := -Wl,--start-group $(abspath $(USER_LIBS)) -Wl,--end-group -lgcc
+USER_LIBS    := $(UBUILD)/lib/libkernel32.dll.a $(UBUILD)/lib/libntdll.dll.a $(UBUILD)/lib/libcrt.a \
+    $(UBUILD)/obj/user/ntdll/startup.c.o
+USER_LINK    := $(abspath $(UBUILD)/obj/user/ntdll/startup.c.o) -Wl,--start-group \
+    $(abspath $(filter %.a,$(USER_LIBS))) -Wl,--end-group -lgcc
 
 $(UBUILD)/obj/%.c.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -203,6 +205,32 @@ $(eval $(call USER_LIBRARY,ntdll,$(UBUILD)/obj/ntdll-stubs.o))
 $(eval $(call USER_LIBRARY,kernel32,))
 $(eval $(call USER_LIBRARY,crt,))
 
+# The system DLLs, as on XP: ntdll.dll at 0x7C900000 and kernel32.dll at 0x7C800000 (stripped:
+# the kernel keeps them in RAM), every global function exported under its decorated name
+# (NtClose@4), each with an import library. Each links the C runtime's string functions
+# (and ___chkstk_ms) for itself without exporting them (a program has its own); kernel32.dll
+# imports ntdll.dll. A program links the C
+# runtime (static), ntdll's start-up object and the two import libraries: its imports are
+# resolved at start-up by ntdll's loader (user/ntdll/ldr.c).
+NTDLL_DLL_OBJS := $(filter-out %/startup.c.o,$(USER_ntdll_OBJS)) $(UBUILD)/obj/user/crt/string.c.o
+K32_DLL_OBJS   := $(USER_kernel32_OBJS) $(UBUILD)/obj/user/crt/string.c.o \
+    $(UBUILD)/obj/user/crt/chkstk.S.o
+USER_DLL_CRT   := memchr,memcmp,memcpy,memmove,memset,strcat,strchr,strcmp,strcpy,strlen,strncat,strncmp,strncpy,strnlen,strrchr,strstr,__chkstk,__chkstk_ms,_alloca
+USER_DLL_LDFLAGS := -shared -nostdlib -s -Wl,--export-all-symbols -Wl,--subsystem,console \
+    -Xlinker --exclude-symbols -Xlinker $(USER_DLL_CRT)
+$(UBUILD)/ntdll.dll: $(NTDLL_DLL_OBJS) Makefile
+	@mkdir -p $(UBUILD)/lib
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_DLL_LDFLAGS) -Wl,--image-base,0x7C900000 \
+	    -Wl,--entry,_LdrpNtdllEntry@12 -Wl,--out-implib,$(UBUILD)/lib/libntdll.dll.a \
+	    -o $@ $(NTDLL_DLL_OBJS) -lgcc
+$(UBUILD)/lib/libntdll.dll.a: $(UBUILD)/ntdll.dll
+$(UBUILD)/kernel32.dll: $(K32_DLL_OBJS) $(UBUILD)/lib/libntdll.dll.a Makefile
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_DLL_LDFLAGS) -Wl,--image-base,0x7C800000 \
+	    -Wl,--entry,_BaseDllInitialize@12 -Wl,--out-implib,$(UBUILD)/lib/libkernel32.dll.a \
+	    -o $@ $(K32_DLL_OBJS) $(UBUILD)/lib/libntdll.dll.a -lgcc
+$(UBUILD)/lib/libkernel32.dll.a: $(UBUILD)/kernel32.dll
+USER_DLLS := $(UBUILD)/ntdll.dll $(UBUILD)/kernel32.dll
+
 # Samples, test programs and benchmarks: one C file each, one .exe each, all in build/user/.
 USER_PROGRAMS := $(patsubst user/samples/%.c,$(UBUILD)/%.exe,$(wildcard user/samples/*.c)) \
     $(patsubst user/tests/%.c,$(UBUILD)/%.exe,$(wildcard user/tests/*.c)) \
@@ -227,7 +255,20 @@ $(UBUILD)/imagereloc.exe: user/tests/image.c user/tests/ktap.h $(USER_LIBS) Make
 	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -Wl,--image-base,0x80000000 \
 	    -Wl,--dynamicbase -Wl,--enable-reloc-section -o $@ $< $(USER_LINK)
 
-user: $(USER_LIBS) $(USER_PROGRAMS) $(UBUILD)/imagereloc.exe
+# Programs importing what is not there (tests/image.t), through import libraries dlltool makes
+# from .def files: missingdll.exe a DLL no one has, noexport.exe a function kernel32.dll lacks.
+$(UBUILD)/lib/lib%.def.a: user/tests/imports/%.def
+	@mkdir -p $(dir $@)
+	$(call say,DLLTOOL,$@)i686-w64-mingw32-dlltool -d $< -l $@
+$(UBUILD)/missingdll.exe: user/tests/imports/missingdll.c $(UBUILD)/lib/libmissing.def.a $(USER_LIBS)
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $< \
+	    $(UBUILD)/lib/libmissing.def.a $(USER_LINK)
+$(UBUILD)/noexport.exe: user/tests/imports/noexport.c $(UBUILD)/lib/libnoexport.def.a $(USER_LIBS)
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $< \
+	    $(UBUILD)/lib/libnoexport.def.a $(USER_LINK)
+USER_IMPORT_TESTS := $(UBUILD)/missingdll.exe $(UBUILD)/noexport.exe
+
+user: $(USER_LIBS) $(USER_DLLS) $(USER_PROGRAMS) $(UBUILD)/imagereloc.exe $(USER_IMPORT_TESTS)
 
 # tools/mkexe OUT.exe SRC.c...: a program from any C files, as the samples are built.
 user-program: $(USER_LIBS)

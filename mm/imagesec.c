@@ -291,11 +291,12 @@ static SEGMENT *MiReferenceImageSegment(const LOADER_MODULE *Module)
 
 /*
  * NtCreateSection(SEC_IMAGE) on the image Name, for the kernel (process creation, the known
- * DLLs): a section object, referenced and not inserted, over the image's one control area.
+ * DLLs): a section object (named by ObjectAttributes, kernel mode, or unnamed with NULL),
+ * referenced and not inserted, over the image's one control area.
  * STATUS_OBJECT_NAME_NOT_FOUND, or the header checks' STATUS_INVALID_IMAGE_NOT_MZ /
  * STATUS_INVALID_IMAGE_FORMAT.
  */
-NTSTATUS MmCreateImageSection(const char *Name, void **Section)
+NTSTATUS MmCreateImageSection(const char *Name, const void *ObjectAttributes, void **Section)
 {
     MI_IMAGE_INFO *info = NULL;
     MI_IMAGE_FILE file = { 0 };
@@ -321,7 +322,7 @@ NTSTATUS MmCreateImageSection(const char *Name, void **Section)
             return status;
         }
     }
-    status = MiSectionCallouts.CreateSectionObject(KernelMode, NULL, sizeof(SECTION),
+    status = MiSectionCallouts.CreateSectionObject(KernelMode, ObjectAttributes, sizeof(SECTION),
                                                    (void **)&section);
     if (!NT_SUCCESS(status)) {
         MiDereferenceControlArea(segment->ControlArea,

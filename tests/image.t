@@ -5,6 +5,10 @@
 #   image.share_text  two instances hold one physical copy of .text (ShareCount 2 in both,
 #                     from MemoryWorkingSetExInformation) and a .data each
 #   image.relocated   imagereloc.exe (linked at 0x80000000 with relocations) runs relocated
+#   image.dlls        the program's imports resolved into kernel32.dll (0x7C800000) and
+#                     ntdll.dll (0x7C900000), both MEM_IMAGE views
+#   image.missing     missingdll.exe exits with STATUS_DLL_NOT_FOUND, noexport.exe with
+#                     STATUS_ENTRYPOINT_NOT_FOUND
 # at 32 and 16 MiB.
 use strict;
 use warnings;
@@ -15,14 +19,16 @@ use Mm386;
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 my $dir = tempdir(CLEANUP => 1);
-for my $exe ('image.exe', 'imagereloc.exe') {
+my @exes = ('image.exe', 'imagereloc.exe', 'missingdll.exe', 'noexport.exe');
+for my $exe (@exes) {
     system('i686-w64-mingw32-strip', '-o', "$dir/$exe", "build/user/$exe") == 0
         or BAIL_OUT("strip $exe failed");
 }
 for my $mb (32, 16) {
-    my $out = `tools/boot --mem $mb --timeout 300 --exe $dir/image.exe --exe $dir/imagereloc.exe -- run=image.exe 2>&1`;
+    my $modules = join(' ', map { "--exe $dir/$_" } @exes);
+    my $out = `tools/boot --mem $mb --timeout 300 $modules -- run=image.exe 2>&1`;
     my @cases = $out =~ /^(ok \d+ \S+)/mg;
-    is(scalar(@cases), 3, "$mb MiB: the 3 cases passed") or diag($out);
+    is(scalar(@cases), 5, "$mb MiB: the 5 cases passed") or diag($out);
     like($out, qr/^imagereloc\.exe mapped at 0x(?!80000000)[0-9a-f]{4}0000$/m,
          "$mb MiB: imagereloc.exe relocated below 2 GB");
     like($out, qr/^process image\.exe exited with status 0x00000000$/m, "$mb MiB: exit status 0");

@@ -11,7 +11,9 @@
  * The program is loaded as NT loads it: an image section (MmCreateImageSection, NT's
  * NtCreateSection(SEC_IMAGE)) mapped into the new process (MmMapViewOfImageSection), its code
  * shared with every other process running it, its data copy-on-write; relocated on private
- * copies when its base is taken.
+ * copies when its base is taken; then ntdll.dll (PspMapSystemDll, psdll.c), whose loader
+ * starts the first thread (LdrInitializeThunk, the program's entry point in eax) and resolves
+ * the program's imports.
  */
 #include "kernel/ps/ps.h"
 #include "mm/image.h"
@@ -272,7 +274,7 @@ static NTSTATUS PspCreateStack(const MI_IMAGE_INFO *Info, uintptr_t *Base, uintp
 NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCESS *Parent,
                           EPROCESS **Process, ETHREAD **Thread)
 {
-    uintptr_t stackBase = 0, stackLimit = 0, deallocation = 0;
+    uintptr_t stackBase = 0, stackLimit = 0, deallocation = 0, ldrThunk = 0, dispatcher = 0;
     uint32_t dtb[2];
     const MI_IMAGE_INFO *info;
     void *section = NULL;
@@ -283,7 +285,7 @@ NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCE
     KIRQL oldIrql;
     NTSTATUS status;
 
-    status = MmCreateImageSection(ImageName, &section);
+    status = MmCreateImageSection(ImageName, NULL, &section);
     if (!NT_SUCCESS(status))
         return status;
     info = MmGetSectionImageInfo(section);
@@ -325,12 +327,17 @@ NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCE
         status = PspMapImage(process, section, info, &process->SectionBaseAddress,
                              &process->Pcb.UserExceptionDispatcher);
     if (NT_SUCCESS(status))
+        status = PspMapSystemDll(process, &ldrThunk, &dispatcher);
+    if (NT_SUCCESS(status) && !process->Pcb.UserExceptionDispatcher)
+        process->Pcb.UserExceptionDispatcher = dispatcher;
+    if (NT_SUCCESS(status))
         status = PspCreatePeb(process, info, ImageName, CommandLine ? CommandLine : ImageName,
                               console);
     if (NT_SUCCESS(status))
         status = PspCreateStack(info, &stackBase, &stackLimit, &deallocation);
     if (NT_SUCCESS(status))
-        status = PspCreateThread(process, process->SectionBaseAddress + info->EntryPoint,
+        status = PspCreateThread(process, ldrThunk ? ldrThunk : process->SectionBaseAddress +
+                                                                 info->EntryPoint,
                                  stackBase, stackLimit, deallocation,
                                  (uint32_t)(process->SectionBaseAddress + info->EntryPoint),
                                  (uint32_t)process->Peb, NULL, &thread);

@@ -12,6 +12,11 @@
  *                     page is not shared, the child's value differs at the same address)
  *   image.relocated   imagereloc.exe, this program linked at 0x80000000 (outside user space)
  *                     with relocations: it runs elsewhere, its pointers fixed up
+ *   image.dlls        this program's imports from kernel32.dll and ntdll.dll were resolved
+ *                     into the DLLs' image views at 0x7C800000 and 0x7C900000 (MEM_IMAGE),
+ *                     and the DLLs' code is shared with a child like the program's own
+ *   image.missing     missingdll.exe ends with STATUS_DLL_NOT_FOUND, noexport.exe with
+ *                     STATUS_ENTRYPOINT_NOT_FOUND, at start-up
  *
  * `image.exe child NAME` is the second instance, `imagereloc.exe reloc` the relocated run.
  */
@@ -22,6 +27,10 @@
 #define SHARED_NAME             "image.exe shared"
 #define HANDSHAKE_MS            20000
 #define MemoryWorkingSetExInformationClass 4
+
+/* Import address table entries, by their linker names: where the loader resolved them. */
+extern void *ImportedNtQueryVirtualMemory __asm__("__imp__NtQueryVirtualMemory@24");
+extern void *ImportedVirtualQuery __asm__("__imp__VirtualQuery@12");
 
 typedef struct {
     ULONG_PTR VirtualAddress;
@@ -154,6 +163,9 @@ static void TestShareText(void)
     KT_EQ(theirs.ShareCount, 2);
     theirs = QueryWs(child.hProcess, RdataPage);
     KT_EQ(theirs.Shared, 1);
+    theirs = QueryWs(child.hProcess, ImportedVirtualQuery);      /* kernel32.dll's code */
+    KT_EQ(theirs.Shared, 1);
+    KT_EXPECT(theirs.ShareCount >= 2);
     KT_EQ(QueryWs(GetCurrentProcess(), DataPage).Shared, 0);
     KT_EQ(QueryWs(child.hProcess, DataPage).Shared, 0);
     KT_EQ(ReadProcessMemory(child.hProcess, (LPCVOID)DataPage, &childData, 1, &read), TRUE);
@@ -180,6 +192,7 @@ static int ChildMain(const char *Name)
         return 1;
     CodeOnItsPage();
     (void)*(volatile const UCHAR *)RdataPage;
+    (void)*(volatile const UCHAR *)ImportedVirtualQuery;
     if (DataPage[0] != 1)                       /* the image's value, not the parent's */
         return 2;
     DataPage[0] = 22;
@@ -232,10 +245,58 @@ static int RelocMain(void)
     return KtapFailures ? 8 : 0;
 }
 
+/* The import address table's entries, by their linker names. */
+extern void *ImportedNtQueryVirtualMemory __asm__("__imp__NtQueryVirtualMemory@24");
+static void TestDlls(void)
+{
+    MEMORY_BASIC_INFORMATION info;
+
+    info = Query(ImportedVirtualQuery);
+    KT_EQ(info.Type, MEM_IMAGE);
+    KT_EQ(info.AllocationBase, 0x7C800000);
+    KT_EQ(info.AllocationProtect, PAGE_EXECUTE_WRITECOPY);
+    KT_EQ(info.Protect, PAGE_EXECUTE_READ);
+    KT_EQ(ImportedVirtualQuery, (void *)VirtualQuery);      /* what the program calls */
+    info = Query(ImportedNtQueryVirtualMemory);
+    KT_EQ(info.Type, MEM_IMAGE);
+    KT_EQ(info.AllocationBase, 0x7C900000);
+    KT_EQ(info.Protect, PAGE_EXECUTE_READ);
+    info = Query((void *)0x7C900000);
+    KT_EQ(info.Type, MEM_IMAGE);
+    KT_EQ(info.Protect, PAGE_READONLY);
+    KT_EQ(((PIMAGE_DOS_HEADER)0x7C800000)->e_magic, IMAGE_DOS_SIGNATURE);
+}
+
+static DWORD RunChild(const char *Line)
+{
+    STARTUPINFOA startup = { .cb = sizeof(startup) };
+    PROCESS_INFORMATION child = { 0 };
+    char line[64];
+    DWORD code = 0xDEAD;
+
+    strcpy(line, Line);
+    KT_EQ(CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child), TRUE);
+    if (!child.hProcess)
+        return code;
+    KT_EQ(WaitForSingleObject(child.hProcess, HANDSHAKE_MS), WAIT_OBJECT_0);
+    KT_EQ(GetExitCodeProcess(child.hProcess, &code), TRUE);
+    CloseHandle(child.hThread);
+    CloseHandle(child.hProcess);
+    return code;
+}
+
+static void TestMissing(void)
+{
+    KT_EQ(RunChild("missingdll.exe"), 0xC0000135);         /* STATUS_DLL_NOT_FOUND */
+    KT_EQ(RunChild("noexport.exe"), 0xC0000139);           /* STATUS_ENTRYPOINT_NOT_FOUND */
+}
+
 static const KTAP_CASE Cases[] = {
     { "image.regions", TestRegions },
     { "image.share_text", TestShareText },
     { "image.relocated", TestRelocated },
+    { "image.dlls", TestDlls },
+    { "image.missing", TestMissing },
 };
 
 int main(int argc, char **argv)
