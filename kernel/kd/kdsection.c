@@ -178,7 +178,9 @@ void KdCommandControlArea(int Argc, char **Argv)
         DbgPrint("%08x     %08x  %8u  %5u  %5u  %8u ", (uint32_t)areas[i],
                  (uint32_t)(uintptr_t)area.Segment, area.NumberOfSectionReferences,
                  area.NumberOfMappedViews, area.NumberOfUserReferences, ptes);
-        KdPrintSectionFlags(area.u.LongFlags & ((1u << 12) | (1u << 13) | (1u << 11) | (1u << 9)));
+        /* Image, NoCache, CopyOnWrite, Reserve, Commit */
+        KdPrintSectionFlags(area.u.LongFlags & ((1u << 5) | (1u << 9) | (1u << 11) | (1u << 12) |
+                                                 (1u << 13)));
     }
     DbgPrint("%u control areas\n", count);
 }

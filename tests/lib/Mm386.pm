@@ -26,7 +26,8 @@ our @NO_SPECIAL_POOL_SKIPS = ('mm.specialpool.freed', 'mm.specialpool.layout');
 our @NO_MODULE_SKIPS = ('mm.section.paging');
 
 # boot(cmdline => '...', mem => MiB, iso => 1, disks => [...], exes => [...], timeout => S,
-#      input => "kd commands\n", qemu_args => [...])
+#      input => "kd commands\n", qemu_args => [...], no_dlls => 1)
+# (no_dlls: tools/boot --no-dlls, the exes without ntdll.dll and kernel32.dll.)
 # Returns (exit status of tools/boot, everything it printed, stdout and stderr together).
 sub boot {
     my %o = @_;
@@ -36,6 +37,7 @@ sub boot {
     push @argv, ('--disk', $_) for @{ $o{disks} // [] };
     push @argv, ('--exe', $_) for @{ $o{exes} // [] };
     push @argv, ('--qemu-arg', $_) for @{ $o{qemu_args} // [] };
+    push @argv, '--no-dlls' if $o{no_dlls};
     push @argv, ('--', $o{cmdline}) if defined $o{cmdline};
 
     my ($in, $input_file) = tempfile(UNLINK => 1);
@@ -64,6 +66,7 @@ sub boot_with_monitor {
     push @argv, ('--mem', $o{mem}) if $o{mem};
     push @argv, ('--disk', $_) for @{ $o{disks} // [] };
     push @argv, ('--qemu-arg', $_) for @{ $o{qemu_args} // [] };
+    push @argv, '--no-dlls' if $o{no_dlls};
     push @argv, ('--', $o{cmdline}) if defined $o{cmdline};
 
     pipe(my $in_reader, my $in_writer) or die "pipe: $!";
