@@ -7,7 +7,8 @@
  *               (MI_IMAGE_CONTROL_AREA, section.h)
  *   subsection  the headers (read-only), then each PE section with the protection NT's
  *               MiGetImageProtection gives it (imagehdr.c): code and read-only data shared by
- *               every process that maps the image, writable data write-copy. Its file range is
+ *               every process that maps the image, writable data write-copy (shared writable
+ *               sections too, unlike NT: see MiImageSubsectionProtection). Its file range is
  *               StartingSector (512-byte sectors), NumberOfFullSectors and SectorEndOffset.
  *   prototypes  a page with bytes in the file: a subsection PTE (Prototype set in a
  *               prototype PTE, the subsection's address and the protection), read (copied)
@@ -171,6 +172,18 @@ static void MiInitializeImageSubsection(MI_IMAGE_CONTROL_AREA *Area, SUBSECTION 
         First[i] = i < filePages ? MiMakeSubsectionPte(Subsection, Protection) : demandZero;
 }
 
+/* A section's protection as its subsection has it. A shared writable section (NT maps it
+ * read/write for every process, its pages written to the paging file) is write-copy here:
+ * an image's prototype pages are never dirty, so none needs a paging-file slot. */
+static uint32_t MiImageSubsectionProtection(uint32_t Protection)
+{
+    if (Protection == MM_READWRITE)
+        return MM_WRITECOPY;
+    if (Protection == MM_EXECUTE_READWRITE)
+        return MM_EXECUTE_WRITECOPY;
+    return Protection;
+}
+
 /* NT's MiCreateImageFileMap: the control area, subsections and segment of the image File,
  * whose headers Info describes; the control area takes File (and Info) over. */
 static NTSTATUS MiCreateImageFileMap(MI_IMAGE_FILE *File, MI_IMAGE_INFO *Info, SEGMENT **Segment)
@@ -228,7 +241,7 @@ static NTSTATUS MiCreateImageFileMap(MI_IMAGE_FILE *File, MI_IMAGE_INFO *Info, S
 
             MiInitializeImageSubsection(area, subsection, &segment->ThePtes[s->VirtualAddress >> PAGE_SHIFT],
                                         BYTES_TO_PAGES(s->VirtualSize), s->RawOffset, s->RawSize,
-                                        s->Protection);
+                                        MiImageSubsectionProtection(s->Protection));
             previous->NextSubsection = subsection;
             previous = subsection;
         }
