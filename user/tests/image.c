@@ -17,6 +17,10 @@
  *                     and the DLLs' code is shared with a child like the program's own
  *   image.missing     missingdll.exe ends with STATUS_DLL_NOT_FOUND, noexport.exe with
  *                     STATUS_ENTRYPOINT_NOT_FOUND, at start-up
+ *   image.known_dll   \KnownDlls\kernel32.dll, the kernel's image section: NtQuerySection's
+ *                     basic and image information against the DLL's own headers; a second
+ *                     view of it while the first holds its base: STATUS_IMAGE_NOT_AT_BASE,
+ *                     elsewhere, its code the same physical pages as the first view's
  *
  * `image.exe child NAME` is the second instance, `imagereloc.exe reloc` the relocated run.
  */
@@ -291,12 +295,79 @@ static void TestMissing(void)
     KT_EQ(RunChild("noexport.exe"), 0xC0000139);           /* STATUS_ENTRYPOINT_NOT_FOUND */
 }
 
+static void TestKnownDll(void)
+{
+    PUCHAR k32 = (PUCHAR)0x7C800000;
+    PIMAGE_NT_HEADERS32 nt = (PIMAGE_NT_HEADERS32)(k32 + ((PIMAGE_DOS_HEADER)k32)->e_lfanew);
+    UNICODE_STRING name;
+    OBJECT_ATTRIBUTES attributes;
+    SECTION_BASIC_INFORMATION basic = { 0 };
+    SECTION_IMAGE_INFORMATION image = { 0 };
+    HANDLE section = NULL;
+    PVOID base = NULL;
+    SIZE_T size = 0;
+    ULONG returned = 0;
+    NTSTATUS status;
+    WS_EX first, second;
+
+    RtlInitUnicodeString(&name, L"\\KnownDlls\\nosuch.dll");
+    InitializeObjectAttributes(&attributes, &name, OBJ_CASE_INSENSITIVE, NULL, NULL);
+    KT_STATUS(NtOpenSection(&section, SECTION_QUERY, &attributes), STATUS_OBJECT_NAME_NOT_FOUND);
+    RtlInitUnicodeString(&name, L"\\KnownDlls\\KERNEL32.DLL");
+    KT_STATUS(NtOpenSection(&section, SECTION_QUERY | SECTION_MAP_READ | SECTION_MAP_EXECUTE,
+                            &attributes), STATUS_SUCCESS);
+    if (!section)
+        return;
+    KT_STATUS(NtQuerySection(section, SectionBasicInformation, &basic, sizeof(basic), &returned),
+              STATUS_SUCCESS);
+    KT_EQ(returned, sizeof(basic));
+    KT_EQ(basic.BaseAddress, k32);
+    KT_EQ(basic.Attributes, SEC_IMAGE);
+    KT_EQ(basic.Size.QuadPart, nt->OptionalHeader.SizeOfImage);
+    KT_STATUS(NtQuerySection(section, SectionImageInformation, &image, sizeof(image) - 1, NULL),
+              STATUS_INFO_LENGTH_MISMATCH);
+    KT_STATUS(NtQuerySection(section, SectionImageInformation, &image, sizeof(image), &returned),
+              STATUS_SUCCESS);
+    KT_EQ(returned, 0x30);
+    KT_EQ(image.TransferAddress, k32 + nt->OptionalHeader.AddressOfEntryPoint);
+    KT_EQ(image.MaximumStackSize, nt->OptionalHeader.SizeOfStackReserve);
+    KT_EQ(image.CommittedStackSize, nt->OptionalHeader.SizeOfStackCommit);
+    KT_EQ(image.SubSystemType, IMAGE_SUBSYSTEM_WINDOWS_CUI);
+    KT_EQ(image.ImageCharacteristics, nt->FileHeader.Characteristics);
+    KT_EQ(image.ImageCharacteristics & IMAGE_FILE_DLL, IMAGE_FILE_DLL);
+    KT_EQ(image.Machine, IMAGE_FILE_MACHINE_I386);
+    KT_EQ(image.ImageContainsCode, TRUE);
+    status = NtMapViewOfSection(section, GetCurrentProcess(), &base, 0, 0, NULL, &size, ViewShare,
+                                0, PAGE_EXECUTE_WRITECOPY);
+    KT_STATUS(status, STATUS_IMAGE_NOT_AT_BASE);        /* the loader's view holds the base */
+    if (NT_SUCCESS(status)) {
+        ULONG_PTR code = (ULONG_PTR)ImportedVirtualQuery - (ULONG_PTR)k32;
+        MEMORY_BASIC_INFORMATION info = Query(base);
+
+        KT_EXPECT(base != k32 && ((ULONG_PTR)base & 0xFFFF) == 0);
+        KT_EQ(size, nt->OptionalHeader.SizeOfImage);
+        KT_EQ(info.Type, MEM_IMAGE);
+        KT_EQ(info.AllocationBase, base);
+        KT_EQ(((PIMAGE_DOS_HEADER)base)->e_magic, IMAGE_DOS_SIGNATURE);
+        KT_EQ(memcmp((PUCHAR)base + code, k32 + code, 64), 0);  /* unrelocated: code alike */
+        first = QueryWs(GetCurrentProcess(), k32 + code);
+        second = QueryWs(GetCurrentProcess(), (PUCHAR)base + code);
+        KT_EQ(second.Valid, 1);
+        KT_EQ(second.Shared, 1);
+        KT_EQ(second.ShareCount, first.ShareCount);     /* one page, both views' PTEs */
+        KT_EXPECT(second.ShareCount >= 2);
+        KT_STATUS(NtUnmapViewOfSection(GetCurrentProcess(), base), STATUS_SUCCESS);
+    }
+    NtClose(section);
+}
+
 static const KTAP_CASE Cases[] = {
     { "image.regions", TestRegions },
     { "image.share_text", TestShareText },
     { "image.relocated", TestRelocated },
     { "image.dlls", TestDlls },
     { "image.missing", TestMissing },
+    { "image.known_dll", TestKnownDll },
 };
 
 int main(int argc, char **argv)
