@@ -589,6 +589,14 @@ static NTSTATUS MiResolveImageFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Content
     return STATUS_PAGE_FAULT_PAGING_FILE;
 }
 
+/* Is Va in an image view of Process? Working-set mutex held. */
+static bool MiIsImageView(MMPROCESS *Process, uintptr_t Va)
+{
+    MMVAD_SHORT *vad = MiLocateAddress(&Process->AddressSpace, Va);
+
+    return vad && vad->u.VadFlags.VadType == VadImageMap;
+}
+
 /*
  * NT's MiResolveProtoPteFault. The prototype (through the VAD for the lookup-needed form,
  * whose protection is then this process's; else decoded from the PTE, the prototype's
@@ -648,9 +656,12 @@ NTSTATUS MiResolveProtoPteFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t 
     UNLOCK_PFN(oldIrql);
     if (contents.u.Soft.Prototype)          /* in a prototype: a subsection PTE (bit 11 is its address) */
         return MiResolveImageFault(&fault, proto, contents);
-    if (!contents.u.Soft.Transition && contents.u.Soft.PageFileHigh == 0 && StoreInstruction &&
-        MI_IS_COPY_ON_WRITE(fault.Protection)) {
-        /* Nothing to copy: a private demand-zero page, charged with the view. */
+    if (!contents.u.Soft.Transition && contents.u.Soft.PageFileHigh == 0 &&
+        ((StoreInstruction && MI_IS_COPY_ON_WRITE(fault.Protection)) ||
+         MiIsImageView(process, VirtualAddress))) {
+        /* Nothing to copy: a private demand-zero page, charged with the view. An image's
+         * demand-zero page (.bss) is always private, read or written: an image's prototype
+         * pages are only ever clean copies of its file. */
         MMPTE private = { .u.Long = MiMakeProtectNotWriteCopy(fault.Protection)
                                     << MM_PROTECT_FIELD_SHIFT };
 
