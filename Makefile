@@ -268,7 +268,13 @@ $(UBUILD)/noexport.exe: user/tests/imports/noexport.c $(UBUILD)/lib/libnoexport.
 	    $(UBUILD)/lib/libnoexport.def.a $(USER_LINK)
 USER_IMPORT_TESTS := $(UBUILD)/missingdll.exe $(UBUILD)/noexport.exe
 
-user: $(USER_LIBS) $(USER_DLLS) $(USER_PROGRAMS) $(UBUILD)/imagereloc.exe $(USER_IMPORT_TESTS)
+# image.exe linked at 0x7C7F0000, over kernel32.dll's base: the loader relocates kernel32.dll.
+$(UBUILD)/imagek32.exe: user/tests/image.c user/tests/ktap.h $(USER_LIBS) Makefile
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -Wl,--image-base,0x7C7F0000 \
+	    -o $@ $< $(USER_LINK)
+
+user: $(USER_LIBS) $(USER_DLLS) $(USER_PROGRAMS) $(UBUILD)/imagereloc.exe $(UBUILD)/imagek32.exe \
+    $(USER_IMPORT_TESTS)
 
 # tools/mkexe OUT.exe SRC.c...: a program from any C files, as the samples are built.
 user-program: $(USER_LIBS)

@@ -9,6 +9,8 @@
 #                     ntdll.dll (0x7C900000), both MEM_IMAGE views
 #   image.missing     missingdll.exe exits with STATUS_DLL_NOT_FOUND, noexport.exe with
 #                     STATUS_ENTRYPOINT_NOT_FOUND
+#   image.dll_moved   imagek32.exe (linked at 0x7C7F0000, over kernel32.dll's base) runs with
+#                     kernel32.dll relocated by ntdll's loader
 #   image.known_dll   \KnownDlls\kernel32.dll queried (basic and image information) and mapped
 #                     a second time: STATUS_IMAGE_NOT_AT_BASE, the same physical code pages
 # at 32 and 16 MiB.
@@ -21,7 +23,7 @@ use Mm386;
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 my $dir = tempdir(CLEANUP => 1);
-my @exes = ('image.exe', 'imagereloc.exe', 'missingdll.exe', 'noexport.exe');
+my @exes = ('image.exe', 'imagereloc.exe', 'missingdll.exe', 'noexport.exe', 'imagek32.exe');
 for my $exe (@exes) {
     system('i686-w64-mingw32-strip', '-o', "$dir/$exe", "build/user/$exe") == 0
         or BAIL_OUT("strip $exe failed");
@@ -30,9 +32,11 @@ for my $mb (32, 16) {
     my $modules = join(' ', map { "--exe $dir/$_" } @exes);
     my $out = `tools/boot --mem $mb --timeout 300 $modules -- run=image.exe 2>&1`;
     my @cases = $out =~ /^(ok \d+ \S+)/mg;
-    is(scalar(@cases), 6, "$mb MiB: the 6 cases passed") or diag($out);
+    is(scalar(@cases), 7, "$mb MiB: the 7 cases passed") or diag($out);
     like($out, qr/^imagereloc\.exe mapped at 0x(?!80000000)[0-9a-f]{4}0000$/m,
          "$mb MiB: imagereloc.exe relocated below 2 GB");
+    like($out, qr/^kernel32\.dll relocated to (?!7C800000)[0-9A-F]{4}0000$/m,
+         "$mb MiB: kernel32.dll relocated away from its taken base");
     like($out, qr/^process image\.exe exited with status 0x00000000$/m, "$mb MiB: exit status 0");
 }
 done_testing();

@@ -8,9 +8,8 @@
  *   LdrpLoadDll       a DLL by name: ntdll.dll is already here; any other is a known DLL,
  *                     whose image section the kernel made at start-up as \KnownDlls\NAME,
  *                     mapped with NtMapViewOfSection; none of that name:
- *                     STATUS_DLL_NOT_FOUND. A known DLL is always at its base (nothing else
- *                     is mapped there at start-up); one that is not (STATUS_IMAGE_NOT_AT_BASE)
- *                     is STATUS_CONFLICTING_ADDRESSES: the loader does not relocate DLLs.
+ *                     STATUS_DLL_NOT_FOUND. One whose base is taken (the program is there:
+ *                     STATUS_IMAGE_NOT_AT_BASE) is relocated (LdrpRelocateImage).
  *   LdrpSnapImports   each import resolved by name (the export names' binary search) or by
  *                     ordinal against the DLL's export table and written into the import
  *                     address table (made write-copy for the time, so written on a private
@@ -136,7 +135,87 @@ static NTSTATUS LdrpGetProcedureAddress(PUCHAR Base, const char *Name, ULONG Ord
 
 static NTSTATUS LdrpWalkImports(PUCHAR Base);
 
-/* A known DLL's image section, mapped; STATUS_DLL_NOT_FOUND when there is none. */
+/* The PAGE_* a section's characteristics give it in an image view (NT's image protections,
+ * writable ones write-copy). */
+static ULONG LdrpSectionProtection(ULONG Characteristics)
+{
+    static const ULONG protection[8] = {
+        PAGE_NOACCESS, PAGE_EXECUTE, PAGE_READONLY, PAGE_EXECUTE_READ,
+        PAGE_WRITECOPY, PAGE_EXECUTE_WRITECOPY, PAGE_WRITECOPY, PAGE_EXECUTE_WRITECOPY,
+    };
+
+    return protection[(Characteristics >> 29) & 7];
+}
+
+/* Every section of the image at Base given Protect, or with 0 its own. */
+static void LdrpProtectSections(PUCHAR Base, ULONG Protect)
+{
+    PIMAGE_NT_HEADERS32 nt = LdrpNtHeaders(Base);
+    PIMAGE_SECTION_HEADER sections = IMAGE_FIRST_SECTION(nt);
+
+    for (ULONG i = 0; i < nt->FileHeader.NumberOfSections; i++) {
+        PVOID at = Base + sections[i].VirtualAddress;
+        SIZE_T size = sections[i].Misc.VirtualSize ? sections[i].Misc.VirtualSize
+                                                   : sections[i].SizeOfRawData;
+        ULONG old;
+
+        if (size)
+            NtProtectVirtualMemory(NtCurrentProcess(), &at, &size,
+                                   Protect ? Protect : LdrpSectionProtection(sections[i].Characteristics),
+                                   &old);
+    }
+}
+
+/*
+ * NT's LdrRelocateImage: a DLL mapped away from its base (STATUS_IMAGE_NOT_AT_BASE) gets its
+ * base relocations applied, each section made write-copy for the time, so the pages the
+ * fixups touch become this process's copies. Only HIGHLOW (and ABSOLUTE padding) fixups exist
+ * in an x86 image; anything else, or a block leaving the image, is
+ * STATUS_INVALID_IMAGE_FORMAT. An image without relocations cannot move:
+ * STATUS_CONFLICTING_ADDRESSES.
+ */
+static NTSTATUS LdrpRelocateImage(PUCHAR Base)
+{
+    PIMAGE_NT_HEADERS32 nt = LdrpNtHeaders(Base);
+    ULONG size = 0, delta = (ULONG)(ULONG_PTR)Base - nt->OptionalHeader.ImageBase;
+    PUCHAR block = LdrpDirectory(Base, IMAGE_DIRECTORY_ENTRY_BASERELOC, &size), end;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    if (!block || (nt->FileHeader.Characteristics & IMAGE_FILE_RELOCS_STRIPPED))
+        return STATUS_CONFLICTING_ADDRESSES;
+    end = block + size;
+    LdrpProtectSections(Base, PAGE_EXECUTE_WRITECOPY);
+    while (block + sizeof(IMAGE_BASE_RELOCATION) <= end && NT_SUCCESS(status)) {
+        PIMAGE_BASE_RELOCATION header = (PIMAGE_BASE_RELOCATION)block;
+        PUSHORT entry = (PUSHORT)(header + 1);
+        ULONG count;
+
+        if (header->SizeOfBlock < sizeof(*header) || header->SizeOfBlock > (ULONG)(end - block) ||
+            header->VirtualAddress >= nt->OptionalHeader.SizeOfImage) {
+            status = STATUS_INVALID_IMAGE_FORMAT;
+            break;
+        }
+        count = (header->SizeOfBlock - sizeof(*header)) / sizeof(USHORT);
+        for (ULONG i = 0; i < count; i++) {
+            ULONG offset = header->VirtualAddress + (entry[i] & 0xFFF);
+
+            if ((entry[i] >> 12) == IMAGE_REL_BASED_ABSOLUTE)
+                continue;
+            if ((entry[i] >> 12) != IMAGE_REL_BASED_HIGHLOW ||
+                offset + sizeof(ULONG) > nt->OptionalHeader.SizeOfImage) {
+                status = STATUS_INVALID_IMAGE_FORMAT;
+                break;
+            }
+            *(PULONG)(Base + offset) += delta;
+        }
+        block += header->SizeOfBlock;
+    }
+    LdrpProtectSections(Base, 0);
+    return status;
+}
+
+/* A known DLL's image section, mapped (and relocated when its base is taken);
+ * STATUS_DLL_NOT_FOUND when there is none. */
 static NTSTATUS LdrpMapKnownDll(const char *Name, PUCHAR *Base)
 {
     WCHAR path[sizeof(LDRP_KNOWN_DLLS) / sizeof(WCHAR) + LDRP_MAXIMUM_NAME];
@@ -162,10 +241,12 @@ static NTSTATUS LdrpMapKnownDll(const char *Name, PUCHAR *Base)
                                 0, PAGE_EXECUTE_WRITECOPY);
     NtClose(section);
     if (status == STATUS_IMAGE_NOT_AT_BASE) {
-        NtUnmapViewOfSection(NtCurrentProcess(), base);
-        return STATUS_CONFLICTING_ADDRESSES;
+        status = LdrpRelocateImage(base);
+        if (!NT_SUCCESS(status))
+            NtUnmapViewOfSection(NtCurrentProcess(), base);
     }
-    *Base = base;
+    if (NT_SUCCESS(status))
+        *Base = base;
     return status;
 }
 

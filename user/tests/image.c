@@ -17,6 +17,9 @@
  *                     and the DLLs' code is shared with a child like the program's own
  *   image.missing     missingdll.exe ends with STATUS_DLL_NOT_FOUND, noexport.exe with
  *                     STATUS_ENTRYPOINT_NOT_FOUND, at start-up
+ *   image.dll_moved   imagek32.exe, this program linked at 0x7C7F0000 over kernel32.dll's
+ *                     base: the loader maps kernel32.dll elsewhere and relocates it, and it
+ *                     works (its calls into ntdll.dll go through its relocated import table)
  *   image.known_dll   \KnownDlls\kernel32.dll, the kernel's image section: NtQuerySection's
  *                     basic and image information against the DLL's own headers; a second
  *                     view of it while the first holds its base: STATUS_IMAGE_NOT_AT_BASE,
@@ -361,12 +364,45 @@ static void TestKnownDll(void)
     NtClose(section);
 }
 
+static void TestDllMoved(void)
+{
+    KT_EQ(RunChild("imagek32.exe k32moved"), 0);
+}
+
+/* imagek32.exe: at 0x7C7F0000, where kernel32.dll wanted to be; each check its own exit code. */
+static int K32MovedMain(void)
+{
+    MEMORY_BASIC_INFORMATION info = { 0 };
+    PUCHAR k32;
+
+    if (ImageBase() != 0x7C7F0000)
+        return 1;
+    if (VirtualQuery(ImportedVirtualQuery, &info, sizeof(info)) != sizeof(info) ||
+        info.Type != MEM_IMAGE || info.AllocationBase == (PVOID)0x7C800000)
+        return 2;
+    k32 = info.AllocationBase;
+    printf("kernel32.dll relocated to %p\n", (void *)k32);
+    if (((PIMAGE_DOS_HEADER)k32)->e_magic != IMAGE_DOS_SIGNATURE || ((ULONG_PTR)k32 & 0xFFFF))
+        return 3;
+    if (VirtualQuery((PVOID)0x7C800000, &info, sizeof(info)) != sizeof(info) ||
+        info.AllocationBase != (PVOID)0x7C7F0000)
+        return 4;
+    if (GetCurrentProcessId() != (DWORD)(ULONG_PTR)NtCurrentTeb()->ClientId.UniqueProcess)
+        return 5;
+    SetLastError(1234);
+    if (GetLastError() != 1234 || VirtualAlloc(NULL, 0, MEM_COMMIT, PAGE_READWRITE) ||
+        GetLastError() != ERROR_INVALID_PARAMETER)
+        return 6;
+    return 0;
+}
+
 static const KTAP_CASE Cases[] = {
     { "image.regions", TestRegions },
     { "image.share_text", TestShareText },
     { "image.relocated", TestRelocated },
     { "image.dlls", TestDlls },
     { "image.missing", TestMissing },
+    { "image.dll_moved", TestDllMoved },
     { "image.known_dll", TestKnownDll },
 };
 
@@ -376,5 +412,7 @@ int main(int argc, char **argv)
         return ChildMain(argv[2]);
     if (argc == 2 && strcmp(argv[1], "reloc") == 0)
         return RelocMain();
+    if (argc == 2 && strcmp(argv[1], "k32moved") == 0)
+        return K32MovedMain();
     return KtapRun(Cases, ARRAYSIZE(Cases));
 }
