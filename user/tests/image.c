@@ -25,7 +25,11 @@
  *                     view of it while the first holds its base: STATUS_IMAGE_NOT_AT_BASE,
  *                     elsewhere, its code the same physical pages as the first view's
  *
- * `image.exe child NAME` is the second instance, `imagereloc.exe reloc` the relocated run.
+ * `image.exe child NAME` is the second instance, `imagereloc.exe reloc` the relocated run,
+ * `imagek32.exe k32moved` the run over kernel32.dll's base. `image.exe reread` (tests/image.t
+ * at the kd> prompt): its .rdata page read and its .text summed, its working set emptied
+ * (the pages go to the standby list, being clean), "# reread: trimmed", 5 s for the prompt's
+ * `!empty standby` to take them out of memory, then both read again, from the image.
  */
 #include "ktap.h"
 #include "ntdll.h"
@@ -396,6 +400,43 @@ static int K32MovedMain(void)
     return 0;
 }
 
+/* The bytes of this program's .text, summed. */
+static ULONG TextSum(void)
+{
+    PUCHAR base = (PUCHAR)ImageBase();
+    PIMAGE_NT_HEADERS32 nt = (PIMAGE_NT_HEADERS32)(base + ((PIMAGE_DOS_HEADER)base)->e_lfanew);
+    PIMAGE_SECTION_HEADER section = IMAGE_FIRST_SECTION(nt);
+    ULONG sum = 0;
+
+    for (ULONG i = 0; i < nt->FileHeader.NumberOfSections; i++, section++) {
+        if (memcmp(section->Name, ".text", 6) != 0)
+            continue;
+        for (ULONG j = 0; j < section->Misc.VirtualSize; j++)
+            sum = sum * 31 + base[section->VirtualAddress + j];
+    }
+    return sum;
+}
+
+static int RereadMain(void)
+{
+    ULONG before = TextSum(), after, rdata = 0;
+    BOOL valid;
+
+    (void)*(volatile const UCHAR *)RdataPage;
+    valid = QueryWs(GetCurrentProcess(), RdataPage).Valid;
+    if (!SetProcessWorkingSetSize(GetCurrentProcess(), (SIZE_T)-1, (SIZE_T)-1))
+        return 1;
+    printf("# reread: trimmed (.rdata page valid %d -> %d)\n", valid,
+           QueryWs(GetCurrentProcess(), RdataPage).Valid);
+    Sleep(5000);
+    for (ULONG i = 0; i < PAGE; i++)
+        rdata += RdataPage[i];
+    after = TextSum();
+    printf("# reread: .text sum %08lx -> %08lx, .rdata sum %lu, .rdata page valid %d\n", before,
+           after, rdata, QueryWs(GetCurrentProcess(), RdataPage).Valid);
+    return after == before && rdata == 24 ? 0 : 2;
+}
+
 static const KTAP_CASE Cases[] = {
     { "image.regions", TestRegions },
     { "image.share_text", TestShareText },
@@ -414,5 +455,7 @@ int main(int argc, char **argv)
         return RelocMain();
     if (argc == 2 && strcmp(argv[1], "k32moved") == 0)
         return K32MovedMain();
+    if (argc == 2 && strcmp(argv[1], "reread") == 0)
+        return RereadMain();
     return KtapRun(Cases, ARRAYSIZE(Cases));
 }
