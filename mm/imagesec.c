@@ -224,7 +224,8 @@ static NTSTATUS MiCreateImageFileMap(MI_IMAGE_FILE *File, MI_IMAGE_INFO *Info, S
     area->Common.ControlArea.NumberOfUserReferences = 1;
     area->Common.ControlArea.u.Flags.Image = 1;
     area->Common.ControlArea.u.Flags.File = 1;
-    area->Common.ControlArea.FilePointer = (void *)File->Module;
+    /* FilePointer stays NULL: there is no FILE_OBJECT behind the image yet (File says where
+     * its bytes are), and code that finds one takes it for a mapped data file. */
     InitializeListHead(&area->Common.ControlArea.DereferenceList);
     if (asFile) {
         MiInitializeImageSubsection(area, &area->Common.Subsection, segment->ThePtes, pages, 0,
@@ -288,7 +289,7 @@ static SEGMENT *MiReferenceImageSegment(const LOADER_MODULE *Module)
     for (LIST_ENTRY *e = MiControlAreaList.Flink; e != &MiControlAreaList && !segment; e = e->Flink) {
         CONTROL_AREA *area = &CONTAINING_RECORD(e, MI_PAGEFILE_CONTROL_AREA, Links)->ControlArea;
 
-        if (!area->u.Flags.Image || area->FilePointer != Module)
+        if (!area->u.Flags.Image || ((MI_IMAGE_CONTROL_AREA *)area)->File.Module != Module)
             continue;
         LOCK_PFN(oldIrql);
         if (!area->u.Flags.BeingDeleted) {
