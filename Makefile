@@ -145,9 +145,9 @@ $(BUILD)/host/test_userrtl: user/ntdll/status.c user/ntdll/cmdline.c tests/host/
 
 host-tests: $(HOST_TESTS)
 
-# User mode (user/): PE32 console programs built by mingw-w64 against mm386's own runtime,
-# three static libraries (ntdll, kernel32, the C library) linked into every program: no DLLs,
-# no import table. user/README.md says what each provides.
+# User mode (user/): PE32 console programs built by mingw-w64 against mm386's own runtime:
+# ntdll.dll and kernel32.dll, which every program imports, and the C library, linked into
+# every program. user/README.md says what each provides.
 USER_CC      := i686-w64-mingw32-gcc
 USER_AR      := i686-w64-mingw32-ar
 USER_NM      := i686-w64-mingw32-nm
@@ -191,27 +191,26 @@ $(UBUILD)/obj/ntdll-stubs.S: user/ntdll/mkstubs kernel/inc/ntservices.h
 	@mkdir -p $(dir $@)
 	$(call say,MKSTUBS,$@)user/ntdll/mkstubs $(USER_CC) > $@
 
-# Each library object's functions get __imp_ pointers in an object of their own beside it
-# (user/mkimports), so a program links only the objects whose functions it calls.
+# The C runtime is a static library; each of its objects' functions get __imp_ pointers in an
+# object of their own beside it (user/mkimports), so a program links only the objects whose
+# functions it calls. ntdll's and kernel32's objects go into their DLLs.
 $(UBUILD)/obj/%.imp.S: $(UBUILD)/obj/%.o user/mkimports
 	$(call say,MKIMPS,$@)user/mkimports $(USER_NM) $< > $@
-define USER_LIBRARY
-USER_$(1)_OBJS := $$(patsubst %,$(UBUILD)/obj/%.o,$$(wildcard user/$(1)/*.c user/$(1)/*.S)) $(2)
-$(UBUILD)/lib/lib$(1).a: $$(USER_$(1)_OBJS) $$(USER_$(1)_OBJS:.o=.imp.o)
-	@mkdir -p $$(dir $$@)
-	$$(call say,AR,$$@)rm -f $$@ && $(USER_AR) rcs $$@ $$^
-endef
-$(eval $(call USER_LIBRARY,ntdll,$(UBUILD)/obj/ntdll-stubs.o))
-$(eval $(call USER_LIBRARY,kernel32,))
-$(eval $(call USER_LIBRARY,crt,))
+USER_OBJS_OF = $(patsubst %,$(UBUILD)/obj/%.o,$(wildcard user/$(1)/*.c user/$(1)/*.S))
+USER_ntdll_OBJS := $(call USER_OBJS_OF,ntdll) $(UBUILD)/obj/ntdll-stubs.o
+USER_kernel32_OBJS := $(call USER_OBJS_OF,kernel32)
+USER_crt_OBJS := $(call USER_OBJS_OF,crt)
+$(UBUILD)/lib/libcrt.a: $(USER_crt_OBJS) $(USER_crt_OBJS:.o=.imp.o)
+	@mkdir -p $(dir $@)
+	$(call say,AR,$@)rm -f $@ && $(USER_AR) rcs $@ $^
 
 # The system DLLs, as on XP: ntdll.dll at 0x7C900000 and kernel32.dll at 0x7C800000 (stripped:
 # the kernel keeps them in RAM), every global function exported under its decorated name
 # (NtClose@4), each with an import library. Each links the C runtime's string functions
 # (and ___chkstk_ms) for itself without exporting them (a program has its own); kernel32.dll
-# imports ntdll.dll. A program links the C
-# runtime (static), ntdll's start-up object and the two import libraries: its imports are
-# resolved at start-up by ntdll's loader (user/ntdll/ldr.c).
+# imports ntdll.dll. A program links the C runtime (static), ntdll's start-up object and the
+# two import libraries: its imports are resolved at start-up by ntdll's loader
+# (user/ntdll/ldr.c).
 NTDLL_DLL_OBJS := $(filter-out %/startup.c.o,$(USER_ntdll_OBJS)) $(UBUILD)/obj/user/crt/string.c.o
 K32_DLL_OBJS   := $(USER_kernel32_OBJS) $(UBUILD)/obj/user/crt/string.c.o \
     $(UBUILD)/obj/user/crt/chkstk.S.o
