@@ -6,6 +6,8 @@
  *                     base and PAGE_EXECUTE_WRITECOPY as allocation protection; the headers
  *                     read-only, .text execute-read, .rdata read-only, .data write-copy until
  *                     written (read/write after), .bss write-copy and zero
+ *   image.patch_code  VirtualProtect(PAGE_EXECUTE_READWRITE) on .text is execute-write-copy
+ *                     (read/write on .rdata write-copy); a write makes the process's own copy
  *   image.share_text  a second instance of this program (a child): one physical copy of .text
  *                     (MemoryWorkingSetExInformation: Shared, ShareCount 2 in both, 1 again
  *                     when the child has gone), a private .data each (the parent's written
@@ -123,6 +125,30 @@ static void TestRegions(void)
     KT_EQ(BssPage[0] | BssPage[PAGE - 1], 0);
     BssPage[5] = 5;
     KT_EQ(Query(BssPage).Protect, PAGE_READWRITE);
+}
+
+/* Code patched as hooks do: the page made PAGE_EXECUTE_READWRITE, which an image view takes as
+ * PAGE_EXECUTE_WRITECOPY; the write makes the process's own copy, and the image keeps its. */
+static void TestPatchCode(void)
+{
+    volatile UCHAR *code = (volatile UCHAR *)CodeOnItsPage;
+    UCHAR first = *code;
+    DWORD old = 0;
+
+    KT_EQ(VirtualProtect((PVOID)code, 1, PAGE_EXECUTE_READWRITE, &old), TRUE);
+    KT_EQ(old, PAGE_EXECUTE_READ);
+    KT_EQ(Query(code).Protect, PAGE_EXECUTE_WRITECOPY);
+    KT_EQ(QueryWs(GetCurrentProcess(), code).Shared, 1);
+    *code = first;                              /* the same byte: the copy is the change */
+    KT_EQ(Query(code).Protect, PAGE_EXECUTE_READWRITE);
+    KT_EQ(QueryWs(GetCurrentProcess(), code).Shared, 0);
+    KT_EQ(VirtualProtect((PVOID)code, 1, PAGE_EXECUTE_READ, &old), TRUE);
+    KT_EQ(old, PAGE_EXECUTE_READWRITE);
+    CodeOnItsPage();                            /* still runs */
+    KT_EQ(VirtualProtect((PVOID)RdataPage, 1, PAGE_READWRITE, &old), TRUE);
+    KT_EQ(old, PAGE_READONLY);
+    KT_EQ(Query(RdataPage).Protect, PAGE_WRITECOPY);
+    KT_EQ(VirtualProtect((PVOID)RdataPage, 1, PAGE_READONLY, &old), TRUE);
 }
 
 static BOOL WaitForFlag(volatile ULONG *Flag, ULONG Value)
@@ -445,6 +471,7 @@ static const KTAP_CASE Cases[] = {
     { "image.missing", TestMissing },
     { "image.dll_moved", TestDllMoved },
     { "image.known_dll", TestKnownDll },
+    { "image.patch_code", TestPatchCode },     /* last: .text's page is private after it */
 };
 
 int main(int argc, char **argv)
