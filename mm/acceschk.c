@@ -30,9 +30,6 @@ _Static_assert(offsetof(NT_TEB, StackBase) == TEB_STACK_BASE &&
                offsetof(NT_TEB, GuaranteedStackBytes) == TEB_GUARANTEED_STACK_BYTES,
                "the TEB fields the guard page reads");
 
-/* The protection a zero PTE at Va has; MM_NOACCESS when nothing is committed there. In a
- * view, the view's protection and the page's prototype PTE (past the segment: no access).
- * Working-set mutex held (VADs change only under it too). */
 /* The protection of an image view's page whose prototype is Proto: its subsection's; no
  * access for a page in no section. */
 uint32_t MiImageViewPageProtection(MMVAD *Vad, const MMPTE *Proto)
@@ -42,6 +39,9 @@ uint32_t MiImageViewPageProtection(MMVAD *Vad, const MMPTE *Proto)
     return subsection ? subsection->u.SubsectionFlags.Protection : MM_NOACCESS;
 }
 
+/* The protection a zero PTE at Va has; MM_NOACCESS when nothing is committed there. In a
+ * view, the view's protection and the page's prototype PTE (past the segment: no access).
+ * Working-set mutex held (VADs change only under it too). */
 uint32_t MiCheckVirtualAddress(MMPROCESS *Process, uintptr_t Va, MMPTE **ProtoPte)
 {
     MMVAD_SHORT *vad = MiLocateAddress(&Process->AddressSpace, Va);

@@ -14,8 +14,9 @@
  *               prototype PTE, the subsection's address and the protection), read (copied)
  *               from the file at its first fault and again whenever the clean page left
  *               memory — an image page is never written to the paging file; a page past a
- *               section's raw data (.bss): demand zero with the protection; a page in no
- *               section: 0 (no access).
+ *               section's raw data (.bss): demand zero with the protection, which each process
+ *               gets as a private page of zeroes (pagfault.c); a page in no section: 0 (no
+ *               access).
  *
  * An image whose sections are aligned below a page is mapped as the file is (NT does the
  * same): one subsection, execute-write-copy, over every page.
@@ -56,7 +57,7 @@ NTSTATUS MiOpenImageFile(const char *Name, MI_IMAGE_FILE *File)
 
 /* Length bytes at Offset (inside the file: the subsections were checked against its size).
  * Any IRQL: the mapping is nonpaged. */
-static void MiReadImageFile(const MI_IMAGE_FILE *File, uint32_t Offset, void *Buffer, uint32_t Length)
+void MiReadImageFile(const MI_IMAGE_FILE *File, uint32_t Offset, void *Buffer, uint32_t Length)
 {
     RtlCopyMemory(Buffer, File->Mapping + Offset, Length);
 }
@@ -240,7 +241,8 @@ static NTSTATUS MiCreateImageFileMap(MI_IMAGE_FILE *File, MI_IMAGE_INFO *Info, S
             const MI_IMAGE_SECTION *s = &Info->Sections[i];
             SUBSECTION *subsection = &area->Subsections[i];
 
-            MiInitializeImageSubsection(area, subsection, &segment->ThePtes[s->VirtualAddress >> PAGE_SHIFT],
+            MiInitializeImageSubsection(area, subsection,
+                                        &segment->ThePtes[s->VirtualAddress >> PAGE_SHIFT],
                                         BYTES_TO_PAGES(s->VirtualSize), s->RawOffset, s->RawSize,
                                         MiImageSubsectionProtection(s->Protection));
             previous->NextSubsection = subsection;
@@ -286,7 +288,8 @@ static SEGMENT *MiReferenceImageSegment(const LOADER_MODULE *Module)
     KIRQL listIrql, oldIrql;
 
     KeAcquireSpinLock(&MiControlAreaListLock, &listIrql);
-    for (LIST_ENTRY *e = MiControlAreaList.Flink; e != &MiControlAreaList && !segment; e = e->Flink) {
+    for (LIST_ENTRY *e = MiControlAreaList.Flink; e != &MiControlAreaList && !segment;
+         e = e->Flink) {
         CONTROL_AREA *area = &CONTAINING_RECORD(e, MI_PAGEFILE_CONTROL_AREA, Links)->ControlArea;
 
         if (!area->u.Flags.Image || ((MI_IMAGE_CONTROL_AREA *)area)->File.Module != Module)

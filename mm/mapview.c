@@ -146,7 +146,8 @@ static NTSTATUS MiMapViewOfDataSection(MMPROCESS *Process, SECTION *Section, MI_
  * each page's own protection is its subsection's (acceschk.c). The view charges its
  * write-copy pages, which may each become a private copy, and its page tables.
  */
-static NTSTATUS MiMapViewOfImageSection(MMPROCESS *Process, SECTION *Section, MI_MAP_REQUEST *Request)
+static NTSTATUS MiMapViewOfImageSection(MMPROCESS *Process, SECTION *Section,
+                                        MI_MAP_REQUEST *Request)
 {
     SEGMENT *segment = Section->Segment;
     const MI_IMAGE_INFO *info = MmGetSectionImageInfo(Section);

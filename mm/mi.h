@@ -616,6 +616,12 @@ void MiDereferenceControlArea(CONTROL_AREA *ControlArea, uint32_t *Count);
  * NULL for none. MiReadImagePage: the file's page for Proto (holding SubsectionPte) into a
  * frame, zero-filled past the raw data; any IRQL to DISPATCH_LEVEL.
  */
+/* Where an image's bytes come from (MI_IMAGE_FILE, section.h): opened by name
+ * (STATUS_OBJECT_NAME_NOT_FOUND, STATUS_INVALID_IMAGE_FORMAT for an empty or huge one), read
+ * at any IRQL to DISPATCH_LEVEL (the range inside the file), closed with its control area. */
+NTSTATUS MiOpenImageFile(const char *Name, MI_IMAGE_FILE *File);
+void MiReadImageFile(const MI_IMAGE_FILE *File, uint32_t Offset, void *Buffer, uint32_t Length);
+void MiCloseImageFile(MI_IMAGE_FILE *File);
 MMPTE MiMakeSubsectionPte(const SUBSECTION *Subsection, uint32_t Protection);
 SUBSECTION *MiGetSubsectionAddress(MMPTE Pte);
 SUBSECTION *MiLocateSubsection(CONTROL_AREA *ControlArea, const MMPTE *Proto);

@@ -17,8 +17,9 @@
  * A process PTE pointing at a prototype PTE (a view of a section) is MiResolveProtoPteFault's:
  * the prototype itself goes through the same resolvers (NT's six states: valid, transition,
  * demand zero, paging file, and an image's subsection PTE: read from the image file;
- * modified-no-write has no section yet), then the process PTE is made valid on the page the prototype now maps
- * (MiCompleteProtoPteFault): the page's share count counts the process PTEs that map it.
+ * modified-no-write has no section yet), then the process PTE is made valid on the page the
+ * prototype now maps (MiCompleteProtoPteFault): the page's share count counts the process
+ * PTEs that map it.
  * Prototype PTEs are in paged pool, so the page holding one is made valid first and kept so
  * while it holds the PFN lock (MiMakeSystemAddressValidPfn), and it stays so while any page
  * its prototypes map is in memory (each such page gives it a share; wslist.c never evicts a
@@ -654,7 +655,9 @@ NTSTATUS MiResolveProtoPteFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t 
     if (contents.u.Hard.Valid)
         return MiResolveValidProtoPte(&fault, contents, oldIrql);
     UNLOCK_PFN(oldIrql);
-    if (contents.u.Soft.Prototype)          /* in a prototype: a subsection PTE (bit 11 is its address) */
+    /* Prototype set in a prototype PTE: a subsection PTE (its bit 11 is address, not
+     * Transition). */
+    if (contents.u.Soft.Prototype)
         return MiResolveImageFault(&fault, proto, contents);
     if (!contents.u.Soft.Transition && contents.u.Soft.PageFileHigh == 0 &&
         ((StoreInstruction && MI_IS_COPY_ON_WRITE(fault.Protection)) ||

@@ -443,7 +443,8 @@ NTSTATUS NtQuerySection(void *SectionHandle, uint32_t InformationClass, void *In
         return status;
     }
     /* An image section's base is where its image asks to be (NT's BaseAddress for SEC_IMAGE). */
-    info.BaseAddress = section->u.Flags.Image ? (uint32_t)(uintptr_t)section->Segment->BasedAddress : 0;
+    info.BaseAddress = section->u.Flags.Image
+                       ? (uint32_t)(uintptr_t)section->Segment->BasedAddress : 0;
     info.Attributes = (section->u.Flags.Commit ? SEC_COMMIT : 0) |
                       (section->u.Flags.Reserve ? SEC_RESERVE : 0) |
                       (section->u.Flags.Image ? SEC_IMAGE : 0) |
