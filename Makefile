@@ -152,9 +152,9 @@ $(BUILD)/host/test_userrtl: user/ntdll/status.c user/ntdll/cmdline.c tests/host/
 
 host-tests: $(HOST_TESTS)
 
-# User mode (user/): PE32 console programs built by mingw-w64 against mm386's own runtime,
-# three static libraries (ntdll, kernel32, the C library) linked into every program: no DLLs,
-# no import table. user/README.md says what each provides.
+# User mode (user/): PE32 console programs built by mingw-w64 against mm386's own runtime:
+# ntdll.dll and kernel32.dll, which every program imports, and the C library, linked into
+# every program. user/README.md says what each provides.
 USER_CC      := i686-w64-mingw32-gcc
 USER_AR      := i686-w64-mingw32-ar
 USER_NM      := i686-w64-mingw32-nm
@@ -175,10 +175,12 @@ USER_RT_CFLAGS := -std=gnu11 -O2 -g1 -ffreestanding -fno-stack-protector \
 USER_CFLAGS  := -std=gnu11 -O2 -g -ffreestanding -fno-stack-protector $(USER_WARN) \
     -I$(CURDIR)/user/ntdll -I$(CURDIR)/user/tests
 USER_LDFLAGS := -nostdlib -Wl,--entry,_mainCRTStartup -Wl,-u,_mainCRTStartup \
-    -Wl,-u,_KiUserExceptionDispatcher -Wl,--image-base,0x00400000 -Wl,--stack,0x100000 \
+    -Wl,--image-base,0x00400000 -Wl,--stack,0x100000 \
     -Wl,--subsystem,console
-USER_LIBS    := $(UBUILD)/lib/libkernel32.a $(UBUILD)/lib/libntdll.a $(UBUILD)/lib/libcrt.a
-USER_LINK    := -Wl,--start-group $(abspath $(USER_LIBS)) -Wl,--end-group -lgcc
+USER_LIBS    := $(UBUILD)/lib/libkernel32.dll.a $(UBUILD)/lib/libntdll.dll.a $(UBUILD)/lib/libcrt.a \
+    $(UBUILD)/obj/user/ntdll/startup.c.o
+USER_LINK    := $(abspath $(UBUILD)/obj/user/ntdll/startup.c.o) -Wl,--start-group \
+    $(abspath $(filter %.a,$(USER_LIBS))) -Wl,--end-group -lgcc
 
 $(UBUILD)/obj/%.c.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -196,19 +198,44 @@ $(UBUILD)/obj/ntdll-stubs.S: user/ntdll/mkstubs kernel/inc/ntservices.h
 	@mkdir -p $(dir $@)
 	$(call say,MKSTUBS,$@)user/ntdll/mkstubs $(USER_CC) > $@
 
-# Each library object's functions get __imp_ pointers in an object of their own beside it
-# (user/mkimports), so a program links only the objects whose functions it calls.
+# The C runtime is a static library; each of its objects' functions get __imp_ pointers in an
+# object of their own beside it (user/mkimports), so a program links only the objects whose
+# functions it calls. ntdll's and kernel32's objects go into their DLLs.
 $(UBUILD)/obj/%.imp.S: $(UBUILD)/obj/%.o user/mkimports
 	$(call say,MKIMPS,$@)user/mkimports $(USER_NM) $< > $@
-define USER_LIBRARY
-USER_$(1)_OBJS := $$(patsubst %,$(UBUILD)/obj/%.o,$$(wildcard user/$(1)/*.c user/$(1)/*.S)) $(2)
-$(UBUILD)/lib/lib$(1).a: $$(USER_$(1)_OBJS) $$(USER_$(1)_OBJS:.o=.imp.o)
-	@mkdir -p $$(dir $$@)
-	$$(call say,AR,$$@)rm -f $$@ && $(USER_AR) rcs $$@ $$^
-endef
-$(eval $(call USER_LIBRARY,ntdll,$(UBUILD)/obj/ntdll-stubs.o))
-$(eval $(call USER_LIBRARY,kernel32,))
-$(eval $(call USER_LIBRARY,crt,))
+USER_OBJS_OF = $(patsubst %,$(UBUILD)/obj/%.o,$(wildcard user/$(1)/*.c user/$(1)/*.S))
+USER_ntdll_OBJS := $(call USER_OBJS_OF,ntdll) $(UBUILD)/obj/ntdll-stubs.o
+USER_kernel32_OBJS := $(call USER_OBJS_OF,kernel32)
+USER_crt_OBJS := $(call USER_OBJS_OF,crt)
+$(UBUILD)/lib/libcrt.a: $(USER_crt_OBJS) $(USER_crt_OBJS:.o=.imp.o)
+	@mkdir -p $(dir $@)
+	$(call say,AR,$@)rm -f $@ && $(USER_AR) rcs $@ $^
+
+# The system DLLs, as on XP: ntdll.dll at 0x7C900000 and kernel32.dll at 0x7C800000 (stripped:
+# the kernel keeps them in RAM), every global function exported under its decorated name
+# (NtClose@4), each with an import library. Each links the C runtime's string functions
+# (and ___chkstk_ms) for itself without exporting them (a program has its own); kernel32.dll
+# imports ntdll.dll. A program links the C runtime (static), ntdll's start-up object and the
+# two import libraries: its imports are resolved at start-up by ntdll's loader
+# (user/ntdll/ldr.c).
+NTDLL_DLL_OBJS := $(filter-out %/startup.c.o,$(USER_ntdll_OBJS)) $(UBUILD)/obj/user/crt/string.c.o
+K32_DLL_OBJS   := $(USER_kernel32_OBJS) $(UBUILD)/obj/user/crt/string.c.o \
+    $(UBUILD)/obj/user/crt/chkstk.S.o
+USER_DLL_CRT   := memchr,memcmp,memcpy,memmove,memset,strcat,strchr,strcmp,strcpy,strlen,strncat,strncmp,strncpy,strnlen,strrchr,strstr,__chkstk,__chkstk_ms,_alloca
+USER_DLL_LDFLAGS := -shared -nostdlib -s -Wl,--export-all-symbols -Wl,--subsystem,console \
+    -Xlinker --exclude-symbols -Xlinker $(USER_DLL_CRT)
+$(UBUILD)/ntdll.dll: $(NTDLL_DLL_OBJS) Makefile
+	@mkdir -p $(UBUILD)/lib
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_DLL_LDFLAGS) -Wl,--image-base,0x7C900000 \
+	    -Wl,--entry,_LdrpNtdllEntry@12 -Wl,--out-implib,$(UBUILD)/lib/libntdll.dll.a \
+	    -o $@ $(NTDLL_DLL_OBJS) -lgcc
+$(UBUILD)/lib/libntdll.dll.a: $(UBUILD)/ntdll.dll
+$(UBUILD)/kernel32.dll: $(K32_DLL_OBJS) $(UBUILD)/lib/libntdll.dll.a Makefile
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_DLL_LDFLAGS) -Wl,--image-base,0x7C800000 \
+	    -Wl,--entry,_BaseDllInitialize@12 -Wl,--out-implib,$(UBUILD)/lib/libkernel32.dll.a \
+	    -o $@ $(K32_DLL_OBJS) $(UBUILD)/lib/libntdll.dll.a -lgcc
+$(UBUILD)/lib/libkernel32.dll.a: $(UBUILD)/kernel32.dll
+USER_DLLS := $(UBUILD)/ntdll.dll $(UBUILD)/kernel32.dll
 
 # Samples, test programs and benchmarks: one C file each, one .exe each, all in build/user/.
 USER_PROGRAMS := $(patsubst user/samples/%.c,$(UBUILD)/%.exe,$(wildcard user/samples/*.c)) \
@@ -229,7 +256,32 @@ $(UBUILD)/robust.exe $(UBUILD)/sysfuzz.exe: kernel/inc/ntservices.h
 $(UBUILD)/teardown.exe $(UBUILD)/pefuzz.exe $(UBUILD)/userpaging.exe: user/tests/snapshot.h
 $(UBUILD)/except.exe $(UBUILD)/inpage.exe: user/tests/catch.h
 
-user: $(USER_LIBS) $(USER_PROGRAMS)
+# image.exe again, linked at 0x80000000 (outside user space) with its relocations, so it is
+# always mapped elsewhere and relocated (tests/image.t).
+$(UBUILD)/imagereloc.exe: user/tests/image.c user/tests/ktap.h $(USER_LIBS) Makefile
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -Wl,--image-base,0x80000000 \
+	    -Wl,--dynamicbase -Wl,--enable-reloc-section -o $@ $< $(USER_LINK)
+
+# Programs importing what is not there (tests/image.t), through import libraries dlltool makes
+# from .def files: missingdll.exe a DLL no one has, noexport.exe a function kernel32.dll lacks.
+$(UBUILD)/lib/lib%.def.a: user/tests/imports/%.def
+	@mkdir -p $(dir $@)
+	$(call say,DLLTOOL,$@)i686-w64-mingw32-dlltool -d $< -l $@
+$(UBUILD)/missingdll.exe: user/tests/imports/missingdll.c $(UBUILD)/lib/libmissing.def.a $(USER_LIBS)
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $< \
+	    $(UBUILD)/lib/libmissing.def.a $(USER_LINK)
+$(UBUILD)/noexport.exe: user/tests/imports/noexport.c $(UBUILD)/lib/libnoexport.def.a $(USER_LIBS)
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -o $@ $< \
+	    $(UBUILD)/lib/libnoexport.def.a $(USER_LINK)
+USER_IMPORT_TESTS := $(UBUILD)/missingdll.exe $(UBUILD)/noexport.exe
+
+# image.exe linked at 0x7C7F0000, over kernel32.dll's base: the loader relocates kernel32.dll.
+$(UBUILD)/imagek32.exe: user/tests/image.c user/tests/ktap.h $(USER_LIBS) Makefile
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -Wl,--image-base,0x7C7F0000 \
+	    -o $@ $< $(USER_LINK)
+
+user: $(USER_LIBS) $(USER_DLLS) $(USER_PROGRAMS) $(UBUILD)/imagereloc.exe $(UBUILD)/imagek32.exe \
+    $(USER_IMPORT_TESTS)
 
 # tools/mkexe OUT.exe SRC.c...: a program from any C files, as the samples are built.
 user-program: $(USER_LIBS)
@@ -346,7 +398,7 @@ help:
 	@echo "  V=1              show the commands run"
 	@echo "  CMDLINE='...'    the kernel command line for run and debug (e.g. CMDLINE='3gb test=mm.*')"
 	@echo "  BENCH=<glob>     the kernel benchmarks bench runs (all); BENCH_MEM=<MiB> its memory ($(BENCH_MEM))"
-	@echo "  UBENCH=<names>   the user benchmarks bench runs (all: w1 w2 create close heap valloc share)"
+	@echo "  UBENCH=<names>   the user benchmarks bench runs (all: w1 w2 create image close heap valloc share)"
 	@echo "  GDB=no           debug: QEMU alone, waiting on GDB_PORT=<port> ($(GDB_PORT)) for a gdb"
 	@echo "  O=<level>        build at -O<level> into build/O<level> (O=0 for make debug)"
 	@echo "  CROSS=<prefix>   the cross toolchain ($(CROSS)); HOSTCC=<cc> the host tests' ($(HOSTCC))"

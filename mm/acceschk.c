@@ -4,7 +4,8 @@
  *
  * A zero PTE is decided by the VAD that covers the address: none, or reserved only, is no
  * access; private memory committed with the reservation (MemCommit) has the VAD's protection;
- * a view's page is its prototype PTE's business, with the view's protection.
+ * a view's page is its prototype PTE's business, with the view's protection (an image view's
+ * page, its subsection's: the headers read-only, .text execute-read, .data write-copy...).
  *
  * A thread's stack is reserved whole and committed from the top, with a guard page below the
  * committed part. Touching the guard page (its guard bit is already gone) commits the next page
@@ -29,6 +30,15 @@ _Static_assert(offsetof(NT_TEB, StackBase) == TEB_STACK_BASE &&
                offsetof(NT_TEB, GuaranteedStackBytes) == TEB_GUARANTEED_STACK_BYTES,
                "the TEB fields the guard page reads");
 
+/* The protection of an image view's page whose prototype is Proto: its subsection's; no
+ * access for a page in no section. */
+uint32_t MiImageViewPageProtection(MMVAD *Vad, const MMPTE *Proto)
+{
+    SUBSECTION *subsection = MiLocateSubsection(Vad->ControlArea, Proto);
+
+    return subsection ? subsection->u.SubsectionFlags.Protection : MM_NOACCESS;
+}
+
 /* The protection a zero PTE at Va has; MM_NOACCESS when nothing is committed there. In a
  * view, the view's protection and the page's prototype PTE (past the segment: no access).
  * Working-set mutex held (VADs change only under it too). */
@@ -39,6 +49,8 @@ uint32_t MiCheckVirtualAddress(MMPROCESS *Process, uintptr_t Va, MMPTE **ProtoPt
     *ProtoPte = NULL;
     if (vad && !vad->u.VadFlags.PrivateMemory) {
         *ProtoPte = MiGetProtoPteAddress((MMVAD *)vad, Va);
+        if (*ProtoPte && vad->u.VadFlags.VadType == VadImageMap)
+            return MiImageViewPageProtection((MMVAD *)vad, *ProtoPte);
         return *ProtoPte ? vad->u.VadFlags.Protection : MM_NOACCESS;
     }
     if (!vad || !vad->u.VadFlags.MemCommit)

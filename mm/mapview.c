@@ -20,6 +20,7 @@
  * CommitSize commits the first pages of a SEC_RESERVE section for every view.
  */
 #include "mm/mi.h"
+#include "mm/image.h"
 
 #define MI_VIEW_VAD_TAG         POOL_TAG('V', 'a', 'd', ' ')
 #define MM_VALID_MAP_TYPES      (MEM_TOP_DOWN | MEM_LARGE_PAGES | MEM_DOS_LIM | SEC_NO_CHANGE | \
@@ -136,6 +137,110 @@ static NTSTATUS MiMapViewOfDataSection(MMPROCESS *Process, SECTION *Section, MI_
     return STATUS_SUCCESS;
 }
 
+/*
+ * NT's MiMapViewOfImageSection, attached with the address space locked: the whole image, at
+ * Request->Base if one was asked, else at the image's base, else (it being taken or outside
+ * the process's space) anywhere if the image can be relocated, with STATUS_IMAGE_NOT_AT_BASE
+ * for the caller to relocate it (an image whose relocations were stripped:
+ * STATUS_CONFLICTING_ADDRESSES). The VAD is an image map with execute-write-copy protection:
+ * each page's own protection is its subsection's (acceschk.c). The view charges its
+ * write-copy pages, which may each become a private copy, and its page tables.
+ */
+static NTSTATUS MiMapViewOfImageSection(MMPROCESS *Process, SECTION *Section,
+                                        MI_MAP_REQUEST *Request)
+{
+    SEGMENT *segment = Section->Segment;
+    const MI_IMAGE_INFO *info = MmGetSectionImageInfo(Section);
+    uint32_t pages = segment->TotalNumberOfPtes, charge = 0;
+    uintptr_t start = Request->Base, based = (uintptr_t)segment->BasedAddress;
+    NTSTATUS status = STATUS_SUCCESS, placed;
+    MMVAD *vad;
+
+    if (!start && info->ImageFitsAtBase &&
+        (uint64_t)based + pages * PAGE_SIZE - 1 <= Process->HighestUserAddress &&
+        !MiCheckForConflictingVad(&Process->AddressSpace, based, based + pages * PAGE_SIZE - 1)) {
+        start = based;
+    } else {
+        if (start != based && !info->Relocatable)
+            return STATUS_CONFLICTING_ADDRESSES;
+        placed = MiPlaceView(Process, Request, pages * PAGE_SIZE, &start);
+        if (!NT_SUCCESS(placed))
+            return placed;
+        if (start != based)
+            status = STATUS_IMAGE_NOT_AT_BASE;
+    }
+    for (uint32_t i = 0; i < pages; i++) {
+        SUBSECTION *subsection = MiLocateSubsection(segment->ControlArea, &segment->ThePtes[i]);
+
+        charge += subsection && MI_IS_COPY_ON_WRITE(subsection->u.SubsectionFlags.Protection);
+    }
+    vad = ExAllocatePoolWithTag(NonPagedPool, sizeof(*vad), MI_VIEW_VAD_TAG);
+    if (!vad)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    RtlZeroMemory(vad, sizeof(*vad));
+    vad->Core.Node.StartingVpn = start >> PAGE_SHIFT;
+    vad->Core.Node.EndingVpn = (start >> PAGE_SHIFT) + pages - 1;
+    vad->Core.u.VadFlags.Protection = MM_EXECUTE_WRITECOPY;
+    vad->Core.u.VadFlags.VadType = VadImageMap;
+    vad->ControlArea = segment->ControlArea;
+    vad->FirstPrototypePte = &segment->ThePtes[0];
+    vad->LastContiguousPte = &segment->ThePtes[pages - 1];
+    vad->u2.VadFlags2.Inherit = Request->Inherit == ViewShare;
+    vad->u2.VadFlags2.CopyOnWrite = 1;
+    placed = MiChargePageTableCommitment(Process, start, start + pages * PAGE_SIZE - 1);
+    if (NT_SUCCESS(placed))
+        placed = MiChargeProcessCommitment(Process, charge);
+    if (!NT_SUCCESS(placed)) {
+        ExFreePoolWithTag(vad, MI_VIEW_VAD_TAG);
+        return placed;
+    }
+    vad->Core.u.VadFlags.CommitCharge = charge;
+    MiAddMappedView(segment->ControlArea);
+    MiLockWorkingSet(&Process->Vm);
+    MiInsertVad(&Process->AddressSpace, &vad->Core);
+    MiUnlockWorkingSet(&Process->Vm);
+    Process->VirtualSize += pages * PAGE_SIZE;
+    Process->PeakVirtualSize = MAX(Process->PeakVirtualSize, Process->VirtualSize);
+    Request->Base = start;
+    Request->Size = pages * PAGE_SIZE;
+    Request->Offset = 0;
+    return status;
+}
+
+/* Map Section (an image's) into KProcess, attached; see mm.h. */
+static NTSTATUS MiMapImageAttached(SECTION *Section, KPROCESS *KProcess, MI_MAP_REQUEST *Request)
+{
+    MMPROCESS *process = MiGetProcess(KProcess);
+    KAPC_STATE apcState;
+    NTSTATUS status;
+
+    if (!process)
+        return STATUS_INVALID_PARAMETER_2;
+    KeStackAttachProcess(KProcess, &apcState);
+    MiLockAddressSpace(&process->AddressSpace);
+    if (process->Flags & PS_PROCESS_FLAGS_VM_DELETED)
+        status = STATUS_PROCESS_IS_TERMINATING;
+    else
+        status = MiMapViewOfImageSection(process, Section, Request);
+    MiUnlockAddressSpace(&process->AddressSpace);
+    KeUnstackDetachProcess(&apcState);
+    return status;
+}
+
+NTSTATUS MmMapViewOfImageSection(void *Section, KPROCESS *Process, uintptr_t *Base)
+{
+    MI_MAP_REQUEST request = { .Inherit = ViewShare, .Protection = MM_EXECUTE_WRITECOPY,
+                               .Win32Protect = PAGE_EXECUTE_WRITECOPY };
+    NTSTATUS status;
+
+    if (!MmGetSectionImageInfo(Section))
+        return STATUS_SECTION_NOT_IMAGE;
+    status = MiMapImageAttached(Section, Process, &request);
+    if (NT_SUCCESS(status))
+        *Base = request.Base;
+    return status;
+}
+
 /* NT's MmMapViewOfSection, from the section's checks to the attached mapping. */
 static NTSTATUS MiMapViewOfSection(SECTION *Section, KPROCESS *KProcess, MI_MAP_REQUEST *Request)
 {
@@ -144,6 +249,8 @@ static NTSTATUS MiMapViewOfSection(SECTION *Section, KPROCESS *KProcess, MI_MAP_
     KAPC_STATE apcState;
     NTSTATUS status;
 
+    if (Section->u.Flags.Image)             /* the whole image: offset and size do not apply */
+        return MiMapImageAttached(Section, KProcess, Request);
     if (!MiIsProtectionCompatible(MiMakeProtectionMask(Section->InitialPageProtection),
                                   Request->Win32Protect))
         return STATUS_SECTION_PROTECTION;
@@ -220,6 +327,7 @@ NTSTATUS NtMapViewOfSection(void *SectionHandle, void *ProcessHandle, void **Bas
     uint32_t alignment = (AllocationType & MEM_DOS_LIM) ? PAGE_SIZE : MM_ALLOCATION_GRANULARITY;
     KPROCESS *process;
     SECTION *section;
+    NTSTATUS mapped;
     NTSTATUS status = MiCaptureMapRequest(&request, BaseAddress, SectionOffset, ViewSize);
 
     if (!NT_SUCCESS(status))
@@ -244,11 +352,12 @@ NTSTATUS NtMapViewOfSection(void *SectionHandle, void *ProcessHandle, void **Bas
     MiDereferenceProcess(process);
     if (!NT_SUCCESS(status))
         return status;
+    mapped = status;                        /* STATUS_IMAGE_NOT_AT_BASE is a success */
     status = ExReturn((uintptr_t *)BaseAddress, &request.Base);
     if (NT_SUCCESS(status))
         status = ExReturn(ViewSize, &request.Size);
     if (NT_SUCCESS(status) && SectionOffset)
         status = ExReturnToMode(ExGetPreviousMode(), SectionOffset, &request.Offset,
                                 sizeof(request.Offset), 4);
-    return status;
+    return NT_SUCCESS(status) ? mapped : status;
 }

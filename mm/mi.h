@@ -652,6 +652,30 @@ NTSTATUS MiProbeForWriteHandle(void **Handle);
 extern FAST_MUTEX MmSectionCommitMutex;
 void MiAddMappedView(CONTROL_AREA *ControlArea);
 void MiRemoveMappedViewReference(CONTROL_AREA *ControlArea);
+/* Drop one of Count's references to ControlArea (&NumberOfSectionReferences or
+ * &NumberOfMappedViews): the segment goes with the last reference of either kind. */
+void MiDereferenceControlArea(CONTROL_AREA *ControlArea, uint32_t *Count);
+/*
+ * Image sections (imagesec.c). MiMakeSubsectionPte / MiGetSubsectionAddress: NT's x86
+ * subsection PTE (a prototype PTE with Prototype set: read the page from the subsection's
+ * file). MiLocateSubsection: the subsection holding a prototype PTE of ControlArea's segment,
+ * NULL for none. MiReadImagePage: the file's page for Proto (holding SubsectionPte) into a
+ * frame, zero-filled past the raw data; any IRQL to DISPATCH_LEVEL.
+ */
+/* Where an image's bytes come from (MI_IMAGE_FILE, section.h): opened by name
+ * (STATUS_OBJECT_NAME_NOT_FOUND, STATUS_INVALID_IMAGE_FORMAT for an empty or huge one), read
+ * at any IRQL to DISPATCH_LEVEL (the range inside the file), closed with its control area. */
+NTSTATUS MiOpenImageFile(const char *Name, MI_IMAGE_FILE *File);
+void MiReadImageFile(const MI_IMAGE_FILE *File, uint32_t Offset, void *Buffer, uint32_t Length);
+void MiCloseImageFile(MI_IMAGE_FILE *File);
+MMPTE MiMakeSubsectionPte(const SUBSECTION *Subsection, uint32_t Protection);
+SUBSECTION *MiGetSubsectionAddress(MMPTE Pte);
+SUBSECTION *MiLocateSubsection(CONTROL_AREA *ControlArea, const MMPTE *Proto);
+void MiReadImagePage(MMPTE SubsectionPte, const MMPTE *Proto, uint32_t PageFrameIndex);
+void MiDeleteImageControlArea(CONTROL_AREA *ControlArea);
+/* The MM_* protection of the page of an image view (VadImageMap) whose prototype is Proto:
+ * its subsection's, MM_NOACCESS between sections (acceschk.c). */
+uint32_t MiImageViewPageProtection(MMVAD *Vad, const MMPTE *Proto);
 /* Commit the prototype PTEs [First, Last] of Segment that are not yet: the system commitment
  * charged (STATUS_COMMITMENT_LIMIT: nothing done), the segment's template written into them.
  * Returns how many were committed through *Committed. MmSectionCommitMutex held. */

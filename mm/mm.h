@@ -308,6 +308,20 @@ typedef struct _MM_SECTION_CALLOUTS {
 
 void MmSetSectionCallouts(const MM_SECTION_CALLOUTS *Callouts);
 void MmDeleteSection(void *Section);
+/*
+ * Image sections for the kernel (imagesec.c, mapview.c), as NT's process creation uses
+ * NtCreateSection(SEC_IMAGE) and MmMapViewOfSection. MmCreateImageSection: a section object
+ * (referenced, no handle; named when ObjectAttributes, a kernel-mode OBJECT_ATTRIBUTES, say so)
+ * over the image Name's one control area: STATUS_OBJECT_NAME_NOT_FOUND,
+ * STATUS_INVALID_IMAGE_NOT_MZ or STATUS_INVALID_IMAGE_FORMAT. MmGetSectionImageInfo: its checked
+ * headers (struct _MI_IMAGE_INFO, mm/image.h), NULL for a section that is not an image's.
+ * MmMapViewOfImageSection: the whole image into Process at its base (STATUS_SUCCESS) or, that
+ * being taken, anywhere (STATUS_IMAGE_NOT_AT_BASE: the caller relocates, as NT's loader does)
+ * — STATUS_CONFLICTING_ADDRESSES for an image that cannot move.
+ */
+NTSTATUS MmCreateImageSection(const char *Name, const void *ObjectAttributes, void **Section);
+const struct _MI_IMAGE_INFO *MmGetSectionImageInfo(void *Section);
+NTSTATUS MmMapViewOfImageSection(void *Section, KPROCESS *Process, uintptr_t *Base);
 
 NTSTATUS NtCreateSection(void **SectionHandle, uint32_t DesiredAccess, const void *ObjectAttributes,
                          const int64_t *MaximumSize, uint32_t SectionPageProtection,

@@ -16,9 +16,10 @@
  *
  * A process PTE pointing at a prototype PTE (a view of a section) is MiResolveProtoPteFault's:
  * the prototype itself goes through the same resolvers (NT's six states: valid, transition,
- * demand zero, paging file; modified-no-write and mapped file have no page-file-backed
- * section), then the process PTE is made valid on the page the prototype now maps
- * (MiCompleteProtoPteFault): the page's share count counts the process PTEs that map it.
+ * demand zero, paging file, and an image's subsection PTE: read from the image file;
+ * modified-no-write has no section yet), then the process PTE is made valid on the page the
+ * prototype now maps (MiCompleteProtoPteFault): the page's share count counts the process
+ * PTEs that map it.
  * Prototype PTEs are in paged pool, so the page holding one is made valid first and kept so
  * while it holds the PFN lock (MiMakeSystemAddressValidPfn), and it stays so while any page
  * its prototypes map is in memory (each such page gives it a share; wslist.c never evicts a
@@ -576,6 +577,39 @@ static NTSTATUS MiResolveValidProtoPte(MI_FAULT *Fault, MMPTE Proto, KIRQL OldIr
 }
 
 /*
+ * A subsection PTE (NT's MiResolveMappedFileFault, for an image): the page is read from the
+ * image file — today a copy from the module in memory, so no I/O is issued and the fault
+ * completes under the PFN lock. The page is clean, its original PTE the subsection PTE: when
+ * it leaves memory it is never written anywhere, and its prototype gets the subsection PTE
+ * back, to be read again.
+ */
+static NTSTATUS MiResolveImageFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Contents)
+{
+    uint32_t frame;
+    NTSTATUS status;
+    KIRQL oldIrql;
+
+    status = MiLockPfnForFault(Fault, Proto, Contents, true, &oldIrql);
+    if (status != STATUS_SUCCESS)
+        return status;
+    frame = MiRemoveAnyPage();
+    MiInitializePfn(frame, Proto, false);
+    MiReadImagePage(Contents, Proto, frame);
+    Proto->u.Long = (frame << PAGE_SHIFT) | MM_PTE_VALID_MASK | MM_PTE_ACCESS_MASK |
+                    MiProtectToPteMask(Contents.u.Subsect.Protection) | MiPteOwnerMask(Proto);
+    MiFinishFault(Fault, frame, oldIrql);
+    return STATUS_PAGE_FAULT_PAGING_FILE;
+}
+
+/* Is Va in an image view of Process? Working-set mutex held. */
+static bool MiIsImageView(MMPROCESS *Process, uintptr_t Va)
+{
+    MMVAD_SHORT *vad = MiLocateAddress(&Process->AddressSpace, Va);
+
+    return vad && vad->u.VadFlags.VadType == VadImageMap;
+}
+
+/*
  * NT's MiResolveProtoPteFault. The prototype (through the VAD for the lookup-needed form,
  * whose protection is then this process's; else decoded from the PTE, the prototype's
  * protection applying) is read under the PFN lock: not committed (0) is an access violation,
@@ -632,9 +666,16 @@ NTSTATUS MiResolveProtoPteFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t 
     if (contents.u.Hard.Valid)
         return MiResolveValidProtoPte(&fault, contents, oldIrql);
     UNLOCK_PFN(oldIrql);
-    if (!contents.u.Soft.Transition && contents.u.Soft.PageFileHigh == 0 && StoreInstruction &&
-        MI_IS_COPY_ON_WRITE(fault.Protection)) {
-        /* Nothing to copy: a private demand-zero page, charged with the view. */
+    /* Prototype set in a prototype PTE: a subsection PTE (its bit 11 is address, not
+     * Transition). */
+    if (contents.u.Soft.Prototype)
+        return MiResolveImageFault(&fault, proto, contents);
+    if (!contents.u.Soft.Transition && contents.u.Soft.PageFileHigh == 0 &&
+        ((StoreInstruction && MI_IS_COPY_ON_WRITE(fault.Protection)) ||
+         MiIsImageView(process, VirtualAddress))) {
+        /* Nothing to copy: a private demand-zero page, charged with the view. An image's
+         * demand-zero page (.bss) is always private, read or written: an image's prototype
+         * pages are only ever clean copies of its file. */
         MMPTE private = { .u.Long = MiMakeProtectNotWriteCopy(fault.Protection)
                                     << MM_PROTECT_FIELD_SHIFT };
 

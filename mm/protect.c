@@ -23,6 +23,8 @@ static uint32_t MiQueryViewPageProtection(const MMVAD *Vad, uintptr_t Va, MMPTE 
 {
     MMPFN *pfn;
 
+    if (Pte.u.Long == MM_ZERO_PTE && Vad->Core.u.VadFlags.VadType == VadImageMap)
+        return MiImageViewPageProtection((MMVAD *)Vad, MiGetProtoPteAddress(Vad, Va));
     if (Pte.u.Long == MM_ZERO_PTE)
         return Vad->Core.u.VadFlags.Protection;
     if (MiIsLookupNeeded(Pte))
@@ -169,6 +171,12 @@ static NTSTATUS MiProtectView(MMPROCESS *Process, MMVAD *Vad, uintptr_t Start, u
     uint32_t pages = Vad->Core.Node.EndingVpn - Vad->Core.Node.StartingVpn + 1;
     NTSTATUS status;
 
+    /* An image view's page may be made writable: it is write-copy (NT turns read/write into
+     * write-copy for images before it checks, so hooks can patch code in their own copy). */
+    if (Vad->Core.u.VadFlags.VadType == VadImageMap && (NewProtect & PAGE_READWRITE))
+        NewProtect = (NewProtect & ~(uint32_t)PAGE_READWRITE) | PAGE_WRITECOPY;
+    if (Vad->Core.u.VadFlags.VadType == VadImageMap && (NewProtect & PAGE_EXECUTE_READWRITE))
+        NewProtect = (NewProtect & ~(uint32_t)PAGE_EXECUTE_READWRITE) | PAGE_EXECUTE_WRITECOPY;
     if (!MiIsProtectionCompatible(Vad->Core.u.VadFlags.Protection, NewProtect))
         return STATUS_SECTION_PROTECTION;
     if (Vad->u2.VadFlags2.CopyOnWrite && (Protection & 7) == MM_READWRITE)

@@ -180,14 +180,17 @@ static void MiDeletePrototypePte(MMPTE *Proto, void *Context)
     if (contents.u.Hard.Valid)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PROTOTYPE_PTE, (uintptr_t)Proto,
                      contents.u.Long, 0);
-    if (contents.u.Soft.Transition)
+    if (contents.u.Soft.Prototype)
+        ;                               /* a subsection PTE: the page is in the image file only */
+    else if (contents.u.Soft.Transition)
         MiDeleteTransitionPte(Proto);
     else if (contents.u.Soft.PageFileHigh != 0)
         MiReleasePageFileSpace(contents);
     Proto->u.Long = MM_ZERO_PTE;
 }
 
-/* NT's MiSegmentDelete: the segment's pages, slots, commitment and pool go. */
+/* NT's MiSegmentDelete: the segment's pages, slots, commitment and pool go (an image's file
+ * and headers too: MiDeleteImageControlArea). */
 static void MiSegmentDelete(SEGMENT *Segment)
 {
     CONTROL_AREA *area = Segment->ControlArea;
@@ -203,13 +206,15 @@ static void MiSegmentDelete(SEGMENT *Segment)
     MiReturnCommitment(committed);
     __atomic_sub_fetch(&MmSharedCommit, committed, __ATOMIC_SEQ_CST);
     __atomic_sub_fetch(&MiSegmentCount, 1, __ATOMIC_SEQ_CST);
+    if (area->u.Flags.Image)
+        MiDeleteImageControlArea(area);
     ExFreePoolWithTag(Segment, MI_SEGMENT_TAG);
     ExFreePoolWithTag(block, MI_CONTROL_AREA_TAG);
 }
 
 /* Drop one of Count's references (a section object's, or a view's), deleting the segment when
  * no section and no view is left. */
-static void MiDereferenceControlArea(CONTROL_AREA *ControlArea, uint32_t *Count)
+void MiDereferenceControlArea(CONTROL_AREA *ControlArea, uint32_t *Count)
 {
     bool last;
     KIRQL oldIrql;
@@ -423,12 +428,26 @@ NTSTATUS NtQuerySection(void *SectionHandle, uint32_t InformationClass, void *In
     if (!NT_SUCCESS(status))
         return status;
     if (InformationClass == SectionImageInformation) {
+        SECTION_IMAGE_INFORMATION image;
+
+        if (!section->u.Flags.Image) {
+            MiSectionCallouts.DereferenceObject(section);
+            return STATUS_SECTION_NOT_IMAGE;
+        }
+        image = *(SECTION_IMAGE_INFORMATION *)section->Segment->u2.ImageInformation;
         MiSectionCallouts.DereferenceObject(section);
-        return STATUS_SECTION_NOT_IMAGE;
+        returned = sizeof(image);
+        status = ExReturnToMode(ExGetPreviousMode(), Information, &image, sizeof(image), 4);
+        if (NT_SUCCESS(status) && ReturnLength)
+            status = ExReturn(ReturnLength, &returned);
+        return status;
     }
-    info.BaseAddress = 0;
+    /* An image section's base is where its image asks to be (NT's BaseAddress for SEC_IMAGE). */
+    info.BaseAddress = section->u.Flags.Image
+                       ? (uint32_t)(uintptr_t)section->Segment->BasedAddress : 0;
     info.Attributes = (section->u.Flags.Commit ? SEC_COMMIT : 0) |
                       (section->u.Flags.Reserve ? SEC_RESERVE : 0) |
+                      (section->u.Flags.Image ? SEC_IMAGE : 0) |
                       (section->u.Flags.NoCache ? SEC_NOCACHE : 0);
     info.Size = section->SizeOfSection;
     MiSectionCallouts.DereferenceObject(section);

@@ -190,11 +190,65 @@ typedef struct _SECTION_BASIC_INFORMATION {
 _Static_assert(sizeof(SECTION_BASIC_INFORMATION) == 16, "SECTION_BASIC_INFORMATION");
 
 /* A page-file segment's control area, its one subsection right after it as NT has them, and
- * mm386's link on MiControlAreaList (section.c), where the debugger's !ca finds them. */
+ * mm386's link on MiControlAreaList (section.c), where the debugger's !ca finds them. An
+ * image's control area (MI_IMAGE_CONTROL_AREA) starts the same way. */
 typedef struct _MI_PAGEFILE_CONTROL_AREA {
     CONTROL_AREA ControlArea;
     SUBSECTION Subsection;
     LIST_ENTRY Links;
 } MI_PAGEFILE_CONTROL_AREA;
+
+/* SectionImageInformation's answer (ntmmapi.h, x86). */
+typedef struct _SECTION_IMAGE_INFORMATION {
+    uint32_t TransferAddress;               /* ImageBase + AddressOfEntryPoint */
+    uint32_t ZeroBits;
+    uint32_t MaximumStackSize;
+    uint32_t CommittedStackSize;
+    uint32_t SubSystemType;
+    uint16_t SubSystemMinorVersion;
+    uint16_t SubSystemMajorVersion;
+    uint32_t GpValue;
+    uint16_t ImageCharacteristics;
+    uint16_t DllCharacteristics;
+    uint16_t Machine;
+    uint8_t ImageContainsCode;
+    uint8_t Spare1;
+    uint32_t LoaderFlags;
+    uint32_t ImageFileSize;
+    uint32_t Reserved[1];
+} SECTION_IMAGE_INFORMATION;
+
+_Static_assert(sizeof(SECTION_IMAGE_INFORMATION) == SECTION_IMAGE_INFORMATION_SIZE &&
+               offsetof(SECTION_IMAGE_INFORMATION, SubSystemType) == 0x10 &&
+               offsetof(SECTION_IMAGE_INFORMATION, ImageCharacteristics) == 0x1C &&
+               offsetof(SECTION_IMAGE_INFORMATION, ImageContainsCode) == 0x22,
+               "NT x86's SECTION_IMAGE_INFORMATION");
+
+/*
+ * Where an image section's bytes come from: the one interface between image sections and
+ * their backing store. Today a multiboot module plays the part of the file (mapped once, for
+ * as long as the control area lives, since modules stay in memory for the system's life);
+ * the files issue puts a file object behind the same three calls (imagesec.c).
+ */
+typedef struct _MI_IMAGE_FILE {
+    const LOADER_MODULE *Module;
+    const uint8_t *Mapping;
+    uint32_t Size;
+} MI_IMAGE_FILE;
+
+/*
+ * An image's control area (imagesec.c): NT's control area with one subsection per PE
+ * section after it (the first, in Common, maps the headers), chained through NextSubsection.
+ * The image's prototype PTEs start as subsection PTEs (read from the file at the first fault,
+ * and again each time a clean page left memory) or, past a section's raw data, demand zero.
+ */
+typedef struct _MI_IMAGE_CONTROL_AREA {
+    MI_PAGEFILE_CONTROL_AREA Common;
+    MI_IMAGE_FILE File;
+    SECTION_IMAGE_INFORMATION ImageInformation;
+    struct _MI_IMAGE_INFO *Info;            /* the checked headers (paged pool) */
+    uint32_t NumberOfSubsections;
+    SUBSECTION Subsections[] __attribute__((aligned(8)));   /* NumberOfSubsections - 1 */
+} MI_IMAGE_CONTROL_AREA;
 
 #endif

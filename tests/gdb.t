@@ -98,7 +98,8 @@ unlike($output, qr/warning/i, '3gb: no warnings');
 
 # A process: run= the waiter program (tests/programs/waiter.c), stopped in its first Sleep
 # (NtDelayExecution, in its own address space). process lists it as the prompt's !process 0 0
-# does, vad walks its tree, pfn decodes its directory's entry and its image page's; each
+# does, vad walks its tree, pfn decodes its directory's entry and its image page's (a page of
+# the image section, whose PTE is a prototype PTE); each
 # checked against what gdb reads of the structures and registers directly.
 {
     my $program = "$TOP/build/programs/waiter.exe";
@@ -124,14 +125,14 @@ unlike($output, qr/warning/i, '3gb: no warnings');
     my @vads = $output =~ /^([0-9a-f]{8}) \( ?\d+\) +[0-9a-f]+ +[0-9a-f]+ +\d+ (?:Private|Mapped) /mg;
     is(scalar(@vads), $count // -1, 'vad: as many VADs as the tree counts');
     my $last = sprintf('%x', 0x400 + image_pages($program) - 1);
-    like($output, qr/^[0-9a-f]{8} \( ?\d+\) +400 +$last +\d+ Private +READWRITE$/m,
-        "vad: the image at VPN 400 to $last (its SizeOfImage)");
+    like($output, qr/^[0-9a-f]{8} \( ?\d+\) +400 +$last +\d+ Mapped +Exe +EXECUTE_WRITECOPY$/m,
+        "vad: the image at VPN 400 to $last (its SizeOfImage), a view of its image section");
     like($output, qr/^Total VADs: +${\ ($count \/\/ '?')}  average level: +\d+  maximum depth: \d+$/m,
         'vad: the totals line');
     like($output, qr/^    PFN ${\ sprintf('%08X', $cr3 >> 12)} at address [0-9A-F]{8}\n    flink +[0-9A-F]{8}  blink \/ share count [0-9A-F]{8}  pteaddress C0300C00\n.*\n    restore pte [0-9A-F]{8}  containing page +${\ sprintf('%06X', $cr3 >> 12)}  Active /m,
         'pfn of the directory: its PTE is its own PDE[0x300], it contains itself, active');
-    like($output, qr/^    PFN [0-9A-F]{8} at address [0-9A-F]{8}\n    flink +[0-9A-F]{8}  blink \/ share count [0-9A-F]{8}  pteaddress C0001000\n.*\n    restore pte [0-9A-F]{8}  containing page +[0-9A-F]{6}  Active /m,
-        'pfn of the image\'s first page: its PTE at C0001000, active');
+    like($output, qr/^    PFN [0-9A-F]{8} at address [0-9A-F]{8}\n    flink +[0-9A-F]{8}  blink \/ share count [0-9A-F]{8}  pteaddress E[0-9A-F]{7}\n.*\n    restore pte [0-9A-F]{8}  containing page +[0-9A-F]{6}  Active /m,
+        'pfn of the image\'s first page: its PTE a prototype PTE in paged pool, active');
     like($output, qr/^vad: the System process has no VADs$/m, 'vad of the System process');
     like($output, qr/^vad: 00001234 is not a process/m, 'vad of something that is no process');
     like($output, qr/^pfn: page fffff is past the PFN database/m, 'pfn past the database');

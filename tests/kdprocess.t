@@ -97,7 +97,7 @@ like($s->command('!process'), qr/^PROCESS $eprocess /m, '!process alone: now the
 
 # !vad: the regions the program and its creation made.
 my $tree = $s->command('!vad');
-my @vads = map { [ /^([0-9a-f]{8}) \( ?(\d+)\) +([0-9a-f]+) +([0-9a-f]+) +(\d+) (Private|Mapped) +(\S+)$/ ] }
+my @vads = map { [ /^([0-9a-f]{8}) \( ?(\d+)\) +([0-9a-f]+) +([0-9a-f]+) +(\d+) (Private|Mapped) +(?:Exe +)?(\S+)$/ ] }
     grep { /^[0-9a-f]{8} \(/ } split /\n/, $tree;
 is(scalar(@vads), $vads, "!vad: $vads VADs, as !process counts them");
 like($tree, qr/^Total VADs: +$vads  average level: +\d+  maximum depth: \d+$/m, '!vad: the totals line');
@@ -108,6 +108,10 @@ is_deeply(\@starts, [sort { $a <=> $b } @starts], '!vad: in ascending order of V
 my %by_start = map { (hex($_->[2]) => $_) } @vads;
 my $image = $by_start{0x400};
 ok($image && $image->[4] > 0, "!vad: the image at VPN 400, ${\ ($image // [0,0,0,0,0])->[4]} pages committed");
+is_deeply($image ? [@$image[5, 6]] : [], ['Mapped', 'EXECUTE_WRITECOPY'],
+    '!vad: the image is a view of its image section (Mapped Exe), execute-write-copy');
+like($tree, qr/^[0-9a-f]{8} \( ?\d+\) +7c900 +[0-9a-f]+ +\d+ Mapped +Exe +EXECUTE_WRITECOPY$/m,
+    '!vad: ntdll.dll\'s image view at 7c900000');
 my $r = $by_start{$w{region} >> 12};
 is_deeply($r ? [hex($r->[3]), $r->[4], $r->[5], $r->[6]] : [],
     [($w{region} >> 12) + 0x3f, 2, 'Private', 'READWRITE'],
@@ -126,7 +130,7 @@ is($s->command("!vad $region 1"), $detail, '!vad <address> 1: the VAD holding th
 my $map = $s->command('!address');
 my (@regions, %usage_sum, %state_sum, %type_sum);
 for (split /\n/, $map) {
-    my @f = /^([+ ]) *([0-9a-f]+) +([0-9a-f]+) +([0-9a-f]+) (MEM_PRIVATE|MEM_MAPPED|MEM_IMAGE| {11}) (MEM_COMMIT|MEM_RESERVE|MEM_FREE) +(PAGE_\w+(?: \| PAGE_\w+)*)? +(\S+)(?: +(\[.*\]))?$/
+    my @f = /^([+ ]) *([0-9a-f]+) +([0-9a-f]+) +([0-9a-f]+) (MEM_PRIVATE|MEM_MAPPED |MEM_IMAGE  | {11}) (MEM_COMMIT|MEM_RESERVE|MEM_FREE) +(PAGE_\w+(?: \| PAGE_\w+)*)? +(\S+)(?: +(\[.*\]))?$/
         or next;
     my %r;
     @r{qw(plus base end size type state protect usage detail)} = map { $_ // '' } @f;
@@ -186,10 +190,11 @@ like($s->command('!address e1000000'), qr/^Usage: +paged pool\nBase Address: +e1
 my ($image_frame) = $s->command('!pte 400000') =~ /^pfn [0-9a-f]+\s+\S+\s+pfn ([0-9a-f]+) /m;
 ok(defined $image_frame, "!pte 400000 in the program: frame $image_frame");
 my $pfn = $s->command("!pfn $image_frame");
-like($pfn, qr/pteaddress C0001000\n/, '!pfn of the image page: its PTE at C0001000');
-like($pfn, qr/^    restore pte [0-9A-F]{8}  containing page +[0-9A-F]{6}  Active /m, '... active');
-like($pfn, qr/^    PTE in process $eprocess \(waiter\.exe, Cid $cid\), mapping 00400000$/m,
-    '... the PTE of the program\'s process, mapping 00400000');
+like($pfn, qr/pteaddress E[0-9A-F]{7}\n/,
+    '!pfn of the image page: its PTE is a prototype PTE, in paged pool (an image section)');
+like($pfn, qr/^    restore pte [0-9A-F]{8}  containing page +[0-9A-F]{6}  Active +P/m, '... active');
+like($pfn, qr/^    prototype PTE 0 of segment [0-9a-f]{8}, control area [0-9a-f]{8}; 1 process PTE maps it$/m,
+    '... the image section\'s first prototype PTE, mapped by the program\'s process');
 my $dir_pfn = $s->command(sprintf('!pfn %x', $dir >> 12));
 like($dir_pfn, qr/pteaddress C0300C00\n(.*\n)*    restore pte [0-9A-F]{8}  containing page +${\ sprintf('%06X', $dir >> 12)}  Active/,
     '!pfn of DirBase: the directory maps itself (PTE at C0300C00, containing page itself)');

@@ -50,7 +50,7 @@ sub check_modules {
 }
 
 my $tests = 'test=boot.loader.*';
-my ($status, $output) = boot(mem => 32, exes => \@exes, timeout => 60,
+my ($status, $output) = boot(mem => 32, no_dlls => 1, exes => \@exes, timeout => 60,
                              cmdline => qq{$tests run="hello.exe a  b"});
 report_ktap($output, '-kernel');
 check_modules('-kernel', $output, 2, @exes);
@@ -62,13 +62,13 @@ is($status, 0, '-kernel: exits 0') or diag($output);
 open(my $blob, '>:raw', "$dir/blob.bin") or die;
 print $blob pack('N*', map { ($_ * 2654435761) & 0xFFFFFFFF } 1 .. 75000);
 close($blob);
-($status, $output) = boot(mem => 32, exes => [@exes, "$dir/blob.bin"], timeout => 60,
+($status, $output) = boot(mem => 32, no_dlls => 1, exes => [@exes, "$dir/blob.bin"], timeout => 60,
                           cmdline => "3gb $tests");
 report_ktap($output, '3gb');
 check_modules('3gb', $output, 3, @exes, "$dir/blob.bin");
 is($status, 0, '3gb: exits 0') or diag($output);
 
-($status, $output) = boot(mem => 32, exes => \@exes, iso => 1, timeout => 90,
+($status, $output) = boot(mem => 32, no_dlls => 1, exes => \@exes, iso => 1, timeout => 90,
                           cmdline => qq{$tests run="hello.exe 'a'  \$b;c"});
 report_ktap($output, 'GRUB');
 check_modules('GRUB', $output, 2, @exes);
@@ -92,7 +92,7 @@ for my $i (1 .. 17) {
     close($fh);
     push @many, "$dir/$name";
 }
-($status, $output) = boot(mem => 32, exes => \@many, timeout => 60, cmdline => $tests);
+($status, $output) = boot(mem => 32, no_dlls => 1, exes => \@many, timeout => 60, cmdline => $tests);
 report_ktap($output, 'many');
 like($output, qr/^Modules: 17 from the loader, only the first 16 are kept$/m, 'many: the excess reported');
 like($output, qr/^Module 1: its name is longer than 63 characters: cut to '${\ ('n' x 63)}'$/m,

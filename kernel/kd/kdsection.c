@@ -48,7 +48,7 @@ static void KdPrintSectionFlags(uint32_t Flags)
 /* The prototype PTEs of a segment counted by state. */
 static void KdCountPrototypes(uintptr_t First, uint32_t Count)
 {
-    uint32_t valid = 0, transition = 0, pagingFile = 0, demandZero = 0, zero = 0;
+    uint32_t valid = 0, transition = 0, pagingFile = 0, demandZero = 0, zero = 0, image = 0;
 
     for (uint32_t i = 0; i < Count; i++) {
         MMPTE pte;
@@ -62,6 +62,8 @@ static void KdCountPrototypes(uintptr_t First, uint32_t Count)
             zero++;
         else if (pte.u.Hard.Valid)
             valid++;
+        else if (pte.u.Soft.Prototype)      /* a subsection PTE: in the image file only */
+            image++;
         else if (pte.u.Soft.Transition)
             transition++;
         else if (pte.u.Soft.PageFileHigh != 0)
@@ -72,6 +74,8 @@ static void KdCountPrototypes(uintptr_t First, uint32_t Count)
     DbgPrint("  Prototype PTEs at %08x: %u valid, %u transition, %u paging file,\n"
              "    %u demand zero, %u not committed\n", (uint32_t)First, valid, transition,
              pagingFile, demandZero, zero);
+    if (image)
+        DbgPrint("    %u in the image file only (subsection PTEs)\n", image);
 }
 
 static void KdDumpControlArea(uintptr_t Address)
@@ -174,7 +178,9 @@ void KdCommandControlArea(int Argc, char **Argv)
         DbgPrint("%08x     %08x  %8u  %5u  %5u  %8u ", (uint32_t)areas[i],
                  (uint32_t)(uintptr_t)area.Segment, area.NumberOfSectionReferences,
                  area.NumberOfMappedViews, area.NumberOfUserReferences, ptes);
-        KdPrintSectionFlags(area.u.LongFlags & ((1u << 12) | (1u << 13) | (1u << 11) | (1u << 9)));
+        /* Image, NoCache, CopyOnWrite, Reserve, Commit */
+        KdPrintSectionFlags(area.u.LongFlags & ((1u << 5) | (1u << 9) | (1u << 11) | (1u << 12) |
+                                                 (1u << 13)));
     }
     DbgPrint("%u control areas\n", count);
 }

@@ -1,12 +1,13 @@
 /*
  * kernel/ob/obdir.c: the object namespace, kept as small as NT's shape allows: directory
  * objects holding named objects in 37 hash chains (NT's OBJECT_DIRECTORY), a root "\\" made
- * at start-up with one directory in it, "\\BaseNamedObjects", where kernel32 puts the objects
- * programs name.
+ * at start-up with two directories in it: "\\BaseNamedObjects", where kernel32 puts the objects
+ * programs name, and "\\KnownDlls", the system DLLs' sections.
  *
  *   \\                             ObpRootDirectoryObject
  *   \\BaseNamedObjects             ObpBaseNamedObjects (permanent)
  *   \\BaseNamedObjects\\Name        a section a program named ...
+ *   \\KnownDlls                    the system DLLs' image sections (kernel/ps/psdll.c)
  *
  * A path is split at each backslash and looked up directory by directory; every component
  * but the last must name a directory. Names compare as NT compares them: exactly, or with
@@ -407,4 +408,5 @@ void ObpInitializeNamespace(void)
         KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, STATUS_INVALID_PARAMETER, 6, 1, 0);
     ObpRootDirectoryObject = ObpCreateDirectory(NULL, "");
     ObpCreateDirectory(ObpRootDirectoryObject, "BaseNamedObjects");
+    ObpCreateDirectory(ObpRootDirectoryObject, "KnownDlls");
 }

@@ -8,15 +8,17 @@
  *   PspCreateThread    the object; the TEB; KeInitializeThread; ready. It enters ring 3 from
  *                      PspUserThreadStartup.
  *
- * Until image sections exist (issue 12) the image is copied into private memory reserved at
- * its ImageBase (or anywhere, relocated, when that is taken), its headers and each section with
- * the protection its characteristics give; the rest of the image is demand-zero.
+ * The program is loaded as NT loads it: an image section (MmCreateImageSection, NT's
+ * NtCreateSection(SEC_IMAGE)) mapped into the new process (MmMapViewOfImageSection), its code
+ * shared with every other process running it, its data copy-on-write; relocated on private
+ * copies when its base is taken; then ntdll.dll (PspMapSystemDll, psdll.c), whose loader
+ * starts the first thread (LdrInitializeThunk, the program's entry point in eax) and resolves
+ * the program's imports.
  */
 #include "kernel/ps/ps.h"
 #include "mm/image.h"
 
 #define PSP_TAG                 POOL_TAG('P', 's', 'C', 'r')
-#define PSP_MAXIMUM_IMAGE_SIZE  (64u << 20)
 #define PSP_DEFAULT_STACK_RESERVE 0x100000
 #define PSP_DEFAULT_STACK_COMMIT  0x1000
 
@@ -44,60 +46,55 @@ static NTSTATUS PspProtect(uintptr_t Base, uint32_t Size, uint32_t Protect)
     return PSP_KERNEL_CALL(NtProtectVirtualMemory(NtCurrentProcess(), &base, &size, Protect, &old));
 }
 
-/* PAGE_* for a section's MM_* protection. */
-static uint32_t PspWin32Protection(uint32_t Protection)
+/* Give the image's headers and each of its sections at Base a protection: Protect, or with
+ * 0 each its own (the headers read-only). */
+static void PspProtectImage(uintptr_t Base, const MI_IMAGE_INFO *Info, uint32_t Protect)
 {
-    return MiProtectToWin32(MI_IMAGE_PRIVATE_PROTECTION(Protection));
-}
-
-/*
- * The image File (Info checked) into the current process: reserved and committed at its base
- * or, if that is taken, anywhere and relocated; headers read-only, sections with their
- * protections. *Base gets where it went, *Dispatcher the address of its export
- * KiUserExceptionDispatcher (0 when it has none). The export is looked up before the
- * protections are set: a section may be no-access, and the kernel reads the image then.
- */
-static NTSTATUS PspMapImage(const uint8_t *File, uint32_t FileSize, const MI_IMAGE_INFO *Info,
-                            uintptr_t *Base, uintptr_t *Dispatcher)
-{
-    uint32_t rva;
-    uintptr_t base = Info->ImageBase;
-    uint8_t *image;
-    NTSTATUS status;
-
-    (void)FileSize;
-    status = Info->ImageFitsAtBase ? PspAllocate(&base, Info->SizeOfImage, MEM_RESERVE | MEM_COMMIT,
-                                                 PAGE_READWRITE)
-                                   : STATUS_CONFLICTING_ADDRESSES;
-    if (status == STATUS_CONFLICTING_ADDRESSES && Info->Relocatable) {
-        base = 0;
-        status = PspAllocate(&base, Info->SizeOfImage, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-    }
-    if (!NT_SUCCESS(status))
-        return status;
-    image = (uint8_t *)base;
-    RtlCopyMemory(image, File, Info->SizeOfHeaders);
-    for (uint32_t i = 0; i < Info->NumberOfSections; i++) {
-        const MI_IMAGE_SECTION *section = &Info->Sections[i];
-
-        RtlCopyMemory(image + section->VirtualAddress, File + section->RawOffset,
-                      MIN(section->RawSize, section->VirtualSize));
-    }
-    if (base != Info->ImageBase) {
-        status = MiRelocateImage(image, Info, (uint32_t)base);
-        if (!NT_SUCCESS(status))
-            return status;
-    }
-    *Dispatcher = NT_SUCCESS(MiLookupImageExport(image, Info, "KiUserExceptionDispatcher", &rva))
-                  ? base + rva : 0;
-    PspProtect(base, Info->SizeOfHeaders, PAGE_READONLY);
+    if (Info->SectionAlignment >= PAGE_SIZE)
+        PspProtect(Base, Info->SizeOfHeaders, Protect ? Protect : PAGE_READONLY);
     for (uint32_t i = 0; i < Info->NumberOfSections; i++) {
         const MI_IMAGE_SECTION *section = &Info->Sections[i];
 
         if (section->VirtualSize)
-            PspProtect(base + section->VirtualAddress, section->VirtualSize,
-                       PspWin32Protection(section->Protection));
+            PspProtect(Base + section->VirtualAddress, section->VirtualSize,
+                       Protect ? Protect : MiProtectToWin32(section->Protection));
     }
+}
+
+/*
+ * The image section Section (Info its headers) mapped into the current process as NT's
+ * loader does: a view at its base, or, that being taken, anywhere and relocated — the fixups
+ * written through the view make private copy-on-write copies of the pages they touch, the
+ * rest stays shared. *Base gets where it went, *Dispatcher the address of its export
+ * KiUserExceptionDispatcher (0 when it has none). A section may be no-access, and the kernel
+ * reads the exports: such an image is made readable (write-copy) while it does, then each
+ * section gets its protection back.
+ */
+static NTSTATUS PspMapImage(EPROCESS *Process, void *Section, const MI_IMAGE_INFO *Info,
+                            uintptr_t *Base, uintptr_t *Dispatcher)
+{
+    uint32_t rva;
+    uintptr_t base = 0;
+    bool relocate, unreadable = false;
+    NTSTATUS status;
+
+    status = MmMapViewOfImageSection(Section, &Process->Pcb, &base);
+    if (!NT_SUCCESS(status))
+        return status;
+    relocate = status == STATUS_IMAGE_NOT_AT_BASE;
+    for (uint32_t i = 0; i < Info->NumberOfSections; i++)
+        unreadable |= (Info->Sections[i].Protection & 7) == 0 || Info->Sections[i].Protection == MM_NOACCESS;
+    if (relocate || unreadable)
+        PspProtectImage(base, Info, PAGE_EXECUTE_WRITECOPY);
+    if (relocate) {
+        status = MiRelocateImage((void *)base, Info, (uint32_t)base);
+        if (!NT_SUCCESS(status))
+            return status;
+    }
+    *Dispatcher = NT_SUCCESS(MiLookupImageExport((void *)base, Info, "KiUserExceptionDispatcher", &rva))
+                  ? base + rva : 0;
+    if (relocate || unreadable)
+        PspProtectImage(base, Info, 0);
     *Base = base;
     return STATUS_SUCCESS;
 }
@@ -274,32 +271,13 @@ static NTSTATUS PspCreateStack(const MI_IMAGE_INFO *Info, uintptr_t *Base, uintp
     return status;
 }
 
-/* The module's bytes, mapped where they lie (MmUnmapLoaderModule when done). */
-static NTSTATUS PspMapImageFile(const char *Name, const LOADER_MODULE **Module,
-                                const uint8_t **File, uint32_t *Size)
-{
-    const LOADER_MODULE *module = MmFindLoaderModule(Name);
-
-    if (!module)
-        return STATUS_OBJECT_NAME_NOT_FOUND;
-    if (module->Size > PSP_MAXIMUM_IMAGE_SIZE || module->Size == 0)
-        return STATUS_INVALID_IMAGE_FORMAT;
-    *File = MmMapLoaderModule(module);
-    if (!*File)
-        return STATUS_INSUFFICIENT_RESOURCES;
-    *Module = module;
-    *Size = module->Size;
-    return STATUS_SUCCESS;
-}
-
 NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCESS *Parent,
                           EPROCESS **Process, ETHREAD **Thread)
 {
-    uintptr_t stackBase = 0, stackLimit = 0, deallocation = 0;
-    uint32_t dtb[2], fileSize = 0;
-    MI_IMAGE_INFO *info = NULL;
-    const LOADER_MODULE *module = NULL;
-    const uint8_t *file = NULL;
+    uintptr_t stackBase = 0, stackLimit = 0, deallocation = 0, ldrThunk = 0, dispatcher = 0;
+    uint32_t dtb[2];
+    const MI_IMAGE_INFO *info;
+    void *section = NULL;
     EPROCESS *process;
     ETHREAD *thread = NULL;
     KAPC_STATE apcState;
@@ -307,16 +285,11 @@ NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCE
     KIRQL oldIrql;
     NTSTATUS status;
 
-    status = PspMapImageFile(ImageName, &module, &file, &fileSize);
+    status = MmCreateImageSection(ImageName, NULL, &section);
     if (!NT_SUCCESS(status))
         return status;
-    info = ExAllocatePoolWithTag(PagedPool, sizeof(*info), PSP_TAG);
-    if (!info) {
-        MmUnmapLoaderModule(module, file);
-        return STATUS_INSUFFICIENT_RESOURCES;
-    }
-    status = MiParseImageHeaders(file, fileSize, info);
-    if (NT_SUCCESS(status) && (info->Dll || info->EntryPoint == 0))
+    info = MmGetSectionImageInfo(section);
+    if (info->Dll || info->EntryPoint == 0)
         status = STATUS_INVALID_IMAGE_FORMAT;
     if (NT_SUCCESS(status))
         status = ObCreateObject(&PsProcessType, sizeof(EPROCESS), (void **)&process);
@@ -351,15 +324,20 @@ NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCE
     status = IoCreateConsoleHandle(process->ObjectTable, &console);
     KeStackAttachProcess(&process->Pcb, &apcState);
     if (NT_SUCCESS(status))
-        status = PspMapImage(file, fileSize, info, &process->SectionBaseAddress,
+        status = PspMapImage(process, section, info, &process->SectionBaseAddress,
                              &process->Pcb.UserExceptionDispatcher);
+    if (NT_SUCCESS(status))
+        status = PspMapSystemDll(process, &ldrThunk, &dispatcher);
+    if (NT_SUCCESS(status) && !process->Pcb.UserExceptionDispatcher)
+        process->Pcb.UserExceptionDispatcher = dispatcher;
     if (NT_SUCCESS(status))
         status = PspCreatePeb(process, info, ImageName, CommandLine ? CommandLine : ImageName,
                               console);
     if (NT_SUCCESS(status))
         status = PspCreateStack(info, &stackBase, &stackLimit, &deallocation);
     if (NT_SUCCESS(status))
-        status = PspCreateThread(process, process->SectionBaseAddress + info->EntryPoint,
+        status = PspCreateThread(process, ldrThunk ? ldrThunk : process->SectionBaseAddress +
+                                                                 info->EntryPoint,
                                  stackBase, stackLimit, deallocation,
                                  (uint32_t)(process->SectionBaseAddress + info->EntryPoint),
                                  (uint32_t)process->Peb, NULL, &thread);
@@ -372,8 +350,7 @@ NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCE
     *Process = process;
     *Thread = thread;
 out:
-    ExFreePoolWithTag(info, PSP_TAG);
-    MmUnmapLoaderModule(module, file);
+    ObDereferenceObject(section);       /* the view keeps the image's control area */
     return status;
 }
 

@@ -76,6 +76,9 @@ ETHREAD *PsGetCurrentThread(void);          /* NULL in a system thread */
 EPROCESS *PsLookupProcessById(uint32_t ProcessId);   /* referenced, or NULL */
 __attribute__((noreturn)) void PspExitThread(NTSTATUS ExitStatus);
 void PspTerminateProcess(EPROCESS *Process, NTSTATUS ExitStatus);
+/* psdll.c: the known DLLs' sections at start-up; ntdll.dll mapped into a new process. */
+void PspInitializeSystemDlls(void);
+NTSTATUS PspMapSystemDll(EPROCESS *Process, uintptr_t *LdrThunk, uintptr_t *Dispatcher);
 uint32_t PspSystemCallCount(void);          /* services.c */
 
 /* Calls from kernel code to services written for the previous mode (NT's Zw calls). */

@@ -151,4 +151,5 @@ void PsInitSystem(void)
     KeSetThreadExitRoutine(PspExitThread);
     KeSetProcessExceptionExit(PspUnhandledException);
     PspInitializeServiceTable();
+    PspInitializeSystemDlls();
 }

@@ -29,7 +29,8 @@ our @NO_FAT_FILES_SKIPS = ((map { "fat.paging.$_" } qw(fragmented read resource 
     'fat.pagingerror.disk');
 
 # boot(cmdline => '...', mem => MiB, iso => 1, disks => [...], exes => [...], timeout => S,
-#      input => "kd commands\n", qemu_args => [...])
+#      input => "kd commands\n", qemu_args => [...], no_dlls => 1)
+# (no_dlls: tools/boot --no-dlls, the exes without ntdll.dll and kernel32.dll.)
 # Returns (exit status of tools/boot, everything it printed, stdout and stderr together).
 sub boot {
     my %o = @_;
@@ -39,6 +40,7 @@ sub boot {
     push @argv, ('--disk', $_) for @{ $o{disks} // [] };
     push @argv, ('--exe', $_) for @{ $o{exes} // [] };
     push @argv, ('--qemu-arg', $_) for @{ $o{qemu_args} // [] };
+    push @argv, '--no-dlls' if $o{no_dlls};
     push @argv, ('--', $o{cmdline}) if defined $o{cmdline};
 
     my ($in, $input_file) = tempfile(UNLINK => 1);
@@ -67,6 +69,7 @@ sub boot_with_monitor {
     push @argv, ('--mem', $o{mem}) if $o{mem};
     push @argv, ('--disk', $_) for @{ $o{disks} // [] };
     push @argv, ('--qemu-arg', $_) for @{ $o{qemu_args} // [] };
+    push @argv, '--no-dlls' if $o{no_dlls};
     push @argv, ('--', $o{cmdline}) if defined $o{cmdline};
 
     pipe(my $in_reader, my $in_writer) or die "pipe: $!";

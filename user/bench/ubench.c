@@ -16,6 +16,10 @@
  *          18432 pages, page = x % 18432 with x = x * 1664525 + 1013904223 from 12345; word 1
  *          must be page + 1 if touched before, 0 if not; then page + 1 is written.
  *   create process_create_exit_per_s: CreateProcess of exit0.exe, wait, close; 200 times.
+ *   image  image_start_per_s: CreateProcess of this program (`ubench.exe exit`, which returns
+ *          at once), wait, close; 200 times. Its image is in memory already, mapped by this
+ *          process: the child's code and read-only data are the same physical pages (soft
+ *          faults on the image section's prototype PTEs), only the pages it writes are copied.
  *   close  syscall_close_invalid_per_s: NtClose of an invalid handle, 10^5 times.
  *   heap   heap_alloc_free_per_s: 10^5 steps over 64 slots: y from 12345, y = y * 1664525 +
  *          1013904223, slot = (y >> 8) & 63, size = 16 + (y >> 16) % 1009; HeapFree the slot's
@@ -248,6 +252,29 @@ static void BenchCreateExit(void)
            "processes/s");
 }
 
+static void BenchImageStart(void)
+{
+    ULONGLONG start = Now();
+    ULONG done = 0;
+
+    for (int i = 0; i < CREATE_COUNT; i++) {
+        STARTUPINFOA startup = { .cb = sizeof(startup) };
+        PROCESS_INFORMATION info;
+        char command[] = "ubench.exe exit";
+        DWORD code = 1;
+
+        if (!CreateProcessA(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &info))
+            break;
+        WaitForSingleObject(info.hProcess, INFINITE);
+        GetExitCodeProcess(info.hProcess, &code);
+        CloseHandle(info.hThread);
+        CloseHandle(info.hProcess);
+        done += code == 0;
+    }
+    Report("image_start_per_s", done == CREATE_COUNT ? Rate(CREATE_COUNT, start) : 0,
+           "processes/s");
+}
+
 static void BenchCloseInvalid(void)
 {
     ULONGLONG start = Now();
@@ -362,6 +389,7 @@ static const struct {
     { "w1", BenchDemandZero },
     { "w2", BenchThrashAndRandom },
     { "create", BenchCreateExit },
+    { "image", BenchImageStart },
     { "close", BenchCloseInvalid },
     { "heap", BenchHeap },
     { "valloc", BenchVirtualAlloc },
@@ -375,6 +403,8 @@ int main(int argc, char **argv)
     QueryPerformanceFrequency(&Frequency);
     if (argc == 2 && !strcmp(argv[1], "sharechild"))
         return ShareChild();
+    if (argc == 2 && !strcmp(argv[1], "exit"))
+        return 0;
     for (size_t b = 0; b < sizeof(Benchmarks) / sizeof(Benchmarks[0]); b++) {
         int chosen = argc < 2;
 

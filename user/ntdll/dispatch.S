@@ -16,6 +16,7 @@
 
 	.text
 	.globl _KiUserExceptionDispatcher
+	.def _KiUserExceptionDispatcher; .scl 2; .type 32; .endef
 	.p2align 4
 _KiUserExceptionDispatcher:
 	cld
@@ -50,6 +51,7 @@ _KiUserExceptionDispatcher:
  * compilers that write them (_except_handler); keeping ESP in EBP makes either work.
  */
 	.globl _RtlpCallHandler
+	.def _RtlpCallHandler; .scl 2; .type 32; .endef
 	.p2align 4
 _RtlpCallHandler:
 	pushl %ebp
@@ -76,6 +78,7 @@ _RtlpCallHandler:
  * later resumes there with EAX = 1 when it handles an exception.
  */
 	.globl _SehTry
+	.def _SehTry; .scl 2; .type 32; .endef
 	.p2align 4
 _SehTry:
 	movl 4(%esp), %eax
@@ -108,6 +111,7 @@ _SehTry:
 #define CONTEXT_SIZE            0x2CC
 #define CONTEXT_FULL            0x10007
 	.globl _RtlRaiseException@4
+	.def _RtlRaiseException@4; .scl 2; .type 32; .endef
 	.p2align 4
 _RtlRaiseException@4:
 	pushl %ebp

@@ -80,6 +80,26 @@ typedef struct _SECTION_BASIC_INFORMATION {
     LARGE_INTEGER Size;
 } SECTION_BASIC_INFORMATION, *PSECTION_BASIC_INFORMATION;
 
+/* SectionImageInformation's answer (x86, 0x30 bytes). */
+typedef struct _SECTION_IMAGE_INFORMATION {
+    PVOID TransferAddress;
+    ULONG ZeroBits;
+    SIZE_T MaximumStackSize;
+    SIZE_T CommittedStackSize;
+    ULONG SubSystemType;
+    USHORT SubSystemMinorVersion;
+    USHORT SubSystemMajorVersion;
+    ULONG GpValue;
+    USHORT ImageCharacteristics;
+    USHORT DllCharacteristics;
+    USHORT Machine;
+    BOOLEAN ImageContainsCode;
+    BOOLEAN Spare1;
+    ULONG LoaderFlags;
+    ULONG ImageFileSize;
+    ULONG Reserved[1];
+} SECTION_IMAGE_INFORMATION, *PSECTION_IMAGE_INFORMATION;
+
 #ifndef MEM_DOS_LIM
 #define MEM_DOS_LIM             0x40000000
 #endif
@@ -381,6 +401,7 @@ _Static_assert(sizeof(VM_COUNTERS) == 44, "VM_COUNTERS");
 _Static_assert(sizeof(INITIAL_TEB) == 20, "INITIAL_TEB");
 _Static_assert(sizeof(OBJECT_ATTRIBUTES) == 24, "OBJECT_ATTRIBUTES");
 _Static_assert(sizeof(SECTION_BASIC_INFORMATION) == 16, "SECTION_BASIC_INFORMATION");
+_Static_assert(sizeof(SECTION_IMAGE_INFORMATION) == 0x30, "SECTION_IMAGE_INFORMATION");
 
 /* NtLockVirtualMemory's MapType */
 #define MAP_PROCESS             1

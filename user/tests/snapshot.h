@@ -84,6 +84,8 @@ static const SYSTEM_POOLTAG *FindTag(const SNAPSHOT *Snapshot, ULONG Tag)
 
 /* The first tag whose bytes in use differ between the two (a tag new in After counts with
  * what it holds); NULL when none does. */
+#define SNAPSHOT_QUERY_TAG      0x79517350      /* 'PsQy' (kernel/ps/psquery.c) */
+
 static const SYSTEM_POOLTAG *DifferingTag(const SNAPSHOT *Old, const SNAPSHOT *New,
                                           const SYSTEM_POOLTAG **OldTag)
 {
@@ -92,6 +94,11 @@ static const SYSTEM_POOLTAG *DifferingTag(const SNAPSHOT *Old, const SNAPSHOT *N
     for (ULONG i = 0; i < New->TagCount; i++) {
         const SYSTEM_POOLTAG *tag = &New->Tags[i], *old = FindTag(Old, tag->TagUlong);
 
+        /* 'PsQy' is the query's own buffer, in use while the tags are read: its size follows
+         * the number of tags ever used, so a tag used for the first time between the two
+         * snapshots (PsCr, say, when a first child is created) makes it larger. */
+        if (tag->TagUlong == SNAPSHOT_QUERY_TAG)
+            continue;
         if (!old)
             old = &none;
         if (tag->PagedUsed != old->PagedUsed || tag->NonPagedUsed != old->NonPagedUsed) {

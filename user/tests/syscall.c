@@ -12,11 +12,14 @@
 #define SHARED_SYSTEM_CALL_RETURN   ((volatile ULONG *)0x7FFE0304)
 #define TRAMPOLINES                 0x7FFE0F00u
 
-/* The service number of NtClose, read from the stub ntdll generated: `mov eax, imm32`. */
+/* The service number of NtClose, read from the stub ntdll generated: `mov eax, imm32` (in
+ * ntdll.dll, through the program's import thunk). */
 static ULONG ServiceNumber(void *Stub)
 {
     const BYTE *code = Stub;
 
+    if (code[0] == 0xFF && code[1] == 0x25)     /* the import thunk: jmp *[IAT entry] */
+        code = **(const BYTE *const *const *)(code + 2);
     return code[0] == 0xB8 ? *(const ULONG *)(code + 1) : 0xFFFFFFFF;
 }
 
