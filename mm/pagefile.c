@@ -12,6 +12,7 @@
 #include "mm/mi.h"
 
 #define MI_PAGING_FILE_TAG          0x67615046  /* 'FPag' */
+#define MI_MAXIMUM_PAGING_TRANSFER  MAX(MM_MAXIMUM_READ_CLUSTER, MM_MAXIMUM_WRITE_CLUSTER)
 
 MMPAGING_FILE *MmPagingFile[MAX_PAGE_FILES];
 uint32_t MmNumberOfPagingFiles;
@@ -243,7 +244,7 @@ uint32_t MiReservePageFileSlots(MMPAGING_FILE *File, uint32_t Wanted, uint32_t *
 static NTSTATUS MiTransferPagingFile(const MMPAGING_FILE *File, uint32_t Slot, MDL *Mdl,
                                      bool Write)
 {
-    struct { MDL Mdl; uint32_t Frames[MAX(MM_MAXIMUM_READ_CLUSTER, MM_MAXIMUM_WRITE_CLUSTER)]; } part;
+    struct { MDL Mdl; uint32_t Frames[MI_MAXIMUM_PAGING_TRANSFER]; } part;
     uint32_t pageCount = MmGetMdlByteCount(Mdl) >> PAGE_SHIFT, done = 0, r = 0;
     NTSTATUS status = STATUS_SUCCESS;
 
@@ -262,7 +263,7 @@ static NTSTATUS MiTransferPagingFile(const MMPAGING_FILE *File, uint32_t Slot, M
         count = MIN(pageCount - done, run->FirstSlot + run->Slots - Slot);
         lba = run->Lba + (uint64_t)(Slot - run->FirstSlot) * HAL_ATA_SECTORS_PER_PAGE;
         if (count != pageCount) {
-            MmInitializeMdl(&part.Mdl, NULL, sizeof(part.Frames) * (PAGE_SIZE / sizeof(uint32_t)));
+            MmInitializeMdl(&part.Mdl, NULL, MI_MAXIMUM_PAGING_TRANSFER * PAGE_SIZE);
             IoBuildPartialMdl(Mdl, &part.Mdl,
                               (uint8_t *)MmGetMdlVirtualAddress(Mdl) + done * PAGE_SIZE,
                               count * PAGE_SIZE);
