@@ -46,7 +46,7 @@
  * both layouts, and the initial nonpaged pool grows to end on the next one, so the two are whole
  * 4 MB pages, as NT gives the rest of the last large page to the pool. The growth is added to
  * the maximum, so the expansion keeps its size: by default it stays where it was, under /3GB
- * the PFN database goes down by as much (or one more 4 MB) instead.
+ * the PFN database goes down by the growth rounded up to 4 MB instead.
  *
  * Sizes (RAM = pages the memory manager owns, free = those left after the loader):
  *   initial nonpaged pool   2 MB up to 255 MB of RAM; above, 256 KB + 32 KB per MB over 4 MB,
@@ -192,16 +192,17 @@ static void MiPlaceDefaultLayout(const MI_LAYOUT_INPUT *In, MI_SYSTEM_LAYOUT *Ou
 static void MiPlaceLargeUserLayout(const MI_LAYOUT_INPUT *In, MI_SYSTEM_LAYOUT *Out)
 {
     uint32_t top = MM_NONPAGED_POOL_END - Out->MaximumNonPagedPool - Out->PfnDatabaseBytes;
+    uint32_t growth = 0;
 
     if (In->LargePages) {
         uint32_t large = MiRoundUp(Out->PfnDatabaseBytes + Out->SizeOfNonPagedPool,
                                    MM_VA_MAPPED_BY_PDE);
 
-        top = MM_NONPAGED_POOL_END - (Out->MaximumNonPagedPool - Out->SizeOfNonPagedPool) - large;
+        growth = large - Out->PfnDatabaseBytes - Out->SizeOfNonPagedPool;
         Out->SizeOfNonPagedPool = large - Out->PfnDatabaseBytes;
     }
     Out->BootImageSize = MM_ALTERNATE_WINDOW;
-    Out->PfnDatabase = MiRoundDown(top, MM_VA_MAPPED_BY_PDE);
+    Out->PfnDatabase = MiRoundDown(top, MM_VA_MAPPED_BY_PDE) - MiRoundUp(growth, MM_VA_MAPPED_BY_PDE);
     Out->NonPagedPoolStart = Out->PfnDatabase + Out->PfnDatabaseBytes;
     Out->NonPagedPoolExpansionStart = Out->NonPagedPoolStart + Out->SizeOfNonPagedPool;
     Out->MaximumNonPagedPool = MM_NONPAGED_POOL_END - Out->NonPagedPoolStart;
