@@ -202,7 +202,8 @@ static void MiPlaceLargeUserLayout(const MI_LAYOUT_INPUT *In, MI_SYSTEM_LAYOUT *
         Out->SizeOfNonPagedPool = large - Out->PfnDatabaseBytes;
     }
     Out->BootImageSize = MM_ALTERNATE_WINDOW;
-    Out->PfnDatabase = MiRoundDown(top, MM_VA_MAPPED_BY_PDE) - MiRoundUp(growth, MM_VA_MAPPED_BY_PDE);
+    Out->PfnDatabase = MiRoundDown(top, MM_VA_MAPPED_BY_PDE) -
+                       MiRoundUp(growth, MM_VA_MAPPED_BY_PDE);
     Out->NonPagedPoolStart = Out->PfnDatabase + Out->PfnDatabaseBytes;
     Out->NonPagedPoolExpansionStart = Out->NonPagedPoolStart + Out->SizeOfNonPagedPool;
     Out->MaximumNonPagedPool = MM_NONPAGED_POOL_END - Out->NonPagedPoolStart;
