@@ -26,6 +26,7 @@
 #define MM_LARGE_PAGE_MINIMUM       ((255u << 20) >> PAGE_SHIFT)    /* NT's default, in pages */
 #define MI_PAGES_PER_LARGE_PAGE     (MM_VA_MAPPED_BY_PDE / PAGE_SIZE)
 #define MI_LARGE_PAGE_SPARE_PAGES   256 /* boot pages the free descriptor keeps below the run */
+#define CPUID_EDX_PGE               (1u << 13)
 
 /*
  * Below 7 MB of RAM what start-up keeps for itself (the 2 MB initial nonpaged pool, the image,
@@ -307,13 +308,33 @@ static void MiSetLayoutAndLargePages(void)
     MiSetLayout(false);
 }
 
-/* The PFN database and the initial nonpaged pool: large PDEs over the runs taken, zeroed. */
+/*
+ * CR4.PGE when the processor has it (PSE processors all do), for the global bit of the large
+ * PDEs below: NT makes them global, so a CR3 load keeps their TB entries. Nothing else is made
+ * global: every other kernel mapping can change, and KeFlushEntireTb (a CR3 load) would not
+ * flush a global entry; these never change.
+ */
+static uint32_t MiEnableGlobalPages(void)
+{
+    uint32_t info[4];
+
+    __cpuid(info, 1);
+    if (!(info[3] & CPUID_EDX_PGE))
+        return 0;
+    __writecr4(__readcr4() | CR4_PGE);
+    return MM_PTE_GLOBAL_MASK;
+}
+
+/* The PFN database and the initial nonpaged pool: large, global PDEs over the runs taken,
+ * zeroed. */
 static void MiMapLargeSystemPages(void)
 {
+    uint32_t global = MiEnableGlobalPages();
+
     for (uint32_t i = 0; i < MiLargeSystemPages; i++) {
         MMPTE pde = MiMakeValidKernelPte(MiLargeSystemFrame + i * MI_PAGES_PER_LARGE_PAGE);
 
-        pde.u.Long |= MM_PTE_LARGE_PAGE_MASK;
+        pde.u.Long |= MM_PTE_LARGE_PAGE_MASK | global;
         *MiGetPdeAddress((uintptr_t)MmPfnDatabase + i * MM_VA_MAPPED_BY_PDE) = pde;
     }
     MI_FLUSH_ENTIRE_TB();

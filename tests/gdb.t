@@ -81,7 +81,7 @@ like($output, qr/^#1\s+.*KeBugCheckEx .*\n(.*\n)*#2\s+.*MiBadSystemAddress/m,
 $output = run_gdb('largepageminimum=0', 0,
     'break MmAccessFault if VirtualAddress == (void *)0xffbff000', 'continue', 'pte 0x80400000',
     'pte MmNonPagedPoolEnd0 - 1', 'pte KiImageBase', 'kill');
-like($output, qr/PDE at C0300804\s+\(a large page: no PTE\)\ncontains [0-9A-F]{5}0E3\s*\npfn [0-9a-f]+\s+--LDA--KWEV\n(.*\n)*?\s+VA 807fffff\nPDE at C0300804\s+\(a large page: no PTE\)/,
+like($output, qr/PDE at C0300804\s+\(a large page: no PTE\)\ncontains [0-9A-F]{5}1E3\s*\npfn [0-9a-f]+\s+-GLDA--KWEV\n(.*\n)*?\s+VA 807fffff\nPDE at C0300804\s+\(a large page: no PTE\)/,
     'largepageminimum=0: pte of the PFN database and of the pool\'s last byte, one large PDE, no PTE');
 like($output, qr/PDE at C0300800\s+PTE at C0200400\n/, 'largepageminimum=0: the image keeps its page table');
 

@@ -110,11 +110,11 @@ is($first % 0x400, 0, 'start-up: its first frame is 4 MB-aligned');
 like($boot, qr/^  80460000  807fffff   3712 KB   initial nonpaged pool /m,
      'the layout: the initial pool grown to the end of the large page');
 like($k->command('dd MmPfnDatabase L1'), qr/^[0-9a-f]{8}  80400000$/m, 'dd MmPfnDatabase: 80400000');
-my $largepde = sprintf('%08X', ($first << 12) | 0xE3);
+my $largepde = sprintf('%08X', ($first << 12) | 0x1E3);
 for my $va ('80400000', '80460000', '807ff000') {
     like($k->command("!pte $va"),
-         qr/^PDE at C0300804 +\(a large page: no PTE\)\ncontains $largepde *\npfn ${\ sprintf('%-5x', $first)}  --LDA--KWEV *$/m,
-         "!pte $va: the large PDE ($largepde: valid, kernel, writable, PS), no PTE");
+         qr/^PDE at C0300804 +\(a large page: no PTE\)\ncontains $largepde *\npfn ${\ sprintf('%-5x', $first)}  -GLDA--KWEV *$/m,
+         "!pte $va: the large PDE ($largepde: valid, kernel, writable, PS, global), no PTE");
 }
 like($k->command('!pte 80100000'), qr/^PDE at C0300800 +PTE at C0200400$/m,
      '!pte 80100000: the image stays on 4 KB pages');

@@ -211,8 +211,8 @@ KTEST(TestLayoutMappings, "mm.layout.mappings")
 /*
  * The PFN database and the initial nonpaged pool on 4 MB pages (mminit.c), when they are:
  * [MmPfnDatabase, MmNonPagedPoolEnd0) is whole 4 MB pages from a 4 MB boundary, each one
- * kernel PDE with PS set (0xE3) over 1024 contiguous frames from MiLargeSystemFrame, in the
- * system's directory too; every frame active with that PDE for its PTE; what reads PTEs sees
+ * kernel PDE with PS set (0xE3; 0x1E3, global, with CR4.PGE) over 1024 contiguous frames
+ * from MiLargeSystemFrame, in the system's directory too; every frame active with that PDE for its PTE; what reads PTEs sees
  * through the PDE instead (MmIsAddressValid, MmGetPhysicalAddress, an MDL of initial pool built
  * and locked, the pool's own frees). Without them no PDE there is large. Either way the image
  * stays on 4 KB pages, its code read-only. Large pages are expected with PSE and more RAM than
@@ -245,7 +245,8 @@ KTEST(TestLayoutLargePages, "mm.layout.largepages")
         MMPTE *pde = MiGetPdeAddress(va);
         uint32_t first = MiLargeSystemFrame + i * PTE_PER_PAGE;
 
-        KT_ASSERT_EQ((first << PAGE_SHIFT) | 0xE3, pde->u.Long);
+        KT_ASSERT_EQ((first << PAGE_SHIFT) | 0xE3 | ((__readcr4() & CR4_PGE) ? 0x100 : 0),
+                     pde->u.Long);
         KT_ASSERT_EQ(pde->u.Long, MmSystemPagePtes[MiGetPdeOffset(va)].u.Long);
         for (uint32_t j = 0; j < PTE_PER_PAGE; j++) {
             MMPFN *pfn = MI_PFN_ELEMENT(first + j);
