@@ -51,8 +51,12 @@ static LIST_ENTRY *MiFreeListFor(uint32_t Pages)
     return &MmNonPagedPoolFreeListHead[MIN(Pages, MI_MAX_FREE_LIST_HEADS) - 1];
 }
 
+/* The PFN of a mapped pool page: through its PTE, or its large PDE (the initial pool may be on
+ * 4 MB pages, mminit.c, and then has no PTEs). */
 static MMPFN *MiPoolPfn(uintptr_t Va)
 {
+    if (MI_IS_PHYSICAL_ADDRESS(Va))
+        return MI_PFN_ELEMENT(MI_CONVERT_PHYSICAL_TO_PFN(Va));
     return MI_PFN_ELEMENT(MiGetPteAddress(Va)->u.Hard.PageFrameNumber);
 }
 
@@ -198,15 +202,15 @@ static void *MiAllocateNonPagedPoolPages(uint32_t Pages)
 /* The length of the allocation starting at Va, with its Start/End marks cleared. */
 static uint32_t MiTakeAllocation(uintptr_t Va)
 {
-    MMPTE *pte = MiGetPteAddress(Va);
+    bool mapped = MmIsAddressValid((void *)Va);
     uint32_t pages = 0;
 
-    if (!pte->u.Hard.Valid || !MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber)->u3.e1.StartOfAllocation)
+    if (!mapped || !MiPoolPfn(Va)->u3.e1.StartOfAllocation)
         KeBugCheckEx(BAD_POOL_CALLER, MI_BAD_POOL_CALLER_NOT_ALLOCATED_NONPAGED, Va,
-                     pte->u.Hard.Valid ? pte->u.Hard.PageFrameNumber : 0, MmHighestPhysicalPage);
-    MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber)->u3.e1.StartOfAllocation = 0;
+                     mapped ? MI_PFN_INDEX(MiPoolPfn(Va)) : 0, MmHighestPhysicalPage);
+    MiPoolPfn(Va)->u3.e1.StartOfAllocation = 0;
     for (;; pages++) {
-        MMPFN *pfn = MI_PFN_ELEMENT(pte[pages].u.Hard.PageFrameNumber);
+        MMPFN *pfn = MiPoolPfn(Va + pages * PAGE_SIZE);
 
         if (pfn->u3.e1.EndOfAllocation) {
             pfn->u3.e1.EndOfAllocation = 0;
@@ -238,14 +242,14 @@ static void MiCoalesceFreeBlock(uintptr_t Va, uint32_t Pages, uintptr_t RegionSt
     uintptr_t next = Va + Pages * PAGE_SIZE, previous = Va - PAGE_SIZE;
     uint32_t owners = 0;
 
-    if (next < RegionEnd && MiGetPteAddress(next)->u.Hard.Valid &&
+    if (next < RegionEnd && MmIsAddressValid((void *)next) &&
         !MiPoolPfn(next)->u3.e1.StartOfAllocation) {
         MMFREE_POOL_ENTRY *following = (MMFREE_POOL_ENTRY *)next;
 
         RemoveEntryList(&following->List);
         Pages += following->Size;
     }
-    if (Va > RegionStart && MiGetPteAddress(previous)->u.Hard.Valid &&
+    if (Va > RegionStart && MmIsAddressValid((void *)previous) &&
         !MiPoolPfn(previous)->u3.e1.EndOfAllocation) {
         MMFREE_POOL_ENTRY *preceding = ((MMFREE_POOL_ENTRY *)previous)->Owner;
 
@@ -447,7 +451,7 @@ bool MiIsPoolPageAllocated(const void *VirtualAddress)
                (page == 0 || !RtlCheckBit(info->PagedPoolAllocationMap, page - 1) ||
                 RtlCheckBit(info->EndOfPagedPoolBitmap, page - 1));
     case NonPagedPool:
-        return MiGetPteAddress(va)->u.Hard.Valid && MiPoolPfn(va)->u3.e1.StartOfAllocation;
+        return MmIsAddressValid((void *)va) && MiPoolPfn(va)->u3.e1.StartOfAllocation;
     default:
         return false;
     }

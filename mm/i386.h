@@ -172,6 +172,18 @@ _Static_assert(sizeof(MMPTE) == 4, "MMPTE is one word");
 #define MiGetVirtualAddressMappedByPde(pde) ((void *)((uintptr_t)(pde) << 20))
 #define MiIsPteOnPdeBoundary(pte) (((uintptr_t)(pte) & (PAGE_SIZE - 1)) == 0)
 
+/*
+ * NT's MI_IS_PHYSICAL_ADDRESS: va is mapped by a valid large PDE (PS set), as the PFN database
+ * and the initial nonpaged pool may be (mminit.c) and MEM_LARGE_PAGES regions are. Such a va
+ * has no page table: MiGetPteAddress(va) reads the large page's own first 4 KB, never a PTE.
+ * MI_CONVERT_PHYSICAL_TO_PFN is its frame, from the PDE.
+ */
+#define MI_IS_PHYSICAL_ADDRESS(va) \
+    ((MiGetPdeAddress(va)->u.Long & (MM_PTE_VALID_MASK | MM_PTE_LARGE_PAGE_MASK)) == \
+     (MM_PTE_VALID_MASK | MM_PTE_LARGE_PAGE_MASK))
+#define MI_CONVERT_PHYSICAL_TO_PFN(va) \
+    (MiGetPdeAddress(va)->u.Hard.PageFrameNumber + MiGetPteOffset(va))
+
 /* Protection codes (5 bits, MM_*) and their modifiers. */
 #define MM_ZERO_ACCESS          0
 #define MM_READONLY             1

@@ -42,6 +42,12 @@
  * and the PFN database and all nonpaged pool move to the top of system space, with the system
  * PTEs right below them. There is no extra cache range.
  *
+ * Large pages (In->LargePages, mminit.c decides): the PFN database starts on a 4 MB boundary in
+ * both layouts, and the initial nonpaged pool grows to end on the next one, so the two are whole
+ * 4 MB pages, as NT gives the rest of the last large page to the pool. The growth is added to
+ * the maximum, so the expansion keeps its size: by default it stays where it was, under /3GB
+ * the PFN database goes down by the growth rounded up to 4 MB instead.
+ *
  * Sizes (RAM = pages the memory manager owns, free = those left after the loader):
  *   initial nonpaged pool   2 MB up to 255 MB of RAM; above, 256 KB + 32 KB per MB over 4 MB,
  *                           at most 128 MB
@@ -161,6 +167,11 @@ static void MiPlaceDefaultLayout(const MI_LAYOUT_INPUT *In, MI_SYSTEM_LAYOUT *Ou
     Out->NonPagedPoolStart = Out->PfnDatabase + Out->PfnDatabaseBytes;
     poolEnd = MIN(Out->NonPagedPoolStart + Out->SizeOfNonPagedPool, MM_SESSION_SPACE_DEFAULT);
     Out->SizeOfNonPagedPool = poolEnd - Out->NonPagedPoolStart;
+    if (In->LargePages) {
+        poolEnd = MIN(MiRoundUp(poolEnd, MM_VA_MAPPED_BY_PDE), MM_SESSION_SPACE_DEFAULT);
+        Out->MaximumNonPagedPool += poolEnd - Out->NonPagedPoolStart - Out->SizeOfNonPagedPool;
+        Out->SizeOfNonPagedPool = poolEnd - Out->NonPagedPoolStart;
+    }
     Out->NonPagedPoolExpansionStart =
         MM_NONPAGED_POOL_END - (Out->MaximumNonPagedPool - Out->SizeOfNonPagedPool);
     MiPlaceSystemPtes(In, Out, Out->NonPagedPoolExpansionStart);
@@ -181,9 +192,18 @@ static void MiPlaceDefaultLayout(const MI_LAYOUT_INPUT *In, MI_SYSTEM_LAYOUT *Ou
 static void MiPlaceLargeUserLayout(const MI_LAYOUT_INPUT *In, MI_SYSTEM_LAYOUT *Out)
 {
     uint32_t top = MM_NONPAGED_POOL_END - Out->MaximumNonPagedPool - Out->PfnDatabaseBytes;
+    uint32_t growth = 0;
 
+    if (In->LargePages) {
+        uint32_t large = MiRoundUp(Out->PfnDatabaseBytes + Out->SizeOfNonPagedPool,
+                                   MM_VA_MAPPED_BY_PDE);
+
+        growth = large - Out->PfnDatabaseBytes - Out->SizeOfNonPagedPool;
+        Out->SizeOfNonPagedPool = large - Out->PfnDatabaseBytes;
+    }
     Out->BootImageSize = MM_ALTERNATE_WINDOW;
-    Out->PfnDatabase = MiRoundDown(top, MM_VA_MAPPED_BY_PDE);
+    Out->PfnDatabase = MiRoundDown(top, MM_VA_MAPPED_BY_PDE) -
+                       MiRoundUp(growth, MM_VA_MAPPED_BY_PDE);
     Out->NonPagedPoolStart = Out->PfnDatabase + Out->PfnDatabaseBytes;
     Out->NonPagedPoolExpansionStart = Out->NonPagedPoolStart + Out->SizeOfNonPagedPool;
     Out->MaximumNonPagedPool = MM_NONPAGED_POOL_END - Out->NonPagedPoolStart;

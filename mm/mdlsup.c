@@ -133,8 +133,8 @@ static NTSTATUS MiLockMdlPages(MDL *Mdl, MMSUPPORT *Ws, bool Write)
         MMPTE *pte = MiGetPteAddress(va);
 
         LOCK_PFN(oldIrql);
-        while (!MmIsAddressValid((void *)va) ||
-               (Write && user && !pte->u.Hard.Write && pte->u.Hard.CopyOnWrite)) {
+        while (!MmIsAddressValid((void *)va) || (Write && user && !MI_IS_PHYSICAL_ADDRESS(va) &&
+                                                 !pte->u.Hard.Write && pte->u.Hard.CopyOnWrite)) {
             UNLOCK_PFN(oldIrql);
             if (Ws)
                 MiUnlockWorkingSet(Ws);
@@ -145,10 +145,12 @@ static NTSTATUS MiLockMdlPages(MDL *Mdl, MMSUPPORT *Ws, bool Write)
             if (!NT_SUCCESS(status))
                 break;
         }
-        if (NT_SUCCESS(status) && Write && user && !pte->u.Hard.Write)
+        if (NT_SUCCESS(status) && Write && user && !MI_IS_PHYSICAL_ADDRESS(va) &&
+            !pte->u.Hard.Write)
             status = STATUS_ACCESS_VIOLATION;   /* the protection was made more restrictive */
         if (NT_SUCCESS(status)) {
-            uint32_t frame = pte->u.Hard.PageFrameNumber;
+            uint32_t frame = MI_IS_PHYSICAL_ADDRESS(va) ? MI_CONVERT_PHYSICAL_TO_PFN(va)
+                                                        : pte->u.Hard.PageFrameNumber;
 
             if (MiIsPhysicalMemory(frame))
                 status = MiLockPageForMdl(frame, user || Ws != NULL);

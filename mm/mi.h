@@ -238,6 +238,7 @@ typedef struct _MI_LAYOUT_INPUT {
     uint32_t UserVaIncrease;            /* bytes added to the 2 GB of user space */
     uint32_t ImageEnd;                  /* where the image ends, at its link address */
     bool SpecialPool;                   /* special pool asked for: more system PTEs */
+    bool LargePages;                    /* PFN database and initial pool on 4 MB pages */
 } MI_LAYOUT_INPUT;
 
 /*
@@ -257,6 +258,10 @@ typedef struct _MI_SYSTEM_LAYOUT {
 } MI_SYSTEM_LAYOUT;
 
 void MiComputeSystemLayout(const MI_LAYOUT_INPUT *In, MI_SYSTEM_LAYOUT *Out);
+
+/* The PFN database and the initial nonpaged pool on 4 MB pages (mminit.c): how many, from
+ * which frame; 0 when they are on 4 KB pages. MmLargePageMinimum is NT's threshold (pages). */
+extern uint32_t MmLargePageMinimum, MiLargeSystemPages, MiLargeSystemFrame;
 
 /* The RAM the memory manager owns, from the loader's memory map (NT's MmPhysicalMemoryBlock). */
 typedef struct _PHYSICAL_MEMORY_RUN {

@@ -7,14 +7,16 @@
 #include "mm/mi.h"
 
 /* Copy Bytes bytes to Destination within one page: through a hyperspace window when its PTE
- * is valid and read-only, otherwise directly (a pageable page faults in as usual). */
+ * is valid and read-only, otherwise directly (a pageable page faults in as usual; a large page,
+ * always writable, has no PTE to look at). */
 static void MiDbgWritePage(uint8_t *Destination, const uint8_t *Source, uint32_t Bytes)
 {
     MMPTE *pte = MiGetPteAddress(Destination);
     KIRQL oldIrql;
     uint8_t *window;
 
-    if (!MiGetPdeAddress(Destination)->u.Hard.Valid || !pte->u.Hard.Valid || pte->u.Hard.Write) {
+    if (!MiGetPdeAddress(Destination)->u.Hard.Valid || MI_IS_PHYSICAL_ADDRESS(Destination) ||
+        !pte->u.Hard.Valid || pte->u.Hard.Write) {
         RtlCopyMemory(Destination, Source, Bytes);
         return;
     }

@@ -9,7 +9,8 @@
  *      image (MxGetNextPage, as NT's MxFreeDescriptor);
  *   3. compute the layout (init386.c) and set the layout variables, NT's names;
  *   4. unmap the low 4 MB except the image, map the PFN database and the initial nonpaged
- *      pool, and make the page tables of the system PTEs, expansion pool and hyperspace;
+ *      pool (on 4 MB pages when it can: see MiSetLayoutAndLargePages), and make the page
+ *      tables of the system PTEs, expansion pool and hyperspace;
  *   5. build the PFN database: every page a valid PDE or PTE in system space maps is active,
  *      every other RAM page goes on the free list (highest first, so low memory is used last);
  *   6. start hyperspace, the system PTEs, the pools and special pool, and print the layout.
@@ -22,6 +23,10 @@
 #define MI_SELFMAP_CHECK_IMAGE_PTE  2
 #define MI_BOOT_WINDOW_SIZE         0x400000u   /* the boot page table maps 4 MB at the image */
 #define MI_PFN_UNUSABLE_REFERENCES  0xFFF0      /* page 0: referenced, so never handed out */
+#define MM_LARGE_PAGE_MINIMUM       ((255u << 20) >> PAGE_SHIFT)    /* NT's default, in pages */
+#define MI_PAGES_PER_LARGE_PAGE     (MM_VA_MAPPED_BY_PDE / PAGE_SIZE)
+#define MI_LARGE_PAGE_SPARE_PAGES   256 /* boot pages the free descriptor keeps below the run */
+#define CPUID_EDX_PGE               (1u << 13)
 
 /*
  * Below 7 MB of RAM what start-up keeps for itself (the 2 MB initial nonpaged pool, the image,
@@ -48,6 +53,12 @@ uintptr_t MmNonPagedPoolEnd = MM_NONPAGED_POOL_END;
 uint32_t MmSizeOfNonPagedPoolInBytes, MmMaximumNonPagedPoolInBytes;
 
 PHYSICAL_MEMORY_DESCRIPTOR MmPhysicalMemoryBlock;
+
+/* Large pages for the PFN database and the initial nonpaged pool (MiSetLayoutAndLargePages). */
+uint32_t MmLargePageMinimum = MM_LARGE_PAGE_MINIMUM;   /* more RAM than this (pages) to use them */
+uint32_t MiLargeSystemPages;            /* 4 MB pages mapping them from MmPfnDatabase; 0: none */
+uint32_t MiLargeSystemFrame;            /* the first frame of those, 4 MB-aligned */
+static const char *MiLargeSystemReason; /* why none, for the start-up line */
 
 /* Where boot-time pages come from until the PFN database exists. */
 static struct {
@@ -208,9 +219,10 @@ static void MiCheckSelfMap(void)
     }
 }
 
-static void MiSetLayout(void)
+static void MiSetLayout(bool LargePages)
 {
     MI_LAYOUT_INPUT in = {
+        .LargePages = LargePages,
         .PhysicalPages = MmNumberOfPhysicalPages,
         .FreePages = MmNumberOfPhysicalPages - (MiImageEndPage() - (KI_IMAGE_LINK_BASE - KSEG0_BASE) / PAGE_SIZE),
         .HighestPhysicalPage = MmHighestPhysicalPage,
@@ -244,6 +256,102 @@ static void MiSetLayout(void)
     MmPagedPoolStart = l.PagedPoolStart;
     MmPagedPoolEnd = l.PagedPoolEnd;
     MmSizeOfPagedPoolInBytes = l.SizeOfPagedPool;
+}
+
+/*
+ * Take Count 4 MB-aligned runs of frames, one after the other, from the top of the free
+ * descriptor, leaving at least MI_LARGE_PAGE_SPARE_PAGES below them for the page tables still to
+ * come. The descriptor ends below the runs; RAM above them was never taken and goes on the
+ * free list with the rest (MiInitializePfnDatabase). False, nothing taken, when they do not fit.
+ */
+static bool MxTakeLargePageRuns(uint32_t Count)
+{
+    uint32_t end = MxFreeDescriptor.BasePage + MxFreeDescriptor.PageCount;
+    uint32_t base;
+
+    if (end / MI_PAGES_PER_LARGE_PAGE < Count)
+        return false;
+    base = (end / MI_PAGES_PER_LARGE_PAGE - Count) * MI_PAGES_PER_LARGE_PAGE;
+    if (base < MxFreeDescriptor.BasePage + MI_LARGE_PAGE_SPARE_PAGES)
+        return false;
+    MxFreeDescriptor.PageCount = base - MxFreeDescriptor.BasePage;
+    MiLargeSystemFrame = base;
+    MiLargeSystemPages = Count;
+    return true;
+}
+
+/*
+ * The layout, and whether the PFN database and the initial nonpaged pool go on 4 MB pages, as
+ * NT's MiInitMachineDependent puts them when it can: the processor has PSE (physical.c turned
+ * CR4.PSE on), there is more RAM than MmLargePageMinimum (NT's 255 MB, or largepageminimum=),
+ * and the free descriptor holds enough 4 MB-aligned frames. Then the layout makes the two a
+ * whole number of 4 MB pages from a 4 MB boundary (init386.c) and each is one PDE with PS set
+ * over physically contiguous frames: no page tables, one TB entry per 4 MB. Otherwise, as
+ * always before, 4 KB pages from the free descriptor. The image stays on 4 KB pages either
+ * way, so its code and read-only data can be read-only.
+ */
+static void MiSetLayoutAndLargePages(void)
+{
+    if (KeBootOptions.LargePageMinimumGiven)
+        MmLargePageMinimum = KeBootOptions.LargePageMinimum << (20 - PAGE_SHIFT);
+    if (!MiLargePagesSupported) {
+        MiLargeSystemReason = "the processor has no PSE";
+    } else if (MmNumberOfPhysicalPages <= MmLargePageMinimum) {
+        MiLargeSystemReason = "not more RAM than MmLargePageMinimum";
+    } else {
+        MiSetLayout(true);
+        if (MxTakeLargePageRuns((MmNonPagedPoolEnd0 - (uintptr_t)MmPfnDatabase) /
+                                MM_VA_MAPPED_BY_PDE))
+            return;
+        MiLargeSystemReason = "no 4 MB-aligned free memory for them";
+    }
+    MiSetLayout(false);
+}
+
+/*
+ * CR4.PGE when the processor has it (PSE processors all do), for the global bit of the large
+ * PDEs below: NT makes them global, so a CR3 load keeps their TB entries. Nothing else is made
+ * global: every other kernel mapping can change, and KeFlushEntireTb (a CR3 load) would not
+ * flush a global entry; these never change.
+ */
+static uint32_t MiEnableGlobalPages(void)
+{
+    uint32_t info[4];
+
+    __cpuid(info, 1);
+    if (!(info[3] & CPUID_EDX_PGE))
+        return 0;
+    __writecr4(__readcr4() | CR4_PGE);
+    return MM_PTE_GLOBAL_MASK;
+}
+
+/* The PFN database and the initial nonpaged pool: large, global PDEs over the runs taken,
+ * zeroed. */
+static void MiMapLargeSystemPages(void)
+{
+    uint32_t global = MiEnableGlobalPages();
+
+    for (uint32_t i = 0; i < MiLargeSystemPages; i++) {
+        MMPTE pde = MiMakeValidKernelPte(MiLargeSystemFrame + i * MI_PAGES_PER_LARGE_PAGE);
+
+        pde.u.Long |= MM_PTE_LARGE_PAGE_MASK | global;
+        *MiGetPdeAddress((uintptr_t)MmPfnDatabase + i * MM_VA_MAPPED_BY_PDE) = pde;
+    }
+    MI_FLUSH_ENTIRE_TB();
+    RtlZeroMemory(MmPfnDatabase, MiLargeSystemPages * MM_VA_MAPPED_BY_PDE);
+}
+
+static void MiPrintLargeSystemPages(void)
+{
+    if (MiLargeSystemPages == 0) {
+        DbgPrint("Large pages: none for the PFN database and initial nonpaged pool (%s)\n",
+                 MiLargeSystemReason);
+        return;
+    }
+    DbgPrint("Large pages: %08x-%08x (PFN database, initial nonpaged pool) on %u 4 MB page%s "
+             "from frame %x\n", (uint32_t)(uintptr_t)MmPfnDatabase,
+             (uint32_t)MmNonPagedPoolEnd0 - 1, MiLargeSystemPages,
+             MiLargeSystemPages == 1 ? "" : "s", MiLargeSystemFrame);
 }
 
 /* The boot page table maps 4 MB around the image; keep only the image. */
@@ -289,6 +397,11 @@ static void MiMarkActivePages(void)
 
         if (!pde->u.Hard.Valid || i == MM_SELFMAP_PDE_INDEX)
             continue;
+        if (pde->u.Hard.LargePage) {   /* no page table: its 1024 frames, each mapped by it */
+            for (uint32_t j = 0; j < PTE_PER_PAGE; j++)
+                MiMarkMappedPage(pde->u.Hard.PageFrameNumber + j, pde, directoryFrame);
+            continue;
+        }
         for (uint32_t j = 0; j < PTE_PER_PAGE; j++) {
             if (table[j].u.Hard.Valid) {
                 MiMarkMappedPage(table[j].u.Hard.PageFrameNumber, &table[j],
@@ -301,7 +414,8 @@ static void MiMarkActivePages(void)
         MMPTE *pde = (MMPTE *)PDE_BASE + i;
         MMPFN *pfn;
 
-        if (!pde->u.Hard.Valid || !MiIsPhysicalMemory(pde->u.Hard.PageFrameNumber))
+        if (!pde->u.Hard.Valid || pde->u.Hard.LargePage ||
+            !MiIsPhysicalMemory(pde->u.Hard.PageFrameNumber))
             continue;
         pfn = MI_PFN_ELEMENT(pde->u.Hard.PageFrameNumber);
         pfn->PteAddress = pde;
@@ -389,16 +503,20 @@ static void MiInitializeSystemSpace(void)
     MiWriteProtectSystemImage();
     MiScanMemoryDescriptors();
     MxInitializeFreeDescriptor();
-    MiSetLayout();
+    MiInitializeSharedUserData();       /* CR4.PSE, which the layout depends on */
+    MiSetLayoutAndLargePages();
     MiInitializePageListEvents();
     MiInitializeWorkingSetManager();
 
     MiTrimBootWindow();
     MiInitializeCrashDumpArea();
-    MiInitializeSharedUserData();
-    MiMapBootRange((uintptr_t)MmPfnDatabase, ROUND_TO_PAGES((MmHighestPhysicalPage + 1) *
-                                                           sizeof(MMPFN)));
-    MiMapBootRange(MmNonPagedPoolStart, MmSizeOfNonPagedPoolInBytes);
+    if (MiLargeSystemPages) {
+        MiMapLargeSystemPages();
+    } else {
+        MiMapBootRange((uintptr_t)MmPfnDatabase, ROUND_TO_PAGES((MmHighestPhysicalPage + 1) *
+                                                               sizeof(MMPFN)));
+        MiMapBootRange(MmNonPagedPoolStart, MmSizeOfNonPagedPoolInBytes);
+    }
     MiCreateBootPageTables(MmNonPagedSystemStart, MmNonPagedPoolEnd - 1);
     MiCreateBootPageTables(HYPER_SPACE, HYPER_SPACE_END);
     MiCreateBootPageTables(MM_SYSTEM_CACHE_WORKING_SET, MM_SYSTEM_CACHE_START - 1);
@@ -414,6 +532,7 @@ static void MiInitializeSystemSpace(void)
     ExInitializePool();
     MiInitializeSpecialPool();
     MmPrintSystemLayout();
+    MiPrintLargeSystemPages();
 }
 
 void MmInitSystem(uint32_t Phase)

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 # gdb through QEMU's stub: a breakpoint on MmAccessFault is hit from KiTrap0E, and the
-# project's helpers decode PTEs, name NTSTATUS values and report the bugcheck; with a program
+# project's helpers decode PTEs (a large PDE of the PFN database too), name NTSTATUS values and report the bugcheck; with a program
 # running, they list the processes, walk its VAD tree and decode its pages' PFN entries, and
 # show a section's control area, segment and prototype PTEs; then tools/debug (make debug) as a
 # user drives it: Ctrl-C to the terminal's process group interrupts the guest and QEMU
@@ -76,6 +76,14 @@ like($output, qr/Breakpoint 1, HalExitToHost .*\n.*\n\*\*\* STOP: 0x00000050 \(0
 like($output, qr/^#1\s+.*KeBugCheckEx .*\n(.*\n)*#2\s+.*MiBadSystemAddress/m,
     'bt on the STOP: KeBugCheckEx called from MmAccessFault\'s path');
 
+# The PFN database and the initial nonpaged pool on a 4 MB page (largepageminimum=0, mm/mminit.c):
+# pte shows the large PDE and no PTE; the image stays on a page table.
+$output = run_gdb('largepageminimum=0', 0,
+    'break MmAccessFault if VirtualAddress == (void *)0xffbff000', 'continue', 'pte 0x80400000',
+    'pte MmNonPagedPoolEnd0 - 1', 'pte KiImageBase', 'kill');
+like($output, qr/PDE at C0300804\s+\(a large page: no PTE\)\ncontains [0-9A-F]{5}1E3\s*\npfn [0-9a-f]+\s+-GLDA--KWEV\n(.*\n)*?\s+VA 807fffff\nPDE at C0300804\s+\(a large page: no PTE\)/,
+    'largepageminimum=0: pte of the PFN database and of the pool\'s last byte, one large PDE, no PTE');
+like($output, qr/PDE at C0300800\s+PTE at C0200400\n/, 'largepageminimum=0: the image keeps its page table');
 
 # Under /3GB the image runs relocated by 0x60000000 (kernel/relocate.c): gdb takes the symbols
 # at that offset (as `make debug CMDLINE=3gb` does), and a hardware breakpoint, which needs no

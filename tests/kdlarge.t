@@ -9,6 +9,9 @@
 # nothing is mapped; !pfn of the AWE page (one share, its PTE, NT's AWE PteFrame); !vad
 # (the large region's 1024 pages charged, LargePages; the AWE region UserPhysicalPages, none
 # charged); !address (committed read-write private memory, and reserved where unmapped).
+# Then the kernel's own large pages: with largepageminimum=0 the PFN database and the initial
+# nonpaged pool are one 4 MB page (start-up line, layout, !pte, !pfn, mm.layout.largepages);
+# without PSE (-cpu qemu32,-pse) they stay on page tables and start-up says why.
 use strict;
 use warnings;
 use lib 'tests/lib';
@@ -87,4 +90,55 @@ like($s->command(sprintf('!address %x', $w{awe})), qr/^State: +00002000 +MEM_RES
 my ($status, $output) = $s->finish('poweroff');
 is($status, 0, 'poweroff with a large page and an AWE page held: exit 0');
 unlike($output, qr/\*\*\* STOP/, 'no bugcheck');
+
+# The PFN database and the initial nonpaged pool on 4 MB pages (mm/mminit.c): forced at 64 MiB
+# with largepageminimum=0 (NT's default asks for more than 255 MB of RAM), then the same
+# without PSE (QEMU's -cpu without pse), where they fall back to 4 KB pages.
+sub system_large_pages {
+    my ($label, @args) = @_;
+    my $s = KdSession->start('--mem', 64, '--timeout', 120, @args);
+    my $boot = $s->wait_for(qr/kd> /);
+    ok(defined $boot, "$label: the prompt") or return;
+    return ($s, $boot);
+}
+
+my ($k, $boot) = system_large_pages('large', '--', 'largepageminimum=0');
+my ($first) = $boot =~ /^Large pages: 80400000-807fffff \(PFN database, initial nonpaged pool\) on 1 4 MB page from frame ([0-9a-f]+)$/m;
+ok(defined $first, 'start-up: the PFN database and initial pool on one 4 MB page') or diag($boot);
+$first = hex($first // 0);
+is($first % 0x400, 0, 'start-up: its first frame is 4 MB-aligned');
+like($boot, qr/^  80460000  807fffff   3712 KB   initial nonpaged pool /m,
+     'the layout: the initial pool grown to the end of the large page');
+like($k->command('dd MmPfnDatabase L1'), qr/^[0-9a-f]{8}  80400000$/m, 'dd MmPfnDatabase: 80400000');
+my $largepde = sprintf('%08X', ($first << 12) | 0x1E3);
+for my $va ('80400000', '80460000', '807ff000') {
+    like($k->command("!pte $va"),
+         qr/^PDE at C0300804 +\(a large page: no PTE\)\ncontains $largepde *\npfn ${\ sprintf('%-5x', $first)}  -GLDA--KWEV *$/m,
+         "!pte $va: the large PDE ($largepde: valid, kernel, writable, PS, global), no PTE");
+}
+like($k->command('!pte 80100000'), qr/^PDE at C0300800 +PTE at C0200400$/m,
+     '!pte 80100000: the image stays on 4 KB pages');
+like($k->command('!pte 80100000'), qr/pfn 100 +-+A--KREV/, '... its code read-only');
+like($k->command(sprintf('!pfn %x', $first + 0x61)),
+     qr/share count 00000001  pteaddress C0300804\n(.|\n)*Active/,
+     '!pfn of a frame of the large page: active, the PDE for its PTE');
+like($k->command('!vm'), qr/^Physical memory: /m, '!vm');
+my $test = $k->command('test mm.layout.*');
+like($test, qr/^ok \d+ mm\.layout\.largepages$/m, 'mm.layout.largepages passes at the prompt');
+unlike($test, qr/^not ok/m, 'every mm.layout test passes');
+($status, $output) = $k->finish('poweroff');
+is($status, 0, 'large: exit 0');
+
+($k, $boot) = system_large_pages('no PSE', '--qemu-arg', '-cpu', '--qemu-arg', 'qemu32,-pse',
+                                 '--', 'largepageminimum=0');
+like($boot, qr/^Large pages: none for the PFN database and initial nonpaged pool \(the processor has no PSE\)$/m,
+     'no PSE: start-up says why there are none');
+like($boot, qr/^  80400000  [0-9a-f]{8} +\d+ KB   PFN database /m, 'no PSE: the PFN database at 80400000');
+like($k->command('!pte 80400000'), qr/^PDE at C0300804 +PTE at C0201000\ncontains [0-9A-F]{8} +contains [0-9A-F]{8}\n/m,
+     'no PSE: !pte 80400000 shows a page table and its PTE');
+$test = $k->command('test mm.layout.*');
+like($test, qr/^ok \d+ mm\.layout\.largepages$/m, 'no PSE: mm.layout.largepages passes (no large PDE)');
+unlike($test, qr/^not ok/m, 'no PSE: every mm.layout test passes');
+($status, $output) = $k->finish('poweroff');
+is($status, 0, 'no PSE: exit 0');
 done_testing();

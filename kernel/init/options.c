@@ -66,6 +66,19 @@ static bool KiParseIncreaseUserVa(KBOOT_OPTIONS *Options, const char *Value)
     return true;
 }
 
+/* largepageminimum=<MB>: the PFN database and initial nonpaged pool go on 4 MB pages only with
+ * more RAM than this (NT's LargePageMinimum; 255 MB when not given, 0 for any size). */
+static bool KiParseLargePageMinimum(KBOOT_OPTIONS *Options, const char *Value)
+{
+    uint32_t megabytes;
+
+    if (!RtlStringToUlong(Value, 10, &megabytes) || megabytes > 4096)
+        return false;
+    Options->LargePageMinimum = megabytes;
+    Options->LargePageMinimumGiven = true;
+    return true;
+}
+
 /*
  * specialpool=<tag>: the four characters of a pool tag, the first in the low byte as NT keeps
  * tags, or specialpool=* for every tag.
@@ -117,6 +130,7 @@ static const KOPTION_DEFINITION KiOptionDefinitions[] = {
     { "3gb", false, KiParse3Gb },
     { "increaseuserva", true, KiParseIncreaseUserVa },
     { "specialpool", true, KiParseSpecialPool },
+    { "largepageminimum", true, KiParseLargePageMinimum },
     { "run", true, KiParseRun },
     { "aftertest", true, KiParseAfterTest },
 };

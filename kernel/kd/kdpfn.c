@@ -213,8 +213,10 @@ void KdCommandPfn(int Argc, char **Argv)
 }
 
 /* The use of a page in use: the region its PTE maps, an index into Regions, or one of the
- * KD_*_USE values. */
-static uint32_t KdPageUse(const MMPFN *Pfn, const MM_SYSTEM_REGION *Regions, uint32_t Count)
+ * KD_*_USE values. A frame of a large page has its PDE for PTE: the page it maps is the
+ * PDE's 4 MB plus the frame's place in it (a page table's PDE is no large one). */
+static uint32_t KdPageUse(uint32_t Page, const MMPFN *Pfn, const MM_SYSTEM_REGION *Regions,
+                          uint32_t Count)
 {
     MMPTE *pte = KdPfnPteAddress(Pfn);
     uintptr_t va;
@@ -224,6 +226,12 @@ static uint32_t KdPageUse(const MMPFN *Pfn, const MM_SYSTEM_REGION *Regions, uin
     if ((uintptr_t)pte < PTE_BASE || (uintptr_t)pte > PTE_TOP)
         return KD_UNMAPPED_USE;
     va = (uintptr_t)MiGetVirtualAddressMappedByPte(pte);
+    if ((uintptr_t)pte >= PDE_BASE && (uintptr_t)pte < PDE_BASE + PAGE_SIZE &&
+        (pte->u.Long & (MM_PTE_VALID_MASK | MM_PTE_LARGE_PAGE_MASK)) ==
+        (MM_PTE_VALID_MASK | MM_PTE_LARGE_PAGE_MASK) &&
+        Page - pte->u.Hard.PageFrameNumber < PTE_PER_PAGE)
+        va = (uintptr_t)MiGetVirtualAddressMappedByPde(pte) +
+             ((Page - pte->u.Hard.PageFrameNumber) << PAGE_SHIFT);
     if (MmIsSpecialPoolAddress((void *)va))
         return KD_SPECIAL_POOL_USE;
     for (uint32_t i = 0; i < Count; i++) {
@@ -255,7 +263,7 @@ static void KdCountPages(const MM_SYSTEM_REGION *Regions, uint32_t Count)
             continue;
         KdUsage.ByLocation[location]++;
         if (location != ZeroedPageList && location != FreePageList && location != BadPageList)
-            KdUsage.ByUse[KdPageUse(pfn, Regions, Count)][location]++;
+            KdUsage.ByUse[KdPageUse(page, pfn, Regions, Count)][location]++;
     }
     UNLOCK_PFN(oldIrql);
 }

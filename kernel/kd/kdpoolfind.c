@@ -99,7 +99,10 @@ static void KdSearchNonPagedRange(uintptr_t Start, uintptr_t End, KD_TAG_PATTERN
             va = (va | (MM_VA_MAPPED_BY_PDE - 1)) + 1 - PAGE_SIZE;
             continue;
         }
-        if (!NT_SUCCESS(KeProbeRead32(MiGetPteAddress(va), &pte)) || !(pte & MM_PTE_VALID_MASK))
+        if (pde & MM_PTE_LARGE_PAGE_MASK)       /* the initial pool on 4 MB pages: no PTE */
+            pte = ((pde >> PAGE_SHIFT) + MiGetPteOffset(va)) << PAGE_SHIFT | MM_PTE_VALID_MASK;
+        else if (!NT_SUCCESS(KeProbeRead32(MiGetPteAddress(va), &pte)) ||
+                 !(pte & MM_PTE_VALID_MASK))
             continue;
         pfn = MI_PFN_ELEMENT(pte >> PAGE_SHIFT);
         if (pfn->u3.e1.StartOfAllocation && pfn->u3.e1.EndOfAllocation && !KdFindBigPage(va))

@@ -461,6 +461,8 @@ typedef struct _KBOOT_OPTIONS {
     const char *PagingFiles;        /* pagefile=<disk>:<first sector>:<sectors>[,...] or none */
     const char *Run;                /* run="<program> <arguments>": the first process */
     const char *AfterTest;          /* aftertest=<globs>: with run=, self-tests after it */
+    bool LargePageMinimumGiven;     /* largepageminimum=<MB> was given: */
+    uint32_t LargePageMinimum;      /*   more RAM than this (MB) maps the PFN database large */
 } KBOOT_OPTIONS;
 
 extern KBOOT_OPTIONS KeBootOptions;     /* filled by kernel/init/options.c */

@@ -151,6 +151,45 @@ static void CheckSystemPtesFit(uint32_t ramMb, bool specialPool)
        specialPool ? ", special pool" : "", l.NumberOfSystemPtes, l.NonPagedSystemStart, wanted);
 }
 
+/*
+ * Large pages (In->LargePages): the PFN database and the initial pool become whole 4 MB pages
+ * from a 4 MB boundary, the pool no smaller and the expansion no smaller than without, and
+ * still nothing overlaps.
+ */
+static void CheckLargePages(uint32_t ramMb, const USER_SPACE *user)
+{
+    MI_LAYOUT_INPUT in = {
+        .PhysicalPages = MB(ramMb) / PAGE_SIZE - 100,
+        .FreePages = MB(ramMb) / PAGE_SIZE - 400,
+        .HighestPhysicalPage = MB(ramMb) / PAGE_SIZE - 1,
+        .UserVaIncrease = user->increase,
+        .ImageEnd = 0x80140000,
+    };
+    MI_SYSTEM_LAYOUT small, large;
+    uint32_t end;
+
+    MiComputeSystemLayout(&in, &small);
+    in.LargePages = true;
+    MiComputeSystemLayout(&in, &large);
+    end = large.NonPagedPoolStart + large.SizeOfNonPagedPool;
+    ok(large.PfnDatabase % MB(4) == 0 && end % MB(4) == 0 &&
+       large.NonPagedPoolStart == large.PfnDatabase + large.PfnDatabaseBytes &&
+       end - large.PfnDatabase < small.PfnDatabaseBytes + small.SizeOfNonPagedPool + MB(4) &&
+       large.SizeOfNonPagedPool >= small.SizeOfNonPagedPool,
+       "%u MB, +%u MB user, large pages: PFN database and initial pool %08x-%08x, 4 MB pages",
+       ramMb, user->increase >> 20, large.PfnDatabase, end - 1);
+    ok(0xFFBE0000 - large.NonPagedPoolExpansionStart >=
+       0xFFBE0000 - small.NonPagedPoolExpansionStart &&
+       large.NonPagedPoolExpansionStart >= end &&
+       large.MaximumNonPagedPool - large.SizeOfNonPagedPool >=
+       small.MaximumNonPagedPool - small.SizeOfNonPagedPool &&
+       large.NonPagedSystemStart + (large.NumberOfSystemPtes + 1) * PAGE_SIZE <=
+       (user->increase ? large.PfnDatabase : large.NonPagedPoolExpansionStart) &&
+       large.NumberOfSystemPtes >= 3000,
+       "%u MB, +%u MB user, large pages: expansion from %08x, %u system PTEs", ramMb,
+       user->increase >> 20, large.NonPagedPoolExpansionStart, large.NumberOfSystemPtes);
+}
+
 int main(void)
 {
     static const uint32_t sizes[] = { 8, 16, 32, 64, 128, 255, 256, 512, 1024, 2048, 3072, 3584,
@@ -160,6 +199,8 @@ int main(void)
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         for (size_t j = 0; j < sizeof(userSpaces) / sizeof(userSpaces[0]); j++)
             CheckLayout(sizes[i], &userSpaces[j], &paged);
+        for (size_t j = 0; j < sizeof(userSpaces) / sizeof(userSpaces[0]); j++)
+            CheckLargePages(sizes[i], &userSpaces[j]);
         CheckSystemPtesFit(sizes[i], false);
         CheckSystemPtesFit(sizes[i], true);
     }

@@ -67,11 +67,9 @@ static void AllocateBuffer(ATA_BUFFER *Buffer)
     Buffer->Words = MiAllocatePoolPages(NonPagedPool, ATA_TEST_PAGES * PAGE_SIZE);
     KT_ASSERT(Buffer->Words != NULL);
     KtDefer(FreeBufferPages, Buffer->Words);
-    for (uint32_t i = 0; i < ATA_TEST_PAGES; i++) {
-        MMPTE *pte = MiGetPteAddress((char *)Buffer->Words + i * PAGE_SIZE);
-
-        Buffer->Frames[i] = pte->u.Hard.PageFrameNumber;
-    }
+    for (uint32_t i = 0; i < ATA_TEST_PAGES; i++)     /* a PTE, or a large PDE (mminit.c) */
+        Buffer->Frames[i] = (uint32_t)(MmGetPhysicalAddress((char *)Buffer->Words +
+                                                            i * PAGE_SIZE) >> PAGE_SHIFT);
 }
 
 static void FreeBuffers(ATA_BUFFER *Write, ATA_BUFFER *Read)

@@ -85,7 +85,7 @@ KBENCH(BenchAtaDma, "hal.ata")
     if (!buffer)
         return;
     for (uint32_t i = 0; i < ATA_BENCH_PAGES; i++)
-        frames[i] = MiGetPteAddress(buffer + i * PAGE_SIZE)->u.Hard.PageFrameNumber;
+        frames[i] = (uint32_t)(MmGetPhysicalAddress(buffer + i * PAGE_SIZE) >> PAGE_SHIFT);
     BenchSequential("ata_write_64k", partition, frames, true);
     BenchSequential("ata_read_64k", partition, frames, false);
     BenchRandomReads(partition, frames);

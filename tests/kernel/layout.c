@@ -155,6 +155,11 @@ static void CheckResident(uintptr_t Start, uintptr_t End, const char *Name)
         MMPFN *pfn;
 
         KT_ASSERT_EQ(PTE_BASE + (va >> 12) * 4, (uintptr_t)pte);
+        if (MI_IS_PHYSICAL_ADDRESS(va)) {           /* on a large page: no PTE */
+            pfn = MI_PFN_ELEMENT(MI_CONVERT_PHYSICAL_TO_PFN(va));
+            KT_ASSERT_EQ(ActiveAndValid, pfn->u3.e1.PageLocation);
+            continue;
+        }
         if (va == (uintptr_t)KiImageBase - 0 && !pte->u.Hard.Valid)
             KtFail(__FILE__, __LINE__, "%s: %08x not mapped", Name, (uint32_t)va);
         if (!pte->u.Hard.Valid)
@@ -176,6 +181,12 @@ KTEST(TestLayoutMappings, "mm.layout.mappings")
     for (uintptr_t va = (uintptr_t)MmPfnDatabase; va < MmNonPagedPoolEnd0; va += PAGE_SIZE) {
         MMPTE *pte = MiGetPteAddress(va);
 
+        if (MI_IS_PHYSICAL_ADDRESS(va)) {           /* the PDE is its frames' PTE */
+            KT_ASSERT_PTR_EQ(MiGetPdeAddress(va),
+                             MI_PFN_ELEMENT(MI_CONVERT_PHYSICAL_TO_PFN(va))->PteAddress);
+            valid++;
+            continue;
+        }
         KT_ASSERT_EQ(1, pte->u.Hard.Valid);
         KT_ASSERT_PTR_EQ(pte, MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber)->PteAddress);
         valid++;
@@ -195,4 +206,85 @@ KTEST(TestLayoutMappings, "mm.layout.mappings")
     }
     KT_ASSERT_EQ(1, MiGetPdeAddress(HYPER_SPACE)->u.Hard.Valid);
     KT_ASSERT_EQ(1, MiGetPdeAddress(MM_CRASH_DUMP_VA)->u.Hard.Valid);
+}
+
+/*
+ * The PFN database and the initial nonpaged pool on 4 MB pages (mminit.c), when they are:
+ * [MmPfnDatabase, MmNonPagedPoolEnd0) is whole 4 MB pages from a 4 MB boundary, each one
+ * kernel PDE with PS set (0xE3; 0x1E3, global, with CR4.PGE) over 1024 contiguous frames
+ * from MiLargeSystemFrame, in the system's directory too; every frame active with that PDE for its PTE; what reads PTEs sees
+ * through the PDE instead (MmIsAddressValid, MmGetPhysicalAddress, an MDL of initial pool built
+ * and locked, the pool's own frees). Without them no PDE there is large. Either way the image
+ * stays on 4 KB pages, its code read-only. Large pages are expected with PSE and more RAM than
+ * MmLargePageMinimum (largepageminimum=); from 16 MB up there is always 4 MB-aligned memory.
+ */
+KTEST(TestLayoutLargePages, "mm.layout.largepages")
+{
+    bool expected = MiLargePagesSupported && MmNumberOfPhysicalPages > MmLargePageMinimum;
+    uintptr_t start = (uintptr_t)MmPfnDatabase;
+    uint32_t offset, frames[2];
+    uint8_t *block;
+    MDL *built, *locked;
+
+    KT_ASSERT(!MI_IS_PHYSICAL_ADDRESS(KiImageBase));
+    KT_ASSERT_EQ(1, MiGetPteAddress(KiImageBase)->u.Hard.Valid);
+    KT_ASSERT_EQ(0, MiGetPteAddress(KiImageBase)->u.Hard.Write);
+    if (MiLargeSystemPages == 0) {
+        KT_ASSERT(!expected || MmNumberOfPhysicalPages < (15u << 20) / PAGE_SIZE);
+        for (uintptr_t va = start; va < MmNonPagedPoolEnd0; va += PAGE_SIZE)
+            KT_ASSERT(!MI_IS_PHYSICAL_ADDRESS(va));
+        return;
+    }
+    KT_ASSERT(expected);
+    KT_ASSERT_EQ(0, start % MM_VA_MAPPED_BY_PDE);
+    KT_ASSERT_EQ(0, MmNonPagedPoolEnd0 % MM_VA_MAPPED_BY_PDE);
+    KT_ASSERT_EQ((MmNonPagedPoolEnd0 - start) / MM_VA_MAPPED_BY_PDE, MiLargeSystemPages);
+    KT_ASSERT_EQ(0, MiLargeSystemFrame % PTE_PER_PAGE);
+    for (uint32_t i = 0; i < MiLargeSystemPages; i++) {
+        uintptr_t va = start + i * MM_VA_MAPPED_BY_PDE;
+        MMPTE *pde = MiGetPdeAddress(va);
+        uint32_t first = MiLargeSystemFrame + i * PTE_PER_PAGE;
+
+        KT_ASSERT_EQ((first << PAGE_SHIFT) | 0xE3 | ((__readcr4() & CR4_PGE) ? 0x100 : 0),
+                     pde->u.Long);
+        KT_ASSERT_EQ(pde->u.Long, MmSystemPagePtes[MiGetPdeOffset(va)].u.Long);
+        for (uint32_t j = 0; j < PTE_PER_PAGE; j++) {
+            MMPFN *pfn = MI_PFN_ELEMENT(first + j);
+
+            KT_ASSERT_EQ(ActiveAndValid, pfn->u3.e1.PageLocation);
+            KT_ASSERT_PTR_EQ(pde, pfn->PteAddress);
+            KT_ASSERT_EQ(1, pfn->u2.ShareCount);
+            KT_ASSERT_EQ(1, pfn->u3.e2.ReferenceCount);
+            KT_ASSERT_EQ(first + j, MI_CONVERT_PHYSICAL_TO_PFN(va + j * PAGE_SIZE));
+        }
+    }
+    KT_ASSERT(MmIsAddressValid((void *)(MmNonPagedPoolEnd0 - 1)));
+    offset = MmNonPagedPoolStart + 0x123 - start;
+    KT_ASSERT_EQ(((uint64_t)MiLargeSystemFrame << PAGE_SHIFT) + offset,
+                 MmGetPhysicalAddress((void *)(MmNonPagedPoolStart + 0x123)));
+
+    /* Initial pool is handed out first: its frames come from the PDE, for MDLs as for frees. */
+    block = KtAllocatePool(NonPagedPool, 2 * PAGE_SIZE, POOL_TAG('T', 't', 'L', 'p'));
+    KT_ASSERT(MI_IS_PHYSICAL_ADDRESS(block));
+    frames[0] = MI_CONVERT_PHYSICAL_TO_PFN(block);
+    frames[1] = MI_CONVERT_PHYSICAL_TO_PFN(block + PAGE_SIZE);
+    KT_ASSERT_EQ(frames[0] + 1, frames[1]);
+    built = MmCreateMdl(NULL, block, 2 * PAGE_SIZE);
+    KT_ASSERT(built != NULL);
+    KtDeferFreePool(built);
+    MmBuildMdlForNonPagedPool(built);
+    KT_ASSERT_EQ(frames[0], MmGetMdlPfnArray(built)[0]);
+    KT_ASSERT_EQ(frames[1], MmGetMdlPfnArray(built)[1]);
+    locked = MmCreateMdl(NULL, block + 8, PAGE_SIZE);
+    KT_ASSERT(locked != NULL);
+    KtDeferFreePool(locked);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, MmProbeAndLockPages(locked, KernelMode, IoWriteAccess));
+    KT_ASSERT_EQ(frames[0], MmGetMdlPfnArray(locked)[0]);
+    KT_ASSERT_EQ(frames[1], MmGetMdlPfnArray(locked)[1]);
+    KT_ASSERT_EQ(2, MI_PFN_ELEMENT(frames[0])->u3.e2.ReferenceCount);
+    MmUnlockPages(locked);
+    KT_ASSERT_EQ(1, MI_PFN_ELEMENT(frames[0])->u3.e2.ReferenceCount);
+    KT_ASSERT(MiIsPoolPageAllocated(block));
+    KtFreePool(block);
+    KT_ASSERT(!MiIsPoolPageAllocated(block));
 }

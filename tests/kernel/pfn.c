@@ -110,6 +110,18 @@ KTEST(TestPfnBootPages, "mm.pfn.bootpages")
     KT_ASSERT_EQ(directory, pfn->u4.PteFrame);
     KT_ASSERT_EQ(1, pfn->u3.e2.ReferenceCount);
 
+    if (MI_IS_PHYSICAL_ADDRESS(MmPfnDatabase)) {
+        /* On a large page (mminit.c): no page table, each frame mapped by the PDE itself. */
+        MMPTE *pde = MiGetPdeAddress(MmPfnDatabase);
+
+        pfn = MI_PFN_ELEMENT(MI_CONVERT_PHYSICAL_TO_PFN(MmPfnDatabase));
+        KT_ASSERT_EQ(ActiveAndValid, pfn->u3.e1.PageLocation);
+        KT_ASSERT_PTR_EQ(pde, pfn->PteAddress);
+        KT_ASSERT_EQ(directory, pfn->u4.PteFrame);
+        KT_ASSERT_EQ(1, pfn->u2.ShareCount);
+        KT_ASSERT_EQ(1, pfn->u3.e2.ReferenceCount);
+        return;
+    }
     pfn = MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber);
     KT_ASSERT_EQ(ActiveAndValid, pfn->u3.e1.PageLocation);
     KT_ASSERT_PTR_EQ(pte, pfn->PteAddress);

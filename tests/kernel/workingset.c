@@ -13,17 +13,24 @@
  * list lives in, so each step of the scan, reading the list after the previous entry's TB
  * entry was flushed, sets the accessed bit again. The clock finds no candidate and must still
  * pick a page of the set, never the free entry between (whose link, read as an address, names
- * 0xFFFFF000).
+ * 0xFFFFF000). The page needs a PTE for the scan to read: initial nonpaged pool on a 4 MB
+ * page (mminit.c) has none, and then paged pool, faulted in by the zeroing, is used instead.
  */
 KTEST(TestReplaceAllAccessed, "mm.ws.replace_all_accessed")
 {
     MMWSL *wsl = ExAllocatePoolWithTag(NonPagedPool, PAGE_SIZE, WS_TAG);
     MMSUPPORT ws = { 0 };
-    uintptr_t self = (uintptr_t)wsl;
+    uintptr_t self;
     uint32_t index, ages;
     MMWSLE chosen;
 
     KT_ASSERT(wsl != NULL);
+    if (MI_IS_PHYSICAL_ADDRESS(wsl)) {
+        ExFreePoolWithTag(wsl, WS_TAG);
+        wsl = ExAllocatePoolWithTag(PagedPool, PAGE_SIZE, WS_TAG);
+        KT_ASSERT(wsl != NULL);
+    }
+    self = (uintptr_t)wsl;
     if (self & (PAGE_SIZE - 1)) {
         ExFreePoolWithTag(wsl, WS_TAG);
         KtFail(__FILE__, __LINE__, "a page of nonpaged pool at %p, not page-aligned", wsl);
@@ -65,10 +72,16 @@ KTEST(TestReplaceSkipsLocked, "mm.ws.replace_skips_locked")
 {
     MMWSL *wsl = ExAllocatePoolWithTag(NonPagedPool, PAGE_SIZE, WS_TAG);
     MMSUPPORT ws = { 0 };
-    uintptr_t self = (uintptr_t)wsl;
+    uintptr_t self;
     uint32_t chosen[4], none, lockedAge;
 
     KT_ASSERT(wsl != NULL);
+    if (MI_IS_PHYSICAL_ADDRESS(wsl)) {          /* no PTE for the scan to read: as above */
+        ExFreePoolWithTag(wsl, WS_TAG);
+        wsl = ExAllocatePoolWithTag(PagedPool, PAGE_SIZE, WS_TAG);
+        KT_ASSERT(wsl != NULL);
+    }
+    self = (uintptr_t)wsl;
     if (self & (PAGE_SIZE - 1)) {
         ExFreePoolWithTag(wsl, WS_TAG);
         KtFail(__FILE__, __LINE__, "a page of nonpaged pool at %p, not page-aligned", wsl);
