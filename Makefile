@@ -307,7 +307,7 @@ bench:
 	    --disk $(BUILD)/benchdisk.img -- run="ubench.exe $(UBENCH_READ)" | tee -a $(BUILD)/bench.log)
 	$(if $(UBENCH_MAP),tools/benchdisk $(BUILD)/benchdisk.img && $(UBENCH_BOOT) \
 	    --disk $(BUILD)/benchdisk.img -- run="ubench.exe $(UBENCH_MAP)" | tee -a $(BUILD)/bench.log)
-	$(Q)grep '^BENCH ' $(BUILD)/bench.log | tools/benchsum > $(BUILD)/bench.txt; cat $(BUILD)/bench.txt
+	$(Q)grep -E '^(BENCH|# SKIP) ' $(BUILD)/bench.log | tools/benchsum > $(BUILD)/bench.txt; cat $(BUILD)/bench.txt
 
 # make debug: tools/debug starts QEMU paused, in a session of its own (Ctrl-C reaches gdb, which
 # interrupts the guest), with disk0 as `make run` has it and COM1 on build/debug-com1.sock
