@@ -182,6 +182,12 @@ NTSTATUS FatCheckChain(VCB *Vcb, uint32_t FirstCluster, uint32_t *Count, uint32_
 
 NTSTATUS FatLookupVcn(FCB *Fcb, uint32_t Vcn, uint32_t *Lcn, uint32_t *RunClusters)
 {
+    return FatLookupRun(Fcb, Vcn, FAT_MAXIMUM_RUN, Lcn, RunClusters);
+}
+
+NTSTATUS FatLookupRun(FCB *Fcb, uint32_t Vcn, uint32_t Maximum, uint32_t *Lcn,
+                      uint32_t *RunClusters)
+{
     VCB *vcb = Fcb->Vcb;
     uint32_t vcn = 0, lcn = Fcb->FirstCluster, next, run = 1;
     NTSTATUS status;
@@ -202,7 +208,8 @@ NTSTATUS FatLookupVcn(FCB *Fcb, uint32_t Vcn, uint32_t *Lcn, uint32_t *RunCluste
     }
     Fcb->HintVcn = Vcn;
     Fcb->HintLcn = lcn;
-    while (RunClusters && Vcn + run < Fcb->AllocationClusters && run < FAT_MAXIMUM_RUN) {
+    Maximum = MIN(Maximum, (uint32_t)FAT_MAXIMUM_RUN);
+    while (RunClusters && Vcn + run < Fcb->AllocationClusters && run < Maximum) {
         status = FatNextCluster(vcb, lcn + run - 1, &next);
         if (!NT_SUCCESS(status))
             return status;

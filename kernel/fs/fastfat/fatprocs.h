@@ -165,6 +165,10 @@ NTSTATUS FatCheckChain(VCB *Vcb, uint32_t FirstCluster, uint32_t *Count, uint32_
 /* Cluster Vcn of the file (< AllocationClusters) in *Lcn; with RunClusters, how many clusters
  * from there lie one after another on the disk (at most FAT_MAXIMUM_RUN). */
 NTSTATUS FatLookupVcn(FCB *Fcb, uint32_t Vcn, uint32_t *Lcn, uint32_t *RunClusters);
+/* The same, looking no further than Maximum clusters (>= 1) for the run: a transfer asks only
+ * for what it moves, so the FAT entries past it are not read. */
+NTSTATUS FatLookupRun(FCB *Fcb, uint32_t Vcn, uint32_t Maximum, uint32_t *Lcn,
+                      uint32_t *RunClusters);
 NTSTATUS FatAddClusters(FCB *Fcb, uint32_t Count, bool Zero);
 NTSTATUS FatTruncateClusters(FCB *Fcb, uint32_t Keep);
 NTSTATUS FatFreeChain(VCB *Vcb, uint32_t FirstCluster);

@@ -19,9 +19,12 @@ NTSTATUS FatFileIo(FCB *Fcb, uint32_t Offset, uint32_t Length, void *Buffer,
 
     while (done < Length && NT_SUCCESS(status)) {
         uint32_t at = Offset + done, lcn, run, within = at & (vcb->BytesPerCluster - 1);
-        uint64_t bytes, volume;
+        uint64_t bytes, volume, need;
 
-        status = FatLookupVcn(Fcb, at >> vcb->ClusterShift, &lcn, &run);
+        /* The run no longer than the transfer: the FAT entries past it stay unread. */
+        need = ((uint64_t)within + (Length - done) + vcb->BytesPerCluster - 1) >> vcb->ClusterShift;
+        status = FatLookupRun(Fcb, at >> vcb->ClusterShift, (uint32_t)MIN(need, 0xFFFFFFFFull),
+                              &lcn, &run);
         if (!NT_SUCCESS(status))
             break;
         bytes = MIN(((uint64_t)run << vcb->ClusterShift) - within, (uint64_t)(Length - done));
