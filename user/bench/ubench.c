@@ -1,8 +1,9 @@
 /*
  * ubench [NAME...]: the user-mode benchmarks of `make bench`, measured inside the guest with
  * QueryPerformanceCounter (the kernel's TSC clock), printed as "BENCH name value unit" lines.
- * With no argument all run, in this order (W1 cold must come first: it is the process's first
- * touch of memory after start-up, with no wait for the zero page thread):
+ * With no argument all but the file benchmarks (below) run, in this order (W1 cold must come
+ * first: it is the process's first touch of memory after start-up, with no wait for the zero
+ * page thread):
  *
  *   w1     user_demand_zero_pages_per_s: 2048 fresh pages of NtAllocateVirtualMemory(MEM_COMMIT)
  *          memory, one write each; 5 repetitions (released between), the best. Then
@@ -34,6 +35,21 @@
  *          page gains a share; no page is copied or read). The child times its reads, checks
  *          the bytes, and ends with the rate as its exit status.
  *
+ * The file benchmarks run only when named (they need tools/benchdisk's C:\bench.bin: 64 MiB,
+ * each 4 KB page p filled with the word p * 2654435761), each first in a fresh boot, as
+ * `make bench` runs them, so that "cold" is cold. MB/s are MiB (2^20 bytes) per second.
+ *
+ *   fileread   file_read_cold_mb_per_s: C:\bench.bin read whole in 64 KB ReadFile calls, word 0
+ *              of each page checked; then file_read_warm_mb_per_s: the same again (from the
+ *              cache, where there is one). A short read or a wrong word reports 0.
+ *   filewrite  file_write_flush_mb_per_s: C:\write.bin created (CREATE_ALWAYS), 64 MiB written
+ *              in 64 KB WriteFile calls (word 0 of page p is ~(p * 2654435761), the rest
+ *              0x5A5A5A5A), then FlushFileBuffers; from the create to the flush's return.
+ *   filemap    mapped_read_cold_mb_per_s: CreateFileMapping(PAGE_READONLY) of C:\bench.bin,
+ *              MapViewOfFile(FILE_MAP_READ) of it whole, word 0 of each page read and checked;
+ *              from the CreateFileMapping to the last touch. Where CreateFileMapping of a file
+ *              fails (no file-backed sections yet) it prints a "# SKIP" line and no figure.
+ *
  * These are the specifications the Linux figures are measured with (mmap'd memory, vfork +
  * execve of a static program that exits at once, close(-1), glibc malloc, mmap/munmap).
  */
@@ -61,6 +77,11 @@
 #define SHARE_NAME              "ubench section share"
 #define SHARE_WS_MINIMUM        (1u << 20)
 #define SHARE_WS_MAXIMUM        (24u << 20)     /* the whole section fits, with room */
+#define FILE_BYTES              (64u << 20)
+#define FILE_CHUNK              (64u * 1024)
+#define FILE_READ_PATH          "C:\\bench.bin"
+#define FILE_WRITE_PATH         "C:\\write.bin"
+#define FILE_FILL               0x5A5A5A5Au
 
 /* NT's classes, with only the fields read here. */
 #define SystemPerformanceInformationClass   2
@@ -382,18 +403,149 @@ static void BenchSectionShare(void)
     Report("section_share_fault_pages_per_s", rate, "pages/s");
 }
 
+/* The word tools/benchdisk put in every word of page Page of C:\bench.bin. */
+static ULONG FileWord(ULONG Page)
+{
+    return Page * 2654435761u;
+}
+
+/* MiB per second for Bytes moved since Start; 0 if Failed. */
+static ULONGLONG MibRate(ULONGLONG Bytes, ULONGLONG Start, int Failed)
+{
+    ULONGLONG elapsed = Now() - Start;
+
+    return !Failed && elapsed ? Bytes * Frequency.QuadPart / elapsed / (1u << 20) : 0;
+}
+
+/* C:\bench.bin read whole in FILE_CHUNK calls, word 0 of each page checked: MiB/s, 0 if a
+ * call failed, came back short or a word is wrong. */
+static ULONGLONG ReadWholeFile(void)
+{
+    static ULONG buffer[FILE_CHUNK / sizeof(ULONG)];
+    HANDLE file = CreateFileA(FILE_READ_PATH, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+                              FILE_ATTRIBUTE_NORMAL, NULL);
+    ULONG offset, bad = 0;
+    DWORD got = 0;
+    ULONGLONG start, rate;
+
+    if (file == INVALID_HANDLE_VALUE) {
+        printf("# %s: CreateFile failed (error %lu)\n", FILE_READ_PATH, GetLastError());
+        return 0;
+    }
+    memset(buffer, 0, sizeof(buffer));                  /* the buffer's pages made first */
+    start = Now();
+    for (offset = 0; offset < FILE_BYTES; offset += FILE_CHUNK) {
+        if (!ReadFile(file, buffer, FILE_CHUNK, &got, NULL) || got != FILE_CHUNK)
+            break;
+        for (ULONG page = 0; page < FILE_CHUNK / PAGE; page++)
+            bad += buffer[page * WORDS_PER_PAGE] != FileWord(offset / PAGE + page);
+    }
+    rate = MibRate(FILE_BYTES, start, offset != FILE_BYTES || bad);
+    if (offset != FILE_BYTES || bad)
+        printf("# %s: stopped at %lu (read %lu, error %lu), %lu wrong words\n", FILE_READ_PATH,
+               offset, got, GetLastError(), bad);
+    CloseHandle(file);
+    return rate;
+}
+
+static void BenchFileRead(void)
+{
+    Report("file_read_cold_mb_per_s", ReadWholeFile(), "MB/s");
+    Report("file_read_warm_mb_per_s", ReadWholeFile(), "MB/s");
+}
+
+static void BenchFileWriteFlush(void)
+{
+    static ULONG buffer[FILE_CHUNK / sizeof(ULONG)];
+    HANDLE file;
+    ULONG offset;
+    DWORD put = 0;
+    LARGE_INTEGER size = { .QuadPart = 0 };
+    ULONGLONG start, rate;
+    int failed;
+
+    for (ULONG word = 0; word < FILE_CHUNK / sizeof(ULONG); word++)
+        buffer[word] = FILE_FILL;
+    start = Now();
+    file = CreateFileA(FILE_WRITE_PATH, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
+                       FILE_ATTRIBUTE_NORMAL, NULL);
+    if (file == INVALID_HANDLE_VALUE) {
+        printf("# %s: CreateFile failed (error %lu)\n", FILE_WRITE_PATH, GetLastError());
+        Report("file_write_flush_mb_per_s", 0, "MB/s");
+        return;
+    }
+    for (offset = 0; offset < FILE_BYTES; offset += FILE_CHUNK) {
+        for (ULONG page = 0; page < FILE_CHUNK / PAGE; page++)
+            buffer[page * WORDS_PER_PAGE] = ~FileWord(offset / PAGE + page);
+        if (!WriteFile(file, buffer, FILE_CHUNK, &put, NULL) || put != FILE_CHUNK)
+            break;
+    }
+    failed = offset != FILE_BYTES || !FlushFileBuffers(file);
+    rate = MibRate(FILE_BYTES, start, failed);
+    failed |= !GetFileSizeEx(file, &size) || size.QuadPart != FILE_BYTES;
+    if (failed)
+        printf("# %s: stopped at %lu (wrote %lu, error %lu), size %llu\n", FILE_WRITE_PATH,
+               offset, put, GetLastError(), (ULONGLONG)size.QuadPart);
+    CloseHandle(file);
+    Report("file_write_flush_mb_per_s", failed ? 0 : rate, "MB/s");
+}
+
+static void BenchMappedRead(void)
+{
+    HANDLE file = CreateFileA(FILE_READ_PATH, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+                              FILE_ATTRIBUTE_NORMAL, NULL);
+    HANDLE section;
+    volatile ULONG *view;
+    ULONG bad = 0;
+    ULONGLONG start, rate;
+
+    if (file == INVALID_HANDLE_VALUE) {
+        printf("# %s: CreateFile failed (error %lu)\n", FILE_READ_PATH, GetLastError());
+        Report("mapped_read_cold_mb_per_s", 0, "MB/s");
+        return;
+    }
+    start = Now();
+    section = CreateFileMappingA(file, NULL, PAGE_READONLY, 0, 0, NULL);
+    if (!section) {
+        printf("# SKIP mapped_read_cold_mb_per_s: CreateFileMapping of %s failed (error %lu): "
+               "no file-backed sections\n", FILE_READ_PATH, GetLastError());
+        CloseHandle(file);
+        return;
+    }
+    view = MapViewOfFile(section, FILE_MAP_READ, 0, 0, 0);
+    if (view) {
+        for (ULONG page = 0; page < FILE_BYTES / PAGE; page++)
+            bad += view[page * WORDS_PER_PAGE] != FileWord(page);
+    } else {
+        printf("# MapViewOfFile of %s failed (error %lu)\n", FILE_READ_PATH, GetLastError());
+    }
+    rate = MibRate(FILE_BYTES, start, !view || bad);
+    if (bad)
+        printf("# %s: %lu wrong words through the view\n", FILE_READ_PATH, bad);
+    if (view)
+        UnmapViewOfFile((PVOID)view);
+    CloseHandle(section);
+    CloseHandle(file);
+    Report("mapped_read_cold_mb_per_s", rate, "MB/s");
+}
+
+/* The benchmarks; those with File set run only when named. */
 static const struct {
     const char *Name;
     void (*Run)(void);
+    int File;
 } Benchmarks[] = {
-    { "w1", BenchDemandZero },
-    { "w2", BenchThrashAndRandom },
-    { "create", BenchCreateExit },
-    { "image", BenchImageStart },
-    { "close", BenchCloseInvalid },
-    { "heap", BenchHeap },
-    { "valloc", BenchVirtualAlloc },
-    { "share", BenchSectionShare },
+    { "w1", BenchDemandZero, 0 },
+    { "w2", BenchThrashAndRandom, 0 },
+    { "create", BenchCreateExit, 0 },
+    { "image", BenchImageStart, 0 },
+    { "close", BenchCloseInvalid, 0 },
+    { "heap", BenchHeap, 0 },
+    { "valloc", BenchVirtualAlloc, 0 },
+    { "share", BenchSectionShare, 0 },
+    { "fileread", BenchFileRead, 1 },
+    { "filewrite", BenchFileWriteFlush, 1 },
+    { "filemap", BenchMappedRead, 1 },
 };
 
 int main(int argc, char **argv)
@@ -406,7 +558,7 @@ int main(int argc, char **argv)
     if (argc == 2 && !strcmp(argv[1], "exit"))
         return 0;
     for (size_t b = 0; b < sizeof(Benchmarks) / sizeof(Benchmarks[0]); b++) {
-        int chosen = argc < 2;
+        int chosen = argc < 2 && !Benchmarks[b].File;
 
         for (int i = 1; i < argc; i++)
             chosen |= !strcmp(argv[i], Benchmarks[b].Name);
