@@ -78,7 +78,8 @@ static void MiDeleteSharedPte(MMPTE *PointerPte)
  * write-watch region, if it has one, until the region is reset. Returns how many of the pages
  * were committed, so the caller can return their commitment. In a view, a PTE pointing at a
  * prototype holds nothing and a shared page only a share (MiDeleteSharedPte); private copies
- * go as private pages do. Address-creation lock and working-set mutex held.
+ * go as private pages do. A fork's page (forksup.c) gives back its share and its reference to
+ * its clone block, which the last reference frees. Address-creation lock and working-set mutex held.
  */
 uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
                                   uintptr_t EndingAddress, bool VadMemCommit, bool Decommit)
@@ -88,6 +89,9 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
     MMPTE fresh = { .u.Long = (Decommit && VadMemCommit) ? MM_DECOMMITTED_PTE : MM_ZERO_PTE };
     KIRQL oldIrql;
 
+    /* A fork's shared pages in a private region have entries that are not direct. */
+    if (Process->CloneRoot)
+        MiRemoveSharedWsles(&Process->Vm, StartingAddress & ~(PAGE_SIZE - 1), EndingAddress);
     while (va <= EndingAddress && va >= StartingAddress - BYTE_OFFSET(StartingAddress)) {
         MMPTE *pde = MiGetPdeAddress(va);
         uintptr_t tableEnd = (va | (MM_VA_MAPPED_BY_PDE - 1));
@@ -118,7 +122,12 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
             else if (old.u.Long != MM_DECOMMITTED_PTE)
                 committed++;
             if (old.u.Hard.Valid && MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber)->u3.e1.PrototypePte) {
+                MMPTE *proto = MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber)->PteAddress;
+                MMCLONE_DESCRIPTOR *clone = MiLocateCloneDescriptor(Process, proto);
+
                 MiDeleteSharedPte(pte);
+                if (clone)                      /* a fork's page: its block loses a reference */
+                    MiDeleteForkReference(Process, clone, (MMCLONE_BLOCK *)proto, &oldIrql);
             } else if (old.u.Hard.Valid) {
                 MMPFN *pfn = MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber);
 
@@ -129,7 +138,14 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
             } else if (old.u.Soft.Transition && !old.u.Soft.Prototype) {
                 MiDeleteTransitionPte(pte);
             } else if (old.u.Soft.Prototype) {
-                /* A view's PTE pointing at its prototype: nothing of its own to free. */
+                /* A view's PTE pointing at its prototype: nothing of its own to free; a fork's
+                 * prototype loses this reference. */
+                MMCLONE_DESCRIPTOR *clone = MiIsLookupNeeded(old) ? NULL
+                                            : MiLocateCloneDescriptor(Process, MiPteToProto(old));
+
+                if (clone)
+                    MiDeleteForkReference(Process, clone, (MMCLONE_BLOCK *)MiPteToProto(old),
+                                          &oldIrql);
             } else if (old.u.Soft.PageFileHigh != 0) {
                 MiReleasePageFileSpace(old);
             }

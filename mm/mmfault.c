@@ -150,6 +150,8 @@ static NTSTATUS MiUserFault(bool Write, uintptr_t Va, void *TrapInformation)
     if (KeGetCurrentThread()->OwnsProcessWorkingSet)
         return MI_IN_PAGE_AT_HIGH_IRQL;
     MiLockWorkingSet(&process->Vm);
+    if (MiWaitForForkToComplete(process))
+        return STATUS_REFAULT;
     if (!MiGetPdeAddress(Va)->u.Hard.Valid || pte->u.Long == MM_ZERO_PTE) {
         MMPTE *proto;
         uint32_t protection = MiCheckVirtualAddress(process, Va, &proto);

@@ -57,7 +57,9 @@ uint32_t MiQueryPageProtection(const MMVAD_SHORT *Vad, uintptr_t Va)
     if (pte.u.Long == MM_ZERO_PTE)
         return Vad->u.VadFlags.Protection;
     if (pte.u.Hard.Valid)
-        return MI_PFN_ELEMENT(pte.u.Hard.PageFrameNumber)->OriginalPte.u.Soft.Protection;
+        return MiMakeProtectNotWriteCopy(MI_PFN_ELEMENT(pte.u.Hard.PageFrameNumber)->OriginalPte.u.Soft.Protection);
+    if (pte.u.Soft.Prototype)               /* a fork's page: write-copy is read/write to it */
+        return MiMakeProtectNotWriteCopy(MiProtoPteProtection(*MiPteToProto(pte)));
     return pte.u.Soft.Protection;
 }
 
@@ -142,6 +144,14 @@ NTSTATUS MiSetProtectionOnPages(MMPROCESS *Process, MMVAD_SHORT *Vad, uintptr_t 
         if (!MiMakePdeExistAndMakeValid(Process, va)) {
             status = STATUS_NO_MEMORY;
             break;
+        }
+        if (Process->CloneRoot && MiIsForkPte(Process, *pte)) {
+            /* A page a fork shares: this process's own copy takes the protection. */
+            MiMakeForkPagePrivate(Process, va);
+            if (MiIsForkPte(Process, *pte)) {
+                status = STATUS_NO_MEMORY;
+                break;
+            }
         }
         LOCK_PFN(oldIrql);
         if (pte->u.Long == MM_ZERO_PTE) {

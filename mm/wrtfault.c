@@ -10,7 +10,9 @@
  *   share
  *
  * The working-set entry stays where it is and becomes the private page's. The commitment was
- * charged for the whole view when it was mapped (mapview.c), so the copy charges nothing.
+ * charged for the whole view when it was mapped (mapview.c), so the copy charges nothing. A
+ * page a fork shares (forksup.c) is copied the same way, and its clone block loses this
+ * process's reference; the fork charged the child for it, so the copy charges nothing either.
  * Called from MmAccessFault with the working-set mutex held; returns
  * STATUS_PAGE_FAULT_COPY_ON_WRITE, or STATUS_REFAULT when the PTE changed or pages were short.
  */
@@ -25,6 +27,8 @@ NTSTATUS MiCopyOnWrite(MMPROCESS *Process, uintptr_t VirtualAddress, MMPTE *Poin
     uint32_t index = MiLocateWsle(ws, VirtualAddress), frame, protection;
     MMPFN *oldPfn = MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber), *pfn;
     MMWSLE *wsle;
+    MMCLONE_DESCRIPTOR *clone = NULL;
+    MMPTE *proto = NULL;
     KIRQL oldIrql, hyperIrql;
     void *copy;
 
@@ -46,6 +50,10 @@ NTSTATUS MiCopyOnWrite(MMPROCESS *Process, uintptr_t VirtualAddress, MMPTE *Poin
         return STATUS_REFAULT;
     }
     MiNoteAvailablePagesFound();
+    if (oldPfn->u3.e1.PrototypePte) {          /* a fork's page: its clone block, if it is one */
+        proto = oldPfn->PteAddress;
+        clone = MiLocateCloneDescriptor(Process, proto);
+    }
     protection = MiMakeProtectNotWriteCopy(wsle->u1.e1.Protection ? wsle->u1.e1.Protection
                                                                    : oldPfn->OriginalPte.u.Soft.Protection);
     frame = MiRemoveAnyPage();
@@ -71,6 +79,8 @@ NTSTATUS MiCopyOnWrite(MMPROCESS *Process, uintptr_t VirtualAddress, MMPTE *Poin
                          MM_PTE_DIRTY_MASK | MM_PTE_OWNER_MASK | MiProtectToPteMask(protection);
     MI_FLUSH_SINGLE_TB(VirtualAddress);
     MiDecrementShareCount(old.u.Hard.PageFrameNumber);
+    if (clone)
+        MiDeleteForkReference(Process, clone, (MMCLONE_BLOCK *)proto, &oldIrql);
     UNLOCK_PFN(oldIrql);
     MmInfoCounters.CopyOnWriteCount++;
     return STATUS_PAGE_FAULT_COPY_ON_WRITE;

@@ -1,0 +1,791 @@
+/*
+ * mm/forksup.c: cloning an address space for POSIX fork (NT's forksup.c,
+ * MiCloneProcessAddressSpace; nt-mm-facts-2 §4.9). Nothing is copied at the fork: every private
+ * page of the parent that holds something becomes a fork prototype PTE, and both processes'
+ * PTEs point at it:
+ *
+ *   parent PTE (before)      clone block (paged pool)           parent and child PTEs (after)
+ *   valid, private     -->   { valid PTE, CloneRefCount 2 }     parent: still valid, but
+ *                            the PFN's PteAddress is the block,   read-only copy-on-write;
+ *                            PrototypePte set, its protection     child: prototype format
+ *                            write-copy, PteFrame the pool page
+ *   transition         -->   { the transition PTE, 2 }          both: prototype format
+ *   paging file        -->   { the paging-file PTE, 2 }         both: prototype format
+ *   a fork prototype   -->   its block's count + 1              child: the same pointer
+ *   demand zero, no access, decommitted: copied as they are; zero: nothing.
+ *
+ * A fault on a prototype-format PTE resolves the block like any prototype (pagfault.c: valid,
+ * transition, paging file), the PFN's share count counting the processes that map the page.
+ * The first write by either process makes a private copy (wrtfault.c, MiCopyOnWrite), charged
+ * to nobody: the child was charged the parent's private commitment at the fork, once, as NT
+ * charges it. Each PTE that stops referring to a block (a copy, a decommit, the process's
+ * exit) takes one from its count (MiDecrementCloneBlockReference); the last frees the page or
+ * the paging-file slot the block holds. The blocks of one fork share an MMCLONE_HEADER, and
+ * each process that refers to them has an MMCLONE_DESCRIPTOR in its CloneRoot counting its
+ * references; the last process's descriptor takes the header and the blocks with it.
+ *
+ * Section views with ViewShare inheritance are mapped again in the child at the same address
+ * (its PTEs fault through the VAD as any new view's; a copy-on-write view's private copies are
+ * the parent's alone). AWE, large-page and rotate-physical VADs are not copied (NT's rule),
+ * nor views with ViewUnmap inheritance. While the parent's PTEs change, ForkInProgress makes
+ * the parent's other threads' faults wait (MiWaitForForkToComplete).
+ */
+#include "mm/mi.h"
+
+#define MI_CLONE_BLOCK_TAG      POOL_TAG('M', 'm', 'C', 'l')
+#define MI_CLONE_HEADER_TAG     POOL_TAG('M', 'm', 'C', 'h')
+#define MI_CLONE_DESCRIPTOR_TAG POOL_TAG('M', 'm', 'C', 'd')
+#define MI_CLONE_TABLE_TAG      POOL_TAG('M', 'm', 'C', 't')
+#define MI_VAD_TAG              POOL_TAG('V', 'a', 'd', 'S')
+#define MI_VIEW_VAD_TAG         POOL_TAG('V', 'a', 'd', ' ')
+#define MI_FORK_WAIT_MS         1
+
+/* A header, with mm386's link on the list the debugger reads (NT keeps none). */
+typedef struct _MI_CLONE_HEADER {
+    MMCLONE_HEADER Header;
+    LIST_ENTRY Links;
+} MI_CLONE_HEADER;
+
+static LIST_ENTRY MiCloneHeaderList = { &MiCloneHeaderList, &MiCloneHeaderList };
+static KSPIN_LOCK MiCloneHeaderLock;
+
+/* The child's PTEs of one page table, written while the parent's are converted. */
+typedef struct _MI_CLONE_TABLE {
+    uint32_t PdeIndex;
+    MMPTE Ptes[PAGE_SIZE / sizeof(MMPTE)];
+} MI_CLONE_TABLE;
+
+/* NT's MI_MAKE_PROTECT_WRITE_COPY: what a writable page shared by a fork becomes. */
+static uint32_t MiMakeProtectWriteCopy(uint32_t Protection)
+{
+    if ((Protection & MM_PROTECTION_OPERATION_MASK) == MM_READWRITE)
+        return (Protection & ~MM_PROTECTION_OPERATION_MASK) | MM_WRITECOPY;
+    if ((Protection & MM_PROTECTION_OPERATION_MASK) == MM_EXECUTE_READWRITE)
+        return (Protection & ~MM_PROTECTION_OPERATION_MASK) | MM_EXECUTE_WRITECOPY;
+    return Protection;
+}
+
+MMCLONE_DESCRIPTOR *MiLocateCloneDescriptor(MMPROCESS *Process, const MMPTE *Proto)
+{
+    MMADDRESS_NODE *node;
+
+    if (!Process->CloneRoot || !MiIsPrototypePteAddress(Proto))
+        return NULL;
+    node = MiLocateAddressInTree((uint32_t)(uintptr_t)Proto, Process->CloneRoot);
+    return node ? CONTAINING_RECORD(node, MMCLONE_DESCRIPTOR, Node) : NULL;
+}
+
+bool MiIsForkPte(MMPROCESS *Process, MMPTE Pte)
+{
+    if (!Process->CloneRoot)
+        return false;
+    if (Pte.u.Hard.Valid) {
+        MMPFN *pfn = MI_PFN_ELEMENT(Pte.u.Hard.PageFrameNumber);
+
+        return pfn->u3.e1.PrototypePte && MiLocateCloneDescriptor(Process, pfn->PteAddress);
+    }
+    return Pte.u.Soft.Prototype && !MiIsLookupNeeded(Pte) &&
+           MiLocateCloneDescriptor(Process, MiPteToProto(Pte));
+}
+
+MMCLONE_HEADER *MiFindCloneHeader(const MMPTE *Proto)
+{
+    MMCLONE_HEADER *found = NULL;
+    KIRQL oldIrql;
+
+    KeAcquireSpinLock(&MiCloneHeaderLock, &oldIrql);
+    for (LIST_ENTRY *e = MiCloneHeaderList.Flink; e != &MiCloneHeaderList; e = e->Flink) {
+        MMCLONE_HEADER *header = &CONTAINING_RECORD(e, MI_CLONE_HEADER, Links)->Header;
+
+        if ((const MMCLONE_BLOCK *)Proto >= header->ClonePtes &&
+            (const MMCLONE_BLOCK *)Proto < header->ClonePtes + header->NumberOfPtes) {
+            found = header;
+            break;
+        }
+    }
+    KeReleaseSpinLock(&MiCloneHeaderLock, oldIrql);
+    return found;
+}
+
+void MiDecrementCloneBlockReference(MMCLONE_BLOCK *Block)
+{
+    MMPTE proto = Block->ProtoPte;
+
+    if (Block->CloneRefCount <= 0)
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PROTOTYPE_PTE,
+                     (uintptr_t)Block, proto.u.Long, (uint32_t)Block->CloneRefCount);
+    if (--Block->CloneRefCount != 0)
+        return;
+    if (proto.u.Hard.Valid)                     /* nobody refers to it, yet it is mapped */
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PROTOTYPE_PTE,
+                     (uintptr_t)Block, proto.u.Long, 0);
+    if (proto.u.Soft.Transition)
+        MiDeleteTransitionPte(&Block->ProtoPte);
+    else if (proto.u.Soft.PageFileHigh != 0)
+        MiReleasePageFileSpace(proto);
+    Block->ProtoPte.u.Long = MM_ZERO_PTE;
+}
+
+void MiDeleteForkReference(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor,
+                           MMCLONE_BLOCK *Block, KIRQL *OldIrql)
+{
+    MiMakeSystemAddressValidPfn(Block, OldIrql);
+    MiDecrementCloneBlockReference(Block);
+    if (Descriptor->NumberOfReferences > 1) {
+        Descriptor->NumberOfReferences--;
+        return;
+    }
+    UNLOCK_PFN(*OldIrql);
+    MiDereferenceCloneDescriptor(Process, Descriptor);
+    LOCK_PFN(*OldIrql);
+}
+
+/* The last process let go of a header: every block is empty by now. */
+static void MiDeleteCloneHeader(MI_CLONE_HEADER *Clone)
+{
+    MMCLONE_HEADER *header = &Clone->Header;
+    KIRQL oldIrql;
+
+    for (uint32_t i = 0; i < header->NumberOfPtes; i++) {
+        if (header->ClonePtes[i].CloneRefCount != 0 ||
+            header->ClonePtes[i].ProtoPte.u.Long != MM_ZERO_PTE)
+            KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PROTOTYPE_PTE,
+                         (uintptr_t)&header->ClonePtes[i],
+                         header->ClonePtes[i].ProtoPte.u.Long,
+                         (uint32_t)header->ClonePtes[i].CloneRefCount);
+    }
+    KeAcquireSpinLock(&MiCloneHeaderLock, &oldIrql);
+    RemoveEntryList(&Clone->Links);
+    KeReleaseSpinLock(&MiCloneHeaderLock, oldIrql);
+    ExFreePoolWithTag(header->ClonePtes, MI_CLONE_BLOCK_TAG);
+    ExFreePoolWithTag(Clone, MI_CLONE_HEADER_TAG);
+}
+
+static void MiDereferenceCloneHeader(MMCLONE_HEADER *Header)
+{
+    if (__atomic_sub_fetch(&Header->NumberOfProcessReferences, 1, __ATOMIC_SEQ_CST) == 0)
+        MiDeleteCloneHeader(CONTAINING_RECORD(Header, MI_CLONE_HEADER, Header));
+}
+
+void MiDereferenceCloneDescriptor(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor)
+{
+    MMCLONE_HEADER *header = Descriptor->CloneHeader;
+
+    if (Descriptor->NumberOfReferences <= 0)
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PROTOTYPE_PTE,
+                     (uintptr_t)Descriptor, (uintptr_t)header, 1);
+    if (--Descriptor->NumberOfReferences != 0)
+        return;
+    MiRemoveNode(&Descriptor->Node, Process->CloneRoot);
+    ExFreePoolWithTag(Descriptor, MI_CLONE_DESCRIPTOR_TAG);
+    MiDereferenceCloneHeader(header);
+}
+
+void MiDeleteCloneRoot(MMPROCESS *Process)
+{
+    if (!Process->CloneRoot)
+        return;
+    if (Process->CloneRoot->NumberGenericTableElements != 0)
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_PROCESS_COMMIT,
+                     (uintptr_t)MiGetKProcess(Process), Process->CloneRoot->NumberGenericTableElements,
+                     0xC1);
+    ExFreePoolWithTag(Process->CloneRoot, MI_CLONE_DESCRIPTOR_TAG);
+    Process->CloneRoot = NULL;
+}
+
+bool MiWaitForForkToComplete(MMPROCESS *Process)
+{
+    int64_t pause = KI_MILLISECONDS(MI_FORK_WAIT_MS);
+
+    if (!Process->ForkInProgress || Process->ForkInProgress == KeGetCurrentThread())
+        return false;
+    MiUnlockWorkingSet(&Process->Vm);
+    KeDelayExecutionThread(KernelMode, false, &pause);
+    return true;
+}
+
+void MiMakeForkPagePrivate(MMPROCESS *Process, uintptr_t Va)
+{
+    /* Each round either makes progress or waited for pages or a read: bounded. */
+    for (int round = 0; round < 64; round++) {
+        MMPTE *pte = MiGetPteAddress(Va);
+        MMPTE contents = *pte;
+
+        if (!MiIsForkPte(Process, contents))
+            return;
+        if (contents.u.Hard.Valid)
+            (void)MiCopyOnWrite(Process, Va, pte);
+        else
+            (void)MiResolveProtoPteFault(&Process->Vm, false, Va, pte, contents, NULL);
+    }
+}
+
+/* Does the clone copy this VAD? NT's rules: not AWE, large pages or rotate-physical; a view only
+ * when it is inherited (ViewShare). */
+static bool MiIsVadCloned(const MMVAD_SHORT *Vad)
+{
+    switch (Vad->u.VadFlags.VadType) {
+    case VadAwe:
+    case VadLargePages:
+    case VadRotatePhysical:
+    case VadLargePageSection:
+    case VadDevicePhysicalMemory:
+        return false;
+    default:
+        break;
+    }
+    return Vad->u.VadFlags.PrivateMemory || ((const MMVAD *)Vad)->u2.VadFlags2.Inherit;
+}
+
+/* Does a private PTE hold a page or a slot of its own, which the clone makes a block of? */
+static bool MiIsPrivatePagePte(MMPTE Pte)
+{
+    if (Pte.u.Hard.Valid)
+        return !MI_PFN_ELEMENT(Pte.u.Hard.PageFrameNumber)->u3.e1.PrototypePte;
+    if (Pte.u.Soft.Prototype)
+        return false;
+    return Pte.u.Soft.Transition || Pte.u.Soft.PageFileHigh != 0;
+}
+
+/* What the clone needs, counted in the parent with its working-set mutex. */
+typedef struct _MI_CLONE_COUNTS {
+    uint32_t Vads;
+    uint32_t Tables;
+    uint32_t Blocks;
+    uint32_t Descriptors;               /* the parent's, before this fork */
+    uint32_t SeenTables[24];            /* bit n: page table n counted */
+} MI_CLONE_COUNTS;
+
+static void MiCountClone(MMPROCESS *Parent, MI_CLONE_COUNTS *Counts)
+{
+    for (MMADDRESS_NODE *node = MiGetFirstNode(&Parent->AddressSpace.VadRoot); node;
+         node = MiGetNextNode(node)) {
+        MMVAD_SHORT *vad = CONTAINING_RECORD(node, MMVAD_SHORT, Node);
+
+        if (!MiIsVadCloned(vad))
+            continue;
+        Counts->Vads++;
+        if (!vad->u.VadFlags.PrivateMemory)
+            continue;
+        for (uint32_t vpn = node->StartingVpn; vpn <= node->EndingVpn; vpn++) {
+            uintptr_t va = (uintptr_t)vpn << PAGE_SHIFT;
+            uint32_t pde = MiGetPdeOffset(va);
+
+            if (!MiGetPdeAddress(va)->u.Hard.Valid) {
+                vpn |= (MM_VA_MAPPED_BY_PDE >> PAGE_SHIFT) - 1;     /* the next table */
+                continue;
+            }
+            if (!(Counts->SeenTables[pde / 32] & (1u << (pde % 32)))) {
+                Counts->SeenTables[pde / 32] |= 1u << (pde % 32);
+                Counts->Tables++;
+            }
+            Counts->Blocks += MiIsPrivatePagePte(*MiGetPteAddress(va));
+        }
+    }
+    if (Parent->CloneRoot)
+        Counts->Descriptors = Parent->CloneRoot->NumberGenericTableElements;
+}
+
+/* The clone in progress: what was allocated for it, and the child's side being built. */
+typedef struct _MI_CLONE {
+    MMPROCESS *Parent, *Child;
+    MI_CLONE_COUNTS Counts;
+    MMVAD_SHORT **Vads;                 /* the child's copies; NULL: not copied after all */
+    MMVAD_SHORT **ParentVads;
+    uint32_t VadCount;
+    uint32_t VadsInserted;              /* Vads[0 .. VadsInserted-1] are the child's now */
+    MI_CLONE_TABLE *Tables;
+    uint32_t TablesUsed;
+    MI_CLONE_HEADER *Header;            /* this fork's blocks, NULL when none are needed */
+    uint32_t BlocksMade;
+    MMCLONE_DESCRIPTOR *ParentDescriptor;
+    MMCLONE_DESCRIPTOR **ChildDescriptors;  /* one per parent descriptor, then the new one */
+    uint32_t ChildDescriptorCount;
+    MM_AVL_TABLE *ChildRoot;
+} MI_CLONE;
+
+/* The child's descriptor for the header Proto (a fork prototype of the parent's) is in. */
+static MMCLONE_DESCRIPTOR *MiChildDescriptorFor(MI_CLONE *Clone, const MMPTE *Proto)
+{
+    MMADDRESS_NODE *node = MiLocateAddressInTree((uint32_t)(uintptr_t)Proto, Clone->ChildRoot);
+
+    if (!node)
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, (uintptr_t)Proto,
+                     0, 0xC2);
+    return CONTAINING_RECORD(node, MMCLONE_DESCRIPTOR, Node);
+}
+
+/* The parent's and the child's descriptors ready, and the new header's blocks allocated. */
+static NTSTATUS MiAllocateCloneStructures(MI_CLONE *Clone)
+{
+    MMPROCESS *parent = Clone->Parent;
+    uint32_t blocks = Clone->Counts.Blocks, n = 0;
+
+    Clone->ChildRoot = ExAllocatePoolWithTag(NonPagedPool, sizeof(MM_AVL_TABLE), MI_CLONE_DESCRIPTOR_TAG);
+    if (!Clone->ChildRoot)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    MiInitializeAvlTable(Clone->ChildRoot);
+    if (!parent->CloneRoot && blocks) {
+        parent->CloneRoot = ExAllocatePoolWithTag(NonPagedPool, sizeof(MM_AVL_TABLE),
+                                                  MI_CLONE_DESCRIPTOR_TAG);
+        if (!parent->CloneRoot)
+            return STATUS_INSUFFICIENT_RESOURCES;
+        MiInitializeAvlTable(parent->CloneRoot);
+    }
+    Clone->ChildDescriptors = ExAllocatePoolWithTag(NonPagedPool,
+                                                    (Clone->Counts.Descriptors + 1) * sizeof(void *),
+                                                    MI_CLONE_DESCRIPTOR_TAG);
+    if (!Clone->ChildDescriptors)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    /* One child descriptor per parent descriptor, keyed as the parent's. */
+    if (parent->CloneRoot) {
+        for (MMADDRESS_NODE *node = MiGetFirstNode(parent->CloneRoot); node; node = MiGetNextNode(node)) {
+            MMCLONE_DESCRIPTOR *from = CONTAINING_RECORD(node, MMCLONE_DESCRIPTOR, Node);
+            MMCLONE_DESCRIPTOR *d = ExAllocatePoolWithTag(NonPagedPool, sizeof(*d),
+                                                          MI_CLONE_DESCRIPTOR_TAG);
+
+            if (!d)
+                return STATUS_INSUFFICIENT_RESOURCES;
+            RtlZeroMemory(d, sizeof(*d));
+            d->Node.StartingVpn = from->Node.StartingVpn;
+            d->Node.EndingVpn = from->Node.EndingVpn;
+            d->NumberOfPtes = from->NumberOfPtes;
+            d->CloneHeader = from->CloneHeader;
+            Clone->ChildDescriptors[n++] = d;
+            Clone->ChildDescriptorCount = n;
+            MiInsertNode(&d->Node, Clone->ChildRoot);
+        }
+    }
+    if (blocks == 0)
+        return STATUS_SUCCESS;
+    Clone->Header = ExAllocatePoolWithTag(NonPagedPool, sizeof(MI_CLONE_HEADER), MI_CLONE_HEADER_TAG);
+    if (!Clone->Header)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    RtlZeroMemory(Clone->Header, sizeof(*Clone->Header));
+    InitializeListHead(&Clone->Header->Links);
+    Clone->Header->Header.ClonePtes = ExAllocatePoolWithTag(PagedPool, blocks * sizeof(MMCLONE_BLOCK),
+                                                            MI_CLONE_BLOCK_TAG);
+    if (!Clone->Header->Header.ClonePtes)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    RtlZeroMemory(Clone->Header->Header.ClonePtes, blocks * sizeof(MMCLONE_BLOCK));
+    Clone->Header->Header.NumberOfPtes = blocks;
+    for (uint32_t i = 0; i < 2; i++) {
+        MMCLONE_DESCRIPTOR *d = ExAllocatePoolWithTag(NonPagedPool, sizeof(*d), MI_CLONE_DESCRIPTOR_TAG);
+
+        if (!d)
+            return STATUS_INSUFFICIENT_RESOURCES;
+        RtlZeroMemory(d, sizeof(*d));
+        d->Node.StartingVpn = (uint32_t)(uintptr_t)Clone->Header->Header.ClonePtes;
+        d->Node.EndingVpn = (uint32_t)(uintptr_t)(Clone->Header->Header.ClonePtes + blocks) - 1;
+        d->NumberOfPtes = blocks;
+        d->CloneHeader = &Clone->Header->Header;
+        d->PagedPoolQuotaCharge = blocks * sizeof(MMCLONE_BLOCK);
+        if (i == 0) {
+            Clone->ParentDescriptor = d;
+        } else {
+            Clone->ChildDescriptors[n++] = d;
+            Clone->ChildDescriptorCount = n;
+            MiInsertNode(&d->Node, Clone->ChildRoot);
+        }
+    }
+    return STATUS_SUCCESS;
+}
+
+/* The parent's VADs copied for the child (not yet inserted anywhere). */
+static NTSTATUS MiCopyVads(MI_CLONE *Clone)
+{
+    uint32_t n = 0;
+
+    Clone->Vads = ExAllocatePoolWithTag(NonPagedPool, (Clone->Counts.Vads + 1) * sizeof(void *) * 2,
+                                        MI_VAD_TAG);
+    if (!Clone->Vads)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    Clone->ParentVads = Clone->Vads + Clone->Counts.Vads + 1;
+    for (MMADDRESS_NODE *node = MiGetFirstNode(&Clone->Parent->AddressSpace.VadRoot); node;
+         node = MiGetNextNode(node)) {
+        MMVAD_SHORT *vad = CONTAINING_RECORD(node, MMVAD_SHORT, Node), *copy;
+        bool view;
+        uint32_t size;
+
+        if (!MiIsVadCloned(vad))
+            continue;
+        view = !vad->u.VadFlags.PrivateMemory;
+        size = view ? sizeof(MMVAD) : sizeof(MMVAD_SHORT);
+        copy = ExAllocatePoolWithTag(NonPagedPool, size, view ? MI_VIEW_VAD_TAG : MI_VAD_TAG);
+        if (!copy)
+            return STATUS_INSUFFICIENT_RESOURCES;
+        RtlCopyMemory(copy, vad, size);
+        copy->Node.u1.Parent = NULL;
+        copy->Node.LeftChild = copy->Node.RightChild = NULL;
+        Clone->ParentVads[n] = vad;
+        Clone->Vads[n++] = copy;
+        Clone->VadCount = n;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* In the child (attached, its address space locked): the VADs, their charges and views. */
+static NTSTATUS MiInsertChildVads(MI_CLONE *Clone)
+{
+    MMPROCESS *child = Clone->Child;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    for (uint32_t i = 0; i < Clone->VadCount; i++) {
+        MMVAD_SHORT *vad = Clone->Vads[i];
+        bool view = !vad->u.VadFlags.PrivateMemory;
+        uintptr_t start = (uintptr_t)vad->Node.StartingVpn << PAGE_SHIFT;
+        uintptr_t end = ((uintptr_t)vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1);
+        uint32_t charge = vad->u.VadFlags.CommitCharge;
+        MI_PHYSICAL_VIEW *watch = NULL;
+
+        if (MiCheckForConflictingVad(&child->AddressSpace, start, end)) {
+            /* Made by the child's own initialisation (the /3GB reservation). */
+            ExFreePoolWithTag(vad, view ? MI_VIEW_VAD_TAG : MI_VAD_TAG);
+            Clone->Vads[i] = NULL;
+            continue;
+        }
+        if (charge != MM_MAX_COMMIT) {
+            /* Page tables charged stay with the child, and go back at its teardown. */
+            status = MiChargePageTableCommitment(child, start, end);
+            if (NT_SUCCESS(status))
+                status = MiChargeProcessCommitment(child, charge);
+            if (!NT_SUCCESS(status))
+                return status;              /* the copies from i on are freed with the clone */
+        }
+        if (vad->u.VadFlags.VadType == VadWriteWatch) {
+            status = MiCreateWriteWatchView(child, vad->Node.EndingVpn - vad->Node.StartingVpn + 1,
+                                            &watch);
+            if (!NT_SUCCESS(status)) {
+                if (charge != MM_MAX_COMMIT)
+                    MiReturnProcessCommitment(child, charge);
+                return status;
+            }
+        }
+        if (view)
+            MiAddMappedView(((MMVAD *)vad)->ControlArea);
+        MiLockWorkingSet(&child->Vm);
+        MiInsertVad(&child->AddressSpace, vad);
+        if (watch)
+            MiInsertWriteWatchView(child, vad, watch);
+        MiUnlockWorkingSet(&child->Vm);
+        child->VirtualSize += (uint32_t)(end - start + 1);
+        child->PeakVirtualSize = MAX(child->PeakVirtualSize, child->VirtualSize);
+        Clone->VadsInserted = i + 1;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* The child's PTE buffer for the page table of Va. */
+static MI_CLONE_TABLE *MiCloneTableFor(MI_CLONE *Clone, uintptr_t Va)
+{
+    uint32_t pde = MiGetPdeOffset(Va);
+
+    for (uint32_t i = 0; i < Clone->TablesUsed; i++) {
+        if (Clone->Tables[i].PdeIndex == pde)
+            return &Clone->Tables[i];
+    }
+    if (Clone->TablesUsed == Clone->Counts.Tables)
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, Va, Clone->TablesUsed, 0xC3);
+    Clone->Tables[Clone->TablesUsed].PdeIndex = pde;
+    RtlZeroMemory(Clone->Tables[Clone->TablesUsed].Ptes, PAGE_SIZE);
+    return &Clone->Tables[Clone->TablesUsed++];
+}
+
+/*
+ * One parent PTE of a private region: converted as the file's comment says, the child's PTE
+ * returned. PFN lock held and working-set mutex too; STATUS_REFAULT when a lock was let go and
+ * the PTE must be read again.
+ */
+static NTSTATUS MiClonePte(MI_CLONE *Clone, uintptr_t Va, MMPTE *Child, KIRQL *OldIrql)
+{
+    MMPROCESS *parent = Clone->Parent;
+    MMPTE *pte = MiGetPteAddress(Va);
+    MMCLONE_BLOCK *next = NULL, *block;
+    MMPTE contents;
+    MMPFN *pfn;
+    uint32_t protection, frame;
+
+    if (Clone->Header && Clone->BlocksMade < Clone->Header->Header.NumberOfPtes) {
+        next = &Clone->Header->Header.ClonePtes[Clone->BlocksMade];
+        if (MiMakeSystemAddressValidPfn(next, OldIrql))
+            return STATUS_REFAULT;
+    }
+    contents = *pte;
+    Child->u.Long = MM_ZERO_PTE;
+    if (contents.u.Long == MM_ZERO_PTE)
+        return STATUS_SUCCESS;
+    if (!MiIsPrivatePagePte(contents)) {
+        if (contents.u.Hard.Valid || (contents.u.Soft.Prototype && !MiIsLookupNeeded(contents))) {
+            /* A fork prototype already: one more reference, the child's. */
+            block = contents.u.Hard.Valid
+                    ? (MMCLONE_BLOCK *)MI_PFN_ELEMENT(contents.u.Hard.PageFrameNumber)->PteAddress
+                    : (MMCLONE_BLOCK *)MiPteToProto(contents);
+            if (!MiLocateCloneDescriptor(parent, &block->ProtoPte))
+                KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, (uintptr_t)pte,
+                             contents.u.Long, Va);
+            if (MiMakeSystemAddressValidPfn(block, OldIrql))
+                return STATUS_REFAULT;
+            block->CloneRefCount++;
+            MiChildDescriptorFor(Clone, &block->ProtoPte)->NumberOfReferences++;
+            *Child = MiProtoAddressForPte(&block->ProtoPte);
+            return STATUS_SUCCESS;
+        }
+        if (contents.u.Soft.Prototype)
+            KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, (uintptr_t)pte,
+                         contents.u.Long, Va);
+        *Child = contents;                      /* demand zero, no access, decommitted */
+        return STATUS_SUCCESS;
+    }
+    if (!next)
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, (uintptr_t)pte,
+                     contents.u.Long, 0xC4);
+    frame = MiGetPteAddress(next)->u.Hard.PageFrameNumber;     /* the block's pool page */
+    if (contents.u.Hard.Valid) {
+        MMWSL *wsl = parent->Vm.VmWorkingSetList;
+
+        pfn = MI_PFN_ELEMENT(contents.u.Hard.PageFrameNumber);
+        protection = MiMakeProtectWriteCopy(pfn->OriginalPte.u.Soft.Protection);
+        pfn->OriginalPte.u.Soft.Protection = protection;
+        if (contents.u.Hard.Dirty)
+            MiSetModified(pfn);
+        contents.u.Long = (contents.u.Long & ~(MM_PTE_WRITE_MASK | MM_PTE_COPY_ON_WRITE_MASK |
+                                               MM_PTE_CACHE_DISABLE_MASK | MM_PTE_DIRTY_MASK)) |
+                          MiProtectToPteMask(protection);
+        pte->u.Long = contents.u.Long;
+        MI_FLUSH_SINGLE_TB(Va);
+        next->ProtoPte.u.Long = contents.u.Long & ~MM_PTE_OWNER_MASK;
+        wsl->Wsle[pfn->u1.WsIndex].u1.e1.Direct = 0;
+        wsl->Wsle[pfn->u1.WsIndex].u1.e1.Protection = 0;
+        pfn->u1.WsIndex = 0;
+    } else if (contents.u.Soft.Transition) {
+        pfn = MI_PFN_ELEMENT(contents.u.Trans.PageFrameNumber);
+        if (pfn->u3.e1.ReadInProgress) {
+            /* A fault that began before the fork is reading it: let it finish. */
+            int64_t pause = KI_MILLISECONDS(MI_FORK_WAIT_MS);
+
+            UNLOCK_PFN(*OldIrql);
+            MiUnlockWorkingSet(&parent->Vm);
+            KeDelayExecutionThread(KernelMode, false, &pause);
+            MiLockWorkingSet(&parent->Vm);
+            LOCK_PFN(*OldIrql);
+            return STATUS_REFAULT;
+        }
+        protection = MiMakeProtectWriteCopy(contents.u.Trans.Protection);
+        pfn->OriginalPte.u.Soft.Protection = protection;
+        contents.u.Trans.Protection = protection;
+        next->ProtoPte.u.Long = contents.u.Long & ~MM_PTE_OWNER_MASK;
+        MiDecrementShareCount(pfn->u4.PteFrame);   /* the page table no longer holds it */
+        pte->u.Long = MiProtoAddressForPte(&next->ProtoPte).u.Long;
+    } else {
+        pfn = NULL;
+        contents.u.Soft.Protection = MiMakeProtectWriteCopy(contents.u.Soft.Protection);
+        next->ProtoPte = contents;
+        pte->u.Long = MiProtoAddressForPte(&next->ProtoPte).u.Long;
+    }
+    if (pfn) {
+        pfn->PteAddress = &next->ProtoPte;
+        pfn->u3.e1.PrototypePte = 1;
+        pfn->u4.PteFrame = frame;
+        MI_PFN_ELEMENT(frame)->u2.ShareCount++;
+    }
+    next->CloneRefCount = 2;
+    Clone->BlocksMade++;
+    Clone->ParentDescriptor->NumberOfReferences++;
+    MiChildDescriptorFor(Clone, &next->ProtoPte)->NumberOfReferences++;
+    *Child = MiProtoAddressForPte(&next->ProtoPte);
+    return STATUS_SUCCESS;
+}
+
+/* Every private region of the parent through MiClonePte. Parent current, its working-set
+ * mutex held. */
+static void MiCloneParentPtes(MI_CLONE *Clone)
+{
+    KIRQL oldIrql;
+
+    for (uint32_t i = 0; i < Clone->VadCount; i++) {
+        MMVAD_SHORT *vad = Clone->ParentVads[i];
+
+        if (!vad->u.VadFlags.PrivateMemory || !Clone->Vads[i])
+            continue;
+        for (uint32_t vpn = vad->Node.StartingVpn; vpn <= vad->Node.EndingVpn; vpn++) {
+            uintptr_t va = (uintptr_t)vpn << PAGE_SHIFT;
+            MI_CLONE_TABLE *table;
+            MMPTE child;
+
+            if (!MiGetPdeAddress(va)->u.Hard.Valid) {
+                vpn |= (MM_VA_MAPPED_BY_PDE >> PAGE_SHIFT) - 1;
+                continue;
+            }
+            LOCK_PFN(oldIrql);
+            while (MiClonePte(Clone, va, &child, &oldIrql) == STATUS_REFAULT)
+                ;
+            UNLOCK_PFN(oldIrql);
+            if (child.u.Long != MM_ZERO_PTE) {
+                table = MiCloneTableFor(Clone, va);
+                table->Ptes[MiGetPteOffset(va)] = child;
+            }
+        }
+    }
+}
+
+/* In the child (attached): its page tables made and filled from the buffers. */
+static void MiWriteChildPtes(MI_CLONE *Clone)
+{
+    MMPROCESS *child = Clone->Child;
+
+    MiLockWorkingSet(&child->Vm);
+    for (uint32_t i = 0; i < Clone->TablesUsed; i++) {
+        MI_CLONE_TABLE *table = &Clone->Tables[i];
+        uintptr_t base = (uintptr_t)table->PdeIndex << 22;
+        MMPTE *pte = MiGetPteAddress(base);
+
+        while (!MiMakePdeExistAndMakeValid(child, base)) {
+            MiUnlockWorkingSet(&child->Vm);
+            MiWaitForAvailablePages(MmMinimumFreePages);
+            MiLockWorkingSet(&child->Vm);
+        }
+        for (uint32_t j = 0; j < PAGE_SIZE / sizeof(MMPTE); j++) {
+            if (table->Ptes[j].u.Long == MM_ZERO_PTE)
+                continue;
+            if (pte[j].u.Long != MM_ZERO_PTE)
+                KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE,
+                             (uintptr_t)&pte[j], pte[j].u.Long, base + j * PAGE_SIZE);
+            pte[j] = table->Ptes[j];
+            MiIncrementUsedPtes(child, base + j * PAGE_SIZE);
+        }
+    }
+    MiUnlockWorkingSet(&child->Vm);
+}
+
+/* What the clone allocated and did not hand over. */
+static void MiFreeClone(MI_CLONE *Clone)
+{
+    for (uint32_t i = 0; i < Clone->ChildDescriptorCount; i++) {
+        if (Clone->ChildDescriptors[i])
+            ExFreePoolWithTag(Clone->ChildDescriptors[i], MI_CLONE_DESCRIPTOR_TAG);
+    }
+    if (Clone->ChildDescriptors)
+        ExFreePoolWithTag(Clone->ChildDescriptors, MI_CLONE_DESCRIPTOR_TAG);
+    if (Clone->ChildRoot)
+        ExFreePoolWithTag(Clone->ChildRoot, MI_CLONE_DESCRIPTOR_TAG);
+    if (Clone->ParentDescriptor)
+        ExFreePoolWithTag(Clone->ParentDescriptor, MI_CLONE_DESCRIPTOR_TAG);
+    if (Clone->Header) {
+        if (Clone->Header->Header.ClonePtes)
+            ExFreePoolWithTag(Clone->Header->Header.ClonePtes, MI_CLONE_BLOCK_TAG);
+        ExFreePoolWithTag(Clone->Header, MI_CLONE_HEADER_TAG);
+    }
+    for (uint32_t i = Clone->VadsInserted; i < Clone->VadCount; i++) {
+        if (Clone->Vads && Clone->Vads[i])
+            ExFreePoolWithTag(Clone->Vads[i], !Clone->Vads[i]->u.VadFlags.PrivateMemory
+                                              ? MI_VIEW_VAD_TAG : MI_VAD_TAG);
+    }
+    if (Clone->Vads)
+        ExFreePoolWithTag(Clone->Vads, MI_VAD_TAG);
+    if (Clone->Tables)
+        ExFreePoolWithTag(Clone->Tables, MI_CLONE_TABLE_TAG);
+}
+
+/*
+ * The descriptors hand over once the parent's PTEs are converted: the parent's new one into its
+ * CloneRoot, the child's with references into the child's (the others freed), each header
+ * counting the processes that refer to it.
+ */
+static void MiHandOverDescriptors(MI_CLONE *Clone)
+{
+    MMPROCESS *parent = Clone->Parent;
+
+    if (Clone->Header) {
+        if (Clone->BlocksMade) {
+            KIRQL oldIrql;
+
+            KeAcquireSpinLock(&MiCloneHeaderLock, &oldIrql);
+            InsertTailList(&MiCloneHeaderList, &Clone->Header->Links);
+            KeReleaseSpinLock(&MiCloneHeaderLock, oldIrql);
+            Clone->Header->Header.NumberOfProcessReferences = 1;
+            MiInsertNode(&Clone->ParentDescriptor->Node, parent->CloneRoot);
+            Clone->ParentDescriptor = NULL;
+        }
+    }
+    for (uint32_t i = 0; i < Clone->ChildDescriptorCount; i++) {
+        MMCLONE_DESCRIPTOR *d = Clone->ChildDescriptors[i];
+
+        if (d->NumberOfReferences == 0) {
+            MiRemoveNode(&d->Node, Clone->ChildRoot);
+            continue;                           /* freed with the clone */
+        }
+        __atomic_add_fetch(&d->CloneHeader->NumberOfProcessReferences, 1, __ATOMIC_SEQ_CST);
+        Clone->ChildDescriptors[i] = NULL;
+    }
+    if (Clone->Header && Clone->BlocksMade)
+        Clone->Header = NULL;                   /* owned by its descriptors now */
+    if (Clone->ChildRoot->NumberGenericTableElements) {
+        Clone->Child->CloneRoot = Clone->ChildRoot;
+        Clone->ChildRoot = NULL;
+    }
+}
+
+NTSTATUS MmCloneProcessAddressSpace(KPROCESS *KParent, KPROCESS *KChild)
+{
+    MI_CLONE clone = { .Parent = MiGetProcess(KParent), .Child = MiGetProcess(KChild) };
+    MMPROCESS *parent = clone.Parent, *child = clone.Child;
+    KAPC_STATE apcState;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    if (!parent || !child)
+        return STATUS_INVALID_PARAMETER;
+    KeStackAttachProcess(KParent, &apcState);
+    MiLockAddressSpace(&parent->AddressSpace);
+    if (parent->Flags & PS_PROCESS_FLAGS_VM_DELETED) {
+        MiUnlockAddressSpace(&parent->AddressSpace);
+        KeUnstackDetachProcess(&apcState);
+        return STATUS_PROCESS_IS_TERMINATING;
+    }
+    MiLockWorkingSet(&parent->Vm);
+    parent->ForkInProgress = KeGetCurrentThread();
+    MiCountClone(parent, &clone.Counts);
+    MiUnlockWorkingSet(&parent->Vm);
+
+    status = MiCopyVads(&clone);
+    if (NT_SUCCESS(status))
+        status = MiAllocateCloneStructures(&clone);
+    if (NT_SUCCESS(status) && clone.Counts.Tables) {
+        clone.Tables = ExAllocatePoolWithTag(PagedPool, clone.Counts.Tables * sizeof(MI_CLONE_TABLE),
+                                             MI_CLONE_TABLE_TAG);
+        if (!clone.Tables)
+            status = STATUS_INSUFFICIENT_RESOURCES;
+    }
+    if (NT_SUCCESS(status)) {
+        /* The child's regions and their charges first: a failure leaves nothing shared. */
+        KAPC_STATE childState;
+
+        KeStackAttachProcess(KChild, &childState);
+        MiLockAddressSpace(&child->AddressSpace);
+        status = MiInsertChildVads(&clone);
+        MiUnlockAddressSpace(&child->AddressSpace);
+        KeUnstackDetachProcess(&childState);
+    }
+    if (NT_SUCCESS(status)) {
+        MiLockWorkingSet(&parent->Vm);
+        MiCloneParentPtes(&clone);
+        MiHandOverDescriptors(&clone);
+        parent->ForkInProgress = NULL;
+        MiUnlockWorkingSet(&parent->Vm);
+    } else {
+        parent->ForkInProgress = NULL;
+    }
+    MiUnlockAddressSpace(&parent->AddressSpace);
+    KeUnstackDetachProcess(&apcState);
+
+    if (NT_SUCCESS(status)) {
+        KAPC_STATE childState;
+
+        KeStackAttachProcess(KChild, &childState);
+        MiLockAddressSpace(&child->AddressSpace);
+        MiWriteChildPtes(&clone);
+        MiUnlockAddressSpace(&child->AddressSpace);
+        KeUnstackDetachProcess(&childState);
+    }
+    MiFreeClone(&clone);
+    return status;
+}
