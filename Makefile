@@ -219,7 +219,7 @@ $(UBUILD)/%.exe: user/tests/%.c user/tests/ktap.h $(USER_LIBS) Makefile
 
 # The programs that issue int 0x2E themselves number the services from the list.
 $(UBUILD)/robust.exe $(UBUILD)/sysfuzz.exe: kernel/inc/ntservices.h
-$(UBUILD)/teardown.exe $(UBUILD)/pefuzz.exe $(UBUILD)/userpaging.exe: user/tests/snapshot.h
+$(UBUILD)/teardown.exe $(UBUILD)/pefuzz.exe $(UBUILD)/userpaging.exe $(UBUILD)/cloning.exe: user/tests/snapshot.h
 
 user: $(USER_LIBS) $(USER_PROGRAMS)
 

@@ -1,0 +1,454 @@
+/*
+ * cloning.exe: address-space cloning (RtlCloneUserProcess over NtCreateProcessEx), KTAP.
+ *
+ *   fork.statuses     NtCreateProcess(Ex)'s checks: no parent, bad flags, a section or ports
+ *                     (not built), a bad or weak parent handle, a bad handle pointer; a clone
+ *                     never given a thread goes when its handle is closed
+ *   fork.diverge      parent and child each write half of the pages after the fork; each sees
+ *                     its own writes and the other's pages as they were at the fork, page by
+ *                     page; a view (ViewShare) is the same memory in both, at the same address
+ *   fork.share_count  a page neither writes is one physical page: QueryWorkingSetEx shows it
+ *                     Shared with ShareCount 2 in both processes; after the child writes it the
+ *                     child's is private (ShareCount 1, not Shared) and the parent's is its
+ *                     alone (ShareCount 1)
+ *   fork.commit       the child is charged the parent's private commitment once, at the fork
+ *                     (its commit charge is the parent's plus its own thread's TEB page); the
+ *                     copies its writes make charge nothing more, to it or to the system
+ *   fork.leak         a forker (cloning.exe leak 100) forks 100 children that exit at once: its
+ *                     clone pool is the same at the 50th and the 100th fork (a steady state),
+ *                     and every page, commitment charge, pool byte and paging-file slot of the
+ *                     system is back after it (snapshot.h)
+ *
+ *   cloning.exe paging MB   (tests/cloning.t, with a paging file) MB of written memory forked; the
+ *                        child rewrites half of it, and both check every word, with the
+ *                        machine paging: prints "fork paging: N bad words"
+ */
+#include <ntdll.h>
+#include <psapi.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ktap.h"
+#include "snapshot.h"
+
+#define PAGE                4096
+#define DIVERGE_PAGES       64
+#define LEAK_CYCLES         100
+#define WAIT_MS             30000
+
+/* What parent and child tell each other: a page of a section both map (ViewShare). */
+typedef struct _SHARED {
+    volatile LONG Step;
+    volatile LONG Wrong;
+    volatile ULONG Attributes[4];
+    volatile ULONG Commit[4];
+} SHARED;
+
+static SHARED *Shared;
+
+static BOOL WaitStep(LONG Step)
+{
+    for (int i = 0; i < WAIT_MS; i++) {
+        if (Shared->Step >= Step)
+            return TRUE;
+        Sleep(1);
+    }
+    return FALSE;
+}
+
+/* Fork: TRUE in the child, FALSE in the parent (Info filled); a failure ends the child. */
+static BOOL Fork(RTL_USER_PROCESS_INFORMATION *Info, NTSTATUS *Status)
+{
+    *Status = RtlCloneUserProcess(0, NULL, NULL, NULL, Info);
+    return *Status == STATUS_PROCESS_CLONED;
+}
+
+/* Wait for the child and return its exit code (0xDEAD when it did not end). */
+static DWORD Reap(RTL_USER_PROCESS_INFORMATION *Info)
+{
+    DWORD code = 0xDEAD;
+
+    if (WaitForSingleObject(Info->Process, WAIT_MS) == WAIT_OBJECT_0)
+        GetExitCodeProcess(Info->Process, &code);
+    CloseHandle(Info->Thread);
+    CloseHandle(Info->Process);
+    return code;
+}
+
+static ULONG Attributes(PVOID Address)
+{
+    PSAPI_WORKING_SET_EX_INFORMATION info = { Address, { 0 } };
+
+    if (!QueryWorkingSetEx(GetCurrentProcess(), &info, sizeof(info)))
+        return 0xFFFFFFFF;
+    return (ULONG)info.VirtualAttributes.Flags;
+}
+
+#define WS_VALID(a)         ((a) & 1)
+#define WS_SHARE_COUNT(a)   (((a) >> 1) & 7)
+#define WS_SHARED(a)        (((a) >> 15) & 1)
+
+static ULONG CommitCharge(HANDLE Process)
+{
+    PROCESS_MEMORY_COUNTERS counters;
+
+    if (!GetProcessMemoryInfo(Process, &counters, sizeof(counters)))
+        return 0;
+    return (ULONG)(counters.PagefileUsage / PAGE);
+}
+
+static ULONG SystemCommit(void)
+{
+    SYSTEM_PERFORMANCE_INFORMATION performance;
+
+    if (!NT_SUCCESS(NtQuerySystemInformation(SystemPerformanceInformation, &performance,
+                                             sizeof(performance), NULL)))
+        return 0;
+    return performance.CommittedPages;
+}
+
+static void TestStatuses(void)
+{
+    HANDLE process = (HANDLE)1, weak, section;
+    OBJECT_ATTRIBUTES attributes;
+    LARGE_INTEGER size = { .QuadPart = PAGE };
+
+    KT_STATUS(NtCreateProcessEx(&process, PROCESS_ALL_ACCESS, NULL, NULL, 0, NULL, NULL, NULL, 0),
+              STATUS_INVALID_PARAMETER);
+    KT_STATUS(NtCreateProcessEx(&process, PROCESS_ALL_ACCESS, NULL, NtCurrentProcess(), 0x10, NULL,
+                                NULL, NULL, 0), STATUS_INVALID_PARAMETER);
+    KT_STATUS(NtCreateProcessEx(&process, PROCESS_ALL_ACCESS, NULL, (HANDLE)0x1234, 0, NULL, NULL,
+                                NULL, 0), STATUS_INVALID_HANDLE);
+    KT_STATUS(NtCreateProcessEx((PHANDLE)0x10, PROCESS_ALL_ACCESS, NULL, NtCurrentProcess(), 0,
+                                NULL, NULL, NULL, 0), STATUS_ACCESS_VIOLATION);
+    InitializeObjectAttributes(&attributes, NULL, 0, NULL, NULL);
+    KT_STATUS(NtCreateSection(&section, SECTION_ALL_ACCESS, NULL, &size, PAGE_READWRITE,
+                              SEC_COMMIT, NULL), STATUS_SUCCESS);
+    KT_STATUS(NtCreateProcessEx(&process, PROCESS_ALL_ACCESS, NULL, NtCurrentProcess(), 0, section,
+                                NULL, NULL, 0), STATUS_NOT_SUPPORTED);
+    NtClose(section);
+    weak = OpenProcess(PROCESS_QUERY_INFORMATION, FALSE, GetCurrentProcessId());
+    KT_EXPECT(weak != NULL);
+    KT_STATUS(NtCreateProcessEx(&process, PROCESS_ALL_ACCESS, NULL, weak, 0, NULL, NULL, NULL, 0),
+              STATUS_ACCESS_DENIED);
+    KT_EQ((ULONG_PTR)process, 0);           /* the handle is written 0 first, as NT does */
+    CloseHandle(weak);
+    /* A clone with no thread: it is there (a process handle that waits) until closed. */
+    KT_STATUS(NtCreateProcess(&process, PROCESS_ALL_ACCESS, NULL, NtCurrentProcess(), FALSE, NULL,
+                              NULL, NULL), STATUS_SUCCESS);
+    KT_EQ(WaitForSingleObject(process, 0), WAIT_TIMEOUT);
+    KT_EQ(CommitCharge(process) >= CommitCharge(GetCurrentProcess()) - 1, TRUE);
+    KT_STATUS(NtClose(process), STATUS_SUCCESS);
+}
+
+/* Page i of Memory: its first word, and a word in the middle. */
+static void WritePage(volatile ULONG *Memory, ULONG Page, ULONG Value)
+{
+    Memory[Page * (PAGE / 4)] = Value;
+    Memory[Page * (PAGE / 4) + 517] = ~Value;
+}
+
+static BOOL PageIs(volatile ULONG *Memory, ULONG Page, ULONG Value)
+{
+    return Memory[Page * (PAGE / 4)] == Value && Memory[Page * (PAGE / 4) + 517] == ~Value;
+}
+
+static void TestDiverge(void)
+{
+    volatile ULONG *memory = VirtualAlloc(NULL, DIVERGE_PAGES * PAGE, MEM_COMMIT, PAGE_READWRITE);
+    RTL_USER_PROCESS_INFORMATION info;
+    NTSTATUS status;
+    LONG wrong = 0;
+
+    KT_EXPECT(memory != NULL);
+    if (!memory)
+        return;
+    for (ULONG i = 0; i < DIVERGE_PAGES; i++)
+        WritePage(memory, i, 0x1000 + i);
+    Shared->Step = 0;
+    Shared->Wrong = -1;
+    if (Fork(&info, &status)) {
+        /* Child: the parent writes the even pages meanwhile; it must not see them. */
+        if (!WaitStep(1))
+            ExitProcess(3);
+        for (ULONG i = 0; i < DIVERGE_PAGES; i++)
+            wrong += !PageIs(memory, i, 0x1000 + i);
+        for (ULONG i = 1; i < DIVERGE_PAGES; i += 2) {
+            WritePage(memory, i, 0xC000 + i);
+            /* Page by page: the next page is still the fork's. */
+            if (i + 1 < DIVERGE_PAGES)
+                wrong += !PageIs(memory, i + 1, 0x1000 + i + 1);
+        }
+        for (ULONG i = 0; i < DIVERGE_PAGES; i++)
+            wrong += !PageIs(memory, i, (i & 1) ? 0xC000 + i : 0x1000 + i);
+        Shared->Wrong = wrong;
+        Shared->Step = 2;
+        ExitProcess(0);
+    }
+    KT_STATUS(status, STATUS_SUCCESS);
+    for (ULONG i = 0; i < DIVERGE_PAGES; i += 2)
+        WritePage(memory, i, 0xA000 + i);
+    Shared->Step = 1;
+    KT_EQ(WaitStep(2), TRUE);
+    KT_EQ(Reap(&info), 0);
+    KT_EQ(Shared->Wrong, 0);
+    for (ULONG i = 0; i < DIVERGE_PAGES; i++)
+        wrong += !PageIs(memory, i, (i & 1) ? 0x1000 + i : 0xA000 + i);
+    KT_EQ(wrong, 0);
+    VirtualFree((PVOID)memory, 0, MEM_RELEASE);
+}
+
+static void TestShareCount(void)
+{
+    volatile ULONG *memory = VirtualAlloc(NULL, 2 * PAGE, MEM_COMMIT, PAGE_READWRITE);
+    RTL_USER_PROCESS_INFORMATION info;
+    NTSTATUS status;
+    ULONG before, shared, after;
+
+    KT_EXPECT(memory != NULL);
+    if (!memory)
+        return;
+    memory[0] = 0x5A5A;
+    before = Attributes((PVOID)memory);
+    Shared->Step = 0;
+    if (Fork(&info, &status)) {
+        ULONG read = memory[0];
+
+        Shared->Attributes[0] = Attributes((PVOID)memory);
+        Shared->Step = 1;
+        if (!WaitStep(2))
+            ExitProcess(3);
+        memory[0] = read + 1;
+        Shared->Attributes[1] = Attributes((PVOID)memory);
+        Shared->Step = 3;
+        if (!WaitStep(4))
+            ExitProcess(3);
+        ExitProcess(memory[0] == 0x5A5B ? 0 : 4);
+    }
+    KT_STATUS(status, STATUS_SUCCESS);
+    KT_EQ(WaitStep(1), TRUE);
+    shared = Attributes((PVOID)memory);
+    Shared->Step = 2;
+    KT_EQ(WaitStep(3), TRUE);
+    after = Attributes((PVOID)memory);
+    Shared->Step = 4;
+    KT_EQ(Reap(&info), 0);
+    KT_EQ(memory[0], 0x5A5A);
+    printf("# attributes: before 0x%lx, parent shared 0x%lx, child shared 0x%lx, child copy 0x%lx,"
+           " parent after 0x%lx\n", before, shared, Shared->Attributes[0], Shared->Attributes[1], after);
+    /* Before: a private page. */
+    KT_EQ(WS_VALID(before), 1);
+    KT_EQ(WS_SHARED(before), 0);
+    KT_EQ(WS_SHARE_COUNT(before), 1);
+    /* Both processes map one physical page. */
+    KT_EQ(WS_VALID(shared), 1);
+    KT_EQ(WS_SHARED(shared), 1);
+    KT_EQ(WS_SHARE_COUNT(shared), 2);
+    KT_EQ(WS_VALID(Shared->Attributes[0]), 1);
+    KT_EQ(WS_SHARED(Shared->Attributes[0]), 1);
+    KT_EQ(WS_SHARE_COUNT(Shared->Attributes[0]), 2);
+    KT_EQ((Shared->Attributes[0] >> 4) & 0x7FF, PAGE_READWRITE);
+    /* The child's write: its own copy; the parent alone on the old page. */
+    KT_EQ(WS_VALID(Shared->Attributes[1]), 1);
+    KT_EQ(WS_SHARED(Shared->Attributes[1]), 0);
+    KT_EQ(WS_SHARE_COUNT(Shared->Attributes[1]), 1);
+    KT_EQ((Shared->Attributes[1] >> 4) & 0x7FF, PAGE_READWRITE);
+    KT_EQ(WS_VALID(after), 1);
+    KT_EQ(WS_SHARE_COUNT(after), 1);
+    VirtualFree((PVOID)memory, 0, MEM_RELEASE);
+}
+
+static void TestCommit(void)
+{
+    const ULONG pages = 48;
+    volatile ULONG *memory = VirtualAlloc(NULL, pages * PAGE, MEM_COMMIT, PAGE_READWRITE);
+    RTL_USER_PROCESS_INFORMATION info;
+    NTSTATUS status;
+    ULONG parent, child, parentAfter;
+
+    KT_EXPECT(memory != NULL);
+    if (!memory)
+        return;
+    for (ULONG i = 0; i < pages; i++)
+        memory[i * (PAGE / 4)] = i;
+    Shared->Step = 0;
+    parent = CommitCharge(GetCurrentProcess());
+    if (Fork(&info, &status)) {
+        ULONG own = CommitCharge(GetCurrentProcess()), system = SystemCommit();
+
+        for (ULONG i = 0; i < pages; i++)
+            memory[i * (PAGE / 4)] = ~i;
+        Shared->Commit[0] = own;
+        Shared->Commit[1] = CommitCharge(GetCurrentProcess());
+        Shared->Commit[2] = system;
+        Shared->Commit[3] = SystemCommit();
+        Shared->Step = 1;
+        ExitProcess(WaitStep(2) ? 0 : 3);
+    }
+    KT_STATUS(status, STATUS_SUCCESS);
+    KT_EQ(WaitStep(1), TRUE);
+    child = CommitCharge(info.Process);
+    Shared->Step = 2;
+    KT_EQ(Reap(&info), 0);
+    for (ULONG i = 0; i < pages; i++)
+        memory[i * (PAGE / 4)] = i + 7;
+    parentAfter = CommitCharge(GetCurrentProcess());
+    printf("# commit charge: parent %lu pages, child %lu at its start, %lu after %lu copies;"
+           " system %lu -> %lu\n", parent, Shared->Commit[0], Shared->Commit[1], pages,
+           Shared->Commit[2], Shared->Commit[3]);
+    /* The parent's private commitment, once, and the child's own TEB. */
+    KT_EQ(Shared->Commit[0], parent + 1);
+    KT_EQ(Shared->Commit[1], Shared->Commit[0]);
+    KT_EQ(child, Shared->Commit[0]);
+    KT_EQ(Shared->Commit[3], Shared->Commit[2]);
+    KT_EQ(parentAfter, parent);
+    VirtualFree((PVOID)memory, 0, MEM_RELEASE);
+}
+
+/* One fork whose child exits at once; FALSE if it did not work. */
+static BOOL ForkAndExit(void)
+{
+    RTL_USER_PROCESS_INFORMATION info;
+    NTSTATUS status;
+
+    if (Fork(&info, &status))
+        ExitProcess(0);
+    return NT_SUCCESS(status) && Reap(&info) == 0;
+}
+
+/* The bytes of the clone tags ('MmC?': blocks, headers, descriptors, tables) in use. */
+static ULONG ClonePoolBytes(void)
+{
+    ULONG bytes = 0;
+
+    TakeSnapshot(&After);
+    for (ULONG i = 0; i < After.TagCount; i++) {
+        if ((After.Tags[i].TagUlong & 0x00FFFFFF) == 0x00436D4D)     /* "MmC" */
+            bytes += After.Tags[i].PagedUsed + After.Tags[i].NonPagedUsed;
+    }
+    return bytes;
+}
+
+/*
+ * cloning.exe leak N: N forks whose children exit at once. A long-lived forker reaches a steady
+ * state (the blocks of its own pages that no child shares any more stay until it writes them):
+ * its clone pool at the middle and at the end must be equal. Exit code: failures, or 100 when
+ * the pool grew.
+ */
+static int Leak(int Cycles)
+{
+    ULONG middle = 0, end = 0;
+    int failed = 0;
+
+    /* Measured after every fork, so that each cycle does the same. */
+    for (int i = 0; i < Cycles; i++) {
+        failed += !ForkAndExit();
+        end = ClonePoolBytes();
+        if (i == Cycles / 2)
+            middle = end;
+    }
+    if (failed)
+        return failed;
+    printf("# forker: clone pool %lu bytes after fork %d, %lu after fork %d\n", middle,
+           Cycles / 2 + 1, end, Cycles);
+    return end != middle ? 100 : 0;
+}
+
+static DWORD RunLeak(int Cycles)
+{
+    STARTUPINFOA startup;
+    PROCESS_INFORMATION process;
+    char line[64];
+    DWORD code = 0xDEAD;
+
+    memset(&startup, 0, sizeof(startup));
+    startup.cb = sizeof(startup);
+    snprintf(line, sizeof(line), "cloning.exe leak %d", Cycles);
+    if (!CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &process))
+        return 0xBAD;
+    if (WaitForSingleObject(process.hProcess, 120000) == WAIT_OBJECT_0)
+        GetExitCodeProcess(process.hProcess, &code);
+    CloseHandle(process.hThread);
+    CloseHandle(process.hProcess);
+    return code;
+}
+
+/* 100 fork/exit cycles in a forker of its own, the whole system's counts equal before and after
+ * (the forker's exit takes the blocks of its own pages). */
+static void TestLeak(void)
+{
+    KT_EQ(RunLeak(5), 0);
+    Sleep(300);
+    SnapshotBegin();
+    KT_EQ(RunLeak(LEAK_CYCLES), 0);
+    SnapshotSettle(TRUE);
+    printf("# %d forks: available %lu -> %lu, committed %lu -> %lu, %lu -> %lu tags\n", LEAK_CYCLES,
+           Before.AvailablePages, After.AvailablePages, Before.CommittedPages,
+           After.CommittedPages, Before.TagCount, After.TagCount);
+    SnapshotCheck(TRUE);
+}
+
+/* The paging scenario: Megabytes of memory written, forked, half rewritten by the child, all of
+ * it checked by both. Returns the bad words (the child's added through its exit code). */
+static int Paging(ULONG Megabytes)
+{
+    ULONG words = Megabytes * (1024 * 1024 / 4), bad = 0;
+    volatile ULONG *memory = VirtualAlloc(NULL, words * 4, MEM_COMMIT, PAGE_READWRITE);
+    RTL_USER_PROCESS_INFORMATION info;
+    NTSTATUS status;
+    DWORD code;
+
+    if (!memory) {
+        printf("fork paging: no memory\n");
+        return 1;
+    }
+    for (ULONG i = 0; i < words; i++)
+        memory[i] = i * 2654435761u;
+    if (Fork(&info, &status)) {
+        for (ULONG i = 0; i < words; i += 2 * (PAGE / 4)) {        /* every other page */
+            for (ULONG j = i; j < i + PAGE / 4; j++)
+                memory[j] = ~(j * 2654435761u);
+        }
+        for (ULONG i = 0; i < words; i++) {
+            BOOL mine = (i / (PAGE / 4)) % 2 == 0;
+
+            bad += memory[i] != (mine ? ~(i * 2654435761u) : i * 2654435761u);
+        }
+        ExitProcess(bad > 0xFFFF ? 0xFFFF : bad);
+    }
+    if (!NT_SUCCESS(status)) {
+        printf("fork paging: RtlCloneUserProcess 0x%08lx\n", status);
+        return 1;
+    }
+    code = Reap(&info);
+    for (ULONG i = 0; i < words; i++)
+        bad += memory[i] != i * 2654435761u;
+    printf("fork paging: %lu MB, child %lu bad words, parent %lu bad words\n", Megabytes, code,
+           bad);
+    printf("fork paging: %lu bad words\n", bad + code);
+    return bad + code != 0;
+}
+
+static const KTAP_CASE Cases[] = {
+    { "fork.statuses", TestStatuses },
+    { "fork.diverge", TestDiverge },
+    { "fork.share_count", TestShareCount },
+    { "fork.commit", TestCommit },
+    { "fork.leak", TestLeak },
+};
+
+int main(int argc, char **argv)
+{
+    HANDLE mapping;
+
+    if (argc > 2 && strcmp(argv[1], "paging") == 0)
+        return Paging((ULONG)atoi(argv[2]));
+    if (argc > 2 && strcmp(argv[1], "leak") == 0)
+        return Leak(atoi(argv[2]));
+    mapping = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE, NULL);
+    Shared = mapping ? MapViewOfFile(mapping, FILE_MAP_WRITE, 0, 0, PAGE) : NULL;
+    if (!Shared) {
+        printf("Bail out! no shared page\n");
+        return 1;
+    }
+    return KtapRun(Cases, (int)(sizeof(Cases) / sizeof(Cases[0])));
+}
