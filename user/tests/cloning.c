@@ -422,6 +422,14 @@ static int Paging(ULONG Megabytes)
     code = Reap(&info);
     for (ULONG i = 0; i < words; i++)
         bad += memory[i] != i * 2654435761u;
+    {
+        SYSTEM_PERFORMANCE_INFORMATION performance;
+
+        if (NT_SUCCESS(NtQuerySystemInformation(SystemPerformanceInformation, &performance,
+                                                sizeof(performance), NULL)))
+            printf("fork paging: %lu pages written to the paging file, %lu read\n",
+                   performance.DirtyPagesWriteCount, performance.PageReadCount);
+    }
     printf("fork paging: %lu MB, child %lu bad words, parent %lu bad words\n", Megabytes, code,
            bad);
     printf("fork paging: %lu bad words\n", bad + code);
