@@ -87,6 +87,7 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
     uint32_t committed = 0;
     uintptr_t va = StartingAddress & ~(PAGE_SIZE - 1);
     MMPTE fresh = { .u.Long = (Decommit && VadMemCommit) ? MM_DECOMMITTED_PTE : MM_ZERO_PTE };
+    MMCLONE_DESCRIPTOR *clone = NULL;       /* the last fork descriptor met: neighbours share it */
     KIRQL oldIrql;
 
     /* A fork's shared pages in a private region have entries that are not direct. */
@@ -123,11 +124,13 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
                 committed++;
             if (old.u.Hard.Valid && MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber)->u3.e1.PrototypePte) {
                 MMPTE *proto = MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber)->PteAddress;
-                MMCLONE_DESCRIPTOR *clone = MiLocateCloneDescriptor(Process, proto);
 
                 MiDeleteSharedPte(pte);
-                if (clone)                      /* a fork's page: its block loses a reference */
-                    MiDeleteForkReference(Process, clone, (MMCLONE_BLOCK *)proto, &oldIrql);
+                if (Process->CloneRoot && (!clone || (uintptr_t)proto < clone->Node.StartingVpn ||
+                                           (uintptr_t)proto > clone->Node.EndingVpn))
+                    clone = MiLocateCloneDescriptor(Process, proto);
+                if (clone && MiDeleteForkReference(Process, clone, (MMCLONE_BLOCK *)proto, &oldIrql))
+                    clone = NULL;               /* a fork's page: its block loses a reference */
             } else if (old.u.Hard.Valid) {
                 MMPFN *pfn = MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber);
 
@@ -140,12 +143,15 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
             } else if (old.u.Soft.Prototype) {
                 /* A view's PTE pointing at its prototype: nothing of its own to free; a fork's
                  * prototype loses this reference. */
-                MMCLONE_DESCRIPTOR *clone = MiIsLookupNeeded(old) ? NULL
-                                            : MiLocateCloneDescriptor(Process, MiPteToProto(old));
+                MMPTE *proto = MiIsLookupNeeded(old) ? NULL : MiPteToProto(old);
 
-                if (clone)
-                    MiDeleteForkReference(Process, clone, (MMCLONE_BLOCK *)MiPteToProto(old),
-                                          &oldIrql);
+                if (proto && Process->CloneRoot &&
+                    (!clone || (uintptr_t)proto < clone->Node.StartingVpn ||
+                     (uintptr_t)proto > clone->Node.EndingVpn))
+                    clone = MiLocateCloneDescriptor(Process, proto);
+                if (proto && clone &&
+                    MiDeleteForkReference(Process, clone, (MMCLONE_BLOCK *)proto, &oldIrql))
+                    clone = NULL;
             } else if (old.u.Soft.PageFileHigh != 0) {
                 MiReleasePageFileSpace(old);
             }

@@ -126,18 +126,20 @@ void MiDecrementCloneBlockReference(MMCLONE_BLOCK *Block)
     Block->ProtoPte.u.Long = MM_ZERO_PTE;
 }
 
-void MiDeleteForkReference(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor,
+bool MiDeleteForkReference(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor,
                            MMCLONE_BLOCK *Block, KIRQL *OldIrql)
 {
-    MiMakeSystemAddressValidPfn(Block, OldIrql);
+    if (!MmIsAddressValid(Block))
+        MiMakeSystemAddressValidPfn(Block, OldIrql);
     MiDecrementCloneBlockReference(Block);
     if (Descriptor->NumberOfReferences > 1) {
         Descriptor->NumberOfReferences--;
-        return;
+        return false;
     }
     UNLOCK_PFN(*OldIrql);
     MiDereferenceCloneDescriptor(Process, Descriptor);
     LOCK_PFN(*OldIrql);
+    return true;
 }
 
 /* The last process let go of a header: every block is empty by now. */
@@ -492,15 +494,15 @@ static MI_CLONE_TABLE *MiCloneTableFor(MI_CLONE *Clone, uintptr_t Va)
 }
 
 /*
- * One parent PTE of a private region: converted as the file's comment says, the child's PTE
- * returned. PFN lock held and working-set mutex too; STATUS_REFAULT when a lock was let go and
- * the PTE must be read again.
+ * A parent PTE that holds a page or a slot of its own (valid, transition or paging file): a new
+ * block takes it over, as the file's comment says; the child's PTE returned. PFN lock held and
+ * working-set mutex too; STATUS_REFAULT when a lock was let go and the PTE must be read again.
  */
 static NTSTATUS MiClonePte(MI_CLONE *Clone, uintptr_t Va, MMPTE *Child, KIRQL *OldIrql)
 {
     MMPROCESS *parent = Clone->Parent;
     MMPTE *pte = MiGetPteAddress(Va);
-    MMCLONE_BLOCK *next = NULL, *block;
+    MMCLONE_BLOCK *next = NULL;
     MMPTE contents;
     MMPFN *pfn;
     uint32_t protection, frame;
@@ -511,34 +513,9 @@ static NTSTATUS MiClonePte(MI_CLONE *Clone, uintptr_t Va, MMPTE *Child, KIRQL *O
             return STATUS_REFAULT;
     }
     contents = *pte;
-    Child->u.Long = MM_ZERO_PTE;
-    if (contents.u.Long == MM_ZERO_PTE)
-        return STATUS_SUCCESS;
-    if (!MiIsPrivatePagePte(contents)) {
-        if (contents.u.Hard.Valid || (contents.u.Soft.Prototype && !MiIsLookupNeeded(contents))) {
-            /* A fork prototype already: one more reference, the child's. */
-            block = contents.u.Hard.Valid
-                    ? (MMCLONE_BLOCK *)MI_PFN_ELEMENT(contents.u.Hard.PageFrameNumber)->PteAddress
-                    : (MMCLONE_BLOCK *)MiPteToProto(contents);
-            if (!MiLocateCloneDescriptor(parent, &block->ProtoPte))
-                KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, (uintptr_t)pte,
-                             contents.u.Long, Va);
-            if (MiMakeSystemAddressValidPfn(block, OldIrql))
-                return STATUS_REFAULT;
-            block->CloneRefCount++;
-            MiChildDescriptorFor(Clone, &block->ProtoPte)->NumberOfReferences++;
-            *Child = MiProtoAddressForPte(&block->ProtoPte);
-            return STATUS_SUCCESS;
-        }
-        if (contents.u.Soft.Prototype)
-            KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, (uintptr_t)pte,
-                         contents.u.Long, Va);
-        *Child = contents;                      /* demand zero, no access, decommitted */
-        return STATUS_SUCCESS;
-    }
-    if (!next)
+    if (!MiIsPrivatePagePte(contents) || !next)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, (uintptr_t)pte,
-                     contents.u.Long, 0xC4);
+                     contents.u.Long, Va);
     frame = MiGetPteAddress(next)->u.Hard.PageFrameNumber;     /* the block's pool page */
     if (contents.u.Hard.Valid) {
         MMWSL *wsl = parent->Vm.VmWorkingSetList;
@@ -596,34 +573,96 @@ static NTSTATUS MiClonePte(MI_CLONE *Clone, uintptr_t Va, MMPTE *Child, KIRQL *O
     return STATUS_SUCCESS;
 }
 
-/* Every private region of the parent through MiClonePte. Parent current, its working-set
- * mutex held. */
+/*
+ * Every private region of the parent, a page table at a time under the PFN lock. The common
+ * case after a first fork, a PTE referring to a fork prototype already, is done here: one more
+ * reference to its block, counted in the child's descriptor for the block's header (the last
+ * header met is remembered: neighbouring pages share one); a page of the parent's own goes to
+ * MiClonePte. Parent current, its working-set mutex held.
+ */
 static void MiCloneParentPtes(MI_CLONE *Clone)
 {
+    MMCLONE_DESCRIPTOR *parentDescriptor = NULL, *childDescriptor = NULL;
     KIRQL oldIrql;
 
     for (uint32_t i = 0; i < Clone->VadCount; i++) {
         MMVAD_SHORT *vad = Clone->ParentVads[i];
+        uintptr_t va = (uintptr_t)vad->Node.StartingVpn << PAGE_SHIFT;
+        uintptr_t end = ((uintptr_t)vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1);
 
         if (!vad->u.VadFlags.PrivateMemory || !Clone->Vads[i])
             continue;
-        for (uint32_t vpn = vad->Node.StartingVpn; vpn <= vad->Node.EndingVpn; vpn++) {
-            uintptr_t va = (uintptr_t)vpn << PAGE_SHIFT;
+        while (va <= end) {
+            uintptr_t last = MIN(end, va | (MM_VA_MAPPED_BY_PDE - 1));
             MI_CLONE_TABLE *table;
-            MMPTE child;
 
             if (!MiGetPdeAddress(va)->u.Hard.Valid) {
-                vpn |= (MM_VA_MAPPED_BY_PDE >> PAGE_SHIFT) - 1;
+                if (last == 0xFFFFFFFF)
+                    break;
+                va = last + 1;
                 continue;
             }
+            table = MiCloneTableFor(Clone, va);
             LOCK_PFN(oldIrql);
-            while (MiClonePte(Clone, va, &child, &oldIrql) == STATUS_REFAULT)
-                ;
-            UNLOCK_PFN(oldIrql);
-            if (child.u.Long != MM_ZERO_PTE) {
-                table = MiCloneTableFor(Clone, va);
-                table->Ptes[MiGetPteOffset(va)] = child;
+            while (va <= last && va != 0) {
+                MMPTE contents = *MiGetPteAddress(va), child;
+                MMPTE *slot = &table->Ptes[MiGetPteOffset(va)];
+                MMCLONE_BLOCK *block = NULL;
+
+                if (!MmIsAddressValid(slot)) {
+                    /* The buffer is paged pool: brought back without the lock, then again. */
+                    UNLOCK_PFN(oldIrql);
+                    slot->u.Long = MM_ZERO_PTE;
+                    LOCK_PFN(oldIrql);
+                    continue;
+                }
+                if (contents.u.Long == MM_ZERO_PTE) {
+                    va += PAGE_SIZE;
+                    continue;
+                }
+                if (contents.u.Hard.Valid) {
+                    MMPFN *pfn = MI_PFN_ELEMENT(contents.u.Hard.PageFrameNumber);
+
+                    if (pfn->u3.e1.PrototypePte)
+                        block = (MMCLONE_BLOCK *)pfn->PteAddress;
+                } else if (contents.u.Soft.Prototype && !MiIsLookupNeeded(contents)) {
+                    block = (MMCLONE_BLOCK *)MiPteToProto(contents);
+                } else if (!contents.u.Soft.Transition && contents.u.Soft.PageFileHigh == 0) {
+                    *slot = contents;               /* demand zero, no access */
+                    va += PAGE_SIZE;
+                    continue;
+                }
+                if (block) {
+                    if (!parentDescriptor ||
+                        (uintptr_t)block < parentDescriptor->Node.StartingVpn ||
+                        (uintptr_t)block > parentDescriptor->Node.EndingVpn) {
+                        parentDescriptor = MiLocateCloneDescriptor(Clone->Parent, &block->ProtoPte);
+                        if (!parentDescriptor)
+                            KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE,
+                                         (uintptr_t)MiGetPteAddress(va), contents.u.Long, va);
+                        childDescriptor = MiChildDescriptorFor(Clone, &block->ProtoPte);
+                    }
+                    if (!MmIsAddressValid(block)) {
+                        MiMakeSystemAddressValidPfn(block, &oldIrql);
+                        continue;                   /* the PTE may have changed: again */
+                    }
+                    block->CloneRefCount++;
+                    childDescriptor->NumberOfReferences++;
+                    *slot = MiProtoAddressForPte(&block->ProtoPte);
+                    va += PAGE_SIZE;
+                    continue;
+                }
+                if (MiClonePte(Clone, va, &child, &oldIrql) == STATUS_REFAULT)
+                    continue;
+                if (!MmIsAddressValid(slot))        /* the lock was let go on the way */
+                    KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE,
+                                 (uintptr_t)slot, child.u.Long, va);
+                *slot = child;
+                va += PAGE_SIZE;
             }
+            UNLOCK_PFN(oldIrql);
+            if (va == 0)
+                break;
         }
     }
 }

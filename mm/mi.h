@@ -685,8 +685,9 @@ void MiDecrementCloneBlockReference(MMCLONE_BLOCK *Block);
  * and the header (with its blocks) goes with the last process's. Working-set mutex held. */
 void MiDereferenceCloneDescriptor(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor);
 /* Both, for a PTE of Process that stops referring to Block: PFN lock held on entry and return
- * (let go meanwhile when the descriptor goes). Working-set mutex held. */
-void MiDeleteForkReference(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor,
+ * (let go meanwhile when the descriptor goes: then true, and Descriptor is no more).
+ * Working-set mutex held. */
+bool MiDeleteForkReference(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor,
                            MMCLONE_BLOCK *Block, KIRQL *OldIrql);
 /* Another thread is cloning Process: wait a moment with the working-set mutex released, and
  * return true (the mutex stays released: the fault is retried). False: no fork to wait for. */

@@ -29,6 +29,11 @@
  *          4096 soft faults, each on a page the first process has valid (the prototype PTE's
  *          page gains a share; no page is copied or read). The child times its reads, checks
  *          the bytes, and ends with the rate as its exit status.
+ *   fork   fork_exit_per_s: 16 MiB committed (VirtualAlloc MEM_COMMIT) and written (one word
+ *          per page, every page) by this process, its working set widened to keep it all
+ *          valid; then 100 times: RtlCloneUserProcess (fork), the child exits at once
+ *          (ExitProcess(0)), the parent waits for it and closes its handles. 0 if a child's
+ *          exit code or a word of the memory is wrong afterwards.
  *
  * These are the specifications the Linux figures are measured with (mmap'd memory, vfork +
  * execve of a static program that exits at once, close(-1), glibc malloc, mmap/munmap).
@@ -57,6 +62,8 @@
 #define SHARE_NAME              "ubench section share"
 #define SHARE_WS_MINIMUM        (1u << 20)
 #define SHARE_WS_MAXIMUM        (24u << 20)     /* the whole section fits, with room */
+#define FORK_BYTES              (16u << 20)
+#define FORK_COUNT              100
 
 /* NT's classes, with only the fields read here. */
 #define SystemPerformanceInformationClass   2
@@ -355,6 +362,42 @@ static void BenchSectionShare(void)
     Report("section_share_fault_pages_per_s", rate, "pages/s");
 }
 
+static void BenchForkExit(void)
+{
+    volatile ULONG *memory = Commit(FORK_BYTES);
+    ULONG done = 0, wrong = 0;
+    ULONGLONG start, rate;
+
+    if (!memory) {
+        Report("fork_exit_per_s", 0, "forks/s");
+        return;
+    }
+    SetProcessWorkingSetSize(GetCurrentProcess(), SHARE_WS_MINIMUM, SHARE_WS_MAXIMUM);
+    for (ULONG page = 0; page < FORK_BYTES / PAGE; page++)
+        memory[page * WORDS_PER_PAGE] = page;
+    start = Now();
+    for (int i = 0; i < FORK_COUNT; i++) {
+        RTL_USER_PROCESS_INFORMATION info;
+        NTSTATUS status = RtlCloneUserProcess(0, NULL, NULL, NULL, &info);
+        DWORD code = 1;
+
+        if (status == STATUS_PROCESS_CLONED)
+            ExitProcess(0);
+        if (!NT_SUCCESS(status))
+            break;
+        WaitForSingleObject(info.Process, INFINITE);
+        GetExitCodeProcess(info.Process, &code);
+        CloseHandle(info.Thread);
+        CloseHandle(info.Process);
+        done += code == 0;
+    }
+    rate = Rate(FORK_COUNT, start);
+    for (ULONG page = 0; page < FORK_BYTES / PAGE; page++)
+        wrong += memory[page * WORDS_PER_PAGE] != page;
+    Report("fork_exit_per_s", done == FORK_COUNT && !wrong ? rate : 0, "forks/s");
+    Release((void *)memory);
+}
+
 static const struct {
     const char *Name;
     void (*Run)(void);
@@ -366,6 +409,7 @@ static const struct {
     { "heap", BenchHeap },
     { "valloc", BenchVirtualAlloc },
     { "share", BenchSectionShare },
+    { "fork", BenchForkExit },
 };
 
 int main(int argc, char **argv)
