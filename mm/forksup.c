@@ -531,9 +531,8 @@ static NTSTATUS MiClonePte(MI_CLONE *Clone, uintptr_t Va, MMPTE *Child, KIRQL *O
         pte->u.Long = contents.u.Long;
         MI_FLUSH_SINGLE_TB(Va);
         next->ProtoPte.u.Long = contents.u.Long & ~MM_PTE_OWNER_MASK;
-        wsl->Wsle[pfn->u1.WsIndex].u1.e1.Direct = 0;
+        wsl->Wsle[pfn->u1.WsIndex].u1.e1.Direct = 0;     /* WsIndex stays, as a hint */
         wsl->Wsle[pfn->u1.WsIndex].u1.e1.Protection = 0;
-        pfn->u1.WsIndex = 0;
     } else if (contents.u.Soft.Transition) {
         pfn = MI_PFN_ELEMENT(contents.u.Trans.PageFrameNumber);
         if (pfn->u3.e1.ReadInProgress) {
