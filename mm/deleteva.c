@@ -113,11 +113,33 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
             va = last + 1;
             continue;
         }
+        uintptr_t blockPage = 0;            /* a page of clone blocks resident since the lock */
+
         LOCK_PFN(oldIrql);
         for (; va <= MIN(tableEnd, EndingAddress); va += PAGE_SIZE) {
             MMPTE *pte = MiGetPteAddress(va);
             MMPTE old = *pte;
 
+            if (clone && old.u.Soft.Prototype && !old.u.Hard.Valid && !MiIsLookupNeeded(old) &&
+                fresh.u.Long == MM_ZERO_PTE) {
+                /* The common case of a fork's child: a page it never touched, whose block
+                 * others still refer to — counts only. */
+                MMCLONE_BLOCK *block = (MMCLONE_BLOCK *)MiPteToProto(old);
+
+                if (((uintptr_t)block & ~(uintptr_t)(PAGE_SIZE - 1)) == blockPage &&
+                    (uintptr_t)block >= clone->Node.StartingVpn &&
+                    (uintptr_t)block <= clone->Node.EndingVpn &&
+                    block->CloneRefCount > 1 && clone->NumberOfReferences > 1) {
+                    block->CloneRefCount--;
+                    clone->NumberOfReferences--;
+                    committed++;
+                    pte->u.Long = MM_ZERO_PTE;
+                    MiDecrementUsedPtes(Process, va);
+                    if (va == 0xFFFFF000)
+                        break;
+                    continue;
+                }
+            }
             if (old.u.Long == MM_ZERO_PTE)
                 committed += VadMemCommit;
             else if (old.u.Long != MM_DECOMMITTED_PTE)
@@ -131,6 +153,7 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
                     clone = MiLocateCloneDescriptor(Process, proto);
                 if (clone && MiDeleteForkReference(Process, clone, (MMCLONE_BLOCK *)proto, &oldIrql))
                     clone = NULL;               /* a fork's page: its block loses a reference */
+                blockPage = 0;
             } else if (old.u.Hard.Valid) {
                 MMPFN *pfn = MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber);
 
@@ -149,9 +172,21 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
                     (!clone || (uintptr_t)proto < clone->Node.StartingVpn ||
                      (uintptr_t)proto > clone->Node.EndingVpn))
                     clone = MiLocateCloneDescriptor(Process, proto);
-                if (proto && clone &&
-                    MiDeleteForkReference(Process, clone, (MMCLONE_BLOCK *)proto, &oldIrql))
-                    clone = NULL;
+                if (proto && clone) {
+                    MMCLONE_BLOCK *block = (MMCLONE_BLOCK *)proto;
+
+                    if (((uintptr_t)block & ~(uintptr_t)(PAGE_SIZE - 1)) == blockPage &&
+                        block->CloneRefCount > 1 && clone->NumberOfReferences > 1) {
+                        /* Others still refer to the block, and to the header: counts only. */
+                        block->CloneRefCount--;
+                        clone->NumberOfReferences--;
+                    } else {
+                        if (MiDeleteForkReference(Process, clone, block, &oldIrql))
+                            clone = NULL;
+                        blockPage = MmIsAddressValid(block)
+                                    ? (uintptr_t)block & ~(uintptr_t)(PAGE_SIZE - 1) : 0;
+                    }
+                }
             } else if (old.u.Soft.PageFileHigh != 0) {
                 MiReleasePageFileSpace(old);
             }

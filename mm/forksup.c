@@ -49,11 +49,13 @@ typedef struct _MI_CLONE_HEADER {
 static LIST_ENTRY MiCloneHeaderList = { &MiCloneHeaderList, &MiCloneHeaderList };
 static KSPIN_LOCK MiCloneHeaderLock;
 
-/* The child's PTEs of one page table, written while the parent's are converted. */
+/* The child's PTEs of one page table, written while the parent's are converted: a page of the
+ * buffer (paged pool, page-aligned), its page table's index in MI_CLONE.TablePde. */
 typedef struct _MI_CLONE_TABLE {
-    uint32_t PdeIndex;
     MMPTE Ptes[PAGE_SIZE / sizeof(MMPTE)];
 } MI_CLONE_TABLE;
+
+_Static_assert(sizeof(MI_CLONE_TABLE) == PAGE_SIZE, "a child page table's buffer is a page");
 
 /* NT's MI_MAKE_PROTECT_WRITE_COPY: what a writable page shared by a fork becomes. */
 static uint32_t MiMakeProtectWriteCopy(uint32_t Protection)
@@ -239,11 +241,13 @@ static bool MiIsVadCloned(const MMVAD_SHORT *Vad)
     return Vad->u.VadFlags.PrivateMemory || ((const MMVAD *)Vad)->u2.VadFlags2.Inherit;
 }
 
-/* Does a private PTE hold a page or a slot of its own, which the clone makes a block of? */
-static bool MiIsPrivatePagePte(MMPTE Pte)
+/* Does a private PTE hold a page or a slot of its own, which the clone makes a block of? A
+ * valid copy-on-write PTE in private memory is a fork's page (private memory is never
+ * write-copy otherwise): its PFN need not be read. */
+static inline bool MiIsPrivatePagePte(MMPTE Pte)
 {
     if (Pte.u.Hard.Valid)
-        return !MI_PFN_ELEMENT(Pte.u.Hard.PageFrameNumber)->u3.e1.PrototypePte;
+        return !Pte.u.Hard.CopyOnWrite && !MI_PFN_ELEMENT(Pte.u.Hard.PageFrameNumber)->u3.e1.PrototypePte;
     if (Pte.u.Soft.Prototype)
         return false;
     return Pte.u.Soft.Transition || Pte.u.Soft.PageFileHigh != 0;
@@ -263,25 +267,31 @@ static void MiCountClone(MMPROCESS *Parent, MI_CLONE_COUNTS *Counts)
     for (MMADDRESS_NODE *node = MiGetFirstNode(&Parent->AddressSpace.VadRoot); node;
          node = MiGetNextNode(node)) {
         MMVAD_SHORT *vad = CONTAINING_RECORD(node, MMVAD_SHORT, Node);
+        uintptr_t va = (uintptr_t)node->StartingVpn << PAGE_SHIFT;
+        uintptr_t end = ((uintptr_t)node->EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1);
 
         if (!MiIsVadCloned(vad))
             continue;
         Counts->Vads++;
         if (!vad->u.VadFlags.PrivateMemory)
             continue;
-        for (uint32_t vpn = node->StartingVpn; vpn <= node->EndingVpn; vpn++) {
-            uintptr_t va = (uintptr_t)vpn << PAGE_SHIFT;
+        while (va <= end) {
+            uintptr_t last = MIN(end, va | (MM_VA_MAPPED_BY_PDE - 1));
             uint32_t pde = MiGetPdeOffset(va);
 
-            if (!MiGetPdeAddress(va)->u.Hard.Valid) {
-                vpn |= (MM_VA_MAPPED_BY_PDE >> PAGE_SHIFT) - 1;     /* the next table */
-                continue;
+            if (MiGetPdeAddress(va)->u.Hard.Valid) {
+                const MMPTE *pte = MiGetPteAddress(va), *lastPte = MiGetPteAddress(last);
+
+                if (!(Counts->SeenTables[pde / 32] & (1u << (pde % 32)))) {
+                    Counts->SeenTables[pde / 32] |= 1u << (pde % 32);
+                    Counts->Tables++;
+                }
+                for (; pte <= lastPte; pte++)
+                    Counts->Blocks += pte->u.Long != MM_ZERO_PTE && MiIsPrivatePagePte(*pte);
             }
-            if (!(Counts->SeenTables[pde / 32] & (1u << (pde % 32)))) {
-                Counts->SeenTables[pde / 32] |= 1u << (pde % 32);
-                Counts->Tables++;
-            }
-            Counts->Blocks += MiIsPrivatePagePte(*MiGetPteAddress(va));
+            if (last == 0xFFFFFFFF)
+                break;
+            va = last + 1;
         }
     }
     if (Parent->CloneRoot)
@@ -297,6 +307,7 @@ typedef struct _MI_CLONE {
     uint32_t VadCount;
     uint32_t VadsInserted;              /* Vads[0 .. VadsInserted-1] are the child's now */
     MI_CLONE_TABLE *Tables;
+    uint32_t *TablePde;                 /* nonpaged: each buffer's page table */
     uint32_t TablesUsed;
     MI_CLONE_HEADER *Header;            /* this fork's blocks, NULL when none are needed */
     uint32_t BlocksMade;
@@ -477,20 +488,22 @@ static NTSTATUS MiInsertChildVads(MI_CLONE *Clone)
     return STATUS_SUCCESS;
 }
 
-/* The child's PTE buffer for the page table of Va. */
-static MI_CLONE_TABLE *MiCloneTableFor(MI_CLONE *Clone, uintptr_t Va)
+/* The child's PTE buffer for the page table of Va, resident (touched) on return. */
+static MMPTE *MiCloneTableFor(MI_CLONE *Clone, uintptr_t Va)
 {
     uint32_t pde = MiGetPdeOffset(Va);
 
     for (uint32_t i = 0; i < Clone->TablesUsed; i++) {
-        if (Clone->Tables[i].PdeIndex == pde)
-            return &Clone->Tables[i];
+        if (Clone->TablePde[i] == pde) {
+            (void)*(volatile MMPTE *)Clone->Tables[i].Ptes;
+            return Clone->Tables[i].Ptes;
+        }
     }
     if (Clone->TablesUsed == Clone->Counts.Tables)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, Va, Clone->TablesUsed, 0xC3);
-    Clone->Tables[Clone->TablesUsed].PdeIndex = pde;
+    Clone->TablePde[Clone->TablesUsed] = pde;
     RtlZeroMemory(Clone->Tables[Clone->TablesUsed].Ptes, PAGE_SIZE);
-    return &Clone->Tables[Clone->TablesUsed++];
+    return Clone->Tables[Clone->TablesUsed++].Ptes;
 }
 
 /*
@@ -593,7 +606,9 @@ static void MiCloneParentPtes(MI_CLONE *Clone)
             continue;
         while (va <= end) {
             uintptr_t last = MIN(end, va | (MM_VA_MAPPED_BY_PDE - 1));
-            MI_CLONE_TABLE *table;
+            uintptr_t blockPage = 0;        /* a page of blocks known resident */
+            bool check = true;              /* is the buffer resident? (after the lock was let go) */
+            MMPTE *ptes;
 
             if (!MiGetPdeAddress(va)->u.Hard.Valid) {
                 if (last == 0xFFFFFFFF)
@@ -601,19 +616,23 @@ static void MiCloneParentPtes(MI_CLONE *Clone)
                 va = last + 1;
                 continue;
             }
-            table = MiCloneTableFor(Clone, va);
+            ptes = MiCloneTableFor(Clone, va);
             LOCK_PFN(oldIrql);
             while (va <= last && va != 0) {
                 MMPTE contents = *MiGetPteAddress(va), child;
-                MMPTE *slot = &table->Ptes[MiGetPteOffset(va)];
                 MMCLONE_BLOCK *block = NULL;
 
-                if (!MmIsAddressValid(slot)) {
-                    /* The buffer is paged pool: brought back without the lock, then again. */
-                    UNLOCK_PFN(oldIrql);
-                    slot->u.Long = MM_ZERO_PTE;
-                    LOCK_PFN(oldIrql);
-                    continue;
+                /* Pool pages cannot leave while the PFN lock is held: what was resident since
+                 * the lock was last taken still is. */
+                if (check) {
+                    if (!MmIsAddressValid(ptes)) {
+                        UNLOCK_PFN(oldIrql);
+                        (void)*(volatile MMPTE *)ptes;
+                        LOCK_PFN(oldIrql);
+                        continue;
+                    }
+                    check = false;
+                    blockPage = 0;
                 }
                 if (contents.u.Long == MM_ZERO_PTE) {
                     va += PAGE_SIZE;
@@ -627,7 +646,7 @@ static void MiCloneParentPtes(MI_CLONE *Clone)
                 } else if (contents.u.Soft.Prototype && !MiIsLookupNeeded(contents)) {
                     block = (MMCLONE_BLOCK *)MiPteToProto(contents);
                 } else if (!contents.u.Soft.Transition && contents.u.Soft.PageFileHigh == 0) {
-                    *slot = contents;               /* demand zero, no access */
+                    ptes[MiGetPteOffset(va)] = contents;    /* demand zero, no access */
                     va += PAGE_SIZE;
                     continue;
                 }
@@ -641,22 +660,24 @@ static void MiCloneParentPtes(MI_CLONE *Clone)
                                          (uintptr_t)MiGetPteAddress(va), contents.u.Long, va);
                         childDescriptor = MiChildDescriptorFor(Clone, &block->ProtoPte);
                     }
-                    if (!MmIsAddressValid(block)) {
-                        MiMakeSystemAddressValidPfn(block, &oldIrql);
-                        continue;                   /* the PTE may have changed: again */
+                    if (((uintptr_t)block & ~(uintptr_t)(PAGE_SIZE - 1)) != blockPage) {
+                        if (MiMakeSystemAddressValidPfn(block, &oldIrql)) {
+                            check = true;
+                            continue;               /* the PTE may have changed: again */
+                        }
+                        blockPage = (uintptr_t)block & ~(uintptr_t)(PAGE_SIZE - 1);
                     }
                     block->CloneRefCount++;
                     childDescriptor->NumberOfReferences++;
-                    *slot = MiProtoAddressForPte(&block->ProtoPte);
+                    ptes[MiGetPteOffset(va)] = MiProtoAddressForPte(&block->ProtoPte);
                     va += PAGE_SIZE;
                     continue;
                 }
-                if (MiClonePte(Clone, va, &child, &oldIrql) == STATUS_REFAULT)
+                if (MiClonePte(Clone, va, &child, &oldIrql) == STATUS_REFAULT) {
+                    check = true;
                     continue;
-                if (!MmIsAddressValid(slot))        /* the lock was let go on the way */
-                    KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE,
-                                 (uintptr_t)slot, child.u.Long, va);
-                *slot = child;
+                }
+                ptes[MiGetPteOffset(va)] = child;
                 va += PAGE_SIZE;
             }
             UNLOCK_PFN(oldIrql);
@@ -674,7 +695,7 @@ static void MiWriteChildPtes(MI_CLONE *Clone)
     MiLockWorkingSet(&child->Vm);
     for (uint32_t i = 0; i < Clone->TablesUsed; i++) {
         MI_CLONE_TABLE *table = &Clone->Tables[i];
-        uintptr_t base = (uintptr_t)table->PdeIndex << 22;
+        uintptr_t base = (uintptr_t)Clone->TablePde[i] << 22;
         MMPTE *pte = MiGetPteAddress(base);
 
         while (!MiMakePdeExistAndMakeValid(child, base)) {
@@ -682,6 +703,8 @@ static void MiWriteChildPtes(MI_CLONE *Clone)
             MiWaitForAvailablePages(MmMinimumFreePages);
             MiLockWorkingSet(&child->Vm);
         }
+        uint32_t used = 0;
+
         for (uint32_t j = 0; j < PAGE_SIZE / sizeof(MMPTE); j++) {
             if (table->Ptes[j].u.Long == MM_ZERO_PTE)
                 continue;
@@ -689,8 +712,9 @@ static void MiWriteChildPtes(MI_CLONE *Clone)
                 KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE,
                              (uintptr_t)&pte[j], pte[j].u.Long, base + j * PAGE_SIZE);
             pte[j] = table->Ptes[j];
-            MiIncrementUsedPtes(child, base + j * PAGE_SIZE);
+            used++;
         }
+        child->UsedPageTableEntries[Clone->TablePde[i]] += used;
     }
     MiUnlockWorkingSet(&child->Vm);
 }
@@ -722,6 +746,8 @@ static void MiFreeClone(MI_CLONE *Clone)
         ExFreePoolWithTag(Clone->Vads, MI_VAD_TAG);
     if (Clone->Tables)
         ExFreePoolWithTag(Clone->Tables, MI_CLONE_TABLE_TAG);
+    if (Clone->TablePde)
+        ExFreePoolWithTag(Clone->TablePde, MI_CLONE_TABLE_TAG);
 }
 
 /*
@@ -790,7 +816,9 @@ NTSTATUS MmCloneProcessAddressSpace(KPROCESS *KParent, KPROCESS *KChild)
     if (NT_SUCCESS(status) && clone.Counts.Tables) {
         clone.Tables = ExAllocatePoolWithTag(PagedPool, clone.Counts.Tables * sizeof(MI_CLONE_TABLE),
                                              MI_CLONE_TABLE_TAG);
-        if (!clone.Tables)
+        clone.TablePde = ExAllocatePoolWithTag(NonPagedPool, clone.Counts.Tables * sizeof(uint32_t),
+                                               MI_CLONE_TABLE_TAG);
+        if (!clone.Tables || !clone.TablePde)
             status = STATUS_INSUFFICIENT_RESOURCES;
     }
     if (NT_SUCCESS(status)) {
