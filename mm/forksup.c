@@ -536,8 +536,10 @@ static NTSTATUS MiClonePte(MI_CLONE *Clone, uintptr_t Va, MMPTE *Child, KIRQL *O
         pfn = MI_PFN_ELEMENT(contents.u.Hard.PageFrameNumber);
         protection = MiMakeProtectWriteCopy(pfn->OriginalPte.u.Soft.Protection);
         pfn->OriginalPte.u.Soft.Protection = protection;
-        if (contents.u.Hard.Dirty)
+        if (contents.u.Hard.Dirty) {            /* the dirty bit goes: the PFN and write watch keep it */
             MiSetModified(pfn);
+            MiCaptureWriteWatchDirtyBit(parent, Va);
+        }
         contents.u.Long = (contents.u.Long & ~(MM_PTE_WRITE_MASK | MM_PTE_COPY_ON_WRITE_MASK |
                                                MM_PTE_CACHE_DISABLE_MASK | MM_PTE_DIRTY_MASK)) |
                           MiProtectToPteMask(protection);

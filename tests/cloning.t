@@ -11,7 +11,7 @@ use lib 'tests/lib';
 use Test::More;
 use Mm386;
 
-my $CASES = 5;
+my $CASES = 7;
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 for my $mb (32, 16, 8) {

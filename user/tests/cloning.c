@@ -14,6 +14,11 @@
  *   fork.commit       the child is charged the parent's private commitment once, at the fork
  *                     (its commit charge is the parent's plus its own thread's TEB page); the
  *                     copies its writes make charge nothing more, to it or to the system
+ *   fork.threads      a thread sweeping pages while another forks 20 times: each child sees
+ *                     a snapshot cut by the fork at one page at most; the parent's pages end
+ *                     as the sweeper left them
+ *   fork.write_watch  a write-watch region cloned: the parent still reports its page written
+ *                     before the fork, the child reports the page it writes
  *   fork.leak         a forker (cloning.exe leak 100) forks 100 children that exit at once: its
  *                     clone pool is the same at the 50th and the 100th fork (a steady state),
  *                     and every page, commitment charge, pool byte and paging-file slot of the
@@ -304,6 +309,131 @@ static void TestCommit(void)
     VirtualFree((PVOID)memory, 0, MEM_RELEASE);
 }
 
+/*
+ * fork.threads: a second thread sweeps THREAD_PAGES pages, writing sweep number v into each in
+ * order, while the first forks THREAD_FORKS times. A sweep in progress is cut by the fork at
+ * one page at most: each child must see pages [0, k) at w + 1 and [k, N) at w, for some w and
+ * k. The writer's faults on pages a fork made copy-on-write wait for it (ForkInProgress).
+ */
+#define THREAD_PAGES        384
+#define THREAD_FORKS        20
+
+static volatile ULONG *SweepMemory;
+static volatile LONG SweepStop;
+
+static DWORD WINAPI Sweeper(LPVOID Parameter)
+{
+    ULONG v = 1;
+
+    (void)Parameter;
+    while (!SweepStop) {
+        for (ULONG i = 0; i < THREAD_PAGES; i++)
+            SweepMemory[i * (PAGE / 4)] = v;
+        v++;
+    }
+    return v - 1;
+}
+
+/* Is the snapshot w+1 ... w+1, w ... w? */
+static BOOL SweepConsistent(void)
+{
+    ULONG first = SweepMemory[0], last = SweepMemory[(THREAD_PAGES - 1) * (PAGE / 4)];
+    ULONG i = 0;
+
+    if (first != last && first != last + 1)
+        return FALSE;
+    while (i < THREAD_PAGES && SweepMemory[i * (PAGE / 4)] == first)
+        i++;
+    while (i < THREAD_PAGES && SweepMemory[i * (PAGE / 4)] == last)
+        i++;
+    return i == THREAD_PAGES;
+}
+
+static void TestThreads(void)
+{
+    HANDLE thread;
+    DWORD last = 0;
+    int bad = 0, failed = 0;
+
+    SweepMemory = VirtualAlloc(NULL, THREAD_PAGES * PAGE, MEM_COMMIT, PAGE_READWRITE);
+    KT_EXPECT(SweepMemory != NULL);
+    if (!SweepMemory)
+        return;
+    SweepStop = 0;
+    thread = CreateThread(NULL, 0, Sweeper, NULL, 0, NULL);
+    KT_EXPECT(thread != NULL);
+    Sleep(20);
+    for (int i = 0; i < THREAD_FORKS; i++) {
+        RTL_USER_PROCESS_INFORMATION info;
+        NTSTATUS status;
+        DWORD code;
+
+        if (Fork(&info, &status))
+            ExitProcess(SweepConsistent() ? 0 : 1);     /* the sweeper is not in the child */
+        if (!NT_SUCCESS(status)) {
+            failed++;
+            continue;
+        }
+        code = Reap(&info);
+        bad += code != 0;
+    }
+    SweepStop = 1;
+    WaitForSingleObject(thread, WAIT_MS);
+    GetExitCodeThread(thread, &last);
+    CloseHandle(thread);
+    KT_EQ(failed, 0);
+    KT_EQ(bad, 0);
+    KT_EQ(last > 0, TRUE);
+    for (ULONG i = 0; i < THREAD_PAGES; i++)
+        bad += SweepMemory[i * (PAGE / 4)] != last;
+    KT_EQ(bad, 0);                                      /* the parent's own pages: the last sweep */
+    VirtualFree((PVOID)SweepMemory, 0, MEM_RELEASE);
+}
+
+/*
+ * fork.write_watch: a MEM_WRITE_WATCH region is cloned with a write-watch view of its own. The
+ * parent's page written since its reset stays reported after the fork (the fork takes the dirty
+ * bit off its PTE, and hands it to write watch); the child reports what it writes.
+ */
+static void TestWriteWatch(void)
+{
+    PUCHAR region = VirtualAlloc(NULL, 4 * PAGE, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
+                                 PAGE_READWRITE);
+    RTL_USER_PROCESS_INFORMATION info;
+    PVOID pages[8];
+    ULONG_PTR count = 8;
+    DWORD granularity;
+    NTSTATUS status;
+
+    KT_EXPECT(region != NULL);
+    if (!region)
+        return;
+    region[0] = 1;
+    KT_EQ(ResetWriteWatch(region, 4 * PAGE), 0);
+    region[PAGE] = 2;
+    Shared->Step = 0;
+    if (Fork(&info, &status)) {
+        ULONG_PTR n = 8;
+        PVOID seen[8];
+
+        region[2 * PAGE] = 3;
+        Shared->Wrong = GetWriteWatch(0, region, 4 * PAGE, seen, &n, &granularity) != 0 ? 10 :
+                        n != 1 ? 20 + (LONG)n : seen[0] != region + 2 * PAGE ? 30 :
+                        region[PAGE] != 2 ? 40 : 0;
+        Shared->Step = 1;
+        ExitProcess(0);
+    }
+    KT_STATUS(status, STATUS_SUCCESS);
+    KT_EQ(WaitStep(1), TRUE);
+    KT_EQ(Reap(&info), 0);
+    KT_EQ(Shared->Wrong, 0);
+    KT_EQ(GetWriteWatch(0, region, 4 * PAGE, pages, &count, &granularity), 0);
+    KT_EQ(count, 1);
+    KT_EQ((ULONG_PTR)pages[0], (ULONG_PTR)(region + PAGE));
+    KT_EQ(region[2 * PAGE], 0);
+    VirtualFree(region, 0, MEM_RELEASE);
+}
+
 /* One fork whose child exits at once; FALSE if it did not work. */
 static BOOL ForkAndExit(void)
 {
@@ -441,6 +571,8 @@ static const KTAP_CASE Cases[] = {
     { "fork.diverge", TestDiverge },
     { "fork.share_count", TestShareCount },
     { "fork.commit", TestCommit },
+    { "fork.threads", TestThreads },
+    { "fork.write_watch", TestWriteWatch },
     { "fork.leak", TestLeak },
 };
 
