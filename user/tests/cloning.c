@@ -315,7 +315,7 @@ static void TestCommit(void)
  * one page at most: each child must see pages [0, k) at w + 1 and [k, N) at w, for some w and
  * k. The writer's faults on pages a fork made copy-on-write wait for it (ForkInProgress).
  */
-#define THREAD_PAGES        384
+#define THREAD_PAGES        128
 #define THREAD_FORKS        20
 
 static volatile ULONG *SweepMemory;
@@ -371,7 +371,8 @@ static void TestThreads(void)
         if (Fork(&info, &status))
             ExitProcess(SweepConsistent() ? 0 : 1);     /* the sweeper is not in the child */
         if (!NT_SUCCESS(status)) {
-            failed++;
+            if (!failed++)
+                printf("# fork %d: 0x%08lx\n", i, status);
             continue;
         }
         code = Reap(&info);
