@@ -225,9 +225,13 @@ void MiMakeForkPagePrivate(MMPROCESS *Process, uintptr_t Va)
 }
 
 /* Does the clone copy this VAD? NT's rules: not AWE, large pages or rotate-physical; a view only
- * when it is inherited (ViewShare). */
+ * when it is inherited (ViewShare). Nor the reservation over the shared user data page under
+ * /3GB: the child has its own, and that page is the system's. */
 static bool MiIsVadCloned(const MMVAD_SHORT *Vad)
 {
+    if (Vad->Node.StartingVpn <= (MM_SHARED_USER_DATA_VA >> PAGE_SHIFT) &&
+        Vad->Node.EndingVpn >= (MM_SHARED_USER_DATA_VA >> PAGE_SHIFT))
+        return false;
     switch (Vad->u.VadFlags.VadType) {
     case VadAwe:
     case VadLargePages:

@@ -1,8 +1,9 @@
 #!/usr/bin/perl
 # Address-space cloning (POSIX fork as NT does it; user/tests/cloning.c): cloning.exe's cases
 # (statuses, page-by-page divergence, share count 2 for a page neither process wrote, commit
-# charged once, 100 fork/exit cycles leaking nothing) at 32, 16 and 8 MiB, at 8 MiB once more
-# with a paging file; and its paging scenario: memory larger than half the machine written,
+# charged once, a thread writing while its process forks, write watch, 100 fork/exit cycles
+# leaking nothing) at 32, 16 and 8 MiB, at 8 MiB once more with a paging file, at 32 MiB under
+# /3GB; and its paging scenario: memory larger than half the machine written,
 # forked, half of it rewritten by the child, every word checked by both while the machine
 # pages (clone blocks holding paging-file and transition PTEs), 0 bad words.
 use strict;
@@ -34,6 +35,16 @@ for my $mb (32, 16, 8) {
     is(scalar(() = $out =~ /^(?:ok|not ok) \d+ \S+/mg), $CASES, '8 MiB with a paging file: all cases ran');
     is_deeply(\@bad, [], '8 MiB with a paging file: every case passed') or diag($out);
     is($status, 0, '8 MiB with a paging file: exit status 0');
+}
+{
+    # Under /3GB the shared user data page lies inside a reservation VAD: the clone leaves it
+    # (the child makes its own) and the system's page is never a fork's.
+    my ($status, $out) = boot(mem => 32, exes => ["$TOP/build/user/cloning.exe"],
+                              cmdline => '3gb run=cloning.exe', timeout => 300);
+    my @bad = $out =~ /^not ok \d+ (\S+)/mg;
+    is(scalar(() = $out =~ /^(?:ok|not ok) \d+ \S+/mg), $CASES, '/3GB: all cases ran');
+    is_deeply(\@bad, [], '/3GB: every case passed') or diag($out);
+    is($status, 0, '/3GB: exit status 0');
 }
 for my $run ([32, 24], [16, 12], [8, 6]) {
     my ($mb, $size) = @$run;
