@@ -5,7 +5,7 @@
  * mapped again, the PEB where the parent's is) with no thread: the caller gives it one
  * (NtCreateThread, from the context it forked in — ntdll's RtlCloneUserProcess does this).
  *
- * NT's checks in NT's order: the handle pointer probed, no parent STATUS_INVALID_PARAMETER,
+ * NT's checks in NT's order: the handle pointer probed (left as it was), no parent STATUS_INVALID_PARAMETER,
  * Flags outside PROCESS_CREATE_FLAGS_LEGAL_MASK STATUS_INVALID_PARAMETER, the parent handle with
  * PROCESS_CREATE_PROCESS. Not built: a section (an image process: issue 12's image sections),
  * debug and exception ports (no LPC) — STATUS_NOT_SUPPORTED; of the handles, the child gets
@@ -82,7 +82,10 @@ NTSTATUS NtCreateProcessEx(HANDLE *ProcessHandle, ACCESS_MASK DesiredAccess, voi
 
     (void)ObjectAttributes;
     (void)JobMemberLevel;
-    status = ExReturn(ProcessHandle, &handle);
+    /* NT's ProbeForWriteHandle: the value is read and written back unchanged. */
+    status = ExCapture(&handle, ProcessHandle);
+    if (NT_SUCCESS(status))
+        status = ExReturn(ProcessHandle, &handle);
     if (!NT_SUCCESS(status))
         return status;
     if (!ParentProcess || (Flags & ~PROCESS_CREATE_FLAGS_LEGAL_MASK))
