@@ -8,8 +8,10 @@
  * NT's checks in NT's order: the handle pointer probed (left as it was), no parent STATUS_INVALID_PARAMETER,
  * Flags outside PROCESS_CREATE_FLAGS_LEGAL_MASK STATUS_INVALID_PARAMETER, the parent handle with
  * PROCESS_CREATE_PROCESS. Not built: a section (an image process: issue 12's image sections),
- * debug and exception ports (no LPC) — STATUS_NOT_SUPPORTED; of the handles, the child gets
- * its console only (INHERIT_HANDLES does not copy the parent's table yet).
+ * debug and exception ports (no LPC) — STATUS_NOT_SUPPORTED. With
+ * PROCESS_CREATE_FLAGS_INHERIT_HANDLES the child has the parent's OBJ_INHERIT handles at their
+ * values (ObDuplicateInheritedHandles); then, in the lowest free slot, a console handle (the
+ * parent's is not inheritable, and its PEB names the lowest slot).
  */
 #include "kernel/ps/ps.h"
 
@@ -21,7 +23,7 @@
 #define PROCESS_CREATE_FLAGS_LEGAL_MASK             0x0000000F
 
 /* The clone of Parent, referenced, with no thread. */
-static NTSTATUS PspCreateClonedProcess(EPROCESS *Parent, EPROCESS **Process)
+static NTSTATUS PspCreateClonedProcess(EPROCESS *Parent, uint32_t Flags, EPROCESS **Process)
 {
     EPROCESS *process;
     uint32_t dtb[2];
@@ -50,6 +52,8 @@ static NTSTATUS PspCreateClonedProcess(EPROCESS *Parent, EPROCESS **Process)
     status = MmInitializeProcessAddressSpace(&process->Pcb, false);
     if (NT_SUCCESS(status))
         status = ObCreateHandleTable(&process->ObjectTable);
+    if (NT_SUCCESS(status) && (Flags & PROCESS_CREATE_FLAGS_INHERIT_HANDLES) && Parent->ObjectTable)
+        status = ObDuplicateInheritedHandles(Parent->ObjectTable, process->ObjectTable);
     if (NT_SUCCESS(status))
         status = IoCreateConsoleHandle(process->ObjectTable, &console);
     if (!NT_SUCCESS(status)) {
@@ -96,7 +100,7 @@ NTSTATUS NtCreateProcessEx(HANDLE *ProcessHandle, ACCESS_MASK DesiredAccess, voi
                                        ExGetPreviousMode(), (void **)&parent, NULL);
     if (!NT_SUCCESS(status))
         return status;
-    status = PspCreateClonedProcess(parent, &process);
+    status = PspCreateClonedProcess(parent, Flags, &process);
     ObDereferenceObject(parent);
     if (!NT_SUCCESS(status))
         return status;

@@ -19,7 +19,11 @@
  *                     as the sweeper left them
  *   fork.write_watch  a write-watch region cloned: the parent still reports its page written
  *                     before the fork, the child reports the page it writes
- *   fork.leak         a forker (cloning.exe leak 100) forks 100 children that exit at once: its
+ *   fork.handles      with RTL_CLONE_PROCESS_FLAGS_INHERIT_HANDLES the child has the
+ *                     parent's inheritable handles at their values and not the others;
+ *                     without it, none
+ *   fork.leak         a forker (cloning.exe leak 100) forks 100 children that exit at once
+ *                     (inheriting its one inheritable handle, a section's): its
  *                     clone pool is the same at the 50th and the 100th fork (a steady state),
  *                     and every page, commitment charge, pool byte and paging-file slot of the
  *                     system is back after it (snapshot.h)
@@ -435,13 +439,68 @@ static void TestWriteWatch(void)
     VirtualFree(region, 0, MEM_RELEASE);
 }
 
+/*
+ * fork.handles: with RTL_CLONE_PROCESS_FLAGS_INHERIT_HANDLES the child has the parent's
+ * inheritable handles at their values (it maps the section through one and writes what the
+ * parent reads), not the others (STATUS_INVALID_HANDLE); without the flag, none of them.
+ */
+static DWORD HandlesChild(HANDLE Inherited, HANDLE Own)
+{
+    volatile ULONG *view = MapViewOfFile(Inherited, FILE_MAP_WRITE, 0, 0, 0);
+    DWORD result = 0;
+
+    if (view) {
+        view[1] = 0xF0F0F0F0;
+        UnmapViewOfFile((PVOID)view);
+    } else {
+        result |= 1;
+    }
+    if (NtClose(Own) != STATUS_INVALID_HANDLE)
+        result |= 2;
+    if (NtClose(Inherited) != STATUS_SUCCESS)
+        result |= 4;
+    return result;
+}
+
+static void TestHandles(void)
+{
+    SECURITY_ATTRIBUTES inherit = { sizeof(inherit), NULL, TRUE };
+    HANDLE inherited = CreateFileMappingW(INVALID_HANDLE_VALUE, &inherit, PAGE_READWRITE, 0, PAGE,
+                                          NULL);
+    HANDLE own = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, PAGE, NULL);
+    volatile ULONG *view = inherited ? MapViewOfFile(inherited, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+    RTL_USER_PROCESS_INFORMATION info;
+    NTSTATUS status;
+
+    KT_EXPECT(view != NULL && own != NULL);
+    if (!view || !own)
+        return;
+    status = RtlCloneUserProcess(RTL_CLONE_PROCESS_FLAGS_INHERIT_HANDLES, NULL, NULL, NULL, &info);
+    if (status == STATUS_PROCESS_CLONED)
+        ExitProcess(HandlesChild(inherited, own));
+    KT_STATUS(status, STATUS_SUCCESS);
+    KT_EQ(Reap(&info), 0);
+    KT_EQ(view[1], 0xF0F0F0F0);
+    /* Without the flag: no handle of the parent's (its console is the child's own). */
+    status = RtlCloneUserProcess(0, NULL, NULL, NULL, &info);
+    if (status == STATUS_PROCESS_CLONED)
+        ExitProcess(NtClose(inherited) == STATUS_INVALID_HANDLE && NtClose(own) == STATUS_INVALID_HANDLE ? 0 : 1);
+    KT_STATUS(status, STATUS_SUCCESS);
+    KT_EQ(Reap(&info), 0);
+    UnmapViewOfFile((PVOID)view);
+    CloseHandle(inherited);
+    CloseHandle(own);
+}
+
+static ULONG ForkFlags;
+
 /* One fork whose child exits at once; FALSE if it did not work. */
 static BOOL ForkAndExit(void)
 {
     RTL_USER_PROCESS_INFORMATION info;
-    NTSTATUS status;
+    NTSTATUS status = RtlCloneUserProcess(ForkFlags, NULL, NULL, NULL, &info);
 
-    if (Fork(&info, &status))
+    if (status == STATUS_PROCESS_CLONED)
         ExitProcess(0);
     return NT_SUCCESS(status) && Reap(&info) == 0;
 }
@@ -467,8 +526,14 @@ static ULONG ClonePoolBytes(void)
  */
 static int Leak(int Cycles)
 {
+    SECURITY_ATTRIBUTES inherit = { sizeof(inherit), NULL, TRUE };
     ULONG middle = 0, end = 0;
     int failed = 0;
+
+    /* The children inherit a handle too: each must give back its reference. */
+    if (!CreateFileMappingW(INVALID_HANDLE_VALUE, &inherit, PAGE_READWRITE, 0, PAGE, NULL))
+        return 200;
+    ForkFlags = RTL_CLONE_PROCESS_FLAGS_INHERIT_HANDLES;
 
     /* Measured after every fork, so that each cycle does the same. */
     for (int i = 0; i < Cycles; i++) {
@@ -574,6 +639,7 @@ static const KTAP_CASE Cases[] = {
     { "fork.commit", TestCommit },
     { "fork.threads", TestThreads },
     { "fork.write_watch", TestWriteWatch },
+    { "fork.handles", TestHandles },
     { "fork.leak", TestLeak },
 };
 
