@@ -3,7 +3,8 @@
  *
  *   fork.statuses     NtCreateProcess(Ex)'s checks: no parent, bad flags, a section or ports
  *                     (not built), a bad or weak parent handle, a bad handle pointer; a clone
- *                     never given a thread goes when its handle is closed
+ *                     never given a thread goes when its handle is closed, and can itself be
+ *                     cloned by another process (a parent not the caller)
  *   fork.diverge      parent and child each write half of the pages after the fork; each sees
  *                     its own writes and the other's pages as they were at the fork, page by
  *                     page; a view (ViewShare) is the same memory in both, at the same address
@@ -146,6 +147,15 @@ static void TestStatuses(void)
                               NULL, NULL), STATUS_SUCCESS);
     KT_EQ(WaitForSingleObject(process, 0), WAIT_TIMEOUT);
     KT_EQ(CommitCharge(process) >= CommitCharge(GetCurrentProcess()) - 1, TRUE);
+    /* A clone of that clone: a parent other than the caller, itself made by a fork. */
+    {
+        HANDLE grandchild = NULL;
+
+        KT_STATUS(NtCreateProcessEx(&grandchild, PROCESS_ALL_ACCESS, NULL, process, 0, NULL, NULL,
+                                    NULL, 0), STATUS_SUCCESS);
+        KT_EQ(CommitCharge(grandchild), CommitCharge(process));
+        KT_STATUS(NtClose(grandchild), STATUS_SUCCESS);
+    }
     KT_STATUS(NtClose(process), STATUS_SUCCESS);
 }
 
