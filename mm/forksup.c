@@ -24,9 +24,9 @@
  * each process that refers to them has an MMCLONE_DESCRIPTOR in its CloneRoot counting its
  * references; the last process's descriptor takes the header and the blocks with it.
  *
- * Section views with ViewShare inheritance are mapped again in the child at the same address
- * (its PTEs fault through the VAD as any new view's; a copy-on-write view's private copies are
- * the parent's alone). AWE, large-page and rotate-physical VADs are not copied (NT's rule),
+ * Section views with ViewShare inheritance are mapped again in the child at the same address;
+ * the child's PTEs point at the section's prototype PTEs where the parent's do, and a
+ * copy-on-write view's private copies become fork prototypes as private pages do. AWE, large-page and rotate-physical VADs are not copied (NT's rule),
  * nor views with ViewUnmap inheritance. While the parent's PTEs change, ForkInProgress makes
  * the parent's other threads' faults wait (MiWaitForForkToComplete).
  */
@@ -277,8 +277,6 @@ static void MiCountClone(MMPROCESS *Parent, MI_CLONE_COUNTS *Counts)
         if (!MiIsVadCloned(vad))
             continue;
         Counts->Vads++;
-        if (!vad->u.VadFlags.PrivateMemory)
-            continue;
         while (va <= end) {
             uintptr_t last = MIN(end, va | (MM_VA_MAPPED_BY_PDE - 1));
             uint32_t pde = MiGetPdeOffset(va);
@@ -591,12 +589,28 @@ static NTSTATUS MiClonePte(MI_CLONE *Clone, uintptr_t Va, MMPTE *Child, KIRQL *O
     return STATUS_SUCCESS;
 }
 
+/* A section's page valid in a view of the parent: the child's PTE points at its prototype PTE,
+ * in the lookup-needed form when the parent's working set has a protection of its own for it
+ * (MiEvictWsle's rule). Working-set mutex held. */
+static MMPTE MiChildViewPte(MI_CLONE *Clone, uintptr_t Va, MMPTE Contents)
+{
+    MMSUPPORT *ws = &Clone->Parent->Vm;
+    uint32_t index = MiLocateWsle(ws, Va);
+    uint32_t protection = index == WSLE_NULL_INDEX ? 0
+                          : ws->VmWorkingSetList->Wsle[index].u1.e1.Protection;
+
+    if (protection)
+        return MiMakeLookupNeededPte(protection);
+    return MiProtoAddressForPte(MI_PFN_ELEMENT(Contents.u.Hard.PageFrameNumber)->PteAddress);
+}
+
 /*
- * Every private region of the parent, a page table at a time under the PFN lock. The common
+ * Every region of the parent the child gets, a page table at a time under the PFN lock. The common
  * case after a first fork, a PTE referring to a fork prototype already, is done here: one more
  * reference to its block, counted in the child's descriptor for the block's header (the last
- * header met is remembered: neighbouring pages share one); a page of the parent's own goes to
- * MiClonePte. Parent current, its working-set mutex held.
+ * header met is remembered: neighbouring pages share one); a page of the parent's own (in a
+ * view: a private copy) goes to MiClonePte; in a view, a PTE referring to the section's
+ * prototype is given to the child as it is. Parent current, its working-set mutex held.
  */
 static void MiCloneParentPtes(MI_CLONE *Clone)
 {
@@ -608,7 +622,9 @@ static void MiCloneParentPtes(MI_CLONE *Clone)
         uintptr_t va = (uintptr_t)vad->Node.StartingVpn << PAGE_SHIFT;
         uintptr_t end = ((uintptr_t)vad->Node.EndingVpn << PAGE_SHIFT) | (PAGE_SIZE - 1);
 
-        if (!vad->u.VadFlags.PrivateMemory || !Clone->Vads[i])
+        bool view = !vad->u.VadFlags.PrivateMemory;
+
+        if (!Clone->Vads[i])
             continue;
         while (va <= end) {
             uintptr_t last = MIN(end, va | (MM_VA_MAPPED_BY_PDE - 1));
@@ -651,8 +667,11 @@ static void MiCloneParentPtes(MI_CLONE *Clone)
                         block = (MMCLONE_BLOCK *)pfn->PteAddress;
                 } else if (contents.u.Soft.Prototype && !MiIsLookupNeeded(contents)) {
                     block = (MMCLONE_BLOCK *)MiPteToProto(contents);
-                } else if (!contents.u.Soft.Transition && contents.u.Soft.PageFileHigh == 0) {
-                    ptes[MiGetPteOffset(va)] = contents;    /* demand zero, no access */
+                } else if (contents.u.Soft.Prototype ||
+                           (!contents.u.Soft.Transition && contents.u.Soft.PageFileHigh == 0)) {
+                    /* demand zero, no access; in a view, its prototype with this process's
+                     * protection (the lookup-needed form) */
+                    ptes[MiGetPteOffset(va)] = contents;
                     va += PAGE_SIZE;
                     continue;
                 }
@@ -660,10 +679,22 @@ static void MiCloneParentPtes(MI_CLONE *Clone)
                     if (!parentDescriptor ||
                         (uintptr_t)block < parentDescriptor->Node.StartingVpn ||
                         (uintptr_t)block > parentDescriptor->Node.EndingVpn) {
-                        parentDescriptor = MiLocateCloneDescriptor(Clone->Parent, &block->ProtoPte);
-                        if (!parentDescriptor)
+                        MMCLONE_DESCRIPTOR *found = MiLocateCloneDescriptor(Clone->Parent,
+                                                                            &block->ProtoPte);
+
+                        if (!found && view) {
+                            /* The section's own page: the child's PTE points at its
+                             * prototype as the parent's would once trimmed. */
+                            ptes[MiGetPteOffset(va)] = contents.u.Hard.Valid
+                                                       ? MiChildViewPte(Clone, va, contents)
+                                                       : contents;
+                            va += PAGE_SIZE;
+                            continue;
+                        }
+                        if (!found)
                             KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE,
                                          (uintptr_t)MiGetPteAddress(va), contents.u.Long, va);
+                        parentDescriptor = found;
                         childDescriptor = MiChildDescriptorFor(Clone, &block->ProtoPte);
                     }
                     if (((uintptr_t)block & ~(uintptr_t)(PAGE_SIZE - 1)) != blockPage) {

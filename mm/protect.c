@@ -105,6 +105,12 @@ static NTSTATUS MiSetViewPageProtection(MMPROCESS *Process, uintptr_t Va, uint32
 
     if (!MiMakePdeExistAndMakeValid(Process, Va))
         return STATUS_NO_MEMORY;
+    if (Process->CloneRoot && MiIsForkPte(Process, *pte)) {
+        /* A private copy a fork shares: this process's own copy takes the protection. */
+        MiMakeForkPagePrivate(Process, Va);
+        if (MiIsForkPte(Process, *pte))
+            return STATUS_NO_MEMORY;
+    }
     if (pte->u.Hard.Valid && MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber)->u3.e1.PrototypePte)
         MiEvictWsle(&Process->Vm, MiLocateWsle(&Process->Vm, Va));
     LOCK_PFN(oldIrql);

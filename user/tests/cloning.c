@@ -23,8 +23,12 @@
  *   fork.handles      with RTL_CLONE_PROCESS_FLAGS_INHERIT_HANDLES the child has the
  *                     parent's inheritable handles at their values and not the others;
  *                     without it, none
+ *   fork.views        views mapped again: a read/write view shared by both, a copy-on-write
+ *                     view's private copy the child's too, the child's own copy its own, a
+ *                     protection change on a shared copy made on the child's own copy
  *   fork.leak         a forker (cloning.exe leak 100) forks 100 children that exit at once
- *                     (inheriting its one inheritable handle, a section's): its
+ *                     (inheriting its one inheritable handle, a section's, and a copy-on-write
+ *                     view of it with a private copy in it): its
  *                     clone pool is the same at the 50th and the 100th fork (a steady state),
  *                     and every page, commitment charge, pool byte and paging-file slot of the
  *                     system is back after it (snapshot.h)
@@ -504,6 +508,52 @@ static void TestHandles(void)
 
 static ULONG ForkFlags;
 
+/*
+ * fork.views: views are mapped again in the child at their addresses. A read/write view is the
+ * section's memory in both (the child's write is the parent's to read); in a copy-on-write
+ * view the parent's private copy is the child's too (page 0), the section's page is shared
+ * (page 1), and the child's own write to page 2 is its copy alone; the child changes page 0's
+ * protection (its own copy then) and still reads the parent's bytes there.
+ */
+static void TestViews(void)
+{
+    HANDLE section = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4 * PAGE,
+                                        NULL);
+    volatile ULONG *shared = section ? MapViewOfFile(section, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+    volatile ULONG *copy = section ? MapViewOfFile(section, FILE_MAP_COPY, 0, 0, 0) : NULL;
+    RTL_USER_PROCESS_INFORMATION info;
+    NTSTATUS status;
+
+    KT_EXPECT(shared != NULL && copy != NULL);
+    if (!shared || !copy)
+        return;
+    for (ULONG i = 0; i < 4; i++)
+        shared[i * (PAGE / 4)] = 0x5EC00000 + i;
+    copy[0] = 0xC0C00000;                       /* the parent's private copy of page 0 */
+    status = RtlCloneUserProcess(0, NULL, NULL, NULL, &info);
+    if (status == STATUS_PROCESS_CLONED) {
+        DWORD result = 0, old;
+
+        result |= copy[0] != 0xC0C00000;                    /* the parent's copy */
+        result |= (copy[PAGE / 4] != 0x5EC00001) << 1;      /* the section's page */
+        copy[2 * (PAGE / 4)] = 0xC1C10002;                  /* a copy of its own */
+        result |= (shared[2 * (PAGE / 4)] != 0x5EC00002) << 2;
+        shared[3 * (PAGE / 4)] = 0xABCD0003;                /* through the shared view */
+        result |= !VirtualProtect((PVOID)copy, PAGE, PAGE_READONLY, &old) << 3;
+        result |= (copy[0] != 0xC0C00000) << 4;
+        ExitProcess(result);
+    }
+    KT_STATUS(status, STATUS_SUCCESS);
+    KT_EQ(Reap(&info), 0);
+    KT_EQ(copy[0], 0xC0C00000);
+    KT_EQ(copy[2 * (PAGE / 4)], 0x5EC00002);                /* not the child's copy */
+    KT_EQ(shared[3 * (PAGE / 4)], 0xABCD0003);              /* the child's write */
+    KT_EQ(copy[3 * (PAGE / 4)], 0xABCD0003);
+    UnmapViewOfFile((PVOID)copy);
+    UnmapViewOfFile((PVOID)shared);
+    CloseHandle(section);
+}
+
 /* One fork whose child exits at once; FALSE if it did not work. */
 static BOOL ForkAndExit(void)
 {
@@ -540,9 +590,16 @@ static int Leak(int Cycles)
     ULONG middle = 0, end = 0;
     int failed = 0;
 
-    /* The children inherit a handle too: each must give back its reference. */
-    if (!CreateFileMappingW(INVALID_HANDLE_VALUE, &inherit, PAGE_READWRITE, 0, PAGE, NULL))
+    HANDLE section;
+    volatile ULONG *copy;
+
+    /* The children inherit a handle too, and a copy-on-write view with a private copy in it:
+     * each must give back its reference, its view and its share of the copy. */
+    section = CreateFileMappingW(INVALID_HANDLE_VALUE, &inherit, PAGE_READWRITE, 0, 2 * PAGE, NULL);
+    copy = section ? MapViewOfFile(section, FILE_MAP_COPY, 0, 0, 0) : NULL;
+    if (!copy)
         return 200;
+    copy[0] = 0xC0C0C0C0;
     ForkFlags = RTL_CLONE_PROCESS_FLAGS_INHERIT_HANDLES;
 
     /* Measured after every fork, so that each cycle does the same. */
@@ -650,6 +707,7 @@ static const KTAP_CASE Cases[] = {
     { "fork.threads", TestThreads },
     { "fork.write_watch", TestWriteWatch },
     { "fork.handles", TestHandles },
+    { "fork.views", TestViews },
     { "fork.leak", TestLeak },
 };
 
