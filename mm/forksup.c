@@ -199,12 +199,13 @@ void MiDeleteCloneRoot(MMPROCESS *Process)
 
 bool MiWaitForForkToComplete(MMPROCESS *Process)
 {
-    int64_t pause = KI_MILLISECONDS(MI_FORK_WAIT_MS);
-
     if (!Process->ForkInProgress || Process->ForkInProgress == KeGetCurrentThread())
         return false;
+    /* NT's way: the fork holds the address-creation lock throughout, so taking it (and letting
+     * it go) waits for the fork to end. The faulting thread cannot hold it itself meanwhile. */
     MiUnlockWorkingSet(&Process->Vm);
-    KeDelayExecutionThread(KernelMode, false, &pause);
+    MiLockAddressSpace(&Process->AddressSpace);
+    MiUnlockAddressSpace(&Process->AddressSpace);
     return true;
 }
 

@@ -689,8 +689,9 @@ void MiDereferenceCloneDescriptor(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descri
  * Working-set mutex held. */
 bool MiDeleteForkReference(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor,
                            MMCLONE_BLOCK *Block, KIRQL *OldIrql);
-/* Another thread is cloning Process: wait a moment with the working-set mutex released, and
- * return true (the mutex stays released: the fault is retried). False: no fork to wait for. */
+/* Another thread is cloning Process: release the working-set mutex, wait for the fork to end
+ * (by taking the address-creation lock it holds, as NT does) and return true: the fault is
+ * retried. False: no fork to wait for. */
 bool MiWaitForForkToComplete(MMPROCESS *Process);
 /* The page at Va of a private region, a fork prototype's, made a private copy (to change its
  * protection). Working-set mutex held (released meanwhile if the page must be read in). */
