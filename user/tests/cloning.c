@@ -328,12 +328,15 @@ static void TestCommit(void)
 }
 
 /*
- * fork.threads: a second thread sweeps THREAD_PAGES pages, writing sweep number v into each in
+ * fork.threads: a second thread sweeps ThreadPages pages, writing sweep number v into each in
  * order, while the first forks THREAD_FORKS times. A sweep in progress is cut by the fork at
  * one page at most: each child must see pages [0, k) at w + 1 and [k, N) at w, for some w and
  * k. The writer's faults on pages a fork made copy-on-write wait for it (ForkInProgress).
  */
-#define THREAD_PAGES        128
+/* 512 pages (128 on a machine of less than 16 MiB, whose commitment holds no more for both
+ * processes): enough that the sweeper is still copying when the next fork begins. */
+static ULONG ThreadPages = 128;
+#define THREAD_PAGES        ThreadPages
 #define THREAD_FORKS        20
 
 static volatile ULONG *SweepMemory;
@@ -369,10 +372,14 @@ static BOOL SweepConsistent(void)
 
 static void TestThreads(void)
 {
+    SYSTEM_BASIC_INFORMATION basic;
     HANDLE thread;
     DWORD last = 0;
     int bad = 0, failed = 0;
 
+    if (NT_SUCCESS(NtQuerySystemInformation(SystemBasicInformation, &basic, sizeof(basic), NULL)) &&
+        basic.NumberOfPhysicalPages >= 3500)
+        ThreadPages = 512;
     SweepMemory = VirtualAlloc(NULL, THREAD_PAGES * PAGE, MEM_COMMIT, PAGE_READWRITE);
     KT_EXPECT(SweepMemory != NULL);
     if (!SweepMemory)
