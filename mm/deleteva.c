@@ -182,8 +182,8 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
                         clone->NumberOfReferences--;
                     } else {
                         if (MiDeleteForkReference(Process, clone, block, &oldIrql))
-                            clone = NULL;
-                        blockPage = MmIsAddressValid(block)
+                            clone = NULL;           /* and its blocks may be gone */
+                        blockPage = clone && MmIsAddressValid(block)
                                     ? (uintptr_t)block & ~(uintptr_t)(PAGE_SIZE - 1) : 0;
                     }
                 }
