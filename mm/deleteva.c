@@ -120,21 +120,36 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
             MMPTE *pte = MiGetPteAddress(va);
             MMPTE old = *pte;
 
-            if (clone && old.u.Soft.Prototype && !old.u.Hard.Valid && !MiIsLookupNeeded(old) &&
-                fresh.u.Long == MM_ZERO_PTE) {
-                /* The common case of a fork's child: a page it never touched, whose block
-                 * others still refer to — counts only. */
-                MMCLONE_BLOCK *block = (MMCLONE_BLOCK *)MiPteToProto(old);
+            if (clone && fresh.u.Long == MM_ZERO_PTE && old.u.Soft.Prototype &&
+                !old.u.Hard.Valid && !MiIsLookupNeeded(old)) {
+                /* The common case of a fork's child: a run of pages it never touched, whose
+                 * blocks others still refer to — counts only. */
+                uintptr_t runLast = MIN(tableEnd, EndingAddress);
+                MMPTE next = old;
+                uint32_t run = 0;
 
-                if (((uintptr_t)block & ~(uintptr_t)(PAGE_SIZE - 1)) == blockPage &&
-                    (uintptr_t)block >= clone->Node.StartingVpn &&
-                    (uintptr_t)block <= clone->Node.EndingVpn &&
-                    block->CloneRefCount > 1 && clone->NumberOfReferences > 1) {
+                for (;;) {
+                    MMCLONE_BLOCK *block = (MMCLONE_BLOCK *)MiPteToProto(next);
+
+                    if (((uintptr_t)block & ~(uintptr_t)(PAGE_SIZE - 1)) != blockPage ||
+                        (uintptr_t)block < clone->Node.StartingVpn ||
+                        (uintptr_t)block > clone->Node.EndingVpn ||
+                        block->CloneRefCount <= 1 || clone->NumberOfReferences <= 1)
+                        break;
                     block->CloneRefCount--;
                     clone->NumberOfReferences--;
-                    committed++;
-                    pte->u.Long = MM_ZERO_PTE;
-                    MiDecrementUsedPtes(Process, va);
+                    pte[run].u.Long = MM_ZERO_PTE;
+                    run++;
+                    if (va + run * PAGE_SIZE > runLast)
+                        break;
+                    next = pte[run];
+                    if (!next.u.Soft.Prototype || next.u.Hard.Valid || MiIsLookupNeeded(next))
+                        break;
+                }
+                if (run) {
+                    committed += run;
+                    Process->UsedPageTableEntries[MiGetPdeOffset(va)] -= run;
+                    va += (run - 1) * PAGE_SIZE;    /* the last one done; the loop moves on */
                     if (va == 0xFFFFF000)
                         break;
                     continue;
