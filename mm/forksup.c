@@ -709,6 +709,31 @@ static void MiCloneParentPtes(MI_CLONE *Clone)
                     childDescriptor->NumberOfReferences++;
                     ptes[MiGetPteOffset(va)] = MiProtoAddressForPte(&block->ProtoPte);
                     va += PAGE_SIZE;
+                    /* The run that follows: pages a fork shares, their blocks in the same page
+                     * of the same header. */
+                    while (va <= last && va != 0) {
+                        MMPTE next = *MiGetPteAddress(va);
+
+                        if (next.u.Hard.Valid) {
+                            MMPFN *pfn = MI_PFN_ELEMENT(next.u.Hard.PageFrameNumber);
+
+                            if (!pfn->u3.e1.PrototypePte)
+                                break;
+                            block = (MMCLONE_BLOCK *)pfn->PteAddress;
+                        } else if (next.u.Soft.Prototype && !MiIsLookupNeeded(next)) {
+                            block = (MMCLONE_BLOCK *)MiPteToProto(next);
+                        } else {
+                            break;
+                        }
+                        if (((uintptr_t)block & ~(uintptr_t)(PAGE_SIZE - 1)) != blockPage ||
+                            (uintptr_t)block < parentDescriptor->Node.StartingVpn ||
+                            (uintptr_t)block > parentDescriptor->Node.EndingVpn)
+                            break;
+                        block->CloneRefCount++;
+                        childDescriptor->NumberOfReferences++;
+                        ptes[MiGetPteOffset(va)] = MiProtoAddressForPte(&block->ProtoPte);
+                        va += PAGE_SIZE;
+                    }
                     continue;
                 }
                 if (MiClonePte(Clone, va, &child, &oldIrql) == STATUS_REFAULT) {
