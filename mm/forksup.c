@@ -50,12 +50,18 @@ static LIST_ENTRY MiCloneHeaderList = { &MiCloneHeaderList, &MiCloneHeaderList }
 static KSPIN_LOCK MiCloneHeaderLock;
 
 /* The child's PTEs of one page table, written while the parent's are converted: a page of the
- * buffer (paged pool, page-aligned), its page table's index in MI_CLONE.TablePde. */
+ * buffer (paged pool, page-aligned); MI_CLONE.TableInfo says which page table, and the range of
+ * its PTEs the clone went through (nothing outside it is written). */
 typedef struct _MI_CLONE_TABLE {
     MMPTE Ptes[PAGE_SIZE / sizeof(MMPTE)];
 } MI_CLONE_TABLE;
 
 _Static_assert(sizeof(MI_CLONE_TABLE) == PAGE_SIZE, "a child page table's buffer is a page");
+
+typedef struct _MI_CLONE_TABLE_INFO {
+    uint32_t PdeIndex;
+    uint16_t First, Last;               /* PTE indexes, inclusive */
+} MI_CLONE_TABLE_INFO;
 
 /* NT's MI_MAKE_PROTECT_WRITE_COPY: what a writable page shared by a fork becomes. */
 static uint32_t MiMakeProtectWriteCopy(uint32_t Protection)
@@ -310,7 +316,7 @@ typedef struct _MI_CLONE {
     uint32_t VadCount;
     uint32_t VadsInserted;              /* Vads[0 .. VadsInserted-1] are the child's now */
     MI_CLONE_TABLE *Tables;
-    uint32_t *TablePde;                 /* nonpaged: each buffer's page table */
+    MI_CLONE_TABLE_INFO *TableInfo;     /* nonpaged: each buffer's page table and range */
     uint32_t TablesUsed;
     MI_CLONE_HEADER *Header;            /* this fork's blocks, NULL when none are needed */
     uint32_t BlocksMade;
@@ -491,22 +497,31 @@ static NTSTATUS MiInsertChildVads(MI_CLONE *Clone)
     return STATUS_SUCCESS;
 }
 
-/* The child's PTE buffer for the page table of Va, resident (touched) on return. */
-static MMPTE *MiCloneTableFor(MI_CLONE *Clone, uintptr_t Va)
+/* The child's PTE buffer for the page table of Va, resident (touched) on return; [Va, Last]
+ * (in that table) is added to its range. */
+static MMPTE *MiCloneTableFor(MI_CLONE *Clone, uintptr_t Va, uintptr_t Last)
 {
-    uint32_t pde = MiGetPdeOffset(Va);
+    uint32_t pde = MiGetPdeOffset(Va), i;
 
-    for (uint32_t i = 0; i < Clone->TablesUsed; i++) {
-        if (Clone->TablePde[i] == pde) {
-            (void)*(volatile MMPTE *)Clone->Tables[i].Ptes;
-            return Clone->Tables[i].Ptes;
-        }
+    for (i = 0; i < Clone->TablesUsed; i++) {
+        if (Clone->TableInfo[i].PdeIndex == pde)
+            break;
     }
-    if (Clone->TablesUsed == Clone->Counts.Tables)
-        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, Va, Clone->TablesUsed, 0xC3);
-    Clone->TablePde[Clone->TablesUsed] = pde;
-    RtlZeroMemory(Clone->Tables[Clone->TablesUsed].Ptes, PAGE_SIZE);
-    return Clone->Tables[Clone->TablesUsed++].Ptes;
+    if (i == Clone->TablesUsed) {
+        if (Clone->TablesUsed == Clone->Counts.Tables)
+            KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, Va, Clone->TablesUsed,
+                         0xC3);
+        Clone->TableInfo[i].PdeIndex = pde;
+        Clone->TableInfo[i].First = (uint16_t)MiGetPteOffset(Va);
+        Clone->TableInfo[i].Last = (uint16_t)MiGetPteOffset(Last);
+        Clone->TablesUsed++;
+        RtlZeroMemory(Clone->Tables[i].Ptes, PAGE_SIZE);
+        return Clone->Tables[i].Ptes;
+    }
+    Clone->TableInfo[i].First = (uint16_t)MIN(Clone->TableInfo[i].First, MiGetPteOffset(Va));
+    Clone->TableInfo[i].Last = (uint16_t)MAX(Clone->TableInfo[i].Last, MiGetPteOffset(Last));
+    (void)*(volatile MMPTE *)Clone->Tables[i].Ptes;
+    return Clone->Tables[i].Ptes;
 }
 
 /*
@@ -639,7 +654,7 @@ static void MiCloneParentPtes(MI_CLONE *Clone)
                 va = last + 1;
                 continue;
             }
-            ptes = MiCloneTableFor(Clone, va);
+            ptes = MiCloneTableFor(Clone, va, last);
             LOCK_PFN(oldIrql);
             while (va <= last && va != 0) {
                 MMPTE contents = *MiGetPteAddress(va), child;
@@ -758,7 +773,7 @@ static void MiWriteChildPtes(MI_CLONE *Clone)
     MiLockWorkingSet(&child->Vm);
     for (uint32_t i = 0; i < Clone->TablesUsed; i++) {
         MI_CLONE_TABLE *table = &Clone->Tables[i];
-        uintptr_t base = (uintptr_t)Clone->TablePde[i] << 22;
+        uintptr_t base = (uintptr_t)Clone->TableInfo[i].PdeIndex << 22;
         MMPTE *pte = MiGetPteAddress(base);
 
         while (!MiMakePdeExistAndMakeValid(child, base)) {
@@ -768,7 +783,7 @@ static void MiWriteChildPtes(MI_CLONE *Clone)
         }
         uint32_t used = 0;
 
-        for (uint32_t j = 0; j < PAGE_SIZE / sizeof(MMPTE); j++) {
+        for (uint32_t j = Clone->TableInfo[i].First; j <= Clone->TableInfo[i].Last; j++) {
             if (table->Ptes[j].u.Long == MM_ZERO_PTE)
                 continue;
             if (pte[j].u.Long != MM_ZERO_PTE)
@@ -777,7 +792,7 @@ static void MiWriteChildPtes(MI_CLONE *Clone)
             pte[j] = table->Ptes[j];
             used++;
         }
-        child->UsedPageTableEntries[Clone->TablePde[i]] += used;
+        child->UsedPageTableEntries[Clone->TableInfo[i].PdeIndex] += used;
     }
     MiUnlockWorkingSet(&child->Vm);
 }
@@ -809,8 +824,8 @@ static void MiFreeClone(MI_CLONE *Clone)
         ExFreePoolWithTag(Clone->Vads, MI_VAD_TAG);
     if (Clone->Tables)
         ExFreePoolWithTag(Clone->Tables, MI_CLONE_TABLE_TAG);
-    if (Clone->TablePde)
-        ExFreePoolWithTag(Clone->TablePde, MI_CLONE_TABLE_TAG);
+    if (Clone->TableInfo)
+        ExFreePoolWithTag(Clone->TableInfo, MI_CLONE_TABLE_TAG);
 }
 
 /*
@@ -879,9 +894,10 @@ NTSTATUS MmCloneProcessAddressSpace(KPROCESS *KParent, KPROCESS *KChild)
     if (NT_SUCCESS(status) && clone.Counts.Tables) {
         clone.Tables = ExAllocatePoolWithTag(PagedPool, clone.Counts.Tables * sizeof(MI_CLONE_TABLE),
                                              MI_CLONE_TABLE_TAG);
-        clone.TablePde = ExAllocatePoolWithTag(NonPagedPool, clone.Counts.Tables * sizeof(uint32_t),
-                                               MI_CLONE_TABLE_TAG);
-        if (!clone.Tables || !clone.TablePde)
+        clone.TableInfo = ExAllocatePoolWithTag(NonPagedPool,
+                                                clone.Counts.Tables * sizeof(MI_CLONE_TABLE_INFO),
+                                                MI_CLONE_TABLE_TAG);
+        if (!clone.Tables || !clone.TableInfo)
             status = STATUS_INSUFFICIENT_RESOURCES;
     }
     if (NT_SUCCESS(status)) {
