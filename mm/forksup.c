@@ -140,6 +140,12 @@ bool MiDeleteForkReference(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor,
     if (!MmIsAddressValid(Block))
         MiMakeSystemAddressValidPfn(Block, OldIrql);
     MiDecrementCloneBlockReference(Block);
+    return MiReleaseCloneDescriptorReference(Process, Descriptor, OldIrql);
+}
+
+bool MiReleaseCloneDescriptorReference(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor,
+                                       KIRQL *OldIrql)
+{
     if (Descriptor->NumberOfReferences > 1) {
         Descriptor->NumberOfReferences--;
         return false;

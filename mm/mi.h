@@ -689,6 +689,9 @@ void MiDereferenceCloneDescriptor(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descri
  * Working-set mutex held. */
 bool MiDeleteForkReference(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor,
                            MMCLONE_BLOCK *Block, KIRQL *OldIrql);
+/* Its second half alone: the descriptor's count (the block was dealt with otherwise). */
+bool MiReleaseCloneDescriptorReference(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor,
+                                       KIRQL *OldIrql);
 /* Another thread is cloning Process: release the working-set mutex, wait for the fork to end
  * (by taking the address-creation lock it holds, as NT does) and return true: the fault is
  * retried. False: no fork to wait for. */
