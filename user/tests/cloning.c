@@ -35,7 +35,8 @@
  *
  *   cloning.exe paging MB   (tests/cloning.t, with a paging file) MB of written memory forked; the
  *                        child rewrites half of it, and both check every word, with the
- *                        machine paging: prints "fork paging: N bad words"
+ *                        machine paging; the parent then writes a word of each page (its own
+ *                        again, no copy) and checks all once more: "fork paging: N bad words"
  */
 #include <ntdll.h>
 #include <psapi.h>
@@ -692,6 +693,12 @@ static int Paging(ULONG Megabytes)
     code = Reap(&info);
     for (ULONG i = 0; i < words; i++)
         bad += memory[i] != i * 2654435761u;
+    /* The child gone, the parent alone refers to the blocks: its writes take the pages back
+     * (those paged out come back first), and everything reads back once more. */
+    for (ULONG i = 0; i < words; i += PAGE / 4)
+        memory[i] = ~(i * 2654435761u);
+    for (ULONG i = 0; i < words; i++)
+        bad += memory[i] != ((i % (PAGE / 4)) ? i * 2654435761u : ~(i * 2654435761u));
     {
         SYSTEM_PERFORMANCE_INFORMATION performance;
 
