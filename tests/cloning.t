@@ -5,7 +5,8 @@
 # leaking nothing) at 32, 16 and 8 MiB, at 8 MiB once more with a paging file, at 32 MiB under
 # /3GB; and its paging scenario: memory larger than half the machine written,
 # forked, half of it rewritten by the child, every word checked by both while the machine
-# pages (clone blocks holding paging-file and transition PTEs), 0 bad words.
+# pages (clone blocks holding paging-file and transition PTEs), then rewritten by the parent
+# alone (its pages taken back) and checked again, 0 bad words.
 use strict;
 use warnings;
 use lib 'tests/lib';
