@@ -26,6 +26,8 @@
  *   fork.views        views mapped again: a read/write view shared by both, a copy-on-write
  *                     view's private copy the child's too, the child's own copy its own, a
  *                     protection change on a shared copy made on the child's own copy
+ *   fork.exceptions   the child's exceptions (RaiseException, an access violation) go to the
+ *                     vectored handler the parent had added, in the child
  *   fork.leak         a forker (cloning.exe leak 100) forks 100 children that exit at once
  *                     (inheriting its one inheritable handle, a section's, and a copy-on-write
  *                     view of it with a private copy in it): its
@@ -562,6 +564,51 @@ static void TestViews(void)
     CloseHandle(section);
 }
 
+/*
+ * fork.exceptions: the child's exceptions are dispatched as the parent's would be: the vectored
+ * handler the parent added (in ntdll's memory, which the child has) sees the child's
+ * RaiseException and continues it, and an access violation the handler skips.
+ */
+#define FORK_EXCEPTION_CODE 0xE0F0C0DE
+
+static volatile LONG HandlerCalls;
+
+static LONG CALLBACK ForkHandler(EXCEPTION_POINTERS *Pointers)
+{
+    if (Pointers->ExceptionRecord->ExceptionCode == FORK_EXCEPTION_CODE) {
+        HandlerCalls++;
+        return EXCEPTION_CONTINUE_EXECUTION;
+    }
+    if (Pointers->ExceptionRecord->ExceptionCode == (DWORD)EXCEPTION_ACCESS_VIOLATION &&
+        Pointers->ExceptionRecord->ExceptionInformation[1] == 0x10) {
+        HandlerCalls += 10;
+        Pointers->ContextRecord->Eip += 5;      /* past `movl %eax, 0x10` (a3 10 00 00 00) */
+        return EXCEPTION_CONTINUE_EXECUTION;
+    }
+    return EXCEPTION_CONTINUE_SEARCH;
+}
+
+static void TestExceptions(void)
+{
+    PVOID handler = AddVectoredExceptionHandler(1, ForkHandler);
+    RTL_USER_PROCESS_INFORMATION info;
+    NTSTATUS status;
+
+    KT_EXPECT(handler != NULL);
+    HandlerCalls = 0;
+    status = RtlCloneUserProcess(0, NULL, NULL, NULL, &info);
+    if (status == STATUS_PROCESS_CLONED) {
+        RaiseException(FORK_EXCEPTION_CODE, 0, 0, NULL);
+        /* A write to address 0x10, which the handler steps over. */
+        __asm__ volatile("movl %%eax, 0x10\n\tnop" : : "a"(0) : "memory");
+        ExitProcess(HandlerCalls == 11 ? 0 : 100 + HandlerCalls);
+    }
+    KT_STATUS(status, STATUS_SUCCESS);
+    KT_EQ(Reap(&info), 0);
+    KT_EQ(HandlerCalls, 0);                 /* the child's calls were the child's */
+    RemoveVectoredExceptionHandler(handler);
+}
+
 /* One fork whose child exits at once; FALSE if it did not work. */
 static BOOL ForkAndExit(void)
 {
@@ -722,6 +769,7 @@ static const KTAP_CASE Cases[] = {
     { "fork.write_watch", TestWriteWatch },
     { "fork.handles", TestHandles },
     { "fork.views", TestViews },
+    { "fork.exceptions", TestExceptions },
     { "fork.leak", TestLeak },
 };
 
