@@ -221,6 +221,59 @@ bool MiWaitForForkToComplete(MMPROCESS *Process)
     return true;
 }
 
+/*
+ * A fork's page not mapped here, whose block this process alone refers to: the PTE takes back
+ * what the block holds (the transition page, or the paging-file slot), as a private page's, and
+ * the block is emptied — no fault, so a page no access or guard allows to be touched is taken
+ * back too. False when another process still refers to the block (or the page is under I/O).
+ */
+static bool MiTakeBackForkPte(MMPROCESS *Process, MMPTE *PointerPte, MMPTE Contents)
+{
+    MMCLONE_BLOCK *block = (MMCLONE_BLOCK *)MiPteToProto(Contents);
+    MMCLONE_DESCRIPTOR *descriptor = MiLocateCloneDescriptor(Process, &block->ProtoPte);
+    MMPTE proto;
+    KIRQL oldIrql;
+
+    LOCK_PFN(oldIrql);
+    MiMakeSystemAddressValidPfn(block, &oldIrql);
+    proto = block->ProtoPte;
+    if (!descriptor || PointerPte->u.Long != Contents.u.Long || block->CloneRefCount != 1 ||
+        proto.u.Hard.Valid) {
+        UNLOCK_PFN(oldIrql);
+        return false;
+    }
+    if (proto.u.Soft.Transition) {
+        uint32_t frame = proto.u.Trans.PageFrameNumber;
+        MMPFN *pfn = MI_PFN_ELEMENT(frame);
+        uint32_t protection = MiMakeProtectNotWriteCopy(proto.u.Trans.Protection);
+        uint32_t table = MiGetPteAddress(PointerPte)->u.Hard.PageFrameNumber;
+
+        if (pfn->u3.e2.ReferenceCount != 0) {
+            UNLOCK_PFN(oldIrql);
+            return false;
+        }
+        pfn->PteAddress = PointerPte;
+        pfn->u3.e1.PrototypePte = 0;
+        pfn->OriginalPte.u.Soft.Protection = protection;
+        MI_PFN_ELEMENT(table)->u2.ShareCount++;     /* a private transition page's table holds it */
+        MiDecrementShareCount(pfn->u4.PteFrame);    /* ... not the block's pool page */
+        pfn->u4.PteFrame = table;
+        PointerPte->u.Long = MiMakeTransitionPte(frame, protection).u.Long |
+                             MiPteOwnerMask(PointerPte);
+    } else if (proto.u.Soft.PageFileHigh != 0) {
+        proto.u.Soft.Protection = MiMakeProtectNotWriteCopy(proto.u.Soft.Protection);
+        *PointerPte = proto;
+    } else {
+        UNLOCK_PFN(oldIrql);
+        return false;
+    }
+    block->ProtoPte.u.Long = MM_ZERO_PTE;
+    block->CloneRefCount = 0;
+    MiReleaseCloneDescriptorReference(Process, descriptor, &oldIrql);
+    UNLOCK_PFN(oldIrql);
+    return true;
+}
+
 void MiMakeForkPagePrivate(MMPROCESS *Process, uintptr_t Va)
 {
     /* Each round either makes progress or waited for pages or a read: bounded. */
@@ -232,7 +285,7 @@ void MiMakeForkPagePrivate(MMPROCESS *Process, uintptr_t Va)
             return;
         if (contents.u.Hard.Valid)
             (void)MiCopyOnWrite(Process, Va, pte);
-        else
+        else if (!MiTakeBackForkPte(Process, pte, contents))
             (void)MiResolveProtoPteFault(&Process->Vm, false, Va, pte, contents, NULL);
     }
 }

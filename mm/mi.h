@@ -696,8 +696,10 @@ bool MiReleaseCloneDescriptorReference(MMPROCESS *Process, MMCLONE_DESCRIPTOR *D
  * (by taking the address-creation lock it holds, as NT does) and return true: the fault is
  * retried. False: no fork to wait for. */
 bool MiWaitForForkToComplete(MMPROCESS *Process);
-/* The page at Va of a private region, a fork prototype's, made a private copy (to change its
- * protection). Working-set mutex held (released meanwhile if the page must be read in). */
+/* The page at Va, a fork prototype's, made the process's own (to change its protection): taken
+ * back in place when no other process refers to its block, else copied (the page brought in
+ * first). Working-set mutex held (released meanwhile if the page must be read in). A page still
+ * shared whose protection allows no access stays a fork's. */
 void MiMakeForkPagePrivate(MMPROCESS *Process, uintptr_t Va);
 /* Whether the PTE contents at Va refer to a fork prototype of Process. */
 bool MiIsForkPte(MMPROCESS *Process, MMPTE Pte);

@@ -13,7 +13,7 @@ use lib 'tests/lib';
 use Test::More;
 use Mm386;
 
-my $CASES = 10;
+my $CASES = 11;
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 for my $mb (32, 16, 8) {

@@ -28,6 +28,8 @@
  *                     protection change on a shared copy made on the child's own copy
  *   fork.exceptions   the child's exceptions (RaiseException, an access violation) go to the
  *                     vectored handler the parent had added, in the child
+ *   fork.protect      a protection change on a shared page makes the process's own copy; on
+ *                     a no-access page no one else refers to any more, takes it back
  *   fork.leak         a forker (cloning.exe leak 100) forks 100 children that exit at once
  *                     (inheriting its one inheritable handle, a section's, and a copy-on-write
  *                     view of it with a private copy in it): its
@@ -609,6 +611,44 @@ static void TestExceptions(void)
     RemoveVectoredExceptionHandler(handler);
 }
 
+/*
+ * fork.protect: protection changes on a fork's pages. The child makes a shared page read-only
+ * (its own copy takes it); after the child, the parent makes its no-access page read/write
+ * again (taken back from its block without a fault) and finds its bytes.
+ */
+static void TestProtect(void)
+{
+    volatile ULONG *memory = VirtualAlloc(NULL, 2 * PAGE, MEM_COMMIT, PAGE_READWRITE);
+    RTL_USER_PROCESS_INFORMATION info;
+    NTSTATUS status;
+    DWORD old = 0;
+
+    KT_EXPECT(memory != NULL);
+    if (!memory)
+        return;
+    memory[0] = 0x11110000;
+    memory[PAGE / 4] = 0x22220000;
+    KT_EQ(VirtualProtect((PVOID)memory, PAGE, PAGE_NOACCESS, &old), TRUE);
+    status = RtlCloneUserProcess(0, NULL, NULL, NULL, &info);
+    if (status == STATUS_PROCESS_CLONED) {
+        DWORD was = 0, result = 0;
+
+        result |= !VirtualProtect((PVOID)(memory + PAGE / 4), PAGE, PAGE_READONLY, &was);
+        result |= (was != PAGE_READWRITE) << 1;
+        result |= (memory[PAGE / 4] != 0x22220000) << 2;
+        ExitProcess(result);
+    }
+    KT_STATUS(status, STATUS_SUCCESS);
+    KT_EQ(Reap(&info), 0);
+    KT_EQ(VirtualProtect((PVOID)memory, PAGE, PAGE_READWRITE, &old), TRUE);
+    KT_EQ(old, PAGE_NOACCESS);
+    KT_EQ(memory[0], 0x11110000);
+    memory[0] = 0x33330000;                     /* writable: its own page again */
+    KT_EQ(memory[0], 0x33330000);
+    KT_EQ(memory[PAGE / 4], 0x22220000);
+    VirtualFree((PVOID)memory, 0, MEM_RELEASE);
+}
+
 /* One fork whose child exits at once; FALSE if it did not work. */
 static BOOL ForkAndExit(void)
 {
@@ -770,6 +810,7 @@ static const KTAP_CASE Cases[] = {
     { "fork.handles", TestHandles },
     { "fork.views", TestViews },
     { "fork.exceptions", TestExceptions },
+    { "fork.protect", TestProtect },
     { "fork.leak", TestLeak },
 };
 
