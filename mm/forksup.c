@@ -18,7 +18,8 @@
  * transition, paging file), the PFN's share count counting the processes that map the page.
  * The first write by either process makes a private copy (wrtfault.c, MiCopyOnWrite), charged
  * to nobody: the child was charged the parent's private commitment at the fork, once, as NT
- * charges it. Each PTE that stops referring to a block (a copy, a decommit, the process's
+ * charges it; a page whose block no other process refers to any more is taken back instead,
+ * in place (MiTakeOverForkPage; MiTakeBackForkPte for one not mapped, for a protection change). Each PTE that stops referring to a block (a copy, a decommit, the process's
  * exit) takes one from its count (MiDecrementCloneBlockReference); the last frees the page or
  * the paging-file slot the block holds. The blocks of one fork share an MMCLONE_HEADER, and
  * each process that refers to them has an MMCLONE_DESCRIPTOR in its CloneRoot counting its
