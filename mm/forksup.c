@@ -927,6 +927,23 @@ static void MiHandOverDescriptors(MI_CLONE *Clone)
     }
 }
 
+bool MmIsLargeAddressAware(KPROCESS *KProcess)
+{
+    MMPROCESS *process = MiGetProcess(KProcess);
+    MMVAD_SHORT *vad;
+    bool aware;
+
+    /* Under /3GB the reservation MmInitializeProcessAddressSpace made says it: to 2 GB for a
+     * large-address-aware image, over all above for any other. */
+    if (!process || MmHighestUserAddress <= 0x7FFEFFFF)
+        return false;
+    MiLockAddressSpace(&process->AddressSpace);
+    vad = MiLocateAddress(&process->AddressSpace, MM_SHARED_USER_DATA_VA);
+    aware = vad && vad->Node.EndingVpn == (MM_KSEG0_BASE - 1) >> PAGE_SHIFT;
+    MiUnlockAddressSpace(&process->AddressSpace);
+    return aware;
+}
+
 NTSTATUS MmCloneProcessAddressSpace(KPROCESS *KParent, KPROCESS *KChild)
 {
     MI_CLONE clone = { .Parent = MiGetProcess(KParent), .Child = MiGetProcess(KChild) };

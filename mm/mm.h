@@ -134,6 +134,9 @@ void MmCleanProcessAddressSpace(KPROCESS *Process);
 /* POSIX fork as NT does it (forksup.c): Child, initialised and empty, gets Parent's address
  * space, private pages shared copy-on-write through clone blocks, views mapped again. */
 NTSTATUS MmCloneProcessAddressSpace(KPROCESS *Parent, KPROCESS *Child);
+/* Was Process's address space made for a large-address-aware image (its user space past 2 GB
+ * under /3GB)? A clone gets what its parent has. */
+bool MmIsLargeAddressAware(KPROCESS *Process);
 void MmDeleteProcessAddressSpace(KPROCESS *Process);
 NTSTATUS MmCreatePebOrTeb(KPROCESS *Process, uint32_t Size, uintptr_t PreferredBase,
                           uintptr_t *Base);

@@ -3,7 +3,8 @@
 # (statuses, page-by-page divergence, share count 2 for a page neither process wrote, commit
 # charged once, a thread writing while its process forks, write watch, 100 fork/exit cycles
 # leaking nothing) at 32, 16 and 8 MiB, at 8 MiB once more with a paging file, at 32 MiB under
-# /3GB; and its paging scenario: memory larger than half the machine written,
+# /3GB; a large-address-aware forker under /3GB (its memory above 2 GB the child's too); and its
+# paging scenario: memory larger than half the machine written,
 # forked, half of it rewritten by the child, every word checked by both while the machine
 # pages (clone blocks holding paging-file and transition PTEs), then rewritten by the parent
 # alone (its pages taken back) and checked again, 0 bad words.
@@ -11,6 +12,7 @@ use strict;
 use warnings;
 use lib 'tests/lib';
 use Test::More;
+use File::Temp qw(tempdir);
 use Mm386;
 
 my $CASES = 11;
@@ -46,6 +48,27 @@ for my $mb (32, 16, 8) {
     is(scalar(() = $out =~ /^(?:ok|not ok) \d+ \S+/mg), $CASES, '/3GB: all cases ran');
     is_deeply(\@bad, [], '/3GB: every case passed') or diag($out);
     is($status, 0, '/3GB: exit status 0');
+}
+{
+    # A large-address-aware process under /3GB (tests/programs/forkhigh.c, the bit patched into
+    # a copy): the child's address space is made as large, and the memory above 2 GB is its too.
+    my $program = "$TOP/build/programs/forkhigh.exe";
+    system("mkdir -p $TOP/build/programs && $TOP/tools/mkexe $program "
+           . "$TOP/tests/programs/forkhigh.c >/dev/null") == 0 or BAIL_OUT('tools/mkexe forkhigh.exe failed');
+    open(my $in, '<:raw', $program) or die $!;
+    my $image = do { local $/; <$in> };
+    close($in);
+    my $pe = unpack('V', substr($image, 0x3C, 4));
+    substr($image, $pe + 22, 2) = pack('v', unpack('v', substr($image, $pe + 22, 2)) | 0x20);
+    my $dir = tempdir(CLEANUP => 1);
+    open(my $out, '>:raw', "$dir/forkhigh.exe") or die $!;
+    print $out $image;
+    close($out);
+    my ($status, $text) = boot(mem => 32, exes => ["$dir/forkhigh.exe"],
+                               cmdline => '3gb run=forkhigh.exe', timeout => 120);
+    like($text, qr/^forkhigh: memory at A0000000, the child found 0 pages wrong$/m,
+         '/3GB, large-address-aware: the child has the memory above 2 GB') or diag($text);
+    is($status, 0, '/3GB, large-address-aware: exit status 0');
 }
 for my $run ([32, 24], [16, 12], [8, 6]) {
     my ($mb, $size) = @$run;

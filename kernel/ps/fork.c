@@ -49,7 +49,7 @@ static NTSTATUS PspCreateClonedProcess(EPROCESS *Parent, uint32_t Flags, EPROCES
         return status;
     }
     KeInitializeProcess(&process->Pcb, dtb[0], dtb[1]);
-    status = MmInitializeProcessAddressSpace(&process->Pcb, false);
+    status = MmInitializeProcessAddressSpace(&process->Pcb, MmIsLargeAddressAware(&Parent->Pcb));
     if (NT_SUCCESS(status))
         status = ObCreateHandleTable(&process->ObjectTable);
     if (NT_SUCCESS(status) && (Flags & PROCESS_CREATE_FLAGS_INHERIT_HANDLES) && Parent->ObjectTable)
