@@ -253,7 +253,7 @@ $(UBUILD)/%.exe: user/tests/%.c user/tests/ktap.h $(USER_LIBS) Makefile
 
 # The programs that issue int 0x2E themselves number the services from the list.
 $(UBUILD)/robust.exe $(UBUILD)/sysfuzz.exe: kernel/inc/ntservices.h
-$(UBUILD)/teardown.exe $(UBUILD)/pefuzz.exe $(UBUILD)/userpaging.exe: user/tests/snapshot.h
+$(UBUILD)/teardown.exe $(UBUILD)/pefuzz.exe $(UBUILD)/userpaging.exe $(UBUILD)/cloning.exe: user/tests/snapshot.h
 $(UBUILD)/except.exe $(UBUILD)/inpage.exe: user/tests/catch.h
 
 # image.exe again, linked at 0x80000000 (outside user space) with its relocations, so it is
@@ -411,7 +411,7 @@ help:
 	@echo "  CMDLINE='...'    the kernel command line for run and debug (e.g. CMDLINE='3gb test=mm.*')"
 	@echo "  BENCH=<glob>     the kernel benchmarks bench runs (all); BENCH_MEM=<MiB> its memory ($(BENCH_MEM))"
 	@echo "  UBENCH=<names>   the user benchmarks bench runs (all: w1 w2 create image close heap valloc"
-	@echo "                   share fileread filewrite filemap)"
+	@echo "                   share fork fileread filewrite filemap)"
 	@echo "  GDB=no           debug: QEMU alone, waiting on GDB_PORT=<port> ($(GDB_PORT)) for a gdb"
 	@echo "  O=<level>        build at -O<level> into build/O<level> (O=0 for make debug)"
 	@echo "  CROSS=<prefix>   the cross toolchain ($(CROSS)); HOSTCC=<cc> the host tests' ($(HOSTCC))"

@@ -292,7 +292,9 @@ static void MiResetVirtualMemory(MMPROCESS *Process, uintptr_t Start, uintptr_t 
         }
         pte = MiGetPteAddress(va);
         LOCK_PFN(oldIrql);
-        if (pte->u.Hard.Valid) {
+        if (pte->u.Hard.Valid && MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber)->u3.e1.PrototypePte) {
+            /* A fork's shared page: the other process still needs its contents. */
+        } else if (pte->u.Hard.Valid) {
             pfn = MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber);
             if (__atomic_fetch_and(&pte->u.Long, ~MM_PTE_DIRTY_MASK, __ATOMIC_SEQ_CST) &
                 MM_PTE_DIRTY_MASK)

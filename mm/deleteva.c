@@ -78,7 +78,8 @@ static void MiDeleteSharedPte(MMPTE *PointerPte)
  * write-watch region, if it has one, until the region is reset. Returns how many of the pages
  * were committed, so the caller can return their commitment. In a view, a PTE pointing at a
  * prototype holds nothing and a shared page only a share (MiDeleteSharedPte); private copies
- * go as private pages do. Address-creation lock and working-set mutex held.
+ * go as private pages do. A fork's page (forksup.c) gives back its share and its reference to
+ * its clone block, which the last reference frees. Address-creation lock and working-set mutex held.
  */
 uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
                                   uintptr_t EndingAddress, bool VadMemCommit, bool Decommit)
@@ -86,8 +87,12 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
     uint32_t committed = 0;
     uintptr_t va = StartingAddress & ~(PAGE_SIZE - 1);
     MMPTE fresh = { .u.Long = (Decommit && VadMemCommit) ? MM_DECOMMITTED_PTE : MM_ZERO_PTE };
+    MMCLONE_DESCRIPTOR *clone = NULL;       /* the last fork descriptor met: neighbours share it */
     KIRQL oldIrql;
 
+    /* A fork's shared pages in a private region have entries that are not direct. */
+    if (Process->CloneRoot)
+        MiRemoveSharedWsles(&Process->Vm, StartingAddress & ~(PAGE_SIZE - 1), EndingAddress);
     while (va <= EndingAddress && va >= StartingAddress - BYTE_OFFSET(StartingAddress)) {
         MMPTE *pde = MiGetPdeAddress(va);
         uintptr_t tableEnd = (va | (MM_VA_MAPPED_BY_PDE - 1));
@@ -108,17 +113,62 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
             va = last + 1;
             continue;
         }
+        uintptr_t blockPage = 0;            /* a page of clone blocks resident since the lock */
+
         LOCK_PFN(oldIrql);
         for (; va <= MIN(tableEnd, EndingAddress); va += PAGE_SIZE) {
             MMPTE *pte = MiGetPteAddress(va);
             MMPTE old = *pte;
 
+            if (clone && fresh.u.Long == MM_ZERO_PTE && old.u.Soft.Prototype &&
+                !old.u.Hard.Valid && !MiIsLookupNeeded(old)) {
+                /* The common case of a fork's child: a run of pages it never touched, whose
+                 * blocks others still refer to — counts only. */
+                uintptr_t runLast = MIN(tableEnd, EndingAddress);
+                MMPTE next = old;
+                uint32_t run = 0;
+
+                for (;;) {
+                    MMCLONE_BLOCK *block = (MMCLONE_BLOCK *)MiPteToProto(next);
+
+                    if (((uintptr_t)block & ~(uintptr_t)(PAGE_SIZE - 1)) != blockPage ||
+                        (uintptr_t)block < clone->Node.StartingVpn ||
+                        (uintptr_t)block > clone->Node.EndingVpn ||
+                        block->CloneRefCount <= 1 || clone->NumberOfReferences <= 1)
+                        break;
+                    block->CloneRefCount--;
+                    clone->NumberOfReferences--;
+                    pte[run].u.Long = MM_ZERO_PTE;
+                    run++;
+                    if (va + run * PAGE_SIZE > runLast)
+                        break;
+                    next = pte[run];
+                    if (!next.u.Soft.Prototype || next.u.Hard.Valid || MiIsLookupNeeded(next))
+                        break;
+                }
+                if (run) {
+                    committed += run;
+                    Process->UsedPageTableEntries[MiGetPdeOffset(va)] -= run;
+                    va += (run - 1) * PAGE_SIZE;    /* the last one done; the loop moves on */
+                    if (va == 0xFFFFF000)
+                        break;
+                    continue;
+                }
+            }
             if (old.u.Long == MM_ZERO_PTE)
                 committed += VadMemCommit;
             else if (old.u.Long != MM_DECOMMITTED_PTE)
                 committed++;
             if (old.u.Hard.Valid && MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber)->u3.e1.PrototypePte) {
+                MMPTE *proto = MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber)->PteAddress;
+
                 MiDeleteSharedPte(pte);
+                if (Process->CloneRoot && (!clone || (uintptr_t)proto < clone->Node.StartingVpn ||
+                                           (uintptr_t)proto > clone->Node.EndingVpn))
+                    clone = MiLocateCloneDescriptor(Process, proto);
+                if (clone && MiDeleteForkReference(Process, clone, (MMCLONE_BLOCK *)proto, &oldIrql))
+                    clone = NULL;               /* a fork's page: its block loses a reference */
+                blockPage = 0;
             } else if (old.u.Hard.Valid) {
                 MMPFN *pfn = MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber);
 
@@ -131,7 +181,29 @@ uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
                 MiDeleteTransitionPte(pte);
                 Process->NumberOfPrivatePages--;
             } else if (old.u.Soft.Prototype) {
-                /* A view's PTE pointing at its prototype: nothing of its own to free. */
+                /* A view's PTE pointing at its prototype: nothing of its own to free; a fork's
+                 * prototype loses this reference. */
+                MMPTE *proto = MiIsLookupNeeded(old) ? NULL : MiPteToProto(old);
+
+                if (proto && Process->CloneRoot &&
+                    (!clone || (uintptr_t)proto < clone->Node.StartingVpn ||
+                     (uintptr_t)proto > clone->Node.EndingVpn))
+                    clone = MiLocateCloneDescriptor(Process, proto);
+                if (proto && clone) {
+                    MMCLONE_BLOCK *block = (MMCLONE_BLOCK *)proto;
+
+                    if (((uintptr_t)block & ~(uintptr_t)(PAGE_SIZE - 1)) == blockPage &&
+                        block->CloneRefCount > 1 && clone->NumberOfReferences > 1) {
+                        /* Others still refer to the block, and to the header: counts only. */
+                        block->CloneRefCount--;
+                        clone->NumberOfReferences--;
+                    } else {
+                        if (MiDeleteForkReference(Process, clone, block, &oldIrql))
+                            clone = NULL;           /* and its blocks may be gone */
+                        blockPage = clone && MmIsAddressValid(block)
+                                    ? (uintptr_t)block & ~(uintptr_t)(PAGE_SIZE - 1) : 0;
+                    }
+                }
             } else if (old.u.Soft.PageFileHigh != 0) {
                 MiReleasePageFileSpace(old);
                 Process->NumberOfPrivatePages--;

@@ -718,6 +718,71 @@ NTSTATUS MiCopyOnWrite(MMPROCESS *Process, uintptr_t VirtualAddress, MMPTE *Poin
  * MiMakeSystemAddressValidPfn. */
 bool MiMakeSystemAddressValidPfn(const void *VirtualAddress, KIRQL *OldIrql);
 
+/*
+ * forksup.c: address-space cloning (NT's forksup.c, mi.h). A private page shared by a fork is
+ * a fork prototype PTE: an MMCLONE_BLOCK in paged pool (so process PTEs point at it in the
+ * prototype format, and MiResolveProtoPteFault resolves it) with the count of process PTEs
+ * referring to it. The blocks one fork made share an MMCLONE_HEADER; each process refers to a
+ * header through an MMCLONE_DESCRIPTOR in its CloneRoot, keyed by the blocks' addresses, which
+ * counts its PTEs that refer to the header's blocks.
+ */
+typedef struct _MMCLONE_BLOCK {
+    MMPTE ProtoPte;
+    int32_t CloneRefCount;
+} MMCLONE_BLOCK;
+
+typedef struct _MMCLONE_HEADER {
+    uint32_t NumberOfPtes;
+    int32_t NumberOfProcessReferences;
+    MMCLONE_BLOCK *ClonePtes;
+} MMCLONE_HEADER;
+
+typedef struct _MMCLONE_DESCRIPTOR {
+    MMADDRESS_NODE Node;                /* StartingVpn/EndingVpn: the blocks' addresses */
+    uint32_t NumberOfPtes;
+    MMCLONE_HEADER *CloneHeader;
+    int32_t NumberOfReferences;
+    int32_t FinalNumberOfReferences;
+    uint32_t PagedPoolQuotaCharge;
+} MMCLONE_DESCRIPTOR;
+
+_Static_assert(sizeof(MMCLONE_BLOCK) == 8 && sizeof(MMCLONE_HEADER) == 12, "NT x86's clone blocks");
+_Static_assert(sizeof(MMCLONE_DESCRIPTOR) == 0x28 && offsetof(MMCLONE_DESCRIPTOR, CloneHeader) == 0x18,
+               "NT x86's MMCLONE_DESCRIPTOR");
+
+/* The descriptor of Process whose header holds the prototype PTE Proto, or NULL when Proto is
+ * not a fork prototype of Process (a section's). Working-set mutex held. */
+MMCLONE_DESCRIPTOR *MiLocateCloneDescriptor(MMPROCESS *Process, const MMPTE *Proto);
+/* One PTE of Process stops referring to Block (of Descriptor): the block's count drops, and at
+ * zero the page or slot its prototype holds goes. PFN lock held, the block resident. */
+void MiDecrementCloneBlockReference(MMCLONE_BLOCK *Block);
+/* ... and then, without the PFN lock, the descriptor's count: at zero it leaves the process,
+ * and the header (with its blocks) goes with the last process's. Working-set mutex held. */
+void MiDereferenceCloneDescriptor(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor);
+/* Both, for a PTE of Process that stops referring to Block: PFN lock held on entry and return
+ * (let go meanwhile when the descriptor goes: then true, and Descriptor is no more).
+ * Working-set mutex held. */
+bool MiDeleteForkReference(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor,
+                           MMCLONE_BLOCK *Block, KIRQL *OldIrql);
+/* Its second half alone: the descriptor's count (the block was dealt with otherwise). */
+bool MiReleaseCloneDescriptorReference(MMPROCESS *Process, MMCLONE_DESCRIPTOR *Descriptor,
+                                       KIRQL *OldIrql);
+/* Another thread is cloning Process: release the working-set mutex, wait for the fork to end
+ * (by taking the address-creation lock it holds, as NT does) and return true: the fault is
+ * retried. False: no fork to wait for. */
+bool MiWaitForForkToComplete(MMPROCESS *Process);
+/* The page at Va, a fork prototype's, made the process's own (to change its protection): taken
+ * back in place when no other process refers to its block, else copied (the page brought in
+ * first). Working-set mutex held (released meanwhile if the page must be read in). A page still
+ * shared whose protection allows no access stays a fork's. */
+void MiMakeForkPagePrivate(MMPROCESS *Process, uintptr_t Va);
+/* Whether the PTE contents at Va refer to a fork prototype of Process. */
+bool MiIsForkPte(MMPROCESS *Process, MMPTE Pte);
+/* What is left of a process's clone descriptors at its exit (none: else a bugcheck). */
+void MiDeleteCloneRoot(MMPROCESS *Process);
+/* For the debugger: the header whose blocks hold Proto, from every live header; NULL if none. */
+MMCLONE_HEADER *MiFindCloneHeader(const MMPTE *Proto);
+
 /* A valid kernel PTE for PageFrameIndex, read/write. */
 static inline MMPTE MiMakeValidKernelPte(uint32_t PageFrameIndex)
 {

@@ -109,6 +109,8 @@ typedef struct _MMPROCESS {
     uint32_t HyperSpaceFrame;
     MM_AVL_TABLE *PhysicalVadRoot;      /* write-watch views (wrtwatch.c); NULL until the first */
     struct _AWEINFO *AweInfo;           /* AWE pages and regions (physical.c); NULL until the first */
+    MM_AVL_TABLE *CloneRoot;            /* MMCLONE_DESCRIPTORs (forksup.c); NULL until a fork */
+    void *ForkInProgress;               /* the KTHREAD cloning this process; others' faults wait */
 } MMPROCESS;
 
 /* Mm's part of the process a KPROCESS heads; NULL for the system process (no user space). */
@@ -135,6 +137,12 @@ static inline KPROCESS *MiGetKProcess(MMPROCESS *Process)
 bool MmCreateProcessAddressSpace(MMPROCESS *Process, uint32_t DirectoryTableBase[2]);
 NTSTATUS MmInitializeProcessAddressSpace(KPROCESS *Process, bool LargeAddressAware);
 void MmCleanProcessAddressSpace(KPROCESS *Process);
+/* POSIX fork as NT does it (forksup.c): Child, initialised and empty, gets Parent's address
+ * space, private pages shared copy-on-write through clone blocks, views mapped again. */
+NTSTATUS MmCloneProcessAddressSpace(KPROCESS *Parent, KPROCESS *Child);
+/* Was Process's address space made for a large-address-aware image (its user space past 2 GB
+ * under /3GB)? A clone gets what its parent has. */
+bool MmIsLargeAddressAware(KPROCESS *Process);
 void MmDeleteProcessAddressSpace(KPROCESS *Process);
 NTSTATUS MmCreatePebOrTeb(KPROCESS *Process, uint32_t Size, uintptr_t PreferredBase,
                           uintptr_t *Base);

@@ -150,6 +150,8 @@ static NTSTATUS MiUserFault(bool Write, uintptr_t Va, void *TrapInformation)
     if (KeGetCurrentThread()->OwnsProcessWorkingSet)
         return MI_IN_PAGE_AT_HIGH_IRQL;
     MiLockWorkingSet(&process->Vm);
+    if (MiWaitForForkToComplete(process))
+        return STATUS_REFAULT;
     if (MiGetPdeAddress(Va)->u.Hard.Valid && MiGetPdeAddress(Va)->u.Hard.LargePage) {
         /* A large page (physical.c) has no PTE: a stale TB entry, or a write it forbids. */
         status = Write && !MiGetPdeAddress(Va)->u.Hard.Write ? STATUS_ACCESS_VIOLATION

@@ -213,6 +213,7 @@ void MmCleanProcessAddressSpace(KPROCESS *KProcess)
     MiCleanPhysicalProcessPages(process);
     MiLockWorkingSet(&process->Vm);
     MiDeletePhysicalVadRoot(process);
+    MiDeleteCloneRoot(process);
     /* Every page went with its VAD, locked ones too (deleting an entry unlocks it). */
     if (process->Vm.WorkingSetSize != 0 || process->Vm.VmWorkingSetList->FirstDynamic != 0)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_WSLE, (uintptr_t)KProcess,

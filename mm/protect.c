@@ -65,7 +65,9 @@ uint32_t MiQueryPageProtection(const MMVAD_SHORT *Vad, uintptr_t Va)
     if (pte.u.Long == MM_ZERO_PTE)
         return Vad->u.VadFlags.Protection;
     if (pte.u.Hard.Valid)
-        return MI_PFN_ELEMENT(pte.u.Hard.PageFrameNumber)->OriginalPte.u.Soft.Protection;
+        return MiMakeProtectNotWriteCopy(MI_PFN_ELEMENT(pte.u.Hard.PageFrameNumber)->OriginalPte.u.Soft.Protection);
+    if (pte.u.Soft.Prototype)               /* a fork's page: write-copy is read/write to it */
+        return MiMakeProtectNotWriteCopy(MiProtoPteProtection(*MiPteToProto(pte)));
     return pte.u.Soft.Protection;
 }
 
@@ -111,6 +113,12 @@ static NTSTATUS MiSetViewPageProtection(MMPROCESS *Process, uintptr_t Va, uint32
 
     if (!MiMakePdeExistAndMakeValid(Process, Va))
         return STATUS_NO_MEMORY;
+    if (Process->CloneRoot && MiIsForkPte(Process, *pte)) {
+        /* A private copy a fork shares: this process's own copy takes the protection. */
+        MiMakeForkPagePrivate(Process, Va);
+        if (MiIsForkPte(Process, *pte))
+            return STATUS_NO_MEMORY;
+    }
     if (pte->u.Hard.Valid && MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber)->u3.e1.PrototypePte)
         MiEvictWsle(&Process->Vm, MiLocateWsle(&Process->Vm, Va));
     LOCK_PFN(oldIrql);
@@ -150,6 +158,14 @@ NTSTATUS MiSetProtectionOnPages(MMPROCESS *Process, MMVAD_SHORT *Vad, uintptr_t 
         if (!MiMakePdeExistAndMakeValid(Process, va)) {
             status = STATUS_NO_MEMORY;
             break;
+        }
+        if (Process->CloneRoot && MiIsForkPte(Process, *pte)) {
+            /* A page a fork shares: this process's own copy takes the protection. */
+            MiMakeForkPagePrivate(Process, va);
+            if (MiIsForkPte(Process, *pte)) {
+                status = STATUS_NO_MEMORY;
+                break;
+            }
         }
         LOCK_PFN(oldIrql);
         if (pte->u.Long == MM_ZERO_PTE) {

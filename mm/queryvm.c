@@ -1,6 +1,6 @@
 /*
- * mm/queryvm.c: NtQueryVirtualMemory, MemoryBasicInformation and
- * MemoryWorkingSetExInformation (NT's queryvm.c). From the page
+ * mm/queryvm.c: NtQueryVirtualMemory, MemoryBasicInformation (NT's queryvm.c) and
+ * MemoryWorkingSetExInformation (below). From the page
  * holding BaseAddress: the run of pages with the same state and protection inside one region
  * (or the free run up to the next region), with the region's base and allocation protection.
  *
@@ -17,27 +17,104 @@
 
 #define MemoryBasicInformation  0
 #define MemoryWorkingSetExInformation 4
-#define MI_WS_EX_CHUNK          32      /* entries captured, answered and returned at a time */
 
-/* MEMORY_WORKING_SET_EX_INFORMATION (Server 2003 SP1's psapi QueryWorkingSetEx): an address
- * in, its page's attributes out. */
-typedef struct _MEMORY_WORKING_SET_EX_BLOCK {
-    uint32_t Valid : 1;                 /* in the working set */
-    uint32_t ShareCount : 3;            /* mappers of a shareable page, at most 7 */
-    uint32_t Win32Protection : 11;
-    uint32_t Shared : 1;                /* a section's page (prototype PTE), not private */
-    uint32_t Node : 6;
-    uint32_t Locked : 1;
-    uint32_t LargePage : 1;
-    uint32_t Reserved : 8;
-} MEMORY_WORKING_SET_EX_BLOCK;
-
-typedef struct _MEMORY_WORKING_SET_EX_INFORMATION {
+/*
+ * MemoryWorkingSetExInformation (psapi's QueryWorkingSetEx): for each entry of the caller's
+ * array, the page at its VirtualAddress: Valid when it is in the working set, then ShareCount
+ * (its PFN's share count, at most 7: the processes mapping it), Win32Protection, Shared (a
+ * prototype page: a section's or a fork's) and Locked. BaseAddress is not used; Length must hold
+ * one entry (STATUS_INFO_LENGTH_MISMATCH).
+ */
+typedef struct _MI_WORKING_SET_EX_ENTRY {
     uint32_t VirtualAddress;
-    MEMORY_WORKING_SET_EX_BLOCK VirtualAttributes;
-} MEMORY_WORKING_SET_EX_INFORMATION;
+    union {
+        uint32_t Flags;
+        struct {
+            uint32_t Valid : 1;
+            uint32_t ShareCount : 3;
+            uint32_t Win32Protection : 11;
+            uint32_t Shared : 1;
+            uint32_t Node : 6;
+            uint32_t Locked : 1;
+            uint32_t LargePage : 1;
+            uint32_t Reserved : 7;
+            uint32_t Bad : 1;
+        };
+    } VirtualAttributes;
+} MI_WORKING_SET_EX_ENTRY;
 
-_Static_assert(sizeof(MEMORY_WORKING_SET_EX_INFORMATION) == 8, "MEMORY_WORKING_SET_EX_INFORMATION");
+_Static_assert(sizeof(MI_WORKING_SET_EX_ENTRY) == 8, "MEMORY_WORKING_SET_EX_INFORMATION on x86");
+
+/* One page's attributes, in the attached process. */
+static uint32_t MiQueryWorkingSetExPage(MMPROCESS *Process, uintptr_t Va)
+{
+    MI_WORKING_SET_EX_ENTRY entry = { 0 };
+    MMVAD_SHORT *vad;
+    MMPTE pte;
+    MMPFN *pfn;
+    uint32_t index;
+
+    if (Va > MM_HIGHEST_VAD_ADDRESS || !(vad = MiLocateAddress(&Process->AddressSpace, Va)))
+        return 0;
+    MiLockWorkingSet(&Process->Vm);
+    if (MiGetPdeAddress(Va)->u.Hard.Valid && (pte = *MiGetPteAddress(Va)).u.Hard.Valid) {
+        pfn = MI_PFN_ELEMENT(pte.u.Hard.PageFrameNumber);
+        index = MiLocateWsle(&Process->Vm, Va);
+        entry.VirtualAttributes.Valid = index != WSLE_NULL_INDEX;
+        entry.VirtualAttributes.ShareCount = MIN(pfn->u2.ShareCount, 7u);
+        entry.VirtualAttributes.Shared = pfn->u3.e1.PrototypePte;
+        entry.VirtualAttributes.Win32Protection = MiProtectToWin32(MiQueryPageProtection(vad, Va)) & 0x7FF;
+        entry.VirtualAttributes.Locked = index != WSLE_NULL_INDEX &&
+                                         index < Process->Vm.VmWorkingSetList->FirstDynamic;
+    }
+    MiUnlockWorkingSet(&Process->Vm);
+    return entry.VirtualAttributes.Flags;
+}
+
+static NTSTATUS MiQueryWorkingSetEx(void *ProcessHandle, void *Information, uint32_t Length,
+                                    uint32_t *ReturnLength)
+{
+    MI_WORKING_SET_EX_ENTRY *entries = Information;
+    uint32_t count = Length / sizeof(*entries);
+    MI_VM_CALL call;
+    NTSTATUS status;
+
+    if (Length < sizeof(*entries))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    if (ExGetPreviousMode() == UserMode) {
+        status = ProbeForWrite(Information, Length, 4);
+        if (NT_SUCCESS(status) && ReturnLength)
+            status = ProbeForWrite(ReturnLength, 4, 1);
+        if (!NT_SUCCESS(status))
+            return status;
+    }
+    status = MiAttachVmProcess(ProcessHandle, PROCESS_QUERY_INFORMATION, &call);
+    if (!NT_SUCCESS(status))
+        return status;
+    for (uint32_t i = 0; i < count && NT_SUCCESS(status); i++) {
+        uint32_t va = 0, flags;
+
+        /* The caller's array is in the caller's process; the pages are the target's. */
+        MiDetachVmProcess(&call);
+        status = ExCapture(&va, &entries[i].VirtualAddress);
+        if (NT_SUCCESS(status))
+            status = MiAttachVmProcess(ProcessHandle, PROCESS_QUERY_INFORMATION, &call);
+        if (!NT_SUCCESS(status))
+            return status;
+        flags = (call.Process->Flags & PS_PROCESS_FLAGS_VM_DELETED) ? 0
+                : MiQueryWorkingSetExPage(call.Process, va);
+        MiDetachVmProcess(&call);
+        status = ExReturn(&entries[i].VirtualAttributes.Flags, &flags);
+        if (!NT_SUCCESS(status))
+            return status;
+        status = MiAttachVmProcess(ProcessHandle, PROCESS_QUERY_INFORMATION, &call);
+    }
+    if (NT_SUCCESS(status))
+        MiDetachVmProcess(&call);
+    if (NT_SUCCESS(status) && ReturnLength)
+        status = ExReturn(ReturnLength, &Length);
+    return status;
+}
 
 /* The state of the page at Va in Vad: MEM_COMMIT with its protection, or MEM_RESERVE. */
 static uint32_t MiQueryAddressState(const MMVAD_SHORT *Vad, uintptr_t Va, uint32_t *Protect)
@@ -93,73 +170,6 @@ static void MiQueryRegion(MMPROCESS *Process, uintptr_t Va, MEMORY_BASIC_INFORMA
     Info->Protect = protect;
 }
 
-/* One entry's attributes: valid pages only (a page not in the working set is all zero),
- * with the share count of a section's page. Attached, working-set mutex held. */
-static void MiQueryWorkingSetEx(MMPROCESS *Process, MEMORY_WORKING_SET_EX_INFORMATION *Entry)
-{
-    uintptr_t va = Entry->VirtualAddress;
-    MMVAD_SHORT *vad;
-    MMPTE pte;
-    KIRQL oldIrql;
-
-    RtlZeroMemory(&Entry->VirtualAttributes, sizeof(Entry->VirtualAttributes));
-    if (va > MM_HIGHEST_VAD_ADDRESS || !MiGetPdeAddress(va)->u.Hard.Valid)
-        return;
-    pte = *MiGetPteAddress(va);
-    vad = MiLocateAddress(&Process->AddressSpace, va);
-    if (!pte.u.Hard.Valid || !vad)
-        return;
-    LOCK_PFN(oldIrql);
-    {
-        MMPFN *pfn = MI_PFN_ELEMENT(pte.u.Hard.PageFrameNumber);
-
-        Entry->VirtualAttributes.Valid = 1;
-        Entry->VirtualAttributes.Shared = pfn->u3.e1.PrototypePte;
-        if (pfn->u3.e1.PrototypePte)
-            Entry->VirtualAttributes.ShareCount = MIN(pfn->u2.ShareCount, 7u);
-    }
-    UNLOCK_PFN(oldIrql);
-    Entry->VirtualAttributes.Win32Protection = MiProtectToWin32(MiQueryPageProtection(vad, va));
-}
-
-/* MemoryWorkingSetExInformation: Length / 8 entries of Information, in chunks captured before
- * attaching (the buffer is the caller's) and returned after. */
-static NTSTATUS MiQueryWorkingSetExInformation(void *ProcessHandle, void *Information,
-                                               uint32_t Length, uint32_t *ReturnLength)
-{
-    MEMORY_WORKING_SET_EX_INFORMATION chunk[MI_WS_EX_CHUNK];
-    MEMORY_WORKING_SET_EX_INFORMATION *user = Information;
-    uint32_t count = Length / sizeof(*user), returned = count * sizeof(*user);
-    MI_VM_CALL call;
-    NTSTATUS status = STATUS_SUCCESS;
-
-    if (count == 0)
-        return STATUS_INFO_LENGTH_MISMATCH;
-    for (uint32_t done = 0; done < count && NT_SUCCESS(status);) {
-        uint32_t n = MIN(count - done, (uint32_t)MI_WS_EX_CHUNK);
-
-        status = ExCaptureFromMode(ExGetPreviousMode(), chunk, user + done, n * sizeof(*user), 4);
-        if (NT_SUCCESS(status))
-            status = MiAttachVmProcess(ProcessHandle, PROCESS_QUERY_INFORMATION, &call);
-        if (!NT_SUCCESS(status))
-            break;
-        if (call.Process->Flags & PS_PROCESS_FLAGS_VM_DELETED) {
-            MiDetachVmProcess(&call);
-            return STATUS_PROCESS_IS_TERMINATING;
-        }
-        MiLockWorkingSet(&call.Process->Vm);
-        for (uint32_t i = 0; i < n; i++)
-            MiQueryWorkingSetEx(call.Process, &chunk[i]);
-        MiUnlockWorkingSet(&call.Process->Vm);
-        MiDetachVmProcess(&call);
-        status = ExReturnToMode(ExGetPreviousMode(), user + done, chunk, n * sizeof(*user), 4);
-        done += n;
-    }
-    if (NT_SUCCESS(status) && ReturnLength)
-        status = ExReturn(ReturnLength, &returned);
-    return status;
-}
-
 NTSTATUS NtQueryVirtualMemory(void *ProcessHandle, void *BaseAddress, uint32_t InformationClass,
                               void *Information, uint32_t Length, uint32_t *ReturnLength)
 {
@@ -170,7 +180,7 @@ NTSTATUS NtQueryVirtualMemory(void *ProcessHandle, void *BaseAddress, uint32_t I
     NTSTATUS status;
 
     if (InformationClass == MemoryWorkingSetExInformation)
-        return MiQueryWorkingSetExInformation(ProcessHandle, Information, Length, ReturnLength);
+        return MiQueryWorkingSetEx(ProcessHandle, Information, Length, ReturnLength);
     if (InformationClass != MemoryBasicInformation)
         return STATUS_INVALID_INFO_CLASS;
     if (Length < sizeof(MEMORY_BASIC_INFORMATION))

@@ -10,13 +10,50 @@
  *   share
  *
  * The working-set entry stays where it is and becomes the private page's. The commitment was
- * charged for the whole view when it was mapped (mapview.c), so the copy charges nothing.
+ * charged for the whole view when it was mapped (mapview.c), so the copy charges nothing. A
+ * page a fork shares (forksup.c) is copied the same way, and its clone block loses this
+ * process's reference; the fork charged the child for it, so the copy charges nothing either.
+ * One that no other process refers to any more is taken back without a copy
+ * (MiTakeOverForkPage).
  * Called from MmAccessFault with the working-set mutex held; returns
  * STATUS_PAGE_FAULT_COPY_ON_WRITE, or STATUS_REFAULT when the PTE changed or pages were short.
  */
 #include "mm/mi.h"
 
 #define MI_COPY_RESERVE         16      /* pages left for the system, as the other resolvers */
+
+/*
+ * A fork's page that this process alone still refers to (the block's count 1, this PTE its one
+ * mapper, no I/O on it) needs no copy: the page becomes this process's private page again, in
+ * place — its PFN names the PTE and the page table, the block is emptied and its descriptor
+ * loses the reference — and the PTE is made writable and dirty. PFN lock held.
+ */
+static void MiTakeOverForkPage(MMPROCESS *Process, uintptr_t VirtualAddress, MMPTE *PointerPte,
+                               uint32_t Index, uint32_t Protection, MMCLONE_DESCRIPTOR *Clone,
+                               MMCLONE_BLOCK *Block, KIRQL *OldIrql)
+{
+    uint32_t frame = PointerPte->u.Hard.PageFrameNumber;
+    MMPFN *pfn = MI_PFN_ELEMENT(frame);
+    uint32_t poolFrame = pfn->u4.PteFrame;
+    MMWSLE *wsle = &Process->Vm.VmWorkingSetList->Wsle[Index];
+
+    Block->ProtoPte.u.Long = MM_ZERO_PTE;
+    Block->CloneRefCount = 0;
+    pfn->PteAddress = PointerPte;
+    pfn->u3.e1.PrototypePte = 0;
+    pfn->u4.PteFrame = MiGetPteAddress(PointerPte)->u.Hard.PageFrameNumber;
+    pfn->OriginalPte.u.Soft.Protection = Protection;
+    MiSetModified(pfn);                         /* written now: its paging-file copy is stale */
+    pfn->u1.WsIndex = Index;
+    wsle->u1.e1.Direct = 1;
+    wsle->u1.e1.Protection = 0;
+    MiDecrementShareCount(poolFrame);           /* the block's pool page held it */
+    Process->NumberOfPrivatePages++;
+    PointerPte->u.Long = (frame << PAGE_SHIFT) | MM_PTE_VALID_MASK | MM_PTE_ACCESS_MASK |
+                         MM_PTE_DIRTY_MASK | MM_PTE_OWNER_MASK | MiProtectToPteMask(Protection);
+    MI_FLUSH_SINGLE_TB(VirtualAddress);
+    MiReleaseCloneDescriptorReference(Process, Clone, OldIrql);
+}
 
 NTSTATUS MiCopyOnWrite(MMPROCESS *Process, uintptr_t VirtualAddress, MMPTE *PointerPte)
 {
@@ -25,6 +62,8 @@ NTSTATUS MiCopyOnWrite(MMPROCESS *Process, uintptr_t VirtualAddress, MMPTE *Poin
     uint32_t index = MiLocateWsle(ws, VirtualAddress), frame, protection;
     MMPFN *oldPfn = MI_PFN_ELEMENT(old.u.Hard.PageFrameNumber), *pfn;
     MMWSLE *wsle;
+    MMCLONE_DESCRIPTOR *clone = NULL;
+    MMPTE *proto = NULL;
     KIRQL oldIrql, hyperIrql;
     void *copy;
 
@@ -46,8 +85,20 @@ NTSTATUS MiCopyOnWrite(MMPROCESS *Process, uintptr_t VirtualAddress, MMPTE *Poin
         return STATUS_REFAULT;
     }
     MiNoteAvailablePagesFound();
+    if (oldPfn->u3.e1.PrototypePte) {          /* a fork's page: its clone block, if it is one */
+        proto = oldPfn->PteAddress;
+        clone = MiLocateCloneDescriptor(Process, proto);
+    }
     protection = MiMakeProtectNotWriteCopy(wsle->u1.e1.Protection ? wsle->u1.e1.Protection
                                                                    : oldPfn->OriginalPte.u.Soft.Protection);
+    if (clone && MmIsAddressValid(proto) && ((MMCLONE_BLOCK *)proto)->CloneRefCount == 1 &&
+        oldPfn->u2.ShareCount == 1 && oldPfn->u3.e2.ReferenceCount == 1) {
+        MiTakeOverForkPage(Process, VirtualAddress, PointerPte, index, protection, clone,
+                           (MMCLONE_BLOCK *)proto, &oldIrql);
+        UNLOCK_PFN(oldIrql);
+        MmInfoCounters.CopyOnWriteCount++;
+        return STATUS_PAGE_FAULT_COPY_ON_WRITE;
+    }
     frame = MiRemoveAnyPage();
     copy = MiMapPageInHyperSpace(frame, &hyperIrql);
     RtlCopyMemory(copy, PAGE_ALIGN(VirtualAddress), PAGE_SIZE);
@@ -72,6 +123,8 @@ NTSTATUS MiCopyOnWrite(MMPROCESS *Process, uintptr_t VirtualAddress, MMPTE *Poin
     MI_FLUSH_SINGLE_TB(VirtualAddress);
     MiDecrementShareCount(old.u.Hard.PageFrameNumber);
     Process->NumberOfPrivatePages++;
+    if (clone)
+        MiDeleteForkReference(Process, clone, (MMCLONE_BLOCK *)proto, &oldIrql);
     UNLOCK_PFN(oldIrql);
     MmInfoCounters.CopyOnWriteCount++;
     return STATUS_PAGE_FAULT_COPY_ON_WRITE;

@@ -289,19 +289,19 @@ uint32_t MiInsertWorkingSetEntry(MMSUPPORT *ws, uintptr_t VirtualAddress, uint32
         KeBugCheckEx(NO_PAGES_AVAILABLE, MmModifiedPageListHead.Total, MmNumberOfPhysicalPages,
                      MmAvailablePages, ws->WorkingSetSize);
     wsl->Wsle[index].u1.Long = (VirtualAddress & ~(PAGE_SIZE - 1)) | 1;
-    if (!pfn->u3.e1.PrototypePte) {
+    if (!pfn->u3.e1.PrototypePte)
         wsl->Wsle[index].u1.e1.Direct = 1;
-        pfn->u1.WsIndex = index;
-    }
+    pfn->u1.WsIndex = index;        /* a shared page's: only a hint (MiLocateWsle checks it) */
     ws->WorkingSetSize++;
     ws->PeakWorkingSetSize = MAX(ws->PeakWorkingSetSize, ws->WorkingSetSize);
     return index;
 }
 
 /*
- * The entry of the valid page at VirtualAddress: its PFN's WsIndex for a private page, a
- * search by address for a shared one (NT hashes those; a search is what this list's sizes
- * afford). WSLE_NULL_INDEX if it is in no entry. Working-set mutex held.
+ * The entry of the valid page at VirtualAddress: its PFN's WsIndex for a private page; for a
+ * shared one the same index if this list holds the address there (the last working set to
+ * take the page in set it), else a search by address (NT hashes those; a search is what this
+ * list's sizes afford). WSLE_NULL_INDEX if it is in no entry. Working-set mutex held.
  */
 uint32_t MiLocateWsle(MMSUPPORT *Ws, uintptr_t VirtualAddress)
 {
@@ -309,8 +309,17 @@ uint32_t MiLocateWsle(MMSUPPORT *Ws, uintptr_t VirtualAddress)
     MMPTE *pte = MiGetPteAddress(VirtualAddress);
     uint32_t page = (uint32_t)VirtualAddress >> PAGE_SHIFT;
 
-    if (pte->u.Hard.Valid && !MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber)->u3.e1.PrototypePte)
-        return MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber)->u1.WsIndex;
+    if (pte->u.Hard.Valid) {
+        uint32_t hint = MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber)->u1.WsIndex;
+
+        if (!MI_PFN_ELEMENT(pte->u.Hard.PageFrameNumber)->u3.e1.PrototypePte)
+            return hint;
+        /* A shared page's WsIndex is the last working set's to take it in: this one's entry
+         * if it holds this address here (an address is in a working set once). */
+        if (hint < wsl->NextNewEntry && wsl->Wsle[hint].u1.e1.Valid &&
+            wsl->Wsle[hint].u1.e1.VirtualPageNumber == page)
+            return hint;
+    }
     for (uint32_t i = 0; i < wsl->NextNewEntry; i++) {
         if (wsl->Wsle[i].u1.e1.Valid && wsl->Wsle[i].u1.e1.VirtualPageNumber == page)
             return i;

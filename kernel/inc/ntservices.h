@@ -27,6 +27,8 @@
     NT_SERVICE(NtClose, 1) \
     NT_SERVICE(NtContinue, 2) \
     NT_SERVICE(NtCreateFile, 11) \
+    NT_SERVICE(NtCreateProcess, 8) \
+    NT_SERVICE(NtCreateProcessEx, 9) \
     NT_SERVICE(NtCreateSection, 7) \
     NT_SERVICE(NtCreateThread, 8) \
     NT_SERVICE(NtCreateUserProcess, 8) \

@@ -25,6 +25,13 @@
  *
  *       prototype PTE 3 of segment e1004000, control area 81f4a008; 2 process PTEs map it
  *
+ *   A page a fork shares (mm/forksup.c) has a clone block for its prototype PTE: the line names
+ *   the block's index in its clone header, the header's blocks and processes, the block's
+ *   CloneRefCount (the process PTEs that refer to it, mapping it or not) and the mappers:
+ *
+ *       fork prototype PTE: clone block 12 of clone header 81f3c2a0 (310 blocks, 2 processes),
+ *       CloneRefCount 2; 2 process PTEs map it
+ *
  *   !memusage   every page of RAM counted by its list or state, then the pages that are in
  *               use (valid, standby, modified, in transition) by the region of the address
  *               space their PTE maps (mm/vmlayout.c's table), WinDbg's "Usage Summary".
@@ -163,8 +170,27 @@ static void KdPrintPfnPrototype(const MMPFN *Pfn)
         location == BadPageList)
         return;
     if (!KdFindPrototypePte((uint32_t)(uintptr_t)KdPfnPteAddress(Pfn), &area, &segment, &index)) {
-        DbgPrint("    prototype PTE at %08x in no section's segment\n",
-                 (uint32_t)(uintptr_t)KdPfnPteAddress(Pfn));
+        MMPTE *proto = KdPfnPteAddress(Pfn);
+        MMCLONE_HEADER *header = MiFindCloneHeader(proto);
+        MMCLONE_BLOCK block;
+
+        if (!header) {
+            DbgPrint("    prototype PTE at %08x in no section's segment\n",
+                     (uint32_t)(uintptr_t)proto);
+            return;
+        }
+        /* A page a fork shares: its PTE address is a clone block. */
+        DbgPrint("    fork prototype PTE: clone block %u of clone header %08x (%u blocks, %d process%s)",
+                 (uint32_t)((MMCLONE_BLOCK *)proto - header->ClonePtes),
+                 (uint32_t)(uintptr_t)header, header->NumberOfPtes,
+                 header->NumberOfProcessReferences,
+                 header->NumberOfProcessReferences == 1 ? "" : "es");
+        if (KdReadMemory((uintptr_t)proto, &block, sizeof(block)))
+            DbgPrint(", CloneRefCount %d", block.CloneRefCount);
+        if (location == ActiveAndValid)
+            DbgPrint("; %u process PTE%s map%s it", Pfn->u2.ShareCount,
+                     Pfn->u2.ShareCount == 1 ? "" : "s", Pfn->u2.ShareCount == 1 ? "s" : "");
+        DbgPrint("\n");
         return;
     }
     DbgPrint("    prototype PTE %u of segment %08x, control area %08x", index, segment, area);

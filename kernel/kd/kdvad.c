@@ -16,12 +16,15 @@
  *
  * start and end are virtual page numbers (the end inclusive), commit the pages charged
  * (CommitCharge, decimal), then Private or Mapped (and Exe for an image view) and the VAD's
- * protection. The level is the depth under the root shown, the root being 0; "average level"
+ * protection. !vad <vad> 1 of a private VAD in a process that forked or was forked adds a Fork
+ * line: the region's pages that are a fork's (their PTEs refer to clone blocks, mm/forksup.c),
+ * how many of those the process maps now, and its clone descriptors. The level is the depth under the root shown, the root being 0; "average level"
  * counts the root as 1 and rounds down, which is how WinDbg's figures come out. The tree is
  * read holding the process's AddressCreationLock, so it cannot change under the walk.
  */
 #include "kernel/kd/kd.h"
 #include "kernel/ps/ps.h"
+#include "mm/mi.h"
 
 typedef struct _KD_VAD_WALK {
     uint32_t Count;
@@ -94,6 +97,39 @@ static const char *const KdVadTypeNames[8] = {
     "RotatePhysical", "LargePageSection",
 };
 
+/*
+ * A private VAD of a process that has forked or was forked (a CloneRoot): how many of its
+ * pages are a fork's (a PTE referring to a clone block: valid copy-on-write, or in the
+ * prototype format) and how many of those this process maps now. Read in the implicit
+ * process, which the command runs attached to.
+ */
+static void KdPrintForkPages(const MMVAD_SHORT *Vad)
+{
+    EPROCESS *process = KdGetImplicitProcess();
+    uint32_t shared = 0, mapped = 0;
+
+    if (!process || !process->Mm.CloneRoot)
+        return;
+    for (uint32_t vpn = Vad->Node.StartingVpn; vpn <= Vad->Node.EndingVpn; vpn++) {
+        uintptr_t va = (uintptr_t)vpn << PAGE_SHIFT;
+        MMPTE pte;
+
+        if (!MiGetPdeAddress(va)->u.Hard.Valid) {
+            vpn |= (MM_VA_MAPPED_BY_PDE >> PAGE_SHIFT) - 1;
+            continue;
+        }
+        pte = *MiGetPteAddress(va);
+        if (pte.u.Hard.Valid && MI_PFN_ELEMENT(pte.u.Hard.PageFrameNumber)->u3.e1.PrototypePte) {
+            shared++;
+            mapped++;
+        } else if (!pte.u.Hard.Valid && pte.u.Soft.Prototype && !MiIsLookupNeeded(pte)) {
+            shared++;
+        }
+    }
+    DbgPrint("  Fork: %u pages in clone blocks (%u of them mapped), %u clone descriptors\n",
+             shared, mapped, process->Mm.CloneRoot->NumberGenericTableElements);
+}
+
 /* One VAD, as !vad <vad> 1 shows it. */
 static void KdPrintVadDetails(const MMVAD_SHORT *Vad)
 {
@@ -112,6 +148,8 @@ static void KdPrintVadDetails(const MMVAD_SHORT *Vad)
     DbgPrint("  %s%s%s%s%s %s\n", flags->PrivateMemory ? " PrivateMemory" : "",
              flags->MemCommit ? " MemCommit" : "", flags->NoChange ? " NoChange" : "",
              flags->VadType != VadNone ? " " : "", KdVadTypeNames[flags->VadType], protection);
+    if (flags->PrivateMemory)
+        KdPrintForkPages(Vad);
 }
 
 /* The node Address names in Table, or NULL. */

@@ -266,6 +266,9 @@ typedef struct _HANDLE_TABLE {
 extern HANDLE_TABLE *ObKernelHandleTable;   /* the system's: kernel threads, kernel handles */
 
 NTSTATUS ObCreateHandleTable(HANDLE_TABLE **HandleTable);
+/* A new process's table (empty) gets its parent's OBJ_INHERIT handles at their values (NT's
+ * ExDupHandleTable with ObDupHandleProcedure; obhandle.c). */
+NTSTATUS ObDuplicateInheritedHandles(HANDLE_TABLE *Source, HANDLE_TABLE *Target);
 void ObDestroyHandleTable(HANDLE_TABLE *HandleTable);   /* closes each handle left, then frees */
 
 /*

@@ -163,3 +163,58 @@ uint32_t ObpCountHandlesTo(HANDLE_TABLE *Table, const OBJECT_HEADER *Header)
     ExReleaseFastMutex(&Table->Lock);
     return count;
 }
+
+/*
+ * NT's ExDupHandleTable with ObDupHandleProcedure, for a process created with its parent's
+ * inheritable handles (NtCreateProcessEx, PROCESS_CREATE_FLAGS_INHERIT_HANDLES): Target, new
+ * and empty, gets each of Source's handles that has OBJ_INHERIT, at the same value, with its
+ * access and attributes, counted as a handle of its object and holding a reference; every
+ * other entry is free, lowest first. STATUS_INSUFFICIENT_RESOURCES leaves Target empty.
+ */
+NTSTATUS ObDuplicateInheritedHandles(HANDLE_TABLE *Source, HANDLE_TABLE *Target)
+{
+    NTSTATUS status = STATUS_SUCCESS;
+
+    ExAcquireFastMutex(&Source->Lock);
+    ExAcquireFastMutex(&Target->Lock);
+    while (Target->PageCount < Source->PageCount) {
+        if (!ObpGrowHandleTable(Target)) {
+            status = STATUS_INSUFFICIENT_RESOURCES;
+            break;
+        }
+    }
+    if (NT_SUCCESS(status)) {
+        for (uint32_t page = 0; page < Source->PageCount; page++) {
+            for (uint32_t i = 0; i < OB_HANDLE_ENTRIES_PER_PAGE; i++) {
+                const HANDLE_TABLE_ENTRY *from = &Source->Pages[page][i];
+                HANDLE_TABLE_ENTRY *to = &Target->Pages[page][i];
+                OBJECT_HEADER *header;
+
+                to->Object = NULL;
+                if (!from->Object || !(from->ObAttributes & OBJ_INHERIT))
+                    continue;
+                header = ObpEntryObject(from);
+                ObReferenceObject(&header->Body);
+                __atomic_add_fetch(&header->HandleCount, 1, __ATOMIC_SEQ_CST);
+                ObpCountUp(&header->Type->TotalNumberOfHandles,
+                           &header->Type->HighWaterNumberOfHandles);
+                *to = *from;
+                if (++Target->HandleCount > Target->HighWaterHandleCount)
+                    Target->HighWaterHandleCount = Target->HandleCount;
+            }
+        }
+        /* The free list again, lowest first, round the copies. */
+        Target->FirstFree = 0;
+        for (uint32_t index = Target->PageCount * OB_HANDLE_ENTRIES_PER_PAGE; index-- > 1;) {
+            HANDLE_TABLE_ENTRY *entry = ObpLookupEntry(Target, index * sizeof(uint32_t));
+
+            if (entry->Object)
+                continue;
+            entry->NextFreeTableEntry = Target->FirstFree;
+            Target->FirstFree = index * sizeof(uint32_t);
+        }
+    }
+    ExReleaseFastMutex(&Target->Lock);
+    ExReleaseFastMutex(&Source->Lock);
+    return status;
+}

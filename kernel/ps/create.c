@@ -24,7 +24,7 @@
 
 static uint32_t PspNextId = 4;          /* the System process is 4, as in NT */
 
-static uint32_t PspAllocateId(void)
+uint32_t PspAllocateId(void)
 {
     return __atomic_add_fetch(&PspNextId, 4, __ATOMIC_SEQ_CST);
 }

@@ -80,6 +80,7 @@ void PspTerminateProcess(EPROCESS *Process, NTSTATUS ExitStatus);
 void PspInitializeSystemDlls(void);
 NTSTATUS PspMapSystemDll(EPROCESS *Process, uintptr_t *LdrThunk, uintptr_t *Dispatcher);
 uint32_t PspSystemCallCount(void);          /* services.c */
+uint32_t PspAllocateId(void);               /* a process or thread id (create.c) */
 
 /* Calls from kernel code to services written for the previous mode (NT's Zw calls). */
 #define PSP_KERNEL_CALL(Call) ({                                         \
@@ -100,6 +101,13 @@ NTSTATUS NtCreateUserProcess(HANDLE *ProcessHandle, HANDLE *ThreadHandle, ACCESS
 NTSTATUS NtCreateThread(HANDLE *ThreadHandle, ACCESS_MASK DesiredAccess, void *ObjectAttributes,
                         HANDLE ProcessHandle, NT_CLIENT_ID *ClientId, CONTEXT *Context,
                         void *InitialTeb, bool CreateSuspended);
+/* fork.c: a process cloned from ParentProcess (POSIX fork as NT does it; no section yet). */
+NTSTATUS NtCreateProcessEx(HANDLE *ProcessHandle, ACCESS_MASK DesiredAccess, void *ObjectAttributes,
+                           HANDLE ParentProcess, uint32_t Flags, HANDLE SectionHandle,
+                           HANDLE DebugPort, HANDLE ExceptionPort, uint32_t JobMemberLevel);
+NTSTATUS NtCreateProcess(HANDLE *ProcessHandle, ACCESS_MASK DesiredAccess, void *ObjectAttributes,
+                         HANDLE ParentProcess, bool InheritObjectTable, HANDLE SectionHandle,
+                         HANDLE DebugPort, HANDLE ExceptionPort);
 NTSTATUS NtTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus);
 NTSTATUS NtTerminateThread(HANDLE ThreadHandle, NTSTATUS ExitStatus);
 NTSTATUS NtOpenProcessToken(HANDLE ProcessHandle, ACCESS_MASK DesiredAccess, HANDLE *TokenHandle);

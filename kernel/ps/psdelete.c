@@ -156,5 +156,13 @@ void PspDeleteProcess(void *Object)
         ObDestroyHandleTable(process->ObjectTable);
     if (process->Token)
         ObDereferenceObject(process->Token);
+    if (!process->Exited && process->Pcb.DirectoryTableBase[0]) {
+        /* Made (NtCreateProcessEx) but never given a thread: its address space goes now. */
+        KAPC_STATE apcState;
+
+        KeStackAttachProcess(&process->Pcb, &apcState);
+        MmCleanProcessAddressSpace(&process->Pcb);
+        KeUnstackDetachProcess(&apcState);
+    }
     MmDeleteProcessAddressSpace(&process->Pcb);
 }

@@ -34,6 +34,11 @@
  *          4096 soft faults, each on a page the first process has valid (the prototype PTE's
  *          page gains a share; no page is copied or read). The child times its reads, checks
  *          the bytes, and ends with the rate as its exit status.
+ *   fork   fork_exit_per_s: 16 MiB committed (VirtualAlloc MEM_COMMIT) and written (one word
+ *          per page, every page) by this process, its working set widened to keep it all
+ *          valid; then 100 times: RtlCloneUserProcess (fork), the child exits at once
+ *          (ExitProcess(0)), the parent waits for it and closes its handles. 0 if a child's
+ *          exit code or a word of the memory is wrong afterwards.
  *
  * The file benchmarks run only when named (they need tools/benchdisk's C:\bench.bin: 64 MiB,
  * each 4 KB page p filled with the word p * 2654435761), each first in a fresh boot, as
@@ -82,6 +87,8 @@
 #define FILE_READ_PATH          "C:\\bench.bin"
 #define FILE_WRITE_PATH         "C:\\write.bin"
 #define FILE_FILL               0x5A5A5A5Au
+#define FORK_BYTES              (16u << 20)
+#define FORK_COUNT              100
 
 /* NT's classes, with only the fields read here. */
 #define SystemPerformanceInformationClass   2
@@ -403,6 +410,42 @@ static void BenchSectionShare(void)
     Report("section_share_fault_pages_per_s", rate, "pages/s");
 }
 
+static void BenchForkExit(void)
+{
+    volatile ULONG *memory = Commit(FORK_BYTES);
+    ULONG done = 0, wrong = 0;
+    ULONGLONG start, rate;
+
+    if (!memory) {
+        Report("fork_exit_per_s", 0, "forks/s");
+        return;
+    }
+    SetProcessWorkingSetSize(GetCurrentProcess(), SHARE_WS_MINIMUM, SHARE_WS_MAXIMUM);
+    for (ULONG page = 0; page < FORK_BYTES / PAGE; page++)
+        memory[page * WORDS_PER_PAGE] = page;
+    start = Now();
+    for (int i = 0; i < FORK_COUNT; i++) {
+        RTL_USER_PROCESS_INFORMATION info;
+        NTSTATUS status = RtlCloneUserProcess(0, NULL, NULL, NULL, &info);
+        DWORD code = 1;
+
+        if (status == STATUS_PROCESS_CLONED)
+            ExitProcess(0);
+        if (!NT_SUCCESS(status))
+            break;
+        WaitForSingleObject(info.Process, INFINITE);
+        GetExitCodeProcess(info.Process, &code);
+        CloseHandle(info.Thread);
+        CloseHandle(info.Process);
+        done += code == 0;
+    }
+    rate = Rate(FORK_COUNT, start);
+    for (ULONG page = 0; page < FORK_BYTES / PAGE; page++)
+        wrong += memory[page * WORDS_PER_PAGE] != page;
+    Report("fork_exit_per_s", done == FORK_COUNT && !wrong ? rate : 0, "forks/s");
+    Release((void *)memory);
+}
+
 /* The word tools/benchdisk put in every word of page Page of C:\bench.bin. */
 static ULONG FileWord(ULONG Page)
 {
@@ -543,6 +586,7 @@ static const struct {
     { "heap", BenchHeap, 0 },
     { "valloc", BenchVirtualAlloc, 0 },
     { "share", BenchSectionShare, 0 },
+    { "fork", BenchForkExit, 0 },
     { "fileread", BenchFileRead, 1 },
     { "filewrite", BenchFileWriteFlush, 1 },
     { "filemap", BenchMappedRead, 1 },

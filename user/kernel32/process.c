@@ -237,6 +237,26 @@ WINBOOL WINAPI GetProcessMemoryInfo(HANDLE Process, PPROCESS_MEMORY_COUNTERS Cou
     return K32GetProcessMemoryInfo(Process, Counters, Size);
 }
 
+/* PSAPI's QueryWorkingSetEx: NtQueryVirtualMemory's MemoryWorkingSetExInformation over the
+ * caller's array of PSAPI_WORKING_SET_EX_INFORMATION. */
+WINBOOL WINAPI K32QueryWorkingSetEx(HANDLE Process, PVOID Buffer, DWORD Size)
+{
+    NTSTATUS status = NtQueryVirtualMemory(Process, NULL, 4 /* MemoryWorkingSetExInformation */,
+                                           Buffer, Size, NULL);
+
+    if (!NT_SUCCESS(status)) {
+        BaseSetLastNtError(status);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+#undef QueryWorkingSetEx
+WINBOOL WINAPI QueryWorkingSetEx(HANDLE Process, PVOID Buffer, DWORD Size)
+{
+    return K32QueryWorkingSetEx(Process, Buffer, Size);
+}
+
 /* Both (SIZE_T)-1: empty the working set. Flags (QUOTA_LIMITS_HARDWS_): Server 2003's hard
  * limits; 0 leaves them as they are. */
 WINBOOL WINAPI SetProcessWorkingSetSizeEx(HANDLE Process, SIZE_T Minimum, SIZE_T Maximum,

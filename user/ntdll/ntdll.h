@@ -425,6 +425,19 @@ NTSTATUS NTAPI NtCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess,
                             PLARGE_INTEGER AllocationSize, ULONG FileAttributes, ULONG ShareAccess,
                             ULONG CreateDisposition, ULONG CreateOptions, PVOID EaBuffer,
                             ULONG EaLength);
+#define PROCESS_CREATE_FLAGS_BREAKAWAY              0x00000001
+#define PROCESS_CREATE_FLAGS_NO_DEBUG_INHERIT       0x00000002
+#define PROCESS_CREATE_FLAGS_INHERIT_HANDLES        0x00000004
+#define PROCESS_CREATE_FLAGS_OVERRIDE_ADDRESS_SPACE 0x00000008
+/* A clone of ParentProcess (POSIX fork; no section yet), with no thread. */
+NTSTATUS NTAPI NtCreateProcess(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
+                               POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ParentProcess,
+                               BOOLEAN InheritObjectTable, HANDLE SectionHandle,
+                               HANDLE DebugPort, HANDLE ExceptionPort);
+NTSTATUS NTAPI NtCreateProcessEx(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
+                                 POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ParentProcess,
+                                 ULONG Flags, HANDLE SectionHandle, HANDLE DebugPort,
+                                 HANDLE ExceptionPort, ULONG JobMemberLevel);
 NTSTATUS NTAPI NtCreateThread(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess,
                               POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ProcessHandle,
                               PCLIENT_ID ClientId, PCONTEXT ThreadContext,
@@ -532,6 +545,22 @@ NTSTATUS NTAPI NtYieldExecution(void);
 
 /* The heap manager (heap.c). */
 typedef struct _RTL_HEAP_PARAMETERS RTL_HEAP_PARAMETERS, *PRTL_HEAP_PARAMETERS;
+/* RtlCloneUserProcess (clone.c): fork. STATUS_SUCCESS in the caller, with the child's handles
+ * and ids; STATUS_PROCESS_CLONED in the child, which has one thread, the caller's continued. */
+#define RTL_CLONE_PROCESS_FLAGS_CREATE_SUSPENDED    0x00000001
+#define RTL_CLONE_PROCESS_FLAGS_INHERIT_HANDLES     0x00000002
+#define RTL_CLONE_PROCESS_FLAGS_NO_SYNCHRONIZE      0x00000004
+typedef struct _RTL_USER_PROCESS_INFORMATION {
+    ULONG Length;
+    HANDLE Process;
+    HANDLE Thread;
+    CLIENT_ID ClientId;
+    UCHAR ImageInformation[0x30];       /* SECTION_IMAGE_INFORMATION: not filled for a clone */
+} RTL_USER_PROCESS_INFORMATION, *PRTL_USER_PROCESS_INFORMATION;
+_Static_assert(sizeof(RTL_USER_PROCESS_INFORMATION) == 0x44, "RTL_USER_PROCESS_INFORMATION");
+NTSTATUS NTAPI RtlCloneUserProcess(ULONG ProcessFlags, PVOID ProcessSecurityDescriptor,
+                                   PVOID ThreadSecurityDescriptor, HANDLE DebugPort,
+                                   PRTL_USER_PROCESS_INFORMATION ProcessInformation);
 PVOID NTAPI RtlCreateHeap(ULONG Flags, PVOID HeapBase, SIZE_T ReserveSize, SIZE_T CommitSize,
                           PVOID Lock, PRTL_HEAP_PARAMETERS Parameters);
 PVOID NTAPI RtlDestroyHeap(PVOID HeapHandle);

@@ -262,6 +262,8 @@ static const struct {
     { "NtAdjustPrivilegesToken", "hbplpp" },
     { "NtAllocateVirtualMemory", "hPnsmr" },
     { "NtClose", "h" },
+    { "NtCreateProcess", "pnphbbbb" },
+    { "NtCreateProcessEx", "pnphnbbbn" },
     { "NtCreateUserProcess", "ppnnppnp" },
     { "NtDelayExecution", "bt" },
     { "NtDuplicateObject", "hhhpnnn" },
