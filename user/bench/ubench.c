@@ -257,7 +257,8 @@ static void BenchThrashAndRandom(void)
     Release((void *)memory);
 }
 
-static void BenchCreateExit(void)
+/* CREATE_COUNT times: CreateProcess of Command, wait, close; the rate, 0 if any failed. */
+static ULONGLONG StartAndWait(const char *Command)
 {
     ULONGLONG start = Now();
     ULONG done = 0;
@@ -265,9 +266,10 @@ static void BenchCreateExit(void)
     for (int i = 0; i < CREATE_COUNT; i++) {
         STARTUPINFOA startup = { .cb = sizeof(startup) };
         PROCESS_INFORMATION info;
-        char command[] = "exit0.exe";
+        char command[32];
         DWORD code = 1;
 
+        snprintf(command, sizeof(command), "%s", Command);
         if (!CreateProcessA(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &info))
             break;
         WaitForSingleObject(info.hProcess, INFINITE);
@@ -276,31 +278,17 @@ static void BenchCreateExit(void)
         CloseHandle(info.hProcess);
         done += code == 0;
     }
-    Report("process_create_exit_per_s", done == CREATE_COUNT ? Rate(CREATE_COUNT, start) : 0,
-           "processes/s");
+    return done == CREATE_COUNT ? Rate(CREATE_COUNT, start) : 0;
+}
+
+static void BenchCreateExit(void)
+{
+    Report("process_create_exit_per_s", StartAndWait("exit0.exe"), "processes/s");
 }
 
 static void BenchImageStart(void)
 {
-    ULONGLONG start = Now();
-    ULONG done = 0;
-
-    for (int i = 0; i < CREATE_COUNT; i++) {
-        STARTUPINFOA startup = { .cb = sizeof(startup) };
-        PROCESS_INFORMATION info;
-        char command[] = "ubench.exe exit";
-        DWORD code = 1;
-
-        if (!CreateProcessA(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &info))
-            break;
-        WaitForSingleObject(info.hProcess, INFINITE);
-        GetExitCodeProcess(info.hProcess, &code);
-        CloseHandle(info.hThread);
-        CloseHandle(info.hProcess);
-        done += code == 0;
-    }
-    Report("image_start_per_s", done == CREATE_COUNT ? Rate(CREATE_COUNT, start) : 0,
-           "processes/s");
+    Report("image_start_per_s", StartAndWait("ubench.exe exit"), "processes/s");
 }
 
 static void BenchCloseInvalid(void)
