@@ -423,5 +423,6 @@ void MmInitSystem(uint32_t Phase)
     } else {
         MiStartZeroPageThread();
         MiStartModifiedPageWriter();
+        MiStartMappedPageWriter();
     }
 }
