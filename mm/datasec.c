@@ -57,7 +57,6 @@ static const uint32_t MiMakeFileAccess[8] = {
 void MmSetFileCallouts(const MM_FILE_CALLOUTS *Callouts)
 {
     ExInitializeFastMutex(&MiDataSectionMutex);
-    KeInitializeEvent(&MiMappedPageWriterEvent, SynchronizationEvent, false);
     MiFileCallouts = *Callouts;
 }
 
@@ -502,9 +501,13 @@ static void MiMappedPageWriter(void *Context)
     }
 }
 
+/* Started before the modified page writer, which wakes it. */
 void MiStartMappedPageWriter(void)
 {
-    NTSTATUS status = PsCreateSystemThread(NULL, MiMappedPageWriter, NULL,
+    NTSTATUS status;
+
+    KeInitializeEvent(&MiMappedPageWriterEvent, SynchronizationEvent, false);
+    status = PsCreateSystemThread(NULL, MiMappedPageWriter, NULL,
                                            LOW_REALTIME_PRIORITY + 1, "MappedWriter");
 
     if (!NT_SUCCESS(status))

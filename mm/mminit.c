@@ -422,7 +422,7 @@ void MmInitSystem(uint32_t Phase)
         MiInitializeSystemSpace();
     } else {
         MiStartZeroPageThread();
-        MiStartModifiedPageWriter();
         MiStartMappedPageWriter();
+        MiStartModifiedPageWriter();
     }
 }

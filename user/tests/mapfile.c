@@ -168,7 +168,7 @@ static void TestShared(void)
     HANDLE file = Open("C:\\shr.bin", GENERIC_READ | GENERIC_WRITE), mapping;
     STARTUPINFOA startup = { .cb = sizeof(startup) };
     PROCESS_INFORMATION child = { 0 };
-    char line[] = "mapfile.exe child";
+    char line[64];
     volatile BYTE *view;
     DWORD code = 0xDEAD, waited = 0;
     WS_EX mine, theirs;
@@ -180,6 +180,7 @@ static void TestShared(void)
     if (!view)
         return;
     KT_EQ(view[100], PATTERN(16, 100));
+    sprintf(line, "mapfile.exe child %lu", (unsigned long)(ULONG_PTR)view);
     KT_EQ(CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child), TRUE);
     if (!child.hProcess)
         return;
@@ -205,13 +206,14 @@ static void TestShared(void)
     CloseHandle(file);
 }
 
-/* The child of TestShared: the same file mapped (at whatever address), 0x5A written at 0,
- * then 0xA5 awaited at 1. */
+/* The child of TestShared: the same file mapped through its own section, at the parent's
+ * address (so the parent can ask about it), 0x5A written at 0, then 0xA5 awaited at 1. */
 static int Child(void)
 {
     HANDLE file = Open("C:\\shr.bin", GENERIC_READ | GENERIC_WRITE);
     HANDLE mapping = CreateFileMappingA(file, NULL, PAGE_READWRITE, 0, 0, NULL);
-    volatile BYTE *view = MapViewOfFile(mapping, FILE_MAP_WRITE, 0, 0, 0);
+    volatile BYTE *view = MapViewOfFileEx(mapping, FILE_MAP_WRITE, 0, 0, 0,
+                                          (LPVOID)(ULONG_PTR)strtoul(Argument, NULL, 10));
     DWORD waited = 0;
 
     if (!view)
@@ -332,8 +334,10 @@ static const KTAP_CASE BigCases[] = {
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "child") == 0)
+    if (argc > 2 && strcmp(argv[1], "child") == 0) {
+        Argument = argv[2];
         return Child();
+    }
     if (argc > 2 && strcmp(argv[1], "big") == 0) {
         Argument = argv[2];
         return KtapRun(BigCases, 1);
