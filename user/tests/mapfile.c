@@ -15,6 +15,9 @@
  *   grow.bin   100 bytes, seed 18          a read/write mapping of 3 pages grows it
  *   empty.dat  0 bytes
  *
+ * "mapfile.exe hold": map.bin mapped read-only and read, shr.bin's first page written, then
+ * "mapfile: holding" and a long sleep, for the debugger's !ca (tests/mapfile.t).
+ *
  * "mapfile.exe big MB": big.bin, MB MiB of seed 19, mapped read/write: every page read and
  * checked, every byte's complement written, read again; the paging files' use (NtQuery-
  * SystemInformation) may not grow by more than a sixteenth of the file meanwhile: the file's
@@ -332,8 +335,31 @@ static const KTAP_CASE BigCases[] = {
     { "map.big", TestBig },
 };
 
+static int Hold(void)
+{
+    HANDLE file = Open("C:\\map.bin", GENERIC_READ), other = Open("C:\\shr.bin", GENERIC_ALL);
+    HANDLE mapping = CreateFileMappingA(file, NULL, PAGE_READONLY, 0, 0, NULL);
+    HANDLE writable = CreateFileMappingA(other, NULL, PAGE_READWRITE, 0, 0, NULL);
+    const volatile BYTE *view = MapViewOfFile(mapping, FILE_MAP_READ, 0, 0, 0);
+    volatile BYTE *written = MapViewOfFile(writable, FILE_MAP_WRITE, 0, 0, 0);
+    DWORD sum = 0;
+
+    if (!view || !written)
+        return 2;
+    for (DWORD i = 0; i < MAP_SIZE; i += PAGE)
+        sum += view[i];
+    written[0] = 0x42;
+    printf("mapfile: holding map %lx shr %lx sum %lu\n", (unsigned long)(ULONG_PTR)view,
+           (unsigned long)(ULONG_PTR)written, (unsigned long)sum);
+    fflush(stdout);
+    Sleep(600000);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "hold") == 0)
+        return Hold();
     if (argc > 2 && strcmp(argv[1], "child") == 0) {
         Argument = argv[2];
         return Child();
