@@ -99,8 +99,13 @@ bool MiGetMappedFileOffset(MMPTE SubsectionPte, const MMPTE *Proto, FILE_OBJECT 
                ((int64_t)subsection->u.SubsectionFlags.StartingSector4132 << 32) +
                (Proto - subsection->SubsectionBase)) << PAGE_SHIFT;
     *PtesLeft = (uint32_t)(&segment->ThePtes[segment->TotalNumberOfPtes] - Proto);
-    ((MI_DATA_CONTROL_AREA *)area)->PagesRead++;
     return true;
+}
+
+/* Count pages of SubsectionPte's file are being read in (for !ca). PFN lock held. */
+void MiNoteMappedFileRead(MMPTE SubsectionPte, uint32_t Count)
+{
+    ((MI_DATA_CONTROL_AREA *)MiGetSubsectionAddress(SubsectionPte)->ControlArea)->PagesRead += Count;
 }
 
 /* ---- creation -------------------------------------------------------------------------- */

@@ -693,6 +693,7 @@ bool MiIsDataFileSubsectionPte(MMPTE Pte);
 bool MiIsMappedFilePage(const MMPFN *Pfn);
 bool MiGetMappedFileOffset(MMPTE SubsectionPte, const MMPTE *Proto, FILE_OBJECT **File,
                            int64_t *Offset, uint32_t *PtesLeft);
+void MiNoteMappedFileRead(MMPTE SubsectionPte, uint32_t Count);
 void MiUnlinkDataControlArea(CONTROL_AREA *ControlArea);
 void MiFlushDataControlArea(CONTROL_AREA *ControlArea);
 void MiDeleteDataControlArea(CONTROL_AREA *ControlArea);

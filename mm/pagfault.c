@@ -517,6 +517,7 @@ static NTSTATUS MiResolveMappedFileFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Co
            Proto[count].u.Long == Contents.u.Long &&
            MmAvailablePages > MI_FAULT_RESERVE + 2 * MM_MAXIMUM_READ_CLUSTER)
         count++;
+    MiNoteMappedFileRead(Contents, count);
     support->File = NULL;
     support->Count = count;
     MiInitializeReadInProgressPfns(Proto, count, support->Frames, &support->Event);
