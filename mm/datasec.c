@@ -423,8 +423,13 @@ static uint32_t MiGatherMappedPages(CONTROL_AREA **ControlArea, MMPTE **First, u
     CONTROL_AREA *area;
     SEGMENT *segment;
 
+    /* A control area being deleted writes its own pages (MiFlushDataControlArea) and must not
+     * be held up by new writes of the mapped writer. */
     for (; frame != MM_EMPTY_LIST; frame = MI_PFN_ELEMENT(frame)->u1.Flink) {
-        if (MiIsMappedFilePage(MI_PFN_ELEMENT(frame)))
+        const MMPFN *pfn = MI_PFN_ELEMENT(frame);
+
+        if (MiIsMappedFilePage(pfn) &&
+            !MiGetSubsectionAddress(pfn->OriginalPte)->ControlArea->u.Flags.BeingDeleted)
             break;
     }
     if (frame == MM_EMPTY_LIST)

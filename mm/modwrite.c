@@ -18,6 +18,10 @@
  * that times out, or MI_BAD_SLOTS_TO_RETIRE bad slots in a row — has its file retired
  * (MiRetirePagingFile): nothing more is written there, its slots leave the commit limit, and
  * the pages whose only copy on disk it held are marked modified, to be written elsewhere.
+ *
+ * A data file's modified page (MiIsMappedFilePage) is never written here: the gathering
+ * passes over it, and the writer wakes the mapped page writer (datasec.c), which writes it to
+ * its file.
  */
 #include "mm/mi.h"
 

@@ -16,7 +16,8 @@
  *
  * A process PTE pointing at a prototype PTE (a view of a section) is MiResolveProtoPteFault's:
  * the prototype itself goes through the same resolvers (NT's six states: valid, transition,
- * demand zero, paging file, and an image's subsection PTE: read from the image file;
+ * demand zero, paging file, and a subsection PTE: an image's read from the image file, a data
+ * file's read through the file system (MiResolveMappedFileFault);
  * modified-no-write has no section yet), then the process PTE is made valid on the page the
  * prototype now maps (MiCompleteProtoPteFault): the page's share count counts the process
  * PTEs that map it.

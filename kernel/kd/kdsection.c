@@ -54,7 +54,7 @@ static void KdPrintSectionFlags(uint32_t Flags)
 }
 
 /* The prototype PTEs of a segment counted by state. */
-static void KdCountPrototypes(uintptr_t First, uint32_t Count)
+static void KdCountPrototypes(uintptr_t First, uint32_t Count, bool Image)
 {
     uint32_t valid = 0, transition = 0, pagingFile = 0, demandZero = 0, zero = 0, image = 0;
 
@@ -83,7 +83,7 @@ static void KdCountPrototypes(uintptr_t First, uint32_t Count)
              "    %u demand zero, %u not committed\n", (uint32_t)First, valid, transition,
              pagingFile, demandZero, zero);
     if (image)
-        DbgPrint("    %u in the file only (subsection PTEs)\n", image);
+        DbgPrint("    %u in the %sfile only (subsection PTEs)\n", image, Image ? "image " : "");
 }
 
 /* A data file's control area: the file, and each subsection. */
@@ -159,7 +159,8 @@ static void KdDumpControlArea(uintptr_t Address)
     DbgPrint("  Segment Size %08x  Committed     %8u  Template %08x\n",
              (uint32_t)segment.SizeOfSegment, segment.NumberOfCommittedPages,
              segment.SegmentPteTemplate.u.Long);
-    KdCountPrototypes((uintptr_t)segment.PrototypePte, segment.TotalNumberOfPtes);
+    KdCountPrototypes((uintptr_t)segment.PrototypePte, segment.TotalNumberOfPtes,
+                      area.u.Flags.Image);
 }
 
 /* The page-file control areas, copied from MiControlAreaList under its lock. */
