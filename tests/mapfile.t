@@ -10,6 +10,8 @@
 #   2. at 8 MiB with a 16 MiB paging-file partition: big.bin, 12 MiB (more than the memory),
 #      mapped read/write, every byte checked and complemented; the paging file's use may not
 #      grow by more than a sixteenth of the file, and the host finds the complement.
+#   2b. bad.bin's first sector failing (blkdebug): a read through a view raises
+#      STATUS_IN_PAGE_ERROR carrying STATUS_IO_DEVICE_ERROR, and again; its last page reads.
 #   3. the kd> prompt while `mapfile.exe hold` keeps map.bin and shr.bin mapped: !ca lists the
 #      two data files' control areas (flag File), and !ca <ca> names the file and shows its one
 #      subsection (49 pages, 1234 bytes in the last), the pages read and prototype PTEs: shr.bin's
@@ -78,6 +80,32 @@ for my $mib (32, 16, 8) {
     my $want = pat(19, $mib << 20) ^ ("\xFF" x ($mib << 20));
     ok(defined $got && $got eq $want, "8 MiB: the host reads the complemented $mib MiB back")
         or diag(defined $got ? 'got ' . length($got) . ' bytes' : 'missing');
+}
+
+# --- 2b. a sector of the file failing ------------------------------------------------------
+{
+    # a.bin first, so that bad.bin's sectors are far from the directory's (FAT reads metadata
+    # a page at a time).
+    my $image = fat_disk('mapbad', '82:16,0c:64', 90, 'a.bin' => pat(21, 65536),
+                         'bad.bin' => pat(20, 3 * $PAGE));
+    my $fat = `mshowfat -i $image\@\@${\ ($FAT_LBA * 512)} ::/bad.bin 2>&1`;
+    my ($cluster) = $fat =~ /<(\d+)/;
+    open(my $fh, '<:raw', $image) or die;
+    seek($fh, $FAT_LBA * 512, 0);
+    read($fh, my $boot, 512);
+    close($fh);
+    my ($spc, $reserved, $fats) = unpack('x13 C v C', $boot);
+    my $spf = unpack('V', substr($boot, 0x24, 4));
+    my $sector = $FAT_LBA + $reserved + $fats * $spf + (($cluster // 2) - 2) * $spc;
+    my $drive = blkdebug_drive($image, "[inject-error]\nevent = \"read_aio\"\n"
+                               . "errno = \"5\"\nsector = \"$sector\"\n");
+    my ($status, $out) = boot(mem => 32, timeout => 120, disks => [$drive],
+                              exes => ['build/user/mapfile.exe'], cmdline => 'run="mapfile.exe inpage"');
+    like($out, qr/^ok 1 map\.inpage_error$/m, "sector $sector of bad.bin failing: "
+         . 'STATUS_IN_PAGE_ERROR with the disk\'s status, twice; the third page reads') or diag($out);
+    like($out, qr/^# bad\.bin: 0xC0000006, disk status 0xC0000185$/m, '... as the program saw it');
+    unlike($out, qr/STOP/, '... no STOP');
+    is($status, 0, '... exit status 0');
 }
 
 # --- 3. !ca ----------------------------------------------------------------------------------

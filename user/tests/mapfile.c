@@ -18,6 +18,10 @@
  * "mapfile.exe hold": map.bin mapped read-only and read, shr.bin's first page written, then
  * "mapfile: holding" and a long sleep, for the debugger's !ca (tests/mapfile.t).
  *
+ * "mapfile.exe inpage": bad.bin (3 pages, seed 20), whose first sector the disk fails: a read
+ * of its first page through a view raises STATUS_IN_PAGE_ERROR (a read, the address, the
+ * disk's STATUS_IO_DEVICE_ERROR) each time, and its third page still reads.
+ *
  * "mapfile.exe big MB": big.bin, MB MiB of seed 19, mapped read/write: every page read and
  * checked, every byte's complement written, read again; the paging files' use (NtQuery-
  * SystemInformation) may not grow by more than a sixteenth of the file meanwhile: the file's
@@ -27,6 +31,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include "ktap.h"
+#include "catch.h"
 
 #define PATTERN(Seed, I)    ((BYTE)((I) * 31 + (Seed) + ((I) >> 8) * 7))
 #define PAGE                4096
@@ -271,6 +276,44 @@ static void TestErrors(void)
     CloseHandle(grow);
 }
 
+static const volatile BYTE *BadView;
+
+static void ReadBadFirst(void)
+{
+    (void)BadView[0];
+}
+
+static void TestInPageError(void)
+{
+    HANDLE file = Open("C:\\bad.bin", GENERIC_READ);
+    HANDLE mapping = CreateFileMappingA(file, NULL, PAGE_READONLY, 0, 0, NULL);
+    DWORD bad = 0;
+
+    KT_EXPECT(file != INVALID_HANDLE_VALUE);
+    KT_EXPECT(mapping != NULL);
+    if (!mapping)
+        printf("# bad.bin: CreateFileMapping: error %lu\n", GetLastError());
+    BadView = MapViewOfFile(mapping, FILE_MAP_READ, 0, 0, 0);
+    KT_EXPECT(BadView != NULL);
+    if (!BadView)
+        return;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        KT_STATUS(Catch(ReadBadFirst), STATUS_IN_PAGE_ERROR);
+        KT_EQ(Caught.NumberParameters, 3);
+        KT_EQ(Caught.ExceptionInformation[0], 0);
+        KT_EQ(Caught.ExceptionInformation[1], (ULONG_PTR)BadView);
+        KT_STATUS(Caught.ExceptionInformation[2], STATUS_IO_DEVICE_ERROR);
+    }
+    for (DWORD i = 2 * PAGE; i < 3 * PAGE; i++)
+        bad += BadView[i] != PATTERN(20, i);
+    KT_EQ(bad, 0);
+    printf("# bad.bin: 0x%08lX, disk status 0x%08lX\n", Caught.ExceptionCode,
+           (ULONG)Caught.ExceptionInformation[2]);
+    UnmapViewOfFile((LPCVOID)BadView);
+    CloseHandle(mapping);
+    CloseHandle(file);
+}
+
 static ULONG PagingFileInUse(void)
 {
     static ULONG buffer[256];
@@ -335,6 +378,10 @@ static const KTAP_CASE BigCases[] = {
     { "map.big", TestBig },
 };
 
+static const KTAP_CASE InPageCases[] = {
+    { "map.inpage_error", TestInPageError },
+};
+
 static int Hold(void)
 {
     HANDLE file = Open("C:\\map.bin", GENERIC_READ), other = Open("C:\\shr.bin", GENERIC_ALL);
@@ -360,6 +407,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "hold") == 0)
         return Hold();
+    if (argc > 1 && strcmp(argv[1], "inpage") == 0)
+        return KtapRun(InPageCases, 1);
     if (argc > 2 && strcmp(argv[1], "child") == 0) {
         Argument = argv[2];
         return Child();
