@@ -7,6 +7,7 @@
 #      (one physical page: ShareCount 2 in both); CreateFileMapping's errors and a mapping
 #      growing grow.bin. Afterwards the host reads every file back with mtools byte for byte
 #      and fsck.fat -n finds the volume clean.
+#   1b. the mapcount sample counts a text file's lines and words through a view, as perl does.
 #   2. at 8 MiB with a 16 MiB paging-file partition: big.bin, 12 MiB (more than the memory),
 #      mapped read/write, every byte checked and complemented; the paging file's use may not
 #      grow by more than a sixteenth of the file, and the host finds the complement.
@@ -61,6 +62,20 @@ for my $mib (32, 16, 8) {
     }
     my ($fsck_status, $fsck) = fsck($image, $FAT_LBA, 64 * 2048);
     is($fsck_status, 0, "$mib MiB: fsck.fat -n finds the volume clean") or diag($fsck);
+}
+
+# --- 1b. the mapcount sample --------------------------------------------------------------
+{
+    my $text = join('', map { join(' ', ("word$_") x ($_ % 7 + 1)) . ($_ % 3 ? "\n" : "\t\r\n") }
+                        1 .. 3000);
+    my $image = fat_disk('mapcount', '82:16,0c:64', 90, 'words.txt' => $text);
+    my ($lines, $words) = (scalar(() = $text =~ /\n/g), scalar(() = $text =~ /[^ \t\r\n]+/g));
+    my ($status, $out) = boot(mem => 16, timeout => 120, disks => [$image],
+                              exes => ['build/user/mapcount.exe'],
+                              cmdline => 'run="mapcount.exe C:\\words.txt"');
+    like($out, qr/^mapcount: C:\\words\.txt: $lines lines, $words words, ${\ length($text)} bytes$/m,
+         "mapcount counts words.txt through a view: $lines lines, $words words") or diag($out);
+    is($status, 0, 'mapcount exited with status 0');
 }
 
 # --- 2. a file larger than memory -------------------------------------------------------------
