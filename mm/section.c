@@ -471,6 +471,7 @@ NTSTATUS NtQuerySection(void *SectionHandle, uint32_t InformationClass, void *In
     info.Attributes = (section->u.Flags.Commit ? SEC_COMMIT : 0) |
                       (section->u.Flags.Reserve ? SEC_RESERVE : 0) |
                       (section->u.Flags.Image ? SEC_IMAGE : 0) |
+                      (MiIsDataControlArea(section->Segment->ControlArea) ? SEC_FILE : 0) |
                       (section->u.Flags.NoCache ? SEC_NOCACHE : 0);
     info.Size = section->SizeOfSection;
     MiSectionCallouts.DereferenceObject(section);

@@ -66,6 +66,7 @@ static WS_EX QueryWs(HANDLE Process, const volatile void *Address)
 static void TestRead(void)
 {
     HANDLE file = Open("C:\\map.bin", GENERIC_READ), mapping;
+    SECTION_BASIC_INFORMATION basic = { 0 };
     MEMORY_BASIC_INFORMATION info;
     const BYTE *view;
     DWORD bad = 0, tail = 0;
@@ -74,6 +75,10 @@ static void TestRead(void)
     mapping = CreateFileMappingA(file, NULL, PAGE_READONLY, 0, 0, NULL);
     KT_EXPECT(mapping != NULL);
     CloseHandle(file);                          /* the section keeps the file */
+    KT_STATUS(NtQuerySection(mapping, SectionBasicInformation, &basic, sizeof(basic), NULL),
+              STATUS_SUCCESS);
+    KT_EQ(basic.Attributes, SEC_FILE | SEC_COMMIT);
+    KT_EQ(basic.Size.QuadPart, MAP_SIZE);       /* a file's section: its size in bytes */
     view = MapViewOfFile(mapping, FILE_MAP_READ, 0, 0, 0);
     KT_EXPECT(view != NULL);
     CloseHandle(mapping);                       /* the view keeps the section's control area */
