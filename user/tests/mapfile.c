@@ -192,6 +192,7 @@ static void TestShared(void)
     KT_EXPECT(view != NULL);
     if (!view)
         return;
+    KT_EQ(view[0], PATTERN(16, 0));
     KT_EQ(view[100], PATTERN(16, 100));
     sprintf(line, "mapfile.exe child %lu", (unsigned long)(ULONG_PTR)view);
     KT_EQ(CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child), TRUE);
@@ -271,6 +272,11 @@ static void TestErrors(void)
     view = MapViewOfFile(mapping, FILE_MAP_WRITE, 0, 0, 0);
     KT_EXPECT(view != NULL);
     if (view) {
+        PVOID base = view;
+        SIZE_T size = PAGE;
+
+        KT_STATUS(NtAllocateVirtualMemory(GetCurrentProcess(), &base, 0, &size, MEM_COMMIT,
+                                          PAGE_READWRITE), STATUS_ALREADY_COMMITTED);
         KT_EQ(view[99], PATTERN(18, 99));
         view[3 * PAGE - 1] = 0x77;
         UnmapViewOfFile(view);
