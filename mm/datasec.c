@@ -405,6 +405,54 @@ void MiFlushDataControlArea(CONTROL_AREA *ControlArea)
     }
 }
 
+/*
+ * NT's MmShutdownSystem for mapped files: every data file's modified pages written, for the
+ * control areas still alive (views still mapped). A page counts as modified once a write
+ * fault made it valid for writing (MiCompleteProtoPteFault), or once its dirty PTE left a
+ * working set; a page written again after a flush or write-back, through a PTE still valid,
+ * is not seen (mm386 does not end the processes first, as NT's shutdown does). Returns the
+ * pages written. PASSIVE_LEVEL.
+ */
+uint32_t MmFlushAllDataSections(void)
+{
+    CONTROL_AREA *areas[32];
+    uint32_t total = 0, count, skip = 0;
+
+    do {
+        KIRQL listIrql, oldIrql;
+        uint32_t seen = 0;
+
+        count = 0;
+        KeAcquireSpinLock(&MiControlAreaListLock, &listIrql);
+        for (LIST_ENTRY *e = MiControlAreaList.Flink; e != &MiControlAreaList && count < 32;
+             e = e->Flink) {
+            CONTROL_AREA *area = &CONTAINING_RECORD(e, MI_PAGEFILE_CONTROL_AREA, Links)->ControlArea;
+
+            if (!MiIsDataControlArea(area) || seen++ < skip)
+                continue;
+            LOCK_PFN(oldIrql);
+            if (!area->u.Flags.BeingDeleted) {
+                area->NumberOfSectionReferences++;
+                area->NumberOfUserReferences++;
+                areas[count++] = area;
+            }
+            UNLOCK_PFN(oldIrql);
+        }
+        KeReleaseSpinLock(&MiControlAreaListLock, listIrql);
+        skip = seen;
+        for (uint32_t i = 0; i < count; i++) {
+            SEGMENT *segment = areas[i]->Segment;
+            uint32_t written;
+
+            MiFlushDataSection(areas[i], segment->ThePtes,
+                               &segment->ThePtes[segment->TotalNumberOfPtes - 1], &written);
+            total += written;
+            MiDereferenceControlArea(areas[i], &areas[i]->NumberOfSectionReferences);
+        }
+    } while (count == 32);
+    return total;
+}
+
 /* The control area's end, after its pages are gone: the file object is let go. */
 void MiDeleteDataControlArea(CONTROL_AREA *ControlArea)
 {

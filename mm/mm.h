@@ -326,6 +326,9 @@ typedef struct _MM_FILE_CALLOUTS {
 } MM_FILE_CALLOUTS;
 
 void MmSetFileCallouts(const MM_FILE_CALLOUTS *Callouts);
+/* At shutdown, before the file systems: the data files' modified pages written to them
+ * (mm/datasec.c); returns how many. */
+uint32_t MmFlushAllDataSections(void);
 void MmDeleteSection(void *Section);
 /*
  * Image sections for the kernel (imagesec.c, mapview.c), as NT's process creation uses

@@ -17,7 +17,8 @@
 #   3. the kd> prompt while `mapfile.exe hold` keeps map.bin and shr.bin mapped: !ca lists the
 #      two data files' control areas (flag File), and !ca <ca> names the file and shows its one
 #      subsection (49 pages, 1234 bytes in the last), the pages read and prototype PTEs: shr.bin's
-#      second page came in with its first (a read cluster) and waits on the standby list.
+#      second page came in with its first (a read cluster) and waits on the standby list;
+#      `poweroff` with the views still mapped writes shr.bin's written page to the file.
 use strict;
 use warnings;
 use lib 'tests/lib';
@@ -157,6 +158,11 @@ for my $table ('82:16,0c:64', '0c:64') {
          '!ca shr.bin: the page written is valid, the one read with it on the standby list');
     my ($status) = $s->finish('poweroff');
     is($status, 0, 'poweroff');
+    my $shr_after = mtype($image, $FAT_LBA, '/shr.bin');
+    ok(defined $shr_after && $shr_after eq "\x42" . substr(pat(16, 8192), 1),
+       'poweroff with shr.bin still mapped wrote the page mapfile.exe had written');
+    my ($fsck_status, $fsck) = fsck($image, $FAT_LBA, 64 * 2048);
+    is($fsck_status, 0, 'fsck.fat -n finds the volume clean after poweroff') or diag($fsck);
 }
 
 done_testing();
