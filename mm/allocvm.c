@@ -255,7 +255,7 @@ NTSTATUS MiCommitUserPages(MMPROCESS *Process, uintptr_t Start, uint32_t Size, u
  * Committing in a view (NT's allocvm.c for a section): the pages of the section not yet
  * committed (SEC_RESERVE) are, for every view of it, the system commitment charged for them;
  * then this view's pages get Protection, whatever the view's own was (Windows lets a commit
- * change it so). Address-creation lock held.
+ * change it so). A view of a data file is STATUS_ALREADY_COMMITTED. Address-creation lock held.
  */
 static NTSTATUS MiCommitView(MMPROCESS *Process, MMVAD *Vad, uintptr_t Start, uintptr_t End,
                              uint32_t Protection)
@@ -266,6 +266,8 @@ static NTSTATUS MiCommitView(MMPROCESS *Process, MMVAD *Vad, uintptr_t Start, ui
 
     if (!first || !last)
         return STATUS_CONFLICTING_ADDRESSES;
+    if (MiIsDataControlArea(Vad->ControlArea))  /* a file's pages are its file's: NT's answer */
+        return STATUS_ALREADY_COMMITTED;
     ExAcquireFastMutex(&MmSectionCommitMutex);
     status = MiCommitSegmentPtes(Vad->ControlArea->Segment, first, last, &committed);
     ExReleaseFastMutex(&MmSectionCommitMutex);

@@ -678,6 +678,35 @@ SUBSECTION *MiGetSubsectionAddress(MMPTE Pte);
 SUBSECTION *MiLocateSubsection(CONTROL_AREA *ControlArea, const MMPTE *Proto);
 void MiReadImagePage(MMPTE SubsectionPte, const MMPTE *Proto, uint32_t PageFrameIndex);
 void MiDeleteImageControlArea(CONTROL_AREA *ControlArea);
+/*
+ * Data file sections (datasec.c): MiCreateDataFileSection is NtCreateSection's file part
+ * (*MaximumSize 0: the end of file; back: the section's size); MiUnlinkDataControlArea takes
+ * a dying control area out of its file (PFN lock held); MiFlushDataControlArea writes its
+ * modified pages before MiSegmentDelete frees them, MiDeleteDataControlArea lets the file go.
+ * MiGetMappedFileOffset: where a subsection PTE's page is in its file (false: past its
+ * subsection). MiFlushDataSection: the modified pages of [First, Last] written to the file
+ * (NT's MiFlushSectionInternal). The mapped page writer (MiStartMappedPageWriter) writes data
+ * files' modified pages; MiWakeMappedPageWriter wakes it. MiIsMappedFilePage: the PFN's page
+ * belongs to a data file (the paging-file writer leaves it alone).
+ */
+extern MM_FILE_CALLOUTS MiFileCallouts;
+extern uint32_t MiMappedPagesWritten;
+NTSTATUS MiCreateDataFileSection(void *FileHandle, uint32_t Protection, int64_t *MaximumSize,
+                                 SEGMENT **Segment);
+bool MiIsDataControlArea(const CONTROL_AREA *ControlArea);
+bool MiIsDataFileSubsectionPte(MMPTE Pte);
+bool MiIsMappedFilePage(const MMPFN *Pfn);
+bool MiGetMappedFileOffset(MMPTE SubsectionPte, const MMPTE *Proto, FILE_OBJECT **File,
+                           int64_t *Offset, uint32_t *PtesLeft);
+void MiNoteMappedFileRead(MMPTE SubsectionPte, uint32_t Count);
+void MiUnlinkDataControlArea(CONTROL_AREA *ControlArea);
+void MiFlushDataControlArea(CONTROL_AREA *ControlArea);
+void MiDeleteDataControlArea(CONTROL_AREA *ControlArea);
+NTSTATUS MiFlushDataSection(CONTROL_AREA *ControlArea, MMPTE *First, MMPTE *Last,
+                            uint32_t *Written);
+uint32_t MiWriteMappedModifiedPages(void);
+void MiWakeMappedPageWriter(void);
+void MiStartMappedPageWriter(void);
 /* The MM_* protection of the page of an image view (VadImageMap) whose prototype is Proto:
  * its subsection's, MM_NOACCESS between sections (acceschk.c). */
 uint32_t MiImageViewPageProtection(MMVAD *Vad, const MMPTE *Proto);

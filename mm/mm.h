@@ -278,7 +278,7 @@ NTSTATUS NtWriteVirtualMemory(void *ProcessHandle, void *BaseAddress, const void
  *                          section that already had the name)
  *   OpenSectionByName      ObOpenObjectByName of the Section type
  *   ReferenceSectionByHandle, with the SECTION_* access asked
- *   CheckFileHandle        what a FileHandle is: no file objects exist yet
+ *   CheckFileHandle        what a SEC_IMAGE FileHandle names (image files are not built)
  *   DereferenceObject
  * MmDeleteSection is the type's delete procedure.
  */
@@ -315,6 +315,28 @@ typedef struct _MM_SECTION_CALLOUTS {
 } MM_SECTION_CALLOUTS;
 
 void MmSetSectionCallouts(const MM_SECTION_CALLOUTS *Callouts);
+
+/*
+ * What Mm asks of a file for a section of it (kernel/iomgr/mmfile.c registers them):
+ *   ReferenceFileByHandle  the file object, referenced, if the handle grants DesiredAccess
+ *                          (STATUS_ACCESS_DENIED, STATUS_OBJECT_TYPE_MISMATCH, ...)
+ *   QueryFileSize          its end of file, and whether it is a directory
+ *   SetFileSize            its end of file moved (a writable section larger than the file)
+ *   ReferenceFile, DereferenceFile   the control area's reference on the file object
+ */
+typedef struct _MM_FILE_CALLOUTS {
+    NTSTATUS (*ReferenceFileByHandle)(void *Handle, uint32_t DesiredAccess, KPROCESSOR_MODE Mode,
+                                      FILE_OBJECT **File);
+    NTSTATUS (*QueryFileSize)(FILE_OBJECT *File, int64_t *Size, bool *Directory);
+    NTSTATUS (*SetFileSize)(FILE_OBJECT *File, int64_t Size);
+    void (*ReferenceFile)(FILE_OBJECT *File);
+    void (*DereferenceFile)(FILE_OBJECT *File);
+} MM_FILE_CALLOUTS;
+
+void MmSetFileCallouts(const MM_FILE_CALLOUTS *Callouts);
+/* At shutdown, before the file systems: the data files' modified pages written to them
+ * (mm/datasec.c); returns how many. */
+uint32_t MmFlushAllDataSections(void);
 void MmDeleteSection(void *Section);
 /*
  * Image sections for the kernel (imagesec.c, mapview.c), as NT's process creation uses

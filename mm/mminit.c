@@ -541,6 +541,7 @@ void MmInitSystem(uint32_t Phase)
         MiInitializeSystemSpace();
     } else {
         MiStartZeroPageThread();
+        MiStartMappedPageWriter();
         MiStartModifiedPageWriter();
     }
 }

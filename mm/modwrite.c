@@ -18,6 +18,10 @@
  * that times out, or MI_BAD_SLOTS_TO_RETIRE bad slots in a row — has its file retired
  * (MiRetirePagingFile): nothing more is written there, its slots leave the commit limit, and
  * the pages whose only copy on disk it held are marked modified, to be written elsewhere.
+ *
+ * A data file's modified page (MiIsMappedFilePage) is never written here: the gathering
+ * passes over it, and the writer wakes the mapped page writer (datasec.c), which writes it to
+ * its file.
  */
 #include "mm/mi.h"
 
@@ -58,7 +62,8 @@ static uint32_t MiModifiedPageAt(const MMPTE *View, MMPTE *Pte)
     if (contents.u.Hard.Valid || contents.u.Soft.Prototype || !contents.u.Soft.Transition)
         return 0;
     pfn = MI_PFN_ELEMENT(contents.u.Trans.PageFrameNumber);
-    if (pfn->u3.e1.PageLocation != ModifiedPageList || pfn->PteAddress != Pte)
+    if (pfn->u3.e1.PageLocation != ModifiedPageList || pfn->PteAddress != Pte ||
+        MiIsMappedFilePage(pfn))                /* a data file's: the mapped writer's */
         return 0;
     return contents.u.Trans.PageFrameNumber;
 }
@@ -110,11 +115,14 @@ done:
 static uint32_t MiGatherPagefilePages(MMPAGING_FILE **File, uint32_t *StartSlot, uint32_t *Frames)
 {
     MMPAGING_FILE *file = MiChoosePagingFile();
-    uint32_t count;
+    uint32_t count, first = MmModifiedPageListHead.Flink;
 
-    if (!file || MmModifiedPageListHead.Total == 0)     /* emptied since Needed() looked */
+    /* A data file's modified pages go to their file (the mapped page writer, datasec.c). */
+    while (first != MM_EMPTY_LIST && MiIsMappedFilePage(MI_PFN_ELEMENT(first)))
+        first = MI_PFN_ELEMENT(first)->u1.Flink;
+    if (!file || first == MM_EMPTY_LIST)        /* emptied since Needed() looked */
         return 0;
-    count = MiGatherNeighbours(MmModifiedPageListHead.Flink, MmModifiedWriteClusterSize, Frames);
+    count = MiGatherNeighbours(first, MmModifiedWriteClusterSize, Frames);
     count = MiReservePageFileSlots(file, count, StartSlot);
     for (uint32_t i = 0; i < count; i++) {
         MMPFN *pfn = MI_PFN_ELEMENT(Frames[i]);
@@ -308,6 +316,8 @@ static void MiModifiedPageWriter(void *Context)
     (void)Context;
     for (;;) {
         KeWaitForSingleObject(&MmModifiedPageWriterEvent, Executive, KernelMode, false, &idle);
+        if (MmModifiedPageListHead.Total != 0)
+            MiWakeMappedPageWriter();
         MiWriteModifiedPages(MiShouldWriteModifiedPages);
     }
 }
@@ -321,6 +331,7 @@ static bool MiModifiedPagesLeft(void)
  * paging file could take). */
 uint32_t MmEmptyModifiedPageList(void)
 {
+    MiWriteMappedModifiedPages();
     MiWriteModifiedPages(MiModifiedPagesLeft);
     return MmModifiedPageListHead.Total;
 }

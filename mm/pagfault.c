@@ -16,7 +16,8 @@
  *
  * A process PTE pointing at a prototype PTE (a view of a section) is MiResolveProtoPteFault's:
  * the prototype itself goes through the same resolvers (NT's six states: valid, transition,
- * demand zero, paging file, and an image's subsection PTE: read from the image file;
+ * demand zero, paging file, and a subsection PTE: an image's read from the image file, a data
+ * file's read through the file system (MiResolveMappedFileFault);
  * modified-no-write has no section yet), then the process PTE is made valid on the page the
  * prototype now maps (MiCompleteProtoPteFault): the page's share count counts the process
  * PTEs that map it.
@@ -60,8 +61,10 @@ typedef struct _MMINPAGE_SUPPORT {
     uint32_t WaitCount;                 /* the read, and each collided fault */
     struct _MMINPAGE_SUPPORT *Next;     /* on the free list */
     /* The read itself, from MiResolvePageFileFault to MiCompletePageFileRead: */
-    MMPAGING_FILE *File;
+    MMPAGING_FILE *File;                /* NULL: a data file's page (FileObject) */
     uint32_t Slot;                      /* of the faulting page; the cluster follows it */
+    FILE_OBJECT *FileObject;            /* a mapped file's in-page read: the file, and */
+    int64_t FileOffset;                 /* ... where the faulting page is in it */
     uint32_t Count;
     MDL Mdl;                            /* the read's pages, as NT's: the frames follow it */
     uint32_t Frames[MM_MAXIMUM_READ_CLUSTER];
@@ -386,6 +389,7 @@ static NTSTATUS MiResolvePageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE
         return MiWaitForInPageSupport(Fault->Ws);
     }
     support->File = file;
+    support->FileObject = NULL;
     support->Slot = slot;
     support->Count = MiPageFileReadCluster(PointerPte);
     MiInitializeReadInProgressPfns(PointerPte, support->Count, support->Frames, &support->Event);
@@ -402,9 +406,18 @@ static NTSTATUS MiResolvePageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE
  * stay in the paging file, and a slow disk that let the cluster (or the page, behind other
  * transfers) time out may manage one page.
  */
+static NTSTATUS MiReadInPageSupport(MMINPAGE_SUPPORT *Support)
+{
+    IO_STATUS_BLOCK iosb;
+
+    if (Support->File)
+        return MiReadPagingFile(Support->File, Support->Slot, &Support->Mdl);
+    return IoPageReadFile(Support->FileObject, &Support->Mdl, Support->FileOffset, &iosb);
+}
+
 static void MiIssuePageFileRead(MMINPAGE_SUPPORT *Support)
 {
-    NTSTATUS status = MiReadPagingFile(Support->File, Support->Slot, &Support->Mdl);
+    NTSTATUS status = MiReadInPageSupport(Support);
 
     MmInfoCounters.PageReadIoCount++;
     Support->ClusterStatus = status;
@@ -412,7 +425,7 @@ static void MiIssuePageFileRead(MMINPAGE_SUPPORT *Support)
         MiIsRetryableIoError(status)) {
         Support->Mdl.ByteCount = PAGE_SIZE;         /* the faulting page alone */
         Support->Mdl.Size = (int16_t)(sizeof(MDL) + sizeof(uint32_t));
-        status = MiReadPagingFile(Support->File, Support->Slot, &Support->Mdl);
+        status = MiReadInPageSupport(Support);
         MmInfoCounters.PageReadIoCount++;
     }
     Support->Status = status;
@@ -471,13 +484,59 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
     return STATUS_PAGE_FAULT_PAGING_FILE;
 }
 
-/* A page-file PTE resolved: the read set up, issued without the working-set mutex, and the
- * fault completed with it again. */
+/*
+ * NT's MiResolveMappedFileFault: the prototype Proto is a data file's subsection PTE. Like a
+ * page-file fault's first half: fresh pages for it and the identical subsection PTEs after it
+ * in the same page of prototypes (up to MM_MAXIMUM_READ_CLUSTER), read in progress, their
+ * original PTE the subsection PTE (a clean page leaving memory gets it back); the read is
+ * IoPageReadFile at the page's file offset, which zeroes past the end of file. A prototype
+ * past its subsection is an access violation.
+ */
+static NTSTATUS MiResolveMappedFileFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Contents,
+                                         MMINPAGE_SUPPORT **ReadBlock)
+{
+    MMINPAGE_SUPPORT *support;
+    uint32_t left, count = 1;
+    NTSTATUS status;
+    KIRQL oldIrql;
+
+    status = MiLockPfnForFault(Fault, Proto, Contents, true, &oldIrql);
+    if (status != STATUS_SUCCESS)
+        return status;
+    support = MiGetInPageSupportBlock();
+    if (!support) {
+        UNLOCK_PFN(oldIrql);
+        return MiWaitForInPageSupport(Fault->Ws);
+    }
+    if (!MiGetMappedFileOffset(Contents, Proto, &support->FileObject, &support->FileOffset,
+                               &left)) {
+        MiDereferenceInPageSupportBlock(support);
+        UNLOCK_PFN(oldIrql);
+        return STATUS_ACCESS_VIOLATION;
+    }
+    while (count < MM_MAXIMUM_READ_CLUSTER && count < left && !MiIsPteOnPdeBoundary(&Proto[count]) &&
+           Proto[count].u.Long == Contents.u.Long &&
+           MmAvailablePages > MI_FAULT_RESERVE + 2 * MM_MAXIMUM_READ_CLUSTER)
+        count++;
+    MiNoteMappedFileRead(Contents, count);
+    support->File = NULL;
+    support->Count = count;
+    MiInitializeReadInProgressPfns(Proto, count, support->Frames, &support->Event);
+    MmInitializeMdl(&support->Mdl, PAGE_ALIGN(Fault->VirtualAddress), count * PAGE_SIZE);
+    support->Mdl.MdlFlags = MDL_PAGES_LOCKED | MDL_IO_PAGE_READ;
+    UNLOCK_PFN(oldIrql);
+    *ReadBlock = support;
+    return STATUS_ISSUE_PAGING_IO;
+}
+
+/* A page-file PTE (or a data file's subsection PTE, MappedFile) resolved: the read set up,
+ * issued without the working-set mutex, and the fault completed with it again. */
 static NTSTATUS MiReadPageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE Contents,
-                                    void *TrapInformation)
+                                    void *TrapInformation, bool MappedFile)
 {
     MMINPAGE_SUPPORT *support = NULL;
-    NTSTATUS status = MiResolvePageFileFault(Fault, PointerPte, Contents, &support);
+    NTSTATUS status = MappedFile ? MiResolveMappedFileFault(Fault, PointerPte, Contents, &support)
+                                 : MiResolvePageFileFault(Fault, PointerPte, Contents, &support);
 
     if (status != STATUS_ISSUE_PAGING_IO)
         return status;
@@ -546,7 +605,7 @@ NTSTATUS MiDispatchFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t Virtual
         return MiResolveTransitionFault(&fault, PointerPte, contents);
     if (contents.u.Soft.PageFileHigh == 0)
         return MiResolveDemandZeroFault(&fault, PointerPte, contents);
-    return MiReadPageFileFault(&fault, PointerPte, contents, TrapInformation);
+    return MiReadPageFileFault(&fault, PointerPte, contents, TrapInformation, false);
 }
 
 bool MiMakeSystemAddressValidPfn(const void *VirtualAddress, KIRQL *OldIrql)
@@ -669,7 +728,9 @@ NTSTATUS MiResolveProtoPteFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t 
     /* Prototype set in a prototype PTE: a subsection PTE (its bit 11 is address, not
      * Transition). */
     if (contents.u.Soft.Prototype)
-        return MiResolveImageFault(&fault, proto, contents);
+        return MiIsDataFileSubsectionPte(contents)
+               ? MiReadPageFileFault(&fault, proto, contents, TrapInformation, true)
+               : MiResolveImageFault(&fault, proto, contents);
     if (!contents.u.Soft.Transition && contents.u.Soft.PageFileHigh == 0 &&
         ((StoreInstruction && MI_IS_COPY_ON_WRITE(fault.Protection)) ||
          MiIsImageView(process, VirtualAddress))) {
@@ -687,5 +748,5 @@ NTSTATUS MiResolveProtoPteFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t 
         return MiResolveTransitionFault(&fault, proto, contents);
     if (contents.u.Soft.PageFileHigh == 0)
         return MiResolveDemandZeroFault(&fault, proto, contents);
-    return MiReadPageFileFault(&fault, proto, contents, TrapInformation);
+    return MiReadPageFileFault(&fault, proto, contents, TrapInformation, false);
 }

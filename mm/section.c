@@ -198,6 +198,8 @@ static void MiSegmentDelete(SEGMENT *Segment)
     uint32_t committed = Segment->NumberOfCommittedPages;
     KIRQL oldIrql;
 
+    if (MiIsDataControlArea(area))           /* what views wrote goes to the file first */
+        MiFlushDataControlArea(area);
     KeAcquireSpinLock(&MiControlAreaListLock, &oldIrql);
     RemoveEntryList(&block->Links);
     KeReleaseSpinLock(&MiControlAreaListLock, oldIrql);
@@ -208,6 +210,8 @@ static void MiSegmentDelete(SEGMENT *Segment)
     __atomic_sub_fetch(&MiSegmentCount, 1, __ATOMIC_SEQ_CST);
     if (area->u.Flags.Image)
         MiDeleteImageControlArea(area);
+    else if (area->FilePointer)
+        MiDeleteDataControlArea(area);
     ExFreePoolWithTag(Segment, MI_SEGMENT_TAG);
     ExFreePoolWithTag(block, MI_CONTROL_AREA_TAG);
 }
@@ -226,8 +230,11 @@ void MiDereferenceControlArea(CONTROL_AREA *ControlArea, uint32_t *Count)
     (*Count)--;
     ControlArea->NumberOfUserReferences--;
     last = ControlArea->NumberOfSectionReferences == 0 && ControlArea->NumberOfMappedViews == 0;
-    if (last)
+    if (last) {
         ControlArea->u.Flags.BeingDeleted = 1;
+        if (MiIsDataControlArea(ControlArea))
+            MiUnlinkDataControlArea(ControlArea);
+    }
     UNLOCK_PFN(oldIrql);
     if (last)
         MiSegmentDelete(ControlArea->Segment);
@@ -350,17 +357,32 @@ NTSTATUS NtCreateSection(void **SectionHandle, uint32_t DesiredAccess, const voi
     protection = MiMakeProtectionMask(SectionPageProtection);
     if (protection == MM_INVALID_PROTECTION)
         return STATUS_INVALID_PAGE_PROTECTION;
-    status = MiCheckSectionBacking(AllocationAttributes, FileHandle);
-    if (!NT_SUCCESS(status))
-        return status;
-    if (size == 0)
-        return STATUS_INVALID_PARAMETER_4;
-    if (size < 0 || size > (int64_t)UINT32_MAX)
-        return STATUS_SECTION_TOO_BIG;
-    pages = (uint32_t)(((uint64_t)size + PAGE_SIZE - 1) >> PAGE_SHIFT);
-    status = MiCreatePagingFileMap(pages, protection, AllocationAttributes, &segment);
-    if (!NT_SUCCESS(status))
-        return status;
+    if (FileHandle) {
+        if (AllocationAttributes & SEC_LARGE_PAGES)
+            return STATUS_INVALID_PARAMETER_6;
+        if (AllocationAttributes & SEC_IMAGE) { /* images come from loader modules yet */
+            status = MiSectionCallouts.CheckFileHandle(FileHandle, ExGetPreviousMode());
+            return status == STATUS_OBJECT_TYPE_MISMATCH ? STATUS_NOT_SUPPORTED : status;
+        }
+        if (size < 0)
+            return STATUS_SECTION_TOO_BIG;
+        status = MiCreateDataFileSection(FileHandle, protection, &size, &segment);
+        if (!NT_SUCCESS(status))
+            return status;
+    } else {
+        status = MiCheckSectionBacking(AllocationAttributes, FileHandle);
+        if (!NT_SUCCESS(status))
+            return status;
+        if (size == 0)
+            return STATUS_INVALID_PARAMETER_4;
+        if (size < 0 || size > (int64_t)UINT32_MAX)
+            return STATUS_SECTION_TOO_BIG;
+        pages = (uint32_t)(((uint64_t)size + PAGE_SIZE - 1) >> PAGE_SHIFT);
+        status = MiCreatePagingFileMap(pages, protection, AllocationAttributes, &segment);
+        if (!NT_SUCCESS(status))
+            return status;
+        size = (int64_t)pages * PAGE_SIZE;
+    }
     status = MiSectionCallouts.CreateSectionObject(ExGetPreviousMode(), ObjectAttributes,
                                                    sizeof(SECTION), (void **)&section);
     if (!NT_SUCCESS(status)) {
@@ -369,9 +391,10 @@ NTSTATUS NtCreateSection(void **SectionHandle, uint32_t DesiredAccess, const voi
         return status;
     }
     section->Segment = segment;
-    section->SizeOfSection = (int64_t)pages * PAGE_SIZE;
+    section->SizeOfSection = size;          /* a file's: in bytes, as NT has it */
     section->u.LongFlags = segment->ControlArea->u.LongFlags;
     section->u.Flags.UserReference = 1;
+    section->u.Flags.Commit |= FileHandle != NULL;
     section->u.Flags.NoChange = (AllocationAttributes & SEC_NO_CHANGE) != 0;
     section->u.Flags.CopyOnWrite = !(SectionPageProtection & (PAGE_READWRITE | PAGE_EXECUTE_READWRITE));
     section->InitialPageProtection = SectionPageProtection;
@@ -448,6 +471,7 @@ NTSTATUS NtQuerySection(void *SectionHandle, uint32_t InformationClass, void *In
     info.Attributes = (section->u.Flags.Commit ? SEC_COMMIT : 0) |
                       (section->u.Flags.Reserve ? SEC_RESERVE : 0) |
                       (section->u.Flags.Image ? SEC_IMAGE : 0) |
+                      (MiIsDataControlArea(section->Segment->ControlArea) ? SEC_FILE : 0) |
                       (section->u.Flags.NoCache ? SEC_NOCACHE : 0);
     info.Size = section->SizeOfSection;
     MiSectionCallouts.DereferenceObject(section);

@@ -251,4 +251,24 @@ typedef struct _MI_IMAGE_CONTROL_AREA {
     SUBSECTION Subsections[] __attribute__((aligned(8)));   /* NumberOfSubsections - 1 */
 } MI_IMAGE_CONTROL_AREA;
 
+/*
+ * A data file's control area (datasec.c): NT's control area, then its subsections, one per
+ * MI_DATA_SUBSECTION_PTES pages of the file (NT's MmAllocationFragment), chained through
+ * NextSubsection; the first is Common.Subsection. FilePointer is the file object (referenced
+ * while the control area lives); the file's SECTION_OBJECT_POINTERS->DataSectionObject points
+ * here, so every section of the file shares it. The prototype PTEs are the segment's inline
+ * array (NT hangs them off each subsection instead), every one a subsection PTE until read.
+ */
+#define MI_DATA_SUBSECTION_PTES 4096u   /* 16 KB of prototypes: NT's fragment below 256 MB */
+
+typedef struct _MI_DATA_CONTROL_AREA {
+    MI_PAGEFILE_CONTROL_AREA Common;
+    SECTION_OBJECT_POINTERS *SectionObjectPointers;
+    int64_t FileSize __attribute__((aligned(8)));   /* the file's size the segment was made for */
+    uint32_t NumberOfSubsections;
+    uint32_t PagesWritten;                  /* to the file, by flushes and the mapped writer */
+    uint32_t PagesRead;                     /* from the file, by faults */
+    SUBSECTION Subsections[] __attribute__((aligned(8)));   /* NumberOfSubsections - 1 */
+} MI_DATA_CONTROL_AREA;
+
 #endif

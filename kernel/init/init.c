@@ -48,18 +48,21 @@ void KiSystemStartup(uint32_t Magic)
     if (KeBootOptions.Test) {
         bool passed = KdRunTests(KeBootOptions.Test);
 
+        MmFlushAllDataSections();       /* mapped files' modified pages, to their files */
         IoShutdownSystem();             /* the volumes' metadata written, as at poweroff */
         HalExitToHost(passed ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
     }
     if (KeBootOptions.Bench) {
         bool passed = KiRunBenchmarks(KeBootOptions.Bench);
 
+        MmFlushAllDataSections();
         IoShutdownSystem();
         HalExitToHost(passed ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
     }
     if (KeBootOptions.Run) {
         bool passed = KiRunFirstProcess(KeBootOptions.Run) == STATUS_SUCCESS;
 
+        MmFlushAllDataSections();       /* mapped files' modified pages, to their files */
         IoShutdownSystem();             /* the volumes' metadata written, as at poweroff */
         if (KeBootOptions.AfterTest)    /* the system the program left behind, checked */
             passed = KdRunTests(KeBootOptions.AfterTest) && passed;

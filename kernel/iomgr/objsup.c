@@ -90,6 +90,7 @@ NTSTATUS IopCallAndReturn(FILE_OBJECT *File, IRP *Irp, IO_STATUS_BLOCK *IoStatus
 }
 
 void IoInitializeConsole(void);
+void IopRegisterMmFileCallouts(void);
 
 void IoInitSystem(void)
 {
@@ -103,4 +104,5 @@ void IoInitSystem(void)
     if (!NT_SUCCESS(ObCreateObjectType(&IoFileObjectType)))
         KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, STATUS_INVALID_PARAMETER, 0, 0, 5);
     IoInitializeConsole();
+    IopRegisterMmFileCallouts();
 }

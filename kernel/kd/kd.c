@@ -8,6 +8,7 @@
  */
 #include "kernel/kd/kd.h"
 #include "kernel/io/io.h"
+#include "mm/mm.h"
 #include "hal/hal.h"
 
 #define KD_MAX_WORDS    16              /* in one command of a line */
@@ -38,6 +39,7 @@ static void KdCommandPowerOff(int Argc, char **Argv)
     (void)Argc;
     (void)Argv;
     DbgPrint("Powering off.\n");
+    MmFlushAllDataSections();           /* mapped files' modified pages, to their files */
     IoShutdownSystem();                 /* the file systems write what they hold */
     HalExitToHost(HAL_EXIT_SUCCESS);
 }

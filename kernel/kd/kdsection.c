@@ -18,8 +18,16 @@
  *     Prototype PTEs at e1004038: 4096 valid, 0 transition, 0 paging file,
  *       0 demand zero, 0 not committed
  *
- * Without an address it lists the control areas of every page-file section (section.c keeps
- * them on MiControlAreaList). Everything is read with the probes `dd` uses, so a section
+ * A data file's control area (mm/datasec.c) says so after its flags, names the file and
+ * lists its subsections (file offsets in 4 KB units, as NT keeps them for data files):
+ *
+ *   Mapped data file  File Object 80c41008  \BIG.BIN
+ *     File size 12582912 bytes when mapped; 3072 pages read, 3072 written to the file
+ *     Subsection 1 @ 80c3f040  Starting page        0  Ptes 4096 at e1008038
+ *                              Full pages 4096  End offset 0
+ *
+ * Without an address it lists the control areas of every section (section.c keeps them on
+ * MiControlAreaList). Everything is read with the probes `dd` uses, so a section
  * deleted meanwhile shows as unreadable rather than stopping the system.
  */
 #include "kernel/kd/kd.h"
@@ -46,7 +54,7 @@ static void KdPrintSectionFlags(uint32_t Flags)
 }
 
 /* The prototype PTEs of a segment counted by state. */
-static void KdCountPrototypes(uintptr_t First, uint32_t Count)
+static void KdCountPrototypes(uintptr_t First, uint32_t Count, bool Image)
 {
     uint32_t valid = 0, transition = 0, pagingFile = 0, demandZero = 0, zero = 0, image = 0;
 
@@ -75,7 +83,44 @@ static void KdCountPrototypes(uintptr_t First, uint32_t Count)
              "    %u demand zero, %u not committed\n", (uint32_t)First, valid, transition,
              pagingFile, demandZero, zero);
     if (image)
-        DbgPrint("    %u in the image file only (subsection PTEs)\n", image);
+        DbgPrint("    %u in the %sfile only (subsection PTEs)\n", image, Image ? "image " : "");
+}
+
+/* A data file's control area: the file, and each subsection. */
+static void KdDumpDataFile(uintptr_t Address)
+{
+    MI_DATA_CONTROL_AREA data;
+    FILE_OBJECT file;
+    uint16_t name[64];
+    uintptr_t next;
+
+    if (!KdReadMemory(Address, &data, sizeof(data)))
+        return;
+    DbgPrint("Mapped data file  File Object %08x  ",
+             (uint32_t)(uintptr_t)data.Common.ControlArea.FilePointer);
+    if (KdReadMemory((uintptr_t)data.Common.ControlArea.FilePointer, &file, sizeof(file)) &&
+        KdReadMemory((uintptr_t)file.FileName.Buffer, name,
+                     MIN((uint32_t)file.FileName.Length, (uint32_t)sizeof(name)))) {
+        for (uint32_t c = 0; c < MIN((uint32_t)file.FileName.Length / 2, 64u); c++)
+            DbgPrint("%c", name[c] < 0x80 ? (char)name[c] : '?');
+    }
+    DbgPrint("\n  File size %llu bytes when mapped; %u pages read, %u written to the file\n",
+             (unsigned long long)data.FileSize, data.PagesRead, data.PagesWritten);
+    next = Address + offsetof(MI_PAGEFILE_CONTROL_AREA, Subsection);
+    for (uint32_t i = 1; next && i <= data.NumberOfSubsections; i++) {
+        SUBSECTION subsection;
+
+        if (!KdReadMemory(next, &subsection, sizeof(subsection))) {
+            DbgPrint("  Subsection %u @ %08x cannot be read\n", i, (uint32_t)next);
+            return;
+        }
+        DbgPrint("  Subsection %u @ %08x  Starting page %8u  Ptes %u at %08x\n"
+                 "                           Full pages %u  End offset %u\n", i, (uint32_t)next,
+                 subsection.StartingSector, subsection.PtesInSubsection,
+                 (uint32_t)(uintptr_t)subsection.SubsectionBase, subsection.NumberOfFullSectors,
+                 subsection.u.SubsectionFlags.SectorEndOffset);
+        next = (uintptr_t)subsection.NextSubsection;
+    }
 }
 
 static void KdDumpControlArea(uintptr_t Address)
@@ -100,6 +145,8 @@ static void KdDumpControlArea(uintptr_t Address)
              area.NumberOfSystemCacheViews);
     DbgPrint("  Flags (%08x)", area.u.LongFlags);
     KdPrintSectionFlags(area.u.LongFlags);
+    if (area.FilePointer && !area.u.Flags.Image)
+        KdDumpDataFile(Address);
     if (!KdReadMemory((uintptr_t)area.Segment, &segment, offsetof(SEGMENT, ThePtes))) {
         DbgPrint("Segment @ %08x cannot be read\n", (uint32_t)(uintptr_t)area.Segment);
         return;
@@ -112,7 +159,8 @@ static void KdDumpControlArea(uintptr_t Address)
     DbgPrint("  Segment Size %08x  Committed     %8u  Template %08x\n",
              (uint32_t)segment.SizeOfSegment, segment.NumberOfCommittedPages,
              segment.SegmentPteTemplate.u.Long);
-    KdCountPrototypes((uintptr_t)segment.PrototypePte, segment.TotalNumberOfPtes);
+    KdCountPrototypes((uintptr_t)segment.PrototypePte, segment.TotalNumberOfPtes,
+                      area.u.Flags.Image);
 }
 
 /* The page-file control areas, copied from MiControlAreaList under its lock. */
@@ -178,9 +226,9 @@ void KdCommandControlArea(int Argc, char **Argv)
         DbgPrint("%08x     %08x  %8u  %5u  %5u  %8u ", (uint32_t)areas[i],
                  (uint32_t)(uintptr_t)area.Segment, area.NumberOfSectionReferences,
                  area.NumberOfMappedViews, area.NumberOfUserReferences, ptes);
-        /* Image, NoCache, CopyOnWrite, Reserve, Commit */
-        KdPrintSectionFlags(area.u.LongFlags & ((1u << 5) | (1u << 9) | (1u << 11) | (1u << 12) |
-                                                 (1u << 13)));
+        /* Image (or File for a data file), NoCache, CopyOnWrite, Reserve, Commit */
+        KdPrintSectionFlags(area.u.LongFlags & ((1u << 5) | (area.u.Flags.Image ? 0 : 1u << 7) |
+                                                 (1u << 9) | (1u << 11) | (1u << 12) | (1u << 13)));
     }
     DbgPrint("%u control areas\n", count);
 }

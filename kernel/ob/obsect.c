@@ -38,9 +38,10 @@ static NTSTATUS ObpReferenceSectionByHandle(void *Handle, uint32_t DesiredAccess
                                      Section, NULL);
 }
 
-/* A section of a file needs a file object, and there are none yet: a handle that names
- * anything is of the wrong type (STATUS_OBJECT_TYPE_MISMATCH), as NT finds a handle to a
- * non-file; a bad handle is STATUS_INVALID_HANDLE. */
+/* What a FileHandle given with SEC_IMAGE names: a bad handle is STATUS_INVALID_HANDLE, any
+ * object STATUS_OBJECT_TYPE_MISMATCH, which NtCreateSection turns into STATUS_NOT_SUPPORTED
+ * (image sections of files are not built; data sections of files check their handle
+ * through Io's callouts, mm/datasec.c). */
 static NTSTATUS ObpCheckFileHandle(void *Handle, KPROCESSOR_MODE AccessMode)
 {
     void *object;

@@ -1,7 +1,9 @@
 /*
- * user/kernel32/section.c: file mappings, Windows' face of sections. Only mappings of the
- * paging file exist yet (hFile INVALID_HANDLE_VALUE); a real file handle goes to
- * NtCreateSection as it is, which refuses it.
+ * user/kernel32/section.c: file mappings, Windows' face of sections: of the paging file
+ * (hFile INVALID_HANDLE_VALUE) or of a file (its handle goes to NtCreateSection, which checks
+ * its access against the protection: ERROR_ACCESS_DENIED; an empty file with no maximum
+ * size: ERROR_FILE_INVALID; a maximum past the end of a read-only mapping's file:
+ * ERROR_NOT_ENOUGH_MEMORY, of a read/write one's: the file grows to it).
  *
  *   CreateFileMappingA/W   NtCreateSection: the SEC_* bits of flProtect are the attributes
  *                          (SEC_COMMIT when there are none), the rest the protection; a name
@@ -14,8 +16,9 @@
  *                          FILE_MAP_WRITE read/write, FILE_MAP_READ read-only (with
  *                          FILE_MAP_EXECUTE the execute forms), no access otherwise
  *   UnmapViewOfFile        NtUnmapViewOfSection
- *   FlushViewOfFile        NtFlushVirtualMemory; STATUS_NOT_MAPPED_DATA (a view of the paging
- *                          file: nothing to write) is success, as in Windows
+ *   FlushViewOfFile        NtFlushVirtualMemory: a file's dirty pages written to it now;
+ *                          STATUS_NOT_MAPPED_DATA (a view of the paging file: nothing to
+ *                          write) is success, as in Windows
  *
  * Failures set the last error from the status (RtlNtStatusToDosError) and return NULL/FALSE.
  */

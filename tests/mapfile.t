@@ -1,0 +1,168 @@
+#!/usr/bin/perl
+# Views of files (data file sections, mm/datasec.c) on a FAT32 volume the host made with
+# tools/mkdisk, by user/tests/mapfile.exe (its comment lists the files and cases):
+#   1. at 32, 16 and 8 MiB: map.bin read byte for byte through a view (zeroes past its end);
+#      wr.bin written through a view and flushed (ReadFile sees it at once); nf.bin written
+#      and never flushed; a write-copy view of cw.bin; shr.bin shared with a child process
+#      (one physical page: ShareCount 2 in both); CreateFileMapping's errors and a mapping
+#      growing grow.bin. Afterwards the host reads every file back with mtools byte for byte
+#      and fsck.fat -n finds the volume clean.
+#   1b. the mapcount sample counts a text file's lines and words through a view, as perl does.
+#   2. at 8 MiB with a 16 MiB paging-file partition: big.bin, 12 MiB (more than the memory),
+#      mapped read/write, every byte checked and complemented; the paging file's use may not
+#      grow by more than a sixteenth of the file, and the host finds the complement; again with
+#      no paging file at all, the mapped page writer alone making room.
+#   2b. bad.bin's first sector failing (blkdebug): a read through a view raises
+#      STATUS_IN_PAGE_ERROR carrying STATUS_IO_DEVICE_ERROR, and again; its last page reads.
+#   3. the kd> prompt while `mapfile.exe hold` keeps map.bin and shr.bin mapped: !ca lists the
+#      two data files' control areas (flag File), and !ca <ca> names the file and shows its one
+#      subsection (49 pages, 1234 bytes in the last), the pages read and prototype PTEs: shr.bin's
+#      second page came in with its first (a read cluster) and waits on the standby list;
+#      `poweroff` with the views still mapped writes shr.bin's written page to the file.
+use strict;
+use warnings;
+use lib 'tests/lib';
+use Test::More;
+use Mm386;
+use FatDisk;
+use KdSession;
+
+my $missing = fat_tools_missing();
+plan skip_all => $missing if $missing;
+
+my $FAT_LBA = 2048 + 16 * 2048;                 # after the 16 MiB paging-file partition
+my $MAP_SIZE = 3 * 65536 + 1234;
+my $PAGE = 4096;
+
+sub pat { return pattern(@_) }
+
+my %original = (
+    'map.bin' => pat(11, $MAP_SIZE), 'wr.bin' => pat(12, 20000), 'nf.bin' => pat(14, 10000),
+    'cw.bin' => pat(15, 8192), 'shr.bin' => pat(16, 8192), 'grow.bin' => pat(18, 100),
+    'empty.dat' => '',
+);
+
+for my $mib (32, 16, 8) {
+    my $image = fat_disk("mapfile$mib", '82:16,0c:64', 90, %original);
+    my ($status, $out) = boot(mem => $mib, timeout => 240, disks => [$image],
+                              exes => ['build/user/mapfile.exe'], cmdline => 'run=mapfile.exe');
+    my @ok = $out =~ /^ok \d+ (map\.\S+)$/mg;
+    is(scalar(@ok), 6, "$mib MiB: mapfile.exe passed its 6 cases") or diag($out);
+    is($status, 0, "$mib MiB: mapfile.exe exited with status 0");
+    my %expected = (
+        %original,
+        'wr.bin' => pat(12, $PAGE) . substr(pat(13, 3 * $PAGE), $PAGE) . substr(pat(12, 20000), 3 * $PAGE),
+        'nf.bin' => pat(17, $PAGE) . substr(pat(14, 10000), $PAGE),
+        'shr.bin' => "\x5A\xA5" . substr(pat(16, 8192), 2),
+        'grow.bin' => pat(18, 100) . ("\0" x (3 * $PAGE - 101)) . "\x77",
+    );
+    for my $path (sort keys %expected) {
+        my $got = mtype($image, $FAT_LBA, "/$path");
+        ok(defined $got && $got eq $expected{$path},
+           "$mib MiB: the host reads $path back byte for byte (" . length($expected{$path}) . ' bytes)')
+            or diag(defined $got ? 'got ' . length($got) . ' bytes' : 'missing');
+    }
+    my ($fsck_status, $fsck) = fsck($image, $FAT_LBA, 64 * 2048);
+    is($fsck_status, 0, "$mib MiB: fsck.fat -n finds the volume clean") or diag($fsck);
+}
+
+# --- 1b. the mapcount sample --------------------------------------------------------------
+{
+    my $text = join('', map { join(' ', ("word$_") x ($_ % 7 + 1)) . ($_ % 3 ? "\n" : "\t\r\n") }
+                        1 .. 3000);
+    my $image = fat_disk('mapcount', '82:16,0c:64', 90, 'words.txt' => $text);
+    my ($lines, $words) = (scalar(() = $text =~ /\n/g), scalar(() = $text =~ /[^ \t\r\n]+/g));
+    my ($status, $out) = boot(mem => 16, timeout => 120, disks => [$image],
+                              exes => ['build/user/mapcount.exe'],
+                              cmdline => 'run="mapcount.exe C:\\words.txt"');
+    like($out, qr/^mapcount: C:\\words\.txt: $lines lines, $words words, ${\ length($text)} bytes$/m,
+         "mapcount counts words.txt through a view: $lines lines, $words words") or diag($out);
+    is($status, 0, 'mapcount exited with status 0');
+}
+
+# --- 2. a file larger than memory -------------------------------------------------------------
+for my $table ('82:16,0c:64', '0c:64') {
+    my $mib = 12;
+    my $label = $table =~ /82/ ? '8 MiB' : '8 MiB, no paging file';
+    my $lba = $table =~ /82/ ? $FAT_LBA : 2048;
+    my $image = fat_disk('mapbig', $table, 90, 'big.bin' => pat(19, $mib << 20));
+    my ($status, $out) = boot(mem => 8, timeout => 400, disks => [$image],
+                              exes => ['build/user/mapfile.exe'],
+                              cmdline => "run=\"mapfile.exe big $mib\"");
+    like($out, qr/^ok 1 map\.big$/m, "$label: a $mib MiB file mapped, read, complemented") or diag($out);
+    my ($before, $most) = $out =~ /^# big\.bin: $mib MiB mapped, paging files in use (\d+) pages before, at most (\d+)$/m;
+    ok(defined $most && $most - $before < ($mib << 20) / $PAGE / 16,
+       "$label: the paging file's use grew by " . (defined $most ? $most - $before : '?')
+       . ' pages: the file\'s pages went to the file');
+    is($status, 0, "$label: mapfile.exe big exited with status 0");
+    my $got = mtype($image, $lba, '/big.bin');
+    my $want = pat(19, $mib << 20) ^ ("\xFF" x ($mib << 20));
+    ok(defined $got && $got eq $want, "$label: the host reads the complemented $mib MiB back")
+        or diag(defined $got ? 'got ' . length($got) . ' bytes' : 'missing');
+}
+
+# --- 2b. a sector of the file failing ------------------------------------------------------
+{
+    # a.bin first, so that bad.bin's sectors are far from the directory's (FAT reads metadata
+    # a page at a time).
+    my $image = fat_disk('mapbad', '82:16,0c:64', 90, 'a.bin' => pat(21, 65536),
+                         'bad.bin' => pat(20, 3 * $PAGE));
+    my $fat = `mshowfat -i $image\@\@${\ ($FAT_LBA * 512)} ::/bad.bin 2>&1`;
+    my ($cluster) = $fat =~ /<(\d+)/;
+    open(my $fh, '<:raw', $image) or die;
+    seek($fh, $FAT_LBA * 512, 0);
+    read($fh, my $boot, 512);
+    close($fh);
+    my ($spc, $reserved, $fats) = unpack('x13 C v C', $boot);
+    my $spf = unpack('V', substr($boot, 0x24, 4));
+    my $sector = $FAT_LBA + $reserved + $fats * $spf + (($cluster // 2) - 2) * $spc;
+    my $drive = blkdebug_drive($image, "[inject-error]\nevent = \"read_aio\"\n"
+                               . "errno = \"5\"\nsector = \"$sector\"\n");
+    my ($status, $out) = boot(mem => 32, timeout => 120, disks => [$drive],
+                              exes => ['build/user/mapfile.exe'], cmdline => 'run="mapfile.exe inpage"');
+    like($out, qr/^ok 1 map\.inpage_error$/m, "sector $sector of bad.bin failing: "
+         . 'STATUS_IN_PAGE_ERROR with the disk\'s status, twice; the third page reads') or diag($out);
+    like($out, qr/^# bad\.bin: 0xC0000006, disk status 0xC0000185$/m, '... as the program saw it');
+    unlike($out, qr/STOP/, '... no STOP');
+    is($status, 0, '... exit status 0');
+}
+
+# --- 3. !ca ----------------------------------------------------------------------------------
+{
+    my $image = fat_disk('mapkd', '82:16,0c:64', 90, %original);
+    my $s = KdSession->start('--mem', 32, '--timeout', 240, '--disk', $image,
+                             '--exe', 'build/user/mapfile.exe');
+    ok(defined $s->wait_for(qr/kd> /), 'the prompt') or BAIL_OUT('no kd> prompt');
+    my $started = $s->command('start mapfile.exe hold');
+    my $line = $started =~ /^mapfile: holding .*\n/m ? $& : ($s->wait_for(qr/^mapfile: holding .*\n/m) // '');
+    like($line, qr/^mapfile: holding map [0-9a-f]+ shr [0-9a-f]+ sum \d+$/m, 'mapfile.exe hold runs');
+    my $list = $s->command('!ca');
+    my @files = $list =~ /^([0-9a-f]{8})     [0-9a-f]{8}         1      1      2  +(\d+)  File$/mg;
+    is(scalar(@files), 4, '!ca: two data files, each 1 section, 1 view, 2 users') or diag($list);
+    my %ca = reverse @files;                        # PTEs => control area
+    my $map = $ca{49} // '0';
+    my $area = $s->command("!ca $map");
+    like($area, qr/^  Flags \([0-9a-f]{8}\) File$/m, '!ca map.bin: flag File');
+    like($area, qr/^Mapped data file  File Object [0-9a-f]{8}  \\map\.bin$/mi, '!ca map.bin: names the file');
+    like($area, qr/^  File size $MAP_SIZE bytes when mapped; 49 pages read, 0 written to the file$/m,
+         '!ca map.bin: its size, each page read once, nothing written');
+    like($area, qr/^  Subsection 1 \@ [0-9a-f]{8}  Starting page        0  Ptes 49 at [0-9a-f]{8}\n +Full pages 48  End offset 1234$/m,
+         '!ca map.bin: one subsection, 48 full pages and 1234 bytes');
+    like($area, qr/^  Prototype PTEs at [0-9a-f]{8}: 49 valid, 0 transition, 0 paging file,$/m,
+         '!ca map.bin: the 49 pages read are valid');
+    my $shr = $ca{2} // '0';
+    my $shr_area = $s->command("!ca $shr");
+    like($shr_area, qr/^  File size 8192 bytes when mapped; 2 pages read, 0 written to the file$/m,
+         '!ca shr.bin: both pages read by one fault (a cluster), nothing written yet');
+    like($shr_area, qr/^  Prototype PTEs at [0-9a-f]{8}: 1 valid, 1 transition, 0 paging file,\n    0 demand zero, 0 not committed$/m,
+         '!ca shr.bin: the page written is valid, the one read with it on the standby list');
+    my ($status) = $s->finish('poweroff');
+    is($status, 0, 'poweroff');
+    my $shr_after = mtype($image, $FAT_LBA, '/shr.bin');
+    ok(defined $shr_after && $shr_after eq "\x42" . substr(pat(16, 8192), 1),
+       'poweroff with shr.bin still mapped wrote the page mapfile.exe had written');
+    my ($fsck_status, $fsck) = fsck($image, $FAT_LBA, 64 * 2048);
+    is($fsck_status, 0, 'fsck.fat -n finds the volume clean after poweroff') or diag($fsck);
+}
+
+done_testing();
