@@ -363,16 +363,23 @@ static const void *RandomArguments(ULONG Number, ULONG *Block)
     if (kinds && Random() % 2)
         for (ULONG i = 0; kinds[i]; i++)
             Block[i] = TypedValue(kinds[i]);
+    BOOL timed = TRUE;                  /* a wait whose timeout must stay the zero one */
+
     if (strcmp(name, "NtWaitForSingleObject") == 0)
         Block[2] = (ULONG)(ULONG_PTR)&zero;
     else if (strcmp(name, "NtWaitForMultipleObjects") == 0)
         Block[4] = (ULONG)(ULONG_PTR)&zero;
     else if (strcmp(name, "NtDelayExecution") == 0)
         Block[1] = (ULONG)(ULONG_PTR)&zero;
+    else
+        timed = FALSE;
+    /* The arguments elsewhere: none, at a random address, at the end of user space. Not for a
+     * wait: arguments read from anywhere could name a timeout of hours, a wait that is no
+     * hang but would outlast the run. */
     switch (Random() % 16) {
     case 0: return NULL;
-    case 1: return (const void *)(ULONG_PTR)RandomValue(FALSE);
-    case 2: return (const void *)(ULONG_PTR)(USER_END - 4 * (Random() % 8));
+    case 1: return timed ? Block : (const void *)(ULONG_PTR)RandomValue(FALSE);
+    case 2: return timed ? Block : (const void *)(ULONG_PTR)(USER_END - 4 * (Random() % 8));
     default: return Block;
     }
 }
