@@ -8,8 +8,7 @@
  * the address and [2] the disk's status, at the faulting instruction; the page stays in the
  * paging file, so a second read gets the same exception. Writing the page is an in-page error
  * too ([0] 1): the old contents must be read before a word of them changes. The process then
- * ends normally: nothing else was lost. A child that reads such a page with no handler of its
- * own ends with the exception's code, as NT ends it.
+ * ends normally: nothing else was lost.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -88,37 +87,14 @@ static void TestWriteError(void)
     KT_STATUS(Caught.ExceptionInformation[2], STATUS_IO_DEVICE_ERROR);
 }
 
-/* A child with no handler: its exit code is the exception's. */
-static void TestUnhandled(void)
-{
-    char command[MAX_PATH + 32];
-    STARTUPINFOA startup;
-    PROCESS_INFORMATION info;
-    DWORD code = 0;
-
-    memset(&startup, 0, sizeof(startup));
-    startup.cb = sizeof(startup);
-    snprintf(command, sizeof(command), "inpage.exe child %lu", Pages * PAGE >> 20);
-    KT_EQ(CreateProcessA(NULL, command, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &info), TRUE);
-    KT_EQ(WaitForSingleObject(info.hProcess, 600000), WAIT_OBJECT_0);
-    KT_EQ(GetExitCodeProcess(info.hProcess, &code), TRUE);
-    printf("# unhandled in a child: exit code 0x%08lX\n", code);
-    KT_STATUS(code, STATUS_IN_PAGE_ERROR);
-    CloseHandle(info.hThread);
-    CloseHandle(info.hProcess);
-}
-
 static const KTAP_CASE Cases[] = {
     { "inpage.read", TestReadError },
     { "inpage.write", TestWriteError },
-    { "inpage.unhandled", TestUnhandled },
 };
 
 int main(int argc, char **argv)
 {
-    int child = argc > 1 && strcmp(argv[1], "child") == 0;
-    const char *size = child ? (argc > 2 ? argv[2] : NULL) : (argc > 1 ? argv[1] : NULL);
-    ULONG mb = size ? (ULONG)strtoul(size, NULL, 10) : 48;
+    ULONG mb = argc > 1 ? (ULONG)strtoul(argv[1], NULL, 10) : 48;
 
     Pages = mb * (0x100000 / PAGE);
     Memory = VirtualAlloc(NULL, Pages * PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
@@ -130,9 +106,5 @@ int main(int argc, char **argv)
         return 2;
     }
     Fill();
-    if (child) {
-        ReadFirst();                    /* no handler: the process ends with the exception */
-        return 3;
-    }
     return KtapRun(Cases, sizeof(Cases) / sizeof(Cases[0]));
 }
