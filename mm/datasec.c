@@ -37,8 +37,6 @@
  */
 #include "mm/mi.h"
 
-#define MI_CONTROL_AREA_TAG     POOL_TAG('M', 'm', 'C', 'a')
-#define MI_SEGMENT_TAG          POOL_TAG('M', 'm', 'S', 't')
 #define MI_MAPPED_WRITER_IDLE_MS 1000
 #define MI_WRITE_WAIT_MS        10
 
@@ -124,17 +122,9 @@ static NTSTATUS MiCreateDataFileMap(FILE_OBJECT *File, int64_t Size, SEGMENT **S
         return STATUS_SECTION_TOO_BIG;
     pages = (uint32_t)pages64;
     count = (pages + MI_DATA_SUBSECTION_PTES - 1) / MI_DATA_SUBSECTION_PTES;
-    segment = ExAllocatePoolWithTag(PagedPool, sizeof(SEGMENT) + (pages - 1) * sizeof(MMPTE),
-                                    MI_SEGMENT_TAG);
-    area = ExAllocatePoolWithTag(NonPagedPool, sizeof(*area) + (count - 1) * sizeof(SUBSECTION),
-                                 MI_CONTROL_AREA_TAG);
-    if (!segment || !area) {
-        if (segment)
-            ExFreePoolWithTag(segment, MI_SEGMENT_TAG);
-        if (area)
-            ExFreePoolWithTag(area, MI_CONTROL_AREA_TAG);
+    if (!MiAllocateSegment(pages, sizeof(*area) + (count - 1) * sizeof(SUBSECTION), &segment,
+                           (void **)&area))
         return STATUS_INSUFFICIENT_RESOURCES;
-    }
     RtlZeroMemory(segment, sizeof(SEGMENT));
     RtlZeroMemory(area, sizeof(*area) + (count - 1) * sizeof(SUBSECTION));
     segment->ControlArea = &area->Common.ControlArea;

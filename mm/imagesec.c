@@ -29,8 +29,6 @@
 #include "mm/mi.h"
 #include "mm/image.h"
 
-#define MI_CONTROL_AREA_TAG     POOL_TAG('M', 'm', 'C', 'a')
-#define MI_SEGMENT_TAG          POOL_TAG('M', 'm', 'S', 't')
 #define MI_IMAGE_INFO_TAG       POOL_TAG('M', 'm', 'I', 'i')
 #define MI_IMAGE_FILE_MAXIMUM   (64u << 20)     /* larger than any module worth mapping */
 #define MI_SECTOR_SIZE          512u
@@ -197,17 +195,9 @@ static NTSTATUS MiCreateImageFileMap(MI_IMAGE_FILE *File, MI_IMAGE_INFO *Info, S
     SEGMENT *segment;
     KIRQL oldIrql;
 
-    segment = ExAllocatePoolWithTag(PagedPool, sizeof(SEGMENT) + (pages - 1) * sizeof(MMPTE),
-                                    MI_SEGMENT_TAG);
-    area = ExAllocatePoolWithTag(NonPagedPool, sizeof(*area) + (count - 1) * sizeof(SUBSECTION),
-                                 MI_CONTROL_AREA_TAG);
-    if (!segment || !area) {
-        if (segment)
-            ExFreePoolWithTag(segment, MI_SEGMENT_TAG);
-        if (area)
-            ExFreePoolWithTag(area, MI_CONTROL_AREA_TAG);
+    if (!MiAllocateSegment(pages, sizeof(*area) + (count - 1) * sizeof(SUBSECTION), &segment,
+                           (void **)&area))
         return STATUS_INSUFFICIENT_RESOURCES;
-    }
     RtlZeroMemory(segment, sizeof(SEGMENT) + (pages - 1) * sizeof(MMPTE));
     RtlZeroMemory(area, sizeof(*area) + (count - 1) * sizeof(SUBSECTION));
     segment->ControlArea = &area->Common.ControlArea;

@@ -23,8 +23,6 @@
  */
 #include "mm/mi.h"
 
-#define MI_SEGMENT_TAG          POOL_TAG('M', 'm', 'S', 't')
-#define MI_CONTROL_AREA_TAG     POOL_TAG('M', 'm', 'C', 'a')
 #define MM_VALID_SECTION_ATTRIBUTES (SEC_COMMIT | SEC_RESERVE | SEC_BASED | SEC_LARGE_PAGES | \
                                      SEC_IMAGE | SEC_NOCACHE | SEC_NO_CHANGE)
 #define MM_SECTION_BAD_PROTECTION   (PAGE_NOCACHE | PAGE_WRITECOMBINE | PAGE_GUARD | PAGE_NOACCESS)
@@ -191,6 +189,20 @@ static void MiDeletePrototypePte(MMPTE *Proto, void *Context)
 
 /* NT's MiSegmentDelete: the segment's pages, slots, commitment and pool go (an image's file
  * and headers too: MiDeleteImageControlArea). */
+bool MiAllocateSegment(uint32_t Pages, uint32_t AreaBytes, SEGMENT **Segment, void **Area)
+{
+    *Segment = ExAllocatePoolWithTag(PagedPool, sizeof(SEGMENT) + (Pages - 1) * sizeof(MMPTE),
+                                     MI_SEGMENT_TAG);
+    *Area = ExAllocatePoolWithTag(NonPagedPool, AreaBytes, MI_CONTROL_AREA_TAG);
+    if (*Segment && *Area)
+        return true;
+    if (*Segment)
+        ExFreePoolWithTag(*Segment, MI_SEGMENT_TAG);
+    if (*Area)
+        ExFreePoolWithTag(*Area, MI_CONTROL_AREA_TAG);
+    return false;
+}
+
 static void MiSegmentDelete(SEGMENT *Segment)
 {
     CONTROL_AREA *area = Segment->ControlArea;

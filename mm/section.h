@@ -271,4 +271,10 @@ typedef struct _MI_DATA_CONTROL_AREA {
     SUBSECTION Subsections[] __attribute__((aligned(8)));   /* NumberOfSubsections - 1 */
 } MI_DATA_CONTROL_AREA;
 
+/* A segment of Pages prototype PTEs (paged pool) and AreaBytes of control area and subsections
+ * (nonpaged pool), neither initialised: both, or false and neither (section.c). */
+#define MI_SEGMENT_TAG          POOL_TAG('M', 'm', 'S', 't')
+#define MI_CONTROL_AREA_TAG     POOL_TAG('M', 'm', 'C', 'a')
+bool MiAllocateSegment(uint32_t Pages, uint32_t AreaBytes, SEGMENT **Segment, void **Area);
+
 #endif
