@@ -286,7 +286,7 @@ static uint32_t MiFreeNonPagedPoolPages(uintptr_t Va)
 }
 
 /* A cleared bitmap of Bits bits in nonpaged pool: its header, then its words. */
-static RTL_BITMAP *MiAllocatePoolBitmap(uint32_t Bits)
+RTL_BITMAP *MiAllocatePoolBitmap(uint32_t Bits)
 {
     RTL_BITMAP *map = MiAllocateNonPagedPoolPages(
         BYTES_TO_PAGES(sizeof(RTL_BITMAP) + ROUND_UP(Bits, 32) / 8));
@@ -309,9 +309,25 @@ void MiInitializePagedPool(void)
     MmPagedPoolInfo.LastPteForPagedPool = MiGetPteAddress(MmPagedPoolEnd);
 }
 
-/* Make the page tables that map [Va, Va + Pages pages), each committed for good; false when
- * pages or commitment run out. */
-static bool MiMakePagedPoolPageTables(uintptr_t Va, uint32_t Pages)
+/* A system page table made while a process was current (its PDE written through the self-map
+ * into that process's directory first) belongs to the system's directory, not the process's:
+ * its share goes there, or the process could never give its directory back. PFN lock held. */
+static void MiChargeSystemDirectory(uint32_t PageTableFrame)
+{
+    uint32_t system = MmSystemPagePtes[MM_SELFMAP_PDE_INDEX].u.Hard.PageFrameNumber;
+    MMPFN *pfn = MI_PFN_ELEMENT(PageTableFrame);
+
+    if (pfn->u4.PteFrame == system)
+        return;
+    MI_PFN_ELEMENT(pfn->u4.PteFrame)->u2.ShareCount--;
+    pfn->u4.PteFrame = system;
+    MI_PFN_ELEMENT(system)->u2.ShareCount++;
+}
+
+/* Make the system page tables that map [Va, Va + Pages pages) (paged pool's, the system
+ * cache's), each committed for good and counted in *Made; false when pages or commitment
+ * run out. */
+bool MiMakeSystemPageTables(uintptr_t Va, uint32_t Pages, uint32_t *Made)
 {
     bool made = true;
     KIRQL oldIrql;
@@ -336,9 +352,10 @@ static bool MiMakePagedPoolPageTables(uintptr_t Va, uint32_t Pages)
         }
         frame = MiRemoveZeroPage();
         MiInitializePfn(frame, pointerPde, true);
+        MiChargeSystemDirectory(frame);
         *pointerPde = MiMakeValidKernelPte(frame);
         MmSystemPagePtes[pde] = *pointerPde;        /* other processes copy it on a fault */
-        MmPagedPoolInfo.PageTablePages++;
+        (*Made)++;
     }
     UNLOCK_PFN(oldIrql);
     return made;
@@ -368,7 +385,7 @@ static void *MiAllocatePagedPoolPages(uint32_t Pages)
     }
 
     va = MmPagedPoolStart + start * PAGE_SIZE;
-    if (!MiMakePagedPoolPageTables(va, Pages)) {
+    if (!MiMakeSystemPageTables(va, Pages, &MmPagedPoolInfo.PageTablePages)) {
         KeAcquireSpinLock(&MiPagedPoolLock, &oldIrql);
         RtlClearBits(info->EndOfPagedPoolBitmap, start + Pages - 1, 1);
         RtlClearBits(info->PagedPoolAllocationMap, start, Pages);

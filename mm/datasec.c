@@ -108,8 +108,10 @@ void MiNoteMappedFileRead(MMPTE SubsectionPte, uint32_t Count)
 
 /* ---- creation -------------------------------------------------------------------------- */
 
-/* NT's MiCreateDataFileMap: the control area, subsections and segment of File, Size bytes. */
-static NTSTATUS MiCreateDataFileMap(FILE_OBJECT *File, int64_t Size, SEGMENT **Segment)
+/* NT's MiCreateDataFileMap: the control area, subsections and segment of File, Size bytes
+ * (the file's end, Eof, may lie before: the cache's sections run ahead of a growing file). */
+static NTSTATUS MiCreateDataFileMap(FILE_OBJECT *File, int64_t Size, int64_t Eof,
+                                    SEGMENT **Segment)
 {
     uint64_t pages64 = ((uint64_t)Size + PAGE_SIZE - 1) >> PAGE_SHIFT;
     uint32_t pages, count;
@@ -139,7 +141,7 @@ static NTSTATUS MiCreateDataFileMap(FILE_OBJECT *File, int64_t Size, SEGMENT **S
     area->Common.ControlArea.FilePointer = File;
     InitializeListHead(&area->Common.ControlArea.DereferenceList);
     area->SectionObjectPointers = File->SectionObjectPointer;
-    area->FileSize = Size;
+    area->FileSize = Eof;
     area->NumberOfSubsections = count;
     for (uint32_t i = 0; i < count; i++) {
         SUBSECTION *s = i == 0 ? &area->Common.Subsection : &area->Subsections[i - 1];
@@ -183,12 +185,9 @@ NTSTATUS MiCreateDataFileSection(void *FileHandle, uint32_t Protection, int64_t 
 {
     bool writable = Protection == MM_READWRITE || Protection == MM_EXECUTE_READWRITE;
     int64_t size = *MaximumSize, eof;
-    SECTION_OBJECT_POINTERS *pointers;
-    CONTROL_AREA *area;
     FILE_OBJECT *file;
     bool directory;
     NTSTATUS status;
-    KIRQL oldIrql;
 
     if (!MiFileCallouts.ReferenceFileByHandle)
         return STATUS_INVALID_FILE_FOR_SECTION;
@@ -196,9 +195,8 @@ NTSTATUS MiCreateDataFileSection(void *FileHandle, uint32_t Protection, int64_t 
                                                   ExGetPreviousMode(), &file);
     if (!NT_SUCCESS(status))
         return status;
-    pointers = file->SectionObjectPointer;
-    status = pointers ? MiFileCallouts.QueryFileSize(file, &eof, &directory)
-                      : STATUS_INVALID_FILE_FOR_SECTION;
+    status = file->SectionObjectPointer ? MiFileCallouts.QueryFileSize(file, &eof, &directory)
+                                        : STATUS_INVALID_FILE_FOR_SECTION;
     if (NT_SUCCESS(status) && directory)
         status = STATUS_INVALID_FILE_FOR_SECTION;
     if (NT_SUCCESS(status) && eof == 0 && size == 0)
@@ -211,18 +209,35 @@ NTSTATUS MiCreateDataFileSection(void *FileHandle, uint32_t Protection, int64_t 
         if (NT_SUCCESS(status))
             eof = size;
     }
-    if (!NT_SUCCESS(status)) {
-        MiFileCallouts.DereferenceFile(file);
-        return status;
-    }
     if (size == 0)
         size = eof;
+    if (NT_SUCCESS(status))
+        status = MiReferenceDataFileMap(file, size, eof, Segment);
+    MiFileCallouts.DereferenceFile(file);
+    if (NT_SUCCESS(status))
+        *MaximumSize = size;
+    return status;
+}
+
+/*
+ * The file's control area referenced for one more section (NumberOfSectionReferences), made
+ * if it has none: Size bytes of segment (at least Eof, the end of file now). One that lives
+ * with a segment shorter than Size, or made for a smaller file than Eof, is
+ * STATUS_SECTION_TOO_BIG: segments are not extended. PASSIVE_LEVEL.
+ */
+NTSTATUS MiReferenceDataFileMap(FILE_OBJECT *File, int64_t Size, int64_t Eof, SEGMENT **Segment)
+{
+    SECTION_OBJECT_POINTERS *pointers = File->SectionObjectPointer;
+    NTSTATUS status = STATUS_SUCCESS;
+    CONTROL_AREA *area;
+    KIRQL oldIrql;
+
     ExAcquireFastMutex(&MiDataSectionMutex);
     LOCK_PFN(oldIrql);
     area = pointers->DataSectionObject;
     if (area && !area->u.Flags.BeingDeleted) {
-        if ((uint64_t)size > area->Segment->SizeOfSegment ||
-            eof > ((MI_DATA_CONTROL_AREA *)area)->FileSize) {
+        if ((uint64_t)Size > area->Segment->SizeOfSegment ||
+            Eof > ((MI_DATA_CONTROL_AREA *)area)->FileSize) {
             status = STATUS_SECTION_TOO_BIG;        /* no extending a live segment */
         } else {
             area->NumberOfSectionReferences++;
@@ -232,7 +247,7 @@ NTSTATUS MiCreateDataFileSection(void *FileHandle, uint32_t Protection, int64_t 
         UNLOCK_PFN(oldIrql);
     } else {
         UNLOCK_PFN(oldIrql);
-        status = MiCreateDataFileMap(file, eof, Segment);
+        status = MiCreateDataFileMap(File, Size, Eof, Segment);
         if (NT_SUCCESS(status)) {
             LOCK_PFN(oldIrql);
             pointers->DataSectionObject = (*Segment)->ControlArea;
@@ -240,10 +255,22 @@ NTSTATUS MiCreateDataFileSection(void *FileHandle, uint32_t Protection, int64_t 
         }
     }
     ExReleaseFastMutex(&MiDataSectionMutex);
-    MiFileCallouts.DereferenceFile(file);
-    if (NT_SUCCESS(status))
-        *MaximumSize = size;
     return status;
+}
+
+/* The file grew or shrank to Eof inside its segment (the cache manager's CcSetFileSizes):
+ * sections of the new size may be made. False, nothing changed, past the segment. */
+bool MiSetDataFileMapSize(CONTROL_AREA *ControlArea, int64_t Eof)
+{
+    MI_DATA_CONTROL_AREA *area = (MI_DATA_CONTROL_AREA *)ControlArea;
+    KIRQL oldIrql;
+
+    if ((uint64_t)Eof > ControlArea->Segment->SizeOfSegment)
+        return false;
+    LOCK_PFN(oldIrql);
+    area->FileSize = Eof;
+    UNLOCK_PFN(oldIrql);
+    return true;
 }
 
 /* The last reference to a data file's control area is going (PFN lock held): new sections of

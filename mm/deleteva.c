@@ -53,11 +53,12 @@ void MiDeleteSystemPageableVm(MMPTE *PointerPte, uint32_t NumberOfPtes)
 }
 
 /*
- * A process PTE that maps a section's page (its PFN is a prototype page) stops mapping it: the
- * page loses this share and its page table the one this PTE held; a dirty PTE leaves the page
- * modified. The working-set entry must be gone already (MiRemoveSharedWsles). PFN lock held.
+ * A process PTE (or a system cache PTE) that maps a section's page (its PFN is a prototype
+ * page) stops mapping it: the page loses this share and its page table the one this PTE held;
+ * a dirty PTE leaves the page modified. The working-set entry must be gone already
+ * (MiRemoveSharedWsles). PFN lock held.
  */
-static void MiDeleteSharedPte(MMPTE *PointerPte)
+void MiDeleteSharedPte(MMPTE *PointerPte)
 {
     MMPTE old = *PointerPte;
 

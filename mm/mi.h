@@ -311,6 +311,11 @@ extern MM_PAGED_POOL_INFO MmPagedPoolInfo;
 extern uint32_t MmAllocatedNonPagedPool, MmNumberOfFreeNonPagedPool;
 void MiInitializeNonPagedPool(void);
 void MiInitializePagedPool(void);
+RTL_BITMAP *MiAllocatePoolBitmap(uint32_t Bits);
+bool MiMakeSystemPageTables(uintptr_t Va, uint32_t Pages, uint32_t *Made);
+/* mapcache.c: the system cache's view slots. */
+void MiInitializeSystemCache(void);
+extern uint32_t MiSystemCachePageTables, MiSystemCacheViewsMapped;
 void *MiAllocatePoolPages(POOL_TYPE PoolType, size_t SizeInBytes);
 uint32_t MiFreePoolPages(void *StartingAddress);
 bool MiIsPoolPageAllocated(const void *VirtualAddress);
@@ -525,6 +530,7 @@ bool MiSinglePrivilegeCheck(uint32_t Privilege);
  * MiDeleteTransitionPte: the page a transition PTE (or prototype PTE) names is freed, now or
  * when its I/O ends, with its slot; the PTE itself is the caller's to rewrite. PFN lock held. */
 void MiDeleteTransitionPte(MMPTE *PointerPte);
+void MiDeleteSharedPte(MMPTE *PointerPte);
 void MiDeleteSystemPageableVm(MMPTE *PointerPte, uint32_t NumberOfPtes);
 uint32_t MiDeleteVirtualAddresses(MMPROCESS *Process, uintptr_t StartingAddress,
                                   uintptr_t EndingAddress, bool VadMemCommit, bool Decommit);
@@ -680,7 +686,8 @@ void MiReadImagePage(MMPTE SubsectionPte, const MMPTE *Proto, uint32_t PageFrame
 void MiDeleteImageControlArea(CONTROL_AREA *ControlArea);
 /*
  * Data file sections (datasec.c): MiCreateDataFileSection is NtCreateSection's file part
- * (*MaximumSize 0: the end of file; back: the section's size); MiUnlinkDataControlArea takes
+ * (*MaximumSize 0: the end of file; back: the section's size), MiReferenceDataFileMap the
+ * part the cache shares (the file's control area, found or made); MiUnlinkDataControlArea takes
  * a dying control area out of its file (PFN lock held); MiFlushDataControlArea writes its
  * modified pages before MiSegmentDelete frees them, MiDeleteDataControlArea lets the file go.
  * MiGetMappedFileOffset: where a subsection PTE's page is in its file (false: past its
@@ -693,6 +700,8 @@ extern MM_FILE_CALLOUTS MiFileCallouts;
 extern uint32_t MiMappedPagesWritten;
 NTSTATUS MiCreateDataFileSection(void *FileHandle, uint32_t Protection, int64_t *MaximumSize,
                                  SEGMENT **Segment);
+NTSTATUS MiReferenceDataFileMap(FILE_OBJECT *File, int64_t Size, int64_t Eof, SEGMENT **Segment);
+bool MiSetDataFileMapSize(CONTROL_AREA *ControlArea, int64_t Eof);
 bool MiIsDataControlArea(const CONTROL_AREA *ControlArea);
 bool MiIsDataFileSubsectionPte(MMPTE Pte);
 bool MiIsMappedFilePage(const MMPFN *Pfn);

@@ -13,7 +13,8 @@
  *      PAGE_FAULT_IN_NONPAGED_AREA (0x50) with NT's fourth parameter (2, 0, 1); a valid PTE
  *      was spurious, unless the write was to a read-only page (ATTEMPTED_WRITE_TO_READONLY_
  *      MEMORY, 0xBE, code 11); only paged pool is pageable, so any other invalid PTE is 0x50;
- *   4. in paged pool, under the system working-set mutex: the access is checked against the
+ *   4. in paged pool and the system cache's views, under the system working-set mutex (a
+ *      cache view's PTE points at its file's prototype PTE, resolved as a process's is): the access is checked against the
  *      PTE's protection (a write it forbids is 0xBE code 14, a guard page faults once with
  *      STATUS_GUARD_PAGE_VIOLATION), and MiDispatchFault resolves the state the PTE holds. A
  *      fault by a thread that already holds that mutex could never be resolved: as in NT it
@@ -73,10 +74,11 @@ static NTSTATUS MiFaultAtHighIrql(uintptr_t Va, bool Write, void *TrapInformatio
     return MI_IN_PAGE_AT_HIGH_IRQL;
 }
 
-/* Paged pool is the pageable part of system space: its pages live in the system working set. */
+/* Paged pool and the system cache's views are the pageable parts of system space: their pages
+ * live in the system working set. */
 static bool MiIsPageableSystemAddress(uintptr_t Va)
 {
-    return Va >= MmPagedPoolStart && Va <= MmPagedPoolEnd;
+    return (Va >= MmPagedPoolStart && Va <= MmPagedPoolEnd) || MmIsSystemCacheAddress(Va);
 }
 
 /* An invalid PTE outside pageable space: nothing to page in, only NT's reasons to give. */
@@ -102,6 +104,11 @@ static NTSTATUS MiPageableSystemFault(uintptr_t Va, volatile MMPTE *Pte, bool Wr
     contents.u.Long = Pte->u.Long;
     if (contents.u.Hard.Valid) {
         status = STATUS_SUCCESS;
+    } else if (contents.u.Soft.Prototype && MmIsSystemCacheAddress(Va)) {
+        /* A system cache view's page: its prototype PTE says where it is (mapcache.c). The
+         * other bits are the prototype's address, not a protection. */
+        status = MiResolveProtoPteFault(&MmSystemCacheWs, Write, Va, (MMPTE *)Pte, contents,
+                                        TrapInformation);
     } else if (contents.u.Long == MM_ZERO_KERNEL_PTE ||
                (!contents.u.Soft.Transition && contents.u.Soft.Protection == 0)) {
         MiUnlockSystemWorkingSet();

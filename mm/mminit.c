@@ -529,6 +529,7 @@ static void MiInitializeSystemSpace(void)
     MiInitializeNonPagedPool();
     MiInitializePagedPool();
     MiInitializeSystemWorkingSet();
+    MiInitializeSystemCache();
     ExInitializePool();
     MiInitializeSpecialPool();
     MmPrintSystemLayout();

@@ -160,7 +160,7 @@ static void MiCompleteProtoPteFault(MI_FAULT *Fault, uint32_t PageFrameIndex)
     if (dirty)
         MiSetModified(pfn);
     Fault->UserPte->u.Long = (PageFrameIndex << PAGE_SHIFT) | MM_PTE_VALID_MASK |
-                             MM_PTE_ACCESS_MASK | MM_PTE_OWNER_MASK |
+                             MM_PTE_ACCESS_MASK | MiPteOwnerMask(Fault->UserPte) |
                              MiProtectToPteMask(Fault->Protection) |
                              (dirty ? MM_PTE_DIRTY_MASK : 0);
     if (Fault->Protection == pfn->OriginalPte.u.Soft.Protection)
@@ -409,10 +409,14 @@ static NTSTATUS MiResolvePageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE
 static NTSTATUS MiReadInPageSupport(MMINPAGE_SUPPORT *Support)
 {
     IO_STATUS_BLOCK iosb;
+    NTSTATUS status;
 
     if (Support->File)
         return MiReadPagingFile(Support->File, Support->Slot, &Support->Mdl);
-    return IoPageReadFile(Support->FileObject, &Support->Mdl, Support->FileOffset, &iosb);
+    /* A page at or past the end of file comes back zeroed: NT's in-page takes it so (a cache
+     * section runs ahead of its growing file). */
+    status = IoPageReadFile(Support->FileObject, &Support->Mdl, Support->FileOffset, &iosb);
+    return status == STATUS_END_OF_FILE ? STATUS_SUCCESS : status;
 }
 
 static void MiIssuePageFileRead(MMINPAGE_SUPPORT *Support)
@@ -733,7 +737,7 @@ NTSTATUS MiResolveProtoPteFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t 
                : MiResolveImageFault(&fault, proto, contents);
     if (!contents.u.Soft.Transition && contents.u.Soft.PageFileHigh == 0 &&
         ((StoreInstruction && MI_IS_COPY_ON_WRITE(fault.Protection)) ||
-         MiIsImageView(process, VirtualAddress))) {
+         (Ws->IsProcess && MiIsImageView(process, VirtualAddress)))) {
         /* Nothing to copy: a private demand-zero page, charged with the view. An image's
          * demand-zero page (.bss) is always private, read or written: an image's prototype
          * pages are only ever clean copies of its file. */

@@ -11,7 +11,7 @@ use File::Find;
 use Mm386;
 
 # Lowest first. rtl and inc sit beside every layer (hal included); tests are above all.
-my @order = qw(boot hal kernel/ke kernel/ex kernel/io mm kernel/ob kernel/se kernel/iomgr kernel/fs/fastfat
+my @order = qw(boot hal kernel/ke kernel/ex kernel/io mm kernel/ob kernel/se kernel/iomgr kernel/cc kernel/fs/fastfat
                kernel/ps kernel/kd kernel/init);
 my %rank = map { $order[$_] => $_ } 0 .. $#order;
 my %beside = map { $_ => 1 } qw(kernel/rtl kernel/inc);

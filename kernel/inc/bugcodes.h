@@ -13,6 +13,8 @@
 #define THREAD_NOT_MUTEX_OWNER                      0x00000011
 #define REFERENCE_BY_POINTER                        0x00000018
 #define FAT_FILE_SYSTEM                             0x00000023
+#define CACHE_INITIALIZATION_FAILED                 0x0000002F
+#define CACHE_MANAGER                               0x00000034
 #define KMODE_EXCEPTION_NOT_HANDLED                 0x0000001E
 #define MANUALLY_INITIATED_CRASH                    0x000000E2
 #define BAD_POOL_HEADER                             0x00000019

@@ -7,6 +7,7 @@
 #include "kernel/init/init.h"
 #include "kernel/kd/kd.h"
 #include "kernel/fs/fastfat/fastfat.h"
+#include "kernel/cc/cc.h"
 #include "kernel/ob/ob.h"
 #include "kernel/ps/ps.h"
 #include "mm/mm.h"
@@ -38,6 +39,7 @@ void KiSystemStartup(uint32_t Magic)
     ExInitializeWorkerThreads();
     ObInitSystem();
     PsInitSystem();
+    CcInitializeCacheManager();         /* its lazy writer, before the file systems */
     FatInitializeFileSystem();
     KiCreatePagingFiles();              /* after C:, where one may be a file */
 

@@ -183,26 +183,32 @@ static NTSTATUS PagingWrite(FILE_OBJECT *File, MDL *Mdl, int64_t Offset, uint32_
 }
 
 /* An ordinary (not paging) kernel-mode read of Length bytes at Offset into Buffer. */
+/*
+ * An ordinary request's uncached transfer, through the volume's bounce window (what reads and
+ * writes past a cache section, and the zeroing of a grown file, still use; cached requests go
+ * through the cache, whose pages are Mm's, which these tests' raw paging writes go around),
+ * under the volume's lock as a request holds it.
+ */
+static NTSTATUS BounceTransfer(FILE_OBJECT *File, void *Buffer, uint32_t Length, int64_t Offset,
+                               FAT_IO Operation)
+{
+    FCB *fcb = File->FsContext;
+    NTSTATUS status;
+
+    ExAcquireFastMutex(&fcb->Vcb->Resource);
+    status = FatFileIo(fcb, (uint32_t)Offset, Length, Buffer, KernelMode, Operation);
+    ExReleaseFastMutex(&fcb->Vcb->Resource);
+    return status;
+}
+
 static NTSTATUS OrdinaryRead(FILE_OBJECT *File, void *Buffer, uint32_t Length, int64_t Offset)
 {
-    IRP irp;
-
-    IoInitializeIrp(&irp, IRP_MJ_READ, File, KernelMode);
-    irp.UserBuffer = Buffer;
-    irp.Stack.Parameters.Read.Length = Length;
-    irp.Stack.Parameters.Read.ByteOffset = Offset;
-    return IoCallDriver(File->DeviceObject, &irp);
+    return BounceTransfer(File, Buffer, Length, Offset, FatIoRead);
 }
 
 static NTSTATUS OrdinaryWrite(FILE_OBJECT *File, void *Buffer, uint32_t Length, int64_t Offset)
 {
-    IRP irp;
-
-    IoInitializeIrp(&irp, IRP_MJ_WRITE, File, KernelMode);
-    irp.UserBuffer = Buffer;
-    irp.Stack.Parameters.Write.Length = Length;
-    irp.Stack.Parameters.Write.ByteOffset = Offset;
-    return IoCallDriver(File->DeviceObject, &irp);
+    return BounceTransfer(File, Buffer, Length, Offset, FatIoWrite);
 }
 
 KTEST(TestFatPagingRead, "fat.paging.read")

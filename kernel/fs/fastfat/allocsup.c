@@ -333,6 +333,7 @@ NTSTATUS FatTruncateClusters(FCB *Fcb, uint32_t Keep)
     Fcb->AllocationClusters = Keep;
     if (Fcb->FileSize > ((uint64_t)Keep << vcb->ClusterShift))
         Fcb->FileSize = Keep << vcb->ClusterShift;
+    Fcb->ValidDataLength = MIN(Fcb->ValidDataLength, Fcb->FileSize);
     FatReleaseResource(&Fcb->PagingIoResource);
     if (Keep == 0) {
         status = FatFreeChain(vcb, first);

@@ -3,7 +3,9 @@
  * last handle is closed: the open gives back its share access, the file's times are written
  * if it was read or written through it, and a file marked for deletion (FILE_DELETE_ON_CLOSE,
  * or the disposition) goes with the last open's cleanup: its clusters freed, its entries
- * marked deleted. FSInfo is brought up to date. Close comes when nothing references the file
+ * marked deleted (and its cached pages thrown away). The open's cache map goes (the file's
+ * stays, for the next open: kernel/cc). FSInfo is brought up to date. Close comes when
+ * nothing references the file
  * object any more: the open's CCB is freed and its FCB dereferenced.
  */
 #include "kernel/fs/fastfat/fatprocs.h"
@@ -34,12 +36,17 @@ NTSTATUS FatCommonCleanup(VCB *Vcb, IRP *Irp)
         bool empty = true;
         NTSTATUS deleted = FatIsDirectory(fcb) ? FatIsDirectoryEmpty(fcb, &empty) : STATUS_SUCCESS;
 
-        if (NT_SUCCESS(deleted) && empty)       /* (nothing may be created in it meanwhile) */
+        if (NT_SUCCESS(deleted) && empty) {     /* (nothing may be created in it meanwhile) */
+            static const int64_t zero = 0;
+
             deleted = FatDeleteFile(fcb);
+            CcUninitializeCacheMap(file, &zero);    /* its pages, dirty or not, thrown away */
+        }
         fcb->DeletePending = false;
         if (NT_SUCCESS(status))
             status = deleted;
     }
+    CcUninitializeCacheMap(file, NULL);
     if (NT_SUCCESS(status))
         status = FatWriteFsInfo(Vcb);
     return status;

@@ -84,7 +84,8 @@ static NTSTATUS FatOpenExisting(FCB *Fcb, const FAT_CREATE *Create, IRP *Irp)
     Irp->IoStatus.Information = FILE_OPENED;
     if (Create->Disposition == FILE_OPEN || Create->Disposition == FILE_OPEN_IF)
         return STATUS_SUCCESS;
-    status = FatSetFileSize(Fcb, 0, false);
+    Create->File->SectionObjectPointer = &Fcb->SectionObjectPointers;   /* (for the cache) */
+    status = FatSetFileSize(Create->File, Fcb, 0, false);
     if (NT_SUCCESS(status)) {
         if (Create->Disposition == FILE_SUPERSEDE)
             Fcb->Attributes = Create->Attributes | FAT_DIRENT_ATTR_ARCHIVE;

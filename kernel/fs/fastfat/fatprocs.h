@@ -26,6 +26,7 @@
 #define KERNEL_FS_FASTFAT_FATPROCS_H
 
 #include "kernel/iomgr/iomgr.h"
+#include "kernel/cc/cc.h"
 #include "kernel/fs/fastfat/fat.h"
 #include "kernel/fs/fastfat/fastfat.h"
 
@@ -149,6 +150,11 @@ typedef struct _FCB {
     bool Deleted;                       /* its entry is gone from the disk */
     uint32_t FirstCluster;              /* 0: no clusters */
     uint32_t FileSize;
+    /* NT's ValidDataLength: the bytes of the file that are on the disk. Past it (to FileSize)
+     * its data is in the cache only, written there or zeroed, and not yet written back: a
+     * paging read gives zeroes there rather than the clusters' old bytes, and a paging write
+     * moves it on. FileSize at open; never above FileSize. */
+    uint32_t ValidDataLength;
     uint32_t AllocationClusters;        /* the chain's length, checked at open */
     uint32_t LastCluster;               /* its last cluster (0: none) */
     FAT_MCB Mcb;                        /* where the clusters are (mcbsup.c) */
@@ -246,8 +252,11 @@ bool FatMcbLookup(const FAT_MCB *Mcb, uint32_t Vcn, uint32_t *Lcn, uint32_t *Run
 /* pagingio.c: IRP_PAGING_IO reads and writes (Mm's IoPageReadFile, IoSynchronousPageWrite),
  * served without the volume's lock. */
 NTSTATUS FatPagingIo(VCB *Vcb, IRP *Irp);
-/* FileSize changed with the PagingIoResource exclusive (what paging I/O reads it under). */
+/* FileSize changed with the PagingIoResource exclusive (what paging I/O reads it under);
+ * ValidDataLength follows it down. FatSetValidDataLength: ValidDataLength moved up to Size
+ * (never past FileSize, never back). */
 void FatSetFcbFileSize(FCB *Fcb, uint32_t FileSize);
+void FatSetValidDataLength(FCB *Fcb, uint32_t Size);
 NTSTATUS FatAddClusters(FCB *Fcb, uint32_t Count, bool Zero);
 NTSTATUS FatTruncateClusters(FCB *Fcb, uint32_t Keep);
 NTSTATUS FatFreeChain(VCB *Vcb, uint32_t FirstCluster);
@@ -318,8 +327,19 @@ typedef enum _FAT_IO { FatIoRead, FatIoWrite, FatIoZero } FAT_IO;
 NTSTATUS FatFileIo(FCB *Fcb, uint32_t Offset, uint32_t Length, void *Buffer,
                    KPROCESSOR_MODE Mode, FAT_IO Operation);
 
-/* fileinfo.c, for create's supersede and overwrite: the file's size and allocation set. */
-NTSTATUS FatSetFileSize(FCB *Fcb, uint32_t Size, bool KeepAllocation);
+/*
+ * cachesup.c: FAT and the cache manager. FatInitializeCacheMap: File's data cached from its
+ * first read or write (64 KB read-ahead, as NT's FAT asks); a failure leaves it uncached.
+ * FatCachedIo: bytes of a cached file moved through the cache up to its section's end, around
+ * it (FatFileIo) past there.
+ */
+bool FatInitializeCacheMap(FILE_OBJECT *File, FCB *Fcb);
+NTSTATUS FatCachedIo(FILE_OBJECT *File, FCB *Fcb, uint32_t Offset, uint32_t Length, void *Buffer,
+                     KPROCESSOR_MODE Mode, FAT_IO Operation);
+
+/* fileinfo.c, for create's supersede and overwrite: the file's size and allocation set
+ * (File: the file object asking, whose cache zeroes a grown file's new bytes). */
+NTSTATUS FatSetFileSize(FILE_OBJECT *File, FCB *Fcb, uint32_t Size, bool KeepAllocation);
 NTSTATUS FatDeleteFile(FCB *Fcb);
 
 #endif

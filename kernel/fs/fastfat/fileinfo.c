@@ -12,24 +12,36 @@ static uint32_t FatClustersFor(const VCB *Vcb, uint64_t Bytes)
     return (uint32_t)((Bytes + Vcb->BytesPerCluster - 1) >> Vcb->ClusterShift);
 }
 
-NTSTATUS FatSetFileSize(FCB *Fcb, uint32_t Size, bool KeepAllocation)
+NTSTATUS FatSetFileSize(FILE_OBJECT *File, FCB *Fcb, uint32_t Size, bool KeepAllocation)
 {
     VCB *vcb = Fcb->Vcb;
-    uint32_t need = FatClustersFor(vcb, Size);
+    uint32_t need = FatClustersFor(vcb, Size), old = Fcb->FileSize;
+    bool cached = Fcb->SectionObjectPointers.SharedCacheMap && FatInitializeCacheMap(File, Fcb);
     NTSTATUS status = STATUS_SUCCESS;
 
-    if (Size > Fcb->FileSize) {
+    if (Size > old) {
         if (need > Fcb->AllocationClusters)
             status = FatAddClusters(Fcb, need - Fcb->AllocationClusters, false);
-        if (NT_SUCCESS(status))
-            status = FatFileIo(Fcb, Fcb->FileSize, Size - Fcb->FileSize, NULL, KernelMode,
-                               FatIoZero);
-    } else if (!KeepAllocation) {
-        status = FatTruncateClusters(Fcb, need);
+        if (NT_SUCCESS(status) && cached) {
+            /* The new bytes are zeroes in the cache (a truncation may have left old bytes
+             * past the end in the last page), written back with the rest. */
+            FatSetFcbFileSize(Fcb, Size);
+            CcSetFileSizes(File, Size);
+            status = FatCachedIo(File, Fcb, old, Size - old, NULL, KernelMode, FatIoZero);
+        } else if (NT_SUCCESS(status)) {
+            status = FatFileIo(Fcb, old, Size - old, NULL, KernelMode, FatIoZero);
+            FatSetFcbFileSize(Fcb, Size);
+            if (NT_SUCCESS(status))
+                FatSetValidDataLength(Fcb, Size);
+        }
+    } else {
+        if (!KeepAllocation)
+            status = FatTruncateClusters(Fcb, need);
+        FatSetFcbFileSize(Fcb, Size);
+        CcSetFileSizes(File, Size);             /* the pages past the end thrown away */
     }
     if (!NT_SUCCESS(status))
         return status;
-    FatSetFcbFileSize(Fcb, Size);
     status = FatUpdateDirent(Fcb);
     return NT_SUCCESS(status) ? FatFlushFat(vcb) : status;
 }
@@ -42,6 +54,7 @@ NTSTATUS FatDeleteFile(FCB *Fcb)
         status = FatDeleteDirent(Fcb->ParentDcb, Fcb->LfnOffset, Fcb->DirentOffset);
     FatAcquireResourceExclusive(&Fcb->PagingIoResource, true);
     Fcb->FirstCluster = Fcb->LastCluster = Fcb->AllocationClusters = Fcb->FileSize = 0;
+    Fcb->ValidDataLength = 0;
     FatMcbTruncate(&Fcb->Mcb, 0);
     FatReleaseResource(&Fcb->PagingIoResource);
     Fcb->Deleted = true;
@@ -313,9 +326,9 @@ NTSTATUS FatCommonSetInformation(VCB *Vcb, IRP *Irp)
             return STATUS_DISK_FULL;
         file->Flags |= FO_FILE_MODIFIED | FO_FILE_SIZE_CHANGED;
         if (stack->Parameters.SetFile.FileInformationClass == FileEndOfFileInformation)
-            return FatSetFileSize(fcb, (uint32_t)size, false);
+            return FatSetFileSize(file, fcb, (uint32_t)size, false);
         if (size < fcb->FileSize)
-            return FatSetFileSize(fcb, (uint32_t)size, false);
+            return FatSetFileSize(file, fcb, (uint32_t)size, false);
         if (FatClustersFor(Vcb, (uint64_t)size) > fcb->AllocationClusters) {
             status = FatAddClusters(fcb, FatClustersFor(Vcb, (uint64_t)size) -
                                          fcb->AllocationClusters, false);

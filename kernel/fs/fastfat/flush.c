@@ -1,16 +1,22 @@
 /*
- * kernel/fs/fastfat/flush.c: IRP_MJ_FLUSH_BUFFERS and IRP_MJ_SHUTDOWN. Writes are synchronous,
- * so what a flush has left to write is the FAT page held (normally written at the end of each
- * request already), the file's entry, and FSInfo's free count and next-free hint; shutdown
- * writes the last two for the volume, so the volume the machine leaves is consistent.
+ * kernel/fs/fastfat/flush.c: IRP_MJ_FLUSH_BUFFERS and IRP_MJ_SHUTDOWN. A flush writes the
+ * file's dirty pages in the cache (CcFlushCache), then the FAT page held (normally written at
+ * the end of each request already), the file's entry, and FSInfo's free count and next-free
+ * hint; shutdown writes the last two for the volume, after Mm has written every data file's
+ * modified pages (MmFlushAllDataSections: the cache's are among them), so the volume the
+ * machine leaves is consistent.
  */
 #include "kernel/fs/fastfat/fatprocs.h"
 
 NTSTATUS FatCommonFlushBuffers(VCB *Vcb, IRP *Irp)
 {
     FCB *fcb = IoGetCurrentIrpStackLocation(Irp)->FileObject->FsContext;
-    NTSTATUS status = FatFlushFat(Vcb);
+    NTSTATUS status = STATUS_SUCCESS;
 
+    if (fcb->SectionObjectPointers.SharedCacheMap)
+        status = CcFlushCache(&fcb->SectionObjectPointers, NULL, 0, NULL);
+    if (NT_SUCCESS(status))
+        status = FatFlushFat(Vcb);
     if (NT_SUCCESS(status))
         status = FatUpdateDirent(fcb);
     if (NT_SUCCESS(status))

@@ -11,12 +11,14 @@
  *
  * NT's rules (fastfat's FatCommonRead / FatCommonWrite with PagingIo):
  *   read    at or past the end of file: STATUS_END_OF_FILE, nothing read (the MDL's bytes are
- *           zeroed here all the same); otherwise the bytes up to the end, whole sectors, and
- *           the rest of the MDL zeroed (NT zeroes what lies past ValidDataLength; FAT's valid
- *           data is its file size). Information: the file's bytes read.
+ *           zeroed here all the same); otherwise the bytes up to the end, whole sectors, of
+ *           which those past ValidDataLength are zeroes, not read (what the cache has not
+ *           written back yet: its clusters hold old bytes), and the rest of the MDL zeroed.
+ *           Information: the file's bytes read.
  *   write   at or past the end of file: nothing written, STATUS_SUCCESS, Information 0;
  *           otherwise trimmed to the end of file rounded up to a page, and to the clusters
- *           allocated: a paging write never extends a file nor changes its size.
+ *           allocated: a paging write never extends a file nor changes its size. What it
+ *           wrote is valid data from then on (ValidDataLength moves up to its end).
  *   both    Offset, the length and the MDL's byte offset in whole sectors, the length within
  *           the MDL: otherwise STATUS_INVALID_PARAMETER; a directory: INVALID_DEVICE_REQUEST.
  *           A disk that fails gives the transfer's status (STATUS_IO_DEVICE_ERROR ...).
@@ -29,7 +31,19 @@ void FatSetFcbFileSize(FCB *Fcb, uint32_t FileSize)
 {
     FatAcquireResourceExclusive(&Fcb->PagingIoResource, true);
     Fcb->FileSize = FileSize;
+    Fcb->ValidDataLength = MIN(Fcb->ValidDataLength, FileSize);
     FatReleaseResource(&Fcb->PagingIoResource);
+}
+
+/* (Paging writes move it with the PagingIoResource shared, so compare and swap.) */
+void FatSetValidDataLength(FCB *Fcb, uint32_t Size)
+{
+    uint32_t old = __atomic_load_n(&Fcb->ValidDataLength, __ATOMIC_SEQ_CST);
+
+    Size = MIN(Size, Fcb->FileSize);
+    while (old < Size && !__atomic_compare_exchange_n(&Fcb->ValidDataLength, &old, Size, false,
+                                                      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        ;
 }
 
 /* Bytes [From, To) of the MDL's buffer (from its first byte) zeroed, through its system
@@ -103,16 +117,21 @@ NTSTATUS FatPagingIo(VCB *Vcb, IRP *Irp)
     allocated = (uint32_t)MIN((uint64_t)fcb->AllocationClusters << Vcb->ClusterShift,
                               (uint64_t)FAT_MAXIMUM_FILE_SIZE + 1 - FAT_SECTOR_SIZE);
     if (!write) {
+        uint32_t valid = MIN(size, __atomic_load_n(&fcb->ValidDataLength, __ATOMIC_SEQ_CST));
+        uint32_t disk = 0;
+
         if (offset >= size) {
             status = STATUS_END_OF_FILE;
             count = 0;
         } else {
             count = (uint32_t)MIN((int64_t)length, (int64_t)size - offset);
-            status = FatPagingTransfer(fcb, mdl, (uint32_t)offset,
-                                       ROUND_UP(count, FAT_SECTOR_SIZE), false);
+            disk = offset >= valid ? 0 : (uint32_t)MIN((int64_t)count, (int64_t)valid - offset);
+            status = disk ? FatPagingTransfer(fcb, mdl, (uint32_t)offset,
+                                              ROUND_UP(disk, FAT_SECTOR_SIZE), false)
+                          : STATUS_SUCCESS;
         }
         if (NT_SUCCESS(status) || status == STATUS_END_OF_FILE) {
-            NTSTATUS zeroed = FatZeroMdl(mdl, count, length);
+            NTSTATUS zeroed = FatZeroMdl(mdl, disk, length);
 
             if (!NT_SUCCESS(zeroed))
                 status = zeroed;
@@ -125,6 +144,8 @@ NTSTATUS FatPagingIo(VCB *Vcb, IRP *Irp)
                        : STATUS_SUCCESS;
         if (count)
             __atomic_add_fetch(&Vcb->PagingWrites, 1, __ATOMIC_SEQ_CST);
+        if (count && NT_SUCCESS(status))
+            FatSetValidDataLength(fcb, (uint32_t)offset + count);
     }
     FatReleaseResource(&fcb->PagingIoResource);
     if (NT_SUCCESS(status))

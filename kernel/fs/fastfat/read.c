@@ -3,9 +3,10 @@
  * reads, writes and extensions share: each run of clusters lying one after another on the
  * disk moves in as few transfers as the bounce pages allow. A non-cached read
  * (FO_NO_INTERMEDIATE_BUFFERING) is direct I/O: the caller's buffer is locked with an MDL and
- * filled through its system mapping. There is no cache yet: every read
- * goes to the disk (Cc will sit in front of this, and Mm's paging reads will come here with
- * IRP_PAGING_IO). A read at or past the end of the file is STATUS_END_OF_FILE; a read that
+ * filled through its system mapping, after the cache's dirty pages of the range are written
+ * (NT's order: a non-cached read sees what cached writes wrote). Any other read is a copy from
+ * the cache (CcCopyRead: cachesup.c), whose misses come back here as paging reads
+ * (pagingio.c). A read at or past the end of the file is STATUS_END_OF_FILE; a read that
  * reaches past it is cut at the end.
  */
 #include "kernel/fs/fastfat/fatprocs.h"
@@ -61,9 +62,14 @@ NTSTATUS FatCommonRead(VCB *Vcb, IRP *Irp)
         status = FatLockUserBuffer(Irp, IoWriteAccess, ROUND_UP(length, FAT_SECTOR_SIZE), &buffer);
         if (!NT_SUCCESS(status))
             return status;
-        mode = KernelMode;
+        if (fcb->SectionObjectPointers.SharedCacheMap)
+            CcFlushCache(&fcb->SectionObjectPointers, &offset, length, NULL);
+        status = FatFileIo(fcb, (uint32_t)offset, length, buffer, KernelMode, FatIoRead);
+    } else if (FatInitializeCacheMap(file, fcb)) {
+        status = FatCachedIo(file, fcb, (uint32_t)offset, length, buffer, mode, FatIoRead);
+    } else {
+        status = FatFileIo(fcb, (uint32_t)offset, length, buffer, mode, FatIoRead);
     }
-    status = FatFileIo(fcb, (uint32_t)offset, length, buffer, mode, FatIoRead);
     if (!NT_SUCCESS(status))
         return status;
     Irp->IoStatus.Information = length;

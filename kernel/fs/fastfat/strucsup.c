@@ -16,6 +16,7 @@ void FatDirentToFcb(FCB *Fcb, const DIRENT *Dirent)
     Fcb->Attributes = Dirent->Attributes;
     Fcb->FirstCluster = FatDirentFirstCluster(Dirent);
     Fcb->FileSize = (Dirent->Attributes & FAT_DIRENT_ATTR_DIRECTORY) ? 0 : Dirent->FileSize;
+    Fcb->ValidDataLength = Fcb->FileSize;
     memcpy(Fcb->ShortName, Dirent->FileName, sizeof(Fcb->ShortName));
     Fcb->NtByte = Dirent->NtByte;
     Fcb->CreationTime = FatTimeToNt(Dirent->CreationDate, Dirent->CreationTime,
