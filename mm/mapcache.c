@@ -195,6 +195,23 @@ void MmUnmapViewInSystemCache(void *Base, void *Section)
     MiDereferenceControlArea(area, &area->NumberOfMappedViews);
 }
 
+/* The system working set's pages that are cache views' (a walk of its list). */
+uint32_t MmQueryResidentCachePages(void)
+{
+    const MMWSL *wsl;
+    uint32_t count = 0;
+
+    MiLockSystemWorkingSet();
+    wsl = MmSystemCacheWs.VmWorkingSetList;
+    for (uint32_t i = 0; i < wsl->NextNewEntry; i++) {
+        if (wsl->Wsle[i].u1.e1.Valid &&
+            MmIsSystemCacheAddress(wsl->Wsle[i].u1.Long & ~(uintptr_t)(PAGE_SIZE - 1)))
+            count++;
+    }
+    MiUnlockSystemWorkingSet();
+    return count;
+}
+
 bool MmIsSystemCacheAddress(uintptr_t Va)
 {
     return Va >= MmSystemCacheStart && Va < MmSystemCacheStart +

@@ -359,6 +359,7 @@ uint32_t MmSetAddressRangeModified(void *Va, uint32_t Length);
 NTSTATUS MmFlushSection(void *Section, int64_t Offset, int64_t Length, uint32_t *Written);
 bool MmPurgeSection(void *Section, int64_t Offset, int64_t Length);
 uint32_t MmSystemCacheViewSlots(void);
+uint32_t MmQueryResidentCachePages(void);
 /* NT's exported counters, read by the cache manager for its thresholds. */
 extern uint32_t MmNumberOfPhysicalPages;
 extern volatile uint32_t MmAvailablePages;
@@ -612,6 +613,7 @@ typedef struct _MM_SYSTEM_COUNTERS {
     uint32_t PagedPoolPages, NonPagedPoolPages;
     uint32_t PagedPoolAllocs, PagedPoolFrees, NonPagedPoolAllocs, NonPagedPoolFrees;
     uint32_t FreeSystemPtes, AvailablePagedPoolPages, ResidentPagedPoolPages;
+    uint32_t ResidentSystemCachePages;  /* of the system working set, in cache views */
 } MM_SYSTEM_COUNTERS;
 
 typedef struct _MM_PAGING_FILE_USAGE {

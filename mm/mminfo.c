@@ -32,8 +32,9 @@ void MmQuerySystemCounters(MM_SYSTEM_COUNTERS *Counters)
         .FreeSystemPtes = MmTotalFreeSystemPtes[SystemPteSpace],
         .AvailablePagedPoolPages = MmSizeOfPagedPoolInBytes / PAGE_SIZE -
                                    MmPagedPoolInfo.AllocatedPagedPool,
-        .ResidentPagedPoolPages = MmSystemCacheWs.WorkingSetSize,
     };
+    Counters->ResidentSystemCachePages = MmQueryResidentCachePages();
+    Counters->ResidentPagedPoolPages = MmSystemCacheWs.WorkingSetSize - Counters->ResidentSystemCachePages;
 }
 
 bool MmQueryPagingFile(uint32_t Index, MM_PAGING_FILE_USAGE *Usage)

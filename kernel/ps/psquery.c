@@ -6,6 +6,7 @@
  * NtYieldExecution, NtQueryPerformanceCounter, NtOpenProcess, NtDuplicateObject, NtClose.
  */
 #include "kernel/ps/ps.h"
+#include "kernel/cc/cc.h"
 
 #define ProcessBasicInformation     0
 #define ProcessQuotaLimits          1
@@ -78,7 +79,16 @@ typedef struct _SYSTEM_PERFORMANCE_INFORMATION {
     uint32_t FreeSystemPtes, ResidentSystemCodePage, TotalSystemDriverPages, TotalSystemCodePages;
     uint32_t NonPagedPoolLookasideHits, PagedPoolLookasideHits, AvailablePagedPoolPages;
     uint32_t ResidentSystemCachePage, ResidentPagedPoolPage, ResidentSystemDriverPage;
-    uint32_t CcCounters[30];            /* CcFastReadNoWait ... CcDataPages: no cache manager */
+    uint32_t CcFastReadNoWait, CcFastReadWait, CcFastReadResourceMiss;
+    uint32_t CcFastReadNotPossible, CcFastMdlReadNoWait, CcFastMdlReadWait;
+    uint32_t CcFastMdlReadResourceMiss, CcFastMdlReadNotPossible, CcMapDataNoWait;
+    uint32_t CcMapDataWait, CcMapDataNoWaitMiss, CcMapDataWaitMiss;
+    uint32_t CcPinMappedDataCount, CcPinReadNoWait, CcPinReadWait;
+    uint32_t CcPinReadNoWaitMiss, CcPinReadWaitMiss, CcCopyReadNoWait;
+    uint32_t CcCopyReadWait, CcCopyReadNoWaitMiss, CcCopyReadWaitMiss;
+    uint32_t CcMdlReadNoWait, CcMdlReadWait, CcMdlReadNoWaitMiss;
+    uint32_t CcMdlReadWaitMiss, CcReadAheadIos, CcLazyWriteIos;
+    uint32_t CcLazyWritePages, CcDataFlushes, CcDataPages;
     uint32_t ContextSwitches, FirstLevelTbFills, SecondLevelTbFills, SystemCalls;
 } __attribute__((packed, aligned(4))) SYSTEM_PERFORMANCE_INFORMATION;
 
@@ -113,6 +123,9 @@ _Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, PageFaultCount) == 0x3C,
 _Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, PagedPoolPages) == 0x70, "NT's offset");
 _Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, NonPagedPoolPages) == 0x74, "NT's offset");
 _Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, FreeSystemPtes) == 0x88, "NT's offset");
+_Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, CcFastReadNoWait) == 0xB0, "NT's offset");
+_Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, CcCopyReadWait) == 0xF8, "NT's offset");
+_Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, CcReadAheadIos) == 0x114, "NT's offset");
 _Static_assert(offsetof(SYSTEM_PERFORMANCE_INFORMATION, ContextSwitches) == 0x128, "NT's offset");
 _Static_assert(sizeof(SYSTEM_PERFORMANCE_INFORMATION) == 0x138, "NT's classic x86 size");
 _Static_assert(offsetof(SYSTEM_POOLTAG_INFORMATION, TagInfo) == 4, "Count, then the tags");
@@ -237,7 +250,8 @@ NTSTATUS NtQueryInformationThread(HANDLE ThreadHandle, uint32_t InformationClass
     return status;
 }
 
-/* SystemPerformanceInformation, filled from Mm's counters and the service count. */
+/* SystemPerformanceInformation, filled from Mm's and Cc's counters and the service count. Cc
+ * has no fast I/O, MDL reads or no-wait calls: those counters stay 0. */
 static void PspQueryPerformance(SYSTEM_PERFORMANCE_INFORMATION *Info)
 {
     MM_SYSTEM_COUNTERS mm;
@@ -255,6 +269,13 @@ static void PspQueryPerformance(SYSTEM_PERFORMANCE_INFORMATION *Info)
         .NonPagedPoolFrees = mm.NonPagedPoolFrees, .FreeSystemPtes = mm.FreeSystemPtes,
         .AvailablePagedPoolPages = mm.AvailablePagedPoolPages,
         .ResidentPagedPoolPage = mm.ResidentPagedPoolPages,
+        .ResidentSystemCachePage = mm.ResidentSystemCachePages,
+        .CcMapDataWait = CcStatistics.MapDataWait, .CcPinReadWait = CcStatistics.PinReadWait,
+        .CcCopyReadWait = CcStatistics.CopyReadWait,
+        .CcCopyReadWaitMiss = CcStatistics.CopyReadWaitMiss,
+        .CcReadAheadIos = CcStatistics.ReadAheadIos, .CcLazyWriteIos = CcStatistics.LazyWriteIos,
+        .CcLazyWritePages = CcStatistics.LazyWritePages, .CcDataFlushes = CcStatistics.DataFlushes,
+        .CcDataPages = CcStatistics.DataPages,
         .SystemCalls = PspSystemCallCount(),
     };
 }
