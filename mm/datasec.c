@@ -79,7 +79,7 @@ bool MiIsMappedFilePage(const MMPFN *Pfn)
 
 /*
  * Where Proto's page is in its file: the file object, the byte offset, and how many prototype
- * PTEs from Proto the segment still has (for clustering). False if Proto is past its
+ * PTEs from Proto its subsection still has (for clustering). False if Proto is past its
  * subsection (NT's access violation). Any IRQL.
  */
 bool MiGetMappedFileOffset(MMPTE SubsectionPte, const MMPTE *Proto, FILE_OBJECT **File,
@@ -87,8 +87,9 @@ bool MiGetMappedFileOffset(MMPTE SubsectionPte, const MMPTE *Proto, FILE_OBJECT 
 {
     SUBSECTION *subsection = MiGetSubsectionAddress(SubsectionPte);
     CONTROL_AREA *area = subsection->ControlArea;
-    SEGMENT *segment = area->Segment;
 
+    /* Only nonpaged structures: the segment's header is paged pool, which may be out while
+     * this page of prototypes is in, and this runs under the PFN lock. */
     if (Proto < subsection->SubsectionBase ||
         Proto >= subsection->SubsectionBase + subsection->PtesInSubsection)
         return false;
@@ -96,7 +97,7 @@ bool MiGetMappedFileOffset(MMPTE SubsectionPte, const MMPTE *Proto, FILE_OBJECT 
     *Offset = ((int64_t)subsection->StartingSector +
                ((int64_t)subsection->u.SubsectionFlags.StartingSector4132 << 32) +
                (Proto - subsection->SubsectionBase)) << PAGE_SHIFT;
-    *PtesLeft = (uint32_t)(&segment->ThePtes[segment->TotalNumberOfPtes] - Proto);
+    *PtesLeft = (uint32_t)(subsection->SubsectionBase + subsection->PtesInSubsection - Proto);
     return true;
 }
 
@@ -219,6 +220,19 @@ NTSTATUS MiCreateDataFileSection(void *FileHandle, uint32_t Protection, int64_t 
     return status;
 }
 
+/* The bytes a data file's segment covers, from its (nonpaged) subsections: the segment's
+ * header is paged pool, not to be read under the PFN lock. */
+static uint64_t MiDataFileMapBytes(const CONTROL_AREA *ControlArea)
+{
+    const MI_DATA_CONTROL_AREA *area = (const MI_DATA_CONTROL_AREA *)ControlArea;
+    const SUBSECTION *last = area->NumberOfSubsections == 1
+                             ? &area->Common.Subsection
+                             : &area->Subsections[area->NumberOfSubsections - 2];
+
+    return ((uint64_t)(area->NumberOfSubsections - 1) * MI_DATA_SUBSECTION_PTES +
+            last->PtesInSubsection) << PAGE_SHIFT;
+}
+
 /*
  * The file's control area referenced for one more section (NumberOfSectionReferences), made
  * if it has none: Size bytes of segment (at least Eof, the end of file now). One that lives
@@ -236,7 +250,7 @@ NTSTATUS MiReferenceDataFileMap(FILE_OBJECT *File, int64_t Size, int64_t Eof, SE
     LOCK_PFN(oldIrql);
     area = pointers->DataSectionObject;
     if (area && !area->u.Flags.BeingDeleted) {
-        if ((uint64_t)Size > area->Segment->SizeOfSegment ||
+        if ((uint64_t)Size > MiDataFileMapBytes(area) ||
             Eof > ((MI_DATA_CONTROL_AREA *)area)->FileSize) {
             status = STATUS_SECTION_TOO_BIG;        /* no extending a live segment */
         } else {
@@ -485,8 +499,8 @@ static uint32_t MiGatherMappedPages(CONTROL_AREA **ControlArea, MMPTE **First, u
 {
     uint32_t frame = MmModifiedPageListHead.Flink, count = 0;
     MMPTE *proto, *lowest;
+    SUBSECTION *subsection;
     CONTROL_AREA *area;
-    SEGMENT *segment;
 
     /* A control area being deleted writes its own pages (MiFlushDataControlArea) and must not
      * be held up by new writes of the mapped writer. */
@@ -500,11 +514,12 @@ static uint32_t MiGatherMappedPages(CONTROL_AREA **ControlArea, MMPTE **First, u
     if (frame == MM_EMPTY_LIST)
         return 0;
     proto = MI_PFN_ELEMENT(frame)->PteAddress;
-    area = MiGetSubsectionAddress(MI_PFN_ELEMENT(frame)->OriginalPte)->ControlArea;
-    segment = area->Segment;
-    /* The prototypes of a page in memory are resident (the page holds a share of theirs). */
+    subsection = MiGetSubsectionAddress(MI_PFN_ELEMENT(frame)->OriginalPte);
+    area = subsection->ControlArea;
+    /* The prototypes of a page in memory are resident (the page holds a share of theirs); the
+     * segment's header may not be: the bounds come from the (nonpaged) subsection. */
     lowest = proto;
-    while (lowest > segment->ThePtes && ((uintptr_t)lowest & (PAGE_SIZE - 1)) != 0 &&
+    while (lowest > subsection->SubsectionBase && ((uintptr_t)lowest & (PAGE_SIZE - 1)) != 0 &&
            proto - (lowest - 1) < MM_MAXIMUM_WRITE_CLUSTER) {
         MMPTE prev = lowest[-1];
         MMPFN *pfn;
@@ -518,7 +533,8 @@ static uint32_t MiGatherMappedPages(CONTROL_AREA **ControlArea, MMPTE **First, u
     }
     *First = lowest;
     for (proto = lowest; count < MM_MAXIMUM_WRITE_CLUSTER &&
-                         proto < &segment->ThePtes[segment->TotalNumberOfPtes]; proto++) {
+                         proto < subsection->SubsectionBase + subsection->PtesInSubsection;
+         proto++) {
         if (proto != lowest && ((uintptr_t)proto & (PAGE_SIZE - 1)) == 0)
             break;
         if ((Frames[count] = MiClaimModifiedPage(proto, true)) == 0)

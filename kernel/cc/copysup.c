@@ -108,7 +108,6 @@ static NTSTATUS CcMapAndCopy(FILE_OBJECT *FileObject, SHARED_CACHE_MAP *Map, int
     }
     if (NT_SUCCESS(status) && (FileObject->Flags & FO_WRITE_THROUGH))
         status = CcFlushCache(FileObject->SectionObjectPointer, &Offset, Length, NULL);
-    CcWakeLazyWriter();
     return status;
 }
 

@@ -158,7 +158,12 @@ static bool CcPurgeLocked(SHARED_CACHE_MAP *Map, int64_t Offset, int64_t Length)
         return true;
     if (first < pages)
         CcClearDirtyInMask(Map, first, Length ? MIN(pages - first, CC_PAGES(Length)) : pages - first);
-    return MmPurgeSection(Map->Section, Offset, Length ? Length : Map->SectionSize - Offset) && all;
+    if (first >= pages)
+        return all;
+    /* Whole pages only: the page holding Offset keeps its bytes before it. */
+    return MmPurgeSection(Map->Section, (int64_t)first << PAGE_SHIFT,
+                          Length ? Offset + Length - ((int64_t)first << PAGE_SHIFT)
+                                 : Map->SectionSize - ((int64_t)first << PAGE_SHIFT)) && all;
 }
 
 /*

@@ -90,7 +90,6 @@ void CcUnpinData(BCB *Bcb)
         ExAcquireFastMutex(&CcMasterLock);
         CcSetDirtyInMask(Bcb->SharedCacheMap, Bcb->FileOffset, Bcb->ByteLength);
         ExReleaseFastMutex(&CcMasterLock);
-        CcWakeLazyWriter();
     }
     CcFreeVirtualAddress(Bcb->Vacb);
     Bcb->NodeTypeCode = 0;

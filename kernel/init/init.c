@@ -66,8 +66,11 @@ void KiSystemStartup(uint32_t Magic)
 
         MmFlushAllDataSections();       /* mapped files' modified pages, to their files */
         IoShutdownSystem();             /* the volumes' metadata written, as at poweroff */
-        if (KeBootOptions.AfterTest)    /* the system the program left behind, checked */
+        if (KeBootOptions.AfterTest) {  /* the system the program left behind, checked */
             passed = KdRunTests(KeBootOptions.AfterTest) && passed;
+            MmFlushAllDataSections();   /* ... and what the tests wrote, written */
+            IoShutdownSystem();
+        }
         HalExitToHost(passed ? HAL_EXIT_SUCCESS : HAL_EXIT_FAILURE);
     }
     KdShell();

@@ -1,0 +1,229 @@
+/*
+ * tests/kernel/cache.c: the cache manager (kernel/cc) on the FAT32 volume of tests/cache.t,
+ * through ordinary read and write IRPs as NtReadFile / NtWriteFile send them:
+ *
+ *   cc.views_reused   C:\BIG.BIN, larger than the system cache's views all together, read
+ *                     whole, every byte checked: VACBs were unmapped and reused, never more
+ *                     views mapped than there are VACBs
+ *   cc.lazy_writer    6 pages written to C:\LAZY.BIN and never flushed: the lazy writer writes
+ *                     them within 5 seconds (the file's dirty pages 0, its lazy-write count up),
+ *                     and the disk holds them (read around the cache, through the bounce window)
+ *   cc.pin            CcPinRead of a range, changed in place, CcSetDirtyPinnedData, CcUnpinData,
+ *                     CcFlushCache: the disk holds the change; CcMapData across a 256 KB view
+ *                     boundary is STATUS_INVALID_PARAMETER
+ *   cc.truncate       a cached file shrunk, then grown by a write past its end: the bytes
+ *                     between are zeroes, not the old ones the cache held
+ *   cc.throttle       twice CcDirtyPageThreshold written as fast as writes go: writers were
+ *                     held (CcCanIWrite) and the dirty pages never passed the threshold by more
+ *                     than a write's charge
+ *
+ * Without C: or its files the tests skip.
+ */
+#include "kernel/kd/ktest.h"
+#include "kernel/iomgr/iop.h"
+#include "kernel/fs/fastfat/fatprocs.h"
+
+#define CT_CHUNK            65536u
+#define CT_BIG_SEED         60
+#define CT_LAZY_SEED        61
+#define CT_LAZY_PAGES       6
+#define CT_LAZY_WAIT_MS     5000
+
+static uint8_t PatternByte(uint32_t Seed, uint32_t Index)
+{
+    return (uint8_t)(Index * 31 + Seed + (Index >> 8) * 7);
+}
+
+static void CloseFile(void *File)
+{
+    IopCleanupFile(File);
+    ObDereferenceObject(File);
+}
+
+/* C:\Name opened (Disposition: FILE_OPEN, or FILE_OVERWRITE_IF to make it empty), or a skip. */
+static FILE_OBJECT *OpenOrSkip(const char *Name, uint32_t Disposition)
+{
+    static const char prefix[] = "\\??\\C:\\";
+    uint16_t name[40];
+    uint32_t length = 0;
+    IO_STATUS_BLOCK iosb;
+    FILE_OBJECT *file;
+    NTSTATUS status;
+
+    for (const char *c = prefix; *c; c++)
+        name[length++] = (uint16_t)*c;
+    for (const char *c = Name; *c; c++)
+        name[length++] = (uint16_t)*c;
+    status = IopCreateFileObject(FILE_GENERIC_READ | FILE_GENERIC_WRITE, NULL,
+                                 OBJ_CASE_INSENSITIVE, name, length, 0,
+                                 FILE_SHARE_READ | FILE_SHARE_WRITE, Disposition,
+                                 FILE_NON_DIRECTORY_FILE, &file, &iosb);
+    if (!NT_SUCCESS(status))
+        KtSkip("no C:\\%s (status 0x%08x): tests/cache.t's volume", Name, (uint32_t)status);
+    KtDefer(CloseFile, file);
+    return file;
+}
+
+static NTSTATUS Transfer(FILE_OBJECT *File, uint8_t Major, void *Buffer, uint32_t Length,
+                         int64_t Offset)
+{
+    IRP irp;
+
+    IoInitializeIrp(&irp, Major, File, KernelMode);
+    irp.UserBuffer = Buffer;
+    irp.Stack.Parameters.Read.Length = Length;
+    irp.Stack.Parameters.Read.ByteOffset = Offset;
+    return IoCallDriver(File->DeviceObject, &irp);
+}
+
+/* What the disk holds, read around the cache (the volume's bounce window). */
+static NTSTATUS DiskRead(FILE_OBJECT *File, void *Buffer, uint32_t Length, int64_t Offset)
+{
+    FCB *fcb = File->FsContext;
+    NTSTATUS status;
+
+    ExAcquireFastMutex(&fcb->Vcb->Resource);
+    status = FatFileIo(fcb, (uint32_t)Offset, Length, Buffer, KernelMode, FatIoRead);
+    ExReleaseFastMutex(&fcb->Vcb->Resource);
+    return status;
+}
+
+static uint8_t *NewBuffer(uint32_t Bytes)
+{
+    uint8_t *buffer = ExAllocatePoolWithTag(NonPagedPool, Bytes, POOL_TAG('T', 'C', 'c', 't'));
+
+    KT_ASSERT(buffer != NULL);
+    KtDeferFreePool(buffer);
+    return buffer;
+}
+
+static SHARED_CACHE_MAP *MapOf(FILE_OBJECT *File)
+{
+    return File->SectionObjectPointer->SharedCacheMap;
+}
+
+KTEST(TestCcViewsReused, "cc.views_reused")
+{
+    FILE_OBJECT *file = OpenOrSkip("BIG.BIN", FILE_OPEN);
+    uint32_t size = ((FCB *)file->FsContext)->FileSize, reuses = CcStatistics.VacbReuses;
+    uint8_t *buffer = NewBuffer(CT_CHUNK);
+    uint32_t bad = 0, mapped, mostMapped = 0;
+
+    if ((uint64_t)size <= (uint64_t)MmSystemCacheViewSlots() * VACB_MAPPING_GRANULARITY)
+        KtSkip("C:\\BIG.BIN (%u bytes) fits in the system cache's %u views", size,
+               MmSystemCacheViewSlots());
+    KtPrint("BIG.BIN: %u bytes, %u VACBs over %u system cache slots", size, CcNumberVacbs,
+            MmSystemCacheViewSlots());
+    for (uint32_t offset = 0; offset < size; offset += CT_CHUNK) {
+        uint32_t length = MIN(CT_CHUNK, size - offset);
+
+        KT_ASSERT_STATUS(STATUS_SUCCESS, Transfer(file, IRP_MJ_READ, buffer, length, offset));
+        for (uint32_t i = 0; i < length; i++)
+            bad += buffer[i] != PatternByte(CT_BIG_SEED, offset + i);
+        mapped = 0;
+        for (uint32_t v = 0; v < CcNumberVacbs; v++)
+            mapped += CcVacbs[v].SharedCacheMap != NULL;
+        mostMapped = MAX(mostMapped, mapped);
+    }
+    KT_ASSERT_EQ(0, bad);
+    KtPrint("%u views reused, at most %u mapped at once", CcStatistics.VacbReuses - reuses,
+            mostMapped);
+    KT_ASSERT(CcStatistics.VacbReuses - reuses >= (size >> VACB_OFFSET_SHIFT) - CcNumberVacbs);
+    KT_ASSERT(mostMapped <= CcNumberVacbs);
+}
+
+KTEST(TestCcLazyWriter, "cc.lazy_writer")
+{
+    FILE_OBJECT *file = OpenOrSkip("LAZY.BIN", FILE_OVERWRITE_IF);
+    uint32_t bytes = CT_LAZY_PAGES * PAGE_SIZE, written = CcStatistics.LazyWritePages;
+    uint8_t *buffer = NewBuffer(bytes), *disk = NewBuffer(bytes);
+    int64_t pause = KI_MILLISECONDS(100);
+    uint32_t waited = 0;
+
+    for (uint32_t i = 0; i < bytes; i++)
+        buffer[i] = PatternByte(CT_LAZY_SEED, i);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, Transfer(file, IRP_MJ_WRITE, buffer, bytes, 0));
+    KT_ASSERT(MapOf(file) != NULL);
+    KT_ASSERT_EQ(CT_LAZY_PAGES, MapOf(file)->DirtyPages);
+    while (MapOf(file)->DirtyPages && waited < CT_LAZY_WAIT_MS) {
+        KeDelayExecutionThread(KernelMode, false, &pause);
+        waited += 100;
+    }
+    KtPrint("the lazy writer wrote LAZY.BIN's %u pages after %u ms", CT_LAZY_PAGES, waited);
+    KT_ASSERT_EQ(0, MapOf(file)->DirtyPages);
+    KT_ASSERT(CcStatistics.LazyWritePages - written >= CT_LAZY_PAGES);
+    RtlZeroMemory(disk, bytes);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, DiskRead(file, disk, bytes, 0));
+    KT_ASSERT_EQ(0, memcmp(disk, buffer, bytes));
+}
+
+KTEST(TestCcPin, "cc.pin")
+{
+    FILE_OBJECT *file = OpenOrSkip("LAZY.BIN", FILE_OPEN);
+    uint8_t *disk = NewBuffer(PAGE_SIZE);
+    BCB *bcb;
+    void *data;
+    uint32_t written;
+
+    if (((FCB *)file->FsContext)->FileSize < 2 * PAGE_SIZE)
+        KtSkip("LAZY.BIN is cc.lazy_writer's: run it first");
+    KT_ASSERT(FatInitializeCacheMap(file, file->FsContext));
+    KT_ASSERT_STATUS(STATUS_SUCCESS, CcPinRead(file, PAGE_SIZE + 100, 200, &bcb, &data));
+    KT_ASSERT_EQ(PatternByte(CT_LAZY_SEED, PAGE_SIZE + 100), ((uint8_t *)data)[0]);
+    memset(data, 0xC5, 200);
+    CcSetDirtyPinnedData(bcb);
+    CcUnpinData(bcb);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, CcFlushCache(file->SectionObjectPointer, NULL, 0, &written));
+    KT_ASSERT_EQ(1, written);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, DiskRead(file, disk, PAGE_SIZE, PAGE_SIZE));
+    KT_ASSERT_EQ(PatternByte(CT_LAZY_SEED, PAGE_SIZE + 99), disk[99]);
+    KT_ASSERT_EQ(0xC5, disk[100]);
+    KT_ASSERT_EQ(0xC5, disk[299]);
+    KT_ASSERT_EQ(PatternByte(CT_LAZY_SEED, PAGE_SIZE + 300), disk[300]);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, CcMapData(file, 0, 16, &bcb, &data));
+    KT_ASSERT_EQ(PatternByte(CT_LAZY_SEED, 0), ((uint8_t *)data)[0]);
+    CcUnpinData(bcb);
+    KT_ASSERT_STATUS(STATUS_INVALID_PARAMETER,
+                     CcMapData(file, VACB_MAPPING_GRANULARITY - 8, 16, &bcb, &data));
+}
+
+KTEST(TestCcTruncate, "cc.truncate")
+{
+    FILE_OBJECT *file = OpenOrSkip("TRUNC.BIN", FILE_OVERWRITE_IF);
+    uint8_t *buffer = NewBuffer(3 * PAGE_SIZE);
+    FILE_END_OF_FILE_INFORMATION eof = { 5000 };
+    IO_STATUS_BLOCK iosb;
+
+    memset(buffer, 0xEE, 3 * PAGE_SIZE);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, Transfer(file, IRP_MJ_WRITE, buffer, 3 * PAGE_SIZE, 0));
+    KT_ASSERT_STATUS(STATUS_SUCCESS, IopSetInformation(file, &eof, sizeof(eof),
+                                                       FileEndOfFileInformation, &iosb));
+    KT_ASSERT_STATUS(STATUS_SUCCESS, Transfer(file, IRP_MJ_WRITE, buffer, 100, 10000));
+    RtlZeroMemory(buffer, 3 * PAGE_SIZE);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, Transfer(file, IRP_MJ_READ, buffer, 10100, 0));
+    KT_ASSERT_EQ(0xEE, buffer[4999]);
+    for (uint32_t i = 5000; i < 10000; i++) {
+        if (buffer[i] != 0)
+            KT_ASSERT_EQ(0, buffer[i]);
+    }
+    KT_ASSERT_EQ(0xEE, buffer[10000]);
+    KT_ASSERT_EQ(10100, ((FCB *)file->FsContext)->FileSize);
+}
+
+KTEST(TestCcThrottle, "cc.throttle")
+{
+    FILE_OBJECT *file = OpenOrSkip("THROTTLE.BIN", FILE_OVERWRITE_IF);
+    uint32_t total = 2 * CcDirtyPageThreshold * PAGE_SIZE, throttled = CcStatistics.ThrottledWrites;
+    uint8_t *buffer = NewBuffer(CT_CHUNK);
+    uint32_t most = 0;
+
+    memset(buffer, 0x77, CT_CHUNK);
+    for (uint32_t offset = 0; offset < total; offset += CT_CHUNK) {
+        KT_ASSERT_STATUS(STATUS_SUCCESS, Transfer(file, IRP_MJ_WRITE, buffer, CT_CHUNK, offset));
+        most = MAX(most, CcTotalDirtyPages);
+    }
+    KtPrint("%u KB written; %u writes held; at most %u dirty pages (threshold %u)", total >> 10,
+            CcStatistics.ThrottledWrites - throttled, most, CcDirtyPageThreshold);
+    KT_ASSERT(CcStatistics.ThrottledWrites > throttled);
+    KT_ASSERT(most <= CcDirtyPageThreshold + CT_CHUNK / PAGE_SIZE);
+}
