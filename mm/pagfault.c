@@ -117,6 +117,29 @@ static NTSTATUS MiWaitForFaultPages(MMSUPPORT *Ws)
 }
 
 /*
+ * A prototype PTE's page (paged pool) made valid under the PFN lock for a fault (NT's
+ * MiMakeSystemAddressValidPfn, and ...SystemWs for a fault of the system working set: a
+ * system cache view's fault holds that set's mutex, which a fault on paged pool needs too, so
+ * it is let go with the PFN lock while the page is touched). True if the locks were let go.
+ */
+static bool MiMakeProtoValidForFault(MI_FAULT *Fault, const void *VirtualAddress, KIRQL *OldIrql)
+{
+    bool released = false;
+
+    if (Fault->Ws->IsProcess)
+        return MiMakeSystemAddressValidPfn(VirtualAddress, OldIrql);
+    while (!MmIsAddressValid(VirtualAddress)) {
+        UNLOCK_PFN(*OldIrql);
+        MiUnlockSystemWorkingSet();
+        (void)*(volatile const uint32_t *)VirtualAddress;
+        MiLockSystemWorkingSet();
+        LOCK_PFN(*OldIrql);
+        released = true;
+    }
+    return released;
+}
+
+/*
  * Take the PFN lock to resolve a fault on PointerPte: STATUS_SUCCESS with the lock held, or
  * STATUS_REFAULT without it when the PTE is no longer what the fault was dispatched on (a
  * standby page can be reused, and its PTE restored, by anyone holding the PFN lock, working-
@@ -128,7 +151,7 @@ static NTSTATUS MiLockPfnForFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE Cont
 {
     LOCK_PFN(*OldIrql);
     if (Fault->UserPte)
-        MiMakeSystemAddressValidPfn(PointerPte, OldIrql);
+        MiMakeProtoValidForFault(Fault, PointerPte, OldIrql);
     if (((volatile MMPTE *)PointerPte)->u.Long != Contents.u.Long ||
         (Fault->UserPte && Fault->UserPte->u.Long != Fault->UserContents.u.Long)) {
         UNLOCK_PFN(*OldIrql);
@@ -454,7 +477,7 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
     /* A view unmapped meanwhile may have taken its section, and the prototypes, with it: then
      * every page read is deleted, and PointerPte is not touched. */
     if (!MI_IS_PFN_DELETED(pfn) && Fault->UserPte)
-        MiMakeSystemAddressValidPfn(PointerPte, &oldIrql);
+        MiMakeProtoValidForFault(Fault, PointerPte, &oldIrql);
     MiCompleteReadAhead(PointerPte, Support->Frames, Support->Count, Support->ClusterStatus);
     MmInfoCounters.PageReadCount += NT_SUCCESS(Support->ClusterStatus) ? Support->Count :
                                                                           NT_SUCCESS(status);
@@ -709,7 +732,7 @@ NTSTATUS MiResolveProtoPteFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t 
         fault.Protection = MM_UNKNOWN_PROTECTION;
     }
     LOCK_PFN(oldIrql);
-    MiMakeSystemAddressValidPfn(proto, &oldIrql);
+    MiMakeProtoValidForFault(&fault, proto, &oldIrql);
     contents = *proto;
     if (UserPte->u.Long != UserContents.u.Long) {
         UNLOCK_PFN(oldIrql);

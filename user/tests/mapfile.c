@@ -25,7 +25,12 @@
  * "mapfile.exe big MB": big.bin, MB MiB of seed 19, mapped read/write: every page read and
  * checked, every byte's complement written, read again; the paging files' use (NtQuery-
  * SystemInformation) may not grow by more than a sixteenth of the file meanwhile: the file's
- * dirty pages go to the file. The host then finds the complement in big.bin.
+ * dirty pages go to the file. Then ReadFile reads the complement (unflushed: the cache and the
+ * view share the pages), WriteFile puts the pattern back in every other 64 KB block, and the
+ * view reads that. The host then finds those blocks in big.bin.
+ *
+ * map.coherent: coh.bin made with WriteFile, mapped, and written by each way while the other
+ * reads: WriteFile's bytes are in the view at once, and the view's in ReadFile's.
  */
 #include <ntdll.h>
 #include <string.h>
@@ -114,13 +119,49 @@ static void TestWriteFlush(void)
     for (DWORD i = PAGE; i < 3 * PAGE; i++)
         view[i] = PATTERN(13, i);
     KT_EQ(FlushViewOfFile(view, 0), TRUE);
-    /* ReadFile reads the volume (no cache manager yet): the flush put the bytes there. */
+    /* ReadFile reads the cache, the view's own pages (and the flush put them on the disk). */
     KT_EQ(ReadFile(file, back, sizeof(back), &got, NULL), TRUE);
     KT_EQ(got, 20000);
     for (DWORD i = 0; i < 20000; i++)
         bad += back[i] != (i >= PAGE && i < 3 * PAGE ? PATTERN(13, i) : PATTERN(12, i));
     KT_EQ(bad, 0);
     KT_EQ(UnmapViewOfFile(view), TRUE);
+    CloseHandle(mapping);
+    CloseHandle(file);
+}
+
+/* NT's coherency: WriteFile and a view of the same file are one set of pages, so each sees
+ * the other's bytes at once, with no flush between. */
+static void TestCoherent(void)
+{
+    HANDLE file = CreateFileA("C:\\coh.bin", GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
+                              0, NULL), mapping;
+    static BYTE bytes[3 * PAGE];
+    OVERLAPPED at = { .Offset = PAGE + 7 };
+    DWORD moved = 0, bad = 0;
+    volatile BYTE *view;
+
+    KT_EXPECT(file != INVALID_HANDLE_VALUE);
+    for (DWORD i = 0; i < sizeof(bytes); i++)
+        bytes[i] = PATTERN(22, i);
+    KT_EQ(WriteFile(file, bytes, sizeof(bytes), &moved, NULL), TRUE);
+    mapping = CreateFileMappingA(file, NULL, PAGE_READWRITE, 0, 0, NULL);
+    view = MapViewOfFile(mapping, FILE_MAP_WRITE, 0, 0, 0);
+    KT_EXPECT(view != NULL);
+    if (!view)
+        return;
+    for (DWORD i = 0; i < sizeof(bytes); i++)
+        bad += view[i] != PATTERN(22, i);
+    KT_EQ(bad, 0);                              /* WriteFile, then the view */
+    KT_EQ(WriteFile(file, "ABC", 3, &moved, &at), TRUE);
+    KT_EQ(view[PAGE + 7], 'A');                 /* a WriteFile while mapped: seen at once */
+    KT_EQ(view[PAGE + 9], 'C');
+    view[2 * PAGE + 5] = 0xE1;                  /* the view, then ReadFile */
+    at.Offset = 2 * PAGE;
+    KT_EQ(ReadFile(file, bytes, 16, &moved, &at), TRUE);
+    KT_EQ(bytes[5], 0xE1);
+    KT_EQ(bytes[4], PATTERN(22, 2 * PAGE + 4));
+    KT_EQ(UnmapViewOfFile((void *)view), TRUE);
     CloseHandle(mapping);
     CloseHandle(file);
 }
@@ -343,6 +384,8 @@ static ULONG PagingFileInUse(void)
     return total;
 }
 
+static BYTE Chunk[65536];
+
 static void TestBig(void)
 {
     DWORD bytes = (DWORD)atoi(Argument) << 20, bad = 0, before = PagingFileInUse(), most = before;
@@ -371,6 +414,30 @@ static void TestBig(void)
            (unsigned long)(bytes >> 20), (unsigned long)before, (unsigned long)most);
     KT_EXPECT(before > 0 || most == 0);
     KT_EXPECT(most - before < bytes / PAGE / 16);
+    /* Coherency under pressure, both ways (NT's: one set of pages): ReadFile sees what the
+     * view wrote, unflushed; then WriteFile rewrites every other 64 KB block and the view
+     * sees it. */
+    bad = 0;
+    for (DWORD offset = 0; offset < bytes; offset += sizeof(Chunk)) {
+        OVERLAPPED at = { .Offset = offset };
+        DWORD got = 0;
+
+        KT_EQ(ReadFile(file, Chunk, sizeof(Chunk), &got, &at), TRUE);
+        for (DWORD i = 0; i < got; i++)
+            bad += Chunk[i] != (BYTE)~PATTERN(19, offset + i);
+    }
+    KT_EQ(bad, 0);
+    for (DWORD offset = 0; offset < bytes; offset += 2 * sizeof(Chunk)) {
+        OVERLAPPED at = { .Offset = offset };
+        DWORD put = 0;
+
+        for (DWORD i = 0; i < sizeof(Chunk); i++)
+            Chunk[i] = PATTERN(19, offset + i);
+        KT_EQ(WriteFile(file, Chunk, sizeof(Chunk), &put, &at), TRUE);
+    }
+    for (DWORD i = 0; i < bytes; i++)
+        bad += view[i] != ((i / sizeof(Chunk)) % 2 ? (BYTE)~PATTERN(19, i) : PATTERN(19, i));
+    KT_EQ(bad, 0);
     UnmapViewOfFile(view);
     CloseHandle(mapping);
     CloseHandle(file);
@@ -383,6 +450,7 @@ static const KTAP_CASE Cases[] = {
     { "map.write_copy", TestWriteCopy },
     { "map.shared", TestShared },
     { "map.errors", TestErrors },
+    { "map.coherent", TestCoherent },
 };
 
 static const KTAP_CASE BigCases[] = {
