@@ -17,7 +17,9 @@
 #      room.
 #   2b. bad.bin's first sector failing (blkdebug): a read through a view raises
 #      STATUS_IN_PAGE_ERROR carrying STATUS_IO_DEVICE_ERROR, and again; its last page reads.
-#   3. the kd> prompt while `mapfile.exe hold` keeps map.bin and shr.bin mapped: !ca lists the
+#   3. the kd> prompt while `mapfile.exe hold` keeps map.bin and shr.bin mapped: !filecache
+#      after the copy sample copied map.bin (both files cached, map.bin in the control area its
+#      view uses; copy.bin written by poweroff), !vm's system cache line; !ca lists the
 #      two data files' control areas (flag File), and !ca <ca> names the file and shows its one
 #      subsection (49 pages, 1234 bytes in the last), the pages read and prototype PTEs: shr.bin's
 #      second page came in with its first (a read cluster) and waits on the standby list;
@@ -142,7 +144,7 @@ for my $table ('82:16,0c:64', '0c:64') {
 {
     my $image = fat_disk('mapkd', '82:16,0c:64', 90, %original);
     my $s = KdSession->start('--mem', 32, '--timeout', 240, '--disk', $image,
-                             '--exe', 'build/user/mapfile.exe');
+                             '--exe', 'build/user/mapfile.exe', '--exe', 'build/user/copy.exe');
     ok(defined $s->wait_for(qr/kd> /), 'the prompt') or BAIL_OUT('no kd> prompt');
     my $started = $s->command('start mapfile.exe hold');
     my $line = $started =~ /^mapfile: holding .*\n/m ? $& : ($s->wait_for(qr/^mapfile: holding .*\n/m) // '');
@@ -167,8 +169,23 @@ for my $table ('82:16,0c:64', '0c:64') {
          '!ca shr.bin: both pages read by one fault (a cluster), nothing written yet');
     like($shr_area, qr/^  Prototype PTEs at [0-9a-f]{8}: 1 valid, 1 transition, 0 paging file,\n    0 demand zero, 0 not committed$/m,
          '!ca shr.bin: the page written is valid, the one read with it on the standby list');
+    # !filecache: map.bin copied by ReadFile / WriteFile (the copy sample), both files cached
+    # (closed now), map.bin's control area the same one its view uses.
+    $s->command('start copy.exe C:/map.bin C:/copy.bin');
+    $s->wait_for(qr/^process copy\.exe exited with status 0x00000000\n/m);
+    my $cache = $s->command('!filecache');
+    like($cache, qr/^  Views: \d+ VACBs of 256 KB, [1-9]\d* mapped \(0 in use by a copy\), \d+ system cache slots$/m,
+         '!filecache: views mapped, none in use') or diag($cache);
+    like($cache, qr/^\Q$map\E +${\ int($MAP_SIZE \/ 1024)} +\d+ +1 +196 +0 +0  \\map\.bin  \(closed\)$/mi,
+         '!filecache: map.bin in its one control area (the view\'s), 1 view, 196 KB valid, closed');
+    like($cache, qr/^[0-9a-f]{8} +${\ int($MAP_SIZE \/ 1024)} +\d+ +1 +196 +\d+ +0  \\copy\.bin  \(closed\)$/mi,
+         '!filecache: copy.bin written through the cache');
+    like($s->command('!vm'), qr/^System cache: +\d+ pages resident in views, \d+ of \d+ view slots mapped/m,
+         '!vm: the system cache line');
     my ($status) = $s->finish('poweroff');
     is($status, 0, 'poweroff');
+    my $copied = mtype($image, $FAT_LBA, '/copy.bin');
+    ok(defined $copied && $copied eq $original{'map.bin'}, 'poweroff wrote copy.bin from the cache');
     my $shr_after = mtype($image, $FAT_LBA, '/shr.bin');
     ok(defined $shr_after && $shr_after eq "\x42" . substr(pat(16, 8192), 1),
        'poweroff with shr.bin still mapped wrote the page mapfile.exe had written');

@@ -101,6 +101,8 @@ static const KD_COMMAND KdCommands[] = {
     { "!vm", "", "page lists, commitment, working set, paging files, faults", KdCommandVm, 0 },
     { "!ca", "[<control area>]", "sections' control areas (one: its segment and prototypes)",
       KdCommandControlArea, 0 },
+    { "!filecache", "", "the system cache: views, resident and dirty pages, cached files",
+      KdCommandFileCache, 0 },
     { "!empty", "ws|modified|standby|all", "empty memory to the lists and paging files",
       KdCommandEmpty, 0 },
     { "!pool", "<address>", "list the pool page holding an address, block by block",

@@ -146,6 +146,7 @@ void KdCommandPoolFree(int Argc, char **Argv);
 uint32_t KdDescribePte(uint32_t Pte, char (*Lines)[KD_PTE_LINE_SIZE]);
 void KdCommandPte(int Argc, char **Argv);
 void KdCommandVm(int Argc, char **Argv);
+void KdCommandFileCache(int Argc, char **Argv);
 void KdCommandControlArea(int Argc, char **Argv);          /* kdsection.c: !ca */
 /* kdsection.c: the page-file section whose segment holds the prototype PTE at PteAddress: its
  * control area, segment and the PTE's index. */

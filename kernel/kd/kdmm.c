@@ -21,6 +21,7 @@
  *               it moved (the lists' totals before and after, the pages written).
  */
 #include "kernel/kd/kd.h"
+#include "kernel/cc/cc.h"
 #include "mm/mi.h"
 
 #define KD_PTE_RANGE_PAGES  1024        /* !pte start end: the most pages one command shows */
@@ -192,6 +193,12 @@ void KdCommandVm(int Argc, char **Argv)
              MmSystemCacheWs.WorkingSetSize, MmSystemCacheWs.PeakWorkingSetSize,
              MmSystemCacheWs.MinimumWorkingSetSize, MmSystemCacheWs.MaximumWorkingSetSize,
              MmSystemCacheWs.TrimmedPages);
+    DbgPrint("System cache:      %u pages resident in views, %u of %u view slots mapped, "
+             "%u page tables\n", MmQueryResidentCachePages(), MiSystemCacheViewsMapped,
+             MmSystemCacheViewSlots(), MiSystemCachePageTables);
+    DbgPrint("Cache dirty pages: %u (threshold %u), lazy writer %u pages in %u writes\n",
+             CcTotalDirtyPages, CcDirtyPageThreshold, CcStatistics.LazyWritePages,
+             CcStatistics.LazyWriteIos);
     for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++) {
         const MMPAGING_FILE *f = MmPagingFile[i];
 
