@@ -20,10 +20,12 @@
  *   imgfile.section_access  NtCreateSection(SEC_IMAGE): PAGE_EXECUTE needs FILE_EXECUTE and
  *                        PAGE_READONLY FILE_READ_DATA (STATUS_ACCESS_DENIED), a directory is
  *                        STATUS_INVALID_FILE_FOR_SECTION
- *   imgfile.in_use       while an image section of again.exe lives, the file cannot be opened
- *                        for writing (ERROR_SHARING_VIOLATION) nor deleted (STATUS_CANNOT_DELETE),
- *                        only read; with the section closed it can be opened for writing again;
- *                        the running imgfile.exe cannot be written
+ *   imgfile.in_use       again.exe open for writing cannot be started (CreateProcess opens a
+ *                        program sharing no writes: ERROR_SHARING_VIOLATION); while an image
+ *                        section of again.exe lives, the file cannot be opened for writing
+ *                        (ERROR_SHARING_VIOLATION) nor deleted (STATUS_CANNOT_DELETE), only
+ *                        read; with the section closed it can be opened for writing again; the
+ *                        running imgfile.exe cannot be written
  *   imgfile.nt_create_process  NT 5's kernel32 way: NtCreateSection(SEC_IMAGE) on the file,
  *                        NtCreateProcess with it (a page-file section: STATUS_SECTION_NOT_IMAGE;
  *                        a handle without SECTION_MAP_EXECUTE: STATUS_ACCESS_DENIED), a stack
@@ -302,8 +304,14 @@ static BOOL OpensForWriting(const char *Path)
 
 static void TestInUse(void)
 {
+    HANDLE writer = CreateFileA(AGAIN_DOS, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE |
+                                FILE_SHARE_DELETE, NULL, OPEN_EXISTING, 0, NULL);
     HANDLE section, file;
 
+    /* Open for writing elsewhere: CreateProcess's open, sharing no writes, is refused. */
+    KT_EXPECT(writer != INVALID_HANDLE_VALUE);
+    KT_EQ(CreateError(AGAIN_DOS " child none"), ERROR_SHARING_VIOLATION);
+    CloseHandle(writer);
     KT_EQ(OpensForWriting(AGAIN_DOS), TRUE);            /* no image of it yet */
     KT_STATUS(ImageSection(AGAIN_NT, FILE_EXECUTE, PAGE_EXECUTE, &section), STATUS_SUCCESS);
     KT_EQ(OpensForWriting(AGAIN_DOS), FALSE);
