@@ -46,7 +46,7 @@ static KEVENT MiMappedPageWriterEvent;
 uint32_t MiMappedPagesWritten;          /* by the mapped page writer, all files */
 
 /* NT's MmMakeFileAccess: what the file handle must grant for a section's protection. */
-static const uint32_t MiMakeFileAccess[8] = {
+const uint32_t MiMakeFileAccess[8] = {
     FILE_READ_DATA, FILE_READ_DATA, FILE_EXECUTE, FILE_EXECUTE | FILE_READ_DATA,
     FILE_WRITE_DATA | FILE_READ_DATA, FILE_READ_DATA,
     FILE_EXECUTE | FILE_WRITE_DATA | FILE_READ_DATA, FILE_EXECUTE | FILE_READ_DATA,

@@ -134,6 +134,7 @@ _Static_assert(sizeof(IMAGE_EXPORT_DIRECTORY) == 40, "IMAGE_EXPORT_DIRECTORY lay
 #define MI_IMAGE_HIGHEST_ADDRESS        0x7FFE0000u /* an image ends below KUSER_SHARED_DATA */
 #define MI_IMAGE_BASE_ALIGNMENT         0x00010000u /* the allocation granularity */
 #define MI_IMAGE_PAGE_SIZE              0x1000u
+#define MI_IMAGE_MAXIMUM_HEADER         0x2000u     /* NT's MM_MAXIMUM_IMAGE_HEADER: 2 pages */
 
 /*
  * One section. VirtualSize is the section's size in the image rounded up to the section
@@ -192,12 +193,16 @@ typedef struct _MI_IMAGE_INFO {
 } MI_IMAGE_INFO;
 
 /*
- * Check the headers of the image file File (FileSize bytes, any alignment) and describe it in
- * *Info. STATUS_SUCCESS, STATUS_INVALID_IMAGE_NOT_MZ or STATUS_INVALID_IMAGE_FORMAT; *Info is
- * meaningful only on success. An image whose range is not user space is accepted only when it
- * can be relocated (ImageFitsAtBase says which).
+ * Check the headers of an image file of FileSize bytes, whose first HeadersSize bytes are at
+ * Headers (any alignment), and describe it in *Info. Only the first MI_IMAGE_MAXIMUM_HEADER
+ * bytes are ever read: headers that go past them (or past HeadersSize) are
+ * STATUS_INVALID_IMAGE_FORMAT, as NT reads only MM_MAXIMUM_IMAGE_HEADER of a file; FileSize
+ * bounds the sections' raw data. STATUS_SUCCESS, STATUS_INVALID_IMAGE_NOT_MZ or
+ * STATUS_INVALID_IMAGE_FORMAT; *Info is meaningful only on success. An image whose range is
+ * not user space is accepted only when it can be relocated (ImageFitsAtBase says which).
  */
-NTSTATUS MiParseImageHeaders(const void *File, uint32_t FileSize, MI_IMAGE_INFO *Info);
+NTSTATUS MiParseImageHeaders(const void *Headers, uint32_t HeadersSize, uint32_t FileSize,
+                             MI_IMAGE_INFO *Info);
 
 /*
  * Apply the base relocations of an image laid out at its section RVAs in MappedImage

@@ -13,7 +13,10 @@
  *   0                 the headers (SizeOfHeaders bytes of the file)
  *   VirtualAddress    each section, section aligned, in ascending order, none overlapping
  *
- * All arithmetic on what the file says is done in 64 bits or checked before it can wrap.
+ * The headers are read from the file's first bytes only (HeadersSize of them: at most
+ * MI_IMAGE_MAXIMUM_HEADER, NT's MM_MAXIMUM_IMAGE_HEADER), so a file on a disk is parsed from
+ * what one read brought in, and a module exactly the same way. All arithmetic on what the file
+ * says is done in 64 bits or checked before it can wrap.
  */
 #include "mm/image.h"
 #include "kernel/rtl/rtl.h"
@@ -184,9 +187,10 @@ static NTSTATUS MiParseSections(const uint8_t *Sections, uint32_t Count, const I
     return STATUS_SUCCESS;
 }
 
-NTSTATUS MiParseImageHeaders(const void *File, uint32_t FileSize, MI_IMAGE_INFO *Info)
+NTSTATUS MiParseImageHeaders(const void *Headers, uint32_t HeadersSize, uint32_t FileSize,
+                             MI_IMAGE_INFO *Info)
 {
-    const uint8_t *file = File;
+    const uint8_t *file = Headers;
     IMAGE_DOS_HEADER dos;
     IMAGE_FILE_HEADER header;
     IMAGE_OPTIONAL_HEADER32 optional;
@@ -195,13 +199,17 @@ NTSTATUS MiParseImageHeaders(const void *File, uint32_t FileSize, MI_IMAGE_INFO 
     NTSTATUS status;
 
     memset(Info, 0, sizeof(*Info));
-    if (FileSize < sizeof(uint16_t) || file[0] != 'M' || file[1] != 'Z')
+    if (HeadersSize > FileSize)
+        HeadersSize = FileSize;
+    if (HeadersSize > MI_IMAGE_MAXIMUM_HEADER)
+        HeadersSize = MI_IMAGE_MAXIMUM_HEADER;
+    if (HeadersSize < sizeof(uint16_t) || file[0] != 'M' || file[1] != 'Z')
         return STATUS_INVALID_IMAGE_NOT_MZ;
-    if (FileSize < sizeof(dos))
+    if (HeadersSize < sizeof(dos))
         return INVALID;
     memcpy(&dos, file, sizeof(dos));
     if (dos.e_lfanew < 0 || (dos.e_lfanew & 3) ||
-        !MiRangeWithin((uint32_t)dos.e_lfanew, MI_NT_HEADERS_FIXED_SIZE, FileSize))
+        !MiRangeWithin((uint32_t)dos.e_lfanew, MI_NT_HEADERS_FIXED_SIZE, HeadersSize))
         return INVALID;
     memcpy(&signature, file + dos.e_lfanew, sizeof(signature));
     memcpy(&header, file + dos.e_lfanew + sizeof(signature), sizeof(header));
@@ -211,11 +219,12 @@ NTSTATUS MiParseImageHeaders(const void *File, uint32_t FileSize, MI_IMAGE_INFO 
         !(header.Characteristics & IMAGE_FILE_EXECUTABLE_IMAGE))
         return INVALID;
 
-    /* The optional header, and the section table after it, inside the file and the headers. */
+    /* The optional header, and the section table after it, inside the bytes read and the
+     * headers. */
     optionalAt = (uint32_t)dos.e_lfanew + MI_NT_HEADERS_FIXED_SIZE;
     sectionsAt = optionalAt + header.SizeOfOptionalHeader;
     headersEnd = (uint64_t)sectionsAt + (uint64_t)header.NumberOfSections * sizeof(IMAGE_SECTION_HEADER);
-    if (headersEnd > FileSize)
+    if (headersEnd > HeadersSize)
         return INVALID;
     memset(&optional, 0, sizeof(optional));
     memcpy(&optional, file + optionalAt, header.SizeOfOptionalHeader);

@@ -21,10 +21,12 @@
  * An image whose sections are aligned below a page is mapped as the file is (NT does the
  * same): one subsection, execute-write-copy, over every page.
  *
- * Images come from MiOpenImageFile (a loader module today); one control area serves every
- * section made for the same image while it lives (found on MiControlAreaList), so two
- * processes running one program share its code pages. Nothing is charged for an image
- * section: a view charges its write-copy pages (mapview.c).
+ * Images come from a loader module (MiOpenImageFile, here: a page is copied from the module
+ * at its fault) or from a file (imagefile.c: read through the file system). One control area
+ * serves every section made for the same image while it lives (a module's found on
+ * MiControlAreaList, a file's on its SECTION_OBJECT_POINTERS), so two processes running one
+ * program share its code pages. Nothing is charged for an image section: a view charges its
+ * write-copy pages (mapview.c).
  */
 #include "mm/mi.h"
 #include "mm/image.h"
@@ -137,7 +139,8 @@ void MiReadImagePage(MMPTE SubsectionPte, const MMPTE *Proto, uint32_t PageFrame
     KIRQL oldIrql;
     uint8_t *page;
 
-    if (index >= subsection->PtesInSubsection || !area->Common.ControlArea.u.Flags.Image)
+    if (index >= subsection->PtesInSubsection || !area->Common.ControlArea.u.Flags.Image ||
+        !area->File.Mapping)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PROTOTYPE_PTE, (uintptr_t)Proto,
                      SubsectionPte.u.Long, (uintptr_t)subsection);
     if (done < raw)
@@ -184,8 +187,9 @@ static uint32_t MiImageSubsectionProtection(uint32_t Protection)
 }
 
 /* NT's MiCreateImageFileMap: the control area, subsections and segment of the image File,
- * whose headers Info describes; the control area takes File (and Info) over. */
-static NTSTATUS MiCreateImageFileMap(MI_IMAGE_FILE *File, MI_IMAGE_INFO *Info, SEGMENT **Segment)
+ * whose headers Info describes; the control area takes File (and Info) over, and references
+ * File's file object, if it has one, until it goes. */
+NTSTATUS MiCreateImageFileMap(MI_IMAGE_FILE *File, MI_IMAGE_INFO *Info, SEGMENT **Segment)
 {
     bool asFile = Info->SectionAlignment < PAGE_SIZE;
     uint32_t pages = BYTES_TO_PAGES(Info->SizeOfImage);
@@ -215,8 +219,8 @@ static NTSTATUS MiCreateImageFileMap(MI_IMAGE_FILE *File, MI_IMAGE_INFO *Info, S
     area->Common.ControlArea.NumberOfUserReferences = 1;
     area->Common.ControlArea.u.Flags.Image = 1;
     area->Common.ControlArea.u.Flags.File = 1;
-    /* FilePointer stays NULL: there is no FILE_OBJECT behind the image yet (File says where
-     * its bytes are), and code that finds one takes it for a mapped data file. */
+    /* A module's has no file object: FilePointer NULL, File.Mapping says where its bytes are. */
+    area->Common.ControlArea.FilePointer = File->FileObject;
     InitializeListHead(&area->Common.ControlArea.DereferenceList);
     if (asFile) {
         MiInitializeImageSubsection(area, &area->Common.Subsection, segment->ThePtes, pages, 0,
@@ -252,6 +256,8 @@ static NTSTATUS MiCreateImageFileMap(MI_IMAGE_FILE *File, MI_IMAGE_INFO *Info, S
     for (uint32_t i = 0; i < Info->NumberOfSections; i++)
         image->ImageContainsCode |= (Info->Sections[i].Characteristics & IMAGE_SCN_CNT_CODE) != 0;
     image->ImageFileSize = File->Size;
+    if (File->FileObject)
+        MiFileCallouts.ReferenceFile(File->FileObject);
     KeAcquireSpinLock(&MiControlAreaListLock, &oldIrql);
     InsertTailList(&MiControlAreaList, &area->Common.Links);
     KeReleaseSpinLock(&MiControlAreaListLock, oldIrql);
@@ -260,14 +266,42 @@ static NTSTATUS MiCreateImageFileMap(MI_IMAGE_FILE *File, MI_IMAGE_INFO *Info, S
     return STATUS_SUCCESS;
 }
 
-/* The segment's control area is an image's that is going: its file and headers go too. The
- * segment and the control area itself are section.c's to free. */
+/* The segment's control area is an image's that is going: its file and headers go too (a
+ * file object's reference last). The segment and the control area itself are section.c's to
+ * free. PASSIVE_LEVEL. */
 void MiDeleteImageControlArea(CONTROL_AREA *ControlArea)
 {
     MI_IMAGE_CONTROL_AREA *area = (MI_IMAGE_CONTROL_AREA *)ControlArea;
 
     MiCloseImageFile(&area->File);
     ExFreePoolWithTag(area->Info, MI_IMAGE_INFO_TAG);
+    if (ControlArea->FilePointer)
+        MiFileCallouts.DereferenceFile(ControlArea->FilePointer);
+}
+
+/* The checked headers of an image read from its first bytes (Headers, HeadersSize of them; the
+ * file FileSize bytes), in paged pool for the control area to take over: NT's checks
+ * (imagehdr.c), the same for a module and a file. */
+NTSTATUS MiCaptureImageHeaders(const void *Headers, uint32_t HeadersSize, uint32_t FileSize,
+                               MI_IMAGE_INFO **Info)
+{
+    MI_IMAGE_INFO *info = ExAllocatePoolWithTag(PagedPool, sizeof(*info), MI_IMAGE_INFO_TAG);
+    NTSTATUS status;
+
+    if (!info)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    status = MiParseImageHeaders(Headers, HeadersSize, FileSize, info);
+    if (!NT_SUCCESS(status)) {
+        ExFreePoolWithTag(info, MI_IMAGE_INFO_TAG);
+        return status;
+    }
+    *Info = info;
+    return STATUS_SUCCESS;
+}
+
+void MiFreeImageHeaders(MI_IMAGE_INFO *Info)
+{
+    ExFreePoolWithTag(Info, MI_IMAGE_INFO_TAG);
 }
 
 /* A live control area of the image Module, referenced for one more section object; NULL when
@@ -297,7 +331,34 @@ static SEGMENT *MiReferenceImageSegment(const LOADER_MODULE *Module)
 }
 
 /*
- * NtCreateSection(SEC_IMAGE) on the image Name, for the kernel (process creation, the known
+ * A section object for the kernel over Segment (an image's, referenced for it: the reference
+ * goes with the object, or at once on failure), named by ObjectAttributes (kernel mode) or
+ * unnamed with NULL, referenced and not inserted.
+ */
+NTSTATUS MiCreateImageSectionObject(SEGMENT *Segment, const void *ObjectAttributes,
+                                    void **Section)
+{
+    SECTION *section;
+    NTSTATUS status;
+
+    status = MiSectionCallouts.CreateSectionObject(KernelMode, ObjectAttributes, sizeof(SECTION),
+                                                   (void **)&section);
+    if (!NT_SUCCESS(status)) {
+        MiDereferenceControlArea(Segment->ControlArea,
+                                 &Segment->ControlArea->NumberOfSectionReferences);
+        return status;
+    }
+    section->Segment = Segment;
+    section->SizeOfSection = (int64_t)Segment->TotalNumberOfPtes * PAGE_SIZE;
+    section->u.LongFlags = Segment->ControlArea->u.LongFlags;
+    section->u.Flags.CopyOnWrite = 1;
+    section->InitialPageProtection = PAGE_EXECUTE_WRITECOPY;
+    *Section = section;
+    return STATUS_SUCCESS;
+}
+
+/*
+ * NtCreateSection(SEC_IMAGE) on the module Name, for the kernel (process creation, the known
  * DLLs): a section object (named by ObjectAttributes, kernel mode, or unnamed with NULL),
  * referenced and not inserted, over the image's one control area.
  * STATUS_OBJECT_NAME_NOT_FOUND, or the header checks' STATUS_INVALID_IMAGE_NOT_MZ /
@@ -308,7 +369,6 @@ NTSTATUS MmCreateImageSection(const char *Name, const void *ObjectAttributes, vo
     MI_IMAGE_INFO *info = NULL;
     MI_IMAGE_FILE file = { 0 };
     SEGMENT *segment;
-    SECTION *section;
     const LOADER_MODULE *module = MmFindLoaderModule(Name);
     NTSTATUS status = STATUS_SUCCESS;
 
@@ -317,32 +377,18 @@ NTSTATUS MmCreateImageSection(const char *Name, const void *ObjectAttributes, vo
         status = MiOpenImageFile(Name, &file);
         if (!NT_SUCCESS(status))
             return status;
-        info = ExAllocatePoolWithTag(PagedPool, sizeof(*info), MI_IMAGE_INFO_TAG);
-        status = info ? MiParseImageHeaders(file.Mapping, file.Size, info)
-                      : STATUS_INSUFFICIENT_RESOURCES;
-        if (NT_SUCCESS(status))
+        status = MiCaptureImageHeaders(file.Mapping, file.Size, file.Size, &info);
+        if (NT_SUCCESS(status)) {
             status = MiCreateImageFileMap(&file, info, &segment);
+            if (!NT_SUCCESS(status))
+                MiFreeImageHeaders(info);
+        }
         if (!NT_SUCCESS(status)) {
-            if (info)
-                ExFreePoolWithTag(info, MI_IMAGE_INFO_TAG);
             MiCloseImageFile(&file);
             return status;
         }
     }
-    status = MiSectionCallouts.CreateSectionObject(KernelMode, ObjectAttributes, sizeof(SECTION),
-                                                   (void **)&section);
-    if (!NT_SUCCESS(status)) {
-        MiDereferenceControlArea(segment->ControlArea,
-                                 &segment->ControlArea->NumberOfSectionReferences);
-        return status;
-    }
-    section->Segment = segment;
-    section->SizeOfSection = (int64_t)segment->TotalNumberOfPtes * PAGE_SIZE;
-    section->u.LongFlags = segment->ControlArea->u.LongFlags;
-    section->u.Flags.CopyOnWrite = 1;
-    section->InitialPageProtection = PAGE_EXECUTE_WRITECOPY;
-    *Section = section;
-    return STATUS_SUCCESS;
+    return MiCreateImageSectionObject(segment, ObjectAttributes, Section);
 }
 
 const MI_IMAGE_INFO *MmGetSectionImageInfo(void *Section)
@@ -350,4 +396,28 @@ const MI_IMAGE_INFO *MmGetSectionImageInfo(void *Section)
     CONTROL_AREA *area = ((SECTION *)Section)->Segment->ControlArea;
 
     return area->u.Flags.Image ? ((MI_IMAGE_CONTROL_AREA *)area)->Info : NULL;
+}
+
+/* The name of an image section's file, as ASCII in Buffer (Size bytes, at least 1): a
+ * module's name, or the path of the file object on its volume (\dir\name.exe); other
+ * characters become '?'. Empty for a section that is not an image's. */
+void MmGetSectionImageName(void *Section, char *Buffer, uint32_t Size)
+{
+    CONTROL_AREA *area = ((SECTION *)Section)->Segment->ControlArea;
+    const MI_IMAGE_CONTROL_AREA *image = (const MI_IMAGE_CONTROL_AREA *)area;
+    const FILE_OBJECT *file = area->FilePointer;
+    uint32_t length = 0;
+
+    if (area->u.Flags.Image && image->File.Module) {
+        RtlCopyString(Buffer, image->File.Module->Name, Size);
+        return;
+    }
+    if (area->u.Flags.Image && file) {
+        for (; length + 1 < Size && length < file->FileName.Length / 2u; length++) {
+            uint16_t c = file->FileName.Buffer[length];
+
+            Buffer[length] = c && c < 0x80 ? (char)c : '?';
+        }
+    }
+    Buffer[length] = '\0';
 }

@@ -684,6 +684,31 @@ SUBSECTION *MiGetSubsectionAddress(MMPTE Pte);
 SUBSECTION *MiLocateSubsection(CONTROL_AREA *ControlArea, const MMPTE *Proto);
 void MiReadImagePage(MMPTE SubsectionPte, const MMPTE *Proto, uint32_t PageFrameIndex);
 void MiDeleteImageControlArea(CONTROL_AREA *ControlArea);
+/* An image's checked headers from its first bytes (MiCaptureImageHeaders: paged pool, freed
+ * with MiFreeImageHeaders unless a control area took them over); its control area and segment
+ * (MiCreateImageFileMap); a kernel section object over the segment (MiCreateImageSectionObject:
+ * the segment's reference goes to it, or is dropped on failure). imagesec.c. */
+NTSTATUS MiCaptureImageHeaders(const void *Headers, uint32_t HeadersSize, uint32_t FileSize,
+                               struct _MI_IMAGE_INFO **Info);
+void MiFreeImageHeaders(struct _MI_IMAGE_INFO *Info);
+NTSTATUS MiCreateImageFileMap(MI_IMAGE_FILE *File, struct _MI_IMAGE_INFO *Info, SEGMENT **Segment);
+NTSTATUS MiCreateImageSectionObject(SEGMENT *Segment, const void *ObjectAttributes,
+                                    void **Section);
+/*
+ * Image sections of files (imagefile.c). MiCreateImageFileSection: NtCreateSection's
+ * SEC_IMAGE part with a FileHandle (the segment referenced for one more section).
+ * MiUnlinkImageControlArea: a dying file image leaves its file (PFN lock held).
+ * MiIsFileSubsectionPte: a subsection PTE read through a file system (a data file's or an
+ * image file's), not copied from a module. MiGetImageFileOffset: where an image subsection
+ * PTE's page is in its file and how many of the file's bytes it and the subsection's pages
+ * after it hold (false: no bytes of the file there). MiNoteImageFileRead: pages read (!ca).
+ */
+NTSTATUS MiCreateImageFileSection(void *FileHandle, uint32_t Protection, SEGMENT **Segment);
+void MiUnlinkImageControlArea(CONTROL_AREA *ControlArea);
+bool MiIsFileSubsectionPte(MMPTE Pte);
+bool MiGetImageFileOffset(MMPTE SubsectionPte, const MMPTE *Proto, FILE_OBJECT **File,
+                          int64_t *Offset, uint32_t *PtesLeft, uint32_t *FileBytes);
+void MiNoteImageFileRead(MMPTE SubsectionPte, uint32_t Count);
 /*
  * Data file sections (datasec.c): MiCreateDataFileSection is NtCreateSection's file part
  * (*MaximumSize 0: the end of file; back: the section's size), MiReferenceDataFileMap the
@@ -697,6 +722,7 @@ void MiDeleteImageControlArea(CONTROL_AREA *ControlArea);
  * belongs to a data file (the paging-file writer leaves it alone).
  */
 extern MM_FILE_CALLOUTS MiFileCallouts;
+extern const uint32_t MiMakeFileAccess[8];  /* NT's MmMakeFileAccess, by MM_* protection */
 extern uint32_t MiMappedPagesWritten;
 NTSTATUS MiCreateDataFileSection(void *FileHandle, uint32_t Protection, int64_t *MaximumSize,
                                  SEGMENT **Segment);

@@ -278,7 +278,6 @@ NTSTATUS NtWriteVirtualMemory(void *ProcessHandle, void *BaseAddress, const void
  *                          section that already had the name)
  *   OpenSectionByName      ObOpenObjectByName of the Section type
  *   ReferenceSectionByHandle, with the SECTION_* access asked
- *   CheckFileHandle        what a SEC_IMAGE FileHandle names (image files are not built)
  *   DereferenceObject
  * MmDeleteSection is the type's delete procedure.
  */
@@ -310,7 +309,6 @@ typedef struct _MM_SECTION_CALLOUTS {
                                   uint32_t DesiredAccess, void **Handle);
     NTSTATUS (*ReferenceSectionByHandle)(void *Handle, uint32_t DesiredAccess,
                                          KPROCESSOR_MODE AccessMode, void **Section);
-    NTSTATUS (*CheckFileHandle)(void *Handle, KPROCESSOR_MODE AccessMode);
     void (*DereferenceObject)(void *Object);
 } MM_SECTION_CALLOUTS;
 
@@ -379,6 +377,20 @@ void MmDeleteSection(void *Section);
  * — STATUS_CONFLICTING_ADDRESSES for an image that cannot move.
  */
 NTSTATUS MmCreateImageSection(const char *Name, const void *ObjectAttributes, void **Section);
+/*
+ * Image sections of files (imagefile.c). MmCreateImageSectionFromFile: NtCreateSection
+ * (SEC_IMAGE) on a file object the kernel opened (no access check; the caller may close it
+ * once this returns): a section object, referenced, no handle, over the file's one image
+ * control area; STATUS_INVALID_FILE_FOR_SECTION (a directory, an empty file), the header
+ * checks' statuses, the read's. MmGetSectionImageName: an image section's module name or
+ * file path (on its volume) as ASCII, empty for other sections. MmFlushImageSection (NT's):
+ * may the file of these section object pointers be written or deleted — false while an image
+ * section or view of it lives (FAT then refuses the open: STATUS_SHARING_VIOLATION).
+ */
+typedef enum _MMFLUSH_TYPE { MmFlushForDelete, MmFlushForWrite } MMFLUSH_TYPE;
+NTSTATUS MmCreateImageSectionFromFile(FILE_OBJECT *File, void **Section);
+void MmGetSectionImageName(void *Section, char *Buffer, uint32_t Size);
+bool MmFlushImageSection(SECTION_OBJECT_POINTERS *Pointers, MMFLUSH_TYPE FlushType);
 const struct _MI_IMAGE_INFO *MmGetSectionImageInfo(void *Section);
 NTSTATUS MmMapViewOfImageSection(void *Section, KPROCESS *Process, uintptr_t *Base);
 

@@ -16,8 +16,8 @@
  *
  * A process PTE pointing at a prototype PTE (a view of a section) is MiResolveProtoPteFault's:
  * the prototype itself goes through the same resolvers (NT's six states: valid, transition,
- * demand zero, paging file, and a subsection PTE: an image's read from the image file, a data
- * file's read through the file system (MiResolveMappedFileFault);
+ * demand zero, paging file, and a subsection PTE: a module image's copied from the module, a
+ * data file's or an image file's read through the file system (MiResolveMappedFileFault);
  * modified-no-write has no section yet), then the process PTE is made valid on the page the
  * prototype now maps (MiCompleteProtoPteFault): the page's share count counts the process
  * PTEs that map it.
@@ -29,6 +29,7 @@
 #include "mm/mi.h"
 
 #define MI_FAULT_RESERVE        16      /* pages kept for the system when faults must wait */
+#define MI_SECTOR_SIZE          512     /* an image's reads end on a sector */
 
 MMINFO_COUNTERS MmInfoCounters;
 
@@ -63,8 +64,11 @@ typedef struct _MMINPAGE_SUPPORT {
     /* The read itself, from MiResolvePageFileFault to MiCompletePageFileRead: */
     MMPAGING_FILE *File;                /* NULL: a data file's page (FileObject) */
     uint32_t Slot;                      /* of the faulting page; the cluster follows it */
-    FILE_OBJECT *FileObject;            /* a mapped file's in-page read: the file, and */
-    int64_t FileOffset;                 /* ... where the faulting page is in it */
+    FILE_OBJECT *FileObject;            /* a mapped file's in-page read: the file (referenced
+                                         * for the read), where the faulting page is in it, */
+    int64_t FileOffset;
+    uint32_t FileBytes;                 /* ... and the file's bytes from there (an image's
+                                         * subsection ends; the rest of the pages is zeroes) */
     uint32_t Count;
     MDL Mdl;                            /* the read's pages, as NT's: the frames follow it */
     uint32_t Frames[MM_MAXIMUM_READ_CLUSTER];
@@ -431,15 +435,31 @@ static NTSTATUS MiResolvePageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE
  */
 static NTSTATUS MiReadInPageSupport(MMINPAGE_SUPPORT *Support)
 {
+    uint32_t length = Support->Mdl.ByteCount;
     IO_STATUS_BLOCK iosb;
     NTSTATUS status;
 
     if (Support->File)
         return MiReadPagingFile(Support->File, Support->Slot, &Support->Mdl);
+    /* An image's read stops at its subsection's bytes, in whole sectors, and the pages'
+     * rest is zeroed (NT's MiResolveMappedFileFault does the same). */
+    if (Support->FileBytes < length)
+        Support->Mdl.ByteCount = ROUND_UP(Support->FileBytes, MI_SECTOR_SIZE);
+    status = IoPageReadFile(Support->FileObject, &Support->Mdl, Support->FileOffset, &iosb);
+    Support->Mdl.ByteCount = length;
     /* A page at or past the end of file comes back zeroed: NT's in-page takes it so (a cache
      * section runs ahead of its growing file). */
-    status = IoPageReadFile(Support->FileObject, &Support->Mdl, Support->FileOffset, &iosb);
-    return status == STATUS_END_OF_FILE ? STATUS_SUCCESS : status;
+    if (status == STATUS_END_OF_FILE)
+        status = STATUS_SUCCESS;
+    for (uint32_t at = Support->FileBytes; NT_SUCCESS(status) && at < length;
+         at = ROUND_UP(at + 1, PAGE_SIZE)) {
+        KIRQL oldIrql;
+        uint8_t *page = MiMapPageInHyperSpace(Support->Frames[at >> PAGE_SHIFT], &oldIrql);
+
+        RtlZeroMemory(page + (at & (PAGE_SIZE - 1)), PAGE_SIZE - (at & (PAGE_SIZE - 1)));
+        MiUnmapPageInHyperSpace(page, oldIrql);
+    }
+    return status;
 }
 
 static void MiIssuePageFileRead(MMINPAGE_SUPPORT *Support)
@@ -512,16 +532,19 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
 }
 
 /*
- * NT's MiResolveMappedFileFault: the prototype Proto is a data file's subsection PTE. Like a
- * page-file fault's first half: fresh pages for it and the identical subsection PTEs after it
- * in the same page of prototypes (up to MM_MAXIMUM_READ_CLUSTER), read in progress, their
- * original PTE the subsection PTE (a clean page leaving memory gets it back); the read is
- * IoPageReadFile at the page's file offset, which zeroes past the end of file. A prototype
- * past its subsection is an access violation.
+ * NT's MiResolveMappedFileFault: the prototype Proto is a file's subsection PTE (a data file's
+ * or an image file's). Like a page-file fault's first half: fresh pages for it and the
+ * identical subsection PTEs after it in the same page of prototypes (up to
+ * MM_MAXIMUM_READ_CLUSTER), read in progress, their original PTE the subsection PTE (a clean
+ * page leaving memory gets it back); the read is IoPageReadFile at the page's file offset,
+ * which zeroes past the end of file (and, for an image, MiReadInPageSupport past the
+ * subsection's bytes); the file object is referenced for it. A prototype past its subsection
+ * is an access violation.
  */
 static NTSTATUS MiResolveMappedFileFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Contents,
                                          MMINPAGE_SUPPORT **ReadBlock)
 {
+    bool image = !MiIsDataFileSubsectionPte(Contents), found;
     MMINPAGE_SUPPORT *support;
     uint32_t left, count = 1;
     NTSTATUS status;
@@ -535,8 +558,12 @@ static NTSTATUS MiResolveMappedFileFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Co
         UNLOCK_PFN(oldIrql);
         return MiWaitForInPageSupport(Fault->Ws);
     }
-    if (!MiGetMappedFileOffset(Contents, Proto, &support->FileObject, &support->FileOffset,
-                               &left)) {
+    support->FileBytes = UINT32_MAX;
+    found = image ? MiGetImageFileOffset(Contents, Proto, &support->FileObject,
+                                         &support->FileOffset, &left, &support->FileBytes)
+                  : MiGetMappedFileOffset(Contents, Proto, &support->FileObject,
+                                          &support->FileOffset, &left);
+    if (!found) {
         MiDereferenceInPageSupportBlock(support);
         UNLOCK_PFN(oldIrql);
         return STATUS_ACCESS_VIOLATION;
@@ -545,18 +572,22 @@ static NTSTATUS MiResolveMappedFileFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Co
            Proto[count].u.Long == Contents.u.Long &&
            MmAvailablePages > MI_FAULT_RESERVE + 2 * MM_MAXIMUM_READ_CLUSTER)
         count++;
-    MiNoteMappedFileRead(Contents, count);
+    if (image)
+        MiNoteImageFileRead(Contents, count);
+    else
+        MiNoteMappedFileRead(Contents, count);
     support->File = NULL;
     support->Count = count;
     MiInitializeReadInProgressPfns(Proto, count, support->Frames, &support->Event);
     MmInitializeMdl(&support->Mdl, PAGE_ALIGN(Fault->VirtualAddress), count * PAGE_SIZE);
     support->Mdl.MdlFlags = MDL_PAGES_LOCKED | MDL_IO_PAGE_READ;
     UNLOCK_PFN(oldIrql);
+    MiFileCallouts.ReferenceFile(support->FileObject);     /* the view holds it till here */
     *ReadBlock = support;
     return STATUS_ISSUE_PAGING_IO;
 }
 
-/* A page-file PTE (or a data file's subsection PTE, MappedFile) resolved: the read set up,
+/* A page-file PTE (or a file's subsection PTE, MappedFile) resolved: the read set up,
  * issued without the working-set mutex, and the fault completed with it again. */
 static NTSTATUS MiReadPageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE Contents,
                                     void *TrapInformation, bool MappedFile)
@@ -569,6 +600,8 @@ static NTSTATUS MiReadPageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE Co
         return status;
     MiUnlockWorkingSet(Fault->Ws);
     MiIssuePageFileRead(support);
+    if (MappedFile)
+        MiFileCallouts.DereferenceFile(support->FileObject);
     MiLockWorkingSet(Fault->Ws);
     return MiCompletePageFileRead(Fault, PointerPte, support, TrapInformation);
 }
@@ -663,9 +696,9 @@ static NTSTATUS MiResolveValidProtoPte(MI_FAULT *Fault, MMPTE Proto, KIRQL OldIr
 }
 
 /*
- * A subsection PTE (NT's MiResolveMappedFileFault, for an image): the page is read from the
- * image file — today a copy from the module in memory, so no I/O is issued and the fault
- * completes under the PFN lock. The page is clean, its original PTE the subsection PTE: when
+ * A module image's subsection PTE (NT's MiResolveMappedFileFault, for an image): the page is
+ * a copy from the module in memory, so no I/O is issued and the fault completes under the PFN
+ * lock (an image of a file is read as a data file's page is: MiResolveMappedFileFault). The page is clean, its original PTE the subsection PTE: when
  * it leaves memory it is never written anywhere, and its prototype gets the subsection PTE
  * back, to be read again.
  */
@@ -753,9 +786,9 @@ NTSTATUS MiResolveProtoPteFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t 
         return MiResolveValidProtoPte(&fault, contents, oldIrql);
     UNLOCK_PFN(oldIrql);
     /* Prototype set in a prototype PTE: a subsection PTE (its bit 11 is address, not
-     * Transition). */
+     * Transition): read through the file system, or copied from a module. */
     if (contents.u.Soft.Prototype)
-        return MiIsDataFileSubsectionPte(contents)
+        return MiIsFileSubsectionPte(contents)
                ? MiReadPageFileFault(&fault, proto, contents, TrapInformation, true)
                : MiResolveImageFault(&fault, proto, contents);
     if (!contents.u.Soft.Transition && contents.u.Soft.PageFileHigh == 0 &&

@@ -5,8 +5,8 @@
  * them. mm/section.h draws the structures; mapview.c maps them, umapview.c unmaps them.
  *
  *   NtCreateSection  NT's checks in NT's order: the attributes (STATUS_INVALID_PARAMETER_6),
- *                    the protection (STATUS_INVALID_PAGE_PROTECTION), a FileHandle (no file
- *                    objects exist yet), SEC_IMAGE without one
+ *                    the protection (STATUS_INVALID_PAGE_PROTECTION), a FileHandle (a data
+ *                    file's section: datasec.c; SEC_IMAGE: imagefile.c), SEC_IMAGE without one
  *                    (STATUS_INVALID_FILE_FOR_SECTION), large pages, a size of 0
  *                    (STATUS_INVALID_PARAMETER_4) or of 4 GB and more (STATUS_SECTION_TOO_BIG,
  *                    as x86 NT's page-file sections), the commitment SEC_COMMIT charges at once
@@ -246,6 +246,8 @@ void MiDereferenceControlArea(CONTROL_AREA *ControlArea, uint32_t *Count)
         ControlArea->u.Flags.BeingDeleted = 1;
         if (MiIsDataControlArea(ControlArea))
             MiUnlinkDataControlArea(ControlArea);
+        else if (ControlArea->FilePointer)
+            MiUnlinkImageControlArea(ControlArea);
     }
     UNLOCK_PFN(oldIrql);
     if (last)
@@ -326,14 +328,9 @@ static NTSTATUS MiCheckSectionAttributes(uint32_t Attributes, uint32_t Protect)
     return STATUS_SUCCESS;
 }
 
-/* What MmCreateSection says of a section with no file, or with FileHandle, before sizes. */
-static NTSTATUS MiCheckSectionBacking(uint32_t Attributes, void *FileHandle)
+/* What MmCreateSection says of a section with no file, before sizes. */
+static NTSTATUS MiCheckSectionBacking(uint32_t Attributes)
 {
-    if (FileHandle) {
-        if (Attributes & SEC_LARGE_PAGES)
-            return STATUS_INVALID_PARAMETER_6;
-        return MiSectionCallouts.CheckFileHandle(FileHandle, ExGetPreviousMode());
-    }
     if (Attributes & SEC_IMAGE)
         return STATUS_INVALID_FILE_FOR_SECTION;
     if ((Attributes & SEC_LARGE_PAGES) && !(Attributes & SEC_COMMIT))
@@ -372,17 +369,18 @@ NTSTATUS NtCreateSection(void **SectionHandle, uint32_t DesiredAccess, const voi
     if (FileHandle) {
         if (AllocationAttributes & SEC_LARGE_PAGES)
             return STATUS_INVALID_PARAMETER_6;
-        if (AllocationAttributes & SEC_IMAGE) { /* images come from loader modules yet */
-            status = MiSectionCallouts.CheckFileHandle(FileHandle, ExGetPreviousMode());
-            return status == STATUS_OBJECT_TYPE_MISMATCH ? STATUS_NOT_SUPPORTED : status;
+        if (AllocationAttributes & SEC_IMAGE) {
+            status = MiCreateImageFileSection(FileHandle, protection, &segment);
+            if (NT_SUCCESS(status))                 /* the image's size, MaximumSize aside */
+                size = (int64_t)segment->TotalNumberOfPtes * PAGE_SIZE;
+        } else {
+            status = size < 0 ? STATUS_SECTION_TOO_BIG
+                              : MiCreateDataFileSection(FileHandle, protection, &size, &segment);
         }
-        if (size < 0)
-            return STATUS_SECTION_TOO_BIG;
-        status = MiCreateDataFileSection(FileHandle, protection, &size, &segment);
         if (!NT_SUCCESS(status))
             return status;
     } else {
-        status = MiCheckSectionBacking(AllocationAttributes, FileHandle);
+        status = MiCheckSectionBacking(AllocationAttributes);
         if (!NT_SUCCESS(status))
             return status;
         if (size == 0)
@@ -406,7 +404,7 @@ NTSTATUS NtCreateSection(void **SectionHandle, uint32_t DesiredAccess, const voi
     section->SizeOfSection = size;          /* a file's: in bytes, as NT has it */
     section->u.LongFlags = segment->ControlArea->u.LongFlags;
     section->u.Flags.UserReference = 1;
-    section->u.Flags.Commit |= FileHandle != NULL;
+    section->u.Flags.Commit |= FileHandle != NULL && !(AllocationAttributes & SEC_IMAGE);
     section->u.Flags.NoChange = (AllocationAttributes & SEC_NO_CHANGE) != 0;
     section->u.Flags.CopyOnWrite = !(SectionPageProtection & (PAGE_READWRITE | PAGE_EXECUTE_READWRITE));
     section->InitialPageProtection = SectionPageProtection;
@@ -483,7 +481,7 @@ NTSTATUS NtQuerySection(void *SectionHandle, uint32_t InformationClass, void *In
     info.Attributes = (section->u.Flags.Commit ? SEC_COMMIT : 0) |
                       (section->u.Flags.Reserve ? SEC_RESERVE : 0) |
                       (section->u.Flags.Image ? SEC_IMAGE : 0) |
-                      (MiIsDataControlArea(section->Segment->ControlArea) ? SEC_FILE : 0) |
+                      (section->Segment->ControlArea->FilePointer ? SEC_FILE : 0) |
                       (section->u.Flags.NoCache ? SEC_NOCACHE : 0);
     info.Size = section->SizeOfSection;
     MiSectionCallouts.DereferenceObject(section);
@@ -509,7 +507,7 @@ NTSTATUS NtExtendSection(void *SectionHandle, int64_t *NewSectionSize)
                                                         ExGetPreviousMode(), (void **)&section);
     if (!NT_SUCCESS(status))
         return status;
-    if (!section->Segment->ControlArea->FilePointer)
+    if (!MiIsDataControlArea(section->Segment->ControlArea))
         status = STATUS_SECTION_NOT_EXTENDED;
     MiSectionCallouts.DereferenceObject(section);
     return status;

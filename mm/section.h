@@ -226,13 +226,16 @@ _Static_assert(sizeof(SECTION_IMAGE_INFORMATION) == SECTION_IMAGE_INFORMATION_SI
 
 /*
  * Where an image section's bytes come from: the one interface between image sections and
- * their backing store. Today a multiboot module plays the part of the file (mapped once, for
- * as long as the control area lives, since modules stay in memory for the system's life);
- * the files issue puts a file object behind the same three calls (imagesec.c).
+ * their backing store. A multiboot module (Module, mapped once for as long as the control
+ * area lives, since modules stay in memory for the system's life: a page is copied from
+ * Mapping at its fault), or a file (FileObject: a page is read through the file system's
+ * paging read at its fault, imagefile.c; the control area's FilePointer is the same file
+ * object, referenced while it lives, as NT's). Size is the file's size in bytes.
  */
 typedef struct _MI_IMAGE_FILE {
     const LOADER_MODULE *Module;
     const uint8_t *Mapping;
+    FILE_OBJECT *FileObject;
     uint32_t Size;
 } MI_IMAGE_FILE;
 
@@ -241,12 +244,15 @@ typedef struct _MI_IMAGE_FILE {
  * section after it (the first, in Common, maps the headers), chained through NextSubsection.
  * The image's prototype PTEs start as subsection PTEs (read from the file at the first fault,
  * and again each time a clean page left memory) or, past a section's raw data, demand zero.
+ * An image of a file hangs on the file's SECTION_OBJECT_POINTERS->ImageSectionObject while it
+ * lives (imagefile.c), so every process running the file shares it.
  */
 typedef struct _MI_IMAGE_CONTROL_AREA {
     MI_PAGEFILE_CONTROL_AREA Common;
     MI_IMAGE_FILE File;
     SECTION_IMAGE_INFORMATION ImageInformation;
     struct _MI_IMAGE_INFO *Info;            /* the checked headers (paged pool) */
+    uint32_t PagesRead;                     /* from a file, by faults (for !ca) */
     uint32_t NumberOfSubsections;
     SUBSECTION Subsections[] __attribute__((aligned(8)));   /* NumberOfSubsections - 1 */
 } MI_IMAGE_CONTROL_AREA;

@@ -8,7 +8,9 @@
 #      growing grow.bin; coh.bin written by WriteFile and through a view, each seen by the
 #      other at once (map.coherent). Afterwards the host reads every file back with mtools byte for byte
 #      and fsck.fat -n finds the volume clean.
-#   1b. the mapcount sample counts a text file's lines and words through a view, as perl does.
+#   1b. the mapcount sample counts a text file's lines and words through a view, as perl does,
+#      run from the volume itself (run="C:/bin/count.exe ...": an image section of a file,
+#      mm/imagefile.c; no module but the DLLs).
 #   2. at 8 MiB with a 16 MiB paging-file partition: big.bin, 12 MiB (more than the memory),
 #      mapped read/write, every byte checked and complemented; the paging file's use may not
 #      grow by more than a sixteenth of the file; ReadFile then sees the complement unflushed
@@ -17,6 +19,8 @@
 #      room.
 #   2b. bad.bin's first sector failing (blkdebug): a read through a view raises
 #      STATUS_IN_PAGE_ERROR carrying STATUS_IO_DEVICE_ERROR, and again; its last page reads.
+#      badimg.exe (imgfile.exe) with the sector of its entry point failing: started from C:\
+#      twice, it ends with STATUS_IN_PAGE_ERROR each time.
 #   3. the kd> prompt while `mapfile.exe hold` keeps map.bin and shr.bin mapped: !filecache
 #      after the copy sample copied map.bin (both files cached, map.bin in the control area its
 #      view uses; copy.bin written by poweroff), !vm's system cache line; !ca lists the
@@ -24,6 +28,11 @@
 #      subsection (49 pages, 1234 bytes in the last), the pages read and prototype PTEs: shr.bin's
 #      second page came in with its first (a read cluster) and waits on the standby list;
 #      `poweroff` with the views still mapped writes shr.bin's written page to the file.
+#      Then programs from C:\ (user/tests/imgfile.exe, its comment lists the cases): `start
+#      C:\bin\imgfile.exe` passes its 6 cases (two instances sharing .text, what is no program,
+#      NtCreateSection(SEC_IMAGE)'s checks, the file kept from writers while its image lives,
+#      NtCreateProcess with a section); `start C:\bin\imgfile.exe hold`, and !ca shows its
+#      image's control area: flags Image File, the file named, the pages read from it.
 use strict;
 use warnings;
 use lib 'tests/lib';
@@ -46,6 +55,50 @@ my %original = (
     'cw.bin' => pat(15, 8192), 'shr.bin' => pat(16, 8192), 'grow.bin' => pat(18, 100),
     'empty.dat' => '',
 );
+my $imgfile = slurp("$TOP/build/user/imgfile.exe") // die 'no build/user/imgfile.exe';
+my %programs = (
+    'bin/imgfile.exe' => $imgfile, 'bin/again.exe' => $imgfile,
+    'bin/notpe.exe' => "this is not a program\r\n", 'bin/badpe.exe' => 'MZ' . ("\0" x 1022),
+    'bin/empty.exe' => '',
+);
+
+# The volume's sector holding byte Offset of the file Path (a FAT32 volume at $FAT_LBA).
+sub file_sector {
+    my ($image, $path, $offset) = @_;
+    my $fat = `mshowfat -i $image\@\@${\ ($FAT_LBA * 512)} ::$path 2>&1`;
+    open(my $fh, '<:raw', $image) or die;
+    seek($fh, $FAT_LBA * 512, 0);
+    read($fh, my $boot, 512);
+    close($fh);
+    my ($spc, $reserved, $fats) = unpack('x13 C v C', $boot);
+    my $spf = unpack('V', substr($boot, 0x24, 4));
+    my $index = int($offset / ($spc * 512));
+    my $cluster;
+    for my $run ($fat =~ /<(\d+(?:-\d+)?)>/g) {
+        my ($first, $last) = split(/-/, $run);
+        $last //= $first;
+        if ($index <= $last - $first) {
+            $cluster = $first + $index;
+            last;
+        }
+        $index -= $last - $first + 1;
+    }
+    return undef unless defined $cluster;
+    return $FAT_LBA + $reserved + $fats * $spf + ($cluster - 2) * $spc + int(($offset % ($spc * 512)) / 512);
+}
+
+# The file offset of a PE image's entry point.
+sub entry_offset {
+    my ($pe) = @_;
+    my $nt = unpack('V', substr($pe, 0x3C, 4));
+    my ($sections, $optional) = unpack('v x12 v', substr($pe, $nt + 6, 16));
+    my $entry = unpack('V', substr($pe, $nt + 24 + 16, 4));
+    for my $i (0 .. $sections - 1) {
+        my ($size, $va, $rawsize, $raw) = unpack('V4', substr($pe, $nt + 24 + $optional + 40 * $i + 8, 16));
+        return $raw + $entry - $va if $entry >= $va && $entry < $va + $rawsize;
+    }
+    return undef;
+}
 
 for my $mib (32, 16, 8) {
     my $image = fat_disk("mapfile$mib", '82:16,0c:64', 90, %original);
@@ -78,11 +131,14 @@ for my $mib (32, 16, 8) {
 {
     my $text = join('', map { join(' ', ("word$_") x ($_ % 7 + 1)) . ($_ % 3 ? "\n" : "\t\r\n") }
                         1 .. 3000);
-    my $image = fat_disk('mapcount', '82:16,0c:64', 90, 'words.txt' => $text);
+    my $image = fat_disk('mapcount', '82:16,0c:64', 90, 'words.txt' => $text,
+                         'bin/count.exe' => slurp("$TOP/build/user/mapcount.exe"));
     my ($lines, $words) = (scalar(() = $text =~ /\n/g), scalar(() = $text =~ /[^ \t\r\n]+/g));
     my ($status, $out) = boot(mem => 16, timeout => 120, disks => [$image],
-                              exes => ['build/user/mapcount.exe'],
-                              cmdline => 'run="mapcount.exe C:\\words.txt"');
+                              exes => ['build/user/ntdll.dll', 'build/user/kernel32.dll'],
+                              cmdline => 'run="C:/bin/count.exe C:\\words.txt"');
+    like($out, qr/^process C:\/bin\/count\.exe started: pid \d+$/m,
+         'run=C:/bin/count.exe: a program started from the volume (no such module)');
     like($out, qr/^mapcount: C:\\words\.txt: $lines lines, $words words, ${\ length($text)} bytes$/m,
          "mapcount counts words.txt through a view: $lines lines, $words words") or diag($out);
     is($status, 0, 'mapcount exited with status 0');
@@ -119,7 +175,7 @@ for my $table ('82:16,0c:64', '0c:64') {
     # a.bin first, so that bad.bin's sectors are far from the directory's (FAT reads metadata
     # a page at a time).
     my $image = fat_disk('mapbad', '82:16,0c:64', 90, 'a.bin' => pat(21, 65536),
-                         'bad.bin' => pat(20, 3 * $PAGE));
+                         'bad.bin' => pat(20, 3 * $PAGE), 'badimg.exe' => $imgfile);
     my $fat = `mshowfat -i $image\@\@${\ ($FAT_LBA * 512)} ::/bad.bin 2>&1`;
     my ($cluster) = $fat =~ /<(\d+)/;
     open(my $fh, '<:raw', $image) or die;
@@ -129,20 +185,29 @@ for my $table ('82:16,0c:64', '0c:64') {
     my ($spc, $reserved, $fats) = unpack('x13 C v C', $boot);
     my $spf = unpack('V', substr($boot, 0x24, 4));
     my $sector = $FAT_LBA + $reserved + $fats * $spf + (($cluster // 2) - 2) * $spc;
-    my $drive = blkdebug_drive($image, "[inject-error]\nevent = \"read_aio\"\n"
-                               . "errno = \"5\"\nsector = \"$sector\"\n");
+    # badimg.exe's entry point, past the first 8 KB the image's header read takes.
+    my $entry = entry_offset($imgfile) // 0;
+    my $entry_sector = file_sector($image, '/badimg.exe', $entry) // 0;
+    ok($entry >= 0x2000 + 512 && $entry_sector > $sector,
+       "imgfile.exe's entry point at file offset $entry, sector $entry_sector: past its headers' read");
+    my $drive = blkdebug_drive($image, join('', map { "[inject-error]\nevent = \"read_aio\"\n"
+                                                      . "errno = \"5\"\nsector = \"$_\"\n" }
+                                                  $sector, $entry_sector));
     my ($status, $out) = boot(mem => 32, timeout => 120, disks => [$drive],
                               exes => ['build/user/mapfile.exe'], cmdline => 'run="mapfile.exe inpage"');
     like($out, qr/^ok 1 map\.inpage_error$/m, "sector $sector of bad.bin failing: "
          . 'STATUS_IN_PAGE_ERROR with the disk\'s status, twice; the third page reads') or diag($out);
     like($out, qr/^# bad\.bin: 0xC0000006, disk status 0xC0000185$/m, '... as the program saw it');
+    like($out, qr/^ok 2 map\.image_inpage_error$/m, "sector $entry_sector of badimg.exe failing: "
+         . 'the program ends with STATUS_IN_PAGE_ERROR, twice') or diag($out);
+    is(scalar(() = $out =~ /^# badimg\.exe: exit status 0xC0000006$/mg), 2, '... as its parent saw it');
     unlike($out, qr/STOP/, '... no STOP');
     is($status, 0, '... exit status 0');
 }
 
 # --- 3. !ca ----------------------------------------------------------------------------------
 {
-    my $image = fat_disk('mapkd', '82:16,0c:64', 90, %original);
+    my $image = fat_disk('mapkd', '82:16,0c:64', 90, %original, %programs);
     my $s = KdSession->start('--mem', 32, '--timeout', 240, '--disk', $image,
                              '--exe', 'build/user/mapfile.exe', '--exe', 'build/user/copy.exe');
     ok(defined $s->wait_for(qr/kd> /), 'the prompt') or BAIL_OUT('no kd> prompt');
@@ -182,6 +247,28 @@ for my $table ('82:16,0c:64', '0c:64') {
          '!filecache: copy.bin written through the cache');
     like($s->command('!vm'), qr/^System cache: +\d+ pages resident in views, \d+ of \d+ view slots mapped/m,
          '!vm: the system cache line');
+    # Programs from C:\ (mm/imagefile.c).
+    my $ran = $s->command('start C:\\bin\\imgfile.exe');
+    my $end = $s->wait_for(qr/^process C:\\bin\\imgfile\.exe exited with status 0x[0-9A-F]{8}$/m) // '';
+    my $run = $ran . $end;
+    my @imgfile = $run =~ /^(?:kd> )?ok \d+ (imgfile\.\S+)$/mg;
+    is(scalar(@imgfile), 6, 'start C:\\bin\\imgfile.exe: its 6 cases passed') or diag($run);
+    like($run, qr/^imgfile: from a section, as \\bin\\imgfile\.exe, at 00400000$/m,
+         '... NtCreateProcess with its section: the process ran, its imports resolved');
+    like($end, qr/exited with status 0x00000000$/, '... and exited with status 0');
+    $s->command('start C:\\bin\\imgfile.exe hold');
+    ok(defined $s->wait_for(qr/^imgfile: holding$/m), 'imgfile.exe hold runs');
+    my $images = $s->command('!ca');
+    my ($exe) = $images =~ /^([0-9a-f]{8})     [0-9a-f]{8}         0      1      1  +\d+  Image File$/m;
+    ok(defined $exe, '!ca: the running program\'s image: no section, 1 view, flags Image File')
+        or diag($images);
+    my $exe_area = $s->command('!ca ' . ($exe // '0'));
+    like($exe_area, qr/^Image file  File Object [0-9a-f]{8}  \\bin\\imgfile\.exe$/mi,
+         '!ca of it: an image file, named');
+    my ($size, $read) = $exe_area =~ /^  File size (\d+) bytes; (\d+) pages read from the file$/m;
+    ok(defined $read && $size == length($imgfile) && $read > 0,
+       '!ca of it: the file\'s size, and ' . ($read // '?') . ' pages read from the file')
+        or diag($exe_area);
     my ($status) = $s->finish('poweroff');
     is($status, 0, 'poweroff');
     my $copied = mtype($image, $FAT_LBA, '/copy.bin');

@@ -46,6 +46,17 @@ NTSTATUS IoOpenPagingFile(const char *DosName, uint32_t NameLength, uint64_t Siz
                           FILE_OBJECT **FileObject, IO_PAGING_FILE_RUNS **Runs);
 void IoClosePagingFile(FILE_OBJECT *FileObject);
 
+/*
+ * A program's file (exefile.c), opened as NT's CreateProcess opens one for its image section:
+ * Name is X:\path, X:/path or \??\X:\path; execute access, shared for reading and deleting
+ * only, not a directory (STATUS_FILE_IS_A_DIRECTORY), the create's statuses otherwise
+ * (STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_SHARING_VIOLATION ...).
+ * The file object comes referenced, with no handle; IoCloseImageFile closes it (the image
+ * section keeps its own reference).
+ */
+NTSTATUS IoOpenImageFile(const char *Name, FILE_OBJECT **FileObject);
+void IoCloseImageFile(FILE_OBJECT *FileObject);
+
 /* The console (console.c): a handle to it in Table for a new process's standard handles. */
 NTSTATUS IoCreateConsoleHandle(HANDLE_TABLE *Table, HANDLE *Handle);
 

@@ -81,7 +81,7 @@ static const KD_COMMAND KdCommands[] = {
       KdCommandVad, KD_IN_IMPLICIT_PROCESS },
     { "!address", "[<address>]", "the implicit process's regions and a summary, or one",
       KdCommandAddress, KD_IN_IMPLICIT_PROCESS },
-    { "start", "<program> [<args>]", "run a program (a boot module) as a new process",
+    { "start", "<program> [<args>]", "run a program (a boot module, or C:\\path) as a new process",
       KdCommandStart, 0 },
     { "!pte", "<address> [<end>]", "the PDE and PTE of an address (or each page to end)",
       KdCommandPte, KD_IN_IMPLICIT_PROCESS },

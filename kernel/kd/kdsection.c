@@ -26,6 +26,11 @@
  *     Subsection 1 @ 80c3f040  Starting page        0  Ptes 4096 at e1008038
  *                              Full pages 4096  End offset 0
  *
+ * An image file's (mm/imagefile.c) names its file and counts the pages read from it:
+ *
+ *   Image file  File Object 80c52008  \BIN\IMGFILE.EXE
+ *     File size 24064 bytes; 7 pages read from the file
+ *
  * Without an address it lists the control areas of every section (section.c keeps them on
  * MiControlAreaList). Everything is read with the probes `dd` uses, so a section
  * deleted meanwhile shows as unreadable rather than stopping the system.
@@ -86,24 +91,44 @@ static void KdCountPrototypes(uintptr_t First, uint32_t Count, bool Image)
         DbgPrint("    %u in the %sfile only (subsection PTEs)\n", image, Image ? "image " : "");
 }
 
+/* The name of the file object at Address (its path on its volume), if it can be read. */
+static void KdPrintFileName(uintptr_t Address)
+{
+    FILE_OBJECT file;
+    uint16_t name[64];
+
+    if (KdReadMemory(Address, &file, sizeof(file)) &&
+        KdReadMemory((uintptr_t)file.FileName.Buffer, name,
+                     MIN((uint32_t)file.FileName.Length, (uint32_t)sizeof(name)))) {
+        for (uint32_t c = 0; c < MIN((uint32_t)file.FileName.Length / 2, 64u); c++)
+            DbgPrint("%c", name[c] < 0x80 ? (char)name[c] : '?');
+    }
+}
+
+/* An image file's control area (mm/imagefile.c): the file, and the pages read from it. */
+static void KdDumpImageFile(uintptr_t Address)
+{
+    MI_IMAGE_CONTROL_AREA image;
+
+    if (!KdReadMemory(Address, &image, sizeof(image)))
+        return;
+    DbgPrint("Image file  File Object %08x  ", (uint32_t)(uintptr_t)image.Common.ControlArea.FilePointer);
+    KdPrintFileName((uintptr_t)image.Common.ControlArea.FilePointer);
+    DbgPrint("\n  File size %u bytes; %u pages read from the file\n", image.File.Size,
+             image.PagesRead);
+}
+
 /* A data file's control area: the file, and each subsection. */
 static void KdDumpDataFile(uintptr_t Address)
 {
     MI_DATA_CONTROL_AREA data;
-    FILE_OBJECT file;
-    uint16_t name[64];
     uintptr_t next;
 
     if (!KdReadMemory(Address, &data, sizeof(data)))
         return;
     DbgPrint("Mapped data file  File Object %08x  ",
              (uint32_t)(uintptr_t)data.Common.ControlArea.FilePointer);
-    if (KdReadMemory((uintptr_t)data.Common.ControlArea.FilePointer, &file, sizeof(file)) &&
-        KdReadMemory((uintptr_t)file.FileName.Buffer, name,
-                     MIN((uint32_t)file.FileName.Length, (uint32_t)sizeof(name)))) {
-        for (uint32_t c = 0; c < MIN((uint32_t)file.FileName.Length / 2, 64u); c++)
-            DbgPrint("%c", name[c] < 0x80 ? (char)name[c] : '?');
-    }
+    KdPrintFileName((uintptr_t)data.Common.ControlArea.FilePointer);
     DbgPrint("\n  File size %llu bytes when mapped; %u pages read, %u written to the file\n",
              (unsigned long long)data.FileSize, data.PagesRead, data.PagesWritten);
     next = Address + offsetof(MI_PAGEFILE_CONTROL_AREA, Subsection);
@@ -147,6 +172,8 @@ static void KdDumpControlArea(uintptr_t Address)
     KdPrintSectionFlags(area.u.LongFlags);
     if (area.FilePointer && !area.u.Flags.Image)
         KdDumpDataFile(Address);
+    else if (area.FilePointer)
+        KdDumpImageFile(Address);
     if (!KdReadMemory((uintptr_t)area.Segment, &segment, offsetof(SEGMENT, ThePtes))) {
         DbgPrint("Segment @ %08x cannot be read\n", (uint32_t)(uintptr_t)area.Segment);
         return;
@@ -226,8 +253,9 @@ void KdCommandControlArea(int Argc, char **Argv)
         DbgPrint("%08x     %08x  %8u  %5u  %5u  %8u ", (uint32_t)areas[i],
                  (uint32_t)(uintptr_t)area.Segment, area.NumberOfSectionReferences,
                  area.NumberOfMappedViews, area.NumberOfUserReferences, ptes);
-        /* Image (or File for a data file), NoCache, CopyOnWrite, Reserve, Commit */
-        KdPrintSectionFlags(area.u.LongFlags & ((1u << 5) | (area.u.Flags.Image ? 0 : 1u << 7) |
+        /* Image, File (a data file's, an image file's: not a module's), NoCache, CopyOnWrite,
+         * Reserve, Commit */
+        KdPrintSectionFlags(area.u.LongFlags & ((1u << 5) | (area.FilePointer ? 1u << 7 : 0) |
                                                  (1u << 9) | (1u << 11) | (1u << 12) | (1u << 13)));
     }
     DbgPrint("%u control areas\n", count);

@@ -6,11 +6,12 @@
  *   kd> ...
  *   process waiter.exe exited with status 0x00000005
  *
- * NAME is a multiboot module (tools/boot --exe); the process is made as run= makes the first
- * one (PspCreateProcess, the command line being NAME and its arguments joined by blanks, no
- * parent), and a system thread waits for it and says how it ended, without powering off. A
- * program that cannot start says why: `process NAME not started: status 0xC0000034` (no such
- * module), STATUS_INVALID_IMAGE_FORMAT for one that is no program.
+ * NAME is a multiboot module (tools/boot --exe) or a file's path (C:\dir\prog.exe,
+ * C:/dir/prog.exe); the process is made as run= makes the first one (PspCreateProcess, the
+ * command line being NAME and its arguments joined by blanks, no parent), and a system thread
+ * waits for it and says how it ended, without powering off. A program that cannot start says
+ * why: `process NAME not started: status 0xC0000034` (no such module or file),
+ * STATUS_INVALID_IMAGE_FORMAT for one that is no program.
  */
 #include "kernel/kd/kd.h"
 #include "kernel/ps/ps.h"
@@ -20,7 +21,7 @@
 
 typedef struct _KD_STARTED_PROCESS {
     EPROCESS *Process;                  /* referenced until it has ended */
-    char Name[LOADER_MODULE_NAME_SIZE];
+    char Name[PS_MAXIMUM_IMAGE_NAME];
 } KD_STARTED_PROCESS;
 
 /* The waiter: a system thread per started process. */
@@ -46,7 +47,8 @@ void KdCommandStart(int Argc, char **Argv)
     NTSTATUS status;
 
     if (Argc < 2) {
-        DbgPrint("usage: start <program> [<arguments>]   (a module given to tools/boot --exe)\n");
+        DbgPrint("usage: start <program> [<arguments>]   (a module given to tools/boot --exe, "
+                 "or C:\\dir\\prog.exe)\n");
         return;
     }
     for (int i = 1; i < Argc; i++)

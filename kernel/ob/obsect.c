@@ -38,21 +38,6 @@ static NTSTATUS ObpReferenceSectionByHandle(void *Handle, uint32_t DesiredAccess
                                      Section, NULL);
 }
 
-/* What a FileHandle given with SEC_IMAGE names: a bad handle is STATUS_INVALID_HANDLE, any
- * object STATUS_OBJECT_TYPE_MISMATCH, which NtCreateSection turns into STATUS_NOT_SUPPORTED
- * (image sections of files are not built; data sections of files check their handle
- * through Io's callouts, mm/datasec.c). */
-static NTSTATUS ObpCheckFileHandle(void *Handle, KPROCESSOR_MODE AccessMode)
-{
-    void *object;
-    NTSTATUS status = ObReferenceObjectByHandle(Handle, 0, NULL, AccessMode, &object, NULL);
-
-    if (!NT_SUCCESS(status))
-        return status;
-    ObDereferenceObject(object);
-    return STATUS_OBJECT_TYPE_MISMATCH;
-}
-
 void ObpInitializeSectionType(void)
 {
     static const MM_SECTION_CALLOUTS callouts = {
@@ -60,7 +45,6 @@ void ObpInitializeSectionType(void)
         .InsertSectionObject = ObpInsertSectionObject,
         .OpenSectionByName = ObpOpenSectionByName,
         .ReferenceSectionByHandle = ObpReferenceSectionByHandle,
-        .CheckFileHandle = ObpCheckFileHandle,
         .DereferenceObject = ObDereferenceObject,
     };
 

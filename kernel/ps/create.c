@@ -1,19 +1,30 @@
 /*
  * kernel/ps/create.c: making processes and threads (NT's ps/create.c, in its order):
  *
- *   PspCreateProcess   the object; MmCreateProcessAddressSpace; KeInitializeProcess;
- *                      MmInitializeProcessAddressSpace; the handle table; then, attached, the
- *                      image (PspMapImage), the PEB and the process parameters; then the first
- *                      thread (its stack from the image's header)
- *   PspCreateThread    the object; the TEB; KeInitializeThread; ready. It enters ring 3 from
- *                      PspUserThreadStartup.
+ *   PspCreateImageProcess   the object; MmCreateProcessAddressSpace; KeInitializeProcess;
+ *                           MmInitializeProcessAddressSpace; the handle table; then,
+ *                           attached, the image (PspMapImage), ntdll.dll, the PEB and the
+ *                           process parameters. No thread: NtCreateProcess(Ex) with a section
+ *                           ends here (fork.c), and its caller makes the first thread with
+ *                           NtCreateThread, as NT 5's kernel32 does
+ *   PspCreateProcess        a program by name: its image section, the process, and the first
+ *                           thread (its stack from the image's header)
+ *   PspCreateThread         the object; the TEB; KeInitializeThread; ready. It enters ring 3
+ *                           from PspUserThreadStartup.
  *
- * The program is loaded as NT loads it: an image section (MmCreateImageSection, NT's
- * NtCreateSection(SEC_IMAGE)) mapped into the new process (MmMapViewOfImageSection), its code
- * shared with every other process running it, its data copy-on-write; relocated on private
- * copies when its base is taken; then ntdll.dll (PspMapSystemDll, psdll.c), whose loader
- * starts the first thread (LdrInitializeThunk, the program's entry point in eax) and resolves
- * the program's imports.
+ * The program is loaded as NT loads it: an image section (NtCreateSection(SEC_IMAGE): a
+ * module's, MmCreateImageSection, or a file's on a volume, MmCreateImageSectionFromFile on
+ * the file NT's CreateProcess would open) mapped into the new process
+ * (MmMapViewOfImageSection), its code shared with every other process running it, its data
+ * copy-on-write; relocated on private copies when its base is taken; then ntdll.dll
+ * (PspMapSystemDll, psdll.c), whose loader starts the first thread (LdrInitializeThunk, the
+ * program's entry point in eax) and resolves the program's imports.
+ *
+ * The first thread of a process made from a section by NtCreateProcess(Ex) goes through the
+ * loader too: NtCreateThread enters it at LdrInitializeThunk with the CONTEXT's Eip in eax
+ * (its other registers as given), once (EPROCESS.LoaderThunk). NT instead queues
+ * LdrInitializeThunk as a user APC ahead of every new thread's context; mm386's loader runs
+ * once per process, on its first thread, and takes the entry point in eax.
  */
 #include "kernel/ps/ps.h"
 #include "mm/image.h"
@@ -271,51 +282,94 @@ static NTSTATUS PspCreateStack(const MI_IMAGE_INFO *Info, uintptr_t *Base, uintp
     return status;
 }
 
-NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCESS *Parent,
-                          EPROCESS **Process, ETHREAD **Thread)
+/* Is Name a file's path (X:\..., X:/..., \??\...) rather than a module's name? */
+static bool PspIsImagePath(const char *Name)
 {
-    uintptr_t stackBase = 0, stackLimit = 0, deallocation = 0, ldrThunk = 0, dispatcher = 0;
+    return strchr(Name, '\\') || strchr(Name, '/') || strchr(Name, ':');
+}
+
+/* The last name of a path (the whole of a module's name). */
+static const char *PspBaseName(const char *Path)
+{
+    const char *base = Path;
+
+    for (const char *p = Path; *p; p++) {
+        if (*p == '\\' || *p == '/' || *p == ':')
+            base = p + 1;
+    }
+    return base;
+}
+
+/*
+ * ImageName's image section, referenced: a module by its name (MmCreateImageSection), or a
+ * file by its path (X:\dir\name.exe, X:/dir/name.exe, \??\X:\dir\name.exe), opened as NT's
+ * CreateProcess opens it (IoOpenImageFile) and closed once the section holds it.
+ */
+static NTSTATUS PspCreateImageSection(const char *ImageName, void **Section)
+{
+    FILE_OBJECT *file;
+    NTSTATUS status;
+
+    if (!PspIsImagePath(ImageName))
+        return MmCreateImageSection(ImageName, NULL, Section);
+    status = IoOpenImageFile(ImageName, &file);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = MmCreateImageSectionFromFile(file, Section);
+    IoCloseImageFile(file);
+    return status;
+}
+
+/*
+ * NT's PspCreateProcess with a section: the process object over the image section Section,
+ * its address space with the image mapped (relocated if it must move) and ntdll.dll
+ * (PspMapSystemDll), its handle table (Parent's inheritable handles too with InheritHandles,
+ * ObDuplicateInheritedHandles), a console handle, the PEB and the process parameters
+ * (ImagePath, a \??\ prefix dropped, and CommandLine). No thread: *LoaderThunk says where the
+ * first one enters ring 3 (ntdll's LdrInitializeThunk, the image's entry point in eax; 0
+ * without ntdll.dll). Returns the process referenced, on PsActiveProcessHead.
+ */
+NTSTATUS PspCreateImageProcess(void *Section, const char *ImagePath, const char *CommandLine,
+                               EPROCESS *Parent, bool InheritHandles, EPROCESS **Process,
+                               uintptr_t *LoaderThunk)
+{
+    const MI_IMAGE_INFO *info = MmGetSectionImageInfo(Section);
+    const char *path = strncmp(ImagePath, "\\??\\", 4) == 0 ? ImagePath + 4 : ImagePath;
+    uintptr_t dispatcher = 0;
     uint32_t dtb[2];
-    const MI_IMAGE_INFO *info;
-    void *section = NULL;
     EPROCESS *process;
-    ETHREAD *thread = NULL;
     KAPC_STATE apcState;
     HANDLE console = NULL;
     KIRQL oldIrql;
     NTSTATUS status;
 
-    status = MmCreateImageSection(ImageName, NULL, &section);
+    *LoaderThunk = 0;
+    status = ObCreateObject(&PsProcessType, sizeof(EPROCESS), (void **)&process);
     if (!NT_SUCCESS(status))
         return status;
-    info = MmGetSectionImageInfo(section);
-    if (info->Dll || info->EntryPoint == 0)
-        status = STATUS_INVALID_IMAGE_FORMAT;
-    if (NT_SUCCESS(status))
-        status = ObCreateObject(&PsProcessType, sizeof(EPROCESS), (void **)&process);
-    if (!NT_SUCCESS(status))
-        goto out;
     InitializeListHead(&process->ThreadListHead);
     InitializeListHead(&process->ActiveProcessLinks);
     process->ExitStatus = STATUS_PENDING;
     process->UniqueProcessId = PspAllocateId();
     process->InheritedFromUniqueProcessId = Parent ? Parent->UniqueProcessId : 0;
     process->CreateTime = KeTickCount;
-    RtlCopyString(process->ImageFileName, ImageName, sizeof(process->ImageFileName));
+    RtlCopyString(process->ImageFileName, PspBaseName(path), sizeof(process->ImageFileName));
     status = SeCreatePrimaryToken(Parent ? Parent->Token : NULL, &process->Token);
     if (NT_SUCCESS(status) && !MmCreateProcessAddressSpace(&process->Mm, dtb))
         status = STATUS_INSUFFICIENT_RESOURCES;
     if (!NT_SUCCESS(status)) {
         ObDereferenceObject(process);
-        goto out;
+        return status;
     }
     KeInitializeProcess(&process->Pcb, dtb[0], dtb[1]);
     status = MmInitializeProcessAddressSpace(&process->Pcb, info->LargeAddressAware);
     if (NT_SUCCESS(status))
         status = ObCreateHandleTable(&process->ObjectTable);
+    if (NT_SUCCESS(status) && InheritHandles && Parent && Parent->ObjectTable)
+        status = ObDuplicateInheritedHandles(Parent->ObjectTable, process->ObjectTable);
     if (!NT_SUCCESS(status)) {
         ObDereferenceObject(process);
-        goto out;
+        return status;
     }
     KeAcquireSpinLock(&PspActiveProcessLock, &oldIrql);
     InsertTailList(&PsActiveProcessHead, &process->ActiveProcessLinks);
@@ -324,34 +378,65 @@ NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCE
     status = IoCreateConsoleHandle(process->ObjectTable, &console);
     KeStackAttachProcess(&process->Pcb, &apcState);
     if (NT_SUCCESS(status))
-        status = PspMapImage(process, section, info, &process->SectionBaseAddress,
+        status = PspMapImage(process, Section, info, &process->SectionBaseAddress,
                              &process->Pcb.UserExceptionDispatcher);
     if (NT_SUCCESS(status))
-        status = PspMapSystemDll(process, &ldrThunk, &dispatcher);
+        status = PspMapSystemDll(process, LoaderThunk, &dispatcher);
     if (NT_SUCCESS(status) && !process->Pcb.UserExceptionDispatcher)
         process->Pcb.UserExceptionDispatcher = dispatcher;
     if (NT_SUCCESS(status))
-        status = PspCreatePeb(process, info, ImageName, CommandLine ? CommandLine : ImageName,
-                              console);
-    if (NT_SUCCESS(status))
-        status = PspCreateStack(info, &stackBase, &stackLimit, &deallocation);
-    if (NT_SUCCESS(status))
-        status = PspCreateThread(process, ldrThunk ? ldrThunk : process->SectionBaseAddress +
-                                                                 info->EntryPoint,
-                                 stackBase, stackLimit, deallocation,
-                                 (uint32_t)(process->SectionBaseAddress + info->EntryPoint),
-                                 (uint32_t)process->Peb, NULL, &thread);
+        status = PspCreatePeb(process, info, path, CommandLine, console);
     KeUnstackDetachProcess(&apcState);
     if (!NT_SUCCESS(status)) {
         PspTerminateProcess(process, status);       /* no thread: cleans up at once */
         ObDereferenceObject(process);
-        goto out;
+        return status;
+    }
+    *Process = process;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCESS *Parent,
+                          EPROCESS **Process, ETHREAD **Thread)
+{
+    uintptr_t stackBase = 0, stackLimit = 0, deallocation = 0, ldrThunk = 0, entry;
+    const MI_IMAGE_INFO *info;
+    void *section = NULL;
+    EPROCESS *process;
+    ETHREAD *thread = NULL;
+    KAPC_STATE apcState;
+    NTSTATUS status;
+
+    status = PspCreateImageSection(ImageName, &section);
+    if (!NT_SUCCESS(status))
+        return status;
+    info = MmGetSectionImageInfo(section);
+    if (info->Dll || info->EntryPoint == 0)
+        status = STATUS_INVALID_IMAGE_FORMAT;
+    if (NT_SUCCESS(status))
+        status = PspCreateImageProcess(section, ImageName, CommandLine ? CommandLine : ImageName,
+                                       Parent, false, &process, &ldrThunk);
+    if (!NT_SUCCESS(status)) {
+        ObDereferenceObject(section);
+        return status;
+    }
+    entry = process->SectionBaseAddress + info->EntryPoint;
+    KeStackAttachProcess(&process->Pcb, &apcState);
+    status = PspCreateStack(info, &stackBase, &stackLimit, &deallocation);
+    if (NT_SUCCESS(status))
+        status = PspCreateThread(process, ldrThunk ? ldrThunk : entry, stackBase, stackLimit,
+                                 deallocation, (uint32_t)entry, (uint32_t)process->Peb, NULL,
+                                 &thread);
+    KeUnstackDetachProcess(&apcState);
+    ObDereferenceObject(section);       /* the view keeps the image's control area */
+    if (!NT_SUCCESS(status)) {
+        PspTerminateProcess(process, status);       /* no thread: cleans up at once */
+        ObDereferenceObject(process);
+        return status;
     }
     *Process = process;
     *Thread = thread;
-out:
-    ObDereferenceObject(section);       /* the view keeps the image's control area */
-    return status;
+    return STATUS_SUCCESS;
 }
 
 /* Start a thread made by PspCreateThread. */
@@ -393,7 +478,6 @@ NTSTATUS NtCreateUserProcess(HANDLE *ProcessHandle, HANDLE *ThreadHandle, ACCESS
                              const NT_UNICODE_STRING *CommandLine, uint32_t Flags,
                              NT_CLIENT_ID *ClientId)
 {
-    static char name[LOADER_MODULE_NAME_SIZE];
     char *commandLine = NULL;
     HANDLE processHandle = NULL, threadHandle = NULL;
     HANDLE zero = NULL;
@@ -401,9 +485,8 @@ NTSTATUS NtCreateUserProcess(HANDLE *ProcessHandle, HANDLE *ThreadHandle, ACCESS
     ETHREAD *thread;
     NT_CLIENT_ID cid;
     NTSTATUS status;
-    char imageName[LOADER_MODULE_NAME_SIZE];
+    char imageName[PS_MAXIMUM_IMAGE_NAME];
 
-    (void)name;
     if (Flags != 0)
         return STATUS_INVALID_PARAMETER_7;
     status = ExReturn(ProcessHandle, &zero);
@@ -461,6 +544,7 @@ NTSTATUS NtCreateThread(HANDLE *ThreadHandle, ACCESS_MASK DesiredAccess, void *O
 {
     INITIAL_TEB initialTeb;
     CONTEXT *context;
+    uintptr_t thunk;
     HANDLE handle = NULL;
     EPROCESS *process;
     ETHREAD *thread;
@@ -486,11 +570,19 @@ NTSTATUS NtCreateThread(HANDLE *ThreadHandle, ACCESS_MASK DesiredAccess, void *O
         ExFreePoolWithTag(context, PSP_TAG);
         return status;
     }
+    /* A process made from a section starts in its loader (see above). */
+    thunk = __atomic_exchange_n(&process->LoaderThunk, 0, __ATOMIC_SEQ_CST);
+    if (thunk) {
+        context->Eax = context->Eip;
+        context->Eip = (uint32_t)thunk;
+    }
     KeStackAttachProcess(&process->Pcb, &apcState);
     status = PspCreateThread(process, context->Eip, initialTeb.StackBase, initialTeb.StackLimit,
                              initialTeb.AllocatedStackBase, context->Eax, context->Ebx, context,
                              &thread);
     KeUnstackDetachProcess(&apcState);
+    if (!NT_SUCCESS(status) && thunk)
+        __atomic_store_n(&process->LoaderThunk, thunk, __ATOMIC_SEQ_CST);
     ExFreePoolWithTag(context, PSP_TAG);
     ObDereferenceObject(process);
     if (!NT_SUCCESS(status))

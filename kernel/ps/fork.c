@@ -1,17 +1,24 @@
 /*
- * kernel/ps/fork.c: NtCreateProcess and NtCreateProcessEx with a parent process and no section:
- * the POSIX fork NT supports (PspCreateProcess's clone path). The new process is the parent's
- * copy (MmCloneProcessAddressSpace, mm/forksup.c: private pages shared copy-on-write, views
- * mapped again, the PEB where the parent's is) with no thread: the caller gives it one
+ * kernel/ps/fork.c: NtCreateProcess and NtCreateProcessEx: with a parent process and no
+ * section, the POSIX fork NT supports (PspCreateProcess's clone path). The new process is the
+ * parent's copy (MmCloneProcessAddressSpace, mm/forksup.c: private pages shared copy-on-write,
+ * views mapped again, the PEB where the parent's is) with no thread: the caller gives it one
  * (NtCreateThread, from the context it forked in — ntdll's RtlCloneUserProcess does this).
+ * With a section, the process NT 5's kernel32 CreateProcess makes: the image section mapped
+ * and ntdll.dll, a PEB and process parameters (mm386's kernel writes them: the image's name
+ * as its path and command line, the console as its standard handles — NT's kernel32 writes
+ * its own afterwards), no thread: the caller makes it with NtCreateThread at the image's
+ * entry point (SectionImageInformation's TransferAddress) on a stack it allocates in the
+ * process, and that thread starts in ntdll's loader (create.c).
  *
- * NT's checks in NT's order: the handle pointer probed (left as it was), no parent STATUS_INVALID_PARAMETER,
- * Flags outside PROCESS_CREATE_FLAGS_LEGAL_MASK STATUS_INVALID_PARAMETER, the parent handle with
- * PROCESS_CREATE_PROCESS. Not built: a section (an image process: issue 12's image sections),
- * debug and exception ports (no LPC) — STATUS_NOT_SUPPORTED. With
- * PROCESS_CREATE_FLAGS_INHERIT_HANDLES the child has the parent's OBJ_INHERIT handles at their
- * values (ObDuplicateInheritedHandles); then, in the lowest free slot, a console handle (the
- * parent's is not inheritable, and its PEB names the lowest slot).
+ * NT's checks in NT's order: the handle pointer probed (left as it was), no parent
+ * STATUS_INVALID_PARAMETER, Flags outside PROCESS_CREATE_FLAGS_LEGAL_MASK
+ * STATUS_INVALID_PARAMETER, the parent handle with PROCESS_CREATE_PROCESS, the section handle
+ * with SECTION_MAP_EXECUTE (STATUS_ACCESS_DENIED), a section that is not an image's
+ * STATUS_SECTION_NOT_IMAGE. Not built: debug and exception ports (no LPC) —
+ * STATUS_NOT_SUPPORTED. With PROCESS_CREATE_FLAGS_INHERIT_HANDLES the child has the parent's
+ * OBJ_INHERIT handles at their values (ObDuplicateInheritedHandles); then, in the lowest free
+ * slot, a console handle (the parent's is not inheritable, and its PEB names the lowest slot).
  */
 #include "kernel/ps/ps.h"
 
@@ -76,6 +83,34 @@ static NTSTATUS PspCreateClonedProcess(EPROCESS *Parent, uint32_t Flags, EPROCES
     return STATUS_SUCCESS;
 }
 
+/* A process over the image section SectionHandle names (SECTION_MAP_EXECUTE), referenced,
+ * with no thread; its first NtCreateThread starts in the loader. */
+static NTSTATUS PspCreateSectionProcess(EPROCESS *Parent, uint32_t Flags, HANDLE SectionHandle,
+                                        EPROCESS **Process)
+{
+    char name[PS_MAXIMUM_IMAGE_NAME];
+    uintptr_t thunk;
+    void *section;
+    NTSTATUS status;
+
+    status = ObReferenceObjectByHandle(SectionHandle, SECTION_MAP_EXECUTE, &MmSectionObjectType,
+                                       ExGetPreviousMode(), &section, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (!MmGetSectionImageInfo(section)) {
+        ObDereferenceObject(section);
+        return STATUS_SECTION_NOT_IMAGE;
+    }
+    MmGetSectionImageName(section, name, sizeof(name));
+    status = PspCreateImageProcess(section, name, name, Parent,
+                                   (Flags & PROCESS_CREATE_FLAGS_INHERIT_HANDLES) != 0, Process,
+                                   &thunk);
+    ObDereferenceObject(section);       /* the view keeps the image's control area */
+    if (NT_SUCCESS(status))
+        (*Process)->LoaderThunk = thunk;
+    return status;
+}
+
 NTSTATUS NtCreateProcessEx(HANDLE *ProcessHandle, ACCESS_MASK DesiredAccess, void *ObjectAttributes,
                            HANDLE ParentProcess, uint32_t Flags, HANDLE SectionHandle,
                            HANDLE DebugPort, HANDLE ExceptionPort, uint32_t JobMemberLevel)
@@ -94,13 +129,14 @@ NTSTATUS NtCreateProcessEx(HANDLE *ProcessHandle, ACCESS_MASK DesiredAccess, voi
         return status;
     if (!ParentProcess || (Flags & ~PROCESS_CREATE_FLAGS_LEGAL_MASK))
         return STATUS_INVALID_PARAMETER;
-    if (SectionHandle || DebugPort || ExceptionPort)
+    if (DebugPort || ExceptionPort)
         return STATUS_NOT_SUPPORTED;
     status = ObReferenceObjectByHandle(ParentProcess, PROCESS_CREATE_PROCESS, &PsProcessType,
                                        ExGetPreviousMode(), (void **)&parent, NULL);
     if (!NT_SUCCESS(status))
         return status;
-    status = PspCreateClonedProcess(parent, Flags, &process);
+    status = SectionHandle ? PspCreateSectionProcess(parent, Flags, SectionHandle, &process)
+                           : PspCreateClonedProcess(parent, Flags, &process);
     ObDereferenceObject(parent);
     if (!NT_SUCCESS(status))
         return status;

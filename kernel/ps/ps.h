@@ -7,9 +7,10 @@
  *              the rest: ids, handle table, image name, PEB, primary token, exit status
  *   ETHREAD    KTHREAD Tcb, client id, exit status, its process
  *
- * A process is made from a program the loader brought as a multiboot module (issue 12 makes
- * it a section): PspCreateProcess maps the image, makes the PEB and the process parameters,
- * and the first thread with its stack and TEB. The process ends when its last thread does;
+ * A process is made from a program's image section (a multiboot module's, or a file's on a
+ * volume): PspCreateProcess maps the image, makes the PEB and the process parameters, and
+ * the first thread with its stack and TEB; NtCreateProcess(Ex) with a section stops before the
+ * thread (PspCreateImageProcess). The process ends when its last thread does;
  * the object lives on while handles or references remain, and its deletion frees the page
  * directory (MmDeleteProcessAddressSpace).
  */
@@ -42,6 +43,8 @@ typedef struct _EPROCESS {
     char ImageFileName[16];
     uintptr_t Peb;
     uintptr_t SectionBaseAddress;       /* where the image is mapped */
+    uintptr_t LoaderThunk;              /* made from a section, no thread yet: where the first
+                                         * NtCreateThread enters (create.c); else 0 */
     TOKEN *Token;                       /* the primary token (referenced): its privileges */
     uint32_t CreateTime, ExitTime;      /* clock ticks */
     LIST_ENTRY ActiveProcessLinks;      /* on PsActiveProcessHead */
@@ -68,8 +71,14 @@ extern LIST_ENTRY PsActiveProcessHead;
 extern KSPIN_LOCK PspActiveProcessLock;
 
 void PsInitSystem(void);
+/* A program's name: a module's (hello.exe), or a file's path (C:\dir\hello.exe, C:/dir/...,
+ * \??\C:\dir\...), at most this long with its terminating zero. */
+#define PS_MAXIMUM_IMAGE_NAME       260
 NTSTATUS PspCreateProcess(const char *ImageName, const char *CommandLine, EPROCESS *Parent,
                           EPROCESS **Process, ETHREAD **Thread);
+NTSTATUS PspCreateImageProcess(void *Section, const char *ImagePath, const char *CommandLine,
+                               EPROCESS *Parent, bool InheritHandles, EPROCESS **Process,
+                               uintptr_t *LoaderThunk);
 void PsStartThread(ETHREAD *Thread);        /* one PspCreateProcess made */
 EPROCESS *PsGetCurrentProcess(void);        /* NULL in a system thread */
 ETHREAD *PsGetCurrentThread(void);          /* NULL in a system thread */
@@ -101,7 +110,8 @@ NTSTATUS NtCreateUserProcess(HANDLE *ProcessHandle, HANDLE *ThreadHandle, ACCESS
 NTSTATUS NtCreateThread(HANDLE *ThreadHandle, ACCESS_MASK DesiredAccess, void *ObjectAttributes,
                         HANDLE ProcessHandle, NT_CLIENT_ID *ClientId, CONTEXT *Context,
                         void *InitialTeb, bool CreateSuspended);
-/* fork.c: a process cloned from ParentProcess (POSIX fork as NT does it; no section yet). */
+/* fork.c: a process cloned from ParentProcess (POSIX fork as NT does it), or made from an image
+ * section (SectionHandle), with no thread. */
 NTSTATUS NtCreateProcessEx(HANDLE *ProcessHandle, ACCESS_MASK DesiredAccess, void *ObjectAttributes,
                            HANDLE ParentProcess, uint32_t Flags, HANDLE SectionHandle,
                            HANDLE DebugPort, HANDLE ExceptionPort, uint32_t JobMemberLevel);

@@ -164,7 +164,7 @@ static const MI_IMAGE_SECTION *FindSection(const MI_IMAGE_INFO *Info, const char
 
 static void TestHeaders(MI_IMAGE_INFO *Info)
 {
-    is_int(MiParseImageHeaders(Original, OriginalSize, Info), STATUS_SUCCESS, "the mingw image parses");
+    is_int(MiParseImageHeaders(Original, OriginalSize, OriginalSize, Info), STATUS_SUCCESS, "the mingw image parses");
     is_int(Info->ImageBase, Dump.ImageBase, "ImageBase 0x%x as objdump says", Dump.ImageBase);
     is_int(Info->SizeOfImage, Dump.SizeOfImage, "SizeOfImage");
     is_int(Info->SizeOfHeaders, Dump.SizeOfHeaders, "SizeOfHeaders");
@@ -311,7 +311,7 @@ static NTSTATUS ParseWith(uint32_t Offset, uint32_t Width, uint32_t Value, uint3
     memcpy(copy, Original, OriginalSize);
     if (Width)
         memcpy(copy + Offset, &Value, Width);
-    status = MiParseImageHeaders(copy, Size, &info);
+    status = MiParseImageHeaders(copy, Size, Size, &info);
     free(copy);
     return status;
 }
@@ -375,18 +375,46 @@ static void TestPlacement(void)
 
     memcpy(copy, Original, OriginalSize);
     memcpy(copy + OPTIONAL_AT(ImageBase), &(uint32_t){ 0x7FFF0000 }, 4);
-    is_int(MiParseImageHeaders(copy, OriginalSize, &info), STATUS_SUCCESS,
+    is_int(MiParseImageHeaders(copy, OriginalSize, OriginalSize, &info), STATUS_SUCCESS,
            "an image above user space but relocatable is accepted");
     ok(!info.ImageFitsAtBase && info.Relocatable, "... to be relocated");
     memcpy(&characteristics, copy + FILE_AT(Characteristics), 2);
     characteristics |= IMAGE_FILE_RELOCS_STRIPPED;
     memcpy(copy + FILE_AT(Characteristics), &characteristics, 2);
-    is_int(MiParseImageHeaders(copy, OriginalSize, &info), STATUS_INVALID_IMAGE_FORMAT,
+    is_int(MiParseImageHeaders(copy, OriginalSize, OriginalSize, &info), STATUS_INVALID_IMAGE_FORMAT,
            "... and refused with its relocations stripped");
     memcpy(copy + OPTIONAL_AT(ImageBase), &(uint32_t){ 0 }, 4);
-    is_int(MiParseImageHeaders(copy, OriginalSize, &info), STATUS_INVALID_IMAGE_FORMAT,
+    is_int(MiParseImageHeaders(copy, OriginalSize, OriginalSize, &info), STATUS_INVALID_IMAGE_FORMAT,
            "... as at 0 (the first 64 KB are never mapped)");
     free(copy);
+}
+
+/* The headers parsed from the file's first bytes only, as a file on a disk is: the bytes
+ * through the section table are enough (the raw data is checked against the file's size),
+ * fewer are not, and nothing past MI_IMAGE_MAXIMUM_HEADER is ever read. */
+static void TestHeaderWindow(const MI_IMAGE_INFO *Whole)
+{
+    static MI_IMAGE_INFO info;
+    uint8_t *window;
+    uint32_t tableEnd = NtAt() + 24 + sizeof(IMAGE_OPTIONAL_HEADER32) +
+                        Whole->NumberOfSections * sizeof(IMAGE_SECTION_HEADER);
+
+    is_int(MiParseImageHeaders(Original, Whole->SizeOfHeaders, OriginalSize, &info), STATUS_SUCCESS,
+           "the headers alone (SizeOfHeaders bytes read) parse");
+    ok(memcmp(&info, Whole, sizeof(info)) == 0, "... to what the whole file gives");
+    is_int(MiParseImageHeaders(Original, tableEnd, OriginalSize, &info), STATUS_SUCCESS,
+           "the bytes through the section table are enough");
+    is_int(MiParseImageHeaders(Original, tableEnd - 1, OriginalSize, &info),
+           STATUS_INVALID_IMAGE_FORMAT, "one byte fewer: the section table past what was read");
+    is_int(MiParseImageHeaders(Original, 1, OriginalSize, &info), STATUS_INVALID_IMAGE_NOT_MZ,
+           "one byte read: not MZ");
+    /* A buffer of exactly MI_IMAGE_MAXIMUM_HEADER bytes said to hold a 1 MB file's first
+     * megabyte: ASan sees any read past the window. */
+    window = calloc(1, MI_IMAGE_MAXIMUM_HEADER);
+    memcpy(window, Original, OriginalSize < MI_IMAGE_MAXIMUM_HEADER ? OriginalSize : MI_IMAGE_MAXIMUM_HEADER);
+    is_int(MiParseImageHeaders(window, 1u << 20, 1u << 20, &info), STATUS_SUCCESS,
+           "a 1 MB file parses from its first %u bytes alone", MI_IMAGE_MAXIMUM_HEADER);
+    free(window);
 }
 
 /* xorshift32 from a fixed seed: the same mutants every run. */
@@ -494,7 +522,7 @@ static void TestMutants(void)
         uint8_t *image;
 
         memcpy(file, mutant, size);
-        status = MiParseImageHeaders(file, size, &info);
+        status = MiParseImageHeaders(file, size, size, &info);
         if (status == STATUS_INVALID_IMAGE_FORMAT) {
             refused++;
         } else if (status == STATUS_INVALID_IMAGE_NOT_MZ) {
@@ -555,6 +583,7 @@ int main(void)
     TestExports(&info);
     TestMalformed(&info);
     TestPlacement();
+    TestHeaderWindow(&info);
     TestMutants();
     free(dump);
     free(Original);

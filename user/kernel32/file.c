@@ -8,12 +8,11 @@
  */
 #include "k32.h"
 
-#define BASEP_MAXIMUM_PATH      1024
 #define BASEP_ATTRIBUTE_FLAGS   0x00007FA7      /* FILE_ATTRIBUTE_VALID_FLAGS less DIRECTORY */
 
 /* The NT name of a Win32 path into Buffer (BASEP_MAXIMUM_PATH + 8 characters); false when it
  * is empty or too long (the last error then: ERROR_PATH_NOT_FOUND, ERROR_FILENAME_EXCED_RANGE). */
-static BOOL BasepNtPath(LPCWSTR Path, WCHAR *Buffer, UNICODE_STRING *Name)
+BOOL BasepNtPath(LPCWSTR Path, WCHAR *Buffer, UNICODE_STRING *Name)
 {
     const UNICODE_STRING *current = &NtCurrentPeb()->ProcessParameters->CurrentDirectoryPath;
     WCHAR full[BASEP_MAXIMUM_PATH];

@@ -36,4 +36,10 @@ static inline PLARGE_INTEGER BaseFormatTimeOut(PLARGE_INTEGER Timeout, DWORD Mil
     return Timeout;
 }
 
+/* The NT name (\\??\\C:\\...) of a Win32 path into Buffer (BASEP_MAXIMUM_PATH + 8 characters),
+ * as RtlDosPathNameToNtPathName_U makes it; false when it is empty or too long, the last error
+ * set (file.c). */
+#define BASEP_MAXIMUM_PATH      1024
+BOOL BasepNtPath(LPCWSTR Path, WCHAR *Buffer, UNICODE_STRING *Name);
+
 #endif

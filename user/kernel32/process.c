@@ -1,6 +1,7 @@
 /*
- * user/kernel32/process.c: the process calls: identity, exit, creation by program name,
- * opening by id, exit codes, memory counters, working-set limits and GetSystemInfo.
+ * user/kernel32/process.c: the process calls: identity, exit, creation by program name or
+ * path (C:\dir\prog.exe), opening by id, exit codes, memory counters, working-set limits and
+ * GetSystemInfo.
  */
 #include "k32.h"
 #include <psapi.h>
@@ -9,7 +10,6 @@
 #define BASE_ALLOCATION_GRANULARITY 0x10000u
 #define BASE_LOWEST_USER_ADDRESS    0x10000u
 #define BASE_HIGHEST_USER_ADDRESS   0x7FFEFFFFu     /* when the kernel does not say */
-#define BASE_MAXIMUM_NAME           260
 
 HANDLE WINAPI GetCurrentProcess(void)
 {
@@ -82,10 +82,19 @@ HANDLE WINAPI OpenProcess(DWORD DesiredAccess, WINBOOL InheritHandle, DWORD Proc
     return process;
 }
 
-/* The module name a program is known by: the last path element of its first word. */
+/*
+ * The program a CreateProcess call names, into Name: the first word of the command line (or
+ * the whole application name), without its quotes. A name with a drive or a directory in it
+ * is a file: its NT name (\??\C:\dir\prog.exe, a relative path taken from the current
+ * directory); a bare name is a program the loader brought as a module (mm386's stand-in for
+ * Windows' search of the system directory). 0 when there is none or the path is too long.
+ */
 static ULONG BaseImageName(LPCWSTR Application, LPCWSTR CommandLine, WCHAR *Name)
 {
-    LPCWSTR from = Application ? Application : CommandLine, start, end;
+    LPCWSTR from = Application ? Application : CommandLine, end;
+    WCHAR word[BASEP_MAXIMUM_PATH];
+    UNICODE_STRING path;
+    BOOL isPath = FALSE;
     ULONG length = 0;
     WCHAR stop = ' ';
 
@@ -95,12 +104,19 @@ static ULONG BaseImageName(LPCWSTR Application, LPCWSTR CommandLine, WCHAR *Name
         stop = *from++;
     for (end = from; *end && (Application || (*end != stop && *end != '\t')); end++)
         ;
-    for (start = end; start > from && start[-1] != '\\' && start[-1] != '/'; start--)
-        ;
-    while (start < end && length < BASE_MAXIMUM_NAME - 1)
-        Name[length++] = *start++;
-    Name[length] = 0;
-    return length;
+    while (from < end && length < BASEP_MAXIMUM_PATH - 1) {
+        isPath |= *from == '\\' || *from == '/' || *from == ':';
+        word[length++] = *from++;
+    }
+    word[length] = 0;
+    if (!isPath) {
+        memcpy(Name, word, (length + 1) * sizeof(WCHAR));
+        return length;
+    }
+    if (!BasepNtPath(word, Name, &path))
+        return 0;
+    Name[path.Length / sizeof(WCHAR)] = 0;
+    return path.Length / sizeof(WCHAR);
 }
 
 WINBOOL WINAPI CreateProcessW(LPCWSTR ApplicationName, LPWSTR CommandLine,
@@ -109,7 +125,7 @@ WINBOOL WINAPI CreateProcessW(LPCWSTR ApplicationName, LPWSTR CommandLine,
                               DWORD CreationFlags, LPVOID Environment, LPCWSTR CurrentDirectory,
                               LPSTARTUPINFOW StartupInfo, LPPROCESS_INFORMATION Information)
 {
-    WCHAR name[BASE_MAXIMUM_NAME];
+    WCHAR name[BASEP_MAXIMUM_PATH + 8];
     UNICODE_STRING image, line;
     CLIENT_ID client = { 0 };
     HANDLE process, thread;

@@ -458,7 +458,8 @@ NTSTATUS NTAPI NtCreateFile(PHANDLE FileHandle, ACCESS_MASK DesiredAccess,
 #define PROCESS_CREATE_FLAGS_NO_DEBUG_INHERIT       0x00000002
 #define PROCESS_CREATE_FLAGS_INHERIT_HANDLES        0x00000004
 #define PROCESS_CREATE_FLAGS_OVERRIDE_ADDRESS_SPACE 0x00000008
-/* A clone of ParentProcess (POSIX fork; no section yet), with no thread. */
+/* A clone of ParentProcess (POSIX fork), or with SectionHandle a process over an image section;
+ * either with no thread (the first one: NtCreateThread). */
 NTSTATUS NTAPI NtCreateProcess(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess,
                                POBJECT_ATTRIBUTES ObjectAttributes, HANDLE ParentProcess,
                                BOOLEAN InheritObjectTable, HANDLE SectionHandle,

@@ -1,10 +1,12 @@
 /*
  * cloning.exe: address-space cloning (RtlCloneUserProcess over NtCreateProcessEx), KTAP.
  *
- *   fork.statuses     NtCreateProcess(Ex)'s checks: no parent, bad flags, a section or ports
- *                     (not built), a bad or weak parent handle, a bad handle pointer; a clone
- *                     never given a thread goes when its handle is closed, and can itself be
- *                     cloned by another process (a parent not the caller)
+ *   fork.statuses     NtCreateProcess(Ex)'s checks: no parent, bad flags, a section that is
+ *                     no image's (STATUS_SECTION_NOT_IMAGE; image sections: tests/mapfile.t's
+ *                     imgfile.exe), ports (not built), a bad or weak parent handle, a bad
+ *                     handle pointer; a clone never given a thread goes when its handle is
+ *                     closed, and can itself be cloned by another process (a parent not the
+ *                     caller)
  *   fork.diverge      parent and child each write half of the pages after the fork; each sees
  *                     its own writes and the other's pages as they were at the fork, page by
  *                     page; a view (ViewShare) is the same memory in both, at the same address
@@ -143,7 +145,7 @@ static void TestStatuses(void)
     KT_STATUS(NtCreateSection(&section, SECTION_ALL_ACCESS, NULL, &size, PAGE_READWRITE,
                               SEC_COMMIT, NULL), STATUS_SUCCESS);
     KT_STATUS(NtCreateProcessEx(&process, PROCESS_ALL_ACCESS, NULL, NtCurrentProcess(), 0, section,
-                                NULL, NULL, 0), STATUS_NOT_SUPPORTED);
+                                NULL, NULL, 0), STATUS_SECTION_NOT_IMAGE);
     NtClose(section);
     weak = OpenProcess(PROCESS_QUERY_INFORMATION, FALSE, GetCurrentProcessId());
     KT_EXPECT(weak != NULL);

@@ -20,7 +20,9 @@
  *
  * "mapfile.exe inpage": bad.bin (3 pages, seed 20), whose first sector the disk fails: a read
  * of its first page through a view raises STATUS_IN_PAGE_ERROR (a read, the address, the
- * disk's STATUS_IO_DEVICE_ERROR) each time, and its third page still reads.
+ * disk's STATUS_IO_DEVICE_ERROR) each time, and its third page still reads. badimg.exe (a
+ * program, mm/imagefile.c) whose entry point's sector the disk fails: started from C:\ twice,
+ * it ends each time with STATUS_IN_PAGE_ERROR, its first instruction unreadable.
  *
  * "mapfile.exe big MB": big.bin, MB MiB of seed 19, mapped read/write: every page read and
  * checked, every byte's complement written, read again; the paging files' use (NtQuery-
@@ -366,6 +368,28 @@ static void TestInPageError(void)
     CloseHandle(file);
 }
 
+/* The image's page that fails is read again by the next process: it was never kept. */
+static void TestImageInPageError(void)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        STARTUPINFOA startup = { .cb = sizeof(startup) };
+        PROCESS_INFORMATION child = { 0 };
+        char line[] = "C:\\badimg.exe child none";
+        DWORD code = 0;
+
+        KT_EQ(CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child),
+              TRUE);
+        if (!child.hProcess)
+            return;
+        KT_EQ(WaitForSingleObject(child.hProcess, HANDSHAKE_MS), WAIT_OBJECT_0);
+        KT_EQ(GetExitCodeProcess(child.hProcess, &code), TRUE);
+        KT_STATUS(code, STATUS_IN_PAGE_ERROR);
+        printf("# badimg.exe: exit status 0x%08lX\n", code);
+        CloseHandle(child.hThread);
+        CloseHandle(child.hProcess);
+    }
+}
+
 static ULONG PagingFileInUse(void)
 {
     static ULONG buffer[256];
@@ -459,6 +483,7 @@ static const KTAP_CASE BigCases[] = {
 
 static const KTAP_CASE InPageCases[] = {
     { "map.inpage_error", TestInPageError },
+    { "map.image_inpage_error", TestImageInPageError },
 };
 
 static int Hold(void)
@@ -487,7 +512,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "hold") == 0)
         return Hold();
     if (argc > 1 && strcmp(argv[1], "inpage") == 0)
-        return KtapRun(InPageCases, 1);
+        return KtapRun(InPageCases, ARRAYSIZE(InPageCases));
     if (argc > 2 && strcmp(argv[1], "child") == 0) {
         Argument = argv[2];
         return Child();

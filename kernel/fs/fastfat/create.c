@@ -10,12 +10,15 @@
  *   a file where a directory is asked for           STATUS_NOT_A_DIRECTORY
  *   a name FAT cannot hold                          STATUS_OBJECT_NAME_INVALID
  *   an open the other opens do not share            STATUS_SHARING_VIOLATION
+ *   writing (or overwriting) a running program      STATUS_SHARING_VIOLATION
+ *   deleting on close a running program             STATUS_CANNOT_DELETE
  *   a read-only file for writing, or overwritten    STATUS_ACCESS_DENIED
  *   marked for deletion                             STATUS_DELETE_PENDING
  *
  * Information says what was done: FILE_OPENED, FILE_CREATED, FILE_OVERWRITTEN, FILE_SUPERSEDED.
  */
 #include "kernel/fs/fastfat/fatprocs.h"
+#include "mm/mm.h"
 
 #define FAT_WRITE_ACCESS        (FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA | \
                                  FILE_DELETE_CHILD | DELETE)
@@ -69,6 +72,15 @@ static NTSTATUS FatOpenExisting(FCB *Fcb, const FAT_CREATE *Create, IRP *Irp)
         (Fcb->Attributes & (FAT_DIRENT_ATTR_HIDDEN | FAT_DIRENT_ATTR_SYSTEM)) &
         ~Create->Attributes)
         return STATUS_ACCESS_DENIED;        /* NT: an overwrite keeps hidden and system */
+    /* NT's FatOpenExistingFile: a file whose image section is in use (a program running from
+     * it) is not opened to be written, truncated or deleted (MmFlushImageSection). */
+    if (!directory && ((Create->Access & FILE_WRITE_DATA) || Create->Disposition >= FILE_OVERWRITE ||
+                       Create->Disposition == FILE_SUPERSEDE) &&
+        !MmFlushImageSection(&Fcb->SectionObjectPointers, MmFlushForWrite))
+        return STATUS_SHARING_VIOLATION;
+    if (!directory && (Create->Options & FILE_DELETE_ON_CLOSE) &&
+        !MmFlushImageSection(&Fcb->SectionObjectPointers, MmFlushForDelete))
+        return STATUS_CANNOT_DELETE;
     if ((Create->Options & FILE_DELETE_ON_CLOSE) && directory) {
         status = FatIsDirectoryEmpty(Fcb, &empty);
         if (!NT_SUCCESS(status))

@@ -6,6 +6,7 @@
  * on the volume. FAT has no change time: ChangeTime is the last write time.
  */
 #include "kernel/fs/fastfat/fatprocs.h"
+#include "mm/mm.h"
 
 static uint32_t FatClustersFor(const VCB *Vcb, uint64_t Bytes)
 {
@@ -138,6 +139,9 @@ static NTSTATUS FatSetDisposition(FILE_OBJECT *File, FCB *Fcb, bool Delete)
     if (Delete) {
         if (!Fcb->ParentDcb || (Fcb->Attributes & FAT_DIRENT_ATTR_READ_ONLY))
             return STATUS_CANNOT_DELETE;
+        if (!FatIsDirectory(Fcb) && !MmFlushImageSection(&Fcb->SectionObjectPointers,
+                                                         MmFlushForDelete))
+            return STATUS_CANNOT_DELETE;        /* a program runs from it (NT's rule) */
         if (FatIsDirectory(Fcb)) {
             status = FatIsDirectoryEmpty(Fcb, &empty);
             if (!NT_SUCCESS(status))
@@ -213,7 +217,9 @@ static NTSTATUS FatClearRenameTarget(FCB *Fcb, FCB *Target, const uint16_t *Name
                  (FAT_DIRENT_ATTR_DIRECTORY | FAT_DIRENT_ATTR_READ_ONLY))
             status = STATUS_ACCESS_DENIED;
         else if (NT_SUCCESS(status = FatOpenFcb(Target, context, &existing))) {
-            status = existing->UncleanCount ? STATUS_ACCESS_DENIED : FatDeleteFile(existing);
+            status = existing->UncleanCount ||
+                     !MmFlushImageSection(&existing->SectionObjectPointers, MmFlushForDelete)
+                     ? STATUS_ACCESS_DENIED : FatDeleteFile(existing);
             FatDereferenceFcb(existing);
         }
     }
