@@ -17,7 +17,8 @@
  *                     held (CcCanIWrite) and the dirty pages never passed the threshold by more
  *                     than a write's charge
  *
- * Without C: or its files the tests skip.
+ * Without C: or tests/cache.t's C:\BIG.BIN the tests skip (they write files: only on that
+ * volume).
  */
 #include "kernel/kd/ktest.h"
 #include "kernel/iomgr/iop.h"
@@ -62,6 +63,12 @@ static FILE_OBJECT *OpenOrSkip(const char *Name, uint32_t Disposition)
         KtSkip("no C:\\%s (status 0x%08x): tests/cache.t's volume", Name, (uint32_t)status);
     KtDefer(CloseFile, file);
     return file;
+}
+
+/* On tests/cache.t's volume, or a skip (before anything is written to another one). */
+static void RequireCacheVolume(void)
+{
+    OpenOrSkip("BIG.BIN", FILE_OPEN);
 }
 
 static NTSTATUS Transfer(FILE_OBJECT *File, uint8_t Major, void *Buffer, uint32_t Length,
@@ -134,7 +141,7 @@ KTEST(TestCcViewsReused, "cc.views_reused")
 
 KTEST(TestCcLazyWriter, "cc.lazy_writer")
 {
-    FILE_OBJECT *file = OpenOrSkip("LAZY.BIN", FILE_OVERWRITE_IF);
+    FILE_OBJECT *file = (RequireCacheVolume(), OpenOrSkip("LAZY.BIN", FILE_OVERWRITE_IF));
     uint32_t bytes = CT_LAZY_PAGES * PAGE_SIZE, written = CcStatistics.LazyWritePages;
     uint8_t *buffer = NewBuffer(bytes), *disk = NewBuffer(bytes);
     int64_t pause = KI_MILLISECONDS(100);
@@ -159,7 +166,7 @@ KTEST(TestCcLazyWriter, "cc.lazy_writer")
 
 KTEST(TestCcPin, "cc.pin")
 {
-    FILE_OBJECT *file = OpenOrSkip("LAZY.BIN", FILE_OPEN);
+    FILE_OBJECT *file = (RequireCacheVolume(), OpenOrSkip("LAZY.BIN", FILE_OPEN));
     uint8_t *disk = NewBuffer(PAGE_SIZE);
     BCB *bcb;
     void *data;
@@ -189,7 +196,7 @@ KTEST(TestCcPin, "cc.pin")
 
 KTEST(TestCcTruncate, "cc.truncate")
 {
-    FILE_OBJECT *file = OpenOrSkip("TRUNC.BIN", FILE_OVERWRITE_IF);
+    FILE_OBJECT *file = (RequireCacheVolume(), OpenOrSkip("TRUNC.BIN", FILE_OVERWRITE_IF));
     uint8_t *buffer = NewBuffer(3 * PAGE_SIZE);
     FILE_END_OF_FILE_INFORMATION eof = { 5000 };
     IO_STATUS_BLOCK iosb;
@@ -212,7 +219,7 @@ KTEST(TestCcTruncate, "cc.truncate")
 
 KTEST(TestCcThrottle, "cc.throttle")
 {
-    FILE_OBJECT *file = OpenOrSkip("THROTTLE.BIN", FILE_OVERWRITE_IF);
+    FILE_OBJECT *file = (RequireCacheVolume(), OpenOrSkip("THROTTLE.BIN", FILE_OVERWRITE_IF));
     uint32_t total = 2 * CcDirtyPageThreshold * PAGE_SIZE, throttled = CcStatistics.ThrottledWrites;
     uint8_t *buffer = NewBuffer(CT_CHUNK);
     uint32_t most = 0;
