@@ -7,8 +7,9 @@
  *                     a name with a directory: STATUS_DLL_NOT_FOUND). One whose base is taken
  *                     (STATUS_IMAGE_NOT_AT_BASE) is relocated (LdrpRelocateImage). Its
  *                     imports are then loaded and snapped, and it goes on the initialization
- *                     order list after them; with Resolve FALSE (DONT_RESOLVE_DLL_REFERENCES)
- *                     it is only mapped: no imports, no DllMain, not an LDRP_IMAGE_DLL.
+ *                     order list after them, LDRP_LOAD_IN_PROGRESS until its DllMain is taken
+ *                     up (ldrutil.c); with Resolve FALSE (DONT_RESOLVE_DLL_REFERENCES) it is
+ *                     only mapped: no imports, no DllMain, not an LDRP_IMAGE_DLL.
  *   LdrpSnapIAT       each import resolved by name (the export names' binary search) or by
  *                     ordinal and written into the import address table (made write-copy for
  *                     the time, so written on a private copy): a name the DLL does not export
@@ -268,7 +269,8 @@ static NTSTATUS LdrpMapDll(const UNICODE_STRING *Name, BOOLEAN Static, PLDR_DATA
         return STATUS_NO_MEMORY;
     }
     entry->LoadCount = Static ? LDRP_PINNED_LOAD_COUNT : 1;
-    entry->Flags |= (Static ? LDRP_STATIC_LINK : 0) | (relocated ? LDRP_IMAGE_NOT_AT_BASE : 0);
+    entry->Flags |= LDRP_LOAD_IN_PROGRESS | (Static ? LDRP_STATIC_LINK : 0) |
+                    (relocated ? LDRP_IMAGE_NOT_AT_BASE : 0);
     LdrpInsertDataTableEntry(entry);
     *Entry = entry;
     return STATUS_SUCCESS;
@@ -290,15 +292,14 @@ NTSTATUS LdrpLoadDll(const UNICODE_STRING *Name, BOOLEAN Static, BOOLEAN Resolve
     if (!NT_SUCCESS(status))
         return status;
     if (!Resolve) {
-        entry->Flags |= LDRP_ENTRY_PROCESSED;
+        entry->Flags = (entry->Flags & ~LDRP_LOAD_IN_PROGRESS) | LDRP_ENTRY_PROCESSED;
         *Entry = entry;
         return STATUS_SUCCESS;
     }
     start = LdrpNtHeaders(entry->DllBase)->OptionalHeader.AddressOfEntryPoint;
     entry->EntryPoint = start ? (PUCHAR)entry->DllBase + start : NULL;
-    entry->Flags |= LDRP_IMAGE_DLL | LDRP_LOAD_IN_PROGRESS;
+    entry->Flags |= LDRP_IMAGE_DLL;
     status = LdrpWalkImportDescriptor(entry, Static);
-    entry->Flags &= ~LDRP_LOAD_IN_PROGRESS;
     if (!NT_SUCCESS(status)) {
         LdrpUnloadDataTableEntry(entry);
         return status;

@@ -13,10 +13,12 @@
  *                                DLL gets DLL_PROCESS_DETACH (when its attach returned TRUE),
  *                                the DLLs it imports are dereferenced in turn, its view is
  *                                unmapped and its entry freed
- *   LdrpRunInitializeRoutines    DLL_PROCESS_ATTACH for each entry of the initialization order
- *                                list not yet processed, in that order; FALSE from one is
- *                                STATUS_DLL_INIT_FAILED after its DLL_PROCESS_DETACH (as
- *                                Windows does for LoadLibrary)
+ *   LdrpRunInitializeRoutines    DLL_PROCESS_ATTACH for the entries loads mapped since the
+ *                                last call (LDRP_LOAD_IN_PROGRESS, as XP's), in initialization
+ *                                order; they are taken up before the first DllMain runs, so a
+ *                                DllMain's own loader calls never initialize its neighbours
+ *                                early. FALSE from one is STATUS_DLL_INIT_FAILED after its
+ *                                DLL_PROCESS_DETACH (as Windows does for LoadLibrary).
  */
 #include <string.h>
 #include "ldrp.h"
@@ -179,35 +181,55 @@ void LdrpDereferenceDll(PLDR_DATA_TABLE_ENTRY Entry)
     LdrpUnloadDataTableEntry(Entry);
 }
 
-/* The first entry of the initialization order list not yet processed; NULL when none is. */
-static PLDR_DATA_TABLE_ENTRY LdrpNextToInitialize(void)
+/* The entries on the initialization order list still LDRP_LOAD_IN_PROGRESS, in its order, into
+ * Pending (NULL: only counted), the flag cleared; how many. */
+static ULONG LdrpTakeLoadsInProgress(PLDR_DATA_TABLE_ENTRY *Pending)
 {
     PLIST_ENTRY head = &PebLdr.InInitializationOrderModuleList;
+    ULONG count = 0;
 
     for (PLIST_ENTRY link = head->Flink; link != head; link = link->Flink) {
         PLDR_DATA_TABLE_ENTRY entry = CONTAINING_RECORD(link, LDR_DATA_TABLE_ENTRY,
                                                         InInitializationOrderLinks);
 
-        if (!(entry->Flags & LDRP_ENTRY_PROCESSED))
-            return entry;
+        if (!(entry->Flags & LDRP_LOAD_IN_PROGRESS))
+            continue;
+        if (Pending) {
+            entry->Flags &= ~LDRP_LOAD_IN_PROGRESS;
+            Pending[count] = entry;
+        }
+        count++;
     }
-    return NULL;
+    return count;
 }
 
-/* Each pass starts from the list's head again: a DllMain may load and unload DLLs. */
 NTSTATUS LdrpRunInitializeRoutines(void)
 {
-    PLDR_DATA_TABLE_ENTRY entry;
+    ULONG count = LdrpTakeLoadsInProgress(NULL);
+    PLDR_DATA_TABLE_ENTRY *pending;
+    NTSTATUS status = STATUS_SUCCESS;
 
-    while ((entry = LdrpNextToInitialize())) {
+    if (count == 0)
+        return STATUS_SUCCESS;
+    pending = RtlAllocateHeap(NtCurrentPeb()->ProcessHeap, 0, count * sizeof(*pending));
+    if (!pending)
+        return STATUS_NO_MEMORY;
+    LdrpTakeLoadsInProgress(pending);
+    for (ULONG i = 0; i < count && NT_SUCCESS(status); i++) {
+        PLDR_DATA_TABLE_ENTRY entry = pending[i];
+
+        if (entry->Flags & LDRP_ENTRY_PROCESSED)
+            continue;
         entry->Flags |= LDRP_ENTRY_PROCESSED;
         if (!entry->EntryPoint)
             continue;
-        if (!LdrpCallInitRoutine(entry, DLL_PROCESS_ATTACH)) {
+        if (LdrpCallInitRoutine(entry, DLL_PROCESS_ATTACH)) {
+            entry->Flags |= LDRP_PROCESS_ATTACH_CALLED;
+        } else {
             LdrpCallInitRoutine(entry, DLL_PROCESS_DETACH);
-            return STATUS_DLL_INIT_FAILED;
+            status = STATUS_DLL_INIT_FAILED;
         }
-        entry->Flags |= LDRP_PROCESS_ATTACH_CALLED;
     }
-    return STATUS_SUCCESS;
+    RtlFreeHeap(NtCurrentPeb()->ProcessHeap, 0, pending);
+    return status;
 }

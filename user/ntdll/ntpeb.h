@@ -66,7 +66,7 @@ typedef struct _PEB_LDR_DATA {
 /* LDR_DATA_TABLE_ENTRY.Flags (NT's LDRP_*). */
 #define LDRP_STATIC_LINK                0x00000002  /* loaded for the program's imports */
 #define LDRP_IMAGE_DLL                  0x00000004  /* a DLL whose imports and entry are used */
-#define LDRP_LOAD_IN_PROGRESS           0x00001000
+#define LDRP_LOAD_IN_PROGRESS           0x00001000  /* mapped, its DllMain not yet taken up */
 #define LDRP_UNLOAD_IN_PROGRESS         0x00002000
 #define LDRP_ENTRY_PROCESSED            0x00004000  /* its initialization is done (or none) */
 #define LDRP_PROCESS_ATTACH_CALLED      0x00080000  /* DllMain(DLL_PROCESS_ATTACH) returned TRUE */
