@@ -18,8 +18,7 @@
 
 #define PSP_SYSTEM_DLL          "ntdll.dll"
 
-static void *PspSystemDllSection;       /* ntdll.dll's, referenced; NULL: none */
-static void *PspKnownDllSections[KI_MAX_LOADER_MODULES];       /* each referenced: they stay */
+static void *PspSystemDllSection;       /* ntdll.dll's; NULL: none */
 
 /* \KnownDlls\Name as a kernel-mode UNICODE_STRING in Buffer. */
 static void PspKnownDllName(NT_UNICODE_STRING *String, uint16_t *Buffer, uint32_t Size,
@@ -53,7 +52,8 @@ static bool PspIsDllName(const char *Name)
 }
 
 /* The loader module Name as the known DLL \KnownDlls\Name; NULL when it is not a DLL image
- * or cannot be named (reported). The section is returned referenced. */
+ * or cannot be named (reported). The section keeps a reference of its own forever (and its
+ * name, being permanent), so the pointer returned stays good. */
 static void *PspCreateKnownDll(const char *Name)
 {
     uint16_t buffer[16 + LOADER_MODULE_NAME_SIZE];
@@ -89,13 +89,13 @@ void PspInitializeSystemDlls(void)
 {
     for (uint32_t i = 0; i < KeLoaderBlock.ModuleCount; i++) {
         const char *name = KeLoaderBlock.Modules[i].Name;
+        void *section;
 
         if (!PspIsDllName(name))
             continue;
-        PspKnownDllSections[i] = PspCreateKnownDll(name);
-        if (PspKnownDllSections[i] && !PspSystemDllSection &&
-            MmFindLoaderModule(PSP_SYSTEM_DLL) == &KeLoaderBlock.Modules[i])
-            PspSystemDllSection = PspKnownDllSections[i];
+        section = PspCreateKnownDll(name);
+        if (section && MmFindLoaderModule(PSP_SYSTEM_DLL) == &KeLoaderBlock.Modules[i])
+            PspSystemDllSection = section;
     }
 }
 
