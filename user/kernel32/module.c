@@ -2,7 +2,8 @@
  * user/kernel32/module.c: modules (NT's kernel32 module.c), over ntdll's loader (ldrapi.c).
  *
  *   LoadLibrary(Ex)A/W  LdrLoadDll, the name's trailing spaces dropped (as XP's). Flags: 0;
- *                       DONT_RESOLVE_DLL_REFERENCES (mapped only: no imports, no DllMain);
+ *                       DONT_RESOLVE_DLL_REFERENCES (mapped only: no imports, no DllMain; a
+ *                       later LoadLibrary of it finds it so, as on Windows);
  *                       LOAD_WITH_ALTERED_SEARCH_PATH and LOAD_IGNORE_CODE_AUTHZ_LEVEL, which
  *                       change nothing here (DLLs come from \KnownDlls only);
  *                       LOAD_LIBRARY_AS_DATAFILE: a module already loaded gives its handle,
