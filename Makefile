@@ -280,8 +280,24 @@ $(UBUILD)/imagek32.exe: user/tests/image.c user/tests/ktap.h $(USER_LIBS) Makefi
 	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(USER_LDFLAGS) -Wl,--image-base,0x7C7F0000 \
 	    -o $@ $< $(USER_LINK)
 
+# testdll.dll and testdep.dll (user/tests/dll/): the DLLs ldr.exe loads by name, known DLLs
+# when tools/boot passes them with --exe (tests/image.t). testdll.dll, at 0x10000000, has its
+# exports named by its .def and imports testdep.dll (0x10100000) through testdep's import
+# library.
+TEST_DLL_LDFLAGS := -shared -nostdlib -Wl,--entry,_DllMain@12 -Wl,--subsystem,console
+$(UBUILD)/testdep.dll: user/tests/dll/testdep.c user/tests/dll/testdll.h $(USER_LIBS) Makefile
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(TEST_DLL_LDFLAGS) -Wl,--image-base,0x10100000 \
+	    -Wl,--out-implib,$(UBUILD)/lib/libtestdep.dll.a -o $@ $< $(UBUILD)/lib/libkernel32.dll.a -lgcc
+$(UBUILD)/lib/libtestdep.dll.a: $(UBUILD)/testdep.dll
+$(UBUILD)/testdll.dll: user/tests/dll/testdll.c user/tests/dll/testdll.h user/tests/dll/testdll.def \
+    $(UBUILD)/lib/libtestdep.dll.a $(USER_LIBS) Makefile
+	$(call say,MINGWLD,$@)$(USER_CC) $(USER_CFLAGS) $(TEST_DLL_LDFLAGS) -Wl,--image-base,0x10000000 \
+	    -o $@ $< user/tests/dll/testdll.def $(UBUILD)/lib/libtestdep.dll.a \
+	    $(UBUILD)/lib/libkernel32.dll.a -lgcc
+$(UBUILD)/ldr.exe: user/tests/dll/testdll.h
+
 user: $(USER_LIBS) $(USER_DLLS) $(USER_PROGRAMS) $(UBUILD)/imagereloc.exe $(UBUILD)/imagek32.exe \
-    $(USER_IMPORT_TESTS)
+    $(USER_IMPORT_TESTS) $(UBUILD)/testdll.dll $(UBUILD)/testdep.dll
 
 # tools/mkexe OUT.exe SRC.c...: a program from any C files, as the samples are built.
 user-program: $(USER_LIBS)

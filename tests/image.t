@@ -14,6 +14,11 @@
 #   image.patch_code  .text made PAGE_EXECUTE_READWRITE is execute-write-copy, written privately
 #   image.known_dll   \KnownDlls\kernel32.dll queried (basic and image information) and mapped
 #                     a second time: STATUS_IMAGE_NOT_AT_BASE, the same physical code pages
+#   image.loader      ldr.exe as a child (user/tests/ldr.c, its 10 ldr.* cases counted here
+#                     too): PEB.Ldr's lists; LoadLibrary, GetProcAddress and FreeLibrary of
+#                     testdll.dll and testdep.dll, known DLLs through --exe; load counts,
+#                     DllMain calls and their order, DONT_RESOLVE_DLL_REFERENCES, a failing
+#                     DllMain, a relocated load, two threads loading at once
 # at 32 and 16 MiB. Then at the kd> prompt: `image.exe reread` empties its working set; the
 # prompt's `!empty standby` takes its clean image pages out of memory (their prototypes become
 # subsection PTEs again, !ca counts them), and the program reads them again, from the image,
@@ -28,7 +33,8 @@ use KdSession;
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 my $dir = tempdir(CLEANUP => 1);
-my @exes = ('image.exe', 'imagereloc.exe', 'missingdll.exe', 'noexport.exe', 'imagek32.exe');
+my @exes = ('image.exe', 'imagereloc.exe', 'missingdll.exe', 'noexport.exe', 'imagek32.exe',
+            'ldr.exe', 'testdll.dll', 'testdep.dll');
 for my $exe (@exes) {
     system('i686-w64-mingw32-strip', '-o', "$dir/$exe", "build/user/$exe") == 0
         or BAIL_OUT("strip $exe failed");
@@ -36,8 +42,10 @@ for my $exe (@exes) {
 for my $mb (32, 16) {
     my $modules = join(' ', map { "--exe $dir/$_" } @exes);
     my $out = `tools/boot --mem $mb --timeout 300 $modules -- run=image.exe 2>&1`;
-    my @cases = $out =~ /^(ok \d+ \S+)/mg;
-    is(scalar(@cases), 8, "$mb MiB: the 8 cases passed") or diag($out);
+    my @cases = $out =~ /^(ok \d+ image\.\S+)$/mg;
+    my @ldr = $out =~ /^(ok \d+ ldr\.\S+)$/mg;
+    is(scalar(@cases), 9, "$mb MiB: the 9 cases passed") or diag($out);
+    is(scalar(@ldr), 10, "$mb MiB: ldr.exe's 10 cases passed") or diag($out);
     like($out, qr/^imagereloc\.exe mapped at 0x(?!80000000)[0-9a-f]{4}0000$/m,
          "$mb MiB: imagereloc.exe relocated below 2 GB");
     like($out, qr/^kernel32\.dll relocated to (?!7C800000)[0-9A-F]{4}0000$/m,

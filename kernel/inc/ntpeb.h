@@ -68,10 +68,10 @@ typedef struct _NT_PEB {
     uint8_t SpareBool;
     uint32_t Mutant;                    /* 0x04 */
     uint32_t ImageBaseAddress;          /* 0x08 */
-    uint32_t Ldr;                       /* 0x0C */
+    uint32_t Ldr;                       /* 0x0C: ntdll's loader sets it (PEB_LDR_DATA) */
     uint32_t ProcessParameters;         /* 0x10: NT_RTL_USER_PROCESS_PARAMETERS * */
     uint32_t SubSystemData;             /* 0x14 */
-    uint32_t ProcessHeap;               /* 0x18: set by user mode when it makes the heap */
+    uint32_t ProcessHeap;               /* 0x18: ntdll's loader sets it when it makes the heap */
     uint8_t Reserved1[0x64 - 0x1C];
     uint32_t NumberOfProcessors;        /* 0x64 */
     uint32_t NtGlobalFlag;              /* 0x68 */
@@ -146,6 +146,7 @@ _Static_assert(__builtin_offsetof(NT_RTL_USER_PROCESS_PARAMETERS, StandardOutput
                __builtin_offsetof(NT_RTL_USER_PROCESS_PARAMETERS, CommandLine) == 0x40,
                "RTL_USER_PROCESS_PARAMETERS offsets");
 _Static_assert(__builtin_offsetof(NT_PEB, ImageBaseAddress) == 0x08 &&
+               __builtin_offsetof(NT_PEB, Ldr) == 0x0C &&
                __builtin_offsetof(NT_PEB, ProcessParameters) == 0x10 &&
                __builtin_offsetof(NT_PEB, ProcessHeap) == 0x18 &&
                __builtin_offsetof(NT_PEB, NumberOfProcessors) == 0x64 &&

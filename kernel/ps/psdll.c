@@ -1,9 +1,12 @@
 /*
  * kernel/ps/psdll.c: the system DLLs (NT's PspInitializeSystemDll and PspMapSystemDll, with
- * the \KnownDlls directory smss makes in NT). At start-up each known DLL the loader brought
- * as a multiboot module (ntdll.dll, kernel32.dll: tools/boot passes build/user's whenever it
- * runs a program) gets an image section, a permanent object named \KnownDlls\NAME, which
- * ntdll's loader maps with NtOpenSection and NtMapViewOfSection. ntdll.dll's section is also
+ * the \KnownDlls directory smss makes in NT from the registry's KnownDLLs list). Here the list
+ * is the boot loader's modules: at start-up each module named *.dll (ntdll.dll and
+ * kernel32.dll, which tools/boot passes whenever it runs a program, and any DLL given with
+ * --exe) gets an image section, a permanent object named \KnownDlls\NAME, which ntdll's loader
+ * maps with NtOpenSection and NtMapViewOfSection, at start-up for a program's imports and
+ * later for LoadLibrary; a module that is not a DLL image is reported and left out. There is
+ * no other place a DLL comes from (files on C: are not searched). ntdll.dll's section is also
  * kept here: every process gets a view of it at its base (0x7C900000) as it is created, its
  * first thread starts at ntdll's LdrInitializeThunk with the program's entry point in eax,
  * and exceptions go to ntdll's KiUserExceptionDispatcher — unless the program exports its
@@ -13,9 +16,9 @@
 #include "kernel/ps/ps.h"
 #include "mm/image.h"
 
-static const char *const PspKnownDlls[] = { "ntdll.dll", "kernel32.dll" };
-static void *PspKnownDllSections[ARRAYSIZE(PspKnownDlls)];     /* referenced; NULL: none */
-#define PspSystemDllSection     PspKnownDllSections[0]                /* ntdll.dll's */
+#define PSP_SYSTEM_DLL          "ntdll.dll"
+
+static void *PspSystemDllSection;       /* ntdll.dll's; NULL: none */
 
 /* \KnownDlls\Name as a kernel-mode UNICODE_STRING in Buffer. */
 static void PspKnownDllName(NT_UNICODE_STRING *String, uint16_t *Buffer, uint32_t Size,
@@ -32,38 +35,67 @@ static void PspKnownDllName(NT_UNICODE_STRING *String, uint16_t *Buffer, uint32_
     String->Buffer = (uint32_t)(uintptr_t)Buffer;
 }
 
+static bool PspIsDllName(const char *Name)
+{
+    static const char extension[] = ".dll";
+    uint32_t length = (uint32_t)strlen(Name), tail = sizeof(extension) - 1;
+
+    if (length <= tail)
+        return false;
+    for (uint32_t i = 0; i < tail; i++) {
+        char c = Name[length - tail + i];
+
+        if ((c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c) != extension[i])
+            return false;
+    }
+    return true;
+}
+
+/* The loader module Name as the known DLL \KnownDlls\Name; NULL when it is not a DLL image
+ * or cannot be named (reported). The section keeps a reference of its own forever (and its
+ * name, being permanent), so the pointer returned stays good. */
+static void *PspCreateKnownDll(const char *Name)
+{
+    uint16_t buffer[16 + LOADER_MODULE_NAME_SIZE];
+    NT_UNICODE_STRING name;
+    OBJECT_ATTRIBUTES attributes = { sizeof(attributes), NULL, &name,
+                                     OBJ_PERMANENT | OBJ_CASE_INSENSITIVE, NULL, NULL };
+    void *section = NULL;
+    HANDLE handle;
+    NTSTATUS status;
+
+    PspKnownDllName(&name, buffer, ARRAYSIZE(buffer), Name);
+    status = MmCreateImageSection(Name, &attributes, &section);
+    if (NT_SUCCESS(status) && !MmGetSectionImageInfo(section)->Dll)
+        status = STATUS_INVALID_IMAGE_FORMAT;
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("KnownDlls: %s: status 0x%08x, not a known DLL\n", Name, status);
+        if (section)
+            ObDereferenceObject(section);
+        return NULL;
+    }
+    ObReferenceObject(section);
+    status = ObInsertObject(section, SECTION_ALL_ACCESS, OBJ_KERNEL_HANDLE, NULL, &handle);
+    if (!NT_SUCCESS(status)) {
+        DbgPrint("KnownDlls: %s: status 0x%08x naming it\n", Name, status);
+        ObDereferenceObject(section);
+        return NULL;
+    }
+    ObCloseHandle(handle, KernelMode);          /* permanent: the name stays */
+    return section;                             /* and so does the object, referenced */
+}
+
 void PspInitializeSystemDlls(void)
 {
-    for (uint32_t i = 0; i < ARRAYSIZE(PspKnownDlls); i++) {
-        uint16_t buffer[48];
-        NT_UNICODE_STRING name;
-        OBJECT_ATTRIBUTES attributes = { sizeof(attributes), NULL, &name,
-                                         OBJ_PERMANENT | OBJ_CASE_INSENSITIVE, NULL, NULL };
-        void *section = NULL;
-        HANDLE handle;
-        NTSTATUS status;
+    for (uint32_t i = 0; i < KeLoaderBlock.ModuleCount; i++) {
+        const char *name = KeLoaderBlock.Modules[i].Name;
+        void *section;
 
-        if (!MmFindLoaderModule(PspKnownDlls[i]))
+        if (!PspIsDllName(name))
             continue;
-        PspKnownDllName(&name, buffer, ARRAYSIZE(buffer), PspKnownDlls[i]);
-        status = MmCreateImageSection(PspKnownDlls[i], &attributes, &section);
-        if (NT_SUCCESS(status) && !MmGetSectionImageInfo(section)->Dll)
-            status = STATUS_INVALID_IMAGE_FORMAT;
-        if (!NT_SUCCESS(status)) {
-            DbgPrint("KnownDlls: %s: status 0x%08x, not a known DLL\n", PspKnownDlls[i], status);
-            if (section)
-                ObDereferenceObject(section);
-            continue;
-        }
-        ObReferenceObject(section);
-        status = ObInsertObject(section, SECTION_ALL_ACCESS, OBJ_KERNEL_HANDLE, NULL, &handle);
-        if (!NT_SUCCESS(status)) {
-            DbgPrint("KnownDlls: %s: status 0x%08x naming it\n", PspKnownDlls[i], status);
-            ObDereferenceObject(section);
-            continue;
-        }
-        ObCloseHandle(handle, KernelMode);      /* permanent: the name stays */
-        PspKnownDllSections[i] = section;       /* and so does the object, referenced here */
+        section = PspCreateKnownDll(name);
+        if (section && MmFindLoaderModule(PSP_SYSTEM_DLL) == &KeLoaderBlock.Modules[i])
+            PspSystemDllSection = section;
     }
 }
 

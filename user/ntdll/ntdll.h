@@ -607,7 +607,27 @@ PVOID NTAPI RtlAddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HAND
 ULONG NTAPI RtlRemoveVectoredExceptionHandler(PVOID Handle);
 
 /* Strings (rtlstr.c). */
+#ifndef _NTDEF_
+typedef struct _STRING {
+    USHORT Length;                      /* bytes, without a terminating zero */
+    USHORT MaximumLength;
+    char *Buffer;
+} STRING, *PSTRING, ANSI_STRING, *PANSI_STRING;
+#endif
 VOID NTAPI RtlInitUnicodeString(PUNICODE_STRING Destination, const WCHAR *Source);
+VOID NTAPI RtlInitAnsiString(PANSI_STRING Destination, const char *Source);
+
+/* The loader (ldrapi.c): DLLs by name, their exports, the lists at PEB.Ldr (ntpeb.h). */
+NTSTATUS NTAPI LdrLoadDll(PWSTR SearchPath, PULONG DllCharacteristics, PUNICODE_STRING DllName,
+                          PVOID *DllHandle);
+NTSTATUS NTAPI LdrUnloadDll(PVOID DllHandle);
+NTSTATUS NTAPI LdrGetDllHandle(PWSTR DllPath, PULONG DllCharacteristics, PUNICODE_STRING DllName,
+                               PVOID *DllHandle);
+NTSTATUS NTAPI LdrGetProcedureAddress(PVOID DllHandle, PANSI_STRING ProcedureName,
+                                      ULONG ProcedureNumber, PVOID *ProcedureAddress);
+#define LDR_LOCK_LOADER_LOCK_DISPOSITION_LOCK_ACQUIRED  1
+NTSTATUS NTAPI LdrLockLoaderLock(ULONG Flags, PULONG Disposition, PULONG_PTR Cookie);
+NTSTATUS NTAPI LdrUnlockLoaderLock(ULONG Flags, ULONG_PTR Cookie);
 
 /* Status codes (status.c). */
 ULONG NTAPI RtlNtStatusToDosError(NTSTATUS Status);

@@ -2,7 +2,9 @@
  * user/ntdll/ntpeb.h: the PEB, the TEB, the process parameters and KUSER_SHARED_DATA as user
  * mode sees them, at NT's offsets (Server 2003 x86). The kernel's side of the same layouts is
  * kernel/inc/ntpeb.h; both carry the same _Static_asserts, so they cannot drift apart. Only
- * the fields mm386 fills are named. Needs <windows.h> first; mingw-w64 declares `struct _TEB`
+ * the fields mm386 fills are named. The loader's module lists (PEB_LDR_DATA and its
+ * LDR_DATA_TABLE_ENTRYs, at XP's x86 offsets, which Server 2003 keeps) are user mode's alone:
+ * ntdll's loader makes them and points PEB.Ldr at them (user/ntdll/ldrinit.c). Needs <windows.h> first; mingw-w64 declares `struct _TEB`
  * (NtCurrentTeb) without defining it, and this header defines it. Do not mix with winternl.h.
  */
 #ifndef USER_NTDLL_NTPEB_H
@@ -40,6 +42,56 @@ typedef struct _RTL_USER_PROCESS_PARAMETERS {
     PVOID Environment;                  /* 0x48 */
 } RTL_USER_PROCESS_PARAMETERS, *PRTL_USER_PROCESS_PARAMETERS;
 
+/*
+ * The loader's lists. Each module has one LDR_DATA_TABLE_ENTRY, on three lists at once:
+ *
+ *   PEB_LDR_DATA                        LDR_DATA_TABLE_ENTRY (program, ntdll.dll, kernel32.dll..)
+ *     InLoadOrderModuleList -------->     InLoadOrderLinks           (mapped order: the
+ *     InMemoryOrderModuleList ------>     InMemoryOrderLinks          program, then ntdll.dll)
+ *     InInitializationOrderModuleList ->  InInitializationOrderLinks (DLLs only, each after
+ *                                                                     the DLLs it imports)
+ *
+ * A list walk takes CONTAINING_RECORD of the link it followed.
+ */
+typedef struct _PEB_LDR_DATA {
+    ULONG Length;                       /* 0x00: sizeof(PEB_LDR_DATA) */
+    BOOLEAN Initialized;                /* 0x04: TRUE once the process's imports are loaded */
+    PVOID SsHandle;                     /* 0x08 */
+    LIST_ENTRY InLoadOrderModuleList;   /* 0x0C */
+    LIST_ENTRY InMemoryOrderModuleList; /* 0x14 */
+    LIST_ENTRY InInitializationOrderModuleList; /* 0x1C */
+    PVOID EntryInProgress;              /* 0x24: the module whose DllMain is running */
+} PEB_LDR_DATA, *PPEB_LDR_DATA;
+
+/* LDR_DATA_TABLE_ENTRY.Flags (NT's LDRP_*). */
+#define LDRP_STATIC_LINK                0x00000002  /* loaded for the program's imports */
+#define LDRP_IMAGE_DLL                  0x00000004  /* a DLL whose imports and entry are used */
+#define LDRP_LOAD_IN_PROGRESS           0x00001000  /* mapped, its DllMain not yet taken up */
+#define LDRP_UNLOAD_IN_PROGRESS         0x00002000
+#define LDRP_ENTRY_PROCESSED            0x00004000  /* its initialization is done (or none) */
+#define LDRP_PROCESS_ATTACH_CALLED      0x00080000  /* DllMain(DLL_PROCESS_ATTACH) returned TRUE */
+#define LDRP_IMAGE_NOT_AT_BASE          0x00200000  /* relocated */
+
+#define LDRP_PINNED_LOAD_COUNT          0xFFFF      /* never unloaded: the program, its imports */
+
+typedef struct _LDR_DATA_TABLE_ENTRY {
+    LIST_ENTRY InLoadOrderLinks;        /* 0x00 */
+    LIST_ENTRY InMemoryOrderLinks;      /* 0x08 */
+    LIST_ENTRY InInitializationOrderLinks; /* 0x10 */
+    PVOID DllBase;                      /* 0x18: the module's handle */
+    PVOID EntryPoint;                   /* 0x1C: NULL for none */
+    ULONG SizeOfImage;                  /* 0x20 */
+    UNICODE_STRING FullDllName;         /* 0x24 */
+    UNICODE_STRING BaseDllName;         /* 0x2C: the name without a directory */
+    ULONG Flags;                        /* 0x34: LDRP_* */
+    USHORT LoadCount;                   /* 0x38: LDRP_PINNED_LOAD_COUNT or the references */
+    USHORT TlsIndex;                    /* 0x3A */
+    LIST_ENTRY HashLinks;               /* 0x3C: the loader's hash of BaseDllName */
+    ULONG TimeDateStamp;                /* 0x44: the image's file header's */
+    PVOID EntryPointActivationContext;  /* 0x48 */
+    PVOID PatchInformation;             /* 0x4C */
+} LDR_DATA_TABLE_ENTRY, *PLDR_DATA_TABLE_ENTRY;
+
 typedef struct _PEB {
     BOOLEAN InheritedAddressSpace;      /* 0x00 */
     BOOLEAN ReadImageFileExecOptions;
@@ -47,10 +99,10 @@ typedef struct _PEB {
     BOOLEAN SpareBool;
     HANDLE Mutant;                      /* 0x04 */
     PVOID ImageBaseAddress;             /* 0x08 */
-    PVOID Ldr;                          /* 0x0C */
+    PPEB_LDR_DATA Ldr;                  /* 0x0C: the loader's lists */
     PRTL_USER_PROCESS_PARAMETERS ProcessParameters; /* 0x10 */
     PVOID SubSystemData;                /* 0x14 */
-    HANDLE ProcessHeap;                 /* 0x18: set by the start-up when it makes the heap */
+    HANDLE ProcessHeap;                 /* 0x18: set by the loader when it makes the heap */
     UCHAR Reserved1[0x64 - 0x1C];
     ULONG NumberOfProcessors;           /* 0x64 */
     ULONG NtGlobalFlag;                 /* 0x68 */
@@ -121,7 +173,27 @@ _Static_assert(__builtin_offsetof(RTL_USER_PROCESS_PARAMETERS, StandardOutput) =
                __builtin_offsetof(RTL_USER_PROCESS_PARAMETERS, ImagePathName) == 0x38 &&
                __builtin_offsetof(RTL_USER_PROCESS_PARAMETERS, CommandLine) == 0x40,
                "RTL_USER_PROCESS_PARAMETERS offsets");
+_Static_assert(sizeof(PEB_LDR_DATA) == 0x28 &&
+               __builtin_offsetof(PEB_LDR_DATA, InLoadOrderModuleList) == 0x0C &&
+               __builtin_offsetof(PEB_LDR_DATA, InMemoryOrderModuleList) == 0x14 &&
+               __builtin_offsetof(PEB_LDR_DATA, InInitializationOrderModuleList) == 0x1C &&
+               __builtin_offsetof(PEB_LDR_DATA, EntryInProgress) == 0x24, "PEB_LDR_DATA offsets");
+_Static_assert(sizeof(LDR_DATA_TABLE_ENTRY) == 0x50 &&
+               __builtin_offsetof(LDR_DATA_TABLE_ENTRY, InMemoryOrderLinks) == 0x08 &&
+               __builtin_offsetof(LDR_DATA_TABLE_ENTRY, InInitializationOrderLinks) == 0x10 &&
+               __builtin_offsetof(LDR_DATA_TABLE_ENTRY, DllBase) == 0x18 &&
+               __builtin_offsetof(LDR_DATA_TABLE_ENTRY, EntryPoint) == 0x1C &&
+               __builtin_offsetof(LDR_DATA_TABLE_ENTRY, SizeOfImage) == 0x20 &&
+               __builtin_offsetof(LDR_DATA_TABLE_ENTRY, FullDllName) == 0x24 &&
+               __builtin_offsetof(LDR_DATA_TABLE_ENTRY, BaseDllName) == 0x2C &&
+               __builtin_offsetof(LDR_DATA_TABLE_ENTRY, Flags) == 0x34 &&
+               __builtin_offsetof(LDR_DATA_TABLE_ENTRY, LoadCount) == 0x38 &&
+               __builtin_offsetof(LDR_DATA_TABLE_ENTRY, TlsIndex) == 0x3A &&
+               __builtin_offsetof(LDR_DATA_TABLE_ENTRY, HashLinks) == 0x3C &&
+               __builtin_offsetof(LDR_DATA_TABLE_ENTRY, TimeDateStamp) == 0x44,
+               "LDR_DATA_TABLE_ENTRY offsets");
 _Static_assert(__builtin_offsetof(PEB, ImageBaseAddress) == 0x08 &&
+               __builtin_offsetof(PEB, Ldr) == 0x0C &&
                __builtin_offsetof(PEB, ProcessParameters) == 0x10 &&
                __builtin_offsetof(PEB, ProcessHeap) == 0x18 &&
                __builtin_offsetof(PEB, NumberOfProcessors) == 0x64 &&

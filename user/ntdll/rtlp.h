@@ -27,7 +27,6 @@ void RtlpAcquireRecursiveLock(RTL_SPIN_LOCK *Lock);
 void RtlpReleaseRecursiveLock(RTL_SPIN_LOCK *Lock);
 
 /* The start-up (startup.c, cmdline.c). */
-PVOID RtlpCreateProcessHeap(void);
 int RtlpSplitCommandLine(char *Line, char **Argv);     /* cmdline.c */
 
 #endif

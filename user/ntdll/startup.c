@@ -1,9 +1,10 @@
 /*
  * user/ntdll/startup.c: the process start-up, the image's entry point (_mainCRTStartup).
  * The kernel enters it with ESP at the top of the first thread's stack (a zero return
- * address there), EBX = the PEB and FS = the TEB (kernel/inc/ntpeb.h). It makes the process
- * heap (PEB HeapSegmentReserve/Commit), splits the command line into argc/argv as the
- * Microsoft C runtime does, calls main and ends the process with main's return value.
+ * address there), EBX = the PEB and FS = the TEB (kernel/inc/ntpeb.h), after ntdll's loader
+ * (ldrinit.c) made the process heap and loaded the DLLs. It splits the command line into
+ * argc/argv as the Microsoft C runtime does, calls main and ends the process with main's
+ * return value.
  */
 #include <string.h>
 #include "ntdll.h"
@@ -27,23 +28,12 @@ static char *RtlpAnsiCommandLine(const UNICODE_STRING *Line)
     return text;
 }
 
-PVOID RtlpCreateProcessHeap(void)
-{
-    PPEB peb = NtCurrentPeb();
-
-    peb->ProcessHeap = RtlCreateHeap(HEAP_GROWABLE, NULL, peb->HeapSegmentReserve,
-                                     peb->HeapSegmentCommit, NULL, NULL);
-    return peb->ProcessHeap;
-}
-
 void mainCRTStartup(void)
 {
     PPEB peb = NtCurrentPeb();
     char *line = NULL, *copy, **argv = NULL;
     int argc = 0, status;
 
-    if (!RtlpCreateProcessHeap())
-        NtTerminateProcess(NtCurrentProcess(), STATUS_NO_MEMORY);
     if (peb->ProcessParameters)
         line = RtlpAnsiCommandLine(&peb->ProcessParameters->CommandLine);
     if (line) {

@@ -26,6 +26,9 @@
  *                     basic and image information against the DLL's own headers; a second
  *                     view of it while the first holds its base: STATUS_IMAGE_NOT_AT_BASE,
  *                     elsewhere, its code the same physical pages as the first view's
+ *   image.loader      ldr.exe (user/tests/ldr.c: the loader's lists, LoadLibrary of
+ *                     testdll.dll, GetProcAddress, FreeLibrary) run as a child, exit 0; its
+ *                     own KTAP lines ("ok N ldr.*") go to the same console
  *
  * `image.exe child NAME` is the second instance, `imagereloc.exe reloc` the relocated run,
  * `imagek32.exe k32moved` the run over kernel32.dll's base. `image.exe reread` (tests/image.t
@@ -394,6 +397,11 @@ static void TestKnownDll(void)
     NtClose(section);
 }
 
+static void TestLoader(void)
+{
+    KT_EQ(RunChild("ldr.exe"), 0);
+}
+
 static void TestDllMoved(void)
 {
     KT_EQ(RunChild("imagek32.exe k32moved"), 0);
@@ -471,6 +479,7 @@ static const KTAP_CASE Cases[] = {
     { "image.missing", TestMissing },
     { "image.dll_moved", TestDllMoved },
     { "image.known_dll", TestKnownDll },
+    { "image.loader", TestLoader },
     { "image.patch_code", TestPatchCode },     /* last: .text's page is private after it */
 };
 
