@@ -216,8 +216,10 @@ for my $table ('82:16,0c:64', '0c:64') {
     like($line, qr/^mapfile: holding map [0-9a-f]+ shr [0-9a-f]+ sum \d+$/m, 'mapfile.exe hold runs');
     my $list = $s->command('!ca');
     my @files = $list =~ /^([0-9a-f]{8})     [0-9a-f]{8}         1      1      2  +(\d+)  File$/mg;
-    is(scalar(@files), 4, '!ca: two data files, each 1 section, 1 view, 2 users') or diag($list);
     my %ca = reverse @files;                        # PTEs => control area
+    # (the root directory's stream is a cached data file too: FAT's entries go through the cache)
+    ok(defined $ca{49} && defined $ca{2}, '!ca: map.bin and shr.bin, each 1 section, 1 view, 2 users')
+        or diag($list);
     my $map = $ca{49} // '0';
     my $area = $s->command("!ca $map");
     like($area, qr/^  Flags \([0-9a-f]{8}\) File$/m, '!ca map.bin: flag File');

@@ -214,6 +214,7 @@ typedef int64_t LARGE_INTEGER __attribute__((aligned(8)));
 #define FO_WRITE_THROUGH                0x00000010
 #define FO_SEQUENTIAL_ONLY              0x00000020
 #define FO_CACHE_SUPPORTED              0x00000040
+#define FO_STREAM_FILE                  0x00000100
 #define FO_FILE_MODIFIED                0x00001000
 #define FO_FILE_SIZE_CHANGED            0x00002000
 #define FO_CLEANUP_COMPLETE             0x00004000

@@ -26,6 +26,14 @@ extern OBJECT_TYPE IoFileObjectType;
 void IoInitSystem(void);            /* the File type and the console; in PsInitSystem */
 
 /*
+ * NT's IoCreateStreamFileObject: a file object on Device with no name and no handle, for a
+ * file system's own use (FAT's directories, cached through it), referenced once; FO_FILE_OPEN
+ * and FO_STREAM_FILE set, so that its last reference sends IRP_MJ_CLOSE (and never a
+ * cleanup). The file system fills FsContext and SectionObjectPointer.
+ */
+NTSTATUS IoCreateStreamFileObject(DEVICE_OBJECT *Device, FILE_OBJECT **Stream);
+
+/*
  * Drive letters (parse.c): Letter (A-Z, either case) names VolumeDevice, a mounted file
  * system's volume device, from now on. STATUS_OBJECT_NAME_COLLISION when it names one already.
  */

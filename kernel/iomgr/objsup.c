@@ -73,6 +73,20 @@ NTSTATUS IopReturnIoStatus(IO_STATUS_BLOCK *IoStatusBlock, const IO_STATUS_BLOCK
     return ExReturn(IoStatusBlock, IoStatus);
 }
 
+NTSTATUS IoCreateStreamFileObject(DEVICE_OBJECT *Device, FILE_OBJECT **Stream)
+{
+    FILE_OBJECT *file;
+    NTSTATUS status = ObCreateObject(&IoFileObjectType, sizeof(FILE_OBJECT), (void **)&file);
+
+    if (!NT_SUCCESS(status))
+        return status;
+    IopInitializeFileObject(file, Device);
+    file->Flags = FO_FILE_OPEN | FO_STREAM_FILE;
+    file->ReadAccess = file->WriteAccess = true;
+    *Stream = file;
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS IopCallAndReturn(FILE_OBJECT *File, IRP *Irp, IO_STATUS_BLOCK *IoStatusBlock)
 {
     NTSTATUS status = IoCallDriver(File->DeviceObject, Irp), copy;

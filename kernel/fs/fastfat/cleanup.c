@@ -58,7 +58,8 @@ NTSTATUS FatCommonClose(VCB *Vcb, IRP *Irp)
 
     (void)Vcb;
     FatDereferenceFcb(file->FsContext);
-    ExFreePoolWithTag(file->FsContext2, FAT_CCB_TAG);
+    if (file->FsContext2)                       /* (a directory's stream has no CCB) */
+        ExFreePoolWithTag(file->FsContext2, FAT_CCB_TAG);
     file->FsContext = file->FsContext2 = NULL;
     file->SectionObjectPointer = NULL;
     return STATUS_SUCCESS;

@@ -6,12 +6,18 @@
  * does with orphaned LFN entries); deleted entries and the volume label are skipped, and an
  * entry whose name starts with 0 ends the directory. New entries go into the first run of
  * free entries long enough, the directory growing by a zeroed cluster when there is none.
+ *
+ * The entries are read and written through the cache (NT's FAT pins its directories' entries
+ * through a stream file object per directory): CcMapData to read one, CcPinRead and
+ * CcSetDirtyPinnedData to change one, the lazy writer (or a flush, or shutdown) writing the
+ * directory's dirty pages. A directory that cannot be cached is read and written through the
+ * volume's bounce window.
  */
 #include "kernel/fs/fastfat/fatprocs.h"
 
 #define FAT_MAXIMUM_TAIL    999999      /* ~1 .. ~999999 */
 
-static uint32_t FatDirectoryBytes(const FCB *Dcb)
+uint32_t FatDirectoryBytes(const FCB *Dcb)
 {
     uint64_t bytes = (uint64_t)Dcb->AllocationClusters << Dcb->Vcb->ClusterShift;
 
@@ -29,22 +35,99 @@ static NTSTATUS FatDirentLocation(FCB *Dcb, uint32_t Offset, uint64_t *VolumeOff
     return status;
 }
 
+/*
+ * The directory's stream file object, cached (NT's FatOpenDirectoryFile): made at the first
+ * use of its entries. It holds a reference on the DCB, which its close gives back. NULL when
+ * it cannot be had: the entries then go through the volume's bounce window, as before.
+ */
+static FILE_OBJECT *FatDirectoryStream(FCB *Dcb)
+{
+    FILE_OBJECT *stream;
+
+    if (Dcb->DirectoryFile)
+        return Dcb->DirectoryFile;
+    if (!NT_SUCCESS(IoCreateStreamFileObject(&Dcb->Vcb->VolumeDevice, &stream)))
+        return NULL;
+    stream->FsContext = Dcb;
+    stream->SectionObjectPointer = &Dcb->SectionObjectPointers;
+    FatReferenceFcb(Dcb);
+    if (!NT_SUCCESS(CcInitializeCacheMap(stream, FatDirectoryBytes(Dcb), PAGE_SIZE))) {
+        ObDereferenceObject(stream);            /* its close gives the DCB's reference back */
+        return NULL;
+    }
+    Dcb->DirectoryFile = stream;
+    return stream;
+}
+
+/* The directory grew (a cluster added): its stream's cache follows. */
+void FatDirectorySizeChanged(FCB *Dcb)
+{
+    if (Dcb->DirectoryFile)
+        CcSetFileSizes(Dcb->DirectoryFile, FatDirectoryBytes(Dcb));
+}
+
+/*
+ * The stream goes: the cache map's open with it (the map itself stays, closed, with the pages,
+ * until the lazy writer deletes it and lets go of the stream, whose close then gives back the
+ * DCB's reference); a deleted directory's pages are thrown away.
+ */
+void FatReleaseDirectoryStream(FCB *Dcb, bool Deleted)
+{
+    static const int64_t zero = 0;
+    FILE_OBJECT *stream = Dcb->DirectoryFile;
+
+    if (!stream)
+        return;
+    Dcb->DirectoryFile = NULL;
+    CcUninitializeCacheMap(stream, Deleted ? &zero : NULL);
+    ObDereferenceObject(stream);
+}
+
 NTSTATUS FatReadDirent(FCB *Dcb, uint32_t Offset, DIRENT *Dirent)
 {
+    FILE_OBJECT *stream = FatDirectoryStream(Dcb);
     uint64_t at;
-    NTSTATUS status = FatDirentLocation(Dcb, Offset, &at);
+    NTSTATUS status;
 
+    if (stream && Offset + sizeof(*Dirent) <= (uint64_t)CcGetSectionSize(stream)) {
+        BCB *bcb;
+        void *entry;
+
+        status = CcMapData(stream, Offset, sizeof(*Dirent), &bcb, &entry);
+        if (NT_SUCCESS(status)) {
+            status = KeCopyMemorySafe(Dirent, entry, sizeof(*Dirent));
+            CcUnpinData(bcb);
+        }
+        return status;
+    }
+    status = FatDirentLocation(Dcb, Offset, &at);
     return NT_SUCCESS(status) ? FatReadVolume(Dcb->Vcb, at, sizeof(*Dirent), Dirent, KernelMode)
                               : status;
 }
 
+/* An entry written: into the cache, pinned and set dirty (the lazy writer, a flush of the
+ * file or the volume's shutdown writes it), or to the disk when the directory is not cached. */
 NTSTATUS FatWriteDirent(FCB *Dcb, uint32_t Offset, const DIRENT *Dirent)
 {
-    uint64_t at;
+    FILE_OBJECT *stream = FatDirectoryStream(Dcb);
     NTSTATUS status = FatMarkVolume(Dcb->Vcb, true);
+    uint64_t at;
 
-    if (NT_SUCCESS(status))
-        status = FatDirentLocation(Dcb, Offset, &at);
+    if (!NT_SUCCESS(status))
+        return status;
+    if (stream && Offset + sizeof(*Dirent) <= (uint64_t)CcGetSectionSize(stream)) {
+        BCB *bcb;
+        void *entry;
+
+        status = CcPinRead(stream, Offset, sizeof(*Dirent), &bcb, &entry);
+        if (NT_SUCCESS(status)) {
+            status = KeCopyMemorySafe(entry, Dirent, sizeof(*Dirent));
+            CcSetDirtyPinnedData(bcb);
+            CcUnpinData(bcb);
+        }
+        return status;
+    }
+    status = FatDirentLocation(Dcb, Offset, &at);
     return NT_SUCCESS(status) ? FatWriteVolume(Dcb->Vcb, at, sizeof(*Dirent), Dirent, KernelMode)
                               : status;
 }
@@ -247,6 +330,7 @@ static NTSTATUS FatFindFreeDirents(FCB *Dcb, uint32_t Count, uint32_t *Offset)
         status = FatAddClusters(Dcb, 1, true);
         if (!NT_SUCCESS(status))
             return status;
+        FatDirectorySizeChanged(Dcb);
         ended = true;                           /* a zeroed cluster: all free */
     }
 }

@@ -50,6 +50,14 @@ static NTSTATUS FatFsdDispatch(DEVICE_OBJECT *DeviceObject, IRP *Irp)
         Irp->IoStatus.Status = status;
         return status;
     }
+    /* The close of a directory's stream that FAT itself lets go of, inside a request of its
+     * own, comes back here on the thread that holds the lock (NT queues such closes). */
+    if (vcb->Resource.Owner == KeGetCurrentThread() &&
+        IoGetCurrentIrpStackLocation(Irp)->MajorFunction == IRP_MJ_CLOSE) {
+        status = FatCommonClose(vcb, Irp);
+        Irp->IoStatus.Status = status;
+        return status;
+    }
     ExAcquireFastMutex(&vcb->Resource);
     status = FatDispatchLocked(vcb, Irp);
     ExReleaseFastMutex(&vcb->Resource);

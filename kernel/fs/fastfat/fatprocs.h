@@ -163,6 +163,10 @@ typedef struct _FCB {
      * file; paging I/O takes only this, shared, so such a fault's read can always go on.
      * Exclusive around every change of FileSize and of the MCB. */
     FAT_RESOURCE PagingIoResource;
+    /* A directory's stream file object (NT's DCB DirectoryFile): its entries are read and
+     * written through the cache's pin interface on it (dirsup.c). NULL until first used, and
+     * again once the directory is no longer open (the cache keeps its pages a while). */
+    FILE_OBJECT *DirectoryFile;
 
     uint32_t DirentOffset;              /* byte offset of the short entry in the parent */
     uint32_t LfnOffset;                 /* of its first long-name entry (= DirentOffset: none) */
@@ -284,7 +288,11 @@ int64_t FatQuerySystemTime(void);
 int64_t FatTimeToNt(uint16_t Date, uint16_t Time, uint8_t TenMilliseconds);
 void FatNtToTime(int64_t NtTime, uint16_t *Date, uint16_t *Time, uint8_t *TenMilliseconds);
 
-/* dirsup.c: directories. */
+/* dirsup.c: directories. FatDirectoryBytes: a directory's length (its clusters'); its stream
+ * (FatReleaseDirectoryStream lets go of it: the directory's last open went, or it is deleted). */
+uint32_t FatDirectoryBytes(const FCB *Dcb);
+void FatDirectorySizeChanged(FCB *Dcb);
+void FatReleaseDirectoryStream(FCB *Dcb, bool Deleted);
 NTSTATUS FatReadDirent(FCB *Dcb, uint32_t Offset, DIRENT *Dirent);
 NTSTATUS FatWriteDirent(FCB *Dcb, uint32_t Offset, const DIRENT *Dirent);
 NTSTATUS FatNextDirent(FCB *Dcb, uint32_t *Offset, FAT_DIRENT_CONTEXT *Context);

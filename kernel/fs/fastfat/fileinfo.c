@@ -49,7 +49,11 @@ NTSTATUS FatSetFileSize(FILE_OBJECT *File, FCB *Fcb, uint32_t Size, bool KeepAll
 
 NTSTATUS FatDeleteFile(FCB *Fcb)
 {
-    NTSTATUS status = FatFreeChain(Fcb->Vcb, Fcb->FirstCluster);
+    NTSTATUS status;
+
+    if (FatIsDirectory(Fcb))
+        FatReleaseDirectoryStream(Fcb, true);   /* its cached entries thrown away first */
+    status = FatFreeChain(Fcb->Vcb, Fcb->FirstCluster);
 
     if (NT_SUCCESS(status))
         status = FatDeleteDirent(Fcb->ParentDcb, Fcb->LfnOffset, Fcb->DirentOffset);

@@ -1,8 +1,8 @@
 /*
  * kernel/fs/fastfat/flush.c: IRP_MJ_FLUSH_BUFFERS and IRP_MJ_SHUTDOWN. A flush writes the
  * file's dirty pages in the cache (CcFlushCache), then the FAT page held (normally written at
- * the end of each request already), the file's entry, and FSInfo's free count and next-free
- * hint; shutdown writes the last two for the volume, after Mm has written every data file's
+ * the end of each request already), the file's entry (through its directory's cache, whose
+ * dirty pages are flushed too), and FSInfo's free count and next-free hint; shutdown writes the last two for the volume, after Mm has written every data file's
  * modified pages (MmFlushAllDataSections: the cache's are among them), so the volume the
  * machine leaves is consistent.
  */
@@ -19,6 +19,10 @@ NTSTATUS FatCommonFlushBuffers(VCB *Vcb, IRP *Irp)
         status = FatFlushFat(Vcb);
     if (NT_SUCCESS(status))
         status = FatUpdateDirent(fcb);
+    /* The entry (and its long name's) reach the disk with the file: its directory's pages. */
+    if (NT_SUCCESS(status) && fcb->ParentDcb &&
+        fcb->ParentDcb->SectionObjectPointers.SharedCacheMap)
+        status = CcFlushCache(&fcb->ParentDcb->SectionObjectPointers, NULL, 0, NULL);
     if (NT_SUCCESS(status))
         status = FatWriteFsInfo(Vcb);
     return status;

@@ -20,7 +20,8 @@
  *           allocated: a paging write never extends a file nor changes its size. What it
  *           wrote is valid data from then on (ValidDataLength moves up to its end).
  *   both    Offset, the length and the MDL's byte offset in whole sectors, the length within
- *           the MDL: otherwise STATUS_INVALID_PARAMETER; a directory: INVALID_DEVICE_REQUEST.
+ *           the MDL: otherwise STATUS_INVALID_PARAMETER. A directory's size is its clusters'
+ *           (its stream file object's paging I/O: the cache's pages of its entries).
  *           A disk that fails gives the transfer's status (STATUS_IO_DEVICE_ERROR ...).
  */
 #include "kernel/fs/fastfat/fatprocs.h"
@@ -106,18 +107,19 @@ NTSTATUS FatPagingIo(VCB *Vcb, IRP *Irp)
     NTSTATUS status;
 
     Irp->IoStatus.Information = 0;
-    if (!fcb || FatIsDirectory(fcb))
+    if (!fcb)
         return STATUS_INVALID_DEVICE_REQUEST;
     if (!mdl || length == 0 || length > mdl->ByteCount || offset < 0 ||
         offset >= (int64_t)FAT_MAXIMUM_FILE_SIZE || (offset | length | mdl->ByteOffset) %
         FAT_SECTOR_SIZE)
         return STATUS_INVALID_PARAMETER;
     FatAcquireResourceShared(&fcb->PagingIoResource, true);
-    size = fcb->FileSize;
+    size = FatIsDirectory(fcb) ? FatDirectoryBytes(fcb) : fcb->FileSize;
     allocated = (uint32_t)MIN((uint64_t)fcb->AllocationClusters << Vcb->ClusterShift,
                               (uint64_t)FAT_MAXIMUM_FILE_SIZE + 1 - FAT_SECTOR_SIZE);
     if (!write) {
-        uint32_t valid = MIN(size, __atomic_load_n(&fcb->ValidDataLength, __ATOMIC_SEQ_CST));
+        uint32_t valid = FatIsDirectory(fcb) ? size   /* a directory's clusters are all its */
+                         : MIN(size, __atomic_load_n(&fcb->ValidDataLength, __ATOMIC_SEQ_CST));
         uint32_t disk = 0;
 
         if (offset >= size) {

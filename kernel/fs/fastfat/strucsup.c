@@ -155,8 +155,15 @@ void FatReferenceFcb(FCB *Fcb)
 
 void FatDereferenceFcb(FCB *Fcb)
 {
-    while (Fcb && --Fcb->ReferenceCount == 0) {
+    while (Fcb) {
         FCB *parent = Fcb->ParentDcb;
+
+        /* A directory no longer open (the caller's reference and its stream's are the last):
+         * its stream goes, and with it, now or once the cache lets go, that reference. */
+        if (Fcb->ReferenceCount == 2 && Fcb->DirectoryFile && parent)
+            FatReleaseDirectoryStream(Fcb, false);
+        if (--Fcb->ReferenceCount != 0)
+            return;
 
         if (!parent)
             KeBugCheckEx(FAT_FILE_SYSTEM, (uintptr_t)Fcb, 0, 0, 4);   /* the root's last */
