@@ -7,7 +7,8 @@
 #   2. then, in the same boot, the in-kernel tests cc.* (tests/kernel/cache.c): a 36 MiB file,
 #      more than the 32 MB of views the cache has at 8 MiB, read whole through reused views;
 #      dirty pages written by the lazy writer within 5 seconds without a flush; the pin
-#      interface; truncation; writers held at CcDirtyPageThreshold;
+#      interface; truncation; writers held at CcDirtyPageThreshold; FAT's directory entries
+#      through the pin interface;
 #   3. after poweroff the host reads what cc.* wrote with mtools, and fsck.fat -n finds the
 #      volume clean.
 use strict;
@@ -58,7 +59,7 @@ is($random->{ahead}, 0, 'FILE_FLAG_RANDOM_ACCESS: no read-ahead');
 is($random->{waited}, 32, 'FILE_FLAG_RANDOM_ACCESS: every read waited for the disk');
 like($out, qr/^process seqread\.exe exited with status 0x00000000$/m, 'seqread exited with 0');
 
-for my $case (qw(cc.views_reused cc.lazy_writer cc.pin cc.truncate cc.throttle)) {
+for my $case (qw(cc.views_reused cc.lazy_writer cc.pin cc.truncate cc.throttle cc.directory)) {
     like($out, qr/^ok \d+ \Q$case\E$/m, "$case passed") or diag($out);
 }
 like($out, qr/^# \d+ views reused, at most \d+ mapped at once$/m, 'views were reused');

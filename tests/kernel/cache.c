@@ -13,6 +13,9 @@
  *                     boundary is STATUS_INVALID_PARAMETER
  *   cc.truncate       a cached file shrunk, then grown by a write past its end: the bytes
  *                     between are zeroes, not the old ones the cache held
+ *   cc.directory      FAT's directory entries go through the pin interface: a file made in
+ *                     the root maps (CcMapData) and pins (CcPinRead) entries of the root's
+ *                     stream file object; once its cache is flushed, the disk holds the entry
  *   cc.throttle       twice CcDirtyPageThreshold written as fast as writes go: writers were
  *                     held (CcCanIWrite) and the dirty pages never passed the threshold by more
  *                     than a write's charge
@@ -233,4 +236,33 @@ KTEST(TestCcThrottle, "cc.throttle")
             CcStatistics.ThrottledWrites - throttled, most, CcDirtyPageThreshold);
     KT_ASSERT(CcStatistics.ThrottledWrites > throttled);
     KT_ASSERT(most <= CcDirtyPageThreshold + CT_CHUNK / PAGE_SIZE);
+}
+
+KTEST(TestCcDirectory, "cc.directory")
+{
+    uint32_t maps = (RequireCacheVolume(), CcStatistics.MapDataWait);
+    uint32_t pins = CcStatistics.PinReadWait;
+    FILE_OBJECT *file = OpenOrSkip("DIRENT.BIN", FILE_OVERWRITE_IF);
+    FCB *fcb = file->FsContext, *root = fcb->ParentDcb;
+    VCB *vcb = fcb->Vcb;
+    uint32_t lcn;
+    DIRENT disk;
+
+    KT_ASSERT(root->DirectoryFile != NULL);
+    KT_ASSERT(root->SectionObjectPointers.SharedCacheMap != NULL);
+    KtPrint("entries mapped %u times, pinned %u times", CcStatistics.MapDataWait - maps,
+            CcStatistics.PinReadWait - pins);
+    KT_ASSERT(CcStatistics.MapDataWait > maps);
+    KT_ASSERT(CcStatistics.PinReadWait > pins);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, CcFlushCache(&root->SectionObjectPointers, NULL, 0, NULL));
+    KT_ASSERT_EQ(0, ((SHARED_CACHE_MAP *)root->SectionObjectPointers.SharedCacheMap)->DirtyPages);
+    ExAcquireFastMutex(&vcb->Resource);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, FatLookupVcn(root, fcb->DirentOffset >> vcb->ClusterShift,
+                                                  &lcn, NULL));
+    KT_ASSERT_STATUS(STATUS_SUCCESS,
+                     FatReadVolume(vcb, FatClusterOffset(vcb, lcn) +
+                                        (fcb->DirentOffset & (vcb->BytesPerCluster - 1)),
+                                   sizeof(disk), &disk, KernelMode));
+    ExReleaseFastMutex(&vcb->Resource);
+    KT_ASSERT_EQ(0, memcmp(disk.FileName, fcb->ShortName, sizeof(disk.FileName)));
 }
