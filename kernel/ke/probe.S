@@ -50,7 +50,9 @@ KeProbeForWriteAccess:
 /*
  * NTSTATUS KeCopyMemorySafe(void *Destination, const void *Source, uint32_t Length)
  * NTSTATUS KeZeroMemorySafe(void *Destination, uint32_t Length)
- * A fault in the string instruction resumes at 2: with the status in eax.
+ * Four bytes at a time, then the last 0-3 (an emulator runs a string instruction an element
+ * at a time: words move four times as fast as bytes). A fault in either string instruction
+ * resumes at 2: with the status in eax.
  */
     .text
     .globl KeCopyMemorySafe
@@ -61,8 +63,13 @@ KeCopyMemorySafe:
     movl 12(%esp), %edi
     movl 16(%esp), %esi
     movl 20(%esp), %ecx
+    movl %ecx, %edx
+    shrl $2, %ecx
     cld
-1:  rep movsb
+1:  rep movsl
+    movl %edx, %ecx
+    andl $3, %ecx
+3:  rep movsb
     movl $STATUS_SUCCESS, %eax
 2:  popl %edi
     popl %esi
@@ -70,6 +77,7 @@ KeCopyMemorySafe:
     .size KeCopyMemorySafe, . - KeCopyMemorySafe
     .section .ex_table, "a"
     .long 1b, 2b
+    .long 3b, 2b
     .text
 
     .globl KeZeroMemorySafe
@@ -78,15 +86,21 @@ KeZeroMemorySafe:
     pushl %edi
     movl 8(%esp), %edi
     movl 12(%esp), %ecx
+    movl %ecx, %edx
+    shrl $2, %ecx
     xorl %eax, %eax
     cld
-1:  rep stosb
+1:  rep stosl
+    movl %edx, %ecx
+    andl $3, %ecx
+3:  rep stosb
     movl $STATUS_SUCCESS, %eax
 2:  popl %edi
     ret
     .size KeZeroMemorySafe, . - KeZeroMemorySafe
     .section .ex_table, "a"
     .long 1b, 2b
+    .long 3b, 2b
 
 /*
  * NTSTATUS KeCopyMemorySafePartial(void *Destination, const void *Source, uint32_t Length,
