@@ -91,7 +91,10 @@ NTSTATUS FatCommonWrite(VCB *Vcb, IRP *Irp)
         file->Flags |= FO_FILE_SIZE_CHANGED;
         status = FatUpdateDirent(fcb);
     }
-    if (NT_SUCCESS(status))
+    /* A cached write leaves the FAT page it changed dirty (written when another is needed, at
+     * the file's flush or cleanup, and at shutdown), as NT's FAT leaves its FAT to the lazy
+     * writer; an uncached one writes it at once, as it writes everything else. */
+    if (NT_SUCCESS(status) && !cached)
         status = FatFlushFat(Vcb);
     if (!NT_SUCCESS(status))
         return status;
