@@ -8,7 +8,8 @@
  *      CcDirtyPageTarget. Maps are served in turn, each from where its last write stopped,
  *      in runs of neighbouring dirty pages;
  *   2. deletes closed maps (NT's lazy close): those of deleted files, the oldest beyond
- *      CC_MAXIMUM_CLOSED_MAPS, and every closed one when memory is short.
+ *      CC_MAXIMUM_CLOSED_MAPS, and every closed one when memory is short — each on a delayed
+ *      worker thread, never holding up the scans.
  *
  * Thresholds, as NT's for a small system: CcDirtyPageThreshold an eighth of the physical
  * pages (at least 64), CcDirtyPageTarget three quarters of it.
@@ -85,6 +86,22 @@ static uint32_t CcLazyWriteScan(uint32_t Budget)
     return total;
 }
 
+/* A detached map deleted on a delayed worker thread: letting go of its file object may close
+ * it, and the close waits for the file system's lock, which a writer held at the dirty-page
+ * threshold may hold while it waits for this thread's scans. */
+typedef struct _CC_LAZY_CLOSE {
+    WORK_QUEUE_ITEM Item;
+    SHARED_CACHE_MAP *Map;
+} CC_LAZY_CLOSE;
+
+static void CcDeleteMapWorker(void *Parameter)
+{
+    CC_LAZY_CLOSE *work = Parameter;
+
+    CcDeleteDetachedMap(work->Map);
+    ExFreePoolWithTag(work, CC_WORK_TAG);
+}
+
 /* NT's lazy close: the closed maps that must go, detached under the lock, deleted outside. */
 static void CcLazyClose(void)
 {
@@ -92,6 +109,7 @@ static void CcLazyClose(void)
 
     for (;;) {
         SHARED_CACHE_MAP *victim = NULL;
+        CC_LAZY_CLOSE *work;
 
         ExAcquireFastMutex(&CcMasterLock);
         for (LIST_ENTRY *e = CcClosedMapList.Flink; e != &CcClosedMapList; e = e->Flink) {
@@ -103,12 +121,15 @@ static void CcLazyClose(void)
                 break;
             }
         }
-        if (victim)
+        work = victim ? ExAllocatePoolWithTag(NonPagedPool, sizeof(*work), CC_WORK_TAG) : NULL;
+        if (work)
             CcDetachSharedCacheMap(victim);
         ExReleaseFastMutex(&CcMasterLock);
-        if (!victim)
-            return;
-        CcDeleteDetachedMap(victim);
+        if (!work)
+            return;                             /* none, or no pool: the next scan tries again */
+        work->Map = victim;
+        ExInitializeWorkItem(&work->Item, CcDeleteMapWorker, work);
+        ExQueueWorkItem(&work->Item, DelayedWorkQueue);
     }
 }
 

@@ -2,44 +2,59 @@
  * kernel/ex/worker.c: work items, NT's ExQueueWorkItem. Code that runs where it may not do a
  * job (at DISPATCH_LEVEL, holding a spin lock) queues a WORK_QUEUE_ITEM, and a system worker
  * thread calls the item's routine at PASSIVE_LEVEL, in queueing order. NT keeps a pool of
- * critical, delayed and hypercritical workers; mm386 has one thread, at the priority of NT's
- * critical workers, serving every queue type.
+ * critical, delayed and hypercritical workers; mm386 has two threads: one for the critical and
+ * hypercritical queues (the cache's read-ahead), at NT's critical workers' priority, and one
+ * for the delayed queue (the cache's lazy close, which may wait for a file system's lock), at
+ * NT's delayed workers' priority, so that a delayed item that waits never holds up a critical
+ * one.
  */
 #include "kernel/ex/ex.h"
 
 #define EX_CRITICAL_WORK_PRIORITY   13
+#define EX_DELAYED_WORK_PRIORITY    12
 
-static LIST_ENTRY ExpWorkQueue;
-static KSPIN_LOCK ExpWorkQueueLock;
-static KEVENT ExpWorkQueueEvent;        /* synchronization: set when an item is queued */
+typedef struct _EX_WORK_QUEUE {
+    LIST_ENTRY Queue;
+    KSPIN_LOCK Lock;
+    KEVENT Event;                       /* synchronization: set when an item is queued */
+} EX_WORK_QUEUE;
+
+static EX_WORK_QUEUE ExpCriticalQueue, ExpDelayedQueue;
+
+static EX_WORK_QUEUE *ExpQueueFor(WORK_QUEUE_TYPE QueueType)
+{
+    return QueueType == DelayedWorkQueue ? &ExpDelayedQueue : &ExpCriticalQueue;
+}
 
 void ExQueueWorkItem(WORK_QUEUE_ITEM *WorkItem, WORK_QUEUE_TYPE QueueType)
 {
+    EX_WORK_QUEUE *queue = ExpQueueFor(QueueType);
     KIRQL oldIrql;
 
-    KeAcquireSpinLock(&ExpWorkQueueLock, &oldIrql);
+    KeAcquireSpinLock(&queue->Lock, &oldIrql);
     if (WorkItem->List.Flink != NULL)
         KeBugCheckEx(WORKER_INVALID, 0, (uintptr_t)WorkItem, QueueType, 0);
-    InsertTailList(&ExpWorkQueue, &WorkItem->List);
-    KeReleaseSpinLock(&ExpWorkQueueLock, oldIrql);
-    KeSetEvent(&ExpWorkQueueEvent);
+    InsertTailList(&queue->Queue, &WorkItem->List);
+    KeReleaseSpinLock(&queue->Lock, oldIrql);
+    KeSetEvent(&queue->Event);
 }
 
 static void ExpWorkerThread(void *Context)
 {
-    (void)Context;
+    EX_WORK_QUEUE *queue = Context;
+
     for (;;) {
         WORK_QUEUE_ITEM *item = NULL;
         KIRQL oldIrql;
 
-        KeAcquireSpinLock(&ExpWorkQueueLock, &oldIrql);
-        if (!IsListEmpty(&ExpWorkQueue)) {
-            item = CONTAINING_RECORD(RemoveHeadList(&ExpWorkQueue), WORK_QUEUE_ITEM, List);
+        KeAcquireSpinLock(&queue->Lock, &oldIrql);
+        if (!IsListEmpty(&queue->Queue)) {
+            item = CONTAINING_RECORD(RemoveHeadList(&queue->Queue), WORK_QUEUE_ITEM, List);
             item->List.Flink = NULL;        /* the item may be queued again from here on */
         }
-        KeReleaseSpinLock(&ExpWorkQueueLock, oldIrql);
+        KeReleaseSpinLock(&queue->Lock, oldIrql);
         if (!item) {
-            KeWaitForSingleObject(&ExpWorkQueueEvent, Executive, KernelMode, false, NULL);
+            KeWaitForSingleObject(&queue->Event, Executive, KernelMode, false, NULL);
             continue;
         }
         item->WorkerRoutine(item->Parameter);
@@ -49,16 +64,21 @@ static void ExpWorkerThread(void *Context)
     }
 }
 
-/* Phase 1 of start-up, once Mm can make kernel stacks. */
-void ExInitializeWorkerThreads(void)
+static void ExpStartWorker(EX_WORK_QUEUE *Queue, KPRIORITY Priority, const char *Name)
 {
     NTSTATUS status;
 
-    InitializeListHead(&ExpWorkQueue);
-    KeInitializeSpinLock(&ExpWorkQueueLock);
-    KeInitializeEvent(&ExpWorkQueueEvent, SynchronizationEvent, false);
-    status = PsCreateSystemThread(NULL, ExpWorkerThread, NULL, EX_CRITICAL_WORK_PRIORITY,
-                                  "Worker");
+    InitializeListHead(&Queue->Queue);
+    KeInitializeSpinLock(&Queue->Lock);
+    KeInitializeEvent(&Queue->Event, SynchronizationEvent, false);
+    status = PsCreateSystemThread(NULL, ExpWorkerThread, Queue, Priority, Name);
     if (!NT_SUCCESS(status))
         KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, (uint32_t)status, 4, 0, 0);
+}
+
+/* Phase 1 of start-up, once Mm can make kernel stacks. */
+void ExInitializeWorkerThreads(void)
+{
+    ExpStartWorker(&ExpCriticalQueue, EX_CRITICAL_WORK_PRIORITY, "Worker");
+    ExpStartWorker(&ExpDelayedQueue, EX_DELAYED_WORK_PRIORITY, "DelayedWorker");
 }
