@@ -144,6 +144,8 @@ static NTSTATUS MiCreateDataFileMap(FILE_OBJECT *File, int64_t Size, int64_t Eof
     area->SectionObjectPointers = File->SectionObjectPointer;
     area->FileSize = Eof;
     area->NumberOfSubsections = count;
+    area->TotalPtes = pages;
+    area->LastSubsection = count == 1 ? &area->Common.Subsection : &area->Subsections[count - 2];
     for (uint32_t i = 0; i < count; i++) {
         SUBSECTION *s = i == 0 ? &area->Common.Subsection : &area->Subsections[i - 1];
         uint32_t first = i * MI_DATA_SUBSECTION_PTES;
@@ -224,20 +226,73 @@ NTSTATUS MiCreateDataFileSection(void *FileHandle, uint32_t Protection, int64_t 
  * header is paged pool, not to be read under the PFN lock. */
 static uint64_t MiDataFileMapBytes(const CONTROL_AREA *ControlArea)
 {
-    const MI_DATA_CONTROL_AREA *area = (const MI_DATA_CONTROL_AREA *)ControlArea;
-    const SUBSECTION *last = area->NumberOfSubsections == 1
-                             ? &area->Common.Subsection
-                             : &area->Subsections[area->NumberOfSubsections - 2];
+    return (uint64_t)((const MI_DATA_CONTROL_AREA *)ControlArea)->TotalPtes << PAGE_SHIFT;
+}
 
-    return ((uint64_t)(area->NumberOfSubsections - 1) * MI_DATA_SUBSECTION_PTES +
-            last->PtesInSubsection) << PAGE_SHIFT;
+/*
+ * NT's MiExtendSection for a data file: the segment made to cover Bytes (more subsections,
+ * each with its own prototype PTEs, subsection PTEs all; at least doubling, so that a file
+ * growing a little at a time adds few), and the file's end moved to Eof. Existing views and
+ * prototypes stay where they are. MiDataSectionMutex held; PASSIVE_LEVEL.
+ */
+static NTSTATUS MiExtendDataFileMap(CONTROL_AREA *ControlArea, uint64_t Bytes, int64_t Eof)
+{
+    MI_DATA_CONTROL_AREA *area = (MI_DATA_CONTROL_AREA *)ControlArea;
+    uint64_t need = (Bytes + PAGE_SIZE - 1) >> PAGE_SHIFT, target;
+    KIRQL oldIrql;
+
+    if (need > (MM_HIGHEST_VAD_ADDRESS >> PAGE_SHIFT))
+        return STATUS_SECTION_TOO_BIG;
+    target = need <= area->TotalPtes ? area->TotalPtes
+                                     : MIN(MAX(need, 2 * (uint64_t)area->TotalPtes),
+                                           (uint64_t)(MM_HIGHEST_VAD_ADDRESS >> PAGE_SHIFT));
+    while (area->TotalPtes < target) {
+        uint32_t first = area->TotalPtes;
+        uint32_t n = (uint32_t)MIN((uint64_t)MI_DATA_SUBSECTION_PTES, target - first);
+        MI_DATA_EXTENSION *extension = ExAllocatePoolWithTag(NonPagedPool, sizeof(*extension),
+                                                             MI_CONTROL_AREA_TAG);
+        MMPTE *ptes = extension ? ExAllocatePoolWithTag(PagedPool, n * sizeof(MMPTE),
+                                                        MI_SEGMENT_TAG) : NULL;
+        SUBSECTION *s;
+        MMPTE pte;
+
+        if (!ptes) {
+            if (extension)
+                ExFreePoolWithTag(extension, MI_CONTROL_AREA_TAG);
+            return need <= area->TotalPtes ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
+        }
+        s = &extension->Subsection;
+        RtlZeroMemory(s, sizeof(*s));
+        s->ControlArea = ControlArea;
+        s->u.SubsectionFlags.Protection = MM_EXECUTE_READWRITE;
+        s->u.SubsectionFlags.ReadWrite = 1;
+        s->StartingSector = first;                  /* 4 KB units for data files */
+        s->SubsectionBase = ptes;
+        s->PtesInSubsection = n;
+        s->NumberOfFullSectors = n;
+        pte = MiMakeSubsectionPte(s, MM_EXECUTE_READWRITE);
+        for (uint32_t i = 0; i < n; i++)
+            ptes[i] = pte;
+        LOCK_PFN(oldIrql);                          /* walkers of the chain see it whole */
+        area->LastSubsection->NextSubsection = s;
+        area->LastSubsection = s;
+        area->NumberOfSubsections++;
+        area->TotalPtes += n;
+        UNLOCK_PFN(oldIrql);
+        ControlArea->Segment->TotalNumberOfPtes = area->TotalPtes;
+        ControlArea->Segment->SizeOfSegment = (uint64_t)area->TotalPtes * PAGE_SIZE;
+    }
+    LOCK_PFN(oldIrql);
+    area->FileSize = MAX(area->FileSize, Eof);
+    UNLOCK_PFN(oldIrql);
+    return STATUS_SUCCESS;
 }
 
 /*
  * The file's control area referenced for one more section (NumberOfSectionReferences), made
  * if it has none: Size bytes of segment (at least Eof, the end of file now). One that lives
- * with a segment shorter than Size, or made for a smaller file than Eof, is
- * STATUS_SECTION_TOO_BIG: segments are not extended. PASSIVE_LEVEL.
+ * with a segment shorter than Size, or made for a smaller file than Eof, is extended
+ * (MiExtendDataFileMap). PASSIVE_LEVEL.
  */
 NTSTATUS MiReferenceDataFileMap(FILE_OBJECT *File, int64_t Size, int64_t Eof, SEGMENT **Segment)
 {
@@ -250,15 +305,20 @@ NTSTATUS MiReferenceDataFileMap(FILE_OBJECT *File, int64_t Size, int64_t Eof, SE
     LOCK_PFN(oldIrql);
     area = pointers->DataSectionObject;
     if (area && !area->u.Flags.BeingDeleted) {
-        if ((uint64_t)Size > MiDataFileMapBytes(area) ||
-            Eof > ((MI_DATA_CONTROL_AREA *)area)->FileSize) {
-            status = STATUS_SECTION_TOO_BIG;        /* no extending a live segment */
-        } else {
-            area->NumberOfSectionReferences++;
-            area->NumberOfUserReferences++;
-            *Segment = area->Segment;
-        }
+        /* Referenced first, so the control area stays while it is extended. */
+        area->NumberOfSectionReferences++;
+        area->NumberOfUserReferences++;
         UNLOCK_PFN(oldIrql);
+        if ((uint64_t)Size > MiDataFileMapBytes(area) ||
+            Eof > ((MI_DATA_CONTROL_AREA *)area)->FileSize)
+            status = MiExtendDataFileMap(area, MAX((uint64_t)Size, (uint64_t)Eof), Eof);
+        if (NT_SUCCESS(status)) {
+            *Segment = area->Segment;
+        } else {
+            ExReleaseFastMutex(&MiDataSectionMutex);
+            MiDereferenceControlArea(area, &area->NumberOfSectionReferences);
+            return status;
+        }
     } else {
         UNLOCK_PFN(oldIrql);
         status = MiCreateDataFileMap(File, Size, Eof, Segment);
@@ -272,19 +332,127 @@ NTSTATUS MiReferenceDataFileMap(FILE_OBJECT *File, int64_t Size, int64_t Eof, SE
     return status;
 }
 
-/* The file grew or shrank to Eof inside its segment (the cache manager's CcSetFileSizes):
- * sections of the new size may be made. False, nothing changed, past the segment. */
+/* The file grew or shrank to Eof (the cache manager's CcSetFileSizes): the segment extended
+ * past it if need be, so that sections of the new size may be made. False if it could not be
+ * extended (no pool). */
 bool MiSetDataFileMapSize(CONTROL_AREA *ControlArea, int64_t Eof)
 {
     MI_DATA_CONTROL_AREA *area = (MI_DATA_CONTROL_AREA *)ControlArea;
+    NTSTATUS status = STATUS_SUCCESS;
     KIRQL oldIrql;
 
-    if ((uint64_t)Eof > ControlArea->Segment->SizeOfSegment)
-        return false;
-    LOCK_PFN(oldIrql);
-    area->FileSize = Eof;
-    UNLOCK_PFN(oldIrql);
-    return true;
+    ExAcquireFastMutex(&MiDataSectionMutex);
+    if ((uint64_t)Eof > MiDataFileMapBytes(ControlArea))
+        status = MiExtendDataFileMap(ControlArea, (uint64_t)Eof, Eof);
+    if (NT_SUCCESS(status)) {
+        LOCK_PFN(oldIrql);
+        area->FileSize = Eof;
+        UNLOCK_PFN(oldIrql);
+    }
+    ExReleaseFastMutex(&MiDataSectionMutex);
+    return NT_SUCCESS(status);
+}
+
+/* The prototype PTE of page Page of a data file's segment (or a paging-file section's), and
+ * how many from it lie contiguous in its subsection (may be NULL). NULL past the segment. The
+ * chain only grows (at its end, under the PFN lock, whole): no lock needed to walk it. */
+MMPTE *MiDataFilePrototype(CONTROL_AREA *ControlArea, uint32_t Page, uint32_t *Contiguous)
+{
+    SEGMENT *segment = ControlArea->Segment;
+
+    if (!MiIsDataControlArea(ControlArea)) {
+        if (Page >= segment->TotalNumberOfPtes)
+            return NULL;
+        if (Contiguous)
+            *Contiguous = segment->TotalNumberOfPtes - Page;
+        return &segment->ThePtes[Page];
+    }
+    for (SUBSECTION *s = &((MI_DATA_CONTROL_AREA *)ControlArea)->Common.Subsection; s;
+         s = s->NextSubsection) {
+        if (Page >= s->StartingSector && Page - s->StartingSector < s->PtesInSubsection) {
+            if (Contiguous)
+                *Contiguous = s->PtesInSubsection - (Page - s->StartingSector);
+            return s->SubsectionBase + (Page - s->StartingSector);
+        }
+    }
+    return NULL;
+}
+
+/* The page of the file a data file's prototype Proto is for. */
+uint32_t MiDataFilePageOfProto(CONTROL_AREA *ControlArea, const MMPTE *Proto)
+{
+    SUBSECTION *s;
+
+    if (!MiIsDataControlArea(ControlArea))
+        return (uint32_t)(Proto - ControlArea->Segment->ThePtes);
+    s = MiLocateSubsection(ControlArea, Proto);
+    if (!s)
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PROTOTYPE_PTE, (uintptr_t)Proto,
+                     (uintptr_t)ControlArea, 1);
+    return s->StartingSector + (uint32_t)(Proto - s->SubsectionBase);
+}
+
+/* NT's MiGetProtoPteAddressExtended: Va's prototype in a view of an extended segment, past the
+ * view's first contiguous run (LastContiguousPte). NULL past the view or the segment. */
+MMPTE *MiGetProtoPteAddressExtended(const MMVAD *Vad, uintptr_t Va)
+{
+    uintptr_t vpn = Va >> PAGE_SHIFT;
+
+    if (!Vad->ControlArea || !MiIsDataControlArea(Vad->ControlArea) ||
+        vpn < Vad->Core.Node.StartingVpn || vpn > Vad->Core.Node.EndingVpn)
+        return NULL;
+    return MiDataFilePrototype(Vad->ControlArea,
+                               MiDataFilePageOfProto(Vad->ControlArea, Vad->FirstPrototypePte) +
+                               (uint32_t)(vpn - Vad->Core.Node.StartingVpn), NULL);
+}
+
+/* Pages [FirstPage, LastPage] of the file's modified pages written (MiFlushDataSection on each
+ * subsection's part). */
+NTSTATUS MiFlushDataFilePages(CONTROL_AREA *ControlArea, uint32_t FirstPage, uint32_t LastPage,
+                              uint32_t *Written)
+{
+    NTSTATUS result = STATUS_SUCCESS;
+
+    *Written = 0;
+    while (FirstPage <= LastPage) {
+        uint32_t contiguous, written;
+        MMPTE *first = MiDataFilePrototype(ControlArea, FirstPage, &contiguous);
+        uint32_t count;
+        NTSTATUS status;
+
+        if (!first)
+            break;
+        count = MIN(contiguous, LastPage - FirstPage + 1);
+        status = MiFlushDataSection(ControlArea, first, first + count - 1, &written);
+        *Written += written;
+        if (!NT_SUCCESS(status) && NT_SUCCESS(result))
+            result = status;
+        FirstPage += count;
+    }
+    return result;
+}
+
+/* A data file's extension subsections and their prototypes gone, with the segment (the
+ * fixed ones, in the control area's block, cover the segment's inline NonExtendedPtes). */
+void MiDeleteDataFileExtensions(CONTROL_AREA *ControlArea)
+{
+    MI_DATA_CONTROL_AREA *area = (MI_DATA_CONTROL_AREA *)ControlArea;
+    SUBSECTION *fixed = &area->Common.Subsection, *s;
+
+    while (fixed->NextSubsection &&
+           fixed->NextSubsection->StartingSector < ControlArea->Segment->NonExtendedPtes)
+        fixed = fixed->NextSubsection;
+    s = fixed->NextSubsection;
+    fixed->NextSubsection = NULL;
+    area->LastSubsection = fixed;
+    while (s) {
+        SUBSECTION *next = s->NextSubsection;
+
+        MiDeletePrototypePtes(s->SubsectionBase, s->SubsectionBase + s->PtesInSubsection - 1);
+        ExFreePoolWithTag(s->SubsectionBase, MI_SEGMENT_TAG);
+        ExFreePoolWithTag(CONTAINING_RECORD(s, MI_DATA_EXTENSION, Subsection), MI_CONTROL_AREA_TAG);
+        s = next;
+    }
 }
 
 /* The last reference to a data file's control area is going (PFN lock held): new sections of
@@ -342,7 +510,7 @@ static NTSTATUS MiWriteMappedPages(CONTROL_AREA *ControlArea, MMPTE *First,
         MDL Mdl;
         uint32_t Page[MM_MAXIMUM_WRITE_CLUSTER];
     } writer;
-    int64_t offset = (int64_t)(First - ControlArea->Segment->ThePtes) << PAGE_SHIFT;
+    int64_t offset = (int64_t)MiDataFilePageOfProto(ControlArea, First) << PAGE_SHIFT;
     IO_STATUS_BLOCK iosb;
     NTSTATUS status;
     KIRQL oldIrql;
@@ -429,8 +597,7 @@ void MiFlushDataControlArea(CONTROL_AREA *ControlArea)
     uint32_t written;
 
     for (int pass = 0; pass < 2; pass++) {
-        MiFlushDataSection(ControlArea, segment->ThePtes,
-                           &segment->ThePtes[segment->TotalNumberOfPtes - 1], &written);
+        MiFlushDataFilePages(ControlArea, 0, segment->TotalNumberOfPtes - 1, &written);
         while (__atomic_load_n(&ControlArea->ModifiedWriteCount, __ATOMIC_SEQ_CST) != 0)
             KeDelayExecutionThread(KernelMode, false, &pause);
     }
@@ -475,8 +642,7 @@ uint32_t MmFlushAllDataSections(void)
             SEGMENT *segment = areas[i]->Segment;
             uint32_t written;
 
-            MiFlushDataSection(areas[i], segment->ThePtes,
-                               &segment->ThePtes[segment->TotalNumberOfPtes - 1], &written);
+            MiFlushDataFilePages(areas[i], 0, segment->TotalNumberOfPtes - 1, &written);
             total += written;
             MiDereferenceControlArea(areas[i], &areas[i]->NumberOfSectionReferences);
         }

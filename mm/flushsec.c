@@ -30,8 +30,9 @@ static NTSTATUS MiFlushView(MMPROCESS *Process, MMVAD *Vad, uintptr_t Start, uin
 
     if (!first)
         return STATUS_SUCCESS;
-    if (!last)
-        last = Vad->LastContiguousPte;
+    if (!last)                                  /* past the segment: to its end */
+        last = MiDataFilePrototype(Vad->ControlArea,
+                                   Vad->ControlArea->Segment->TotalNumberOfPtes - 1, NULL);
     MiLockWorkingSet(&Process->Vm);
     for (uintptr_t va = Start & ~(uintptr_t)(PAGE_SIZE - 1); va <= End; va += PAGE_SIZE) {
         MMPTE *pte = MiGetPteAddress(va);
@@ -51,7 +52,8 @@ static NTSTATUS MiFlushView(MMPROCESS *Process, MMVAD *Vad, uintptr_t Start, uin
             break;
     }
     MiUnlockWorkingSet(&Process->Vm);
-    return MiFlushDataSection(Vad->ControlArea, first, last, Written);
+    return MiFlushDataFilePages(Vad->ControlArea, MiDataFilePageOfProto(Vad->ControlArea, first),
+                                MiDataFilePageOfProto(Vad->ControlArea, last), Written);
 }
 
 NTSTATUS NtFlushVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_t *RegionSize,

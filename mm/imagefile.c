@@ -148,8 +148,7 @@ static void MiFlushFileDataSection(SECTION_OBJECT_POINTERS *Pointers)
     UNLOCK_PFN(oldIrql);
     if (!area)
         return;
-    MiFlushDataSection(area, area->Segment->ThePtes,
-                       &area->Segment->ThePtes[area->Segment->TotalNumberOfPtes - 1], &written);
+    MiFlushDataFilePages(area, 0, area->Segment->TotalNumberOfPtes - 1, &written);
     MiDereferenceControlArea(area, &area->NumberOfSectionReferences);
 }
 

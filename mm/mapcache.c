@@ -53,8 +53,8 @@ uint32_t MmSystemCacheViewSlots(void)
 
 /*
  * The file's data control area for the cache: Size bytes of segment (rounded to pages; at
- * least the end of file Eof), referenced as a section would be. An existing one shorter than
- * Size is STATUS_SECTION_TOO_BIG (segments are not extended). PASSIVE_LEVEL.
+ * least the end of file Eof), referenced as a section would be; an existing one shorter is
+ * extended. PASSIVE_LEVEL.
  */
 NTSTATUS MmCreateCacheSection(FILE_OBJECT *File, int64_t Size, int64_t Eof, void **Section)
 {
@@ -84,16 +84,6 @@ int64_t MmGetCacheSectionSize(void *Section)
 bool MmSetCacheSectionFileSize(void *Section, int64_t Eof)
 {
     return MiSetDataFileMapSize(Section, Eof);
-}
-
-/* Does anyone but the cache (its section reference and its views, through File) hold the
- * control area? Deleting one that does not would let go of a file object other than File. */
-bool MmIsCacheSectionShared(void *Section, FILE_OBJECT *File)
-{
-    CONTROL_AREA *area = Section;
-
-    return area->NumberOfSectionReferences > 1 || area->FilePointer != File ||
-           area->NumberOfMappedViews > area->NumberOfSystemCacheViews;
 }
 
 /* ---- views ------------------------------------------------------------------------------- */
@@ -127,7 +117,7 @@ NTSTATUS MmMapViewInSystemCache(void *Section, void **Base, int64_t Offset, uint
     CONTROL_AREA *area = Section;
     SEGMENT *segment = area->Segment;
     uint32_t first = (uint32_t)(Offset >> PAGE_SHIFT), pages, slot;
-    MMPTE *pte;
+    MMPTE *pte, *proto = NULL;
     KIRQL oldIrql;
 
     if (area->u.Flags.Image)
@@ -158,10 +148,13 @@ NTSTATUS MmMapViewInSystemCache(void *Section, void **Base, int64_t Offset, uint
     area->NumberOfMappedViews++;
     area->NumberOfSystemCacheViews++;
     area->NumberOfUserReferences++;
-    pte = MiCacheSlotPte(slot);
-    for (uint32_t i = 0; i < pages; i++)
-        pte[i] = MiProtoAddressForPte(&segment->ThePtes[first + i]);
     UNLOCK_PFN(oldIrql);
+    pte = MiCacheSlotPte(slot);
+    for (uint32_t i = 0, contiguous = 0; i < pages; i++, contiguous--) {
+        if (contiguous == 0)                    /* an extended segment's next subsection */
+            proto = MiDataFilePrototype(area, first + i, &contiguous);
+        pte[i] = MiProtoAddressForPte(proto++);
+    }
     *ViewSize = pages * PAGE_SIZE;
     return STATUS_SUCCESS;
 }
@@ -275,19 +268,18 @@ uint32_t MmSetAddressRangeModified(void *Va, uint32_t Length)
 
 /* ---- flushing and purging a file's pages ------------------------------------------------- */
 
-/* The prototypes of [Offset, Offset + Length) of Section inside its segment; false if none. */
-static bool MiSectionRange(CONTROL_AREA *Area, int64_t Offset, int64_t Length, MMPTE **First,
-                           MMPTE **Last)
+/* The pages [Offset, Offset + Length) of Section touches inside its segment; false if none. */
+static bool MiSectionRange(CONTROL_AREA *Area, int64_t Offset, int64_t Length, uint32_t *First,
+                           uint32_t *Last)
 {
-    SEGMENT *segment = Area->Segment;
     uint64_t first = (uint64_t)Offset >> PAGE_SHIFT;
     uint64_t last = ((uint64_t)Offset + (uint64_t)Length - 1) >> PAGE_SHIFT;
+    uint32_t total = Area->Segment->TotalNumberOfPtes;
 
-    if (Length <= 0 || Offset < 0 || first >= segment->TotalNumberOfPtes)
+    if (Length <= 0 || Offset < 0 || first >= total)
         return false;
-    last = MIN(last, (uint64_t)segment->TotalNumberOfPtes - 1);
-    *First = &segment->ThePtes[first];
-    *Last = &segment->ThePtes[last];
+    *First = (uint32_t)first;
+    *Last = (uint32_t)MIN(last, (uint64_t)total - 1);
     return true;
 }
 
@@ -295,14 +287,14 @@ static bool MiSectionRange(CONTROL_AREA *Area, int64_t Offset, int64_t Length, M
  * (Length 0: to the end of the segment). *Written counts them. PASSIVE_LEVEL. */
 NTSTATUS MmFlushSection(void *Section, int64_t Offset, int64_t Length, uint32_t *Written)
 {
-    MMPTE *first, *last;
+    uint32_t first, last;
 
     *Written = 0;
     if (Length == 0)
         Length = MmGetCacheSectionSize(Section) - Offset;
     if (!MiSectionRange(Section, Offset, Length, &first, &last))
         return STATUS_SUCCESS;
-    return MiFlushDataSection(Section, first, last, Written);
+    return MiFlushDataFilePages(Section, first, last, Written);
 }
 
 /*
@@ -313,18 +305,24 @@ NTSTATUS MmFlushSection(void *Section, int64_t Offset, int64_t Length, uint32_t 
  */
 bool MmPurgeSection(void *Section, int64_t Offset, int64_t Length)
 {
-    MMPTE *first, *last;
+    uint32_t page, lastPage, contiguous = 0;
+    MMPTE *proto = NULL, *last = NULL;
     bool purged = true;
 
-    if (!MiSectionRange(Section, Offset, Length, &first, &last))
+    if (!MiSectionRange(Section, Offset, Length, &page, &lastPage))
         return true;
-    for (MMPTE *proto = first; proto <= last;) {
-        MMPTE *pageEnd = (MMPTE *)PAGE_ALIGN_UP((uintptr_t)(proto + 1)) - 1;
+    while (page <= lastPage) {
+        MMPTE *pageEnd;
         KIRQL oldIrql;
 
+        if (contiguous == 0) {                  /* the next subsection's run */
+            proto = MiDataFilePrototype(Section, page, &contiguous);
+            last = proto + MIN(contiguous, lastPage - page + 1) - 1;
+        }
+        pageEnd = (MMPTE *)PAGE_ALIGN_UP((uintptr_t)(proto + 1)) - 1;
         LOCK_PFN(oldIrql);
         MiMakeSystemAddressValidPfn(proto, &oldIrql);
-        for (; proto <= MIN(pageEnd, last); proto++) {
+        for (; proto <= MIN(pageEnd, last); proto++, page++, contiguous--) {
             MMPTE contents = *proto, original;
             MMPFN *pfn;
 

@@ -79,7 +79,7 @@ static NTSTATUS MiMapViewOfDataSection(MMPROCESS *Process, SECTION *Section, MI_
 {
     SEGMENT *segment = Section->Segment;
     uint32_t firstPte = (uint32_t)(Request->Offset >> PAGE_SHIFT);
-    uint32_t pages = BYTES_TO_PAGES(Request->Size), charge = 0, committed;
+    uint32_t pages = BYTES_TO_PAGES(Request->Size), charge = 0, committed, contiguous;
     uintptr_t start;
     MMVAD *vad;
     NTSTATUS status;
@@ -99,8 +99,8 @@ static NTSTATUS MiMapViewOfDataSection(MMPROCESS *Process, SECTION *Section, MI_
     vad->Core.u.VadFlags.NoChange = Section->u.Flags.NoChange ||
                                     (Request->AllocationType & SEC_NO_CHANGE);
     vad->ControlArea = segment->ControlArea;
-    vad->FirstPrototypePte = &segment->ThePtes[firstPte];
-    vad->LastContiguousPte = &segment->ThePtes[MIN(firstPte + pages, segment->TotalNumberOfPtes) - 1];
+    vad->FirstPrototypePte = MiDataFilePrototype(segment->ControlArea, firstPte, &contiguous);
+    vad->LastContiguousPte = vad->FirstPrototypePte + MIN(pages, contiguous) - 1;
     vad->u2.VadFlags2.Inherit = Request->Inherit == ViewShare;
     vad->u2.VadFlags2.CopyOnWrite = Section->u.Flags.CopyOnWrite;
     vad->u2.VadFlags2.SecNoChange = vad->Core.u.VadFlags.NoChange;

@@ -642,12 +642,16 @@ static inline bool MiIsPrototypePteAddress(const MMPTE *PointerPte)
     return (uintptr_t)PointerPte >= MmPagedPoolStart && (uintptr_t)PointerPte <= MmPagedPoolEnd;
 }
 
-/* The prototype PTE of Va in a view (NT's MiGetProtoPteAddress), NULL past its segment. */
+/* The prototype PTE of Va in a view (NT's MiGetProtoPteAddress), NULL past its segment: the
+ * first run of prototypes is contiguous (FirstPrototypePte to LastContiguousPte); past it, in
+ * an extended segment, the subsections say (datasec.c). */
+MMPTE *MiGetProtoPteAddressExtended(const MMVAD *Vad, uintptr_t Va);
+
 static inline MMPTE *MiGetProtoPteAddress(const MMVAD *Vad, uintptr_t Va)
 {
     MMPTE *proto = Vad->FirstPrototypePte + ((Va >> PAGE_SHIFT) - Vad->Core.Node.StartingVpn);
 
-    return proto <= Vad->LastContiguousPte ? proto : NULL;
+    return proto <= Vad->LastContiguousPte ? proto : MiGetProtoPteAddressExtended(Vad, Va);
 }
 
 /*
@@ -728,6 +732,17 @@ NTSTATUS MiCreateDataFileSection(void *FileHandle, uint32_t Protection, int64_t 
                                  SEGMENT **Segment);
 NTSTATUS MiReferenceDataFileMap(FILE_OBJECT *File, int64_t Size, int64_t Eof, SEGMENT **Segment);
 bool MiSetDataFileMapSize(CONTROL_AREA *ControlArea, int64_t Eof);
+/* Extended segments (datasec.c): a page's prototype and the run of them contiguous from it;
+ * a prototype's page; the view's prototype past its first run; a range of pages flushed; the
+ * extensions deleted with the segment. MiDeletePrototypePtes (section.c): what prototypes of
+ * a dying segment hold, freed. */
+MMPTE *MiDataFilePrototype(CONTROL_AREA *ControlArea, uint32_t Page, uint32_t *Contiguous);
+uint32_t MiDataFilePageOfProto(CONTROL_AREA *ControlArea, const MMPTE *Proto);
+MMPTE *MiGetProtoPteAddressExtended(const MMVAD *Vad, uintptr_t Va);
+NTSTATUS MiFlushDataFilePages(CONTROL_AREA *ControlArea, uint32_t FirstPage, uint32_t LastPage,
+                              uint32_t *Written);
+void MiDeleteDataFileExtensions(CONTROL_AREA *ControlArea);
+void MiDeletePrototypePtes(MMPTE *First, MMPTE *Last);
 bool MiIsDataControlArea(const CONTROL_AREA *ControlArea);
 bool MiIsDataFileSubsectionPte(MMPTE Pte);
 bool MiIsMappedFilePage(const MMPFN *Pfn);

@@ -336,9 +336,8 @@ void MmSetFileCallouts(const MM_FILE_CALLOUTS *Callouts);
  * The system cache's views of files, for the cache manager (mapcache.c, NT's names). A
  * "cache section" is a file's data control area (the one its views share: coherent), referenced
  * by MmCreateCacheSection for Size bytes (Eof: the file's end now; an existing shorter segment
- * is STATUS_SECTION_TOO_BIG) and let go by MmDeleteCacheSection. MmSetCacheSectionFileSize:
- * the file's end moved inside the segment (false past it); MmIsCacheSectionShared: sections or
- * views other than the cache's hold it. MmMapViewInSystemCache maps 256 KB of it from a
+ * is extended) and let go by MmDeleteCacheSection. MmSetCacheSectionFileSize: the file's end
+ * moved, the segment extended past it if need be (false: no pool to extend it). MmMapViewInSystemCache maps 256 KB of it from a
  * 256 KB-aligned offset (STATUS_NO_MEMORY: no slot free); MmSetAddressRangeModified moves
  * a view's dirty bits into the pages; MmFlushSection writes the modified pages of a range to
  * the file; MmPurgeSection throws a range's pages away (false: some were mapped or busy).
@@ -348,7 +347,6 @@ NTSTATUS MmCreateCacheSection(FILE_OBJECT *File, int64_t Size, int64_t Eof, void
 void MmDeleteCacheSection(void *Section);
 int64_t MmGetCacheSectionSize(void *Section);
 bool MmSetCacheSectionFileSize(void *Section, int64_t Eof);
-bool MmIsCacheSectionShared(void *Section, FILE_OBJECT *File);
 NTSTATUS MmMapViewInSystemCache(void *Section, void **Base, int64_t Offset, uint32_t *ViewSize);
 void MmUnmapViewInSystemCache(void *Base, void *Section);
 bool MmIsSystemCacheAddress(uintptr_t Va);

@@ -187,6 +187,12 @@ static void MiDeletePrototypePte(MMPTE *Proto, void *Context)
     Proto->u.Long = MM_ZERO_PTE;
 }
 
+/* The prototype PTEs [First, Last] of a segment being deleted, and what they hold, freed. */
+void MiDeletePrototypePtes(MMPTE *First, MMPTE *Last)
+{
+    MiForEachPrototypePte(First, Last, MiDeletePrototypePte, NULL);
+}
+
 /* NT's MiSegmentDelete: the segment's pages, slots, commitment and pool go (an image's file
  * and headers too: MiDeleteImageControlArea). */
 bool MiAllocateSegment(uint32_t Pages, uint32_t AreaBytes, SEGMENT **Segment, void **Area)
@@ -215,8 +221,9 @@ static void MiSegmentDelete(SEGMENT *Segment)
     KeAcquireSpinLock(&MiControlAreaListLock, &oldIrql);
     RemoveEntryList(&block->Links);
     KeReleaseSpinLock(&MiControlAreaListLock, oldIrql);
-    MiForEachPrototypePte(Segment->ThePtes, &Segment->ThePtes[Segment->TotalNumberOfPtes - 1],
-                          MiDeletePrototypePte, NULL);
+    MiDeletePrototypePtes(Segment->ThePtes, &Segment->ThePtes[Segment->NonExtendedPtes - 1]);
+    if (MiIsDataControlArea(area))
+        MiDeleteDataFileExtensions(area);
     MiReturnCommitment(committed);
     __atomic_sub_fetch(&MmSharedCommit, committed, __ATOMIC_SEQ_CST);
     __atomic_sub_fetch(&MiSegmentCount, 1, __ATOMIC_SEQ_CST);
@@ -497,6 +504,7 @@ NTSTATUS NtExtendSection(void *SectionHandle, int64_t *NewSectionSize)
 {
     int64_t size;
     SECTION *section;
+    CONTROL_AREA *area;
     NTSTATUS status = ExCaptureFromMode(ExGetPreviousMode(), &size, NewSectionSize, sizeof(size), 4);
 
     if (NT_SUCCESS(status))
@@ -507,9 +515,23 @@ NTSTATUS NtExtendSection(void *SectionHandle, int64_t *NewSectionSize)
                                                         ExGetPreviousMode(), (void **)&section);
     if (!NT_SUCCESS(status))
         return status;
-    if (!MiIsDataControlArea(section->Segment->ControlArea))
+    area = section->Segment->ControlArea;
+    if (!MiIsDataControlArea(area) ||
+        !(section->InitialPageProtection & (PAGE_READWRITE | PAGE_EXECUTE_READWRITE))) {
         status = STATUS_SECTION_NOT_EXTENDED;
+    } else if (size > section->SizeOfSection) {
+        /* NT's MmExtendSection for a file: the file grows first (its file system zeroes the
+         * new bytes), then the segment, then the section. */
+        status = MiFileCallouts.SetFileSize(area->FilePointer, size);
+        if (NT_SUCCESS(status) && !MiSetDataFileMapSize(area, size))
+            status = STATUS_INSUFFICIENT_RESOURCES;
+        if (NT_SUCCESS(status))
+            section->SizeOfSection = size;
+    }
+    size = section->SizeOfSection;
     MiSectionCallouts.DereferenceObject(section);
+    if (NT_SUCCESS(status))
+        status = ExReturnToMode(ExGetPreviousMode(), NewSectionSize, &size, sizeof(size), 4);
     return status;
 }
 

@@ -263,9 +263,18 @@ typedef struct _MI_IMAGE_CONTROL_AREA {
  * NextSubsection; the first is Common.Subsection. FilePointer is the file object (referenced
  * while the control area lives); the file's SECTION_OBJECT_POINTERS->DataSectionObject points
  * here, so every section of the file shares it. The prototype PTEs are the segment's inline
- * array (NT hangs them off each subsection instead), every one a subsection PTE until read.
+ * array (the first NonExtendedPtes), every one a subsection PTE until read. A segment that
+ * grows (MiExtendDataFileMap: the file grew, or a larger section was asked for) gets more
+ * subsections, each with its own array of prototype PTEs in paged pool, as NT's extended
+ * segments do (MI_DATA_EXTENSION): the segment's prototypes are then contiguous only within a
+ * subsection. TotalPtes (nonpaged: read under the PFN lock) counts them all.
  */
 #define MI_DATA_SUBSECTION_PTES 4096u   /* 16 KB of prototypes: NT's fragment below 256 MB */
+
+/* A subsection added to a data file's segment, with its prototype PTEs (paged pool). */
+typedef struct _MI_DATA_EXTENSION {
+    SUBSECTION Subsection;                  /* first: the subsection PTEs name it */
+} MI_DATA_EXTENSION;
 
 typedef struct _MI_DATA_CONTROL_AREA {
     MI_PAGEFILE_CONTROL_AREA Common;
@@ -274,6 +283,8 @@ typedef struct _MI_DATA_CONTROL_AREA {
     uint32_t NumberOfSubsections;
     uint32_t PagesWritten;                  /* to the file, by flushes and the mapped writer */
     uint32_t PagesRead;                     /* from the file, by faults */
+    uint32_t TotalPtes;                     /* the segment's prototypes, extensions included */
+    SUBSECTION *LastSubsection;             /* where an extension is chained */
     SUBSECTION Subsections[] __attribute__((aligned(8)));   /* NumberOfSubsections - 1 */
 } MI_DATA_CONTROL_AREA;
 

@@ -6,7 +6,8 @@
 #      and never flushed; a write-copy view of cw.bin; shr.bin shared with a child process
 #      (one physical page: ShareCount 2 in both); CreateFileMapping's errors and a mapping
 #      growing grow.bin; coh.bin written by WriteFile and through a view, each seen by the
-#      other at once (map.coherent). Afterwards the host reads every file back with mtools byte for byte
+#      other at once (map.coherent); ext.bin grown while mapped, its segment extended
+#      (map.extend). Afterwards the host reads every file back with mtools byte for byte
 #      and fsck.fat -n finds the volume clean.
 #   1b. the mapcount sample counts a text file's lines and words through a view, as perl does,
 #      run from the volume itself (run="C:/bin/count.exe ...": an image section of a file,
@@ -105,7 +106,7 @@ for my $mib (32, 16, 8) {
     my ($status, $out) = boot(mem => $mib, timeout => 240, disks => [$image],
                               exes => ['build/user/mapfile.exe'], cmdline => 'run=mapfile.exe');
     my @ok = $out =~ /^ok \d+ (map\.\S+)$/mg;
-    is(scalar(@ok), 7, "$mib MiB: mapfile.exe passed its 7 cases") or diag($out);
+    is(scalar(@ok), 8, "$mib MiB: mapfile.exe passed its 8 cases") or diag($out);
     is($status, 0, "$mib MiB: mapfile.exe exited with status 0");
     my %expected = (
         %original,
@@ -116,6 +117,9 @@ for my $mib (32, 16, 8) {
         'coh.bin' => substr(pat(22, 3 * $PAGE), 0, $PAGE + 7) . 'ABC'
                      . substr(pat(22, 3 * $PAGE), $PAGE + 10, $PAGE - 10 + 5) . "\xE1"
                      . substr(pat(22, 3 * $PAGE), 2 * $PAGE + 6),
+        'ext.bin' => substr(pat(23, 20 * $PAGE), 0, 5) . "\x51"
+                     . substr(pat(23, 20 * $PAGE), 6, 17 * $PAGE + 3 - 6) . "\xA7"
+                     . substr(pat(23, 20 * $PAGE), 17 * $PAGE + 4) . ("\0" x (20 * $PAGE)),
     );
     for my $path (sort keys %expected) {
         my $got = mtype($image, $FAT_LBA, "/$path");

@@ -21,9 +21,9 @@
  *
  * Differences from NT: errors are returned, not raised; CcCopyRead/CcCopyWrite always wait
  * (every request is synchronous) and take the caller's mode for the buffer; the section is
- * Mm's control area itself, not a section object, and grows (a new one, bigger) only while
- * nothing but the cache holds it: otherwise a file grown past it is read and written around
- * the cache past the section's end (CcGetSectionSize says where that is).
+ * Mm's control area itself, not a section object, extended as the file grows (should that
+ * fail for want of pool, the part of the file past it is read and written around the cache:
+ * CcGetSectionSize says where that is).
  */
 #ifndef KERNEL_CC_CC_H
 #define KERNEL_CC_CC_H

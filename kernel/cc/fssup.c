@@ -120,8 +120,6 @@ NTSTATUS CcInitializeCacheMap(FILE_OBJECT *FileObject, int64_t FileSize, uint32_
             map->Flags |= RANDOM_ACCESS_SEEN;
         status = CcCreateSection(map, CcRoundSectionSize(FileSize, FileObject->WriteAccess),
                                  FileSize);
-        if (status == STATUS_SECTION_TOO_BIG)   /* a mapped view's shorter segment: share it */
-            status = CcCreateSection(map, FileSize, FileSize);
         if (!NT_SUCCESS(status)) {
             ExReleaseFastMutex(&CcMasterLock);
             ExFreePoolWithTag(map, CC_MAP_TAG);
@@ -201,31 +199,44 @@ void CcUninitializeCacheMap(FILE_OBJECT *FileObject, const int64_t *TruncateSize
 }
 
 /*
- * Map's section made to cover FileSize: a new, larger one in place of the old (whose dirty
- * pages are written first) when only the cache holds the old one and no copy is using it.
- * False, nothing changed, otherwise. Master lock held.
+ * Map's section made to cover FileSize (NT's MmExtendSection from CcSetFileSizes): the segment
+ * extended, views and pages staying where they are, and the VACB array and dirty mask grown
+ * to the new size. False, nothing changed, when there is no pool for it. Master lock held.
  */
 bool CcResizeSectionLocked(SHARED_CACHE_MAP *Map, int64_t FileSize)
 {
-    int64_t size = MAX(CcRoundSectionSize(FileSize, true), Map->SectionSize * 2);
-    uint32_t written;
+    int64_t size;
+    uint32_t vacbs, maskWords, oldWords;
+    VACB **array;
+    uint32_t *mask;
 
-    if (Map->Section && MmIsCacheSectionShared(Map->Section, Map->FileObject))
+    if (!Map->Section || !MmSetCacheSectionFileSize(Map->Section, FileSize))
         return false;
-    for (uint32_t i = 0; i < Map->VacbCount; i++) {
-        if (Map->Vacbs[i] && Map->Vacbs[i]->ActiveCount)
-            return false;
+    size = MmGetCacheSectionSize(Map->Section);
+    if (size <= Map->SectionSize)
+        return true;
+    vacbs = (uint32_t)((size + VACB_MAPPING_GRANULARITY - 1) >> VACB_OFFSET_SHIFT);
+    maskWords = (CC_PAGES(size) + 31) / 32;
+    oldWords = (CC_PAGES(Map->SectionSize) + 31) / 32;
+    array = ExAllocatePoolWithTag(NonPagedPool, vacbs * sizeof(VACB *), CC_MAP_TAG);
+    mask = ExAllocatePoolWithTag(NonPagedPool, maskWords * 4, CC_MAP_TAG);
+    if (!array || !mask) {
+        if (array)
+            ExFreePoolWithTag(array, CC_MAP_TAG);
+        if (mask)
+            ExFreePoolWithTag(mask, CC_MAP_TAG);
+        return false;                           /* past the old size, around the cache */
     }
-    if (Map->Section) {
-        CcUnmapVacbs(Map, 0);
-        CcFlushMapLocked(Map, 0, CC_PAGES(Map->SectionSize), &written);
-        MmDeleteCacheSection(Map->Section);
-        Map->Section = NULL;
-    }
+    RtlZeroMemory(array, vacbs * sizeof(VACB *));
+    RtlZeroMemory(mask, maskWords * 4);
+    memcpy(array, Map->Vacbs, Map->VacbCount * sizeof(VACB *));
+    memcpy(mask, Map->DirtyMask, oldWords * 4);
     CcFreeSectionArrays(Map);
-    Map->DirtyPages = 0;
-    Map->LazyWriteCursor = 0;
-    return NT_SUCCESS(CcCreateSection(Map, size, FileSize));
+    Map->Vacbs = array;
+    Map->VacbCount = vacbs;
+    Map->DirtyMask = mask;
+    Map->SectionSize = size;
+    return true;
 }
 
 /*
@@ -249,8 +260,8 @@ void CcSetFileSizes(FILE_OBJECT *FileObject, int64_t FileSize)
             CcPurgeLocked(map, FileSize, 0);
         if (FileSize > map->SectionSize)
             CcResizeSectionLocked(map, FileSize);
-        if (map->Section)
-            MmSetCacheSectionFileSize(map->Section, MIN(FileSize, map->SectionSize));
+        else if (map->Section)
+            MmSetCacheSectionFileSize(map->Section, FileSize);
     }
     ExReleaseFastMutex(&CcMasterLock);
 }

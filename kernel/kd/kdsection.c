@@ -59,36 +59,63 @@ static void KdPrintSectionFlags(uint32_t Flags)
 }
 
 /* The prototype PTEs of a segment counted by state. */
-static void KdCountPrototypes(uintptr_t First, uint32_t Count, bool Image)
-{
-    uint32_t valid = 0, transition = 0, pagingFile = 0, demandZero = 0, zero = 0, image = 0;
+typedef struct _KD_PROTO_COUNTS {
+    uint32_t Valid, Transition, PagingFile, DemandZero, Zero, Image;
+} KD_PROTO_COUNTS;
 
+static bool KdCountPrototypeRun(uintptr_t First, uint32_t Count, KD_PROTO_COUNTS *Counts)
+{
     for (uint32_t i = 0; i < Count; i++) {
         MMPTE pte;
 
         if (!KdReadMemory(First + i * sizeof(MMPTE), &pte, sizeof(pte))) {
             DbgPrint("    (prototype PTE %u at %08x cannot be read)\n", i,
                      (uint32_t)(First + i * sizeof(MMPTE)));
-            return;
+            return false;
         }
         if (pte.u.Long == MM_ZERO_PTE)
-            zero++;
+            Counts->Zero++;
         else if (pte.u.Hard.Valid)
-            valid++;
-        else if (pte.u.Soft.Prototype)      /* a subsection PTE: in the image file only */
-            image++;
+            Counts->Valid++;
+        else if (pte.u.Soft.Prototype)      /* a subsection PTE: in the file only */
+            Counts->Image++;
         else if (pte.u.Soft.Transition)
-            transition++;
+            Counts->Transition++;
         else if (pte.u.Soft.PageFileHigh != 0)
-            pagingFile++;
+            Counts->PagingFile++;
         else
-            demandZero++;
+            Counts->DemandZero++;
+    }
+    return true;
+}
+
+/* The segment's prototypes: the inline array, and an extended data file's other subsections'
+ * arrays (Address: the control area). */
+static void KdCountPrototypes(uintptr_t Address, const CONTROL_AREA *Area, const SEGMENT *Segment)
+{
+    KD_PROTO_COUNTS counts = { 0 };
+    bool image = Area->u.Flags.Image;
+    uintptr_t next = Address + offsetof(MI_PAGEFILE_CONTROL_AREA, Subsection);
+
+    if (!KdCountPrototypeRun((uintptr_t)Segment->PrototypePte, Segment->NonExtendedPtes, &counts))
+        return;
+    while (Area->FilePointer && !image && next) {   /* the extensions of a data file's segment */
+        SUBSECTION subsection;
+
+        if (!KdReadMemory(next, &subsection, sizeof(subsection)))
+            break;
+        if (subsection.StartingSector >= Segment->NonExtendedPtes &&
+            !KdCountPrototypeRun((uintptr_t)subsection.SubsectionBase,
+                                 subsection.PtesInSubsection, &counts))
+            return;
+        next = (uintptr_t)subsection.NextSubsection;
     }
     DbgPrint("  Prototype PTEs at %08x: %u valid, %u transition, %u paging file,\n"
-             "    %u demand zero, %u not committed\n", (uint32_t)First, valid, transition,
-             pagingFile, demandZero, zero);
-    if (image)
-        DbgPrint("    %u in the %sfile only (subsection PTEs)\n", image, Image ? "image " : "");
+             "    %u demand zero, %u not committed\n", (uint32_t)(uintptr_t)Segment->PrototypePte,
+             counts.Valid, counts.Transition, counts.PagingFile, counts.DemandZero, counts.Zero);
+    if (counts.Image)
+        DbgPrint("    %u in the %sfile only (subsection PTEs)\n", counts.Image,
+                 image ? "image " : "");
 }
 
 /* The name of the file object at Address (its path on its volume), if it can be read. */
@@ -186,8 +213,7 @@ static void KdDumpControlArea(uintptr_t Address)
     DbgPrint("  Segment Size %08x  Committed     %8u  Template %08x\n",
              (uint32_t)segment.SizeOfSegment, segment.NumberOfCommittedPages,
              segment.SegmentPteTemplate.u.Long);
-    KdCountPrototypes((uintptr_t)segment.PrototypePte, segment.TotalNumberOfPtes,
-                      area.u.Flags.Image);
+    KdCountPrototypes(Address, &area, &segment);
 }
 
 /* The page-file control areas, copied from MiControlAreaList under its lock. */
@@ -219,11 +245,26 @@ bool KdFindPrototypePte(uint32_t PteAddress, uint32_t *ControlArea, uint32_t *Se
             !KdReadMemory((uintptr_t)area.Segment, &segment, offsetof(SEGMENT, ThePtes)))
             continue;
         first = (uint32_t)(uintptr_t)segment.PrototypePte;
-        if (PteAddress >= first && (PteAddress - first) / sizeof(MMPTE) < segment.TotalNumberOfPtes) {
+        if (PteAddress >= first && (PteAddress - first) / sizeof(MMPTE) < segment.NonExtendedPtes) {
             *ControlArea = (uint32_t)areas[i];
             *Segment = (uint32_t)(uintptr_t)area.Segment;
             *Index = (PteAddress - first) / sizeof(MMPTE);
             return true;
+        }
+        for (uintptr_t next = areas[i] + offsetof(MI_PAGEFILE_CONTROL_AREA, Subsection);
+             area.FilePointer && !area.u.Flags.Image && next;) {  /* an extended segment */
+            SUBSECTION s;
+
+            if (!KdReadMemory(next, &s, sizeof(s)))
+                break;
+            first = (uint32_t)(uintptr_t)s.SubsectionBase;
+            if (PteAddress >= first && (PteAddress - first) / sizeof(MMPTE) < s.PtesInSubsection) {
+                *ControlArea = (uint32_t)areas[i];
+                *Segment = (uint32_t)(uintptr_t)area.Segment;
+                *Index = s.StartingSector + (PteAddress - first) / sizeof(MMPTE);
+                return true;
+            }
+            next = (uintptr_t)s.NextSubsection;
         }
     }
     return false;

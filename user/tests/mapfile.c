@@ -33,6 +33,10 @@
  *
  * map.coherent: coh.bin made with WriteFile, mapped, and written by each way while the other
  * reads: WriteFile's bytes are in the view at once, and the view's in ReadFile's.
+ *
+ * map.extend: ext.bin grown by WriteFile while a view of it is mapped, mapped again whole
+ * through a second section (the segment extended), written through that view and read back by
+ * ReadFile; NtExtendSection to 40 pages (the file grows; a read-only section is not extended).
  */
 #include <ntdll.h>
 #include <string.h>
@@ -165,6 +169,72 @@ static void TestCoherent(void)
     KT_EQ(bytes[4], PATTERN(22, 2 * PAGE + 4));
     KT_EQ(UnmapViewOfFile((void *)view), TRUE);
     CloseHandle(mapping);
+    CloseHandle(file);
+}
+
+/* Segments grow (NT's MiExtendSection): a file mapped and then grown by WriteFile gets a
+ * second, larger section over the same control area (the first view keeps working), whose
+ * view sees WriteFile's new bytes and whose writes ReadFile sees; NtExtendSection grows the
+ * file and the section, and a page-file section or a read-only one is not extended. */
+static void TestExtend(void)
+{
+    HANDLE file = CreateFileA("C:\\ext.bin", GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
+                              0, NULL), small, large, readOnly;
+    static BYTE bytes[20 * PAGE];
+    LARGE_INTEGER size = { .QuadPart = 0 };
+    OVERLAPPED at = { .Offset = 0 };
+    DWORD moved = 0, bad = 0;
+    volatile BYTE *first, *second;
+
+    KT_EXPECT(file != INVALID_HANDLE_VALUE);
+    for (DWORD i = 0; i < sizeof(bytes); i++)
+        bytes[i] = PATTERN(23, i);
+    KT_EQ(WriteFile(file, bytes, 2 * PAGE, &moved, NULL), TRUE);
+    small = CreateFileMappingA(file, NULL, PAGE_READWRITE, 0, 0, NULL);
+    first = MapViewOfFile(small, FILE_MAP_WRITE, 0, 0, 0);
+    KT_EXPECT(first != NULL);
+    if (!first)
+        return;
+    KT_EQ(first[PAGE + 1], PATTERN(23, PAGE + 1));
+    at.Offset = 2 * PAGE;                       /* the file grows past the mapped segment */
+    KT_EQ(WriteFile(file, bytes + 2 * PAGE, 18 * PAGE, &moved, &at), TRUE);
+    large = CreateFileMappingA(file, NULL, PAGE_READWRITE, 0, 0, NULL);
+    KT_EXPECT(large != NULL);
+    second = large ? MapViewOfFile(large, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+    KT_EXPECT(second != NULL);
+    if (!second)
+        return;
+    for (DWORD i = 0; i < 20 * PAGE; i++)
+        bad += second[i] != PATTERN(23, i);
+    KT_EQ(bad, 0);
+    first[5] = 0x51;                            /* one page: both views, one control area */
+    KT_EQ(second[5], 0x51);
+    second[17 * PAGE + 3] = 0xA7;               /* a page of the extension, then ReadFile */
+    at.Offset = 17 * PAGE;
+    KT_EQ(ReadFile(file, bytes, 8, &moved, &at), TRUE);
+    KT_EQ(bytes[3], 0xA7);
+    size.QuadPart = 40 * PAGE;                  /* NtExtendSection: the file and the section */
+    KT_STATUS(NtExtendSection(large, &size), STATUS_SUCCESS);
+    KT_EQ(size.QuadPart, 40 * PAGE);
+    KT_EQ(GetFileSize(file, NULL), 40 * PAGE);
+    size.QuadPart = 4 * PAGE;                   /* smaller: the section keeps its size */
+    KT_STATUS(NtExtendSection(large, &size), STATUS_SUCCESS);
+    KT_EQ(size.QuadPart, 40 * PAGE);
+    readOnly = CreateFileMappingA(file, NULL, PAGE_READONLY, 0, 0, NULL);
+    size.QuadPart = 80 * PAGE;
+    KT_STATUS(NtExtendSection(readOnly, &size), STATUS_SECTION_NOT_EXTENDED);
+    UnmapViewOfFile((void *)first);
+    UnmapViewOfFile((void *)second);
+    second = MapViewOfFile(large, FILE_MAP_READ, 0, 0, 0);
+    KT_EXPECT(second != NULL);
+    if (second) {
+        KT_EQ(second[17 * PAGE + 3], 0xA7);
+        KT_EQ(second[39 * PAGE + 100], 0);      /* the extension's bytes are zeroes */
+        UnmapViewOfFile((void *)second);
+    }
+    CloseHandle(readOnly);
+    CloseHandle(small);
+    CloseHandle(large);
     CloseHandle(file);
 }
 
@@ -475,6 +545,7 @@ static const KTAP_CASE Cases[] = {
     { "map.shared", TestShared },
     { "map.errors", TestErrors },
     { "map.coherent", TestCoherent },
+    { "map.extend", TestExtend },
 };
 
 static const KTAP_CASE BigCases[] = {
