@@ -589,10 +589,43 @@ static NTSTATUS MiResolveMappedFileFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Co
 
 /* A page-file PTE (or a file's subsection PTE, MappedFile) resolved: the read set up,
  * issued without the working-set mutex, and the fault completed with it again. */
+/*
+ * A system cache view's in-page read brought Count pages of the file (the faulting one and the
+ * ones after it): those the view maps next, in the same 256 KB view, are made valid in it at
+ * once, as transition faults would make them at the copy's next touches — the copy (or the
+ * read-ahead that took the fault) then takes one fault per cluster rather than one per page.
+ * System working-set mutex held; a page that is not as expected ends it.
+ */
+static void MiMapCacheCluster(MI_FAULT *Fault, MMPTE *PointerPte, uint32_t Count)
+{
+    uintptr_t va = Fault->VirtualAddress & ~(uintptr_t)(PAGE_SIZE - 1);
+
+    for (uint32_t i = 1; i < Count; i++) {
+        uintptr_t next = va + i * PAGE_SIZE;
+        MMPTE *cachePte = Fault->UserPte + i;
+        MMPTE contents = { .u.Long = ((volatile MMPTE *)&PointerPte[i])->u.Long };
+        MI_FAULT fault = { .Ws = Fault->Ws, .VirtualAddress = next, .SetDirty = true,
+                           .UserPte = cachePte };
+
+        if ((next & ~(uintptr_t)(MM_SYSTEM_CACHE_VIEW_SIZE - 1)) !=
+            (va & ~(uintptr_t)(MM_SYSTEM_CACHE_VIEW_SIZE - 1)))
+            break;                              /* another view's */
+        fault.UserContents.u.Long = cachePte->u.Long;
+        if (fault.UserContents.u.Long != MiProtoAddressForPte(&PointerPte[i]).u.Long ||
+            contents.u.Hard.Valid || contents.u.Soft.Prototype || !contents.u.Soft.Transition)
+            break;
+        fault.Protection = MiProtoPteProtection(contents);
+        if (MiResolveTransitionFault(&fault, &PointerPte[i], contents) != STATUS_PAGE_FAULT_TRANSITION)
+            break;
+        MmInfoCounters.TransitionCount--;       /* no fault was taken for it */
+    }
+}
+
 static NTSTATUS MiReadPageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE Contents,
                                     void *TrapInformation, bool MappedFile)
 {
     MMINPAGE_SUPPORT *support = NULL;
+    uint32_t count;
     NTSTATUS status = MappedFile ? MiResolveMappedFileFault(Fault, PointerPte, Contents, &support)
                                  : MiResolvePageFileFault(Fault, PointerPte, Contents, &support);
 
@@ -603,7 +636,12 @@ static NTSTATUS MiReadPageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE Co
     if (MappedFile)
         MiFileCallouts.DereferenceFile(support->FileObject);
     MiLockWorkingSet(Fault->Ws);
-    return MiCompletePageFileRead(Fault, PointerPte, support, TrapInformation);
+    count = support->Count;
+    status = MiCompletePageFileRead(Fault, PointerPte, support, TrapInformation);
+    if (status == STATUS_PAGE_FAULT_PAGING_FILE && MappedFile && Fault->UserPte &&
+        !Fault->Ws->IsProcess)
+        MiMapCacheCluster(Fault, PointerPte, count);
+    return status;
 }
 
 /*

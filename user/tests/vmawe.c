@@ -18,6 +18,7 @@
  *     page, commitment and pool byte comes back.
  *
  *   vmawe.exe          the cases           vmawe.exe child   what user.awe.exit starts
+ *                                          vmawe.exe nop     ... and first, a child doing nothing
  */
 #include <ntdll.h>
 #include <psapi.h>
@@ -520,6 +521,7 @@ static void TestExit(void)
     PROCESS_INFORMATION child = { 0 };
     DWORD code = 0xDEAD;
 
+    SnapshotWarmUp("vmawe.exe nop");
     SnapshotBegin();
     KT_EQ(CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child), TRUE);
     if (!child.hProcess)
@@ -548,5 +550,7 @@ int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "child") == 0)
         return ChildMain();
+    if (argc == 2 && strcmp(argv[1], "nop") == 0)
+        return 0;
     return KtapRun(Cases, ARRAYSIZE(Cases));
 }
