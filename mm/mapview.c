@@ -12,8 +12,10 @@
  * (STATUS_SECTION_PROTECTION), the offset and size against its size (STATUS_INVALID_VIEW_SIZE;
  * a size of 0 maps to its end), CommitSize (_5). MEM_RESERVE maps past the end of a file
  * section only: a page-file section refuses it (_9), as Windows does. The base, rounded down
- * to 64 KB, must be free (STATUS_CONFLICTING_ADDRESSES); with none, the lowest free range (the
- * highest with MEM_TOP_DOWN) below 0xFFFFFFFF >> ZeroBits.
+ * to 64 KB, must be free (STATUS_CONFLICTING_ADDRESSES); with none, a based section's view
+ * goes to the section's address plus the offset, in every process (taken: again
+ * STATUS_CONFLICTING_ADDRESSES; basedsec.c), any other to the lowest free range (the highest
+ * with MEM_TOP_DOWN) below 0xFFFFFFFF >> ZeroBits.
  *
  * Charges: the page tables the view spans; a copy-on-write view all its pages, at once, since
  * each may become a private copy (NT charges the view's commitment as VAD CommitCharge);
@@ -46,15 +48,17 @@ typedef struct _MI_MAP_REQUEST {
     uint32_t Win32Protect;
 } MI_MAP_REQUEST;
 
-/* Where the view goes: the requested base rounded down to 64 KB, or a free range found. */
+/* Where the view goes: the requested base rounded down to 64 KB, else a based section's
+ * address (Based, 0 for none) plus the offset, else a free range found. */
 static NTSTATUS MiPlaceView(MMPROCESS *Process, MI_MAP_REQUEST *Request, uint32_t Size,
-                            uintptr_t *Start)
+                            uintptr_t Based, uintptr_t *Start)
 {
     uintptr_t top = MM_HIGHEST_VAD_ADDRESS;
     NTSTATUS status;
 
-    if (Request->Base) {
-        *Start = Request->Base & ~(uintptr_t)(MM_ALLOCATION_GRANULARITY - 1);
+    if (Request->Base || Based) {
+        *Start = Request->Base ? Request->Base & ~(uintptr_t)(MM_ALLOCATION_GRANULARITY - 1)
+                               : Based + (uint32_t)Request->Offset;
         if (MiCheckForConflictingVad(&Process->AddressSpace, *Start, *Start + Size - 1))
             return STATUS_CONFLICTING_ADDRESSES;
         return STATUS_SUCCESS;
@@ -86,7 +90,8 @@ static NTSTATUS MiMapViewOfDataSection(MMPROCESS *Process, SECTION *Section, MI_
 
     if (Request->Size == 0 || firstPte >= segment->TotalNumberOfPtes)
         return STATUS_INVALID_VIEW_SIZE;
-    status = MiPlaceView(Process, Request, pages * PAGE_SIZE, &start);
+    status = MiPlaceView(Process, Request, pages * PAGE_SIZE, MiGetSectionBasedAddress(Section),
+                         &start);
     if (!NT_SUCCESS(status))
         return status;
     vad = ExAllocatePoolWithTag(NonPagedPool, sizeof(*vad), MI_VIEW_VAD_TAG);
@@ -163,7 +168,7 @@ static NTSTATUS MiMapViewOfImageSection(MMPROCESS *Process, SECTION *Section,
     } else {
         if (start != based && !info->Relocatable)
             return STATUS_CONFLICTING_ADDRESSES;
-        placed = MiPlaceView(Process, Request, pages * PAGE_SIZE, &start);
+        placed = MiPlaceView(Process, Request, pages * PAGE_SIZE, 0, &start);
         if (!NT_SUCCESS(placed))
             return placed;
         if (start != based)

@@ -666,6 +666,12 @@ void MiRemoveMappedViewReference(CONTROL_AREA *ControlArea);
 /* Drop one of Count's references to ControlArea (&NumberOfSectionReferences or
  * &NumberOfMappedViews): the segment goes with the last reference of either kind. */
 void MiDereferenceControlArea(CONTROL_AREA *ControlArea, uint32_t *Count);
+/* Based sections (basedsec.c): SEC_BASED's system-wide ranges below MmHighSectionBase. */
+extern const uintptr_t MmHighSectionBase;
+void MiInitializeBasedSections(void);
+NTSTATUS MiInsertBasedSection(SECTION *Section);
+void MiRemoveBasedSection(SECTION *Section);
+uintptr_t MiGetSectionBasedAddress(const SECTION *Section);
 /*
  * Image sections (imagesec.c). MiMakeSubsectionPte / MiGetSubsectionAddress: NT's x86
  * subsection PTE (a prototype PTE with Prototype set: read the page from the subsection's

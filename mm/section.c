@@ -47,6 +47,7 @@ NTSTATUS MiProbeForWriteHandle(void **Handle)
 void MmSetSectionCallouts(const MM_SECTION_CALLOUTS *Callouts)
 {
     ExInitializeFastMutex(&MmSectionCommitMutex);
+    MiInitializeBasedSections();
     MiSectionCallouts = *Callouts;
 }
 
@@ -127,6 +128,7 @@ static NTSTATUS MiCreatePagingFileMap(uint32_t Pages, uint32_t Protection, uint3
     area->ControlArea.Segment = segment;
     area->ControlArea.NumberOfSectionReferences = 1;
     area->ControlArea.NumberOfUserReferences = 1;
+    area->ControlArea.u.Flags.Based = (Attributes & SEC_BASED) != 0;
     area->ControlArea.u.Flags.Reserve = (Attributes & SEC_RESERVE) != 0;
     area->ControlArea.u.Flags.Commit = (Attributes & SEC_COMMIT) != 0;
     area->ControlArea.u.Flags.NoCache = (Attributes & SEC_NOCACHE) != 0;
@@ -274,6 +276,7 @@ void MmDeleteSection(void *Object)
 {
     SECTION *section = Object;
 
+    MiRemoveBasedSection(section);
     if (section->Segment)
         MiDereferenceControlArea(section->Segment->ControlArea,
                                  &section->Segment->ControlArea->NumberOfSectionReferences);
@@ -338,8 +341,6 @@ static NTSTATUS MiCheckSectionBacking(uint32_t Attributes)
     if (Attributes & SEC_LARGE_PAGES)   /* large pages come with item 8 of issue 12 */
         return MiSinglePrivilegeCheck(SE_LOCK_MEMORY_PRIVILEGE) ? STATUS_NOT_SUPPORTED
                                                                  : STATUS_PRIVILEGE_NOT_HELD;
-    if (Attributes & SEC_BASED)         /* no based-section tree yet */
-        return STATUS_NOT_SUPPORTED;
     return STATUS_SUCCESS;
 }
 
@@ -408,6 +409,14 @@ NTSTATUS NtCreateSection(void **SectionHandle, uint32_t DesiredAccess, const voi
     section->u.Flags.NoChange = (AllocationAttributes & SEC_NO_CHANGE) != 0;
     section->u.Flags.CopyOnWrite = !(SectionPageProtection & (PAGE_READWRITE | PAGE_EXECUTE_READWRITE));
     section->InitialPageProtection = SectionPageProtection;
+    section->u.Flags.Based = 0;             /* set when the range is the section's */
+    if (AllocationAttributes & SEC_BASED) {
+        status = MiInsertBasedSection(section);
+        if (!NT_SUCCESS(status)) {
+            MiSectionCallouts.DereferenceObject(section);
+            return status;
+        }
+    }
     inserted = MiSectionCallouts.InsertSectionObject(section, DesiredAccess, &handle);
     if (!NT_SUCCESS(inserted))
         return inserted;
@@ -475,10 +484,14 @@ NTSTATUS NtQuerySection(void *SectionHandle, uint32_t InformationClass, void *In
             status = ExReturn(ReturnLength, &returned);
         return status;
     }
-    /* An image section's base is where its image asks to be (NT's BaseAddress for SEC_IMAGE). */
-    info.BaseAddress = section->u.Flags.Image
-                       ? (uint32_t)(uintptr_t)section->Segment->BasedAddress : 0;
+    /* A based section's range; an image section's base is where its image asks to be. */
+    if (section->u.Flags.Based)
+        info.BaseAddress = (uint32_t)MiGetSectionBasedAddress(section);
+    else
+        info.BaseAddress = section->u.Flags.Image
+                           ? (uint32_t)(uintptr_t)section->Segment->BasedAddress : 0;
     info.Attributes = (section->u.Flags.Commit ? SEC_COMMIT : 0) |
+                      (section->u.Flags.Based ? SEC_BASED : 0) |
                       (section->u.Flags.Reserve ? SEC_RESERVE : 0) |
                       (section->u.Flags.Image ? SEC_IMAGE : 0) |
                       (section->Segment->ControlArea->FilePointer ? SEC_FILE : 0) |

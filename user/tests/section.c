@@ -6,11 +6,13 @@
  * VirtualQuery report, views shared in one process and between two (writes seen at once, at
  * different addresses), copy-on-write views (the writer sees its copy, the others the
  * original; the commitment charged once, at the map), SEC_RESERVE committed through one view
- * for all, protection changes, named sections and their names' lifetime, and pages trimmed
- * from the working sets and faulted back.
+ * for all, protection changes, named sections and their names' lifetime, pages trimmed
+ * from the working sets and faulted back, and based sections (SEC_BASED: one address for
+ * every process, chosen top-down from 8 MB below 2 GB when the section is created).
  *
  *   section.exe                 the cases, KTAP
  *   section.exe child NAME      the other process of the shared and copy-on-write cases
+ *   section.exe basedchild NAME the other process of the based case
  *   section.exe paging MB       tests/sectionpaging.t's scenario: a section of MB MiB shared
  *                               with a child, written, trimmed and verified word by word
  *   section.exe pagingchild NAME MB   its child
@@ -29,6 +31,8 @@
 #define SHARED_NAME             "section.exe shared"
 #define FLAG_OFFSET             (PAGE - 4)      /* the handshake's word, in the first page */
 #define HANDSHAKE_MS            20000
+#define HIGH_SECTION_END        0x7F7F0000u     /* MmHighSectionBase + 1: 2 GB - 64 KB - 8 MB */
+#define BASED_NAME              "section.exe based"
 
 /* One call per check rather than ktap.h's inline comparison: the checks are many, and the
  * program, debug information and all, must stay small enough to boot at 8 MiB. */
@@ -245,8 +249,6 @@ static void TestCreateStatuses(void)
               STATUS_SECTION_TOO_BIG);
     KT_STATUS(Create(&section, 0xF0000000LL, PAGE_READWRITE, SEC_COMMIT, NULL),
               STATUS_COMMITMENT_LIMIT);
-    KT_STATUS(Create(&section, PAGE, PAGE_READWRITE, SEC_COMMIT | SEC_BASED, NULL),
-              STATUS_NOT_SUPPORTED);
     /* Bad pointers. */
     KT_STATUS(NtCreateSection((PHANDLE)0x7FFF0000, SECTION_ALL_ACCESS, NULL, &size,
                               PAGE_READWRITE, SEC_COMMIT, NULL), STATUS_ACCESS_VIOLATION);
@@ -940,6 +942,125 @@ static void TestTwoProcesses(void)
     CloseHandle(section);
 }
 
+/* ---- based sections ---------------------------------------------------------------- */
+
+static PVOID BaseOf(HANDLE Section, ULONG Attributes, LONGLONG Size)
+{
+    SECTION_BASIC_INFORMATION info;
+
+    memset(&info, 0xCC, sizeof(info));
+    KT_STATUS(NtQuerySection(Section, SectionBasicInformation, &info, sizeof(info), NULL),
+              STATUS_SUCCESS);
+    KT_EQ(info.Attributes, Attributes);
+    KT_EQ(info.Size.QuadPart, Size);
+    return info.BaseAddress;
+}
+
+/*
+ * The child of TestBased (`section.exe basedchild NAME`): it opens the section by name and maps
+ * it with no base, which puts it where the parent's view is: the pointers the parent left in
+ * it lead to the parent's words. Exits with 0, or the line that failed.
+ */
+static int BasedChildMain(const char *Name)
+{
+    HANDLE section = OpenFileMappingA(FILE_MAP_WRITE, FALSE, Name);
+    PUCHAR view = section ? MapViewOfFile(section, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+    PVOID base = NULL;
+    SIZE_T size = 0;
+
+    if (!view || *(PUCHAR *)view != view)
+        return __LINE__;
+    if (strcmp(((char **)view)[1], "left by the parent") != 0)
+        return __LINE__;
+    strcpy(((char **)view)[2], "and the child");
+    if (NtMapViewOfSection(section, GetCurrentProcess(), &base, 0, 0, NULL, &size, ViewShare, 0,
+                           PAGE_READWRITE) != STATUS_CONFLICTING_ADDRESSES)
+        return __LINE__;
+    return 0;
+}
+
+/*
+ * SEC_BASED: each section gets, when it is created, a 64 KB-aligned range of its size, top-down
+ * from MmHighSectionBase, the same in every process; a view with no base goes there (at the
+ * offset), or fails with STATUS_CONFLICTING_ADDRESSES where something is; a view with a base
+ * goes there as usual. The range is the section object's: it is free again when the object
+ * goes, even while views of the section stay. A child mapping the named section with no base
+ * lands at the parent's address.
+ */
+static void TestBased(void)
+{
+    HANDLE first = CreateOk(0x20000, PAGE_READWRITE, SEC_COMMIT | SEC_BASED);
+    HANDLE second = CreateOk(0x3000, PAGE_READWRITE, SEC_RESERVE | SEC_BASED), third;
+    STARTUPINFOA startup = { .cb = sizeof(startup) };
+    PROCESS_INFORMATION child = { 0 };
+    char line[] = "section.exe basedchild \"" BASED_NAME "\"";
+    PUCHAR based = BaseOf(first, SEC_BASED | SEC_COMMIT, 0x20000), view, other, reserved;
+    DWORD code = 0xDEAD;
+    NAME name;
+
+#define MAP_BASED(Handle, Base, Offset, Size, Expected)                                       \
+    ExpectMap((Handle), (PVOID)(Base), 0, 0, (Offset), (Size), ViewShare, 0, PAGE_READWRITE,   \
+              (Expected), __LINE__)
+
+    KT_EQ(based, (PUCHAR)HIGH_SECTION_END - 0x20000);
+    KT_EQ(BaseOf(second, SEC_BASED | SEC_RESERVE, 0x3000), based - GRAIN);
+    view = MapOk(first, NULL, 0, 0, PAGE_READWRITE);
+    KT_EQ(view, based);
+    EXPECT_REGION(view, based, PAGE_READWRITE, 0x20000, MEM_COMMIT, PAGE_READWRITE);
+    MAP_BASED(first, 0, 0, 0, STATUS_CONFLICTING_ADDRESSES);
+    other = MapOk(first, PARENT_BASE, 0, 0, PAGE_READWRITE);
+    KT_EQ(other, PARENT_BASE);
+    strcpy((char *)view + 0x10010, "one section");
+    KT_EQ(strcmp((char *)other + 0x10010, "one section"), 0);
+    Unmap(other);
+    Unmap(view);
+    view = MapOk(first, NULL, 0x10000, 0, PAGE_READWRITE);
+    KT_EQ(view, based + 0x10000);
+    KT_EQ(strcmp((char *)view + 0x10, "one section"), 0);
+    Unmap(view);
+    reserved = VirtualAlloc(based + 0x1F000, PAGE, MEM_RESERVE, PAGE_READWRITE);
+    KT_EQ(reserved, based + 0x10000);
+    MAP_BASED(first, 0, 0, 0, STATUS_CONFLICTING_ADDRESSES);
+    MAP_BASED(first, 0, 0, 0x10000, STATUS_SUCCESS);
+    KT_EQ(VirtualFree(reserved, 0, MEM_RELEASE), TRUE);
+    /* The range goes with the object: a new section gets it while a view of the old stays. */
+    view = MapOk(first, NULL, 0, 0, PAGE_READWRITE);
+    Close(first);
+    third = CreateOk(GRAIN, PAGE_READWRITE, SEC_COMMIT | SEC_BASED);
+    KT_EQ(BaseOf(third, SEC_BASED | SEC_COMMIT, GRAIN), based + 0x10000);
+    MAP_BASED(third, 0, 0, 0, STATUS_CONFLICTING_ADDRESSES);
+    KT_EQ(strcmp((char *)view + 0x10010, "one section"), 0);
+    Unmap(view);
+    MAP_BASED(third, 0, 0, 0, STATUS_SUCCESS);
+    Close(third);
+    Close(second);
+    /* Two processes. */
+    KT_STATUS(Create(&first, 8 * PAGE, PAGE_READWRITE, SEC_COMMIT | SEC_BASED,
+                     Named(&name, "\\BaseNamedObjects\\" BASED_NAME, 0)), STATUS_SUCCESS);
+    based = BaseOf(first, SEC_BASED | SEC_COMMIT, 8 * PAGE);
+    KT_EQ(based, (PUCHAR)HIGH_SECTION_END - GRAIN);
+    view = MapOk(first, NULL, 0, 0, PAGE_READWRITE);
+    KT_EQ(view, based);
+    if (!view)
+        return;
+    ((PUCHAR *)view)[0] = view;
+    ((PUCHAR *)view)[1] = view + PAGE;
+    ((PUCHAR *)view)[2] = view + 2 * PAGE;
+    strcpy((char *)view + PAGE, "left by the parent");
+    KT_EQ(CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child), TRUE);
+    if (child.hProcess) {
+        KT_EQ(WaitForSingleObject(child.hProcess, HANDSHAKE_MS), WAIT_OBJECT_0);
+        KT_EQ(GetExitCodeProcess(child.hProcess, &code), TRUE);
+        KT_EQ(code, 0);
+        CloseHandle(child.hThread);
+        CloseHandle(child.hProcess);
+    }
+    KT_EQ(strcmp((char *)view + 2 * PAGE, "and the child"), 0);
+    Unmap(view);
+    Close(first);
+#undef MAP_BASED
+}
+
 /* ---- paging: tests/sectionpaging.t ------------------------------------------------------ */
 
 #define PAGING_NAME             "section.exe paging"
@@ -1043,12 +1164,15 @@ static const KTAP_CASE Cases[] = {
     { "user.section.names", TestNames },
     { "user.section.kernel32", TestKernel32 },
     { "user.section.two_processes", TestTwoProcesses },
+    { "user.section.based", TestBased },
 };
 
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "child") == 0)
         return ChildMain(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "basedchild") == 0)
+        return BasedChildMain(argv[2]);
     if (argc == 3 && strcmp(argv[1], "paging") == 0)
         return PagingMain(strtoul(argv[2], NULL, 10));
     if (argc == 4 && strcmp(argv[1], "pagingchild") == 0)
