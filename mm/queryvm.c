@@ -68,7 +68,8 @@ static uint32_t MiQueryWorkingSetExPage(MMPROCESS *Process, uintptr_t Va)
         entry.VirtualAttributes.Shared = pfn->u3.e1.PrototypePte;
         if (pfn->u3.e1.PrototypePte)
             entry.VirtualAttributes.ShareCount = MIN(pfn->u2.ShareCount - 1, 7u);
-        entry.VirtualAttributes.Win32Protection = MiProtectToWin32(vad->u.VadFlags.Protection) & 0x7FF;
+        entry.VirtualAttributes.Win32Protection =
+            MiProtectToWin32(vad->u.VadFlags.Protection) & 0x7FF;
     } else if (MiGetPdeAddress(Va)->u.Hard.Valid && (pte = *MiGetPteAddress(Va)).u.Hard.Valid) {
         pfn = MI_PFN_ELEMENT(pte.u.Hard.PageFrameNumber);
         index = MiLocateWsle(&Process->Vm, Va);

@@ -127,7 +127,9 @@ static NTSTATUS MiCreatePagingFileMap(uint32_t Pages, uint32_t Protection, uint3
     }
     for (uint32_t i = 0; i < Pages; i++)
         segment->ThePtes[i] = fill;
-    if ((Attributes & SEC_LARGE_PAGES) && !NT_SUCCESS(status = MiCreateLargePageSegment(segment))) {
+    if (Attributes & SEC_LARGE_PAGES)
+        status = MiCreateLargePageSegment(segment);
+    if (!NT_SUCCESS(status)) {
         ExFreePoolWithTag(segment, MI_SEGMENT_TAG);
         ExFreePoolWithTag(area, MI_CONTROL_AREA_TAG);
         MiReturnCommitment(Pages);

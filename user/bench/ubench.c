@@ -477,8 +477,8 @@ static ULONGLONG RandomTouches(volatile ULONG *Memory)
 
 static void BenchLargePageTlb(void)
 {
-    volatile ULONG *large = VirtualAlloc(NULL, TLB_BYTES, MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES,
-                                         PAGE_READWRITE);
+    volatile ULONG *large = VirtualAlloc(NULL, TLB_BYTES,
+                                         MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES, PAGE_READWRITE);
     volatile ULONG *small;
     SIZE_T minimum = 0, maximum = 0;
 
