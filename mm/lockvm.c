@@ -55,8 +55,6 @@ static NTSTATUS MiCaptureLockRange(void **BaseAddress, uint32_t *RegionSize, uin
     return STATUS_SUCCESS;
 }
 
-/* The working-set entry of a valid page (a view's shared page is found by its address).
- * Working-set mutex held. */
 /* AWE pages and large pages, private or a section's, are resident already and outside the
  * working set: there is nothing to lock. */
 static bool MiIsResidentVad(const MMVAD_SHORT *Vad)
@@ -64,6 +62,8 @@ static bool MiIsResidentVad(const MMVAD_SHORT *Vad)
     return MiIsPhysicalVad(Vad) || Vad->u.VadFlags.VadType == VadLargePageSection;
 }
 
+/* The working-set entry of a valid page (a view's shared page is found by its address).
+ * Working-set mutex held. */
 static uint32_t MiWsIndexOf(MMSUPPORT *Ws, uintptr_t Va)
 {
     return MiLocateWsle(Ws, Va);
