@@ -1209,7 +1209,7 @@ static void TestLargePages(void)
     copy[2 * PAGE + 4] = 0x55;
     KT_EQ(view[2 * PAGE + 4], 0);
 
-    /* One protection; nothing to commit. */
+    /* One protection; nothing to commit or lock. */
     KT_EQ(VirtualProtect(view + PAGE, PAGE, PAGE_READWRITE, &old), TRUE);
     KT_EQ(old, PAGE_READWRITE);
     KT_EQ(VirtualProtect(view, PAGE, PAGE_READONLY, &old), FALSE);
@@ -1217,6 +1217,9 @@ static void TestLargePages(void)
     base = view;
     KT_STATUS(NtAllocateVirtualMemory(GetCurrentProcess(), &base, 0, &region, MEM_COMMIT,
                                       PAGE_READWRITE), STATUS_INVALID_PAGE_PROTECTION);
+    KT_EQ(VirtualLock(view + 3 * PAGE, 2 * PAGE), TRUE);        /* resident already */
+    KT_EQ(VirtualUnlock(view + 3 * PAGE, 2 * PAGE), FALSE);
+    KT_EQ(GetLastError(), ERROR_NOT_LOCKED);
 
     /* The handle goes first: the views keep the memory; the last view gives it back. */
     Close(section);
