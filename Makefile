@@ -427,7 +427,7 @@ help:
 	@echo "  CMDLINE='...'    the kernel command line for run and debug (e.g. CMDLINE='3gb test=mm.*')"
 	@echo "  BENCH=<glob>     the kernel benchmarks bench runs (all); BENCH_MEM=<MiB> its memory ($(BENCH_MEM))"
 	@echo "  UBENCH=<names>   the user benchmarks bench runs (all: w1 w2 create image close heap valloc"
-	@echo "                   share fork fileread filewrite filemap)"
+	@echo "                   share fork largetlb fileread filewrite filemap)"
 	@echo "  GDB=no           debug: QEMU alone, waiting on GDB_PORT=<port> ($(GDB_PORT)) for a gdb"
 	@echo "  O=<level>        build at -O<level> into build/O<level> (O=0 for make debug)"
 	@echo "  CROSS=<prefix>   the cross toolchain ($(CROSS)); HOSTCC=<cc> the host tests' ($(HOSTCC))"

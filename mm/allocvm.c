@@ -157,7 +157,7 @@ bool MiIsPageCommitted(const MMVAD_SHORT *Vad, uintptr_t Va)
 {
     MMPTE pte = { .u.Long = MM_ZERO_PTE };
 
-    if (Vad->u.VadFlags.VadType == VadLargePages)
+    if (Vad->u.VadFlags.VadType == VadLargePages || Vad->u.VadFlags.VadType == VadLargePageSection)
         return true;                            /* all of it, under PS PDEs */
     if (MiGetPdeAddress(Va)->u.Hard.Valid)
         pte = *MiGetPteAddress(Va);
@@ -477,6 +477,8 @@ NTSTATUS NtAllocateVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32
         vad = MiLocateVadForRange(&process->AddressSpace, start, end);
         if (!vad || MiIsPhysicalVad(vad) || vad->u.VadFlags.VadType == VadDevicePhysicalMemory) {
             status = STATUS_CONFLICTING_ADDRESSES;
+        } else if (vad->u.VadFlags.VadType == VadLargePageSection) {
+            status = STATUS_INVALID_PAGE_PROTECTION;    /* NT's: nothing to commit there */
         } else if (!vad->u.VadFlags.PrivateMemory) {
             status = MiCommitView(process, (MMVAD *)vad, start, end, protection);
             base = start;

@@ -448,7 +448,8 @@ void MiDeleteDataFileExtensions(CONTROL_AREA *ControlArea)
     while (s) {
         SUBSECTION *next = s->NextSubsection;
 
-        MiDeletePrototypePtes(s->SubsectionBase, s->SubsectionBase + s->PtesInSubsection - 1);
+        MiDeletePrototypePtes(ControlArea->Segment, s->SubsectionBase,
+                              s->SubsectionBase + s->PtesInSubsection - 1);
         ExFreePoolWithTag(s->SubsectionBase, MI_SEGMENT_TAG);
         ExFreePoolWithTag(CONTAINING_RECORD(s, MI_DATA_EXTENSION, Subsection), MI_CONTROL_AREA_TAG);
         s = next;

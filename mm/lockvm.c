@@ -55,6 +55,13 @@ static NTSTATUS MiCaptureLockRange(void **BaseAddress, uint32_t *RegionSize, uin
     return STATUS_SUCCESS;
 }
 
+/* AWE pages and large pages, private or a section's, are resident already and outside the
+ * working set: there is nothing to lock. */
+static bool MiIsResidentVad(const MMVAD_SHORT *Vad)
+{
+    return MiIsPhysicalVad(Vad) || Vad->u.VadFlags.VadType == VadLargePageSection;
+}
+
 /* The working-set entry of a valid page (a view's shared page is found by its address).
  * Working-set mutex held. */
 static uint32_t MiWsIndexOf(MMSUPPORT *Ws, uintptr_t Va)
@@ -98,7 +105,7 @@ static NTSTATUS MiLockPages(MMPROCESS *Process, uintptr_t Start, uintptr_t *Last
             MiUnlockWorkingSet(ws);
             return STATUS_INCOMPATIBLE_FILE_MAP;
         }
-        if (!MmIsAddressValid((void *)va) || MiIsPhysicalVad(vad))
+        if (!MmIsAddressValid((void *)va) || MiIsResidentVad(vad))
             continue;
         index = MiWsIndexOf(ws, va);
         if (index < wsl->FirstDynamic) {
@@ -118,8 +125,7 @@ static NTSTATUS MiLockPages(MMPROCESS *Process, uintptr_t Start, uintptr_t *Last
 
     MiLockWorkingSet(ws);
     for (uintptr_t va = Start; va <= *LastPage && va >= Start; va += PAGE_SIZE) {
-        /* AWE and large pages (physical.c) are resident already, outside the working set. */
-        if (MiIsPhysicalVad(MiLocateAddress(&Process->AddressSpace, va)))
+        if (MiIsResidentVad(MiLocateAddress(&Process->AddressSpace, va)))
             continue;
         /* Each fault may have replaced a page touched before (never a locked one). */
         while (!MmIsAddressValid((void *)va)) {
@@ -158,7 +164,7 @@ static NTSTATUS MiUnlockPages(MMPROCESS *Process, uintptr_t Start, uintptr_t Las
         MMVAD_SHORT *vad = MiLocateAddress(&Process->AddressSpace, va);
         uint32_t index;
 
-        if (!vad || MiIsPhysicalVad(vad) ||         /* AWE and large pages are never locked */
+        if (!vad || MiIsResidentVad(vad) ||         /* AWE and large pages are never locked */
             vad->u.VadFlags.VadType == VadDevicePhysicalMemory) {
             status = STATUS_NOT_LOCKED;
             break;

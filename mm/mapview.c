@@ -12,12 +12,18 @@
  * (STATUS_SECTION_PROTECTION), the offset and size against its size (STATUS_INVALID_VIEW_SIZE;
  * a size of 0 maps to its end), CommitSize (_5). MEM_RESERVE maps past the end of a file
  * section only: a page-file section refuses it (_9), as Windows does. The base, rounded down
- * to 64 KB, must be free (STATUS_CONFLICTING_ADDRESSES); with none, the lowest free range (the
- * highest with MEM_TOP_DOWN) below 0xFFFFFFFF >> ZeroBits.
+ * to 64 KB, must be free (STATUS_CONFLICTING_ADDRESSES); with none, a based section's view
+ * goes to the section's address plus the offset, in every process (taken: again
+ * STATUS_CONFLICTING_ADDRESSES; basedsec.c), any other to the lowest free range (the highest
+ * with MEM_TOP_DOWN) below 0xFFFFFFFF >> ZeroBits.
  *
  * Charges: the page tables the view spans; a copy-on-write view all its pages, at once, since
  * each may become a private copy (NT charges the view's commitment as VAD CommitCharge);
  * CommitSize commits the first pages of a SEC_RESERVE section for every view.
+ *
+ * A view of a large-page section whose offset and size are 4 MB multiples goes on large pages
+ * when it can (largesec.c): a 4 MB-aligned range is looked for first, and the view is mapped
+ * whole by PS PDEs at once.
  */
 #include "mm/mi.h"
 #include "mm/image.h"
@@ -46,15 +52,17 @@ typedef struct _MI_MAP_REQUEST {
     uint32_t Win32Protect;
 } MI_MAP_REQUEST;
 
-/* Where the view goes: the requested base rounded down to 64 KB, or a free range found. */
+/* Where the view goes: the requested base rounded down to 64 KB, else a based section's
+ * address (Based, 0 for none) plus the offset, else a free range found on Alignment. */
 static NTSTATUS MiPlaceView(MMPROCESS *Process, MI_MAP_REQUEST *Request, uint32_t Size,
-                            uintptr_t *Start)
+                            uintptr_t Based, uint32_t Alignment, uintptr_t *Start)
 {
     uintptr_t top = MM_HIGHEST_VAD_ADDRESS;
     NTSTATUS status;
 
-    if (Request->Base) {
-        *Start = Request->Base & ~(uintptr_t)(MM_ALLOCATION_GRANULARITY - 1);
+    if (Request->Base || Based) {
+        *Start = Request->Base ? Request->Base & ~(uintptr_t)(MM_ALLOCATION_GRANULARITY - 1)
+                               : Based + (uint32_t)Request->Offset;
         if (MiCheckForConflictingVad(&Process->AddressSpace, *Start, *Start + Size - 1))
             return STATUS_CONFLICTING_ADDRESSES;
         return STATUS_SUCCESS;
@@ -62,11 +70,11 @@ static NTSTATUS MiPlaceView(MMPROCESS *Process, MI_MAP_REQUEST *Request, uint32_
     if (Request->ZeroBits && (0xFFFFFFFFu >> Request->ZeroBits) < top)
         top = 0xFFFFFFFFu >> Request->ZeroBits;
     if ((Request->AllocationType & MEM_TOP_DOWN) || (Process->Flags & PS_PROCESS_FLAGS_VM_TOP_DOWN))
-        status = MiFindEmptyAddressRangeDown(&Process->AddressSpace.VadRoot, Size,
-                                             MM_ALLOCATION_GRANULARITY, 0, top, Start);
+        status = MiFindEmptyAddressRangeDown(&Process->AddressSpace.VadRoot, Size, Alignment, 0,
+                                             top, Start);
     else
-        status = MiFindEmptyAddressRange(&Process->AddressSpace.VadRoot, Size,
-                                         MM_ALLOCATION_GRANULARITY, 0, top, Start);
+        status = MiFindEmptyAddressRange(&Process->AddressSpace.VadRoot, Size, Alignment, 0, top,
+                                         Start);
     return NT_SUCCESS(status) ? STATUS_SUCCESS : STATUS_NO_MEMORY;
 }
 
@@ -80,15 +88,23 @@ static NTSTATUS MiMapViewOfDataSection(MMPROCESS *Process, SECTION *Section, MI_
     SEGMENT *segment = Section->Segment;
     uint32_t firstPte = (uint32_t)(Request->Offset >> PAGE_SHIFT);
     uint32_t pages = BYTES_TO_PAGES(Request->Size), charge = 0, committed, contiguous;
-    uintptr_t start;
+    bool large = MiIsLargePageView(segment, Request->Offset, pages * PAGE_SIZE,
+                                   Request->AllocationType, Request->Protection);
+    uintptr_t start, based = MiGetSectionBasedAddress(Section);
     MMVAD *vad;
-    NTSTATUS status;
+    NTSTATUS status = STATUS_NO_MEMORY;
 
     if (Request->Size == 0 || firstPte >= segment->TotalNumberOfPtes)
         return STATUS_INVALID_VIEW_SIZE;
-    status = MiPlaceView(Process, Request, pages * PAGE_SIZE, &start);
+    if (large)                              /* a 4 MB-aligned place first */
+        status = MiPlaceView(Process, Request, pages * PAGE_SIZE, based, MM_VA_MAPPED_BY_PDE,
+                             &start);
+    if (!NT_SUCCESS(status))
+        status = MiPlaceView(Process, Request, pages * PAGE_SIZE, based,
+                             MM_ALLOCATION_GRANULARITY, &start);
     if (!NT_SUCCESS(status))
         return status;
+    large = large && (start & (MM_VA_MAPPED_BY_PDE - 1)) == 0;
     vad = ExAllocatePoolWithTag(NonPagedPool, sizeof(*vad), MI_VIEW_VAD_TAG);
     if (!vad)
         return STATUS_INSUFFICIENT_RESOURCES;
@@ -127,6 +143,8 @@ static NTSTATUS MiMapViewOfDataSection(MMPROCESS *Process, SECTION *Section, MI_
     }
     vad->Core.u.VadFlags.CommitCharge = charge;
     MiAddMappedView(segment->ControlArea);
+    if (large)                              /* mapped whole before any fault can see the VAD */
+        MiMapLargePageView(Process, vad);
     MiLockWorkingSet(&Process->Vm);
     MiInsertVad(&Process->AddressSpace, &vad->Core);
     MiUnlockWorkingSet(&Process->Vm);
@@ -163,7 +181,8 @@ static NTSTATUS MiMapViewOfImageSection(MMPROCESS *Process, SECTION *Section,
     } else {
         if (start != based && !info->Relocatable)
             return STATUS_CONFLICTING_ADDRESSES;
-        placed = MiPlaceView(Process, Request, pages * PAGE_SIZE, &start);
+        placed = MiPlaceView(Process, Request, pages * PAGE_SIZE, 0, MM_ALLOCATION_GRANULARITY,
+                             &start);
         if (!NT_SUCCESS(placed))
             return placed;
         if (start != based)

@@ -204,6 +204,12 @@ NTSTATUS MiReadPagingFile(const MMPAGING_FILE *File, uint32_t Slot, MDL *Mdl);
 NTSTATUS MiWritePagingFile(const MMPAGING_FILE *File, uint32_t Slot, MDL *Mdl);
 
 /* MEMORY_MANAGEMENT (0x1A) first parameters raised by mm386 (NT has its own set). */
+/* PFN_LIST_CORRUPT's first parameter (NT's). */
+#define PFN_LIST_CORRUPT_LINKS          0x01
+#define PFN_LIST_CORRUPT_SHARE_COUNT    0x07
+#define PFN_LIST_CORRUPT_LOCATION       0x8F
+#define PFN_LIST_CORRUPT_SHARE_STATE    0x99    /* a share count where the state forbids it */
+
 #define MI_MEMORY_MANAGEMENT_BAD_TRANSITION_PTE 0x41284  /* a standby page's PTE is not its transition PTE */
 #define MI_MEMORY_MANAGEMENT_BAD_PAGEFILE_SLOT  0x41285  /* a PTE names a slot no paging file holds */
 #define MI_MEMORY_MANAGEMENT_SYSTEM_PTES_FREED_TWICE 0x41286 /* released PTEs overlap free ones */
@@ -506,6 +512,11 @@ void MiCleanPhysicalProcessPages(MMPROCESS *Process);
 NTSTATUS MiAllocateLargePages(MMPROCESS *Process, uintptr_t *Base, uint32_t *Size,
                               uint32_t ZeroBits, uint32_t AllocationType, uint32_t Protection);
 void MiRemoveLargePageVad(MMPROCESS *Process, MMVAD_SHORT *Vad);
+void MiFreeAwePage(uint32_t Frame);
+uint32_t MiAllocateLargeZeroPage(void);
+void MiFreeLargeZeroPage(uint32_t Base);
+MMPTE MiMakeLargeUserPde(uint32_t Base, uint32_t Protection);
+void MiPrepareLargePde(MMPROCESS *Process, uintptr_t Va);
 uint32_t MiQueryAwePageProtection(uintptr_t Va);    /* a mapped AWE page's, from its PTE */
 NTSTATUS MiProtectAweRegion(MMPROCESS *Process, uintptr_t Start, uintptr_t End,
                             uint32_t Protection, uint32_t *OldProtection);
@@ -670,6 +681,23 @@ void MiRemoveMappedViewReference(CONTROL_AREA *ControlArea);
 /* Drop one of Count's references to ControlArea (&NumberOfSectionReferences or
  * &NumberOfMappedViews): the segment goes with the last reference of either kind. */
 void MiDereferenceControlArea(CONTROL_AREA *ControlArea, uint32_t *Count);
+/* Based sections (basedsec.c): SEC_BASED's system-wide ranges below MmHighSectionBase. */
+extern const uintptr_t MmHighSectionBase;
+void MiInitializeBasedSections(void);
+NTSTATUS MiInsertBasedSection(SECTION *Section);
+void MiRemoveBasedSection(SECTION *Section);
+uintptr_t MiGetSectionBasedAddress(const SECTION *Section);
+/* Visit each prototype PTE of [First, Last] under the PFN lock, its page resident (section.c). */
+void MiForEachPrototypePte(MMPTE *First, MMPTE *Last, void (*Visit)(MMPTE *Proto, void *),
+                           void *Context);
+/* Large-page sections (largesec.c): SEC_LARGE_PAGES's segments and their large-page views. */
+NTSTATUS MiCheckLargePageSection(uint32_t Pages);
+NTSTATUS MiCreateLargePageSegment(SEGMENT *Segment);
+void MiDeleteLargePagePrototype(MMPTE *Proto);
+bool MiIsLargePageView(const SEGMENT *Segment, uint64_t Offset, uint32_t Size,
+                       uint32_t AllocationType, uint32_t Protection);
+void MiMapLargePageView(MMPROCESS *Process, MMVAD *Vad);
+void MiUnmapLargePageView(MMVAD *Vad);
 /*
  * Image sections (imagesec.c). MiMakeSubsectionPte / MiGetSubsectionAddress: NT's x86
  * subsection PTE (a prototype PTE with Prototype set: read the page from the subsection's
@@ -742,7 +770,7 @@ MMPTE *MiGetProtoPteAddressExtended(const MMVAD *Vad, uintptr_t Va);
 NTSTATUS MiFlushDataFilePages(CONTROL_AREA *ControlArea, uint32_t FirstPage, uint32_t LastPage,
                               uint32_t *Written);
 void MiDeleteDataFileExtensions(CONTROL_AREA *ControlArea);
-void MiDeletePrototypePtes(MMPTE *First, MMPTE *Last);
+void MiDeletePrototypePtes(SEGMENT *Segment, MMPTE *First, MMPTE *Last);
 bool MiIsDataControlArea(const CONTROL_AREA *ControlArea);
 bool MiIsDataFileSubsectionPte(MMPTE Pte);
 bool MiIsMappedFilePage(const MMPFN *Pfn);

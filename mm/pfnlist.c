@@ -23,11 +23,6 @@
 #include "mm/mi.h"
 #include "hal/hal.h"
 
-#define PFN_LIST_CORRUPT_LINKS          0x01
-#define PFN_LIST_CORRUPT_SHARE_COUNT    0x07
-#define PFN_LIST_CORRUPT_LOCATION       0x8F
-#define PFN_LIST_CORRUPT_SHARE_STATE    0x99
-
 #define MI_AVAILABLE_WAIT_MS            100
 #define MI_NO_PAGES_TIMEOUT_S           (7 * 60)    /* NT's MmSevenMinutes */
 #define MI_WAIT_GAP_TICKS               HAL_CLOCK_HZ /* waits further apart are not one */

@@ -187,8 +187,9 @@ void MiRemoveAweVad(MMPROCESS *Process, MMVAD_SHORT *Vad)
     MiFreeAweView(view);
 }
 
-/* One AWE page back to the free list, its charges returned. PFN lock held. */
-static void MiFreeAwePage(uint32_t Frame)
+/* One AWE page (or a large page's frame) back to the free list, its charges returned. PFN
+ * lock held. */
+void MiFreeAwePage(uint32_t Frame)
 {
     MMPFN *pfn = MI_PFN_ELEMENT(Frame);
 
@@ -668,6 +669,61 @@ static void MiFreeLargePageRun(uint32_t Base)
         MiFreeAwePage(frame);
 }
 
+/*
+ * A large page for a SEC_LARGE_PAGES section (NT's MiAllocateLargeZeroPages, one 4 MB run at a
+ * time): 1024 contiguous, 4 MB-aligned, zeroed frames, each ActiveAndValid with one reference
+ * and one share, resident-available charged; the caller makes them prototype pages. 0 when no
+ * run is free. MiFreeLargeZeroPage gives one back before that.
+ */
+uint32_t MiAllocateLargeZeroPage(void)
+{
+    uint32_t base;
+    KIRQL oldIrql;
+
+    LOCK_PFN(oldIrql);
+    base = MiAllocateLargePageRun(NULL);
+    UNLOCK_PFN(oldIrql);
+    for (uint32_t i = 0; base && i < MM_PAGES_PER_LARGE_PAGE; i++)
+        MiZeroPhysicalPage(base + i);
+    return base;
+}
+
+void MiFreeLargeZeroPage(uint32_t Base)
+{
+    KIRQL oldIrql;
+
+    LOCK_PFN(oldIrql);
+    MiFreeLargePageRun(Base);
+    UNLOCK_PFN(oldIrql);
+}
+
+/* The user PDE that maps the large page at frame Base with Protection (MM_*: read-only or
+ * read-write, and no-cache), PS set. */
+MMPTE MiMakeLargeUserPde(uint32_t Base, uint32_t Protection)
+{
+    MMPTE pde = { .u.Long = (Base << PAGE_SHIFT) | MI_USER_LARGE_PDE };
+
+    if (!MI_IS_WRITABLE_PROTECTION(Protection))
+        pde.u.Long &= ~(MM_PTE_WRITE_MASK | MM_PTE_DIRTY_MASK);
+    if (MI_IS_NOCACHE(Protection))
+        pde.u.Long |= MM_PTE_CACHE_DISABLE_MASK;
+    return pde;
+}
+
+/* The user PDE for Va about to map a large page: a page table left there empty by earlier
+ * memory goes. Working-set mutex held. */
+void MiPrepareLargePde(MMPROCESS *Process, uintptr_t Va)
+{
+    MMPTE *pde = MiGetPdeAddress(Va);
+
+    if (!pde->u.Hard.Valid)
+        return;
+    if (pde->u.Hard.LargePage || Process->UsedPageTableEntries[MiGetPdeOffset(Va)] != 0)
+        KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, Va, pde->u.Long,
+                     Process->UsedPageTableEntries[MiGetPdeOffset(Va)]);
+    MiDeletePageTableIfUnused(Process, Va);
+}
+
 /* [Start, End] (whole large pages) unmapped and freed. Working-set mutex held. */
 static void MiFreeLargePages(uintptr_t Start, uintptr_t End)
 {
@@ -754,12 +810,7 @@ NTSTATUS MiAllocateLargePages(MMPROCESS *Process, uintptr_t *Base, uint32_t *Siz
         MMPTE *pde = MiGetPdeAddress(va);
         uint32_t base;
 
-        if (pde->u.Hard.Valid) {                /* an empty page table left over: it goes */
-            if (Process->UsedPageTableEntries[MiGetPdeOffset(va)] != 0)
-                KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_USER_PTE, va,
-                             pde->u.Long, Process->UsedPageTableEntries[MiGetPdeOffset(va)]);
-            MiDeletePageTableIfUnused(Process, va);
-        }
+        MiPrepareLargePde(Process, va);
         LOCK_PFN(oldIrql);
         base = MiAllocateLargePageRun(pde);
         UNLOCK_PFN(oldIrql);
@@ -767,9 +818,7 @@ NTSTATUS MiAllocateLargePages(MMPROCESS *Process, uintptr_t *Base, uint32_t *Siz
             break;
         for (uint32_t i = 0; i < MM_PAGES_PER_LARGE_PAGE; i++)
             MiZeroPhysicalPage(base + i);
-        pde->u.Long = (base << PAGE_SHIFT) | MI_USER_LARGE_PDE;
-        if (!MI_IS_WRITABLE_PROTECTION(Protection))
-            pde->u.Long &= ~MM_PTE_WRITE_MASK;
+        *pde = MiMakeLargeUserPde(base, Protection);
     }
     if (done != pages / MM_PAGES_PER_LARGE_PAGE) {
         if (done)

@@ -54,7 +54,7 @@ uint32_t MiQueryPageProtection(const MMVAD_SHORT *Vad, uintptr_t Va)
         return Vad->u.VadFlags.Protection;
     if (!MiIsPageCommitted(Vad, Va))
         return 0;
-    if (Vad->u.VadFlags.VadType == VadLargePages)
+    if (Vad->u.VadFlags.VadType == VadLargePages || Vad->u.VadFlags.VadType == VadLargePageSection)
         return Vad->u.VadFlags.Protection;
     if (Vad->u.VadFlags.VadType == VadAwe)
         return MiQueryAwePageProtection(Va);
@@ -208,7 +208,7 @@ static NTSTATUS MiProtectView(MMPROCESS *Process, MMVAD *Vad, uintptr_t Start, u
     return MiSetProtectionOnPages(Process, &Vad->Core, Start, End, Protection, OldProtection);
 }
 
-/* A large-page region keeps the one protection it was made with (NT's protect.c). */
+/* A large-page region or view keeps the one protection it was made with (NT's protect.c). */
 static NTSTATUS MiProtectLargePageRegion(const MMVAD_SHORT *Vad, uint32_t Protection,
                                          uint32_t *OldProtection)
 {
@@ -258,6 +258,8 @@ NTSTATUS NtProtectVirtualMemory(void *ProcessHandle, void **BaseAddress, uint32_
         status = MiProtectAweRegion(process, start, end, protection, &old);
     else if (vad->u.VadFlags.NoChange)
         status = STATUS_INVALID_PAGE_PROTECTION;
+    else if (vad->u.VadFlags.VadType == VadLargePageSection)
+        status = MiProtectLargePageRegion(vad, protection, &old);
     else if (!vad->u.VadFlags.PrivateMemory)
         status = MiProtectView(process, (MMVAD *)vad, start, end, protection, NewProtect, &old);
     else if (MI_IS_COPY_ON_WRITE(protection))

@@ -22,8 +22,9 @@
  * MemoryWorkingSetExInformation (psapi's QueryWorkingSetEx): for each entry of the caller's
  * array, the page at its VirtualAddress: Valid when it is in the working set, then ShareCount
  * (its PFN's share count, at most 7: the processes mapping it), Win32Protection, Shared (a
- * prototype page: a section's or a fork's) and Locked. BaseAddress is not used; Length must hold
- * one entry (STATUS_INFO_LENGTH_MISMATCH).
+ * prototype page: a section's or a fork's) and Locked; a page under a PS PDE is Valid, Locked
+ * and LargePage. BaseAddress is not used; Length must hold one entry
+ * (STATUS_INFO_LENGTH_MISMATCH).
  */
 typedef struct _MI_WORKING_SET_EX_ENTRY {
     uint32_t VirtualAddress;
@@ -57,7 +58,19 @@ static uint32_t MiQueryWorkingSetExPage(MMPROCESS *Process, uintptr_t Va)
     if (Va > MM_HIGHEST_VAD_ADDRESS || !(vad = MiLocateAddress(&Process->AddressSpace, Va)))
         return 0;
     MiLockWorkingSet(&Process->Vm);
-    if (MiGetPdeAddress(Va)->u.Hard.Valid && (pte = *MiGetPteAddress(Va)).u.Hard.Valid) {
+    if (MI_IS_PHYSICAL_ADDRESS(Va)) {
+        /* A large page: no PTE and no entry in the list, locked in memory. A section's page has
+         * the section's own share besides its views' (NT's queryvm.c takes it off). */
+        pfn = MI_PFN_ELEMENT(MI_CONVERT_PHYSICAL_TO_PFN(Va));
+        entry.VirtualAttributes.Valid = 1;
+        entry.VirtualAttributes.LargePage = 1;
+        entry.VirtualAttributes.Locked = 1;
+        entry.VirtualAttributes.Shared = pfn->u3.e1.PrototypePte;
+        if (pfn->u3.e1.PrototypePte)
+            entry.VirtualAttributes.ShareCount = MIN(pfn->u2.ShareCount - 1, 7u);
+        entry.VirtualAttributes.Win32Protection =
+            MiProtectToWin32(vad->u.VadFlags.Protection) & 0x7FF;
+    } else if (MiGetPdeAddress(Va)->u.Hard.Valid && (pte = *MiGetPteAddress(Va)).u.Hard.Valid) {
         pfn = MI_PFN_ELEMENT(pte.u.Hard.PageFrameNumber);
         index = MiLocateWsle(&Process->Vm, Va);
         entry.VirtualAttributes.Valid = index != WSLE_NULL_INDEX;

@@ -7,14 +7,17 @@
  *   NtCreateSection  NT's checks in NT's order: the attributes (STATUS_INVALID_PARAMETER_6),
  *                    the protection (STATUS_INVALID_PAGE_PROTECTION), a FileHandle (a data
  *                    file's section: datasec.c; SEC_IMAGE: imagefile.c), SEC_IMAGE without one
- *                    (STATUS_INVALID_FILE_FOR_SECTION), large pages, a size of 0
+ *                    (STATUS_INVALID_FILE_FOR_SECTION), large pages without SEC_COMMIT (_6)
+ *                    or SeLockMemoryPrivilege (STATUS_PRIVILEGE_NOT_HELD), a size of 0
  *                    (STATUS_INVALID_PARAMETER_4) or of 4 GB and more (STATUS_SECTION_TOO_BIG,
  *                    as x86 NT's page-file sections), the commitment SEC_COMMIT charges at once
- *                    (STATUS_COMMITMENT_LIMIT); then the object, and its name
+ *                    (STATUS_COMMITMENT_LIMIT), large pages' own (largesec.c); then the object,
+ *                    its based range (SEC_BASED: basedsec.c) and its name
  *                    (STATUS_OBJECT_NAME_COLLISION, or with OBJ_OPENIF the section that has it
  *                    and STATUS_OBJECT_NAME_EXISTS). The size is rounded up to pages.
  *   SEC_RESERVE      no commitment: the prototype PTEs start at 0 and each view commits pages
  *                    with NtAllocateVirtualMemory (MiCommitSegmentPtes), for every view at once.
+ *   SEC_LARGE_PAGES  the section's memory is taken at once, on 4 MB pages, never paged.
  *
  * The segment lives while a section object or a view refers to its control area (the counts
  * change under the PFN lock). When the last goes, every page it holds is freed — in memory,
@@ -47,6 +50,7 @@ NTSTATUS MiProbeForWriteHandle(void **Handle)
 void MmSetSectionCallouts(const MM_SECTION_CALLOUTS *Callouts)
 {
     ExInitializeFastMutex(&MmSectionCommitMutex);
+    MiInitializeBasedSections();
     MiSectionCallouts = *Callouts;
 }
 
@@ -85,7 +89,8 @@ uint32_t MiProtoPteProtection(MMPTE Proto)
 /*
  * NT's MiCreatePagingFileMap: a segment of Pages prototype PTEs with its control area and
  * subsection. SEC_COMMIT charges the commitment now and fills the prototypes with demand-zero
- * PTEs carrying the protection; SEC_RESERVE leaves them 0.
+ * PTEs carrying the protection; SEC_RESERVE leaves them 0. SEC_LARGE_PAGES (with SEC_COMMIT)
+ * makes them valid at once on large pages (largesec.c).
  */
 static NTSTATUS MiCreatePagingFileMap(uint32_t Pages, uint32_t Protection, uint32_t Attributes,
                                       SEGMENT **Segment)
@@ -93,23 +98,21 @@ static NTSTATUS MiCreatePagingFileMap(uint32_t Pages, uint32_t Protection, uint3
     MI_PAGEFILE_CONTROL_AREA *area;
     SEGMENT *segment;
     MMPTE fill = { .u.Long = 0 };
+    NTSTATUS status = STATUS_SUCCESS;
     KIRQL oldIrql;
 
     if (Pages > (UINT32_MAX - sizeof(SEGMENT)) / sizeof(MMPTE))
         return STATUS_SECTION_TOO_BIG;
     if ((Attributes & SEC_COMMIT) && !MiChargeCommitment(Pages))
         return STATUS_COMMITMENT_LIMIT;
-    segment = ExAllocatePoolWithTag(PagedPool, sizeof(SEGMENT) + (Pages - 1) * sizeof(MMPTE),
-                                    MI_SEGMENT_TAG);
-    area = ExAllocatePoolWithTag(NonPagedPool, sizeof(*area), MI_CONTROL_AREA_TAG);
-    if (!segment || !area) {
-        if (segment)
-            ExFreePoolWithTag(segment, MI_SEGMENT_TAG);
-        if (area)
-            ExFreePoolWithTag(area, MI_CONTROL_AREA_TAG);
+    if (Attributes & SEC_LARGE_PAGES)
+        status = MiCheckLargePageSection(Pages);
+    if (NT_SUCCESS(status) && !MiAllocateSegment(Pages, sizeof(*area), &segment, (void **)&area))
+        status = STATUS_INSUFFICIENT_RESOURCES;
+    if (!NT_SUCCESS(status)) {
         if (Attributes & SEC_COMMIT)
             MiReturnCommitment(Pages);
-        return STATUS_INSUFFICIENT_RESOURCES;
+        return status;
     }
     RtlZeroMemory(segment, sizeof(SEGMENT));
     RtlZeroMemory(area, sizeof(*area));
@@ -124,9 +127,18 @@ static NTSTATUS MiCreatePagingFileMap(uint32_t Pages, uint32_t Protection, uint3
     }
     for (uint32_t i = 0; i < Pages; i++)
         segment->ThePtes[i] = fill;
+    if (Attributes & SEC_LARGE_PAGES)
+        status = MiCreateLargePageSegment(segment);
+    if (!NT_SUCCESS(status)) {
+        ExFreePoolWithTag(segment, MI_SEGMENT_TAG);
+        ExFreePoolWithTag(area, MI_CONTROL_AREA_TAG);
+        MiReturnCommitment(Pages);
+        return status;
+    }
     area->ControlArea.Segment = segment;
     area->ControlArea.NumberOfSectionReferences = 1;
     area->ControlArea.NumberOfUserReferences = 1;
+    area->ControlArea.u.Flags.Based = (Attributes & SEC_BASED) != 0;
     area->ControlArea.u.Flags.Reserve = (Attributes & SEC_RESERVE) != 0;
     area->ControlArea.u.Flags.Commit = (Attributes & SEC_COMMIT) != 0;
     area->ControlArea.u.Flags.NoCache = (Attributes & SEC_NOCACHE) != 0;
@@ -151,8 +163,8 @@ static NTSTATUS MiCreatePagingFileMap(uint32_t Pages, uint32_t Protection, uint3
  * each handed to Visit (which may change it). PASSIVE_LEVEL, no working-set mutex of the
  * system held (the pages of prototypes may have to be faulted in).
  */
-static void MiForEachPrototypePte(MMPTE *First, MMPTE *Last, void (*Visit)(MMPTE *Proto, void *),
-                                  void *Context)
+void MiForEachPrototypePte(MMPTE *First, MMPTE *Last, void (*Visit)(MMPTE *Proto, void *),
+                           void *Context)
 {
     for (MMPTE *proto = First; proto <= Last;) {
         MMPTE *pageEnd = (MMPTE *)PAGE_ALIGN_UP((uintptr_t)(proto + 1)) - 1;
@@ -168,13 +180,18 @@ static void MiForEachPrototypePte(MMPTE *First, MMPTE *Last, void (*Visit)(MMPTE
     }
 }
 
-/* Free what a prototype PTE of a segment being deleted holds (no view is left, so none is
- * valid): its page, at once or when its I/O ends, and its paging-file slot. PFN lock held. */
+/* Free what a prototype PTE of a segment (Context) being deleted holds (no view is left, so
+ * none is valid but a large page's): its page, at once or when its I/O ends, and its
+ * paging-file slot. PFN lock held. */
 static void MiDeletePrototypePte(MMPTE *Proto, void *Context)
 {
+    const SEGMENT *segment = Context;
     MMPTE contents = *Proto;
 
-    (void)Context;
+    if (contents.u.Hard.Valid && segment->SegmentFlags.LargePages) {
+        MiDeleteLargePagePrototype(Proto);
+        return;
+    }
     if (contents.u.Hard.Valid)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_BAD_PROTOTYPE_PTE, (uintptr_t)Proto,
                      contents.u.Long, 0);
@@ -187,10 +204,10 @@ static void MiDeletePrototypePte(MMPTE *Proto, void *Context)
     Proto->u.Long = MM_ZERO_PTE;
 }
 
-/* The prototype PTEs [First, Last] of a segment being deleted, and what they hold, freed. */
-void MiDeletePrototypePtes(MMPTE *First, MMPTE *Last)
+/* The prototype PTEs [First, Last] of Segment, being deleted, and what they hold, freed. */
+void MiDeletePrototypePtes(SEGMENT *Segment, MMPTE *First, MMPTE *Last)
 {
-    MiForEachPrototypePte(First, Last, MiDeletePrototypePte, NULL);
+    MiForEachPrototypePte(First, Last, MiDeletePrototypePte, Segment);
 }
 
 /* NT's MiSegmentDelete: the segment's pages, slots, commitment and pool go (an image's file
@@ -221,7 +238,8 @@ static void MiSegmentDelete(SEGMENT *Segment)
     KeAcquireSpinLock(&MiControlAreaListLock, &oldIrql);
     RemoveEntryList(&block->Links);
     KeReleaseSpinLock(&MiControlAreaListLock, oldIrql);
-    MiDeletePrototypePtes(Segment->ThePtes, &Segment->ThePtes[Segment->NonExtendedPtes - 1]);
+    MiDeletePrototypePtes(Segment, Segment->ThePtes,
+                          &Segment->ThePtes[Segment->NonExtendedPtes - 1]);
     if (MiIsDataControlArea(area))
         MiDeleteDataFileExtensions(area);
     MiReturnCommitment(committed);
@@ -281,6 +299,7 @@ void MmDeleteSection(void *Object)
 {
     SECTION *section = Object;
 
+    MiRemoveBasedSection(section);
     if (section->Segment)
         MiDereferenceControlArea(section->Segment->ControlArea,
                                  &section->Segment->ControlArea->NumberOfSectionReferences);
@@ -342,11 +361,8 @@ static NTSTATUS MiCheckSectionBacking(uint32_t Attributes)
         return STATUS_INVALID_FILE_FOR_SECTION;
     if ((Attributes & SEC_LARGE_PAGES) && !(Attributes & SEC_COMMIT))
         return STATUS_INVALID_PARAMETER_6;
-    if (Attributes & SEC_LARGE_PAGES)   /* large pages come with item 8 of issue 12 */
-        return MiSinglePrivilegeCheck(SE_LOCK_MEMORY_PRIVILEGE) ? STATUS_NOT_SUPPORTED
-                                                                 : STATUS_PRIVILEGE_NOT_HELD;
-    if (Attributes & SEC_BASED)         /* no based-section tree yet */
-        return STATUS_NOT_SUPPORTED;
+    if ((Attributes & SEC_LARGE_PAGES) && !MiSinglePrivilegeCheck(SE_LOCK_MEMORY_PRIVILEGE))
+        return STATUS_PRIVILEGE_NOT_HELD;
     return STATUS_SUCCESS;
 }
 
@@ -415,6 +431,14 @@ NTSTATUS NtCreateSection(void **SectionHandle, uint32_t DesiredAccess, const voi
     section->u.Flags.NoChange = (AllocationAttributes & SEC_NO_CHANGE) != 0;
     section->u.Flags.CopyOnWrite = !(SectionPageProtection & (PAGE_READWRITE | PAGE_EXECUTE_READWRITE));
     section->InitialPageProtection = SectionPageProtection;
+    section->u.Flags.Based = 0;             /* set when the range is the section's */
+    if (AllocationAttributes & SEC_BASED) {
+        status = MiInsertBasedSection(section);
+        if (!NT_SUCCESS(status)) {
+            MiSectionCallouts.DereferenceObject(section);
+            return status;
+        }
+    }
     inserted = MiSectionCallouts.InsertSectionObject(section, DesiredAccess, &handle);
     if (!NT_SUCCESS(inserted))
         return inserted;
@@ -482,10 +506,14 @@ NTSTATUS NtQuerySection(void *SectionHandle, uint32_t InformationClass, void *In
             status = ExReturn(ReturnLength, &returned);
         return status;
     }
-    /* An image section's base is where its image asks to be (NT's BaseAddress for SEC_IMAGE). */
-    info.BaseAddress = section->u.Flags.Image
-                       ? (uint32_t)(uintptr_t)section->Segment->BasedAddress : 0;
+    /* A based section's range; an image section's base is where its image asks to be. */
+    if (section->u.Flags.Based)
+        info.BaseAddress = (uint32_t)MiGetSectionBasedAddress(section);
+    else
+        info.BaseAddress = section->u.Flags.Image
+                           ? (uint32_t)(uintptr_t)section->Segment->BasedAddress : 0;
     info.Attributes = (section->u.Flags.Commit ? SEC_COMMIT : 0) |
+                      (section->u.Flags.Based ? SEC_BASED : 0) |
                       (section->u.Flags.Reserve ? SEC_RESERVE : 0) |
                       (section->u.Flags.Image ? SEC_IMAGE : 0) |
                       (section->Segment->ControlArea->FilePointer ? SEC_FILE : 0) |

@@ -8,7 +8,8 @@
  * process's share (the last share turns its prototype PTE to transition, and the page goes to
  * the standby or modified list), a private copy is freed with its slot — the page tables left
  * empty go, the VAD's charges are returned, and the control area loses the view; the last
- * view of a section whose handles are all closed takes the segment with it (section.c).
+ * view of a section whose handles are all closed takes the segment with it (section.c). A
+ * large-page view has no working-set entries and no PTEs: its PS PDEs go (largesec.c).
  */
 #include "mm/mi.h"
 
@@ -21,8 +22,12 @@ void MiRemoveMappedView(MMPROCESS *Process, MMVAD *Vad)
     CONTROL_AREA *controlArea = Vad->ControlArea;
 
     MiLockWorkingSet(&Process->Vm);
-    MiRemoveSharedWsles(&Process->Vm, start, end);
-    MiDeleteVirtualAddresses(Process, start, end, false, false);
+    if (Vad->Core.u.VadFlags.VadType == VadLargePageSection) {
+        MiUnmapLargePageView(Vad);
+    } else {
+        MiRemoveSharedWsles(&Process->Vm, start, end);
+        MiDeleteVirtualAddresses(Process, start, end, false, false);
+    }
     MiRemoveVad(&Process->AddressSpace, &Vad->Core);
     MiUnlockWorkingSet(&Process->Vm);
     MiReturnProcessCommitment(Process, Vad->Core.u.VadFlags.CommitCharge);

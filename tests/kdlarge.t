@@ -1,8 +1,10 @@
 #!/usr/bin/perl
 # A large page and an AWE page at the kd> prompt: `start` runs tests/programs/largepage.c
 # (built with tools/mkexe), which allocates one 4 MB MEM_LARGE_PAGES region, writes
-# PATTERN + i at the start of its pages, maps an AWE page into a MEM_PHYSICAL region, says
-# where everything is and sleeps. Checked: !pte of the large region shows one PDE with PS set
+# PATTERN + i at the start of its pages, maps an AWE page into a MEM_PHYSICAL region, maps a
+# 4 MB SEC_LARGE_PAGES section, says where everything is and sleeps. Checked: the section's
+# view is a PS PDE too, its frames prototype pages of the section (!pfn) and its VAD
+# LargePageSection (!vad); !pte of the large region shows one PDE with PS set
 # (flag L, valid user read-write) and no PTE, the same PDE for its first and last pages, its
 # frame 4 MB-aligned; dd reads what the program wrote through it; !pfn of a frame in it;
 # !pte of the AWE window shows the AWE page's frame in a valid PTE, and a zero PTE where
@@ -32,8 +34,9 @@ ok(defined $pid, 'start largepage.exe: started') or BAIL_OUT('largepage did not 
 my $line = $started =~ /^largepage: .*\n/m ? $& : ($s->wait_for(qr/^largepage: .*\n/m) // '');
 my %w = $line =~ /(\w+) ([0-9A-Fa-f]+)/g;
 is($w{pid}, $pid, 'the program ran') or BAIL_OUT("largepage said: $line");
-$w{$_} = hex($w{$_}) for qw(large awe frame pattern);
+$w{$_} = hex($w{$_}) for qw(large awe frame pattern section);
 is($w{large} % 0x400000, 0, 'the large region is 4 MB-aligned');
+is($w{section} % 0x400000, 0, 'the SEC_LARGE_PAGES section\'s view is 4 MB-aligned');
 
 my $all = $s->command('!process 0 0');
 my ($eprocess) = $all =~ /^PROCESS ([0-9a-f]{8}) .*\n.*\n    Image: largepage\.exe$/m;
@@ -58,6 +61,29 @@ like($s->command(sprintf('dd %x L1', $w{large} + 0x5000)),
 like($s->command(sprintf('!pfn %x', $frame + 5)),
      qr/share count 00000001  pteaddress $pdeva\n(.|\n)*Active/,
      '!pfn: a frame of the large page, active, its PTE address the PDE');
+
+# The SEC_LARGE_PAGES section's view (mm/largesec.c): a PS PDE on the section's frames,
+# which are prototype pages held by the section and the one view.
+my $spdeva = sprintf('%08X', 0xC0300000 + ($w{section} >> 22) * 4);
+my $spte = $s->command(sprintf('!pte %x', $w{section} + 0x7000));
+my ($spde) = $spte =~ /^PDE at $spdeva +\(a large page: no PTE\)\ncontains ([0-9A-F]{8}) *\n/m;
+ok(defined $spde, "!pte: the section view's PDE at $spdeva maps a large page, no PTE") or diag($spte);
+$spde = hex($spde // 0);
+is($spde & 0xFFF, 0x0E7, '!pte: the section view\'s PDE is valid, writable, user, accessed, dirty and PS');
+my $sframe = $spde >> 12;
+is($sframe % 0x400, 0, '!pte: the section\'s frame is 4 MB-aligned');
+like($s->command(sprintf('dd %x L1', $w{section} + 0x7000)),
+     qr/^${\ sprintf('%08x', $w{section} + 0x7000)}  5ec10007/m,
+     'dd: what the program wrote in the section\'s page 7, through the large page');
+my $spfn = $s->command(sprintf('!pfn %x', $sframe + 7));
+like($spfn,
+     qr/share count 00000002  pteaddress E[0-9A-F]{7}\n.*\n +restore pte 00000080 .*Active +M P\n(.|\n)*prototype PTE 7 of segment [0-9a-f]{8}, control area [0-9a-f]{8}; a large page of the section, 1 view maps it/,
+     '!pfn: a frame of the section, prototype page 7, the section\'s share and the view\'s')
+    or diag($spfn);
+my ($sectionvad) = $s->command('!vad') =~ /^([0-9a-f]{8}) \( ?\d\) +${\ sprintf('%x', $w{section} >> 12)} +${\ sprintf('%x', ($w{section} >> 12) + 0x3ff)} +0 Mapped +READWRITE$/m;
+ok(defined $sectionvad, '!vad: the section\'s view, mapped, nothing charged');
+like($s->command('!vad ' . ($sectionvad // 0) . ' 1'), qr/^ +LargePageSection READWRITE$/m,
+     '!vad <vad> 1: LargePageSection');
 
 my $awe = $s->command(sprintf('!pte %x', $w{awe} + 0x3000));
 my ($awepte) = $awe =~ /PTE at ([0-9A-F]{8})\n.*contains ([0-9A-F]{8})/;

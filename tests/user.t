@@ -19,7 +19,8 @@
 #              pointers and numbers return their statuses; races between threads and processes
 #   teardown   1000 processes created and ended give back every page, commitment and pool byte
 #   section    sections of the paging file: statuses, query fields, views shared in one process
-#              and with a child, copy-on-write, SEC_RESERVE, protection, names
+#              and with a child, copy-on-write, SEC_RESERVE, protection, names, SEC_BASED,
+#              SEC_LARGE_PAGES (SKIP where memory cannot hold two 4 MB runs)
 #   vmawe      AWE: MEM_PHYSICAL regions and the map/free statuses, 64 pages through a 16-page
 #              window and scatter maps, the privilege; large pages (SKIP where memory cannot
 #              hold a 4 MB page); a child's pages, windows and large page given back at its exit
@@ -34,7 +35,7 @@ use Mm386;
 
 my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 16,
              syscall => 4, vmlock => 7, vmmisc => 8, waits => 4, isolation => 4, robust => 4,
-             teardown => 3, section => 12, vmawe => 5);
+             teardown => 3, section => 14, vmawe => 5);
 # The other programs a program starts; they go in stripped (no debug information), so that two
 # modules still leave an 8 MiB machine the 7 MB it needs.
 my %modules = (teardown => ['nop.exe']);

@@ -25,6 +25,9 @@
  *
  *       prototype PTE 3 of segment e1004000, control area 81f4a008; 2 process PTEs map it
  *
+ *   (a SEC_LARGE_PAGES section's page has a share of the section's own besides: "a large page
+ *   of the section, N views map it").
+ *
  *   A page a fork shares (mm/forksup.c) has a clone block for its prototype PTE: the line names
  *   the block's index in its clone header, the header's blocks and processes, the block's
  *   CloneRefCount (the process PTEs that refer to it, mapping it or not) and the mappers:
@@ -163,8 +166,9 @@ static void KdPrintPfnProcess(uint32_t Page, const MMPFN *Pfn)
 /* A section's page: which prototype PTE names it. */
 static void KdPrintPfnPrototype(const MMPFN *Pfn)
 {
-    uint32_t area, segment, index;
+    uint32_t area, segment, index, mappers;
     MMLISTS location = Pfn->u3.e1.PageLocation;
+    SEGMENT head;
 
     if (!Pfn->u3.e1.PrototypePte || location == ZeroedPageList || location == FreePageList ||
         location == BadPageList)
@@ -194,9 +198,16 @@ static void KdPrintPfnPrototype(const MMPFN *Pfn)
         return;
     }
     DbgPrint("    prototype PTE %u of segment %08x, control area %08x", index, segment, area);
-    if (location == ActiveAndValid)
+    if (location == ActiveAndValid && KdReadMemory(segment, &head, offsetof(SEGMENT, ThePtes)) &&
+        head.SegmentFlags.LargePages) {
+        /* A large-page section's page: one share is the section's own (mm/largesec.c). */
+        mappers = Pfn->u2.ShareCount - 1;
+        DbgPrint("; a large page of the section, %u view%s map%s it", mappers,
+                 mappers == 1 ? "" : "s", mappers == 1 ? "s" : "");
+    } else if (location == ActiveAndValid) {
         DbgPrint("; %u process PTE%s map%s it", Pfn->u2.ShareCount,
                  Pfn->u2.ShareCount == 1 ? "" : "s", Pfn->u2.ShareCount == 1 ? "s" : "");
+    }
     DbgPrint("\n");
 }
 

@@ -3,13 +3,24 @@
  * QueryPerformanceCounter (the kernel's TSC clock), printed as "BENCH name value unit" lines.
  * With no argument all but the file benchmarks (below) run, in this order (W1 cold must come
  * first: it is the process's first touch of memory after start-up, with no wait for the zero
- * page thread):
+ * page thread; largetlb next, while memory still has free 4 MB runs):
  *
  *   w1     user_demand_zero_pages_per_s: 2048 fresh pages of NtAllocateVirtualMemory(MEM_COMMIT)
  *          memory, one write each; 5 repetitions (released between), the best. Then
  *          user_demand_zero_pages_per_s_settled: the same after the zero page thread has
  *          zeroed the free memory (SystemMemoryListInformation's FreePageCount reaches 0, at
  *          most 10 s).
+ *   largetlb large_page_random_touch_per_s and small_page_random_touch_per_s: 16 MiB
+ *          committed once with MEM_LARGE_PAGES (four 4 MB pages, each one PS PDE) and once
+ *          with ordinary pages (VirtualAlloc MEM_COMMIT, the working set widened to keep it
+ *          all valid), every page touched first; then 2^20 touches of one word of a page,
+ *          page = (x >> 12) % 4096 with x = x * 1664525 + 1013904223 from 12345, each adding 1
+ *          to word 0 of its page; 3 repetitions, the best. 0 if the words do not add up to the
+ *          touches afterwards. The difference is the cost of the translations: a TB miss on a
+ *          large page reads one PDE, on a small page a PDE and a PTE (and QEMU's TCG keeps its
+ *          TB in 4 KB entries either way). Where MEM_LARGE_PAGES fails (no PSE, or no four
+ *          free 4 MB runs in this memory) it prints a "# SKIP" line with the reason and no
+ *          large-page figure. The working set's limits are put back afterwards.
  *   w2     user_thrash_touches_per_s (+ _bad, _pagefile_reads, _pagefile_writes, _us): 24576
  *          pages (96 MiB): pass 1 writes word 0 = i * 2654435761 and word 1023 = ~i of page i,
  *          passes 2 and 3 verify both; touches/s = 3 * 24576 / seconds.
@@ -89,6 +100,9 @@
 #define FILE_FILL               0x5A5A5A5Au
 #define FORK_BYTES              (16u << 20)
 #define FORK_COUNT              100
+#define TLB_BYTES               (16u << 20)
+#define TLB_TOUCHES             (1u << 20)
+#define TLB_REPETITIONS         3
 
 /* NT's classes, with only the fields read here. */
 #define SystemPerformanceInformationClass   2
@@ -434,6 +448,58 @@ static void BenchForkExit(void)
     Release((void *)memory);
 }
 
+/* TLB_TOUCHES random touches of Memory's pages (TLB_BYTES, every page touched first), the
+ * best rate of TLB_REPETITIONS, or 0 if word 0 of the pages does not add up to the touches. */
+static ULONGLONG RandomTouches(volatile ULONG *Memory)
+{
+    ULONGLONG best = 0;
+
+    for (int rep = 0; rep < TLB_REPETITIONS; rep++) {
+        ULONG x = 12345, sum = 0;
+        ULONGLONG start, rate;
+
+        for (ULONG page = 0; page < TLB_BYTES / PAGE; page++)
+            Memory[page * WORDS_PER_PAGE] = 0;
+        start = Now();
+        for (ULONG i = 0; i < TLB_TOUCHES; i++) {
+            x = x * 1664525 + 1013904223;
+            Memory[((x >> 12) % (TLB_BYTES / PAGE)) * WORDS_PER_PAGE] += 1;
+        }
+        rate = Rate(TLB_TOUCHES, start);
+        for (ULONG page = 0; page < TLB_BYTES / PAGE; page++)
+            sum += Memory[page * WORDS_PER_PAGE];
+        if (sum != TLB_TOUCHES)
+            return 0;
+        best = rate > best ? rate : best;
+    }
+    return best;
+}
+
+static void BenchLargePageTlb(void)
+{
+    volatile ULONG *large = VirtualAlloc(NULL, TLB_BYTES,
+                                         MEM_RESERVE | MEM_COMMIT | MEM_LARGE_PAGES, PAGE_READWRITE);
+    volatile ULONG *small;
+    SIZE_T minimum = 0, maximum = 0;
+
+    if (large) {
+        Report("large_page_random_touch_per_s", RandomTouches(large), "touches/s");
+        VirtualFree((PVOID)large, 0, MEM_RELEASE);
+    } else {
+        printf("# SKIP large_page_random_touch_per_s: VirtualAlloc(MEM_LARGE_PAGES) of %u MiB "
+               "failed (error %lu): %s\n", TLB_BYTES >> 20, GetLastError(),
+               GetLargePageMinimum() == 0 ? "the processor has no PSE"
+                                          : "no four free 4 MB-aligned runs in this memory");
+    }
+    GetProcessWorkingSetSize(GetCurrentProcess(), &minimum, &maximum);
+    SetProcessWorkingSetSize(GetCurrentProcess(), SHARE_WS_MINIMUM, SHARE_WS_MAXIMUM);
+    small = Commit(TLB_BYTES);
+    Report("small_page_random_touch_per_s", small ? RandomTouches(small) : 0, "touches/s");
+    if (small)
+        Release((void *)small);
+    SetProcessWorkingSetSize(GetCurrentProcess(), minimum, maximum);     /* as W2 expects it */
+}
+
 /* The word tools/benchdisk put in every word of page Page of C:\bench.bin. */
 static ULONG FileWord(ULONG Page)
 {
@@ -567,6 +633,7 @@ static const struct {
     int File;
 } Benchmarks[] = {
     { "w1", BenchDemandZero, 0 },
+    { "largetlb", BenchLargePageTlb, 0 },
     { "w2", BenchThrashAndRandom, 0 },
     { "create", BenchCreateExit, 0 },
     { "image", BenchImageStart, 0 },

@@ -7,7 +7,7 @@
  *   imgfile.from_file    this process's image is the file's: MEM_IMAGE at its base, its PEB's
  *                        ImagePathName the path it was started by; NtCreateSection(SEC_IMAGE)
  *                        on the file: SEC_IMAGE | SEC_FILE at the image's base, the entry point
- *                        the headers give
+ *                        the headers give; with SEC_BASED, the top based range as its base
  *   imgfile.share_text   a second instance, CreateProcess("C:\bin\imgfile.exe child NAME"): one
  *                        physical copy of .text for both (ShareCount 2 in each), 1 again when
  *                        the child has gone
@@ -117,9 +117,10 @@ static NTSTATUS Open(const WCHAR *Name, ACCESS_MASK Access, ULONG Options, HANDL
                       Options | FILE_SYNCHRONOUS_IO_NONALERT);
 }
 
-/* An image section of the file Name (opened with Access, closed again), with Protect. */
-static NTSTATUS ImageSection(const WCHAR *Name, ACCESS_MASK Access, ULONG Protect,
-                             HANDLE *Section)
+/* A section of the file Name (opened with Access, closed again), with Protect and
+ * Attributes. */
+static NTSTATUS FileSection(const WCHAR *Name, ACCESS_MASK Access, ULONG Protect,
+                            ULONG Attributes, HANDLE *Section)
 {
     HANDLE file;
     NTSTATUS status = Open(Name, SYNCHRONIZE | Access, FILE_NON_DIRECTORY_FILE, &file);
@@ -127,9 +128,16 @@ static NTSTATUS ImageSection(const WCHAR *Name, ACCESS_MASK Access, ULONG Protec
     *Section = NULL;
     if (!NT_SUCCESS(status))
         return status;
-    status = NtCreateSection(Section, SECTION_ALL_ACCESS, NULL, NULL, Protect, SEC_IMAGE, file);
+    status = NtCreateSection(Section, SECTION_ALL_ACCESS, NULL, NULL, Protect, Attributes, file);
     NtClose(file);
     return status;
+}
+
+/* An image section of the file Name (opened with Access, closed again), with Protect. */
+static NTSTATUS ImageSection(const WCHAR *Name, ACCESS_MASK Access, ULONG Protect,
+                             HANDLE *Section)
+{
+    return FileSection(Name, Access, Protect, SEC_IMAGE, Section);
 }
 
 static void TestFromFile(void)
@@ -157,6 +165,16 @@ static void TestFromFile(void)
     KT_EQ(image.TransferAddress, EntryPoint());
     KT_EQ(image.Machine, IMAGE_FILE_MACHINE_I386);
     KT_EQ(image.ImageContainsCode, TRUE);
+    NtClose(section);
+    /* SEC_BASED: the image gets a range of the based sections' too (top-down from 8 MB below
+     * 2 GB; none other is based here), which NtQuerySection reports; views still go where the
+     * image asks. */
+    KT_STATUS(FileSection(SELF_NT, FILE_EXECUTE, PAGE_EXECUTE, SEC_IMAGE | SEC_BASED, &section),
+              STATUS_SUCCESS);
+    KT_STATUS(NtQuerySection(section, SectionBasicInformation, &basic, sizeof(basic), NULL),
+              STATUS_SUCCESS);
+    KT_EQ(basic.Attributes, SEC_IMAGE | SEC_FILE | SEC_BASED);
+    KT_EQ(basic.BaseAddress, (0x7F7F0000 - basic.Size.QuadPart) & ~0xFFFFull);
     NtClose(section);
 }
 

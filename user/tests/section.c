@@ -6,11 +6,14 @@
  * VirtualQuery report, views shared in one process and between two (writes seen at once, at
  * different addresses), copy-on-write views (the writer sees its copy, the others the
  * original; the commitment charged once, at the map), SEC_RESERVE committed through one view
- * for all, protection changes, named sections and their names' lifetime, and pages trimmed
- * from the working sets and faulted back.
+ * for all, protection changes, named sections and their names' lifetime, pages trimmed
+ * from the working sets and faulted back, based sections (SEC_BASED: one address for every
+ * process, chosen top-down from 8 MB below 2 GB when the section is created) and sections on
+ * large pages (SEC_LARGE_PAGES: taken at once, 4 MB views on 4 MB pages).
  *
  *   section.exe                 the cases, KTAP
  *   section.exe child NAME      the other process of the shared and copy-on-write cases
+ *   section.exe basedchild NAME the other process of the based case
  *   section.exe paging MB       tests/sectionpaging.t's scenario: a section of MB MiB shared
  *                               with a child, written, trimmed and verified word by word
  *   section.exe pagingchild NAME MB   its child
@@ -29,6 +32,10 @@
 #define SHARED_NAME             "section.exe shared"
 #define FLAG_OFFSET             (PAGE - 4)      /* the handshake's word, in the first page */
 #define HANDSHAKE_MS            20000
+#define HIGH_SECTION_END        0x7F7F0000u     /* MmHighSectionBase + 1: 2 GB - 64 KB - 8 MB */
+#define LARGE_PAGE              0x400000u
+#define MemoryWorkingSetExInformationClass 4
+#define BASED_NAME              "section.exe based"
 
 /* One call per check rather than ktap.h's inline comparison: the checks are many, and the
  * program, debug information and all, must stay small enough to boot at 8 MiB. */
@@ -222,13 +229,14 @@ static void TestCreateStatuses(void)
     KT_STATUS(Create(&section, PAGE, PAGE_READWRITE, SEC_IMAGE, NULL), STATUS_INVALID_FILE_FOR_SECTION);
     KT_STATUS(Create(&section, PAGE, PAGE_READWRITE, SEC_LARGE_PAGES | SEC_RESERVE, NULL),
               STATUS_INVALID_PARAMETER_6);
-    /* Large pages (not built) need SeLockMemoryPrivilege enabled first. */
+    /* Large pages need SeLockMemoryPrivilege enabled first, then a size of 4 MB multiples
+     * (vmawe.exe's large_section case has the rest). */
     KT_EQ(EnableLockMemory(FALSE), TRUE);
     KT_STATUS(Create(&section, PAGE, PAGE_READWRITE, SEC_LARGE_PAGES | SEC_COMMIT, NULL),
               STATUS_PRIVILEGE_NOT_HELD);
     KT_EQ(EnableLockMemory(TRUE), TRUE);
     KT_STATUS(Create(&section, PAGE, PAGE_READWRITE, SEC_LARGE_PAGES | SEC_COMMIT, NULL),
-              STATUS_NOT_SUPPORTED);
+              STATUS_INVALID_PARAMETER_4);
     /* A file handle: no file objects exist, so any handle is of the wrong type. */
     size.QuadPart = PAGE;
     KT_STATUS(NtCreateSection(&section, SECTION_ALL_ACCESS, NULL, &size, PAGE_READWRITE,
@@ -245,8 +253,6 @@ static void TestCreateStatuses(void)
               STATUS_SECTION_TOO_BIG);
     KT_STATUS(Create(&section, 0xF0000000LL, PAGE_READWRITE, SEC_COMMIT, NULL),
               STATUS_COMMITMENT_LIMIT);
-    KT_STATUS(Create(&section, PAGE, PAGE_READWRITE, SEC_COMMIT | SEC_BASED, NULL),
-              STATUS_NOT_SUPPORTED);
     /* Bad pointers. */
     KT_STATUS(NtCreateSection((PHANDLE)0x7FFF0000, SECTION_ALL_ACCESS, NULL, &size,
                               PAGE_READWRITE, SEC_COMMIT, NULL), STATUS_ACCESS_VIOLATION);
@@ -940,6 +946,297 @@ static void TestTwoProcesses(void)
     CloseHandle(section);
 }
 
+/* ---- based sections ---------------------------------------------------------------- */
+
+static PVOID BaseOf(HANDLE Section, ULONG Attributes, LONGLONG Size)
+{
+    SECTION_BASIC_INFORMATION info;
+
+    memset(&info, 0xCC, sizeof(info));
+    KT_STATUS(NtQuerySection(Section, SectionBasicInformation, &info, sizeof(info), NULL),
+              STATUS_SUCCESS);
+    KT_EQ(info.Attributes, Attributes);
+    KT_EQ(info.Size.QuadPart, Size);
+    return info.BaseAddress;
+}
+
+/*
+ * The child of TestBased (`section.exe basedchild NAME`): it opens the section by name and maps
+ * it with no base, which puts it where the parent's view is: the pointers the parent left in
+ * it lead to the parent's words. Exits with 0, or the line that failed.
+ */
+static int BasedChildMain(const char *Name)
+{
+    HANDLE section = OpenFileMappingA(FILE_MAP_WRITE, FALSE, Name);
+    PUCHAR view = section ? MapViewOfFile(section, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+    PVOID base = NULL;
+    SIZE_T size = 0;
+
+    if (!view || *(PUCHAR *)view != view)
+        return __LINE__;
+    if (strcmp(((char **)view)[1], "left by the parent") != 0)
+        return __LINE__;
+    strcpy(((char **)view)[2], "and the child");
+    if (NtMapViewOfSection(section, GetCurrentProcess(), &base, 0, 0, NULL, &size, ViewShare, 0,
+                           PAGE_READWRITE) != STATUS_CONFLICTING_ADDRESSES)
+        return __LINE__;
+    return 0;
+}
+
+/*
+ * SEC_BASED: each section gets, when it is created, a 64 KB-aligned range of its size, top-down
+ * from MmHighSectionBase, the same in every process; a view with no base goes there (at the
+ * offset), or fails with STATUS_CONFLICTING_ADDRESSES where something is; a view with a base
+ * goes there as usual. The range is the section object's: it is free again when the object
+ * goes, even while views of the section stay. A child mapping the named section with no base
+ * lands at the parent's address.
+ */
+static void TestBased(void)
+{
+    HANDLE first = CreateOk(0x20000, PAGE_READWRITE, SEC_COMMIT | SEC_BASED);
+    HANDLE second = CreateOk(0x3000, PAGE_READWRITE, SEC_RESERVE | SEC_BASED), third;
+    STARTUPINFOA startup = { .cb = sizeof(startup) };
+    PROCESS_INFORMATION child = { 0 };
+    char line[] = "section.exe basedchild \"" BASED_NAME "\"";
+    PUCHAR based = BaseOf(first, SEC_BASED | SEC_COMMIT, 0x20000), view, other, reserved;
+    DWORD code = 0xDEAD;
+    NAME name;
+
+#define MAP_BASED(Handle, Base, Offset, Size, Expected)                                       \
+    ExpectMap((Handle), (PVOID)(Base), 0, 0, (Offset), (Size), ViewShare, 0, PAGE_READWRITE,   \
+              (Expected), __LINE__)
+
+    KT_EQ(based, (PUCHAR)HIGH_SECTION_END - 0x20000);
+    KT_EQ(BaseOf(second, SEC_BASED | SEC_RESERVE, 0x3000), based - GRAIN);
+    view = MapOk(first, NULL, 0, 0, PAGE_READWRITE);
+    KT_EQ(view, based);
+    EXPECT_REGION(view, based, PAGE_READWRITE, 0x20000, MEM_COMMIT, PAGE_READWRITE);
+    MAP_BASED(first, 0, 0, 0, STATUS_CONFLICTING_ADDRESSES);
+    other = MapOk(first, PARENT_BASE, 0, 0, PAGE_READWRITE);
+    KT_EQ(other, PARENT_BASE);
+    strcpy((char *)view + 0x10010, "one section");
+    KT_EQ(strcmp((char *)other + 0x10010, "one section"), 0);
+    Unmap(other);
+    Unmap(view);
+    view = MapOk(first, NULL, 0x10000, 0, PAGE_READWRITE);
+    KT_EQ(view, based + 0x10000);
+    KT_EQ(strcmp((char *)view + 0x10, "one section"), 0);
+    Unmap(view);
+    reserved = VirtualAlloc(based + 0x1F000, PAGE, MEM_RESERVE, PAGE_READWRITE);
+    KT_EQ(reserved, based + 0x10000);
+    MAP_BASED(first, 0, 0, 0, STATUS_CONFLICTING_ADDRESSES);
+    MAP_BASED(first, 0, 0, 0x10000, STATUS_SUCCESS);
+    KT_EQ(VirtualFree(reserved, 0, MEM_RELEASE), TRUE);
+    /* The range goes with the object: a new section gets it while a view of the old stays. */
+    view = MapOk(first, NULL, 0, 0, PAGE_READWRITE);
+    Close(first);
+    third = CreateOk(GRAIN, PAGE_READWRITE, SEC_COMMIT | SEC_BASED);
+    KT_EQ(BaseOf(third, SEC_BASED | SEC_COMMIT, GRAIN), based + 0x10000);
+    MAP_BASED(third, 0, 0, 0, STATUS_CONFLICTING_ADDRESSES);
+    KT_EQ(strcmp((char *)view + 0x10010, "one section"), 0);
+    Unmap(view);
+    MAP_BASED(third, 0, 0, 0, STATUS_SUCCESS);
+    Close(third);
+    Close(second);
+    /* Two processes. */
+    KT_STATUS(Create(&first, 8 * PAGE, PAGE_READWRITE, SEC_COMMIT | SEC_BASED,
+                     Named(&name, "\\BaseNamedObjects\\" BASED_NAME, 0)), STATUS_SUCCESS);
+    based = BaseOf(first, SEC_BASED | SEC_COMMIT, 8 * PAGE);
+    KT_EQ(based, (PUCHAR)HIGH_SECTION_END - GRAIN);
+    view = MapOk(first, NULL, 0, 0, PAGE_READWRITE);
+    KT_EQ(view, based);
+    if (!view)
+        return;
+    ((PUCHAR *)view)[0] = view;
+    ((PUCHAR *)view)[1] = view + PAGE;
+    ((PUCHAR *)view)[2] = view + 2 * PAGE;
+    strcpy((char *)view + PAGE, "left by the parent");
+    KT_EQ(CreateProcessA(NULL, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child), TRUE);
+    if (child.hProcess) {
+        KT_EQ(WaitForSingleObject(child.hProcess, HANDSHAKE_MS), WAIT_OBJECT_0);
+        KT_EQ(GetExitCodeProcess(child.hProcess, &code), TRUE);
+        KT_EQ(code, 0);
+        CloseHandle(child.hThread);
+        CloseHandle(child.hProcess);
+    }
+    KT_EQ(strcmp((char *)view + 2 * PAGE, "and the child"), 0);
+    Unmap(view);
+    Close(first);
+#undef MAP_BASED
+}
+
+/* ---- large pages ----------------------------------------------------------------------- */
+
+typedef struct {
+    ULONG_PTR VirtualAddress;
+    ULONG Valid : 1, ShareCount : 3, Win32Protection : 11, Shared : 1, Node : 6, Locked : 1,
+          LargePage : 1, Reserved : 8;
+} WS_EX;
+
+static WS_EX QueryWs(const volatile void *Address)
+{
+    WS_EX info = { .VirtualAddress = (ULONG_PTR)Address };
+
+    KT_STATUS(NtQueryVirtualMemory(GetCurrentProcess(), NULL, MemoryWorkingSetExInformationClass,
+                                   &info, sizeof(info), NULL), STATUS_SUCCESS);
+    return info;
+}
+
+static SYSTEM_PERFORMANCE_INFORMATION Performance(void)
+{
+    SYSTEM_PERFORMANCE_INFORMATION performance;
+    ULONG length;
+
+    KT_STATUS(NtQuerySystemInformation(SystemPerformanceInformation, &performance,
+                                       sizeof(performance), &length), STATUS_SUCCESS);
+    return performance;
+}
+
+static ULONG PhysicalPages(void)
+{
+    SYSTEM_BASIC_INFORMATION basic;
+    ULONG length;
+
+    KT_STATUS(NtQuerySystemInformation(SystemBasicInformation, &basic, sizeof(basic), &length),
+              STATUS_SUCCESS);
+    return basic.NumberOfPhysicalPages;
+}
+
+/* What a page of a large-page section says through a view on large pages: mapped by a PS PDE
+ * (LargePage), locked, shared by Views views, with Protect. */
+static __attribute__((noinline)) void ExpectLarge(const volatile void *Address, ULONG Views,
+                                                  ULONG Protect, int Line)
+{
+    WS_EX ws = QueryWs(Address);
+    int before = KtapFailures;
+
+    KT_EQ(ws.Valid, 1);
+    KT_EQ(ws.LargePage, 1);
+    KT_EQ(ws.Locked, 1);
+    KT_EQ(ws.Shared, 1);
+    KT_EQ(ws.ShareCount, Views);
+    KT_EQ(ws.Win32Protection, Protect);
+    if (KtapFailures != before)
+        printf("# (the page expected at line %d)\n", Line);
+}
+
+#define EXPECT_LARGE(Address, Views, Protect) ExpectLarge((Address), (Views), (Protect), __LINE__)
+
+/* Each page's first word says which page it is. */
+static ULONG CountUnstamped(PUCHAR View, ULONG Pages, ULONG First)
+{
+    ULONG bad = 0;
+
+    for (ULONG i = 0; i < Pages; i++)
+        bad += *(volatile ULONG *)(View + i * PAGE) != 0x5EC00000 + First + i;
+    return bad;
+}
+
+/*
+ * SEC_LARGE_PAGES: its statuses; its 8 MB taken when it is created; views of 4 MB multiples at
+ * 4 MB-aligned bases mapped by large pages (QueryWorkingSetEx: LargePage, Locked, and as many
+ * shares as views), zeroed, read-write or read-only, one protection, nothing to commit there;
+ * views of other sizes, and copy-on-write ones, on small pages over the same memory, trimmed
+ * and faulted back; the memory and commitment back when the last view and handle go. SKIP
+ * where memory cannot hold two 4 MB runs.
+ */
+static void TestLargePages(void)
+{
+    const ULONG size = 2 * LARGE_PAGE, pages = size / PAGE;
+    SYSTEM_PERFORMANCE_INFORMATION before;
+    PUCHAR view, readonly, small, copy;
+    SECTION_BASIC_INFORMATION info;
+    ULONG bad = 0, old, available, committed, charge = CommitCharge();
+    HANDLE section;
+    NTSTATUS status;
+    SIZE_T region = PAGE;
+    PVOID base;
+
+    KT_STATUS(Create(&section, GRAIN, PAGE_READWRITE, SEC_COMMIT | SEC_LARGE_PAGES, NULL),
+              STATUS_INVALID_PARAMETER_4);
+    before = Performance();
+    status = Create(&section, size, PAGE_READWRITE, SEC_COMMIT | SEC_LARGE_PAGES, NULL);
+    if ((status == STATUS_INSUFFICIENT_RESOURCES || status == STATUS_COMMITMENT_LIMIT) &&
+        PhysicalPages() < 6 * (LARGE_PAGE / PAGE)) {
+        KT_SKIP("memory cannot hold two 4 MB pages (fewer than 24 MB)");
+        return;
+    }
+    KT_STATUS(status, STATUS_SUCCESS);
+    if (!NT_SUCCESS(status))
+        return;
+    KT_EXPECT(before.AvailablePages - Performance().AvailablePages >= pages);
+    committed = Performance().CommittedPages - before.CommittedPages;
+    KT_EXPECT(committed >= pages && committed <= pages + 3);    /* + its prototypes' paged pool */
+    KT_STATUS(NtQuerySection(section, SectionBasicInformation, &info, sizeof(info), NULL),
+              STATUS_SUCCESS);
+    KT_EQ(info.Attributes, SEC_COMMIT);
+
+    /* The whole section on large pages, at a 4 MB-aligned base found for it: zeroed. */
+    view = MapOk(section, NULL, 0, 0, PAGE_READWRITE);
+    if (!view)
+        return;
+    KT_EQ((ULONG_PTR)view & (LARGE_PAGE - 1), 0);
+    EXPECT_LARGE(view + 5 * PAGE, 1, PAGE_READWRITE);
+    EXPECT_LARGE(view + LARGE_PAGE + 7 * PAGE, 1, PAGE_READWRITE);
+    EXPECT_REGION(view + PAGE, view, PAGE_READWRITE, size - PAGE, MEM_COMMIT, PAGE_READWRITE);
+    for (ULONG i = 0; i < pages; i++)
+        bad += ((volatile ULONG *)(view + i * PAGE))[i % (PAGE / 4)] != 0;
+    KT_EQ(bad, 0);
+    for (ULONG i = 0; i < pages; i++)
+        *(volatile ULONG *)(view + i * PAGE) = 0x5EC00000 + i;
+
+    /* Its second 4 MB read-only, on a large page too: the same memory, not writable. */
+    readonly = MapOk(section, NULL, LARGE_PAGE, LARGE_PAGE, PAGE_READONLY);
+    KT_EQ((ULONG_PTR)readonly & (LARGE_PAGE - 1), 0);
+    EXPECT_LARGE(readonly + 3 * PAGE, 2, PAGE_READONLY);
+    KT_EQ(CountUnstamped(readonly, LARGE_PAGE / PAGE, LARGE_PAGE / PAGE), 0);
+    KT_STATUS(Touch(readonly + 9, TRUE, 1), STATUS_ACCESS_VIOLATION);
+
+    /* Not a 4 MB multiple, or copy-on-write: small pages over the same frames. */
+    small = MapOk(section, NULL, GRAIN, LARGE_PAGE / 2, PAGE_READWRITE);
+    KT_EQ(CountUnstamped(small, LARGE_PAGE / 2 / PAGE, GRAIN / PAGE), 0);
+    KT_EQ(QueryWs(small + PAGE).LargePage, 0);
+    KT_EQ(QueryWs(small + PAGE).ShareCount, 3);     /* the section's own, the large view's, this */
+    small[PAGE + 8] = 0x77;
+    KT_EQ(view[GRAIN + PAGE + 8], 0x77);
+    TrimWorkingSet();
+    KT_EQ(QueryWs(small + PAGE).Valid, 0);          /* trimmed; the page stays */
+    KT_EQ(small[PAGE + 8], 0x77);
+    EXPECT_LARGE(view + GRAIN + PAGE, 2, PAGE_READWRITE);
+    copy = MapOk(section, NULL, 0, LARGE_PAGE, PAGE_WRITECOPY);
+    KT_EQ(CountUnstamped(copy, 4, 0), 0);
+    KT_EQ(QueryWs(copy + 2 * PAGE).LargePage, 0);
+    copy[2 * PAGE + 4] = 0x55;
+    KT_EQ(view[2 * PAGE + 4], 0);
+
+    /* One protection; nothing to commit or lock. */
+    KT_EQ(VirtualProtect(view + PAGE, PAGE, PAGE_READWRITE, &old), TRUE);
+    KT_EQ(old, PAGE_READWRITE);
+    KT_EQ(VirtualProtect(view, PAGE, PAGE_READONLY, &old), FALSE);
+    KT_EQ(GetLastError(), ERROR_INVALID_ADDRESS);
+    base = view;
+    KT_STATUS(NtAllocateVirtualMemory(GetCurrentProcess(), &base, 0, &region, MEM_COMMIT,
+                                      PAGE_READWRITE), STATUS_INVALID_PAGE_PROTECTION);
+    KT_EQ(VirtualLock(view + 3 * PAGE, 2 * PAGE), TRUE);        /* resident already */
+    KT_EQ(VirtualUnlock(view + 3 * PAGE, 2 * PAGE), FALSE);
+    KT_EQ(GetLastError(), ERROR_NOT_LOCKED);
+
+    /* The handle goes first: the views keep the memory; the last view gives it back. */
+    Close(section);
+    KT_EQ(CountUnstamped(view + 5 * PAGE, 1, 5), 0);
+    Unmap(copy);
+    Unmap(small);
+    Unmap(readonly);
+    EXPECT_LARGE(view + LARGE_PAGE, 1, PAGE_READWRITE);
+    available = Performance().AvailablePages;
+    Unmap(view);
+    KT_EQ(Query(view).State, MEM_FREE);
+    KT_EXPECT(Performance().AvailablePages - available >= pages);
+    /* All the commitment back but the page tables charged for the views, which stay charged to
+     * the process until it ends (NT's rule). */
+    KT_EQ(Performance().CommittedPages - before.CommittedPages, (CommitCharge() - charge) / PAGE);
+}
+
 /* ---- paging: tests/sectionpaging.t ------------------------------------------------------ */
 
 #define PAGING_NAME             "section.exe paging"
@@ -1043,12 +1340,16 @@ static const KTAP_CASE Cases[] = {
     { "user.section.names", TestNames },
     { "user.section.kernel32", TestKernel32 },
     { "user.section.two_processes", TestTwoProcesses },
+    { "user.section.based", TestBased },
+    { "user.section.large_pages", TestLargePages },
 };
 
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "child") == 0)
         return ChildMain(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "basedchild") == 0)
+        return BasedChildMain(argv[2]);
     if (argc == 3 && strcmp(argv[1], "paging") == 0)
         return PagingMain(strtoul(argv[2], NULL, 10));
     if (argc == 4 && strcmp(argv[1], "pagingchild") == 0)
