@@ -79,7 +79,7 @@ bool MiIsMappedFilePage(const MMPFN *Pfn)
 
 /*
  * Where Proto's page is in its file: the file object, the byte offset, and how many prototype
- * PTEs from Proto its subsection still has (for clustering). False if Proto is past its
+ * PTEs from Proto its subsection still has before the end of file (for clustering). False if Proto is past its
  * subsection (NT's access violation). Any IRQL.
  */
 bool MiGetMappedFileOffset(MMPTE SubsectionPte, const MMPTE *Proto, FILE_OBJECT **File,
@@ -98,6 +98,15 @@ bool MiGetMappedFileOffset(MMPTE SubsectionPte, const MMPTE *Proto, FILE_OBJECT 
                ((int64_t)subsection->u.SubsectionFlags.StartingSector4132 << 32) +
                (Proto - subsection->SubsectionBase)) << PAGE_SHIFT;
     *PtesLeft = (uint32_t)(subsection->SubsectionBase + subsection->PtesInSubsection - Proto);
+    /* Nor past the end of file (a cache section runs ahead of it): a cluster reads the file. */
+    {
+        uint64_t eofPages = ((uint64_t)((MI_DATA_CONTROL_AREA *)area)->FileSize + PAGE_SIZE - 1) >>
+                            PAGE_SHIFT;
+        uint64_t page = (uint64_t)*Offset >> PAGE_SHIFT;
+
+        if (page + *PtesLeft > eofPages)
+            *PtesLeft = page < eofPages ? (uint32_t)(eofPages - page) : 1;
+    }
     return true;
 }
 
