@@ -110,6 +110,61 @@ bool MiGetMappedFileOffset(MMPTE SubsectionPte, const MMPTE *Proto, FILE_OBJECT 
     return true;
 }
 
+/* A modified page of a data file whose writing is disabled (NT's NoModifiedWriting, set by
+ * MmDisableModifiedWriteOfSection): it goes to the modified-no-write list, where neither the
+ * mapped page writer nor the paging-file writer looks; only a flush writes it. PFN lock held. */
+bool MiIsModifiedWriteDisabled(const MMPFN *Pfn)
+{
+    return MiIsMappedFilePage(Pfn) &&
+           MiGetSubsectionAddress(Pfn->OriginalPte)->ControlArea->u.Flags.NoModifiedWriting;
+}
+
+/*
+ * NT's MmDisableModifiedWriteOfSection: the file's modified pages are no longer written by the
+ * mapped page writer (a file system or the cache keeps them until it flushes: NT's log files);
+ * false if the file has no data section. MmEnableModifiedWriteOfSection undoes it, the pages
+ * waiting on the modified-no-write list going to the modified list, to be written.
+ */
+bool MmDisableModifiedWriteOfSection(SECTION_OBJECT_POINTERS *SectionObjectPointer)
+{
+    CONTROL_AREA *area;
+    KIRQL oldIrql;
+
+    LOCK_PFN(oldIrql);
+    area = SectionObjectPointer->DataSectionObject;
+    if (area)
+        area->u.Flags.NoModifiedWriting = 1;
+    UNLOCK_PFN(oldIrql);
+    return area != NULL;
+}
+
+void MmEnableModifiedWriteOfSection(SECTION_OBJECT_POINTERS *SectionObjectPointer)
+{
+    CONTROL_AREA *area;
+    uint32_t frame, next, moved = 0;
+    KIRQL oldIrql;
+
+    LOCK_PFN(oldIrql);
+    area = SectionObjectPointer->DataSectionObject;
+    if (area && area->u.Flags.NoModifiedWriting) {
+        area->u.Flags.NoModifiedWriting = 0;
+        for (frame = MmModifiedNoWritePageListHead.Flink; frame != MM_EMPTY_LIST; frame = next) {
+            MMPFN *pfn = MI_PFN_ELEMENT(frame);
+
+            next = pfn->u1.Flink;
+            if (MiIsMappedFilePage(pfn) &&
+                MiGetSubsectionAddress(pfn->OriginalPte)->ControlArea == area) {
+                MiUnlinkPageFromList(pfn);
+                MiInsertPageInList(&MmModifiedPageListHead, frame);
+                moved++;
+            }
+        }
+    }
+    UNLOCK_PFN(oldIrql);
+    if (moved)
+        MiWakeMappedPageWriter();
+}
+
 /* Count pages of SubsectionPte's file are being read in (for !ca). PFN lock held. */
 void MiNoteMappedFileRead(MMPTE SubsectionPte, uint32_t Count)
 {

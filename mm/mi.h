@@ -774,6 +774,7 @@ void MiDeletePrototypePtes(SEGMENT *Segment, MMPTE *First, MMPTE *Last);
 bool MiIsDataControlArea(const CONTROL_AREA *ControlArea);
 bool MiIsDataFileSubsectionPte(MMPTE Pte);
 bool MiIsMappedFilePage(const MMPFN *Pfn);
+bool MiIsModifiedWriteDisabled(const MMPFN *Pfn);
 bool MiGetMappedFileOffset(MMPTE SubsectionPte, const MMPTE *Proto, FILE_OBJECT **File,
                            int64_t *Offset, uint32_t *PtesLeft);
 void MiNoteMappedFileRead(MMPTE SubsectionPte, uint32_t Count);

@@ -356,6 +356,10 @@ NTSTATUS MmFlushSection(void *Section, int64_t Offset, int64_t Length, uint32_t 
 bool MmPurgeSection(void *Section, int64_t Offset, int64_t Length);
 uint32_t MmSystemCacheViewSlots(void);
 uint32_t MmQueryResidentCachePages(void);
+/* A file's modified pages kept from the mapped page writer (the modified-no-write list) until
+ * a flush, or until it is enabled again (datasec.c, NT's names). */
+bool MmDisableModifiedWriteOfSection(SECTION_OBJECT_POINTERS *SectionObjectPointer);
+void MmEnableModifiedWriteOfSection(SECTION_OBJECT_POINTERS *SectionObjectPointer);
 /* NT's exported counters, read by the cache manager for its thresholds. */
 extern uint32_t MmNumberOfPhysicalPages;
 extern volatile uint32_t MmAvailablePages;

@@ -396,6 +396,8 @@ void MiDecrementReferenceCount(uint32_t PageFrameIndex)
         MiReleasePageFileSpace(pfn->OriginalPte);
         pfn->u3.e1.Modified = 0;
         MiInsertPageInList(&MmFreePageListHead, PageFrameIndex);
+    } else if (pfn->u3.e1.Modified && MiIsModifiedWriteDisabled(pfn)) {
+        MiInsertPageInList(&MmModifiedNoWritePageListHead, PageFrameIndex);
     } else if (pfn->u3.e1.Modified) {
         MiInsertPageInList(&MmModifiedPageListHead, PageFrameIndex);
     } else if (pfn->u3.e1.RemovalRequested) {

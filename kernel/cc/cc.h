@@ -135,6 +135,8 @@ NTSTATUS CcInitializeCacheMap(FILE_OBJECT *FileObject, int64_t FileSize, uint32_
 void CcUninitializeCacheMap(FILE_OBJECT *FileObject, const int64_t *TruncateSize);
 void CcSetFileSizes(FILE_OBJECT *FileObject, int64_t FileSize);
 int64_t CcGetSectionSize(FILE_OBJECT *FileObject);
+void CcSetAdditionalCacheAttributes(FILE_OBJECT *FileObject, bool DisableReadAhead,
+                                    bool DisableWriteBehind);
 bool CcPurgeCacheSection(SECTION_OBJECT_POINTERS *SectionObjectPointer, int64_t Offset, int64_t Length);
 static inline bool CcIsFileCached(const FILE_OBJECT *FileObject)
 {

@@ -266,6 +266,33 @@ void CcSetFileSizes(FILE_OBJECT *FileObject, int64_t FileSize)
     ExReleaseFastMutex(&CcMasterLock);
 }
 
+/*
+ * NT's CcSetAdditionalCacheAttributes: read-ahead and write-behind turned off (or on again)
+ * for the cached file. Without write-behind the lazy writer leaves the file's dirty pages
+ * alone, and so does the mapped page writer once they leave the cache's working set (Mm's
+ * modified-no-write list): only CcFlushCache writes them (NT's log files).
+ */
+void CcSetAdditionalCacheAttributes(FILE_OBJECT *FileObject, bool DisableReadAhead,
+                                    bool DisableWriteBehind)
+{
+    SHARED_CACHE_MAP *map;
+
+    ExAcquireFastMutex(&CcMasterLock);
+    map = FileObject->SectionObjectPointer->SharedCacheMap;
+    if (map) {
+        map->Flags = (map->Flags & ~(DISABLE_READ_AHEAD | DISABLE_WRITE_BEHIND)) |
+                     (DisableReadAhead ? DISABLE_READ_AHEAD : 0) |
+                     (DisableWriteBehind ? DISABLE_WRITE_BEHIND : 0);
+    }
+    ExReleaseFastMutex(&CcMasterLock);
+    if (!map)
+        return;
+    if (DisableWriteBehind)
+        MmDisableModifiedWriteOfSection(FileObject->SectionObjectPointer);
+    else
+        MmEnableModifiedWriteOfSection(FileObject->SectionObjectPointer);
+}
+
 /* Where the cached part of FileObject's file ends (its section's size; 0: not cached). */
 int64_t CcGetSectionSize(FILE_OBJECT *FileObject)
 {

@@ -20,6 +20,7 @@
 #define LAZY_WRITER_MAX_AGE_TARGET  8
 #define CC_LOW_MEMORY_PAGES         256     /* fewer available: closed maps go */
 #define CC_THROTTLE_WAIT_MS         1000
+#define CC_THROTTLE_ROUNDS          30
 
 uint32_t CcDirtyPageThreshold, CcDirtyPageTarget;
 static KEVENT CcLazyWriterEvent;        /* synchronization: a scan now */
@@ -38,7 +39,10 @@ void CcWaitForDirtyPagesBelowThreshold(uint32_t Pages)
     int64_t timeout = KI_MILLISECONDS(CC_THROTTLE_WAIT_MS);
 
     __atomic_add_fetch(&CcThrottleWaiters, 1, __ATOMIC_SEQ_CST);
-    while (CcTotalDirtyPages + Pages >= CcDirtyPageThreshold) {
+    /* (At most CC_THROTTLE_ROUNDS waits: dirty pages the lazy writer may not write — a file
+     * without write-behind — never hold a writer for good.) */
+    for (uint32_t round = 0; round < CC_THROTTLE_ROUNDS &&
+                             CcTotalDirtyPages + Pages >= CcDirtyPageThreshold; round++) {
         KeClearEvent(&CcDirtyPagesLow);
         CcWakeLazyWriter();
         KeWaitForSingleObject(&CcDirtyPagesLow, Executive, KernelMode, false, &timeout);
@@ -58,7 +62,7 @@ static uint32_t CcLazyWriteScan(uint32_t Budget)
     while (Budget && !IsListEmpty(&CcDirtySharedCacheMapList) && maps++ < 64) {
         SHARED_CACHE_MAP *map = CONTAINING_RECORD(CcDirtySharedCacheMapList.Flink,
                                                   SHARED_CACHE_MAP, SharedCacheMapLinks);
-        uint32_t share = MIN(Budget, map->DirtyPages);
+        uint32_t share = map->Flags & DISABLE_WRITE_BEHIND ? 0 : MIN(Budget, map->DirtyPages);
 
         while (share) {
             uint32_t first, written;

@@ -16,6 +16,11 @@
  *   cc.directory      FAT's directory entries go through the pin interface: a file made in
  *                     the root maps (CcMapData) and pins (CcPinRead) entries of the root's
  *                     stream file object; once its cache is flushed, the disk holds the entry
+ *   cc.no_write_behind   CcSetAdditionalCacheAttributes(DisableWriteBehind): 8 pages written,
+ *                     the cache's working set emptied: they wait on Mm's modified-no-write
+ *                     list, and 2 seconds later neither the lazy writer nor the mapped page
+ *                     writer has written them (the disk has zeroes); read back through the
+ *                     cache (transition faults from that list), then CcFlushCache writes them
  *   cc.throttle       twice CcDirtyPageThreshold written as fast as writes go: writers were
  *                     held (CcCanIWrite) and the dirty pages never passed the threshold by more
  *                     than a write's charge
@@ -26,6 +31,7 @@
 #include "kernel/kd/ktest.h"
 #include "kernel/iomgr/iop.h"
 #include "kernel/fs/fastfat/fatprocs.h"
+#include "mm/mi.h"
 
 #define CT_CHUNK            65536u
 #define CT_BIG_SEED         60
@@ -265,4 +271,39 @@ KTEST(TestCcDirectory, "cc.directory")
                                    sizeof(disk), &disk, KernelMode));
     ExReleaseFastMutex(&vcb->Resource);
     KT_ASSERT_EQ(0, memcmp(disk.FileName, fcb->ShortName, sizeof(disk.FileName)));
+}
+
+KTEST(TestCcNoWriteBehind, "cc.no_write_behind")
+{
+    FILE_OBJECT *file = (RequireCacheVolume(), OpenOrSkip("NOWRITE.BIN", FILE_OVERWRITE_IF));
+    uint32_t bytes = 8 * PAGE_SIZE, before, waited, written, bad = 0;
+    uint8_t *buffer = NewBuffer(bytes), *disk = NewBuffer(bytes);
+    int64_t pause = KI_MILLISECONDS(2000);
+
+    for (uint32_t i = 0; i < bytes; i++)
+        buffer[i] = PatternByte(62, i) | 1;     /* never zero */
+    KT_ASSERT_STATUS(STATUS_SUCCESS, Transfer(file, IRP_MJ_WRITE, buffer, PAGE_SIZE, 0));
+    CcSetAdditionalCacheAttributes(file, false, true);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, CcFlushCache(file->SectionObjectPointer, NULL, 0, NULL));
+    KT_ASSERT_STATUS(STATUS_SUCCESS, Transfer(file, IRP_MJ_WRITE, buffer, bytes, 0));
+    before = MmModifiedNoWritePageListHead.Total;
+    MmEmptySystemWorkingSet();
+    waited = MmModifiedNoWritePageListHead.Total - before;
+    KtPrint("%u pages went to the modified-no-write list", waited);
+    KT_ASSERT(waited >= 7);                     /* (the first page may have been written) */
+    KeDelayExecutionThread(KernelMode, false, &pause);
+    KT_ASSERT(MmModifiedNoWritePageListHead.Total >= before + waited);
+    RtlZeroMemory(disk, bytes);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, DiskRead(file, disk, bytes, 0));
+    KT_ASSERT(memcmp(disk + PAGE_SIZE, buffer + PAGE_SIZE, bytes - PAGE_SIZE) != 0);
+    RtlZeroMemory(disk, bytes);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, Transfer(file, IRP_MJ_READ, disk, bytes, 0));
+    for (uint32_t i = 0; i < bytes; i++)
+        bad += disk[i] != buffer[i];
+    KT_ASSERT_EQ(0, bad);                       /* back from the list, as written */
+    KT_ASSERT_STATUS(STATUS_SUCCESS, CcFlushCache(file->SectionObjectPointer, NULL, 0, &written));
+    CcSetAdditionalCacheAttributes(file, false, false);
+    RtlZeroMemory(disk, bytes);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, DiskRead(file, disk, bytes, 0));
+    KT_ASSERT_EQ(0, memcmp(disk, buffer, bytes));
 }
