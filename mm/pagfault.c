@@ -15,10 +15,11 @@
  * STATUS_REFAULT sends the faulting instruction round again.
  *
  * A process PTE pointing at a prototype PTE (a view of a section) is MiResolveProtoPteFault's:
- * the prototype itself goes through the same resolvers (NT's six states: valid, transition,
- * demand zero, paging file, and a subsection PTE: a module image's copied from the module, a
- * data file's or an image file's read through the file system (MiResolveMappedFileFault);
- * modified-no-write has no section yet), then the process PTE is made valid on the page the
+ * the prototype itself goes through the same resolvers (NT's six states: valid, transition —
+ * the page on the standby, modified or modified-no-write list —, demand zero, paging file, and
+ * a subsection PTE: a module image's copied from the module, a data file's or an image file's
+ * read through the file system (MiResolveMappedFileFault)), then the process PTE (or a system
+ * cache view's PTE) is made valid on the page the
  * prototype now maps (MiCompleteProtoPteFault): the page's share count counts the process
  * PTEs that map it.
  * Prototype PTEs are in paged pool, so the page holding one is made valid first and kept so
