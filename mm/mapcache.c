@@ -6,7 +6,7 @@
  *
  *   slots      the system cache VA [MmSystemCacheStart, MmSystemCacheEnd] is cut into 256 KB
  *              slots (VACB_MAPPING_GRANULARITY), a bitmap of those in use; as many as the
- *              machine's memory warrants (NT sizes its cache by memory too): one per 16
+ *              machine's memory warrants (NT sizes its cache by memory too): one per 32
  *              physical pages, at least 64 (16 MB of views), at most the range. The page
  *              tables of a slot are made when it is first used and kept (NT makes them all
  *              at start-up).
@@ -39,7 +39,7 @@ void MiInitializeSystemCache(void)
     uint32_t range = (uint32_t)((MmSystemCacheEnd + 1 - MmSystemCacheStart) /
                                 MM_SYSTEM_CACHE_VIEW_SIZE);
 
-    MiSystemCacheSlots = MIN(range, MAX(MI_CACHE_MINIMUM_SLOTS, MmNumberOfPhysicalPages / 16));
+    MiSystemCacheSlots = MIN(range, MAX(MI_CACHE_MINIMUM_SLOTS, MmNumberOfPhysicalPages / 32));
     MiSystemCacheSlotMap = MiAllocatePoolBitmap(MiSystemCacheSlots);
     KeInitializeSpinLock(&MiSystemCacheLock);
 }

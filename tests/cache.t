@@ -4,8 +4,8 @@
 #      front to back (read ahead: few reads wait for the disk), with FILE_FLAG_SEQUENTIAL_SCAN
 #      (read ahead from the first read) and scattered with FILE_FLAG_RANDOM_ACCESS (no
 #      read-ahead: every read waits);
-#   2. then, in the same boot, the in-kernel tests cc.* (tests/kernel/cache.c): a 36 MiB file,
-#      more than the 32 MB of views the cache has at 8 MiB, read whole through reused views;
+#   2. then, in the same boot, the in-kernel tests cc.* (tests/kernel/cache.c): a 20 MiB file,
+#      more than the 16 MB of views the cache has at 8 MiB, read whole through reused views;
 #      dirty pages written by the lazy writer within 5 seconds without a flush; the pin
 #      interface; truncation; writers held at CcDirtyPageThreshold; FAT's directory entries
 #      through the pin interface; a file without write-behind whose dirty pages wait on Mm's
@@ -25,7 +25,7 @@ system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
 
 my $FAT_LBA = 2048 + 16 * 2048;                 # after a 16 MiB paging-file partition
 
-# FatDisk's pattern, made a 256-byte block at a time (36 MiB of it byte by byte is slow).
+# FatDisk's pattern, made a 256-byte block at a time (20 MiB of it byte by byte is slow).
 sub fast_pattern {
     my ($seed, $size) = @_;
     my @block = map { my $k = $_; join('', map { chr(($_ * 31 + $k) & 0xFF) } 0 .. 255) } 0 .. 255;
@@ -37,10 +37,10 @@ my %files = (
     'seq1.bin' => fast_pattern(1, 2 << 20),
     'seq2.bin' => fast_pattern(2, 2 << 20),
     'seq3.bin' => fast_pattern(3, 2 << 20),
-    'BIG.BIN' => fast_pattern(60, 36 << 20),
+    'BIG.BIN' => fast_pattern(60, 20 << 20),
 );
 is(substr($files{'seq1.bin'}, 0, 70000), pattern(1, 70000), 'the fast pattern is the pattern');
-my $image = fat_disk('cache', '82:16,0c:128', 145, %files);
+my $image = fat_disk('cache', '82:16,0c:64', 81, %files);
 my ($status, $out) = boot(mem => 8, timeout => 600, disks => [$image],
                           exes => ['build/user/seqread.exe'],
                           cmdline => 'run="seqread.exe C:/seq1.bin C:/seq2.bin C:/seq3.bin" '
@@ -76,6 +76,6 @@ substr($lazy, 4096 + 100, 200) = "\xC5" x 200;
 is(mtype($image, $FAT_LBA, '/LAZY.BIN'), $lazy, 'the host reads LAZY.BIN as cc.* left it');
 my $trunc = ("\xEE" x 5000) . ("\0" x 5000) . ("\xEE" x 100);
 is(mtype($image, $FAT_LBA, '/TRUNC.BIN'), $trunc, 'the host reads TRUNC.BIN with its zeroes');
-my ($fsck_status, $fsck) = fsck($image, $FAT_LBA, 128 * 2048);
+my ($fsck_status, $fsck) = fsck($image, $FAT_LBA, 64 * 2048);
 is($fsck_status, 0, 'fsck.fat -n finds the volume clean') or diag($fsck);
 done_testing();

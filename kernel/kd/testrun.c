@@ -7,6 +7,7 @@
  */
 #include "kernel/kd/kd.h"
 #include "kernel/kd/ktest.h"
+#include "kernel/cc/cc.h"
 
 typedef struct _KJUMP_BUFFER {
     uint32_t Ebx, Esi, Edi, Ebp, Esp, Eip;
@@ -203,6 +204,11 @@ bool KdRunTests(const char *Globs)
         if (!RtlGlobListMatch(Globs, t->Name))
             continue;
         number++;
+        /* Files' dirty pages written first, so that no writer moves pages between the lists
+         * while a test counts what it took and gave back (the cache's dirty pages reach the
+         * modified list when trimmed, and the mapped page writer puts them on standby). */
+        CcFlushAllCaches();
+        MmFlushAllDataSections();
         result = KiRunTest(t);
         if (!KiRestoreIrql(result == KtFailed))
             result = KtFailed;
