@@ -173,6 +173,16 @@ void MiNoteMappedFileRead(MMPTE SubsectionPte, uint32_t Count)
 
 /* ---- creation -------------------------------------------------------------------------- */
 
+/* The file behind FileHandle, referenced, if the handle grants what a section of Protection
+ * needs of it (NT's MmMakeFileAccess): data and image sections of files both ask this. */
+NTSTATUS MiReferenceSectionFile(void *FileHandle, uint32_t Protection, FILE_OBJECT **File)
+{
+    if (!MiFileCallouts.ReferenceFileByHandle)
+        return STATUS_INVALID_FILE_FOR_SECTION;
+    return MiFileCallouts.ReferenceFileByHandle(FileHandle, MiMakeFileAccess[Protection & 7],
+                                                ExGetPreviousMode(), File);
+}
+
 /* NT's MiCreateDataFileMap: the control area, subsections and segment of File, Size bytes
  * (the file's end, Eof, may lie before: the cache's sections run ahead of a growing file). */
 static NTSTATUS MiCreateDataFileMap(FILE_OBJECT *File, int64_t Size, int64_t Eof,
@@ -254,12 +264,8 @@ NTSTATUS MiCreateDataFileSection(void *FileHandle, uint32_t Protection, int64_t 
     int64_t size = *MaximumSize, eof;
     FILE_OBJECT *file;
     bool directory;
-    NTSTATUS status;
+    NTSTATUS status = MiReferenceSectionFile(FileHandle, Protection, &file);
 
-    if (!MiFileCallouts.ReferenceFileByHandle)
-        return STATUS_INVALID_FILE_FOR_SECTION;
-    status = MiFileCallouts.ReferenceFileByHandle(FileHandle, MiMakeFileAccess[Protection & 7],
-                                                  ExGetPreviousMode(), &file);
     if (!NT_SUCCESS(status))
         return status;
     status = file->SectionObjectPointer ? MiFileCallouts.QueryFileSize(file, &eof, &directory)

@@ -251,12 +251,8 @@ static NTSTATUS MiCreateImageFileSegment(FILE_OBJECT *File, SEGMENT **Segment)
 NTSTATUS MiCreateImageFileSection(void *FileHandle, uint32_t Protection, SEGMENT **Segment)
 {
     FILE_OBJECT *file;
-    NTSTATUS status;
+    NTSTATUS status = MiReferenceSectionFile(FileHandle, Protection, &file);
 
-    if (!MiFileCallouts.ReferenceFileByHandle)
-        return STATUS_INVALID_FILE_FOR_SECTION;
-    status = MiFileCallouts.ReferenceFileByHandle(FileHandle, MiMakeFileAccess[Protection & 7],
-                                                  ExGetPreviousMode(), &file);
     if (!NT_SUCCESS(status))
         return status;
     status = MiCreateImageFileSegment(file, Segment);

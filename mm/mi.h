@@ -759,6 +759,7 @@ extern uint32_t MiMappedPagesWritten;
 NTSTATUS MiCreateDataFileSection(void *FileHandle, uint32_t Protection, int64_t *MaximumSize,
                                  SEGMENT **Segment);
 NTSTATUS MiReferenceDataFileMap(FILE_OBJECT *File, int64_t Size, int64_t Eof, SEGMENT **Segment);
+NTSTATUS MiReferenceSectionFile(void *FileHandle, uint32_t Protection, FILE_OBJECT **File);
 bool MiSetDataFileMapSize(CONTROL_AREA *ControlArea, int64_t Eof);
 /* Extended segments (datasec.c): a page's prototype and the run of them contiguous from it;
  * a prototype's page; the view's prototype past its first run; a range of pages flushed; the

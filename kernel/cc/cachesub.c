@@ -170,11 +170,7 @@ static void CcReleaseReadAheadMap(SHARED_CACHE_MAP *Map)
 
     ExAcquireFastMutex(&CcMasterLock);
     Map->Flags &= ~READ_AHEAD_QUEUED;
-    if (--Map->OpenCount == 0) {
-        Map->Closed = true;
-        InsertTailList(&CcClosedMapList, &Map->ClosedLinks);
-        wake = ++CcClosedMapCount > CC_MAXIMUM_CLOSED_MAPS || (Map->Flags & WAITING_FOR_TEARDOWN);
-    }
+    wake = CcDereferenceOpenLocked(Map);
     ExReleaseFastMutex(&CcMasterLock);
     if (wake)
         CcWakeLazyWriter();

@@ -45,6 +45,7 @@ void CcWaitForDirtyPagesBelowThreshold(uint32_t Pages);
 
 /* fssup.c */
 bool CcResizeSectionLocked(SHARED_CACHE_MAP *Map, int64_t FileSize);
+bool CcDereferenceOpenLocked(SHARED_CACHE_MAP *Map);
 void CcDetachSharedCacheMap(SHARED_CACHE_MAP *Map);
 void CcDeleteDetachedMap(SHARED_CACHE_MAP *Map);
 

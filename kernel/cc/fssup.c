@@ -164,6 +164,18 @@ static bool CcPurgeLocked(SHARED_CACHE_MAP *Map, int64_t Offset, int64_t Length)
                                  : Map->SectionSize - ((int64_t)first << PAGE_SHIFT)) && all;
 }
 
+/* One open of Map less (a file object's, or a queued read-ahead's): at none the map is closed,
+ * kept for the next open. True when the lazy writer should delete closed maps now. Master
+ * lock held. */
+bool CcDereferenceOpenLocked(SHARED_CACHE_MAP *Map)
+{
+    if (--Map->OpenCount != 0)
+        return false;
+    Map->Closed = true;
+    InsertTailList(&CcClosedMapList, &Map->ClosedLinks);
+    return ++CcClosedMapCount > CC_MAXIMUM_CLOSED_MAPS || (Map->Flags & WAITING_FOR_TEARDOWN);
+}
+
 /*
  * NT's CcUninitializeCacheMap, at a file object's cleanup: its private map goes, and the
  * shared one loses an open; TruncateSize (the file deleted: 0) throws the pages past it away.
@@ -185,11 +197,7 @@ void CcUninitializeCacheMap(FILE_OBJECT *FileObject, const int64_t *TruncateSize
     }
     if (private) {
         FileObject->PrivateCacheMap = NULL;
-        if (--map->OpenCount == 0) {
-            map->Closed = true;
-            InsertTailList(&CcClosedMapList, &map->ClosedLinks);
-            wake = ++CcClosedMapCount > CC_MAXIMUM_CLOSED_MAPS || (map->Flags & WAITING_FOR_TEARDOWN);
-        }
+        wake = CcDereferenceOpenLocked(map);
     }
     ExReleaseFastMutex(&CcMasterLock);
     if (private)
