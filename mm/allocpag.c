@@ -164,7 +164,7 @@ static uintptr_t MiAllocateExpansionPool(uint32_t Pages)
         return 0;
     }
     for (uint32_t i = 0; i < Pages; i++) {
-        uint32_t frame = MiRemoveAnyPage();
+        uint32_t frame = MiRemoveKernelPage();
 
         pte[i].u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
         MiInitializePfn(frame, &pte[i], true);

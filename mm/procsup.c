@@ -53,7 +53,7 @@ void *MmCreateKernelStack(bool LargeStack)
     }
     MiNoteAvailablePagesFound();
     for (uint32_t i = MM_STACK_GUARD_PAGES; i < pages + MM_STACK_GUARD_PAGES; i++) {
-        uint32_t frame = MiRemoveAnyPage();
+        uint32_t frame = MiRemoveKernelPage();
 
         pte[i].u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
         MiInitializePfn(frame, &pte[i], true);
