@@ -221,9 +221,12 @@ KTEST(TestMdlAllocatePages, "mm.mdl.allocate_pages")
     uint64_t low = (uint64_t)(MmHighestPhysicalPage / 2) << PAGE_SHIFT;
     uint64_t high = ((uint64_t)MmHighestPhysicalPage << PAGE_SHIFT) + PAGE_SIZE - 1;
     int32_t resident = MmResidentAvailablePages;
-    uint32_t available = KtAvailablePages(), *frames;
+    uint32_t available, *frames;
     volatile uint32_t *mapped;
     MDL *mdl;
+
+    KtHoldBackgroundThreads();
+    available = KtAvailablePages();
 
     mdl = MmAllocatePagesForMdl(low, high, 0, 5 * PAGE_SIZE + 100);
     KT_ASSERT(mdl != NULL);

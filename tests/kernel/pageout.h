@@ -54,6 +54,26 @@ static inline bool IsPageFilePte(MMPTE Pte)
            Pte.u.Soft.PageFileHigh != 0;
 }
 
+static void KtRestorePriority(void *OldPriority)
+{
+    KeSetPriorityThread(KeGetCurrentThread(), (KPRIORITY)(uintptr_t)OldPriority);
+}
+
+/*
+ * For a test that counts the pages it takes and gives back: until it ends, it runs above
+ * every system thread (HIGH_PRIORITY), so that none of the threads that move pages between
+ * the lists on their own (the modified and mapped page writers putting written pages on
+ * standby, the working-set manager trimming the system's clean pages there, the zero page
+ * thread) runs between its counts unless the test itself waits. Its priority comes back when
+ * it ends, passed or failed.
+ */
+static inline void KtHoldBackgroundThreads(void)
+{
+    KPRIORITY old = KeSetPriorityThread(KeGetCurrentThread(), HIGH_PRIORITY);
+
+    KtDefer(KtRestorePriority, (void *)(uintptr_t)old);
+}
+
 /*
  * MmAvailablePages with the page the zero page thread holds off the lists while it zeroes it
  * counted in, read under the PFN lock: it changes only when something takes or frees pages,

@@ -172,8 +172,11 @@ KTEST(TestPfnInsertRules, "mm.pfn.insertrules")
 /* A seeded mix of removals and inserts: the totals add up after every step. */
 KTEST(TestPfnRandom, "mm.pfn.random")
 {
-    uint32_t seed = 0x1234, available = KtAvailablePages();
+    uint32_t seed = 0x1234, available;
     KIRQL oldIrql;
+
+    KtHoldBackgroundThreads();
+    available = KtAvailablePages();
 
     KtDefer(FreeHeldPages, NULL);
     for (uint32_t step = 0; step < 2000; step++) {

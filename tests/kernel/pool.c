@@ -234,6 +234,7 @@ KTEST(TestPoolDemandZero, "mm.pool.demandzero")
     RequireOrdinaryPool(BIG_TAG);
     paged = KtAllocatePool(PagedPool, 3 * PAGE_SIZE, BIG_TAG);
     nonPaged = KtAllocatePool(NonPagedPool, 3 * PAGE_SIZE, BIG_TAG);
+    KtHoldBackgroundThreads();
     available = KtAvailablePages();
     for (uint32_t i = 0; i < 3; i++) {
         KT_ASSERT(!MmIsAddressValid(paged + i * PAGE_SIZE));
@@ -288,9 +289,12 @@ static void ExpectNoPool(POOL_TYPE PoolType, size_t Bytes)
 /* Where NT returns NULL: more than the pool can ever hold. Nothing is counted. */
 KTEST(TestPoolRequestsThatFail, "mm.pool.null")
 {
-    uint32_t available = KtAvailablePages();
-    uint32_t nonPagedAllocs = NonPagedPoolDescriptor.RunningAllocs;
-    uint32_t pagedAllocs = PagedPoolDescriptor.RunningAllocs;
+    uint32_t available, nonPagedAllocs, pagedAllocs;
+
+    KtHoldBackgroundThreads();
+    available = KtAvailablePages();
+    nonPagedAllocs = NonPagedPoolDescriptor.RunningAllocs;
+    pagedAllocs = PagedPoolDescriptor.RunningAllocs;
 
     RequireOrdinaryPool(BIG_TAG);
     ExpectNoPool(PagedPool, MmSizeOfPagedPoolInBytes + PAGE_SIZE);

@@ -68,6 +68,7 @@ KTEST(TestSpecialPoolLayout, "mm.specialpool.layout")
 
     if (tag == 0)
         KtSkip("no specialpool= in this boot");
+    KtHoldBackgroundThreads();
     for (POOL_TYPE type = NonPagedPool; type <= PagedPool; type++) {
         for (uint32_t i = 0; i < ARRAYSIZE(sizes); i++) {
             uint32_t inUse = MmSpecialPagesInUse, available = KtAvailablePages(), value;

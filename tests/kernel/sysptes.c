@@ -130,10 +130,14 @@ static uint32_t UseStack(void *Context)
 /* A kernel stack: resident pages in system PTEs, an invalid guard PTE below, usable. */
 KTEST(TestKernelStack, "mm.sysptes.kernelstack")
 {
-    uint32_t available = KtAvailablePages(), free = MmTotalFreeSystemPtes[SystemPteSpace];
-    uint8_t *top = MmCreateKernelStack(false);
+    uint32_t available, free = MmTotalFreeSystemPtes[SystemPteSpace];
+    uint8_t *top;
     MMPTE *guard;
     uint32_t result, expected = 0, value;
+
+    KtHoldBackgroundThreads();
+    available = KtAvailablePages();
+    top = MmCreateKernelStack(false);
 
     KT_ASSERT(top != NULL);
     KT_ASSERT_EQ(0, BYTE_OFFSET(top));
