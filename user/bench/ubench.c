@@ -126,7 +126,8 @@ typedef struct {                        /* SYSTEM_PERFORMANCE_INFORMATION, 0x138
     ULONG CacheReadCount;
     ULONG CacheIoCount;
     ULONG DirtyPagesWriteCount;         /* 0x60: pages written to paging files */
-    BYTE Tail[0x138 - 0x64];
+    ULONG DirtyWriteIoCount;
+    BYTE Tail[0x138 - 0x68];
 } PERFORMANCE;
 
 static LARGE_INTEGER Frequency;
@@ -211,14 +212,19 @@ static void BenchDemandZero(void)
     Report("user_demand_zero_pages_per_s_settled", DemandZero(), "pages/s");
 }
 
-static void Paging(ULONG *Reads, ULONG *Writes)
+/* Pages read from and written to the paging files, and the transfers that moved them. */
+typedef struct {
+    ULONG Reads, ReadIos, Writes, WriteIos;
+} PAGING_COUNTS;
+
+static void Paging(PAGING_COUNTS *Counts)
 {
     PERFORMANCE perf;
 
     memset(&perf, 0, sizeof(perf));
     NtQuerySystemInformation(SystemPerformanceInformationClass, &perf, sizeof(perf), NULL);
-    *Reads = perf.PageReadCount;
-    *Writes = perf.DirtyPagesWriteCount;
+    *Counts = (PAGING_COUNTS){ perf.PageReadCount, perf.PageReadIoCount,
+                               perf.DirtyPagesWriteCount, perf.DirtyWriteIoCount };
 }
 
 /* W2, then W3 on the same memory. */
@@ -226,14 +232,15 @@ static void BenchThrashAndRandom(void)
 {
     static BYTE touched[W3_PAGES / 8];
     volatile ULONG *memory = Commit((SIZE_T)W2_PAGES * PAGE);
-    ULONG reads, writes, reads2, writes2, bad = 0, x = 12345;
+    PAGING_COUNTS before, after;
+    ULONG bad = 0, x = 12345;
     ULONGLONG start, elapsed;
 
     if (!memory) {
         Report("user_thrash_touches_per_s", 0, "touches/s");
         return;
     }
-    Paging(&reads, &writes);
+    Paging(&before);
     start = Now();
     for (ULONG page = 0; page < W2_PAGES; page++) {
         memory[page * WORDS_PER_PAGE] = page * 2654435761u;
@@ -246,12 +253,14 @@ static void BenchThrashAndRandom(void)
         }
     }
     elapsed = Now() - start;
-    Paging(&reads2, &writes2);
+    Paging(&after);
     Report("user_thrash_touches_per_s", elapsed ? (ULONGLONG)W2_PASSES * W2_PAGES *
                                                   Frequency.QuadPart / elapsed : 0, "touches/s");
     Report("user_thrash_bad", bad, "words");
-    Report("user_thrash_pagefile_reads", reads2 - reads, "pages");
-    Report("user_thrash_pagefile_writes", writes2 - writes, "pages");
+    Report("user_thrash_pagefile_reads", after.Reads - before.Reads, "pages");
+    Report("user_thrash_pagefile_read_ios", after.ReadIos - before.ReadIos, "transfers");
+    Report("user_thrash_pagefile_writes", after.Writes - before.Writes, "pages");
+    Report("user_thrash_pagefile_write_ios", after.WriteIos - before.WriteIos, "transfers");
     Report("user_thrash_us", elapsed * 1000000 / Frequency.QuadPart, "us");
 
     bad = 0;
