@@ -4,7 +4,7 @@
 # charged once, a thread writing while its process forks, write watch, 100 fork/exit cycles
 # leaking nothing) at 32, 16 and 8 MiB, at 8 MiB once more with a paging file, at 32 MiB under
 # /3GB; a large-address-aware forker under /3GB (its memory above 2 GB the child's too); and its
-# paging scenario at 32 and 8 MiB: memory larger than half the machine written,
+# paging scenario: memory larger than half the machine written,
 # forked, half of it rewritten by the child, every word checked by both while the machine
 # pages (clone blocks holding paging-file and transition PTEs), then rewritten by the parent
 # alone (its pages taken back) and checked again, 0 bad words.
@@ -70,7 +70,7 @@ for my $mb (32, 16, 8) {
          '/3GB, large-address-aware: the child has the memory above 2 GB') or diag($text);
     is($status, 0, '/3GB, large-address-aware: exit status 0');
 }
-for my $run ([32, 24], [8, 6]) {
+for my $run ([32, 24], [16, 12], [8, 6]) {
     my ($mb, $size) = @$run;
     my $disk = mkdisk("cloningpaging$mb", 128);
     my ($status, $out) = boot(mem => $mb, disks => [$disk], exes => ["$TOP/build/user/cloning.exe"],

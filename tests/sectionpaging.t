@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 # Sections with a paging file: the in-kernel test mm.section.paging (tests/kernel/section.c) runs
-# user/tests/section.exe's paging scenario at 32 and 8 MiB with a 128 MiB paging-file disk:
+# user/tests/section.exe's paging scenario at 32, 16 and 8 MiB with a 128 MiB paging-file disk:
 # a section 8 MB larger than memory, shared by two processes mapping it at different
 # addresses, every word written by one and checked by the other, trimmed from both working
 # sets, paged out and faulted back (0 bad words); then, the processes gone, no segment, no
@@ -14,7 +14,7 @@ use Test::More;
 use Mm386;
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
-for my $mb (32, 8) {
+for my $mb (32, 16, 8) {
     my $disk = mkdisk("sectionpaging$mb", 128);
     my ($status, $out) = boot(mem => $mb, disks => [$disk], exes => ['build/user/section.exe'],
         cmdline => 'test=mm.section.paging', timeout => 600);

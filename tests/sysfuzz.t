@@ -3,7 +3,7 @@
 # random numbers and random or typed arguments, each coming back with an NT status, the
 # caller's memory unchanged where no call was pointed, and a program still starting
 # afterwards; then, in the same boot (aftertest=), self-tests that walk the PFN lists, the
-# pools, the system PTEs and the handle tables check the system the calls left behind. Three
+# pools, the system PTEs and the handle tables check the system the calls left behind. Four
 # seeds: on 32 MiB, on 8 MiB, and on 32 MiB with a paging file.
 use strict;
 use warnings;
@@ -14,7 +14,7 @@ use Mm386;
 my $after = 'mm.pfn.random,mm.pfn.refcounts,mm.pool.random,mm.sysptes.reserve,ob.handle.*';
 
 system('make', '-s', 'user') == 0 or BAIL_OUT('make user failed');
-for my $run ([1, 32, 0], [3, 8, 0], [4, 32, 1]) {
+for my $run ([1, 32, 0], [2, 32, 0], [3, 8, 0], [4, 32, 1]) {
     my ($seed, $mem, $paging) = @$run;
     my $label = "seed $seed, $mem MiB" . ($paging ? ', paging file' : '');
     my @disks = $paging ? (mkdisk("sysfuzz$seed", 64)) : ();

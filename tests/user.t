@@ -1,7 +1,6 @@
 #!/usr/bin/perl
 # User mode: PE32 test programs built by `make user` run as the first process (run=), print
-# their own KTAP, and end with their status, at 32, 16 and 8 MiB (8 MiB without a paging file;
-# syscall, waits, except and isolation at 32 and 8 only):
+# their own KTAP, and end with their status, at 32, 16 and 8 MiB (8 MiB without a paging file):
 #   vmbasic    the virtual memory services through kernel32, exceptions, guard pages, stack growth
 #   vmalloc    the VM services' statuses, rounding and state transitions, as Windows returns them
 #   except     faults, vectored and SEH handlers, unwinding, guard pages
@@ -37,9 +36,6 @@ use Mm386;
 my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 16,
              syscall => 4, vmlock => 7, vmmisc => 8, waits => 4, isolation => 4, robust => 4,
              teardown => 3, section => 14, vmawe => 5);
-# Programs that do not depend on the memory's size (the system-call paths, waits, exceptions,
-# isolation) run at the largest and the smallest only.
-my %one_size = map { $_ => 1 } qw(syscall waits except isolation);
 # The other programs a program starts; they go in stripped (no debug information), so that two
 # modules still leave an 8 MiB machine the 7 MB it needs.
 my %modules = (teardown => ['nop.exe']);
@@ -53,7 +49,7 @@ for my $program (sort keys %cases) {
         "$stripped/$_"
     } @{ $modules{$program} // [] };
     my $exes = join(' ', map { "--exe $_" } "build/user/$program.exe", @extra);
-    for my $mb ($one_size{$program} ? (32, 8) : (32, 16, 8)) {
+    for my $mb (32, 16, 8) {
         my $out = `tools/boot --mem $mb --timeout 300 $exes -- run=$program.exe 2>&1`;
         my $rc = $? >> 8;
         my @cases = $out =~ /^(?:ok|not ok) \d+ \S+/mg;
