@@ -244,7 +244,13 @@ typedef struct _KTHREAD {
     uint32_t UserTime, KernelTime;  /* clock ticks spent in each mode */
 } KTHREAD;
 
-KTHREAD *KeGetCurrentThread(void);
+/* The running thread (NT reads it from the PRCB through fs; the uniprocessor kernel keeps one
+ * variable, set by the context switch). */
+static inline KTHREAD *KeGetCurrentThread(void)
+{
+    extern KTHREAD *KiCurrentThread;
+    return KiCurrentThread;
+}
 KTHREAD *KeGetNextThread(KTHREAD *Previous);   /* every thread in creation order; NULL starts */
 NTSTATUS PsCreateSystemThread(KTHREAD **Thread, KSTART_ROUTINE StartRoutine, void *StartContext,
                               KPRIORITY Priority, const char *Name);

@@ -22,11 +22,6 @@ static LIST_ENTRY KiDispatcherReadyListHead[HIGH_PRIORITY + 1];
 static uint32_t KiReadySummary;             /* bit n: queue n not empty */
 static uint32_t KiLastQuantumTick;
 
-KTHREAD *KeGetCurrentThread(void)
-{
-    return KiCurrentThread;
-}
-
 void KiInitializeDispatcher(KTHREAD *InitialThread)
 {
     for (uint32_t i = 0; i <= HIGH_PRIORITY; i++)

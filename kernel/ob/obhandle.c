@@ -25,6 +25,18 @@ static HANDLE_TABLE_ENTRY *ObpLookupEntry(HANDLE_TABLE *Table, uint32_t Handle)
     return &Table->Pages[page][index % OB_HANDLE_ENTRIES_PER_PAGE];
 }
 
+/*
+ * True when Handle lies past every page Table has: invalid whatever the lock would show, since
+ * pages are only added while a table lives. Read without the lock, as NT's
+ * ExpLookupHandleTableEntry reads its table, so that a wrong handle (NtClose of garbage, the
+ * cheapest failing call) costs no lock.
+ */
+static bool ObpHandleBeyondTable(HANDLE_TABLE *Table, uint32_t Handle)
+{
+    return Handle / sizeof(uint32_t) / OB_HANDLE_ENTRIES_PER_PAGE >=
+           __atomic_load_n(&Table->PageCount, __ATOMIC_ACQUIRE);
+}
+
 /* One more page of entries on the free list. The table's lock is held. */
 static bool ObpGrowHandleTable(HANDLE_TABLE *Table)
 {
@@ -117,6 +129,8 @@ NTSTATUS ObpTakeHandle(HANDLE_TABLE *Table, uint32_t Handle, bool Force, HANDLE_
     NTSTATUS status = STATUS_INVALID_HANDLE;
     HANDLE_TABLE_ENTRY *entry;
 
+    if (ObpHandleBeyondTable(Table, Handle))
+        return status;
     ExAcquireFastMutex(&Table->Lock);
     entry = ObpLookupEntry(Table, Handle);
     if (entry && entry->Object) {
@@ -140,6 +154,8 @@ bool ObpReferenceHandle(HANDLE_TABLE *Table, uint32_t Handle, HANDLE_TABLE_ENTRY
     HANDLE_TABLE_ENTRY *entry;
     bool found;
 
+    if (ObpHandleBeyondTable(Table, Handle))
+        return false;
     ExAcquireFastMutex(&Table->Lock);
     entry = ObpLookupEntry(Table, Handle);
     found = entry && entry->Object;
