@@ -366,7 +366,7 @@ void KiDispatchTrap(KTRAP_FRAME *TrapFrame)
         KiSystemService(TrapFrame);
     else
         KiTrapException(TrapFrame);
-    if (KiTrapFrameMode(TrapFrame) == UserMode)
+    if (thread->TerminationPending && KiTrapFrameMode(TrapFrame) == UserMode)
         KiCheckUserReturn(TrapFrame);
     thread->TrapFrame = outer;
 }

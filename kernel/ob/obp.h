@@ -70,7 +70,10 @@ void ObpCloseEntry(HANDLE_TABLE *Table, const HANDLE_TABLE_ENTRY *Entry);
 
 /* obrefhnd.c: the current table and the decoding of handle values. */
 HANDLE_TABLE *ObpCurrentHandleTable(void);
-bool ObpIsPseudoHandle(HANDLE Handle);
+static inline bool ObpIsPseudoHandle(HANDLE Handle)
+{
+    return Handle == NtCurrentProcess() || Handle == NtCurrentThread();
+}
 void *ObpReferencePseudoHandle(HANDLE Handle, OBJECT_TYPE **ObjectType);
 bool ObpDecodeHandle(HANDLE Handle, KPROCESSOR_MODE Mode, HANDLE_TABLE **Table, uint32_t *Value);
 

@@ -26,11 +26,6 @@ HANDLE_TABLE *ObpCurrentHandleTable(void)
     return table ? table : ObKernelHandleTable;
 }
 
-bool ObpIsPseudoHandle(HANDLE Handle)
-{
-    return Handle == NtCurrentProcess() || Handle == NtCurrentThread();
-}
-
 /* The object a pseudo-handle means, referenced, and its type; NULL when nobody says. */
 void *ObpReferencePseudoHandle(HANDLE Handle, OBJECT_TYPE **ObjectType)
 {
