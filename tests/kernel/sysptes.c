@@ -145,6 +145,10 @@ KTEST(TestKernelStack, "mm.sysptes.kernelstack")
     KT_ASSERT_EQ(MM_ZERO_PTE, guard->u.Long);
     for (uint32_t i = 1; i <= KERNEL_STACK_SIZE / PAGE_SIZE; i++)
         KT_ASSERT_EQ(1, guard[i].u.Hard.Valid);
+    /* Its pages come zeroed (MiRemoveKernelPage: no code the emulator translated is left
+     * under a page written only near its top). */
+    for (uint32_t i = 0; i < KERNEL_STACK_SIZE / sizeof(uint32_t); i++)
+        KT_ASSERT_EQ(0, ((const uint32_t *)(top - KERNEL_STACK_SIZE))[i]);
     KT_ASSERT_EQ(available - KERNEL_STACK_SIZE / PAGE_SIZE, KtAvailablePages());
     KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION,
                      KeProbeRead32(top - KERNEL_STACK_SIZE - PAGE_SIZE, &value));
