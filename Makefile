@@ -230,10 +230,10 @@ $(UBUILD)/ntdll.dll: $(NTDLL_DLL_OBJS) Makefile
 	    -Wl,--entry,_LdrpNtdllEntry@12 -Wl,--out-implib,$(UBUILD)/lib/libntdll.dll.a \
 	    -o $@ $(NTDLL_DLL_OBJS) -lgcc
 $(UBUILD)/lib/libntdll.dll.a: $(UBUILD)/ntdll.dll
-$(UBUILD)/kernel32.dll: $(K32_DLL_OBJS) $(UBUILD)/lib/libntdll.dll.a Makefile
+$(UBUILD)/kernel32.dll: $(K32_DLL_OBJS) user/kernel32/kernel32.def $(UBUILD)/lib/libntdll.dll.a Makefile
 	$(call say,MINGWLD,$@)$(USER_CC) $(USER_DLL_LDFLAGS) -Wl,--image-base,0x7C800000 \
 	    -Wl,--entry,_BaseDllInitialize@12 -Wl,--out-implib,$(UBUILD)/lib/libkernel32.dll.a \
-	    -o $@ $(K32_DLL_OBJS) $(UBUILD)/lib/libntdll.dll.a -lgcc
+	    -o $@ $(K32_DLL_OBJS) user/kernel32/kernel32.def $(UBUILD)/lib/libntdll.dll.a -lgcc
 $(UBUILD)/lib/libkernel32.dll.a: $(UBUILD)/kernel32.dll
 USER_DLLS := $(UBUILD)/ntdll.dll $(UBUILD)/kernel32.dll
 

@@ -1,7 +1,8 @@
 /*
  * user/kernel32/heap.c: the Heap* calls, over ntdll's heap manager (user/ntdll/heap.c).
- * As on Windows, HeapAlloc and HeapReAlloc do not set the last error; HeapFree and
- * HeapDestroy do.
+ * As on Windows XP, HeapAlloc, HeapReAlloc and HeapSize are ntdll's RtlAllocateHeap,
+ * RtlReAllocateHeap and RtlSizeHeap, forwarded (kernel32.def): they do not set the last
+ * error. HeapFree and HeapDestroy do, so they are kernel32's own.
  */
 #include "k32.h"
 
@@ -37,16 +38,6 @@ WINBOOL WINAPI HeapDestroy(HANDLE Heap)
     return TRUE;
 }
 
-LPVOID WINAPI HeapAlloc(HANDLE Heap, DWORD Flags, SIZE_T Bytes)
-{
-    return RtlAllocateHeap(Heap, Flags, Bytes);
-}
-
-LPVOID WINAPI HeapReAlloc(HANDLE Heap, DWORD Flags, LPVOID Memory, SIZE_T Bytes)
-{
-    return RtlReAllocateHeap(Heap, Flags, Memory, Bytes);
-}
-
 WINBOOL WINAPI HeapFree(HANDLE Heap, DWORD Flags, LPVOID Memory)
 {
     if (!RtlFreeHeap(Heap, Flags, Memory)) {
@@ -54,9 +45,4 @@ WINBOOL WINAPI HeapFree(HANDLE Heap, DWORD Flags, LPVOID Memory)
         return FALSE;
     }
     return TRUE;
-}
-
-SIZE_T WINAPI HeapSize(HANDLE Heap, DWORD Flags, LPCVOID Memory)
-{
-    return RtlSizeHeap(Heap, Flags, Memory);
 }
