@@ -164,13 +164,16 @@ static uintptr_t MiAllocateExpansionPool(uint32_t Pages)
         return 0;
     }
     for (uint32_t i = 0; i < Pages; i++) {
-        uint32_t frame = MiRemoveKernelPage();
+        uint32_t frame = MiRemoveAnyPage();
 
         pte[i].u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
         MiInitializePfn(frame, &pte[i], true);
         pte[i] = MiMakeValidKernelPte(frame);
     }
     UNLOCK_PFN(oldIrql);
+    /* Written whole once, outside the PFN lock (an expansion can be many pages), so that no
+     * code the emulator translated stays under them: see MiRemoveKernelPage (pfnlist.c). */
+    RtlZeroMemory(MiGetVirtualAddressMappedByPte(pte), Pages * PAGE_SIZE);
     return (uintptr_t)MiGetVirtualAddressMappedByPte(pte);
 }
 

@@ -130,7 +130,7 @@ void MiInsertPageInList(MMPFNLIST *ListHead, uint32_t PageFrameIndex);
 void MiUnlinkPageFromList(MMPFN *Pfn);
 uint32_t MiRemoveAnyPage(void);
 uint32_t MiRemoveZeroPage(void);
-uint32_t MiRemoveKernelPage(void);      /* kernel stacks, nonpaged pool: see pfnlist.c */
+uint32_t MiRemoveKernelPage(void);      /* kernel stacks: see pfnlist.c */
 uint32_t MiRemoveZeroPageIfAny(void);   /* 0 when the zeroed list is empty */
 void MiInitializePfn(uint32_t PageFrameIndex, MMPTE *PointerPte, bool Modified);
 void MiDecrementShareCount(uint32_t PageFrameIndex);

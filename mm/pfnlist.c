@@ -316,14 +316,15 @@ uint32_t MiRemoveZeroPage(void)
 
 /*
  * A page for kernel memory that is written a piece at a time and never whole: kernel stacks
- * and nonpaged pool. NT takes any page for these (MiRemoveAnyPage: their contents are the
+ * (nonpaged pool's expansion pages are zeroed after the PFN lock is let go, allocpag.c). NT
+ * takes any page for these (MiRemoveAnyPage: their contents are the
  * kernel's own to set); mm386 takes a zeroed one. Under QEMU's TCG, a physical page that once
  * held code that ran (a process's image page, or the firmware's relocated start-up code at
- * the top of memory) keeps its translated blocks until every byte under them is written
- * again, and until then every store to the page goes through the emulator's slow
- * self-modifying-code path. A kernel stack on such a page made each system call 80 times
- * slower (syscall_close_invalid_per_s 8k instead of 900k at 32 MiB); a page written whole
- * first sheds them. From the zeroed list this costs nothing; otherwise one page of zeroing.
+ * the top of memory) keeps its translated blocks until a store lands on each of them, and
+ * until then every store to the page goes through the emulator's slow self-modifying-code
+ * path. A kernel stack on such a page made each system call 80 times slower
+ * (syscall_close_invalid_per_s 8k instead of 900k at 32 MiB); a page written whole first sheds
+ * them. From the zeroed list this costs nothing; otherwise one page of zeroing.
  */
 uint32_t MiRemoveKernelPage(void)
 {

@@ -4,7 +4,7 @@
 # caller's memory unchanged where no call was pointed, and a program still starting
 # afterwards; then, in the same boot (aftertest=), self-tests that walk the PFN lists, the
 # pools, the system PTEs and the handle tables check the system the calls left behind. Four
-# seeds: on 32 MiB, on 8 MiB, and on 32 MiB with a paging file.
+# seeds: two on 32 MiB, one on 8 MiB, and one on 32 MiB with a paging file.
 use strict;
 use warnings;
 use lib 'tests/lib';

@@ -12,7 +12,7 @@
 #define ATA_BENCH_DISK          0
 #define ATA_BENCH_PAGES         16                  /* 64 KiB */
 #define ATA_BENCH_SECTORS       (ATA_BENCH_PAGES * HAL_ATA_SECTORS_PER_PAGE)
-#define ATA_BENCH_TRANSFERS     512                 /* 32 MiB each way */
+#define ATA_BENCH_TRANSFERS     512                 /* 32 MiB each way, each round */
 #define ATA_BENCH_GAP_START     128                 /* after the MBR, before sector 2048 */
 #define ATA_BENCH_RANDOM_READS  2048
 #define ATA_BENCH_ROUNDS        3
@@ -49,7 +49,9 @@ static void BenchSequential(const char *Figure, const DISK_PARTITION *Partition,
                 return;
             }
         }
-        best = MIN(best, KeQueryPerformanceCounter(&frequency) - start);
+        uint64_t elapsed = KeQueryPerformanceCounter(&frequency) - start;
+
+        best = MIN(best, elapsed);
     }
     KbReport(Figure, best ? (uint64_t)ATA_BENCH_TRANSFERS * ATA_BENCH_PAGES * (PAGE_SIZE / 1024) *
                             frequency / best : 0, "KB/s");

@@ -54,7 +54,7 @@ static inline bool IsPageFilePte(MMPTE Pte)
            Pte.u.Soft.PageFileHigh != 0;
 }
 
-static void KtRestorePriority(void *OldPriority)
+static inline void KtRestorePriority(void *OldPriority)
 {
     KeSetPriorityThread(KeGetCurrentThread(), (KPRIORITY)(uintptr_t)OldPriority);
 }

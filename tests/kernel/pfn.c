@@ -227,10 +227,11 @@ static uint32_t MoveAvailablePages(MMPFNLIST *From1, MMPFNLIST *From2, MMPFNLIST
 }
 
 /*
- * MiRemoveZeroPage hands out zeroes even when it has to zero a dirty free page itself: with
- * every other available page held aside on the bad list, the only page left is a dirty one.
+ * Remove (MiRemoveZeroPage, MiRemoveKernelPage) hands out zeroes even when it has to zero a
+ * dirty free page itself: with every other available page held aside on the bad list, the
+ * only page left is a dirty one.
  */
-KTEST(TestPfnZeroPage, "mm.pfn.zeropage")
+static void CheckZeroesFromDirtyPage(uint32_t (*Remove)(void))
 {
     uint32_t page, got, value = 0, held, standby = MmStandbyPageListHead.Total;
     uint32_t *va;
@@ -246,7 +247,7 @@ KTEST(TestPfnZeroPage, "mm.pfn.zeropage")
     MiUnmapPageInHyperSpace(va, hyperIrql);
     MiInsertPageInList(&MmFreePageListHead, page);
 
-    got = MiRemoveZeroPage();
+    got = Remove();
     va = MiMapPageInHyperSpace(got, &hyperIrql);
     for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
         value |= va[i];
@@ -259,6 +260,17 @@ KTEST(TestPfnZeroPage, "mm.pfn.zeropage")
     KT_ASSERT_EQ(page, got);
     KT_ASSERT_EQ(0, value);
     CheckTotals(0);
+}
+
+KTEST(TestPfnZeroPage, "mm.pfn.zeropage")
+{
+    CheckZeroesFromDirtyPage(MiRemoveZeroPage);
+}
+
+/* Kernel stacks' and nonpaged pool's pages come zeroed too (pfnlist.c says why). */
+KTEST(TestPfnKernelPage, "mm.pfn.kernelpage")
+{
+    CheckZeroesFromDirtyPage(MiRemoveKernelPage);
 }
 
 /* Reference and share counts send a page where NT sends it when the last mapping goes. */
