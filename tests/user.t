@@ -10,7 +10,7 @@
 #   syscall    sysenter and int 0x2E give the same statuses; the shared page's trampolines
 #   waits      Sleep(INFINITE), timed waits, GetTickCount against the processor's clock
 #   vmmisc     write watch, lock, placement, system information, commit charge, process memory,
-#              GlobalMemoryStatusEx
+#              GlobalMemoryStatusEx, kernel32's Heap* calls (forwarded to ntdll)
 #   vmlock     locking pages (statuses, the working-set minimum, surviving memory pressure),
 #              tokens and SeLockMemoryPrivilege, reading and writing a child process's memory;
 #              the soft working-set maximum and Server 2003's hard one
@@ -34,7 +34,7 @@ use File::Temp qw(tempdir);
 use Mm386;
 
 my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 16,
-             syscall => 4, vmlock => 7, vmmisc => 8, waits => 4, isolation => 4, robust => 4,
+             syscall => 4, vmlock => 7, vmmisc => 9, waits => 4, isolation => 4, robust => 4,
              teardown => 3, section => 14, vmawe => 5);
 # The other programs a program starts; they go in stripped (no debug information), so that two
 # modules still leave an 8 MiB machine the 7 MB it needs.

@@ -24,6 +24,7 @@ ULONG FakeCommitLimitPages;
 BOOLEAN FakeReserveFails;
 EXCEPTION_RECORD FakeRaised;
 jmp_buf *FakeRaiseTarget;
+ULONG FakeLastError;
 
 static FAKE_REGION FakeRegions[FAKE_MAXIMUM_REGIONS];
 static pthread_mutex_t FakeLock = PTHREAD_MUTEX_INITIALIZER;
@@ -177,4 +178,9 @@ VOID NTAPI RtlRaiseException(PEXCEPTION_RECORD Record)
     if (!FakeRaiseTarget)
         abort();
     longjmp(*FakeRaiseTarget, 1);
+}
+
+VOID NTAPI RtlSetLastWin32Error(ULONG Error)
+{
+    FakeLastError = Error;
 }

@@ -9,6 +9,7 @@
  *     faults, as it would under mm386.
  *   - FakeCommitLimitPages, when nonzero, makes commits past that many pages fail with
  *     STATUS_COMMITMENT_LIMIT; FakeReserveFails makes reservations fail with STATUS_NO_MEMORY.
+ *   - RtlSetLastWin32Error keeps the error in FakeLastError.
  *   - RtlRaiseException records the exception in FakeRaised and long-jumps back to the test
  *     that expected it (FAKE_RAISES).
  */
@@ -24,6 +25,7 @@ extern ULONG FakeCommitLimitPages;
 extern BOOLEAN FakeReserveFails;
 extern EXCEPTION_RECORD FakeRaised;
 extern jmp_buf *FakeRaiseTarget;
+extern ULONG FakeLastError;           /* RtlSetLastWin32Error's */
 
 /* Run Statement; an exception it raises lands in FakeRaised. Evaluates to 1 if one did. */
 #define FAKE_RAISES(Statement)                                  \

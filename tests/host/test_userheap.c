@@ -119,11 +119,16 @@ static void TestBasics(void)
         RtlFreeHeap(heap, 0, blocks[index]);
     ok(CheckHeap(heap) == NULL, "freed in two passes, consistent");
     ok(RtlSizeHeap(heap, 0, blocks[5]) == (SIZE_T)-1, "HeapSize of a freed block is (SIZE_T)-1");
+    FakeLastError = 0;
     ok(!RtlFreeHeap(heap, 0, blocks[5]), "freeing it again fails");
+    is_int(FakeLastError, ERROR_INVALID_PARAMETER, "with the last error ERROR_INVALID_PARAMETER");
     ok(!RtlFreeHeap(heap, 0, blocks[5] + 8), "freeing an address inside the heap that is no block fails");
     ok(!RtlFreeHeap(heap, 0, (PVOID)0x1234), "freeing a wild pointer fails");
     ok(RtlFreeHeap(heap, 0, NULL), "freeing NULL succeeds");
     ok(RtlAllocateHeap((PVOID)&index, 0, 8) == NULL, "allocating from something not a heap fails");
+    FakeLastError = 0;
+    ok(!RtlFreeHeap((PVOID)&index, 0, blocks[7]), "freeing into something not a heap fails");
+    is_int(FakeLastError, ERROR_INVALID_PARAMETER, "with the last error ERROR_INVALID_PARAMETER");
     ok(RtlDestroyHeap(heap) == NULL, "RtlDestroyHeap succeeds");
     is_int(FakeReservedRegions, 0, "destroy released the heap's reserve");
     is_int(FakeCommittedPages, 0, "and every committed page");

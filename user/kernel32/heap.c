@@ -1,8 +1,9 @@
 /*
  * user/kernel32/heap.c: the Heap* calls, over ntdll's heap manager (user/ntdll/heap.c).
- * As on Windows XP, HeapAlloc, HeapReAlloc and HeapSize are ntdll's RtlAllocateHeap,
- * RtlReAllocateHeap and RtlSizeHeap, forwarded (kernel32.def): they do not set the last
- * error. HeapFree and HeapDestroy do, so they are kernel32's own.
+ * As on Windows XP, HeapAlloc, HeapReAlloc, HeapFree and HeapSize are ntdll's
+ * RtlAllocateHeap, RtlReAllocateHeap, RtlFreeHeap and RtlSizeHeap, forwarded (kernel32.def);
+ * of them only RtlFreeHeap sets the last error (ERROR_INVALID_PARAMETER for a bad block).
+ * HeapDestroy sets it too, and is kernel32's own.
  */
 #include "k32.h"
 
@@ -38,11 +39,3 @@ WINBOOL WINAPI HeapDestroy(HANDLE Heap)
     return TRUE;
 }
 
-WINBOOL WINAPI HeapFree(HANDLE Heap, DWORD Flags, LPVOID Memory)
-{
-    if (!RtlFreeHeap(Heap, Flags, Memory)) {
-        SetLastError(ERROR_INVALID_PARAMETER);
-        return FALSE;
-    }
-    return TRUE;
-}

@@ -362,20 +362,22 @@ static HEAP_ENTRY *FindOrGrow(HEAP *Heap, ULONG Granules)
     return FindFree(Heap, Granules);
 }
 
-static BOOLEAN IsHeap(HEAP *Heap)
+/* The expected outcome of each test below is marked, so that the common path of the heap's
+ * calls is one straight line of code: under QEMU's TCG each branch taken costs a block. */
+static inline BOOLEAN IsHeap(HEAP *Heap)
 {
-    return Heap && Heap->Signature == HEAP_SIGNATURE;
+    return __builtin_expect(Heap && Heap->Signature == HEAP_SIGNATURE, 1);
 }
 
-static void Lock(HEAP *Heap, ULONG Flags)
+static inline void Lock(HEAP *Heap, ULONG Flags)
 {
-    if (!(Flags & HEAP_NO_SERIALIZE))
+    if (__builtin_expect(!(Flags & HEAP_NO_SERIALIZE), 1))
         RtlpAcquireSpinLock(&Heap->Lock);
 }
 
-static void Unlock(HEAP *Heap, ULONG Flags)
+static inline void Unlock(HEAP *Heap, ULONG Flags)
 {
-    if (!(Flags & HEAP_NO_SERIALIZE))
+    if (__builtin_expect(!(Flags & HEAP_NO_SERIALIZE), 1))
         RtlpReleaseSpinLock(&Heap->Lock);
 }
 
@@ -402,6 +404,20 @@ static HEAP_ENTRY *VirtualEntry(HEAP *Heap, const void *Pointer)
     return NULL;
 }
 
+/* Entry, if it is a busy block (not on a lookaside list) of Segment, slot Index, that ends
+ * within the segment's committed part; NULL otherwise. */
+static inline HEAP_ENTRY *CheckBusy(HEAP_ENTRY *Entry, HEAP_SEGMENT *Segment, ULONG Index)
+{
+    HEAP_ENTRY header = *Entry;
+
+    if ((header.Flags & (HEAP_ENTRY_BUSY | HEAP_ENTRY_LOOKASIDE | HEAP_ENTRY_VIRTUAL |
+                         ~HEAP_ENTRY_KNOWN_FLAGS)) != HEAP_ENTRY_BUSY ||
+        header.SegmentIndex != Index ||
+        (SIZE_T)header.Size << HEAP_GRANULE_SHIFT > (SIZE_T)(Segment->CommittedEnd - (PUCHAR)Entry))
+        return NULL;
+    return Entry;
+}
+
 /*
  * The header of a block this heap handed out, or NULL when Pointer is not one. The first
  * segment, where nearly every block is, is looked at inline; the header is read only once
@@ -411,22 +427,20 @@ static inline HEAP_ENTRY *BusyEntry(HEAP *Heap, const void *Pointer)
 {
     HEAP_ENTRY *entry = (HEAP_ENTRY *)Pointer - 1;
     HEAP_SEGMENT *segment = Heap->Segments;
-    HEAP_ENTRY header;
 
-    if (!Pointer || ((ULONG_PTR)Pointer & (HEAP_GRANULE - 1)))
+    if ((ULONG_PTR)Pointer & (HEAP_GRANULE - 1))
         return NULL;
-    if (entry < segment->FirstEntry || (PUCHAR)Pointer >= segment->CommittedEnd) {
-        segment = SegmentOf(Heap, Pointer);
-        if (!segment)
-            return VirtualEntry(Heap, Pointer);
-    }
-    header = *entry;
-    if ((header.Flags & (HEAP_ENTRY_BUSY | HEAP_ENTRY_LOOKASIDE | HEAP_ENTRY_VIRTUAL |
-                         ~HEAP_ENTRY_KNOWN_FLAGS)) != HEAP_ENTRY_BUSY ||
-        header.SegmentIndex != segment - Heap->Segments ||
-        (SIZE_T)header.Size << HEAP_GRANULE_SHIFT > (SIZE_T)(segment->CommittedEnd - (PUCHAR)entry))
+    /* Pointer above FirstEntry, both aligned: its header at FirstEntry or above (and NULL is
+     * never in the first segment). */
+    if (__builtin_expect((PUCHAR)Pointer > (PUCHAR)segment->FirstEntry &&
+                         (PUCHAR)Pointer < segment->CommittedEnd, 1))
+        return CheckBusy(entry, segment, 0);
+    if (!Pointer)
         return NULL;
-    return entry;
+    segment = SegmentOf(Heap, Pointer);
+    if (!segment)
+        return VirtualEntry(Heap, Pointer);
+    return CheckBusy(entry, segment, (ULONG)(segment - Heap->Segments));
 }
 
 static HEAP_VIRTUAL_BLOCK *VirtualBlockOf(HEAP_ENTRY *Entry)
@@ -472,7 +486,7 @@ static void FreeVirtual(HEAP_VIRTUAL_BLOCK *Block)
 }
 
 /* Raise STATUS_NO_MEMORY for a heap that generates exceptions (the handler may continue). */
-static void RaiseNoMemory(SIZE_T Size)
+static __attribute__((noinline, cold)) void RaiseNoMemory(SIZE_T Size)
 {
     EXCEPTION_RECORD record = { 0 };
 
@@ -613,11 +627,19 @@ PVOID NTAPI RtlDestroyHeap(PVOID HeapHandle)
     return NULL;
 }
 
-/* Size bytes (any, 0 too) aligned to 8, zeroed with HEAP_ZERO_MEMORY; NULL if there is no
- * room, or STATUS_NO_MEMORY raised with HEAP_GENERATE_EXCEPTIONS. */
+/*
+ * Size bytes (any, 0 too) aligned to 8, zeroed with HEAP_ZERO_MEMORY; NULL if there is no
+ * room, or STATUS_NO_MEMORY raised with HEAP_GENERATE_EXCEPTIONS.
+ *
+ * The front end first: a block of exactly the size, off its lookaside list, in a straight
+ * line of code (under QEMU's TCG every branch taken costs a block of translated code). A
+ * request of 0 to 8 bytes looks at list 1, which is always empty (no block is smaller than
+ * HEAP_MINIMUM_BLOCK), and so goes to the back end.
+ */
 PVOID NTAPI RtlAllocateHeap(PVOID HeapHandle, ULONG Flags, SIZE_T Size)
 {
     HEAP *heap = HeapHandle;
+    HEAP_LOOKASIDE *list;
     HEAP_ENTRY *entry;
     PVOID data;
 
@@ -625,12 +647,17 @@ PVOID NTAPI RtlAllocateHeap(PVOID HeapHandle, ULONG Flags, SIZE_T Size)
         return NULL;
     Flags |= heap->Flags & HEAP_CALL_FLAGS;
     Lock(heap, Flags);
-    if (!(Flags & HEAP_ZERO_MEMORY) && Size <= HEAP_LOOKASIDE_BYTES &&
-        (entry = PopLookaside(heap, GranulesFor(Size))) != NULL) {
-        /* The front end: a block of exactly the size, off its lookaside list. */
-        entry->UnusedBytes = ((SIZE_T)entry->Size << HEAP_GRANULE_SHIFT) - sizeof(*entry) - Size;
-        Unlock(heap, Flags);
-        return entry + 1;
+    if (__builtin_expect(!(Flags & HEAP_ZERO_MEMORY) && Size <= HEAP_LOOKASIDE_BYTES, 1)) {
+        list = &heap->Lookaside[(Size + sizeof(HEAP_ENTRY) + HEAP_GRANULE - 1) >> HEAP_GRANULE_SHIFT];
+        entry = list->ListHead;
+        if (__builtin_expect(entry != NULL, 1)) {
+            list->ListHead = *(HEAP_ENTRY **)(entry + 1);
+            list->Depth--;
+            entry->Flags &= ~HEAP_ENTRY_LOOKASIDE;
+            entry->UnusedBytes = ((SIZE_T)entry->Size << HEAP_GRANULE_SHIFT) - sizeof(*entry) - Size;
+            Unlock(heap, Flags);
+            return entry + 1;
+        }
     }
     data = AllocateLocked(heap, Flags, Size);
     Unlock(heap, Flags);
@@ -650,7 +677,13 @@ static void PushLookaside(HEAP *Heap, HEAP_ENTRY *Entry)
     list->Depth++;
 }
 
-/* Free a block; FALSE when BaseAddress is not a busy block of this heap (NULL is TRUE). */
+/*
+ * Free a block; FALSE, with the last error ERROR_INVALID_PARAMETER, when BaseAddress is not a
+ * busy block of this heap (NULL is TRUE). kernel32's HeapFree is this function, forwarded
+ * (kernel32.def), as on XP: the result is all of EAX, 1 or 0, as a BOOL must be. A block of
+ * the first segment goes onto its lookaside list, in a straight line of code, while the list
+ * has room.
+ */
 BOOLEAN NTAPI RtlFreeHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress)
 {
     HEAP *heap = HeapHandle;
@@ -658,19 +691,27 @@ BOOLEAN NTAPI RtlFreeHeap(PVOID HeapHandle, ULONG Flags, PVOID BaseAddress)
 
     if (!BaseAddress)
         return TRUE;
-    if (!IsHeap(heap))
+    if (!IsHeap(heap)) {
+        RtlSetLastWin32Error(ERROR_INVALID_PARAMETER);
         return FALSE;
+    }
     Flags |= heap->Flags & HEAP_CALL_FLAGS;
     Lock(heap, Flags);
     entry = BusyEntry(heap, BaseAddress);
+    if (__builtin_expect(entry && entry->Size < HEAP_LOOKASIDE_LISTS &&
+                         heap->Lookaside[entry->Size].Depth < HEAP_LOOKASIDE_DEPTH &&
+                         !(entry->Flags & HEAP_ENTRY_VIRTUAL), 1)) {
+        PushLookaside(heap, entry);
+        Unlock(heap, Flags);
+        return TRUE;
+    }
     if (entry && (entry->Flags & HEAP_ENTRY_VIRTUAL))
         FreeVirtual(VirtualBlockOf(entry));
-    else if (entry && entry->Size < HEAP_LOOKASIDE_LISTS &&
-             heap->Lookaside[entry->Size].Depth < HEAP_LOOKASIDE_DEPTH)
-        PushLookaside(heap, entry);
     else if (entry)
         FreeLocked(heap, entry);
     Unlock(heap, Flags);
+    if (!entry)
+        RtlSetLastWin32Error(ERROR_INVALID_PARAMETER);
     return entry != NULL;
 }
 

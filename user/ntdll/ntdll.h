@@ -629,7 +629,8 @@ NTSTATUS NTAPI LdrGetProcedureAddress(PVOID DllHandle, PANSI_STRING ProcedureNam
 NTSTATUS NTAPI LdrLockLoaderLock(ULONG Flags, PULONG Disposition, PULONG_PTR Cookie);
 NTSTATUS NTAPI LdrUnlockLoaderLock(ULONG Flags, ULONG_PTR Cookie);
 
-/* Status codes (status.c). */
+/* Status codes (status.c) and the thread's last error (lasterr.c). */
 ULONG NTAPI RtlNtStatusToDosError(NTSTATUS Status);
+VOID NTAPI RtlSetLastWin32Error(ULONG Error);
 
 #endif

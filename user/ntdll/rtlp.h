@@ -14,7 +14,7 @@ typedef struct _RTL_SPIN_LOCK {
 
 static inline void RtlpAcquireSpinLock(RTL_SPIN_LOCK *Lock)
 {
-    while (__atomic_exchange_n(&Lock->Locked, 1, __ATOMIC_ACQUIRE))
+    while (__builtin_expect(__atomic_exchange_n(&Lock->Locked, 1, __ATOMIC_ACQUIRE), 0))
         NtYieldExecution();
 }
 

@@ -273,6 +273,47 @@ static void TestMemoryStatus(void)
     KT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
 }
 
+/*
+ * kernel32's Heap* calls on the process heap: HeapAlloc, HeapFree, HeapReAlloc and HeapSize
+ * are ntdll's Rtl functions, forwarded as on XP; HeapFree's BOOL is exactly 1 or 0, and a bad
+ * block sets ERROR_INVALID_PARAMETER.
+ */
+static void TestHeapCalls(void)
+{
+    HMODULE kernel32 = GetModuleHandleA("kernel32.dll"), ntdll = GetModuleHandleA("ntdll.dll");
+    HANDLE heap = GetProcessHeap();
+    PUCHAR block, moved;
+    volatile ULONG result;
+
+    KT_EQ((PVOID)GetProcAddress(kernel32, "HeapFree"), (PVOID)GetProcAddress(ntdll, "RtlFreeHeap"));
+    KT_EQ((PVOID)GetProcAddress(kernel32, "HeapAlloc"),
+          (PVOID)GetProcAddress(ntdll, "RtlAllocateHeap"));
+    block = HeapAlloc(heap, HEAP_ZERO_MEMORY, 100);
+    KT_EXPECT(block != NULL);
+    if (!block)
+        return;
+    KT_EQ(block[99], 0);
+    KT_EQ(HeapSize(heap, 0, block), 100);
+    memset(block, 0x5A, 100);
+    moved = HeapReAlloc(heap, 0, block, 5000);
+    KT_EXPECT(moved != NULL);
+    KT_EQ(moved ? moved[99] : 0, 0x5A);
+    KT_EQ(HeapSize(heap, 0, moved), 5000);
+    SetLastError(0);
+    result = HeapFree(heap, 0, moved);
+    KT_EQ(result, 1);
+    KT_EQ(GetLastError(), 0);
+    result = HeapFree(heap, 0, moved);
+    KT_EQ(result, 0);
+    KT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+    SetLastError(0);
+    result = HeapFree(heap, 0, (PVOID)0x1234);
+    KT_EQ(result, 0);
+    KT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+    result = HeapFree(heap, 0, NULL);
+    KT_EQ(result, 1);
+}
+
 static const KTAP_CASE Cases[] = {
     { "user.vm.write_watch", TestWriteWatch },
     { "user.vm.lock_unlock", TestLock },
@@ -282,6 +323,7 @@ static const KTAP_CASE Cases[] = {
     { "user.vm.process_memory", TestProcessMemory },
     { "user.vm.commit_limit", TestCommitLimit },
     { "user.vm.memory_status", TestMemoryStatus },
+    { "user.heap.kernel32", TestHeapCalls },
 };
 
 KTAP_MAIN(Cases)
