@@ -346,6 +346,7 @@ NTSTATUS MiCheckSpecialPoolFault(uint32_t FaultStatus, uintptr_t VirtualAddress,
  * RetriedFaultCount, SpuriousFaultCount, ProbeFaultCount and FailedFaultCount (mmfault.c).
  */
 #define MM_MAXIMUM_READ_CLUSTER 16
+#define MM_MAXIMUM_FILE_READ_CLUSTER 64     /* MmSetPageFaultReadAhead's most, with the page (256 KB) */
 #define STATUS_REFAULT          ((NTSTATUS)0x20000001)  /* mm386's: retry the instruction */
 #define STATUS_REFAULT_COLLIDED ((NTSTATUS)0x20000002)  /* the same, after another fault's read */
 #define STATUS_ISSUE_PAGING_IO  ((NTSTATUS)0xC0033333)  /* NT Mm's own: a resolver set up a read */

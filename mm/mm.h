@@ -351,6 +351,9 @@ NTSTATUS MmMapViewInSystemCache(void *Section, void **Base, int64_t Offset, uint
 void MmUnmapViewInSystemCache(void *Base, void *Section);
 bool MmIsSystemCacheAddress(uintptr_t Va);
 bool MmIsCachedPageResident(const void *Va);
+/* A file's in-page read for Thread brings ReadAhead pages after the faulting one (pagfault.c). */
+#define MM_DEFAULT_READ_AHEAD   UINT32_MAX      /* Mm's own cluster again */
+void MmSetPageFaultReadAhead(KTHREAD *Thread, uint32_t ReadAhead);
 uint32_t MmSetAddressRangeModified(void *Va, uint32_t Length);
 NTSTATUS MmFlushSection(void *Section, int64_t Offset, int64_t Length, uint32_t *Written);
 bool MmPurgeSection(void *Section, int64_t Offset, int64_t Length);

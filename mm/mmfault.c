@@ -62,7 +62,7 @@ static NTSTATUS MiFaultAtHighIrql(uintptr_t Va, bool Write, void *TrapInformatio
     MMPTE *pde = MiGetPdeAddress(Va);
     MMPTE *pte = MiGetPteAddress(Va);
 
-    if (Va >= MmSystemRangeStart && !pde->u.Hard.Valid && MiCheckPdeForPagedPool(Va))
+    if (Va >= MmSystemRangeStart && MiCheckPdeForPagedPool(Va))
         return STATUS_SUCCESS;
     if (pde->u.Hard.Valid && !pde->u.Hard.LargePage && pte->u.Hard.Valid && Write &&
         !pte->u.Hard.Write)
@@ -207,17 +207,25 @@ static NTSTATUS MiUserFault(bool Write, uintptr_t Va, void *TrapInformation)
     return status;
 }
 
-/* NT's MiCheckPdeForPagedPool: a system PDE made while another process was current is in the
- * system's directory; take it from there. True when the PDE is now valid. */
+/*
+ * NT's MiCheckPdeForPagedPool: a system PDE made while another process was current is in the
+ * system's directory; take it from there. Va may be a page table's own address (in the
+ * self-map: Mm reading a system PTE, a working-set scan of the cache's pages under the PFN
+ * lock), whose missing PDE is the one for the range that page table maps. True when a PDE
+ * that was not valid is now.
+ */
 static bool MiCheckPdeForPagedPool(uintptr_t Va)
 {
-    MMPTE *pde = MiGetPdeAddress(Va);
-    MMPTE master = MmSystemPagePtes[MiGetPdeOffset(Va)];
+    uint32_t index = Va >= PTE_BASE && Va <= PTE_TOP ? (uint32_t)((Va - PTE_BASE) >> PAGE_SHIFT)
+                                                      : MiGetPdeOffset(Va);
+    uintptr_t mapped = (uintptr_t)index << 22;
+    MMPTE master = MmSystemPagePtes[index];
 
-    if (!master.u.Hard.Valid || MiGetPdeOffset(Va) == MM_SELFMAP_PDE_INDEX ||
-        (Va >= HYPER_SPACE && Va <= MmHyperSpaceEnd))
+    if (!master.u.Hard.Valid || mapped < MmSystemRangeStart || index == MM_SELFMAP_PDE_INDEX ||
+        (mapped >= HYPER_SPACE && mapped <= MmHyperSpaceEnd) ||
+        ((MMPTE *)PDE_BASE)[index].u.Hard.Valid)
         return false;
-    *pde = master;
+    ((MMPTE *)PDE_BASE)[index] = master;
     return true;
 }
 
@@ -239,7 +247,7 @@ static NTSTATUS MiAccessFault(uint32_t FaultStatus, void *VirtualAddress,
     if (PreviousMode == UserMode)
         return STATUS_ACCESS_VIOLATION;
 
-    if (!pde->u.Hard.Valid && MiCheckPdeForPagedPool(va))
+    if (MiCheckPdeForPagedPool(va))
         return STATUS_SUCCESS;
     if (!pde->u.Hard.Valid)
         return MiBadSystemAddress(va, FaultStatus, TrapInformation, MI_NONPAGED_PDE_INVALID);

@@ -72,7 +72,7 @@ typedef struct _MMINPAGE_SUPPORT {
                                          * subsection ends; the rest of the pages is zeroes) */
     uint32_t Count;
     MDL Mdl;                            /* the read's pages, as NT's: the frames follow it */
-    uint32_t Frames[MM_MAXIMUM_READ_CLUSTER];
+    uint32_t Frames[MM_MAXIMUM_FILE_READ_CLUSTER];
     NTSTATUS ClusterStatus;             /* the read of the whole cluster */
     NTSTATUS Status;                    /* ... and of the faulting page (alone, if retried) */
 } MMINPAGE_SUPPORT;
@@ -533,10 +533,23 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
 }
 
 /*
+ * NT's MmSetPageFaultReadAhead: a file's in-page read for Thread's next faults brings
+ * ReadAhead pages after the faulting one (at most MM_MAXIMUM_FILE_READ_CLUSTER in all), or
+ * Mm's default cluster again when ReadAhead is MM_DEFAULT_READ_AHEAD. The cache manager sets it
+ * before it touches a range it wants whole (a copy, a read-ahead), so that the range comes in
+ * one transfer.
+ */
+void MmSetPageFaultReadAhead(KTHREAD *Thread, uint32_t ReadAhead)
+{
+    Thread->ReadClusterSize = ReadAhead == MM_DEFAULT_READ_AHEAD
+                              ? 0 : MIN(ReadAhead + 1, MM_MAXIMUM_FILE_READ_CLUSTER);
+}
+
+/*
  * NT's MiResolveMappedFileFault: the prototype Proto is a file's subsection PTE (a data file's
  * or an image file's). Like a page-file fault's first half: fresh pages for it and the
- * identical subsection PTEs after it in the same page of prototypes (up to
- * MM_MAXIMUM_READ_CLUSTER), read in progress, their original PTE the subsection PTE (a clean
+ * identical subsection PTEs after it in the same page of prototypes (up to the thread's
+ * ReadClusterSize, MM_MAXIMUM_READ_CLUSTER if it has none), read in progress, their original PTE the subsection PTE (a clean
  * page leaving memory gets it back); the read is IoPageReadFile at the page's file offset,
  * which zeroes past the end of file (and, for an image, MiReadInPageSupport past the
  * subsection's bytes); the file object is referenced for it. A prototype past its subsection
@@ -546,10 +559,14 @@ static NTSTATUS MiResolveMappedFileFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Co
                                          MMINPAGE_SUPPORT **ReadBlock)
 {
     bool image = !MiIsDataFileSubsectionPte(Contents), found;
+    uint32_t cluster = KeGetCurrentThread()->ReadClusterSize;
     MMINPAGE_SUPPORT *support;
     uint32_t left, count = 1;
     NTSTATUS status;
     KIRQL oldIrql;
+
+    if (!cluster)
+        cluster = MM_MAXIMUM_READ_CLUSTER;
 
     status = MiLockPfnForFault(Fault, Proto, Contents, true, &oldIrql);
     if (status != STATUS_SUCCESS)
@@ -569,9 +586,9 @@ static NTSTATUS MiResolveMappedFileFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Co
         UNLOCK_PFN(oldIrql);
         return STATUS_ACCESS_VIOLATION;
     }
-    while (count < MM_MAXIMUM_READ_CLUSTER && count < left && !MiIsPteOnPdeBoundary(&Proto[count]) &&
+    while (count < cluster && count < left && !MiIsPteOnPdeBoundary(&Proto[count]) &&
            Proto[count].u.Long == Contents.u.Long &&
-           MmAvailablePages > MI_FAULT_RESERVE + 2 * MM_MAXIMUM_READ_CLUSTER)
+           MmAvailablePages > MI_FAULT_RESERVE + 2 * cluster)
         count++;
     if (image)
         MiNoteImageFileRead(Contents, count);

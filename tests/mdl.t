@@ -3,7 +3,9 @@
 #   1. the in-kernel tests mm.mdl.* on a 32 MiB machine with a paging file: kernel buffers
 #      locked through an emptied working set and taken memory, nonpaged pool, a mapping
 #      through system PTEs, MmAllocatePagesForMdl, partial MDLs, a buffer freed while locked,
-#      a page mapped into the user space of a process made from nop.exe;
+#      a page mapped into the user space of a process made from nop.exe; and, in the same
+#      boot, mm.fault.system_pde: a system PDE that process's directory lacks, copied by the
+#      fault on the page table's own address, at DISPATCH_LEVEL too;
 #   2. user buffers: user/tests/mdlio.exe reads and writes a FAT file with
 #      FILE_FLAG_NO_BUFFERING, which locks its buffers with MDLs (valid, untouched, paged out,
 #      guard page, read-only, bad addresses);
@@ -30,9 +32,9 @@ my $dir = tempdir(CLEANUP => 1);
 # --- 1. in-kernel --------------------------------------------------------------------------
 {
     my $disk = mkdisk('mdlpf', 64);
-    my ($status, $output) = boot(mem => 32, disks => [$disk], cmdline => 'test=mm.mdl.*',
+    my ($status, $output) = boot(mem => 32, disks => [$disk], cmdline => 'test=mm.mdl.*,mm.fault.*',
                                  exes => ['build/user/nop.exe'], timeout => 120);
-    is(report_ktap($output, 'mm.mdl'), 10, 'the ten mm.mdl tests ran');
+    is(report_ktap($output, 'mm.mdl'), 11, 'the ten mm.mdl tests and mm.fault.system_pde ran');
     is($status, 0, 'in-kernel MDL tests: exit status 0');
 }
 

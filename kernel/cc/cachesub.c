@@ -12,9 +12,11 @@
  *               granule past it (64 KB, 256 KB with FILE_FLAG_SEQUENTIAL_SCAN, always two
  *               granules ahead for those) is read ahead; a constant stride predicts the next
  *               stride's read. FILE_FLAG_RANDOM_ACCESS turns it off. One read-ahead per file
- *               at a time, on a critical worker thread: each page not in memory is touched
- *               through the cache's view, and Mm's in-page reads the pages after it (up to
- *               16) in the same transfer.
+ *               at a time, on a critical worker thread, 64 KB a step: each page not in memory
+ *               is touched through the cache's view, and Mm's in-page reads the pages after it
+ *               (up to 16) in the same transfer. Reads that come while it works extend its
+ *               range rather than wait for it to end, so it keeps the disk busy while the
+ *               reader copies what it read before.
  */
 #include "kernel/cc/ccp.h"
 
@@ -157,61 +159,79 @@ void CcFlushAllCaches(void)
 
 /* ---- read-ahead ------------------------------------------------------------------------- */
 
-typedef struct _CC_READ_AHEAD {
-    WORK_QUEUE_ITEM Item;
-    SHARED_CACHE_MAP *Map;              /* its OpenCount holds it */
-    int64_t Offset;
-    uint32_t Length;
-} CC_READ_AHEAD;
-
-static void CcReleaseReadAheadMap(SHARED_CACHE_MAP *Map)
+/* Read [Offset, End) of the file ahead: each page not in memory touched through the view, Mm
+ * told to bring the rest of the range with it (one in-page read for the page and the absent
+ * pages after it, within the view). False if a read failed. */
+static bool CcReadAheadRange(SHARED_CACHE_MAP *Map, int64_t Offset, int64_t End)
 {
-    bool wake = false;
-
-    ExAcquireFastMutex(&CcMasterLock);
-    Map->Flags &= ~READ_AHEAD_QUEUED;
-    wake = CcDereferenceOpenLocked(Map);
-    ExReleaseFastMutex(&CcMasterLock);
-    if (wake)
-        CcWakeLazyWriter();
-}
-
-/* NT's CcPerformReadAhead, on a worker thread: each page of the range not in memory touched
- * through the view (one in-page read for it and the absent pages after it). */
-static void CcPerformReadAhead(void *Parameter)
-{
-    CC_READ_AHEAD *work = Parameter;
-    SHARED_CACHE_MAP *map = work->Map;
-    int64_t offset = work->Offset, end = MIN(offset + work->Length, map->FileSize);
-
-    while (offset < end) {
+    while (Offset < End) {
         uint32_t available;
         uint8_t *address;
         VACB *vacb;
+        bool failed = false;
 
-        if (!NT_SUCCESS(CcGetVirtualAddress(map, offset, &vacb, &address, &available)))
-            break;
-        available = (uint32_t)MIN((int64_t)available, end - offset);
+        if (!NT_SUCCESS(CcGetVirtualAddress(Map, Offset, &vacb, &address, &available)))
+            return false;
+        available = (uint32_t)MIN((int64_t)available, End - Offset);
         for (uint32_t done = 0; done < available; done += PAGE_SIZE) {
             if (!MmIsCachedPageResident(address + done)) {
                 __atomic_add_fetch(&CcStatistics.ReadAheadPages, 1, __ATOMIC_RELAXED);
-                map->ReadAheadPages++;
+                Map->ReadAheadPages++;
             }
         }
-        for (uint32_t done = 0; done < available; done += PAGE_SIZE) {
+        for (uint32_t done = 0; done < available && !failed; done += PAGE_SIZE) {
             uint8_t byte;
 
             if (MmIsCachedPageResident(address + done))
                 continue;
             __atomic_add_fetch(&CcStatistics.ReadAheadIos, 1, __ATOMIC_RELAXED);
-            if (!NT_SUCCESS(KeCopyMemorySafe(&byte, address + done, 1)))
-                break;                          /* the read failed: a reader will see it */
+            MmSetPageFaultReadAhead(KeGetCurrentThread(), (available - done) / PAGE_SIZE - 1);
+            failed = !NT_SUCCESS(KeCopyMemorySafe(&byte, address + done, 1));
         }
+        MmSetPageFaultReadAhead(KeGetCurrentThread(), MM_DEFAULT_READ_AHEAD);
         CcFreeVirtualAddress(vacb);
-        offset += available;
+        if (failed)
+            return false;                       /* a reader will see the failure */
+        Offset += available;
     }
-    CcReleaseReadAheadMap(map);
-    ExFreePoolWithTag(work, CC_WORK_TAG);
+    return true;
+}
+
+/*
+ * NT's CcPerformReadAhead, on a critical worker thread: the map's read-ahead range, a step
+ * (CC_READ_AHEAD_STEP) at a time, taking each step from the map as it goes, so that reads
+ * which come while it works move the end on instead of waiting for another work item: the
+ * disk stays busy while the reader copies what was read before. When nothing is left, the
+ * map is let go (READ_AHEAD_QUEUED cleared, its reference dropped) and the work item is free.
+ */
+static void CcPerformReadAhead(void *Parameter)
+{
+    SHARED_CACHE_MAP *map = Parameter;
+
+    for (;;) {
+        int64_t offset, end;
+        bool wake;
+
+        ExAcquireFastMutex(&CcMasterLock);
+        offset = map->ReadAheadNext;
+        end = MIN(map->ReadAheadEnd, map->FileSize);
+        if (offset >= end) {
+            map->Flags &= ~READ_AHEAD_QUEUED;
+            wake = CcDereferenceOpenLocked(map);
+            ExReleaseFastMutex(&CcMasterLock);
+            if (wake)
+                CcWakeLazyWriter();
+            return;
+        }
+        end = MIN(end, (offset + CC_READ_AHEAD_STEP) & ~(int64_t)(CC_READ_AHEAD_STEP - 1));
+        map->ReadAheadNext = end;
+        ExReleaseFastMutex(&CcMasterLock);
+        if (!CcReadAheadRange(map, offset, end)) {
+            ExAcquireFastMutex(&CcMasterLock);
+            map->ReadAheadNext = map->ReadAheadEnd;
+            ExReleaseFastMutex(&CcMasterLock);
+        }
+    }
 }
 
 /*
@@ -224,35 +244,48 @@ void CcScheduleReadAhead(FILE_OBJECT *FileObject, int64_t Offset, uint32_t Lengt
     PRIVATE_CACHE_MAP *private = FileObject->PrivateCacheMap;
     SHARED_CACHE_MAP *map = private->SharedCacheMap;
     int64_t mask = private->ReadAheadMask, end = Offset + Length, next = -1;
+    int64_t covered = private->ReadAheadOffset[1] + private->ReadAheadLength[1];
     uint32_t length = 0;
-    CC_READ_AHEAD *work;
+    bool sequential = false;
 
     if ((map->Flags & (RANDOM_ACCESS_SEEN | DISABLE_READ_AHEAD)) || Length < 256) {
         private->FileOffset1 = private->FileOffset2;
         private->BeyondLastByte1 = private->BeyondLastByte2;
         private->FileOffset2 = Offset;
         private->BeyondLastByte2 = end;
+        private->SequentialStart = Offset;
         return;
     }
     if (FileObject->Flags & FO_SEQUENTIAL_ONLY) {
-        /* Case 0: two granules ahead of the reader, always. */
+        /* Case 0: two granules ahead of the reader, always, less what was read ahead already
+         * (the high-water mark counts only while the reader is below it). */
         int64_t target = (end + 2 * (mask + 1)) & ~mask;
 
-        next = MAX(private->ReadAheadOffset[1], end & ~mask);
+        next = end & ~mask;
+        if (next >= private->ReadAheadOffset[1] && next < covered)
+            next = covered;
         if (next < target)
             length = (uint32_t)(target - next);
     } else if ((Offset & ~(int64_t)CC_NOISE_BITS) == (private->BeyondLastByte2 & ~(int64_t)CC_NOISE_BITS) &&
                ((private->FileOffset2 & ~(int64_t)CC_NOISE_BITS) ==
                     (private->BeyondLastByte1 & ~(int64_t)CC_NOISE_BITS) ||
                 Offset == 0)) {
-        /* Case 1: sequential. The granule(s) after this read, unless read ahead already. */
+        /* Case 1: sequential. The granule(s) after this read and as many again (so that the
+         * disk reads the read after next while the reader copies the next), less what was
+         * read ahead already. Once the run of sequential reads is a view long, two views
+         * ahead, asked for a view at a time: the disk then moves a view per transfer, and
+         * stays ahead of a reader that copies as fast as it reads. */
         uint32_t size = (uint32_t)((Length + mask) & ~mask);
+        bool longRun = end - private->SequentialStart >= CC_READ_AHEAD_STEP;
+        int64_t window = longRun ? MAX(2 * (int64_t)size, 2 * CC_READ_AHEAD_STEP) : 2 * (int64_t)size;
+        int64_t target = ((end + mask) & ~mask) + window;
 
+        sequential = true;
         next = (end + mask) & ~mask;
-        if (next + size <= private->ReadAheadOffset[1] + private->ReadAheadLength[1])
-            length = 0;
-        else
-            length = size;
+        if (next >= private->ReadAheadOffset[1] && next < covered)
+            next = covered;
+        if (target - next >= (longRun ? CC_READ_AHEAD_STEP : 1))
+            length = (uint32_t)(target - next);
     } else if (private->FileOffset2 - private->FileOffset1 == Offset - private->FileOffset2 &&
                Offset != private->FileOffset2) {
         /* Case 2: a constant stride. */
@@ -263,26 +296,31 @@ void CcScheduleReadAhead(FILE_OBJECT *FileObject, int64_t Offset, uint32_t Lengt
     private->BeyondLastByte1 = private->BeyondLastByte2;
     private->FileOffset2 = Offset;
     private->BeyondLastByte2 = end;
+    if (!sequential)
+        private->SequentialStart = Offset;
     if (length == 0 || next < 0 || next >= map->FileSize)
         return;
     length = (uint32_t)MIN((int64_t)MIN(length, CC_MAXIMUM_READ_AHEAD), map->FileSize - next);
     private->ReadAheadOffset[1] = next;
     private->ReadAheadLength[1] = length;
-    work = ExAllocatePoolWithTag(NonPagedPool, sizeof(*work), CC_WORK_TAG);
-    if (!work)
-        return;
     ExAcquireFastMutex(&CcMasterLock);
     if (map->Flags & READ_AHEAD_QUEUED) {
+        /* The worker is at it: a range that goes on from what it holds extends it, any other
+         * replaces what it has not started (the reader has moved elsewhere). */
+        if (next >= map->ReadAheadNext && next <= map->ReadAheadEnd)
+            map->ReadAheadEnd = MAX(map->ReadAheadEnd, next + length);
+        else {
+            map->ReadAheadNext = next;
+            map->ReadAheadEnd = next + length;
+        }
         ExReleaseFastMutex(&CcMasterLock);
-        ExFreePoolWithTag(work, CC_WORK_TAG);
         return;
     }
     map->Flags |= READ_AHEAD_QUEUED;
     map->OpenCount++;
+    map->ReadAheadNext = next;
+    map->ReadAheadEnd = next + length;
     ExReleaseFastMutex(&CcMasterLock);
-    work->Map = map;
-    work->Offset = next;
-    work->Length = length;
-    ExInitializeWorkItem(&work->Item, CcPerformReadAhead, work);
-    ExQueueWorkItem(&work->Item, CriticalWorkQueue);
+    ExInitializeWorkItem(&map->ReadAheadWorkItem, CcPerformReadAhead, map);
+    ExQueueWorkItem(&map->ReadAheadWorkItem, CriticalWorkQueue);
 }

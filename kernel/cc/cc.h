@@ -37,6 +37,7 @@
 #define CC_DEFAULT_READ_AHEAD           0x10000u        /* 64 KB: what FAT asks for */
 #define CC_SEQUENTIAL_READ_AHEAD        0x40000u        /* FILE_FLAG_SEQUENTIAL_SCAN */
 #define CC_MAXIMUM_READ_AHEAD           (8u << 20)      /* MAX_READ_AHEAD */
+#define CC_READ_AHEAD_STEP              0x40000u        /* a view: what the worker reads at most at a time */
 
 /* Node type codes (NT's). */
 #define CACHE_NTC_SHARED_CACHE_MAP      0x2FF
@@ -81,6 +82,10 @@ typedef struct _SHARED_CACHE_MAP {
     LIST_ENTRY SharedCacheMapLinks;     /* on CcCleanSharedCacheMapList or ...Dirty... */
     LIST_ENTRY ClosedLinks;             /* on CcClosedMapList while OpenCount is 0 */
     bool Closed;
+    /* Read-ahead (cachesub.c): while READ_AHEAD_QUEUED, the worker reads [ReadAheadNext,
+     * ReadAheadEnd) a step at a time, and later reads move ReadAheadEnd on (CcMasterLock). */
+    int64_t ReadAheadNext, ReadAheadEnd;
+    WORK_QUEUE_ITEM ReadAheadWorkItem;
     /* Counters, for !filecache. */
     uint32_t CopyReadPages, CopyReadMisses, ReadAheadPages, LazyWritePages;
 } SHARED_CACHE_MAP;
@@ -95,6 +100,7 @@ typedef struct _PRIVATE_CACHE_MAP {
     int64_t FileOffset2, BeyondLastByte2;       /* the last read */
     int64_t ReadAheadOffset[2];
     uint32_t ReadAheadLength[2];
+    int64_t SequentialStart;            /* where the present run of sequential reads began */
 } PRIVATE_CACHE_MAP;
 
 #define PRIVATE_READ_AHEAD_ENABLED      0x0002

@@ -60,7 +60,12 @@ NTSTATUS CcCopyRead(FILE_OBJECT *FileObject, int64_t Offset, uint32_t Length, vo
         chunk = MIN(available, Length - done);
         missed = CcCountMisses(address, chunk);
         misses += missed;
+        if (missed)     /* a miss brings the rest of the chunk with it, in one transfer */
+            MmSetPageFaultReadAhead(KeGetCurrentThread(), BYTES_TO_PAGES(
+                ((uintptr_t)address & (PAGE_SIZE - 1)) + chunk) - 1);
         status = KeCopyMemorySafe((uint8_t *)Buffer + done, address, chunk);
+        if (missed)
+            MmSetPageFaultReadAhead(KeGetCurrentThread(), MM_DEFAULT_READ_AHEAD);
         CcFreeVirtualAddress(vacb);
         if (!NT_SUCCESS(status))
             break;

@@ -77,6 +77,7 @@ NTSTATUS IoDiskTransferSectors(uint32_t Disk, uint64_t Lba, uint32_t Sectors,
                                const uint32_t *PageFrames, uint32_t ByteOffset, bool Write);
 uint32_t IoDiskCount(void);
 uint64_t IoDiskSectors(uint32_t Disk);              /* 0 for a disk that does not exist */
+uint32_t IoDiskMaximumTransferSectors(uint32_t Disk);   /* one transfer's most; 0: no disk */
 const DISK_PARTITION *IoDiskPartitions(uint32_t Disk, uint32_t *Count);  /* read at start-up */
 const DISK_LAYOUT *IoDiskLayout(uint32_t Disk);    /* NULL for a disk that does not exist */
 uint32_t IoDiskInterruptCount(uint32_t Channel);    /* transfers its interrupt has ended */

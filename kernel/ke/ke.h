@@ -224,6 +224,9 @@ typedef struct _KTHREAD {
     uint32_t UniqueThread;
     uint32_t OwnsSystemWorkingSet;  /* Mm: how deep this thread holds the system WS lock */
     uint32_t OwnsProcessWorkingSet; /* Mm: the same for its process's working set */
+    uint32_t ReadClusterSize;       /* Mm: pages a file's in-page read brings for this thread,
+                                     * the faulting one included (0: Mm's default cluster);
+                                     * MmSetPageFaultReadAhead, as NT's ETHREAD's */
     char Name[16];
     /* Processes (procobj.c): the thread's own process, and the one it is attached to. */
     KPROCESS *Process;

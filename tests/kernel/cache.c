@@ -21,6 +21,10 @@
  *                     list, and 2 seconds later neither the lazy writer nor the mapped page
  *                     writer has written them (the disk has zeroes); read back through the
  *                     cache (transition faults from that list), then CcFlushCache writes them
+ *   cc.read_ahead_again  the first 2 MB of C:\BIG.BIN read front to back, thrown out of the cache
+ *                     (CcPurgeCacheSection), and read front to back again: the second pass is
+ *                     read ahead too (the high-water mark of the first does not hold it back),
+ *                     every byte right both times
  *   cc.throttle       twice CcDirtyPageThreshold written as fast as writes go: writers were
  *                     held (CcCanIWrite) and the dirty pages never passed the threshold by more
  *                     than a write's charge
@@ -146,6 +150,49 @@ KTEST(TestCcViewsReused, "cc.views_reused")
             mostMapped);
     KT_ASSERT(CcStatistics.VacbReuses - reuses >= (size >> VACB_OFFSET_SHIFT) - CcNumberVacbs);
     KT_ASSERT(mostMapped <= CcNumberVacbs);
+}
+
+#define CT_AGAIN_BYTES      (2u << 20)
+
+/* One front-to-back pass over the first CT_AGAIN_BYTES; the read-ahead I/Os it caused. */
+static uint32_t SequentialPass(FILE_OBJECT *File, uint8_t *Buffer, uint32_t *Bad)
+{
+    uint32_t ios = CcStatistics.ReadAheadIos;
+
+    for (uint32_t offset = 0; offset < CT_AGAIN_BYTES; offset += CT_CHUNK) {
+        KT_ASSERT_STATUS(STATUS_SUCCESS, Transfer(File, IRP_MJ_READ, Buffer, CT_CHUNK, offset));
+        for (uint32_t i = 0; i < CT_CHUNK; i++)
+            *Bad += Buffer[i] != PatternByte(CT_BIG_SEED, offset + i);
+    }
+    return CcStatistics.ReadAheadIos - ios;
+}
+
+/* The file's read-ahead done (at most 5 s), then its cached pages thrown out. */
+static void Purge(FILE_OBJECT *File)
+{
+    int64_t pause = KI_MILLISECONDS(10);
+
+    for (uint32_t waited = 0; MapOf(File) && (MapOf(File)->Flags & READ_AHEAD_QUEUED) &&
+                              waited < 500; waited++)
+        KeDelayExecutionThread(KernelMode, false, &pause);
+    KT_ASSERT(!MapOf(File) || !(MapOf(File)->Flags & READ_AHEAD_QUEUED));
+    KT_ASSERT(CcPurgeCacheSection(File->SectionObjectPointer, 0, 0));
+}
+
+KTEST(TestCcReadAheadAgain, "cc.read_ahead_again")
+{
+    FILE_OBJECT *file = OpenOrSkip("BIG.BIN", FILE_OPEN);
+    uint8_t *buffer = NewBuffer(CT_CHUNK);
+    uint32_t bad = 0, first, second;
+
+    Purge(file);
+    first = SequentialPass(file, buffer, &bad);
+    Purge(file);
+    second = SequentialPass(file, buffer, &bad);
+    KtPrint("read-ahead I/Os: %u in the first pass, %u in the second", first, second);
+    KT_ASSERT_EQ(0, bad);
+    KT_ASSERT(first > 0);
+    KT_ASSERT(second > 0);
 }
 
 KTEST(TestCcLazyWriter, "cc.lazy_writer")

@@ -26,7 +26,9 @@
  */
 #include "kernel/fs/fastfat/fatprocs.h"
 
-#define FAT_PAGING_MAXIMUM_SECTORS  128     /* 64 KB a transfer: within LBA28's 256 sectors */
+/* 256 KB a transfer at most (Mm's largest in-page cluster: a read-ahead's), and no more than
+ * the disk takes at once (256 sectors without LBA48). */
+#define FAT_PAGING_MAXIMUM_SECTORS  512
 
 void FatSetFcbFileSize(FCB *Fcb, uint32_t FileSize)
 {
@@ -73,7 +75,7 @@ static NTSTATUS FatPagingTransfer(FCB *Fcb, MDL *Mdl, uint32_t Offset, uint32_t 
                                   bool Write)
 {
     VCB *vcb = Fcb->Vcb;
-    uint32_t done = 0;
+    uint32_t done = 0, most = MIN(FAT_PAGING_MAXIMUM_SECTORS, IoDiskMaximumTransferSectors(vcb->Disk));
     NTSTATUS status = STATUS_SUCCESS;
 
     while (done < Length && NT_SUCCESS(status)) {
@@ -85,7 +87,7 @@ static NTSTATUS FatPagingTransfer(FCB *Fcb, MDL *Mdl, uint32_t Offset, uint32_t 
             return STATUS_FILE_CORRUPT_ERROR;   /* (the callers stay within the map) */
         bytes = ((uint64_t)run << vcb->ClusterShift) - within;
         bytes = MIN(bytes, (uint64_t)(Length - done));
-        bytes = MIN(bytes, (uint64_t)FAT_PAGING_MAXIMUM_SECTORS * FAT_SECTOR_SIZE);
+        bytes = MIN(bytes, (uint64_t)most * FAT_SECTOR_SIZE);
         lba = vcb->PartitionLba + FatClusterOffset(vcb, lcn) / FAT_SECTOR_SIZE +
               within / FAT_SECTOR_SIZE;
         status = IoDiskTransferSectors(vcb->Disk, lba, (uint32_t)bytes / FAT_SECTOR_SIZE,
