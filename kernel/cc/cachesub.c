@@ -8,15 +8,16 @@
  *               the cache has not written them yet (the mapped page writer may have).
  *   read-ahead  each cached read is compared with the file object's two before it (NT's
  *               CcScheduleReadAhead): a read that starts where the last ended, after one that
- *               did the same (or the first read, at offset 0), is sequential, and the next
- *               granule past it (64 KB, 256 KB with FILE_FLAG_SEQUENTIAL_SCAN, always two
- *               granules ahead for those) is read ahead; a constant stride predicts the next
- *               stride's read. FILE_FLAG_RANDOM_ACCESS turns it off. One read-ahead per file
- *               at a time, on a critical worker thread, 64 KB a step: each page not in memory
- *               is touched through the cache's view, and Mm's in-page reads the pages after it
- *               (up to 16) in the same transfer. Reads that come while it works extend its
- *               range rather than wait for it to end, so it keeps the disk busy while the
- *               reader copies what it read before.
+ *               did the same (or the first read, at offset 0), is sequential, and the two
+ *               reads after it are read ahead, in granules (64 KB; two views once the run
+ *               is a view long; 256 KB granules, two ahead from the first read, with
+ *               FILE_FLAG_SEQUENTIAL_SCAN); a constant stride predicts the next stride's read.
+ *               FILE_FLAG_RANDOM_ACCESS turns it off. One read-ahead per file at a time, on a
+ *               critical worker thread, a view at most a step: each page not in memory is
+ *               touched through the cache's view after MmSetPageFaultReadAhead, and Mm's
+ *               in-page reads the rest of the step with it (up to 64 pages) in one transfer.
+ *               Reads that come while it works extend its range rather than wait for it to
+ *               end, so it keeps the disk busy while the reader copies what it read before.
  */
 #include "kernel/cc/ccp.h"
 
