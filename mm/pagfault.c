@@ -534,8 +534,9 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
 
 /*
  * NT's MmSetPageFaultReadAhead: a file's in-page read for Thread's next faults brings
- * ReadAhead pages after the faulting one (at most MM_MAXIMUM_FILE_READ_CLUSTER in all), or
- * Mm's default cluster again when ReadAhead is MM_DEFAULT_READ_AHEAD. The cache manager sets it
+ * ReadAhead pages after the faulting one (at most MM_MAXIMUM_FILE_READ_CLUSTER in all, and
+ * never fewer than Mm's own cluster, MM_MAXIMUM_READ_CLUSTER), or Mm's default cluster again
+ * when ReadAhead is MM_DEFAULT_READ_AHEAD. The cache manager sets it
  * before it touches a range it wants whole (a copy, a read-ahead), so that the range comes in
  * one transfer.
  */
@@ -549,7 +550,8 @@ void MmSetPageFaultReadAhead(KTHREAD *Thread, uint32_t ReadAhead)
  * NT's MiResolveMappedFileFault: the prototype Proto is a file's subsection PTE (a data file's
  * or an image file's). Like a page-file fault's first half: fresh pages for it and the
  * identical subsection PTEs after it in the same page of prototypes (up to the thread's
- * ReadClusterSize, MM_MAXIMUM_READ_CLUSTER if it has none), read in progress, their original PTE the subsection PTE (a clean
+ * ReadClusterSize, MM_MAXIMUM_READ_CLUSTER if it has none or a smaller one; past that many
+ * only while memory is plentiful), read in progress, their original PTE the subsection PTE (a clean
  * page leaving memory gets it back); the read is IoPageReadFile at the page's file offset,
  * which zeroes past the end of file (and, for an image, MiReadInPageSupport past the
  * subsection's bytes); the file object is referenced for it. A prototype past its subsection
@@ -565,8 +567,7 @@ static NTSTATUS MiResolveMappedFileFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Co
     NTSTATUS status;
     KIRQL oldIrql;
 
-    if (!cluster)
-        cluster = MM_MAXIMUM_READ_CLUSTER;
+    cluster = MAX(cluster, MM_MAXIMUM_READ_CLUSTER);    /* Mm's own cluster at least */
 
     status = MiLockPfnForFault(Fault, Proto, Contents, true, &oldIrql);
     if (status != STATUS_SUCCESS)
@@ -588,7 +589,7 @@ static NTSTATUS MiResolveMappedFileFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Co
     }
     while (count < cluster && count < left && !MiIsPteOnPdeBoundary(&Proto[count]) &&
            Proto[count].u.Long == Contents.u.Long &&
-           MmAvailablePages > MI_FAULT_RESERVE + 2 * cluster)
+           MmAvailablePages > MI_FAULT_RESERVE + 2 * MAX(count + 1, MM_MAXIMUM_READ_CLUSTER))
         count++;
     if (image)
         MiNoteImageFileRead(Contents, count);

@@ -186,7 +186,8 @@ static bool CcReadAheadRange(SHARED_CACHE_MAP *Map, int64_t Offset, int64_t End)
             if (MmIsCachedPageResident(address + done))
                 continue;
             __atomic_add_fetch(&CcStatistics.ReadAheadIos, 1, __ATOMIC_RELAXED);
-            MmSetPageFaultReadAhead(KeGetCurrentThread(), (available - done) / PAGE_SIZE - 1);
+            MmSetPageFaultReadAhead(KeGetCurrentThread(), BYTES_TO_PAGES(
+                ((uintptr_t)(address + done) & (PAGE_SIZE - 1)) + available - done) - 1);
             failed = !NT_SUCCESS(KeCopyMemorySafe(&byte, address + done, 1));
         }
         MmSetPageFaultReadAhead(KeGetCurrentThread(), MM_DEFAULT_READ_AHEAD);
@@ -199,40 +200,44 @@ static bool CcReadAheadRange(SHARED_CACHE_MAP *Map, int64_t Offset, int64_t End)
 }
 
 /*
- * NT's CcPerformReadAhead, on a critical worker thread: the map's read-ahead range, a step
- * (CC_READ_AHEAD_STEP) at a time, taking each step from the map as it goes, so that reads
- * which come while it works move the end on instead of waiting for another work item: the
- * disk stays busy while the reader copies what was read before. When nothing is left, the
- * map is let go (READ_AHEAD_QUEUED cleared, its reference dropped) and the work item is free.
+ * NT's CcPerformReadAhead, on a critical worker thread: one step (CC_READ_AHEAD_STEP at most)
+ * of the map's read-ahead range, taken from the map. Reads that come meanwhile move the end
+ * on, and if anything is left the work item goes to the back of the queue again (still
+ * READ_AHEAD_QUEUED, the map still referenced): the disk stays busy while the reader copies
+ * what was read before, and the queue's other items (another file's read-ahead, deferred
+ * deletions) get their turns. When nothing is left, the map is let go (READ_AHEAD_QUEUED
+ * cleared, its reference dropped) and the work item is free.
  */
 static void CcPerformReadAhead(void *Parameter)
 {
     SHARED_CACHE_MAP *map = Parameter;
+    int64_t offset, end;
+    bool wake;
 
-    for (;;) {
-        int64_t offset, end;
-        bool wake;
-
-        ExAcquireFastMutex(&CcMasterLock);
-        offset = map->ReadAheadNext;
-        end = MIN(map->ReadAheadEnd, map->FileSize);
-        if (offset >= end) {
-            map->Flags &= ~READ_AHEAD_QUEUED;
-            wake = CcDereferenceOpenLocked(map);
-            ExReleaseFastMutex(&CcMasterLock);
-            if (wake)
-                CcWakeLazyWriter();
-            return;
-        }
+    ExAcquireFastMutex(&CcMasterLock);
+    offset = map->ReadAheadNext;
+    end = MIN(map->ReadAheadEnd, map->FileSize);
+    if (offset < end) {
         end = MIN(end, (offset + CC_READ_AHEAD_STEP) & ~(int64_t)(CC_READ_AHEAD_STEP - 1));
         map->ReadAheadNext = end;
         ExReleaseFastMutex(&CcMasterLock);
         if (!CcReadAheadRange(map, offset, end)) {
             ExAcquireFastMutex(&CcMasterLock);
-            map->ReadAheadNext = map->ReadAheadEnd;
+            map->ReadAheadNext = map->ReadAheadEnd;     /* a reader will see the failure */
             ExReleaseFastMutex(&CcMasterLock);
         }
+        ExAcquireFastMutex(&CcMasterLock);
+        if (map->ReadAheadNext < MIN(map->ReadAheadEnd, map->FileSize)) {
+            ExReleaseFastMutex(&CcMasterLock);
+            ExQueueWorkItem(&map->ReadAheadWorkItem, CriticalWorkQueue);
+            return;
+        }
     }
+    map->Flags &= ~READ_AHEAD_QUEUED;
+    wake = CcDereferenceOpenLocked(map);
+    ExReleaseFastMutex(&CcMasterLock);
+    if (wake)
+        CcWakeLazyWriter();
 }
 
 /*

@@ -154,17 +154,18 @@ KTEST(TestCcViewsReused, "cc.views_reused")
 
 #define CT_AGAIN_BYTES      (2u << 20)
 
-/* One front-to-back pass over the first CT_AGAIN_BYTES; the read-ahead I/Os it caused. */
+/* One front-to-back pass over the first CT_AGAIN_BYTES; the pages the file's read-ahead
+ * brought in meanwhile. */
 static uint32_t SequentialPass(FILE_OBJECT *File, uint8_t *Buffer, uint32_t *Bad)
 {
-    uint32_t ios = CcStatistics.ReadAheadIos;
+    uint32_t pages = MapOf(File) ? MapOf(File)->ReadAheadPages : 0;
 
     for (uint32_t offset = 0; offset < CT_AGAIN_BYTES; offset += CT_CHUNK) {
         KT_ASSERT_STATUS(STATUS_SUCCESS, Transfer(File, IRP_MJ_READ, Buffer, CT_CHUNK, offset));
         for (uint32_t i = 0; i < CT_CHUNK; i++)
             *Bad += Buffer[i] != PatternByte(CT_BIG_SEED, offset + i);
     }
-    return CcStatistics.ReadAheadIos - ios;
+    return MapOf(File)->ReadAheadPages - pages;
 }
 
 /* The file's read-ahead done (at most 5 s), then its cached pages thrown out. */
@@ -189,7 +190,7 @@ KTEST(TestCcReadAheadAgain, "cc.read_ahead_again")
     first = SequentialPass(file, buffer, &bad);
     Purge(file);
     second = SequentialPass(file, buffer, &bad);
-    KtPrint("read-ahead I/Os: %u in the first pass, %u in the second", first, second);
+    KtPrint("pages read ahead: %u in the first pass, %u in the second", first, second);
     KT_ASSERT_EQ(0, bad);
     KT_ASSERT(first > 0);
     KT_ASSERT(second > 0);

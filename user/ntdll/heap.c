@@ -633,8 +633,9 @@ PVOID NTAPI RtlDestroyHeap(PVOID HeapHandle)
  *
  * The front end first: a block of exactly the size, off its lookaside list, in a straight
  * line of code (under QEMU's TCG every branch taken costs a block of translated code). A
- * request of 0 to 8 bytes looks at list 1, which is always empty (no block is smaller than
- * HEAP_MINIMUM_BLOCK), and so goes to the back end.
+ * request of 0 bytes looks at list 1, which is always empty (no block is smaller than
+ * HEAP_MINIMUM_BLOCK), and so goes to the back end; 1 to 8 bytes take list 2, as GranulesFor
+ * would.
  */
 PVOID NTAPI RtlAllocateHeap(PVOID HeapHandle, ULONG Flags, SIZE_T Size)
 {

@@ -281,13 +281,17 @@ static void TestMemoryStatus(void)
 static void TestHeapCalls(void)
 {
     HMODULE kernel32 = GetModuleHandleA("kernel32.dll"), ntdll = GetModuleHandleA("ntdll.dll");
+    /* (the exports carry their stdcall decoration, as mm386's DLLs are linked) */
+    PVOID heapFree = (PVOID)GetProcAddress(kernel32, "HeapFree@12");
+    PVOID heapAlloc = (PVOID)GetProcAddress(kernel32, "HeapAlloc@12");
     HANDLE heap = GetProcessHeap();
     PUCHAR block, moved;
     volatile ULONG result;
 
-    KT_EQ((PVOID)GetProcAddress(kernel32, "HeapFree"), (PVOID)GetProcAddress(ntdll, "RtlFreeHeap"));
-    KT_EQ((PVOID)GetProcAddress(kernel32, "HeapAlloc"),
-          (PVOID)GetProcAddress(ntdll, "RtlAllocateHeap"));
+    KT_EXPECT(heapFree != NULL);
+    KT_EXPECT(heapAlloc != NULL);
+    KT_EQ(heapFree, (PVOID)GetProcAddress(ntdll, "RtlFreeHeap@12"));
+    KT_EQ(heapAlloc, (PVOID)GetProcAddress(ntdll, "RtlAllocateHeap@12"));
     block = HeapAlloc(heap, HEAP_ZERO_MEMORY, 100);
     KT_EXPECT(block != NULL);
     if (!block)
