@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 # The FAT32 volume and files (kernel/fs/fastfat, kernel/iomgr, user/kernel32/file.c), against
-# the standard tools, in five boots:
+# the standard tools, in six boots:
 #   1. tools/mkdisk puts known files on a FAT32 partition beside a paging-file partition (twice:
 #      64 MiB with 512-byte clusters, 300 MiB with 4 KB ones);
 #      user/tests/files.exe reads every byte of them, writes, extends, truncates, deletes,
@@ -14,6 +14,9 @@
 #      the partition) and a good volume whose FSInfo miscounts the free clusters: each broken
 #      one is refused at start-up with its reason and NT's status, the good one mounted and its
 #      count corrected, and `poweroff` at the kd> prompt writes FSInfo back.
+#   3b. A volume whose root directory's FAT entry points out of the volume: refused with
+#      STATUS_DISK_CORRUPT_ERROR after its FAT was read through the cache (the FAT's stream let
+#      go and closed before the VCB is freed), the next volume mounted.
 #   4. Boot sectors fuzzed with random bytes and FSInfo's signature broken: refused or mounted,
 #      never a STOP or a hang.
 use strict;
@@ -229,6 +232,25 @@ is($status, 0, 'poweroff at the prompt ends the boot with status 0');
 ($fsck_status, $fsck) = fsck($broken[3], $fat1, 40 * 2048);
 is($fsck_status, 0, 'poweroff wrote FSInfo back: fsck.fat -n finds the volume clean') or diag($fsck);
 unlike($fsck, qr/Free cluster summary/i, '... and the free count right') or diag($fsck);
+
+# --- 3b. a root directory whose chain is broken: refused after the FAT's stream was opened ---
+# (the mount reads the FAT through the cache; a mount that fails after that lets the stream go
+# and waits for its close before the VCB is freed)
+{
+    my @pair = map { fat_disk("rootchain$_", '0c:40', 40, 'x.txt' => "x\n") } 0 .. 1;
+    open(my $fh, '<:raw', $pair[0]) or die;
+    seek($fh, $fat1 * 512 + 14, 0);
+    read($fh, my $reserved, 2);
+    close($fh);
+    patch($pair[0], ($fat1 + unpack('v', $reserved)) * 512 + 2 * 4, pack('V', 0x00FFFFFF));
+    ($status, $out) = boot(mem => 32, timeout => 120, disks => \@pair, input => "poweroff\n");
+    like($out, qr/^FAT32: disk 0, partition 1 not mounted: the root directory's chain is broken \(status 0xc0000032\)$/m,
+         "the root's FAT entry pointing out of the volume: STATUS_DISK_CORRUPT_ERROR") or diag($out);
+    unlike($out, qr/its VCB is kept/, "the FAT's stream of the refused volume was closed");
+    like($out, qr/^FAT32: C: is disk 1, partition 1:/m, 'the good volume after it is C:');
+    unlike($out, qr/STOP/, 'no STOP');
+    is($status, 0, 'poweroff ends the boot with status 0');
+}
 
 # --- 4. fuzzed boot sectors ---------------------------------------------------------------
 srand(11);

@@ -25,6 +25,10 @@
  *                     (CcPurgeCacheSection), and read front to back again: the second pass is
  *                     read ahead too (the high-water mark of the first does not hold it back),
  *                     every byte right both times
+ *   cc.fat            the FAT goes through the cache (allocsup.c): 64 KB written to a new
+ *                     C:\FATC.BIN pin its FAT entries (CcPinRead) on the FAT's stream; once
+ *                     FatFlushFat has written it, each FAT copy on the disk holds the entry the
+ *                     cache holds, the file's second cluster
  *   cc.throttle       twice CcDirtyPageThreshold written as fast as writes go: writers were
  *                     held (CcCanIWrite) and the dirty pages never passed the threshold by more
  *                     than a write's charge
@@ -194,6 +198,49 @@ KTEST(TestCcReadAheadAgain, "cc.read_ahead_again")
     KT_ASSERT_EQ(0, bad);
     KT_ASSERT(first > 0);
     KT_ASSERT(second > 0);
+}
+
+KTEST(TestCcFat, "cc.fat")
+{
+    FILE_OBJECT *file;
+    uint8_t *buffer = NewBuffer(CT_CHUNK);
+    uint32_t pins = CcStatistics.PinReadWait, cached = 0, second = 0, fats;
+    uint32_t onDisk[4] = { 0 };
+    VCB *vcb;
+    FCB *fcb;
+    void *entry;
+    BCB *bcb;
+
+    RequireCacheVolume();
+    file = OpenOrSkip("FATC.BIN", FILE_OVERWRITE_IF);
+    fcb = file->FsContext;
+    vcb = fcb->Vcb;
+    memset(buffer, 0x3C, CT_CHUNK);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, Transfer(file, IRP_MJ_WRITE, buffer, CT_CHUNK, 0));
+    KT_ASSERT(CcStatistics.PinReadWait > pins);
+    KT_ASSERT(vcb->FatFile != NULL);
+    KT_ASSERT(vcb->FatSectionObjectPointers.SharedCacheMap != NULL);
+    KT_ASSERT(fcb->AllocationClusters >= 2);
+    fats = MIN(vcb->NumberOfFats, ARRAYSIZE(onDisk));
+    ExAcquireFastMutex(&vcb->Resource);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, FatFlushFat(vcb));
+    KT_ASSERT_STATUS(STATUS_SUCCESS, FatLookupVcn(fcb, 1, &second, NULL));
+    KT_ASSERT_STATUS(STATUS_SUCCESS, CcMapData(vcb->FatFile, (int64_t)fcb->FirstCluster * 4, 4,
+                                               &bcb, &entry));
+    cached = *(const uint32_t *)entry;
+    CcUnpinData(bcb);
+    for (uint32_t fat = 0; fat < fats; fat++)
+        KT_ASSERT_STATUS(STATUS_SUCCESS,
+                         FatReadVolume(vcb, ((uint64_t)vcb->FatStart + (uint64_t)fat *
+                                             vcb->SectorsPerFat) * FAT_SECTOR_SIZE +
+                                            (uint64_t)fcb->FirstCluster * 4,
+                                       4, &onDisk[fat], KernelMode));
+    ExReleaseFastMutex(&vcb->Resource);
+    KtPrint("FATC.BIN's first cluster %u: FAT entry %08x in the cache, %u FATs", fcb->FirstCluster,
+            cached, fats);
+    KT_ASSERT_EQ(second, cached & FAT32_ENTRY_MASK);
+    for (uint32_t fat = 0; fat < fats; fat++)
+        KT_ASSERT_EQ(cached, onDisk[fat]);
 }
 
 KTEST(TestCcLazyWriter, "cc.lazy_writer")

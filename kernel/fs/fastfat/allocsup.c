@@ -1,8 +1,16 @@
 /*
- * kernel/fs/fastfat/allocsup.c: the FAT: reading and changing entries through a one-page cache
- * (written to every FAT copy when it is flushed, so the copies stay equal), checking chains,
- * finding a file's clusters, and allocating and freeing clusters with the free count and the
- * next-free hint that FSInfo keeps on disk.
+ * kernel/fs/fastfat/allocsup.c: the FAT: reading and changing entries through the cache,
+ * checking chains, finding a file's clusters, and allocating and freeing clusters with the free
+ * count and the next-free hint that FSInfo keeps on disk.
+ *
+ * The FAT is read and written as NT's FAT does it, through a cached stream file object (the
+ * VCB's FatFile, NT's virtual volume file; here the active FAT alone, its byte 0 the FAT's
+ * first): entries are read through one page of it kept mapped while a request runs
+ * (CcMapData: the FAT window, let go when the request ends), and changed pinned (CcPinRead, CcSetDirtyPinnedData, CcUnpinData). The cache's dirty pages
+ * of it go to every FAT copy (pagingio.c), so the copies stay equal, when the lazy writer
+ * writes them or FatFlushFat flushes them (a request that changed the FAT ends with that, as
+ * before). Reads and writes of an entry go through KeProbeRead32/KeProbeWrite32: a FAT page
+ * the disk cannot give back is the in-page status, never a STOP.
  *
  * At mount FatScanFat reads the whole FAT once into three bitmaps: which clusters are in use
  * (the allocator's map), which ones an entry points to (a chain's first cluster must not be one:
@@ -33,43 +41,50 @@ static uint32_t FatPageSectors(const VCB *Vcb, uint32_t Page)
 
 NTSTATUS FatFlushFat(VCB *Vcb)
 {
-    uint32_t page = Vcb->FatPageIndex, bytes;
-    NTSTATUS status = STATUS_SUCCESS;
-
-    if (!Vcb->FatPageDirty)
+    if (!Vcb->FatFile || !Vcb->FatSectionObjectPointers.SharedCacheMap)
         return STATUS_SUCCESS;
-    bytes = FatPageSectors(Vcb, page) * FAT_SECTOR_SIZE;
-    for (uint32_t fat = 0; fat < Vcb->NumberOfFats && NT_SUCCESS(status); fat++) {
-        uint64_t sector = Vcb->FatStart + (uint64_t)fat * Vcb->SectorsPerFat +
-                          page * FAT_SECTORS_PER_PAGE;
+    return CcFlushCache(&Vcb->FatSectionObjectPointers, NULL, 0, NULL);
+}
 
-        status = FatWriteVolume(Vcb, sector * FAT_SECTOR_SIZE, bytes, Vcb->FatPage, KernelMode);
+/* The FAT window let go (before a flush that must not wait on it, and at dismount). */
+void FatUnmapFatWindow(VCB *Vcb)
+{
+    if (Vcb->FatWindowBcb)
+        CcUnpinData(Vcb->FatWindowBcb);
+    Vcb->FatWindowBcb = NULL;
+    Vcb->FatWindow = NULL;
+    Vcb->FatWindowPage = FAT_NO_PAGE;
+}
+
+/* The FAT page holding Cluster's entry mapped in the window. */
+static NTSTATUS FatMapFatPage(VCB *Vcb, uint32_t Cluster)
+{
+    uint32_t page = Cluster / FAT_ENTRIES_PER_PAGE;
+    NTSTATUS status;
+    void *buffer;
+    BCB *bcb;
+
+    if (page == Vcb->FatWindowPage)
+        return STATUS_SUCCESS;
+    FatUnmapFatWindow(Vcb);
+    status = CcMapData(Vcb->FatFile, (int64_t)page * PAGE_SIZE,
+                       FatPageSectors(Vcb, page) * FAT_SECTOR_SIZE, &bcb, &buffer);
+    if (NT_SUCCESS(status)) {
+        Vcb->FatWindowBcb = bcb;
+        Vcb->FatWindow = buffer;
+        Vcb->FatWindowPage = page;
     }
-    if (NT_SUCCESS(status))
-        Vcb->FatPageDirty = false;
     return status;
 }
 
-/* The FAT page holding Cluster's entry into the cache. */
-static NTSTATUS FatLoadFatPage(VCB *Vcb, uint32_t Cluster)
+/* Cluster's whole entry (its top 4 bits too). */
+static NTSTATUS FatReadRawEntry(VCB *Vcb, uint32_t Cluster, uint32_t *Value)
 {
-    uint32_t page = Cluster / FAT_ENTRIES_PER_PAGE;
-    uint64_t sector;
-    NTSTATUS status;
+    NTSTATUS status = FatMapFatPage(Vcb, Cluster);
 
-    if (page == Vcb->FatPageIndex)
-        return STATUS_SUCCESS;
-    status = FatFlushFat(Vcb);
-    if (!NT_SUCCESS(status))
-        return status;
-    Vcb->FatPageIndex = FAT_NO_PAGE;
-    sector = Vcb->FatStart + (uint64_t)Vcb->ActiveFat * Vcb->SectorsPerFat +
-             page * FAT_SECTORS_PER_PAGE;
-    status = FatReadVolume(Vcb, sector * FAT_SECTOR_SIZE,
-                           FatPageSectors(Vcb, page) * FAT_SECTOR_SIZE, Vcb->FatPage, KernelMode);
-    if (NT_SUCCESS(status))
-        Vcb->FatPageIndex = page;
-    return status;
+    return NT_SUCCESS(status) ? KeProbeRead32(&Vcb->FatWindow[Cluster % FAT_ENTRIES_PER_PAGE],
+                                              Value)
+                              : status;
 }
 
 static NTSTATUS FatGetEntry(VCB *Vcb, uint32_t Cluster, uint32_t *Value)
@@ -78,9 +93,31 @@ static NTSTATUS FatGetEntry(VCB *Vcb, uint32_t Cluster, uint32_t *Value)
 
     if (Cluster > FatMaximumCluster(Vcb))
         KeBugCheckEx(FAT_FILE_SYSTEM, (uintptr_t)Vcb, Cluster, 0, 2);
-    status = FatLoadFatPage(Vcb, Cluster);
+    status = FatReadRawEntry(Vcb, Cluster, Value);
     if (NT_SUCCESS(status))
-        *Value = Vcb->FatPage[Cluster % FAT_ENTRIES_PER_PAGE] & FAT32_ENTRY_MASK;
+        *Value &= FAT32_ENTRY_MASK;
+    return status;
+}
+
+/* Cluster's whole entry made (entry & ~Clear) | Set in the cache, pinned and left dirty; *Old
+ * its value before. */
+static NTSTATUS FatWriteRawEntry(VCB *Vcb, uint32_t Cluster, uint32_t Clear, uint32_t Set,
+                                 uint32_t *Old)
+{
+    NTSTATUS status;
+    void *buffer;
+    BCB *bcb;
+
+    status = CcPinRead(Vcb->FatFile, (int64_t)Cluster * sizeof(uint32_t), sizeof(uint32_t), &bcb,
+                       &buffer);
+    if (!NT_SUCCESS(status))
+        return status;
+    status = KeProbeRead32(buffer, Old);
+    if (NT_SUCCESS(status))
+        status = KeProbeWrite32(buffer, (*Old & ~Clear) | Set);
+    if (NT_SUCCESS(status))
+        CcSetDirtyPinnedData(bcb);
+    CcUnpinData(bcb);
     return status;
 }
 
@@ -92,26 +129,27 @@ static NTSTATUS FatGetEntry(VCB *Vcb, uint32_t Cluster, uint32_t *Value)
  */
 NTSTATUS FatReadVolumeState(VCB *Vcb)
 {
-    NTSTATUS status = FatLoadFatPage(Vcb, 1);
+    uint32_t entry;
+    NTSTATUS status = FatReadRawEntry(Vcb, 1, &entry);
 
     if (NT_SUCCESS(status))
-        Vcb->VolumeDirty = Vcb->DirtyAtMount = !(Vcb->FatPage[1] & FAT32_CLEAN_SHUTDOWN);
+        Vcb->VolumeDirty = Vcb->DirtyAtMount = !(entry & FAT32_CLEAN_SHUTDOWN);
     return status;
 }
 
+/* The bit changes in the cache and the FAT is flushed at once: every change made before it is
+ * on the disk when a clean volume is marked, none after it when a dirty one is. */
 NTSTATUS FatMarkVolume(VCB *Vcb, bool Dirty)
 {
+    uint32_t old;
     NTSTATUS status;
 
     if (Vcb->VolumeDirty == Dirty || (!Dirty && Vcb->DirtyAtMount))
         return STATUS_SUCCESS;
-    status = FatLoadFatPage(Vcb, 1);
-    if (!NT_SUCCESS(status))
-        return status;
-    Vcb->FatPage[1] = Dirty ? Vcb->FatPage[1] & ~FAT32_CLEAN_SHUTDOWN
-                            : Vcb->FatPage[1] | FAT32_CLEAN_SHUTDOWN;
-    Vcb->FatPageDirty = true;
-    status = FatFlushFat(Vcb);
+    status = FatWriteRawEntry(Vcb, 1, Dirty ? FAT32_CLEAN_SHUTDOWN : 0,
+                              Dirty ? 0 : FAT32_CLEAN_SHUTDOWN, &old);
+    if (NT_SUCCESS(status))
+        status = FatFlushFat(Vcb);
     if (NT_SUCCESS(status))
         Vcb->VolumeDirty = Dirty;
     return status;
@@ -120,17 +158,16 @@ NTSTATUS FatMarkVolume(VCB *Vcb, bool Dirty)
 /* Cluster's entry = Value (the top 4 bits kept, as the specification asks), and the maps. */
 static NTSTATUS FatSetEntry(VCB *Vcb, uint32_t Cluster, uint32_t Value)
 {
-    uint32_t old, *entry;
+    uint32_t old;
     NTSTATUS status = FatMarkVolume(Vcb, true);
 
+    if (Cluster > FatMaximumCluster(Vcb))
+        KeBugCheckEx(FAT_FILE_SYSTEM, (uintptr_t)Vcb, Cluster, 0, 3);
     if (NT_SUCCESS(status))
-        status = FatGetEntry(Vcb, Cluster, &old);
-
+        status = FatWriteRawEntry(Vcb, Cluster, FAT32_ENTRY_MASK, Value, &old);
     if (!NT_SUCCESS(status))
         return status;
-    entry = &Vcb->FatPage[Cluster % FAT_ENTRIES_PER_PAGE];
-    *entry = (*entry & ~FAT32_ENTRY_MASK) | Value;
-    Vcb->FatPageDirty = true;
+    old &= FAT32_ENTRY_MASK;
     if (FatIsChainCluster(Vcb, old))
         RtlClearBits(&Vcb->Linked, old, 1);
     if (FatIsChainCluster(Vcb, Value))
@@ -367,4 +404,47 @@ NTSTATUS FatWriteFsInfo(VCB *Vcb)
     if (NT_SUCCESS(status))
         Vcb->FsInfoDirty = false;
     return status;
+}
+
+/*
+ * The FAT's stream made and cached, at mount before the FAT is first read (NT's FAT opens its
+ * virtual volume file there too). FsContext is the VCB, which FatPagingIo and FatCommonClose
+ * know it by.
+ */
+NTSTATUS FatOpenFatFile(VCB *Vcb)
+{
+    FILE_OBJECT *stream;
+    NTSTATUS status;
+
+    KeInitializeEvent(&Vcb->FatFileClosed, NotificationEvent, false);
+    Vcb->FatWindowPage = FAT_NO_PAGE;
+    status = IoCreateStreamFileObject(&Vcb->VolumeDevice, &stream);
+    if (!NT_SUCCESS(status))
+        return status;
+    stream->FsContext = Vcb;
+    stream->SectionObjectPointer = &Vcb->FatSectionObjectPointers;
+    Vcb->FatFile = stream;
+    return CcInitializeCacheMap(stream, (int64_t)Vcb->SectorsPerFat * FAT_SECTOR_SIZE, PAGE_SIZE);
+}
+
+/*
+ * A mount that failed after the FAT's stream was made: the cache lets go of it (its pages
+ * thrown away; the lazy writer deletes the map, and with it the stream's last reference), and
+ * its close is waited for, at most FAT_FILE_CLOSE_WAIT_MS. True when the VCB may be freed
+ * (nothing refers to it any more).
+ */
+bool FatCloseFatFile(VCB *Vcb)
+{
+    static const int64_t zero = 0;
+    int64_t timeout = KI_MILLISECONDS(FAT_FILE_CLOSE_WAIT_MS);
+
+    if (!Vcb->FatFile)
+        return true;
+    FatUnmapFatWindow(Vcb);
+    if (Vcb->FatFile->PrivateCacheMap)
+        CcUninitializeCacheMap(Vcb->FatFile, &zero);
+    ObDereferenceObject(Vcb->FatFile);
+    Vcb->FatFile = NULL;
+    return KeWaitForSingleObject(&Vcb->FatFileClosed, Executive, KernelMode, false, &timeout) !=
+           STATUS_TIMEOUT;
 }

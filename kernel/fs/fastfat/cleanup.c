@@ -56,7 +56,12 @@ NTSTATUS FatCommonClose(VCB *Vcb, IRP *Irp)
 {
     FILE_OBJECT *file = IoGetCurrentIrpStackLocation(Irp)->FileObject;
 
-    (void)Vcb;
+    if (file->FsContext == Vcb) {               /* the FAT's stream (allocsup.c) */
+        file->FsContext = NULL;
+        file->SectionObjectPointer = NULL;
+        KeSetEvent(&Vcb->FatFileClosed);
+        return STATUS_SUCCESS;
+    }
     FatDereferenceFcb(file->FsContext);
     if (file->FsContext2)                       /* (a directory's stream has no CCB) */
         ExFreePoolWithTag(file->FsContext2, FAT_CCB_TAG);

@@ -60,6 +60,7 @@ static NTSTATUS FatFsdDispatch(DEVICE_OBJECT *DeviceObject, IRP *Irp)
     }
     ExAcquireFastMutex(&vcb->Resource);
     status = FatDispatchLocked(vcb, Irp);
+    FatUnmapFatWindow(vcb);                     /* no view held between requests */
     ExReleaseFastMutex(&vcb->Resource);
     Irp->IoStatus.Status = status;
     return status;

@@ -118,9 +118,14 @@ typedef struct _VCB {
     RTL_BITMAP Linked;                  /* bit c: some FAT entry points to c */
     RTL_BITMAP Broken;                  /* bit c: c is on a cross-link or points out of range */
 
-    uint32_t *FatPage;                  /* a page of FAT entries, ActiveFat's */
-    uint32_t FatPageIndex;              /* which page (FAT_NO_PAGE: none) */
-    bool FatPageDirty;
+    /* The FAT through the cache (allocsup.c): NT's virtual volume file, here the active FAT
+     * alone (byte 0 its first; FsContext the VCB; its paging writes go to every FAT). */
+    FILE_OBJECT *FatFile;
+    SECTION_OBJECT_POINTERS FatSectionObjectPointers;
+    KEVENT FatFileClosed;               /* its close came (the cache let go of it) */
+    BCB *FatWindowBcb;                  /* one page of it kept mapped (CcMapData) ... */
+    const uint32_t *FatWindow;
+    uint32_t FatWindowPage;             /* ... which (FAT_NO_PAGE: none) */
 
     volatile uint32_t PagingWrites;     /* paging writes ended: a window read before one may
                                            hold sectors it changed, and is read again */
@@ -264,6 +269,13 @@ void FatSetValidDataLength(FCB *Fcb, uint32_t Size);
 NTSTATUS FatAddClusters(FCB *Fcb, uint32_t Count, bool Zero);
 NTSTATUS FatTruncateClusters(FCB *Fcb, uint32_t Keep);
 NTSTATUS FatFreeChain(VCB *Vcb, uint32_t FirstCluster);
+/* The FAT's stream (FatFile): opened at mount, closed only when a mount fails after it (false:
+ * its close did not come in time, and the VCB must be kept). FatFlushFat writes its dirty
+ * pages to every FAT; FatUnmapFatWindow lets the one page kept mapped go. */
+#define FAT_FILE_CLOSE_WAIT_MS  10000
+NTSTATUS FatOpenFatFile(VCB *Vcb);
+bool FatCloseFatFile(VCB *Vcb);
+void FatUnmapFatWindow(VCB *Vcb);
 NTSTATUS FatFlushFat(VCB *Vcb);
 NTSTATUS FatWriteFsInfo(VCB *Vcb);
 NTSTATUS FatReadVolumeState(VCB *Vcb);

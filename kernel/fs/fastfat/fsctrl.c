@@ -107,6 +107,16 @@ static void FatFreeVcb(VCB *Vcb)
 {
     RTL_BITMAP *maps[] = { &Vcb->InUse, &Vcb->Linked, &Vcb->Broken };
 
+    if (!FatCloseFatFile(Vcb)) {
+        DbgPrint("FAT32: the FAT's stream was not closed in time: its VCB is kept\n");
+        return;
+    }
+    for (DEVICE_OBJECT **link = &FatDriverObject.DeviceObject; *link; link = &(*link)->NextDevice) {
+        if (*link == &Vcb->VolumeDevice) {      /* initialized for the FAT's stream */
+            *link = Vcb->VolumeDevice.NextDevice;
+            break;
+        }
+    }
     for (uint32_t i = 0; i < ARRAYSIZE(maps); i++) {
         if (maps[i]->Buffer)
             ExFreePoolWithTag(maps[i]->Buffer, FAT_BITMAP_TAG);
@@ -115,8 +125,6 @@ static void FatFreeVcb(VCB *Vcb)
         FatUninitializeMcb(&Vcb->RootDcb->Mcb);
         ExFreePoolWithTag(Vcb->RootDcb, FAT_FCB_TAG);
     }
-    if (Vcb->FatPage)
-        ExFreePoolWithTag(Vcb->FatPage, FAT_BUFFER_TAG);
     if (Vcb->Bounce)
         ExFreePoolWithTag(Vcb->Bounce, FAT_BUFFER_TAG);
     ExFreePoolWithTag(Vcb, FAT_VCB_TAG);
@@ -133,12 +141,11 @@ static VCB *FatAllocateVcb(uint32_t Disk, const DISK_PARTITION *Partition)
     vcb->Disk = Disk;
     vcb->PartitionLba = Partition->StartingLba;
     vcb->PartitionSectors = Partition->SectorCount;
-    vcb->FatPageIndex = FAT_NO_PAGE;
+    vcb->FatWindowPage = FAT_NO_PAGE;
     ExInitializeFastMutex(&vcb->Resource);
     InitializeListHead(&vcb->FcbList);
     vcb->Bounce = ExAllocatePoolWithTag(NonPagedPool, FAT_BOUNCE_PAGES * PAGE_SIZE, FAT_BUFFER_TAG);
-    vcb->FatPage = ExAllocatePoolWithTag(PagedPool, PAGE_SIZE, FAT_BUFFER_TAG);
-    if (!vcb->Bounce || !vcb->FatPage) {
+    if (!vcb->Bounce) {
         FatFreeVcb(vcb);
         return NULL;
     }
@@ -172,6 +179,12 @@ static NTSTATUS FatLoadVolume(VCB *Vcb, PACKED_BOOT_SECTOR *Boot, const char **R
         status = FatAllocateBitmap(&Vcb->Broken, Vcb->ClusterCount + 2);
     if (!NT_SUCCESS(status))
         return status;
+    *Reason = "the FAT cannot be cached";
+    IoInitializeDeviceObject(&Vcb->VolumeDevice, &FatDriverObject, FILE_DEVICE_DISK_FILE_SYSTEM,
+                             Vcb);                  /* what the FAT's stream is opened on */
+    status = FatOpenFatFile(Vcb);
+    if (!NT_SUCCESS(status))
+        return status;
     *Reason = "the FAT cannot be read";
     recorded = Vcb->FreeClusters;
     status = FatScanFat(Vcb);
@@ -191,10 +204,9 @@ static NTSTATUS FatLoadVolume(VCB *Vcb, PACKED_BOOT_SECTOR *Boot, const char **R
     return FatCreateRootDcb(Vcb);
 }
 
+/* The volume device (initialized by FatLoadVolume, for the FAT's stream) gets its VPB. */
 static void FatSetupVolumeDevice(VCB *Vcb, const PACKED_BOOT_SECTOR *Boot)
 {
-    IoInitializeDeviceObject(&Vcb->VolumeDevice, &FatDriverObject, FILE_DEVICE_DISK_FILE_SYSTEM,
-                             Vcb);
     Vcb->VolumeDevice.Vpb = &Vcb->Vpb;
     Vcb->Vpb.Type = IO_TYPE_VPB;
     Vcb->Vpb.Size = sizeof(VPB);
@@ -231,6 +243,8 @@ NTSTATUS FatMountVolume(uint32_t Disk, const DISK_PARTITION *Partition, char Dri
         status = IoAssignDriveLetter(DriveLetter, &vcb->VolumeDevice);
         reason = "the drive letter is taken";
     }
+    if (vcb)
+        FatUnmapFatWindow(vcb);
     if (NT_SUCCESS(status)) {
         DbgPrint("FAT32: %c: is disk %u, partition %u: %u MB, %u clusters of %u bytes, %u free\n",
                  DriveLetter, Disk, Partition->Number,

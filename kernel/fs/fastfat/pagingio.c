@@ -98,6 +98,58 @@ static NTSTATUS FatPagingTransfer(FCB *Fcb, MDL *Mdl, uint32_t Offset, uint32_t 
     return status;
 }
 
+/* Sectors [Lba, Lba + Length / 512) to or from the MDL's buffer from Position, in transfers
+ * the disk takes. */
+static NTSTATUS FatTransferMdl(VCB *Vcb, uint64_t Lba, MDL *Mdl, uint32_t Position,
+                               uint32_t Length, bool Write)
+{
+    uint32_t most = MIN(FAT_PAGING_MAXIMUM_SECTORS, IoDiskMaximumTransferSectors(Vcb->Disk));
+    NTSTATUS status = STATUS_SUCCESS;
+
+    for (uint32_t done = 0; done < Length && NT_SUCCESS(status);) {
+        uint32_t bytes = MIN(Length - done, most * FAT_SECTOR_SIZE), at = Position + done;
+
+        status = IoDiskTransferSectors(Vcb->Disk, Lba + done / FAT_SECTOR_SIZE,
+                                       bytes / FAT_SECTOR_SIZE,
+                                       &MmGetMdlPfnArray(Mdl)[at >> PAGE_SHIFT],
+                                       at & (PAGE_SIZE - 1), Write);
+        done += bytes;
+    }
+    return status;
+}
+
+/*
+ * The FAT's stream (allocsup.c): its byte 0 is the active FAT's first. A read comes from the
+ * active FAT (zeroes past its end, in the section's last page); a write goes to every FAT, so
+ * the copies stay equal.
+ */
+static NTSTATUS FatFatPagingIo(VCB *Vcb, IRP *Irp)
+{
+    IO_STACK_LOCATION *stack = IoGetCurrentIrpStackLocation(Irp);
+    bool write = stack->MajorFunction == IRP_MJ_WRITE;
+    int64_t offset = stack->Parameters.Read.ByteOffset;
+    uint32_t length = stack->Parameters.Read.Length, bytes = Vcb->SectorsPerFat * FAT_SECTOR_SIZE;
+    uint32_t count, first = write ? 0 : Vcb->ActiveFat, last = write ? Vcb->NumberOfFats : first + 1;
+    MDL *mdl = Irp->MdlAddress;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    if (!mdl || length == 0 || length > mdl->ByteCount || offset < 0 ||
+        (offset | length | mdl->ByteOffset) % FAT_SECTOR_SIZE)
+        return STATUS_INVALID_PARAMETER;
+    count = offset >= bytes ? 0 : (uint32_t)MIN((int64_t)length, (int64_t)bytes - offset);
+    for (uint32_t fat = first; fat < last && count && NT_SUCCESS(status); fat++)
+        status = FatTransferMdl(Vcb, Vcb->PartitionLba + Vcb->FatStart +
+                                (uint64_t)fat * Vcb->SectorsPerFat + offset / FAT_SECTOR_SIZE,
+                                mdl, mdl->ByteOffset, count, write);
+    if (NT_SUCCESS(status) && !write)
+        status = FatZeroMdl(mdl, count, length);
+    if (NT_SUCCESS(status) && write)
+        __atomic_add_fetch(&Vcb->PagingWrites, 1, __ATOMIC_SEQ_CST);
+    if (NT_SUCCESS(status))
+        Irp->IoStatus.Information = count;
+    return status;
+}
+
 NTSTATUS FatPagingIo(VCB *Vcb, IRP *Irp)
 {
     IO_STACK_LOCATION *stack = IoGetCurrentIrpStackLocation(Irp);
@@ -111,6 +163,8 @@ NTSTATUS FatPagingIo(VCB *Vcb, IRP *Irp)
     Irp->IoStatus.Information = 0;
     if (!fcb)
         return STATUS_INVALID_DEVICE_REQUEST;
+    if ((void *)fcb == Vcb)
+        return FatFatPagingIo(Vcb, Irp);
     if (!mdl || length == 0 || length > mdl->ByteCount || offset < 0 ||
         offset >= (int64_t)FAT_MAXIMUM_FILE_SIZE || (offset | length | mdl->ByteOffset) %
         FAT_SECTOR_SIZE)
