@@ -72,7 +72,7 @@ typedef struct _MMINPAGE_SUPPORT {
                                          * subsection ends; the rest of the pages is zeroes) */
     uint32_t Count;
     MDL Mdl;                            /* the read's pages, as NT's: the frames follow it */
-    uint32_t Frames[MM_MAXIMUM_FILE_READ_CLUSTER];
+    uint32_t Frames[MM_MAXIMUM_READ_AHEAD_CLUSTER];
     NTSTATUS ClusterStatus;             /* the read of the whole cluster */
     NTSTATUS Status;                    /* ... and of the faulting page (alone, if retried) */
 } MMINPAGE_SUPPORT;
@@ -300,15 +300,16 @@ static NTSTATUS MiResolveTransitionFault(MI_FAULT *Fault, MMPTE *PointerPte, MMP
     return STATUS_PAGE_FAULT_TRANSITION;
 }
 
-/* How many PTEs from PointerPte (at most MM_MAXIMUM_READ_CLUSTER, within one page table)
- * name the following slots of the same paging file: one read brings them all in. */
-static uint32_t MiPageFileReadCluster(MMPTE *PointerPte)
+/* How many PTEs from PointerPte (at most Maximum, within one page table) name the following
+ * slots of the same paging file: one read brings them all in. Past MM_MAXIMUM_READ_CLUSTER
+ * only while memory is plentiful. */
+static uint32_t MiPageFileReadCluster(MMPTE *PointerPte, uint32_t Maximum)
 {
     MMPTE first = *PointerPte;
     uint32_t count = 1;
 
-    while (count < MM_MAXIMUM_READ_CLUSTER && !MiIsPteOnPdeBoundary(&PointerPte[count]) &&
-           MmAvailablePages > MI_FAULT_RESERVE + 2 * MM_MAXIMUM_READ_CLUSTER) {
+    while (count < Maximum && !MiIsPteOnPdeBoundary(&PointerPte[count]) &&
+           MmAvailablePages > MI_FAULT_RESERVE + 2 * MAX(count + 1, MM_MAXIMUM_READ_CLUSTER)) {
         MMPTE next = PointerPte[count];
 
         if (next.u.Hard.Valid || next.u.Soft.Prototype || next.u.Soft.Transition ||
@@ -419,7 +420,16 @@ static NTSTATUS MiResolvePageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE
     support->File = file;
     support->FileObject = NULL;
     support->Slot = slot;
-    support->Count = MiPageFileReadCluster(PointerPte);
+    /* A fault on the page right after the last read continues a sequential run (a sweep
+     * over memory that was paged out in order): it reads up to MM_SEQUENTIAL_PAGEFILE_CLUSTER
+     * pages, fewer transfers for the same pages; any other fault reads Mm's 16 (a random one
+     * wastes no more). */
+    support->Count = MiPageFileReadCluster(PointerPte, PAGE_ALIGN(Fault->VirtualAddress) ==
+                                                       (void *)Fault->Ws->NextPageFileFault
+                                                       ? MM_SEQUENTIAL_PAGEFILE_CLUSTER
+                                                       : MM_MAXIMUM_READ_CLUSTER);
+    Fault->Ws->NextPageFileFault = (uintptr_t)PAGE_ALIGN(Fault->VirtualAddress) +
+                                   support->Count * PAGE_SIZE;
     MiInitializeReadInProgressPfns(PointerPte, support->Count, support->Frames, &support->Event);
     MmInitializeMdl(&support->Mdl, PAGE_ALIGN(Fault->VirtualAddress), support->Count * PAGE_SIZE);
     support->Mdl.MdlFlags = MDL_PAGES_LOCKED | MDL_IO_PAGE_READ;
@@ -534,7 +544,7 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
 
 /*
  * NT's MmSetPageFaultReadAhead: a file's in-page read for Thread's next faults brings
- * ReadAhead pages after the faulting one (at most MM_MAXIMUM_FILE_READ_CLUSTER in all, and
+ * ReadAhead pages after the faulting one (at most MM_MAXIMUM_READ_AHEAD_CLUSTER in all, and
  * never fewer than Mm's own cluster, MM_MAXIMUM_READ_CLUSTER), or Mm's default cluster again
  * when ReadAhead is MM_DEFAULT_READ_AHEAD. The cache manager sets it
  * before it touches a range it wants whole (a copy, a read-ahead), so that the range comes in
@@ -543,7 +553,7 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
 void MmSetPageFaultReadAhead(KTHREAD *Thread, uint32_t ReadAhead)
 {
     Thread->ReadClusterSize = ReadAhead == MM_DEFAULT_READ_AHEAD
-                              ? 0 : MIN(ReadAhead + 1, MM_MAXIMUM_FILE_READ_CLUSTER);
+                              ? 0 : MIN(ReadAhead + 1, MM_MAXIMUM_READ_AHEAD_CLUSTER);
 }
 
 /*

@@ -224,6 +224,60 @@ KTEST(TestHardFault, "mm.paging.hard_fault")
     KT_ASSERT_LE(PagingFileUsage() + pages, usage);
 }
 
+/*
+ * A sweep over paged-out pages whose slots follow one another: the first fault reads Mm's
+ * cluster (16 pages), a fault on the page right after it continues the run and reads
+ * MM_SEQUENTIAL_PAGEFILE_CLUSTER, and so does the next; a fault elsewhere reads 16 again.
+ */
+KTEST(TestSequentialCluster, "mm.paging.sequential_cluster")
+{
+    const uint32_t run = MM_MAXIMUM_READ_CLUSTER + 2 * MM_SEQUENTIAL_PAGEFILE_CLUSTER;
+    const uint32_t pages = run + 2 * MM_MAXIMUM_READ_CLUSTER;
+    uint32_t counts[4], ios[4], expected[4] = { MM_MAXIMUM_READ_CLUSTER,
+        MM_SEQUENTIAL_PAGEFILE_CLUSTER, MM_SEQUENTIAL_PAGEFILE_CLUSTER, MM_MAXIMUM_READ_CLUSTER };
+    uint32_t at[4] = { 0, MM_MAXIMUM_READ_CLUSTER,
+                       MM_MAXIMUM_READ_CLUSTER + MM_SEQUENTIAL_PAGEFILE_CLUSTER,
+                       run + MM_MAXIMUM_READ_CLUSTER };
+    MMPTE first;
+    void *p;
+
+    RequirePagingFile();
+    KtHoldBackgroundThreads();
+    p = KtAllocatePool(PagedPool, pages * PAGE_SIZE, PG_TAG);
+    for (uint32_t page = 0; page < pages; page++)
+        FillPage(PageAt(p, page), page);
+    KtPageOut(p, pages);
+    first = PteOf(p, 0);
+    for (uint32_t page = 1; page < pages; page++) {
+        MMPTE pte = PteOf(p, page);
+
+        if (MiIsPteOnPdeBoundary(MiGetPteAddress(PageAt(p, page))) ||
+            pte.u.Soft.PageFileLow != first.u.Soft.PageFileLow ||
+            pte.u.Soft.PageFileHigh != first.u.Soft.PageFileHigh + page)
+            KtSkip("the pages' slots do not follow one another in one page table (page %u)",
+                   page);
+    }
+    if (MmAvailablePages < 4 * MM_MAXIMUM_READ_AHEAD_CLUSTER)     /* (Mm reads long ones */
+        KtSkip("%u pages available: too few for long clusters", MmAvailablePages); /* then) */
+    MmSystemCacheWs.NextPageFileFault = 0;          /* no run before this test's */
+    for (uint32_t i = 0; i < ARRAYSIZE(at); i++) {
+        uint32_t reads = MmInfoCounters.PageReadCount, readIos = MmInfoCounters.PageReadIoCount;
+
+        KT_ASSERT_EQ(0, CheckPage(PageAt(p, at[i]), at[i]));
+        counts[i] = MmInfoCounters.PageReadCount - reads;
+        ios[i] = MmInfoCounters.PageReadIoCount - readIos;
+    }
+    KtPrint("pages read by the faults at pages %u, %u, %u and %u: %u, %u, %u, %u", at[0], at[1],
+            at[2], at[3], counts[0], counts[1], counts[2], counts[3]);
+    for (uint32_t page = 0; page < pages; page++)
+        KT_ASSERT_EQ(0, CheckPage(PageAt(p, page), page));
+    KtFreePool(p);
+    for (uint32_t i = 0; i < ARRAYSIZE(at); i++) {
+        KT_ASSERT_EQ(1, ios[i]);
+        KT_ASSERT_EQ(expected[i], counts[i]);
+    }
+}
+
 typedef struct _PG_READER {
     void *Base;
     uint32_t FirstPage;                 /* the pattern's number for the page at Base */

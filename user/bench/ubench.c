@@ -24,7 +24,7 @@
  *   w2     user_thrash_touches_per_s (+ _bad, _pagefile_reads, _pagefile_writes, _us): 24576
  *          pages (96 MiB): pass 1 writes word 0 = i * 2654435761 and word 1023 = ~i of page i,
  *          passes 2 and 3 verify both; touches/s = 3 * 24576 / seconds.
- *   w3     user_random_touches_per_s (+ _bad): on the same memory, 20000 touches of the first
+ *   w3     user_random_touches_per_s (+ _bad, _pagefile_reads, _read_ios, _writes): on the same memory, 20000 touches of the first
  *          18432 pages, page = x % 18432 with x = x * 1664525 + 1013904223 from 12345; word 1
  *          must be page + 1 if touched before, 0 if not; then page + 1 is written.
  *   create process_create_exit_per_s: CreateProcess of exit0.exe, wait, close; 200 times.
@@ -264,6 +264,7 @@ static void BenchThrashAndRandom(void)
     Report("user_thrash_us", elapsed * 1000000 / Frequency.QuadPart, "us");
 
     bad = 0;
+    Paging(&before);
     start = Now();
     for (ULONG touch = 0; touch < W3_TOUCHES; touch++) {
         ULONG page, value;
@@ -276,7 +277,11 @@ static void BenchThrashAndRandom(void)
         touched[page / 8] |= 1u << page % 8;
     }
     Report("user_random_touches_per_s", Rate(W3_TOUCHES, start), "touches/s");
+    Paging(&after);
     Report("user_random_bad", bad, "touches");
+    Report("user_random_pagefile_reads", after.Reads - before.Reads, "pages");
+    Report("user_random_pagefile_read_ios", after.ReadIos - before.ReadIos, "transfers");
+    Report("user_random_pagefile_writes", after.Writes - before.Writes, "pages");
     Release((void *)memory);
 }
 
