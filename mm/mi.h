@@ -347,10 +347,11 @@ NTSTATUS MiCheckSpecialPoolFault(uint32_t FaultStatus, uintptr_t VirtualAddress,
  */
 #define MM_MAXIMUM_READ_CLUSTER 16
 #define MM_MAXIMUM_READ_AHEAD_CLUSTER 64    /* MmSetPageFaultReadAhead's most (256 KB) */
-/* A page-file fault that continues a sequential run reads this many (128 KB): W2's sweeps
+/* A fault that continues a sequential run (the page right after the working set's last in-page
+ * read, from the page file or a file) reads this many (128 KB): W2's sweeps
  * take 0.72 - 0.89 s instead of 1.06 - 1.14 s, and W3's random touches that come after them
  * keep their rate (64 pages made W2 faster still but left W3 a third slower: 14:40 UTC). */
-#define MM_SEQUENTIAL_PAGEFILE_CLUSTER 32
+#define MM_SEQUENTIAL_READ_CLUSTER 32
 #define STATUS_REFAULT          ((NTSTATUS)0x20000001)  /* mm386's: retry the instruction */
 #define STATUS_REFAULT_COLLIDED ((NTSTATUS)0x20000002)  /* the same, after another fault's read */
 #define STATUS_ISSUE_PAGING_IO  ((NTSTATUS)0xC0033333)  /* NT Mm's own: a resolver set up a read */

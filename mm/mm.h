@@ -72,8 +72,8 @@ typedef struct _MMSUPPORT {
     bool MaximumWorkingSetHard;         /* QUOTA_LIMITS_HARDWS_MAX_ENABLE: never past it */
     bool BeingTrimmed;                  /* off the list, in the working-set manager's hands */
     bool DeletePending;                 /* the process is leaving: not back on the list */
-    uintptr_t NextPageFileFault;        /* the page after the last page-file read: a fault
-                                         * there continues a sequential run (pagfault.c) */
+    uintptr_t NextSequentialFault;      /* the page after the last in-page read (page file or
+                                         * file): a fault there continues a sequential run */
 } MMSUPPORT;
 
 

@@ -421,15 +421,15 @@ static NTSTATUS MiResolvePageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE
     support->FileObject = NULL;
     support->Slot = slot;
     /* A fault on the page right after the last read continues a sequential run (a sweep
-     * over memory that was paged out in order): it reads up to MM_SEQUENTIAL_PAGEFILE_CLUSTER
+     * over memory that was paged out in order): it reads up to MM_SEQUENTIAL_READ_CLUSTER
      * pages, fewer transfers for the same pages; any other fault reads Mm's 16 (a random one
      * wastes no more). */
     support->Count = MiPageFileReadCluster(PointerPte, PAGE_ALIGN(Fault->VirtualAddress) ==
-                                                       (void *)Fault->Ws->NextPageFileFault
-                                                       ? MM_SEQUENTIAL_PAGEFILE_CLUSTER
+                                                       (void *)Fault->Ws->NextSequentialFault
+                                                       ? MM_SEQUENTIAL_READ_CLUSTER
                                                        : MM_MAXIMUM_READ_CLUSTER);
-    Fault->Ws->NextPageFileFault = (uintptr_t)PAGE_ALIGN(Fault->VirtualAddress) +
-                                   support->Count * PAGE_SIZE;
+    Fault->Ws->NextSequentialFault = (uintptr_t)PAGE_ALIGN(Fault->VirtualAddress) +
+                                     support->Count * PAGE_SIZE;
     MiInitializeReadInProgressPfns(PointerPte, support->Count, support->Frames, &support->Event);
     MmInitializeMdl(&support->Mdl, PAGE_ALIGN(Fault->VirtualAddress), support->Count * PAGE_SIZE);
     support->Mdl.MdlFlags = MDL_PAGES_LOCKED | MDL_IO_PAGE_READ;
@@ -577,6 +577,10 @@ static NTSTATUS MiResolveMappedFileFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Co
     NTSTATUS status;
     KIRQL oldIrql;
 
+    /* A fault that continues a sequential run (a view read front to back) reads a longer
+     * cluster, as a page-file fault does; a thread's own ReadClusterSize comes first. */
+    if (!cluster && PAGE_ALIGN(Fault->VirtualAddress) == (void *)Fault->Ws->NextSequentialFault)
+        cluster = MM_SEQUENTIAL_READ_CLUSTER;
     cluster = MAX(cluster, MM_MAXIMUM_READ_CLUSTER);    /* Mm's own cluster at least */
 
     status = MiLockPfnForFault(Fault, Proto, Contents, true, &oldIrql);
@@ -601,6 +605,8 @@ static NTSTATUS MiResolveMappedFileFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Co
            Proto[count].u.Long == Contents.u.Long &&
            MmAvailablePages > MI_FAULT_RESERVE + 2 * MAX(count + 1, MM_MAXIMUM_READ_CLUSTER))
         count++;
+    Fault->Ws->NextSequentialFault = (uintptr_t)PAGE_ALIGN(Fault->VirtualAddress) +
+                                     count * PAGE_SIZE;
     if (image)
         MiNoteImageFileRead(Contents, count);
     else

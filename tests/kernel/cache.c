@@ -25,6 +25,10 @@
  *                     (CcPurgeCacheSection), and read front to back again: the second pass is
  *                     read ahead too (the high-water mark of the first does not hold it back),
  *                     every byte right both times
+ *   cc.sequential_faults  a view of C:\BIG.BIN touched page by page outside CcCopyRead (no
+ *                     read-ahead asked for): the first fault reads Mm's 16 pages, a fault on the
+ *                     page right after them continues the run and reads 32, and so does the
+ *                     next; one transfer each, the bytes right
  *   cc.fat            the FAT goes through the cache (allocsup.c): 64 KB written to a new
  *                     C:\FATC.BIN pin its FAT entries (CcPinRead) on the FAT's stream; once
  *                     FatFlushFat has written it, each FAT copy on the disk holds the entry the
@@ -40,6 +44,7 @@
 #include "kernel/iomgr/iop.h"
 #include "kernel/fs/fastfat/fatprocs.h"
 #include "mm/mi.h"
+#include "tests/kernel/pageout.h"
 
 #define CT_CHUNK            65536u
 #define CT_BIG_SEED         60
@@ -198,6 +203,45 @@ KTEST(TestCcReadAheadAgain, "cc.read_ahead_again")
     KT_ASSERT_EQ(0, bad);
     KT_ASSERT(first > 0);
     KT_ASSERT(second > 0);
+}
+
+KTEST(TestCcSequentialFaults, "cc.sequential_faults")
+{
+    static const uint32_t at[3] = { 0, MM_MAXIMUM_READ_CLUSTER,
+                                    MM_MAXIMUM_READ_CLUSTER + MM_SEQUENTIAL_READ_CLUSTER };
+    static const uint32_t expected[3] = { MM_MAXIMUM_READ_CLUSTER, MM_SEQUENTIAL_READ_CLUSTER,
+                                          MM_SEQUENTIAL_READ_CLUSTER };
+    FILE_OBJECT *file = OpenOrSkip("BIG.BIN", FILE_OPEN);
+    uint32_t ios[3], pages[3], bad = 0;
+    uint8_t byte;
+    void *view;
+    BCB *bcb;
+
+    KtHoldBackgroundThreads();
+    KT_ASSERT_STATUS(STATUS_SUCCESS, Transfer(file, IRP_MJ_READ, &byte, 1, 0));  /* cached */
+    Purge(file);
+    if (MmAvailablePages < 4 * MM_MAXIMUM_READ_AHEAD_CLUSTER)
+        KtSkip("%u pages available: too few for long clusters", MmAvailablePages);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, CcMapData(file, 0, VACB_MAPPING_GRANULARITY, &bcb, &view));
+    MmSystemCacheWs.NextSequentialFault = 0;        /* no run before this test's */
+    for (uint32_t i = 0; i < ARRAYSIZE(at); i++) {
+        uint32_t reads = MmInfoCounters.PageReadCount, readIos = MmInfoCounters.PageReadIoCount;
+
+        _ReadWriteBarrier();
+        byte = ((volatile const uint8_t *)view)[at[i] * PAGE_SIZE];
+        _ReadWriteBarrier();                        /* the counters read after the fault */
+        ios[i] = MmInfoCounters.PageReadIoCount - readIos;
+        pages[i] = MmInfoCounters.PageReadCount - reads;
+        bad += byte != PatternByte(CT_BIG_SEED, at[i] * PAGE_SIZE);
+    }
+    CcUnpinData(bcb);
+    KtPrint("pages read by the faults at pages %u, %u and %u: %u, %u, %u", at[0], at[1], at[2],
+            pages[0], pages[1], pages[2]);
+    KT_ASSERT_EQ(0, bad);
+    for (uint32_t i = 0; i < ARRAYSIZE(at); i++) {
+        KT_ASSERT_EQ(1, ios[i]);
+        KT_ASSERT_EQ(expected[i], pages[i]);
+    }
 }
 
 KTEST(TestCcFat, "cc.fat")

@@ -227,16 +227,16 @@ KTEST(TestHardFault, "mm.paging.hard_fault")
 /*
  * A sweep over paged-out pages whose slots follow one another: the first fault reads Mm's
  * cluster (16 pages), a fault on the page right after it continues the run and reads
- * MM_SEQUENTIAL_PAGEFILE_CLUSTER, and so does the next; a fault elsewhere reads 16 again.
+ * MM_SEQUENTIAL_READ_CLUSTER, and so does the next; a fault elsewhere reads 16 again.
  */
 KTEST(TestSequentialCluster, "mm.paging.sequential_cluster")
 {
-    const uint32_t run = MM_MAXIMUM_READ_CLUSTER + 2 * MM_SEQUENTIAL_PAGEFILE_CLUSTER;
+    const uint32_t run = MM_MAXIMUM_READ_CLUSTER + 2 * MM_SEQUENTIAL_READ_CLUSTER;
     const uint32_t pages = run + 2 * MM_MAXIMUM_READ_CLUSTER;
     uint32_t counts[4], ios[4], expected[4] = { MM_MAXIMUM_READ_CLUSTER,
-        MM_SEQUENTIAL_PAGEFILE_CLUSTER, MM_SEQUENTIAL_PAGEFILE_CLUSTER, MM_MAXIMUM_READ_CLUSTER };
+        MM_SEQUENTIAL_READ_CLUSTER, MM_SEQUENTIAL_READ_CLUSTER, MM_MAXIMUM_READ_CLUSTER };
     uint32_t at[4] = { 0, MM_MAXIMUM_READ_CLUSTER,
-                       MM_MAXIMUM_READ_CLUSTER + MM_SEQUENTIAL_PAGEFILE_CLUSTER,
+                       MM_MAXIMUM_READ_CLUSTER + MM_SEQUENTIAL_READ_CLUSTER,
                        run + MM_MAXIMUM_READ_CLUSTER };
     MMPTE first;
     void *p;
@@ -259,7 +259,7 @@ KTEST(TestSequentialCluster, "mm.paging.sequential_cluster")
     }
     if (MmAvailablePages < 4 * MM_MAXIMUM_READ_AHEAD_CLUSTER)     /* (Mm reads long ones */
         KtSkip("%u pages available: too few for long clusters", MmAvailablePages); /* then) */
-    MmSystemCacheWs.NextPageFileFault = 0;          /* no run before this test's */
+    MmSystemCacheWs.NextSequentialFault = 0;          /* no run before this test's */
     for (uint32_t i = 0; i < ARRAYSIZE(at); i++) {
         uint32_t reads = MmInfoCounters.PageReadCount, readIos = MmInfoCounters.PageReadIoCount;
 
