@@ -15,6 +15,10 @@
 #define MI_MAXIMUM_PAGING_TRANSFER  MAX(MM_SEQUENTIAL_READ_CLUSTER, \
                                         MAX(MM_MAXIMUM_READ_CLUSTER, MM_MAXIMUM_WRITE_CLUSTER))
 
+/* A paging file's transfer is one disk request (IoPageRead / IoPageWrite do not split it):
+ * within what a disk without LBA48 takes. */
+_Static_assert(MI_MAXIMUM_PAGING_TRANSFER <= HAL_ATA_MAX_LBA28_PAGES, "paging transfer");
+
 MMPAGING_FILE *MmPagingFile[MAX_PAGE_FILES];
 uint32_t MmNumberOfPagingFiles;
 

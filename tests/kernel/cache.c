@@ -205,6 +205,11 @@ KTEST(TestCcReadAheadAgain, "cc.read_ahead_again")
     KT_ASSERT(second > 0);
 }
 
+static void ReleaseVolume(void *Vcb)
+{
+    ExReleaseFastMutex(&((VCB *)Vcb)->Resource);
+}
+
 KTEST(TestCcSequentialFaults, "cc.sequential_faults")
 {
     static const uint32_t at[3] = { 0, MM_MAXIMUM_READ_CLUSTER,
@@ -267,6 +272,7 @@ KTEST(TestCcFat, "cc.fat")
     KT_ASSERT(fcb->AllocationClusters >= 2);
     fats = MIN(vcb->NumberOfFats, ARRAYSIZE(onDisk));
     ExAcquireFastMutex(&vcb->Resource);
+    KtDefer(ReleaseVolume, vcb);                    /* let go even when an assertion fails */
     KT_ASSERT_STATUS(STATUS_SUCCESS, FatFlushFat(vcb));
     KT_ASSERT_STATUS(STATUS_SUCCESS, FatLookupVcn(fcb, 1, &second, NULL));
     KT_ASSERT_STATUS(STATUS_SUCCESS, CcMapData(vcb->FatFile, (int64_t)fcb->FirstCluster * 4, 4,
@@ -279,7 +285,7 @@ KTEST(TestCcFat, "cc.fat")
                                              vcb->SectorsPerFat) * FAT_SECTOR_SIZE +
                                             (uint64_t)fcb->FirstCluster * 4,
                                        4, &onDisk[fat], KernelMode));
-    ExReleaseFastMutex(&vcb->Resource);
+    KtRelease(ReleaseVolume, vcb);
     KtPrint("FATC.BIN's first cluster %u: FAT entry %08x in the cache, %u FATs", fcb->FirstCluster,
             cached, fats);
     KT_ASSERT_EQ(second, cached & FAT32_ENTRY_MASK);

@@ -6,11 +6,12 @@
  * The FAT is read and written as NT's FAT does it, through a cached stream file object (the
  * VCB's FatFile, NT's virtual volume file; here the active FAT alone, its byte 0 the FAT's
  * first): entries are read through one page of it kept mapped while a request runs
- * (CcMapData: the FAT window, let go when the request ends), and changed pinned (CcPinRead, CcSetDirtyPinnedData, CcUnpinData). The cache's dirty pages
- * of it go to every FAT copy (pagingio.c), so the copies stay equal, when the lazy writer
- * writes them or FatFlushFat flushes them (a request that changed the FAT ends with that, as
- * before). Reads and writes of an entry go through KeProbeRead32/KeProbeWrite32: a FAT page
- * the disk cannot give back is the in-page status, never a STOP.
+ * (CcMapData: the FAT window, let go when the request ends), and changed pinned (CcPinRead,
+ * CcSetDirtyPinnedData, CcUnpinData). The cache's dirty pages of it go to every FAT copy
+ * (pagingio.c; the active one alone when mirroring is off), so the copies stay equal, when
+ * the lazy writer writes them or FatFlushFat flushes them (a request that changed the FAT
+ * ends with that, as before). Reads and writes of an entry go through KeProbeRead32 and
+ * KeProbeWrite32: a FAT page the disk cannot give back is the in-page status, never a STOP.
  *
  * At mount FatScanFat reads the whole FAT once into three bitmaps: which clusters are in use
  * (the allocator's map), which ones an entry points to (a chain's first cluster must not be one:
@@ -34,9 +35,10 @@ static bool FatIsChainCluster(const VCB *Vcb, uint32_t Value)
     return Value >= FAT_FIRST_CLUSTER && Value <= FatMaximumCluster(Vcb);
 }
 
+/* The sectors of the FAT's stream in its page Page (the last may be short). */
 static uint32_t FatPageSectors(const VCB *Vcb, uint32_t Page)
 {
-    return MIN((uint32_t)FAT_SECTORS_PER_PAGE, Vcb->SectorsPerFat - Page * FAT_SECTORS_PER_PAGE);
+    return MIN((uint32_t)FAT_SECTORS_PER_PAGE, (Vcb->FatBytes - Page * PAGE_SIZE) / FAT_SECTOR_SIZE);
 }
 
 NTSTATUS FatFlushFat(VCB *Vcb)
@@ -150,6 +152,10 @@ NTSTATUS FatMarkVolume(VCB *Vcb, bool Dirty)
                               Dirty ? 0 : FAT32_CLEAN_SHUTDOWN, &old);
     if (NT_SUCCESS(status))
         status = FatFlushFat(Vcb);
+    /* A clean mark that did not reach the disk is taken back out of the cache too: the lazy
+     * writer must not write it later, while the volume goes on changing. */
+    if (!NT_SUCCESS(status) && !Dirty)
+        FatWriteRawEntry(Vcb, 1, FAT32_CLEAN_SHUTDOWN, 0, &old);
     if (NT_SUCCESS(status))
         Vcb->VolumeDirty = Dirty;
     return status;
@@ -424,19 +430,21 @@ NTSTATUS FatOpenFatFile(VCB *Vcb)
     stream->FsContext = Vcb;
     stream->SectionObjectPointer = &Vcb->FatSectionObjectPointers;
     Vcb->FatFile = stream;
-    return CcInitializeCacheMap(stream, (int64_t)Vcb->SectorsPerFat * FAT_SECTOR_SIZE, PAGE_SIZE);
+    return CcInitializeCacheMap(stream, Vcb->FatBytes, PAGE_SIZE);
 }
 
 /*
  * A mount that failed after the FAT's stream was made: the cache lets go of it (its pages
  * thrown away; the lazy writer deletes the map, and with it the stream's last reference), and
- * its close is waited for, at most FAT_FILE_CLOSE_WAIT_MS. True when the VCB may be freed
- * (nothing refers to it any more).
+ * its close is waited for, at most FAT_FILE_CLOSE_WAIT_MS: the close request itself (which
+ * ends after FatCommonClose, under the volume's lock), then the I/O manager's reference on
+ * the volume device, which it drops once the file object is gone. True when the VCB may be
+ * freed (nothing refers to it any more).
  */
 bool FatCloseFatFile(VCB *Vcb)
 {
     static const int64_t zero = 0;
-    int64_t timeout = KI_MILLISECONDS(FAT_FILE_CLOSE_WAIT_MS);
+    int64_t timeout = KI_MILLISECONDS(FAT_FILE_CLOSE_WAIT_MS), pause = KI_MILLISECONDS(10);
 
     if (!Vcb->FatFile)
         return true;
@@ -445,6 +453,16 @@ bool FatCloseFatFile(VCB *Vcb)
         CcUninitializeCacheMap(Vcb->FatFile, &zero);
     ObDereferenceObject(Vcb->FatFile);
     Vcb->FatFile = NULL;
-    return KeWaitForSingleObject(&Vcb->FatFileClosed, Executive, KernelMode, false, &timeout) !=
-           STATUS_TIMEOUT;
+    if (KeWaitForSingleObject(&Vcb->FatFileClosed, Executive, KernelMode, false, &timeout) ==
+        STATUS_TIMEOUT)
+        return false;
+    for (uint32_t waited = 0; __atomic_load_n(&Vcb->VolumeDevice.ReferenceCount, __ATOMIC_SEQ_CST);
+         waited += 10) {
+        if (waited >= FAT_FILE_CLOSE_WAIT_MS)
+            return false;
+        KeDelayExecutionThread(KernelMode, false, &pause);
+    }
+    ExAcquireFastMutex(&Vcb->Resource);             /* the close's request has let it go */
+    ExReleaseFastMutex(&Vcb->Resource);
+    return true;
 }

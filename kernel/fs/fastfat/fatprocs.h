@@ -101,6 +101,9 @@ typedef struct _VCB {
     uint32_t ClusterShift;              /* log2(BytesPerCluster) */
     uint32_t NumberOfFats;
     uint32_t ActiveFat;                 /* the one read (mirroring off: BPB's choice) */
+    bool Mirrored;                      /* a change goes to every FAT (else ActiveFat's only) */
+    uint32_t FatBytes;                  /* the FAT's entries, clusters 0 .. ClusterCount + 1,
+                                         * in whole sectors: what its stream covers */
     uint32_t FatStart;                  /* sector of FAT 0 */
     uint32_t SectorsPerFat;
     uint32_t DataStart;                 /* sector of cluster 2 */

@@ -1,10 +1,10 @@
 /*
  * kernel/fs/fastfat/flush.c: IRP_MJ_FLUSH_BUFFERS and IRP_MJ_SHUTDOWN. A flush writes the
- * file's dirty pages in the cache (CcFlushCache), then the FAT page held (normally written at
- * the end of each request already), the file's entry (through its directory's cache, whose
- * dirty pages are flushed too), and FSInfo's free count and next-free hint; shutdown writes the last two for the volume, after Mm has written every data file's
- * modified pages (MmFlushAllDataSections: the cache's are among them), so the volume the
- * machine leaves is consistent.
+ * file's dirty pages in the cache (CcFlushCache), then the FAT's dirty pages in its stream's
+ * cache (FatFlushFat), the file's entry (through its directory's cache, whose dirty pages are
+ * flushed too), and FSInfo's free count and next-free hint; shutdown writes the last two for
+ * the volume, after Mm has written every data file's modified pages (MmFlushAllDataSections:
+ * the cache's are among them), so the volume the machine leaves is consistent.
  */
 #include "kernel/fs/fastfat/fatprocs.h"
 

@@ -65,10 +65,12 @@ static NTSTATUS FatSetGeometry(VCB *Vcb, const PACKED_BOOT_SECTOR *Boot, const c
     Vcb->FsInfoSector = Boot->FsInfoSector;
     if (Vcb->FsInfoSector == 0 || Vcb->FsInfoSector >= Boot->ReservedSectors)
         return *Reason = "FSInfo is outside the reserved sectors", STATUS_DISK_CORRUPT_ERROR;
-    Vcb->ActiveFat = (Boot->ExtendedFlags & FAT_EXTENDED_FLAGS_NO_MIRROR) ?
-                     (Boot->ExtendedFlags & 0x0F) : 0;
+    Vcb->Mirrored = !(Boot->ExtendedFlags & FAT_EXTENDED_FLAGS_NO_MIRROR);
+    Vcb->ActiveFat = Vcb->Mirrored ? 0 : (Boot->ExtendedFlags & 0x0F);
     if (Vcb->ActiveFat >= Vcb->NumberOfFats)
         return *Reason = "the active FAT does not exist", STATUS_DISK_CORRUPT_ERROR;
+    /* (the FAT holds at least this many, checked above; ClusterCount < 2^28) */
+    Vcb->FatBytes = ROUND_UP((Vcb->ClusterCount + 2) * 4, FAT_SECTOR_SIZE);
     return STATUS_SUCCESS;
 }
 
@@ -222,7 +224,6 @@ static void FatSetupVolumeDevice(VCB *Vcb, const PACKED_BOOT_SECTOR *Boot)
             Vcb->Vpb.VolumeLabel[i] = Boot->VolumeLabel[i];
         Vcb->Vpb.VolumeLabelLength = (uint16_t)(length * 2);
     }
-    IoRegisterShutdownNotification(&Vcb->VolumeDevice);
 }
 
 NTSTATUS FatMountVolume(uint32_t Disk, const DISK_PARTITION *Partition, char DriveLetter)
@@ -237,14 +238,16 @@ NTSTATUS FatMountVolume(uint32_t Disk, const DISK_PARTITION *Partition, char Dri
         status = FatLoadVolume(vcb, boot, &reason);
     else if (Partition->SectorCount < FAT_SECTORS_PER_PAGE)
         status = STATUS_UNRECOGNIZED_VOLUME, reason = "the partition is too small";
+    if (vcb)
+        FatUnmapFatWindow(vcb);                 /* before anyone else can use the volume */
     if (NT_SUCCESS(status)) {
         vcb->DriveLetter = DriveLetter;
         FatSetupVolumeDevice(vcb, boot);
         status = IoAssignDriveLetter(DriveLetter, &vcb->VolumeDevice);
         reason = "the drive letter is taken";
     }
-    if (vcb)
-        FatUnmapFatWindow(vcb);
+    if (NT_SUCCESS(status))                     /* (a VCB freed below is on no list) */
+        IoRegisterShutdownNotification(&vcb->VolumeDevice);
     if (NT_SUCCESS(status)) {
         DbgPrint("FAT32: %c: is disk %u, partition %u: %u MB, %u clusters of %u bytes, %u free\n",
                  DriveLetter, Disk, Partition->Number,

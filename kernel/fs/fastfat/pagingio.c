@@ -119,17 +119,19 @@ static NTSTATUS FatTransferMdl(VCB *Vcb, uint64_t Lba, MDL *Mdl, uint32_t Positi
 }
 
 /*
- * The FAT's stream (allocsup.c): its byte 0 is the active FAT's first. A read comes from the
- * active FAT (zeroes past its end, in the section's last page); a write goes to every FAT, so
- * the copies stay equal.
+ * The FAT's stream (allocsup.c): its byte 0 is the active FAT's first, its FatBytes the
+ * entries' sectors. A read comes from the active FAT (zeroes past FatBytes, in the section's
+ * last page); a write goes to every FAT, so the copies stay equal (to the active one alone
+ * when mirroring is off, as FAT32's extended flags ask).
  */
 static NTSTATUS FatFatPagingIo(VCB *Vcb, IRP *Irp)
 {
     IO_STACK_LOCATION *stack = IoGetCurrentIrpStackLocation(Irp);
     bool write = stack->MajorFunction == IRP_MJ_WRITE;
     int64_t offset = stack->Parameters.Read.ByteOffset;
-    uint32_t length = stack->Parameters.Read.Length, bytes = Vcb->SectorsPerFat * FAT_SECTOR_SIZE;
-    uint32_t count, first = write ? 0 : Vcb->ActiveFat, last = write ? Vcb->NumberOfFats : first + 1;
+    uint32_t length = stack->Parameters.Read.Length, bytes = Vcb->FatBytes;
+    uint32_t count, first = write && Vcb->Mirrored ? 0 : Vcb->ActiveFat;
+    uint32_t last = write && Vcb->Mirrored ? Vcb->NumberOfFats : Vcb->ActiveFat + 1;
     MDL *mdl = Irp->MdlAddress;
     NTSTATUS status = STATUS_SUCCESS;
 

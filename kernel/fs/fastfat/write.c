@@ -91,9 +91,9 @@ NTSTATUS FatCommonWrite(VCB *Vcb, IRP *Irp)
         file->Flags |= FO_FILE_SIZE_CHANGED;
         status = FatUpdateDirent(fcb);
     }
-    /* A cached write leaves the FAT page it changed dirty (written when another is needed, at
-     * the file's flush or cleanup, and at shutdown), as NT's FAT leaves its FAT to the lazy
-     * writer; an uncached one writes it at once, as it writes everything else. */
+    /* A cached write leaves the FAT pages it changed dirty in the cache (the lazy writer, the
+     * file's flush or cleanup, or shutdown writes them), as NT's FAT leaves its FAT to the lazy
+     * writer; an uncached one flushes the FAT at once, as it writes everything else. */
     if (NT_SUCCESS(status) && !cached)
         status = FatFlushFat(Vcb);
     if (!NT_SUCCESS(status))
