@@ -39,6 +39,7 @@
 
 #define MI_MAPPED_WRITER_IDLE_MS 1000
 #define MI_WRITE_WAIT_MS        10
+#define MI_FLUSH_WAIT_MS        30000   /* a flush waits this long for writes under way */
 
 MM_FILE_CALLOUTS MiFileCallouts;
 static FAST_MUTEX MiDataSectionMutex;   /* one control area per file: lookup and creation */
@@ -476,10 +477,9 @@ MMPTE *MiGetProtoPteAddressExtended(const MMVAD *Vad, uintptr_t Va)
                                (uint32_t)(vpn - Vad->Core.Node.StartingVpn), NULL);
 }
 
-/* Pages [FirstPage, LastPage] of the file's modified pages written (MiFlushDataSection on each
- * subsection's part). */
-NTSTATUS MiFlushDataFilePages(CONTROL_AREA *ControlArea, uint32_t FirstPage, uint32_t LastPage,
-                              uint32_t *Written)
+/* One pass of MiFlushDataFilePages: MiFlushDataSection on each subsection's part. */
+static NTSTATUS MiFlushDataFilePagesOnce(CONTROL_AREA *ControlArea, uint32_t FirstPage,
+                                         uint32_t LastPage, uint32_t *Written)
 {
     NTSTATUS result = STATUS_SUCCESS;
 
@@ -500,6 +500,36 @@ NTSTATUS MiFlushDataFilePages(CONTROL_AREA *ControlArea, uint32_t FirstPage, uin
         FirstPage += count;
     }
     return result;
+}
+
+/*
+ * Pages [FirstPage, LastPage] of the file's modified pages written, and on the disk when this
+ * returns (NT's flush waits for writes under way too): a page the mapped page writer was
+ * writing when the pass came by was skipped, and that write may hold an older copy of it. So
+ * when the control area has writes under way, they are waited for (at most
+ * MI_FLUSH_WAIT_MS: a disk that never ends a write gives up by its own timeout first) and a
+ * second pass writes what was changed meanwhile. No lock a paging write needs may be held.
+ */
+NTSTATUS MiFlushDataFilePages(CONTROL_AREA *ControlArea, uint32_t FirstPage, uint32_t LastPage,
+                              uint32_t *Written)
+{
+    int64_t pause = KI_MILLISECONDS(MI_WRITE_WAIT_MS);
+    NTSTATUS status = MiFlushDataFilePagesOnce(ControlArea, FirstPage, LastPage, Written);
+    uint32_t waited = 0, again;
+
+    if (__atomic_load_n(&ControlArea->ModifiedWriteCount, __ATOMIC_SEQ_CST) == 0)
+        return status;
+    while (__atomic_load_n(&ControlArea->ModifiedWriteCount, __ATOMIC_SEQ_CST) != 0 &&
+           waited < MI_FLUSH_WAIT_MS) {
+        KeDelayExecutionThread(KernelMode, false, &pause);
+        waited += MI_WRITE_WAIT_MS;
+    }
+    if (NT_SUCCESS(status))
+        status = MiFlushDataFilePagesOnce(ControlArea, FirstPage, LastPage, &again);
+    else
+        MiFlushDataFilePagesOnce(ControlArea, FirstPage, LastPage, &again);
+    *Written += again;
+    return status;
 }
 
 /* A data file's extension subsections and their prototypes gone, with the segment (the

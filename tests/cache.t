@@ -63,7 +63,7 @@ is($random->{ahead}, 0, 'FILE_FLAG_RANDOM_ACCESS: no read-ahead');
 is($random->{waited}, 32, 'FILE_FLAG_RANDOM_ACCESS: every read waited for the disk');
 like($out, qr/^process seqread\.exe exited with status 0x00000000$/m, 'seqread exited with 0');
 
-for my $case (qw(cc.views_reused cc.read_ahead_again cc.sequential_faults cc.fat cc.lazy_writer cc.pin cc.truncate cc.throttle cc.directory
+for my $case (qw(cc.views_reused cc.read_ahead_again cc.sequential_faults cc.flush_waits cc.fat cc.lazy_writer cc.pin cc.truncate cc.throttle cc.directory
                   cc.no_write_behind)) {
     like($out, qr/^ok \d+ \Q$case\E$/m, "$case passed") or diag($out);
 }

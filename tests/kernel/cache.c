@@ -29,6 +29,11 @@
  *                     read-ahead asked for): the first fault reads Mm's 16 pages, a fault on the
  *                     page right after them continues the run and reads 32, and so does the
  *                     next; one transfer each, the bytes right
+ *   cc.flush_waits    a flush waits for a write the mapped page writer has under way on the
+ *                     file (simulated: a dirty page of C:\FLUSHW.BIN marked WriteInProgress, the
+ *                     control area's write count raised) and, once it ends, writes the page
+ *                     changed meanwhile: CcFlushCache on another thread has not returned 200 ms
+ *                     later; it returns once the write ends, and the disk holds the page
  *   cc.fat            the FAT goes through the cache (allocsup.c): 64 KB written to a new
  *                     C:\FATC.BIN pin its FAT entries (CcPinRead) on the FAT's stream; once
  *                     FatFlushFat has written it, each FAT copy on the disk holds the entry the
@@ -247,6 +252,79 @@ KTEST(TestCcSequentialFaults, "cc.sequential_faults")
         KT_ASSERT_EQ(1, ios[i]);
         KT_ASSERT_EQ(expected[i], pages[i]);
     }
+}
+
+typedef struct _CT_FLUSHER {
+    SECTION_OBJECT_POINTERS *Pointers;
+    NTSTATUS Status;
+    KEVENT Finished;
+} CT_FLUSHER;
+
+static void FlusherThread(void *Context)
+{
+    CT_FLUSHER *flusher = Context;
+
+    flusher->Status = CcFlushCache(flusher->Pointers, NULL, 0, NULL);
+    KeSetEvent(&flusher->Finished);
+}
+
+/* The page under a mapped-page-writer write, as MiClaimModifiedPage leaves it (On), or that
+ * write ended with the page changed again meanwhile (Modified kept). */
+static void SimulateWrite(CONTROL_AREA *Area, MMPFN *Pfn, bool On)
+{
+    KIRQL oldIrql;
+
+    LOCK_PFN(oldIrql);
+    Pfn->u3.e1.WriteInProgress = On;
+    Area->ModifiedWriteCount += On ? 1 : -1;
+    UNLOCK_PFN(oldIrql);
+}
+
+KTEST(TestCcFlushWaits, "cc.flush_waits")
+{
+    FILE_OBJECT *file;
+    uint8_t *buffer = NewBuffer(PAGE_SIZE), *disk = NewBuffer(PAGE_SIZE);
+    CT_FLUSHER flusher = { .Status = (NTSTATUS)0xDEADBEEF };
+    NTSTATUS early, late;
+    CONTROL_AREA *area;
+    KTHREAD *thread;
+    MMPFN *pfn;
+    MMPTE pte;
+    void *view;
+    BCB *bcb;
+
+    RequireCacheVolume();
+    file = OpenOrSkip("FLUSHW.BIN", FILE_OVERWRITE_IF);
+    memset(buffer, 0x5E, PAGE_SIZE);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, Transfer(file, IRP_MJ_WRITE, buffer, PAGE_SIZE, 0));
+    KT_ASSERT_STATUS(STATUS_SUCCESS, CcMapData(file, 0, PAGE_SIZE, &bcb, &view));
+    (void)*(volatile const uint8_t *)view;
+    pte = *MiGetPteAddress(view);
+    CcUnpinData(bcb);
+    KT_ASSERT(pte.u.Hard.Valid);
+    pfn = MI_PFN_ELEMENT(pte.u.Hard.PageFrameNumber);
+    area = MapOf(file)->Section;
+    KT_ASSERT(pfn->u3.e1.Modified);
+    SimulateWrite(area, pfn, true);
+    flusher.Pointers = file->SectionObjectPointer;
+    KeInitializeEvent(&flusher.Finished, NotificationEvent, false);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, PsCreateSystemThread(&thread, FlusherThread, &flusher,
+                                                          KI_DEFAULT_PRIORITY, "CcFlusher"));
+    {
+        int64_t timeout = KI_MILLISECONDS(200);
+
+        early = KeWaitForSingleObject(&flusher.Finished, Executive, KernelMode, false, &timeout);
+        SimulateWrite(area, pfn, false);
+        timeout = KI_MILLISECONDS(10000);
+        late = KeWaitForSingleObject(&flusher.Finished, Executive, KernelMode, false, &timeout);
+    }
+    KeWaitForSingleObject(thread, Executive, KernelMode, false, NULL);
+    KeDereferenceThread(thread);
+    KT_ASSERT_STATUS(STATUS_TIMEOUT, early);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, late);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, flusher.Status);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, DiskRead(file, disk, PAGE_SIZE, 0));
+    KT_ASSERT_EQ(0, memcmp(disk, buffer, PAGE_SIZE));
 }
 
 KTEST(TestCcFat, "cc.fat")

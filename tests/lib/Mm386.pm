@@ -26,7 +26,7 @@ our @NO_SPECIAL_POOL_SKIPS = ('mm.specialpool.freed', 'mm.specialpool.layout');
 our @NO_MODULE_SKIPS = ('mm.section.paging', 'mm.mdl.user_mapping', 'mm.fault.system_pde');
 # ... and those that need tests/fatpaging.t's (or tests/cache.t's) files on C:.
 our @NO_FAT_FILES_SKIPS = ((map { "fat.paging.$_" } qw(fragmented read resource volume_locked window write)),
-    'fat.pagingerror.disk', (map { "cc.$_" } qw(directory fat lazy_writer no_write_behind pin read_ahead_again sequential_faults throttle truncate views_reused)));
+    'fat.pagingerror.disk', (map { "cc.$_" } qw(directory fat flush_waits lazy_writer no_write_behind pin read_ahead_again sequential_faults throttle truncate views_reused)));
 
 # boot(cmdline => '...', mem => MiB, iso => 1, disks => [...], exes => [...], timeout => S,
 #      input => "kd commands\n", qemu_args => [...], no_dlls => 1)
