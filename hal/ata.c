@@ -340,10 +340,15 @@ uint16_t HalAtaBusMasterBase(void)
     return HalpBusMasterBase;
 }
 
+uint32_t HalAtaMaximumTransferPages(const HAL_ATA_DISK *Disk)
+{
+    return Disk->Lba48 ? HAL_ATA_MAX_TRANSFER_PAGES : HAL_ATA_MAX_LBA28_PAGES;
+}
+
 static NTSTATUS HalpAtaCheckTransfer(const HAL_ATA_DISK *Disk, uint64_t Lba, uint32_t Sectors,
                                      const uint32_t *PageFrames, uint32_t ByteOffset)
 {
-    uint32_t limit = Disk->Lba48 ? HAL_ATA_MAX_TRANSFER_PAGES : HAL_ATA_MAX_LBA28_PAGES;
+    uint32_t limit = HalAtaMaximumTransferPages(Disk);
     uint32_t pages;
 
     if (!Disk->Dma)

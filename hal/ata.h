@@ -61,6 +61,9 @@ uint32_t HalAtaInitialize(const uint32_t PrdTablePhysical[HAL_ATA_CHANNELS],
 uint32_t HalAtaDiskCount(void);
 const HAL_ATA_DISK *HalAtaDisk(uint32_t Disk);          /* NULL for a number not found */
 uint16_t HalAtaBusMasterBase(void);                     /* the engine's ports; 0 if none */
+/* The most pages one transfer of Disk may span: HAL_ATA_MAX_TRANSFER_PAGES, or
+ * HAL_ATA_MAX_LBA28_PAGES without LBA48. */
+uint32_t HalAtaMaximumTransferPages(const HAL_ATA_DISK *Disk);
 
 /*
  * Starts reading (or writing) PageCount page frames, PageFrames[0] first, from (to) the

@@ -516,6 +516,7 @@ NTSTATUS MiFlushDataFilePages(CONTROL_AREA *ControlArea, uint32_t FirstPage, uin
     int64_t pause = KI_MILLISECONDS(MI_WRITE_WAIT_MS);
     NTSTATUS status = MiFlushDataFilePagesOnce(ControlArea, FirstPage, LastPage, Written);
     uint32_t waited = 0, again;
+    NTSTATUS second;
 
     if (__atomic_load_n(&ControlArea->ModifiedWriteCount, __ATOMIC_SEQ_CST) == 0)
         return status;
@@ -524,12 +525,9 @@ NTSTATUS MiFlushDataFilePages(CONTROL_AREA *ControlArea, uint32_t FirstPage, uin
         KeDelayExecutionThread(KernelMode, false, &pause);
         waited += MI_WRITE_WAIT_MS;
     }
-    if (NT_SUCCESS(status))
-        status = MiFlushDataFilePagesOnce(ControlArea, FirstPage, LastPage, &again);
-    else
-        MiFlushDataFilePagesOnce(ControlArea, FirstPage, LastPage, &again);
+    second = MiFlushDataFilePagesOnce(ControlArea, FirstPage, LastPage, &again);
     *Written += again;
-    return status;
+    return NT_SUCCESS(status) ? second : status;
 }
 
 /* A data file's extension subsections and their prototypes gone, with the segment (the

@@ -300,6 +300,25 @@ static NTSTATUS MiResolveTransitionFault(MI_FAULT *Fault, MMPTE *PointerPte, MMP
     return STATUS_PAGE_FAULT_TRANSITION;
 }
 
+/* The cluster a fault reads: Asked when the thread asked for one (MmSetPageFaultReadAhead),
+ * else MM_SEQUENTIAL_READ_CLUSTER when it is on the page right after the working set's last
+ * in-page read (a sequential run), else Mm's own. */
+static uint32_t MiSequentialReadCluster(const MI_FAULT *Fault, uint32_t Asked)
+{
+    if (Asked)
+        return Asked;
+    return PAGE_ALIGN(Fault->VirtualAddress) == (void *)Fault->Ws->NextSequentialFault
+           ? MM_SEQUENTIAL_READ_CLUSTER : MM_MAXIMUM_READ_CLUSTER;
+}
+
+/* An in-page read of Count pages from the faulting one: a fault right after them continues
+ * the run. Working-set mutex held. */
+static void MiNoteSequentialRead(MI_FAULT *Fault, uint32_t Count)
+{
+    Fault->Ws->NextSequentialFault = (uintptr_t)PAGE_ALIGN(Fault->VirtualAddress) +
+                                     Count * PAGE_SIZE;
+}
+
 /* How many PTEs from PointerPte (at most Maximum, within one page table) name the following
  * slots of the same paging file: one read brings them all in. Past MM_MAXIMUM_READ_CLUSTER
  * only while memory is plentiful. */
@@ -424,12 +443,8 @@ static NTSTATUS MiResolvePageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE
      * over memory that was paged out in order): it reads up to MM_SEQUENTIAL_READ_CLUSTER
      * pages, fewer transfers for the same pages; any other fault reads Mm's 16 (a random one
      * wastes no more). */
-    support->Count = MiPageFileReadCluster(PointerPte, PAGE_ALIGN(Fault->VirtualAddress) ==
-                                                       (void *)Fault->Ws->NextSequentialFault
-                                                       ? MM_SEQUENTIAL_READ_CLUSTER
-                                                       : MM_MAXIMUM_READ_CLUSTER);
-    Fault->Ws->NextSequentialFault = (uintptr_t)PAGE_ALIGN(Fault->VirtualAddress) +
-                                     support->Count * PAGE_SIZE;
+    support->Count = MiPageFileReadCluster(PointerPte, MiSequentialReadCluster(Fault, 0));
+    MiNoteSequentialRead(Fault, support->Count);
     MiInitializeReadInProgressPfns(PointerPte, support->Count, support->Frames, &support->Event);
     MmInitializeMdl(&support->Mdl, PAGE_ALIGN(Fault->VirtualAddress), support->Count * PAGE_SIZE);
     support->Mdl.MdlFlags = MDL_PAGES_LOCKED | MDL_IO_PAGE_READ;
@@ -579,9 +594,7 @@ static NTSTATUS MiResolveMappedFileFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Co
 
     /* A fault that continues a sequential run (a view read front to back) reads a longer
      * cluster, as a page-file fault does; a thread's own ReadClusterSize comes first. */
-    if (!cluster && PAGE_ALIGN(Fault->VirtualAddress) == (void *)Fault->Ws->NextSequentialFault)
-        cluster = MM_SEQUENTIAL_READ_CLUSTER;
-    cluster = MAX(cluster, MM_MAXIMUM_READ_CLUSTER);    /* Mm's own cluster at least */
+    cluster = MAX(MiSequentialReadCluster(Fault, cluster), MM_MAXIMUM_READ_CLUSTER);
 
     status = MiLockPfnForFault(Fault, Proto, Contents, true, &oldIrql);
     if (status != STATUS_SUCCESS)
@@ -605,8 +618,7 @@ static NTSTATUS MiResolveMappedFileFault(MI_FAULT *Fault, MMPTE *Proto, MMPTE Co
            Proto[count].u.Long == Contents.u.Long &&
            MmAvailablePages > MI_FAULT_RESERVE + 2 * MAX(count + 1, MM_MAXIMUM_READ_CLUSTER))
         count++;
-    Fault->Ws->NextSequentialFault = (uintptr_t)PAGE_ALIGN(Fault->VirtualAddress) +
-                                     count * PAGE_SIZE;
+    MiNoteSequentialRead(Fault, count);
     if (image)
         MiNoteImageFileRead(Contents, count);
     else

@@ -212,7 +212,7 @@ static void CcPerformReadAhead(void *Parameter)
 {
     SHARED_CACHE_MAP *map = Parameter;
     int64_t offset, end;
-    bool wake;
+    bool wake, failed;
 
     ExAcquireFastMutex(&CcMasterLock);
     offset = map->ReadAheadNext;
@@ -221,12 +221,10 @@ static void CcPerformReadAhead(void *Parameter)
         end = MIN(end, (offset + CC_READ_AHEAD_STEP) & ~(int64_t)(CC_READ_AHEAD_STEP - 1));
         map->ReadAheadNext = end;
         ExReleaseFastMutex(&CcMasterLock);
-        if (!CcReadAheadRange(map, offset, end)) {
-            ExAcquireFastMutex(&CcMasterLock);
-            map->ReadAheadNext = map->ReadAheadEnd;     /* a reader will see the failure */
-            ExReleaseFastMutex(&CcMasterLock);
-        }
+        failed = !CcReadAheadRange(map, offset, end);
         ExAcquireFastMutex(&CcMasterLock);
+        if (failed)
+            map->ReadAheadNext = map->ReadAheadEnd;     /* a reader will see the failure */
         if (map->ReadAheadNext < MIN(map->ReadAheadEnd, map->FileSize)) {
             ExReleaseFastMutex(&CcMasterLock);
             ExQueueWorkItem(&map->ReadAheadWorkItem, CriticalWorkQueue);

@@ -2,7 +2,7 @@
  * kernel/init/run.c: run="program args": the first process. The program (a multiboot module,
  * named by its file name, or a file on a volume: C:\dir\prog.exe, or C:/dir/prog.exe, which
  * GRUB leaves alone) runs with the whole value as its command line; when it ends,
- * `process NAME exited with status 0xXXXXXXXX` goes to the console and the machine powers off,
+ * `process NAME exited with status 0x%08X` goes to the console and the machine powers off,
  * with success exactly when the status is 0. A program that cannot start ends the same way,
  * with the status its creation failed with.
  */

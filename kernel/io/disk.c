@@ -102,14 +102,12 @@ uint64_t IoDiskSectors(uint32_t Disk)
     return Disk < HalAtaDiskCount() ? HalAtaDisk(Disk)->Sectors : 0;
 }
 
-/* The most sectors one IoDiskTransferSectors may move: a PRD table's pages with LBA48, the
- * 256 of a sector count register without. */
+/* The most sectors one IoDiskTransferSectors may move (the HAL's limit). */
 uint32_t IoDiskMaximumTransferSectors(uint32_t Disk)
 {
     if (Disk >= HalAtaDiskCount())
         return 0;
-    return (HalAtaDisk(Disk)->Lba48 ? HAL_ATA_MAX_TRANSFER_PAGES : HAL_ATA_MAX_LBA28_PAGES) *
-           HAL_ATA_SECTORS_PER_PAGE;
+    return HalAtaMaximumTransferPages(HalAtaDisk(Disk)) * HAL_ATA_SECTORS_PER_PAGE;
 }
 
 NTSTATUS IoPageRead(uint32_t Disk, uint64_t Lba, MDL *Mdl)

@@ -640,7 +640,6 @@ PVOID NTAPI RtlDestroyHeap(PVOID HeapHandle)
 PVOID NTAPI RtlAllocateHeap(PVOID HeapHandle, ULONG Flags, SIZE_T Size)
 {
     HEAP *heap = HeapHandle;
-    HEAP_LOOKASIDE *list;
     HEAP_ENTRY *entry;
     PVOID data;
 
@@ -648,17 +647,12 @@ PVOID NTAPI RtlAllocateHeap(PVOID HeapHandle, ULONG Flags, SIZE_T Size)
         return NULL;
     Flags |= heap->Flags & HEAP_CALL_FLAGS;
     Lock(heap, Flags);
-    if (__builtin_expect(!(Flags & HEAP_ZERO_MEMORY) && Size <= HEAP_LOOKASIDE_BYTES, 1)) {
-        list = &heap->Lookaside[(Size + sizeof(HEAP_ENTRY) + HEAP_GRANULE - 1) >> HEAP_GRANULE_SHIFT];
-        entry = list->ListHead;
-        if (__builtin_expect(entry != NULL, 1)) {
-            list->ListHead = *(HEAP_ENTRY **)(entry + 1);
-            list->Depth--;
-            entry->Flags &= ~HEAP_ENTRY_LOOKASIDE;
-            entry->UnusedBytes = ((SIZE_T)entry->Size << HEAP_GRANULE_SHIFT) - sizeof(*entry) - Size;
-            Unlock(heap, Flags);
-            return entry + 1;
-        }
+    if (__builtin_expect(!(Flags & HEAP_ZERO_MEMORY) && Size <= HEAP_LOOKASIDE_BYTES, 1) &&
+        __builtin_expect((entry = PopLookaside(heap, (Size + sizeof(HEAP_ENTRY) + HEAP_GRANULE - 1)
+                                                     >> HEAP_GRANULE_SHIFT)) != NULL, 1)) {
+        entry->UnusedBytes = ((SIZE_T)entry->Size << HEAP_GRANULE_SHIFT) - sizeof(*entry) - Size;
+        Unlock(heap, Flags);
+        return entry + 1;
     }
     data = AllocateLocked(heap, Flags, Size);
     Unlock(heap, Flags);

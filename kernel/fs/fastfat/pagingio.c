@@ -69,35 +69,6 @@ static NTSTATUS FatZeroMdl(MDL *Mdl, uint32_t From, uint32_t To)
     return STATUS_SUCCESS;
 }
 
-/* Bytes [Offset, Offset + Length) of the file (whole sectors, within its clusters) to or
- * from the MDL's buffer from its start. The caller holds the PagingIoResource. */
-static NTSTATUS FatPagingTransfer(FCB *Fcb, MDL *Mdl, uint32_t Offset, uint32_t Length,
-                                  bool Write)
-{
-    VCB *vcb = Fcb->Vcb;
-    uint32_t done = 0, most = MIN(FAT_PAGING_MAXIMUM_SECTORS, IoDiskMaximumTransferSectors(vcb->Disk));
-    NTSTATUS status = STATUS_SUCCESS;
-
-    while (done < Length && NT_SUCCESS(status)) {
-        uint32_t at = Offset + done, within = at & (vcb->BytesPerCluster - 1), lcn, run;
-        uint32_t position = Mdl->ByteOffset + done;
-        uint64_t bytes, lba;
-
-        if (!FatMcbLookup(&Fcb->Mcb, at >> vcb->ClusterShift, &lcn, &run))
-            return STATUS_FILE_CORRUPT_ERROR;   /* (the callers stay within the map) */
-        bytes = ((uint64_t)run << vcb->ClusterShift) - within;
-        bytes = MIN(bytes, (uint64_t)(Length - done));
-        bytes = MIN(bytes, (uint64_t)most * FAT_SECTOR_SIZE);
-        lba = vcb->PartitionLba + FatClusterOffset(vcb, lcn) / FAT_SECTOR_SIZE +
-              within / FAT_SECTOR_SIZE;
-        status = IoDiskTransferSectors(vcb->Disk, lba, (uint32_t)bytes / FAT_SECTOR_SIZE,
-                                       &MmGetMdlPfnArray(Mdl)[position >> PAGE_SHIFT],
-                                       position & (PAGE_SIZE - 1), Write);
-        done += (uint32_t)bytes;
-    }
-    return status;
-}
-
 /* Sectors [Lba, Lba + Length / 512) to or from the MDL's buffer from Position, in transfers
  * the disk takes. */
 static NTSTATUS FatTransferMdl(VCB *Vcb, uint64_t Lba, MDL *Mdl, uint32_t Position,
@@ -114,6 +85,31 @@ static NTSTATUS FatTransferMdl(VCB *Vcb, uint64_t Lba, MDL *Mdl, uint32_t Positi
                                        &MmGetMdlPfnArray(Mdl)[at >> PAGE_SHIFT],
                                        at & (PAGE_SIZE - 1), Write);
         done += bytes;
+    }
+    return status;
+}
+
+/* Bytes [Offset, Offset + Length) of the file (whole sectors, within its clusters) to or
+ * from the MDL's buffer from its start. The caller holds the PagingIoResource. */
+static NTSTATUS FatPagingTransfer(FCB *Fcb, MDL *Mdl, uint32_t Offset, uint32_t Length,
+                                  bool Write)
+{
+    VCB *vcb = Fcb->Vcb;
+    uint32_t done = 0;
+    NTSTATUS status = STATUS_SUCCESS;
+
+    while (done < Length && NT_SUCCESS(status)) {
+        uint32_t at = Offset + done, within = at & (vcb->BytesPerCluster - 1), lcn, run;
+        uint64_t bytes, lba;
+
+        if (!FatMcbLookup(&Fcb->Mcb, at >> vcb->ClusterShift, &lcn, &run))
+            return STATUS_FILE_CORRUPT_ERROR;   /* (the callers stay within the map) */
+        bytes = ((uint64_t)run << vcb->ClusterShift) - within;
+        bytes = MIN(bytes, (uint64_t)(Length - done));
+        lba = vcb->PartitionLba + FatClusterOffset(vcb, lcn) / FAT_SECTOR_SIZE +
+              within / FAT_SECTOR_SIZE;
+        status = FatTransferMdl(vcb, lba, Mdl, Mdl->ByteOffset + done, (uint32_t)bytes, Write);
+        done += (uint32_t)bytes;
     }
     return status;
 }
