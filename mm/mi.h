@@ -363,6 +363,8 @@ typedef struct _MMINFO_COUNTERS {
     uint32_t CopyOnWriteCount;          /* private copies made of shared pages (wrtfault.c) */
     uint32_t PageReadCount;             /* pages read from paging files */
     uint32_t PageReadIoCount;           /* reads issued */
+    uint32_t PageReadAheadIoCount;      /* ... of them, reads ahead of a sequential run
+                                           (MiReadAheadPageFile), counted when done */
     uint32_t DirtyPagesWriteCount;      /* pages written to paging files */
     uint32_t DirtyWriteIoCount;         /* writes issued */
     uint32_t CollidedFaultCount;        /* faults that waited for another's read */
@@ -468,6 +470,8 @@ void MiAdjustCommitLimit(int32_t Pages);
 
 /* The system threads of Mm (modwrite.c, zeropage.c). */
 void MiStartModifiedPageWriter(void);
+void MiStartReadAheadThread(void);          /* pagfault.c: reads ahead of sequential runs */
+extern uint32_t MiReadAheadsPending;        /* ... queued or being read (PFN lock) */
 void MiStartZeroPageThread(void);
 /* Pages the zero page thread has taken off the free list and is zeroing (0 or 1): on no list,
  * in TransitionPage with no references. Changed under the PFN lock. */

@@ -74,6 +74,8 @@ typedef struct _MMSUPPORT {
     bool DeletePending;                 /* the process is leaving: not back on the list */
     uintptr_t NextSequentialFault;      /* the page after the last in-page read (page file or
                                          * file): a fault there continues a sequential run */
+    uintptr_t ReadAheadTrigger;         /* the first page of the last read ahead of a run: a
+                                         * fault there reads the next ahead */
 } MMSUPPORT;
 
 

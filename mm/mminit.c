@@ -544,5 +544,6 @@ void MmInitSystem(uint32_t Phase)
         MiStartZeroPageThread();
         MiStartMappedPageWriter();
         MiStartModifiedPageWriter();
+        MiStartReadAheadThread();
     }
 }

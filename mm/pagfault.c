@@ -47,6 +47,7 @@ typedef struct _MI_FAULT {
     MMPTE *UserPte;                     /* NULL: the PTE resolved maps the page itself */
     MMPTE UserContents;
     uint32_t Protection;
+    bool Sequential;                    /* its read continued a sequential run */
 } MI_FAULT;
 
 /*
@@ -75,6 +76,7 @@ typedef struct _MMINPAGE_SUPPORT {
     uint32_t Frames[MM_MAXIMUM_READ_AHEAD_CLUSTER];
     NTSTATUS ClusterStatus;             /* the read of the whole cluster */
     NTSTATUS Status;                    /* ... and of the faulting page (alone, if retried) */
+    LIST_ENTRY ReadAheadLinks;          /* a read ahead: on MiReadAheadQueue until read */
 } MMINPAGE_SUPPORT;
 
 _Static_assert(offsetof(MMINPAGE_SUPPORT, Event) == 0, "a PFN's u1.Event is its block");
@@ -83,7 +85,7 @@ _Static_assert(offsetof(MMINPAGE_SUPPORT, Frames) == offsetof(MMINPAGE_SUPPORT, 
 
 static MMINPAGE_SUPPORT MiInPageSupport[MI_INPAGE_SUPPORT_BLOCKS];
 static MMINPAGE_SUPPORT *MiFreeInPageSupport;
-static uint32_t MiInPageSupportMade;
+static uint32_t MiInPageSupportMade, MiInPageSupportInUse;
 
 /* A block for a new read, its event not signaled; NULL if all are in use. PFN lock held. */
 static MMINPAGE_SUPPORT *MiGetInPageSupportBlock(void)
@@ -98,6 +100,7 @@ static MMINPAGE_SUPPORT *MiGetInPageSupportBlock(void)
         return NULL;
     KeInitializeEvent(&support->Event, NotificationEvent, false);
     support->WaitCount = 1;
+    MiInPageSupportInUse++;
     return support;
 }
 
@@ -107,6 +110,7 @@ static void MiDereferenceInPageSupportBlock(MMINPAGE_SUPPORT *Support)
     if (--Support->WaitCount == 0) {
         Support->Next = MiFreeInPageSupport;
         MiFreeInPageSupport = Support;
+        MiInPageSupportInUse--;
     }
 }
 
@@ -303,12 +307,12 @@ static NTSTATUS MiResolveTransitionFault(MI_FAULT *Fault, MMPTE *PointerPte, MMP
 /* The cluster a fault reads: Asked when the thread asked for one (MmSetPageFaultReadAhead),
  * else MM_SEQUENTIAL_READ_CLUSTER when it is on the page right after the working set's last
  * in-page read (a sequential run), else Mm's own. */
-static uint32_t MiSequentialReadCluster(const MI_FAULT *Fault, uint32_t Asked)
+static uint32_t MiSequentialReadCluster(MI_FAULT *Fault, uint32_t Asked)
 {
+    Fault->Sequential = PAGE_ALIGN(Fault->VirtualAddress) == (void *)Fault->Ws->NextSequentialFault;
     if (Asked)
         return Asked;
-    return PAGE_ALIGN(Fault->VirtualAddress) == (void *)Fault->Ws->NextSequentialFault
-           ? MM_SEQUENTIAL_READ_CLUSTER : MM_MAXIMUM_READ_CLUSTER;
+    return Fault->Sequential ? MM_SEQUENTIAL_READ_CLUSTER : MM_MAXIMUM_READ_CLUSTER;
 }
 
 /* An in-page read of Count pages from the faulting one: a fault right after them continues
@@ -317,6 +321,8 @@ static void MiNoteSequentialRead(MI_FAULT *Fault, uint32_t Count)
 {
     Fault->Ws->NextSequentialFault = (uintptr_t)PAGE_ALIGN(Fault->VirtualAddress) +
                                      Count * PAGE_SIZE;
+    if (!Fault->Sequential)
+        Fault->Ws->ReadAheadTrigger = 0;        /* a new run, or none: nothing read ahead */
 }
 
 /* How many PTEs from PointerPte (at most Maximum, within one page table) name the following
@@ -558,6 +564,150 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
 }
 
 /*
+ * Reading ahead of a sequential run, as NT's prefetcher (MmPrefetchPages) reads pages it
+ * expects to be touched: once a fault has continued a run through a paging file, the cluster
+ * after the pages it read is read too, by Mm's read-ahead thread, while the faulting thread
+ * goes on with the pages it has (the disk and the processor work at once). The cluster's pages
+ * are in transition, read in progress, as any cluster's: a fault that comes before the read
+ * ends waits for it (collided), one after takes the page from the standby list. A fault on the
+ * cluster's first page (the working set's ReadAheadTrigger) reads the next one ahead, so that
+ * while a sweep lasts one read is under way ahead of it.
+ *
+ * The reads have a thread of their own, not a system worker's: paging I/O never faults, so
+ * nothing the thread does can wait for a page read ahead, whatever the thread that waits for
+ * one holds (a worker item may itself fault on pageable memory a read ahead is reading). Only
+ * while memory is plentiful, and with at most half the in-page blocks, so that faults always
+ * find one. Working-set mutex held.
+ */
+#define MI_READ_AHEAD_AVAILABLE (MI_FAULT_RESERVE + 4 * MM_SEQUENTIAL_READ_CLUSTER)
+#define MI_READ_AHEAD_PRIORITY  (LOW_REALTIME_PRIORITY + 1)     /* the page writers' */
+
+static LIST_ENTRY MiReadAheadQueue = { &MiReadAheadQueue, &MiReadAheadQueue };  /* PFN lock */
+static KEVENT MiReadAheadEvent;
+uint32_t MiReadAheadsPending;           /* queued or being read (PFN lock) */
+
+/* Is Va a page of Ws's own pageable range whose PTE may be read: a user page of a process, a
+ * paged pool page of the system's, under a page table (not a large page)? */
+static bool MiIsReadAheadAddress(MMSUPPORT *Ws, uintptr_t Va)
+{
+    MMPTE pde;
+
+    if (Ws->IsProcess ? Va >= MmHighestUserAddress
+                      : Va < MmPagedPoolStart || Va > MmPagedPoolEnd)
+        return false;
+    pde = *MiGetPdeAddress(Va);
+    return pde.u.Hard.Valid && !(pde.u.Long & MM_PTE_LARGE_PAGE_MASK);
+}
+
+static void MiReadAheadPageFile(MMSUPPORT *Ws)
+{
+    uintptr_t va = Ws->NextSequentialFault;
+    MMPTE *pointerPte = MiGetPteAddress(va);
+    MMINPAGE_SUPPORT *support = NULL;
+    MMPAGING_FILE *file;
+    MMPTE contents;
+    KIRQL oldIrql;
+
+    Ws->ReadAheadTrigger = 0;
+    if (!MiIsReadAheadAddress(Ws, va))
+        return;
+    contents = *pointerPte;
+    if (contents.u.Hard.Valid || contents.u.Soft.Prototype || contents.u.Soft.Transition ||
+        contents.u.Soft.PageFileHigh == 0 || contents.u.Soft.Protection == 0)
+        return;                                 /* not a page in a paging file */
+    file = MmPagingFile[contents.u.Soft.PageFileLow];
+    if (!file || contents.u.Soft.PageFileHigh >= file->Size)
+        return;                                 /* (a fault on it will say so) */
+    LOCK_PFN(oldIrql);
+    if (MmAvailablePages > MI_READ_AHEAD_AVAILABLE &&
+        MiInPageSupportInUse < MI_INPAGE_SUPPORT_BLOCKS / 2)
+        support = MiGetInPageSupportBlock();
+    if (!support) {
+        UNLOCK_PFN(oldIrql);
+        return;
+    }
+    support->File = file;
+    support->FileObject = NULL;
+    support->Slot = contents.u.Soft.PageFileHigh;
+    support->Count = MiPageFileReadCluster(pointerPte, MM_SEQUENTIAL_READ_CLUSTER);
+    MiInitializeReadInProgressPfns(pointerPte, support->Count, support->Frames, &support->Event);
+    MmInitializeMdl(&support->Mdl, (void *)va, support->Count * PAGE_SIZE);
+    support->Mdl.MdlFlags = MDL_PAGES_LOCKED | MDL_IO_PAGE_READ;
+    InsertTailList(&MiReadAheadQueue, &support->ReadAheadLinks);
+    MiReadAheadsPending++;
+    UNLOCK_PFN(oldIrql);
+    Ws->ReadAheadTrigger = va;
+    Ws->NextSequentialFault = va + support->Count * PAGE_SIZE;
+    KeSetEvent(&MiReadAheadEvent);
+}
+
+/*
+ * One read ahead, on the read-ahead thread: its pages go to the standby list and the faults
+ * waiting for them wake. If it fails, every page's PTE gets its slot back (wherever that PTE
+ * is, as when a standby page is reused) and the page is freed: a fault on one reads it
+ * itself, alone if need be, and meets the error only if that page cannot be read.
+ */
+static void MiCompleteReadAheadPageFile(MMINPAGE_SUPPORT *Support)
+{
+    NTSTATUS status = MiReadInPageSupport(Support);
+    KIRQL oldIrql;
+
+    LOCK_PFN(oldIrql);
+    for (uint32_t i = 0; i < Support->Count; i++) {
+        uint32_t frame = Support->Frames[i];
+        MMPFN *pfn = MI_PFN_ELEMENT(frame);
+
+        pfn->u3.e1.ReadInProgress = 0;
+        pfn->u1.Event = NULL;
+        if (!NT_SUCCESS(status) && !MI_IS_PFN_DELETED(pfn)) {
+            MiRestoreTransitionPte(frame);
+            pfn->OriginalPte.u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
+            MI_SET_PFN_DELETED(pfn);
+        }
+        MiDecrementReferenceCount(frame);
+    }
+    MmInfoCounters.PageReadIoCount++;
+    MmInfoCounters.PageReadAheadIoCount++;
+    if (NT_SUCCESS(status))
+        MmInfoCounters.PageReadCount += Support->Count;
+    MiReadAheadsPending--;
+    KeSetEvent(&Support->Event);
+    MiDereferenceInPageSupportBlock(Support);
+    UNLOCK_PFN(oldIrql);
+}
+
+static void MiReadAheadThread(void *Context)
+{
+    (void)Context;
+    for (;;) {
+        MMINPAGE_SUPPORT *support = NULL;
+        KIRQL oldIrql;
+
+        KeWaitForSingleObject(&MiReadAheadEvent, Executive, KernelMode, false, NULL);
+        do {
+            LOCK_PFN(oldIrql);
+            support = IsListEmpty(&MiReadAheadQueue) ? NULL
+                      : CONTAINING_RECORD(RemoveHeadList(&MiReadAheadQueue), MMINPAGE_SUPPORT,
+                                          ReadAheadLinks);
+            UNLOCK_PFN(oldIrql);
+            if (support)
+                MiCompleteReadAheadPageFile(support);
+        } while (support);
+    }
+}
+
+void MiStartReadAheadThread(void)
+{
+    NTSTATUS status;
+
+    KeInitializeEvent(&MiReadAheadEvent, SynchronizationEvent, false);
+    status = PsCreateSystemThread(NULL, MiReadAheadThread, NULL, MI_READ_AHEAD_PRIORITY,
+                                  "ReadAhead");
+    if (!NT_SUCCESS(status))
+        KeBugCheckEx(PHASE1_INITIALIZATION_FAILED, (uint32_t)status, 1, 0, 0);
+}
+
+/*
  * NT's MmSetPageFaultReadAhead: a file's in-page read for Thread's next faults brings
  * ReadAhead pages after the faulting one (at most MM_MAXIMUM_READ_AHEAD_CLUSTER in all, and
  * never fewer than Mm's own cluster, MM_MAXIMUM_READ_CLUSTER), or Mm's default cluster again
@@ -688,6 +838,8 @@ static NTSTATUS MiReadPageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE Co
     if (status == STATUS_PAGE_FAULT_PAGING_FILE && MappedFile && Fault->UserPte &&
         !Fault->Ws->IsProcess)
         MiMapCacheCluster(Fault, PointerPte, count);
+    if (status == STATUS_PAGE_FAULT_PAGING_FILE && !MappedFile && Fault->Sequential)
+        MiReadAheadPageFile(Fault->Ws);
     return status;
 }
 
@@ -746,6 +898,8 @@ NTSTATUS MiDispatchFault(MMSUPPORT *Ws, bool StoreInstruction, uintptr_t Virtual
                      (uintptr_t)PointerPte, contents.u.Long, VirtualAddress);
     /* In a write-watch region only the processor sets the dirty bit, at a write (wrtwatch.c). */
     fault.SetDirty = !MiIsWriteWatchAddress(Ws, VirtualAddress);
+    if (PAGE_ALIGN(VirtualAddress) == (void *)Ws->ReadAheadTrigger)
+        MiReadAheadPageFile(Ws);                /* a sweep reached what was read ahead */
     if (contents.u.Soft.Transition)
         return MiResolveTransitionFault(&fault, PointerPte, contents);
     if (contents.u.Soft.PageFileHigh == 0)

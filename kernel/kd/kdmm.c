@@ -212,8 +212,9 @@ void KdCommandVm(int Argc, char **Argv)
                  f->CurrentUsage, f->PeakUsage, f->BadSlots, f->Retired ? ", retired" : "");
     }
     KdPrintFaultCounters();
-    DbgPrint("Paging I/O: %u pages read in %u reads, %u pages written in %u writes, "
-             "%u failed writes\n", MmInfoCounters.PageReadCount, MmInfoCounters.PageReadIoCount,
+    DbgPrint("Paging I/O: %u pages read in %u reads (%u ahead of a sweep), %u pages written in "
+             "%u writes, %u failed writes\n", MmInfoCounters.PageReadCount,
+             MmInfoCounters.PageReadIoCount, MmInfoCounters.PageReadAheadIoCount,
              MmInfoCounters.DirtyPagesWriteCount, MmInfoCounters.DirtyWriteIoCount,
              MmInfoCounters.WriteErrorCount);
     KdPrintProcessVmLines();

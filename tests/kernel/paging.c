@@ -224,21 +224,49 @@ KTEST(TestHardFault, "mm.paging.hard_fault")
     KT_ASSERT_LE(PagingFileUsage() + pages, usage);
 }
 
+/* Is Page's PTE in transition on a page being read? */
+static bool ReadInProgress(void *Base, uint32_t Page)
+{
+    MMPTE pte = PteOf(Base, Page);
+
+    return !pte.u.Hard.Valid && pte.u.Soft.Transition &&
+           MI_PFN_ELEMENT(pte.u.Trans.PageFrameNumber)->u3.e1.ReadInProgress;
+}
+
+/* Is Page's PTE a paging-file PTE (not in memory at all)? */
+static bool InPagingFile(void *Base, uint32_t Page)
+{
+    MMPTE pte = PteOf(Base, Page);
+
+    return !pte.u.Hard.Valid && !pte.u.Soft.Transition && pte.u.Soft.PageFileHigh != 0;
+}
+
+/* Every read ahead Mm has queued is done (at most a few seconds' wait). */
+static bool ReadAheadsDone(void)
+{
+    int64_t pause = KI_MILLISECONDS(10);
+
+    for (uint32_t tries = 0; tries < 500 && MiReadAheadsPending != 0; tries++)
+        KeDelayExecutionThread(KernelMode, false, &pause);
+    return MiReadAheadsPending == 0;
+}
+
 /*
- * A sweep over paged-out pages whose slots follow one another: the first fault reads Mm's
- * cluster (16 pages), a fault on the page right after it continues the run and reads
- * MM_SEQUENTIAL_READ_CLUSTER, and so does the next; a fault elsewhere reads 16 again.
+ * A sweep over paged-out pages whose slots follow one another. The first fault reads Mm's
+ * cluster (16 pages) and nothing more; a fault on the page right after it continues the run:
+ * it reads MM_SEQUENTIAL_READ_CLUSTER pages itself, and the next as many are read ahead by
+ * Mm's read-ahead thread (in transition, read in progress, when the fault returns). A fault on the
+ * first page read ahead waits for that read and starts the next one ahead; the pages read
+ * ahead then come back with no read of their own. A fault away from the run reads 16 again,
+ * with nothing read ahead. Every word comes back.
  */
 KTEST(TestSequentialCluster, "mm.paging.sequential_cluster")
 {
-    const uint32_t run = MM_MAXIMUM_READ_CLUSTER + 2 * MM_SEQUENTIAL_READ_CLUSTER;
-    /* (a long cluster's worth after the last fault, so that 16 pages there say it was short) */
-    const uint32_t pages = run + MM_MAXIMUM_READ_CLUSTER + MM_SEQUENTIAL_READ_CLUSTER;
-    uint32_t counts[4], ios[4], expected[4] = { MM_MAXIMUM_READ_CLUSTER,
-        MM_SEQUENTIAL_READ_CLUSTER, MM_SEQUENTIAL_READ_CLUSTER, MM_MAXIMUM_READ_CLUSTER };
-    uint32_t at[4] = { 0, MM_MAXIMUM_READ_CLUSTER,
-                       MM_MAXIMUM_READ_CLUSTER + MM_SEQUENTIAL_READ_CLUSTER,
-                       run + MM_MAXIMUM_READ_CLUSTER };
+    const uint32_t seq = MM_SEQUENTIAL_READ_CLUSTER, mm = MM_MAXIMUM_READ_CLUSTER;
+    const uint32_t ahead = mm + seq;                    /* the first page read ahead */
+    const uint32_t away = mm + 4 * seq + mm;            /* a fault off the run */
+    const uint32_t pages = away + mm + seq;
+    MMINFO_COUNTERS before;
     uintptr_t boundary;
     MMPTE first;
     void *block, *p;
@@ -264,23 +292,61 @@ KTEST(TestSequentialCluster, "mm.paging.sequential_cluster")
     }
     if (MmAvailablePages < 4 * MM_MAXIMUM_READ_AHEAD_CLUSTER)     /* (Mm reads long ones */
         KtSkip("%u pages available: too few for long clusters", MmAvailablePages); /* then) */
-    MmSystemCacheWs.NextSequentialFault = 0;          /* no run before this test's */
-    for (uint32_t i = 0; i < ARRAYSIZE(at); i++) {
-        uint32_t reads = MmInfoCounters.PageReadCount, readIos = MmInfoCounters.PageReadIoCount;
+    KT_ASSERT(ReadAheadsDone());                        /* nothing left from before */
+    MmSystemCacheWs.NextSequentialFault = 0;            /* no run before this test's */
+    MmSystemCacheWs.ReadAheadTrigger = 0;
 
-        KT_ASSERT_EQ(0, CheckPage(PageAt(p, at[i]), at[i]));
-        counts[i] = MmInfoCounters.PageReadCount - reads;
-        ios[i] = MmInfoCounters.PageReadIoCount - readIos;
-    }
-    KtPrint("pages read by the faults at pages %u, %u, %u and %u: %u, %u, %u, %u", at[0], at[1],
-            at[2], at[3], counts[0], counts[1], counts[2], counts[3]);
+    /* The first fault: 16 pages, one read, nothing ahead. */
+    before = MmInfoCounters;
+    KT_ASSERT_EQ(0, CheckPage(PageAt(p, 0), 0));
+    KT_ASSERT_EQ(mm, MmInfoCounters.PageReadCount - before.PageReadCount);
+    KT_ASSERT_EQ(1, MmInfoCounters.PageReadIoCount - before.PageReadIoCount);
+    KT_ASSERT_EQ(0, MiReadAheadsPending);
+    KT_ASSERT(InPagingFile(p, mm));
+
+    /* The run goes on: the fault reads 32, and the next 32 are being read ahead (this test
+     * runs above the read-ahead thread, which has not had its turn yet). */
+    before = MmInfoCounters;
+    KT_ASSERT_EQ(0, CheckPage(PageAt(p, mm), mm));
+    KT_ASSERT_EQ(seq, MmInfoCounters.PageReadCount - before.PageReadCount);
+    KT_ASSERT_EQ(1, MmInfoCounters.PageReadIoCount - before.PageReadIoCount);
+    KT_ASSERT_EQ(1, MiReadAheadsPending);
+    for (uint32_t page = ahead; page < ahead + seq; page++)
+        KT_ASSERT(ReadInProgress(p, page));
+    KT_ASSERT(InPagingFile(p, ahead + seq));
+
+    /* The sweep reaches the pages read ahead: the fault waits for their read, and the next 32
+     * are read ahead in turn. */
+    before = MmInfoCounters;
+    KT_ASSERT_EQ(0, CheckPage(PageAt(p, ahead), ahead));
+    KT_ASSERT_EQ(1, MmInfoCounters.CollidedFaultCount - before.CollidedFaultCount);
+    KT_ASSERT(ReadAheadsDone());
+    KT_ASSERT_EQ(2 * seq, MmInfoCounters.PageReadCount - before.PageReadCount);
+    KT_ASSERT_EQ(2, MmInfoCounters.PageReadIoCount - before.PageReadIoCount);
+    KT_ASSERT_EQ(2, MmInfoCounters.PageReadAheadIoCount - before.PageReadAheadIoCount);
+
+    /* Those come back with no read of their own; the first of them reads the next 32 ahead. */
+    before = MmInfoCounters;
+    for (uint32_t page = ahead + seq; page < ahead + 2 * seq; page++)
+        KT_ASSERT_EQ(0, CheckPage(PageAt(p, page), page));
+    KT_ASSERT(ReadAheadsDone());
+    KT_ASSERT_EQ(seq, MmInfoCounters.PageReadCount - before.PageReadCount);
+    KT_ASSERT_EQ(1, MmInfoCounters.PageReadIoCount - before.PageReadIoCount);
+    KT_ASSERT_EQ(1, MmInfoCounters.PageReadAheadIoCount - before.PageReadAheadIoCount);
+    KT_ASSERT(!InPagingFile(p, ahead + 3 * seq - 1));
+    KT_ASSERT(InPagingFile(p, ahead + 3 * seq));
+
+    /* A fault off the run: 16 pages again, nothing ahead. */
+    before = MmInfoCounters;
+    KT_ASSERT_EQ(0, CheckPage(PageAt(p, away), away));
+    KT_ASSERT_EQ(mm, MmInfoCounters.PageReadCount - before.PageReadCount);
+    KT_ASSERT_EQ(1, MmInfoCounters.PageReadIoCount - before.PageReadIoCount);
+    KT_ASSERT_EQ(0, MiReadAheadsPending);
+    KT_ASSERT(InPagingFile(p, away + mm));
+
     for (uint32_t page = 0; page < pages; page++)
         KT_ASSERT_EQ(0, CheckPage(PageAt(p, page), page));
     KtFreePool(block);
-    for (uint32_t i = 0; i < ARRAYSIZE(at); i++) {
-        KT_ASSERT_EQ(1, ios[i]);
-        KT_ASSERT_EQ(expected[i], counts[i]);
-    }
 }
 
 typedef struct _PG_READER {
