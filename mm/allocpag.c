@@ -173,7 +173,7 @@ static uintptr_t MiAllocateExpansionPool(uint32_t Pages)
     UNLOCK_PFN(oldIrql);
     /* Written whole once, outside the PFN lock (an expansion can be many pages), so that no
      * code the emulator translated stays under them: see MiRemoveKernelPage (pfnlist.c). */
-    RtlZeroMemory(MiGetVirtualAddressMappedByPte(pte), Pages * PAGE_SIZE);
+    KeZeroPages(MiGetVirtualAddressMappedByPte(pte), Pages * PAGE_SIZE);
     return (uintptr_t)MiGetVirtualAddressMappedByPte(pte);
 }
 

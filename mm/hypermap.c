@@ -51,7 +51,7 @@ void MiZeroPhysicalPage(uint32_t PageFrameIndex)
     KIRQL oldIrql;
     void *va = MiMapPageInHyperSpace(PageFrameIndex, &oldIrql);
 
-    RtlZeroMemory(va, PAGE_SIZE);
+    KeZeroPages(va, PAGE_SIZE);
     MiUnmapPageInHyperSpace(va, oldIrql);
 }
 

@@ -20,7 +20,7 @@ static void MiZeroPageThroughZeroingPte(uint32_t PageFrameIndex)
     void *va = MiGetVirtualAddressMappedByPte(MiZeroingPte);
 
     *MiZeroingPte = MiMakeValidKernelPte(PageFrameIndex);
-    RtlZeroMemory(va, PAGE_SIZE);
+    KeZeroPages(va, PAGE_SIZE);
     _ReadWriteBarrier();
     MiZeroingPte->u.Long = MM_ZERO_PTE;
     MI_FLUSH_SINGLE_TB(va);

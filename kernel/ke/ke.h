@@ -404,6 +404,9 @@ NTSTATUS KeZeroMemorySafe(void *Destination, uint32_t Length);
 void KeFlushSingleTb(const void *VirtualAddress);
 void KeFlushEntireTb(void);
 
+/* Whole pages zeroed with the processor's widest stores (zeropage.c). */
+void KeZeroPages(void *PageBase, uint32_t NumberOfBytes);
+
 /* The clock and interrupts (clock.c, trap.c). Service routines run at the line's IRQL. */
 extern volatile uint32_t KeTickCount;               /* HAL_CLOCK_HZ ticks since start-up */
 /* KUSER_SHARED_DATA as the kernel writes it (Mm maps it at 0xFFDF0000); the clock keeps

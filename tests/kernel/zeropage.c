@@ -124,3 +124,52 @@ KTEST(TestZeroingIsPreemptible, "mm.paging.zeroing_preemptible")
     KtPrint("%u page(s) seen being zeroed after %u round(s)", zeroing, round);
     KT_ASSERT_EQ(1, zeroing);
 }
+
+/*
+ * KeZeroPages (kernel/ke/zeropage.c) zeroes exactly the pages asked for, with MMX stores where
+ * the processor has them, and leaves the x87 state it borrows the registers of as it was: two
+ * values on the stack and a control word of this test's own come back unchanged. At
+ * DISPATCH_LEVEL throughout, so that no thread switch touches the x87 state meanwhile (system
+ * threads' x87 state is not saved), and the level is as it was after. A range that is not
+ * whole 64-byte pieces is zeroed the plain way, byte-exact.
+ */
+KTEST(TestKeZeroPages, "ke.zero_pages")
+{
+    const uint16_t control = 0x0E7F;         /* round toward zero, 64-bit, all masked */
+    const uint64_t first = 0x400A000000000000ull;   /* 3.25 */
+    const uint64_t second = 0xD4B249AD2594C37Dull;  /* -1.0e100 */
+    uint8_t *p = KtAllocatePool(NonPagedPool, 4 * PAGE_SIZE, ZP_TAG);
+    uint8_t *page = (uint8_t *)ROUND_UP((uintptr_t)p + 1, PAGE_SIZE);     /* page[-1] is p's */
+    uint16_t controlAfter;
+    uint64_t top, below;
+    uint32_t wrong = 0;
+    KIRQL oldIrql;
+
+    memset(p, 0xA5, 4 * PAGE_SIZE);
+    KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);
+    __asm__ volatile("fninit\n\tfldcw %0\n\tfldl %1\n\tfldl %2"
+                     : : "m"(control), "m"(first), "m"(second));
+    KeZeroPages(page, 2 * PAGE_SIZE);
+    KT_ASSERT_EQ(DISPATCH_LEVEL, KeGetCurrentIrql());
+    __asm__ volatile("fnstcw %0\n\tfstpl %1\n\tfstpl %2\n\tfninit"
+                     : "=m"(controlAfter), "=m"(top), "=m"(below));
+    KeLowerIrql(oldIrql);
+    KT_ASSERT_EQ(control, controlAfter);
+    KT_ASSERT_EQ(second, top);
+    KT_ASSERT_EQ(first, below);
+    for (uint32_t i = 0; i < 2 * PAGE_SIZE; i++)
+        wrong += page[i] != 0;
+    KT_ASSERT_EQ(0, wrong);
+    KT_ASSERT_EQ(0xA5, page[-1]);
+    KT_ASSERT_EQ(0xA5, page[2 * PAGE_SIZE]);
+
+    KeZeroPages(page + 2 * PAGE_SIZE + 8, 100);     /* not whole pieces: memset's way */
+    for (uint32_t i = 0; i < 100; i++)
+        wrong += page[2 * PAGE_SIZE + 8 + i] != 0;
+    KT_ASSERT_EQ(0, wrong);
+    KT_ASSERT_EQ(0xA5, page[2 * PAGE_SIZE + 7]);
+    KT_ASSERT_EQ(0xA5, page[2 * PAGE_SIZE + 108]);
+    KeZeroPages(page + 2 * PAGE_SIZE, 0);            /* nothing */
+    KT_ASSERT_EQ(0xA5, page[2 * PAGE_SIZE]);
+    KtFreePool(p);
+}
