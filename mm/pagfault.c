@@ -388,22 +388,35 @@ static void MiAbandonPageRead(MMPTE *PointerPte, uint32_t PageFrameIndex)
     MiDecrementReferenceCount(PageFrameIndex);
 }
 
+/*
+ * A page just read from a paging file that was retired meanwhile (its disk takes no more
+ * writes) is rescued as MiRescuePagesOfFile rescues the resident ones, which a page being read
+ * is not among: marked modified, its slot released, so that the writer puts it elsewhere. PFN
+ * lock held.
+ */
+static void MiRescueIfRetired(const MMPAGING_FILE *File, MMPFN *Pfn)
+{
+    if (File && File->Retired && !MI_IS_PFN_DELETED(Pfn))
+        MiSetModified(Pfn);
+}
+
 /* The read is over. Pages read ahead go to the standby list (or, after an error, back to the
  * paging file: their PTE regains its slot, the page is freed). PFN lock held. */
-static void MiCompleteReadAhead(MMPTE *PointerPte, const uint32_t *Frames, uint32_t Count,
-                                NTSTATUS Status)
+static void MiCompleteReadAhead(MMPTE *PointerPte, const MMINPAGE_SUPPORT *Support)
 {
-    for (uint32_t i = 0; i < Count; i++) {
-        MMPFN *pfn = MI_PFN_ELEMENT(Frames[i]);
+    for (uint32_t i = 0; i < Support->Count; i++) {
+        MMPFN *pfn = MI_PFN_ELEMENT(Support->Frames[i]);
 
         pfn->u3.e1.ReadInProgress = 0;
         pfn->u1.Event = NULL;
         if (i == 0)
             continue;
-        if (!NT_SUCCESS(Status) && !MI_IS_PFN_DELETED(pfn))
-            MiAbandonPageRead(&PointerPte[i], Frames[i]);
-        else
-            MiDecrementReferenceCount(Frames[i]);
+        if (!NT_SUCCESS(Support->ClusterStatus) && !MI_IS_PFN_DELETED(pfn)) {
+            MiAbandonPageRead(&PointerPte[i], Support->Frames[i]);
+        } else {
+            MiRescueIfRetired(Support->File, pfn);
+            MiDecrementReferenceCount(Support->Frames[i]);
+        }
     }
 }
 
@@ -530,7 +543,7 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
      * every page read is deleted, and PointerPte is not touched. */
     if (!MI_IS_PFN_DELETED(pfn) && Fault->UserPte)
         MiMakeProtoValidForFault(Fault, PointerPte, &oldIrql);
-    MiCompleteReadAhead(PointerPte, Support->Frames, Support->Count, Support->ClusterStatus);
+    MiCompleteReadAhead(PointerPte, Support);
     MmInfoCounters.PageReadCount += NT_SUCCESS(Support->ClusterStatus) ? Support->Count :
                                                                           NT_SUCCESS(status);
     KeSetEvent(&Support->Event);
@@ -556,6 +569,7 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
         KeBugCheckEx(KERNEL_DATA_INPAGE_ERROR, (uintptr_t)PointerPte, (uint32_t)status,
                      Fault->VirtualAddress, PointerPte->u.Long);
     }
+    MiRescueIfRetired(Support->File, pfn);
     pfn->u2.ShareCount = 1;
     pfn->u3.e1.PageLocation = ActiveAndValid;
     *PointerPte = MiMakeValidFromTransitionPte(PointerPte, *PointerPte, false);
@@ -664,6 +678,7 @@ static void MiCompleteReadAheadPageFile(MMINPAGE_SUPPORT *Support)
             pfn->OriginalPte.u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
             MI_SET_PFN_DELETED(pfn);
         }
+        MiRescueIfRetired(Support->File, pfn);
         MiDecrementReferenceCount(frame);
     }
     MmInfoCounters.PageReadIoCount++;

@@ -252,6 +252,45 @@ static bool ReadAheadsDone(void)
 }
 
 /*
+ * Pages pages of paged pool filled with their pattern and paged out to slots that follow one
+ * another, within one page table; *Block is the allocation to free. The test then runs above
+ * the system threads, with no sequential run of the system working set's going on and no read
+ * ahead left over. Skips if the slots do not follow one another, or memory is short.
+ */
+static void *PageOutRun(uint32_t Pages, void **Block)
+{
+    uintptr_t boundary;
+    MMPTE first;
+    void *p;
+
+    RequirePagingFile();
+    KtHoldBackgroundThreads();
+    /* Twice the pages, so that a run of them lies within one page table: below the block's
+     * first 4 MB boundary if it fits there, above it otherwise. */
+    *Block = KtAllocatePool(PagedPool, 2 * Pages * PAGE_SIZE, PG_TAG);
+    boundary = ((uintptr_t)*Block + MM_VA_MAPPED_BY_PDE) & ~(uintptr_t)(MM_VA_MAPPED_BY_PDE - 1);
+    p = boundary - (uintptr_t)*Block >= Pages * PAGE_SIZE ||
+        boundary >= (uintptr_t)*Block + 2 * Pages * PAGE_SIZE ? *Block : (void *)boundary;
+    for (uint32_t page = 0; page < Pages; page++)
+        FillPage(PageAt(p, page), page);
+    KtPageOut(p, Pages);
+    first = PteOf(p, 0);
+    for (uint32_t page = 1; page < Pages; page++) {
+        MMPTE pte = PteOf(p, page);
+
+        if (pte.u.Soft.PageFileLow != first.u.Soft.PageFileLow ||
+            pte.u.Soft.PageFileHigh != first.u.Soft.PageFileHigh + page)
+            KtSkip("the pages' slots do not follow one another (page %u)", page);
+    }
+    if (MmAvailablePages < 4 * MM_MAXIMUM_READ_AHEAD_CLUSTER)     /* (Mm reads long ones */
+        KtSkip("%u pages available: too few for long clusters", MmAvailablePages); /* then) */
+    KT_ASSERT(ReadAheadsDone());                        /* nothing left from before */
+    MmSystemCacheWs.NextSequentialFault = 0;            /* no run before this test's */
+    MmSystemCacheWs.ReadAheadTrigger = 0;
+    return p;
+}
+
+/*
  * A sweep over paged-out pages whose slots follow one another. The first fault reads Mm's
  * cluster (16 pages) and nothing more; a fault on the page right after it continues the run:
  * it reads MM_SEQUENTIAL_READ_CLUSTER pages itself, and the next as many are read ahead by
@@ -267,34 +306,9 @@ KTEST(TestSequentialCluster, "mm.paging.sequential_cluster")
     const uint32_t away = mm + 4 * seq + mm;            /* a fault off the run */
     const uint32_t pages = away + mm + seq;
     MMINFO_COUNTERS before;
-    uintptr_t boundary;
-    MMPTE first;
     void *block, *p;
 
-    RequirePagingFile();
-    KtHoldBackgroundThreads();
-    /* Twice the pages, so that a run of them lies within one page table: below the block's
-     * first 4 MB boundary if it fits there, above it otherwise. */
-    block = KtAllocatePool(PagedPool, 2 * pages * PAGE_SIZE, PG_TAG);
-    boundary = ((uintptr_t)block + MM_VA_MAPPED_BY_PDE) & ~(uintptr_t)(MM_VA_MAPPED_BY_PDE - 1);
-    p = boundary - (uintptr_t)block >= pages * PAGE_SIZE ||
-        boundary >= (uintptr_t)block + 2 * pages * PAGE_SIZE ? block : (void *)boundary;
-    for (uint32_t page = 0; page < pages; page++)
-        FillPage(PageAt(p, page), page);
-    KtPageOut(p, pages);
-    first = PteOf(p, 0);
-    for (uint32_t page = 1; page < pages; page++) {
-        MMPTE pte = PteOf(p, page);
-
-        if (pte.u.Soft.PageFileLow != first.u.Soft.PageFileLow ||
-            pte.u.Soft.PageFileHigh != first.u.Soft.PageFileHigh + page)
-            KtSkip("the pages' slots do not follow one another (page %u)", page);
-    }
-    if (MmAvailablePages < 4 * MM_MAXIMUM_READ_AHEAD_CLUSTER)     /* (Mm reads long ones */
-        KtSkip("%u pages available: too few for long clusters", MmAvailablePages); /* then) */
-    KT_ASSERT(ReadAheadsDone());                        /* nothing left from before */
-    MmSystemCacheWs.NextSequentialFault = 0;            /* no run before this test's */
-    MmSystemCacheWs.ReadAheadTrigger = 0;
+    p = PageOutRun(pages, &block);
 
     /* The first fault: 16 pages, one read, nothing ahead. */
     before = MmInfoCounters;
@@ -344,6 +358,62 @@ KTEST(TestSequentialCluster, "mm.paging.sequential_cluster")
     KT_ASSERT_EQ(0, MiReadAheadsPending);
     KT_ASSERT(InPagingFile(p, away + mm));
 
+    for (uint32_t page = 0; page < pages; page++)
+        KT_ASSERT_EQ(0, CheckPage(PageAt(p, page), page));
+    KtFreePool(block);
+}
+
+/* Whether File->Retired is set (this test's stand-in for a disk that stopped taking writes);
+ * the flag alone, under the PFN lock. */
+static void SetRetired(MMPAGING_FILE *File, bool Retired)
+{
+    KIRQL oldIrql;
+
+    LOCK_PFN(oldIrql);
+    File->Retired = Retired;
+    UNLOCK_PFN(oldIrql);
+}
+
+static void ClearRetired(void *File)
+{
+    SetRetired(File, false);
+}
+
+/*
+ * A paging file retired while a read ahead of it is under way (MiRetirePagingFile's rescue
+ * does not see pages being read): the pages come in rescued all the same, modified and no
+ * longer naming their slots there, which are free in its bitmap, so that the writer puts them
+ * elsewhere; their data is intact. The file is marked retired only for the read (the flag,
+ * not the commit limit or the message MiRetirePagingFile gives).
+ */
+KTEST(TestReadAheadRescue, "mm.paging.read_ahead_rescue")
+{
+    const uint32_t seq = MM_SEQUENTIAL_READ_CLUSTER, mm = MM_MAXIMUM_READ_CLUSTER;
+    const uint32_t ahead = mm + seq, pages = ahead + seq;
+    MMPAGING_FILE *file;
+    uint32_t firstSlot;
+    void *block, *p;
+
+    p = PageOutRun(pages, &block);
+    file = MmPagingFile[PteOf(p, 0).u.Soft.PageFileLow];
+    firstSlot = PteOf(p, 0).u.Soft.PageFileHigh;
+    KT_ASSERT_EQ(0, CheckPage(PageAt(p, 0), 0));
+    KT_ASSERT_EQ(0, CheckPage(PageAt(p, mm), mm));          /* continues the run: reads ahead */
+    KT_ASSERT_EQ(1, MiReadAheadsPending);
+    SetRetired(file, true);
+    KtDefer(ClearRetired, file);
+    KT_ASSERT(ReadAheadsDone());
+    KtRelease(ClearRetired, file);
+    for (uint32_t page = ahead; page < pages; page++) {
+        MMPTE pte = PteOf(p, page);
+        MMPFN *pfn = MI_PFN_ELEMENT(pte.u.Trans.PageFrameNumber);
+
+        KT_ASSERT_EQ(1, pte.u.Soft.Transition);
+        KT_ASSERT(pfn->u3.e1.Modified || pfn->OriginalPte.u.Soft.PageFileLow != file->PageFileNumber);
+        KT_ASSERT(pfn->OriginalPte.u.Soft.PageFileHigh == 0 ||
+                  pfn->OriginalPte.u.Soft.PageFileLow != file->PageFileNumber);
+        KT_ASSERT(!RtlCheckBit(&file->Bitmap, firstSlot + page));
+    }
     for (uint32_t page = 0; page < pages; page++)
         KT_ASSERT_EQ(0, CheckPage(PageAt(p, page), page));
     KtFreePool(block);
