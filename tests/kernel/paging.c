@@ -419,6 +419,49 @@ KTEST(TestReadAheadRescue, "mm.paging.read_ahead_rescue")
     KtFreePool(block);
 }
 
+/*
+ * A read ahead that fails (tests/paging.t's boot whose disk fails reads of one slot, which
+ * falls in the pages this test reads ahead): every page it was reading goes back to its slot
+ * in the paging file and its page is freed. A fault on each good page then reads it (its
+ * cluster may fail, the page alone does not), with its data; the bad page's own read fails,
+ * and a probe of it gets STATUS_IN_PAGE_ERROR, no STOP. On a disk that fails nothing, the read
+ * ahead brings every page in and each probe reads its data. The test says which it saw.
+ */
+KTEST(TestReadAheadError, "mm.paging.read_ahead_error")
+{
+    const uint32_t seq = MM_SEQUENTIAL_READ_CLUSTER, mm = MM_MAXIMUM_READ_CLUSTER;
+    const uint32_t ahead = mm + seq, pages = ahead + seq + mm;
+    uint32_t value = 0, bad = 0, badPage = 0;
+    void *block, *p;
+    bool failed;
+
+    p = PageOutRun(pages, &block);
+    KtPrint("the run's first slot is %u", PteOf(p, 0).u.Soft.PageFileHigh);
+    KT_ASSERT_EQ(0, CheckPage(PageAt(p, 0), 0));
+    KT_ASSERT_EQ(0, CheckPage(PageAt(p, mm), mm));          /* continues the run: reads ahead */
+    KT_ASSERT_EQ(1, MiReadAheadsPending);
+    KT_ASSERT(ReadAheadsDone());
+    failed = InPagingFile(p, ahead);
+    KtPrint("the read ahead %s", failed ? "failed" : "read its pages");
+    for (uint32_t page = ahead; page < ahead + seq; page++)
+        KT_ASSERT_EQ(failed, InPagingFile(p, page));
+    for (uint32_t page = ahead; page < ahead + seq; page++) {
+        NTSTATUS status = KeProbeRead32(PageAt(p, page), &value);
+
+        if (status == STATUS_IN_PAGE_ERROR) {
+            KT_ASSERT(InPagingFile(p, page));
+            bad++;
+            badPage = page;
+            continue;
+        }
+        KT_ASSERT_STATUS(STATUS_SUCCESS, status);
+        KT_ASSERT_EQ(PatternWord(page, 0), value);
+    }
+    KtPrint("%u pages of the read ahead could not be read (page %u)", bad, badPage);
+    KT_ASSERT_EQ(failed ? 1 : 0, bad);
+    KtFreePool(block);
+}
+
 typedef struct _PG_READER {
     void *Base;
     uint32_t FirstPage;                 /* the pattern's number for the page at Base */
