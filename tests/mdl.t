@@ -34,7 +34,8 @@ my $dir = tempdir(CLEANUP => 1);
     my $disk = mkdisk('mdlpf', 64);
     my ($status, $output) = boot(mem => 32, disks => [$disk], cmdline => 'test=mm.mdl.*,mm.fault.*',
                                  exes => ['build/user/nop.exe'], timeout => 120);
-    is(report_ktap($output, 'mm.mdl'), 11, 'the ten mm.mdl tests and mm.fault.system_pde ran');
+    is(report_ktap($output, 'mm.mdl'), 12,
+       'the ten mm.mdl tests, mm.fault.system_pde and mm.fault.read_ahead_freed ran');
     is($status, 0, 'in-kernel MDL tests: exit status 0');
 }
 

@@ -13,6 +13,7 @@
 #include "kernel/kd/kd.h"
 #include "hal/ata.h"
 #include "mm/mi.h"
+#include "kernel/ps/ps.h"
 
 #define PG_TAG                  POOL_TAG('T', 'P', 'a', 'g')
 #define PG_CHUNK_PAGES          256     /* the big test allocates 1 MB at a time */
@@ -460,6 +461,92 @@ KTEST(TestReadAheadError, "mm.paging.read_ahead_error")
     KtPrint("%u pages of the read ahead could not be read (page %u)", bad, badPage);
     KT_ASSERT_EQ(failed ? 1 : 0, bad);
     KtFreePool(block);
+}
+
+/*
+ * A process's memory freed while a read ahead of it is under way (what its exit does too):
+ * the PTEs go while their pages are still being read, and the read's end frees those pages and
+ * their slots. In a process of nop.exe, made but never run, this test (attached, above the
+ * read-ahead thread) commits a run, pages it out, sweeps into it until a read ahead is queued,
+ * and releases the memory before the read runs; then every slot the run took is free again.
+ */
+#define READ_AHEAD_PROGRAM  "nop.exe"
+
+typedef struct {
+    NTSTATUS Allocate, Free;
+    bool Consecutive;                   /* the run's slots follow one another */
+    uint32_t Bad, Pending, InProgress;
+} READ_AHEAD_FREED;
+
+static void ReadAheadAndFree(EPROCESS *Process, uint32_t Pages, READ_AHEAD_FREED *R)
+{
+    MMSUPPORT *ws = &MiGetProcess(&Process->Pcb)->Vm;
+    uint32_t size = Pages * PAGE_SIZE, firstSlot;
+    void *base = NULL;
+
+    R->Allocate = PSP_KERNEL_CALL(NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &size,
+                                                          MEM_RESERVE | MEM_COMMIT,
+                                                          PAGE_READWRITE));
+    if (!NT_SUCCESS(R->Allocate))
+        return;
+    for (uint32_t page = 0; page < Pages; page++)
+        FillPage(PageAt(base, page), page);
+    MmAdjustWorkingSetSize(&Process->Pcb, 0xFFFFFFFF, 0xFFFFFFFF, 0);
+    MmEmptyModifiedPageList();
+    MmPurgeStandbyList();
+    firstSlot = PteOf(base, 0).u.Soft.PageFileHigh;
+    R->Consecutive = true;
+    for (uint32_t page = 0; page < Pages; page++)
+        R->Consecutive &= InPagingFile(base, page) &&
+                          PteOf(base, page).u.Soft.PageFileHigh == firstSlot + page;
+    ws->NextSequentialFault = 0;
+    ws->ReadAheadTrigger = 0;
+    if (R->Consecutive) {
+        R->Bad = CheckPage(PageAt(base, 0), 0);
+        R->Bad += CheckPage(PageAt(base, MM_MAXIMUM_READ_CLUSTER), MM_MAXIMUM_READ_CLUSTER);
+        R->Pending = MiReadAheadsPending;
+        for (uint32_t page = MM_MAXIMUM_READ_CLUSTER + MM_SEQUENTIAL_READ_CLUSTER; page < Pages;
+             page++)
+            R->InProgress += ReadInProgress(base, page);
+    }
+    size = 0;
+    R->Free = PSP_KERNEL_CALL(NtFreeVirtualMemory(NtCurrentProcess(), &base, &size, MEM_RELEASE));
+}
+
+KTEST(TestReadAheadFreed, "mm.fault.read_ahead_freed")
+{
+    const uint32_t pages = MM_MAXIMUM_READ_CLUSTER + 2 * MM_SEQUENTIAL_READ_CLUSTER;
+    READ_AHEAD_FREED r = { 0 };
+    KAPC_STATE apcState;
+    EPROCESS *process;
+    ETHREAD *thread;
+    uint32_t usage;
+
+    if (!MmFindLoaderModule(READ_AHEAD_PROGRAM))
+        KtSkip("no module " READ_AHEAD_PROGRAM);
+    RequirePagingFile();
+    KtHoldBackgroundThreads();
+    KT_ASSERT(ReadAheadsDone());
+    usage = PagingFileUsage();
+    KT_ASSERT_STATUS(STATUS_SUCCESS, PspCreateProcess(READ_AHEAD_PROGRAM, READ_AHEAD_PROGRAM,
+                                                      NULL, &process, &thread));
+    KeStackAttachProcess(&process->Pcb, &apcState);
+    ReadAheadAndFree(process, pages, &r);
+    KeUnstackDetachProcess(&apcState);
+    KT_ASSERT(ReadAheadsDone());
+    PsStartThread(thread);
+    ObDereferenceObject(thread);
+    KeWaitForSingleObject(&process->Pcb, Executive, KernelMode, false, NULL);
+    ObDereferenceObject(process);
+
+    KT_ASSERT_STATUS(STATUS_SUCCESS, r.Allocate);
+    if (!r.Consecutive)
+        KtSkip("the run's slots do not follow one another");
+    KT_ASSERT_EQ(0, r.Bad);
+    KT_ASSERT_EQ(1, r.Pending);
+    KT_ASSERT_EQ(MM_SEQUENTIAL_READ_CLUSTER, r.InProgress);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, r.Free);
+    KT_ASSERT_EQ(usage, PagingFileUsage());
 }
 
 typedef struct _PG_READER {
