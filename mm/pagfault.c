@@ -544,6 +544,8 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
     if (!MI_IS_PFN_DELETED(pfn) && Fault->UserPte)
         MiMakeProtoValidForFault(Fault, PointerPte, &oldIrql);
     MiCompleteReadAhead(PointerPte, Support);
+    if (NT_SUCCESS(status))
+        MiRescueIfRetired(Support->File, pfn);      /* (whether it is mapped now or not) */
     MmInfoCounters.PageReadCount += NT_SUCCESS(Support->ClusterStatus) ? Support->Count :
                                                                           NT_SUCCESS(status);
     KeSetEvent(&Support->Event);
@@ -569,7 +571,6 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
         KeBugCheckEx(KERNEL_DATA_INPAGE_ERROR, (uintptr_t)PointerPte, (uint32_t)status,
                      Fault->VirtualAddress, PointerPte->u.Long);
     }
-    MiRescueIfRetired(Support->File, pfn);
     pfn->u2.ShareCount = 1;
     pfn->u3.e1.PageLocation = ActiveAndValid;
     *PointerPte = MiMakeValidFromTransitionPte(PointerPte, *PointerPte, false);
@@ -632,6 +633,8 @@ static void MiReadAheadPageFile(MMSUPPORT *Ws)
     file = MmPagingFile[contents.u.Soft.PageFileLow];
     if (!file || contents.u.Soft.PageFileHigh >= file->Size)
         return;                                 /* (a fault on it will say so) */
+    if (file->Retired)
+        return;     /* its pages would come in modified, with nowhere perhaps to write them */
     LOCK_PFN(oldIrql);
     if (MmAvailablePages > MI_READ_AHEAD_AVAILABLE &&
         MiInPageSupportInUse < MI_INPAGE_SUPPORT_BLOCKS / 2)

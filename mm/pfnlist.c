@@ -259,10 +259,12 @@ volatile MMPTE *MiMapPfnPte(const MMPFN *Pfn, void **Mapped, KIRQL *HyperIrql)
     /* A user PTE of the current process (its page table mapped in the self-map here, the
      * PDE naming the page's PteFrame) is reached in place, as the process's own faults reach
      * it: the common case, a process reusing its own standby pages. */
-    table = *MiGetPteAddress(pte);
-    if (MiIsUserPteAddress(pte) && table.u.Hard.Valid && !table.u.Hard.LargePage &&
-        table.u.Hard.PageFrameNumber == Pfn->u4.PteFrame)
-        return pte;
+    if (MiIsUserPteAddress(pte)) {
+        table = *MiGetPteAddress(pte);          /* (in the directory itself: always there) */
+        if (table.u.Hard.Valid && !table.u.Hard.LargePage &&
+            table.u.Hard.PageFrameNumber == Pfn->u4.PteFrame)
+            return pte;
+    }
     *Mapped = MiMapPageInHyperSpace(Pfn->u4.PteFrame, HyperIrql);
     return (volatile MMPTE *)((uintptr_t)*Mapped + BYTE_OFFSET(pte));
 }

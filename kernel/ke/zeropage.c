@@ -8,13 +8,15 @@
  *
  * The MMX registers are the x87 registers, which hold the current thread's floating-point
  * state (saved only when a user thread is switched out, sched.c): it is saved before (fnsave)
- * and put back after (frstor), at DISPATCH_LEVEL so that no switch comes in between.
+ * and put back after (frstor) each page, at DISPATCH_LEVEL so that no switch comes in between
+ * (a page takes microseconds; a thread switch may come between pages).
  */
 #include "kernel/ke/ki.h"
 #include "hal/x86.h"
 
 #define CPUID_EDX_MMX           (1u << 23)
 #define KI_ZERO_CHUNK           64          /* bytes a turn of the loop stores */
+#define KI_ZERO_PIECE           4096        /* bytes zeroed at DISPATCH_LEVEL at a time (a page) */
 
 static int8_t KiZeroWithMmx = -1;           /* -1: not asked yet */
 
@@ -29,19 +31,12 @@ static bool KiHasMmx(void)
     return KiZeroWithMmx;
 }
 
-/* Zero NumberOfBytes at PageBase (whole pages, page-aligned). Any IRQL up to DISPATCH_LEVEL. */
-void KeZeroPages(void *PageBase, uint32_t NumberOfBytes)
+/* One piece of at most a page, at DISPATCH_LEVEL: a thread switch may come between pieces. */
+static void KiZeroPieceWithMmx(void *PageBase, uint32_t NumberOfBytes)
 {
     uint8_t npx[KI_NPX_SAVE_AREA_SIZE] __attribute__((aligned(4)));
-    KIRQL oldIrql;
+    KIRQL oldIrql = KfRaiseIrql(MAX(KeGetCurrentIrql(), (KIRQL)DISPATCH_LEVEL));
 
-    if (NumberOfBytes == 0)
-        return;
-    if (!KiHasMmx() || ((uintptr_t)PageBase | NumberOfBytes) % KI_ZERO_CHUNK != 0) {
-        RtlZeroMemory(PageBase, NumberOfBytes);
-        return;
-    }
-    oldIrql = KfRaiseIrql(MAX(KeGetCurrentIrql(), (KIRQL)DISPATCH_LEVEL));
     __asm__ volatile("fnsave %0" : "=m"(npx));
     __asm__ volatile("pxor %%mm0, %%mm0\n"
                      "1:\n\t"
@@ -60,4 +55,21 @@ void KeZeroPages(void *PageBase, uint32_t NumberOfBytes)
                      : "+r"(PageBase), "+r"(NumberOfBytes) : : "memory");
     __asm__ volatile("frstor %0" : : "m"(npx));
     KfLowerIrql(oldIrql);
+}
+
+/* Zero NumberOfBytes at PageBase (whole pages, page-aligned), a page at a time at
+ * DISPATCH_LEVEL. Any IRQL up to DISPATCH_LEVEL. */
+void KeZeroPages(void *PageBase, uint32_t NumberOfBytes)
+{
+    if (!KiHasMmx() || ((uintptr_t)PageBase | NumberOfBytes) % KI_ZERO_CHUNK != 0) {
+        RtlZeroMemory(PageBase, NumberOfBytes);
+        return;
+    }
+    while (NumberOfBytes != 0) {
+        uint32_t piece = MIN(NumberOfBytes, (uint32_t)KI_ZERO_PIECE);
+
+        KiZeroPieceWithMmx(PageBase, piece);
+        PageBase = (uint8_t *)PageBase + piece;
+        NumberOfBytes -= piece;
+    }
 }
