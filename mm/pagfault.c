@@ -375,16 +375,16 @@ static void MiInitializeReadInProgressPfns(MMPTE *PointerPte, uint32_t Count, ui
     }
 }
 
-/* A page that could not be read: the PTE gets its slot back, and the fresh page (no longer
- * naming the slot) is freed once the faults waiting on it have let go. PFN lock held. */
-static void MiAbandonPageRead(MMPTE *PointerPte, uint32_t PageFrameIndex)
+/* A page that could not be read: its PTE, wherever it is (as when a standby page is reused),
+ * gets its slot back, and the fresh page (no longer naming the slot) is freed once the faults
+ * waiting on it have let go. PFN lock held. */
+static void MiAbandonPageRead(uint32_t PageFrameIndex)
 {
     MMPFN *pfn = MI_PFN_ELEMENT(PageFrameIndex);
 
-    *PointerPte = pfn->OriginalPte;
+    MiRestoreTransitionPte(PageFrameIndex);
     pfn->OriginalPte.u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
     MI_SET_PFN_DELETED(pfn);
-    MiDecrementShareCount(pfn->u4.PteFrame);
     MiDecrementReferenceCount(PageFrameIndex);
 }
 
@@ -400,24 +400,42 @@ static void MiRescueIfRetired(const MMPAGING_FILE *File, MMPFN *Pfn)
         MiSetModified(Pfn);
 }
 
-/* The read is over. Pages read ahead go to the standby list (or, after an error, back to the
- * paging file: their PTE regains its slot, the page is freed). PFN lock held. */
-static void MiCompleteReadAhead(MMPTE *PointerPte, const MMINPAGE_SUPPORT *Support)
+/* The read (Status) is over: no page is read in progress any more. Those from First on go to
+ * the standby list (or, after an error, back to the paging file: their PTE regains its slot,
+ * the page is freed); those before First are the fault's own. PFN lock held. */
+static void MiCompleteReadAhead(const MMINPAGE_SUPPORT *Support, uint32_t First, NTSTATUS Status)
 {
     for (uint32_t i = 0; i < Support->Count; i++) {
         MMPFN *pfn = MI_PFN_ELEMENT(Support->Frames[i]);
 
         pfn->u3.e1.ReadInProgress = 0;
         pfn->u1.Event = NULL;
-        if (i == 0)
+        if (i < First)
             continue;
-        if (!NT_SUCCESS(Support->ClusterStatus) && !MI_IS_PFN_DELETED(pfn)) {
-            MiAbandonPageRead(&PointerPte[i], Support->Frames[i]);
+        if (!NT_SUCCESS(Status) && !MI_IS_PFN_DELETED(pfn)) {
+            MiAbandonPageRead(Support->Frames[i]);
         } else {
             MiRescueIfRetired(Support->File, pfn);
             MiDecrementReferenceCount(Support->Frames[i]);
         }
     }
+}
+
+/* Support set up to read from Slot of File the run of paging-file PTEs from PointerPte (the
+ * page at VirtualAddress; at most Maximum, MiPageFileReadCluster) into fresh pages, read in
+ * progress. Returns how many. PFN lock held. */
+static uint32_t MiPreparePageFileRead(MMINPAGE_SUPPORT *Support, MMPAGING_FILE *File,
+                                      uint32_t Slot, MMPTE *PointerPte, void *VirtualAddress,
+                                      uint32_t Maximum)
+{
+    Support->File = File;
+    Support->FileObject = NULL;
+    Support->Slot = Slot;
+    Support->Count = MiPageFileReadCluster(PointerPte, Maximum);
+    MiInitializeReadInProgressPfns(PointerPte, Support->Count, Support->Frames, &Support->Event);
+    MmInitializeMdl(&Support->Mdl, VirtualAddress, Support->Count * PAGE_SIZE);
+    Support->Mdl.MdlFlags = MDL_PAGES_LOCKED | MDL_IO_PAGE_READ;
+    return Support->Count;
 }
 
 /*
@@ -455,18 +473,13 @@ static NTSTATUS MiResolvePageFileFault(MI_FAULT *Fault, MMPTE *PointerPte, MMPTE
         UNLOCK_PFN(oldIrql);
         return MiWaitForInPageSupport(Fault->Ws);
     }
-    support->File = file;
-    support->FileObject = NULL;
-    support->Slot = slot;
     /* A fault on the page right after the last read continues a sequential run (a sweep
      * over memory that was paged out in order): it reads up to MM_SEQUENTIAL_READ_CLUSTER
      * pages, fewer transfers for the same pages; any other fault reads Mm's 16 (a random one
      * wastes no more). */
-    support->Count = MiPageFileReadCluster(PointerPte, MiSequentialReadCluster(Fault, 0));
-    MiNoteSequentialRead(Fault, support->Count);
-    MiInitializeReadInProgressPfns(PointerPte, support->Count, support->Frames, &support->Event);
-    MmInitializeMdl(&support->Mdl, PAGE_ALIGN(Fault->VirtualAddress), support->Count * PAGE_SIZE);
-    support->Mdl.MdlFlags = MDL_PAGES_LOCKED | MDL_IO_PAGE_READ;
+    MiNoteSequentialRead(Fault, MiPreparePageFileRead(support, file, slot, PointerPte,
+                                                      PAGE_ALIGN(Fault->VirtualAddress),
+                                                      MiSequentialReadCluster(Fault, 0)));
     UNLOCK_PFN(oldIrql);
     *ReadBlock = support;
     return STATUS_ISSUE_PAGING_IO;
@@ -543,7 +556,7 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
      * every page read is deleted, and PointerPte is not touched. */
     if (!MI_IS_PFN_DELETED(pfn) && Fault->UserPte)
         MiMakeProtoValidForFault(Fault, PointerPte, &oldIrql);
-    MiCompleteReadAhead(PointerPte, Support);
+    MiCompleteReadAhead(Support, 1, Support->ClusterStatus);
     if (NT_SUCCESS(status))
         MiRescueIfRetired(Support->File, pfn);      /* (whether it is mapped now or not) */
     MmInfoCounters.PageReadCount += NT_SUCCESS(Support->ClusterStatus) ? Support->Count :
@@ -559,7 +572,7 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
     }
     if (!NT_SUCCESS(status)) {
         if (KeInvalidAccessAllowed(TrapInformation) || Fault->VirtualAddress < MmSystemRangeStart) {
-            MiAbandonPageRead(PointerPte, frame);
+            MiAbandonPageRead(frame);
             UNLOCK_PFN(oldIrql);
             /* A probe's caller sees STATUS_IN_PAGE_ERROR, as NT's __except would; a user
              * thread's exception carries the disk's status as its third parameter. */
@@ -643,13 +656,8 @@ static void MiReadAheadPageFile(MMSUPPORT *Ws)
         UNLOCK_PFN(oldIrql);
         return;
     }
-    support->File = file;
-    support->FileObject = NULL;
-    support->Slot = contents.u.Soft.PageFileHigh;
-    support->Count = MiPageFileReadCluster(pointerPte, MM_SEQUENTIAL_READ_CLUSTER);
-    MiInitializeReadInProgressPfns(pointerPte, support->Count, support->Frames, &support->Event);
-    MmInitializeMdl(&support->Mdl, (void *)va, support->Count * PAGE_SIZE);
-    support->Mdl.MdlFlags = MDL_PAGES_LOCKED | MDL_IO_PAGE_READ;
+    MiPreparePageFileRead(support, file, contents.u.Soft.PageFileHigh, pointerPte, (void *)va,
+                          MM_SEQUENTIAL_READ_CLUSTER);
     InsertTailList(&MiReadAheadQueue, &support->ReadAheadLinks);
     MiReadAheadsPending++;
     UNLOCK_PFN(oldIrql);
@@ -670,20 +678,7 @@ static void MiCompleteReadAheadPageFile(MMINPAGE_SUPPORT *Support)
     KIRQL oldIrql;
 
     LOCK_PFN(oldIrql);
-    for (uint32_t i = 0; i < Support->Count; i++) {
-        uint32_t frame = Support->Frames[i];
-        MMPFN *pfn = MI_PFN_ELEMENT(frame);
-
-        pfn->u3.e1.ReadInProgress = 0;
-        pfn->u1.Event = NULL;
-        if (!NT_SUCCESS(status) && !MI_IS_PFN_DELETED(pfn)) {
-            MiRestoreTransitionPte(frame);
-            pfn->OriginalPte.u.Long = MM_KERNEL_DEMAND_ZERO_PTE;
-            MI_SET_PFN_DELETED(pfn);
-        }
-        MiRescueIfRetired(Support->File, pfn);
-        MiDecrementReferenceCount(frame);
-    }
+    MiCompleteReadAhead(Support, 0, status);
     MmInfoCounters.PageReadIoCount++;
     MmInfoCounters.PageReadAheadIoCount++;
     if (NT_SUCCESS(status))

@@ -107,4 +107,21 @@ void KtPageOut(void *Base, uint32_t Pages);
 uint32_t KtHoldAvailablePages(uint32_t Below);
 void KtReleaseHeldPages(void *Context);
 
+/* A test that needs a paging file skips without one. */
+static inline void RequirePagingFile(void)
+{
+    if (MmNumberOfPagingFiles == 0)
+        KtSkip("no paging file");
+}
+
+/* Slots in use in all the paging files, less the bad ones (taken for good). */
+static inline uint32_t PagingFileUsage(void)
+{
+    uint32_t usage = 0;
+
+    for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++)
+        usage += MmPagingFile[i]->CurrentUsage - MmPagingFile[i]->BadSlots;
+    return usage;
+}
+
 #endif
