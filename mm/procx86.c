@@ -119,6 +119,7 @@ void MmDeleteProcessAddressSpace(KPROCESS *KProcess)
     if (process->CommitCharge != 0)
         KeBugCheckEx(MEMORY_MANAGEMENT, MI_MEMORY_MANAGEMENT_PROCESS_COMMIT,
                      (uintptr_t)KProcess, process->CommitCharge, 0);
+    KeReleaseAddressSpace(KProcess);    /* a system thread may still run in it */
     LOCK_PFN(oldIrql);
     MiFreeProcessPage(process->WorkingSetPage);
     MiFreeProcessPage(process->HyperSpaceFrame);

@@ -5,7 +5,9 @@
 #      through system PTEs, MmAllocatePagesForMdl, partial MDLs, a buffer freed while locked,
 #      a page mapped into the user space of a process made from nop.exe; and, in the same
 #      boot, mm.fault.system_pde: a system PDE that process's directory lacks, copied by the
-#      fault on the page table's own address, at DISPATCH_LEVEL too;
+#      fault on the page table's own address, at DISPATCH_LEVEL too; and ke.process.*: the
+#      directory a system thread borrows from nop.exe's process, left for the System's when
+#      the System process is attached and before the process's directory is freed;
 #   2. user buffers: user/tests/mdlio.exe reads and writes a FAT file with
 #      FILE_FLAG_NO_BUFFERING, which locks its buffers with MDLs (valid, untouched, paged out,
 #      guard page, read-only, bad addresses);
@@ -32,10 +34,10 @@ my $dir = tempdir(CLEANUP => 1);
 # --- 1. in-kernel --------------------------------------------------------------------------
 {
     my $disk = mkdisk('mdlpf', 64);
-    my ($status, $output) = boot(mem => 32, disks => [$disk], cmdline => 'test=mm.mdl.*,mm.fault.*',
+    my ($status, $output) = boot(mem => 32, disks => [$disk], cmdline => 'test=mm.mdl.*,mm.fault.*,ke.process.*',
                                  exes => ['build/user/nop.exe'], timeout => 120);
-    is(report_ktap($output, 'mm.mdl'), 12,
-       'the ten mm.mdl tests, mm.fault.system_pde and mm.fault.read_ahead_freed ran');
+    is(report_ktap($output, 'mm.mdl'), 13, 'the ten mm.mdl tests, mm.fault.system_pde, '
+       . 'mm.fault.read_ahead_freed and ke.process.borrowed_directory ran');
     is($status, 0, 'in-kernel MDL tests: exit status 0');
 }
 

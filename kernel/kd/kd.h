@@ -104,8 +104,9 @@ void KdPrintThreadSummary(const KD_THREAD_SUMMARY *Summary, const char *Indent);
 /*
  * kdprocess.c: processes as WinDbg shows them (!process, .process) and the implicit process:
  * the one .process chose (referenced while it is), NULL for the System process. Commands with
- * KD_IN_IMPLICIT_PROCESS run attached to it: KdAttachImplicitProcess attaches (false: it is
- * the System process, nothing done), KeUnstackDetachProcess undoes it.
+ * KD_IN_IMPLICIT_PROCESS run attached to it: KdAttachImplicitProcess attaches (to the System
+ * process too, whose directory a system thread need not have loaded; always true),
+ * KeUnstackDetachProcess undoes it.
  */
 struct _EPROCESS;
 bool KdAttachImplicitProcess(KAPC_STATE *ApcState);

@@ -208,9 +208,8 @@ static uint32_t KdImplicitProcessAddress(void)
 
 bool KdAttachImplicitProcess(KAPC_STATE *ApcState)
 {
-    if (!KdImplicitProcess)
-        return false;
-    KeStackAttachProcess(&KdImplicitProcess->Pcb, ApcState);
+    KeStackAttachProcess(KdImplicitProcess ? &KdImplicitProcess->Pcb : &KeInitialSystemProcess,
+                         ApcState);
     return true;
 }
 

@@ -315,11 +315,15 @@ bool KeInsertQueueDpc(KDPC *Dpc, void *SystemArgument1, void *SystemArgument2);
  * directory is DirectoryTableBase. KeStackAttachProcess makes Process's address space the
  * current one for the calling thread (nesting allowed; INVALID_PROCESS_ATTACH_ATTEMPT from a
  * DPC), KeUnstackDetachProcess undoes it. KeInitialSystemProcess is the system's own.
+ * A system thread runs in whichever address space is loaded (procobj.c); attaching to the
+ * System process loads the System's own. KeReleaseAddressSpace: Process's directory is about to
+ * be freed; if it is still the loaded one, the System's is loaded instead.
  */
 extern KPROCESS KeInitialSystemProcess;
 void KeInitializeProcess(KPROCESS *Process, uint32_t DirectoryTableBase, uint32_t HyperSpaceTable);
 void KeStackAttachProcess(KPROCESS *Process, KAPC_STATE *ApcState);
 void KeUnstackDetachProcess(KAPC_STATE *ApcState);
+void KeReleaseAddressSpace(KPROCESS *Process);
 void KeTerminateProcess(KPROCESS *Process);     /* signaled: its waiters wake */
 static inline KPROCESS *KeGetCurrentProcess(void)
 {

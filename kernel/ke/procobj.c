@@ -13,6 +13,19 @@
  * Switching address spaces is loading CR3 (KiSwapProcess), which flushes every non-global TB
  * entry: user space and hyperspace, which is per process. System space is the same in every
  * directory (Mm copies it into each new one and keeps it in step), and global.
+ *
+ * A system thread that is not attached does not load the System process's directory: it runs
+ * in whichever one is loaded (what Linux calls a lazy TLB; NT x86 loads the System's). Only
+ * system space matters to it, and that is the same everywhere, while a CR3 load under QEMU's
+ * TCG empties its whole software TB, global entries too: W2 switched address spaces about 7000
+ * times a run for the read-ahead thread and the page writers alone. What this changes:
+ *   - a system thread's hyperspace windows are the loaded process's; they are held at
+ *     DISPATCH_LEVEL, and the windows' counter is the loaded table's own, so nothing mixes;
+ *   - user addresses are the loaded process's, but a system thread has no business there:
+ *     MmAccessFault refuses a user address to a thread of the System process;
+ *   - attaching to the System process loads the System's directory (kd's .process 0);
+ *   - a directory must not stay loaded after it is freed: KeReleaseAddressSpace, which Mm calls
+ *     first. One processor, so no other processor can hold it.
  */
 #include "kernel/ke/ki.h"
 #include "hal/x86.h"
@@ -52,6 +65,7 @@ void KeStackAttachProcess(KPROCESS *Process, KAPC_STATE *ApcState)
     oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
     if (thread->ApcState.Process == Process) {
         ApcState->Process = KI_ATTACH_NOTHING_DONE;
+        KiSwapProcess(Process);         /* a system thread may be in another's directory */
     } else {
         if (thread->ApcStateIndex != 0) {
             *ApcState = thread->ApcState;
@@ -88,6 +102,15 @@ void KeUnstackDetachProcess(KAPC_STATE *ApcState)
     }
     thread->ApcState.Process = back;
     KiSwapProcess(back);
+    KfLowerIrql(oldIrql);
+}
+
+void KeReleaseAddressSpace(KPROCESS *Process)
+{
+    KIRQL oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
+
+    if (__readcr3() == Process->DirectoryTableBase[0])
+        KiSwapProcess(&KeInitialSystemProcess);
     KfLowerIrql(oldIrql);
 }
 
