@@ -54,23 +54,26 @@ bool RtlCheckBit(const RTL_BITMAP *BitMapHeader, uint32_t BitNumber)
     return TestBit(BitMapHeader, BitNumber);
 }
 
-/* Length of the run of bits equal to Set that starts at Start (stopping at the end). */
-static uint32_t RunLength(const RTL_BITMAP *BitMap, uint32_t Start, bool Set)
+/*
+ * Length of the run of bits equal to Set that starts at Start, counted no further than Limit
+ * bits (nor past the end): a word at a time, the run's end found with one bit scan.
+ */
+static uint32_t RunLength(const RTL_BITMAP *BitMap, uint32_t Start, bool Set, uint32_t Limit)
 {
-    uint32_t bit = Start;
-    uint32_t skip = Set ? 0xFFFFFFFFu : 0;
+    uint32_t bit = Start, end = BitMap->SizeOfBitMap - Start > Limit ? Start + Limit
+                                                                    : BitMap->SizeOfBitMap;
 
-    while (bit < BitMap->SizeOfBitMap) {
-        if (bit % BITS_PER_WORD == 0 && bit + BITS_PER_WORD <= BitMap->SizeOfBitMap &&
-            BitMap->Buffer[bit / BITS_PER_WORD] == skip) {
-            bit += BITS_PER_WORD;
-        } else if (TestBit(BitMap, bit) == Set) {
-            bit++;
-        } else {
+    while (bit < end) {
+        uint32_t differ = (Set ? ~BitMap->Buffer[bit / BITS_PER_WORD]
+                               : BitMap->Buffer[bit / BITS_PER_WORD]) >> (bit % BITS_PER_WORD);
+
+        if (differ) {
+            bit += (uint32_t)__builtin_ctz(differ);
             break;
         }
+        bit += BITS_PER_WORD - bit % BITS_PER_WORD;
     }
-    return bit - Start;
+    return MIN(bit, end) - Start;
 }
 
 /* First run of Count bits equal to Set within [From, To); 0xFFFFFFFF if none. */
@@ -80,12 +83,12 @@ static uint32_t FindRun(const RTL_BITMAP *BitMap, uint32_t Count, uint32_t From,
     uint32_t bit = From;
 
     while (bit < To && To - bit >= Count) {
-        uint32_t run = RunLength(BitMap, bit, Set);
+        uint32_t run = RunLength(BitMap, bit, Set, Count);
 
         if (run >= Count)
             return bit;
         bit += run;
-        bit += RunLength(BitMap, bit, !Set);    /* skip the run that ended it */
+        bit += RunLength(BitMap, bit, !Set, To - bit);  /* skip the run that ended it */
     }
     return 0xFFFFFFFF;
 }
