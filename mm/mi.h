@@ -472,6 +472,7 @@ void MiAdjustCommitLimit(int32_t Pages);
 void MiStartModifiedPageWriter(void);
 void MiStartReadAheadThread(void);          /* pagfault.c: reads ahead of sequential runs */
 extern uint32_t MiReadAheadsPending;        /* ... queued or being read (PFN lock) */
+extern uint32_t MiFaultAroundPages;         /* pages made valid beside soft faults (pagfault.c) */
 void MiStartZeroPageThread(void);
 /* Pages the zero page thread has taken off the free list and is zeroing (0 or 1): on no list,
  * in TransitionPage with no references. Changed under the PFN lock. */

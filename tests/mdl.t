@@ -5,7 +5,8 @@
 #      through system PTEs, MmAllocatePagesForMdl, partial MDLs, a buffer freed while locked,
 #      a page mapped into the user space of a process made from nop.exe; and, in the same
 #      boot, mm.fault.system_pde: a system PDE that process's directory lacks, copied by the
-#      fault on the page table's own address, at DISPATCH_LEVEL too; and ke.process.*: the
+#      fault on the page table's own address, at DISPATCH_LEVEL too; mm.fault.around: the
+#      pages a forward sweep's soft faults make valid around them; and ke.process.*: the
 #      directory a system thread borrows from nop.exe's process, left for the System's when
 #      the System process is attached and before the process's directory is freed;
 #   2. user buffers: user/tests/mdlio.exe reads and writes a FAT file with
@@ -36,8 +37,8 @@ my $dir = tempdir(CLEANUP => 1);
     my $disk = mkdisk('mdlpf', 64);
     my ($status, $output) = boot(mem => 32, disks => [$disk], cmdline => 'test=mm.mdl.*,mm.fault.*,ke.process.*',
                                  exes => ['build/user/nop.exe'], timeout => 120);
-    is(report_ktap($output, 'mm.mdl'), 13, 'the ten mm.mdl tests, mm.fault.system_pde, '
-       . 'mm.fault.read_ahead_freed and ke.process.borrowed_directory ran');
+    is(report_ktap($output, 'mm.mdl'), 14, 'the ten mm.mdl tests, mm.fault.system_pde, '
+       . 'mm.fault.read_ahead_freed, mm.fault.around and ke.process.borrowed_directory ran');
     is($status, 0, 'in-kernel MDL tests: exit status 0');
 }
 

@@ -25,7 +25,7 @@ our @NO_PAGING_FILE_SKIPS = ((map { "mm.paging.$_" }
 our @NO_SPECIAL_POOL_SKIPS = ('mm.specialpool.freed', 'mm.specialpool.layout');
 # ... and those that run a user program, skipped in a boot without its module.
 our @NO_MODULE_SKIPS = ('mm.section.paging', 'mm.mdl.user_mapping', 'mm.fault.system_pde',
-    'mm.fault.read_ahead_freed', 'ke.process.borrowed_directory');
+    'mm.fault.read_ahead_freed', 'mm.fault.around', 'ke.process.borrowed_directory');
 # ... and those that need tests/fatpaging.t's (or tests/cache.t's) files on C:.
 our @NO_FAT_FILES_SKIPS = ((map { "fat.paging.$_" } qw(fragmented read resource volume_locked window write)),
     'fat.pagingerror.disk', (map { "cc.$_" } qw(directory fat flush_waits lazy_writer no_write_behind pin read_ahead_again sequential_faults throttle truncate views_reused)));
