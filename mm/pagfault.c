@@ -285,12 +285,12 @@ static NTSTATUS MiWaitForCollidedFault(MMSUPPORT *Ws, uint32_t PageFrameIndex, K
 /*
  * Fault-around (a departure from NT, whose soft fault makes only its own page valid): a soft
  * fault of a process on a private page whose predecessor is valid, the sign of a forward
- * sweep, makes valid with it the standby pages that follow in the same page table, up to
- * MI_FAULT_AROUND_PAGES, stopping at the first that is not one (or that the sweep's read
- * ahead waits for a fault on, or that is a guard page or no access). Each is taken off the
- * standby list and mapped exactly as its own soft fault would map it, but not accessed and
- * not dirty, so a page the sweep never touches ages out first, and one it writes becomes
- * modified when it leaves, as any. The faults this saves are a sweep's through pages a
+ * sweep, makes valid with it the pages that follow in the same page table while they wait
+ * on the standby or modified list, up to MI_FAULT_AROUND_PAGES, stopping at the first that
+ * does not (or that the sweep's read ahead waits for a fault on, or that is a guard page or
+ * no access). Each is taken off its list and mapped as its own soft fault would map it, but
+ * not accessed and not dirty, so a page the sweep never touches ages out first; one it writes
+ * becomes modified when it leaves, as any, and a modified page stays so (its PFN says it). The faults this saves are a sweep's through pages a
  * cluster or a read ahead brought in: under QEMU's TCG each costs some 12000 cycles, most of
  * them the trap, against a few hundred for the page's bookkeeping. Working-set mutex held.
  */
@@ -319,7 +319,8 @@ static void MiMapTransitionNeighbours(MMSUPPORT *Ws, MMPTE *PointerPte)
             !MiProtectionAllows(contents.u.Trans.Protection, false))
             break;
         pfn = MI_PFN_ELEMENT(contents.u.Trans.PageFrameNumber);
-        if (pfn->u3.e1.PageLocation != StandbyPageList || pfn->PteAddress != pte)
+        if ((pfn->u3.e1.PageLocation != StandbyPageList &&
+             pfn->u3.e1.PageLocation != ModifiedPageList) || pfn->PteAddress != pte)
             break;
         MiUnlinkPageFromList(pfn);
         pfn->u3.e2.ReferenceCount++;

@@ -5,8 +5,9 @@
  *   - a forward sweep takes one fault for the run's first page, one for the second, and one
  *     for each page after the fifteen the one before made valid; those fifteen are valid, not
  *     accessed, not dirty, and in the working set;
- *   - a page written after it was mapped around leaves the working set modified, and its new
- *     contents come back from the paging file;
+ *   - a page written after it was mapped around leaves the working set modified; a second
+ *     sweep maps it around from the modified list (not dirty in its PTE, still modified in
+ *     its PFN), it leaves modified again, and its new contents come back from the paging file;
  *   - a backward sweep (no predecessor valid) takes a fault for every page, and maps nothing
  *     around.
  */
@@ -27,6 +28,10 @@ typedef struct {
     MMPTE AfterFirstTwo[AROUND_PAGES];  /* the PTEs once pages 0 and 1 were touched */
     uint32_t WorkingSetGrowth;          /* by the touch of pages 0 and 1 */
     bool WrittenModified;               /* the written page went to the modified list */
+    uint32_t SecondFaults, SecondAround;    /* the forward sweep over it on that list */
+    MMPTE WrittenPte;                   /* ... and its PTE then */
+    bool WrittenStillModified;          /* its PFN then */
+    bool WrittenModifiedAgain;          /* it went back to the modified list */
     uint32_t Bad;                       /* words wrong over both sweeps */
     uint32_t WrittenWord;               /* the written page's first word, read back */
 } AROUND_RESULTS;
@@ -86,6 +91,23 @@ static void Sweep(EPROCESS *Process, AROUND_RESULTS *R)
     R->WrittenModified = written.u.Soft.Transition &&
                          MI_PFN_ELEMENT(written.u.Trans.PageFrameNumber)->u3.e1.PageLocation ==
                          ModifiedPageList;
+
+    /* Forward again: the written page is mapped around from the modified list. */
+    faults = ws->PageFaultCount;
+    around = MiFaultAroundPages;
+    R->Bad += CheckPage(PageAt(base, 0), 0) + CheckPage(PageAt(base, 1), 1);
+    R->WrittenPte = PteOf(base, AROUND_WRITTEN);
+    R->WrittenStillModified = R->WrittenPte.u.Hard.Valid &&
+                              MI_PFN_ELEMENT(R->WrittenPte.u.Hard.PageFrameNumber)->u3.e1.Modified;
+    for (uint32_t page = 2; page < AROUND_PAGES; page++)
+        R->Bad += page == AROUND_WRITTEN ? 0 : CheckPage(PageAt(base, page), page);
+    R->SecondFaults = ws->PageFaultCount - faults;
+    R->SecondAround = MiFaultAroundPages - around;
+    MmAdjustWorkingSetSize(&Process->Pcb, 0xFFFFFFFF, 0xFFFFFFFF, 0);
+    written = PteOf(base, AROUND_WRITTEN);
+    R->WrittenModifiedAgain = written.u.Soft.Transition &&
+                              MI_PFN_ELEMENT(written.u.Trans.PageFrameNumber)->u3.e1.PageLocation ==
+                              ModifiedPageList;
     MmEmptyModifiedPageList();
     MmPurgeStandbyList();
 
@@ -162,6 +184,12 @@ KTEST(TestFaultAround, "mm.fault.around")
     KT_ASSERT_EQ(5, r.ForwardFaults);
     KT_ASSERT_EQ(AROUND_PAGES - 5, r.ForwardAround);
     KT_ASSERT(r.WrittenModified);
+    KT_ASSERT_EQ(5, r.SecondFaults);
+    KT_ASSERT_EQ(AROUND_PAGES - 5, r.SecondAround);
+    KT_ASSERT(r.WrittenPte.u.Hard.Valid);
+    KT_ASSERT_EQ(0, r.WrittenPte.u.Long & (MM_PTE_ACCESS_MASK | MM_PTE_DIRTY_MASK));
+    KT_ASSERT(r.WrittenStillModified);
+    KT_ASSERT(r.WrittenModifiedAgain);
     KT_ASSERT_EQ(AROUND_PAGES, r.BackwardFaults);
     KT_ASSERT_EQ(0, r.BackwardAround);
     KT_ASSERT_EQ(AROUND_VALUE, r.WrittenWord);
