@@ -352,6 +352,10 @@ NTSTATUS MiCheckSpecialPoolFault(uint32_t FaultStatus, uintptr_t VirtualAddress,
  * take 0.72 - 0.89 s instead of 1.06 - 1.14 s, and W3's random touches that come after them
  * keep their rate (64 pages made W2 faster still but left W3 a third slower: 14:40 UTC). */
 #define MM_SEQUENTIAL_READ_CLUSTER 32
+/* A sweep's read ahead (MiReadAheadPageFile) reads this many (256 KB), on its own thread, so
+ * the pages of a random fault are not at stake: each transfer's fixed cost (the interrupt,
+ * the thread that issues the next, the port writes) comes half as often. */
+#define MM_READ_AHEAD_CLUSTER   MM_MAXIMUM_READ_AHEAD_CLUSTER
 #define STATUS_REFAULT          ((NTSTATUS)0x20000001)  /* mm386's: retry the instruction */
 #define STATUS_REFAULT_COLLIDED ((NTSTATUS)0x20000002)  /* the same, after another fault's read */
 #define STATUS_ISSUE_PAGING_IO  ((NTSTATUS)0xC0033333)  /* NT Mm's own: a resolver set up a read */

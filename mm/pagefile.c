@@ -12,12 +12,14 @@
 #include "mm/mi.h"
 
 #define MI_PAGING_FILE_TAG          0x67615046  /* 'FPag' */
-#define MI_MAXIMUM_PAGING_TRANSFER  MAX(MM_SEQUENTIAL_READ_CLUSTER, \
+#define MI_MAXIMUM_FAULT_TRANSFER   MAX(MM_SEQUENTIAL_READ_CLUSTER, \
                                         MAX(MM_MAXIMUM_READ_CLUSTER, MM_MAXIMUM_WRITE_CLUSTER))
+#define MI_MAXIMUM_PAGING_TRANSFER  MAX(MI_MAXIMUM_FAULT_TRANSFER, MM_READ_AHEAD_CLUSTER)
 
 /* A paging file's transfer is one disk request (IoPageRead / IoPageWrite do not split it):
- * within what a disk without LBA48 takes. */
-_Static_assert(MI_MAXIMUM_PAGING_TRANSFER <= HAL_ATA_MAX_LBA28_PAGES, "paging transfer");
+ * a fault's or the writer's within what a disk without LBA48 takes; a read ahead is cut to
+ * what its disk takes (MiReadAheadPageFile). */
+_Static_assert(MI_MAXIMUM_FAULT_TRANSFER <= HAL_ATA_MAX_LBA28_PAGES, "paging transfer");
 
 MMPAGING_FILE *MmPagingFile[MAX_PAGE_FILES];
 uint32_t MmNumberOfPagingFiles;

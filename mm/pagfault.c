@@ -659,8 +659,8 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
 
 /*
  * Reading ahead of a sequential run, as NT's prefetcher (MmPrefetchPages) reads pages it
- * expects to be touched: once a fault has continued a run through a paging file, the cluster
- * after the pages it read is read too, by Mm's read-ahead thread, while the faulting thread
+ * expects to be touched: once a fault has continued a run through a paging file, the
+ * MM_READ_AHEAD_CLUSTER pages after those it read are read too, by Mm's read-ahead thread, while the faulting thread
  * goes on with the pages it has (the disk and the processor work at once). The cluster's pages
  * are in transition, read in progress, as any cluster's: a fault that comes before the read
  * ends waits for it (collided), one after takes the page from the standby list. A fault on the
@@ -673,7 +673,7 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
  * while memory is plentiful, and with at most half the in-page blocks, so that faults always
  * find one. Working-set mutex held.
  */
-#define MI_READ_AHEAD_AVAILABLE (MI_FAULT_RESERVE + 4 * MM_SEQUENTIAL_READ_CLUSTER)
+#define MI_READ_AHEAD_AVAILABLE (MI_FAULT_RESERVE + 4 * MM_READ_AHEAD_CLUSTER)
 #define MI_READ_AHEAD_PRIORITY  (LOW_REALTIME_PRIORITY + 1)     /* the page writers' */
 
 static LIST_ENTRY MiReadAheadQueue = { &MiReadAheadQueue, &MiReadAheadQueue };  /* PFN lock */
@@ -699,6 +699,7 @@ static void MiReadAheadPageFile(MMSUPPORT *Ws)
     MMPTE *pointerPte = MiGetPteAddress(va);
     MMINPAGE_SUPPORT *support = NULL;
     MMPAGING_FILE *file;
+    uint32_t cluster;
     MMPTE contents;
     KIRQL oldIrql;
 
@@ -714,6 +715,10 @@ static void MiReadAheadPageFile(MMSUPPORT *Ws)
         return;                                 /* (a fault on it will say so) */
     if (file->Retired)
         return;     /* its pages would come in modified, with nowhere perhaps to write them */
+    cluster = MIN(MM_READ_AHEAD_CLUSTER,                /* what one transfer of its disk takes */
+                  IoDiskMaximumTransferSectors(file->Disk) / HAL_ATA_SECTORS_PER_PAGE);
+    if (cluster == 0)
+        return;
     LOCK_PFN(oldIrql);
     if (MmAvailablePages > MI_READ_AHEAD_AVAILABLE &&
         MiInPageSupportInUse < MI_INPAGE_SUPPORT_BLOCKS / 2)
@@ -723,7 +728,7 @@ static void MiReadAheadPageFile(MMSUPPORT *Ws)
         return;
     }
     MiPreparePageFileRead(support, file, contents.u.Soft.PageFileHigh, pointerPte, (void *)va,
-                          MM_SEQUENTIAL_READ_CLUSTER);
+                          cluster);
     InsertTailList(&MiReadAheadQueue, &support->ReadAheadLinks);
     MiReadAheadsPending++;
     UNLOCK_PFN(oldIrql);

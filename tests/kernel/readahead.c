@@ -80,8 +80,8 @@ static void *PageOutRun(uint32_t Pages, void **Block)
 /*
  * A sweep over paged-out pages whose slots follow one another. The first fault reads Mm's
  * cluster (16 pages) and nothing more; a fault on the page right after it continues the run:
- * it reads MM_SEQUENTIAL_READ_CLUSTER pages itself, and the next as many are read ahead by
- * Mm's read-ahead thread (in transition, read in progress, when the fault returns). A fault on the
+ * it reads MM_SEQUENTIAL_READ_CLUSTER pages itself, and the next MM_READ_AHEAD_CLUSTER are read
+ * ahead by Mm's read-ahead thread (in transition, read in progress, when the fault returns). A fault on the
  * first page read ahead waits for that read and starts the next one ahead; the pages read
  * ahead then come back with no read of their own. A fault away from the run reads 16 again,
  * with nothing read ahead. Every word comes back.
@@ -89,8 +89,9 @@ static void *PageOutRun(uint32_t Pages, void **Block)
 KTEST(TestSequentialCluster, "mm.paging.sequential_cluster")
 {
     const uint32_t seq = MM_SEQUENTIAL_READ_CLUSTER, mm = MM_MAXIMUM_READ_CLUSTER;
+    const uint32_t ra = MM_READ_AHEAD_CLUSTER;
     const uint32_t ahead = mm + seq;                    /* the first page read ahead */
-    const uint32_t away = mm + 4 * seq + mm;            /* a fault off the run */
+    const uint32_t away = ahead + 3 * ra + mm;          /* a fault off the run */
     const uint32_t pages = away + mm + seq;
     MMINFO_COUNTERS before;
     void *block, *p;
@@ -105,37 +106,37 @@ KTEST(TestSequentialCluster, "mm.paging.sequential_cluster")
     KT_ASSERT_EQ(0, MiReadAheadsPending);
     KT_ASSERT(InPagingFile(p, mm));
 
-    /* The run goes on: the fault reads 32, and the next 32 are being read ahead (this test
+    /* The run goes on: the fault reads 32, and the next 64 are being read ahead (this test
      * runs above the read-ahead thread, which has not had its turn yet). */
     before = MmInfoCounters;
     KT_ASSERT_EQ(0, CheckPage(PageAt(p, mm), mm));
     KT_ASSERT_EQ(seq, MmInfoCounters.PageReadCount - before.PageReadCount);
     KT_ASSERT_EQ(1, MmInfoCounters.PageReadIoCount - before.PageReadIoCount);
     KT_ASSERT_EQ(1, MiReadAheadsPending);
-    for (uint32_t page = ahead; page < ahead + seq; page++)
+    for (uint32_t page = ahead; page < ahead + ra; page++)
         KT_ASSERT(ReadInProgress(p, page));
-    KT_ASSERT(InPagingFile(p, ahead + seq));
+    KT_ASSERT(InPagingFile(p, ahead + ra));
 
-    /* The sweep reaches the pages read ahead: the fault waits for their read, and the next 32
+    /* The sweep reaches the pages read ahead: the fault waits for their read, and the next 64
      * are read ahead in turn. */
     before = MmInfoCounters;
     KT_ASSERT_EQ(0, CheckPage(PageAt(p, ahead), ahead));
     KT_ASSERT_EQ(1, MmInfoCounters.CollidedFaultCount - before.CollidedFaultCount);
     KT_ASSERT(ReadAheadsDone());
-    KT_ASSERT_EQ(2 * seq, MmInfoCounters.PageReadCount - before.PageReadCount);
+    KT_ASSERT_EQ(2 * ra, MmInfoCounters.PageReadCount - before.PageReadCount);
     KT_ASSERT_EQ(2, MmInfoCounters.PageReadIoCount - before.PageReadIoCount);
     KT_ASSERT_EQ(2, MmInfoCounters.PageReadAheadIoCount - before.PageReadAheadIoCount);
 
-    /* Those come back with no read of their own; the first of them reads the next 32 ahead. */
+    /* Those come back with no read of their own; the first of them reads the next 64 ahead. */
     before = MmInfoCounters;
-    for (uint32_t page = ahead + seq; page < ahead + 2 * seq; page++)
+    for (uint32_t page = ahead + ra; page < ahead + 2 * ra; page++)
         KT_ASSERT_EQ(0, CheckPage(PageAt(p, page), page));
     KT_ASSERT(ReadAheadsDone());
-    KT_ASSERT_EQ(seq, MmInfoCounters.PageReadCount - before.PageReadCount);
+    KT_ASSERT_EQ(ra, MmInfoCounters.PageReadCount - before.PageReadCount);
     KT_ASSERT_EQ(1, MmInfoCounters.PageReadIoCount - before.PageReadIoCount);
     KT_ASSERT_EQ(1, MmInfoCounters.PageReadAheadIoCount - before.PageReadAheadIoCount);
-    KT_ASSERT(!InPagingFile(p, ahead + 3 * seq - 1));
-    KT_ASSERT(InPagingFile(p, ahead + 3 * seq));
+    KT_ASSERT(!InPagingFile(p, ahead + 3 * ra - 1));
+    KT_ASSERT(InPagingFile(p, ahead + 3 * ra));
 
     /* A fault off the run: 16 pages again, nothing ahead. */
     before = MmInfoCounters;
@@ -176,7 +177,7 @@ static void ClearRetired(void *File)
 KTEST(TestReadAheadRescue, "mm.paging.read_ahead_rescue")
 {
     const uint32_t seq = MM_SEQUENTIAL_READ_CLUSTER, mm = MM_MAXIMUM_READ_CLUSTER;
-    const uint32_t ahead = mm + seq, pages = ahead + seq;
+    const uint32_t ahead = mm + seq, pages = ahead + MM_READ_AHEAD_CLUSTER;
     MMPAGING_FILE *file;
     uint32_t firstSlot;
     void *block, *p;
@@ -217,7 +218,7 @@ KTEST(TestReadAheadRescue, "mm.paging.read_ahead_rescue")
 KTEST(TestReadAheadError, "mm.paging.read_ahead_error")
 {
     const uint32_t seq = MM_SEQUENTIAL_READ_CLUSTER, mm = MM_MAXIMUM_READ_CLUSTER;
-    const uint32_t ahead = mm + seq, pages = ahead + seq + mm;
+    const uint32_t ra = MM_READ_AHEAD_CLUSTER, ahead = mm + seq, pages = ahead + ra + mm;
     uint32_t value = 0, bad = 0, badPage = 0;
     void *block, *p;
     bool failed;
@@ -230,9 +231,9 @@ KTEST(TestReadAheadError, "mm.paging.read_ahead_error")
     KT_ASSERT(ReadAheadsDone());
     failed = InPagingFile(p, ahead);
     KtPrint("the read ahead %s", failed ? "failed" : "read its pages");
-    for (uint32_t page = ahead + 1; page < ahead + seq; page++)    /* (ahead's said it) */
+    for (uint32_t page = ahead + 1; page < ahead + ra; page++)     /* (ahead's said it) */
         KT_ASSERT_EQ(failed, InPagingFile(p, page));
-    for (uint32_t page = ahead; page < ahead + seq; page++) {
+    for (uint32_t page = ahead; page < ahead + ra; page++) {
         NTSTATUS status = KeProbeRead32(PageAt(p, page), &value);
 
         if (status == STATUS_IN_PAGE_ERROR) {
@@ -331,7 +332,8 @@ static uint32_t PagingFileUsageBackTo(uint32_t Usage)
 
 KTEST(TestReadAheadFreed, "mm.fault.read_ahead_freed")
 {
-    const uint32_t pages = MM_MAXIMUM_READ_CLUSTER + 2 * MM_SEQUENTIAL_READ_CLUSTER;
+    const uint32_t pages = MM_MAXIMUM_READ_CLUSTER + MM_SEQUENTIAL_READ_CLUSTER +
+                           MM_READ_AHEAD_CLUSTER;
     READ_AHEAD_FREED r = { 0 };
     KAPC_STATE apcState;
     uint32_t usage;
@@ -358,7 +360,7 @@ KTEST(TestReadAheadFreed, "mm.fault.read_ahead_freed")
         KtSkip("the run's slots do not follow one another");
     KT_ASSERT_EQ(0, r.Bad);
     KT_ASSERT_EQ(1, r.Pending);
-    KT_ASSERT_EQ(MM_SEQUENTIAL_READ_CLUSTER, r.InProgress);
+    KT_ASSERT_EQ(MM_READ_AHEAD_CLUSTER, r.InProgress);
     KT_ASSERT_STATUS(STATUS_SUCCESS, r.Free);
     KT_ASSERT_EQ(usage, PagingFileUsageBackTo(usage));
 }
