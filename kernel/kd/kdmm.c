@@ -170,9 +170,9 @@ static void KdPrintFaultCounters(void)
     DbgPrint("                   + %u retried + %u spurious + %u probe + %u failed\n",
              c->RetriedFaultCount, c->SpuriousFaultCount, c->ProbeFaultCount,
              c->FailedFaultCount);
+    DbgPrint("                   (%u waited for free pages)\n", c->PageWaitCount);
     DbgPrint("Fault-around:      %u pages made valid beside transition faults\n",
              MiFaultAroundPages);
-    DbgPrint("                   (%u waited for free pages)\n", c->PageWaitCount);
 }
 
 void KdCommandVm(int Argc, char **Argv)
