@@ -296,7 +296,7 @@ static NTSTATUS MiWaitForCollidedFault(MMSUPPORT *Ws, uint32_t PageFrameIndex, K
  */
 #define MI_FAULT_AROUND_PAGES   15
 
-uint32_t MiFaultAroundPages;            /* pages made valid this way, for !vm and the tests */
+uint32_t MiFaultAroundPages;            /* pages made valid this way (PFN lock), for !vm and tests */
 
 static void MiMapTransitionNeighbours(MMSUPPORT *Ws, MMPTE *PointerPte)
 {
@@ -330,11 +330,11 @@ static void MiMapTransitionNeighbours(MMSUPPORT *Ws, MMPTE *PointerPte)
                       ~MM_PTE_ACCESS_MASK;
         frames[count] = contents.u.Trans.PageFrameNumber;
     }
+    MiFaultAroundPages += count;
     UNLOCK_PFN(oldIrql);
     for (uint32_t i = 0; i < count; i++)
         MiInsertWorkingSetEntry(Ws, (uintptr_t)MiGetVirtualAddressMappedByPte(PointerPte + 1 + i),
                                 frames[i]);
-    MiFaultAroundPages += count;
 }
 
 /* A soft fault: the page never left memory. Take it off its list (or from a write in
