@@ -48,7 +48,7 @@ void MmWriteCrashDumpHeader(const uint32_t BugCheckData[5])
     *header = (DUMP_HEADER32){
         .Signature = DUMP_SIGNATURE,
         .ValidDump = DUMP_VALID_DUMP,
-        .DirectoryTableBase = __readcr3(),
+        .DirectoryTableBase = KeGetCurrentProcess()->DirectoryTableBase[0],  /* not a borrowed one */
         .MachineImageType = IMAGE_FILE_MACHINE_I386,
         .NumberProcessors = 1,
         .BugCheckCode = BugCheckData[0],

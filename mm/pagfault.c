@@ -82,11 +82,12 @@ typedef struct _MMINPAGE_SUPPORT {
                                          * subsection ends; the rest of the pages is zeroes) */
     uint32_t Count;
     MDL Mdl;                            /* the read's pages, as NT's: the frames follow it */
-    uint32_t Frames[MM_MAXIMUM_READ_AHEAD_CLUSTER];
+    uint32_t Frames[MM_MAXIMUM_READ_AHEAD_CLUSTER];     /* MM_READ_AHEAD_CLUSTER's too */
     NTSTATUS ClusterStatus;             /* the read of the whole cluster */
     NTSTATUS Status;                    /* ... and of the faulting page (alone, if retried) */
     LIST_ENTRY ReadAheadLinks;          /* a read ahead: on MiReadAheadQueue until read */
 } MMINPAGE_SUPPORT;
+_Static_assert(MM_READ_AHEAD_CLUSTER <= MM_MAXIMUM_READ_AHEAD_CLUSTER, "a read ahead's frames");
 
 _Static_assert(offsetof(MMINPAGE_SUPPORT, Event) == 0, "a PFN's u1.Event is its block");
 _Static_assert(offsetof(MMINPAGE_SUPPORT, Frames) == offsetof(MMINPAGE_SUPPORT, Mdl) + sizeof(MDL),
@@ -285,18 +286,22 @@ static NTSTATUS MiWaitForCollidedFault(MMSUPPORT *Ws, uint32_t PageFrameIndex, K
 /*
  * Fault-around (a departure from NT, whose soft fault makes only its own page valid): a soft
  * fault of a process on a private page whose predecessor is valid, the sign of a forward
- * sweep, makes valid with it the pages that follow in the same page table while they wait
- * on the standby or modified list, up to MI_FAULT_AROUND_PAGES, stopping at the first that
- * does not (or that the sweep's read ahead waits for a fault on, or that is a guard page or
- * no access). Each is taken off its list and mapped as its own soft fault would map it, but
- * not accessed and not dirty, so a page the sweep never touches ages out first; one it writes
- * becomes modified when it leaves, as any, and a modified page stays so (its PFN says it). The faults this saves are a sweep's through pages a
- * cluster or a read ahead brought in: under QEMU's TCG each costs some 12000 cycles, most of
- * them the trap, against a few hundred for the page's bookkeeping. Working-set mutex held.
+ * sweep, makes valid with it the pages that follow in the same page table while they wait on
+ * the standby or modified list, up to MI_FAULT_AROUND_PAGES, stopping at the first that does
+ * not (or that the sweep's read ahead waits for a fault on, or that is a guard page or no
+ * access). Each is taken off its list and mapped as its own soft fault would map it, but not
+ * accessed and not dirty, so a page the sweep never touches ages out first; one it writes
+ * becomes modified when it leaves, as any, and a modified page stays so (its PFN says it).
+ * Only while memory is plentiful, as the read-ahead: then no page of the working set is
+ * replaced for one mapped around (wslist.c replaces only below MM_PLENTY_FREE_LIMIT), and the
+ * pages kept back for the system stay; never for a hard maximum. The faults this saves are a
+ * sweep's through pages a cluster or a read ahead brought in: under QEMU's TCG each costs
+ * some 12000 cycles, most of them the trap, against a few hundred for a page's bookkeeping.
+ * Working-set mutex held.
  */
 #define MI_FAULT_AROUND_PAGES   15
 
-uint32_t MiFaultAroundPages;            /* pages made valid this way (PFN lock), for !vm and tests */
+uint32_t MiFaultAroundPages;            /* pages made valid this way (PFN lock): !vm, tests */
 
 static void MiMapTransitionNeighbours(MMSUPPORT *Ws, MMPTE *PointerPte)
 {
@@ -304,7 +309,9 @@ static void MiMapTransitionNeighbours(MMSUPPORT *Ws, MMPTE *PointerPte)
     MMPTE *pte = PointerPte + 1;
     KIRQL oldIrql;
 
-    if (!Ws->IsProcess || MiIsPteOnPdeBoundary(PointerPte) ||
+    if (!Ws->IsProcess || Ws->MaximumWorkingSetHard ||
+        MmAvailablePages < MM_PLENTY_FREE_LIMIT + MI_FAULT_AROUND_PAGES ||
+        MiIsPteOnPdeBoundary(PointerPte) ||
         (uintptr_t)MiGetVirtualAddressMappedByPte(PointerPte) >= MmHighestUserAddress ||
         !PointerPte[-1].u.Hard.Valid)
         return;
@@ -660,11 +667,11 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
 /*
  * Reading ahead of a sequential run, as NT's prefetcher (MmPrefetchPages) reads pages it
  * expects to be touched: once a fault has continued a run through a paging file, the
- * MM_READ_AHEAD_CLUSTER pages after those it read are read too, by Mm's read-ahead thread, while the faulting thread
- * goes on with the pages it has (the disk and the processor work at once). The cluster's pages
- * are in transition, read in progress, as any cluster's: a fault that comes before the read
- * ends waits for it (collided), one after takes the page from the standby list. A fault on the
- * cluster's first page (the working set's ReadAheadTrigger) reads the next one ahead, so that
+ * MM_READ_AHEAD_CLUSTER pages after those it read are read too, by Mm's read-ahead thread,
+ * while the faulting thread goes on with the pages it has (the disk and the processor work at
+ * once). The pages are in transition, read in progress, as any cluster's: a fault that comes
+ * before the read ends waits for it (collided), one after takes the page from the standby
+ * list. A fault on the read's first page (the working set's ReadAheadTrigger) reads the next one ahead, so that
  * while a sweep lasts one read is under way ahead of it.
  *
  * The reads have a thread of their own, not a system worker's: paging I/O never faults, so

@@ -182,9 +182,10 @@ static void KdRunCommand(int Argc, char **Argv)
     for (size_t i = 0; i < ARRAYSIZE(KdCommands); i++) {
         if (KdCommandNameEqual(KdCommands[i].Name, Argv[0])) {
             KAPC_STATE apcState;
-            bool attached = (KdCommands[i].Flags & KD_IN_IMPLICIT_PROCESS) &&
-                            KdAttachImplicitProcess(&apcState);
+            bool attached = KdCommands[i].Flags & KD_IN_IMPLICIT_PROCESS;
 
+            if (attached)
+                KdAttachImplicitProcess(&apcState);
             KdCommands[i].Handler(Argc, Argv);
             if (attached)
                 KeUnstackDetachProcess(&apcState);

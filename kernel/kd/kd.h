@@ -105,11 +105,11 @@ void KdPrintThreadSummary(const KD_THREAD_SUMMARY *Summary, const char *Indent);
  * kdprocess.c: processes as WinDbg shows them (!process, .process) and the implicit process:
  * the one .process chose (referenced while it is), NULL for the System process. Commands with
  * KD_IN_IMPLICIT_PROCESS run attached to it: KdAttachImplicitProcess attaches (to the System
- * process too, whose directory a system thread need not have loaded; always true),
- * KeUnstackDetachProcess undoes it.
+ * process too, whose directory a system thread need not have loaded), KeUnstackDetachProcess
+ * undoes it.
  */
 struct _EPROCESS;
-bool KdAttachImplicitProcess(KAPC_STATE *ApcState);
+void KdAttachImplicitProcess(KAPC_STATE *ApcState);
 struct _EPROCESS *KdGetImplicitProcess(void);
 void KdPrintProcessVmLines(void);           /* !vm's lines, one per process */
 /* The process whose page directory is the page DirectoryFrame (!pfn): false when none. */

@@ -206,11 +206,10 @@ static uint32_t KdImplicitProcessAddress(void)
                              : (uint32_t)(uintptr_t)&KeInitialSystemProcess;
 }
 
-bool KdAttachImplicitProcess(KAPC_STATE *ApcState)
+void KdAttachImplicitProcess(KAPC_STATE *ApcState)
 {
     KeStackAttachProcess(KdImplicitProcess ? &KdImplicitProcess->Pcb : &KeInitialSystemProcess,
                          ApcState);
-    return true;
 }
 
 /* h:mm:ss.mmm, as WinDbg prints times. */

@@ -47,6 +47,12 @@ void KiRetireDpcList(void);
 /* Processes and user mode (gdt.c, procobj.c, syscall.c, exceptn.c, trap.S). */
 void KiSetTebDescriptor(uintptr_t Teb);
 void KiSwapProcess(KPROCESS *NewProcess);
+/* A system thread that is not attached runs in whichever directory is loaded (procobj.c). */
+static inline bool KiIsBorrowingDirectory(const KTHREAD *Thread)
+{
+    return !Thread->UserThread && Thread->ApcStateIndex == 0 &&
+           Thread->ApcState.Process == &KeInitialSystemProcess;
+}
 void KiSystemService(KTRAP_FRAME *TrapFrame);
 void KiDispatchException(struct _EXCEPTION_RECORD *ExceptionRecord, KTRAP_FRAME *TrapFrame,
                          KPROCESSOR_MODE PreviousMode, bool FirstChance);

@@ -8,6 +8,8 @@
  *                                                                  own state saved in the thread
  *                                        state.Process = previous  nested: saved in the caller's
  *                                        state.Process = 1         already in P: nothing done
+ *                                                                  (not for a system thread
+ *                                                                  borrowing a directory)
  *   KeUnstackDetachProcess(&state)       undoes exactly that
  *
  * Switching address spaces is loading CR3 (KiSwapProcess), which flushes every non-global TB
@@ -23,7 +25,9 @@
  *     DISPATCH_LEVEL, and the windows' counter is the loaded table's own, so nothing mixes;
  *   - user addresses are the loaded process's, but a system thread has no business there:
  *     MmAccessFault refuses a user address to a thread of the System process;
- *   - attaching to the System process loads the System's directory (kd's .process 0);
+ *   - a system thread attaching to the System process is attached for real (not "nothing
+ *     done"), so the scheduler keeps the System's directory loaded for it until it detaches
+ *     (kd's .process 0: a command that blocks still reads the System's address space);
  *   - a directory must not stay loaded after it is freed: KeReleaseAddressSpace, which Mm calls
  *     first. One processor, so no other processor can hold it.
  */
@@ -63,9 +67,8 @@ void KeStackAttachProcess(KPROCESS *Process, KAPC_STATE *ApcState)
         KeBugCheckEx(INVALID_PROCESS_ATTACH_ATTEMPT, (uintptr_t)Process,
                      (uintptr_t)thread->ApcState.Process, thread->ApcStateIndex, 1);
     oldIrql = KfRaiseIrql(DISPATCH_LEVEL);
-    if (thread->ApcState.Process == Process) {
+    if (thread->ApcState.Process == Process && !KiIsBorrowingDirectory(thread)) {
         ApcState->Process = KI_ATTACH_NOTHING_DONE;
-        KiSwapProcess(Process);         /* a system thread may be in another's directory */
     } else {
         if (thread->ApcStateIndex != 0) {
             *ApcState = thread->ApcState;

@@ -85,8 +85,9 @@ static KTHREAD *KiRemoveReadyThread(void)
 
 /*
  * What else changes with the thread: the address space (when the next thread is in another
- * process, unless it is a system thread), the stack ring 3 traps arrive on, the TEB FS names, and the x87 registers of user
- * threads (kernel code never touches them, so they are saved only here). DISPATCH_LEVEL.
+ * process, unless it is a system thread that is not attached: procobj.c), the stack ring 3
+ * traps arrive on, the TEB FS names, and the x87 registers of user threads (kernel code never
+ * touches them, so they are saved only here). DISPATCH_LEVEL.
  */
 static void KiSwapThreadState(KTHREAD *Old, KTHREAD *Next)
 {
@@ -94,9 +95,8 @@ static void KiSwapThreadState(KTHREAD *Old, KTHREAD *Next)
         __asm__ volatile("fnsave %0" : "=m"(Old->NpxState));
     else if (Old->UserThread)           /* nothing pending may reach the next frstor */
         __asm__ volatile("fninit");
-    if (Next->ApcState.Process != Old->ApcState.Process &&
-        (Next->UserThread || Next->ApcState.Process != &KeInitialSystemProcess))
-        KiSwapProcess(Next->ApcState.Process);          /* not for a system thread: procobj.c */
+    if (!KiIsBorrowingDirectory(Next))
+        KiSwapProcess(Next->ApcState.Process);          /* (a compare when it is loaded) */
     KiTss.Esp0 = (uint32_t)(uintptr_t)Next->InitialStack;
     if (Next->UserThread) {
         KiSetTebDescriptor(Next->Teb);

@@ -69,12 +69,22 @@ static void *PageOutRun(uint32_t Pages, void **Block)
             pte.u.Soft.PageFileHigh != first.u.Soft.PageFileHigh + page)
             KtSkip("the pages' slots do not follow one another (page %u)", page);
     }
-    if (MmAvailablePages < 4 * MM_MAXIMUM_READ_AHEAD_CLUSTER)     /* (Mm reads long ones */
+    if (MmAvailablePages < 6 * MM_MAXIMUM_READ_AHEAD_CLUSTER)     /* (Mm reads long ones */
         KtSkip("%u pages available: too few for long clusters", MmAvailablePages); /* then) */
     KT_ASSERT(ReadAheadsDone());                        /* nothing left from before */
     MmSystemCacheWs.NextSequentialFault = 0;            /* no run before this test's */
     MmSystemCacheWs.ReadAheadTrigger = 0;
     return p;
+}
+
+/* How many pages a read ahead of the run at Base (paged out) reads: MM_READ_AHEAD_CLUSTER, or
+ * fewer if one transfer of its paging file's disk takes fewer (a disk without LBA48). */
+static uint32_t ReadAheadCluster(void *Base)
+{
+    const MMPAGING_FILE *file = MmPagingFile[PteOf(Base, 0).u.Soft.PageFileLow];
+
+    return MIN(MM_READ_AHEAD_CLUSTER,
+               IoDiskMaximumTransferSectors(file->Disk) / HAL_ATA_SECTORS_PER_PAGE);
 }
 
 /*
@@ -89,14 +99,15 @@ static void *PageOutRun(uint32_t Pages, void **Block)
 KTEST(TestSequentialCluster, "mm.paging.sequential_cluster")
 {
     const uint32_t seq = MM_SEQUENTIAL_READ_CLUSTER, mm = MM_MAXIMUM_READ_CLUSTER;
-    const uint32_t ra = MM_READ_AHEAD_CLUSTER;
     const uint32_t ahead = mm + seq;                    /* the first page read ahead */
-    const uint32_t away = ahead + 3 * ra + mm;          /* a fault off the run */
-    const uint32_t pages = away + mm + seq;
+    const uint32_t pages = ahead + 3 * MM_READ_AHEAD_CLUSTER + 2 * mm + seq;
+    uint32_t ra, away;
     MMINFO_COUNTERS before;
     void *block, *p;
 
     p = PageOutRun(pages, &block);
+    ra = ReadAheadCluster(p);
+    away = ahead + 3 * ra + mm;                         /* a fault off the run */
 
     /* The first fault: 16 pages, one read, nothing ahead. */
     before = MmInfoCounters;
@@ -179,10 +190,11 @@ KTEST(TestReadAheadRescue, "mm.paging.read_ahead_rescue")
     const uint32_t seq = MM_SEQUENTIAL_READ_CLUSTER, mm = MM_MAXIMUM_READ_CLUSTER;
     const uint32_t ahead = mm + seq, pages = ahead + MM_READ_AHEAD_CLUSTER;
     MMPAGING_FILE *file;
-    uint32_t firstSlot;
+    uint32_t firstSlot, ra;
     void *block, *p;
 
     p = PageOutRun(pages, &block);
+    ra = ReadAheadCluster(p);
     file = MmPagingFile[PteOf(p, 0).u.Soft.PageFileLow];
     firstSlot = PteOf(p, 0).u.Soft.PageFileHigh;
     KT_ASSERT_EQ(0, CheckPage(PageAt(p, 0), 0));
@@ -192,7 +204,7 @@ KTEST(TestReadAheadRescue, "mm.paging.read_ahead_rescue")
     KtDefer(ClearRetired, file);
     KT_ASSERT(ReadAheadsDone());
     KtRelease(ClearRetired, file);
-    for (uint32_t page = ahead; page < pages; page++) {
+    for (uint32_t page = ahead; page < ahead + ra; page++) {
         MMPTE pte = PteOf(p, page);
         MMPFN *pfn = MI_PFN_ELEMENT(pte.u.Trans.PageFrameNumber);
 
@@ -218,12 +230,13 @@ KTEST(TestReadAheadRescue, "mm.paging.read_ahead_rescue")
 KTEST(TestReadAheadError, "mm.paging.read_ahead_error")
 {
     const uint32_t seq = MM_SEQUENTIAL_READ_CLUSTER, mm = MM_MAXIMUM_READ_CLUSTER;
-    const uint32_t ra = MM_READ_AHEAD_CLUSTER, ahead = mm + seq, pages = ahead + ra + mm;
-    uint32_t value = 0, bad = 0, badPage = 0;
+    const uint32_t ahead = mm + seq, pages = ahead + MM_READ_AHEAD_CLUSTER + mm;
+    uint32_t value = 0, bad = 0, badPage = 0, ra;
     void *block, *p;
     bool failed;
 
     p = PageOutRun(pages, &block);
+    ra = ReadAheadCluster(p);
     KtPrint("the run's first slot is %u", PteOf(p, 0).u.Soft.PageFileHigh);
     KT_ASSERT_EQ(0, CheckPage(PageAt(p, 0), 0));
     KT_ASSERT_EQ(0, CheckPage(PageAt(p, mm), mm));          /* continues the run: reads ahead */
@@ -264,7 +277,7 @@ KTEST(TestReadAheadError, "mm.paging.read_ahead_error")
 typedef struct {
     NTSTATUS Allocate, Free;
     bool Consecutive;                   /* the run's slots follow one another */
-    uint32_t Bad, Pending, InProgress;
+    uint32_t Bad, Pending, InProgress, Cluster;
 } READ_AHEAD_FREED;
 
 static void ReadAheadAndFree(EPROCESS *Process, uint32_t Pages, READ_AHEAD_FREED *R)
@@ -291,6 +304,7 @@ static void ReadAheadAndFree(EPROCESS *Process, uint32_t Pages, READ_AHEAD_FREED
     ws->NextSequentialFault = 0;
     ws->ReadAheadTrigger = 0;
     if (R->Consecutive) {
+        R->Cluster = ReadAheadCluster(base);
         R->Bad = CheckPage(PageAt(base, 0), 0);
         R->Bad += CheckPage(PageAt(base, MM_MAXIMUM_READ_CLUSTER), MM_MAXIMUM_READ_CLUSTER);
         R->Pending = MiReadAheadsPending;
@@ -360,7 +374,7 @@ KTEST(TestReadAheadFreed, "mm.fault.read_ahead_freed")
         KtSkip("the run's slots do not follow one another");
     KT_ASSERT_EQ(0, r.Bad);
     KT_ASSERT_EQ(1, r.Pending);
-    KT_ASSERT_EQ(MM_READ_AHEAD_CLUSTER, r.InProgress);
+    KT_ASSERT_EQ(r.Cluster, r.InProgress);
     KT_ASSERT_STATUS(STATUS_SUCCESS, r.Free);
     KT_ASSERT_EQ(usage, PagingFileUsageBackTo(usage));
 }
