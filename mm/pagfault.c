@@ -283,6 +283,21 @@ static NTSTATUS MiWaitForCollidedFault(MMSUPPORT *Ws, uint32_t PageFrameIndex, K
     return STATUS_REFAULT_COLLIDED;
 }
 
+/* A transition page mapped by PointerPte again, as a soft fault maps it: off its list if it
+ * is on one (not if a write holds it), one more reference and share, valid (and dirty if
+ * Dirty). PFN lock held. */
+static void MiMakeTransitionPteValid(MMPTE *PointerPte, MMPTE Contents, bool Dirty)
+{
+    MMPFN *pfn = MI_PFN_ELEMENT(Contents.u.Trans.PageFrameNumber);
+
+    if (pfn->u3.e2.ReferenceCount == 0)
+        MiUnlinkPageFromList(pfn);
+    pfn->u3.e2.ReferenceCount++;
+    pfn->u2.ShareCount++;
+    pfn->u3.e1.PageLocation = ActiveAndValid;
+    *PointerPte = MiMakeValidFromTransitionPte(PointerPte, Contents, Dirty);
+}
+
 /*
  * Fault-around (a departure from NT, whose soft fault makes only its own page valid): a soft
  * fault of a process on a private page whose predecessor is valid, the sign of a forward
@@ -329,12 +344,8 @@ static void MiMapTransitionNeighbours(MMSUPPORT *Ws, MMPTE *PointerPte)
         if ((pfn->u3.e1.PageLocation != StandbyPageList &&
              pfn->u3.e1.PageLocation != ModifiedPageList) || pfn->PteAddress != pte)
             break;
-        MiUnlinkPageFromList(pfn);
-        pfn->u3.e2.ReferenceCount++;
-        pfn->u2.ShareCount++;
-        pfn->u3.e1.PageLocation = ActiveAndValid;
-        pte->u.Long = MiMakeValidFromTransitionPte(pte, contents, false).u.Long &
-                      ~MM_PTE_ACCESS_MASK;
+        MiMakeTransitionPteValid(pte, contents, false);
+        pte->u.Long &= ~MM_PTE_ACCESS_MASK;             /* not touched yet: ages out first */
         frames[count] = contents.u.Trans.PageFrameNumber;
     }
     MiFaultAroundPages += count;
@@ -363,13 +374,7 @@ static NTSTATUS MiResolveTransitionFault(MI_FAULT *Fault, MMPTE *PointerPte, MMP
         UNLOCK_PFN(oldIrql);
         return status;
     }
-    if (pfn->u3.e2.ReferenceCount == 0)
-        MiUnlinkPageFromList(pfn);
-    pfn->u3.e2.ReferenceCount++;
-    pfn->u2.ShareCount++;
-    pfn->u3.e1.PageLocation = ActiveAndValid;
-    *PointerPte = MiMakeValidFromTransitionPte(PointerPte, Contents,
-                                               Fault->SetDirty && pfn->u3.e1.Modified);
+    MiMakeTransitionPteValid(PointerPte, Contents, Fault->SetDirty && pfn->u3.e1.Modified);
     MiFinishFault(Fault, frame, oldIrql);
     MmInfoCounters.TransitionCount++;
     if (!Fault->UserPte)
@@ -671,8 +676,8 @@ static NTSTATUS MiCompletePageFileRead(MI_FAULT *Fault, MMPTE *PointerPte,
  * while the faulting thread goes on with the pages it has (the disk and the processor work at
  * once). The pages are in transition, read in progress, as any cluster's: a fault that comes
  * before the read ends waits for it (collided), one after takes the page from the standby
- * list. A fault on the read's first page (the working set's ReadAheadTrigger) reads the next one ahead, so that
- * while a sweep lasts one read is under way ahead of it.
+ * list. A fault on the read's first page (the working set's ReadAheadTrigger) reads the next
+ * one ahead, so that while a sweep lasts one read is under way ahead of it.
  *
  * The reads have a thread of their own, not a system worker's: paging I/O never faults, so
  * nothing the thread does can wait for a page read ahead, whatever the thread that waits for

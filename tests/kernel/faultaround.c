@@ -135,21 +135,7 @@ static void Sweep(EPROCESS *Process, AROUND_RESULTS *R)
     R->Free = PSP_KERNEL_CALL(NtFreeVirtualMemory(NtCurrentProcess(), &base, &size, MEM_RELEASE));
 }
 
-/* The process (static: the cleanup may run after the test's frame is gone) runs and goes,
- * even if the test fails. */
-static struct {
-    EPROCESS *Process;
-    ETHREAD *Thread;
-} AroundChild;
-
-static void FinishAroundProcess(void *Unused)
-{
-    (void)Unused;
-    PsStartThread(AroundChild.Thread);
-    ObDereferenceObject(AroundChild.Thread);
-    KeWaitForSingleObject(&AroundChild.Process->Pcb, Executive, KernelMode, false, NULL);
-    ObDereferenceObject(AroundChild.Process);
-}
+static KT_CHILD AroundChild;               /* the test's process (KtFinishChild) */
 
 KTEST(TestFaultAround, "mm.fault.around")
 {
@@ -164,11 +150,11 @@ KTEST(TestFaultAround, "mm.fault.around")
     KT_ASSERT_STATUS(STATUS_SUCCESS, PspCreateProcess(AROUND_PROGRAM, AROUND_PROGRAM, NULL,
                                                       &AroundChild.Process,
                                                       &AroundChild.Thread));
-    KtDefer(FinishAroundProcess, NULL);
+    KtDefer(KtFinishChild, &AroundChild);
     KeStackAttachProcess(&AroundChild.Process->Pcb, &apcState);
     Sweep(AroundChild.Process, &r);
     KeUnstackDetachProcess(&apcState);
-    KtRelease(FinishAroundProcess, NULL);
+    KtRelease(KtFinishChild, &AroundChild);
 
     KT_ASSERT_STATUS(STATUS_SUCCESS, r.Allocate);
     KT_ASSERT_EQ(AROUND_PAGES, r.StandbyBefore);

@@ -1,11 +1,13 @@
 /*
  * tests/kernel/pageout.h: what the paging tests share: a page of a pageable buffer, its PTE
- * read afresh, and sending pages to the paging file as RAMMap's buttons do.
+ * read afresh, sending pages to the paging file as RAMMap's buttons do, and a process to
+ * page in.
  */
 #ifndef TESTS_KERNEL_PAGEOUT_H
 #define TESTS_KERNEL_PAGEOUT_H
 
 #include "kernel/kd/ktest.h"
+#include "kernel/ps/ps.h"
 #include "mm/mi.h"
 
 #define KT_PAGE_OUT_TRIES   50
@@ -122,6 +124,27 @@ static inline uint32_t PagingFileUsage(void)
     for (uint32_t i = 0; i < MmNumberOfPagingFiles; i++)
         usage += MmPagingFile[i]->CurrentUsage - MmPagingFile[i]->BadSlots;
     return usage;
+}
+
+/*
+ * A process a test made (PspCreateProcess, its thread not yet started) to attach to and page
+ * in. KtFinishChild, deferred with the KT_CHILD (static: the cleanup may run after the test's
+ * frame is gone), lets it run (nop.exe exits at once) and waits for it to go, even if the
+ * test fails.
+ */
+typedef struct {
+    EPROCESS *Process;
+    ETHREAD *Thread;
+} KT_CHILD;
+
+static inline void KtFinishChild(void *Child)
+{
+    KT_CHILD *child = Child;
+
+    PsStartThread(child->Thread);
+    ObDereferenceObject(child->Thread);
+    KeWaitForSingleObject(&child->Process->Pcb, Executive, KernelMode, false, NULL);
+    ObDereferenceObject(child->Process);
 }
 
 #endif

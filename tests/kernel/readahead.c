@@ -316,21 +316,7 @@ static void ReadAheadAndFree(EPROCESS *Process, uint32_t Pages, READ_AHEAD_FREED
     R->Free = PSP_KERNEL_CALL(NtFreeVirtualMemory(NtCurrentProcess(), &base, &size, MEM_RELEASE));
 }
 
-/* The process made for the test (static: the test's cleanup may run after its frame is gone)
- * runs (nop.exe exits at once) and goes, even if the test fails. */
-static struct {
-    EPROCESS *Process;
-    ETHREAD *Thread;
-} ReadAheadChild;
-
-static void FinishProcess(void *Unused)
-{
-    (void)Unused;
-    PsStartThread(ReadAheadChild.Thread);
-    ObDereferenceObject(ReadAheadChild.Thread);
-    KeWaitForSingleObject(&ReadAheadChild.Process->Pcb, Executive, KernelMode, false, NULL);
-    ObDereferenceObject(ReadAheadChild.Process);
-}
+static KT_CHILD ReadAheadChild;            /* the test's process (KtFinishChild) */
 
 /* The paging file's use, once it is back to Usage (a deleted process gives its slots back on a
  * worker thread), or as it is after READ_AHEAD_WAIT_MS. */
@@ -362,12 +348,12 @@ KTEST(TestReadAheadFreed, "mm.fault.read_ahead_freed")
     KT_ASSERT_STATUS(STATUS_SUCCESS, PspCreateProcess(READ_AHEAD_PROGRAM, READ_AHEAD_PROGRAM,
                                                       NULL, &ReadAheadChild.Process,
                                                       &ReadAheadChild.Thread));
-    KtDefer(FinishProcess, NULL);
+    KtDefer(KtFinishChild, &ReadAheadChild);
     KeStackAttachProcess(&ReadAheadChild.Process->Pcb, &apcState);
     ReadAheadAndFree(ReadAheadChild.Process, pages, &r);
     KeUnstackDetachProcess(&apcState);
     KT_ASSERT(ReadAheadsDone());
-    KtRelease(FinishProcess, NULL);
+    KtRelease(KtFinishChild, &ReadAheadChild);
 
     KT_ASSERT_STATUS(STATUS_SUCCESS, r.Allocate);
     if (!r.Consecutive)

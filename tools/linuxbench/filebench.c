@@ -31,6 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define INIT_NAME       "filebench"
+#include "linit.h"
+
 #define PAGE            4096u
 #define WORDS_PER_PAGE  (PAGE / 4)
 #define FILE_BYTES      (64u << 20)
@@ -41,60 +44,17 @@
 
 static unsigned buffer[FILE_CHUNK / 4] __attribute__((aligned(4096)));
 
-static double Now(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 static unsigned FileWord(unsigned Page)
 {
     return Page * 2654435761u;
 }
 
-static void Report(const char *Name, double Start, int Failed)
+static void ReportRate(const char *Name, double Start, int Failed)
 {
     double seconds = Now() - Start;
 
     printf("# %s: %.3f s\n", Name, seconds);
-    printf("LINUX %s %.0f MB/s\n", Name, Failed ? 0.0 : FILE_BYTES / seconds / (1u << 20));
-    fflush(stdout);
-}
-
-static void PowerOff(void)
-{
-    sync();
-    reboot(RB_POWER_OFF);
-    for (;;)
-        pause();
-}
-
-static void Die(const char *What)
-{
-    printf("# filebench: %s: %s\n", What, strerror(errno));
-    PowerOff();
-}
-
-static void LoadModules(void)
-{
-    FILE *order = fopen("/modules/order", "r");
-    char name[256], path[300];
-
-    if (!order)
-        Die("/modules/order");
-    while (fgets(name, sizeof(name), order)) {
-        int fd;
-
-        name[strcspn(name, "\n")] = 0;
-        snprintf(path, sizeof(path), "/modules/%s", name);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST))
-            Die(path);
-        close(fd);
-    }
-    fclose(order);
+    Report(Name, Failed ? 0.0 : FILE_BYTES / seconds / (1u << 20), "MB/s");
 }
 
 static void ReadWhole(const char *Name)
@@ -113,7 +73,7 @@ static void ReadWhole(const char *Name)
     }
     if (offset != FILE_BYTES || bad)
         printf("# %s: stopped at %u, %u wrong words\n", READ_PATH, offset, bad);
-    Report(Name, start, offset != FILE_BYTES || bad);
+    ReportRate(Name, start, offset != FILE_BYTES || bad);
     close(fd);
 }
 
@@ -138,7 +98,7 @@ static void WriteFlush(void)
     failed = offset != FILE_BYTES || fsync(fd) != 0;
     if (failed)
         printf("# %s: stopped at %u (%s)\n", WRITE_PATH, offset, strerror(errno));
-    Report("file_write_flush_mb_per_s", start, failed);
+    ReportRate("file_write_flush_mb_per_s", start, failed);
     close(fd);
 }
 
@@ -159,7 +119,7 @@ static void MappedRead(void)
         bad += view[page * WORDS_PER_PAGE] != FileWord(page);
     if (bad)
         printf("# %s: %u wrong words through the mapping\n", READ_PATH, bad);
-    Report("mapped_read_cold_mb_per_s", start, bad != 0);
+    ReportRate("mapped_read_cold_mb_per_s", start, bad != 0);
     munmap((void *)view, FILE_BYTES);
     close(fd);
 }

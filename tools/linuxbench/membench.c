@@ -28,6 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define INIT_NAME       "membench"
+#include "linit.h"
+
 #define PAGE            4096
 #define W1_PAGES        2048
 #define W1_ROUNDS       5
@@ -39,20 +42,6 @@
 #define VALLOC_BYTES    65536
 #define FORK_COUNT      100
 #define FORK_BYTES      (16u << 20)
-
-static double Now(void)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec + now.tv_nsec / 1e9;
-}
-
-static void Report(const char *Name, double Value, const char *Unit)
-{
-    printf("LINUX %s %.0f %s\n", Name, Value, Unit);
-    fflush(stdout);
-}
 
 static void *MapAnonymous(size_t Bytes)
 {

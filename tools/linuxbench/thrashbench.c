@@ -29,6 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define INIT_NAME       "thrashbench"
+#include "linit.h"
+
 #define PAGE            4096
 #define WORDS_PER_PAGE  (PAGE / sizeof(unsigned))
 #define W2_PAGES        24576
@@ -36,53 +39,6 @@
 #define W3_PAGES        18432
 #define W3_TOUCHES      20000
 #define SWAP_DEVICE     "/dev/sda"
-
-static double Now(void)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec + now.tv_nsec / 1e9;
-}
-
-static void Report(const char *Name, double Value, const char *Unit)
-{
-    printf("LINUX %s %.0f %s\n", Name, Value, Unit);
-    fflush(stdout);
-}
-
-static void PowerOff(void)
-{
-    sync();
-    reboot(RB_POWER_OFF);
-    _exit(1);
-}
-
-static void Die(const char *What)
-{
-    printf("# thrashbench: %s: %s\n", What, strerror(errno));
-    PowerOff();
-}
-
-static void LoadModules(void)
-{
-    FILE *order = fopen("/modules/order", "r");
-    char name[256], path[300];
-
-    if (!order)
-        Die("/modules/order");
-    while (fgets(name, sizeof(name), order)) {
-        int fd;
-
-        name[strcspn(name, "\n")] = 0;
-        snprintf(path, sizeof(path), "/modules/%s", name);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST))
-            Die(path);
-        close(fd);
-    }
-    fclose(order);
-}
 
 /* A /proc/vmstat counter (pswpin, pswpout: pages). */
 static unsigned long VmStat(const char *Name)
