@@ -1,6 +1,6 @@
 /* tests/kernel/trap.c: trap frames and probes. */
 #include "kernel/kd/ktest.h"
-#include "mm/mm.h"
+#include "mm/mi.h"
 #include "hal/x86.h"
 
 static KTRAP_FRAME BreakpointFrame;
@@ -75,6 +75,68 @@ KTEST(TestTrapProbe, "boot.trap.probe")
     KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION, KeProbeRead32(NULL, &value));
     KT_ASSERT(!MmIsAddressValid((void *)MM_DEBUG_VA));
     KT_ASSERT(MmIsAddressValid((const void *)&word));
+}
+
+/*
+ * KeCopyMemorySafe: every length from 0 to 100 between every alignment of source and
+ * destination (its 32-byte turns, its words and its bytes) moves exactly those bytes, and a
+ * copy that runs into an unmapped page, read or written, in a turn or in the tail, returns
+ * STATUS_ACCESS_VIOLATION. The page is a system PTE mapped with nothing after it.
+ */
+#define COPY_SAFE_SPAN  100
+
+/* Two system PTEs, the first mapping a page; unmapped and given back by ReleaseCopyWindow. */
+static MMPTE *CopyWindow;
+
+static void ReleaseCopyWindow(void *Context)
+{
+    (void)Context;
+    CopyWindow[0].u.Long = 0;
+    MI_FLUSH_SINGLE_TB(MiGetVirtualAddressMappedByPte(CopyWindow));
+    MiReleaseSystemPtes(CopyWindow, 2, SystemPteSpace);
+}
+
+KTEST(TestTrapCopySafe, "boot.trap.copy_safe")
+{
+    static uint8_t source[COPY_SAFE_SPAN + 8], destination[COPY_SAFE_SPAN + 16];
+    uint8_t *page = KtAllocatePool(NonPagedPool, PAGE_SIZE, POOL_TAG('C', 'y', 's', 't'));
+    uint8_t *mapped;
+
+    for (uint32_t i = 0; i < sizeof(source); i++)
+        source[i] = (uint8_t)(i * 7 + 1);
+    for (uint32_t from = 0; from < 4; from++) {
+        for (uint32_t to = 0; to < 4; to++) {
+            for (uint32_t length = 0; length <= COPY_SAFE_SPAN; length++) {
+                memset(destination, 0xEE, sizeof(destination));
+                KT_ASSERT_STATUS(STATUS_SUCCESS,
+                                 KeCopyMemorySafe(destination + to, source + from, length));
+                for (uint32_t i = 0; i < sizeof(destination); i++) {
+                    uint8_t expected = i >= to && i < to + length ? source[from + i - to] : 0xEE;
+
+                    if (destination[i] != expected)
+                        KtFail(__FILE__, __LINE__, "from +%u to +%u, %u bytes: byte %u is "
+                               "0x%02x, not 0x%02x", from, to, length, i, destination[i],
+                               expected);
+                }
+            }
+        }
+    }
+
+    CopyWindow = MiReserveSystemPtes(2, SystemPteSpace);
+    KT_ASSERT(CopyWindow != NULL);
+    CopyWindow[0] = MiMakeValidKernelPte((uint32_t)(MmGetPhysicalAddress(page) >> PAGE_SHIFT));
+    KtDefer(ReleaseCopyWindow, NULL);
+    mapped = MiGetVirtualAddressMappedByPte(CopyWindow);
+    KT_ASSERT(!MmIsAddressValid(mapped + PAGE_SIZE));
+    for (uint32_t before = 1; before <= 70; before += 23) {
+        uint8_t *edge = mapped + PAGE_SIZE - before;
+
+        KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION, KeCopyMemorySafe(destination, edge, 80));
+        KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION, KeCopyMemorySafe(edge, source, 80));
+        KT_ASSERT_STATUS(STATUS_SUCCESS, KeCopyMemorySafe(edge, source, before));
+        KT_ASSERT_EQ(source[before - 1], edge[before - 1]);
+        KT_ASSERT_EQ(source[0], page[PAGE_SIZE - before]);
+    }
 }
 
 /* The bugcheck record survives in the crash-dump area, where gdb and dump readers look. */
