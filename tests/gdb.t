@@ -146,6 +146,33 @@ unlike($output, qr/warning/i, '3gb: no warnings');
     like($output, qr/^pfn: page fffff is past the PFN database/m, 'pfn past the database');
 }
 
+# A system thread on a process's directory: with the waiter asleep, the balance set manager's
+# MmWorkingSetManager runs on the directory the waiter left loaded (system threads borrow it:
+# kernel/ke/procobj.c). vad without an argument says so and walks that process's tree, and pte
+# of a user address names the directory it read, so the two agree on whose space they show.
+{
+    my $program = "$TOP/build/programs/waiter.exe";
+    $output = gdb_session(['--mem', 32, '--exe', $program, '--', 'run=waiter.exe'],
+        ['file build/mm386.elf'],
+        ['break NtDelayExecution', 'continue', 'delete',
+         'break MmWorkingSetManager if $cr3 != KeInitialSystemProcess.DirectoryTableBase[0]',
+         'continue', 'p/x (unsigned int)KiCurrentThread->ApcState.Process',
+         'p/x (unsigned int)&KeInitialSystemProcess', 'vad', 'pte 0x400000', 'pte KiImageBase',
+         'kill']);
+    my ($current, $system) = $output =~ /^\$1 = (0x[0-9a-f]+)\n\$2 = (0x[0-9a-f]+)$/m;
+    ok(defined $system && $current eq $system,
+        'borrowed: stopped in a System thread (MmWorkingSetManager) on another directory')
+        or diag($output);
+    my ($owner) = $output =~ /^vad: a system thread, on waiter\.exe's directory \(EPROCESS ([0-9a-f]{8})\), which it borrows: waiter\.exe's VADs$/m;
+    ok(defined $owner, 'borrowed: vad names the process whose directory is loaded') or diag($output);
+    like($output, qr/^[0-9a-f]{8} \( ?\d+\) +400 +[0-9a-f]+ +\d+ Mapped +Exe +EXECUTE_WRITECOPY$/m,
+        'borrowed: ... and walks its tree (the image at VPN 400)');
+    like($output, qr/^user address, in the directory loaded \(CR3\): waiter\.exe's, EPROCESS ${\ ($owner \/\/ '?')}$/m,
+        'borrowed: pte of a user address names the same process');
+    my @owners = $output =~ /^user address, in the directory loaded/mg;
+    is(scalar(@owners), 1, 'borrowed: pte of a system address names no process');
+}
+
 # A section: run= the sharer program (tests/programs/sharer.c), stopped in its Sleep with its
 # 16-page page-file section mapped three times and pages 0-3 written. section lists the
 # control areas as the prompt's !ca does, and decodes one, from its control area and from its

@@ -1,7 +1,8 @@
 """tools/gdb/mm386.py: gdb commands for mm386, sourced by tools/gdb/mm386.gdb.
 
   pte ADDR     the PDE and PTE that map ADDR, read through the self-map and decoded as NT's
-               !pte decodes them (valid, transition, paging file, demand zero, prototype)
+               !pte decodes them (valid, transition, paging file, demand zero, prototype); for
+               a user address, also whose directory that is (the one CR3 holds)
   bugcheck     the last STOP code and parameters (KiBugCheckData), and the crash-dump header
                the bugcheck left at 0xFFBE0000
   ntstatus X   the name of an NTSTATUS value (ntstatus $, ntstatus 0xc0000005, ntstatus status)
@@ -9,7 +10,12 @@
                then the EPROCESSes on PsActiveProcessHead
   pfn FRAME    one PFN database entry decoded as the kd> prompt's !pfn decodes it
   vad [EPROCESS]  a process's VAD tree as the prompt's !vad prints it (without an argument, the
-               process the current thread is in)
+               process whose directory is loaded: the current thread's, or for a system thread
+               the user process whose directory it borrows, which pte reads too)
+
+A system thread keeps the directory loaded when it was switched to (kernel/ke/procobj.c): its
+own process is System, but user addresses read from it are the loaded process's. pte and vad
+say so, so that the two never describe different address spaces without a word.
 
 A STOP stops in gdb: once the image's symbols are loaded, a breakpoint on HalExitToHost,
 conditional on a STOP having been recorded (KiBugCheckData[0] != 0, so a poweroff passes), holds
@@ -162,6 +168,23 @@ def describe(pte):
             " Protect: %s" % protection_text(protection)]
 
 
+def loaded_directory_owner():
+    """(address, name) of the process whose page directory CR3 holds: the System process, a
+    process on PsActiveProcessHead, or (None, None) for a directory that is none of theirs."""
+    cr3 = int(gdb.parse_and_eval("$cr3")) & 0xFFFFF000
+    system = int(gdb.parse_and_eval("KeInitialSystemProcess.DirectoryTableBase[0]"))
+    if cr3 == system & 0xFFFFF000:
+        return system_process_address(), "System"
+    for process in processes():
+        if int(process["Pcb"]["DirectoryTableBase"][0]) & 0xFFFFF000 == cr3:
+            return int(process), process["ImageFileName"].string()
+    return None, None
+
+
+def current_thread_process():
+    return int(gdb.parse_and_eval("(unsigned int)KiCurrentThread->ApcState.Process"))
+
+
 class PteCommand(gdb.Command):
     """pte ADDR: the PDE and PTE that map ADDR, decoded as NT's !pte does."""
 
@@ -185,6 +208,10 @@ class PteCommand(gdb.Command):
             a = left[i] if i < len(left) else ""
             b = right[i] if i < len(right) else ""
             print(("%-27s%s" % (a, b)).rstrip())
+        if va < int(gdb.parse_and_eval("(unsigned int)MmSystemRangeStart")):
+            owner, name = loaded_directory_owner()
+            print("user address, in the directory loaded (CR3): %s" % (
+                "%s's, EPROCESS %08x" % (name, owner) if owner else "no process's"))
 
 
 class BugCheckCommand(gdb.Command):
@@ -384,7 +411,12 @@ class VadCommand(gdb.Command):
         if argument.strip():
             address = parse_address(argument)
         else:
-            address = int(gdb.parse_and_eval("(unsigned int)KiCurrentThread->ApcState.Process"))
+            address = current_thread_process()
+            owner, name = loaded_directory_owner()
+            if address == system_process_address() and owner and owner != address:
+                print("vad: a system thread, on %s's directory (EPROCESS %08x), which it "
+                      "borrows: %s's VADs" % (name, owner, name))
+                address = owner
         if address == system_process_address():
             print("vad: the System process has no VADs")
             return
