@@ -5,9 +5,8 @@
  *
  * As NT's, it zeroes through a mapping of its own (a system PTE no one else uses) with no
  * lock held: the PFN lock is taken only to take a page off the free list and to put it on
- * the zeroed list, so neither faults nor the clock wait for the zeroing (KeZeroPages keeps
- * DISPATCH_LEVEL for the microseconds of the page's stores, for the x87 registers it borrows;
- * a thread switch waits for those, then comes before the page is on the list). Meanwhile the page
+ * the zeroed list, so neither faults nor the clock wait for the zeroing (a thread switch may
+ * come in the middle of a page, before the page is on the list). Meanwhile the page
  * is on no list and held by no one (TransitionPage, no references), where nobody else can
  * find it.
  */

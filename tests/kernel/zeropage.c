@@ -126,12 +126,11 @@ KTEST(TestZeroingIsPreemptible, "mm.paging.zeroing_preemptible")
 }
 
 /*
- * KeZeroPages (kernel/ke/zeropage.c) zeroes exactly the pages asked for, with MMX stores where
- * the processor has them, and leaves the x87 state it borrows the registers of as it was: two
- * values on the stack and a control word of this test's own come back unchanged. At
- * DISPATCH_LEVEL throughout, so that no thread switch touches the x87 state meanwhile (system
- * threads' x87 state is not saved), and the level is as it was after. A range that is not
- * whole 64-byte pieces is zeroed the plain way, byte-exact.
+ * KeZeroPages (kernel/ke/zeropage.c) zeroes exactly the pages asked for, with integer stores,
+ * and leaves the x87 state alone: two values on the stack and a control word of this test's
+ * own come back unchanged. At DISPATCH_LEVEL throughout, so that no thread switch touches the
+ * x87 state meanwhile (system threads' x87 state is not saved), and the level is as it was
+ * after. A range that is not whole 64-byte pieces is zeroed the plain way, byte-exact.
  */
 KTEST(TestKeZeroPages, "ke.zero_pages")
 {
