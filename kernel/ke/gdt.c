@@ -104,8 +104,19 @@ void KiInitializeGdt(void)
         : "eax", "memory");
 }
 
-/* The running thread's TEB becomes FS's segment in user mode (at each switch to a thread). */
+/*
+ * The running thread's TEB becomes FS's segment in user mode (at each switch to a thread). The
+ * kernel runs with the FS it entered with, so FS is loaded again here when it holds the TEB
+ * selector: its hidden base is then the new thread's TEB, and the way back to ring 3
+ * (KiTrapExit) need not load FS when the trap frame's selector is the one FS holds.
+ */
 void KiSetTebDescriptor(uintptr_t Teb)
 {
     KiSetGdtEntry(KGDT_R3_TEB, Teb, PAGE_SIZE_BYTES - 1, SEG_DATA_R3, SEG_BYTE_FLAGS);
+    __asm__ volatile("movw %%fs, %%ax\n\t"
+                     "cmpw %0, %%ax\n\t"
+                     "jne 1f\n\t"
+                     "movw %%ax, %%fs\n"
+                     "1:"
+                     : : "i"(KGDT_R3_TEB_USER) : "eax", "memory");
 }

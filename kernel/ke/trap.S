@@ -104,11 +104,12 @@ KiTrapCommon:
 
     .globl KiTrapExit
 KiTrapExit:                         /* esp = a KTRAP_FRAME: restore it and return */
-    /* GS, ES and DS are loaded only when the frame's differ from what they hold; FS always,
-     * since the TEB descriptor behind 0x3B changes with the running thread. */
+    /* GS, FS, ES and DS are loaded only when the frame's differ from what they hold (a
+     * segment load costs a descriptor check). For FS that is enough because a switch to a
+     * thread loads FS again when it writes the thread's TEB into the descriptor behind 0x3B
+     * (KiSetTebDescriptor). */
     POP_SEGMENT_IF_CHANGED %gs
-    popl %fs
-    .cfi_adjust_cfa_offset -4
+    POP_SEGMENT_IF_CHANGED %fs
     POP_SEGMENT_IF_CHANGED %es
     POP_SEGMENT_IF_CHANGED %ds
     cmpl $KI_FAST_CALL_MARKER, KTRAP_ERRCODE_AFTER_SEGS(%esp)

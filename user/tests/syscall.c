@@ -3,7 +3,8 @@
  * through SharedUserData->SystemCall (0x7FFE0300): KiFastSystemCall (sysenter) when the
  * processor has SEP, KiIntSystemCall (int 0x2E) otherwise. Both paths must give the same
  * statuses for the same requests: a real service, a number past the table, arguments in
- * kernel space, arguments past the end of the user stack's memory.
+ * kernel space, arguments past the end of the user stack's memory. Either way back to ring 3
+ * leaves FS on the running thread's TEB.
  */
 #include "ktap.h"
 #include <ntdll.h>
@@ -187,11 +188,64 @@ static void TestSingleStep(void)
         KT_EQ(StepAddresses[1], TRAMPOLINES + 2);       /* the sysenter itself */
 }
 
+/*
+ * FS names the running thread's TEB however the thread got back to ring 3: the kernel
+ * rewrites the descriptor behind 0x3B at each switch and loads FS there, and the way out (iret
+ * or sysexit) loads FS only when the trap frame's selector differs. Four threads, each reading
+ * its TEB's ClientId.UniqueThread through FS (fs:[0x24]) between system calls, yields and
+ * the clock's preemptions, must always read their own id.
+ */
+#define TEB_THREADS         4
+#define TEB_ROUNDS          3000
+
+static volatile LONG TebStart;
+static DWORD TebIds[TEB_THREADS];
+static LONG TebWrong[TEB_THREADS];
+
+static DWORD WINAPI TebReader(LPVOID Argument)
+{
+    ULONG me = (ULONG)(ULONG_PTR)Argument;
+
+    while (!TebStart)
+        SwitchToThread();
+    for (ULONG round = 0; round < TEB_ROUNDS; round++) {
+        ULONG id;
+
+        __asm__ volatile("movl %%fs:0x24, %0" : "=r"(id));
+        if (id != TebIds[me])
+            TebWrong[me]++;
+        if (round % 8 == 0)
+            SwitchToThread();
+        else if (round % 8 == 4)
+            NtClose(NULL);
+    }
+    return 0;
+}
+
+static void TestTebPerThread(void)
+{
+    HANDLE threads[TEB_THREADS];
+
+    for (ULONG i = 0; i < TEB_THREADS; i++) {
+        threads[i] = CreateThread(NULL, 0, TebReader, (LPVOID)(ULONG_PTR)i, 0, &TebIds[i]);
+        KT_EXPECT(threads[i] != NULL);
+        if (!threads[i])
+            return;
+    }
+    TebStart = 1;
+    KT_EQ(WaitForMultipleObjects(TEB_THREADS, threads, TRUE, 60000), WAIT_OBJECT_0);
+    for (ULONG i = 0; i < TEB_THREADS; i++) {
+        KT_EQ(TebWrong[i], 0);
+        CloseHandle(threads[i]);
+    }
+}
+
 static const KTAP_CASE Cases[] = {
     { "user.syscall.trampolines", TestTrampolines },
     { "user.syscall.same_statuses", TestSameStatuses },
     { "user.syscall.preserved_registers", TestPreservedRegisters },
     { "user.syscall.single_step", TestSingleStep },
+    { "user.syscall.teb_per_thread", TestTebPerThread },
 };
 
 KTAP_MAIN(Cases)
