@@ -156,7 +156,7 @@ unlike($output, qr/warning/i, '3gb: no warnings');
         ['file build/mm386.elf'],
         ['break NtDelayExecution', 'continue', 'delete',
          'break MmWorkingSetManager if $cr3 != KeInitialSystemProcess.DirectoryTableBase[0]',
-         'continue', 'p/x (unsigned int)KiCurrentThread->ApcState.Process',
+         'continue', 'process', 'p/x (unsigned int)KiCurrentThread->ApcState.Process',
          'p/x (unsigned int)&KeInitialSystemProcess', 'vad', 'pte 0x400000', 'pte KiImageBase',
          'kill']);
     my ($current, $system) = $output =~ /^\$1 = (0x[0-9a-f]+)\n\$2 = (0x[0-9a-f]+)$/m;
@@ -165,6 +165,8 @@ unlike($output, qr/warning/i, '3gb: no warnings');
         or diag($output);
     my ($owner) = $output =~ /^vad: a system thread, on waiter\.exe's directory \(EPROCESS ([0-9a-f]{8})\), which it borrows: waiter\.exe's VADs$/m;
     ok(defined $owner, 'borrowed: vad names the process whose directory is loaded') or diag($output);
+    my ($listed) = $output =~ /^PROCESS ([0-9a-f]{8})  SessionId: none  Cid: [0-9a-f]{4}    Peb: 7ffdf000  ParentCid: 0000\n    DirBase: [0-9a-f]{8}  ObjectTable: [0-9a-f]{8}  HandleCount: [1-9]\d*\.\n    Image: waiter\.exe$/m;
+    is($owner // '?', $listed // '-', 'borrowed: ... the waiter\'s EPROCESS, as process lists it');
     like($output, qr/^[0-9a-f]{8} \( ?\d+\) +400 +[0-9a-f]+ +\d+ Mapped +Exe +EXECUTE_WRITECOPY$/m,
         'borrowed: ... and walks its tree (the image at VPN 400)');
     like($output, qr/^user address, in the directory loaded \(CR3\): waiter\.exe's, EPROCESS ${\ ($owner \/\/ '?')}$/m,

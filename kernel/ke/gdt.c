@@ -104,19 +104,28 @@ void KiInitializeGdt(void)
         : "eax", "memory");
 }
 
+/* Load \seg again (the same selector, so its hidden base is read from the GDT anew) when it
+ * names the TEB descriptor with any RPL: ring 3 may load it as 0x38-0x3B (DPL 3). */
+#define KI_RELOAD_IF_TEB(seg)                                                               \
+    __asm__ volatile("movw %%" seg ", %%ax\n\t"                                            \
+                     "movw %%ax, %%dx\n\t"                                                  \
+                     "andw %0, %%dx\n\t"                                                    \
+                     "cmpw %1, %%dx\n\t"                                                    \
+                     "jne 1f\n\t"                                                           \
+                     "movw %%ax, %%" seg "\n"                                               \
+                     "1:"                                                                   \
+                     : : "i"(~SELECTOR_RPL_MASK & 0xFFFF), "i"(KGDT_R3_TEB)                 \
+                     : "eax", "edx", "memory")
+
 /*
- * The running thread's TEB becomes FS's segment in user mode (at each switch to a thread). The
- * kernel runs with the FS it entered with, so FS is loaded again here when it holds the TEB
- * selector: its hidden base is then the new thread's TEB, and the way back to ring 3
- * (KiTrapExit) need not load FS when the trap frame's selector is the one FS holds.
+ * The running thread's TEB becomes the segment behind 0x3B (at each switch to a thread). The
+ * kernel runs with the FS and GS it entered with, so either is loaded again here when it names
+ * that descriptor: its hidden base is then the new thread's TEB, and the way back to ring 3
+ * (KiTrapExit) need not load FS or GS when the trap frame's selector is the one it holds.
  */
 void KiSetTebDescriptor(uintptr_t Teb)
 {
     KiSetGdtEntry(KGDT_R3_TEB, Teb, PAGE_SIZE_BYTES - 1, SEG_DATA_R3, SEG_BYTE_FLAGS);
-    __asm__ volatile("movw %%fs, %%ax\n\t"
-                     "cmpw %0, %%ax\n\t"
-                     "jne 1f\n\t"
-                     "movw %%ax, %%fs\n"
-                     "1:"
-                     : : "i"(KGDT_R3_TEB_USER) : "eax", "memory");
+    KI_RELOAD_IF_TEB("fs");
+    KI_RELOAD_IF_TEB("gs");
 }

@@ -28,6 +28,7 @@ typedef enum _MODE { KernelMode, UserMode } KPROCESSOR_MODE;
 #define KGDT_R3_DATA_USER   (KGDT_R3_DATA | 3)  /* 0x23 */
 #define KGDT_R3_TEB_USER    (KGDT_R3_TEB | 3)   /* 0x3B */
 #define MODE_MASK           1       /* the RPL bit that distinguishes user from kernel CS */
+#define SELECTOR_RPL_MASK   3       /* a selector's requested privilege level */
 
 /*
  * KTRAP_FRAME: what kernel/trap.S saves on every trap and interrupt. NT's field names; the

@@ -80,7 +80,8 @@ KTEST(TestTrapProbe, "boot.trap.probe")
 /*
  * KeCopyMemorySafe: every length from 0 to 100 between every alignment of source and
  * destination (its 32-byte turns, its words and its bytes) moves exactly those bytes, and a
- * copy that runs into an unmapped page, read or written, in a turn or in the tail, returns
+ * copy that runs into an unmapped page, read or written, in a turn, in its words or in its
+ * bytes, returns
  * STATUS_ACCESS_VIOLATION. The page is a system PTE mapped with nothing after it.
  */
 #define COPY_SAFE_SPAN  100
@@ -137,6 +138,12 @@ KTEST(TestTrapCopySafe, "boot.trap.copy_safe")
         KT_ASSERT_EQ(source[before - 1], edge[before - 1]);
         KT_ASSERT_EQ(source[0], page[PAGE_SIZE - before]);
     }
+    /* 83 bytes with 81 mapped: the turns and the words pass, the tail's second byte faults. */
+    KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION,
+                     KeCopyMemorySafe(destination, mapped + PAGE_SIZE - 81, 83));
+    KT_ASSERT_STATUS(STATUS_ACCESS_VIOLATION,
+                     KeCopyMemorySafe(mapped + PAGE_SIZE - 81, source, 83));
+    KT_ASSERT_EQ(source[80], mapped[PAGE_SIZE - 1]);
 }
 
 /* The bugcheck record survives in the crash-dump area, where gdb and dump readers look. */

@@ -402,7 +402,8 @@ def vad_protection(protection):
 
 class VadCommand(gdb.Command):
     """vad [EPROCESS]: a process's VAD tree as the kd> prompt's !vad prints it (without an
-    argument, the process the current thread is in)."""
+    argument, the process the current thread is in, or for a system thread on a user process's
+    directory, that process)."""
 
     def __init__(self):
         super().__init__("vad", gdb.COMMAND_DATA)

@@ -193,7 +193,10 @@ static void TestSingleStep(void)
  * rewrites the descriptor behind 0x3B at each switch and loads FS there, and the way out (iret
  * or sysexit) loads FS only when the trap frame's selector differs. Four threads, each reading
  * its TEB's ClientId.UniqueThread through FS (fs:[0x24]) between system calls, yields and
- * the clock's preemptions, must always read their own id.
+ * the clock's preemptions, must always read their own id; through GS too, loaded with the
+ * same selector. The first half of the rounds uses 0x3B, the second 0x38: the descriptor's
+ * DPL 3 lets ring 3 use it with any RPL. All four threads use the same selectors at the same
+ * time, so the way out sees no change of selector to reload for.
  */
 #define TEB_THREADS         4
 #define TEB_ROUNDS          3000
@@ -202,23 +205,32 @@ static volatile LONG TebStart;
 static DWORD TebIds[TEB_THREADS];
 static LONG TebWrong[TEB_THREADS];
 
+static void LoadTebSelector(USHORT Fs, USHORT Gs)
+{
+    __asm__ volatile("movw %0, %%fs\n\tmovw %1, %%gs" : : "r"(Fs), "r"(Gs));
+}
+
 static DWORD WINAPI TebReader(LPVOID Argument)
 {
     ULONG me = (ULONG)(ULONG_PTR)Argument;
 
+    LoadTebSelector(0x3B, 0x3B);
     while (!TebStart)
         SwitchToThread();
     for (ULONG round = 0; round < TEB_ROUNDS; round++) {
-        ULONG id;
+        ULONG viaFs, viaGs;
 
-        __asm__ volatile("movl %%fs:0x24, %0" : "=r"(id));
-        if (id != TebIds[me])
+        if (round == TEB_ROUNDS / 2)
+            LoadTebSelector(0x38, 0x38);
+        __asm__ volatile("movl %%fs:0x24, %0\n\tmovl %%gs:0x24, %1" : "=r"(viaFs), "=r"(viaGs));
+        if (viaFs != TebIds[me] || viaGs != TebIds[me])
             TebWrong[me]++;
         if (round % 8 == 0)
             SwitchToThread();
         else if (round % 8 == 4)
             NtClose(NULL);
     }
+    LoadTebSelector(0x3B, 0);
     return 0;
 }
 
