@@ -409,7 +409,7 @@ NTSTATUS KeZeroMemorySafe(void *Destination, uint32_t Length);
 void KeFlushSingleTb(const void *VirtualAddress);
 void KeFlushEntireTb(void);
 
-/* Whole pages zeroed with the processor's widest stores (zeropage.c). */
+/* Whole pages zeroed, with the stores fastest under QEMU's TCG (zeropage.c). */
 void KeZeroPages(void *PageBase, uint32_t NumberOfBytes);
 
 /* The clock and interrupts (clock.c, trap.c). Service routines run at the line's IRQL. */
