@@ -60,17 +60,13 @@ static uint32_t ToStandby(EPROCESS *Process, void *Base)
 static void Sweep(EPROCESS *Process, AROUND_RESULTS *R)
 {
     MMSUPPORT *ws = &MiGetProcess(&Process->Pcb)->Vm;
-    uint32_t size = AROUND_PAGES * PAGE_SIZE, faults, around, wsSize;
+    uint32_t size, faults, around, wsSize;
     void *base = (void *)AROUND_BASE;
     MMPTE written;
 
-    R->Allocate = PSP_KERNEL_CALL(NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &size,
-                                                          MEM_RESERVE | MEM_COMMIT,
-                                                          PAGE_READWRITE));
+    R->Allocate = KtCommitFilledPages(base, AROUND_PAGES);
     if (!NT_SUCCESS(R->Allocate))
         return;
-    for (uint32_t page = 0; page < AROUND_PAGES; page++)
-        FillPage(PageAt(base, page), page);
 
     /* Forward. */
     R->StandbyBefore = ToStandby(Process, base);

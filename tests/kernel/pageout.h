@@ -147,4 +147,20 @@ static inline void KtFinishChild(void *Child)
     ObDereferenceObject(child->Process);
 }
 
+/* Pages pages committed read/write at Base in the process attached to (a KT_CHILD), each
+ * filled with its pattern (FillPage); the allocation's status. */
+static inline NTSTATUS KtCommitFilledPages(void *Base, uint32_t Pages)
+{
+    uint32_t size = Pages * PAGE_SIZE;
+    NTSTATUS status = PSP_KERNEL_CALL(NtAllocateVirtualMemory(NtCurrentProcess(), &Base, 0,
+                                                              &size, MEM_RESERVE | MEM_COMMIT,
+                                                              PAGE_READWRITE));
+
+    if (NT_SUCCESS(status)) {
+        for (uint32_t page = 0; page < Pages; page++)
+            FillPage(PageAt(Base, page), page);
+    }
+    return status;
+}
+
 #endif

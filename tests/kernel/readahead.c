@@ -283,16 +283,12 @@ typedef struct {
 static void ReadAheadAndFree(EPROCESS *Process, uint32_t Pages, READ_AHEAD_FREED *R)
 {
     MMSUPPORT *ws = &MiGetProcess(&Process->Pcb)->Vm;
-    uint32_t size = Pages * PAGE_SIZE, firstSlot;
+    uint32_t size, firstSlot;
     void *base = (void *)READ_AHEAD_BASE;
 
-    R->Allocate = PSP_KERNEL_CALL(NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &size,
-                                                          MEM_RESERVE | MEM_COMMIT,
-                                                          PAGE_READWRITE));
+    R->Allocate = KtCommitFilledPages(base, Pages);
     if (!NT_SUCCESS(R->Allocate))
         return;
-    for (uint32_t page = 0; page < Pages; page++)
-        FillPage(PageAt(base, page), page);
     MmAdjustWorkingSetSize(&Process->Pcb, 0xFFFFFFFF, 0xFFFFFFFF, 0);
     MmEmptyModifiedPageList();
     MmPurgeStandbyList();
