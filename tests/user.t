@@ -7,8 +7,8 @@
 #   vmmodel    10^5 random VM calls checked against a model of the VAD and PTE state
 #   vmwatch    write watch: exact page lists after writes, resets, trims and replacement; statuses
 #              (its paged-out case is skipped here, without a paging file: tests/vmwatch.t runs it)
-#   syscall    sysenter and int 0x2E give the same statuses; the shared page's trampolines; FS on
-#              each thread's own TEB across switches
+#   syscall    sysenter and int 0x2E give the same statuses; the shared page's trampolines; EFLAGS
+#              on the way back; FS on each thread's own TEB across switches
 #   waits      Sleep(INFINITE), timed waits, GetTickCount against the processor's clock
 #   vmmisc     write watch, lock, placement, system information, commit charge, process memory,
 #              GlobalMemoryStatusEx, kernel32's Heap* calls (forwarded to ntdll)
@@ -35,7 +35,7 @@ use File::Temp qw(tempdir);
 use Mm386;
 
 my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 16,
-             syscall => 5, vmlock => 7, vmmisc => 9, waits => 4, isolation => 4, robust => 4,
+             syscall => 6, vmlock => 7, vmmisc => 9, waits => 4, isolation => 4, robust => 4,
              teardown => 3, section => 14, vmawe => 5);
 # The other programs a program starts; they go in stripped (no debug information), so that two
 # modules still leave an 8 MiB machine the 7 MB it needs.

@@ -13,7 +13,7 @@
 #include "kernel/ke/ki.h"
 #include "hal/hal.h"
 
-static volatile KIRQL KiCurrentIrql = PASSIVE_LEVEL;
+volatile KIRQL KiCurrentIrql = PASSIVE_LEVEL;
 
 KIRQL KeGetCurrentIrql(void)
 {

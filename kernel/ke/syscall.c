@@ -110,46 +110,51 @@ bool KeAddSystemServiceTable(const uintptr_t *Base, uint32_t *Count, uint32_t Li
     return true;
 }
 
+/* A service came back at a raised IRQL, or still attached to another process. */
+static __attribute__((noinline, cold)) void KiServiceExitBugCheck(KTHREAD *Thread,
+                                                                 uintptr_t Service,
+                                                                 uint32_t Index)
+{
+    if (KiCurrentIrql != PASSIVE_LEVEL)
+        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, Index, KiCurrentIrql, 0, Service);
+    KeBugCheckEx(APC_INDEX_MISMATCH, Service, Thread->ApcStateIndex, 0, 0);
+}
+
+/* The common case of each test is marked: under QEMU's TCG every branch taken costs a block
+ * of translated code, and NtClose of a bad handle, the cheapest round trip, is a benchmark. */
 void KiSystemService(KTRAP_FRAME *TrapFrame)
 {
     KTHREAD *thread = KeGetCurrentThread();
     KPROCESSOR_MODE previousMode = thread->PreviousMode;
-    uint32_t index = TrapFrame->Eax & SERVICE_NUMBER_MASK;
+    KPROCESSOR_MODE mode = KiTrapFrameMode(TrapFrame);
+    uint32_t number = TrapFrame->Eax;
+    uint32_t index = number & SERVICE_NUMBER_MASK;
     const KSERVICE_TABLE_DESCRIPTOR *table =
-        &KeServiceDescriptorTable[(TrapFrame->Eax >> SERVICE_TABLE_SHIFT) & SERVICE_TABLE_MASK];
-    uint32_t arguments[KI_MAXIMUM_ARGUMENT_BYTES / 4];
+        &KeServiceDescriptorTable[(number >> SERVICE_TABLE_SHIFT) & SERVICE_TABLE_MASK];
     uintptr_t source = TrapFrame->Edx;
-    NTSTATUS status;
-    uint32_t bytes;
+    NTSTATUS status = STATUS_INVALID_SYSTEM_SERVICE;
 
-    thread->PreviousMode = KiTrapFrameMode(TrapFrame);
+    thread->PreviousMode = mode;
     thread->ContextReplaced = false;
     _enable();
-    if ((TrapFrame->Eax >> SERVICE_TABLE_SHIFT) > SERVICE_TABLE_MASK || index >= table->Limit) {
-        status = STATUS_INVALID_SYSTEM_SERVICE;
-        goto done;
-    }
-    bytes = table->Number[index];
-    if (thread->PreviousMode == UserMode &&
-        (source >= KeUserProbeAddress || source + bytes > KeUserProbeAddress || source + bytes < source)) {
+    if (__builtin_expect(number < (NUMBER_SERVICE_TABLES << SERVICE_TABLE_SHIFT) &&
+                         index < table->Limit, 1)) {
+        uintptr_t service = table->Base[index];
+        uint32_t bytes = table->Number[index];
+
         status = STATUS_ACCESS_VIOLATION;
-        goto done;
+        if (__builtin_expect(mode == KernelMode || (source < KeUserProbeAddress &&
+                                                    KeUserProbeAddress - source >= bytes), 1)) {
+            if (table->Count)
+                table->Count[index]++;
+            status = (NTSTATUS)KiCallService(service, source, bytes);
+            if (__builtin_expect(KiCurrentIrql != PASSIVE_LEVEL ||
+                                 (thread->ApcStateIndex != 0 && mode == UserMode), 0))
+                KiServiceExitBugCheck(thread, service, index);
+        }
     }
-    status = KeCopyMemorySafe(arguments, (const void *)source, bytes);
-    if (!NT_SUCCESS(status)) {
-        status = STATUS_ACCESS_VIOLATION;
-        goto done;
-    }
-    if (table->Count)
-        table->Count[index]++;
-    status = (NTSTATUS)KiCallService(table->Base[index], arguments, bytes / 4);
-    if (KeGetCurrentIrql() != PASSIVE_LEVEL)
-        KeBugCheckEx(IRQL_NOT_LESS_OR_EQUAL, index, KeGetCurrentIrql(), 0, table->Base[index]);
-    if (thread->ApcStateIndex != 0 && thread->PreviousMode == UserMode)
-        KeBugCheckEx(APC_INDEX_MISMATCH, table->Base[index], thread->ApcStateIndex, 0, 0);
-done:
     _disable();
-    if (!thread->ContextReplaced)
+    if (__builtin_expect(!thread->ContextReplaced, 1))
         TrapFrame->Eax = (uint32_t)status;
     else
         TrapFrame->ErrCode = 0;         /* a new context goes back by iret, all of it */

@@ -20,6 +20,8 @@
 #define KGDT_R3_CODE_USER       0x1B
 #define KGDT_R3_DATA_USER       0x23
 #define EFLAGS_IF_BIT   0x200
+#define EFLAGS_STATUS_FLAGS 0x8D5     /* CF PF AF ZF SF OF */
+#define EFLAGS_RESERVED_1   0x002     /* always set */
 
 /* The vectors where the processor pushes an error code. */
 #define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17)
@@ -84,9 +86,20 @@ KiTrapCommon:
     pushl %es
     pushl %fs
     pushl %gs
-    FLAT_DATA_SEGMENT %ds
+    /* DS and ES both 0x23 (from ring 3) or both the kernel's: nothing to load. Each test is
+     * a branch, and under QEMU's TCG each branch ends a block, so ring 3's case comes first
+     * and takes two. */
+    movw %ds, %ax
+    movw %es, %dx
+    cmpw %ax, %dx
+    jne 2f
+    cmpw $KGDT_R3_DATA_USER, %ax
+    je 3f
+    cmpw $KGDT_R0_DATA, %ax
+    je 3f
+2:  FLAT_DATA_SEGMENT %ds
     FLAT_DATA_SEGMENT %es
-    movl %esp, %ebx                 /* the KTRAP_FRAME */
+3:  movl %esp, %ebx                 /* the KTRAP_FRAME */
 
     pushl KTRAP_EIP(%ebx)           /* fake frame: return address = interrupted eip */
     pushl KTRAP_EBP(%ebx)
@@ -108,11 +121,28 @@ KiTrapExit:                         /* esp = a KTRAP_FRAME: restore it and retur
      * segment load costs a descriptor check). For FS that is enough because a switch to a
      * thread loads FS again when it writes the thread's TEB into the descriptor behind 0x3B
      * (KiSetTebDescriptor). */
+    /* All four as the frame has them (the usual case: one branch for the four): */
+    movw %gs, %ax
+    xorw (%esp), %ax
+    movw %fs, %dx
+    xorw 4(%esp), %dx
+    orw %dx, %ax
+    movw %es, %dx
+    xorw 8(%esp), %dx
+    orw %dx, %ax
+    movw %ds, %dx
+    xorw 12(%esp), %dx
+    orw %dx, %ax
+    jnz 7f
+    addl $16, %esp
+    .cfi_adjust_cfa_offset -16
+    jmp 8f
+7:  .cfi_adjust_cfa_offset 16
     POP_SEGMENT_IF_CHANGED %gs
     POP_SEGMENT_IF_CHANGED %fs
     POP_SEGMENT_IF_CHANGED %es
     POP_SEGMENT_IF_CHANGED %ds
-    cmpl $KI_FAST_CALL_MARKER, KTRAP_ERRCODE_AFTER_SEGS(%esp)
+8:  cmpl $KI_FAST_CALL_MARKER, KTRAP_ERRCODE_AFTER_SEGS(%esp)
     .cfi_remember_state
     jne 5f
     cmpl $KI_FAST_SYSTEM_CALL_RET_VA, KTRAP_ERRCODE_AFTER_SEGS + 4(%esp)
@@ -125,8 +155,12 @@ KiTrapExit:                         /* esp = a KTRAP_FRAME: restore it and retur
     .cfi_adjust_cfa_offset -8
     iret
     /* A system service entered by sysenter goes back by sysexit to KiFastSystemCallRet with
-     * the user's ESP (ECX and EDX are volatile across a service, as in NT): EFLAGS restored
-     * with interrupts still off, and sti's one-instruction delay covering sysexit. */
+     * the user's ESP (ECX and EDX are volatile across a service, as in NT), and sti's
+     * one-instruction delay covering sysexit. EFLAGS is restored with interrupts still off,
+     * unless it holds nothing but IF and the arithmetic flags (the status flags are volatile
+     * across a call, and ring 3 called us): then the kernel's are left, DF clear as the
+     * caller's, and the popfl is saved (under QEMU's TCG it ends a block and leaves the
+     * translated code, as sti and sysexit do). */
 4:  .cfi_restore_state
     popal
     .cfi_adjust_cfa_offset -32
@@ -135,6 +169,13 @@ KiTrapExit:                         /* esp = a KTRAP_FRAME: restore it and retur
     movl 20(%esp), %ecx
     addl $16, %esp
     .cfi_adjust_cfa_offset -16
+    testl $~(EFLAGS_STATUS_FLAGS | EFLAGS_IF_BIT | EFLAGS_RESERVED_1), (%esp)
+    jnz 6f
+    addl $4, %esp
+    .cfi_adjust_cfa_offset -4
+    sti
+    sysexit
+6:  .cfi_adjust_cfa_offset 4
     andl $~EFLAGS_IF_BIT, (%esp)
     popfl
     .cfi_adjust_cfa_offset -4
@@ -157,10 +198,15 @@ KiExceptionExit:
     .size KiExceptionExit, . - KiExceptionExit
 
 /*
- * uint32_t KiCallService(uintptr_t Service, const uint32_t *Arguments, uint32_t Count): call
- * Service with Count dword arguments copied from Arguments (already captured from the user
- * stack), cdecl, and return what it returns.
+ * NTSTATUS KiCallService(uintptr_t Service, uintptr_t Arguments, uint32_t Bytes): copy Bytes
+ * (a multiple of 4, at most KI_MAXIMUM_ARGUMENT_BYTES) of the caller's arguments from
+ * Arguments (checked against MmUserProbeAddress already for a caller in user mode) onto this
+ * stack, as NT's KiSystemService does, call Service with them (stdcall or cdecl alike: the
+ * frame is put back by ebp), and return its status; STATUS_ACCESS_VIOLATION, the service not
+ * called, when the copy faults.
  */
+#define STATUS_ACCESS_VIOLATION 0xC0000005
+
     .globl KiCallService
     .type KiCallService, @function
 KiCallService:
@@ -169,19 +215,24 @@ KiCallService:
     pushl %esi
     pushl %edi
     movl 16(%ebp), %ecx
-    leal (,%ecx,4), %eax
-    subl %eax, %esp
+    subl %ecx, %esp
     movl 12(%ebp), %esi
     movl %esp, %edi
+    shrl $2, %ecx
     cld
-    rep movsl
+1:  rep movsl
     call *8(%ebp)
-    leal -8(%ebp), %esp
+2:  leal -8(%ebp), %esp
     popl %edi
     popl %esi
     popl %ebp
     ret
+3:  movl $STATUS_ACCESS_VIOLATION, %eax
+    jmp 2b
     .size KiCallService, . - KiCallService
+    .section .ex_table, "a"
+    .long 1b, 3b
+    .text
 
 /*
  * KiFastCallEntry: sysenter's target (MSR_SYSENTER_EIP), with CS 0x08, SS 0x10, interrupts

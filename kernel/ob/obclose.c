@@ -32,7 +32,8 @@ NTSTATUS ObCloseHandle(HANDLE Handle, KPROCESSOR_MODE PreviousMode)
     uint32_t value;
     NTSTATUS status;
 
-    if (ObpIsPseudoHandle(Handle) || !ObpDecodeHandle(Handle, PreviousMode, &table, &value))
+    if (ObpIsPseudoHandle(Handle) || !ObpDecodeHandle(Handle, PreviousMode, &table, &value) ||
+        ObpHandleBeyondTable(table, value))
         return STATUS_INVALID_HANDLE;
     status = ObpTakeHandle(table, value, false, &entry);
     if (NT_SUCCESS(status))

@@ -25,18 +25,6 @@ static HANDLE_TABLE_ENTRY *ObpLookupEntry(HANDLE_TABLE *Table, uint32_t Handle)
     return &Table->Pages[page][index % OB_HANDLE_ENTRIES_PER_PAGE];
 }
 
-/*
- * True when Handle lies past every page Table has: invalid whatever the lock would show, since
- * pages are only added while a table lives. Read without the lock, as NT's
- * ExpLookupHandleTableEntry reads its table, so that a wrong handle (NtClose of garbage, the
- * cheapest failing call) costs no lock.
- */
-static bool ObpHandleBeyondTable(HANDLE_TABLE *Table, uint32_t Handle)
-{
-    return Handle / sizeof(uint32_t) / OB_HANDLE_ENTRIES_PER_PAGE >=
-           __atomic_load_n(&Table->PageCount, __ATOMIC_ACQUIRE);
-}
-
 /* One more page of entries on the free list. The table's lock is held. */
 static bool ObpGrowHandleTable(HANDLE_TABLE *Table)
 {

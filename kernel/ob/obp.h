@@ -68,13 +68,56 @@ void ObpInitializeSectionType(void);    /* obsect.c */
 /* obclose.c: after an entry left Table: the counts, the close procedure, the reference. */
 void ObpCloseEntry(HANDLE_TABLE *Table, const HANDLE_TABLE_ENTRY *Entry);
 
-/* obrefhnd.c: the current table and the decoding of handle values. */
-HANDLE_TABLE *ObpCurrentHandleTable(void);
+/*
+ * obrefhnd.c: the current table and the decoding of handle values, inline: every service that
+ * takes a handle starts here. ObpDecodeHandle: false for a value that names no entry in any
+ * table (0, or a kernel handle from user mode); else *Table and *Value (no tag or kernel bits).
+ */
+extern OB_PROCESS_CALLBACKS ObpProcessCallbacks;
+
+static inline HANDLE_TABLE *ObpCurrentHandleTable(void)
+{
+    HANDLE_TABLE *table = NULL;
+
+    if (__builtin_expect(ObpProcessCallbacks.CurrentHandleTable != NULL, 1))
+        table = ObpProcessCallbacks.CurrentHandleTable();
+    return table ? table : ObKernelHandleTable;
+}
+
 static inline bool ObpIsPseudoHandle(HANDLE Handle)
 {
     return Handle == NtCurrentProcess() || Handle == NtCurrentThread();
 }
+
+static inline bool ObpDecodeHandle(HANDLE Handle, KPROCESSOR_MODE Mode, HANDLE_TABLE **Table,
+                                   uint32_t *Value)
+{
+    uint32_t value = (uint32_t)(uintptr_t)Handle & ~(uint32_t)OBJ_HANDLE_TAGBITS;
+
+    if (value & KERNEL_HANDLE_MASK) {
+        if (Mode != KernelMode)
+            return false;
+        *Table = ObKernelHandleTable;
+        value &= ~KERNEL_HANDLE_MASK;
+    } else {
+        *Table = ObpCurrentHandleTable();
+    }
+    *Value = value;
+    return value != 0;
+}
+
 void *ObpReferencePseudoHandle(HANDLE Handle, OBJECT_TYPE **ObjectType);
-bool ObpDecodeHandle(HANDLE Handle, KPROCESSOR_MODE Mode, HANDLE_TABLE **Table, uint32_t *Value);
+
+/*
+ * True when Handle lies past every page Table has: invalid whatever the lock would show, since
+ * pages are only added while a table lives. Read without the lock, as NT's
+ * ExpLookupHandleTableEntry reads its table, so that a wrong handle (NtClose of garbage, the
+ * cheapest failing call) costs no lock.
+ */
+static inline bool ObpHandleBeyondTable(HANDLE_TABLE *Table, uint32_t Handle)
+{
+    return Handle / sizeof(uint32_t) / OB_HANDLE_ENTRIES_PER_PAGE >=
+           __atomic_load_n(&Table->PageCount, __ATOMIC_ACQUIRE);
+}
 
 #endif

@@ -8,22 +8,13 @@
 #include "kernel/ob/obp.h"
 
 HANDLE_TABLE *ObKernelHandleTable;
-static OB_PROCESS_CALLBACKS ObpProcessCallbacks;
+OB_PROCESS_CALLBACKS ObpProcessCallbacks;
 
 void ObSetProcessCallbacks(const OB_PROCESS_CALLBACKS *Callbacks, OB_PROCESS_CALLBACKS *Previous)
 {
     if (Previous)
         *Previous = ObpProcessCallbacks;
     ObpProcessCallbacks = *Callbacks;
-}
-
-HANDLE_TABLE *ObpCurrentHandleTable(void)
-{
-    HANDLE_TABLE *table = NULL;
-
-    if (ObpProcessCallbacks.CurrentHandleTable)
-        table = ObpProcessCallbacks.CurrentHandleTable();
-    return table ? table : ObKernelHandleTable;
 }
 
 /* The object a pseudo-handle means, referenced, and its type; NULL when nobody says. */
@@ -37,22 +28,6 @@ void *ObpReferencePseudoHandle(HANDLE Handle, OBJECT_TYPE **ObjectType)
     if (object && ObGetObjectType(object) != *ObjectType)
         KeBugCheckEx(REFERENCE_BY_POINTER, (uintptr_t)*ObjectType, (uintptr_t)object, 0, 0);
     return object;
-}
-
-bool ObpDecodeHandle(HANDLE Handle, KPROCESSOR_MODE Mode, HANDLE_TABLE **Table, uint32_t *Value)
-{
-    uint32_t value = (uint32_t)(uintptr_t)Handle & ~(uint32_t)OBJ_HANDLE_TAGBITS;
-
-    if (value & KERNEL_HANDLE_MASK) {
-        if (Mode != KernelMode)
-            return false;
-        *Table = ObKernelHandleTable;
-        value &= ~KERNEL_HANDLE_MASK;
-    } else {
-        *Table = ObpCurrentHandleTable();
-    }
-    *Value = value;
-    return value != 0;
 }
 
 NTSTATUS ObReferenceObjectByHandle(HANDLE Handle, ACCESS_MASK DesiredAccess,

@@ -144,6 +144,73 @@ static void TestPreservedRegisters(void)
     KT_EQ(ebp, 0x88888888);
 }
 
+/*
+ * EFLAGS through ntdll's stub (sysenter where there is one): DF and ID, which ring 3 may set,
+ * come back as they went (the way back restores EFLAGS whenever it holds more than IF and the
+ * status flags); the status flags alone may not, as NT's callers expect of any call. IF is
+ * always set on return, and DF clear when it went clear. int 0x2E's iret restores all of it,
+ * the status flags too.
+ */
+#define EFLAGS_STATUS   0x8D5
+#define EFLAGS_IF       0x200
+#define EFLAGS_DF       0x400
+#define EFLAGS_ID       0x200000
+
+static ULONG FlagsAfterStub(ULONG Set, NTSTATUS *Status)
+{
+    ULONG flags;
+
+    __asm__ volatile("pushfl\n\t"
+                     "orl %%esi, (%%esp)\n\t"
+                     "popfl\n\t"
+                     "pushl $0x1234\n\t"
+                     "call *%%ecx\n\t"
+                     "pushfl\n\t"
+                     "popl %%edx\n\t"
+                     "pushl %%edx\n\t"
+                     "andl $~0x200400, (%%esp)\n\t"      /* DF and ID off again */
+                     "popfl"
+                     : "=a"(*Status), "=d"(flags)
+                     : "c"(NtClose), "S"(Set)
+                     : "memory", "cc");
+    return flags;
+}
+
+static void TestFlags(void)
+{
+    ULONG close = ServiceNumber((void *)NtClose), arguments[1] = { 0x1234 }, flags;
+    NTSTATUS status;
+
+    flags = FlagsAfterStub(0, &status);
+    KT_STATUS(status, STATUS_INVALID_HANDLE);
+    KT_EQ(flags & (EFLAGS_IF | EFLAGS_DF | EFLAGS_ID), EFLAGS_IF);
+    flags = FlagsAfterStub(EFLAGS_DF, &status);
+    KT_STATUS(status, STATUS_INVALID_HANDLE);
+    KT_EQ(flags & (EFLAGS_IF | EFLAGS_DF | EFLAGS_ID), EFLAGS_IF | EFLAGS_DF);
+    flags = FlagsAfterStub(EFLAGS_ID, &status);
+    KT_STATUS(status, STATUS_INVALID_HANDLE);
+    KT_EQ(flags & (EFLAGS_IF | EFLAGS_DF | EFLAGS_ID), EFLAGS_IF | EFLAGS_ID);
+    /* int 0x2E: every status flag as it was (stc, then CF after; clc, then not). */
+    __asm__ volatile("stc\n\t"
+                     "int $0x2e\n\t"
+                     "pushfl\n\t"
+                     "popl %%edx"
+                     : "=a"(status), "=d"(flags)
+                     : "a"(close), "d"(arguments)
+                     : "ecx", "memory", "cc");
+    KT_STATUS(status, STATUS_INVALID_HANDLE);
+    KT_EQ(flags & (EFLAGS_IF | 1), EFLAGS_IF | 1);
+    __asm__ volatile("clc\n\t"
+                     "int $0x2e\n\t"
+                     "pushfl\n\t"
+                     "popl %%edx"
+                     : "=a"(status), "=d"(flags)
+                     : "a"(close), "d"(arguments)
+                     : "ecx", "memory", "cc");
+    KT_STATUS(status, STATUS_INVALID_HANDLE);
+    KT_EQ(flags & (EFLAGS_IF | 1), EFLAGS_IF);
+}
+
 /* Single-stepping into the kernel: the trace flag set across the trampoline gives
  * STATUS_SINGLE_STEP at each of its instructions in ring 3 (TF cleared before dispatch, as
  * NT does), and a sysenter made with TF set still enters and returns (the kernel's #DB on its
@@ -256,6 +323,7 @@ static const KTAP_CASE Cases[] = {
     { "user.syscall.trampolines", TestTrampolines },
     { "user.syscall.same_statuses", TestSameStatuses },
     { "user.syscall.preserved_registers", TestPreservedRegisters },
+    { "user.syscall.flags", TestFlags },
     { "user.syscall.single_step", TestSingleStep },
     { "user.syscall.teb_per_thread", TestTebPerThread },
 };
