@@ -58,7 +58,7 @@ void KiDispatchException(struct _EXCEPTION_RECORD *ExceptionRecord, KTRAP_FRAME 
                          KPROCESSOR_MODE PreviousMode, bool FirstChance);
 void KiCheckUserReturn(KTRAP_FRAME *TrapFrame);
 __attribute__((noreturn)) void KiExceptionExit(KTRAP_FRAME *TrapFrame);
-uint32_t KiCallService(uintptr_t Service, uintptr_t Arguments, uint32_t Bytes);   /* trap.S */
+NTSTATUS KiCallService(uintptr_t Service, uintptr_t Arguments, uint32_t Bytes);   /* trap.S */
 extern volatile KIRQL KiCurrentIrql;                                   /* irql.c */
 extern uint8_t KiNpxInitialState[KI_NPX_SAVE_AREA_SIZE];
 

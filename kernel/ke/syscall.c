@@ -147,7 +147,7 @@ void KiSystemService(KTRAP_FRAME *TrapFrame)
                                                     KeUserProbeAddress - source >= bytes), 1)) {
             if (table->Count)
                 table->Count[index]++;
-            status = (NTSTATUS)KiCallService(service, source, bytes);
+            status = KiCallService(service, source, bytes);
             if (__builtin_expect(KiCurrentIrql != PASSIVE_LEVEL ||
                                  (thread->ApcStateIndex != 0 && mode == UserMode), 0))
                 KiServiceExitBugCheck(thread, service, index);

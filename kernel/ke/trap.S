@@ -157,10 +157,10 @@ KiTrapExit:                         /* esp = a KTRAP_FRAME: restore it and retur
     /* A system service entered by sysenter goes back by sysexit to KiFastSystemCallRet with
      * the user's ESP (ECX and EDX are volatile across a service, as in NT), and sti's
      * one-instruction delay covering sysexit. EFLAGS is restored with interrupts still off,
-     * unless it holds nothing but IF and the arithmetic flags (the status flags are volatile
-     * across a call, and ring 3 called us): then the kernel's are left, DF clear as the
-     * caller's, and the popfl is saved (under QEMU's TCG it ends a block and leaves the
-     * translated code, as sti and sysexit do). */
+     * unless the frame's holds nothing but IF and the status flags (volatile across a call,
+     * and ring 3 called us): then the kernel's are left, which then hold nothing else either
+     * (KiFastCallEntry cleans them when the caller's did not), and the popfl is saved (under
+     * QEMU's TCG it ends a block and leaves the translated code, as sti and sysexit do). */
 4:  .cfi_restore_state
     popal
     .cfi_adjust_cfa_offset -32
@@ -200,7 +200,7 @@ KiExceptionExit:
 /*
  * NTSTATUS KiCallService(uintptr_t Service, uintptr_t Arguments, uint32_t Bytes): copy Bytes
  * (a multiple of 4, at most KI_MAXIMUM_ARGUMENT_BYTES) of the caller's arguments from
- * Arguments (checked against MmUserProbeAddress already for a caller in user mode) onto this
+ * Arguments (checked against KeUserProbeAddress already for a caller in user mode) onto this
  * stack, as NT's KiSystemService does, call Service with them (stdcall or cdecl alike: the
  * frame is put back by ebp), and return its status; STATUS_ACCESS_VIOLATION, the service not
  * called, when the copy faults.
@@ -252,13 +252,23 @@ KiFastCallEntry:
     pushl $KGDT_R3_DATA_USER
     pushl %edx
     pushfl
-    orl $0x200, (%esp)
-    pushl $KGDT_R3_CODE_USER
+    orl $EFLAGS_IF_BIT, (%esp)
+    testl $~(EFLAGS_STATUS_FLAGS | EFLAGS_IF_BIT | EFLAGS_RESERVED_1), (%esp)
+    jnz 2f
+1:  pushl $KGDT_R3_CODE_USER
     pushl $KI_FAST_SYSTEM_CALL_RET_VA
     addl $8, %edx
     pushl $KI_FAST_CALL_MARKER
     pushl $0x2E
     jmp KiTrapCommon
+    /* Ring 3 came with more than the status flags (NT, AC, DF, ID: sysenter clears only IF,
+     * VM and RF): the kernel's flags are made clean, as NT's KiFastCallEntry makes them, the
+     * frame keeping the caller's. An iret with NT set would be a task return through the
+     * TSS's back link; and the way back by sysexit relies on the kernel's flags holding
+     * nothing but status flags whenever the frame's do not. */
+2:  pushl $EFLAGS_RESERVED_1
+    popfl
+    jmp 1b
     .size KiFastCallEntry, . - KiFastCallEntry
 
 /* Entered by a task switch on the double-fault TSS, with its stack empty. */

@@ -36,6 +36,7 @@ enum { NT_SERVICES SERVICE_COUNT };
 #define SERVICE_TABLE_BIT   0x1000u         /* bit 12: the second service table */
 #define EFLAGS_TRAP         0x100u
 #define EFLAGS_V86          0x20000u
+#define EFLAGS_NESTED_TASK  0x4000u
 #define STATUS_CHILD_FAILED 0xBADC0DE
 #define TERMINATIONS        20
 #define TERMINATED_CODE     0x7E57
@@ -226,6 +227,52 @@ static int ContinueWith(void (*Routine)(void), ULONG Flags, const FLOATING_SAVE_
 static int ContinueV86(void)
 {
     return ContinueWith(ContinuedPlain, EFLAGS_V86, NULL);
+}
+
+/*
+ * EFLAGS.NT set in ring 3 (popf may set it at any privilege), which sysenter keeps: a service
+ * entered with it comes back with it, and NtContinue, whose way back is iret, resumes the new
+ * context instead of attempting a task return from the kernel (an iret with NT set returns
+ * through the TSS's back link: a #TS, a bugcheck, before the kernel cleared its flags on
+ * entry as NT's KiFastCallEntry does).
+ */
+static int ServiceNestedTask(void)
+{
+    NTSTATUS status;
+    ULONG flags;
+
+    __asm__ volatile("pushfl; orl %[nt], (%%esp); popfl\n\t"
+                     "pushl $0x1234\n\t"
+                     "call *%[stub]\n\t"
+                     "pushfl; popl %%edx\n\t"
+                     "pushfl; andl %[clear], (%%esp); popfl"
+                     : "=a"(status), "=d"(flags)
+                     : [stub] "r"(NtClose), [nt] "i"(EFLAGS_NESTED_TASK),
+                       [clear] "i"(~EFLAGS_NESTED_TASK)
+                     : "ecx", "memory", "cc");
+    return status == STATUS_INVALID_HANDLE && (flags & EFLAGS_NESTED_TASK) ? 0 : 1;
+}
+
+static int ContinueNestedTask(void)
+{
+    CONTEXT context;
+    NTSTATUS status;
+
+    memset(&context, 0, sizeof(context));
+    context.ContextFlags = CONTEXT_CONTROL | CONTEXT_INTEGER;
+    context.Eip = (DWORD)(ULONG_PTR)ContinuedPlain;
+    context.Esp = (DWORD)(ULONG_PTR)&ContinueStack[1000];
+    context.EFlags = 0x202;
+    __asm__ volatile("pushfl; orl %[nt], (%%esp); popfl\n\t"
+                     "pushl $0\n\t"
+                     "pushl %[context]\n\t"
+                     "call *%[stub]\n\t"
+                     "pushfl; andl %[clear], (%%esp); popfl"
+                     : "=a"(status)
+                     : [stub] "r"(NtContinue), [context] "r"(&context),
+                       [nt] "i"(EFLAGS_NESTED_TASK), [clear] "i"(~EFLAGS_NESTED_TASK)
+                     : "ecx", "edx", "memory", "cc");
+    return status;                              /* only if NtContinue failed */
 }
 
 /* x87 state with every exception unmasked and an invalid operation pending: the next
@@ -511,6 +558,8 @@ static const CHILD_CASE ChildCases[] = {
     { "second_table", SecondTable, STATUS_INVALID_SYSTEM_SERVICE },
     { "query_into_code", QueryIntoCode, STATUS_ACCESS_VIOLATION },
     { "continue_v86", ContinueV86, 0 },
+    { "service_nested_task", ServiceNestedTask, 0 },
+    { "continue_nested_task", ContinueNestedTask, 0 },
     { "continue_pending_float", ContinuePendingFloat, STATUS_FLOAT_INVALID_OPERATION },
     { "float_divide", FloatDivide, STATUS_FLOAT_DIVIDE_BY_ZERO },
     { "continue_kernel_context", ContinueKernelContext, STATUS_ACCESS_VIOLATION },
