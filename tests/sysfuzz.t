@@ -1,5 +1,6 @@
 #!/usr/bin/perl
-# Random system calls from user mode (user/tests/sysfuzz.c): 10^5 calls by int 0x2E with
+# Random system calls from user mode (user/tests/sysfuzz.c): 10^5 calls by int 0x2E (or by
+# sysenter with random EFLAGS bits, for some whose arguments are on the stack) with
 # random numbers and random or typed arguments, each coming back with an NT status, the
 # caller's memory unchanged where no call was pointed, and a program still starting
 # afterwards; then, in the same boot (aftertest=), self-tests that walk the PFN lists, the

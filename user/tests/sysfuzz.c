@@ -1,7 +1,9 @@
 /*
  * sysfuzz.exe: system calls with random numbers and random arguments, issued with `int 0x2E`
- * directly. Each must come back with an NT status (facility 0, no customer bit): no bugcheck,
- * no hang, and no write anywhere but where the caller pointed.
+ * directly, or (half of those whose arguments are the generated block, where the processor
+ * has sysenter) through the shared page's sysenter trampoline with random EFLAGS bits set.
+ * Each must come back with an NT status (facility 0, no customer bit): no bugcheck, no hang,
+ * and no write anywhere but where the caller pointed.
  *
  *   sysfuzz.exe [CALLS [SEED]]        (default 100000 calls, seed 1)
  *
@@ -208,11 +210,50 @@ static BOOL ArmScratch(void)
            VirtualProtect(Scratch + SCRATCH_GUARD * PAGE, PAGE, PAGE_READWRITE | PAGE_GUARD, &old);
 }
 
+static BOOL FastCalls;                  /* SharedUserData->SystemCall is the sysenter one */
+static ULONG FastCallCount;
+
 static NTSTATUS SystemCall(ULONG Number, const void *Arguments)
 {
     NTSTATUS status;
 
     __asm__ volatile("int $0x2e" : "=a"(status) : "a"(Number), "d"(Arguments) : "ecx", "memory");
+    return status;
+}
+
+/*
+ * The same call by sysenter, through the shared page's KiFastSystemCall as ntdll's stubs make
+ * it, the MAXIMUM_ARGUMENTS dwords at Arguments copied below this stack where the stub's
+ * caller would have them, with Flags set in EFLAGS for it (any of the status flags, DF, NT,
+ * AC and ID: ring 3 may set each, and sysenter clears none of them); EFLAGS is put back
+ * afterwards. ESI keeps this stack across the call (the kernel keeps it).
+ */
+#define FUZZ_EFLAGS     (0x8D5u | 0x400u | 0x4000u | 0x40000u | 0x200000u)
+
+static NTSTATUS FastSystemCall(ULONG Number, const ULONG *Arguments, ULONG Flags)
+{
+    NTSTATUS status;
+
+    __asm__ volatile("pushfl\n\t"
+                     "pushl %%edx\n\t"
+                     "movl %%esp, %%esi\n\t"
+                     "subl $4 + 4 * %c[count], %%esp\n\t"
+                     "movl $%c[count], %%ecx\n"
+                     "1:\tmovl -4(%%ebx,%%ecx,4), %%edx\n\t"
+                     "movl %%edx, (%%esp,%%ecx,4)\n\t"
+                     "decl %%ecx\n\t"
+                     "jnz 1b\n\t"
+                     "pushfl\n\t"
+                     "movl (%%esi), %%edx\n\t"
+                     "orl %%edx, (%%esp)\n\t"
+                     "popfl\n\t"
+                     "call *%%edi\n\t"
+                     "movl %%esi, %%esp\n\t"
+                     "addl $4, %%esp\n\t"
+                     "popfl"
+                     : "=a"(status), "+b"(Arguments), "+d"(Flags)
+                     : "a"(Number), "D"(SHARED_DATA + 0xF00), [count] "i"(MAXIMUM_ARGUMENTS)
+                     : "ecx", "esi", "memory", "cc");
     return status;
 }
 
@@ -536,6 +577,7 @@ static void TestRandomCalls(void)
     if (!Scratch || !Canary)
         return;
     RandomState = Seed;
+    FastCalls = *(volatile ULONG *)(SHARED_DATA + 0x300) == SHARED_DATA + 0xF00;
     RefillScratch(0);
     printf("# seed %lu, %lu calls over %lu services\n", Seed, CallCount, SERVICE_COUNT);
     for (ULONG done = 0; done < CallCount; done++) {
@@ -548,7 +590,12 @@ static void TestRandomCalls(void)
         if ((ULONG_PTR)block + MAXIMUM_ARGUMENTS * 4 > (ULONG_PTR)Scratch + SCRATCH_READONLY * PAGE)
             block = (ULONG *)Scratch;
         arguments = RandomArguments(number, block);
-        status = SystemCall(number, arguments);
+        if (arguments == block && FastCalls && Random() % 2) {
+            status = FastSystemCall(number, block, Random() & FUZZ_EFLAGS);
+            FastCallCount++;
+        } else {
+            status = SystemCall(number, arguments);
+        }
         CountStatus(status, number);
         Calls[number < SERVICE_COUNT ? number : SERVICE_COUNT]++;
         if ((done + 1) % CLEANUP_INTERVAL == 0) {
@@ -563,13 +610,14 @@ static void TestRandomCalls(void)
     CheckUnchanged(CallCount);
     TerminateProcess(Child, 0);
     CloseHandle(Child);
-    printf("# %lu allocations the calls made released; %lu kinds of status:\n", released,
-           StatusKinds);
+    printf("# %lu calls by sysenter with random EFLAGS bits; %lu allocations the calls made "
+           "released; %lu kinds of status:\n", FastCallCount, released, StatusKinds);
     for (ULONG i = 0; i < StatusKinds; i++)
         printf("#   0x%08lX x %lu (first from %s)\n", (ULONG)Statuses[i].Status,
                Statuses[i].Count, Statuses[i].FirstService < SERVICE_COUNT ?
                Services[Statuses[i].FirstService].Name : "a number past the table");
     KT_EQ(BadStatuses, 0);
+    KT_EXPECT(!FastCalls || FastCallCount > 0);
     KT_EXPECT(Calls[SERVICE_COUNT] > 0);        /* numbers past the table were tried */
     for (ULONG i = 0; i < SERVICE_COUNT; i++)
         KT_EXPECT(Calls[i] > 0 || Excluded(i));
