@@ -120,8 +120,8 @@ static __attribute__((noinline, cold)) void KiServiceExitBugCheck(KTHREAD *Threa
     KeBugCheckEx(APC_INDEX_MISMATCH, Service, Thread->ApcStateIndex, 0, 0);
 }
 
-/* The common case of each test is marked: under QEMU's TCG every branch taken costs a block
- * of translated code, and NtClose of a bad handle, the cheapest round trip, is a benchmark. */
+/* The common case of each test is marked: under QEMU's TCG every branch ends a block of
+ * translated code, and NtClose of a bad handle, the cheapest round trip, is a benchmark. */
 void KiSystemService(KTRAP_FRAME *TrapFrame)
 {
     KTHREAD *thread = KeGetCurrentThread();

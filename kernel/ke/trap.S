@@ -118,10 +118,10 @@ KiTrapCommon:
     .globl KiTrapExit
 KiTrapExit:                         /* esp = a KTRAP_FRAME: restore it and return */
     /* GS, FS, ES and DS are loaded only when the frame's differ from what they hold (a
-     * segment load costs a descriptor check). For FS that is enough because a switch to a
-     * thread loads FS again when it writes the thread's TEB into the descriptor behind 0x3B
+     * segment load costs a descriptor check), and all four are compared at once first, one
+     * branch for the usual case. For FS that is enough because a switch to a thread loads FS
+     * again when it writes the thread's TEB into the descriptor behind 0x3B
      * (KiSetTebDescriptor). */
-    /* All four as the frame has them (the usual case: one branch for the four): */
     movw %gs, %ax
     xorw (%esp), %ax
     movw %fs, %dx

@@ -70,8 +70,9 @@ void ObpCloseEntry(HANDLE_TABLE *Table, const HANDLE_TABLE_ENTRY *Entry);
 
 /*
  * The current table and the decoding of handle values (obrefhnd.c keeps the callbacks and the
- * pseudo-handles), inline: every service that takes a handle starts here. ObpDecodeHandle: false for a value that names no entry in any
- * table (0, or a kernel handle from user mode); else *Table and *Value (no tag or kernel bits).
+ * pseudo-handles), inline: every service that takes a handle starts here. ObpDecodeHandle:
+ * false for a value that names no entry in any table (0, or a kernel handle from user mode);
+ * else *Table and *Value (no tag or kernel bits).
  */
 extern OB_PROCESS_CALLBACKS ObpProcessCallbacks;
 
