@@ -46,7 +46,10 @@
  * both layouts, and the initial nonpaged pool grows to end on the next one, so the two are whole
  * 4 MB pages, as NT gives the rest of the last large page to the pool. The growth is added to
  * the maximum, so the expansion keeps its size: by default it stays where it was, under /3GB
- * the PFN database goes down by the growth rounded up to 4 MB instead.
+ * the PFN database goes down by the growth rounded up to 4 MB instead. Where growing would take
+ * the initial pool past 128 MB it ends on the 4 MB boundary below instead: a subsection PTE
+ * names a subsection in it by a 24-bit count of 8-byte units from its start (MiMakeSubsectionPte),
+ * which reaches 128 MB and no further.
  *
  * Sizes (RAM = pages the memory manager owns, free = those left after the loader):
  *   initial nonpaged pool   2 MB up to 255 MB of RAM; above, 256 KB + 32 KB per MB over 4 MB,
@@ -169,6 +172,10 @@ static void MiPlaceDefaultLayout(const MI_LAYOUT_INPUT *In, MI_SYSTEM_LAYOUT *Ou
     Out->SizeOfNonPagedPool = poolEnd - Out->NonPagedPoolStart;
     if (In->LargePages) {
         poolEnd = MIN(MiRoundUp(poolEnd, MM_VA_MAPPED_BY_PDE), MM_SESSION_SPACE_DEFAULT);
+        if (poolEnd - Out->NonPagedPoolStart > MM_MAX_INITIAL_NONPAGED_POOL)
+            poolEnd = MiRoundDown(Out->NonPagedPoolStart + MM_MAX_INITIAL_NONPAGED_POOL,
+                                  MM_VA_MAPPED_BY_PDE);
+        /* The expansion keeps its size: the maximum moves with the initial pool (either way). */
         Out->MaximumNonPagedPool += poolEnd - Out->NonPagedPoolStart - Out->SizeOfNonPagedPool;
         Out->SizeOfNonPagedPool = poolEnd - Out->NonPagedPoolStart;
     }
@@ -198,7 +205,11 @@ static void MiPlaceLargeUserLayout(const MI_LAYOUT_INPUT *In, MI_SYSTEM_LAYOUT *
         uint32_t large = MiRoundUp(Out->PfnDatabaseBytes + Out->SizeOfNonPagedPool,
                                    MM_VA_MAPPED_BY_PDE);
 
-        growth = large - Out->PfnDatabaseBytes - Out->SizeOfNonPagedPool;
+        if (large - Out->PfnDatabaseBytes > MM_MAX_INITIAL_NONPAGED_POOL)
+            large = MiRoundDown(Out->PfnDatabaseBytes + MM_MAX_INITIAL_NONPAGED_POOL,
+                                MM_VA_MAPPED_BY_PDE);
+        if (large > Out->PfnDatabaseBytes + Out->SizeOfNonPagedPool)
+            growth = large - Out->PfnDatabaseBytes - Out->SizeOfNonPagedPool;
         Out->SizeOfNonPagedPool = large - Out->PfnDatabaseBytes;
     }
     Out->BootImageSize = MM_ALTERNATE_WINDOW;
