@@ -94,7 +94,11 @@ static BOOL IsCritical(ULONG Value)
 
 static void MarkCritical(ULONG Start, ULONG Size)
 {
-    for (ULONG granule = Start / GRANULE; granule <= (Start + Size - 1) / GRANULE; granule++)
+    ULONG end = Start + Size - 1 < USER_END ? Start + Size - 1 : USER_END - 1;
+
+    /* (Under /3GB a process without IMAGE_FILE_LARGE_ADDRESS_AWARE has one reserved region from
+     * 0x7FFE1000 to the top of its 3 GB: only what lies below USER_END is kept.) */
+    for (ULONG granule = Start / GRANULE; granule <= end / GRANULE; granule++)
         Critical[granule / 8] |= (UCHAR)(1u << (granule % 8));
 }
 
