@@ -1203,11 +1203,24 @@ static void TestLargePages(void)
     KT_EQ(QueryWs(small + PAGE).Valid, 0);          /* trimmed; the page stays */
     KT_EQ(small[PAGE + 8], 0x77);
     EXPECT_LARGE(view + GRAIN + PAGE, 2, PAGE_READWRITE);
-    copy = MapOk(section, NULL, 0, LARGE_PAGE, PAGE_WRITECOPY);
-    KT_EQ(CountUnstamped(copy, 4, 0), 0);
-    KT_EQ(QueryWs(copy + 2 * PAGE).LargePage, 0);
-    copy[2 * PAGE + 4] = 0x55;
-    KT_EQ(view[2 * PAGE + 4], 0);
+    /* A copy-on-write view charges commitment for all of itself: under 24 MB, with the
+     * section's 8 MB charged and no paging file, there may not be 4 MB more to charge. */
+    copy = NULL;
+    region = LARGE_PAGE;
+    status = Map(section, (PVOID *)&copy, 0, &region, PAGE_WRITECOPY);
+    if (status == STATUS_COMMITMENT_LIMIT && PhysicalPages() < 6 * (LARGE_PAGE / PAGE)) {
+        printf("# no copy-on-write view: STATUS_COMMITMENT_LIMIT with %lu pages of memory\n",
+               PhysicalPages());
+    } else {
+        KT_STATUS(status, STATUS_SUCCESS);
+    }
+    if (copy) {
+        KT_EQ(CountUnstamped(copy, 4, 0), 0);
+        KT_EQ(QueryWs(copy + 2 * PAGE).LargePage, 0);
+        copy[2 * PAGE + 4] = 0x55;
+        KT_EQ(view[2 * PAGE + 4], 0);
+    }
+    region = PAGE;
 
     /* One protection; nothing to commit or lock. */
     KT_EQ(VirtualProtect(view + PAGE, PAGE, PAGE_READWRITE, &old), TRUE);
