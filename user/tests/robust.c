@@ -255,23 +255,13 @@ static int ServiceNestedTask(void)
 
 static int ContinueNestedTask(void)
 {
-    CONTEXT context;
-    NTSTATUS status;
+    int status;
 
-    memset(&context, 0, sizeof(context));
-    context.ContextFlags = CONTEXT_CONTROL | CONTEXT_INTEGER;
-    context.Eip = (DWORD)(ULONG_PTR)ContinuedPlain;
-    context.Esp = (DWORD)(ULONG_PTR)&ContinueStack[1000];
-    context.EFlags = 0x202;
-    __asm__ volatile("pushfl; orl %[nt], (%%esp); popfl\n\t"
-                     "pushl $0\n\t"
-                     "pushl %[context]\n\t"
-                     "call *%[stub]\n\t"
-                     "pushfl; andl %[clear], (%%esp); popfl"
-                     : "=a"(status)
-                     : [stub] "r"(NtContinue), [context] "r"(&context),
-                       [nt] "i"(EFLAGS_NESTED_TASK), [clear] "i"(~EFLAGS_NESTED_TASK)
-                     : "ecx", "edx", "memory", "cc");
+    /* Nothing between here and the stub's sysenter returns by iret, so NT may be set early. */
+    __asm__ volatile("pushfl; orl %[nt], (%%esp); popfl" : : [nt] "i"(EFLAGS_NESTED_TASK) : "cc");
+    status = ContinueWith(ContinuedPlain, 0, NULL);
+    __asm__ volatile("pushfl; andl %[clear], (%%esp); popfl"
+                     : : [clear] "i"(~EFLAGS_NESTED_TASK) : "cc");
     return status;                              /* only if NtContinue failed */
 }
 

@@ -177,6 +177,21 @@ static ULONG FlagsAfterStub(ULONG Set, NTSTATUS *Status)
     return flags;
 }
 
+/* EFLAGS after `int 0x2E` for service Number, entered with CF = Carry (bt copies the bit). */
+static ULONG FlagsAfterInt2E(ULONG Number, const ULONG *Arguments, BOOL Carry, NTSTATUS *Status)
+{
+    ULONG flags;
+
+    __asm__ volatile("btl $0, %[carry]\n\t"
+                     "int $0x2e\n\t"
+                     "pushfl\n\t"
+                     "popl %%edx"
+                     : "=a"(*Status), "=d"(flags)
+                     : "a"(Number), "d"(Arguments), [carry] "r"((ULONG)Carry)
+                     : "ecx", "memory", "cc");
+    return flags;
+}
+
 static void TestFlags(void)
 {
     ULONG close = ServiceNumber((void *)NtClose), arguments[1] = { 0x1234 }, flags;
@@ -192,23 +207,11 @@ static void TestFlags(void)
     flags = FlagsAfterStub(EFLAGS_ID, &status);
     KT_STATUS(status, STATUS_INVALID_HANDLE);
     KT_EQ(flags & (EFLAGS_IF | EFLAGS_DF | EFLAGS_ID), EFLAGS_IF | EFLAGS_ID);
-    /* int 0x2E: every status flag as it was (stc, then CF after; clc, then not). */
-    __asm__ volatile("stc\n\t"
-                     "int $0x2e\n\t"
-                     "pushfl\n\t"
-                     "popl %%edx"
-                     : "=a"(status), "=d"(flags)
-                     : "a"(close), "d"(arguments)
-                     : "ecx", "memory", "cc");
+    /* int 0x2E: every status flag as it was (CF set, then CF after; clear, then not). */
+    flags = FlagsAfterInt2E(close, arguments, TRUE, &status);
     KT_STATUS(status, STATUS_INVALID_HANDLE);
     KT_EQ(flags & (EFLAGS_IF | 1), EFLAGS_IF | 1);
-    __asm__ volatile("clc\n\t"
-                     "int $0x2e\n\t"
-                     "pushfl\n\t"
-                     "popl %%edx"
-                     : "=a"(status), "=d"(flags)
-                     : "a"(close), "d"(arguments)
-                     : "ecx", "memory", "cc");
+    flags = FlagsAfterInt2E(close, arguments, FALSE, &status);
     KT_STATUS(status, STATUS_INVALID_HANDLE);
     KT_EQ(flags & (EFLAGS_IF | 1), EFLAGS_IF);
 }

@@ -54,6 +54,8 @@ static const struct {
 #define USER_END            0x7FFF0000u
 #define SHARED_DATA         0x7FFE0000u
 #define SHARED_DATA_TAIL    0x7FFE0F00u     /* KUSER_SHARED_DATA leaves this unused */
+#define FAST_SYSTEM_CALL    SHARED_DATA_TAIL    /* the kernel's trampolines start there */
+#define SHARED_SYSTEM_CALL  (SHARED_DATA + 0x300)   /* SharedUserData->SystemCall */
 #define SCRATCH_PAGES       16
 #define SCRATCH_SIZE        (SCRATCH_PAGES * PAGE)
 #define SCRATCH_READONLY    8               /* the page that must never change */
@@ -256,7 +258,7 @@ static NTSTATUS FastSystemCall(ULONG Number, const ULONG *Arguments, ULONG Flags
                      "addl $4, %%esp\n\t"
                      "popfl"
                      : "=a"(status), "+b"(Arguments), "+d"(Flags)
-                     : "a"(Number), "D"(SHARED_DATA + 0xF00), [count] "i"(MAXIMUM_ARGUMENTS)
+                     : "a"(Number), "D"(FAST_SYSTEM_CALL), [count] "i"(MAXIMUM_ARGUMENTS)
                      : "ecx", "esi", "memory", "cc");
     return status;
 }
@@ -581,7 +583,7 @@ static void TestRandomCalls(void)
     if (!Scratch || !Canary)
         return;
     RandomState = Seed;
-    FastCalls = *(volatile ULONG *)(SHARED_DATA + 0x300) == SHARED_DATA + 0xF00;
+    FastCalls = *(volatile ULONG *)SHARED_SYSTEM_CALL == FAST_SYSTEM_CALL;
     RefillScratch(0);
     printf("# seed %lu, %lu calls over %lu services\n", Seed, CallCount, SERVICE_COUNT);
     for (ULONG done = 0; done < CallCount; done++) {
