@@ -254,7 +254,7 @@ $(UBUILD)/%.exe: user/tests/%.c user/tests/ktap.h $(USER_LIBS) Makefile
 # The programs that issue int 0x2E themselves number the services from the list.
 $(UBUILD)/robust.exe $(UBUILD)/sysfuzz.exe: kernel/inc/ntservices.h
 $(UBUILD)/teardown.exe $(UBUILD)/pefuzz.exe $(UBUILD)/userpaging.exe $(UBUILD)/cloning.exe: user/tests/snapshot.h
-$(UBUILD)/except.exe $(UBUILD)/inpage.exe: user/tests/catch.h
+$(UBUILD)/except.exe $(UBUILD)/inpage.exe $(UBUILD)/npx.exe: user/tests/catch.h
 
 # image.exe again, linked at 0x80000000 (outside user space) with its relocations, so it is
 # always mapped elsewhere and relocated (tests/image.t).

@@ -14,6 +14,8 @@
 #define CR0_WP                  0x00010000u
 #define CR4_PSE                 0x00000010u
 #define CR4_PGE                 0x00000080u
+#define CR4_OSFXSR              0x00000200u     /* fxsave/fxrstor hold the XMM state; SSE allowed */
+#define CR4_OSXMMEXCPT          0x00000400u     /* unmasked SIMD exceptions are #XM, not #UD */
 
 /* A compiler barrier (MSVC's intrinsic, as NT uses it): memory is read again after it. Code
  * that touches pageable memory and then looks at what the fault changed needs one, since

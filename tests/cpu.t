@@ -9,9 +9,10 @@ use Test::More;
 use Mm386;
 
 my ($status, $output) = boot(qemu_args => ['-cpu', 'pentium'],
-    cmdline => 'test=rtl.*,boot.*,mm.pool.*', timeout => 60);
+    cmdline => 'test=rtl.*,boot.*,mm.pool.*,ke.zero_pages', timeout => 60);
 ok(report_ktap($output, 'pentium') > 3, 'pentium: the tests ran');
 is($status, 0, 'pentium: they pass');
+like($output, qr/^# zeroed with 4-byte integer stores$/m, 'pentium: no SSE, pages zeroed with integer stores');
 
 for my $machine (['486', '-cpu', '486'], ['isapc', '-M', 'isapc']) {
     my ($name, @args) = @$machine;

@@ -25,8 +25,11 @@
 #   vmawe      AWE: MEM_PHYSICAL regions and the map/free statuses, 64 pages through a 16-page
 #              window and scatter maps, the privilege; large pages (SKIP where memory cannot
 #              hold a 4 MB page); a child's pages, windows and large page given back at its exit
+#   npx        IsProcessorFeaturePresent against CPUID; x87, MXCSR and XMM registers per thread
+#              across switches and demand-zero faults; SSE exceptions (SKIP: TCG raises no #XM)
 # and then syscall and vmbasic once more on a processor without sysenter (CPUID SEP clear):
-# the stubs go through int 0x2E.
+# the stubs go through int 0x2E; and npx on a Pentium II (no FXSR or SSE: the x87 alone,
+# saved with fnsave, and pages zeroed with integer stores).
 use strict;
 use warnings;
 use lib 'tests/lib';
@@ -36,7 +39,7 @@ use Mm386;
 
 my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 16,
              syscall => 6, vmlock => 7, vmmisc => 9, waits => 4, isolation => 4, robust => 4,
-             teardown => 3, section => 14, vmawe => 5);
+             teardown => 3, section => 14, vmawe => 5, npx => 3);
 # The other programs a program starts; they go in stripped (no debug information), so that two
 # modules still leave an 8 MiB machine the 7 MB it needs.
 my %modules = (teardown => ['nop.exe']);
@@ -69,6 +72,11 @@ for my $program ('syscall', 'vmbasic') {
     like($out, qr/^process \Q$program\E\.exe exited with status 0x00000000$/m,
          "$program without sysenter: exit status 0");
 }
+my $npx = `tools/boot --mem 16 --timeout 300 --qemu-arg -cpu --qemu-arg pentium2 --exe build/user/npx.exe -- run=npx.exe 2>&1`;
+like($npx, qr/^# the x87 only \(no SSE\)\nok 2 user\.npx\.threads_keep_state$/m,
+     'npx on a Pentium II: the x87 state alone, kept per thread');
+like($npx, qr/^process npx\.exe exited with status 0x00000000$/m, 'npx on a Pentium II: exit status 0')
+    or diag($npx);
 like(`tools/boot --mem 16 --timeout 300 --qemu-arg -cpu --qemu-arg qemu32,-sep --exe build/user/syscall.exe -- run=syscall.exe 2>&1`,
      qr/^ok 2 user\.syscall\.same_statuses # SKIP the processor has no sysenter/m,
      'without sysenter the sysenter half says SKIP');

@@ -131,7 +131,8 @@ typedef struct _NT_KUSER_SHARED_DATA {
     uint8_t Reserved1b[0x26C - 0x248];
     uint32_t NtMajorVersion;            /* 0x26C */
     uint32_t NtMinorVersion;            /* 0x270 */
-    uint8_t Reserved2[0x2E8 - 0x274];
+    uint8_t ProcessorFeatures[64];      /* 0x274: by winnt.h's PF_ index (npx.c) */
+    uint8_t Reserved2[0x2E8 - 0x2B4];
     uint32_t NumberOfPhysicalPages;     /* 0x2E8 */
     uint8_t Reserved3[0x300 - 0x2EC];
     uint32_t SystemCall;                /* 0x300 */
@@ -164,6 +165,7 @@ _Static_assert((1000ull << 24) / 100 == 0x0A000000, "NT's TickCountMultiplier fo
 _Static_assert(__builtin_offsetof(NT_KUSER_SHARED_DATA, SystemTime) == 0x14 &&
                __builtin_offsetof(NT_KUSER_SHARED_DATA, NtMajorVersion) == 0x26C &&
                __builtin_offsetof(NT_KUSER_SHARED_DATA, LargePageMinimum) == 0x244 &&
+               __builtin_offsetof(NT_KUSER_SHARED_DATA, ProcessorFeatures) == 0x274 &&
                __builtin_offsetof(NT_KUSER_SHARED_DATA, NumberOfPhysicalPages) == 0x2E8 &&
                __builtin_offsetof(NT_KUSER_SHARED_DATA, SystemCall) == 0x300 &&
                __builtin_offsetof(NT_KUSER_SHARED_DATA, TickCount) == 0x320,

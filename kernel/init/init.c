@@ -32,6 +32,7 @@ void KiSystemStartup(uint32_t Magic)
 
     MmInitSystem(0);
     KeInitializeSystemCalls();
+    KeSetProcessorFeatures();
     KiStartIdleThread();
     KiInitializeDisks();
     MmInitSystem(1);

@@ -39,7 +39,9 @@ void KeSetProcessExceptionExit(void (*Exit)(NTSTATUS, const EXCEPTION_RECORD *, 
     KiProcessExceptionExit = Exit;
 }
 
-/* The x87 state is live while the thread runs (kernel code never touches it). */
+/* The x87 state is live while the thread runs (kernel code never touches it). A CONTEXT
+ * carries only the x87 part (no CONTEXT_EXTENDED_REGISTERS): the XMM registers and MXCSR
+ * stay as they are across an exception and NtContinue. */
 static void KiSaveNpx(FLOATING_SAVE_AREA *Area)
 {
     __asm__ volatile("fnsave %0\n\tfrstor %0" : "=m"(*Area) : : "memory");
@@ -235,7 +237,7 @@ void KeEnterUserModeWithContext(const void *Context)
     KfRaiseIrql(DISPATCH_LEVEL);
     KiTss.Esp0 = (uint32_t)(uintptr_t)thread->InitialStack;
     KiSetTebDescriptor(thread->Teb);
-    __asm__ volatile("frstor %0" : : "m"(thread->NpxState));
+    KiRestoreNpxArea(KiNpxSaveArea(thread));
     _disable();
     KfLowerIrql(PASSIVE_LEVEL);
     KiExceptionExit(frame);

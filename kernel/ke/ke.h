@@ -198,7 +198,10 @@ typedef struct _KAPC_STATE {
     KPROCESS *Process;
 } KAPC_STATE;
 
-#define KI_NPX_SAVE_AREA_SIZE   108     /* fnsave's image of the x87 state */
+/* A user thread's numeric state while another thread runs: fxsave's 512-byte image (x87,
+ * MXCSR, XMM0-7), or fnsave's 108 bytes where the processor has no FXSR (npx.c); 16-byte
+ * aligned inside KTHREAD's NpxState, which has room to align it. */
+#define KI_NPX_SAVE_AREA_SIZE   512
 
 typedef struct _KTHREAD {
     DISPATCHER_HEADER Header;       /* signaled when the thread has terminated */
@@ -235,16 +238,16 @@ typedef struct _KTHREAD {
     KAPC_STATE SavedApcState;
     uint8_t ApcStateIndex;          /* 1 while attached */
     LIST_ENTRY ProcessThreadListEntry;
-    /* User mode: the TEB, the x87 state while another thread runs, and what the return to
+    /* User mode: the TEB, its numeric state while another thread runs, and what the return to
      * user mode must do first. */
     KPROCESSOR_MODE PreviousMode;   /* of the system service running now */
     KPROCESSOR_MODE WaitMode;       /* UserMode: the wait ends when the thread is terminated */
-    bool UserThread;                /* has a ring 3 context; saves the x87 state on switches */
+    bool UserThread;                /* has a ring 3 context; saves its numeric state on switches */
     bool ContextReplaced;           /* a service rewrote the trap frame (NtContinue ...) */
     volatile bool TerminationPending;
     NTSTATUS TerminationStatus;
     uintptr_t Teb;
-    uint8_t NpxState[KI_NPX_SAVE_AREA_SIZE] __attribute__((aligned(4)));
+    uint8_t NpxState[KI_NPX_SAVE_AREA_SIZE + 15];  /* KiNpxSaveArea finds the aligned part */
     uint32_t UserTime, KernelTime;  /* clock ticks spent in each mode */
 } KTHREAD;
 
@@ -376,6 +379,11 @@ extern uintptr_t KeUserProbeAddress;        /* MmUserProbeAddress, set by Mm at 
  */
 void KeInitializeSystemCalls(void);
 extern bool KeFastSystemCall;
+
+/* The numeric processor (npx.c): FXSR and SSE where CPUID has them, and KUSER_SHARED_DATA's
+ * ProcessorFeatures (after Mm made the shared page). */
+extern bool KeI386FxsrPresent, KeI386XMMIPresent;
+void KeSetProcessorFeatures(void);
 static inline KPROCESSOR_MODE ExGetPreviousMode(void)
 {
     extern KTHREAD *KiCurrentThread;

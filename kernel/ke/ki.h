@@ -60,7 +60,29 @@ void KiCheckUserReturn(KTRAP_FRAME *TrapFrame);
 __attribute__((noreturn)) void KiExceptionExit(KTRAP_FRAME *TrapFrame);
 NTSTATUS KiCallService(uintptr_t Service, uintptr_t Arguments, uint32_t Bytes);   /* trap.S */
 extern volatile KIRQL KiCurrentIrql;                                   /* irql.c */
-extern uint8_t KiNpxInitialState[KI_NPX_SAVE_AREA_SIZE];
+
+/* A user thread's numeric state (npx.c): where it is kept, how it is saved and restored. */
+void KiInitializeNpx(void);
+void KiInitializeThreadNpx(KTHREAD *Thread);
+NTSTATUS KiXmmExceptionCode(uint32_t *Mxcsr);
+static inline void *KiNpxSaveArea(KTHREAD *Thread)
+{
+    return (void *)(((uintptr_t)Thread->NpxState + 15) & ~(uintptr_t)15);
+}
+static inline void KiSaveNpxArea(void *Area)
+{
+    if (KeI386FxsrPresent)
+        __asm__ volatile("fxsave %0" : "=m"(*(uint8_t (*)[KI_NPX_SAVE_AREA_SIZE])Area));
+    else
+        __asm__ volatile("fnsave %0" : "=m"(*(uint8_t (*)[108])Area));
+}
+static inline void KiRestoreNpxArea(const void *Area)
+{
+    if (KeI386FxsrPresent)
+        __asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t (*)[KI_NPX_SAVE_AREA_SIZE])Area));
+    else
+        __asm__ volatile("frstor %0" : : "m"(*(const uint8_t (*)[108])Area));
+}
 
 /* Bugcheck helpers used by the double-fault handler. */
 void KiBugCheckSetContext(KTRAP_FRAME *TrapFrame, uint32_t Esp);  /* a frame not on a stack */

@@ -86,13 +86,14 @@ static KTHREAD *KiRemoveReadyThread(void)
 /*
  * What else changes with the thread: the address space (when the next thread is in another
  * process, unless it is a system thread that is not attached: procobj.c), the stack ring 3
- * traps arrive on, the TEB FS names, and the x87 registers of user threads (kernel code never
- * touches them, so they are saved only here). DISPATCH_LEVEL.
+ * traps arrive on, the TEB FS names, and the numeric state of user threads, x87 and XMM (kernel
+ * code never touches the x87, and KeZeroPages puts back the XMM register it borrows, so they
+ * are saved only here: npx.c). DISPATCH_LEVEL.
  */
 static void KiSwapThreadState(KTHREAD *Old, KTHREAD *Next)
 {
     if (Old->UserThread && Old->State != Terminated)
-        __asm__ volatile("fnsave %0" : "=m"(Old->NpxState));
+        KiSaveNpxArea(KiNpxSaveArea(Old));
     else if (Old->UserThread)           /* nothing pending may reach the next frstor */
         __asm__ volatile("fninit");
     if (!KiIsBorrowingDirectory(Next))
@@ -100,7 +101,7 @@ static void KiSwapThreadState(KTHREAD *Old, KTHREAD *Next)
     KiTss.Esp0 = (uint32_t)(uintptr_t)Next->InitialStack;
     if (Next->UserThread) {
         KiSetTebDescriptor(Next->Teb);
-        __asm__ volatile("frstor %0" : : "m"(Next->NpxState));
+        KiRestoreNpxArea(KiNpxSaveArea(Next));
     }
 }
 

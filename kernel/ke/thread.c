@@ -28,7 +28,6 @@ extern char KiBootStackTop[];
 extern void KiThreadStartup(void);
 
 static void (*KiThreadDeleteRoutine)(KTHREAD *Thread);
-uint8_t KiNpxInitialState[KI_NPX_SAVE_AREA_SIZE] __attribute__((aligned(4)));
 
 static void KiInitializeThreadObject(KTHREAD *Thread, void *StackTop, KPRIORITY Priority,
                                      const char *Name, KPROCESS *Process)
@@ -75,7 +74,7 @@ void KiInitializeThreads(void)
     InitializeListHead(&KiThreadListHead);
     InitializeListHead(&KiTerminatedThreadListHead);
     KeInitializeProcess(&KeInitialSystemProcess, __readcr3(), 0);
-    __asm__ volatile("fninit\n\tfnsave %0" : "=m"(KiNpxInitialState));
+    KiInitializeNpx();
     KiInitializeThreadObject(&KiInitialThread, KiBootStackTop, KI_DEFAULT_PRIORITY, "Initial",
                              &KeInitialSystemProcess);
     KiInitialThread.State = Running;
@@ -162,7 +161,7 @@ NTSTATUS KeInitializeThread(KTHREAD *Thread, KSTART_ROUTINE StartRoutine, void *
     Thread->StartRoutine = StartRoutine;
     Thread->StartContext = StartContext;
     Thread->UserThread = true;
-    RtlCopyMemory(Thread->NpxState, KiNpxInitialState, sizeof(Thread->NpxState));
+    KiInitializeThreadNpx(Thread);
     KiInitializeContext(Thread);
     KfLowerIrql(oldIrql);
     return STATUS_SUCCESS;
@@ -203,7 +202,7 @@ void KeEnterUserMode(uintptr_t Eip, uintptr_t Esp, uint32_t Eax, uint32_t Ebx)
     KfRaiseIrql(DISPATCH_LEVEL);
     KiTss.Esp0 = (uint32_t)(uintptr_t)thread->InitialStack;
     KiSetTebDescriptor(thread->Teb);
-    __asm__ volatile("frstor %0" : : "m"(thread->NpxState));
+    KiRestoreNpxArea(KiNpxSaveArea(thread));
     _disable();
     KfLowerIrql(PASSIVE_LEVEL);
     KiExceptionExit(frame);

@@ -39,6 +39,7 @@
 #define VECTOR_ALIGNMENT    0x11
 #define VECTOR_MACHINE_CHECK 0x12
 #define VECTOR_NPX_ERROR    0x10
+#define VECTOR_XMM_ERROR    0x13    /* #XM: an unmasked SIMD floating-point exception */
 #define VECTOR_SYSTEM_SERVICE 0x2E
 
 #define FSW_INVALID_OPERATION 0x0001     /* the x87 status word's exception flags */
@@ -215,6 +216,7 @@ static NTSTATUS KiExceptionCode(uint32_t Vector)
     case VECTOR_INVALID_OP: return STATUS_ILLEGAL_INSTRUCTION;
     case VECTOR_GP: return STATUS_ACCESS_VIOLATION;
     case VECTOR_ALIGNMENT: return STATUS_DATATYPE_MISALIGNMENT;
+    case VECTOR_XMM_ERROR: return STATUS_FLOAT_MULTIPLE_TRAPS;
     default: return STATUS_SUCCESS;
     }
 }
@@ -290,6 +292,10 @@ static void KiUserTrapException(KTRAP_FRAME *TrapFrame)
         break;
     case VECTOR_NPX_ERROR:
         record.ExceptionCode = KiFloatExceptionCode();
+        break;
+    case VECTOR_XMM_ERROR:                      /* [0] 0, [1] MXCSR, as Windows has them */
+        record.ExceptionCode = KiXmmExceptionCode(&record.ExceptionInformation[1]);
+        record.NumberParameters = 2;
         break;
     default:
         record.ExceptionCode = KiExceptionCode(vector);

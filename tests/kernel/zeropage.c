@@ -126,11 +126,12 @@ KTEST(TestZeroingIsPreemptible, "mm.paging.zeroing_preemptible")
 }
 
 /*
- * KeZeroPages (kernel/ke/zeropage.c) zeroes exactly the pages asked for, with integer stores,
- * and leaves the x87 state alone: two values on the stack and a control word of this test's
- * own come back unchanged. At DISPATCH_LEVEL throughout, so that no thread switch touches the
- * x87 state meanwhile (system threads' x87 state is not saved), and the level is as it was
- * after. A range that is not whole 64-byte pieces is zeroed the plain way, byte-exact.
+ * KeZeroPages (kernel/ke/zeropage.c) zeroes exactly the pages asked for and leaves the
+ * numeric state alone: two values on the x87 stack, a control word of this test's own and,
+ * where the processor has SSE (and KeZeroPages stores with XMM0), XMM0 and XMM1 come back
+ * unchanged. At DISPATCH_LEVEL throughout, so that no thread switch touches the registers
+ * meanwhile (system threads' numeric state is not saved), and the level is as it was after.
+ * A range that is not whole 64-byte pieces is zeroed the plain way, byte-exact.
  */
 KTEST(TestKeZeroPages, "ke.zero_pages")
 {
@@ -139,6 +140,9 @@ KTEST(TestKeZeroPages, "ke.zero_pages")
     const uint64_t second = 0xD4B249AD2594C37Dull;  /* -1.0e100 */
     uint8_t *p = KtAllocatePool(NonPagedPool, 4 * PAGE_SIZE, ZP_TAG);
     uint8_t *page = (uint8_t *)ROUND_UP((uintptr_t)p + 1, PAGE_SIZE);     /* page[-1] is p's */
+    const uint32_t xmm[8] = { 0x01234567, 0x89ABCDEF, 0xDEADBEEF, 0x0BADF00D,
+                              0x11111111, 0x22222222, 0x33333333, 0x44444444 };
+    uint32_t xmmAfter[8] = { 0 };
     uint16_t controlAfter;
     uint64_t top, below;
     uint32_t wrong = 0;
@@ -148,7 +152,12 @@ KTEST(TestKeZeroPages, "ke.zero_pages")
     KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);
     __asm__ volatile("fninit\n\tfldcw %0\n\tfldl %1\n\tfldl %2"
                      : : "m"(control), "m"(first), "m"(second));
+    if (KeI386XMMIPresent)
+        __asm__ volatile("movups %0, %%xmm0\n\tmovups %1, %%xmm1" : : "m"(xmm[0]), "m"(xmm[4]));
     KeZeroPages(page, 2 * PAGE_SIZE);
+    if (KeI386XMMIPresent)
+        __asm__ volatile("movups %%xmm0, %0\n\tmovups %%xmm1, %1\n\txorps %%xmm0, %%xmm0\n\t"
+                         "xorps %%xmm1, %%xmm1" : "=m"(xmmAfter[0]), "=m"(xmmAfter[4]));
     KT_ASSERT_EQ(DISPATCH_LEVEL, KeGetCurrentIrql());
     __asm__ volatile("fnstcw %0\n\tfstpl %1\n\tfstpl %2\n\tfninit"
                      : "=m"(controlAfter), "=m"(top), "=m"(below));
@@ -156,6 +165,9 @@ KTEST(TestKeZeroPages, "ke.zero_pages")
     KT_ASSERT_EQ(control, controlAfter);
     KT_ASSERT_EQ(second, top);
     KT_ASSERT_EQ(first, below);
+    KtPrint("zeroed with %s stores", KeI386XMMIPresent ? "16-byte XMM" : "4-byte integer");
+    for (uint32_t i = 0; KeI386XMMIPresent && i < 8; i++)
+        KT_ASSERT_EQ(xmm[i], xmmAfter[i]);
     for (uint32_t i = 0; i < 2 * PAGE_SIZE; i++)
         wrong += page[i] != 0;
     KT_ASSERT_EQ(0, wrong);

@@ -1,7 +1,7 @@
 /*
  * user/kernel32/process.c: the process calls: identity, exit, creation by program name or
- * path (C:\dir\prog.exe), opening by id, exit codes, memory counters, working-set limits and
- * GetSystemInfo.
+ * path (C:\dir\prog.exe), opening by id, exit codes, memory counters, working-set limits,
+ * GetSystemInfo and IsProcessorFeaturePresent.
  */
 #include "k32.h"
 #include <psapi.h>
@@ -414,4 +414,13 @@ VOID WINAPI GetSystemInfo(LPSYSTEM_INFO Information)
     Information->dwAllocationGranularity = BASE_ALLOCATION_GRANULARITY;
     Information->wProcessorLevel = 5;
     Information->wProcessorRevision = 0;
+}
+
+/* What KUSER_SHARED_DATA's ProcessorFeatures says (kernel/ke/npx.c fills it from CPUID):
+ * PF_XMMI_INSTRUCTIONS_AVAILABLE when ring 3 may use SSE, and so on. */
+WINBOOL WINAPI IsProcessorFeaturePresent(DWORD ProcessorFeature)
+{
+    if (ProcessorFeature >= sizeof(USER_SHARED_DATA->ProcessorFeatures))
+        return FALSE;
+    return USER_SHARED_DATA->ProcessorFeatures[ProcessorFeature] != 0;
 }

@@ -157,7 +157,8 @@ typedef struct _KUSER_SHARED_DATA {
     UCHAR Reserved1b[0x26C - 0x248];
     ULONG NtMajorVersion;               /* 0x26C */
     ULONG NtMinorVersion;               /* 0x270 */
-    UCHAR Reserved2[0x2E8 - 0x274];
+    UCHAR ProcessorFeatures[64];        /* 0x274: IsProcessorFeaturePresent's, by PF_ index */
+    UCHAR Reserved2[0x2E8 - 0x2B4];
     ULONG NumberOfPhysicalPages;        /* 0x2E8 */
     UCHAR Reserved3[0x300 - 0x2EC];
     ULONG SystemCall;                   /* 0x300 */
@@ -210,6 +211,7 @@ _Static_assert(__builtin_offsetof(TEB, NtTib.Self) == 0x18 &&
 _Static_assert(__builtin_offsetof(KUSER_SHARED_DATA, SystemTime) == 0x14 &&
                __builtin_offsetof(KUSER_SHARED_DATA, NtMajorVersion) == 0x26C &&
                __builtin_offsetof(KUSER_SHARED_DATA, LargePageMinimum) == 0x244 &&
+               __builtin_offsetof(KUSER_SHARED_DATA, ProcessorFeatures) == 0x274 &&
                __builtin_offsetof(KUSER_SHARED_DATA, NumberOfPhysicalPages) == 0x2E8 &&
                __builtin_offsetof(KUSER_SHARED_DATA, SystemCall) == 0x300 &&
                __builtin_offsetof(KUSER_SHARED_DATA, TickCount) == 0x320,
