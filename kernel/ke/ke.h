@@ -209,6 +209,8 @@ typedef struct _KTHREAD {
     LIST_ENTRY ThreadListEntry;     /* on KiThreadListHead, every thread */
     uint32_t KernelStack;           /* the saved esp while not running */
     void *InitialStack;             /* the stack's top */
+    uint32_t KernelXmmUse;          /* > 0 while kernel code holds XMM registers in a copy
+                                     * (KeCopyMemorySafe): a switch saves them (npx.c) */
     bool LargeStack;
     KTHREAD_STATE State;
     KPRIORITY Priority;
@@ -382,7 +384,7 @@ extern bool KeFastSystemCall;
 
 /* The numeric processor (npx.c): FXSR and SSE where CPUID has them, and KUSER_SHARED_DATA's
  * ProcessorFeatures (after Mm made the shared page). */
-extern bool KeI386FxsrPresent, KeI386XMMIPresent;
+extern bool KeI386FxsrPresent, KeI386XMMIPresent, KeI386XMMI64Present;
 void KeSetProcessorFeatures(void);
 static inline KPROCESSOR_MODE ExGetPreviousMode(void)
 {

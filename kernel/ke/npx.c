@@ -4,8 +4,9 @@
  * CR4.OSXMMEXCPT as NT does: ring 3 may use the XMM registers, a user thread's state is saved
  * on switches with fxsave (x87, MXCSR and XMM0-7) instead of fnsave, and an unmasked SIMD
  * floating-point exception arrives as #XM (vector 19), which trap.c raises as NT's
- * STATUS_FLOAT_MULTIPLE_TRAPS or _FAULTS. Kernel code keeps off the x87; its one use of an
- * XMM register is KeZeroPages (zeropage.c), which saves the register it borrows.
+ * STATUS_FLOAT_MULTIPLE_TRAPS or _FAULTS. Kernel code keeps off the x87; it uses XMM registers
+ * in KeZeroPages (zeropage.c) and KeCopyMemorySafe (probe.S), which put back the registers they
+ * borrow.
  * KUSER_SHARED_DATA's ProcessorFeatures says what user mode may use (IsProcessorFeaturePresent).
  */
 #include "kernel/ke/ki.h"
@@ -34,6 +35,7 @@
 
 bool KeI386FxsrPresent;         /* fxsave/fxrstor, and CR4.OSFXSR on */
 bool KeI386XMMIPresent;         /* SSE: the XMM registers */
+bool KeI386XMMI64Present;       /* SSE2 too: KeCopyMemorySafe's 8-byte movq (probe.S) */
 
 /* What a new user thread starts with: the x87 as fninit leaves it, MXCSR and XMM as at reset. */
 static uint8_t KiNpxInitialState[KI_NPX_SAVE_AREA_SIZE] __attribute__((aligned(16)));
@@ -54,6 +56,7 @@ void KiInitializeNpx(void)
     if ((KiCpuidEdx & CPUID_EDX_FXSR) && (KiCpuidEdx & CPUID_EDX_SSE)) {
         __writecr4(__readcr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
         KeI386FxsrPresent = KeI386XMMIPresent = true;
+        KeI386XMMI64Present = (KiCpuidEdx & CPUID_EDX_SSE2) != 0;
     }
     __asm__ volatile("fninit");
     if (KeI386XMMIPresent) {
@@ -77,9 +80,10 @@ void KiInitializeThreadNpx(KTHREAD *Thread)
 /*
  * The code #XM raises, as Windows on x86 reports SSE exceptions: STATUS_FLOAT_MULTIPLE_TRAPS
  * when an unmasked invalid-operation, denormal or divide-by-zero flag is pending (a divss by
- * zero), STATUS_FLOAT_MULTIPLE_FAULTS for overflow, underflow and precision; *Mxcsr is MXCSR,
- * which the exception's second parameter carries. The flags stay set, as on Windows: the
- * handler decides.
+ * zero), STATUS_FLOAT_MULTIPLE_FAULTS for overflow, underflow and precision (NT's KiTrap13).
+ * *Mxcsr is MXCSR, which the exception's second parameter carries as later Windows reports it
+ * (XP's KiTrap13 gave one parameter, 0), since a CONTEXT here has no ExtendedRegisters to
+ * find it in. The flags stay set: the handler decides.
  */
 NTSTATUS KiXmmExceptionCode(uint32_t *Mxcsr)
 {

@@ -86,13 +86,14 @@ static KTHREAD *KiRemoveReadyThread(void)
 /*
  * What else changes with the thread: the address space (when the next thread is in another
  * process, unless it is a system thread that is not attached: procobj.c), the stack ring 3
- * traps arrive on, the TEB FS names, and the numeric state of user threads, x87 and XMM (kernel
- * code never touches the x87, and KeZeroPages puts back the XMM register it borrows, so they
- * are saved only here: npx.c). DISPATCH_LEVEL.
+ * traps arrive on, the TEB FS names, and the numeric state, x87 and XMM, of user threads and of
+ * a system thread in the middle of an XMM copy (KernelXmmUse: KeCopyMemorySafe may wait for a
+ * page there). Kernel code never touches the x87, and KeZeroPages and KeCopyMemorySafe put back
+ * the XMM registers they borrow (npx.c). DISPATCH_LEVEL.
  */
 static void KiSwapThreadState(KTHREAD *Old, KTHREAD *Next)
 {
-    if (Old->UserThread && Old->State != Terminated)
+    if ((Old->UserThread && Old->State != Terminated) || Old->KernelXmmUse)
         KiSaveNpxArea(KiNpxSaveArea(Old));
     else if (Old->UserThread)           /* nothing pending may reach the next frstor */
         __asm__ volatile("fninit");
@@ -101,6 +102,8 @@ static void KiSwapThreadState(KTHREAD *Old, KTHREAD *Next)
     KiTss.Esp0 = (uint32_t)(uintptr_t)Next->InitialStack;
     if (Next->UserThread) {
         KiSetTebDescriptor(Next->Teb);
+        KiRestoreNpxArea(KiNpxSaveArea(Next));
+    } else if (Next->KernelXmmUse) {
         KiRestoreNpxArea(KiNpxSaveArea(Next));
     }
 }

@@ -9,6 +9,7 @@
  * runs when nothing else is ready. Neither is ever freed.
  */
 #include "kernel/ke/ki.h"
+#include "kernel/ke/trapvec.h"
 #include "mm/mm.h"
 #include "hal/hal.h"
 
@@ -16,6 +17,7 @@
 #define KI_INITIAL_EFLAGS   0x00000002      /* interrupts off: KiStartThread enables them */
 
 _Static_assert(offsetof(KTHREAD, KernelStack) == 32, "KTHREAD_KERNEL_STACK in kernel/ctxswap.S");
+_Static_assert(offsetof(KTHREAD, KernelXmmUse) == KTHREAD_KERNEL_XMM_USE, "kernel/ke/trapvec.h");
 
 KTHREAD *KiIdleThread;
 static KTHREAD KiInitialThread;

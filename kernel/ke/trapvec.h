@@ -8,6 +8,7 @@
 #define KI_TRAP_VECTORS         0x40    /* 0x00-0x1F exceptions, 0x30-0x3F the PIC's IRQs */
 
 #define KTRAP_EBP               (6 * 4) /* offsetof(KTRAP_FRAME, Ebp) */
+#define KTHREAD_KERNEL_XMM_USE  40      /* offsetof(KTHREAD, KernelXmmUse), checked in thread.c */
 #define KTRAP_EIP               (14 * 4) /* offsetof(KTRAP_FRAME, Eip) */
 
 /* The system-call trampolines' offset in KUSER_SHARED_DATA (syscall.c), and the user address

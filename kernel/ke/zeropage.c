@@ -3,9 +3,9 @@
  * pages, the zero page thread's and nonpaged pool's expansion). NT's x86 picks the widest
  * stores the processor has (its KiXMMIZeroPage), and so does this: under QEMU's TCG, which
  * mm386 is measured on, a 16-byte movaps store is two 8-byte accesses to guest memory where
- * a 4-byte store is one, and W1's demand-zero faults (ubench w1, 64 MiB) went from 307-315k
- * to 342-417k pages/s cold and 366-369k to 418-430k settled, three alternating boots each,
- * 2026-11-30. MMX's movq is no use there (each MMX instruction calls into the
+ * a 4-byte store is one: a megabyte zeroed in 0.27-0.28M cycles against 0.48M (back to back
+ * in one boot), and W1's demand-zero faults (ubench w1, 64 MiB, three alternating boots)
+ * went from 296-307k to 336-458k pages/s cold and 335-369k to 388-422k settled, 2026-11-30. MMX's movq is no use there (each MMX instruction calls into the
  * emulator: 1.24-1.45M cycles a megabyte against 0.68-0.84M for 4-byte stores, measured
  * 2026-11-29), and processors without SSE get sixteen 4-byte stores a turn.
  * The XMM register borrowed is put back, a page at a time at DISPATCH_LEVEL at least: no

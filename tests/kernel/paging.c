@@ -295,6 +295,67 @@ KTEST(TestCollidedFault, "mm.paging.collided")
     KT_ASSERT_EQ(collided + 1, MmInfoCounters.CollidedFaultCount);
 }
 
+/*
+ * A system thread's long KeCopyMemorySafe (through XMM0 and XMM1 where the processor has SSE2:
+ * kernel/ke/probe.S) into paged-out pages: each turn that stores into a page not in memory
+ * waits for its read with the turn's data in XMM0 and XMM1, while another thread of the same
+ * priority fills those registers with garbage and yields. The switch saves and restores the
+ * copying thread's registers (KernelXmmUse: kernel/ke/sched.c), so every word arrives.
+ */
+#define PG_XMM_COPY_PAGES       32
+
+static volatile bool PgXmmClobberStop;
+
+static void XmmClobber(void *Context)
+{
+    static const uint32_t garbage[4] = { 0xBAADF00D, 0xDEADBEEF, 0xBAADF00D, 0xDEADBEEF };
+
+    (void)Context;
+    while (!PgXmmClobberStop) {
+        __asm__ volatile("movups %0, %%xmm0\n\tmovups %0, %%xmm1" : : "m"(garbage));
+        KeYieldExecution();
+    }
+}
+
+static void StopXmmClobber(void *Thread)
+{
+    PgXmmClobberStop = true;
+    JoinReaderCleanup(Thread);
+}
+
+KTEST(TestXmmCopyWaits, "mm.paging.xmm_copy_waits")
+{
+    uint32_t *source = KtAllocatePool(NonPagedPool, PG_XMM_COPY_PAGES * PAGE_SIZE, PG_TAG);
+    void *destination = KtAllocatePool(PagedPool, PG_XMM_COPY_PAGES * PAGE_SIZE, PG_TAG);
+    uint32_t reads = MmInfoCounters.PageReadIoCount, bad = 0;
+    KTHREAD *clobber;
+    NTSTATUS status;
+
+    RequirePagingFile();
+    if (!KeI386XMMI64Present)
+        KtSkip("the processor has no SSE2: the copy goes through general registers");
+    for (uint32_t page = 0; page < PG_XMM_COPY_PAGES; page++) {
+        FillPage(PageAt(destination, page), page + 1);      /* not what the copy writes */
+        for (uint32_t i = 0; i < WORDS_PER_PAGE; i++)
+            source[page * WORDS_PER_PAGE + i] = PatternWord(page, i);
+    }
+    KtPageOut(destination, PG_XMM_COPY_PAGES);
+    PgXmmClobberStop = false;
+    KT_ASSERT_STATUS(STATUS_SUCCESS, PsCreateSystemThread(&clobber, XmmClobber, NULL,
+                                                          KeGetCurrentThread()->Priority,
+                                                          "PgXmmClobber"));
+    KtDefer(StopXmmClobber, clobber);
+    status = KeCopyMemorySafe(destination, source, PG_XMM_COPY_PAGES * PAGE_SIZE);
+    KtRelease(StopXmmClobber, clobber);
+    KT_ASSERT_STATUS(STATUS_SUCCESS, status);
+    KtPrint("%u read(s) waited for", MmInfoCounters.PageReadIoCount - reads);
+    KT_ASSERT_GE(MmInfoCounters.PageReadIoCount - reads, 1);
+    for (uint32_t page = 0; page < PG_XMM_COPY_PAGES; page++)
+        bad += CheckPage(PageAt(destination, page), page);
+    KT_ASSERT_EQ(0, bad);
+    KT_ASSERT_EQ(0, KeGetCurrentThread()->KernelXmmUse);
+}
+
 /* Give the invalid PTE of Va the protection Protection, as VirtualProtect would. */
 static void SetInvalidPteProtection(void *Va, uint32_t Protection)
 {

@@ -146,6 +146,80 @@ KTEST(TestTrapCopySafe, "boot.trap.copy_safe")
     KT_ASSERT_EQ(source[80], mapped[PAGE_SIZE - 1]);
 }
 
+/*
+ * KeCopyMemorySafe's long copies (KI_XMM_COPY_MINIMUM bytes and more, where the processor has
+ * SSE2) go through XMM0 and XMM1 8 bytes at a time: every length around the threshold and
+ * longer ones, at every alignment, copy exactly; the caller's XMM0 and XMM1 come back as they
+ * were, after a fault too (300 bytes from or to a page with 200 of them mapped), and the
+ * thread's KernelXmmUse is 0 again.
+ */
+#define COPY_XMM_LONGEST    4099
+
+static void LoadXmmPattern(const uint32_t *Pattern)
+{
+    __asm__ volatile("movups %0, %%xmm0\n\tmovups %1, %%xmm1" : : "m"(Pattern[0]), "m"(Pattern[4]));
+}
+
+static void StoreXmmPattern(uint32_t *Pattern)
+{
+    __asm__ volatile("movups %%xmm0, %0\n\tmovups %%xmm1, %1" : "=m"(Pattern[0]), "=m"(Pattern[4]));
+}
+
+KTEST(TestTrapCopySafeXmm, "boot.trap.copy_safe_xmm")
+{
+    static const uint32_t lengths[] = { 255, 256, 257, 263, 288, 289, 1000, 4096, COPY_XMM_LONGEST };
+    static const uint32_t pattern[8] = { 0x01234567, 0x89ABCDEF, 0xFEDCBA98, 0x76543210,
+                                         0x0F1E2D3C, 0x4B5A6978, 0x8796A5B4, 0xC3D2E1F0 };
+    uint8_t *source = KtAllocatePool(NonPagedPool, 2 * COPY_XMM_LONGEST + 16, POOL_TAG('C', 'y', 's', 'x'));
+    uint8_t *destination = source + COPY_XMM_LONGEST + 8, *mapped;
+    uint8_t *page = KtAllocatePool(NonPagedPool, PAGE_SIZE, POOL_TAG('C', 'y', 's', 'x'));
+    uint32_t after[8], wrong = 0;
+    KIRQL oldIrql;
+
+    if (!KeI386XMMI64Present) {
+        KtSkip("the processor has no SSE2: every copy goes through general registers");
+        return;
+    }
+    for (uint32_t i = 0; i < COPY_XMM_LONGEST + 4; i++)
+        source[i] = (uint8_t)(i * 13 + 5);
+    KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);      /* no switch may touch XMM meanwhile */
+    for (uint32_t l = 0; l < ARRAYSIZE(lengths); l++) {
+        for (uint32_t from = 0; from < 4; from++) {
+            for (uint32_t to = 0; to < 4; to++) {
+                uint32_t length = lengths[l];
+
+                memset(destination, 0xEE, COPY_XMM_LONGEST + 8);
+                LoadXmmPattern(pattern);
+                wrong += KeCopyMemorySafe(destination + to, source + from, length) != STATUS_SUCCESS;
+                StoreXmmPattern(after);
+                wrong += memcmp(after, pattern, sizeof(after)) != 0;
+                for (uint32_t i = 0; i < length + 8 && i < COPY_XMM_LONGEST + 8; i++)
+                    wrong += destination[i] != (i >= to && i < to + length ? source[from + i - to]
+                                                                          : 0xEE);
+            }
+        }
+    }
+    KeLowerIrql(oldIrql);
+    KT_ASSERT_EQ(0, wrong);
+    KT_ASSERT_EQ(0, KeGetCurrentThread()->KernelXmmUse);
+
+    CopyWindow = MiReserveSystemPtes(2, SystemPteSpace);
+    KT_ASSERT(CopyWindow != NULL);
+    CopyWindow[0] = MiMakeValidKernelPte((uint32_t)(MmGetPhysicalAddress(page) >> PAGE_SHIFT));
+    KtDefer(ReleaseCopyWindow, NULL);
+    mapped = MiGetVirtualAddressMappedByPte(CopyWindow);
+    KeRaiseIrql(DISPATCH_LEVEL, &oldIrql);
+    LoadXmmPattern(pattern);
+    wrong += KeCopyMemorySafe(destination, mapped + PAGE_SIZE - 200, 300) != STATUS_ACCESS_VIOLATION;
+    wrong += KeCopyMemorySafe(mapped + PAGE_SIZE - 200, source, 300) != STATUS_ACCESS_VIOLATION;
+    StoreXmmPattern(after);
+    KeLowerIrql(oldIrql);
+    KT_ASSERT_EQ(0, wrong);
+    KT_ASSERT_EQ(0, memcmp(after, pattern, sizeof(after)));
+    KT_ASSERT_EQ(0, KeGetCurrentThread()->KernelXmmUse);
+    KT_ASSERT_EQ(source[191], mapped[PAGE_SIZE - 9]);   /* the turns before the fault were made */
+}
+
 /* The bugcheck record survives in the crash-dump area, where gdb and dump readers look. */
 KTEST(TestCrashDumpArea, "boot.crashdump.mapped")
 {

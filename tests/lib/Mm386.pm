@@ -20,7 +20,7 @@ our @NO_DISK_SKIPS = map { "hal.ata.$_" }
     qw(channels fault identify interrupt multipage polled range readwrite reset);
 our @NO_PAGING_FILE_SKIPS = ((map { "mm.paging.$_" }
     qw(collided create_checks hard_fault read_ahead_error read_ahead_rescue sequential_cluster
-       three_times_ram)),
+       three_times_ram xmm_copy_waits)),
     map { "mm.pagefail.$_" } qw(cluster_round_trip rescue));
 our @NO_SPECIAL_POOL_SKIPS = ('mm.specialpool.freed', 'mm.specialpool.layout');
 # ... and those that run a user program, skipped in a boot without its module.

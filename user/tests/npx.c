@@ -102,7 +102,7 @@ static void WriteMxcsr(ULONG Mxcsr)
 static DWORD WINAPI StateKeeper(LPVOID Argument)
 {
     ULONG me = (ULONG)(ULONG_PTR)Argument;
-    ULONG mxcsr = MXCSR_DEFAULT | (me % 4) << 13;           /* a rounding mode of its own */
+    ULONG mxcsr = MXCSR_DEFAULT | ((me + 1) % 4) << 13;     /* a rounding mode of its own */
     USHORT control = (USHORT)(0x037F ^ (me + 1) << 10), controlAfter;
     double first = 1.5 + me, second = -1e100 * (me + 1), top, below;
     ULONG got[8][4] __attribute__((aligned(16)));
