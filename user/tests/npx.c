@@ -1,6 +1,7 @@
 /*
  * npx.exe: the numeric processor's state as a thread sees it (kernel/ke/npx.c). What
- * IsProcessorFeaturePresent says agrees with CPUID; each thread keeps its own x87 registers
+ * IsProcessorFeaturePresent says agrees with CPUID (SSE only with FXSR, which the kernel needs
+ * to save the registers); each thread keeps its own x87 registers
  * and (with SSE) XMM0-7 and MXCSR across yields, the clock's preemptions, system calls and page faults
  * (whose demand-zero pages the kernel zeroes with an XMM register, and so does the zero page
  * thread, which runs while these threads sleep); and an unmasked SSE exception arrives as
@@ -14,6 +15,7 @@
 #define CPUID_EDX_TSC           (1u << 4)
 #define CPUID_EDX_CX8           (1u << 8)
 #define CPUID_EDX_MMX           (1u << 23)
+#define CPUID_EDX_FXSR          (1u << 24)
 #define CPUID_EDX_SSE           (1u << 25)
 #define CPUID_EDX_SSE2          (1u << 26)
 
@@ -32,18 +34,19 @@ static ULONG CpuidEdx(void)
     return edx;
 }
 
+/* SSE usable in ring 3: the kernel turns it on only with FXSR, which saves the registers. */
 static BOOL HaveSse(void)
 {
-    return (CpuidEdx() & CPUID_EDX_SSE) != 0;
+    return (CpuidEdx() & (CPUID_EDX_SSE | CPUID_EDX_FXSR)) == (CPUID_EDX_SSE | CPUID_EDX_FXSR);
 }
 
 static void TestFeatures(void)
 {
     ULONG edx = CpuidEdx();
 
-    KT_EQ(IsProcessorFeaturePresent(PF_XMMI_INSTRUCTIONS_AVAILABLE), (edx & CPUID_EDX_SSE) != 0);
+    KT_EQ(IsProcessorFeaturePresent(PF_XMMI_INSTRUCTIONS_AVAILABLE), HaveSse());
     KT_EQ(IsProcessorFeaturePresent(PF_XMMI64_INSTRUCTIONS_AVAILABLE),
-          (edx & CPUID_EDX_SSE) && (edx & CPUID_EDX_SSE2));
+          HaveSse() && (edx & CPUID_EDX_SSE2));
     KT_EQ(IsProcessorFeaturePresent(PF_MMX_INSTRUCTIONS_AVAILABLE), (edx & CPUID_EDX_MMX) != 0);
     KT_EQ(IsProcessorFeaturePresent(PF_RDTSC_INSTRUCTION_AVAILABLE), (edx & CPUID_EDX_TSC) != 0);
     KT_EQ(IsProcessorFeaturePresent(PF_COMPARE_EXCHANGE_DOUBLE), (edx & CPUID_EDX_CX8) != 0);
@@ -195,7 +198,7 @@ static void TestSseExceptions(void)
     ULONG mxcsr;
 
     if (!HaveSse()) {
-        KT_SKIP("the processor has no SSE");
+        KT_SKIP("no SSE in ring 3: the processor has none, or no FXSR to save it");
         return;
     }
     code = Catch(SseDivide);
