@@ -60,7 +60,10 @@ static void TestFeatures(void)
  * Three threads, each with XMM0-7 and MXCSR's rounding (where the processor has SSE) and the
  * x87's control word and two stack values of its own, check them after every page of 256 KB
  * they commit, touch and release, yielding, calling the kernel and sleeping between pages
- * (the x87 at the end); 0 registers may come back wrong.
+ * (the x87 at the end); 0 registers may come back wrong. One of the calls at each page is a
+ * query whose answer (312 bytes) the kernel copies through XMM0 and XMM1 (KeCopyMemorySafe's
+ * long copies) into the end of that page and the start of the next, not yet touched: the
+ * copy takes a demand-zero fault half-way, and the caller's registers must come back.
  */
 #define STATE_THREADS       3
 #define STATE_ROUNDS        12
@@ -132,6 +135,10 @@ static DWORD WINAPI StateKeeper(LPVOID Argument)
                 SwitchToThread();
             else if (page % 4 == 3)
                 NtClose(NULL);
+            if (page + 1 < STATE_PAGES)
+                StateWrong[me] += !NT_SUCCESS(NtQuerySystemInformation(
+                    SystemPerformanceInformation, (PVOID)(region + (page + 1) * 0x1000 - 128),
+                    sizeof(SYSTEM_PERFORMANCE_INFORMATION), NULL));
             StateChecks[me]++;
             if (StateXmm) {
                 StoreXmm(got);
