@@ -39,13 +39,42 @@ void KeSetProcessExceptionExit(void (*Exit)(NTSTATUS, const EXCEPTION_RECORD *, 
     KiProcessExceptionExit = Exit;
 }
 
-/* The x87 state is live while the thread runs (kernel code never touches it). A CONTEXT
- * carries only the x87 part (no CONTEXT_EXTENDED_REGISTERS): the XMM registers and MXCSR
- * stay as they are across an exception and NtContinue. */
+/* The x87 state is live while the thread runs (kernel code never touches it). */
 static void KiSaveNpx(FLOATING_SAVE_AREA *Area)
 {
     __asm__ volatile("fnsave %0\n\tfrstor %0" : "=m"(*Area) : : "memory");
     Area->Cr0NpxState = 0;
+}
+
+/*
+ * CONTEXT_EXTENDED_REGISTERS, where the processor has FXSR (npx.c turned SSE on): the
+ * CONTEXT's ExtendedRegisters are fxsave's image of the live state (x87, MXCSR, XMM0-7), as
+ * NT's KiDispatchException captures them for user mode, and a CONTEXT with the flag gives
+ * them back through fxrstor, MXCSR's reserved bits cleared first (fxrstor would #GP on them).
+ * fxsave wants 16-byte alignment, which a CONTEXT's field at 0xCC does not have, nor the
+ * kernel's 4-byte-aligned stack without help.
+ */
+static void KiSaveExtendedRegisters(CONTEXT *Context)
+{
+    uint8_t raw[KI_NPX_SAVE_AREA_SIZE + 15];
+    uint8_t *area = KI_ALIGN_NPX_AREA(raw);
+
+    KiSaveNpxArea(area);
+    RtlCopyMemory(Context->ExtendedRegisters, area, KI_NPX_SAVE_AREA_SIZE);
+    Context->ContextFlags |= CONTEXT_EXTENDED_REGISTERS;
+}
+
+static void KiRestoreExtendedRegisters(const CONTEXT *Context)
+{
+    uint8_t raw[KI_NPX_SAVE_AREA_SIZE + 15];
+    uint8_t *area = KI_ALIGN_NPX_AREA(raw);
+    uint32_t mxcsr;
+
+    RtlCopyMemory(area, Context->ExtendedRegisters, KI_NPX_SAVE_AREA_SIZE);
+    RtlCopyMemory(&mxcsr, area + KI_FXSAVE_MXCSR, sizeof(mxcsr));
+    mxcsr &= KiMxcsrMask;
+    RtlCopyMemory(area + KI_FXSAVE_MXCSR, &mxcsr, sizeof(mxcsr));
+    KiRestoreNpxArea(area);
 }
 
 static void KiContextFromTrapFrame(const KTRAP_FRAME *Frame, CONTEXT *Context)
@@ -68,6 +97,8 @@ static void KiContextFromTrapFrame(const KTRAP_FRAME *Frame, CONTEXT *Context)
     Context->EFlags = Frame->EFlags;
     Context->Esp = Frame->HardwareEsp;
     Context->SegSs = Frame->HardwareSegSs & 0xFFFF;
+    if (KeI386FxsrPresent)
+        KiSaveExtendedRegisters(Context);
     KiSaveNpx(&Context->FloatSave);
 }
 
@@ -91,6 +122,8 @@ static void KiContextToTrapFrame(const CONTEXT *Context, KTRAP_FRAME *Frame)
         Frame->HardwareEsp = Context->Esp;
         Frame->EFlags = (Context->EFlags & KI_USER_EFLAGS_MASK) | EFLAGS_INTERRUPT_MASK | 0x2;
     }
+    if ((flags & CONTEXT_EXTENDED_REGISTERS) == CONTEXT_EXTENDED_REGISTERS && KeI386FxsrPresent)
+        KiRestoreExtendedRegisters(Context);            /* then FloatSave's x87, as NT's order */
     if ((flags & CONTEXT_FLOATING_POINT) == CONTEXT_FLOATING_POINT)   /* frstor waits: */
         __asm__ volatile("fnclex\n\tfrstor %0" : : "m"(Context->FloatSave));  /* no #MF here */
     Frame->SegCs = KGDT_R3_CODE_USER;

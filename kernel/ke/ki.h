@@ -65,9 +65,13 @@ extern volatile KIRQL KiCurrentIrql;                                   /* irql.c
 void KiInitializeNpx(void);
 void KiInitializeThreadNpx(KTHREAD *Thread);
 NTSTATUS KiXmmExceptionCode(uint32_t *Mxcsr);
+#define KI_FXSAVE_MXCSR         24      /* offsets in fxsave's image */
+#define KI_FXSAVE_MXCSR_MASK    28
+extern uint32_t KiMxcsrMask;            /* the MXCSR bits this processor lets fxrstor load */
+#define KI_ALIGN_NPX_AREA(Bytes)    ((void *)(((uintptr_t)(Bytes) + 15) & ~(uintptr_t)15))
 static inline void *KiNpxSaveArea(KTHREAD *Thread)
 {
-    return (void *)(((uintptr_t)Thread->NpxState + 15) & ~(uintptr_t)15);
+    return KI_ALIGN_NPX_AREA(Thread->NpxState);
 }
 static inline void KiSaveNpxArea(void *Area)
 {

@@ -23,6 +23,7 @@
 #define CPUID_ECX_SSE3          (1u << 0)
 
 #define MXCSR_DEFAULT           0x1F80      /* every exception masked, round to nearest */
+#define MXCSR_DEFAULT_MASK      0xFFBF      /* when fxsave reports none (Intel's rule) */
 
 /* winnt.h's PF_ indexes into ProcessorFeatures */
 #define PF_COMPARE_EXCHANGE_DOUBLE          2
@@ -41,6 +42,7 @@ bool KeI386XMMI64Present;       /* SSE2 too: KeCopyMemorySafe's 8-byte movq (pro
 static uint8_t KiNpxInitialState[KI_NPX_SAVE_AREA_SIZE] __attribute__((aligned(16)));
 
 static uint32_t KiCpuidEdx, KiCpuidEcx;
+uint32_t KiMxcsrMask = MXCSR_DEFAULT_MASK;
 
 /* Start-up, before the first thread is made. */
 void KiInitializeNpx(void)
@@ -69,6 +71,11 @@ void KiInitializeNpx(void)
                          "xorps %%xmm6, %%xmm6\n\txorps %%xmm7, %%xmm7" : : "m"(mxcsr));
     }
     KiSaveNpxArea(KiNpxInitialState);
+    if (KeI386FxsrPresent) {
+        RtlCopyMemory(&KiMxcsrMask, KiNpxInitialState + KI_FXSAVE_MXCSR_MASK, sizeof(KiMxcsrMask));
+        if (KiMxcsrMask == 0)
+            KiMxcsrMask = MXCSR_DEFAULT_MASK;
+    }
 }
 
 /* A new user thread's state, before it first runs. */
@@ -82,8 +89,8 @@ void KiInitializeThreadNpx(KTHREAD *Thread)
  * when an unmasked invalid-operation, denormal or divide-by-zero flag is pending (a divss by
  * zero), STATUS_FLOAT_MULTIPLE_FAULTS for overflow, underflow and precision (NT's KiTrap13).
  * *Mxcsr is MXCSR, which the exception's second parameter carries as later Windows reports it
- * (XP's KiTrap13 gave one parameter, 0), since a CONTEXT here has no ExtendedRegisters to
- * find it in. The flags stay set: the handler decides.
+ * (XP's KiTrap13 gave one parameter, 0); the CONTEXT's ExtendedRegisters hold it too, and a
+ * handler may change it there before continuing. The flags stay set: the handler decides.
  */
 NTSTATUS KiXmmExceptionCode(uint32_t *Mxcsr)
 {

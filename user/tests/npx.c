@@ -9,6 +9,7 @@
  * STATUS_FLOAT_MULTIPLE_FAULTS for an overflow, MXCSR in the second parameter).
  */
 #include <ntdll.h>
+#include <seh.h>
 #include "catch.h"
 #include "ktap.h"
 
@@ -233,10 +234,93 @@ static void TestSseExceptions(void)
           (MXCSR_DEFAULT & ~MXCSR_OVERFLOW_MASK) | MXCSR_OVERFLOW);
 }
 
+/*
+ * CONTEXT_EXTENDED_REGISTERS: the CONTEXT the kernel hands a filter for a fault (an int3 here;
+ * RaiseException's is captured in ring 3) holds fxsave's image (MXCSR at byte 24, XMM0-7 from
+ * byte 160) of the registers the thread had; a filter that changes XMM1 and MXCSR there and
+ * continues (past the int3) gets them back changed through NtContinue, XMM0 and the rest as
+ * they were; and an MXCSR with reserved bits set there is loaded without them instead of
+ * faulting in the kernel (fxrstor would #GP).
+ */
+#define FXSAVE_MXCSR            24
+#define FXSAVE_XMM0             160
+
+typedef struct {
+    ULONG Flags, Mxcsr, Xmm[8][4];
+    ULONG NewMxcsr, NewXmm1[4];
+} EXTENDED_SEEN;
+
+static LONG ExtendedFilter(EXCEPTION_POINTERS *Pointers, PVOID Context)
+{
+    EXTENDED_SEEN *seen = Context;
+    PUCHAR extended = Pointers->ContextRecord->ExtendedRegisters;
+
+    if (Pointers->ExceptionRecord->ExceptionCode != (DWORD)STATUS_BREAKPOINT)
+        return EXCEPTION_CONTINUE_SEARCH;
+    Pointers->ContextRecord->Eip++;                         /* past the int3 */
+    seen->Flags = Pointers->ContextRecord->ContextFlags;
+    memcpy(&seen->Mxcsr, extended + FXSAVE_MXCSR, 4);
+    memcpy(seen->Xmm, extended + FXSAVE_XMM0, sizeof(seen->Xmm));
+    memcpy(extended + FXSAVE_MXCSR, &seen->NewMxcsr, 4);
+    memcpy(extended + FXSAVE_XMM0 + 16, seen->NewXmm1, 16);
+    return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+/* Raise, with XMM0-7 and MXCSR loaded from Wanted and WantedMxcsr; what they are after. */
+static void RaiseWithXmm(EXTENDED_SEEN *Seen, const ULONG (*Wanted)[4], ULONG WantedMxcsr,
+                         ULONG (*After)[4], ULONG *AfterMxcsr)
+{
+    SEH_FRAME frame;
+
+    if (SEH_TRY(&frame, ExtendedFilter, Seen) == 0) {
+        WriteMxcsr(WantedMxcsr);
+        LoadXmm(Wanted);
+        __asm__ volatile("int3" ::: "memory");
+        StoreXmm(After);
+        *AfterMxcsr = ReadMxcsr();
+        WriteMxcsr(MXCSR_DEFAULT);
+        SehEnd(&frame);
+    } else {
+        KT_EXPECT(!"the int3 was not continued");
+    }
+}
+
+static void TestContextExtended(void)
+{
+    static ULONG wanted[8][4] __attribute__((aligned(16)));
+    ULONG after[8][4] __attribute__((aligned(16)));
+    const ULONG mxcsr = MXCSR_DEFAULT | 0x6000;            /* round toward zero */
+    EXTENDED_SEEN seen = { .NewMxcsr = MXCSR_DEFAULT | 0x2000,
+                           .NewXmm1 = { 0xCAFEF00D, 0x0BADC0DE, 0x12345678, 0x9ABCDEF0 } };
+    ULONG afterMxcsr = 0;
+
+    if (!HaveSse()) {
+        KT_SKIP("no SSE in ring 3: the processor has none, or no FXSR to save it");
+        return;
+    }
+    for (ULONG r = 0; r < 8; r++)
+        for (ULONG w = 0; w < 4; w++)
+            wanted[r][w] = 0x11111111u * (r + 1) ^ w << 24;
+    RaiseWithXmm(&seen, wanted, mxcsr, after, &afterMxcsr);
+    KT_EQ(seen.Flags & CONTEXT_EXTENDED_REGISTERS, CONTEXT_EXTENDED_REGISTERS);
+    KT_EQ(seen.Mxcsr, mxcsr);
+    KT_EQ(memcmp(seen.Xmm, wanted, sizeof(wanted)), 0);
+    KT_EQ(afterMxcsr, seen.NewMxcsr);
+    KT_EQ(memcmp(after[1], seen.NewXmm1, 16), 0);
+    KT_EQ(memcmp(after[0], wanted[0], 16), 0);
+    KT_EQ(memcmp(after[2], wanted[2], 6 * 16), 0);
+
+    seen.NewMxcsr = 0xFFFFFFFF;                             /* reserved bits set */
+    RaiseWithXmm(&seen, wanted, mxcsr, after, &afterMxcsr);
+    KT_EQ(afterMxcsr & 0xFFFF0000, 0);                      /* loaded without them */
+    KT_EQ(afterMxcsr & 0xFFBF, 0xFFBF);                     /* and with every other bit */
+}
+
 static const KTAP_CASE Cases[] = {
     { "user.npx.features", TestFeatures },
     { "user.npx.threads_keep_state", TestThreadsKeepState },
     { "user.npx.sse_exceptions", TestSseExceptions },
+    { "user.npx.context_extended", TestContextExtended },
 };
 
 KTAP_MAIN(Cases)
