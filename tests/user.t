@@ -27,7 +27,8 @@
 #              hold a 4 MB page); a child's pages, windows and large page given back at its exit
 #   npx        IsProcessorFeaturePresent against CPUID; x87, MXCSR and XMM registers per thread
 #              across switches, long kernel copies and demand-zero faults; SSE exceptions (SKIP:
-#              TCG raises no #XM); CONTEXT_EXTENDED_REGISTERS to a filter and back
+#              TCG raises no #XM); CONTEXT_EXTENDED_REGISTERS to a filter and back, and into
+#              a thread NtCreateThread makes
 # and then syscall and vmbasic once more on a processor without sysenter (CPUID SEP clear):
 # the stubs go through int 0x2E; and npx on a Pentium II (no FXSR or SSE: the x87 alone,
 # saved with fnsave, and pages zeroed with integer stores) and on a processor that claims SSE
@@ -41,7 +42,7 @@ use Mm386;
 
 my %cases = (vmbasic => 7, vmalloc => 9, except => 11, vmmodel => 1, vmwatch => 16,
              syscall => 6, vmlock => 7, vmmisc => 9, waits => 4, isolation => 4, robust => 4,
-             teardown => 3, section => 14, vmawe => 5, npx => 4);
+             teardown => 3, section => 14, vmawe => 5, npx => 5);
 # The other programs a program starts; they go in stripped (no debug information), so that two
 # modules still leave an 8 MiB machine the 7 MB it needs.
 my %modules = (teardown => ['nop.exe']);

@@ -257,7 +257,12 @@ NTSTATUS KeRaiseUserException(const EXCEPTION_RECORD *Record, const void *Contex
     return STATUS_SUCCESS;
 }
 
-/* A thread made by NtCreateThread enters ring 3 with every register from its CONTEXT. */
+/*
+ * A thread made by NtCreateThread enters ring 3 with every register from its CONTEXT: the
+ * control and integer ones always, and the numeric state from the initial one changed by the
+ * CONTEXT's FloatSave and ExtendedRegisters where its flags have them (NT's
+ * KiInitializeContextThread; kernel32's CreateThread passes CONTEXT_FULL, so the defaults).
+ */
 void KeEnterUserModeWithContext(const void *Context)
 {
     KTHREAD *thread = KeGetCurrentThread();
@@ -265,12 +270,13 @@ void KeEnterUserModeWithContext(const void *Context)
     CONTEXT context = *(const CONTEXT *)Context;
 
     RtlZeroMemory(frame, sizeof(*frame));
-    context.ContextFlags = CONTEXT_CONTROL | CONTEXT_INTEGER;
-    KiContextToTrapFrame(&context, frame);
-    KfRaiseIrql(DISPATCH_LEVEL);
+    context.ContextFlags &= CONTEXT_FLOATING_POINT | CONTEXT_EXTENDED_REGISTERS;
+    context.ContextFlags |= CONTEXT_CONTROL | CONTEXT_INTEGER;
+    KfRaiseIrql(DISPATCH_LEVEL);                /* the registers are this thread's till it runs */
     KiTss.Esp0 = (uint32_t)(uintptr_t)thread->InitialStack;
     KiSetTebDescriptor(thread->Teb);
     KiRestoreNpxArea(KiNpxSaveArea(thread));
+    KiContextToTrapFrame(&context, frame);
     _disable();
     KfLowerIrql(PASSIVE_LEVEL);
     KiExceptionExit(frame);

@@ -316,11 +316,93 @@ static void TestContextExtended(void)
     KT_EQ(afterMxcsr & 0xFFBF, 0xFFBF);                     /* and with every other bit */
 }
 
+/*
+ * A thread made by NtCreateThread with CONTEXT_FLOATING_POINT and CONTEXT_EXTENDED_REGISTERS
+ * starts with the x87 control word of its FloatSave and the XMM registers and MXCSR of its
+ * ExtendedRegisters (NT's KiInitializeContextThread), reserved MXCSR bits dropped; one made
+ * with CONTEXT_FULL alone starts with the defaults (MXCSR 0x1F80, x87 control word 0x37F).
+ */
+static ULONG NewThreadXmm[8][4] __attribute__((aligned(16)));
+static ULONG NewThreadMxcsr;
+static USHORT NewThreadControl;
+static ULONG NewThreadStack[1024];
+
+__attribute__((noreturn)) static void NewThreadStart(void)
+{
+    StoreXmm(NewThreadXmm);
+    NewThreadMxcsr = ReadMxcsr();
+    __asm__ volatile("fnstcw %0" : "=m"(NewThreadControl));
+    NtTerminateThread(NtCurrentThread(), 0);
+    for (;;)
+        ;
+}
+
+static NTSTATUS RunThreadWithContext(const CONTEXT *Context)
+{
+    INITIAL_TEB teb = { NULL, NULL, &NewThreadStack[1024], &NewThreadStack[0], &NewThreadStack[0] };
+    OBJECT_ATTRIBUTES attributes = { sizeof(attributes), NULL, NULL, 0, NULL, NULL };
+    CLIENT_ID client;
+    HANDLE thread;
+    NTSTATUS status = NtCreateThread(&thread, THREAD_ALL_ACCESS, &attributes, NtCurrentProcess(),
+                                     &client, (PCONTEXT)Context, &teb, FALSE);
+
+    if (!NT_SUCCESS(status))
+        return status;
+    if (WaitForSingleObject(thread, 60000) != WAIT_OBJECT_0)
+        status = STATUS_TIMEOUT;
+    CloseHandle(thread);
+    return status;
+}
+
+static void TestNewThreadContext(void)
+{
+    static CONTEXT context;
+    static ULONG wanted[8][4];
+    const ULONG mxcsr = MXCSR_DEFAULT | 0x4000;             /* round up */
+    const ULONG badMxcsr = 0xFFFF0000 | MXCSR_DEFAULT | 0x2000;
+
+    if (!HaveSse()) {
+        KT_SKIP("no SSE in ring 3: the processor has none, or no FXSR to save it");
+        return;
+    }
+    for (ULONG r = 0; r < 8; r++)
+        for (ULONG w = 0; w < 4; w++)
+            wanted[r][w] = 0x01010101u * (r + 0x40) + w;
+    memset(&context, 0, sizeof(context));
+    context.ContextFlags = CONTEXT_FULL | CONTEXT_FLOATING_POINT | CONTEXT_EXTENDED_REGISTERS;
+    context.Eip = (DWORD)(ULONG_PTR)NewThreadStart;
+    context.Esp = (DWORD)(ULONG_PTR)&NewThreadStack[1000];
+    context.EFlags = 0x202;
+    context.SegCs = 0x1B;
+    context.SegDs = context.SegEs = context.SegSs = 0x23;
+    context.SegFs = 0x3B;
+    context.FloatSave.ControlWord = 0xFFFF0E7F;              /* round toward zero, 64-bit */
+    context.FloatSave.TagWord = 0xFFFFFFFF;                  /* empty */
+    *(USHORT *)&context.ExtendedRegisters[0] = 0x037F;       /* fxsave's FCW, FloatSave's wins */
+    memcpy(&context.ExtendedRegisters[FXSAVE_MXCSR], &mxcsr, 4);
+    memcpy(&context.ExtendedRegisters[FXSAVE_XMM0], wanted, sizeof(wanted));
+    KT_STATUS(RunThreadWithContext(&context), STATUS_SUCCESS);
+    KT_EQ(memcmp(NewThreadXmm, wanted, sizeof(wanted)), 0);
+    KT_EQ(NewThreadMxcsr, mxcsr);
+    KT_EQ(NewThreadControl, 0x0E7F);
+
+    memcpy(&context.ExtendedRegisters[FXSAVE_MXCSR], &badMxcsr, 4);
+    KT_STATUS(RunThreadWithContext(&context), STATUS_SUCCESS);
+    KT_EQ(NewThreadMxcsr, MXCSR_DEFAULT | 0x2000);            /* the reserved bits dropped */
+
+    context.ContextFlags = CONTEXT_FULL;
+    KT_STATUS(RunThreadWithContext(&context), STATUS_SUCCESS);
+    KT_EQ(NewThreadMxcsr, MXCSR_DEFAULT);
+    KT_EQ(NewThreadControl, 0x037F);
+    KT_EQ(NewThreadXmm[1][0], 0);
+}
+
 static const KTAP_CASE Cases[] = {
     { "user.npx.features", TestFeatures },
     { "user.npx.threads_keep_state", TestThreadsKeepState },
     { "user.npx.sse_exceptions", TestSseExceptions },
     { "user.npx.context_extended", TestContextExtended },
+    { "user.npx.new_thread_context", TestNewThreadContext },
 };
 
 KTAP_MAIN(Cases)
