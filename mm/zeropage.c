@@ -6,9 +6,7 @@
  * As NT's, it zeroes through a mapping of its own (a system PTE no one else uses) with no
  * lock held: the PFN lock is taken only to take a page off the free list and to put it on
  * the zeroed list, so neither faults nor the clock wait for the zeroing (a thread switch may
- * come while the page is mapped, before it is on the list; in the middle of the zeroing too
- * where KeZeroPages uses integer stores, while its SSE stores hold off a switch for the page's
- * microsecond at DISPATCH_LEVEL). Meanwhile the page
+ * come in the middle of a page, before the page is on the list). Meanwhile the page
  * is on no list and held by no one (TransitionPage, no references), where nobody else can
  * find it.
  */

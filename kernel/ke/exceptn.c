@@ -68,12 +68,9 @@ static void KiRestoreExtendedRegisters(const CONTEXT *Context)
 {
     uint8_t raw[KI_NPX_SAVE_AREA_SIZE + 15];
     uint8_t *area = KI_ALIGN_NPX_AREA(raw);
-    uint32_t mxcsr;
 
     RtlCopyMemory(area, Context->ExtendedRegisters, KI_NPX_SAVE_AREA_SIZE);
-    RtlCopyMemory(&mxcsr, area + KI_FXSAVE_MXCSR, sizeof(mxcsr));
-    mxcsr &= KiMxcsrMask;
-    RtlCopyMemory(area + KI_FXSAVE_MXCSR, &mxcsr, sizeof(mxcsr));
+    *(uint32_t *)(area + KI_FXSAVE_MXCSR) &= KiMxcsrMask;
     KiRestoreNpxArea(area);
 }
 

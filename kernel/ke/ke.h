@@ -209,8 +209,8 @@ typedef struct _KTHREAD {
     LIST_ENTRY ThreadListEntry;     /* on KiThreadListHead, every thread */
     uint32_t KernelStack;           /* the saved esp while not running */
     void *InitialStack;             /* the stack's top */
-    uint32_t KernelXmmUse;          /* > 0 while kernel code holds XMM registers in a copy
-                                     * (KeCopyMemorySafe): a switch saves them (npx.c) */
+    uint32_t KernelXmmUse;          /* > 0 while kernel code holds XMM registers (KeZeroPages,
+                                     * KeCopyMemorySafe): a switch saves them (npx.c) */
     bool LargeStack;
     KTHREAD_STATE State;
     KPRIORITY Priority;

@@ -6,7 +6,7 @@
  * floating-point exception arrives as #XM (vector 19), which trap.c raises as NT's
  * STATUS_FLOAT_MULTIPLE_TRAPS or _FAULTS. Kernel code keeps off the x87; it uses XMM registers
  * in KeZeroPages (zeropage.c) and KeCopyMemorySafe (probe.S), which put back the registers they
- * borrow.
+ * borrow and count KernelXmmUse meanwhile, so that a switch saves them for a system thread too.
  * KUSER_SHARED_DATA's ProcessorFeatures says what user mode may use (IsProcessorFeaturePresent).
  */
 #include "kernel/ke/ki.h"
@@ -72,7 +72,7 @@ void KiInitializeNpx(void)
     }
     KiSaveNpxArea(KiNpxInitialState);
     if (KeI386FxsrPresent) {
-        RtlCopyMemory(&KiMxcsrMask, KiNpxInitialState + KI_FXSAVE_MXCSR_MASK, sizeof(KiMxcsrMask));
+        KiMxcsrMask = *(uint32_t *)(KiNpxInitialState + KI_FXSAVE_MXCSR_MASK);
         if (KiMxcsrMask == 0)
             KiMxcsrMask = MXCSR_DEFAULT_MASK;
     }

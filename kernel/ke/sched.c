@@ -87,9 +87,9 @@ static KTHREAD *KiRemoveReadyThread(void)
  * What else changes with the thread: the address space (when the next thread is in another
  * process, unless it is a system thread that is not attached: procobj.c), the stack ring 3
  * traps arrive on, the TEB FS names, and the numeric state, x87 and XMM, of user threads and of
- * a system thread in the middle of an XMM copy (KernelXmmUse: KeCopyMemorySafe may wait for a
- * page there). Kernel code never touches the x87, and KeZeroPages and KeCopyMemorySafe put back
- * the XMM registers they borrow (npx.c). DISPATCH_LEVEL.
+ * a system thread in the middle of KeZeroPages or an XMM copy (KernelXmmUse: a copy may wait
+ * for a page there). Kernel code never touches the x87, and KeZeroPages and KeCopyMemorySafe
+ * put back the XMM registers they borrow (npx.c). DISPATCH_LEVEL.
  */
 static void KiSwapThreadState(KTHREAD *Old, KTHREAD *Next)
 {
@@ -100,12 +100,10 @@ static void KiSwapThreadState(KTHREAD *Old, KTHREAD *Next)
     if (!KiIsBorrowingDirectory(Next))
         KiSwapProcess(Next->ApcState.Process);          /* (a compare when it is loaded) */
     KiTss.Esp0 = (uint32_t)(uintptr_t)Next->InitialStack;
-    if (Next->UserThread) {
+    if (Next->UserThread)
         KiSetTebDescriptor(Next->Teb);
+    if (Next->UserThread || Next->KernelXmmUse)
         KiRestoreNpxArea(KiNpxSaveArea(Next));
-    } else if (Next->KernelXmmUse) {
-        KiRestoreNpxArea(KiNpxSaveArea(Next));
-    }
 }
 
 /*

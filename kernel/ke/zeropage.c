@@ -5,26 +5,26 @@
  * mm386 is measured on, a 16-byte movaps store is two 8-byte accesses to guest memory where
  * a 4-byte store is one: a megabyte zeroed in 0.27-0.28M cycles against 0.48M (back to back
  * in one boot), and W1's demand-zero faults (ubench w1, 64 MiB, three alternating boots)
- * went from 296-307k to 336-458k pages/s cold and 335-369k to 388-422k settled, 2026-11-30. MMX's movq is no use there (each MMX instruction calls into the
- * emulator: 1.24-1.45M cycles a megabyte against 0.68-0.84M for 4-byte stores, measured
- * 2026-11-29), and processors without SSE get sixteen 4-byte stores a turn.
- * The XMM register borrowed is put back, a page at a time at DISPATCH_LEVEL at least: no
- * thread switch can come between (system threads' numeric state is not saved on switches),
- * and an interrupt that zeroes pages meanwhile puts it back too. The x87 is not touched.
+ * went from 296-307k to 336-458k pages/s cold and 335-369k to 388-422k settled, 2026-11-30.
+ * MMX's movq is no use there (each MMX instruction calls into the emulator: 1.24-1.45M
+ * cycles a megabyte against 0.68-0.84M for 4-byte stores, measured 2026-11-29), and
+ * processors without SSE get sixteen 4-byte stores a turn.
+ * The XMM register borrowed is put back, and KernelXmmUse is counted meanwhile, as
+ * KeCopyMemorySafe does (probe.S): a thread switch may come at any point of it and saves the
+ * register with the thread's numeric state (sched.c), and an interrupt that zeroes pages
+ * meanwhile puts it back too. The x87 is not touched.
  */
 #include "kernel/ke/ki.h"
 
 #define KI_ZERO_CHUNK           64          /* bytes a turn of the loop stores */
-#define KI_ZERO_RUN             0x1000      /* bytes zeroed in one go at DISPATCH_LEVEL: a page */
 
-/* One page (or less, in 64-byte pieces) with movaps; XMM0 is as it was after. */
-static void KiZeroPageXmm(void *Base, uint32_t NumberOfBytes)
+/* Whole 64-byte pieces with movaps; XMM0 is as it was after. */
+static void KiZeroPagesXmm(void *Base, uint32_t NumberOfBytes)
 {
+    KTHREAD *thread = KeGetCurrentThread();
     uint8_t saved[16];
-    KIRQL irql = KeGetCurrentIrql();
 
-    if (irql < DISPATCH_LEVEL)
-        KfRaiseIrql(DISPATCH_LEVEL);
+    thread->KernelXmmUse++;
     __asm__ volatile("movups %%xmm0, %0\n\t"
                      "xorps %%xmm0, %%xmm0\n"
                      "1:\tmovaps %%xmm0, (%1)\n\t"
@@ -36,8 +36,7 @@ static void KiZeroPageXmm(void *Base, uint32_t NumberOfBytes)
                      "jnz 1b\n\t"
                      "movups %0, %%xmm0"
                      : "=m"(saved), "+r"(Base), "+r"(NumberOfBytes) : : "memory", "cc");
-    if (irql < DISPATCH_LEVEL)
-        KfLowerIrql(irql);
+    thread->KernelXmmUse--;
 }
 
 /* Zero NumberOfBytes at PageBase (whole pages, page-aligned). Any IRQL up to DISPATCH_LEVEL. */
@@ -50,13 +49,8 @@ void KeZeroPages(void *PageBase, uint32_t NumberOfBytes)
         return;
     }
     if (KeI386XMMIPresent) {
-        for (uint8_t *page = PageBase; NumberOfBytes != 0; ) {
-            uint32_t chunk = MIN(NumberOfBytes, KI_ZERO_RUN);
-
-            KiZeroPageXmm(page, chunk);
-            page += chunk;
-            NumberOfBytes -= chunk;
-        }
+        if (NumberOfBytes != 0)
+            KiZeroPagesXmm(PageBase, NumberOfBytes);
         return;
     }
     for (; NumberOfBytes != 0; NumberOfBytes -= KI_ZERO_CHUNK, words += KI_ZERO_CHUNK / 4) {

@@ -76,10 +76,8 @@ KTEST(TestZeroPageThread, "mm.paging.zero_page_thread")
 }
 
 /*
- * The zero page thread zeroes with no lock held, so a thread the clock wakes runs at once
- * (after the page's SSE stores, at DISPATCH_LEVEL for about a microsecond, or even in the
- * middle of the page where KeZeroPages uses integer stores), and a fault is never held up by
- * the zeroing. Each round
+ * The zero page thread zeroes with no lock held, so a thread the clock wakes runs at once,
+ * even in the middle of a page, and a fault is never held up by the zeroing. Each round
  * gives the thread zeroed pages to do again, notes the pages at the head of the free list
  * (the next it will take), sleeps until the next tick and looks, under the PFN lock, whether
  * one of them is off every list and held by no one: the page being zeroed. Were the zeroing
